@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * tq-ctl: read a running engine's counters through DPDK telemetry, where
+ * the engine registers /tachyon/... commands.  It speaks the telemetry
+ * socket protocol itself, so it needs no EAL and no hugepages.
+ *
+ *   tq-ctl [--file-prefix P] [--per-worker] [-z] stats
+ *   tq-ctl [--file-prefix P] info
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define BUF_MAX (64 * 1024)
+
+static int
+tel_connect(const char *prefix)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	const char *rt = getenv("XDG_RUNTIME_DIR");
+	char buf[BUF_MAX];
+	int fd;
+
+	/* EAL uses /var/run/dpdk for root, $XDG_RUNTIME_DIR/dpdk else. */
+	if (getuid() == 0 || !rt)
+		rt = "/var/run";
+	snprintf(sun.sun_path, sizeof(sun.sun_path),
+			"%s/dpdk/%s/dpdk_telemetry.v2", rt, prefix);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		int err = errno;
+
+		fprintf(stderr, "tq-ctl: %s: %s (is the engine running with "
+			"--file-prefix %s?)\n", sun.sun_path, strerror(err),
+			prefix);
+		close(fd);
+		return -err;
+	}
+	/* The server greets with its version and limits first. */
+	if (read(fd, buf, sizeof(buf)) <= 0) {
+		close(fd);
+		return -EIO;
+	}
+	return fd;
+}
+
+static int
+tel_query(int fd, const char *cmd, char *out, size_t len)
+{
+	ssize_t n;
+
+	if (write(fd, cmd, strlen(cmd)) < 0)
+		return -errno;
+	n = read(fd, out, len - 1);
+	if (n <= 0)
+		return -EIO;
+	out[n] = '\0';
+	return 0;
+}
+
+/*
+ * Walk the innermost object of {"cmd": {"Name": 1, ...}} and call fn
+ * for each "key": value pair.  Telemetry output is machine-made JSON
+ * without nesting deeper than this, so a scanner is enough.
+ */
+static int
+each_pair(const char *json, void (*fn)(const char *k, const char *v,
+		void *arg), void *arg)
+{
+	const char *p = strchr(json, '{');
+	int n = 0;
+
+	if (!p || !(p = strchr(p + 1, '{')))
+		return -EINVAL; /* error replies are {"cmd": null} */
+	p++;
+	for (;;) {
+		char key[128], val[256];
+		const char *ke, *vs, *ve;
+
+		while (*p == ' ' || *p == ',')
+			p++;
+		if (*p != '"')
+			break;
+		ke = strchr(p + 1, '"');
+		if (!ke || ke[1] != ':')
+			return -EINVAL;
+		snprintf(key, sizeof(key), "%.*s", (int)(ke - p - 1), p + 1);
+		vs = ke + 2;
+		if (*vs == '"') {
+			ve = strchr(vs + 1, '"');
+			if (!ve)
+				return -EINVAL;
+			snprintf(val, sizeof(val), "%.*s", (int)(ve - vs - 1),
+					vs + 1);
+			p = ve + 1;
+		} else {
+			ve = vs + strcspn(vs, ",}");
+			snprintf(val, sizeof(val), "%.*s", (int)(ve - vs), vs);
+			p = ve;
+		}
+		fn(key, val, arg);
+		n++;
+	}
+	return n;
+}
+
+static void
+print_pair(const char *k, const char *v, void *arg)
+{
+	int zeros = *(int *)arg;
+
+	if (zeros || strcmp(v, "0"))
+		printf("%-32s %s\n", k, v);
+}
+
+static void
+find_workers(const char *k, const char *v, void *arg)
+{
+	if (!strcmp(k, "workers"))
+		*(int *)arg = atoi(v);
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: tq-ctl [--file-prefix P] [--per-worker] [-z] "
+		"stats\n       tq-ctl [--file-prefix P] info\n"
+		"  stats         counters summed over workers, nstat-like "
+		"(non-zero only unless -z)\n"
+		"  info          port, driver, addresses, workers\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "file-prefix", required_argument, NULL, 'p' },
+		{ "per-worker", no_argument, NULL, 'w' },
+		{ "zeros", no_argument, NULL, 'z' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *prefix = "rte";
+	static char buf[BUF_MAX];
+	int per_worker = 0, zeros = 0, c, fd, ret = 0;
+
+	while ((c = getopt_long(argc, argv, "p:wzh", lo, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			prefix = optarg;
+			break;
+		case 'w':
+			per_worker = 1;
+			break;
+		case 'z':
+			zeros = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc - 1 || (strcmp(argv[optind], "stats") &&
+			strcmp(argv[optind], "info"))) {
+		usage(stderr);
+		return 2;
+	}
+	fd = tel_connect(prefix);
+	if (fd < 0)
+		return 1;
+	if (!strcmp(argv[optind], "info")) {
+		int one = 1;
+
+		if (tel_query(fd, "/tachyon/info", buf, sizeof(buf)) < 0 ||
+				each_pair(buf, print_pair, &one) < 0)
+			ret = 1;
+	} else if (!per_worker) {
+		if (tel_query(fd, "/tachyon/stats", buf, sizeof(buf)) < 0 ||
+				each_pair(buf, print_pair, &zeros) < 0)
+			ret = 1;
+	} else {
+		int workers = 0, w;
+		char cmd[64];
+
+		if (tel_query(fd, "/tachyon/info", buf, sizeof(buf)) < 0 ||
+				each_pair(buf, find_workers, &workers) < 0)
+			ret = 1;
+		for (w = 0; w < workers && !ret; w++) {
+			snprintf(cmd, sizeof(cmd), "/tachyon/stats,%d", w);
+			printf("# worker %d\n", w);
+			if (tel_query(fd, cmd, buf, sizeof(buf)) < 0 ||
+					each_pair(buf, print_pair, &zeros) < 0)
+				ret = 1;
+		}
+	}
+	if (ret)
+		fprintf(stderr, "tq-ctl: the engine did not answer the "
+			"query\n");
+	close(fd);
+	return ret;
+}

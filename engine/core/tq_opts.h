@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef TQ_OPTS_H
+#define TQ_OPTS_H
+
+/*
+ * One option table serves the command line (--name value) and the config
+ * file (INI: "name = value" under [section]).  Errors are one line naming
+ * the key or value, kept in o->err for the caller to print.
+ */
+
+#include <stdio.h>
+
+#include <tachyon/tachyon.h>
+
+#define TQ_OPTS_MAX 96
+#define TQ_EAL_ARGS_MAX 64
+
+struct tq_opts {
+	unsigned int n;
+	struct tq_app_opt v[TQ_OPTS_MAX];
+	char err[256];
+	/* EAL arguments from the config file's [eal] section */
+	int eal_argc;
+	char *eal_argv[TQ_EAL_ARGS_MAX];
+};
+
+int tq_opts_add(struct tq_opts *o, const struct tq_app_opt *opt);
+
+/*
+ * Load an INI file: [eal] entries become EAL arguments ("key = value" is
+ * --key value; an empty value is a flag; "args = ..." is split on
+ * spaces); every other entry goes to its option.
+ * Returns 0 or -EINVAL with o->err set.
+ */
+int tq_opts_load_ini(struct tq_opts *o, const char *path);
+
+/*
+ * Parse argv (app options only, argv[0] is skipped).  Returns 0, 1 when
+ * --help was given, or -EINVAL with o->err set.
+ */
+int tq_opts_parse_argv(struct tq_opts *o, int argc, char **argv);
+
+/* Find "--config FILE" or "--config=FILE" in argv; NULL if absent. */
+const char *tq_opts_find_config(int argc, char **argv);
+
+void tq_opts_usage(const struct tq_opts *o, FILE *f, const char *prog);
+
+void tq_opts_free(struct tq_opts *o);
+
+#endif

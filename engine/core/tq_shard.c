@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "tq_shard.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_malloc.h>
+#include <rte_ring_elem.h>
+
+#include "tq_clock.h"
+
+#define TQ_CMD_RING 256
+#define TQ_XMSG_RING 1024
+
+struct tq_shard *
+tq_shard_create(const struct tq_shard_conf *conf)
+{
+	struct tq_shard *s;
+	char name[RTE_RING_NAMESIZE];
+	static unsigned int seq; /* control thread only */
+
+	s = rte_zmalloc_socket("tq_shard", sizeof(*s), RTE_CACHE_LINE_SIZE,
+			conf->socket);
+	if (!s)
+		return NULL;
+	s->id = conf->id;
+	s->nb_workers = conf->nb_workers;
+	s->socket = conf->socket;
+	s->pool = conf->pool;
+	s->now = conf->now;
+	s->timers = rte_zmalloc_socket("tq_timers", sizeof(*s->timers),
+			RTE_CACHE_LINE_SIZE, conf->socket);
+	if (!s->timers)
+		goto fail;
+	tq_timer_wheel_init(s->timers, conf->timer_tick_ns, conf->now);
+	snprintf(name, sizeof(name), "tq_cmd_%u_%u", conf->id, seq++);
+	s->cmd = rte_ring_create(name, TQ_CMD_RING, conf->socket,
+			RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (!s->cmd)
+		goto fail;
+	if (conf->fault && tq_fault_active(conf->fault)) {
+		if (conf->fault->dir & TQ_FAULT_RX) {
+			s->fault_rx = rte_zmalloc_socket("tq_fault",
+					sizeof(*s->fault_rx), 0, conf->socket);
+			if (!s->fault_rx ||
+				tq_fault_init(s->fault_rx, conf->fault,
+					conf->id * 2, conf->pool,
+					conf->socket) < 0)
+				goto fail;
+		}
+		if (conf->fault->dir & TQ_FAULT_TX) {
+			s->fault_tx = rte_zmalloc_socket("tq_fault",
+					sizeof(*s->fault_tx), 0, conf->socket);
+			if (!s->fault_tx ||
+				tq_fault_init(s->fault_tx, conf->fault,
+					conf->id * 2 + 1, conf->pool,
+					conf->socket) < 0)
+				goto fail;
+		}
+	}
+	return s;
+fail:
+	tq_shard_free(s);
+	return NULL;
+}
+
+void
+tq_shard_free(struct tq_shard *s)
+{
+	unsigned int i;
+
+	if (!s)
+		return;
+	for (i = 0; i < s->tx_n; i++)
+		rte_pktmbuf_free(s->tx[i]);
+	s->tx_n = 0;
+	if (s->fault_rx) {
+		tq_fault_fini(s->fault_rx);
+		rte_free(s->fault_rx);
+	}
+	if (s->fault_tx) {
+		tq_fault_fini(s->fault_tx);
+		rte_free(s->fault_tx);
+	}
+	for (i = 0; i < TQ_MAX_WORKERS; i++)
+		rte_ring_free(s->xin[i]);
+	rte_ring_free(s->cmd);
+	rte_free(s->timers);
+	rte_free(s);
+}
+
+int
+tq_shard_mesh(struct tq_shard **shards, unsigned int n)
+{
+	char name[RTE_RING_NAMESIZE];
+	static unsigned int seq;
+	unsigned int i, j;
+
+	if (n > TQ_MAX_WORKERS)
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		shards[i]->peers = shards;
+		for (j = 0; j < n; j++) {
+			if (i == j)
+				continue;
+			snprintf(name, sizeof(name), "tq_x%u_%u_%u", j, i,
+					seq++);
+			shards[i]->xin[j] = rte_ring_create_elem(name,
+					sizeof(struct tq_xmsg), TQ_XMSG_RING,
+					shards[i]->socket,
+					RING_F_SP_ENQ | RING_F_SC_DEQ);
+			if (!shards[i]->xin[j])
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+void
+tq_shard_broadcast(struct tq_shard *s, const struct tq_xmsg *msg)
+{
+	unsigned int j;
+
+	if (!s->peers)
+		return;
+	for (j = 0; j < s->nb_workers; j++) {
+		struct rte_ring *r;
+
+		if (j == s->id)
+			continue;
+		r = s->peers[j]->xin[s->id];
+		if (rte_ring_enqueue_elem(r, (void *)(uintptr_t)msg,
+				sizeof(*msg)) == 0)
+			TQ_INC(s, XMSG_SENT);
+		else
+			TQ_INC(s, XMSG_FULL);
+	}
+}
+
+int
+tq_shard_command(struct tq_shard *s, tq_cmd_fn fn, void *arg)
+{
+	struct tq_cmd *c = rte_malloc("tq_cmd", sizeof(*c), 0);
+
+	if (!c)
+		return -ENOMEM;
+	c->fn = fn;
+	c->arg = arg;
+	if (rte_ring_enqueue(s->cmd, c) < 0) {
+		rte_free(c);
+		return -ENOBUFS;
+	}
+	return 0;
+}
+
+static void
+sync_fault_counters(struct tq_shard *s)
+{
+	struct tq_fault_stats z = { 0 };
+	const struct tq_fault_stats *r = s->fault_rx ? &s->fault_rx->st : &z;
+	const struct tq_fault_stats *t = s->fault_tx ? &s->fault_tx->st : &z;
+
+	s->ctr[TQ_CTR_FAULT_DROPPED] = r->dropped + t->dropped;
+	s->ctr[TQ_CTR_FAULT_DUPLICATED] = r->duplicated + t->duplicated;
+	s->ctr[TQ_CTR_FAULT_REORDERED] = r->reordered + t->reordered;
+	s->ctr[TQ_CTR_FAULT_CORRUPTED] = r->corrupted + t->corrupted;
+	s->ctr[TQ_CTR_FAULT_DELAYED] = r->delayed + t->delayed;
+}
+
+void
+tq_shard_flush(struct tq_shard *s)
+{
+	struct rte_mbuf *out[TQ_TX_BATCH * 2];
+	struct rte_mbuf **pk = s->tx;
+	uint16_t n = s->tx_n, sent = 0, i, k;
+	uint64_t bytes = 0;
+	unsigned int tries = 0;
+
+	if (s->fault_tx) {
+		n = tq_fault_apply(s->fault_tx, s->tx, n, out, RTE_DIM(out),
+				s->now);
+		pk = out;
+	}
+	s->tx_n = 0;
+	if (n == 0)
+		return;
+	for (i = 0; i < n; i++)
+		bytes += rte_pktmbuf_pkt_len(pk[i]);
+	/* A full ring usually drains within a few tries; past that the
+	 * frames are dropped and counted rather than stalling RX. */
+	while (sent < n) {
+		k = s->io.tx(&s->io, pk + sent, n - sent);
+		sent += k;
+		if (k == 0 && ++tries > 8)
+			break;
+	}
+	if (unlikely(sent < n)) {
+		for (i = sent; i < n; i++) {
+			bytes -= rte_pktmbuf_pkt_len(pk[i]);
+			rte_pktmbuf_free(pk[i]);
+		}
+		TQ_ADD(s, TX_RING_FULL, n - sent);
+	}
+	TQ_ADD(s, TX_PKTS, sent);
+	TQ_ADD(s, TX_BYTES, bytes);
+}
+
+static void
+drain_messages(struct tq_shard *s)
+{
+	struct tq_xmsg msgs[16];
+	unsigned int j, k, n;
+	void *cmds[8];
+
+	n = rte_ring_sc_dequeue_burst(s->cmd, cmds, RTE_DIM(cmds), NULL);
+	for (k = 0; k < n; k++) {
+		struct tq_cmd *c = cmds[k];
+
+		c->fn(s, c->arg);
+		rte_free(c);
+	}
+	if (!s->xmsg_input)
+		return;
+	for (j = 0; j < s->nb_workers; j++) {
+		if (!s->xin[j])
+			continue;
+		n = rte_ring_sc_dequeue_burst_elem(s->xin[j], msgs,
+				sizeof(msgs[0]), RTE_DIM(msgs), NULL);
+		for (k = 0; k < n; k++)
+			s->xmsg_input(s, &msgs[k]);
+	}
+}
+
+uint16_t
+tq_shard_poll(struct tq_shard *s, uint64_t now)
+{
+	struct rte_mbuf *pkts[TQ_BURST];
+	struct rte_mbuf *out[TQ_BURST * 2];
+	uint16_t n, i;
+	uint64_t bytes = 0;
+
+	s->now = now;
+	n = s->io.rx(&s->io, pkts, TQ_BURST);
+	if (n) {
+		for (i = 0; i < n; i++)
+			bytes += rte_pktmbuf_pkt_len(pkts[i]);
+		TQ_ADD(s, RX_PKTS, n);
+		TQ_ADD(s, RX_BYTES, bytes);
+		TQ_INC(s, RX_BURSTS);
+	}
+	if (s->fault_rx) {
+		uint16_t m = tq_fault_apply(s->fault_rx, pkts, n, out,
+				RTE_DIM(out), now);
+
+		if (m)
+			s->input(s, out, m);
+	} else if (n) {
+		s->input(s, pkts, n);
+	}
+	tq_timer_run(s->timers, now);
+	drain_messages(s);
+	if (s->fault_rx || s->fault_tx)
+		sync_fault_counters(s);
+	tq_shard_flush(s);
+	return n;
+}
+
+int
+tq_shard_main(void *arg)
+{
+	struct tq_shard *s = arg;
+
+	while (!s->stop)
+		tq_shard_poll(s, tq_clock_ns());
+	tq_shard_flush(s);
+	return 0;
+}

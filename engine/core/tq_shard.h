@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef TQ_SHARD_H
+#define TQ_SHARD_H
+
+/*
+ * A worker's shard: everything one worker owns and nobody else writes.
+ * The poll step reads a burst, runs the fault injector, hands frames to
+ * the protocol layer through s->input, runs timers, drains messages from
+ * the control thread and other workers, and flushes the TX batch.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include <tachyon/tachyon.h>
+
+#include "../port/tq_fault.h"
+#include "../port/tq_io.h"
+#include "tq_timer.h"
+
+#define TQ_BURST 32
+#define TQ_TX_BATCH 256
+#define TQ_MAX_WORKERS 64
+
+#define TQ_INC(s, id) ((s)->ctr[TQ_CTR_##id]++)
+#define TQ_ADD(s, id, n) ((s)->ctr[TQ_CTR_##id] += (n))
+
+/* A message between workers; fixed size so rings hold it by value. */
+struct tq_xmsg {
+	uint16_t type;
+	uint16_t len;
+	uint8_t data[28];
+};
+
+enum tq_xmsg_type {
+	TQ_XMSG_NEIGH = 1,
+};
+
+struct tq_shard;
+typedef void (*tq_cmd_fn)(struct tq_shard *s, void *arg);
+
+/* A command from the control thread, run on the worker. */
+struct tq_cmd {
+	tq_cmd_fn fn;
+	void *arg;
+};
+
+struct tq_shard_conf {
+	unsigned int id;
+	unsigned int nb_workers;
+	int socket;
+	struct rte_mempool *pool;
+	const struct tq_fault_spec *fault; /* NULL: none */
+	uint64_t timer_tick_ns;
+	uint64_t now;
+};
+
+struct tq_shard {
+	unsigned int id;
+	unsigned int nb_workers;
+	int socket;
+	uint64_t now; /* ns, set once per poll */
+	struct tq_io io;
+	struct rte_mempool *pool;
+	struct tq_fault *fault_rx;
+	struct tq_fault *fault_tx;
+	struct tq_timer_wheel *timers;
+	struct rte_ring *cmd;	       /* control -> this worker, SP/SC */
+	struct rte_ring *xin[TQ_MAX_WORKERS]; /* worker j -> this, SP/SC */
+	struct tq_shard **peers;       /* all shards, for xmsg send */
+
+	/* protocol layer hooks */
+	void (*input)(struct tq_shard *s, struct rte_mbuf **pkts, uint16_t n);
+	void (*xmsg_input)(struct tq_shard *s, const struct tq_xmsg *msg);
+	void *net;
+	void *app;
+
+	volatile bool stop;
+	uint16_t tx_n;
+	struct rte_mbuf *tx[TQ_TX_BATCH];
+
+	uint64_t ctr[TQ_CTR_MAX] __rte_cache_aligned;
+} __rte_cache_aligned;
+
+/* Allocate a shard on conf->socket; io is set by the caller after. */
+struct tq_shard *tq_shard_create(const struct tq_shard_conf *conf);
+void tq_shard_free(struct tq_shard *s);
+
+/* Connect every pair of shards with message rings. */
+int tq_shard_mesh(struct tq_shard **shards, unsigned int n);
+
+/* Queue a frame for sending; the batch is flushed when full and per poll. */
+static inline void
+tq_shard_tx(struct tq_shard *s, struct rte_mbuf *m)
+{
+	extern void tq_shard_flush(struct tq_shard *s);
+
+	if (unlikely(s->tx_n == TQ_TX_BATCH))
+		tq_shard_flush(s);
+	s->tx[s->tx_n++] = m;
+}
+
+void tq_shard_flush(struct tq_shard *s);
+
+/* One iteration of the worker loop at time now. Returns frames received. */
+uint16_t tq_shard_poll(struct tq_shard *s, uint64_t now);
+
+/* Send msg to every other worker. */
+void tq_shard_broadcast(struct tq_shard *s, const struct tq_xmsg *msg);
+
+/* Control thread: run fn on the worker. Returns 0 or -ENOBUFS. */
+int tq_shard_command(struct tq_shard *s, tq_cmd_fn fn, void *arg);
+
+/* The worker loop, for rte_eal_remote_launch(). */
+int tq_shard_main(void *arg);
+
+#endif

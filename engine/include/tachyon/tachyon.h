@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef TACHYON_H
+#define TACHYON_H
+
+/**
+ * @file
+ * The engine: create it from the command line, bind services, run it.
+ *
+ * An app calls tq_engine_create() with its argv (EAL options, then "--",
+ * then engine and app options), binds its services, then tq_engine_run()
+ * which returns after SIGINT/SIGTERM or tq_engine_stop().  Service
+ * callbacks run on the worker that received the packet.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <tachyon/tq_addr.h>
+
+struct tq_engine;
+struct tq_shard;
+
+/** Exit status for configuration errors (bad key, bad value, no port). */
+#define TQ_EXIT_CONFIG 2
+
+/** Counter ids, generated from tq_counters.def. */
+enum tq_counter {
+#define TQ_CTR(id, name, help) TQ_CTR_##id,
+#include <tachyon/tq_counters.def>
+#undef TQ_CTR
+	TQ_CTR_MAX
+};
+
+/** Name of a counter (nstat-like), or NULL when out of range. */
+const char *tq_counter_name(unsigned int id);
+
+/** One-line description of a counter, or NULL when out of range. */
+const char *tq_counter_help(unsigned int id);
+
+/**
+ * An option an app adds to the engine's own.  It is accepted on the
+ * command line as --name and in the config file as "name = value" in
+ * the given INI section.
+ */
+struct tq_app_opt {
+	const char *name;
+	const char *section;
+	const char *metavar; /**< NULL for a flag without a value */
+	const char *help;
+	/** Apply the value; return 0 or -EINVAL (the engine reports it). */
+	int (*set)(void *arg, const char *val);
+	void *arg;
+};
+
+/**
+ * Initialise EAL, parse the options and config file, and bring up the
+ * port.  On a configuration error a one-line message naming the key or
+ * value is printed and -EINVAL returned: the app exits TQ_EXIT_CONFIG.
+ *
+ * @return 0, 1 when --help was printed, or a negative errno.
+ */
+int tq_engine_create(int argc, char **argv, const char *app_name,
+		const struct tq_app_opt *opts, unsigned int nb_opts,
+		struct tq_engine **out);
+
+/** Launch workers and serve until stopped; returns 0 or a negative errno. */
+int tq_engine_run(struct tq_engine *e);
+
+/** Ask a running engine to stop (signal-safe). */
+void tq_engine_stop(struct tq_engine *e);
+
+/** Stop the port, free everything, clean up EAL. */
+void tq_engine_destroy(struct tq_engine *e);
+
+/** Number of workers (lcores other than the main one). */
+unsigned int tq_engine_workers(const struct tq_engine *e);
+
+/**
+ * Copy counters: worker -1 sums all workers.
+ * @return 0, or -EINVAL for a worker that does not exist.
+ */
+int tq_engine_counters(const struct tq_engine *e, int worker,
+		uint64_t out[TQ_CTR_MAX]);
+
+/** Id of the worker a shard belongs to. */
+unsigned int tq_shard_id(const struct tq_shard *s);
+
+#endif

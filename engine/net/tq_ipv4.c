@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_ip.h>
+#include <rte_udp.h>
+
+#include "tq_net.h"
+
+#define MAX_FRAGS 64
+
+/* RFC 791 3.1: every option is EOL, NOP, or type-length-value that fits. */
+static bool
+options_valid(const uint8_t *o, unsigned int len)
+{
+	unsigned int i = 0;
+
+	while (i < len) {
+		if (o[i] == 0) /* end of list */
+			return true;
+		if (o[i] == 1) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= len || o[i + 1] < 2 || i + o[i + 1] > len)
+			return false;
+		i += o[i + 1];
+	}
+	return true;
+}
+
+static bool
+src_martian(uint32_t be)
+{
+	uint32_t a = rte_be_to_cpu_32(be);
+
+	/* multicast/reserved, loopback, limited broadcast */
+	return (a >> 28) >= 0xe || (a >> 24) == 127;
+}
+
+void
+tq_ipv4_input(struct tq_shard *s, struct rte_mbuf *m,
+		const struct rte_ether_addr *peer, bool l2_bcast)
+{
+	struct tq_net *n = tq_net(s);
+	const struct tq_iface *ifc = n->ifc;
+	struct rte_ipv4_hdr *ip;
+	struct tq_rx rx;
+	uint16_t tot, hlen;
+	uint64_t csum_flags;
+
+	TQ_INC(s, IP_IN_RECEIVES);
+	if (unlikely(m->data_len < sizeof(*ip))) {
+		TQ_INC(s, IP_IN_HDR_ERRORS);
+		goto drop;
+	}
+	ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+	hlen = rte_ipv4_hdr_len(ip);
+	tot = rte_be_to_cpu_16(ip->total_length);
+	if (unlikely((ip->version_ihl >> 4) != 4 || hlen < sizeof(*ip) ||
+			hlen > m->data_len || tot < hlen)) {
+		TQ_INC(s, IP_IN_HDR_ERRORS);
+		goto drop;
+	}
+	if (unlikely(tot > m->pkt_len)) {
+		TQ_INC(s, IP_IN_TRUNCATED);
+		goto drop;
+	}
+	csum_flags = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
+	if (csum_flags == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
+			(csum_flags != RTE_MBUF_F_RX_IP_CKSUM_GOOD &&
+			 rte_raw_cksum(ip, hlen) != 0xffff)) {
+		TQ_INC(s, IP_IN_CSUM_ERRORS);
+		goto drop;
+	}
+	if (unlikely(hlen > sizeof(*ip) &&
+			!options_valid((const uint8_t *)(ip + 1),
+				hlen - sizeof(*ip)))) {
+		TQ_INC(s, IP_IN_HDR_ERRORS);
+		goto drop;
+	}
+	if (unlikely(ip->time_to_live == 0)) {
+		TQ_INC(s, IP_IN_TTL_EXPIRED);
+		goto drop;
+	}
+	/* Drop Ethernet padding. */
+	if (m->pkt_len > tot)
+		rte_pktmbuf_trim(m, m->pkt_len - tot);
+
+	memset(&rx, 0, sizeof(rx));
+	rx.src = tq_addr_v4(ip->src_addr);
+	rx.dst = tq_addr_v4(ip->dst_addr);
+	if (unlikely(src_martian(ip->src_addr))) {
+		TQ_INC(s, IP_IN_ADDR_ERRORS);
+		goto drop;
+	}
+	if (!tq_iface_has_addr(ifc, &rx.dst)) {
+		if (!tq_iface_is_bcast4(ifc, ip->dst_addr)) {
+			/* A host, not a router: not ours means drop. */
+			TQ_INC(s, IP_IN_ADDR_ERRORS);
+			goto drop;
+		}
+		rx.to_bcast = true;
+	}
+	if (l2_bcast)
+		rx.to_bcast = true;
+
+	if (rte_ipv4_frag_pkt_is_fragmented(ip)) {
+		uint32_t before = n->dr.cnt;
+		struct rte_mbuf *r;
+
+		TQ_INC(s, IP_REASM_REQDS);
+		m->l2_len = 0;
+		m->l3_len = hlen;
+		r = rte_ipv4_frag_reassemble_packet(n->frag, &n->dr, m, s->now,
+				ip);
+		if (n->dr.cnt > before)
+			TQ_ADD(s, IP_REASM_FAILS, n->dr.cnt - before);
+		if (!r)
+			return; /* held, or freed via the death row */
+		TQ_INC(s, IP_REASM_OKS);
+		m = r;
+		ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+		hlen = rte_ipv4_hdr_len(ip);
+		/* A reassembled datagram whose length disagrees with its
+		 * header means the fragments did not fit together. */
+		if (rte_be_to_cpu_16(ip->total_length) != m->pkt_len) {
+			TQ_INC(s, IP_REASM_FAILS);
+			goto drop;
+		}
+	}
+
+	rx.l3 = ip;
+	rx.l3_len = hlen;
+	rx.proto = ip->next_proto_id;
+	rx.peer_mac = *peer;
+	rte_pktmbuf_adj(m, hlen);
+	m->l3_len = hlen;
+	rx.m = m;
+	switch (rx.proto) {
+	case IPPROTO_UDP:
+		TQ_INC(s, IP_IN_DELIVERS);
+		tq_udp_input(s, &rx);
+		return;
+	case IPPROTO_ICMP:
+		TQ_INC(s, IP_IN_DELIVERS);
+		tq_icmp_input(s, &rx);
+		return;
+	case IPPROTO_TCP:
+		TQ_INC(s, TCP_NO_HANDLER);
+		goto drop;
+	default:
+		TQ_INC(s, IP_IN_UNKNOWN_PROTOS);
+		goto drop;
+	}
+drop:
+	rte_pktmbuf_free(m);
+}
+
+/* Fill the L4 checksum of m (data at L3): offloaded or in software. */
+static void
+l4_cksum4(struct tq_shard *s, struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
+		uint8_t proto, bool may_offload)
+{
+	const struct tq_iface *ifc = tq_net(s)->ifc;
+	uint16_t *field;
+	uint16_t hlen = sizeof(*ip);
+
+	if (proto == IPPROTO_UDP)
+		field = rte_pktmbuf_mtod_offset(m, uint16_t *, hlen + 6);
+	else if (proto == IPPROTO_TCP)
+		field = rte_pktmbuf_mtod_offset(m, uint16_t *, hlen + 16);
+	else
+		return;
+	*field = 0;
+	if (may_offload && ((proto == IPPROTO_UDP && ifc->tx_udp_cksum) ||
+			(proto == IPPROTO_TCP && ifc->tx_tcp_cksum))) {
+		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | (proto == IPPROTO_UDP ?
+				RTE_MBUF_F_TX_UDP_CKSUM :
+				RTE_MBUF_F_TX_TCP_CKSUM);
+		*field = rte_ipv4_phdr_cksum(ip, m->ol_flags);
+		return;
+	}
+	*field = rte_ipv4_udptcp_cksum_mbuf(m, ip, hlen);
+	/* RFC 768: a computed zero is sent as all ones. */
+	if (proto == IPPROTO_UDP && *field == 0)
+		*field = 0xffff;
+}
+
+static void
+ip_cksum4(struct tq_shard *s, struct rte_mbuf *m, struct rte_ipv4_hdr *ip)
+{
+	ip->hdr_checksum = 0;
+	if (tq_net(s)->ifc->tx_ip_cksum) {
+		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
+		m->l2_len = RTE_ETHER_HDR_LEN;
+		m->l3_len = rte_ipv4_hdr_len(ip);
+	} else {
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+	}
+}
+
+int
+tq_ipv4_output(struct tq_shard *s, struct rte_mbuf *m, uint32_t src,
+		uint32_t dst, uint8_t proto, const struct rte_ether_addr *l2dst)
+{
+	struct tq_net *n = tq_net(s);
+	const struct tq_iface *ifc = n->ifc;
+	struct rte_ipv4_hdr *ip;
+	struct tq_addr nh, d = tq_addr_v4(dst), sa = tq_addr_v4(src);
+	struct rte_mbuf *frags[MAX_FRAGS];
+	uint32_t len;
+	int nf, i;
+
+	if (!l2dst && tq_route_lookup(ifc, &d, &nh, &sa) < 0) {
+		TQ_INC(s, IP_OUT_NO_ROUTES);
+		rte_pktmbuf_free(m);
+		return -EHOSTUNREACH;
+	}
+	len = m->pkt_len + sizeof(*ip);
+	if (len > UINT16_MAX) {
+		rte_pktmbuf_free(m);
+		return -EMSGSIZE;
+	}
+	ip = (struct rte_ipv4_hdr *)rte_pktmbuf_prepend(m, sizeof(*ip));
+	if (!ip) {
+		TQ_INC(s, NO_MBUF);
+		rte_pktmbuf_free(m);
+		return -ENOBUFS;
+	}
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->type_of_service = 0;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)len);
+	ip->packet_id = rte_cpu_to_be_16(n->ip_id++);
+	ip->fragment_offset = 0;
+	ip->time_to_live = n->conf->ttl;
+	ip->next_proto_id = proto;
+	ip->src_addr = sa.v4;
+	ip->dst_addr = dst;
+	ip->hdr_checksum = 0;
+	m->l2_len = RTE_ETHER_HDR_LEN;
+	m->l3_len = sizeof(*ip);
+	TQ_INC(s, IP_OUT_REQUESTS);
+
+	if (likely(len <= ifc->mtu)) {
+		l4_cksum4(s, m, ip, proto, true);
+		ip_cksum4(s, m, ip);
+		tq_eth_output(s, m, RTE_ETHER_TYPE_IPV4, &nh, l2dst);
+		return 0;
+	}
+	/* Fragments cannot share one offloaded L4 checksum. */
+	l4_cksum4(s, m, ip, proto, false);
+	nf = rte_ipv4_fragment_packet(m, frags, MAX_FRAGS, ifc->mtu, s->pool,
+			s->pool);
+	rte_pktmbuf_free(m);
+	if (nf < 0) {
+		TQ_INC(s, IP_FRAG_FAILS);
+		return nf;
+	}
+	TQ_ADD(s, IP_FRAG_CREATES, nf);
+	for (i = 0; i < nf; i++) {
+		struct rte_mbuf *f = frags[i];
+
+		ip = rte_pktmbuf_mtod(f, struct rte_ipv4_hdr *);
+		f->ol_flags = 0;
+		ip_cksum4(s, f, ip);
+		tq_eth_output(s, f, RTE_ETHER_TYPE_IPV4, &nh, l2dst);
+	}
+	return 0;
+}
+
+int
+tq_ip_output(struct tq_shard *s, struct rte_mbuf *m,
+		const struct tq_addr *src, const struct tq_addr *dst,
+		uint8_t proto, const struct rte_ether_addr *l2dst)
+{
+	if (dst->family == AF_INET)
+		return tq_ipv4_output(s, m, src ? src->v4 : 0, dst->v4, proto,
+				l2dst);
+	return tq_ipv6_output(s, m, src, dst, proto, l2dst);
+}

@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef TQ_NET_H
+#define TQ_NET_H
+
+/*
+ * The network layer of one shard: Ethernet, ARP, IPv4, IPv6 + NDP,
+ * ICMP/ICMPv6 and UDP demultiplexing.  Input comes in bursts from the
+ * shard; output goes to the shard's TX batch.  Nothing here reads a clock:
+ * s->now is the time.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_ip_frag.h>
+#include <rte_mbuf.h>
+
+#include <tachyon/tachyon.h>
+#include <tachyon/tq_udp.h>
+
+#include "../core/tq_shard.h"
+#include "../core/tq_timer.h"
+
+#define TQ_MAX_ADDRS 16
+#define TQ_NEIGH_QMAX 16
+
+struct tq_ifaddr {
+	struct tq_addr addr;
+	uint8_t plen;
+};
+
+/* The interface: written before the workers start, read-only after. */
+struct tq_iface {
+	struct rte_ether_addr mac;
+	uint16_t mtu;
+	unsigned int nb_addrs;
+	struct tq_ifaddr addrs[TQ_MAX_ADDRS];
+	struct tq_addr gw4, gw6; /* family 0: none */
+	bool rx_ip_cksum, rx_l4_cksum;
+	bool tx_ip_cksum, tx_udp_cksum, tx_tcp_cksum;
+	bool tx_multiseg;
+};
+
+struct tq_net_conf {
+	uint32_t neigh_entries;	     /* power of two */
+	uint32_t neigh_queue;	     /* frames held per unresolved entry */
+	uint64_t neigh_reachable_ns; /* REACHABLE -> STALE */
+	uint64_t neigh_gc_ns;	     /* STALE entries older than this go */
+	uint64_t neigh_retrans_ns;   /* between resolution requests */
+	uint32_t neigh_probes;	     /* requests before giving up */
+	uint32_t frag_entries;	     /* datagrams in reassembly at once */
+	uint64_t frag_timeout_ns;
+	uint32_t icmp_rate;	     /* ICMP errors per second */
+	uint32_t icmp_burst;
+	uint8_t ttl;
+	bool garp;		     /* gratuitous ARP at start */
+};
+
+void tq_net_conf_defaults(struct tq_net_conf *c);
+
+struct tq_udp_sock {
+	struct tq_addr addr; /* family 0: wildcard of both families */
+	uint16_t port;
+	tq_udp_rx_cb cb;
+	void *arg;
+};
+
+#define TQ_UDP_MAX_SOCKS 64
+/* Bound before the workers start, read-only after: shared by shards. */
+struct tq_udp_table {
+	unsigned int n;
+	struct tq_udp_sock socks[TQ_UDP_MAX_SOCKS];
+};
+
+/* What the layers below UDP/ICMP learned about a received datagram. */
+struct tq_rx {
+	struct rte_mbuf *m;	/* data at the L4 header */
+	void *l3;		/* the IP header, still in the first segment */
+	struct tq_addr src, dst;
+	struct rte_ether_addr peer_mac;
+	uint16_t l3_len;	/* IP header incl. extension headers */
+	uint8_t proto;
+	bool to_bcast;		/* broadcast or multicast destination */
+};
+
+struct tq_neigh_table;
+
+struct tq_net {
+	const struct tq_iface *ifc;
+	const struct tq_net_conf *conf;
+	const struct tq_udp_table *udp;
+	struct tq_neigh_table *neigh;
+	struct rte_ip_frag_tbl *frag;
+	struct rte_ip_frag_death_row dr;
+	struct tq_timer neigh_timer;
+	uint16_t ip_id;
+	uint32_t ip6_frag_id;
+	uint64_t icmp_tokens_ns; /* token bucket in time units */
+	uint64_t icmp_last;
+};
+
+/* Add a socket to a table; errors as tq_udp_bind(). */
+int tq_udp_table_bind(struct tq_udp_table *t, const struct tq_addr *addr,
+		uint16_t port, tq_udp_rx_cb cb, void *arg);
+
+/* Set up the network layer on shard s; installs s->input. */
+int tq_net_attach(struct tq_shard *s, const struct tq_iface *ifc,
+		const struct tq_net_conf *conf, const struct tq_udp_table *udp);
+void tq_net_detach(struct tq_shard *s);
+
+/* Gratuitous ARP for every IPv4 address (worker 0 at start). */
+void tq_net_announce(struct tq_shard *s);
+
+static inline struct tq_net *
+tq_net(struct tq_shard *s)
+{
+	return s->net;
+}
+
+/* --- internal, between the files of this layer --- */
+
+void tq_net_input(struct tq_shard *s, struct rte_mbuf **pkts, uint16_t n);
+void tq_arp_input(struct tq_shard *s, struct rte_mbuf *m);
+void tq_ipv4_input(struct tq_shard *s, struct rte_mbuf *m,
+		const struct rte_ether_addr *peer, bool l2_bcast);
+void tq_ipv6_input(struct tq_shard *s, struct rte_mbuf *m,
+		const struct rte_ether_addr *peer, bool l2_mcast);
+void tq_icmp_input(struct tq_shard *s, struct tq_rx *rx);
+void tq_icmp6_input(struct tq_shard *s, struct tq_rx *rx);
+void tq_udp_input(struct tq_shard *s, struct tq_rx *rx);
+
+/* Is a one of our addresses (same family)? */
+bool tq_iface_has_addr(const struct tq_iface *ifc, const struct tq_addr *a);
+/* Is a the broadcast address of one of our IPv4 subnets (or all-ones)? */
+bool tq_iface_is_bcast4(const struct tq_iface *ifc, uint32_t a);
+
+/*
+ * Route dst: fills the next hop and, if src is unspecified, a source
+ * address. Returns 0 or -EHOSTUNREACH.
+ */
+int tq_route_lookup(const struct tq_iface *ifc, const struct tq_addr *dst,
+		struct tq_addr *nexthop, struct tq_addr *src);
+
+/*
+ * Send m (data at the L4 header) over IPv4 or IPv6.  The UDP/TCP
+ * checksum is filled here (offloaded when the port can); ICMP callers
+ * fill theirs.  l2dst non-NULL skips neighbour resolution (replies).
+ * Takes ownership of m.  Returns 0 or a negative errno.
+ */
+int tq_ip_output(struct tq_shard *s, struct rte_mbuf *m,
+		const struct tq_addr *src, const struct tq_addr *dst,
+		uint8_t proto, const struct rte_ether_addr *l2dst);
+
+int tq_ipv4_output(struct tq_shard *s, struct rte_mbuf *m, uint32_t src,
+		uint32_t dst, uint8_t proto, const struct rte_ether_addr *l2dst);
+int tq_ipv6_output(struct tq_shard *s, struct rte_mbuf *m,
+		const struct tq_addr *src, const struct tq_addr *dst,
+		uint8_t proto, const struct rte_ether_addr *l2dst);
+/* As tq_ipv6_output with a given hop limit (NDP needs 255). */
+int tq_ipv6_output_hlim(struct tq_shard *s, struct rte_mbuf *m,
+		const struct tq_addr *src, const struct tq_addr *dst,
+		uint8_t proto, const struct rte_ether_addr *l2dst,
+		uint8_t hlim);
+
+/*
+ * Prepend Ethernet and send m (data at the L3 header) to nexthop,
+ * resolving its MAC first if needed; or to l2dst directly.
+ */
+void tq_eth_output(struct tq_shard *s, struct rte_mbuf *m, uint16_t etype,
+		const struct tq_addr *nexthop,
+		const struct rte_ether_addr *l2dst);
+
+/* Neighbour cache (ARP and NDP share it). */
+struct tq_neigh_table *tq_neigh_create(const struct tq_net_conf *conf,
+		int socket);
+void tq_neigh_free(struct tq_neigh_table *t);
+/* Learn or refresh; create says whether an absent entry is added. */
+void tq_neigh_update(struct tq_shard *s, const struct tq_addr *a,
+		const struct rte_ether_addr *mac, bool create, bool share);
+/* Send m (with an Ethernet header to fill) to a, resolving first. */
+void tq_neigh_send(struct tq_shard *s, const struct tq_addr *a,
+		struct rte_mbuf *m);
+/* Aging and retries, every 100 ms from the shard's timer. */
+void tq_neigh_tick(struct tq_shard *s);
+/* 0 and the MAC if a is resolved, else -ENOENT. */
+int tq_neigh_lookup(struct tq_shard *s, const struct tq_addr *a,
+		struct rte_ether_addr *mac);
+unsigned int tq_neigh_count(const struct tq_neigh_table *t);
+
+/* Requests that resolve a; for tq_neigh only. */
+void tq_arp_request(struct tq_shard *s, uint32_t target);
+void tq_ndp_solicit(struct tq_shard *s, const struct tq_addr *target);
+
+/* ICMP error rate limit: true if one may be sent now. */
+bool tq_icmp_allow(struct tq_shard *s);
+/* Port unreachable for a datagram that found no socket. */
+void tq_icmp_port_unreach(struct tq_shard *s, struct tq_rx *rx);
+void tq_icmp6_port_unreach(struct tq_shard *s, struct tq_rx *rx);
+
+/* Checksum helpers. */
+uint16_t tq_cksum_icmp6(const struct tq_addr *src, const struct tq_addr *dst,
+		const struct rte_mbuf *m, uint32_t off, uint32_t len);
+
+/* Solicited-node multicast address and MAC for an IPv6 address. */
+void tq_ipv6_solicited_node(const uint8_t *a, uint8_t *out);
+void tq_ipv6_mcast_mac(const uint8_t *a, struct rte_ether_addr *mac);
+
+/* Allocate an mbuf with room for headers in front; counts failure. */
+struct rte_mbuf *tq_net_alloc(struct tq_shard *s);
+
+#endif

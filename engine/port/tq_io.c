@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "tq_io.h"
+
+#include <errno.h>
+#include <stdio.h>
+
+#include <rte_ethdev.h>
+
+static uint16_t
+eth_rx(struct tq_io *io, struct rte_mbuf **pkts, uint16_t n)
+{
+	return rte_eth_rx_burst(io->eth.port, io->eth.queue, pkts, n);
+}
+
+static uint16_t
+eth_tx(struct tq_io *io, struct rte_mbuf **pkts, uint16_t n)
+{
+	return rte_eth_tx_burst(io->eth.port, io->eth.queue, pkts, n);
+}
+
+void
+tq_io_init_ethdev(struct tq_io *io, uint16_t port, uint16_t queue)
+{
+	io->rx = eth_rx;
+	io->tx = eth_tx;
+	io->eth.port = port;
+	io->eth.queue = queue;
+}
+
+static uint16_t
+ring_rx(struct tq_io *io, struct rte_mbuf **pkts, uint16_t n)
+{
+	return rte_ring_sc_dequeue_burst(io->ring.rx, (void **)pkts, n, NULL);
+}
+
+static uint16_t
+ring_tx(struct tq_io *io, struct rte_mbuf **pkts, uint16_t n)
+{
+	return rte_ring_sp_enqueue_burst(io->ring.tx, (void **)pkts, n, NULL);
+}
+
+int
+tq_memlink_create(struct tq_memlink *l, const char *name, unsigned int size)
+{
+	char rn[RTE_RING_NAMESIZE];
+
+	snprintf(rn, sizeof(rn), "%s_a", name);
+	l->a = rte_ring_create(rn, size, SOCKET_ID_ANY,
+			RING_F_SP_ENQ | RING_F_SC_DEQ);
+	snprintf(rn, sizeof(rn), "%s_b", name);
+	l->b = rte_ring_create(rn, size, SOCKET_ID_ANY,
+			RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (!l->a || !l->b) {
+		tq_memlink_free(l);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void
+drain_free(struct rte_ring *r)
+{
+	void *m;
+
+	while (rte_ring_sc_dequeue(r, &m) == 0)
+		rte_pktmbuf_free(m);
+}
+
+void
+tq_memlink_free(struct tq_memlink *l)
+{
+	if (l->a) {
+		drain_free(l->a);
+		rte_ring_free(l->a);
+	}
+	if (l->b) {
+		drain_free(l->b);
+		rte_ring_free(l->b);
+	}
+	l->a = l->b = NULL;
+}
+
+void
+tq_io_init_memlink(struct tq_io *io, struct tq_memlink *l, int end)
+{
+	io->rx = ring_rx;
+	io->tx = ring_tx;
+	io->ring.tx = end == 0 ? l->a : l->b;
+	io->ring.rx = end == 0 ? l->b : l->a;
+}

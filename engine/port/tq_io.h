@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef TQ_IO_H
+#define TQ_IO_H
+
+/*
+ * Packet I/O for one worker: a queue pair of an ethdev port, or one end of
+ * an in-memory link.  Only this layer calls rte_eth_*; everything above
+ * sees bursts through these two functions.
+ */
+
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+struct tq_io {
+	uint16_t (*rx)(struct tq_io *io, struct rte_mbuf **pkts, uint16_t n);
+	uint16_t (*tx)(struct tq_io *io, struct rte_mbuf **pkts, uint16_t n);
+	union {
+		struct {
+			uint16_t port;
+			uint16_t queue;
+		} eth;
+		struct {
+			struct rte_ring *rx;
+			struct rte_ring *tx;
+		} ring;
+	};
+};
+
+void tq_io_init_ethdev(struct tq_io *io, uint16_t port, uint16_t queue);
+
+/*
+ * In-memory link: two rings, one per direction.  End 0 transmits on ring
+ * a and receives from ring b; end 1 the other way round.
+ */
+struct tq_memlink {
+	struct rte_ring *a;
+	struct rte_ring *b;
+};
+
+/* Returns 0 or -ENOMEM; name must be unique within the process. */
+int tq_memlink_create(struct tq_memlink *l, const char *name,
+		unsigned int size);
+void tq_memlink_free(struct tq_memlink *l);
+void tq_io_init_memlink(struct tq_io *io, struct tq_memlink *l, int end);
+
+#endif

@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "tq_port.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_log.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+
+RTE_LOG_REGISTER_SUFFIX(tq_port_logtype, port, INFO);
+#define PLOG(level, fmt, ...) \
+	rte_log(RTE_LOG_##level, tq_port_logtype, "tachyon.port: " fmt "\n", \
+		##__VA_ARGS__)
+
+/* A symmetric Toeplitz key (0x6d5a repeated): both directions of a flow
+ * hash alike, so a flow's two halves meet on one worker. */
+static uint8_t sym_rss_key[40] = {
+	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+};
+
+void
+tq_port_conf_defaults(struct tq_port_conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->nb_rxd = 1024;
+	c->nb_txd = 1024;
+	c->nb_mbufs = 16383;
+}
+
+static int
+make_pool(struct tq_port *p, int socket, uint32_t n)
+{
+	char name[RTE_MEMPOOL_NAMESIZE];
+	int idx = socket < 0 ? 0 : socket;
+
+	if (p->pool[idx])
+		return 0;
+	snprintf(name, sizeof(name), "tq_mb_p%u_s%d", p->id, idx);
+	p->pool[idx] = rte_pktmbuf_pool_create(name, n, 256, 0,
+			RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+	if (!p->pool[idx]) {
+		PLOG(ERR, "mbuf pool on socket %d: %s", socket,
+				rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int
+tq_port_start(struct tq_port *p, uint16_t id, const struct tq_port_conf *c,
+		uint16_t nb_queues, const int *queue_socket)
+{
+	struct rte_eth_conf conf;
+	struct rte_eth_dev_info info;
+	struct rte_eth_rxconf rxc;
+	struct rte_eth_txconf txc;
+	uint16_t nb_rxd = c->nb_rxd, nb_txd = c->nb_txd;
+	uint16_t q;
+	int ret;
+
+	memset(p, 0, sizeof(*p));
+	p->id = id;
+	p->nb_queues = nb_queues;
+	rte_eth_dev_get_name_by_port(id, p->name);
+	ret = rte_eth_dev_info_get(id, &info);
+	if (ret < 0)
+		return ret;
+	snprintf(p->driver, sizeof(p->driver), "%s", info.driver_name);
+	if (nb_queues > info.max_rx_queues || nb_queues > info.max_tx_queues) {
+		PLOG(ERR, "%s has %u rx / %u tx queues, %u workers need one each "
+			"(af_packet: add qpairs=%u to the vdev)",
+			p->name, info.max_rx_queues, info.max_tx_queues,
+			nb_queues, nb_queues);
+		return -EINVAL;
+	}
+
+	memset(&conf, 0, sizeof(conf));
+	if (nb_queues > 1 && info.flow_type_rss_offloads) {
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf.rss_hf = info.flow_type_rss_offloads &
+			(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP);
+		if (info.hash_key_size == sizeof(sym_rss_key)) {
+			conf.rx_adv_conf.rss_conf.rss_key = sym_rss_key;
+			conf.rx_adv_conf.rss_conf.rss_key_len =
+				sizeof(sym_rss_key);
+		}
+		p->rss = true;
+	}
+	if (!c->no_offload) {
+		uint64_t rxo = info.rx_offload_capa, txo = info.tx_offload_capa;
+
+		if (rxo & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM) {
+			conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
+			p->rx_ip_cksum = true;
+		}
+		if ((rxo & RTE_ETH_RX_OFFLOAD_UDP_CKSUM) &&
+				(rxo & RTE_ETH_RX_OFFLOAD_TCP_CKSUM)) {
+			conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_UDP_CKSUM |
+				RTE_ETH_RX_OFFLOAD_TCP_CKSUM;
+			p->rx_l4_cksum = true;
+		}
+		if (txo & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM) {
+			conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
+			p->tx_ip_cksum = true;
+		}
+		if (txo & RTE_ETH_TX_OFFLOAD_UDP_CKSUM) {
+			conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
+			p->tx_udp_cksum = true;
+		}
+		if (txo & RTE_ETH_TX_OFFLOAD_TCP_CKSUM) {
+			conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
+			p->tx_tcp_cksum = true;
+		}
+	}
+	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) {
+		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+		p->tx_multiseg = true;
+	}
+
+	ret = rte_eth_dev_configure(id, nb_queues, nb_queues, &conf);
+	if (ret < 0) {
+		PLOG(ERR, "%s: configure: %s", p->name, rte_strerror(-ret));
+		return ret;
+	}
+	ret = rte_eth_dev_adjust_nb_rx_tx_desc(id, &nb_rxd, &nb_txd);
+	if (ret < 0)
+		return ret;
+	if (c->mtu) {
+		ret = rte_eth_dev_set_mtu(id, c->mtu);
+		if (ret < 0)
+			PLOG(WARNING, "%s: mtu %u: %s", p->name, c->mtu,
+					rte_strerror(-ret));
+	}
+	if (rte_eth_dev_get_mtu(id, &p->mtu) < 0 || p->mtu == 0)
+		p->mtu = RTE_ETHER_MTU;
+	rte_eth_macaddr_get(id, &p->mac);
+
+	for (q = 0; q < nb_queues; q++) {
+		int sock = queue_socket ? queue_socket[q] : SOCKET_ID_ANY;
+
+		ret = make_pool(p, sock, c->nb_mbufs);
+		if (ret < 0)
+			return ret;
+		rxc = info.default_rxconf;
+		rxc.offloads = conf.rxmode.offloads;
+		ret = rte_eth_rx_queue_setup(id, q, nb_rxd, sock, &rxc,
+				p->pool[sock < 0 ? 0 : sock]);
+		if (ret < 0) {
+			PLOG(ERR, "%s: rx queue %u: %s", p->name, q,
+					rte_strerror(-ret));
+			return ret;
+		}
+		txc = info.default_txconf;
+		txc.offloads = conf.txmode.offloads;
+		ret = rte_eth_tx_queue_setup(id, q, nb_txd, sock, &txc);
+		if (ret < 0) {
+			PLOG(ERR, "%s: tx queue %u: %s", p->name, q,
+					rte_strerror(-ret));
+			return ret;
+		}
+	}
+	if (c->promisc)
+		rte_eth_promiscuous_enable(id);
+	else
+		rte_eth_promiscuous_disable(id);
+	ret = rte_eth_dev_start(id);
+	if (ret < 0) {
+		PLOG(ERR, "%s: start: %s", p->name, rte_strerror(-ret));
+		return ret;
+	}
+	p->started = true;
+	PLOG(INFO, "%s (%s): %u queue(s), mtu %u, rss %s, rx csum %s/%s, "
+		"tx csum %s/%s/%s", p->name, p->driver, nb_queues, p->mtu,
+		p->rss ? "on" : "off", p->rx_ip_cksum ? "ip" : "-",
+		p->rx_l4_cksum ? "l4" : "-", p->tx_ip_cksum ? "ip" : "-",
+		p->tx_udp_cksum ? "udp" : "-", p->tx_tcp_cksum ? "tcp" : "-");
+	return 0;
+}
+
+int
+tq_port_set_mc(struct tq_port *p, struct rte_ether_addr *mc, uint32_t n)
+{
+	int ret = rte_eth_dev_set_mc_addr_list(p->id, mc, n);
+
+	if (ret == -ENOTSUP) {
+		/* Virtual PMDs deliver every frame; filter in software. */
+		rte_eth_allmulticast_enable(p->id);
+		return 0;
+	}
+	return ret;
+}
+
+int
+tq_port_wait_link(struct tq_port *p, unsigned int timeout_ms,
+		struct rte_eth_link *link)
+{
+	unsigned int waited = 0;
+
+	for (;;) {
+		memset(link, 0, sizeof(*link));
+		if (rte_eth_link_get_nowait(p->id, link) == 0 &&
+				link->link_status == RTE_ETH_LINK_UP)
+			return 1;
+		if (waited >= timeout_ms)
+			return 0;
+		rte_delay_ms(10);
+		waited += 10;
+	}
+}
+
+void
+tq_port_stop(struct tq_port *p)
+{
+	unsigned int i;
+
+	if (p->started) {
+		rte_eth_dev_stop(p->id);
+		rte_eth_dev_close(p->id);
+		p->started = false;
+	}
+	for (i = 0; i < RTE_MAX_NUMA_NODES; i++) {
+		rte_mempool_free(p->pool[i]);
+		p->pool[i] = NULL;
+	}
+}

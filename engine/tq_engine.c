@@ -1,0 +1,678 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The engine assembled from its layers: options and config file, EAL,
+ * port, one shard per worker lcore with the network layer attached, the
+ * control loop on the main lcore, and telemetry.  This file sits above
+ * all layers; nothing below includes it.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_telemetry.h>
+
+#include <tachyon/tachyon.h>
+#include <tachyon/tq_udp.h>
+
+#include "core/tq_clock.h"
+#include "core/tq_opts.h"
+#include "core/tq_shard.h"
+#include "net/tq_net.h"
+#include "port/tq_fault.h"
+#include "port/tq_io.h"
+#include "port/tq_port.h"
+
+struct tq_engine {
+	struct tq_opts opts;
+	char app_name[32];
+	char port_name[RTE_ETH_NAME_MAX_LEN];
+	struct tq_port_conf port_conf;
+	struct tq_net_conf net_conf;
+	struct tq_iface iface;
+	struct tq_fault_spec fault;
+	unsigned int stats_interval;
+	uint64_t timer_tick_ns;
+	struct tq_udp_table udp;
+	struct tq_port port;
+	unsigned int nb_workers;
+	unsigned int lcore[TQ_MAX_WORKERS];
+	struct tq_shard *shards[TQ_MAX_WORKERS];
+	bool eal_up;
+	volatile bool stop;
+};
+
+static struct tq_engine *current; /* for signals and telemetry */
+
+/* ---- option setters ---- */
+
+static int
+parse_u64(const char *v, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long x;
+
+	if (!v || !*v || *v == '-')
+		return -EINVAL;
+	errno = 0;
+	x = strtoull(v, &end, 0);
+	if (errno || *end || x < min || x > max)
+		return -EINVAL;
+	*out = x;
+	return 0;
+}
+
+#define U_SETTER(fn, field, type, min, max, mul)                     \
+	static int fn(void *arg, const char *v)                      \
+	{                                                            \
+		struct tq_engine *e = arg;                           \
+		uint64_t x;                                          \
+		if (parse_u64(v, min, max, &x) < 0)                  \
+			return -EINVAL;                              \
+		e->field = (type)(x * (mul));                        \
+		return 0;                                            \
+	}
+
+U_SETTER(set_stats, stats_interval, unsigned int, 0, 86400, 1)
+U_SETTER(set_rxd, port_conf.nb_rxd, uint16_t, 64, 16384, 1)
+U_SETTER(set_txd, port_conf.nb_txd, uint16_t, 64, 16384, 1)
+U_SETTER(set_mtu, port_conf.mtu, uint16_t, 576, 9600, 1)
+U_SETTER(set_mbufs, port_conf.nb_mbufs, uint32_t, 2047, 4194303, 1)
+U_SETTER(set_neigh_entries, net_conf.neigh_entries, uint32_t, 16, 1u << 20, 1)
+U_SETTER(set_neigh_queue, net_conf.neigh_queue, uint32_t, 1, TQ_NEIGH_QMAX, 1)
+U_SETTER(set_neigh_reach, net_conf.neigh_reachable_ns, uint64_t, 1, 86400000,
+		1000000ull)
+U_SETTER(set_frag_entries, net_conf.frag_entries, uint32_t, 16, 1u << 20, 1)
+U_SETTER(set_frag_timeout, net_conf.frag_timeout_ns, uint64_t, 1, 600000,
+		1000000ull)
+U_SETTER(set_icmp_rate, net_conf.icmp_rate, uint32_t, 1, 10000000, 1)
+U_SETTER(set_icmp_burst, net_conf.icmp_burst, uint32_t, 1, 100000, 1)
+U_SETTER(set_ttl, net_conf.ttl, uint8_t, 1, 255, 1)
+U_SETTER(set_tick, timer_tick_ns, uint64_t, 10, 100000, 1000ull)
+
+static int
+set_promisc(void *arg, const char *v)
+{
+	((struct tq_engine *)arg)->port_conf.promisc = true;
+	return 0;
+}
+
+static int
+set_no_offload(void *arg, const char *v)
+{
+	((struct tq_engine *)arg)->port_conf.no_offload = true;
+	return 0;
+}
+
+static int
+set_no_garp(void *arg, const char *v)
+{
+	((struct tq_engine *)arg)->net_conf.garp = false;
+	return 0;
+}
+
+static int
+set_port(void *arg, const char *v)
+{
+	struct tq_engine *e = arg;
+
+	if (!*v || strlen(v) >= sizeof(e->port_name))
+		return -EINVAL;
+	strcpy(e->port_name, v);
+	return 0;
+}
+
+static int
+set_addr(void *arg, const char *v)
+{
+	struct tq_engine *e = arg;
+	struct tq_ifaddr ia;
+	unsigned int i;
+
+	if (tq_prefix_parse(v, &ia.addr, &ia.plen) < 0 ||
+			tq_addr_is_any(&ia.addr))
+		return -EINVAL;
+	if (ia.addr.family == AF_INET) {
+		uint8_t first = ((uint8_t *)&ia.addr.v4)[0];
+
+		if (first >= 224 || first == 127)
+			return -EINVAL;
+	} else if (ia.addr.v6[0] == 0xff) {
+		return -EINVAL;
+	}
+	for (i = 0; i < e->iface.nb_addrs; i++)
+		if (tq_addr_equal(&e->iface.addrs[i].addr, &ia.addr))
+			return -EINVAL;
+	if (e->iface.nb_addrs == TQ_MAX_ADDRS)
+		return -EINVAL;
+	e->iface.addrs[e->iface.nb_addrs++] = ia;
+	return 0;
+}
+
+static int
+set_gateway(void *arg, const char *v)
+{
+	struct tq_engine *e = arg;
+	struct tq_addr a;
+
+	if (tq_addr_parse(v, &a) < 0 || tq_addr_is_any(&a))
+		return -EINVAL;
+	if (a.family == AF_INET)
+		e->iface.gw4 = a;
+	else
+		e->iface.gw6 = a;
+	return 0;
+}
+
+static int
+set_fault(void *arg, const char *v)
+{
+	struct tq_engine *e = arg;
+	const char *bad;
+
+	return tq_fault_parse(v, &e->fault, &bad);
+}
+
+static int
+set_config(void *arg, const char *v)
+{
+	return 0; /* loaded before EAL starts */
+}
+
+static const struct tq_app_opt engine_opts[] = {
+	{ "config", "-", "FILE", "INI file with any of these options", set_config, NULL },
+	{ "addr", "net", "ADDR/PREFIX", "an address of ours (repeatable, IPv4 or IPv6)", set_addr, NULL },
+	{ "gateway", "net", "ADDR", "default gateway (one IPv4, one IPv6)", set_gateway, NULL },
+	{ "ttl", "net", "N", "TTL / hop limit of what we send (64)", set_ttl, NULL },
+	{ "neigh-entries", "net", "N", "ARP/NDP cache size per worker (1024)", set_neigh_entries, NULL },
+	{ "neigh-queue", "net", "N", "frames held per unresolved neighbour (8)", set_neigh_queue, NULL },
+	{ "neigh-reachable-ms", "net", "MS", "neighbour reachable time (30000)", set_neigh_reach, NULL },
+	{ "frag-entries", "net", "N", "datagrams in reassembly per worker (1024)", set_frag_entries, NULL },
+	{ "frag-timeout-ms", "net", "MS", "reassembly timeout (30000)", set_frag_timeout, NULL },
+	{ "icmp-ratelimit", "net", "N", "ICMP errors per second per worker (1000)", set_icmp_rate, NULL },
+	{ "icmp-burst", "net", "N", "ICMP error burst (50)", set_icmp_burst, NULL },
+	{ "no-garp", "net", NULL, "no gratuitous ARP at start", set_no_garp, NULL },
+	{ "port", "port", "NAME", "ethdev to use (default: the first)", set_port, NULL },
+	{ "rxd", "port", "N", "RX descriptors per queue (1024)", set_rxd, NULL },
+	{ "txd", "port", "N", "TX descriptors per queue (1024)", set_txd, NULL },
+	{ "mtu", "port", "N", "set the port MTU", set_mtu, NULL },
+	{ "mbufs", "port", "N", "mbufs per socket pool (16383)", set_mbufs, NULL },
+	{ "promisc", "port", NULL, "promiscuous mode", set_promisc, NULL },
+	{ "no-offload", "port", NULL, "checksums in software even if the PMD offers them", set_no_offload, NULL },
+	{ "stats-interval", "engine", "S", "print stats every S seconds (0: never)", set_stats, NULL },
+	{ "fault", "engine", "SPEC", "drop=P,dup=P,reorder=P,corrupt=P,delay=USEC,seed=N,dir=rx|tx|both", set_fault, NULL },
+	{ "timer-tick-us", "engine", "US", "timer wheel slot width (1000)", set_tick, NULL },
+};
+
+/* ---- telemetry ---- */
+
+static void
+sum_counters(const struct tq_engine *e, int worker, uint64_t *out)
+{
+	unsigned int i, k;
+
+	memset(out, 0, sizeof(uint64_t) * TQ_CTR_MAX);
+	for (i = 0; i < e->nb_workers; i++) {
+		const struct tq_shard *s = e->shards[i];
+
+		if (!s || (worker >= 0 && (unsigned int)worker != i))
+			continue;
+		for (k = 0; k < TQ_CTR_MAX; k++)
+			out[k] += __atomic_load_n(&s->ctr[k],
+					__ATOMIC_RELAXED);
+	}
+	/* Port-level drops have no worker; they go in the totals. */
+	if (worker < 0 && e->port.started) {
+		struct rte_eth_stats st;
+
+		if (rte_eth_stats_get(e->port.id, &st) == 0) {
+			out[TQ_CTR_RX_NO_MBUF] += st.rx_nombuf;
+			out[TQ_CTR_RX_MISSED] += st.imissed;
+		}
+	}
+}
+
+int
+tq_engine_counters(const struct tq_engine *e, int worker,
+		uint64_t out[TQ_CTR_MAX])
+{
+	if (worker >= (int)e->nb_workers || worker < -1)
+		return -EINVAL;
+	sum_counters(e, worker, out);
+	return 0;
+}
+
+static int
+tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	uint64_t c[TQ_CTR_MAX];
+	int worker = -1;
+	unsigned int k;
+
+	if (!current)
+		return -ENODEV;
+	if (params && *params) {
+		char *end;
+		long w = strtol(params, &end, 10);
+
+		if (*end || w < 0 || w >= (long)current->nb_workers)
+			return -EINVAL;
+		worker = (int)w;
+	}
+	sum_counters(current, worker, c);
+	rte_tel_data_start_dict(d);
+	for (k = 0; k < TQ_CTR_MAX; k++)
+		rte_tel_data_add_dict_u64(d, tq_counter_name(k), c[k]);
+	return 0;
+}
+
+static int
+tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	char buf[TQ_ADDR_STRLEN + 8], mac[RTE_ETHER_ADDR_FMT_SIZE];
+	unsigned int i;
+
+	if (!current)
+		return -ENODEV;
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "app", current->app_name);
+	rte_tel_data_add_dict_int(d, "workers", (int)current->nb_workers);
+	rte_tel_data_add_dict_string(d, "port", current->port.name);
+	rte_tel_data_add_dict_string(d, "driver", current->port.driver);
+	rte_ether_format_addr(mac, sizeof(mac), &current->iface.mac);
+	rte_tel_data_add_dict_string(d, "mac", mac);
+	rte_tel_data_add_dict_int(d, "mtu", current->iface.mtu);
+	for (i = 0; i < current->iface.nb_addrs; i++) {
+		char key[16];
+		size_t l;
+
+		tq_addr_format(&current->iface.addrs[i].addr, buf, sizeof(buf));
+		l = strlen(buf);
+		snprintf(buf + l, sizeof(buf) - l, "/%u",
+				current->iface.addrs[i].plen);
+		snprintf(key, sizeof(key), "addr%u", i);
+		rte_tel_data_add_dict_string(d, key, buf);
+	}
+	return 0;
+}
+
+static int
+tel_names(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	unsigned int k;
+
+	rte_tel_data_start_dict(d);
+	for (k = 0; k < TQ_CTR_MAX; k++)
+		rte_tel_data_add_dict_string(d, tq_counter_name(k),
+				tq_counter_help(k));
+	return 0;
+}
+
+/* ---- lifecycle ---- */
+
+static void
+on_signal(int sig)
+{
+	if (current)
+		tq_engine_stop(current);
+}
+
+void
+tq_engine_stop(struct tq_engine *e)
+{
+	e->stop = true;
+}
+
+unsigned int
+tq_engine_workers(const struct tq_engine *e)
+{
+	return e->nb_workers;
+}
+
+unsigned int
+tq_shard_id(const struct tq_shard *s)
+{
+	return s->id;
+}
+
+int
+tq_udp_bind(struct tq_engine *e, const struct tq_addr *addr, uint16_t port,
+		tq_udp_rx_cb cb, void *arg)
+{
+	return tq_udp_table_bind(&e->udp, addr, port, cb, arg);
+}
+
+static void
+config_error(struct tq_engine *e)
+{
+	fprintf(stderr, "%s: %s\n", e->app_name, e->opts.err);
+}
+
+static int
+find_port(struct tq_engine *e, uint16_t *pid)
+{
+	if (e->port_name[0]) {
+		if (rte_eth_dev_get_port_by_name(e->port_name, pid) == 0)
+			return 0;
+		snprintf(e->opts.err, sizeof(e->opts.err),
+				"--port: no such port '%s'", e->port_name);
+		return -EINVAL;
+	}
+	RTE_ETH_FOREACH_DEV(*pid)
+		return 0;
+	snprintf(e->opts.err, sizeof(e->opts.err),
+		"no port: give one with --vdev (e.g. "
+		"net_af_packet0,iface=veth0) or bind a NIC to DPDK");
+	return -EINVAL;
+}
+
+int
+tq_engine_create(int argc, char **argv, const char *app_name,
+		const struct tq_app_opt *opts, unsigned int nb_opts,
+		struct tq_engine **out)
+{
+	struct tq_engine *e;
+	char *eal_argv[TQ_EAL_ARGS_MAX + 256];
+	int sep, eal_argc = 0, i, ret;
+	const char *cfg;
+	unsigned int k, lc;
+	uint16_t pid;
+
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	snprintf(e->app_name, sizeof(e->app_name), "%s", app_name);
+	tq_port_conf_defaults(&e->port_conf);
+	tq_net_conf_defaults(&e->net_conf);
+	e->timer_tick_ns = 1000000;
+	e->fault.seed = 1;
+	for (k = 0; k < RTE_DIM(engine_opts); k++) {
+		struct tq_app_opt o = engine_opts[k];
+
+		o.arg = e;
+		tq_opts_add(&e->opts, &o);
+	}
+	for (k = 0; k < nb_opts; k++) {
+		if (tq_opts_add(&e->opts, &opts[k]) < 0) {
+			free(e);
+			return -EINVAL;
+		}
+	}
+
+	for (sep = 1; sep < argc; sep++)
+		if (!strcmp(argv[sep], "--"))
+			break;
+	/* Usage needs no EAL. */
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			tq_opts_usage(&e->opts, stdout, app_name);
+			free(e);
+			return 1;
+		}
+	}
+	cfg = sep < argc ? tq_opts_find_config(argc - sep, argv + sep) : NULL;
+	if (cfg && tq_opts_load_ini(&e->opts, cfg) < 0) {
+		config_error(e);
+		ret = -EINVAL;
+		goto fail;
+	}
+
+	eal_argv[eal_argc++] = argv[0];
+	for (i = 0; i < e->opts.eal_argc; i++)
+		eal_argv[eal_argc++] = e->opts.eal_argv[i];
+	for (i = 1; i < sep && eal_argc < (int)RTE_DIM(eal_argv) - 1; i++)
+		eal_argv[eal_argc++] = argv[i];
+	eal_argv[eal_argc] = NULL;
+	/* Parse our options before EAL so errors cost no EAL start. */
+	if (sep < argc) {
+		ret = tq_opts_parse_argv(&e->opts, argc - sep, argv + sep);
+		if (ret < 0) {
+			config_error(e);
+			ret = -EINVAL;
+			goto fail;
+		}
+	}
+	if (e->iface.nb_addrs == 0) {
+		fprintf(stderr, "%s: --addr: at least one address is needed\n",
+				app_name);
+		ret = -EINVAL;
+		goto fail;
+	}
+	ret = rte_eal_init(eal_argc, eal_argv);
+	if (ret < 0) {
+		fprintf(stderr, "%s: EAL: %s\n", app_name,
+				rte_strerror(rte_errno));
+		ret = -EINVAL;
+		goto fail;
+	}
+	e->eal_up = true;
+	tq_clock_init();
+	RTE_LCORE_FOREACH_WORKER(lc) {
+		if (e->nb_workers == TQ_MAX_WORKERS)
+			break;
+		e->lcore[e->nb_workers++] = lc;
+	}
+	if (e->nb_workers == 0) {
+		fprintf(stderr, "%s: -l: give at least two lcores (e.g. -l 0-1)"
+			": the main one is the control thread\n", app_name);
+		ret = -EINVAL;
+		goto fail;
+	}
+	if (find_port(e, &pid) < 0) {
+		config_error(e);
+		ret = -EINVAL;
+		goto fail;
+	}
+	{
+		int sockets[TQ_MAX_WORKERS];
+
+		for (k = 0; k < e->nb_workers; k++)
+			sockets[k] = (int)rte_lcore_to_socket_id(e->lcore[k]);
+		ret = tq_port_start(&e->port, pid, &e->port_conf,
+				(uint16_t)e->nb_workers, sockets);
+		if (ret < 0) {
+			fprintf(stderr, "%s: port %u: %s\n", app_name, pid,
+					strerror(-ret));
+			ret = -EINVAL;
+			goto fail;
+		}
+	}
+	e->iface.mac = e->port.mac;
+	e->iface.mtu = e->port.mtu;
+	e->iface.rx_ip_cksum = e->port.rx_ip_cksum;
+	e->iface.rx_l4_cksum = e->port.rx_l4_cksum;
+	e->iface.tx_ip_cksum = e->port.tx_ip_cksum;
+	e->iface.tx_udp_cksum = e->port.tx_udp_cksum;
+	e->iface.tx_tcp_cksum = e->port.tx_tcp_cksum;
+	e->iface.tx_multiseg = e->port.tx_multiseg;
+	current = e;
+	rte_telemetry_register_cmd("/tachyon/stats", tel_stats,
+		"Engine counters summed over workers. Params: worker id");
+	rte_telemetry_register_cmd("/tachyon/info", tel_info,
+		"Engine port, addresses and workers");
+	rte_telemetry_register_cmd("/tachyon/counters", tel_names,
+		"Counter names and what they count");
+	*out = e;
+	return 0;
+fail:
+	tq_engine_destroy(e);
+	return ret;
+}
+
+static void
+announce_cmd(struct tq_shard *s, void *arg)
+{
+	tq_net_announce(s);
+}
+
+static void
+print_stats(struct tq_engine *e, uint64_t *prev, double dt)
+{
+	uint64_t c[TQ_CTR_MAX];
+	uint64_t drops = 0;
+	unsigned int k;
+
+	sum_counters(e, -1, c);
+	for (k = TQ_CTR_RX_NO_MBUF; k < TQ_CTR_MAX; k++)
+		drops += c[k];
+	printf("[stats] rx %" PRIu64 " pkts (%.0f/s)  tx %" PRIu64
+		" pkts (%.0f/s)  udp in %" PRIu64 "  icmp echo %" PRIu64
+		"  arp/nd in %" PRIu64 "  drops %" PRIu64 "\n",
+		c[TQ_CTR_RX_PKTS], (c[TQ_CTR_RX_PKTS] - prev[0]) / dt,
+		c[TQ_CTR_TX_PKTS], (c[TQ_CTR_TX_PKTS] - prev[1]) / dt,
+		c[TQ_CTR_UDP_IN_DATAGRAMS],
+		c[TQ_CTR_ICMP_IN_ECHOS] + c[TQ_CTR_ICMP6_IN_ECHOS],
+		c[TQ_CTR_ARP_IN_REQUESTS] + c[TQ_CTR_ARP_IN_REPLIES] +
+			c[TQ_CTR_NDP_IN_SOLICITS] + c[TQ_CTR_NDP_IN_ADVERTS],
+		drops);
+	for (k = TQ_CTR_RX_NO_MBUF; k < TQ_CTR_MAX; k++)
+		if (c[k])
+			printf("[stats]   %-28s %" PRIu64 "\n",
+					tq_counter_name(k), c[k]);
+	fflush(stdout);
+	prev[0] = c[TQ_CTR_RX_PKTS];
+	prev[1] = c[TQ_CTR_TX_PKTS];
+}
+
+static int
+setup_shards(struct tq_engine *e)
+{
+	struct rte_ether_addr mc[TQ_MAX_ADDRS + 1];
+	uint32_t nmc = 0;
+	unsigned int k;
+	int ret;
+
+	for (k = 0; k < e->nb_workers; k++) {
+		struct tq_shard_conf sc = {
+			.id = k,
+			.nb_workers = e->nb_workers,
+			.socket = (int)rte_lcore_to_socket_id(e->lcore[k]),
+			.fault = &e->fault,
+			.timer_tick_ns = e->timer_tick_ns,
+			.now = tq_clock_ns(),
+		};
+		sc.pool = e->port.pool[sc.socket < 0 ? 0 : sc.socket];
+		e->shards[k] = tq_shard_create(&sc);
+		if (!e->shards[k])
+			return -ENOMEM;
+		tq_io_init_ethdev(&e->shards[k]->io, e->port.id, (uint16_t)k);
+		ret = tq_net_attach(e->shards[k], &e->iface, &e->net_conf,
+				&e->udp);
+		if (ret < 0)
+			return ret;
+	}
+	ret = tq_shard_mesh(e->shards, e->nb_workers);
+	if (ret < 0)
+		return ret;
+	/* NDP: all-nodes plus each address's solicited-node group. */
+	{
+		static const uint8_t all_nodes[16] = { 0xff, 2, [15] = 1 };
+
+		tq_ipv6_mcast_mac(all_nodes, &mc[nmc++]);
+	}
+	for (k = 0; k < e->iface.nb_addrs; k++) {
+		uint8_t sn[16];
+
+		if (e->iface.addrs[k].addr.family != AF_INET6)
+			continue;
+		tq_ipv6_solicited_node(e->iface.addrs[k].addr.v6, sn);
+		tq_ipv6_mcast_mac(sn, &mc[nmc++]);
+	}
+	ret = tq_port_set_mc(&e->port, mc, nmc);
+	if (ret < 0)
+		fprintf(stderr, "%s: multicast filter: %s (NDP may fail)\n",
+				e->app_name, strerror(-ret));
+	return 0;
+}
+
+int
+tq_engine_run(struct tq_engine *e)
+{
+	struct rte_eth_link link;
+	uint64_t prev[2] = { 0, 0 };
+	uint64_t start, last;
+	unsigned int k;
+	int ret;
+
+	ret = setup_shards(e);
+	if (ret < 0) {
+		fprintf(stderr, "%s: workers: %s\n", e->app_name,
+				strerror(-ret));
+		return ret;
+	}
+	if (!tq_port_wait_link(&e->port, 3000, &link))
+		fprintf(stderr, "%s: %s: link is down, serving anyway\n",
+				e->app_name, e->port.name);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	for (k = 0; k < e->nb_workers; k++) {
+		ret = rte_eal_remote_launch(tq_shard_main, e->shards[k],
+				e->lcore[k]);
+		if (ret < 0) {
+			fprintf(stderr, "%s: launch lcore %u: %s\n",
+					e->app_name, e->lcore[k],
+					strerror(-ret));
+			e->stop = true;
+			break;
+		}
+	}
+	if (e->net_conf.garp && !e->stop)
+		tq_shard_command(e->shards[0], announce_cmd, NULL);
+	{
+		char mac[RTE_ETHER_ADDR_FMT_SIZE];
+
+		rte_ether_format_addr(mac, sizeof(mac), &e->iface.mac);
+		printf("%s: serving on %s (%s, mac %s, mtu %u) with %u "
+			"worker(s)\n", e->app_name, e->port.name,
+			e->port.driver, mac, e->iface.mtu, e->nb_workers);
+		fflush(stdout);
+	}
+	start = last = tq_clock_ns();
+	while (!e->stop) {
+		uint64_t now;
+
+		usleep(50 * 1000);
+		now = tq_clock_ns();
+		if (e->stats_interval &&
+				now - last >= e->stats_interval * 1000000000ull) {
+			print_stats(e, prev, (double)(now - last) / 1e9);
+			last = now;
+		}
+	}
+	RTE_SET_USED(start);
+	for (k = 0; k < e->nb_workers; k++)
+		e->shards[k]->stop = true;
+	rte_eal_mp_wait_lcore();
+	if (e->stats_interval)
+		print_stats(e, prev, 1.0);
+	return 0;
+}
+
+void
+tq_engine_destroy(struct tq_engine *e)
+{
+	unsigned int k;
+
+	if (!e)
+		return;
+	if (current == e)
+		current = NULL;
+	for (k = 0; k < e->nb_workers; k++) {
+		if (!e->shards[k])
+			continue;
+		tq_net_detach(e->shards[k]);
+		tq_shard_free(e->shards[k]);
+		e->shards[k] = NULL;
+	}
+	tq_port_stop(&e->port);
+	tq_opts_free(&e->opts);
+	if (e->eal_up)
+		rte_eal_cleanup();
+	free(e);
+}
