@@ -10,24 +10,30 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include <rte_eal.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
+#include <rte_random.h>
 #include <rte_telemetry.h>
 
 #include <tachyon/tachyon.h>
+#include <tachyon/tq_stream.h>
 #include <tachyon/tq_udp.h>
 
+#include "cc/tq_cc.h"
 #include "core/tq_clock.h"
+#include "core/tq_mbuf.h"
 #include "core/tq_opts.h"
 #include "core/tq_shard.h"
 #include "net/tq_net.h"
 #include "port/tq_fault.h"
 #include "port/tq_io.h"
 #include "port/tq_port.h"
+#include "tcp/tq_tcp.h"
 
 struct tq_engine {
 	struct tq_opts opts;
@@ -40,6 +46,9 @@ struct tq_engine {
 	unsigned int stats_interval;
 	uint64_t timer_tick_ns;
 	struct tq_udp_table udp;
+	struct tq_tcp_conf tcp_conf;
+	struct tq_tcp_listen_table listen;
+	uint8_t secret[16];
 	struct tq_port port;
 	unsigned int nb_workers;
 	unsigned int lcore[TQ_MAX_WORKERS];
@@ -95,6 +104,72 @@ U_SETTER(set_icmp_rate, net_conf.icmp_rate, uint32_t, 1, 10000000, 1)
 U_SETTER(set_icmp_burst, net_conf.icmp_burst, uint32_t, 1, 100000, 1)
 U_SETTER(set_ttl, net_conf.ttl, uint8_t, 1, 255, 1)
 U_SETTER(set_tick, timer_tick_ns, uint64_t, 10, 100000, 1000ull)
+U_SETTER(set_tcp_max_conns, tcp_conf.max_conns, uint32_t, 16, 1u << 22, 1)
+U_SETTER(set_tcp_sndbuf, tcp_conf.sndbuf, uint32_t, 4096, 1u << 30, 1)
+U_SETTER(set_tcp_rcvbuf, tcp_conf.rcvbuf, uint32_t, 4096, 1u << 30, 1)
+U_SETTER(set_tcp_rto_min, tcp_conf.rto_min_ns, uint64_t, 1, 60000, 1000000ull)
+U_SETTER(set_tcp_rto_max, tcp_conf.rto_max_ns, uint64_t, 100, 3600000, 1000000ull)
+U_SETTER(set_tcp_delack, tcp_conf.delack_ns, uint64_t, 1, 1000, 1000000ull)
+U_SETTER(set_tcp_tw, tcp_conf.msl2_ns, uint64_t, 0, 3600000, 1000000ull)
+U_SETTER(set_tcp_fin_to, tcp_conf.fin_timeout_ns, uint64_t, 1, 3600000, 1000000ull)
+U_SETTER(set_tcp_retries2, tcp_conf.retries2, uint32_t, 1, 255, 1)
+U_SETTER(set_tcp_syn_retries, tcp_conf.syn_retries, uint32_t, 1, 127, 1)
+U_SETTER(set_tcp_synack_retries, tcp_conf.synack_retries, uint32_t, 1, 255, 1)
+U_SETTER(set_tcp_init_cwnd, tcp_conf.init_cwnd, uint8_t, 1, 100, 1)
+
+static int
+set_tcp_cc(void *arg, const char *v)
+{
+	const struct tq_cc_ops *ops = tq_cc_find(v);
+
+	if (!ops)
+		return -EINVAL;
+	((struct tq_engine *)arg)->tcp_conf.cc = ops;
+	return 0;
+}
+
+static int
+set_tcp_no_sack(void *arg, const char *v)
+{
+	((struct tq_engine *)arg)->tcp_conf.sack = false;
+	return 0;
+}
+
+static int
+set_tcp_no_ts(void *arg, const char *v)
+{
+	((struct tq_engine *)arg)->tcp_conf.timestamps = false;
+	return 0;
+}
+
+static int
+set_tcp_no_ws(void *arg, const char *v)
+{
+	((struct tq_engine *)arg)->tcp_conf.wscale = false;
+	return 0;
+}
+
+static int
+set_tcp_nodelay(void *arg, const char *v)
+{
+	((struct tq_engine *)arg)->tcp_conf.nodelay = true;
+	return 0;
+}
+
+static int
+set_tcp_ports(void *arg, const char *v)
+{
+	struct tq_engine *e = arg;
+	unsigned int lo, hi;
+	char extra;
+
+	if (sscanf(v, "%u-%u%c", &lo, &hi, &extra) != 2 || lo < 1024 ||
+			hi > 65535 || lo > hi)
+		return -EINVAL;
+	e->tcp_conf.eport_lo = (uint16_t)lo;
+	e->tcp_conf.eport_hi = (uint16_t)hi;
+	return 0;
+}
 
 static int
 set_promisc(void *arg, const char *v)
@@ -208,6 +283,24 @@ static const struct tq_app_opt engine_opts[] = {
 	{ "stats-interval", "engine", "S", "print stats every S seconds (0: never)", set_stats, NULL },
 	{ "fault", "engine", "SPEC", "drop=P,dup=P,reorder=P,corrupt=P,delay=USEC,seed=N,dir=rx|tx|both", set_fault, NULL },
 	{ "timer-tick-us", "engine", "US", "timer wheel slot width (1000)", set_tick, NULL },
+	{ "tcp-max-conns", "tcp", "N", "TCBs per worker (16384)", set_tcp_max_conns, NULL },
+	{ "tcp-sndbuf", "tcp", "BYTES", "send buffer per connection (262144)", set_tcp_sndbuf, NULL },
+	{ "tcp-rcvbuf", "tcp", "BYTES", "receive buffer per connection (262144)", set_tcp_rcvbuf, NULL },
+	{ "tcp-cc", "tcp", "NAME", "congestion control: cubic, newreno (cubic)", set_tcp_cc, NULL },
+	{ "tcp-init-cwnd", "tcp", "SEGS", "initial congestion window (10)", set_tcp_init_cwnd, NULL },
+	{ "tcp-rto-min-ms", "tcp", "MS", "minimum RTO (200)", set_tcp_rto_min, NULL },
+	{ "tcp-rto-max-ms", "tcp", "MS", "maximum RTO (120000)", set_tcp_rto_max, NULL },
+	{ "tcp-delack-ms", "tcp", "MS", "delayed ACK timeout (40)", set_tcp_delack, NULL },
+	{ "tcp-timewait-ms", "tcp", "MS", "TIME_WAIT length, 2MSL (60000)", set_tcp_tw, NULL },
+	{ "tcp-fin-timeout-ms", "tcp", "MS", "FIN_WAIT_2 of a closed connection (60000)", set_tcp_fin_to, NULL },
+	{ "tcp-retries2", "tcp", "N", "give-up point, as tcp_retries2 (15: 924.6 s)", set_tcp_retries2, NULL },
+	{ "tcp-syn-retries", "tcp", "N", "SYN retransmissions (6)", set_tcp_syn_retries, NULL },
+	{ "tcp-synack-retries", "tcp", "N", "SYN-ACK retransmissions (5)", set_tcp_synack_retries, NULL },
+	{ "tcp-port-range", "tcp", "LO-HI", "ephemeral ports (32768-60999)", set_tcp_ports, NULL },
+	{ "tcp-no-sack", "tcp", NULL, "do not offer SACK", set_tcp_no_sack, NULL },
+	{ "tcp-no-timestamps", "tcp", NULL, "do not offer timestamps", set_tcp_no_ts, NULL },
+	{ "tcp-no-wscale", "tcp", NULL, "do not offer window scaling", set_tcp_no_ws, NULL },
+	{ "tcp-nodelay", "tcp", NULL, "disable Nagle on every connection", set_tcp_nodelay, NULL },
 };
 
 /* ---- telemetry ---- */
@@ -342,6 +435,14 @@ tq_shard_id(const struct tq_shard *s)
 }
 
 int
+tq_tcp_listen(struct tq_engine *e, const struct tq_addr *addr, uint16_t port,
+		uint32_t backlog, tq_accept_cb cb, void *arg)
+{
+	return tq_tcp_listen_table_add(&e->listen, addr, port, backlog, cb,
+			arg);
+}
+
+int
 tq_udp_bind(struct tq_engine *e, const struct tq_addr *addr, uint16_t port,
 		tq_udp_rx_cb cb, void *arg)
 {
@@ -390,6 +491,7 @@ tq_engine_create(int argc, char **argv, const char *app_name,
 	snprintf(e->app_name, sizeof(e->app_name), "%s", app_name);
 	tq_port_conf_defaults(&e->port_conf);
 	tq_net_conf_defaults(&e->net_conf);
+	tq_tcp_conf_defaults(&e->tcp_conf);
 	e->timer_tick_ns = 1000000;
 	e->fault.seed = 1;
 	for (k = 0; k < RTE_DIM(engine_opts); k++) {
@@ -453,6 +555,19 @@ tq_engine_create(int argc, char **argv, const char *app_name,
 	}
 	e->eal_up = true;
 	tq_clock_init();
+	if (tq_mbuf_dyn_register() < 0) {
+		fprintf(stderr, "%s: mbuf dynfield: %s\n", app_name,
+				rte_strerror(rte_errno));
+		ret = -ENOMEM;
+		goto fail;
+	}
+	/* RFC 6528's secret: unpredictable, fixed for the run. */
+	if (getrandom(e->secret, sizeof(e->secret), 0) !=
+			(ssize_t)sizeof(e->secret)) {
+		uint64_t r[2] = { rte_rand(), rte_rand() };
+
+		memcpy(e->secret, r, sizeof(e->secret));
+	}
 	RTE_LCORE_FOREACH_WORKER(lc) {
 		if (e->nb_workers == TQ_MAX_WORKERS)
 			break;
@@ -566,6 +681,10 @@ setup_shards(struct tq_engine *e)
 				&e->udp);
 		if (ret < 0)
 			return ret;
+		ret = tq_tcp_attach(e->shards[k], &e->tcp_conf, &e->listen,
+				e->secret);
+		if (ret < 0)
+			return ret;
 	}
 	ret = tq_shard_mesh(e->shards, e->nb_workers);
 	if (ret < 0)
@@ -666,6 +785,7 @@ tq_engine_destroy(struct tq_engine *e)
 	for (k = 0; k < e->nb_workers; k++) {
 		if (!e->shards[k])
 			continue;
+		tq_tcp_detach(e->shards[k]);
 		tq_net_detach(e->shards[k]);
 		tq_shard_free(e->shards[k]);
 		e->shards[k] = NULL;

@@ -9,11 +9,19 @@
 #include <string.h>
 
 #include <tachyon/tachyon.h>
+#include <tachyon/tq_stream.h>
 #include <tachyon/tq_udp.h>
 
+#define MAX_SVC 8
+
 struct server {
-	uint16_t udp_echo[8];
+	uint16_t udp_echo[MAX_SVC];
 	unsigned int nb_udp_echo;
+	uint16_t tcp_echo[MAX_SVC];
+	unsigned int nb_tcp_echo;
+	uint16_t tcp_discard[MAX_SVC];
+	unsigned int nb_tcp_discard;
+	uint32_t backlog;
 };
 
 static int
@@ -31,13 +39,128 @@ parse_port(const char *v, uint16_t *out)
 }
 
 static int
+add_port(uint16_t *ports, unsigned int *n, const char *v)
+{
+	if (*n == MAX_SVC)
+		return -EINVAL;
+	return parse_port(v, &ports[(*n)++]);
+}
+
+static int
 set_udp_echo(void *arg, const char *v)
 {
 	struct server *sv = arg;
 
-	if (sv->nb_udp_echo == 8)
+	return add_port(sv->udp_echo, &sv->nb_udp_echo, v);
+}
+
+static int
+set_tcp_echo(void *arg, const char *v)
+{
+	struct server *sv = arg;
+
+	return add_port(sv->tcp_echo, &sv->nb_tcp_echo, v);
+}
+
+static int
+set_tcp_discard(void *arg, const char *v)
+{
+	struct server *sv = arg;
+
+	return add_port(sv->tcp_discard, &sv->nb_tcp_discard, v);
+}
+
+static int
+set_backlog(void *arg, const char *v)
+{
+	struct server *sv = arg;
+	char *end;
+	long b;
+
+	errno = 0;
+	b = strtol(v, &end, 10);
+	if (errno || *end || b < 1 || b > 65535)
 		return -EINVAL;
-	return parse_port(v, &sv->udp_echo[sv->nb_udp_echo++]);
+	sv->backlog = (uint32_t)b;
+	return 0;
+}
+
+/*
+ * TCP echo: received mbufs go straight back out (zero copy).  When the
+ * send buffer cannot take them, what fits is copied and the rest waits:
+ * the receive window then closes, so a fast sender is held back.
+ */
+static void
+echo_pump(struct tq_stream *st, void *ctx)
+{
+	while (tq_stream_readable(st)) {
+		uint32_t want = tq_stream_readable(st);
+		uint32_t room = tq_stream_write_space(st);
+
+		if (room == 0)
+			return;
+		if (room >= want) {
+			struct rte_mbuf *m = tq_stream_read_mbuf(st);
+
+			if (tq_stream_write_mbuf(st, m) < 0) {
+				rte_pktmbuf_free(m);
+				tq_stream_abort(st);
+				return;
+			}
+		} else {
+			static uint8_t buf[65536];
+			uint32_t k = room < sizeof(buf) ? room : sizeof(buf);
+			int n = tq_stream_read(st, buf, k);
+
+			if (n <= 0 || tq_stream_write(st, buf, (uint32_t)n) != n) {
+				tq_stream_abort(st);
+				return;
+			}
+		}
+	}
+	if (tq_stream_eof(st))
+		tq_stream_close(st);
+}
+
+static const struct tq_stream_ops echo_ops = {
+	.readable = echo_pump,
+	.writable = echo_pump,
+};
+
+static void
+discard_rx(struct tq_stream *st, void *ctx)
+{
+	struct rte_mbuf *m = tq_stream_read_mbuf(st);
+
+	rte_pktmbuf_free(m);
+	if (tq_stream_eof(st))
+		tq_stream_close(st);
+}
+
+static const struct tq_stream_ops discard_ops = {
+	.readable = discard_rx,
+};
+
+static void
+accept_with(struct tq_listener *l, const struct tq_stream_ops *ops)
+{
+	struct tq_stream *st;
+
+	while ((st = tq_tcp_accept(l, ops, NULL)) != NULL)
+		if (tq_stream_readable(st) || tq_stream_eof(st))
+			ops->readable(st, NULL);
+}
+
+static void
+echo_accept(struct tq_shard *s, struct tq_listener *l, void *arg)
+{
+	accept_with(l, &echo_ops);
+}
+
+static void
+discard_accept(struct tq_shard *s, struct tq_listener *l, void *arg)
+{
+	accept_with(l, &discard_ops);
 }
 
 /* Echo: the datagram goes back as it came, in the same mbuf. */
@@ -50,17 +173,27 @@ udp_echo_rx(struct tq_shard *s, struct tq_udp_dgram *d, void *arg)
 int
 main(int argc, char **argv)
 {
-	struct server sv = { 0 };
+	struct server sv = { .backlog = 1024 };
 	const struct tq_app_opt opts[] = {
 		{ "udp-echo", "server", "PORT",
 			"UDP echo service on PORT (repeatable)", set_udp_echo,
 			&sv },
+		{ "tcp-echo", "server", "PORT",
+			"TCP echo service on PORT (repeatable)", set_tcp_echo,
+			&sv },
+		{ "tcp-discard", "server", "PORT",
+			"TCP discard service on PORT (repeatable)",
+			set_tcp_discard, &sv },
+		{ "backlog", "server", "N",
+			"SYN and accept queue bound per listener (1024)",
+			set_backlog, &sv },
 	};
 	struct tq_engine *e;
 	unsigned int i;
 	int ret;
 
-	ret = tq_engine_create(argc, argv, "tq-server", opts, 1, &e);
+	ret = tq_engine_create(argc, argv, "tq-server", opts,
+			sizeof(opts) / sizeof(opts[0]), &e);
 	if (ret == 1)
 		return 0;
 	if (ret < 0)
@@ -70,6 +203,26 @@ main(int argc, char **argv)
 		if (ret < 0) {
 			fprintf(stderr, "tq-server: --udp-echo %u: %s\n",
 					sv.udp_echo[i], strerror(-ret));
+			tq_engine_destroy(e);
+			return TQ_EXIT_CONFIG;
+		}
+	}
+	for (i = 0; i < sv.nb_tcp_echo; i++) {
+		ret = tq_tcp_listen(e, NULL, sv.tcp_echo[i], sv.backlog,
+				echo_accept, &sv);
+		if (ret < 0) {
+			fprintf(stderr, "tq-server: --tcp-echo %u: %s\n",
+					sv.tcp_echo[i], strerror(-ret));
+			tq_engine_destroy(e);
+			return TQ_EXIT_CONFIG;
+		}
+	}
+	for (i = 0; i < sv.nb_tcp_discard; i++) {
+		ret = tq_tcp_listen(e, NULL, sv.tcp_discard[i], sv.backlog,
+				discard_accept, &sv);
+		if (ret < 0) {
+			fprintf(stderr, "tq-server: --tcp-discard %u: %s\n",
+					sv.tcp_discard[i], strerror(-ret));
 			tq_engine_destroy(e);
 			return TQ_EXIT_CONFIG;
 		}

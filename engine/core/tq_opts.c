@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "tq_opts.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
@@ -82,6 +83,44 @@ eal_entry(struct tq_opts *o, const char *key, const char *val)
 	return 0;
 }
 
+/*
+ * rte_cfgfile skips a line without '=' as if it were blank, so a bare
+ * flag ("no-pci") or a typo ("ttl 5") would vanish without a word: find
+ * such lines and name them.  Comments are cut as rte_cfgfile cuts them.
+ */
+static int
+check_lines(struct tq_opts *o, const char *path)
+{
+	char line[CFG_NAME_LEN + CFG_VALUE_LEN + 4];
+	unsigned int lineno = 0;
+	FILE *f = fopen(path, "r");
+	int ret = 0;
+
+	if (!f)
+		return 0; /* it was just read: leave it to rte_cfgfile */
+	while (fgets(line, sizeof(line), f)) {
+		char *p = line, *end = strchr(line, ';');
+
+		lineno++;
+		if (end && (end == line || end[-1] != '\\'))
+			*end = '\0';
+		while (isspace((unsigned char)*p))
+			p++;
+		end = p + strlen(p);
+		while (end > p && isspace((unsigned char)end[-1]))
+			*--end = '\0';
+		if (*p == '\0' || *p == '[' || strchr(p, '='))
+			continue;
+		snprintf(o->err, sizeof(o->err),
+			"config %s: line %u: '%s' is not \"key = value\" "
+			"(a flag is \"key =\")", path, lineno, p);
+		ret = -EINVAL;
+		break;
+	}
+	fclose(f);
+	return ret;
+}
+
 int
 tq_opts_load_ini(struct tq_opts *o, const char *path)
 {
@@ -91,13 +130,16 @@ tq_opts_load_ini(struct tq_opts *o, const char *path)
 	int nsec, i, j, ret = 0;
 	char where[320];
 
-	/* Allow a key without "=" (for EAL flags) and ';'/'#' comments. */
+	/* Allow "key =" (an EAL flag) and ';' comments. */
 	cf = rte_cfgfile_load(path, CFG_FLAG_EMPTY_VALUES);
 	if (!cf) {
 		snprintf(o->err, sizeof(o->err),
 				"config %s: cannot read or parse it", path);
 		return -EINVAL;
 	}
+	ret = check_lines(o, path);
+	if (ret < 0)
+		goto out;
 	nsec = rte_cfgfile_num_sections(cf, NULL, 0);
 	secs = calloc(nsec > 0 ? nsec : 1, sizeof(*secs));
 	if (!secs) {
@@ -194,17 +236,29 @@ tq_opts_parse_argv(struct tq_opts *o, int argc, char **argv)
 	}
 	lo[o->n] = (struct option){ "help", no_argument, NULL, 'h' };
 	memset(&lo[o->n + 1], 0, sizeof(lo[0]));
-	optind = 1;
+	/* 0, not 1: glibc then also forgets where it was inside a group of
+	 * short options ("-xyz") when an earlier parse stopped there. */
+	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", lo, &idx)) != -1) {
 		if (c == 'h')
 			return 1;
 		if (c == '?' || c == ':') {
+			char letter[3] = { '-', (char)optopt, '\0' };
 			const char *bad = argv[optind - 1];
+			const char *why = "unknown option";
 
-			snprintf(o->err, sizeof(o->err), "%s: %s",
-				optopt ? "missing value for option" :
-					"unknown option", bad);
+			/* getopt sets optopt to our val when a long option's
+			 * value is missing (or given to a flag), to the letter
+			 * of an unknown short option (which may sit inside a
+			 * group, so name the letter), to 0 otherwise. */
+			if (optopt >= 0x100 && optopt < 0x100 + (int)o->n)
+				why = o->v[optopt - 0x100].metavar ?
+					"missing value for option" :
+					"option takes no value";
+			else if (optopt > 0 && optopt < 0x100)
+				bad = letter;
+			snprintf(o->err, sizeof(o->err), "%s: %s", why, bad);
 			return -EINVAL;
 		}
 		ret = apply(o, &o->v[c - 0x100], optarg, "--");

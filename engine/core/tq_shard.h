@@ -77,6 +77,7 @@ struct tq_shard {
 	void (*input)(struct tq_shard *s, struct rte_mbuf **pkts, uint16_t n);
 	void (*xmsg_input)(struct tq_shard *s, const struct tq_xmsg *msg);
 	void *net;
+	void *tcp;
 	void *app;
 
 	volatile bool stop;

@@ -105,15 +105,17 @@ tq_timer_run(struct tq_timer_wheel *w, uint64_t now)
 	span = now_tick - w->cur_tick;
 	if (span >= TQ_WHEEL_SLOTS)
 		span = TQ_WHEEL_SLOTS - 1;
+	/* Anything a callback arms for a time already past must land in a
+	 * slot still ahead of this run: the slot of now_tick, visited last
+	 * (and first next time).  An earlier tick's slot is already spliced
+	 * out and would not come round again for a whole turn. */
+	w->cur_tick = now_tick;
 	/* The slot of now_tick is visited last and revisited next time, so
 	 * timers later within the same tick still fire on time. */
 	for (i = 0; i <= span; i++) {
 		uint64_t tick = now_tick - span + i;
 
-		/* Timers re-linked during this run must see the new tick. */
-		w->cur_tick = tick;
 		fired += run_slot(w, tick & (TQ_WHEEL_SLOTS - 1), now);
 	}
-	w->cur_tick = now_tick;
 	return fired;
 }

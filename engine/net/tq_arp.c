@@ -70,6 +70,7 @@ tq_arp_request(struct tq_shard *s, uint32_t target)
 void
 tq_net_announce(struct tq_shard *s)
 {
+	static const struct rte_ether_addr zero;
 	const struct tq_iface *ifc = tq_net(s)->ifc;
 	struct rte_ether_addr bcast;
 	unsigned int i;
@@ -80,8 +81,10 @@ tq_net_announce(struct tq_shard *s)
 
 		if (ifc->addrs[i].addr.family != AF_INET)
 			continue;
-		/* RFC 5227 announcement: sender and target both ours. */
-		arp_send(s, RTE_ARP_OP_REQUEST, a, a, &bcast, &bcast);
+		/* RFC 5227 2.3 announcement: sender and target IP both
+		 * ours; the target MAC is ignored and SHOULD be zero
+		 * (2.1.1), as Linux sends it. */
+		arp_send(s, RTE_ARP_OP_REQUEST, a, a, &zero, &bcast);
 	}
 }
 

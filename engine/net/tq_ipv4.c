@@ -147,8 +147,13 @@ tq_ipv4_input(struct tq_shard *s, struct rte_mbuf *m,
 		tq_icmp_input(s, &rx);
 		return;
 	case IPPROTO_TCP:
-		TQ_INC(s, TCP_NO_HANDLER);
-		goto drop;
+		if (!n->tcp_input) {
+			TQ_INC(s, TCP_NO_HANDLER);
+			goto drop;
+		}
+		TQ_INC(s, IP_IN_DELIVERS);
+		n->tcp_input(s, &rx);
+		return;
 	default:
 		TQ_INC(s, IP_IN_UNKNOWN_PROTOS);
 		goto drop;

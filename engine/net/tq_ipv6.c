@@ -188,8 +188,13 @@ tq_ipv6_input(struct tq_shard *s, struct rte_mbuf *m,
 		tq_icmp6_input(s, &rx);
 		return;
 	case IPPROTO_TCP:
-		TQ_INC(s, TCP_NO_HANDLER);
-		goto drop;
+		if (!n->tcp_input) {
+			TQ_INC(s, TCP_NO_HANDLER);
+			goto drop;
+		}
+		TQ_INC(s, IP6_IN_DELIVERS);
+		n->tcp_input(s, &rx);
+		return;
 	case IPPROTO_NONE:
 		goto drop;
 	default:

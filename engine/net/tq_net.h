@@ -98,6 +98,8 @@ struct tq_net {
 	uint32_t ip6_frag_id;
 	uint64_t icmp_tokens_ns; /* token bucket in time units */
 	uint64_t icmp_last;
+	/* the TCP layer, when attached */
+	void (*tcp_input)(struct tq_shard *s, struct tq_rx *rx);
 };
 
 /* Add a socket to a table; errors as tq_udp_bind(). */
@@ -199,6 +201,10 @@ void tq_icmp_port_unreach(struct tq_shard *s, struct tq_rx *rx);
 void tq_icmp6_port_unreach(struct tq_shard *s, struct tq_rx *rx);
 
 /* Checksum helpers. */
+uint16_t tq_l4_pseudo_sum(const struct tq_addr *src, const struct tq_addr *dst,
+		uint8_t proto, uint32_t len);
+/* Verify the UDP/TCP checksum of rx->m (data at L4, len bytes). */
+bool tq_l4_cksum_check(const struct tq_rx *rx, uint8_t proto, uint32_t len);
 uint16_t tq_cksum_icmp6(const struct tq_addr *src, const struct tq_addr *dst,
 		const struct rte_mbuf *m, uint32_t off, uint32_t len);
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "tq_fault.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -28,7 +29,9 @@ parse_u64(const char *v, uint64_t *out)
 	char *end;
 	unsigned long long x;
 
-	if (*v == '-' || *v == '\0')
+	/* strtoull skips blanks and takes a sign, so " -1" would wrap to
+	 * 2^64 - 1: only digits may start the value. */
+	if (!isdigit((unsigned char)*v))
 		return -EINVAL;
 	errno = 0;
 	x = strtoull(v, &end, 0);

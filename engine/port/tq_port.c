@@ -3,9 +3,13 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_cycles.h>
+#include <rte_dev.h>
+#include <rte_devargs.h>
+#include <rte_kvargs.h>
 #include <rte_log.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
@@ -33,8 +37,46 @@ tq_port_conf_defaults(struct tq_port_conf *c)
 	c->nb_mbufs = 16383;
 }
 
+/*
+ * Data room of the mbufs.  net_af_packet copies each frame of its packet
+ * ring into one mbuf and refuses a queue whose mbufs are smaller than a
+ * ring frame (framesz=, 2048 by default).  Its sockets join a fanout group
+ * with PACKET_FANOUT_FLAG_DEFRAG, so the kernel reassembles IPv4
+ * fragments before the ring: a datagram bigger than a frame arrives cut
+ * short, and with default mbufs framesz= cannot be raised to hold it.
+ * Sizing the mbufs from framesz= makes that devarg enough.
+ */
+static uint16_t
+data_room(const struct rte_eth_dev_info *info)
+{
+	const uint32_t dflt = RTE_MBUF_DEFAULT_BUF_SIZE;
+	const struct rte_devargs *da;
+	struct rte_kvargs *kv;
+	const char *v;
+	unsigned long fs;
+	uint32_t room = dflt;
+
+	if (!info->device || strcmp(info->driver_name, "net_af_packet"))
+		return dflt;
+	da = rte_dev_devargs(info->device);
+	if (!da || !da->args || !*da->args)
+		return dflt;
+	kv = rte_kvargs_parse(da->args, NULL);
+	if (!kv)
+		return dflt;
+	v = rte_kvargs_get(kv, "framesz");
+	if (v) {
+		fs = strtoul(v, NULL, 0);
+		if (fs + RTE_PKTMBUF_HEADROOM > dflt &&
+				fs + RTE_PKTMBUF_HEADROOM <= UINT16_MAX)
+			room = (uint32_t)fs + RTE_PKTMBUF_HEADROOM;
+	}
+	rte_kvargs_free(kv);
+	return (uint16_t)room;
+}
+
 static int
-make_pool(struct tq_port *p, int socket, uint32_t n)
+make_pool(struct tq_port *p, int socket, uint32_t n, uint16_t room)
 {
 	char name[RTE_MEMPOOL_NAMESIZE];
 	int idx = socket < 0 ? 0 : socket;
@@ -42,8 +84,8 @@ make_pool(struct tq_port *p, int socket, uint32_t n)
 	if (p->pool[idx])
 		return 0;
 	snprintf(name, sizeof(name), "tq_mb_p%u_s%d", p->id, idx);
-	p->pool[idx] = rte_pktmbuf_pool_create(name, n, 256, 0,
-			RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+	p->pool[idx] = rte_pktmbuf_pool_create(name, n, 256, 0, room,
+			socket);
 	if (!p->pool[idx]) {
 		PLOG(ERR, "mbuf pool on socket %d: %s", socket,
 				rte_strerror(rte_errno));
@@ -144,7 +186,7 @@ tq_port_start(struct tq_port *p, uint16_t id, const struct tq_port_conf *c,
 	for (q = 0; q < nb_queues; q++) {
 		int sock = queue_socket ? queue_socket[q] : SOCKET_ID_ANY;
 
-		ret = make_pool(p, sock, c->nb_mbufs);
+		ret = make_pool(p, sock, c->nb_mbufs, data_room(&info));
 		if (ret < 0)
 			return ret;
 		rxc = info.default_rxconf;

@@ -1,0 +1,386 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef TQ_TCP_H
+#define TQ_TCP_H
+
+/*
+ * TCP (RFC 9293) for one shard.  The core is I/O-free: a segment and
+ * s->now in, segments queued on the shard's TX batch out, timers on the
+ * shard's wheel.  Files: state (names, the [state][flags] table), seg
+ * (options), isn (RFC 6528), table (flows, listeners, ports), input,
+ * output, timer, sack, stream (the public API).
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_hash.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#include <tachyon/tachyon.h>
+#include <tachyon/tq_stream.h>
+
+#include "../cc/tq_cc.h"
+#include "../core/tq_shard.h"
+#include "../core/tq_timer.h"
+#include "../net/tq_net.h"
+
+/* Ordered as FreeBSD does, so that ranges mean something:
+ * >= ESTABLISHED is synchronized, > CLOSE_WAIT means our FIN was sent. */
+#define TQ_TCP_STATES(X)                                                 \
+	X(CLOSED) X(LISTEN) X(SYN_SENT) X(SYN_RECEIVED) X(ESTABLISHED)   \
+	X(CLOSE_WAIT) X(FIN_WAIT_1) X(CLOSING) X(LAST_ACK) X(FIN_WAIT_2) \
+	X(TIME_WAIT)
+
+enum tq_tcp_state {
+#define TQ_X(s) TQ_TCPS_##s,
+	TQ_TCP_STATES(TQ_X)
+#undef TQ_X
+	TQ_TCPS_MAX
+};
+
+#define TQ_TCPS_SYNCHRONIZED(s) ((s) >= TQ_TCPS_SYN_RECEIVED)
+#define TQ_TCPS_ESTABLISHED_OR_LATER(s) ((s) >= TQ_TCPS_ESTABLISHED)
+#define TQ_TCPS_FIN_SENT(s) ((s) > TQ_TCPS_CLOSE_WAIT)
+/* States in which received data is accepted (RFC 9293 3.10.7.4 7th). */
+#define TQ_TCPS_RCV_DATA(s)                                    \
+	((s) == TQ_TCPS_ESTABLISHED || (s) == TQ_TCPS_FIN_WAIT_1 || \
+	 (s) == TQ_TCPS_FIN_WAIT_2)
+
+const char *tq_tcp_state_name(unsigned int state);
+
+/* TCP header flags */
+#define TQ_TH_FIN 0x01
+#define TQ_TH_SYN 0x02
+#define TQ_TH_RST 0x04
+#define TQ_TH_PSH 0x08
+#define TQ_TH_ACK 0x10
+#define TQ_TH_URG 0x20
+
+/* What the [state][flags] table says to do with a segment. */
+enum tq_tcp_action {
+	TQ_TCP_DROP = 0, /* silently */
+	TQ_TCP_RESET,	 /* answer with RST (RFC 9293 3.10.7.1 rules) */
+	TQ_TCP_PROCESS,	 /* on to the state's handler */
+};
+
+/* Index into the table: SYN, ACK, RST, FIN bits. */
+static inline unsigned int
+tq_tcp_flag_class(uint8_t flags)
+{
+	return ((flags & TQ_TH_SYN) ? 8u : 0u) | ((flags & TQ_TH_ACK) ? 4u : 0u) |
+		((flags & TQ_TH_RST) ? 2u : 0u) | ((flags & TQ_TH_FIN) ? 1u : 0u);
+}
+
+extern const uint8_t tq_tcp_action_table[TQ_TCPS_MAX][16];
+
+/* Sequence arithmetic (RFC 1982 style) */
+#define SEQ_LT(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) < 0)
+#define SEQ_LEQ(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) <= 0)
+#define SEQ_GT(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) > 0)
+#define SEQ_GEQ(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) >= 0)
+#define SEQ_MAX(a, b) (SEQ_GT(a, b) ? (a) : (b))
+#define SEQ_MIN(a, b) (SEQ_LT(a, b) ? (a) : (b))
+
+#define TQ_TCP_MAX_SACK 4
+#define TQ_TCP_SB_MAX 32 /* SACKed ranges remembered by a sender */
+#define TQ_TCP_MAX_WINSHIFT 14
+
+/* A parsed segment: header fields in host order, options, payload. */
+struct tq_tcp_seg {
+	uint32_t seq;
+	uint32_t ack;
+	uint32_t len; /* payload bytes */
+	uint32_t wnd; /* as sent, unscaled */
+	uint8_t flags;
+	uint16_t sport, dport; /* network order */
+	bool has_mss, has_ws, sack_ok, has_ts;
+	uint16_t mss;
+	uint8_t ws;
+	uint8_t nsack;
+	uint32_t tsval, tsecr;
+	uint32_t sack[TQ_TCP_MAX_SACK][2];
+	struct rte_mbuf *m; /* data at the payload; NULL once consumed */
+};
+
+/*
+ * Parse the options of a header of hlen bytes.  Malformed options
+ * (length 0 or 1, past the header) make it return -EINVAL: the segment
+ * is dropped; unknown options are skipped (RFC 9293 3.2).
+ */
+int tq_tcp_parse_options(const uint8_t *opt, unsigned int len,
+		struct tq_tcp_seg *seg, bool syn);
+
+/* A queue of payload bytes held in a list of mbuf segments. */
+struct tq_mq {
+	struct rte_mbuf *head; /* first segment */
+	struct rte_mbuf *tail; /* last segment */
+	uint32_t off;	       /* bytes of head already consumed */
+	uint32_t bytes;	       /* bytes queued, from head+off */
+	uint32_t nsegs;
+};
+
+struct tq_tcp_conf {
+	uint32_t max_conns;	/* TCBs per worker */
+	uint32_t sndbuf;	/* default send buffer, bytes */
+	uint32_t rcvbuf;	/* default receive buffer, bytes */
+	uint32_t ooo_segs;	/* out-of-order segments held per flow */
+	uint64_t rto_min_ns;
+	uint64_t rto_max_ns;
+	uint64_t rto_init_ns;
+	uint64_t delack_ns;
+	uint64_t msl2_ns;	/* TIME_WAIT length */
+	uint64_t fin_timeout_ns;/* FIN_WAIT_2 after close */
+	uint32_t retries2;	/* like tcp_retries2 */
+	uint32_t syn_retries;	/* like tcp_syn_retries */
+	uint32_t synack_retries;/* like tcp_synack_retries */
+	uint16_t eport_lo, eport_hi;
+	uint16_t mss_default;	/* when the peer gives none (RFC 9293: 536) */
+	uint8_t init_cwnd;	/* segments */
+	bool sack, timestamps, wscale;
+	bool nodelay;		/* default for new connections */
+	const struct tq_cc_ops *cc;
+};
+
+void tq_tcp_conf_defaults(struct tq_tcp_conf *c);
+
+struct tq_tcp_key {
+	uint8_t laddr[16];
+	uint8_t faddr[16];
+	uint16_t lport; /* network order */
+	uint16_t fport;
+	uint8_t family;
+	uint8_t pad[3];
+};
+
+struct tq_listen_conf {
+	struct tq_addr addr; /* family 0: any address */
+	uint16_t port;	     /* host order */
+	uint32_t backlog;
+	tq_accept_cb cb;
+	void *arg;
+};
+
+#define TQ_TCP_MAX_LISTEN 32
+
+/* Listeners: written before start, read-only after (shared). */
+struct tq_tcp_listen_table {
+	unsigned int n;
+	struct tq_listen_conf l[TQ_TCP_MAX_LISTEN];
+};
+
+struct tq_tcb;
+
+/* A worker's replica of a listener. */
+struct tq_listener {
+	const struct tq_listen_conf *conf;
+	struct tq_shard *s;
+	uint32_t syn_count;
+	uint32_t acc_count;
+	struct tq_tcb *acc_head, *acc_tail;
+};
+
+/* tcb flags */
+#define TF_ACKNOW	0x0001 /* send an ACK at the next output */
+#define TF_DELACK	0x0002 /* an ACK is owed, the timer runs */
+#define TF_NODELAY	0x0004
+#define TF_SACK_OK	0x0008
+#define TF_TS_OK	0x0010
+#define TF_WS_OK	0x0020
+#define TF_SHUT_WR	0x0040 /* app shut down: FIN after the data */
+#define TF_FIN_SENT	0x0080 /* our FIN has a sequence number */
+#define TF_APP_GONE	0x0100 /* the app closed: no callbacks but closed */
+#define TF_ACCEPTQ	0x0200 /* waiting on a listener's accept queue */
+#define TF_WANT_WRITE	0x0400 /* a write came up short */
+#define TF_CLOSED_CB	0x0800 /* closed() was called */
+#define TF_EOF_SEEN	0x1000 /* peer FIN queued for the app */
+#define TF_INRECOVERY	0x2000
+#define TF_RTT_TIMING	0x4000
+#define TF_PERSIST	0x8000
+#define TF_DOOMED	0x10000 /* closed while busy: free when not */
+#define TF_SNDQ_OURS	0x20000 /* sndq's tail was allocated by write */
+
+struct tq_tcb {
+	struct tq_tcp_key key;
+	hash_sig_t sig;
+	struct tq_shard *s;
+	uint8_t state;
+	uint8_t close_reason;	/* for a deferred close */
+	uint8_t snd_scale, rcv_scale;
+	uint8_t rxtshift;
+	uint8_t dupacks;
+	uint8_t busy;		/* inside input or a callback: defer freeing */
+	uint32_t flags;
+	uint16_t mss;		/* we send at most this much payload */
+	uint16_t adv_mss;	/* what we told the peer */
+	uint16_t segs_unacked;	/* full segments received since our ACK */
+
+	/* send side (RFC 9293 3.3.1) */
+	uint32_t iss, snd_una, snd_nxt, snd_max;
+	uint32_t snd_wl1, snd_wl2;
+	uint32_t snd_wnd;	/* scaled */
+	uint32_t max_sndwnd;
+	uint32_t sndbuf;
+	uint32_t recover;	/* RFC 6582 */
+	uint32_t rexmit_nxt;	/* next lost byte to retransmit */
+	uint32_t rexmit_end;	/* end of what is deemed lost */
+
+	/* receive side */
+	uint32_t irs, rcv_nxt;
+	uint32_t rcv_adv;	/* right edge we advertised */
+	uint32_t rcvbuf;
+
+	/* RFC 7323 */
+	uint32_t ts_recent;
+	uint32_t ts_offset;
+
+	/* RFC 6298, in ns */
+	uint64_t srtt, rttvar, rto;
+	uint32_t rtseq;		/* segment being timed (no timestamps) */
+	uint64_t rttime;
+	uint64_t rexmit_start;	/* first retransmission of this episode */
+
+	struct tq_cc cc;
+
+	/* sender scoreboard (RFC 6675): SACKed ranges above snd_una */
+	uint8_t sb_n;
+	uint32_t sb[TQ_TCP_SB_MAX][2];
+	uint32_t sacked_bytes;
+
+	/* receiver: out-of-order segments, sorted by seq (in hash.usr) */
+	struct rte_mbuf *ooo;
+	uint32_t ooo_bytes;
+	uint16_t ooo_segs;
+	uint32_t last_ooo[2];	/* the block most recently changed */
+
+	struct tq_mq sndq;	/* bytes from snd_una: unacked, then unsent */
+	struct tq_mq rcvq;	/* in-order bytes for the app */
+	/* where snd_nxt is in sndq, to avoid walking from the head */
+	struct rte_mbuf *cur_seg;
+	uint32_t cur_start;	/* offset of cur_seg's first byte from snd_una */
+
+	uint64_t bytes_acked;
+	uint64_t bytes_received;
+	uint32_t retrans;
+
+	struct tq_timer t_rexmt;   /* retransmit, persist */
+	struct tq_timer t_delack;
+	struct tq_timer t_2msl;	   /* TIME_WAIT, FIN_WAIT_2 */
+
+	const struct tq_stream_ops *ops;
+	void *ctx;
+	struct tq_listener *listener;
+	struct tq_tcb *acc_next;
+};
+
+/* The TCP layer of one shard. */
+struct tq_tcp {
+	const struct tq_tcp_conf *conf;
+	const struct tq_tcp_listen_table *lt;
+	const uint8_t *secret; /* 16 bytes, RFC 6528's key */
+	struct rte_hash *flows;
+	struct rte_mempool *tcbs;
+	uint32_t nconns;
+	uint16_t next_eport;
+	unsigned int nl;
+	struct tq_listener listeners[TQ_TCP_MAX_LISTEN];
+};
+
+static inline struct tq_tcp *
+tq_tcp(struct tq_shard *s)
+{
+	return s->tcp;
+}
+
+/* table */
+int tq_tcp_attach(struct tq_shard *s, const struct tq_tcp_conf *conf,
+		const struct tq_tcp_listen_table *lt, const uint8_t *secret);
+void tq_tcp_detach(struct tq_shard *s);
+int tq_tcp_listen_table_add(struct tq_tcp_listen_table *lt,
+		const struct tq_addr *addr, uint16_t port, uint32_t backlog,
+		tq_accept_cb cb, void *arg);
+struct tq_tcb *tq_tcp_lookup(struct tq_shard *s, const struct tq_tcp_key *k,
+		hash_sig_t *sig);
+struct tq_listener *tq_tcp_find_listener(struct tq_shard *s,
+		const struct tq_addr *dst, uint16_t port);
+struct tq_tcb *tq_tcb_new(struct tq_shard *s, const struct tq_tcp_key *k,
+		hash_sig_t sig);
+/* Move to CLOSED: callbacks, out of the table, freed. */
+void tq_tcb_close(struct tq_tcb *tp, enum tq_close_reason why);
+void tq_tcp_accept_enqueue(struct tq_listener *l, struct tq_tcb *tp);
+void tq_tcp_accept_remove(struct tq_listener *l, struct tq_tcb *tp);
+void tq_tcb_set_state(struct tq_tcb *tp, enum tq_tcp_state st);
+void tq_tcp_key_addrs(const struct tq_tcp_key *k, struct tq_addr *l,
+		struct tq_addr *f);
+
+/* isn */
+uint32_t tq_tcp_isn(const uint8_t *secret, const struct tq_tcp_key *k,
+		uint64_t now);
+uint32_t tq_tcp_ts_offset(const uint8_t *secret, const struct tq_tcp_key *k);
+uint64_t tq_siphash(const uint8_t key[16], const void *data, size_t len);
+
+static inline uint32_t
+tq_tcp_ts_now(const struct tq_tcb *tp)
+{
+	/* RFC 7323: a millisecond clock, offset per connection. */
+	return (uint32_t)(tp->s->now / 1000000) + tp->ts_offset;
+}
+
+/* input */
+void tq_tcp_input(struct tq_shard *s, struct tq_rx *rx);
+
+/* output */
+void tq_tcp_output(struct tq_tcb *tp);
+void tq_tcp_send_syn(struct tq_tcb *tp);
+void tq_tcp_send_ack(struct tq_tcb *tp);
+/* RST for a segment that has no connection (RFC 9293 3.10.7.1). */
+void tq_tcp_respond_rst(struct tq_shard *s, struct tq_rx *rx,
+		const struct tq_tcp_seg *seg);
+void tq_tcp_send_rst(struct tq_tcb *tp);
+uint32_t tq_tcp_rcv_wnd(const struct tq_tcb *tp);
+void tq_tcp_retransmit_una(struct tq_tcb *tp);
+
+/* timers */
+void tq_tcp_timers_init(struct tq_tcb *tp);
+void tq_tcp_timers_cancel(struct tq_tcb *tp);
+void tq_tcp_rexmt_arm(struct tq_tcb *tp);
+void tq_tcp_rexmt_stop(struct tq_tcb *tp);
+void tq_tcp_delack_arm(struct tq_tcb *tp);
+void tq_tcp_2msl_arm(struct tq_tcb *tp, uint64_t ns);
+void tq_tcp_rtt_sample(struct tq_tcb *tp, uint64_t rtt_ns);
+uint64_t tq_tcp_retries_timeout(uint64_t rto_base, uint64_t rto_max,
+		uint32_t retries);
+
+/* sack */
+void tq_tcp_sb_update(struct tq_tcb *tp, const struct tq_tcp_seg *seg);
+void tq_tcp_sb_ack(struct tq_tcb *tp);
+bool tq_tcp_sb_is_sacked(const struct tq_tcb *tp, uint32_t seq,
+		uint32_t *end);
+uint32_t tq_tcp_sb_highest(const struct tq_tcb *tp);
+unsigned int tq_tcp_sack_blocks(const struct tq_tcb *tp,
+		uint32_t out[][2], unsigned int max);
+
+/* mbuf queue */
+void tq_mq_append(struct tq_mq *q, struct rte_mbuf *m, uint32_t len);
+/* Drop n bytes from the front, freeing whole segments. */
+void tq_mq_drop(struct tq_mq *q, uint32_t n);
+void tq_mq_free(struct tq_mq *q);
+
+/* the stream of a tcb and back */
+static inline struct tq_stream *
+tq_tcb_stream(struct tq_tcb *tp)
+{
+	return (struct tq_stream *)tp;
+}
+
+static inline struct tq_tcb *
+tq_stream_tcb(const struct tq_stream *st)
+{
+	return (struct tq_tcb *)(uintptr_t)st;
+}
+
+/* Tell the app: new data/EOF, room to write, bytes acked. */
+void tq_tcp_notify_readable(struct tq_tcb *tp);
+void tq_tcp_notify_writable(struct tq_tcb *tp);
+
+#endif

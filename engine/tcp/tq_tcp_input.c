@@ -1,0 +1,870 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Segments in: RFC 9293 3.10.7 state by state, after the [state][flags]
+ * table has made the first cut.  RFC 5961's checks replace the plain
+ * RST/SYN rules in synchronized states.
+ */
+#include <string.h>
+
+#include <rte_ip.h>
+#include <rte_tcp.h>
+
+#include "../core/tq_mbuf.h"
+#include "tq_tcp.h"
+
+#define MIN_MSS 88 /* Linux's floor (TCP_MIN_SND_MSS 48 + options) */
+
+static uint16_t
+path_mss(const struct tq_tcb *tp)
+{
+	uint16_t mtu = tq_net(tp->s)->ifc->mtu;
+	uint16_t hdrs = tp->key.family == AF_INET ? 40 : 60;
+
+	return (uint16_t)(mtu - hdrs);
+}
+
+/* Options of a SYN decide the connection's features (RFC 7323, 2018). */
+static void
+apply_syn_options(struct tq_tcb *tp, const struct tq_tcp_seg *seg,
+		bool we_offered)
+{
+	const struct tq_tcp_conf *c = tq_tcp(tp->s)->conf;
+	uint16_t mss;
+
+	mss = seg->has_mss ? seg->mss : c->mss_default;
+	tp->adv_mss = path_mss(tp);
+	mss = RTE_MIN(mss, tp->adv_mss);
+	tp->mss = RTE_MAX(mss, (uint16_t)MIN_MSS);
+	if (seg->has_ws && c->wscale && we_offered) {
+		tp->flags |= TF_WS_OK;
+		tp->snd_scale = seg->ws;
+	} else {
+		tp->flags &= ~TF_WS_OK;
+		tp->snd_scale = 0;
+		tp->rcv_scale = 0;
+	}
+	if (seg->sack_ok && c->sack && we_offered)
+		tp->flags |= TF_SACK_OK;
+	if (seg->has_ts && c->timestamps && we_offered) {
+		tp->flags |= TF_TS_OK;
+		tp->ts_recent = seg->tsval;
+	}
+	if (tp->flags & TF_TS_OK)
+		tp->mss = (uint16_t)RTE_MAX(tp->mss - 12, MIN_MSS);
+}
+
+/* Smallest shift that lets the window cover the buffer (RFC 7323). */
+static uint8_t
+wscale_for(uint32_t buf)
+{
+	uint8_t sh = 0;
+
+	while (sh < TQ_TCP_MAX_WINSHIFT && ((uint32_t)UINT16_MAX << sh) < buf)
+		sh++;
+	return sh;
+}
+
+/* ---------- receive queue ---------- */
+
+static void
+ooo_free_all(struct tq_tcb *tp)
+{
+	struct rte_mbuf *m = tp->ooo, *n;
+
+	while (m) {
+		n = *tq_mbuf_link(m);
+		rte_pktmbuf_free(m);
+		m = n;
+	}
+	tp->ooo = NULL;
+	tp->ooo_bytes = 0;
+	tp->ooo_segs = 0;
+}
+
+/* Trim n bytes off the front of a chain, keeping pkt_len right. */
+static void
+chain_adj(struct rte_mbuf *m, uint32_t n)
+{
+	struct rte_mbuf *seg = m;
+
+	m->pkt_len -= n;
+	while (n && seg) {
+		uint32_t k = RTE_MIN(n, (uint32_t)seg->data_len);
+
+		seg->data_off = (uint16_t)(seg->data_off + k);
+		seg->data_len = (uint16_t)(seg->data_len - k);
+		n -= k;
+		seg = seg->next;
+	}
+}
+
+/* Insert a segment [seq, seq+len) into the out-of-order runs. */
+static void
+ooo_insert(struct tq_tcb *tp, struct rte_mbuf *m, uint32_t seq)
+{
+	const struct tq_tcp_conf *c = tq_tcp(tp->s)->conf;
+	struct rte_mbuf **pp = &tp->ooo, *prev = NULL, *next;
+	uint32_t len = m->pkt_len;
+
+	if (tp->ooo_segs >= c->ooo_segs) {
+		TQ_INC(tp->s, TCP_RCV_PRUNED);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	while (*pp && SEQ_LEQ((*pp)->hash.usr, seq)) {
+		prev = *pp;
+		pp = tq_mbuf_link(*pp);
+	}
+	/* Cut what the run before already holds. */
+	if (prev) {
+		uint32_t pend = prev->hash.usr + prev->pkt_len;
+
+		if (SEQ_GEQ(pend, seq + len)) {
+			rte_pktmbuf_free(m);
+			return;
+		}
+		if (SEQ_GT(pend, seq)) {
+			chain_adj(m, pend - seq);
+			len -= pend - seq;
+			seq = pend;
+		}
+	}
+	/* Cut what the runs after hold: drop runs we cover entirely,
+	 * trim our tail at the first one we overlap. */
+	next = *pp;
+	while (next && SEQ_GEQ(seq + len, next->hash.usr + next->pkt_len)) {
+		struct rte_mbuf *nn = *tq_mbuf_link(next);
+
+		tp->ooo_bytes -= next->pkt_len;
+		tp->ooo_segs -= next->nb_segs;
+		rte_pktmbuf_free(next);
+		next = nn;
+	}
+	*pp = next;
+	if (next && SEQ_GT(seq + len, next->hash.usr)) {
+		uint32_t cut = seq + len - next->hash.usr;
+
+		if (rte_pktmbuf_trim(m, (uint16_t)cut) < 0) {
+			rte_pktmbuf_free(m);
+			return;
+		}
+		len -= cut;
+	}
+	if (len == 0) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	TQ_INC(tp->s, TCP_OFO_QUEUE);
+	tp->ooo_bytes += len;
+	tp->ooo_segs += m->nb_segs;
+	m->hash.usr = seq;
+	/* Coalesce with neighbours into one run. */
+	if (prev && prev->hash.usr + prev->pkt_len == seq) {
+		rte_pktmbuf_lastseg(prev)->next = m;
+		prev->nb_segs += m->nb_segs;
+		prev->pkt_len += len;
+		m = prev;
+	} else {
+		*tq_mbuf_link(m) = next;
+		*pp = m;
+	}
+	if (next && m->hash.usr + m->pkt_len == next->hash.usr) {
+		*tq_mbuf_link(m) = *tq_mbuf_link(next);
+		rte_pktmbuf_lastseg(m)->next = next;
+		m->nb_segs += next->nb_segs;
+		m->pkt_len += next->pkt_len;
+	} else {
+		*tq_mbuf_link(m) = next;
+	}
+	tp->last_ooo[0] = m->hash.usr;
+	tp->last_ooo[1] = m->hash.usr + m->pkt_len;
+}
+
+static void
+rcv_append(struct tq_tcb *tp, struct rte_mbuf *m, uint32_t len)
+{
+	tq_mq_append(&tp->rcvq, m, len);
+	tp->rcv_nxt += len;
+	tp->bytes_received += len;
+}
+
+/* Move runs that now start at rcv_nxt to the receive queue. */
+static bool
+ooo_pull(struct tq_tcb *tp)
+{
+	bool moved = false;
+
+	while (tp->ooo && SEQ_LEQ(tp->ooo->hash.usr, tp->rcv_nxt)) {
+		struct rte_mbuf *m = tp->ooo;
+		uint32_t len = m->pkt_len, seq = m->hash.usr;
+
+		tp->ooo = *tq_mbuf_link(m);
+		tp->ooo_bytes -= len;
+		tp->ooo_segs -= m->nb_segs;
+		if (SEQ_LEQ(seq + len, tp->rcv_nxt)) {
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		if (SEQ_LT(seq, tp->rcv_nxt)) {
+			chain_adj(m, tp->rcv_nxt - seq);
+			len = m->pkt_len;
+		}
+		rcv_append(tp, m, len);
+		moved = true;
+	}
+	if (!tp->ooo)
+		tp->last_ooo[0] = tp->last_ooo[1] = 0;
+	return moved;
+}
+
+/* ---------- notifications ---------- */
+
+void
+tq_tcp_notify_readable(struct tq_tcb *tp)
+{
+	if (tp->ops && tp->ops->readable && !(tp->flags & TF_APP_GONE) &&
+			!(tp->flags & TF_ACCEPTQ))
+		tp->ops->readable(tq_tcb_stream(tp), tp->ctx);
+}
+
+void
+tq_tcp_notify_writable(struct tq_tcb *tp)
+{
+	if (!(tp->flags & TF_WANT_WRITE) || (tp->flags & TF_APP_GONE))
+		return;
+	/* Wake the writer once half the buffer is free, not per ACK. */
+	if (tp->sndq.bytes > tp->sndbuf / 2)
+		return;
+	tp->flags &= ~TF_WANT_WRITE;
+	if (tp->ops && tp->ops->writable)
+		tp->ops->writable(tq_tcb_stream(tp), tp->ctx);
+}
+
+static void
+enter_time_wait(struct tq_tcb *tp)
+{
+	const struct tq_tcp_conf *c = tq_tcp(tp->s)->conf;
+
+	tq_tcb_set_state(tp, TQ_TCPS_TIME_WAIT);
+	tq_tcp_rexmt_stop(tp);
+	tq_tcp_2msl_arm(tp, c->msl2_ns);
+	/* The app is done with it; TIME_WAIT is ours alone. */
+	if (tp->ops && !(tp->flags & TF_CLOSED_CB)) {
+		tp->flags |= TF_CLOSED_CB;
+		if (tp->ops->closed)
+			tp->ops->closed(tq_tcb_stream(tp), TQ_CLOSE_NORMAL,
+					tp->ctx);
+	}
+	tp->ops = NULL;
+	tq_mq_free(&tp->rcvq);
+	tq_mq_free(&tp->sndq);
+	ooo_free_all(tp);
+}
+
+/* RFC 5961 3.2/4.2: answer with an ACK; the peer, if real, resyncs. */
+static void
+challenge_ack(struct tq_tcb *tp)
+{
+	TQ_INC(tp->s, TCP_CHALLENGE_ACK);
+	tq_tcp_send_ack(tp);
+}
+
+/* ---------- LISTEN ---------- */
+
+static void
+listen_input(struct tq_shard *s, struct tq_listener *l, struct tq_rx *rx,
+		struct tq_tcp_seg *seg, const struct tq_tcp_key *k,
+		hash_sig_t sig)
+{
+	struct tq_tcp *t = tq_tcp(s);
+	struct tq_tcb *tp;
+
+	if (l->syn_count >= l->conf->backlog ||
+			l->acc_count >= l->conf->backlog) {
+		if (l->acc_count >= l->conf->backlog)
+			TQ_INC(s, LISTEN_OVERFLOWS);
+		TQ_INC(s, LISTEN_DROPS);
+		return;
+	}
+	tp = tq_tcb_new(s, k, sig);
+	if (!tp) {
+		TQ_INC(s, LISTEN_DROPS);
+		return;
+	}
+	tp->listener = l;
+	l->syn_count++;
+	tp->irs = seg->seq;
+	tp->rcv_nxt = seg->seq + 1;
+	tp->iss = tq_tcp_isn(t->secret, k, s->now);
+	tp->snd_una = tp->snd_nxt = tp->snd_max = tp->iss;
+	tp->rcv_scale = wscale_for(tp->rcvbuf);
+	apply_syn_options(tp, seg, true);
+	tp->snd_wnd = seg->wnd;
+	tp->max_sndwnd = tp->snd_wnd;
+	tp->snd_wl1 = seg->seq;
+	tp->snd_wl2 = tp->iss;
+	tq_cc_init(&tp->cc, t->conf->cc, tp->mss, s->now);
+	tq_tcb_set_state(tp, TQ_TCPS_SYN_RECEIVED);
+	TQ_INC(s, TCP_PASSIVE_OPENS);
+	tq_tcp_send_syn(tp);
+	tq_tcp_rexmt_arm(tp);
+	RTE_SET_USED(rx);
+}
+
+/* ---------- SYN-SENT ---------- */
+
+static void
+syn_sent_input(struct tq_tcb *tp, struct tq_rx *rx, struct tq_tcp_seg *seg)
+{
+	struct tq_shard *s = tp->s;
+
+	if (seg->flags & TQ_TH_ACK) {
+		if (SEQ_LEQ(seg->ack, tp->iss) || SEQ_GT(seg->ack, tp->snd_max)) {
+			if (!(seg->flags & TQ_TH_RST))
+				tq_tcp_respond_rst(s, rx, seg);
+			return;
+		}
+	}
+	if (seg->flags & TQ_TH_RST) {
+		/* ACK is acceptable here (the table demands one). */
+		TQ_INC(s, TCP_ATTEMPT_FAILS);
+		tq_tcb_close(tp, TQ_CLOSE_REFUSED);
+		return;
+	}
+	if (!(seg->flags & TQ_TH_SYN))
+		return;
+	tp->irs = seg->seq;
+	tp->rcv_nxt = seg->seq + 1;
+	apply_syn_options(tp, seg, true);
+	tq_cc_init(&tp->cc, tq_tcp(s)->conf->cc, tp->mss, s->now);
+	if (seg->flags & TQ_TH_ACK) {
+		tp->snd_una = seg->ack;
+		if ((tp->flags & TF_RTT_TIMING) && tp->rxtshift == 0)
+			tq_tcp_rtt_sample(tp, s->now - tp->rttime);
+		tp->flags &= ~TF_RTT_TIMING;
+		tp->rxtshift = 0;
+		tq_tcp_rexmt_stop(tp);
+		/* RFC 7323 2.2: a SYN's window is not scaled. */
+		tp->snd_wnd = seg->wnd;
+		tp->max_sndwnd = tp->snd_wnd;
+		tp->snd_wl1 = seg->seq;
+		tp->snd_wl2 = seg->ack;
+		tq_tcb_set_state(tp, TQ_TCPS_ESTABLISHED);
+		tp->flags |= TF_ACKNOW;
+		tq_tcp_output(tp);
+		if (tp->ops && tp->ops->connected)
+			tp->ops->connected(tq_tcb_stream(tp), tp->ctx);
+		return;
+	}
+	/* Simultaneous open (RFC 9293 3.5). */
+	tp->snd_wnd = seg->wnd;
+	tp->snd_wl1 = seg->seq;
+	tq_tcb_set_state(tp, TQ_TCPS_SYN_RECEIVED);
+	tq_tcp_send_syn(tp);
+	tq_tcp_rexmt_arm(tp);
+}
+
+/* ---------- synchronized states ---------- */
+
+/* RFC 9293 3.10.7.4 first: is the segment in the window? */
+static bool
+seq_acceptable(const struct tq_tcb *tp, const struct tq_tcp_seg *seg,
+		uint32_t seglen)
+{
+	uint32_t wnd = SEQ_GT(tp->rcv_adv, tp->rcv_nxt) ?
+		tp->rcv_adv - tp->rcv_nxt : 0;
+
+	if (seglen == 0) {
+		if (wnd == 0)
+			return seg->seq == tp->rcv_nxt;
+		return SEQ_LEQ(tp->rcv_nxt, seg->seq) &&
+			SEQ_LT(seg->seq, tp->rcv_nxt + wnd);
+	}
+	if (wnd == 0)
+		return false;
+	return (SEQ_LEQ(tp->rcv_nxt, seg->seq) &&
+			SEQ_LT(seg->seq, tp->rcv_nxt + wnd)) ||
+		(SEQ_LEQ(tp->rcv_nxt, seg->seq + seglen - 1) &&
+			SEQ_LT(seg->seq + seglen - 1, tp->rcv_nxt + wnd));
+}
+
+static void
+enter_recovery(struct tq_tcb *tp)
+{
+	struct tq_shard *s = tp->s;
+
+	tp->flags |= TF_INRECOVERY;
+	tp->recover = tp->snd_max;
+	tp->cc.ops->on_congestion(&tp->cc, tp->snd_max - tp->snd_una, s->now);
+	tp->rexmit_nxt = tp->snd_una;
+	if (tp->flags & TF_SACK_OK) {
+		tp->rexmit_end = SEQ_MAX(tq_tcp_sb_highest(tp),
+				tp->snd_una + tp->mss);
+		TQ_INC(s, TCP_SACK_RECOVERY);
+	} else {
+		tp->rexmit_end = tp->snd_una + tp->mss;
+		TQ_INC(s, TCP_RENO_RECOVERY);
+	}
+	tp->rexmit_end = SEQ_MIN(tp->rexmit_end, tp->snd_max);
+	TQ_INC(s, TCP_FAST_RETRANS);
+}
+
+/* A new cumulative ACK: free acked data, time, grow, leave recovery. */
+static void
+ack_advance(struct tq_tcb *tp, uint32_t ack)
+{
+	struct tq_shard *s = tp->s;
+	uint32_t acked = ack - tp->snd_una;
+	uint32_t flight = tp->snd_max - tp->snd_una;
+	uint32_t data = RTE_MIN(acked, tp->sndq.bytes);
+	uint64_t rtt = 0;
+
+	tq_mq_drop(&tp->sndq, data);
+	tp->bytes_acked += data;
+	tp->snd_una = ack;
+	if (SEQ_LT(tp->snd_nxt, tp->snd_una))
+		tp->snd_nxt = tp->snd_una;
+	/* The send-queue cursor counts from snd_una. */
+	if (tp->cur_seg && tp->cur_start >= acked)
+		tp->cur_start -= acked;
+	else
+		tp->cur_seg = NULL;
+	if ((tp->flags & TF_RTT_TIMING) && SEQ_GT(ack, tp->rtseq)) {
+		rtt = s->now - tp->rttime;
+		tq_tcp_rtt_sample(tp, rtt);
+		tp->flags &= ~TF_RTT_TIMING;
+	}
+	tp->rxtshift = 0;
+	tp->rexmit_start = 0;
+	if (tp->snd_una == tp->snd_max)
+		tq_tcp_rexmt_stop(tp);
+	else
+		tq_tcp_rexmt_arm(tp); /* RFC 6298 5.3 */
+	tq_tcp_sb_ack(tp);
+	if (tp->flags & TF_INRECOVERY) {
+		if (SEQ_GEQ(ack, tp->recover)) {
+			tp->flags &= ~TF_INRECOVERY;
+			tp->cc.ops->on_recovery_end(&tp->cc, s->now);
+		} else if (tp->flags & TF_SACK_OK) {
+			tp->rexmit_end = SEQ_MAX(tp->rexmit_end,
+					tq_tcp_sb_highest(tp));
+		} else {
+			/* RFC 6582 3.2 step 5: partial ACK, the next
+			 * segment is lost too. */
+			tp->rexmit_nxt = tp->snd_una;
+			tp->rexmit_end = SEQ_MIN(tp->snd_una + tp->mss,
+					tp->snd_max);
+		}
+	} else {
+		tp->cc.ops->on_ack(&tp->cc, data, rtt, flight, s->now);
+	}
+	tp->dupacks = 0;
+	if (tp->ops && tp->ops->acked && data && !(tp->flags & TF_APP_GONE))
+		tp->ops->acked(tq_tcb_stream(tp), tp->bytes_acked, tp->ctx);
+}
+
+/* Returns false when the segment must go no further. */
+static bool
+ack_input(struct tq_tcb *tp, struct tq_rx *rx, struct tq_tcp_seg *seg)
+{
+	struct tq_shard *s = tp->s;
+	bool fin_acked;
+
+	if (tp->state == TQ_TCPS_SYN_RECEIVED) {
+		struct tq_listener *l = tp->listener;
+
+		if (SEQ_LEQ(seg->ack, tp->snd_una) ||
+				SEQ_GT(seg->ack, tp->snd_max)) {
+			tq_tcp_respond_rst(s, rx, seg);
+			return false;
+		}
+		if (l && l->acc_count >= l->conf->backlog) {
+			/* Like Linux: drop the ACK, keep the SYN_RECV
+			 * entry; the client's retransmission retries. */
+			TQ_INC(s, LISTEN_OVERFLOWS);
+			TQ_INC(s, LISTEN_DROPS);
+			return false;
+		}
+		if ((tp->flags & TF_RTT_TIMING) == 0 && tp->rxtshift == 0)
+			tq_tcp_rtt_sample(tp, s->now - (tp->t_rexmt.expire -
+					tp->rto));
+		tq_tcp_rexmt_stop(tp);
+		tp->rxtshift = 0;
+		tp->snd_una = seg->ack;
+		tp->snd_wnd = seg->wnd << tp->snd_scale;
+		tp->max_sndwnd = tp->snd_wnd;
+		tp->snd_wl1 = seg->seq;
+		tp->snd_wl2 = seg->ack;
+		tq_tcb_set_state(tp, TQ_TCPS_ESTABLISHED);
+		if (l) {
+			l->syn_count--;
+			tq_tcp_accept_enqueue(l, tp);
+			l->conf->cb(s, l, l->conf->arg);
+		} else if (tp->ops && tp->ops->connected) {
+			/* simultaneous open */
+			tp->ops->connected(tq_tcb_stream(tp), tp->ctx);
+		}
+		return !(tp->flags & TF_DOOMED);
+	}
+
+	if (SEQ_GT(seg->ack, tp->snd_max)) {
+		/* RFC 9293: ACK for something not yet sent. */
+		TQ_INC(s, TCP_BAD_ACK);
+		tq_tcp_send_ack(tp);
+		return false;
+	}
+	if (tp->flags & TF_SACK_OK && seg->nsack)
+		tq_tcp_sb_update(tp, seg);
+	fin_acked = (tp->flags & TF_FIN_SENT) &&
+		seg->ack == tp->snd_una + tp->sndq.bytes + 1;
+	if (SEQ_GT(seg->ack, tp->snd_una)) {
+		ack_advance(tp, seg->ack);
+	} else if (seg->ack == tp->snd_una && seg->len == 0 &&
+			!(seg->flags & (TQ_TH_SYN | TQ_TH_FIN)) &&
+			(seg->wnd << tp->snd_scale) == tp->snd_wnd &&
+			tp->snd_max != tp->snd_una) {
+		/* RFC 5681 2: a duplicate ACK. */
+		if (tp->dupacks < UINT8_MAX)
+			tp->dupacks++;
+		if (!(tp->flags & TF_INRECOVERY) &&
+				SEQ_GT(tp->snd_una, tp->recover - 1) &&
+				(tp->dupacks >= 3 ||
+				 ((tp->flags & TF_SACK_OK) &&
+				  tp->sacked_bytes >= 3u * tp->mss)))
+			enter_recovery(tp);
+		else if ((tp->flags & TF_INRECOVERY) &&
+				(tp->flags & TF_SACK_OK))
+			tp->rexmit_end = SEQ_MAX(tp->rexmit_end,
+					tq_tcp_sb_highest(tp));
+	}
+	/* RFC 9293 3.10.7.4: window update from a newer segment. */
+	if (SEQ_LT(tp->snd_wl1, seg->seq) || (tp->snd_wl1 == seg->seq &&
+			SEQ_LEQ(tp->snd_wl2, seg->ack))) {
+		tp->snd_wnd = seg->wnd << tp->snd_scale;
+		tp->snd_wl1 = seg->seq;
+		tp->snd_wl2 = seg->ack;
+		if (tp->snd_wnd > tp->max_sndwnd)
+			tp->max_sndwnd = tp->snd_wnd;
+		if (tp->snd_wnd && (tp->flags & TF_PERSIST))
+			tq_tcp_rexmt_stop(tp);
+	}
+	if (!fin_acked)
+		return true;
+	switch (tp->state) {
+	case TQ_TCPS_FIN_WAIT_1:
+		tq_tcb_set_state(tp, TQ_TCPS_FIN_WAIT_2);
+		/* Linux's tcp_fin_timeout: a closed app will not read, so
+		 * do not wait forever for the peer's FIN. */
+		if (tp->flags & TF_APP_GONE)
+			tq_tcp_2msl_arm(tp, tq_tcp(s)->conf->fin_timeout_ns);
+		break;
+	case TQ_TCPS_CLOSING:
+		enter_time_wait(tp);
+		return false;
+	case TQ_TCPS_LAST_ACK:
+		tq_tcb_close(tp, TQ_CLOSE_NORMAL);
+		return false;
+	default:
+		break;
+	}
+	return true;
+}
+
+static void
+data_input(struct tq_tcb *tp, struct tq_tcp_seg *seg, bool *readable)
+{
+	struct rte_mbuf *m = seg->m;
+	uint32_t len = seg->len;
+
+	seg->m = NULL;
+	if (len == 0) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (tp->flags & TF_APP_GONE) {
+		/* Data for an app that closed: Linux resets
+		 * (TCPAbortOnData). */
+		rte_pktmbuf_free(m);
+		TQ_INC(tp->s, TCP_ABORT_ON_DATA);
+		tq_tcp_send_rst(tp);
+		tq_tcb_close(tp, TQ_CLOSE_ABORTED);
+		return;
+	}
+	if (seg->seq == tp->rcv_nxt) {
+		bool had_ooo = tp->ooo != NULL;
+
+		rcv_append(tp, m, len);
+		if (had_ooo) {
+			ooo_pull(tp);
+			/* RFC 5681 4.2: ACK at once when a hole fills. */
+			tp->flags |= TF_ACKNOW;
+		}
+		*readable = true;
+		/* RFC 1122 4.2.3.2 / RFC 5681 4.2: every second full
+		 * segment is ACKed at once, others wait for the timer. */
+		if (++tp->segs_unacked >= 2 || (seg->flags & TQ_TH_PSH &&
+				len < tp->mss))
+			tp->flags |= TF_ACKNOW;
+		else
+			tq_tcp_delack_arm(tp);
+	} else {
+		ooo_insert(tp, m, seg->seq);
+		/* RFC 5681 4.2: an out-of-order segment gets an
+		 * immediate (duplicate) ACK, with SACK blocks. */
+		tp->flags |= TF_ACKNOW;
+	}
+}
+
+static void
+fin_input(struct tq_tcb *tp, bool *readable)
+{
+	tp->rcv_nxt++;
+	tp->flags |= TF_ACKNOW | TF_EOF_SEEN;
+	*readable = true;
+	switch (tp->state) {
+	case TQ_TCPS_SYN_RECEIVED:
+	case TQ_TCPS_ESTABLISHED:
+		tq_tcb_set_state(tp, TQ_TCPS_CLOSE_WAIT);
+		break;
+	case TQ_TCPS_FIN_WAIT_1:
+		/* Our FIN not acked yet (that case left via ack_input). */
+		tq_tcb_set_state(tp, TQ_TCPS_CLOSING);
+		break;
+	case TQ_TCPS_FIN_WAIT_2:
+		tq_tcp_send_ack(tp);
+		enter_time_wait(tp);
+		*readable = false;
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+sync_input(struct tq_tcb *tp, struct tq_rx *rx, struct tq_tcp_seg *seg)
+{
+	struct tq_shard *s = tp->s;
+	uint32_t seglen = seg->len + !!(seg->flags & TQ_TH_SYN) +
+		!!(seg->flags & TQ_TH_FIN);
+	bool readable = false;
+
+	/* RFC 7323 4.3: remember the peer's timestamp from in-order
+	 * segments, to echo it. */
+	if (seg->has_ts && (tp->flags & TF_TS_OK) &&
+			SEQ_LEQ(seg->seq, tp->rcv_nxt) &&
+			SEQ_GEQ(seg->seq + seglen, tp->rcv_nxt))
+		tp->ts_recent = seg->tsval;
+
+	if (!seq_acceptable(tp, seg, seglen)) {
+		if (!(seg->flags & TQ_TH_RST)) {
+			TQ_INC(s, TCP_OUT_OF_WINDOW);
+			if (tp->state == TQ_TCPS_TIME_WAIT &&
+					(seg->flags & TQ_TH_FIN))
+				tq_tcp_2msl_arm(tp, tq_tcp(s)->conf->msl2_ns);
+			tq_tcp_send_ack(tp);
+		}
+		return;
+	}
+	if (seg->flags & TQ_TH_RST) {
+		/* RFC 5961 3.2: only an exact hit resets. */
+		if (seg->seq != tp->rcv_nxt) {
+			challenge_ack(tp);
+			return;
+		}
+		if (tp->state == TQ_TCPS_SYN_RECEIVED && tp->listener) {
+			TQ_INC(s, TCP_ATTEMPT_FAILS);
+			tq_tcb_close(tp, TQ_CLOSE_RESET);
+			return;
+		}
+		if (tp->state >= TQ_TCPS_ESTABLISHED &&
+				tp->state <= TQ_TCPS_CLOSE_WAIT)
+			TQ_INC(s, TCP_ESTAB_RESETS);
+		tq_tcb_close(tp, tp->state >= TQ_TCPS_CLOSING &&
+				tp->state != TQ_TCPS_FIN_WAIT_2 ?
+				TQ_CLOSE_NORMAL : TQ_CLOSE_RESET);
+		return;
+	}
+	if (seg->flags & TQ_TH_SYN) {
+		/* RFC 5961 4.2: any SYN on a synchronized connection. */
+		challenge_ack(tp);
+		return;
+	}
+	/* Trim to the window: what is before rcv_nxt was had already. */
+	if (SEQ_LT(seg->seq, tp->rcv_nxt) && seg->len) {
+		uint32_t dup = tp->rcv_nxt - seg->seq;
+
+		if (dup >= seg->len) {
+			seg->len = 0;
+			/* a retransmission we have: ACK it (D-SACK-free) */
+			tp->flags |= TF_ACKNOW;
+		} else {
+			chain_adj(seg->m, dup);
+			seg->len -= dup;
+		}
+		seg->seq = tp->rcv_nxt;
+	}
+	{
+		uint32_t wnd = SEQ_GT(tp->rcv_adv, tp->rcv_nxt) ?
+			tp->rcv_adv - tp->rcv_nxt : 0;
+		uint32_t room = SEQ_GT(tp->rcv_nxt + wnd, seg->seq) ?
+			tp->rcv_nxt + wnd - seg->seq : 0;
+
+		if (seg->len > room) {
+			rte_pktmbuf_trim(seg->m, (uint16_t)RTE_MIN(
+					seg->len - room, (uint32_t)UINT16_MAX));
+			if (seg->m->pkt_len != room) {
+				/* trim crosses segments: rebuild length */
+				seg->len = 0;
+			} else {
+				seg->len = room;
+			}
+			seg->flags &= (uint8_t)~TQ_TH_FIN;
+			TQ_INC(s, TCP_RCV_PRUNED);
+		}
+	}
+	if (!ack_input(tp, rx, seg))
+		return;
+	if (tp->flags & TF_DOOMED)
+		return;
+	if (TQ_TCPS_RCV_DATA(tp->state))
+		data_input(tp, seg, &readable);
+	if (tp->flags & TF_DOOMED)
+		return;
+	/* FIN counts only when it is next in sequence. */
+	if ((seg->flags & TQ_TH_FIN) && seg->seq + seg->len == tp->rcv_nxt &&
+			!(tp->flags & TF_EOF_SEEN)) {
+		if (tp->state == TQ_TCPS_TIME_WAIT) {
+			tq_tcp_2msl_arm(tp, tq_tcp(s)->conf->msl2_ns);
+			tq_tcp_send_ack(tp);
+			return;
+		}
+		fin_input(tp, &readable);
+		if (tp->state == TQ_TCPS_TIME_WAIT)
+			return;
+	} else if ((seg->flags & TQ_TH_FIN) &&
+			tp->state == TQ_TCPS_TIME_WAIT) {
+		/* Our ACK of the FIN was lost: ACK again, restart 2MSL. */
+		tq_tcp_2msl_arm(tp, tq_tcp(s)->conf->msl2_ns);
+		tq_tcp_send_ack(tp);
+		return;
+	}
+	tq_tcp_output(tp);
+	if (readable)
+		tq_tcp_notify_readable(tp);
+	if (!(tp->flags & TF_DOOMED))
+		tq_tcp_notify_writable(tp);
+}
+
+/* ---------- entry ---------- */
+
+static bool
+cksum_ok(const struct tq_rx *rx, uint32_t len)
+{
+	uint64_t f = rx->m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
+
+	if (f == RTE_MBUF_F_RX_L4_CKSUM_GOOD)
+		return true;
+	if (f == RTE_MBUF_F_RX_L4_CKSUM_BAD)
+		return false;
+	return tq_l4_cksum_check(rx, IPPROTO_TCP, len);
+}
+
+void
+tq_tcp_input(struct tq_shard *s, struct tq_rx *rx)
+{
+	struct rte_mbuf *m = rx->m;
+	struct rte_tcp_hdr *th;
+	struct tq_tcp_seg seg;
+	struct tq_tcp_key k;
+	struct tq_tcb *tp;
+	struct tq_listener *l = NULL;
+	hash_sig_t sig;
+	unsigned int hlen, state;
+	uint8_t act;
+
+	TQ_INC(s, TCP_IN_SEGS);
+	if (unlikely(m->data_len < sizeof(*th))) {
+		TQ_INC(s, TCP_IN_ERRS);
+		goto drop;
+	}
+	th = rte_pktmbuf_mtod(m, struct rte_tcp_hdr *);
+	hlen = (th->data_off >> 4) * 4u;
+	if (unlikely(hlen < sizeof(*th) || hlen > m->data_len)) {
+		TQ_INC(s, TCP_IN_ERRS);
+		goto drop;
+	}
+	if (unlikely(!cksum_ok(rx, m->pkt_len))) {
+		TQ_INC(s, TCP_IN_CSUM_ERRORS);
+		goto drop;
+	}
+	/* No TCP to broadcast or multicast addresses (RFC 1122 4.2.3.10). */
+	if (unlikely(rx->to_bcast))
+		goto drop;
+	memset(&seg, 0, sizeof(seg));
+	seg.seq = rte_be_to_cpu_32(th->sent_seq);
+	seg.ack = rte_be_to_cpu_32(th->recv_ack);
+	seg.flags = th->tcp_flags & 0x3f;
+	seg.wnd = rte_be_to_cpu_16(th->rx_win);
+	seg.sport = th->src_port;
+	seg.dport = th->dst_port;
+	if (tq_tcp_parse_options((const uint8_t *)(th + 1),
+			hlen - sizeof(*th), &seg,
+			(seg.flags & TQ_TH_SYN) != 0) < 0) {
+		TQ_INC(s, TCP_IN_ERRS);
+		goto drop;
+	}
+	rte_pktmbuf_adj(m, (uint16_t)hlen);
+	seg.len = m->pkt_len;
+	seg.m = m;
+
+	memset(&k, 0, sizeof(k));
+	k.family = rx->dst.family;
+	if (k.family == AF_INET) {
+		memcpy(k.laddr, &rx->dst.v4, 4);
+		memcpy(k.faddr, &rx->src.v4, 4);
+	} else {
+		memcpy(k.laddr, rx->dst.v6, 16);
+		memcpy(k.faddr, rx->src.v6, 16);
+	}
+	k.lport = th->dst_port;
+	k.fport = th->src_port;
+	tp = tq_tcp_lookup(s, &k, &sig);
+	if (tp) {
+		state = tp->state;
+	} else {
+		l = tq_tcp_find_listener(s, &rx->dst,
+				rte_be_to_cpu_16(th->dst_port));
+		state = l ? TQ_TCPS_LISTEN : TQ_TCPS_CLOSED;
+	}
+	act = tq_tcp_action_table[state][tq_tcp_flag_class(seg.flags)];
+	if (act == TQ_TCP_DROP) {
+		TQ_INC(s, TCP_BAD_FLAGS);
+		goto drop_seg;
+	}
+	if (act == TQ_TCP_RESET) {
+		if (state == TQ_TCPS_CLOSED)
+			TQ_INC(s, TCP_NO_PORT);
+		tq_tcp_respond_rst(s, rx, &seg);
+		goto drop_seg;
+	}
+	switch (state) {
+	case TQ_TCPS_LISTEN:
+		listen_input(s, l, rx, &seg, &k, sig);
+		break;
+	case TQ_TCPS_SYN_SENT:
+		tp->busy++;
+		syn_sent_input(tp, rx, &seg);
+		break;
+	default:
+		tp->busy++;
+		sync_input(tp, rx, &seg);
+		break;
+	}
+	if (tp && --tp->busy == 0 && (tp->flags & TF_DOOMED))
+		tq_tcb_close(tp, (enum tq_close_reason)tp->close_reason);
+drop_seg:
+	rte_pktmbuf_free(seg.m);
+	return;
+drop:
+	rte_pktmbuf_free(m);
+}

@@ -1,0 +1,501 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Segments out.  Payload is not copied: each segment is a header mbuf
+ * chained to indirect mbufs that point into the send queue, which keeps
+ * the data for retransmission.  What may be sent is decided here: the
+ * peer's window, the congestion window (or, in recovery, RFC 6675's pipe),
+ * Nagle, sender-side silly window avoidance, and the FIN after the data.
+ */
+#include <string.h>
+
+#include <rte_tcp.h>
+
+#include "tq_tcp.h"
+
+#define TCPOLEN_MSS 4
+#define TCPOLEN_WS 3
+#define TCPOLEN_SACK_PERM 2
+#define TCPOLEN_TS 10
+
+static void
+put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+/* The window we can offer now, never less than what we offered before
+ * (RFC 9293 3.8.6.2.2: do not shrink the right edge). */
+uint32_t
+tq_tcp_rcv_wnd(const struct tq_tcb *tp)
+{
+	uint32_t used = tp->rcvq.bytes + tp->ooo_bytes;
+	uint32_t space = tp->rcvbuf > used ? tp->rcvbuf - used : 0;
+	uint32_t max = (uint32_t)UINT16_MAX << tp->rcv_scale;
+
+	/* RFC 9293 3.8.6.2.2 receiver SWS avoidance: a small opening is
+	 * not worth advertising until it reaches an MSS or half the
+	 * buffer. */
+	if (space < RTE_MIN(tp->rcvbuf / 2, (uint32_t)tp->mss) &&
+			SEQ_GEQ(tp->rcv_nxt, tp->rcv_adv))
+		space = 0;
+	if (SEQ_LT(tp->rcv_nxt + space, tp->rcv_adv))
+		space = tp->rcv_adv - tp->rcv_nxt;
+	return RTE_MIN(space, max);
+}
+
+/* Options into opt; returns their length (a multiple of 4). */
+static unsigned int
+build_options(struct tq_tcb *tp, uint8_t *opt, uint8_t flags)
+{
+	unsigned int n = 0;
+	bool syn = flags & TQ_TH_SYN;
+	const struct tq_tcp_conf *c = tq_tcp(tp->s)->conf;
+
+	if (syn) {
+		/* Order as Linux sends them: MSS, SACK_PERM+TS, NOP+WS. */
+		opt[n++] = 2;
+		opt[n++] = TCPOLEN_MSS;
+		opt[n++] = (uint8_t)(tp->adv_mss >> 8);
+		opt[n++] = (uint8_t)tp->adv_mss;
+		bool want_sack = (tp->state == TQ_TCPS_SYN_SENT) ? c->sack :
+			(tp->flags & TF_SACK_OK) != 0;
+		bool want_ts = (tp->state == TQ_TCPS_SYN_SENT) ?
+			c->timestamps : (tp->flags & TF_TS_OK) != 0;
+		bool want_ws = (tp->state == TQ_TCPS_SYN_SENT) ? c->wscale :
+			(tp->flags & TF_WS_OK) != 0;
+
+		if (want_sack && want_ts) {
+			opt[n++] = 4;
+			opt[n++] = TCPOLEN_SACK_PERM;
+		} else if (want_sack) {
+			opt[n++] = 1;
+			opt[n++] = 1;
+			opt[n++] = 4;
+			opt[n++] = TCPOLEN_SACK_PERM;
+		}
+		if (want_ts) {
+			if (!want_sack) {
+				opt[n++] = 1;
+				opt[n++] = 1;
+			}
+			opt[n++] = 8;
+			opt[n++] = TCPOLEN_TS;
+			put32(&opt[n], tq_tcp_ts_now(tp));
+			put32(&opt[n + 4], (flags & TQ_TH_ACK) ?
+					tp->ts_recent : 0);
+			n += 8;
+		}
+		if (want_ws) {
+			opt[n++] = 1;
+			opt[n++] = 3;
+			opt[n++] = TCPOLEN_WS;
+			opt[n++] = tp->rcv_scale;
+		}
+		return n;
+	}
+	if (tp->flags & TF_TS_OK) {
+		opt[n++] = 1;
+		opt[n++] = 1;
+		opt[n++] = 8;
+		opt[n++] = TCPOLEN_TS;
+		put32(&opt[n], tq_tcp_ts_now(tp));
+		put32(&opt[n + 4], tp->ts_recent);
+		n += 8;
+	}
+	if ((tp->flags & TF_SACK_OK) && tp->ooo) {
+		uint32_t blk[TQ_TCP_MAX_SACK][2];
+		unsigned int k, nb;
+
+		/* 40 bytes of options: 3 blocks beside timestamps, else 4. */
+		nb = tq_tcp_sack_blocks(tp, blk,
+				(tp->flags & TF_TS_OK) ? 3 : 4);
+		if (nb) {
+			opt[n++] = 1;
+			opt[n++] = 1;
+			opt[n++] = 5;
+			opt[n++] = (uint8_t)(2 + 8 * nb);
+			for (k = 0; k < nb; k++) {
+				put32(&opt[n], blk[k][0]);
+				put32(&opt[n + 4], blk[k][1]);
+				n += 8;
+			}
+		}
+	}
+	return n;
+}
+
+/*
+ * Chain indirect mbufs for len bytes of the send queue at offset off
+ * from snd_una onto h.  Returns 0 or -ENOBUFS.
+ */
+static int
+attach_payload(struct tq_tcb *tp, struct rte_mbuf *h, uint32_t off,
+		uint32_t len)
+{
+	struct rte_mbuf *seg, *last = h;
+	uint32_t start; /* offset of seg's first queued byte */
+
+	/* Start from the cached position when it is not past off. */
+	if (tp->cur_seg && tp->cur_start <= off) {
+		seg = tp->cur_seg;
+		start = tp->cur_start;
+	} else {
+		seg = tp->sndq.head;
+		start = 0;
+	}
+	while (seg) {
+		uint32_t skip = (seg == tp->sndq.head) ? tp->sndq.off : 0;
+		uint32_t avail = seg->data_len - skip;
+
+		if (off < start + avail)
+			break;
+		start += avail;
+		seg = seg->next;
+	}
+	while (len && seg) {
+		uint32_t skip = (seg == tp->sndq.head) ? tp->sndq.off : 0;
+		uint32_t avail = seg->data_len - skip;
+		uint32_t in = off - start;
+		uint32_t k = RTE_MIN(len, avail - in);
+		struct rte_mbuf *mi = rte_pktmbuf_alloc(tp->s->pool);
+
+		if (!mi)
+			return -ENOBUFS;
+		rte_pktmbuf_attach(mi, seg);
+		mi->data_off = (uint16_t)(seg->data_off + skip + in);
+		mi->data_len = (uint16_t)k;
+		mi->pkt_len = k;
+		last->next = mi;
+		last = mi;
+		h->nb_segs++;
+		h->pkt_len += k;
+		len -= k;
+		off += k;
+		if (off >= start + avail) {
+			tp->cur_seg = seg->next;
+			tp->cur_start = start + avail;
+			start += avail;
+			seg = seg->next;
+		} else {
+			tp->cur_seg = seg;
+			tp->cur_start = start;
+		}
+	}
+	return len ? -ENOBUFS : 0;
+}
+
+/* Build and send one segment; returns 0 or a negative errno. */
+static int
+send_segment(struct tq_tcb *tp, uint32_t seq, uint32_t len, uint8_t flags)
+{
+	struct tq_shard *s = tp->s;
+	struct rte_mbuf *h = tq_net_alloc(s);
+	struct rte_tcp_hdr *th;
+	struct tq_addr la, fa;
+	uint8_t opt[40];
+	unsigned int olen;
+	uint32_t win;
+
+	if (!h)
+		return -ENOBUFS;
+	olen = build_options(tp, opt, flags);
+	th = (struct rte_tcp_hdr *)rte_pktmbuf_append(h,
+			(uint16_t)(sizeof(*th) + olen));
+	if (!th) {
+		rte_pktmbuf_free(h);
+		return -ENOBUFS;
+	}
+	if (len && attach_payload(tp, h, seq - tp->snd_una, len) < 0) {
+		TQ_INC(s, NO_MBUF);
+		rte_pktmbuf_free(h);
+		return -ENOBUFS;
+	}
+	if (flags & TQ_TH_SYN) {
+		/* RFC 7323 2.2: the window of a SYN is never scaled. */
+		win = RTE_MIN(tq_tcp_rcv_wnd(tp), (uint32_t)UINT16_MAX);
+	} else {
+		win = tq_tcp_rcv_wnd(tp);
+		if (SEQ_GT(tp->rcv_nxt + win, tp->rcv_adv))
+			tp->rcv_adv = tp->rcv_nxt + win;
+		win >>= tp->rcv_scale;
+	}
+	th->src_port = tp->key.lport;
+	th->dst_port = tp->key.fport;
+	th->sent_seq = rte_cpu_to_be_32(seq);
+	th->recv_ack = (flags & TQ_TH_ACK) ? rte_cpu_to_be_32(tp->rcv_nxt) : 0;
+	th->data_off = (uint8_t)(((sizeof(*th) + olen) / 4) << 4);
+	th->tcp_flags = flags;
+	th->rx_win = rte_cpu_to_be_16((uint16_t)win);
+	th->cksum = 0;
+	th->tcp_urp = 0;
+	memcpy(th + 1, opt, olen);
+	if (flags & TQ_TH_ACK) {
+		tp->flags &= ~(TF_ACKNOW | TF_DELACK);
+		tp->segs_unacked = 0;
+		tq_timer_cancel(s->timers, &tp->t_delack);
+	}
+	TQ_INC(s, TCP_OUT_SEGS);
+	tq_tcp_key_addrs(&tp->key, &la, &fa);
+	return tq_ip_output(s, h, &la, &fa, IPPROTO_TCP, NULL);
+}
+
+void
+tq_tcp_send_syn(struct tq_tcb *tp)
+{
+	uint8_t flags = TQ_TH_SYN;
+
+	if (tp->state == TQ_TCPS_SYN_RECEIVED)
+		flags |= TQ_TH_ACK;
+	send_segment(tp, tp->iss, 0, flags);
+	tp->snd_nxt = tp->iss + 1;
+	if (SEQ_GT(tp->snd_nxt, tp->snd_max))
+		tp->snd_max = tp->snd_nxt;
+}
+
+void
+tq_tcp_send_ack(struct tq_tcb *tp)
+{
+	send_segment(tp, tp->snd_nxt, 0, TQ_TH_ACK);
+}
+
+void
+tq_tcp_send_rst(struct tq_tcb *tp)
+{
+	TQ_INC(tp->s, TCP_OUT_RSTS);
+	send_segment(tp, tp->snd_nxt, 0, TQ_TH_RST | TQ_TH_ACK);
+}
+
+/*
+ * RFC 9293 3.10.7.1: with ACK, <SEQ=SEG.ACK><CTL=RST>; without,
+ * <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>.
+ */
+void
+tq_tcp_respond_rst(struct tq_shard *s, struct tq_rx *rx,
+		const struct tq_tcp_seg *seg)
+{
+	struct rte_mbuf *m;
+	struct rte_tcp_hdr *th;
+	uint32_t seglen = seg->len + !!(seg->flags & TQ_TH_SYN) +
+		!!(seg->flags & TQ_TH_FIN);
+
+	if (rx->to_bcast)
+		return;
+	m = tq_net_alloc(s);
+	if (!m)
+		return;
+	th = (struct rte_tcp_hdr *)rte_pktmbuf_append(m, sizeof(*th));
+	if (!th) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	memset(th, 0, sizeof(*th));
+	th->src_port = seg->dport;
+	th->dst_port = seg->sport;
+	if (seg->flags & TQ_TH_ACK) {
+		th->sent_seq = rte_cpu_to_be_32(seg->ack);
+		th->tcp_flags = TQ_TH_RST;
+	} else {
+		th->recv_ack = rte_cpu_to_be_32(seg->seq + seglen);
+		th->tcp_flags = TQ_TH_RST | TQ_TH_ACK;
+	}
+	th->data_off = (sizeof(*th) / 4) << 4;
+	TQ_INC(s, TCP_OUT_RSTS);
+	TQ_INC(s, TCP_OUT_SEGS);
+	tq_ip_output(s, m, &rx->dst, &rx->src, IPPROTO_TCP, &rx->peer_mac);
+}
+
+/* Bytes SACKed in [a, b). */
+static uint32_t
+sacked_in(const struct tq_tcb *tp, uint32_t a, uint32_t b)
+{
+	uint32_t n = 0;
+	unsigned int i;
+
+	for (i = 0; i < tp->sb_n; i++) {
+		uint32_t x = SEQ_MAX(a, tp->sb[i][0]);
+		uint32_t y = SEQ_MIN(b, tp->sb[i][1]);
+
+		if (SEQ_LT(x, y))
+			n += y - x;
+	}
+	return n;
+}
+
+/*
+ * RFC 6675 pipe: bytes thought to be in the network.  Without SACK the
+ * duplicate ACKs stand for segments that left it (as Linux counts
+ * sacked_out for Reno).
+ */
+static uint32_t
+pipe_bytes(const struct tq_tcb *tp)
+{
+	uint32_t flight = tp->snd_max - tp->snd_una;
+	uint32_t sacked, lost = 0;
+
+	if (tp->flags & TF_SACK_OK)
+		sacked = tp->sacked_bytes;
+	else
+		sacked = RTE_MIN((uint32_t)tp->dupacks * tp->mss,
+				flight > tp->mss ? flight - tp->mss : 0);
+	if ((tp->flags & TF_INRECOVERY) &&
+			SEQ_LT(tp->rexmit_nxt, tp->rexmit_end)) {
+		uint32_t a = SEQ_MAX(tp->rexmit_nxt, tp->snd_una);
+
+		if (SEQ_LT(a, tp->rexmit_end))
+			lost = (tp->rexmit_end - a) -
+				sacked_in(tp, a, tp->rexmit_end);
+	}
+	if (sacked + lost >= flight)
+		return 0;
+	return flight - sacked - lost;
+}
+
+static uint32_t
+fin_seq(const struct tq_tcb *tp)
+{
+	return tp->snd_una + tp->sndq.bytes;
+}
+
+/* One retransmission of lost data in recovery; false if none is due. */
+static bool
+retransmit_lost(struct tq_tcb *tp, uint32_t *budget)
+{
+	uint32_t seq = SEQ_MAX(tp->rexmit_nxt, tp->snd_una), end, len;
+
+	while (SEQ_LT(seq, tp->rexmit_end) &&
+			tq_tcp_sb_is_sacked(tp, seq, &end))
+		seq = end;
+	if (!SEQ_LT(seq, tp->rexmit_end) || !SEQ_LT(seq, fin_seq(tp))) {
+		tp->rexmit_nxt = tp->rexmit_end;
+		return false;
+	}
+	len = RTE_MIN((uint32_t)tp->mss, tp->rexmit_end - seq);
+	len = RTE_MIN(len, fin_seq(tp) - seq);
+	/* Stop at the next SACKed block. */
+	for (unsigned int i = 0; i < tp->sb_n; i++)
+		if (SEQ_GT(tp->sb[i][0], seq) &&
+				SEQ_LT(tp->sb[i][0], seq + len))
+			len = tp->sb[i][0] - seq;
+	if (len > *budget)
+		return false;
+	if (send_segment(tp, seq, len, TQ_TH_ACK) < 0)
+		return false;
+	TQ_INC(tp->s, TCP_RETRANS_SEGS);
+	tp->retrans++;
+	/* Karn: a retransmitted range gives no RTT sample. */
+	if ((tp->flags & TF_RTT_TIMING) && SEQ_LT(tp->rtseq, seq + len))
+		tp->flags &= ~TF_RTT_TIMING;
+	tp->rexmit_nxt = seq + len;
+	*budget -= len;
+	return true;
+}
+
+void
+tq_tcp_retransmit_una(struct tq_tcb *tp)
+{
+	tq_tcp_output(tp);
+}
+
+void
+tq_tcp_output(struct tq_tcb *tp)
+{
+	struct tq_shard *s = tp->s;
+	uint32_t wnd, budget, sent_any = 0;
+
+	if (!TQ_TCPS_ESTABLISHED_OR_LATER(tp->state)) {
+		if ((tp->flags & TF_ACKNOW) &&
+				tp->state == TQ_TCPS_SYN_RECEIVED)
+			tq_tcp_send_syn(tp);
+		return;
+	}
+	wnd = RTE_MIN(tp->snd_wnd, tp->cc.cwnd);
+	if (tp->flags & TF_INRECOVERY) {
+		uint32_t pipe = pipe_bytes(tp);
+
+		budget = tp->cc.cwnd > pipe ? tp->cc.cwnd - pipe : 0;
+		while (budget >= tp->mss && retransmit_lost(tp, &budget))
+			sent_any++;
+	} else {
+		uint32_t out = tp->snd_nxt - tp->snd_una;
+
+		budget = wnd > out ? wnd - out : 0;
+	}
+	for (;;) {
+		uint32_t off = tp->snd_nxt - tp->snd_una;
+		uint32_t unsent = tp->sndq.bytes > off ?
+			tp->sndq.bytes - off : 0;
+		uint32_t usable, len, end;
+		uint8_t flags = TQ_TH_ACK;
+		bool fin, rexmit = SEQ_LT(tp->snd_nxt, tp->snd_max);
+
+		/* After a timeout, skip what the peer already SACKed. */
+		if (rexmit && tq_tcp_sb_is_sacked(tp, tp->snd_nxt, &end)) {
+			tp->snd_nxt = SEQ_MIN(end, tp->snd_max);
+			tp->cur_seg = NULL;
+			continue;
+		}
+		usable = SEQ_GT(tp->snd_una + tp->snd_wnd, tp->snd_nxt) ?
+			tp->snd_una + tp->snd_wnd - tp->snd_nxt : 0;
+		usable = RTE_MIN(usable, budget);
+		len = RTE_MIN(unsent, (uint32_t)tp->mss);
+		len = RTE_MIN(len, usable);
+		fin = (tp->flags & TF_SHUT_WR) && off + len == tp->sndq.bytes &&
+			off <= tp->sndq.bytes &&
+			(!(tp->flags & TF_FIN_SENT) || rexmit);
+		if (len < tp->mss && !fin) {
+			if (len == 0)
+				break;
+			/* Nagle (RFC 896): hold a small segment while data
+			 * is unacknowledged, unless it is all we have. */
+			if (!(tp->flags & TF_NODELAY) && !rexmit &&
+					tp->snd_max != tp->snd_una &&
+					len == unsent)
+				break;
+			/* RFC 9293 3.8.6.2.1 sender SWS avoidance. */
+			if (len < unsent && len < tp->max_sndwnd / 2 && !rexmit)
+				break;
+		}
+		if (len == unsent)
+			flags |= TQ_TH_PSH;
+		if (fin)
+			flags |= TQ_TH_FIN;
+		if (len == 0)
+			flags &= (uint8_t)~TQ_TH_PSH;
+		if (send_segment(tp, tp->snd_nxt, len, flags) < 0)
+			break;
+		sent_any++;
+		if (rexmit) {
+			TQ_INC(s, TCP_RETRANS_SEGS);
+			tp->retrans++;
+		} else if (!(tp->flags & TF_RTT_TIMING) && len) {
+			tp->flags |= TF_RTT_TIMING;
+			tp->rtseq = tp->snd_nxt;
+			tp->rttime = s->now;
+		}
+		tp->snd_nxt += len + (fin ? 1 : 0);
+		if (fin)
+			tp->flags |= TF_FIN_SENT;
+		if (SEQ_GT(tp->snd_nxt, tp->snd_max))
+			tp->snd_max = tp->snd_nxt;
+		budget = budget > len ? budget - len : 0;
+		if (!tq_timer_pending(&tp->t_rexmt) ||
+				(tp->flags & TF_PERSIST))
+			tq_tcp_rexmt_arm(tp);
+		if (fin || len == 0)
+			break;
+	}
+	if (!sent_any && (tp->flags & TF_ACKNOW))
+		tq_tcp_send_ack(tp);
+	/* RFC 9293 3.8.6.1: probe a zero window while data waits. */
+	if (tp->snd_wnd == 0 && tp->sndq.bytes > tp->snd_nxt - tp->snd_una &&
+			tp->snd_max == tp->snd_una &&
+			!tq_timer_pending(&tp->t_rexmt)) {
+		tp->flags |= TF_PERSIST;
+		tq_timer_arm(s->timers, &tp->t_rexmt, s->now +
+				RTE_MAX(tp->rto,
+					tq_tcp(s)->conf->rto_min_ns));
+	}
+}

@@ -1,0 +1,447 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The stream API (tachyon/tq_stream.h) over a TCB. */
+#include <errno.h>
+#include <string.h>
+
+#include "tq_tcp.h"
+
+static const char *const reasons[] = {
+	[TQ_CLOSE_NORMAL] = "normal",
+	[TQ_CLOSE_RESET] = "reset",
+	[TQ_CLOSE_REFUSED] = "refused",
+	[TQ_CLOSE_TIMEOUT] = "timeout",
+	[TQ_CLOSE_ABORTED] = "aborted",
+};
+
+const char *
+tq_close_reason_str(enum tq_close_reason r)
+{
+	return (unsigned int)r < RTE_DIM(reasons) ? reasons[r] : "?";
+}
+
+struct tq_shard *
+tq_stream_shard(const struct tq_stream *st)
+{
+	return tq_stream_tcb(st)->s;
+}
+
+void
+tq_stream_set_ops(struct tq_stream *st, const struct tq_stream_ops *ops,
+		void *ctx)
+{
+	struct tq_tcb *tp = tq_stream_tcb(st);
+
+	tp->ops = ops;
+	tp->ctx = ctx;
+}
+
+struct tq_stream *
+tq_tcp_accept(struct tq_listener *l, const struct tq_stream_ops *ops,
+		void *ctx)
+{
+	struct tq_tcb *tp = l->acc_head;
+
+	if (!tp)
+		return NULL;
+	tq_tcp_accept_remove(l, tp);
+	tp->listener = NULL;
+	tp->ops = ops;
+	tp->ctx = ctx;
+	return tq_tcb_stream(tp);
+}
+
+struct tq_stream *
+tq_tcp_connect(struct tq_shard *s, const struct tq_addr *dst, uint16_t dport,
+		const struct tq_addr *src, uint16_t sport,
+		const struct tq_stream_ops *ops, void *ctx, int *err)
+{
+	struct tq_tcp *t = tq_tcp(s);
+	const struct tq_tcp_conf *c = t->conf;
+	struct tq_addr sa, nh;
+	struct tq_tcp_key k;
+	struct tq_tcb *tp;
+	hash_sig_t sig;
+	uint32_t range, tries;
+	int dummy;
+
+	if (!err)
+		err = &dummy;
+	if (!t || dport == 0) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.family = dst->family;
+	if (src && !tq_addr_is_any(src))
+		sa = *src;
+	if (tq_route_lookup(tq_net(s)->ifc, dst, &nh, &sa) < 0) {
+		*err = -EHOSTUNREACH;
+		return NULL;
+	}
+	memset(&k, 0, sizeof(k));
+	k.family = dst->family;
+	if (k.family == AF_INET) {
+		memcpy(k.laddr, &sa.v4, 4);
+		memcpy(k.faddr, &dst->v4, 4);
+	} else {
+		memcpy(k.laddr, sa.v6, 16);
+		memcpy(k.faddr, dst->v6, 16);
+	}
+	k.fport = rte_cpu_to_be_16(dport);
+	if (sport) {
+		k.lport = rte_cpu_to_be_16(sport);
+		if (tq_tcp_lookup(s, &k, &sig)) {
+			*err = -EADDRINUSE;
+			return NULL;
+		}
+	} else {
+		/*
+		 * Ephemeral ports: walk the range from where the last
+		 * search ended, taking only ports this worker owns
+		 * (port % workers == id) so a reply that lands on another
+		 * worker can be steered back by its port alone; the
+		 * 4-tuple, not the port, must be unique (RFC 6056 3.3.4).
+		 */
+		range = (uint32_t)c->eport_hi - c->eport_lo + 1;
+		for (tries = 0; tries < range; tries++) {
+			uint16_t p = t->next_eport;
+
+			t->next_eport = (uint16_t)(p >= c->eport_hi ?
+					c->eport_lo : p + 1);
+			if (s->nb_workers > 1 && p % s->nb_workers != s->id)
+				continue;
+			k.lport = rte_cpu_to_be_16(p);
+			if (!tq_tcp_lookup(s, &k, &sig))
+				break;
+		}
+		if (tries == range) {
+			*err = -EADDRNOTAVAIL;
+			return NULL;
+		}
+	}
+	tp = tq_tcb_new(s, &k, sig);
+	if (!tp) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	tp->ops = ops;
+	tp->ctx = ctx;
+	tp->iss = tq_tcp_isn(t->secret, &k, s->now);
+	tp->snd_una = tp->snd_nxt = tp->snd_max = tp->iss;
+	tp->rcv_scale = c->wscale ? 0 : 0;
+	{
+		uint8_t sh = 0;
+
+		while (c->wscale && sh < TQ_TCP_MAX_WINSHIFT &&
+				((uint32_t)UINT16_MAX << sh) < tp->rcvbuf)
+			sh++;
+		tp->rcv_scale = sh;
+	}
+	tp->adv_mss = (uint16_t)(tq_net(s)->ifc->mtu -
+			(k.family == AF_INET ? 40 : 60));
+	tq_tcb_set_state(tp, TQ_TCPS_SYN_SENT);
+	TQ_INC(s, TCP_ACTIVE_OPENS);
+	tp->flags |= TF_RTT_TIMING;
+	tp->rttime = s->now;
+	tq_tcp_send_syn(tp);
+	tq_tcp_rexmt_arm(tp);
+	*err = 0;
+	return tq_tcb_stream(tp);
+}
+
+static uint32_t
+space_of(const struct tq_tcb *tp)
+{
+	return tp->sndbuf > tp->sndq.bytes ? tp->sndbuf - tp->sndq.bytes : 0;
+}
+
+uint32_t
+tq_stream_write_space(struct tq_stream *st)
+{
+	struct tq_tcb *tp = tq_stream_tcb(st);
+	uint32_t room = space_of(tp);
+
+	if (room < tp->sndbuf / 2)
+		tp->flags |= TF_WANT_WRITE;
+	return room;
+}
+
+static int
+write_check(const struct tq_tcb *tp)
+{
+	if (tp->flags & (TF_SHUT_WR | TF_APP_GONE))
+		return -EPIPE;
+	if (tp->state == TQ_TCPS_SYN_SENT || tp->state == TQ_TCPS_SYN_RECEIVED)
+		return -ENOTCONN;
+	if (!TQ_TCPS_ESTABLISHED_OR_LATER(tp->state) ||
+			TQ_TCPS_FIN_SENT(tp->state))
+		return -EPIPE;
+	return 0;
+}
+
+int
+tq_stream_write(struct tq_stream *st, const void *buf, uint32_t len)
+{
+	struct tq_tcb *tp = tq_stream_tcb(st);
+	const uint8_t *p = buf;
+	uint32_t space, left, done = 0;
+	int ret = write_check(tp);
+
+	if (ret < 0)
+		return ret;
+	space = space_of(tp);
+	left = RTE_MIN(len, space);
+	/* Fill the room left in the last mbuf we allocated first. */
+	if (left && (tp->flags & TF_SNDQ_OURS) && tp->sndq.tail) {
+		struct rte_mbuf *tail = tp->sndq.tail;
+		uint32_t k = RTE_MIN(left, (uint32_t)rte_pktmbuf_tailroom(tail));
+
+		if (k) {
+			memcpy(rte_pktmbuf_mtod_offset(tail, uint8_t *,
+					tail->data_len), p, k);
+			tail->data_len = (uint16_t)(tail->data_len + k);
+			tail->pkt_len = tail->data_len;
+			tp->sndq.bytes += k;
+			p += k;
+			left -= k;
+			done += k;
+		}
+	}
+	while (left) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(tp->s->pool);
+		uint32_t k;
+
+		if (!m) {
+			TQ_INC(tp->s, NO_MBUF);
+			break;
+		}
+		/* No headroom needed: headers go in their own mbuf. */
+		m->data_off = 0;
+		k = RTE_MIN(left, (uint32_t)rte_pktmbuf_tailroom(m));
+		memcpy(rte_pktmbuf_mtod(m, uint8_t *), p, k);
+		m->data_len = (uint16_t)k;
+		m->pkt_len = k;
+		tq_mq_append(&tp->sndq, m, k);
+		tp->flags |= TF_SNDQ_OURS;
+		p += k;
+		left -= k;
+		done += k;
+	}
+	if (done < len)
+		tp->flags |= TF_WANT_WRITE;
+	if (done)
+		tq_tcp_output(tp);
+	return (int)done;
+}
+
+int
+tq_stream_write_mbuf(struct tq_stream *st, struct rte_mbuf *m)
+{
+	struct tq_tcb *tp = tq_stream_tcb(st);
+	int ret = write_check(tp);
+
+	if (ret < 0)
+		return ret;
+	if (m->pkt_len > space_of(tp)) {
+		tp->flags |= TF_WANT_WRITE;
+		return -ENOBUFS;
+	}
+	tq_mq_append(&tp->sndq, m, m->pkt_len);
+	tp->flags &= ~TF_SNDQ_OURS;
+	tq_tcp_output(tp);
+	return 0;
+}
+
+uint32_t
+tq_stream_readable(const struct tq_stream *st)
+{
+	return tq_stream_tcb(st)->rcvq.bytes;
+}
+
+bool
+tq_stream_eof(const struct tq_stream *st)
+{
+	const struct tq_tcb *tp = tq_stream_tcb(st);
+
+	return (tp->flags & TF_EOF_SEEN) && tp->rcvq.bytes == 0;
+}
+
+/* After the app made room: tell the peer if the window grew enough
+ * (RFC 9293 3.8.6.2.2: by an MSS or half the buffer). */
+static void
+window_update(struct tq_tcb *tp)
+{
+	uint32_t wnd = tq_tcp_rcv_wnd(tp);
+	uint32_t adv = SEQ_GT(tp->rcv_adv, tp->rcv_nxt) ?
+		tp->rcv_adv - tp->rcv_nxt : 0;
+
+	if (!TQ_TCPS_RCV_DATA(tp->state))
+		return;
+	if (wnd > adv && (wnd - adv >= 2u * tp->mss ||
+			wnd - adv >= tp->rcvbuf / 2)) {
+		tp->flags |= TF_ACKNOW;
+		tq_tcp_output(tp);
+	}
+}
+
+int
+tq_stream_read(struct tq_stream *st, void *buf, uint32_t len)
+{
+	struct tq_tcb *tp = tq_stream_tcb(st);
+	struct tq_mq *q = &tp->rcvq;
+	uint8_t *p = buf;
+	uint32_t done = 0;
+
+	if (q->bytes == 0)
+		return (tp->flags & TF_EOF_SEEN) ? 0 : -EAGAIN;
+	while (done < len && q->head) {
+		struct rte_mbuf *m = q->head;
+		uint32_t avail = m->data_len - q->off;
+		uint32_t k = RTE_MIN(avail, len - done);
+
+		memcpy(p + done, rte_pktmbuf_mtod_offset(m, uint8_t *, q->off),
+				k);
+		done += k;
+		tq_mq_drop(q, k);
+	}
+	window_update(tp);
+	return (int)done;
+}
+
+struct rte_mbuf *
+tq_stream_read_mbuf(struct tq_stream *st)
+{
+	struct tq_tcb *tp = tq_stream_tcb(st);
+	struct tq_mq *q = &tp->rcvq;
+	struct rte_mbuf *m = q->head;
+
+	if (!m)
+		return NULL;
+	if (q->off) {
+		m->data_off = (uint16_t)(m->data_off + q->off);
+		m->data_len = (uint16_t)(m->data_len - q->off);
+	}
+	m->pkt_len = q->bytes;
+	m->nb_segs = (uint16_t)RTE_MIN(q->nsegs, (uint32_t)UINT16_MAX);
+	memset(q, 0, sizeof(*q));
+	window_update(tp);
+	return m;
+}
+
+int
+tq_stream_shutdown(struct tq_stream *st)
+{
+	struct tq_tcb *tp = tq_stream_tcb(st);
+
+	if (tp->flags & TF_SHUT_WR)
+		return 0;
+	switch (tp->state) {
+	case TQ_TCPS_SYN_SENT:
+		tq_tcb_close(tp, TQ_CLOSE_NORMAL);
+		return 0;
+	case TQ_TCPS_SYN_RECEIVED:
+	case TQ_TCPS_ESTABLISHED:
+		tq_tcb_set_state(tp, TQ_TCPS_FIN_WAIT_1);
+		break;
+	case TQ_TCPS_CLOSE_WAIT:
+		tq_tcb_set_state(tp, TQ_TCPS_LAST_ACK);
+		break;
+	default:
+		return -ENOTCONN;
+	}
+	tp->flags |= TF_SHUT_WR;
+	tq_tcp_output(tp);
+	return 0;
+}
+
+void
+tq_stream_close(struct tq_stream *st)
+{
+	struct tq_tcb *tp = tq_stream_tcb(st);
+
+	if (tp->flags & TF_APP_GONE)
+		return;
+	if (tp->rcvq.bytes || tp->ooo) {
+		/* RFC 9293 3.6.1 / Linux: unread data means the peer
+		 * must learn it was not consumed: reset. */
+		TQ_INC(tp->s, TCP_ABORT_ON_CLOSE);
+		tq_stream_abort(st);
+		return;
+	}
+	tp->flags |= TF_APP_GONE;
+	tq_stream_shutdown(st);
+	if (tp->state == TQ_TCPS_FIN_WAIT_2 &&
+			!tq_timer_pending(&tp->t_2msl))
+		tq_tcp_2msl_arm(tp, tq_tcp(tp->s)->conf->fin_timeout_ns);
+}
+
+void
+tq_stream_abort(struct tq_stream *st)
+{
+	struct tq_tcb *tp = tq_stream_tcb(st);
+
+	if (tp->flags & TF_DOOMED)
+		return;
+	if (TQ_TCPS_SYNCHRONIZED(tp->state) &&
+			tp->state != TQ_TCPS_TIME_WAIT)
+		tq_tcp_send_rst(tp);
+	if (tp->state >= TQ_TCPS_ESTABLISHED &&
+			tp->state <= TQ_TCPS_CLOSE_WAIT)
+		TQ_INC(tp->s, TCP_ESTAB_RESETS);
+	tq_tcb_close(tp, TQ_CLOSE_ABORTED);
+}
+
+int
+tq_stream_set_opt(struct tq_stream *st, enum tq_stream_opt opt, uint32_t val)
+{
+	struct tq_tcb *tp = tq_stream_tcb(st);
+
+	switch (opt) {
+	case TQ_OPT_NODELAY:
+		if (val)
+			tp->flags |= TF_NODELAY;
+		else
+			tp->flags &= ~TF_NODELAY;
+		if (val)
+			tq_tcp_output(tp);
+		return 0;
+	case TQ_OPT_SNDBUF:
+		if (val < 4096 || val > (1u << 30))
+			return -EINVAL;
+		tp->sndbuf = val;
+		return 0;
+	case TQ_OPT_RCVBUF:
+		/* The window scale is fixed at the handshake: the buffer
+		 * can grow only as far as the scale reaches. */
+		if (val < 4096 || val > ((uint32_t)UINT16_MAX << tp->rcv_scale))
+			return -EINVAL;
+		tp->rcvbuf = val;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+void
+tq_stream_info(const struct tq_stream *st, struct tq_stream_info *info)
+{
+	const struct tq_tcb *tp = tq_stream_tcb(st);
+
+	memset(info, 0, sizeof(*info));
+	tq_tcp_key_addrs(&tp->key, &info->laddr, &info->raddr);
+	info->lport = rte_be_to_cpu_16(tp->key.lport);
+	info->rport = rte_be_to_cpu_16(tp->key.fport);
+	info->state = tq_tcp_state_name(tp->state);
+	info->mss = tp->mss;
+	info->cwnd = tp->cc.cwnd;
+	info->ssthresh = tp->cc.ssthresh;
+	info->srtt_us = tp->srtt / 1000;
+	info->rttvar_us = tp->rttvar / 1000;
+	info->rto_us = tp->rto / 1000;
+	info->snd_wnd = tp->snd_wnd;
+	info->rcv_wnd = tq_tcp_rcv_wnd(tp);
+	info->bytes_acked = tp->bytes_acked;
+	info->bytes_received = tp->bytes_received;
+	info->retransmits = tp->retrans;
+	info->unacked = tp->snd_max - tp->snd_una;
+	info->cc = tp->cc.ops ? tp->cc.ops->name : "";
+}

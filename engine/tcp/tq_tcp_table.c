@@ -1,0 +1,394 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The TCP state of a shard: the flow table (rte_hash of 4-tuples, no
+ * locks: only this worker touches it), the TCB pool, the listener
+ * replicas with their SYN and accept queues.  The SYN queue is the flow
+ * table itself: a SYN_RECEIVED TCB is found in O(1) by the third ACK, and
+ * each listener counts its own against the backlog.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_hash_crc.h>
+#include <rte_malloc.h>
+
+#include "tq_tcp.h"
+
+void
+tq_tcp_conf_defaults(struct tq_tcp_conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->max_conns = 16384;
+	/* Linux's defaults: tcp_wmem[1] 16 KB grows, tcp_rmem[1] 128 KB;
+	 * a fixed 256 KB each keeps a 1 Gb/s x 2 ms path full. */
+	c->sndbuf = 256 * 1024;
+	c->rcvbuf = 256 * 1024;
+	c->ooo_segs = 256;
+	c->rto_min_ns = 200ull * 1000000;	/* TCP_RTO_MIN */
+	c->rto_max_ns = 120ull * 1000000000;	/* TCP_RTO_MAX */
+	c->rto_init_ns = 1000ull * 1000000;	/* RFC 6298 2.1 */
+	c->delack_ns = 40ull * 1000000;		/* TCP_DELACK_MIN */
+	c->msl2_ns = 60ull * 1000000000;	/* TCP_TIMEWAIT_LEN */
+	c->fin_timeout_ns = 60ull * 1000000000;	/* tcp_fin_timeout */
+	c->retries2 = 15;
+	c->syn_retries = 6;
+	c->synack_retries = 5;
+	c->eport_lo = 32768;			/* ip_local_port_range */
+	c->eport_hi = 60999;
+	c->mss_default = 536;
+	c->init_cwnd = 10;
+	c->sack = true;
+	c->timestamps = true;
+	c->wscale = true;
+	c->cc = &tq_cc_cubic;
+}
+
+int
+tq_tcp_listen_table_add(struct tq_tcp_listen_table *lt,
+		const struct tq_addr *addr, uint16_t port, uint32_t backlog,
+		tq_accept_cb cb, void *arg)
+{
+	bool wild = !addr || addr->family == 0 || tq_addr_is_any(addr);
+	struct tq_listen_conf *l;
+	unsigned int i;
+
+	if (port == 0 || !cb || backlog == 0)
+		return -EINVAL;
+	for (i = 0; i < lt->n; i++) {
+		const struct tq_listen_conf *o = &lt->l[i];
+
+		if (o->port != port)
+			continue;
+		/* Linux: a wildcard bind conflicts with every address of
+		 * the port and an exact one with itself and the wildcard. */
+		if (wild || o->addr.family == 0 ||
+				tq_addr_equal(&o->addr, addr))
+			return -EADDRINUSE;
+	}
+	if (lt->n == TQ_TCP_MAX_LISTEN)
+		return -ENOSPC;
+	l = &lt->l[lt->n++];
+	memset(l, 0, sizeof(*l));
+	if (!wild)
+		l->addr = *addr;
+	l->port = port;
+	l->backlog = backlog;
+	l->cb = cb;
+	l->arg = arg;
+	return 0;
+}
+
+int
+tq_tcp_attach(struct tq_shard *s, const struct tq_tcp_conf *conf,
+		const struct tq_tcp_listen_table *lt, const uint8_t *secret)
+{
+	static unsigned int seq;
+	char name[RTE_HASH_NAMESIZE];
+	struct rte_hash_parameters hp = { 0 };
+	struct tq_tcp *t;
+	unsigned int i;
+
+	t = rte_zmalloc_socket("tq_tcp", sizeof(*t), RTE_CACHE_LINE_SIZE,
+			s->socket);
+	if (!t)
+		return -ENOMEM;
+	t->conf = conf;
+	t->lt = lt;
+	t->secret = secret;
+	snprintf(name, sizeof(name), "tq_flows_%u_%u", s->id, seq);
+	hp.name = name;
+	/* TIME_WAIT entries live in the table too. */
+	hp.entries = RTE_MAX(conf->max_conns * 2, 64u);
+	hp.key_len = sizeof(struct tq_tcp_key);
+	hp.hash_func = rte_hash_crc;
+	hp.socket_id = s->socket;
+	t->flows = rte_hash_create(&hp);
+	snprintf(name, sizeof(name), "tq_tcb_%u_%u", s->id, seq++);
+	t->tcbs = rte_mempool_create(name, conf->max_conns,
+			sizeof(struct tq_tcb), 0, 0, NULL, NULL, NULL, NULL,
+			s->socket, MEMPOOL_F_SP_PUT | MEMPOOL_F_SC_GET);
+	if (!t->flows || !t->tcbs) {
+		rte_hash_free(t->flows);
+		rte_mempool_free(t->tcbs);
+		rte_free(t);
+		return -ENOMEM;
+	}
+	for (i = 0; i < lt->n; i++) {
+		t->listeners[i].conf = &lt->l[i];
+		t->listeners[i].s = s;
+	}
+	t->nl = lt->n;
+	t->next_eport = conf->eport_lo;
+	s->tcp = t;
+	tq_net(s)->tcp_input = tq_tcp_input;
+	return 0;
+}
+
+void
+tq_tcp_detach(struct tq_shard *s)
+{
+	struct tq_tcp *t = tq_tcp(s);
+	const void *key;
+	void *data;
+	uint32_t iter = 0;
+
+	if (!t)
+		return;
+	/* Free without callbacks: the engine is going away. */
+	while (rte_hash_iterate(t->flows, &key, &data, &iter) >= 0) {
+		struct tq_tcb *tp = data;
+
+		tp->flags |= TF_CLOSED_CB;
+		tq_tcp_timers_cancel(tp);
+		tq_mq_free(&tp->sndq);
+		tq_mq_free(&tp->rcvq);
+		rte_pktmbuf_free(tp->ooo);
+		rte_mempool_put(t->tcbs, tp);
+	}
+	rte_hash_free(t->flows);
+	rte_mempool_free(t->tcbs);
+	if (s->net)
+		tq_net(s)->tcp_input = NULL;
+	rte_free(t);
+	s->tcp = NULL;
+}
+
+struct tq_tcb *
+tq_tcp_lookup(struct tq_shard *s, const struct tq_tcp_key *k,
+		hash_sig_t *sig)
+{
+	struct tq_tcp *t = tq_tcp(s);
+	void *data;
+
+	*sig = rte_hash_hash(t->flows, k);
+	if (rte_hash_lookup_with_hash_data(t->flows, k, *sig, &data) < 0)
+		return NULL;
+	return data;
+}
+
+struct tq_listener *
+tq_tcp_find_listener(struct tq_shard *s, const struct tq_addr *dst,
+		uint16_t port)
+{
+	struct tq_tcp *t = tq_tcp(s);
+	struct tq_listener *wild = NULL;
+	unsigned int i;
+
+	for (i = 0; i < t->nl; i++) {
+		struct tq_listener *l = &t->listeners[i];
+
+		if (l->conf->port != port)
+			continue;
+		if (l->conf->addr.family == 0)
+			wild = l;
+		else if (tq_addr_equal(&l->conf->addr, dst))
+			return l;
+	}
+	return wild;
+}
+
+void
+tq_tcp_key_addrs(const struct tq_tcp_key *k, struct tq_addr *l,
+		struct tq_addr *f)
+{
+	memset(l, 0, sizeof(*l));
+	memset(f, 0, sizeof(*f));
+	l->family = f->family = k->family;
+	if (k->family == AF_INET) {
+		memcpy(&l->v4, k->laddr, 4);
+		memcpy(&f->v4, k->faddr, 4);
+	} else {
+		memcpy(l->v6, k->laddr, 16);
+		memcpy(f->v6, k->faddr, 16);
+	}
+}
+
+struct tq_tcb *
+tq_tcb_new(struct tq_shard *s, const struct tq_tcp_key *k, hash_sig_t sig)
+{
+	struct tq_tcp *t = tq_tcp(s);
+	const struct tq_tcp_conf *c = t->conf;
+	struct tq_tcb *tp;
+	void *obj;
+
+	if (rte_mempool_get(t->tcbs, &obj) < 0) {
+		TQ_INC(s, TCP_NO_TCB);
+		return NULL;
+	}
+	tp = obj;
+	memset(tp, 0, sizeof(*tp));
+	tp->key = *k;
+	tp->sig = sig;
+	if (rte_hash_add_key_with_hash_data(t->flows, k, sig, tp) < 0) {
+		rte_mempool_put(t->tcbs, tp);
+		TQ_INC(s, TCP_NO_TCB);
+		return NULL;
+	}
+	tp->s = s;
+	tp->state = TQ_TCPS_CLOSED;
+	tp->sndbuf = c->sndbuf;
+	tp->rcvbuf = c->rcvbuf;
+	tp->rto = c->rto_init_ns;
+	tp->adv_mss = 0;
+	tp->mss = c->mss_default;
+	if (c->nodelay)
+		tp->flags |= TF_NODELAY;
+	tp->ts_offset = tq_tcp_ts_offset(t->secret, k);
+	tq_tcp_timers_init(tp);
+	t->nconns++;
+	return tp;
+}
+
+static bool
+counts_established(unsigned int st)
+{
+	/* Linux's CurrEstab: ESTABLISHED and CLOSE_WAIT. */
+	return st == TQ_TCPS_ESTABLISHED || st == TQ_TCPS_CLOSE_WAIT;
+}
+
+void
+tq_tcb_set_state(struct tq_tcb *tp, enum tq_tcp_state st)
+{
+	bool was = counts_established(tp->state);
+	bool is = counts_established(st);
+
+	if (was && !is)
+		tp->s->ctr[TQ_CTR_TCP_CURR_ESTAB]--;
+	else if (!was && is)
+		tp->s->ctr[TQ_CTR_TCP_CURR_ESTAB]++;
+	tp->state = (uint8_t)st;
+}
+
+void
+tq_tcp_accept_enqueue(struct tq_listener *l, struct tq_tcb *tp)
+{
+	tp->acc_next = NULL;
+	if (l->acc_tail)
+		l->acc_tail->acc_next = tp;
+	else
+		l->acc_head = tp;
+	l->acc_tail = tp;
+	l->acc_count++;
+	tp->flags |= TF_ACCEPTQ;
+}
+
+void
+tq_tcp_accept_remove(struct tq_listener *l, struct tq_tcb *tp)
+{
+	struct tq_tcb **pp = &l->acc_head, *prev = NULL;
+
+	while (*pp && *pp != tp) {
+		prev = *pp;
+		pp = &(*pp)->acc_next;
+	}
+	if (!*pp)
+		return;
+	*pp = tp->acc_next;
+	if (l->acc_tail == tp)
+		l->acc_tail = prev;
+	l->acc_count--;
+	tp->flags &= ~TF_ACCEPTQ;
+	tp->acc_next = NULL;
+}
+
+/*
+ * The end of a TCB: the app hears closed() once, the flow leaves the
+ * table, buffers and timers go, the TCB returns to the pool.
+ */
+void
+tq_tcb_close(struct tq_tcb *tp, enum tq_close_reason why)
+{
+	struct tq_shard *s = tp->s;
+	struct tq_tcp *t = tq_tcp(s);
+
+	if (tp->busy) {
+		/* Inside input or a callback that still holds tp: finish
+		 * the close when it returns. */
+		if (!(tp->flags & TF_DOOMED)) {
+			tp->flags |= TF_DOOMED;
+			tp->close_reason = (uint8_t)why;
+		}
+		tq_tcp_timers_cancel(tp);
+		return;
+	}
+	if (tp->listener) {
+		if (tp->flags & TF_ACCEPTQ)
+			tq_tcp_accept_remove(tp->listener, tp);
+		else if (tp->state == TQ_TCPS_SYN_RECEIVED)
+			tp->listener->syn_count--;
+		tp->listener = NULL;
+	}
+	tq_tcb_set_state(tp, TQ_TCPS_CLOSED);
+	tq_tcp_timers_cancel(tp);
+	if (tp->ops && !(tp->flags & TF_CLOSED_CB)) {
+		tp->flags |= TF_CLOSED_CB;
+		if (tp->ops->closed)
+			tp->ops->closed(tq_tcb_stream(tp), why, tp->ctx);
+	}
+	rte_hash_del_key_with_hash(t->flows, &tp->key, tp->sig);
+	tq_mq_free(&tp->sndq);
+	tq_mq_free(&tp->rcvq);
+	rte_pktmbuf_free(tp->ooo);
+	tp->ooo = NULL;
+	t->nconns--;
+	rte_mempool_put(t->tcbs, tp);
+}
+
+/* ---- mbuf queue ---- */
+
+void
+tq_mq_append(struct tq_mq *q, struct rte_mbuf *m, uint32_t len)
+{
+	struct rte_mbuf *last = rte_pktmbuf_lastseg(m);
+
+	if (q->tail)
+		q->tail->next = m;
+	else
+		q->head = m;
+	q->tail = last;
+	q->bytes += len;
+	q->nsegs += m->nb_segs;
+	/* Segments are freed one at a time from now on. */
+	m->nb_segs = 1;
+	m->pkt_len = m->data_len;
+}
+
+void
+tq_mq_drop(struct tq_mq *q, uint32_t n)
+{
+	while (n && q->head) {
+		struct rte_mbuf *m = q->head;
+		uint32_t avail = m->data_len - q->off;
+
+		if (n < avail) {
+			q->off += n;
+			q->bytes -= n;
+			return;
+		}
+		n -= avail;
+		q->bytes -= avail;
+		q->head = m->next;
+		if (!q->head)
+			q->tail = NULL;
+		m->next = NULL;
+		m->nb_segs = 1;
+		rte_pktmbuf_free_seg(m);
+		q->nsegs--;
+		q->off = 0;
+	}
+}
+
+void
+tq_mq_free(struct tq_mq *q)
+{
+	while (q->head) {
+		struct rte_mbuf *m = q->head;
+
+		q->head = m->next;
+		m->next = NULL;
+		m->nb_segs = 1;
+		rte_pktmbuf_free_seg(m);
+	}
+	memset(q, 0, sizeof(*q));
+}
