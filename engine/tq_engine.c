@@ -105,6 +105,7 @@ U_SETTER(set_icmp_burst, net_conf.icmp_burst, uint32_t, 1, 100000, 1)
 U_SETTER(set_ttl, net_conf.ttl, uint8_t, 1, 255, 1)
 U_SETTER(set_tick, timer_tick_ns, uint64_t, 10, 100000, 1000ull)
 U_SETTER(set_tcp_max_conns, tcp_conf.max_conns, uint32_t, 16, 1u << 22, 1)
+U_SETTER(set_tcp_max_tw, tcp_conf.max_tw, uint32_t, 0, 1u << 22, 1)
 U_SETTER(set_tcp_sndbuf, tcp_conf.sndbuf, uint32_t, 4096, 1u << 30, 1)
 U_SETTER(set_tcp_rcvbuf, tcp_conf.rcvbuf, uint32_t, 4096, 1u << 30, 1)
 U_SETTER(set_tcp_rto_min, tcp_conf.rto_min_ns, uint64_t, 1, 60000, 1000000ull)
@@ -284,6 +285,7 @@ static const struct tq_app_opt engine_opts[] = {
 	{ "fault", "engine", "SPEC", "drop=P,dup=P,reorder=P,corrupt=P,delay=USEC,seed=N,dir=rx|tx|both", set_fault, NULL },
 	{ "timer-tick-us", "engine", "US", "timer wheel slot width (1000)", set_tick, NULL },
 	{ "tcp-max-conns", "tcp", "N", "TCBs per worker (16384)", set_tcp_max_conns, NULL },
+	{ "tcp-max-tw", "tcp", "N", "connections in TIME_WAIT per worker (8192)", set_tcp_max_tw, NULL },
 	{ "tcp-sndbuf", "tcp", "BYTES", "send buffer per connection (262144)", set_tcp_sndbuf, NULL },
 	{ "tcp-rcvbuf", "tcp", "BYTES", "receive buffer per connection (262144)", set_tcp_rcvbuf, NULL },
 	{ "tcp-cc", "tcp", "NAME", "congestion control: cubic, newreno (cubic)", set_tcp_cc, NULL },
@@ -391,6 +393,65 @@ tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
 				current->iface.addrs[i].plen);
 		snprintf(key, sizeof(key), "addr%u", i);
 		rte_tel_data_add_dict_string(d, key, buf);
+	}
+	return 0;
+}
+
+#define SNAP_MAX 512
+
+struct snap_req {
+	char (*lines)[128];
+	unsigned int max;
+	unsigned int n;
+	volatile int done;
+};
+
+static void
+snap_cmd(struct tq_shard *s, void *arg)
+{
+	struct snap_req *r = arg;
+
+	r->n = tq_tcp_snapshot(s, r->lines, r->max);
+	__atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
+}
+
+/*
+ * ss-like list of connections.  The flow tables belong to the workers,
+ * so each worker writes its own snapshot when asked through its command
+ * ring; the telemetry thread only waits for it.
+ */
+static int
+tel_conns(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	static char lines[SNAP_MAX][128];
+	unsigned int k, i, used = 0;
+
+	if (!current)
+		return -ENODEV;
+	rte_tel_data_start_array(d, RTE_TEL_STRING_VAL);
+	for (k = 0; k < current->nb_workers && used < SNAP_MAX; k++) {
+		struct snap_req *r = rte_zmalloc("tq_snap", sizeof(*r), 0);
+		unsigned int waited = 0;
+
+		if (!r)
+			return -ENOMEM;
+		r->lines = &lines[used];
+		r->max = SNAP_MAX - used;
+		if (tq_shard_command(current->shards[k], snap_cmd, r) < 0) {
+			rte_free(r);
+			continue;
+		}
+		while (!__atomic_load_n(&r->done, __ATOMIC_ACQUIRE) &&
+				waited < 1000) {
+			usleep(1000);
+			waited++;
+		}
+		if (!r->done)
+			return -ETIMEDOUT; /* r is the worker's now: leak it */
+		for (i = 0; i < r->n; i++)
+			rte_tel_data_add_array_string(d, lines[used + i]);
+		used += r->n;
+		rte_free(r);
 	}
 	return 0;
 }
@@ -611,6 +672,8 @@ tq_engine_create(int argc, char **argv, const char *app_name,
 		"Engine counters summed over workers. Params: worker id");
 	rte_telemetry_register_cmd("/tachyon/info", tel_info,
 		"Engine port, addresses and workers");
+	rte_telemetry_register_cmd("/tachyon/conns", tel_conns,
+		"TCP connections, one string each (like ss)");
 	rte_telemetry_register_cmd("/tachyon/counters", tel_names,
 		"Counter names and what they count");
 	*out = e;
@@ -624,6 +687,12 @@ static void
 announce_cmd(struct tq_shard *s, void *arg)
 {
 	tq_net_announce(s);
+}
+
+static void
+shutdown_cmd(struct tq_shard *s, void *arg)
+{
+	tq_tcp_shutdown_all(s);
 }
 
 static void
@@ -765,6 +834,11 @@ tq_engine_run(struct tq_engine *e)
 		}
 	}
 	RTE_SET_USED(start);
+	/* Close connections in order while the workers still run, and
+	 * give the FINs a moment to be acknowledged. */
+	for (k = 0; k < e->nb_workers; k++)
+		tq_shard_command(e->shards[k], shutdown_cmd, NULL);
+	usleep(200 * 1000);
 	for (k = 0; k < e->nb_workers; k++)
 		e->shards[k]->stop = true;
 	rte_eal_mp_wait_lcore();

@@ -6,6 +6,7 @@
  *
  *   tq-ctl [--file-prefix P] [--per-worker] [-z] stats
  *   tq-ctl [--file-prefix P] info
+ *   tq-ctl [--file-prefix P] conns
  */
 #include <errno.h>
 #include <getopt.h>
@@ -111,6 +112,31 @@ each_pair(const char *json, void (*fn)(const char *k, const char *v,
 	return n;
 }
 
+/* Print each string of {"cmd": ["a", "b", ...]}, one a line. */
+static int
+print_array(const char *json)
+{
+	const char *p = strchr(json, '[');
+
+	if (!p)
+		return -EINVAL;
+	p++;
+	for (;;) {
+		const char *e;
+
+		while (*p == ' ' || *p == ',')
+			p++;
+		if (*p != '"')
+			break;
+		e = strchr(p + 1, '"');
+		if (!e)
+			return -EINVAL;
+		printf("%.*s\n", (int)(e - p - 1), p + 1);
+		p = e + 1;
+	}
+	return 0;
+}
+
 static void
 print_pair(const char *k, const char *v, void *arg)
 {
@@ -134,7 +160,8 @@ usage(FILE *f)
 		"stats\n       tq-ctl [--file-prefix P] info\n"
 		"  stats         counters summed over workers, nstat-like "
 		"(non-zero only unless -z)\n"
-		"  info          port, driver, addresses, workers\n");
+		"  info          port, driver, addresses, workers\n"
+		"  conns         TCP connections, one a line (like ss)\n");
 }
 
 int
@@ -171,14 +198,19 @@ main(int argc, char **argv)
 		}
 	}
 	if (optind != argc - 1 || (strcmp(argv[optind], "stats") &&
-			strcmp(argv[optind], "info"))) {
+			strcmp(argv[optind], "info") &&
+			strcmp(argv[optind], "conns"))) {
 		usage(stderr);
 		return 2;
 	}
 	fd = tel_connect(prefix);
 	if (fd < 0)
 		return 1;
-	if (!strcmp(argv[optind], "info")) {
+	if (!strcmp(argv[optind], "conns")) {
+		if (tel_query(fd, "/tachyon/conns", buf, sizeof(buf)) < 0 ||
+				print_array(buf) < 0)
+			ret = 1;
+	} else if (!strcmp(argv[optind], "info")) {
 		int one = 1;
 
 		if (tel_query(fd, "/tachyon/info", buf, sizeof(buf)) < 0 ||

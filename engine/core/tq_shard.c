@@ -260,9 +260,11 @@ tq_shard_poll(struct tq_shard *s, uint64_t now)
 	}
 	tq_timer_run(s->timers, now);
 	drain_messages(s);
+	tq_shard_flush(s);
+	/* After the flush, so what the TX injector did this poll counts
+	 * now rather than one poll late. */
 	if (s->fault_rx || s->fault_tx)
 		sync_fault_counters(s);
-	tq_shard_flush(s);
 	return n;
 }
 
@@ -274,5 +276,7 @@ tq_shard_main(void *arg)
 	while (!s->stop)
 		tq_shard_poll(s, tq_clock_ns());
 	tq_shard_flush(s);
+	if (s->fault_rx || s->fault_tx)
+		sync_fault_counters(s);
 	return 0;
 }

@@ -30,12 +30,43 @@ tq_net_conf_defaults(struct tq_net_conf *c)
 	c->garp = true;
 }
 
+/*
+ * rte_ip_frag ages an incomplete datagram only when a later fragment
+ * lands in its bucket: without this sweep one missing fragment would hold
+ * its mbufs and table entry for good, and frag_timeout would mean nothing.
+ */
+static void
+frag_expire(struct tq_shard *s)
+{
+	struct tq_net *n = tq_net(s);
+	uint32_t i, first;
+
+	do {
+		first = n->dr.cnt;
+		rte_ip_frag_table_del_expired_entries(n->frag, &n->dr, s->now);
+		for (i = first; i < n->dr.cnt; i++) {
+			const uint8_t *ip = rte_pktmbuf_mtod(n->dr.row[i],
+					const uint8_t *);
+
+			/* held fragments still start at their IP header */
+			if ((ip[0] >> 4) == 4)
+				TQ_INC(s, IP_REASM_FAILS);
+			else
+				TQ_INC(s, IP6_REASM_FAILS);
+		}
+		/* The row is bounded and the sweep stops when it is full:
+		 * empty it and sweep again until nothing more expires. */
+		rte_ip_frag_free_death_row(&n->dr, 0);
+	} while (i > first);
+}
+
 static void
 neigh_timer_cb(struct tq_timer *t, void *arg)
 {
 	struct tq_shard *s = arg;
 
 	tq_neigh_tick(s);
+	frag_expire(s);
 	tq_timer_arm(s->timers, t, s->now + NEIGH_TICK_NS);
 }
 

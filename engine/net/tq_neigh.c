@@ -42,9 +42,14 @@ struct tq_neigh_table {
 static uint32_t
 neigh_hash(const struct tq_addr *a)
 {
+	uint64_t w[2];
+
 	if (a->family == AF_INET)
 		return rte_hash_crc_4byte(a->v4, 0x1234567);
-	return rte_hash_crc(a->v6, 16, 0x7654321);
+	/* v6 is only 4-byte aligned in struct tq_addr and rte_hash_crc()
+	 * loads it 8 bytes at a time: copy it out (same hash). */
+	memcpy(w, a->v6, sizeof(w));
+	return rte_hash_crc_8byte(w[1], rte_hash_crc_8byte(w[0], 0x7654321));
 }
 
 struct tq_neigh_table *

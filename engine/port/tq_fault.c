@@ -189,26 +189,46 @@ tq_fault_pending(const struct tq_fault *f)
 }
 
 static void
-corrupt(struct tq_fault *f, struct rte_mbuf *m)
+corrupt(struct tq_fault *f, struct rte_mbuf **mp)
 {
+	struct rte_mbuf *m = *mp, *seg;
 	uint32_t len = rte_pktmbuf_pkt_len(m);
-	uint32_t off;
-	uint8_t *p;
+	uint32_t abs_off, off;
+	uint8_t bit;
 
 	/* Past the Ethernet header, so checksums rather than MAC filtering
 	 * catch it. */
 	if (len <= RTE_ETHER_HDR_LEN)
 		return;
-	off = RTE_ETHER_HDR_LEN +
+	abs_off = RTE_ETHER_HDR_LEN +
 		(uint32_t)(next_rand(f) % (len - RTE_ETHER_HDR_LEN));
-	while (m && off >= m->data_len) {
-		off -= m->data_len;
-		m = m->next;
-	}
-	if (!m)
+	bit = (uint8_t)(1u << (next_rand(f) & 7));
+	for (seg = m, off = abs_off; seg && off >= seg->data_len;
+			seg = seg->next)
+		off -= seg->data_len;
+	if (!seg)
 		return;
-	p = rte_pktmbuf_mtod_offset(m, uint8_t *, off);
-	*p ^= (uint8_t)(1u << (next_rand(f) & 7));
+	/*
+	 * The wire is what gets damaged, not the sender's memory: when the
+	 * byte sits in a buffer shared with someone else (TCP's send queue
+	 * behind an indirect mbuf, a clone), damage a private copy of the
+	 * frame, or a retransmission would carry it with a valid checksum.
+	 */
+	if (!RTE_MBUF_DIRECT(seg) || rte_mbuf_refcnt_read(seg) > 1) {
+		struct rte_mbuf *copy = f->pool ?
+			rte_pktmbuf_copy(m, f->pool, 0, UINT32_MAX) : NULL;
+
+		if (!copy)
+			return; /* no memory: the frame stays intact */
+		rte_pktmbuf_free(m);
+		*mp = m = copy;
+		for (seg = m, off = abs_off; seg && off >= seg->data_len;
+				seg = seg->next)
+			off -= seg->data_len;
+		if (!seg)
+			return;
+	}
+	*rte_pktmbuf_mtod_offset(seg, uint8_t *, off) ^= bit;
 }
 
 /* Last stage: straight out, or through the delay queue. */
@@ -274,7 +294,7 @@ tq_fault_apply(struct tq_fault *f, struct rte_mbuf **in, uint16_t n,
 			continue;
 		}
 		if (chance(f, f->p_corrupt)) {
-			corrupt(f, m);
+			corrupt(f, &m);
 			f->st.corrupted++;
 		}
 		if (chance(f, f->p_dup) && f->pool) {

@@ -122,6 +122,7 @@ struct tq_mq {
 
 struct tq_tcp_conf {
 	uint32_t max_conns;	/* TCBs per worker */
+	uint32_t max_tw;	/* of them in TIME_WAIT (tcp_max_tw_buckets) */
 	uint32_t sndbuf;	/* default send buffer, bytes */
 	uint32_t rcvbuf;	/* default receive buffer, bytes */
 	uint32_t ooo_segs;	/* out-of-order segments held per flow */
@@ -199,6 +200,7 @@ struct tq_listener {
 #define TF_PERSIST	0x8000
 #define TF_DOOMED	0x10000 /* closed while busy: free when not */
 #define TF_SNDQ_OURS	0x20000 /* sndq's tail was allocated by write */
+#define TF_TLP		0x40000 /* t_rexmt is a tail loss probe timeout */
 
 struct tq_tcb {
 	struct tq_tcp_key key;
@@ -224,6 +226,7 @@ struct tq_tcb {
 	uint32_t recover;	/* RFC 6582 */
 	uint32_t rexmit_nxt;	/* next lost byte to retransmit */
 	uint32_t rexmit_end;	/* end of what is deemed lost */
+	uint32_t tlp_high;	/* snd_max when the last probe went out */
 
 	/* receive side */
 	uint32_t irs, rcv_nxt;
@@ -296,6 +299,11 @@ tq_tcp(struct tq_shard *s)
 int tq_tcp_attach(struct tq_shard *s, const struct tq_tcp_conf *conf,
 		const struct tq_tcp_listen_table *lt, const uint8_t *secret);
 void tq_tcp_detach(struct tq_shard *s);
+/* Close every connection: FIN, or RST where data was left unread. */
+void tq_tcp_shutdown_all(struct tq_shard *s);
+/* One line per connection (ss-like) into out; returns the count. */
+unsigned int tq_tcp_snapshot(struct tq_shard *s, char (*out)[128],
+		unsigned int max);
 int tq_tcp_listen_table_add(struct tq_tcp_listen_table *lt,
 		const struct tq_addr *addr, uint16_t port, uint32_t backlog,
 		tq_accept_cb cb, void *arg);
@@ -339,12 +347,16 @@ void tq_tcp_respond_rst(struct tq_shard *s, struct tq_rx *rx,
 void tq_tcp_send_rst(struct tq_tcb *tp);
 uint32_t tq_tcp_rcv_wnd(const struct tq_tcb *tp);
 void tq_tcp_retransmit_una(struct tq_tcb *tp);
+/* RFC 8985 7.3: one new segment, or the last one again. */
+void tq_tcp_send_probe(struct tq_tcb *tp);
 
 /* timers */
 void tq_tcp_timers_init(struct tq_tcb *tp);
 void tq_tcp_timers_cancel(struct tq_tcb *tp);
 void tq_tcp_rexmt_arm(struct tq_tcb *tp);
 void tq_tcp_rexmt_stop(struct tq_tcb *tp);
+/* Arm the probe timeout (RFC 8985 7) when allowed, else the RTO. */
+void tq_tcp_timer_rearm(struct tq_tcb *tp);
 void tq_tcp_delack_arm(struct tq_tcb *tp);
 void tq_tcp_2msl_arm(struct tq_tcb *tp, uint64_t ns);
 void tq_tcp_rtt_sample(struct tq_tcb *tp, uint64_t rtt_ns);

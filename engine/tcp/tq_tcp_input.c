@@ -245,6 +245,14 @@ enter_time_wait(struct tq_tcb *tp)
 {
 	const struct tq_tcp_conf *c = tq_tcp(tp->s)->conf;
 
+	/* Bounded like tcp_max_tw_buckets: past it, no TIME_WAIT. */
+	if (tp->s->ctr[TQ_CTR_TCP_TW_COUNT] >= c->max_tw ||
+			c->msl2_ns == 0) {
+		if (c->msl2_ns)
+			TQ_INC(tp->s, TCP_TW_OVERFLOW);
+		tq_tcb_close(tp, TQ_CLOSE_NORMAL);
+		return;
+	}
 	tq_tcb_set_state(tp, TQ_TCPS_TIME_WAIT);
 	tq_tcp_rexmt_stop(tp);
 	tq_tcp_2msl_arm(tp, c->msl2_ns);
@@ -439,7 +447,7 @@ ack_advance(struct tq_tcb *tp, uint32_t ack)
 	if (tp->snd_una == tp->snd_max)
 		tq_tcp_rexmt_stop(tp);
 	else
-		tq_tcp_rexmt_arm(tp); /* RFC 6298 5.3 */
+		tq_tcp_timer_rearm(tp); /* RFC 6298 5.3 */
 	tq_tcp_sb_ack(tp);
 	if (tp->flags & TF_INRECOVERY) {
 		if (SEQ_GEQ(ack, tp->recover)) {
@@ -468,6 +476,7 @@ static bool
 ack_input(struct tq_tcb *tp, struct tq_rx *rx, struct tq_tcp_seg *seg)
 {
 	struct tq_shard *s = tp->s;
+	uint32_t sacked_before;
 	bool fin_acked;
 
 	if (tp->state == TQ_TCPS_SYN_RECEIVED) {
@@ -513,6 +522,7 @@ ack_input(struct tq_tcb *tp, struct tq_rx *rx, struct tq_tcp_seg *seg)
 		tq_tcp_send_ack(tp);
 		return false;
 	}
+	sacked_before = tp->sacked_bytes;
 	if (tp->flags & TF_SACK_OK && seg->nsack)
 		tq_tcp_sb_update(tp, seg);
 	fin_acked = (tp->flags & TF_FIN_SENT) &&
@@ -521,9 +531,12 @@ ack_input(struct tq_tcb *tp, struct tq_rx *rx, struct tq_tcp_seg *seg)
 		ack_advance(tp, seg->ack);
 	} else if (seg->ack == tp->snd_una && seg->len == 0 &&
 			!(seg->flags & (TQ_TH_SYN | TQ_TH_FIN)) &&
-			(seg->wnd << tp->snd_scale) == tp->snd_wnd &&
-			tp->snd_max != tp->snd_una) {
-		/* RFC 5681 2: a duplicate ACK. */
+			tp->snd_max != tp->snd_una &&
+			((seg->wnd << tp->snd_scale) == tp->snd_wnd ||
+			 tp->sacked_bytes > sacked_before)) {
+		/* RFC 5681 2: a duplicate ACK; RFC 6675 2 counts one that
+		 * SACKs new data even if the window moved (receivers
+		 * that autotune their buffer move it all the time). */
 		if (tp->dupacks < UINT8_MAX)
 			tp->dupacks++;
 		if (!(tp->flags & TF_INRECOVERY) &&
@@ -835,6 +848,26 @@ tq_tcp_input(struct tq_shard *s, struct tq_rx *rx)
 		l = tq_tcp_find_listener(s, &rx->dst,
 				rte_be_to_cpu_16(th->dst_port));
 		state = l ? TQ_TCPS_LISTEN : TQ_TCPS_CLOSED;
+	}
+	/*
+	 * RFC 6191 / Linux tcp_timewait_state_process(): a new SYN for a
+	 * 4-tuple in TIME_WAIT opens a new connection when its sequence
+	 * number (or timestamp) shows it is not an old duplicate.
+	 */
+	if (tp && state == TQ_TCPS_TIME_WAIT &&
+			(seg.flags & (TQ_TH_SYN | TQ_TH_ACK | TQ_TH_RST)) ==
+			TQ_TH_SYN &&
+			((seg.has_ts && (tp->flags & TF_TS_OK)) ?
+			 SEQ_GT(seg.tsval, tp->ts_recent) :
+			 SEQ_GT(seg.seq, tp->rcv_nxt))) {
+		l = tq_tcp_find_listener(s, &rx->dst,
+				rte_be_to_cpu_16(th->dst_port));
+		if (l) {
+			TQ_INC(s, TCP_TW_REOPENED);
+			tq_tcb_close(tp, TQ_CLOSE_NORMAL);
+			tp = NULL;
+			state = TQ_TCPS_LISTEN;
+		}
 	}
 	act = tq_tcp_action_table[state][tq_tcp_flag_class(seg.flags)];
 	if (act == TQ_TCP_DROP) {

@@ -483,7 +483,7 @@ tq_tcp_output(struct tq_tcb *tp)
 		budget = budget > len ? budget - len : 0;
 		if (!tq_timer_pending(&tp->t_rexmt) ||
 				(tp->flags & TF_PERSIST))
-			tq_tcp_rexmt_arm(tp);
+			tq_tcp_timer_rearm(tp);
 		if (fin || len == 0)
 			break;
 	}
@@ -497,5 +497,42 @@ tq_tcp_output(struct tq_tcb *tp)
 		tq_timer_arm(s->timers, &tp->t_rexmt, s->now +
 				RTE_MAX(tp->rto,
 					tq_tcp(s)->conf->rto_min_ns));
+	}
+}
+
+void
+tq_tcp_send_probe(struct tq_tcb *tp)
+{
+	uint32_t off = tp->snd_nxt - tp->snd_una;
+	uint32_t unsent = tp->sndq.bytes > off ? tp->sndq.bytes - off : 0;
+	uint32_t seq, len;
+
+	if (unsent && SEQ_GT(tp->snd_una + tp->snd_wnd, tp->snd_nxt) &&
+			tp->snd_nxt == tp->snd_max) {
+		len = RTE_MIN(unsent, (uint32_t)tp->mss);
+		len = RTE_MIN(len, tp->snd_una + tp->snd_wnd - tp->snd_nxt);
+		if (send_segment(tp, tp->snd_nxt, len, TQ_TH_ACK |
+				(len == unsent ? TQ_TH_PSH : 0)) == 0) {
+			tp->snd_nxt += len;
+			tp->snd_max = tp->snd_nxt;
+		}
+		return;
+	}
+	/* Nothing new: the last segment again (with the FIN if it was). */
+	if (tp->sndq.bytes == 0) {
+		if (tp->flags & TF_FIN_SENT)
+			send_segment(tp, tp->snd_max - 1, 0,
+					TQ_TH_ACK | TQ_TH_FIN);
+		return;
+	}
+	len = RTE_MIN((uint32_t)tp->mss, tp->sndq.bytes);
+	seq = tp->snd_una + tp->sndq.bytes - len;
+	if (send_segment(tp, seq, len, TQ_TH_ACK | TQ_TH_PSH |
+			((tp->flags & TF_FIN_SENT) ? TQ_TH_FIN : 0)) == 0) {
+		TQ_INC(tp->s, TCP_RETRANS_SEGS);
+		tp->retrans++;
+		if ((tp->flags & TF_RTT_TIMING) &&
+				SEQ_LT(tp->rtseq, seq + len))
+			tp->flags &= ~TF_RTT_TIMING;
 	}
 }

@@ -302,6 +302,7 @@ tq_stream_read(struct tq_stream *st, void *buf, uint32_t len)
 		memcpy(p + done, rte_pktmbuf_mtod_offset(m, uint8_t *, q->off),
 				k);
 		done += k;
+		/* k may be 0 for an empty segment: drop frees it anyway */
 		tq_mq_drop(q, k);
 	}
 	window_update(tp);

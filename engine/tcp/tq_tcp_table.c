@@ -7,6 +7,7 @@
  * each listener counts its own against the backlog.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -20,6 +21,7 @@ tq_tcp_conf_defaults(struct tq_tcp_conf *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->max_conns = 16384;
+	c->max_tw = 8192;
 	/* Linux's defaults: tcp_wmem[1] 16 KB grows, tcp_rmem[1] 128 KB;
 	 * a fixed 256 KB each keeps a 1 Gb/s x 2 ms path full. */
 	c->sndbuf = 256 * 1024;
@@ -257,6 +259,10 @@ tq_tcb_set_state(struct tq_tcb *tp, enum tq_tcp_state st)
 		tp->s->ctr[TQ_CTR_TCP_CURR_ESTAB]--;
 	else if (!was && is)
 		tp->s->ctr[TQ_CTR_TCP_CURR_ESTAB]++;
+	if (tp->state == TQ_TCPS_TIME_WAIT && st != TQ_TCPS_TIME_WAIT)
+		tp->s->ctr[TQ_CTR_TCP_TW_COUNT]--;
+	else if (tp->state != TQ_TCPS_TIME_WAIT && st == TQ_TCPS_TIME_WAIT)
+		tp->s->ctr[TQ_CTR_TCP_TW_COUNT]++;
 	tp->state = (uint8_t)st;
 }
 
@@ -357,7 +363,9 @@ tq_mq_append(struct tq_mq *q, struct rte_mbuf *m, uint32_t len)
 void
 tq_mq_drop(struct tq_mq *q, uint32_t n)
 {
-	while (n && q->head) {
+	/* Empty segments at the head go too (a trimmed chain can leave
+	 * some), so a reader never finds a head with nothing in it. */
+	while (q->head && (n || q->head->data_len == q->off)) {
 		struct rte_mbuf *m = q->head;
 		uint32_t avail = m->data_len - q->off;
 
@@ -391,4 +399,80 @@ tq_mq_free(struct tq_mq *q)
 		rte_pktmbuf_free_seg(m);
 	}
 	memset(q, 0, sizeof(*q));
+}
+
+/*
+ * The engine is stopping: end every connection the way a host going
+ * down in order does (Linux on close of every socket): FIN after the
+ * queued data, or RST where received data was never read.
+ */
+void
+tq_tcp_shutdown_all(struct tq_shard *s)
+{
+	struct tq_tcp *t = tq_tcp(s);
+	const void *key;
+	void *data;
+	uint32_t iter = 0;
+
+	if (!t)
+		return;
+	while (rte_hash_iterate(t->flows, &key, &data, &iter) >= 0) {
+		struct tq_tcb *tp = data;
+
+		if (tp->state == TQ_TCPS_TIME_WAIT ||
+				(tp->flags & TF_DOOMED))
+			continue;
+		tp->busy++;
+		if (tp->state == TQ_TCPS_SYN_SENT ||
+				tp->state == TQ_TCPS_SYN_RECEIVED)
+			tq_stream_abort(tq_tcb_stream(tp));
+		else if (tp->rcvq.bytes || tp->ooo)
+			tq_stream_abort(tq_tcb_stream(tp));
+		else
+			tq_stream_close(tq_tcb_stream(tp));
+		/* Freed after the walk: rte_hash must not change under
+		 * rte_hash_iterate. */
+		tp->busy--;
+	}
+	iter = 0;
+	while (rte_hash_iterate(t->flows, &key, &data, &iter) >= 0) {
+		struct tq_tcb *tp = data;
+
+		if (tp->flags & TF_DOOMED) {
+			tq_tcb_close(tp, (enum tq_close_reason)tp->close_reason);
+			iter = 0; /* the table changed: walk again */
+		}
+	}
+}
+
+unsigned int
+tq_tcp_snapshot(struct tq_shard *s, char (*out)[128], unsigned int max)
+{
+	struct tq_tcp *t = tq_tcp(s);
+	const void *key;
+	void *data;
+	uint32_t iter = 0;
+	unsigned int n = 0;
+
+	if (!t)
+		return 0;
+	while (n < max && rte_hash_iterate(t->flows, &key, &data, &iter) >= 0) {
+		const struct tq_tcb *tp = data;
+		struct tq_addr la, fa;
+		char l[TQ_ADDR_STRLEN], f[TQ_ADDR_STRLEN];
+
+		tq_tcp_key_addrs(&tp->key, &la, &fa);
+		snprintf(out[n], sizeof(out[n]),
+			"w%u %s %s:%u %s:%u sq=%u rq=%u fl=%u cw=%u wnd=%u rto=%" PRIu64 "ms rx=%u f=%x",
+			s->id, tq_tcp_state_name(tp->state),
+			tq_addr_format(&la, l, sizeof(l)),
+			rte_be_to_cpu_16(tp->key.lport),
+			tq_addr_format(&fa, f, sizeof(f)),
+			rte_be_to_cpu_16(tp->key.fport), tp->sndq.bytes,
+			tp->rcvq.bytes, tp->snd_max - tp->snd_una, tp->cc.cwnd,
+			tp->snd_wnd, tp->rto / 1000000, tp->rxtshift,
+			tp->flags);
+		n++;
+	}
+	return n;
 }

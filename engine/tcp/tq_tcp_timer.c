@@ -61,7 +61,7 @@ backed_off_rto(const struct tq_tcb *tp)
 void
 tq_tcp_rexmt_arm(struct tq_tcb *tp)
 {
-	tp->flags &= ~TF_PERSIST;
+	tp->flags &= ~(TF_PERSIST | TF_TLP);
 	tq_timer_arm(tp->s->timers, &tp->t_rexmt,
 			tp->s->now + backed_off_rto(tp));
 }
@@ -70,7 +70,37 @@ void
 tq_tcp_rexmt_stop(struct tq_tcb *tp)
 {
 	tq_timer_cancel(tp->s->timers, &tp->t_rexmt);
+	tp->flags &= ~(TF_PERSIST | TF_TLP);
+}
+
+/*
+ * RFC 8985 7.2: with data in flight, no recovery and no probe already
+ * out, a loss at the tail of a flight is found by a probe after about two
+ * RTTs rather than a whole RTO, so it is repaired by SACK recovery.
+ */
+void
+tq_tcp_timer_rearm(struct tq_tcb *tp)
+{
+	uint64_t pto;
+
+	if (!(tp->flags & TF_SACK_OK) || (tp->flags & TF_INRECOVERY) ||
+			tp->srtt == 0 || tp->rxtshift ||
+			tp->state != TQ_TCPS_ESTABLISHED ||
+			SEQ_LT(tp->snd_una, tp->tlp_high)) {
+		tq_tcp_rexmt_arm(tp);
+		return;
+	}
+	pto = RTE_MAX(2 * tp->srtt, (uint64_t)10000000);
+	/* One segment out: the peer may be holding its ACK back. */
+	if (tp->snd_max - tp->snd_una <= tp->mss)
+		pto += tq_tcp(tp->s)->conf->delack_ns;
+	if (pto >= tp->rto) {
+		tq_tcp_rexmt_arm(tp);
+		return;
+	}
 	tp->flags &= ~TF_PERSIST;
+	tp->flags |= TF_TLP;
+	tq_timer_arm(tp->s->timers, &tp->t_rexmt, tp->s->now + pto);
 }
 
 void
@@ -146,6 +176,15 @@ rexmt_cb(struct tq_timer *t, void *arg)
 			persist_probe(tp);
 		else
 			tp->flags &= ~TF_PERSIST;
+		return;
+	}
+	if (tp->flags & TF_TLP) {
+		tp->flags &= ~TF_TLP;
+		TQ_INC(s, TCP_LOSS_PROBES);
+		tq_tcp_send_probe(tp);
+		tp->tlp_high = tp->snd_max;
+		/* The rest of the RTO still guards the flight. */
+		tq_tcp_rexmt_arm(tp);
 		return;
 	}
 	if (tp->rxtshift == 0)
