@@ -116,6 +116,10 @@ U_SETTER(set_tcp_fin_to, tcp_conf.fin_timeout_ns, uint64_t, 1, 3600000, 1000000u
 U_SETTER(set_tcp_retries2, tcp_conf.retries2, uint32_t, 1, 255, 1)
 U_SETTER(set_tcp_syn_retries, tcp_conf.syn_retries, uint32_t, 1, 127, 1)
 U_SETTER(set_tcp_synack_retries, tcp_conf.synack_retries, uint32_t, 1, 255, 1)
+U_SETTER(set_tcp_keep_idle, tcp_conf.keep_idle_ns, uint64_t, 1, 32767, 1000000000ull)
+U_SETTER(set_tcp_keep_intvl, tcp_conf.keep_intvl_ns, uint64_t, 1, 32767, 1000000000ull)
+U_SETTER(set_tcp_keep_cnt, tcp_conf.keep_cnt, uint32_t, 1, 127, 1)
+U_SETTER(set_tcp_chack, tcp_conf.challenge_ack_limit, uint32_t, 1, 1000000, 1)
 U_SETTER(set_tcp_init_cwnd, tcp_conf.init_cwnd, uint8_t, 1, 100, 1)
 
 static int
@@ -147,6 +151,13 @@ static int
 set_tcp_no_ws(void *arg, const char *v)
 {
 	((struct tq_engine *)arg)->tcp_conf.wscale = false;
+	return 0;
+}
+
+static int
+set_tcp_keepalive(void *arg, const char *v)
+{
+	((struct tq_engine *)arg)->tcp_conf.keepalive = true;
 	return 0;
 }
 
@@ -302,6 +313,11 @@ static const struct tq_app_opt engine_opts[] = {
 	{ "tcp-no-sack", "tcp", NULL, "do not offer SACK", set_tcp_no_sack, NULL },
 	{ "tcp-no-timestamps", "tcp", NULL, "do not offer timestamps", set_tcp_no_ts, NULL },
 	{ "tcp-no-wscale", "tcp", NULL, "do not offer window scaling", set_tcp_no_ws, NULL },
+	{ "tcp-keepalive", "tcp", NULL, "keepalive on for every connection (off)", set_tcp_keepalive, NULL },
+	{ "tcp-keepalive-time", "tcp", "S", "idle seconds before probing (7200)", set_tcp_keep_idle, NULL },
+	{ "tcp-keepalive-intvl", "tcp", "S", "seconds between probes (75)", set_tcp_keep_intvl, NULL },
+	{ "tcp-keepalive-probes", "tcp", "N", "unanswered probes before giving up (9)", set_tcp_keep_cnt, NULL },
+	{ "tcp-challenge-ack-limit", "tcp", "N", "challenge ACKs per second per worker (1000)", set_tcp_chack, NULL },
 	{ "tcp-nodelay", "tcp", NULL, "disable Nagle on every connection", set_tcp_nodelay, NULL },
 };
 

@@ -135,6 +135,11 @@ struct tq_tcp_conf {
 	uint32_t retries2;	/* like tcp_retries2 */
 	uint32_t syn_retries;	/* like tcp_syn_retries */
 	uint32_t synack_retries;/* like tcp_synack_retries */
+	bool keepalive;		/* default for new connections (off) */
+	uint64_t keep_idle_ns;	/* tcp_keepalive_time (7200 s) */
+	uint64_t keep_intvl_ns;	/* tcp_keepalive_intvl (75 s) */
+	uint32_t keep_cnt;	/* tcp_keepalive_probes (9) */
+	uint32_t challenge_ack_limit; /* per second per worker (1000) */
 	uint16_t eport_lo, eport_hi;
 	uint16_t mss_default;	/* when the peer gives none (RFC 9293: 536) */
 	uint8_t init_cwnd;	/* segments */
@@ -201,6 +206,7 @@ struct tq_listener {
 #define TF_DOOMED	0x10000 /* closed while busy: free when not */
 #define TF_SNDQ_OURS	0x20000 /* sndq's tail was allocated by write */
 #define TF_TLP		0x40000 /* t_rexmt is a tail loss probe timeout */
+#define TF_KEEPALIVE	0x80000
 
 struct tq_tcb {
 	struct tq_tcp_key key;
@@ -236,6 +242,12 @@ struct tq_tcb {
 	/* RFC 7323 */
 	uint32_t ts_recent;
 	uint32_t ts_offset;
+	uint64_t ts_recent_age;	/* when ts_recent was taken */
+
+	/* keepalive */
+	uint64_t last_rcv;	/* any segment accepted from the peer */
+	uint64_t keep_idle, keep_intvl;
+	uint8_t keep_cnt, keep_probes;
 
 	/* RFC 6298, in ns */
 	uint64_t srtt, rttvar, rto;
@@ -269,6 +281,7 @@ struct tq_tcb {
 	struct tq_timer t_rexmt;   /* retransmit, persist */
 	struct tq_timer t_delack;
 	struct tq_timer t_2msl;	   /* TIME_WAIT, FIN_WAIT_2 */
+	struct tq_timer t_keep;	   /* keepalive, when on */
 
 	const struct tq_stream_ops *ops;
 	void *ctx;
@@ -285,6 +298,9 @@ struct tq_tcp {
 	struct rte_mempool *tcbs;
 	uint32_t nconns;
 	uint16_t next_eport;
+	/* RFC 5961 7: challenge ACKs per second, as a token bucket */
+	uint64_t chack_tokens;
+	uint64_t chack_last;
 	unsigned int nl;
 	struct tq_listener listeners[TQ_TCP_MAX_LISTEN];
 };
@@ -359,6 +375,8 @@ void tq_tcp_rexmt_stop(struct tq_tcb *tp);
 void tq_tcp_timer_rearm(struct tq_tcb *tp);
 void tq_tcp_delack_arm(struct tq_tcb *tp);
 void tq_tcp_2msl_arm(struct tq_tcb *tp, uint64_t ns);
+/* (Re)start keepalive from the last segment received, if it is on. */
+void tq_tcp_keep_arm(struct tq_tcb *tp);
 void tq_tcp_rtt_sample(struct tq_tcb *tp, uint64_t rtt_ns);
 uint64_t tq_tcp_retries_timeout(uint64_t rto_base, uint64_t rto_max,
 		uint32_t retries);

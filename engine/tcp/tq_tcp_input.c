@@ -48,6 +48,7 @@ apply_syn_options(struct tq_tcb *tp, const struct tq_tcp_seg *seg,
 	if (seg->has_ts && c->timestamps && we_offered) {
 		tp->flags |= TF_TS_OK;
 		tp->ts_recent = seg->tsval;
+		tp->ts_recent_age = tp->s->now;
 	}
 	if (tp->flags & TF_TS_OK)
 		tp->mss = (uint16_t)RTE_MAX(tp->mss - 12, MIN_MSS);
@@ -269,10 +270,30 @@ enter_time_wait(struct tq_tcb *tp)
 	ooo_free_all(tp);
 }
 
-/* RFC 5961 3.2/4.2: answer with an ACK; the peer, if real, resyncs. */
+/*
+ * RFC 5961 3.2/4.2: answer with an ACK; the peer, if real, resyncs.
+ * RFC 5961 7: limited per worker (Linux's tcp_challenge_ack_limit), so
+ * a flood of forged segments cannot turn us into an ACK cannon.
+ */
 static void
 challenge_ack(struct tq_tcb *tp)
 {
+	struct tq_tcp *t = tq_tcp(tp->s);
+	const uint64_t one = 1000000000ull;
+	uint64_t cap = (uint64_t)t->conf->challenge_ack_limit * one;
+	uint64_t dt = tp->s->now - t->chack_last;
+
+	if (dt > 10 * one)
+		dt = 10 * one;
+	t->chack_last = tp->s->now;
+	t->chack_tokens += dt * t->conf->challenge_ack_limit;
+	if (t->chack_tokens > cap)
+		t->chack_tokens = cap;
+	if (t->chack_tokens < one) {
+		TQ_INC(tp->s, TCP_CHALLENGE_ACK_LIMIT);
+		return;
+	}
+	t->chack_tokens -= one;
 	TQ_INC(tp->s, TCP_CHALLENGE_ACK);
 	tq_tcp_send_ack(tp);
 }
@@ -358,6 +379,8 @@ syn_sent_input(struct tq_tcb *tp, struct tq_rx *rx, struct tq_tcp_seg *seg)
 		tp->snd_wl1 = seg->seq;
 		tp->snd_wl2 = seg->ack;
 		tq_tcb_set_state(tp, TQ_TCPS_ESTABLISHED);
+		tp->last_rcv = s->now;
+		tq_tcp_keep_arm(tp);
 		tp->flags |= TF_ACKNOW;
 		tq_tcp_output(tp);
 		if (tp->ops && tp->ops->connected)
@@ -505,6 +528,7 @@ ack_input(struct tq_tcb *tp, struct tq_rx *rx, struct tq_tcp_seg *seg)
 		tp->snd_wl1 = seg->seq;
 		tp->snd_wl2 = seg->ack;
 		tq_tcb_set_state(tp, TQ_TCPS_ESTABLISHED);
+		tq_tcp_keep_arm(tp);
 		if (l) {
 			l->syn_count--;
 			tq_tcp_accept_enqueue(l, tp);
@@ -661,12 +685,30 @@ sync_input(struct tq_tcb *tp, struct tq_rx *rx, struct tq_tcp_seg *seg)
 		!!(seg->flags & TQ_TH_FIN);
 	bool readable = false;
 
+	/*
+	 * RFC 7323 5.3 R1, PAWS: a timestamp older than the last one taken
+	 * marks an old duplicate from an earlier incarnation or a wrapped
+	 * sequence space.  A ts_recent idle for 24 days no longer counts.
+	 */
+	if (seg->has_ts && (tp->flags & TF_TS_OK) &&
+			!(seg->flags & TQ_TH_RST) &&
+			SEQ_LT(seg->tsval, tp->ts_recent)) {
+		if (s->now - tp->ts_recent_age > 24ull * 86400 * 1000000000) {
+			tp->ts_recent = 0;
+		} else {
+			TQ_INC(s, TCP_PAWS_ESTAB);
+			tq_tcp_send_ack(tp);
+			return;
+		}
+	}
 	/* RFC 7323 4.3: remember the peer's timestamp from in-order
 	 * segments, to echo it. */
 	if (seg->has_ts && (tp->flags & TF_TS_OK) &&
 			SEQ_LEQ(seg->seq, tp->rcv_nxt) &&
-			SEQ_GEQ(seg->seq + seglen, tp->rcv_nxt))
+			SEQ_GEQ(seg->seq + seglen, tp->rcv_nxt)) {
 		tp->ts_recent = seg->tsval;
+		tp->ts_recent_age = s->now;
+	}
 
 	if (!seq_acceptable(tp, seg, seglen)) {
 		if (!(seg->flags & TQ_TH_RST)) {
@@ -678,6 +720,11 @@ sync_input(struct tq_tcb *tp, struct tq_rx *rx, struct tq_tcp_seg *seg)
 		}
 		return;
 	}
+	/* The peer is alive: keepalive starts over. */
+	tp->last_rcv = s->now;
+	tp->keep_probes = 0;
+	if (tp->flags & TF_KEEPALIVE)
+		tq_tcp_keep_arm(tp);
 	if (seg->flags & TQ_TH_RST) {
 		/* RFC 5961 3.2: only an exact hit resets. */
 		if (seg->seq != tp->rcv_nxt) {

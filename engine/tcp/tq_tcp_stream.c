@@ -411,6 +411,30 @@ tq_stream_set_opt(struct tq_stream *st, enum tq_stream_opt opt, uint32_t val)
 			return -EINVAL;
 		tp->sndbuf = val;
 		return 0;
+	case TQ_OPT_KEEPALIVE:
+		if (val)
+			tp->flags |= TF_KEEPALIVE;
+		else
+			tp->flags &= ~TF_KEEPALIVE;
+		tq_tcp_keep_arm(tp);
+		return 0;
+	case TQ_OPT_KEEPIDLE:
+	case TQ_OPT_KEEPINTVL:
+		/* Linux's bounds: 1 .. MAX_TCP_KEEPIDLE (32767 s) */
+		if (val < 1 || val > 32767)
+			return -EINVAL;
+		if (opt == TQ_OPT_KEEPIDLE)
+			tp->keep_idle = (uint64_t)val * 1000000000;
+		else
+			tp->keep_intvl = (uint64_t)val * 1000000000;
+		tq_timer_cancel(tp->s->timers, &tp->t_keep);
+		tq_tcp_keep_arm(tp);
+		return 0;
+	case TQ_OPT_KEEPCNT:
+		if (val < 1 || val > 127)
+			return -EINVAL;
+		tp->keep_cnt = (uint8_t)val;
+		return 0;
 	case TQ_OPT_RCVBUF:
 		/* The window scale is fixed at the handshake: the buffer
 		 * can grow only as far as the scale reaches. */

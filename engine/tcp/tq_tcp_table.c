@@ -36,6 +36,10 @@ tq_tcp_conf_defaults(struct tq_tcp_conf *c)
 	c->retries2 = 15;
 	c->syn_retries = 6;
 	c->synack_retries = 5;
+	c->keep_idle_ns = 7200ull * 1000000000;
+	c->keep_intvl_ns = 75ull * 1000000000;
+	c->keep_cnt = 9;
+	c->challenge_ack_limit = 1000;
 	c->eport_lo = 32768;			/* ip_local_port_range */
 	c->eport_hi = 60999;
 	c->mss_default = 536;
@@ -236,6 +240,12 @@ tq_tcb_new(struct tq_shard *s, const struct tq_tcp_key *k, hash_sig_t sig)
 	tp->mss = c->mss_default;
 	if (c->nodelay)
 		tp->flags |= TF_NODELAY;
+	if (c->keepalive)
+		tp->flags |= TF_KEEPALIVE;
+	tp->keep_idle = c->keep_idle_ns;
+	tp->keep_intvl = c->keep_intvl_ns;
+	tp->keep_cnt = (uint8_t)RTE_MIN(c->keep_cnt, 255u);
+	tp->last_rcv = s->now;
 	tp->ts_offset = tq_tcp_ts_offset(t->secret, k);
 	tq_tcp_timers_init(tp);
 	t->nconns++;

@@ -11,6 +11,7 @@
 static void rexmt_cb(struct tq_timer *t, void *arg);
 static void delack_cb(struct tq_timer *t, void *arg);
 static void tw_cb(struct tq_timer *t, void *arg);
+static void keep_cb(struct tq_timer *t, void *arg);
 
 void
 tq_tcp_timers_init(struct tq_tcb *tp)
@@ -18,6 +19,7 @@ tq_tcp_timers_init(struct tq_tcb *tp)
 	tq_timer_init(&tp->t_rexmt, rexmt_cb, tp);
 	tq_timer_init(&tp->t_delack, delack_cb, tp);
 	tq_timer_init(&tp->t_2msl, tw_cb, tp);
+	tq_timer_init(&tp->t_keep, keep_cb, tp);
 }
 
 void
@@ -28,6 +30,7 @@ tq_tcp_timers_cancel(struct tq_tcb *tp)
 	tq_timer_cancel(w, &tp->t_rexmt);
 	tq_timer_cancel(w, &tp->t_delack);
 	tq_timer_cancel(w, &tp->t_2msl);
+	tq_timer_cancel(w, &tp->t_keep);
 	tp->flags &= ~(TF_DELACK | TF_PERSIST);
 }
 
@@ -258,4 +261,61 @@ tw_cb(struct tq_timer *t, void *arg)
 	/* TIME_WAIT over, or FIN_WAIT_2 of a closed app timed out
 	 * (Linux's tcp_fin_timeout): either way the TCB goes. */
 	tq_tcb_close(tp, TQ_CLOSE_NORMAL);
+}
+
+void
+tq_tcp_keep_arm(struct tq_tcb *tp)
+{
+	if (!(tp->flags & TF_KEEPALIVE) ||
+			(tp->state != TQ_TCPS_ESTABLISHED &&
+			 tp->state != TQ_TCPS_CLOSE_WAIT)) {
+		tq_timer_cancel(tp->s->timers, &tp->t_keep);
+		return;
+	}
+	/* The timer is lazy: segments only move last_rcv, and the timer,
+	 * when it fires early, re-arms for the remaining idle time. */
+	if (!tq_timer_pending(&tp->t_keep))
+		tq_timer_arm(tp->s->timers, &tp->t_keep,
+				tp->last_rcv + tp->keep_idle);
+}
+
+/*
+ * Keepalive as Linux does it (tcp_keepalive_timer): after keep_idle of
+ * silence from the peer, a probe every keep_intvl (an ACK for an old
+ * sequence number, which any live peer answers); keep_cnt unanswered
+ * probes and the connection is declared dead (ETIMEDOUT).  Nothing is
+ * probed while data is in flight: the retransmission timer covers that.
+ */
+static void
+keep_cb(struct tq_timer *t, void *arg)
+{
+	struct tq_tcb *tp = arg;
+	struct tq_shard *s = tp->s;
+	uint64_t idle = s->now - tp->last_rcv;
+
+	if (!(tp->flags & TF_KEEPALIVE) ||
+			(tp->state != TQ_TCPS_ESTABLISHED &&
+			 tp->state != TQ_TCPS_CLOSE_WAIT))
+		return;
+	if (tp->snd_max != tp->snd_una || tp->sndq.bytes) {
+		tq_timer_arm(s->timers, t, s->now + tp->keep_idle);
+		return;
+	}
+	if (idle < tp->keep_idle) {
+		tp->keep_probes = 0;
+		tq_timer_arm(s->timers, t, tp->last_rcv + tp->keep_idle);
+		return;
+	}
+	if (tp->keep_probes >= tp->keep_cnt) {
+		TQ_INC(s, TCP_ABORT_ON_KEEPALIVE);
+		tq_tcp_send_rst(tp);
+		tq_tcb_close(tp, TQ_CLOSE_TIMEOUT);
+		return;
+	}
+	tp->keep_probes++;
+	TQ_INC(s, TCP_KEEPALIVE_PROBES);
+	tp->snd_nxt = tp->snd_una - 1;
+	tq_tcp_send_ack(tp);
+	tp->snd_nxt = tp->snd_una;
+	tq_timer_arm(s->timers, t, s->now + tp->keep_intvl);
 }

@@ -137,6 +137,10 @@ enum tq_stream_opt {
 	TQ_OPT_NODELAY,	/**< 1: no Nagle */
 	TQ_OPT_SNDBUF,	/**< send buffer bytes */
 	TQ_OPT_RCVBUF,	/**< receive buffer bytes (sets the window) */
+	TQ_OPT_KEEPALIVE, /**< 1: probe an idle peer (SO_KEEPALIVE) */
+	TQ_OPT_KEEPIDLE,  /**< seconds idle before the first probe */
+	TQ_OPT_KEEPINTVL, /**< seconds between probes */
+	TQ_OPT_KEEPCNT,	  /**< unanswered probes before giving up */
 };
 
 /** @return 0 or -EINVAL. */
