@@ -162,6 +162,13 @@ set_tcp_keepalive(void *arg, const char *v)
 }
 
 static int
+set_tcp_no_syncookies(void *arg, const char *v)
+{
+	((struct tq_engine *)arg)->tcp_conf.syncookies = false;
+	return 0;
+}
+
+static int
 set_tcp_nodelay(void *arg, const char *v)
 {
 	((struct tq_engine *)arg)->tcp_conf.nodelay = true;
@@ -318,6 +325,7 @@ static const struct tq_app_opt engine_opts[] = {
 	{ "tcp-keepalive-intvl", "tcp", "S", "seconds between probes (75)", set_tcp_keep_intvl, NULL },
 	{ "tcp-keepalive-probes", "tcp", "N", "unanswered probes before giving up (9)", set_tcp_keep_cnt, NULL },
 	{ "tcp-challenge-ack-limit", "tcp", "N", "challenge ACKs per second per worker (1000)", set_tcp_chack, NULL },
+	{ "tcp-no-syncookies", "tcp", NULL, "drop SYNs when the SYN queue is full instead of cookies", set_tcp_no_syncookies, NULL },
 	{ "tcp-nodelay", "tcp", NULL, "disable Nagle on every connection", set_tcp_nodelay, NULL },
 };
 

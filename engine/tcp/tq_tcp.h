@@ -140,6 +140,7 @@ struct tq_tcp_conf {
 	uint64_t keep_intvl_ns;	/* tcp_keepalive_intvl (75 s) */
 	uint32_t keep_cnt;	/* tcp_keepalive_probes (9) */
 	uint32_t challenge_ack_limit; /* per second per worker (1000) */
+	bool syncookies;	/* when the SYN queue is full (on) */
 	uint16_t eport_lo, eport_hi;
 	uint16_t mss_default;	/* when the peer gives none (RFC 9293: 536) */
 	uint8_t init_cwnd;	/* segments */
@@ -183,6 +184,7 @@ struct tq_listener {
 	struct tq_shard *s;
 	uint32_t syn_count;
 	uint32_t acc_count;
+	uint64_t last_overflow;	/* cookies are checked only after one */
 	struct tq_tcb *acc_head, *acc_tail;
 };
 
@@ -207,6 +209,7 @@ struct tq_listener {
 #define TF_SNDQ_OURS	0x20000 /* sndq's tail was allocated by write */
 #define TF_TLP		0x40000 /* t_rexmt is a tail loss probe timeout */
 #define TF_KEEPALIVE	0x80000
+#define TF_TS_COOKIE	0x100000 /* SYN-ACK carries ts_cookie as TSval */
 
 struct tq_tcb {
 	struct tq_tcp_key key;
@@ -242,6 +245,7 @@ struct tq_tcb {
 	/* RFC 7323 */
 	uint32_t ts_recent;
 	uint32_t ts_offset;
+	uint32_t ts_cookie;	/* TSval of a cookie SYN-ACK (TF_TS_COOKIE) */
 	uint64_t ts_recent_age;	/* when ts_recent was taken */
 
 	/* keepalive */
@@ -365,6 +369,17 @@ uint32_t tq_tcp_rcv_wnd(const struct tq_tcb *tp);
 void tq_tcp_retransmit_una(struct tq_tcb *tp);
 /* RFC 8985 7.3: one new segment, or the last one again. */
 void tq_tcp_send_probe(struct tq_tcb *tp);
+
+/* syn cookies */
+uint32_t tq_tcp_cookie_make(const uint8_t *secret, const struct tq_tcp_key *k,
+		uint32_t sseq, uint16_t mss, uint64_t now, uint16_t *mss_out);
+/* 0 and the MSS, or -1 for a forged or expired cookie. */
+int tq_tcp_cookie_check(const uint8_t *secret, const struct tq_tcp_key *k,
+		uint32_t cookie, uint32_t sseq, uint64_t now, uint16_t *mss);
+uint32_t tq_tcp_cookie_ts(uint32_t ts_now, uint8_t wscale, bool ws,
+		bool sack);
+void tq_tcp_cookie_ts_decode(uint32_t tsecr, bool *ws, uint8_t *wscale,
+		bool *sack);
 
 /* timers */
 void tq_tcp_timers_init(struct tq_tcb *tp);

@@ -300,6 +300,120 @@ challenge_ack(struct tq_tcb *tp)
 
 /* ---------- LISTEN ---------- */
 
+/*
+ * SYN queue full: answer from a TCB on the stack, keeping nothing
+ * (Linux's tcp_syncookies = 1).  What the cookie cannot carry (WS and
+ * SACK without timestamps) is not offered.
+ */
+static void
+send_cookie(struct tq_shard *s, struct tq_listener *l,
+		struct tq_tcp_seg *seg, const struct tq_tcp_key *k)
+{
+	struct tq_tcp *t = tq_tcp(s);
+	struct tq_tcb tmp;
+	uint16_t mss;
+
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.key = *k;
+	tmp.s = s;
+	tmp.state = TQ_TCPS_SYN_RECEIVED;
+	tmp.rcvbuf = t->conf->rcvbuf;
+	tmp.ts_offset = tq_tcp_ts_offset(t->secret, k);
+	tmp.rcv_scale = wscale_for(tmp.rcvbuf);
+	apply_syn_options(&tmp, seg, true);
+	if (!(tmp.flags & TF_TS_OK)) {
+		tmp.flags &= ~(TF_WS_OK | TF_SACK_OK);
+		tmp.rcv_scale = 0;
+	}
+	tmp.iss = tq_tcp_cookie_make(t->secret, k, seg->seq,
+			seg->has_mss ? seg->mss : t->conf->mss_default,
+			s->now, &mss);
+	tmp.adv_mss = RTE_MIN(tmp.adv_mss, mss);
+	if (tmp.flags & TF_TS_OK) {
+		tmp.flags |= TF_TS_COOKIE;
+		/* The peer's scale: ours is recomputed from the buffer. */
+		tmp.ts_cookie = tq_tcp_cookie_ts(tq_tcp_ts_now(&tmp),
+				tmp.snd_scale, tmp.flags & TF_WS_OK,
+				tmp.flags & TF_SACK_OK);
+	}
+	tmp.rcv_nxt = seg->seq + 1;
+	tmp.snd_una = tmp.snd_nxt = tmp.snd_max = tmp.iss;
+	l->last_overflow = s->now;
+	TQ_INC(s, SYNCOOKIES_SENT);
+	tq_tcp_send_syn(&tmp);
+}
+
+/*
+ * The third ACK of a cookie handshake: rebuild the connection from the
+ * cookie and the echoed timestamp, as if it had been in the SYN queue.
+ * Returns the new ESTABLISHED TCB, or NULL (caller resets or drops).
+ */
+static struct tq_tcb *
+cookie_ack(struct tq_shard *s, struct tq_listener *l,
+		struct tq_tcp_seg *seg, const struct tq_tcp_key *k,
+		hash_sig_t sig, bool *overflow)
+{
+	struct tq_tcp *t = tq_tcp(s);
+	struct tq_tcb *tp;
+	uint16_t mss;
+	uint8_t wscale = 0;
+	bool ws = false, sack = false;
+
+	*overflow = false;
+	if (tq_tcp_cookie_check(t->secret, k, seg->ack - 1, seg->seq - 1,
+			s->now, &mss) < 0) {
+		TQ_INC(s, SYNCOOKIES_FAILED);
+		return NULL;
+	}
+	if (l->acc_count >= l->conf->backlog) {
+		TQ_INC(s, LISTEN_OVERFLOWS);
+		TQ_INC(s, LISTEN_DROPS);
+		*overflow = true;
+		return NULL;
+	}
+	tp = tq_tcb_new(s, k, sig);
+	if (!tp) {
+		TQ_INC(s, LISTEN_DROPS);
+		*overflow = true;
+		return NULL;
+	}
+	if (seg->has_ts && t->conf->timestamps) {
+		tq_tcp_cookie_ts_decode(seg->tsecr, &ws, &wscale, &sack);
+		tp->flags |= TF_TS_OK;
+		tp->ts_recent = seg->tsval;
+		tp->ts_recent_age = s->now;
+	}
+	tp->irs = seg->seq - 1;
+	tp->rcv_nxt = seg->seq;
+	tp->iss = seg->ack - 1;
+	tp->snd_una = tp->snd_nxt = tp->snd_max = seg->ack;
+	tp->adv_mss = mss;
+	tp->mss = (uint16_t)RTE_MAX(mss - ((tp->flags & TF_TS_OK) ? 12 : 0),
+			MIN_MSS);
+	if (ws && t->conf->wscale) {
+		tp->flags |= TF_WS_OK;
+		tp->snd_scale = wscale;
+		tp->rcv_scale = wscale_for(tp->rcvbuf);
+	}
+	if (sack && t->conf->sack)
+		tp->flags |= TF_SACK_OK;
+	/* What the SYN-ACK offered, unscaled. */
+	tp->rcv_adv = tp->rcv_nxt + RTE_MIN(tp->rcvbuf, (uint32_t)UINT16_MAX);
+	tp->snd_wnd = seg->wnd << tp->snd_scale;
+	tp->max_sndwnd = tp->snd_wnd;
+	tp->snd_wl1 = seg->seq - 1;
+	tp->snd_wl2 = seg->ack;
+	tq_cc_init(&tp->cc, t->conf->cc, tp->mss, s->now);
+	tq_tcb_set_state(tp, TQ_TCPS_ESTABLISHED);
+	tp->last_rcv = s->now;
+	tq_tcp_keep_arm(tp);
+	TQ_INC(s, SYNCOOKIES_RECV);
+	TQ_INC(s, TCP_PASSIVE_OPENS);
+	tq_tcp_accept_enqueue(l, tp);
+	tp->listener = l;
+	return tp;
+}
+
 static void
 listen_input(struct tq_shard *s, struct tq_listener *l, struct tq_rx *rx,
 		struct tq_tcp_seg *seg, const struct tq_tcp_key *k,
@@ -308,10 +422,17 @@ listen_input(struct tq_shard *s, struct tq_listener *l, struct tq_rx *rx,
 	struct tq_tcp *t = tq_tcp(s);
 	struct tq_tcb *tp;
 
-	if (l->syn_count >= l->conf->backlog ||
-			l->acc_count >= l->conf->backlog) {
-		if (l->acc_count >= l->conf->backlog)
-			TQ_INC(s, LISTEN_OVERFLOWS);
+	if (l->acc_count >= l->conf->backlog) {
+		/* Linux drops SYNs while the accept queue is full. */
+		TQ_INC(s, LISTEN_OVERFLOWS);
+		TQ_INC(s, LISTEN_DROPS);
+		return;
+	}
+	if (l->syn_count >= l->conf->backlog) {
+		if (t->conf->syncookies) {
+			send_cookie(s, l, seg, k);
+			return;
+		}
 		TQ_INC(s, LISTEN_DROPS);
 		return;
 	}
@@ -858,8 +979,10 @@ tq_tcp_input(struct tq_shard *s, struct tq_rx *rx)
 		goto drop;
 	}
 	/* No TCP to broadcast or multicast addresses (RFC 1122 4.2.3.10). */
-	if (unlikely(rx->to_bcast))
+	if (unlikely(rx->to_bcast)) {
+		TQ_INC(s, TCP_TO_BCAST);
 		goto drop;
+	}
 	memset(&seg, 0, sizeof(seg));
 	seg.seq = rte_be_to_cpu_32(th->sent_seq);
 	seg.ack = rte_be_to_cpu_32(th->recv_ack);
@@ -916,6 +1039,25 @@ tq_tcp_input(struct tq_shard *s, struct tq_rx *rx)
 			state = TQ_TCPS_LISTEN;
 		}
 	}
+	/* An ACK to a listener that overflowed lately may carry a cookie. */
+	if (!tp && l && (seg.flags & (TQ_TH_SYN | TQ_TH_ACK | TQ_TH_RST)) ==
+			TQ_TH_ACK && tq_tcp(s)->conf->syncookies &&
+			l->last_overflow &&
+			s->now - l->last_overflow < 120000000000ull) {
+		bool overflow;
+
+		tp = cookie_ack(s, l, &seg, &k, sig, &overflow);
+		if (overflow)
+			goto drop_seg;
+		if (tp) {
+			tp->busy++;
+			sync_input(tp, rx, &seg);
+			if (!(tp->flags & TF_DOOMED) &&
+					(tp->flags & TF_ACCEPTQ))
+				l->conf->cb(s, l, l->conf->arg);
+			goto done;
+		}
+	}
 	act = tq_tcp_action_table[state][tq_tcp_flag_class(seg.flags)];
 	if (act == TQ_TCP_DROP) {
 		TQ_INC(s, TCP_BAD_FLAGS);
@@ -940,6 +1082,7 @@ tq_tcp_input(struct tq_shard *s, struct tq_rx *rx)
 		sync_input(tp, rx, &seg);
 		break;
 	}
+done:
 	if (tp && --tp->busy == 0 && (tp->flags & TF_DOOMED))
 		tq_tcb_close(tp, (enum tq_close_reason)tp->close_reason);
 drop_seg:

@@ -83,7 +83,8 @@ build_options(struct tq_tcb *tp, uint8_t *opt, uint8_t flags)
 			}
 			opt[n++] = 8;
 			opt[n++] = TCPOLEN_TS;
-			put32(&opt[n], tq_tcp_ts_now(tp));
+			put32(&opt[n], (tp->flags & TF_TS_COOKIE) ?
+					tp->ts_cookie : tq_tcp_ts_now(tp));
 			put32(&opt[n + 4], (flags & TQ_TH_ACK) ?
 					tp->ts_recent : 0);
 			n += 8;

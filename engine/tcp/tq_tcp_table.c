@@ -40,6 +40,7 @@ tq_tcp_conf_defaults(struct tq_tcp_conf *c)
 	c->keep_intvl_ns = 75ull * 1000000000;
 	c->keep_cnt = 9;
 	c->challenge_ack_limit = 1000;
+	c->syncookies = true;	/* net.ipv4.tcp_syncookies = 1 */
 	c->eport_lo = 32768;			/* ip_local_port_range */
 	c->eport_hi = 60999;
 	c->mss_default = 536;
