@@ -120,6 +120,7 @@ U_SETTER(set_tcp_keep_idle, tcp_conf.keep_idle_ns, uint64_t, 1, 32767, 100000000
 U_SETTER(set_tcp_keep_intvl, tcp_conf.keep_intvl_ns, uint64_t, 1, 32767, 1000000000ull)
 U_SETTER(set_tcp_keep_cnt, tcp_conf.keep_cnt, uint32_t, 1, 127, 1)
 U_SETTER(set_tcp_chack, tcp_conf.challenge_ack_limit, uint32_t, 1, 1000000, 1)
+U_SETTER(set_tcp_fastopen, tcp_conf.fastopen, uint8_t, 0, 3, 1)
 U_SETTER(set_tcp_init_cwnd, tcp_conf.init_cwnd, uint8_t, 1, 100, 1)
 
 static int
@@ -325,6 +326,7 @@ static const struct tq_app_opt engine_opts[] = {
 	{ "tcp-keepalive-intvl", "tcp", "S", "seconds between probes (75)", set_tcp_keep_intvl, NULL },
 	{ "tcp-keepalive-probes", "tcp", "N", "unanswered probes before giving up (9)", set_tcp_keep_cnt, NULL },
 	{ "tcp-challenge-ack-limit", "tcp", "N", "challenge ACKs per second per worker (1000)", set_tcp_chack, NULL },
+	{ "tcp-fastopen", "tcp", "N", "RFC 7413 like tcp_fastopen: 1 client, 2 server, 3 both (0)", set_tcp_fastopen, NULL },
 	{ "tcp-no-syncookies", "tcp", NULL, "drop SYNs when the SYN queue is full instead of cookies", set_tcp_no_syncookies, NULL },
 	{ "tcp-nodelay", "tcp", NULL, "disable Nagle on every connection", set_tcp_nodelay, NULL },
 };

@@ -100,6 +100,9 @@ struct tq_tcp_seg {
 	uint8_t nsack;
 	uint32_t tsval, tsecr;
 	uint32_t sack[TQ_TCP_MAX_SACK][2];
+	bool tfo;		/* RFC 7413 option present */
+	uint8_t tfo_len;	/* cookie length, 0: a cookie request */
+	uint8_t tfo_cookie[16];
 	struct rte_mbuf *m; /* data at the payload; NULL once consumed */
 };
 
@@ -141,6 +144,8 @@ struct tq_tcp_conf {
 	uint32_t keep_cnt;	/* tcp_keepalive_probes (9) */
 	uint32_t challenge_ack_limit; /* per second per worker (1000) */
 	bool syncookies;	/* when the SYN queue is full (on) */
+	uint8_t fastopen;	/* RFC 7413, like tcp_fastopen: 1 client,
+				 * 2 server (0: off) */
 	uint16_t eport_lo, eport_hi;
 	uint16_t mss_default;	/* when the peer gives none (RFC 9293: 536) */
 	uint8_t init_cwnd;	/* segments */
@@ -210,6 +215,9 @@ struct tq_listener {
 #define TF_TLP		0x40000 /* t_rexmt is a tail loss probe timeout */
 #define TF_KEEPALIVE	0x80000
 #define TF_TS_COOKIE	0x100000 /* SYN-ACK carries ts_cookie as TSval */
+#define TF_TFO_CHILD	0x200000 /* accepted with data on its SYN */
+#define TF_TFO_COOKIE	0x400000 /* SYN-ACK gives the peer a cookie */
+#define TF_TFO_REQ	0x800000 /* our SYN asks for or uses a cookie */
 
 struct tq_tcb {
 	struct tq_tcp_key key;
@@ -293,6 +301,17 @@ struct tq_tcb {
 	struct tq_tcb *acc_next;
 };
 
+#define TQ_TFO_CACHE 256
+#define TQ_TFO_COOKIE_LEN 8
+
+/* Client side: cookies learned from servers, by address. */
+struct tq_tfo_entry {
+	struct tq_addr addr;
+	uint16_t mss;
+	uint8_t len;
+	uint8_t cookie[16];
+};
+
 /* The TCP layer of one shard. */
 struct tq_tcp {
 	const struct tq_tcp_conf *conf;
@@ -302,6 +321,7 @@ struct tq_tcp {
 	struct rte_mempool *tcbs;
 	uint32_t nconns;
 	uint16_t next_eport;
+	struct tq_tfo_entry tfo[TQ_TFO_CACHE];
 	/* RFC 5961 7: challenge ACKs per second, as a token bucket */
 	uint64_t chack_tokens;
 	uint64_t chack_last;
@@ -369,6 +389,12 @@ uint32_t tq_tcp_rcv_wnd(const struct tq_tcb *tp);
 void tq_tcp_retransmit_una(struct tq_tcb *tp);
 /* RFC 8985 7.3: one new segment, or the last one again. */
 void tq_tcp_send_probe(struct tq_tcb *tp);
+
+/* fast open (RFC 7413) */
+void tq_tfo_server_cookie(const uint8_t *secret, const struct tq_tcp_key *k,
+		uint8_t out[TQ_TFO_COOKIE_LEN]);
+struct tq_tfo_entry *tq_tfo_lookup(struct tq_tcp *t,
+		const struct tq_addr *a, bool create);
 
 /* syn cookies */
 uint32_t tq_tcp_cookie_make(const uint8_t *secret, const struct tq_tcp_key *k,

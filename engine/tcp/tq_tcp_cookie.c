@@ -104,3 +104,43 @@ tq_tcp_cookie_ts_decode(uint32_t tsecr, bool *ws, uint8_t *wscale,
 	*wscale = (uint8_t)RTE_MIN(opts & 0xf, (uint32_t)TQ_TCP_MAX_WINSHIFT);
 	*sack = (opts & TS_SACK) != 0;
 }
+
+/* RFC 7413 4.1.2: a MAC of the client's address under a server secret
+ * (Linux uses AES of the addresses; SipHash serves the same purpose). */
+void
+tq_tfo_server_cookie(const uint8_t *secret, const struct tq_tcp_key *k,
+		uint8_t out[TQ_TFO_COOKIE_LEN])
+{
+	struct {
+		uint8_t tag[4];
+		uint8_t faddr[16];
+		uint8_t laddr[16];
+	} in;
+	uint64_t h;
+
+	memset(&in, 0, sizeof(in));
+	memcpy(in.tag, "TFO", 3);
+	memcpy(in.faddr, k->faddr, 16);
+	memcpy(in.laddr, k->laddr, 16);
+	h = tq_siphash(secret, &in, sizeof(in));
+	memcpy(out, &h, TQ_TFO_COOKIE_LEN);
+}
+
+struct tq_tfo_entry *
+tq_tfo_lookup(struct tq_tcp *t, const struct tq_addr *a, bool create)
+{
+	uint32_t h = a->family == AF_INET ? a->v4 :
+		(uint32_t)tq_siphash(t->secret, a->v6, 16);
+	struct tq_tfo_entry *e;
+
+	h ^= h >> 16;
+	e = &t->tfo[(h ^ (h >> 8)) & (TQ_TFO_CACHE - 1)];
+	if (tq_addr_equal(&e->addr, a))
+		return e;
+	if (!create)
+		return NULL;
+	/* Direct-mapped: a newer server takes the slot. */
+	memset(e, 0, sizeof(*e));
+	e->addr = *a;
+	return e;
+}

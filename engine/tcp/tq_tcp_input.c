@@ -300,6 +300,48 @@ challenge_ack(struct tq_tcb *tp)
 
 /* ---------- LISTEN ---------- */
 
+static void rcv_append(struct tq_tcb *tp, struct rte_mbuf *m, uint32_t len);
+
+/*
+ * RFC 7413 server side.  A SYN asking for a cookie gets one on the
+ * SYN-ACK.  A SYN with a valid cookie and data has its data accepted at
+ * once and the connection goes to the accept queue before the handshake
+ * ends (the app may answer in the same round trip); an invalid cookie is
+ * replaced and the data left for the client to send again.
+ * Returns true when it sent the SYN-ACK itself.
+ */
+static bool
+fastopen_passive(struct tq_tcb *tp, struct tq_listener *l,
+		struct tq_tcp_seg *seg)
+{
+	struct tq_shard *s = tp->s;
+	uint8_t want[TQ_TFO_COOKIE_LEN];
+
+	tq_tfo_server_cookie(tq_tcp(s)->secret, &tp->key, want);
+	if (seg->tfo_len != TQ_TFO_COOKIE_LEN ||
+			memcmp(seg->tfo_cookie, want, TQ_TFO_COOKIE_LEN)) {
+		if (seg->tfo_len)
+			TQ_INC(s, TCP_FASTOPEN_PASSIVE_FAIL);
+		else
+			TQ_INC(s, TCP_FASTOPEN_COOKIE_REQD);
+		tp->flags |= TF_TFO_COOKIE;
+		return false;
+	}
+	if (seg->len == 0 || !seg->m)
+		return false;
+	/* The data is ours now: it will be acknowledged by the SYN-ACK. */
+	rcv_append(tp, seg->m, seg->len);
+	seg->m = NULL;
+	tp->flags |= TF_TFO_CHILD;
+	TQ_INC(s, TCP_FASTOPEN_PASSIVE);
+	l->syn_count--;
+	tq_tcp_send_syn(tp);
+	tq_tcp_rexmt_arm(tp);
+	tq_tcp_accept_enqueue(l, tp);
+	l->conf->cb(s, l, l->conf->arg);
+	return true;
+}
+
 /*
  * SYN queue full: answer from a TCB on the stack, keeping nothing
  * (Linux's tcp_syncookies = 1).  What the cookie cannot carry (WS and
@@ -456,12 +498,38 @@ listen_input(struct tq_shard *s, struct tq_listener *l, struct tq_rx *rx,
 	tq_cc_init(&tp->cc, t->conf->cc, tp->mss, s->now);
 	tq_tcb_set_state(tp, TQ_TCPS_SYN_RECEIVED);
 	TQ_INC(s, TCP_PASSIVE_OPENS);
+	if (seg->tfo && (t->conf->fastopen & 2) && fastopen_passive(tp, l, seg))
+		return;
 	tq_tcp_send_syn(tp);
 	tq_tcp_rexmt_arm(tp);
 	RTE_SET_USED(rx);
 }
 
 /* ---------- SYN-SENT ---------- */
+
+/* RFC 7413 client side: keep the server's cookie for next time, and
+ * count whether the data on our SYN was taken. */
+static void
+fastopen_active(struct tq_tcb *tp, const struct tq_tcp_seg *seg)
+{
+	struct tq_tcp *t = tq_tcp(tp->s);
+	struct tq_addr la, fa;
+	struct tq_tfo_entry *e;
+
+	tq_tcp_key_addrs(&tp->key, &la, &fa);
+	if (seg->tfo && seg->tfo_len) {
+		e = tq_tfo_lookup(t, &fa, true);
+		e->len = seg->tfo_len;
+		memcpy(e->cookie, seg->tfo_cookie, seg->tfo_len);
+		e->mss = tp->mss;
+	}
+	if (!(seg->flags & TQ_TH_ACK) || SEQ_LEQ(tp->snd_max, tp->iss + 1))
+		return; /* no data went on the SYN */
+	if (seg->ack == tp->snd_max)
+		TQ_INC(tp->s, TCP_FASTOPEN_ACTIVE);
+	else
+		TQ_INC(tp->s, TCP_FASTOPEN_ACTIVE_FAIL);
+}
 
 static void
 syn_sent_input(struct tq_tcb *tp, struct tq_rx *rx, struct tq_tcp_seg *seg)
@@ -487,8 +555,20 @@ syn_sent_input(struct tq_tcb *tp, struct tq_rx *rx, struct tq_tcp_seg *seg)
 	tp->rcv_nxt = seg->seq + 1;
 	apply_syn_options(tp, seg, true);
 	tq_cc_init(&tp->cc, tq_tcp(s)->conf->cc, tp->mss, s->now);
+	if (tp->flags & TF_TFO_REQ)
+		fastopen_active(tp, seg);
 	if (seg->flags & TQ_TH_ACK) {
+		uint32_t syn_data = seg->ack - tp->iss - 1;
+
+		/* Fast open: the SYN's data acknowledged with it. */
+		if (syn_data) {
+			tq_mq_drop(&tp->sndq, syn_data);
+			tp->bytes_acked += syn_data;
+		}
 		tp->snd_una = seg->ack;
+		/* Data on the SYN not acknowledged: send it again now. */
+		tp->snd_nxt = tp->snd_una;
+		tp->cur_seg = NULL;
 		if ((tp->flags & TF_RTT_TIMING) && tp->rxtshift == 0)
 			tq_tcp_rtt_sample(tp, s->now - tp->rttime);
 		tp->flags &= ~TF_RTT_TIMING;
@@ -631,7 +711,8 @@ ack_input(struct tq_tcb *tp, struct tq_rx *rx, struct tq_tcp_seg *seg)
 			tq_tcp_respond_rst(s, rx, seg);
 			return false;
 		}
-		if (l && l->acc_count >= l->conf->backlog) {
+		if (l && !(tp->flags & TF_TFO_CHILD) &&
+				l->acc_count >= l->conf->backlog) {
 			/* Like Linux: drop the ACK, keep the SYN_RECV
 			 * entry; the client's retransmission retries. */
 			TQ_INC(s, LISTEN_OVERFLOWS);
@@ -650,7 +731,11 @@ ack_input(struct tq_tcb *tp, struct tq_rx *rx, struct tq_tcp_seg *seg)
 		tp->snd_wl2 = seg->ack;
 		tq_tcb_set_state(tp, TQ_TCPS_ESTABLISHED);
 		tq_tcp_keep_arm(tp);
-		if (l) {
+		if (tp->flags & TF_TFO_CHILD) {
+			/* already on (or taken off) the accept queue; what
+			 * the app wrote meanwhile can go now */
+			tq_tcp_output(tp);
+		} else if (l) {
 			l->syn_count--;
 			tq_tcp_accept_enqueue(l, tp);
 			l->conf->cb(s, l, l->conf->arg);

@@ -46,6 +46,43 @@ tq_tcp_rcv_wnd(const struct tq_tcb *tp)
 	return RTE_MIN(space, max);
 }
 
+/* RFC 7413 option, padded to a multiple of 4 with leading NOPs. */
+static unsigned int
+build_tfo(struct tq_tcb *tp, uint8_t *opt)
+{
+	struct tq_tcp *t = tq_tcp(tp->s);
+	const uint8_t *cookie = NULL;
+	uint8_t srv[TQ_TFO_COOKIE_LEN];
+	unsigned int clen = 0, n = 0, pad;
+
+	if (tp->state == TQ_TCPS_SYN_RECEIVED && (tp->flags & TF_TFO_COOKIE)) {
+		tq_tfo_server_cookie(t->secret, &tp->key, srv);
+		cookie = srv;
+		clen = TQ_TFO_COOKIE_LEN;
+	} else if (tp->state == TQ_TCPS_SYN_SENT &&
+			(tp->flags & TF_TFO_REQ)) {
+		struct tq_addr la, fa;
+		struct tq_tfo_entry *e;
+
+		tq_tcp_key_addrs(&tp->key, &la, &fa);
+		e = tq_tfo_lookup(t, &fa, false);
+		if (e && e->len) {
+			cookie = e->cookie;
+			clen = e->len;
+		}
+	} else {
+		return 0;
+	}
+	pad = (4 - (2 + clen) % 4) % 4;
+	while (pad--)
+		opt[n++] = 1;
+	opt[n++] = 34;
+	opt[n++] = (uint8_t)(2 + clen);
+	if (clen)
+		memcpy(&opt[n], cookie, clen);
+	return n + clen;
+}
+
 /* Options into opt; returns their length (a multiple of 4). */
 static unsigned int
 build_options(struct tq_tcb *tp, uint8_t *opt, uint8_t flags)
@@ -95,6 +132,7 @@ build_options(struct tq_tcb *tp, uint8_t *opt, uint8_t flags)
 			opt[n++] = TCPOLEN_WS;
 			opt[n++] = tp->rcv_scale;
 		}
+		n += build_tfo(tp, &opt[n]);
 		return n;
 	}
 	if (tp->flags & TF_TS_OK) {
@@ -209,7 +247,9 @@ send_segment(struct tq_tcb *tp, uint32_t seq, uint32_t len, uint8_t flags)
 		rte_pktmbuf_free(h);
 		return -ENOBUFS;
 	}
-	if (len && attach_payload(tp, h, seq - tp->snd_una, len) < 0) {
+	/* On a SYN (fast open) the data starts at the queue's head. */
+	if (len && attach_payload(tp, h, (flags & TQ_TH_SYN) ? 0 :
+			seq - tp->snd_una, len) < 0) {
 		TQ_INC(s, NO_MBUF);
 		rte_pktmbuf_free(h);
 		return -ENOBUFS;
@@ -248,10 +288,25 @@ tq_tcp_send_syn(struct tq_tcb *tp)
 {
 	uint8_t flags = TQ_TH_SYN;
 
+	uint32_t len = 0;
+
 	if (tp->state == TQ_TCPS_SYN_RECEIVED)
 		flags |= TQ_TH_ACK;
-	send_segment(tp, tp->iss, 0, flags);
-	tp->snd_nxt = tp->iss + 1;
+	/* RFC 7413 3: data rides on the first SYN only when we hold a
+	 * cookie; a retransmitted SYN goes bare (as Linux does). */
+	if (tp->state == TQ_TCPS_SYN_SENT && (tp->flags & TF_TFO_REQ) &&
+			tp->rxtshift == 0 && tp->sndq.bytes) {
+		struct tq_addr la, fa;
+		struct tq_tfo_entry *e;
+
+		tq_tcp_key_addrs(&tp->key, &la, &fa);
+		e = tq_tfo_lookup(tq_tcp(tp->s), &fa, false);
+		if (e && e->len)
+			len = RTE_MIN(tp->sndq.bytes, (uint32_t)(e->mss ?
+					e->mss : tq_tcp(tp->s)->conf->mss_default));
+	}
+	send_segment(tp, tp->iss, len, flags);
+	tp->snd_nxt = tp->iss + 1 + len;
 	if (SEQ_GT(tp->snd_nxt, tp->snd_max))
 		tp->snd_max = tp->snd_nxt;
 }

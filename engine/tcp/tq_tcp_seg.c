@@ -13,6 +13,7 @@
 #define TCPOPT_SACK_PERM 4
 #define TCPOPT_SACK 5
 #define TCPOPT_TS 8
+#define TCPOPT_FASTOPEN 34
 
 static uint32_t
 get32(const uint8_t *p)
@@ -81,6 +82,17 @@ tq_tcp_parse_options(const uint8_t *opt, unsigned int len,
 						get32(&opt[i + 6 + k * 8]);
 					seg->nsack++;
 				}
+			}
+			break;
+		case TCPOPT_FASTOPEN:
+			/* RFC 7413 2: empty (a request) or a 4..16 byte,
+			 * even-length cookie. */
+			if (syn && (olen == 2 || (olen >= 6 && olen <= 18 &&
+					(olen % 2) == 0))) {
+				seg->tfo = true;
+				seg->tfo_len = (uint8_t)(olen - 2);
+				memcpy(seg->tfo_cookie, &opt[i + 2],
+						seg->tfo_len);
 			}
 			break;
 		default:

@@ -5,6 +5,9 @@
 
 #include "tq_tcp.h"
 
+static uint32_t copy_in(struct tq_tcb *tp, const void *buf, uint32_t len);
+static uint32_t space_of(const struct tq_tcb *tp);
+
 static const char *const reasons[] = {
 	[TQ_CLOSE_NORMAL] = "normal",
 	[TQ_CLOSE_RESET] = "reset",
@@ -54,6 +57,16 @@ struct tq_stream *
 tq_tcp_connect(struct tq_shard *s, const struct tq_addr *dst, uint16_t dport,
 		const struct tq_addr *src, uint16_t sport,
 		const struct tq_stream_ops *ops, void *ctx, int *err)
+{
+	return tq_tcp_connect_data(s, dst, dport, src, sport, ops, ctx, NULL,
+			0, err);
+}
+
+struct tq_stream *
+tq_tcp_connect_data(struct tq_shard *s, const struct tq_addr *dst,
+		uint16_t dport, const struct tq_addr *src, uint16_t sport,
+		const struct tq_stream_ops *ops, void *ctx, const void *data,
+		uint32_t len, int *err)
 {
 	struct tq_tcp *t = tq_tcp(s);
 	const struct tq_tcp_conf *c = t->conf;
@@ -141,6 +154,14 @@ tq_tcp_connect(struct tq_shard *s, const struct tq_addr *dst, uint16_t dport,
 			(k.family == AF_INET ? 40 : 60));
 	tq_tcb_set_state(tp, TQ_TCPS_SYN_SENT);
 	TQ_INC(s, TCP_ACTIVE_OPENS);
+	if (len) {
+		/* Queued now; with fast open (and a cookie) part of it
+		 * goes on the SYN, else after the handshake. */
+		if (copy_in(tp, data, RTE_MIN(len, tp->sndbuf)) < len)
+			tp->flags |= TF_WANT_WRITE;
+		if (c->fastopen & 1)
+			tp->flags |= TF_TFO_REQ;
+	}
 	tp->flags |= TF_RTT_TIMING;
 	tp->rttime = s->now;
 	tq_tcp_send_syn(tp);
@@ -171,6 +192,10 @@ write_check(const struct tq_tcb *tp)
 {
 	if (tp->flags & (TF_SHUT_WR | TF_APP_GONE))
 		return -EPIPE;
+	/* A fast-open server may answer before the handshake ends; the
+	 * data waits for the ACK. */
+	if (tp->state == TQ_TCPS_SYN_RECEIVED && (tp->flags & TF_TFO_CHILD))
+		return 0;
 	if (tp->state == TQ_TCPS_SYN_SENT || tp->state == TQ_TCPS_SYN_RECEIVED)
 		return -ENOTCONN;
 	if (!TQ_TCPS_ESTABLISHED_OR_LATER(tp->state) ||
@@ -179,18 +204,13 @@ write_check(const struct tq_tcb *tp)
 	return 0;
 }
 
-int
-tq_stream_write(struct tq_stream *st, const void *buf, uint32_t len)
+/* Copy up to len bytes into the send queue; returns how many fit. */
+static uint32_t
+copy_in(struct tq_tcb *tp, const void *buf, uint32_t len)
 {
-	struct tq_tcb *tp = tq_stream_tcb(st);
 	const uint8_t *p = buf;
-	uint32_t space, left, done = 0;
-	int ret = write_check(tp);
+	uint32_t left = RTE_MIN(len, space_of(tp)), done = 0;
 
-	if (ret < 0)
-		return ret;
-	space = space_of(tp);
-	left = RTE_MIN(len, space);
 	/* Fill the room left in the last mbuf we allocated first. */
 	if (left && (tp->flags & TF_SNDQ_OURS) && tp->sndq.tail) {
 		struct rte_mbuf *tail = tp->sndq.tail;
@@ -227,6 +247,19 @@ tq_stream_write(struct tq_stream *st, const void *buf, uint32_t len)
 		left -= k;
 		done += k;
 	}
+	return done;
+}
+
+int
+tq_stream_write(struct tq_stream *st, const void *buf, uint32_t len)
+{
+	struct tq_tcb *tp = tq_stream_tcb(st);
+	uint32_t done;
+	int ret = write_check(tp);
+
+	if (ret < 0)
+		return ret;
+	done = copy_in(tp, buf, len);
 	if (done < len)
 		tp->flags |= TF_WANT_WRITE;
 	if (done)

@@ -84,6 +84,19 @@ struct tq_stream *tq_tcp_connect(struct tq_shard *s,
 		const struct tq_stream_ops *ops, void *ctx, int *err);
 
 /**
+ * As tq_tcp_connect(), with len bytes queued to send at once.  With fast
+ * open on (--tcp-fastopen 1 or 3, RFC 7413) and a cookie from an earlier
+ * connection to the same server, the first of them ride on the SYN;
+ * without a cookie the SYN asks for one and the data follows the
+ * handshake.
+ */
+struct tq_stream *tq_tcp_connect_data(struct tq_shard *s,
+		const struct tq_addr *dst, uint16_t dport,
+		const struct tq_addr *src, uint16_t sport,
+		const struct tq_stream_ops *ops, void *ctx, const void *data,
+		uint32_t len, int *err);
+
+/**
  * Queue len bytes (copied) for sending.
  * @return bytes taken (less than len when the send buffer fills; the
  *   writable callback tells when there is room), or -EPIPE after
