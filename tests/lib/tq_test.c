@@ -45,6 +45,15 @@ int
 tq_test_host_init(struct tq_test_host *h, uint8_t id,
 		const char *const *addrs, const struct tq_fault_spec *fault)
 {
+	struct tq_test_host_opts o = { .fault = fault };
+
+	return tq_test_host_init_opts(h, id, addrs, &o);
+}
+
+int
+tq_test_host_init_opts(struct tq_test_host *h, uint8_t id,
+		const char *const *addrs, const struct tq_test_host_opts *o)
+{
 	static unsigned int seq;
 	char name[32];
 	struct tq_shard_conf sc = { 0 };
@@ -61,15 +70,23 @@ tq_test_host_init(struct tq_test_host *h, uint8_t id,
 			return -1;
 		h->ifc.nb_addrs++;
 	}
-	tq_net_conf_defaults(&h->conf);
-	snprintf(name, sizeof(name), "tqt_l%u", seq++);
-	if (tq_memlink_create(&h->link, name, 4096) < 0)
+	if (o->gw && tq_addr_parse(o->gw, &h->ifc.gw4) < 0)
 		return -1;
-	sc.id = 0;
-	sc.nb_workers = 1;
+	if (o->gw6 && tq_addr_parse(o->gw6, &h->ifc.gw6) < 0)
+		return -1;
+	if (o->conf)
+		h->conf = *o->conf;
+	else
+		tq_net_conf_defaults(&h->conf);
+	snprintf(name, sizeof(name), "tqt_l%u", seq++);
+	if (tq_memlink_create(&h->link, name,
+			o->ring_size ? o->ring_size : 4096) < 0)
+		return -1;
+	sc.id = o->shard_id;
+	sc.nb_workers = o->nb_workers ? o->nb_workers : 1;
 	sc.socket = SOCKET_ID_ANY;
 	sc.pool = pool;
-	sc.fault = fault;
+	sc.fault = o->fault;
 	sc.timer_tick_ns = 1000000;
 	sc.now = h->now;
 	h->s = tq_shard_create(&sc);
@@ -155,6 +172,126 @@ uint64_t
 tq_test_counter(const struct tq_test_host *h, unsigned int id)
 {
 	return h->s->ctr[id];
+}
+
+unsigned int
+tq_test_pool_avail(void)
+{
+	return rte_mempool_avail_count(pool);
+}
+
+uint32_t
+tq_test_wire_recv_flat(struct tq_test_host *h, uint8_t *buf, uint32_t cap)
+{
+	struct rte_mbuf *m = tq_test_wire_recv(h);
+	const void *p;
+	uint32_t len;
+
+	if (!m)
+		return 0;
+	len = rte_pktmbuf_pkt_len(m);
+	assert_true(len <= cap);
+	p = rte_pktmbuf_read(m, 0, len, buf);
+	assert_non_null(p);
+	if (p != buf)
+		memcpy(buf, p, len);
+	rte_pktmbuf_free(m);
+	return len;
+}
+
+struct tq_addr
+tq_test_addr(const char *s)
+{
+	struct tq_addr a;
+
+	assert_int_equal(tq_addr_parse(s, &a), 0);
+	return a;
+}
+
+void
+tq_test_host_learn(struct tq_test_host *h, const char *addr)
+{
+	struct tq_addr a = tq_test_addr(addr);
+	struct rte_ether_addr mac;
+
+	memcpy(&mac, tq_test_peer_mac, 6);
+	tq_neigh_update(h->s, &a, &mac, true, false);
+}
+
+/* Written here rather than taken from rte_ip.h so the tests check the
+ * engine against an independent implementation. */
+uint16_t
+tq_test_cksum(const void *p, uint32_t len, uint32_t sum)
+{
+	const uint8_t *b = p;
+	uint32_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)((b[i] << 8) | b[i + 1]);
+	if (len & 1)
+		sum += (uint32_t)(b[len - 1] << 8);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	/* big-endian value to the byte order of a header field */
+	return rte_cpu_to_be_16((uint16_t)sum);
+}
+
+uint32_t
+tq_test_phdr_sum(const struct tq_addr *src, const struct tq_addr *dst,
+		uint8_t proto, uint32_t len)
+{
+	uint8_t ph[40];
+	uint32_t n;
+
+	if (src->family == AF_INET) {
+		memcpy(ph, &src->v4, 4);
+		memcpy(ph + 4, &dst->v4, 4);
+		ph[8] = 0;
+		ph[9] = proto;
+		ph[10] = (uint8_t)(len >> 8);
+		ph[11] = (uint8_t)len;
+		n = 12;
+	} else {
+		memcpy(ph, src->v6, 16);
+		memcpy(ph + 16, dst->v6, 16);
+		ph[32] = (uint8_t)(len >> 24);
+		ph[33] = (uint8_t)(len >> 16);
+		ph[34] = (uint8_t)(len >> 8);
+		ph[35] = (uint8_t)len;
+		ph[36] = ph[37] = ph[38] = 0;
+		ph[39] = proto;
+		n = 40;
+	}
+	return rte_be_to_cpu_16(tq_test_cksum(ph, n, 0));
+}
+
+bool
+tq_test_l4_cksum_ok(const struct tq_addr *src, const struct tq_addr *dst,
+		uint8_t proto, const void *l4, uint32_t len)
+{
+	return tq_test_cksum(l4, len, tq_test_phdr_sum(src, dst, proto,
+			len)) == 0xffff;
+}
+
+uint32_t
+tq_test_udp_dgram(uint8_t *out, const char *src, const char *dst,
+		uint16_t sport, uint16_t dport, const void *payload,
+		uint32_t plen)
+{
+	struct rte_udp_hdr *uh = (struct rte_udp_hdr *)out;
+	struct tq_addr s = tq_test_addr(src), d = tq_test_addr(dst);
+	uint32_t len = sizeof(*uh) + plen;
+	uint16_t c;
+
+	uh->src_port = rte_cpu_to_be_16(sport);
+	uh->dst_port = rte_cpu_to_be_16(dport);
+	uh->dgram_len = rte_cpu_to_be_16((uint16_t)len);
+	uh->dgram_cksum = 0;
+	memmove(uh + 1, payload, plen);
+	c = (uint16_t)~tq_test_cksum(out, len,
+			tq_test_phdr_sum(&s, &d, IPPROTO_UDP, len));
+	uh->dgram_cksum = c ? c : 0xffff;
+	return len;
 }
 
 static void
@@ -286,4 +423,115 @@ tq_test_build_icmp4_echo(uint8_t *buf, const uint8_t *dmac, const char *src,
 	memcpy(ic + 1, data, dlen);
 	ic->icmp_cksum = (uint16_t)~rte_raw_cksum(ic, sizeof(*ic) + dlen);
 	return 14 + sizeof(*ip) + sizeof(*ic) + dlen;
+}
+
+uint32_t
+tq_test_build_ip4(uint8_t *buf, const uint8_t *dmac, const char *src,
+		const char *dst, uint8_t proto, const void *opts,
+		uint32_t optlen, const void *l4, uint32_t l4len)
+{
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(buf + 14);
+	uint32_t hlen = sizeof(*ip) + optlen;
+
+	assert_true(optlen % 4 == 0 && optlen <= 40);
+	put_eth(buf, dmac, RTE_ETHER_TYPE_IPV4);
+	put_ipv4((uint8_t *)ip, src, dst, proto, optlen + l4len);
+	ip->version_ihl = (uint8_t)(0x40 | (hlen / 4));
+	if (optlen)
+		memcpy(ip + 1, opts, optlen);
+	memmove(buf + 14 + hlen, l4, l4len);
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = (uint16_t)~tq_test_cksum(ip, hlen, 0);
+	return 14 + hlen + l4len;
+}
+
+uint32_t
+tq_test_build_frag4(uint8_t *buf, const uint8_t *dmac, const char *src,
+		const char *dst, uint8_t proto, uint16_t id, uint32_t off,
+		bool mf, const void *data, uint32_t len)
+{
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(buf + 14);
+
+	assert_true(off % 8 == 0);
+	put_eth(buf, dmac, RTE_ETHER_TYPE_IPV4);
+	put_ipv4((uint8_t *)ip, src, dst, proto, len);
+	ip->packet_id = rte_cpu_to_be_16(id);
+	ip->fragment_offset = rte_cpu_to_be_16((uint16_t)((off / 8) |
+			(mf ? RTE_IPV4_HDR_MF_FLAG : 0)));
+	memcpy(ip + 1, data, len);
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = (uint16_t)~tq_test_cksum(ip, sizeof(*ip), 0);
+	return 14 + sizeof(*ip) + len;
+}
+
+static struct rte_ipv6_hdr *
+put_ipv6(uint8_t *buf, const uint8_t *dmac, const char *src, const char *dst,
+		uint8_t nh, uint8_t hlim, uint32_t plen)
+{
+	struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(buf + 14);
+	struct tq_addr s = tq_test_addr(src), d = tq_test_addr(dst);
+
+	put_eth(buf, dmac, RTE_ETHER_TYPE_IPV6);
+	memset(ip, 0, sizeof(*ip));
+	ip->vtc_flow = rte_cpu_to_be_32(6u << 28);
+	ip->payload_len = rte_cpu_to_be_16((uint16_t)plen);
+	ip->proto = nh;
+	ip->hop_limits = hlim;
+	memcpy(ip->src_addr, s.v6, 16);
+	memcpy(ip->dst_addr, d.v6, 16);
+	return ip;
+}
+
+uint32_t
+tq_test_build_ip6(uint8_t *buf, const uint8_t *dmac, const char *src,
+		const char *dst, uint8_t nh, uint8_t hlim, const void *payload,
+		uint32_t plen)
+{
+	struct rte_ipv6_hdr *ip = put_ipv6(buf, dmac, src, dst, nh, hlim,
+			plen);
+
+	memmove(ip + 1, payload, plen);
+	return 14 + sizeof(*ip) + plen;
+}
+
+uint32_t
+tq_test_build_frag6(uint8_t *buf, const uint8_t *dmac, const char *src,
+		const char *dst, uint8_t nh, uint32_t id, uint32_t off,
+		bool mf, const void *data, uint32_t len)
+{
+	struct rte_ipv6_hdr *ip = put_ipv6(buf, dmac, src, dst,
+			IPPROTO_FRAGMENT, 64, 8 + len);
+	uint8_t *fh = (uint8_t *)(ip + 1);
+	uint16_t fo = (uint16_t)(off | (mf ? 1 : 0));
+	uint32_t idbe = rte_cpu_to_be_32(id);
+
+	assert_true(off % 8 == 0);
+	fh[0] = nh;
+	fh[1] = 0;
+	fh[2] = (uint8_t)(fo >> 8);
+	fh[3] = (uint8_t)fo;
+	memcpy(fh + 4, &idbe, 4);
+	memcpy(fh + 8, data, len);
+	return 14 + sizeof(*ip) + 8 + len;
+}
+
+uint32_t
+tq_test_build_icmp6(uint8_t *buf, const uint8_t *dmac, const char *src,
+		const char *dst, uint8_t hlim, uint8_t type, uint8_t code,
+		const void *body, uint32_t blen)
+{
+	struct rte_ipv6_hdr *ip = put_ipv6(buf, dmac, src, dst,
+			IPPROTO_ICMPV6, hlim, 4 + blen);
+	uint8_t *h = (uint8_t *)(ip + 1);
+	struct tq_addr s = tq_test_addr(src), d = tq_test_addr(dst);
+	uint16_t c;
+
+	h[0] = type;
+	h[1] = code;
+	h[2] = h[3] = 0;
+	memmove(h + 4, body, blen);
+	c = (uint16_t)~tq_test_cksum(h, 4 + blen,
+			tq_test_phdr_sum(&s, &d, IPPROTO_ICMPV6, 4 + blen));
+	memcpy(h + 2, &c, 2);
+	return 14 + sizeof(*ip) + 4 + blen;
 }

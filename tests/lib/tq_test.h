@@ -8,6 +8,7 @@
  */
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
@@ -41,6 +42,20 @@ struct tq_test_host {
 /* mac's last byte is id; addrs like "10.0.0.2/24", NULL-terminated. */
 int tq_test_host_init(struct tq_test_host *h, uint8_t id,
 		const char *const *addrs, const struct tq_fault_spec *fault);
+
+/* What tq_test_host_init_opts() may change; zero means the default. */
+struct tq_test_host_opts {
+	const struct tq_fault_spec *fault;
+	const struct tq_net_conf *conf;	/* NULL: tq_net_conf_defaults() */
+	unsigned int shard_id;		/* 0 */
+	unsigned int nb_workers;	/* 1 */
+	unsigned int ring_size;		/* memlink ring size, 4096 */
+	const char *gw;			/* default gateway, NULL: none */
+	const char *gw6;
+};
+
+int tq_test_host_init_opts(struct tq_test_host *h, uint8_t id,
+		const char *const *addrs, const struct tq_test_host_opts *o);
 void tq_test_host_fini(struct tq_test_host *h);
 
 /* Advance the fake clock by ns and run one poll. */
@@ -60,6 +75,42 @@ void tq_test_pair_poll(struct tq_test_host *a, struct tq_test_host *b,
 
 uint64_t tq_test_counter(const struct tq_test_host *h, unsigned int id);
 
+/* mbufs free in the test pool (for leak checks). */
+unsigned int tq_test_pool_avail(void);
+
+/*
+ * Take the next frame the host sent, copied flat into buf (frames may be
+ * chained mbufs); returns its length, 0 when none.  The mbuf is freed.
+ */
+uint32_t tq_test_wire_recv_flat(struct tq_test_host *h, uint8_t *buf,
+		uint32_t cap);
+
+/* Teach the host that addr is at tq_test_peer_mac (no ARP/NDP needed). */
+void tq_test_host_learn(struct tq_test_host *h, const char *addr);
+
+/* Parse an address or fail the test. */
+struct tq_addr tq_test_addr(const char *s);
+
+/*
+ * Ones' complement sum of len bytes added to sum (a partial sum in host
+ * order, 0 to start), folded, not inverted, and returned in network order
+ * like a header field: store ~result, and 0xffff means "checks".
+ */
+uint16_t tq_test_cksum(const void *p, uint32_t len, uint32_t sum);
+/* Pseudo-header partial sum (host order) for proto over len bytes. */
+uint32_t tq_test_phdr_sum(const struct tq_addr *src,
+		const struct tq_addr *dst, uint8_t proto, uint32_t len);
+/* True when an L4 message (UDP, TCP, ICMPv6) checks against its
+ * pseudo-header. */
+bool tq_test_l4_cksum_ok(const struct tq_addr *src, const struct tq_addr *dst,
+		uint8_t proto, const void *l4, uint32_t len);
+
+/* A UDP header and payload with its checksum for src/dst; returns its
+ * length. */
+uint32_t tq_test_udp_dgram(uint8_t *out, const char *src, const char *dst,
+		uint16_t sport, uint16_t dport, const void *payload,
+		uint32_t plen);
+
 /* Frame builders: return the length written into buf. */
 extern const uint8_t tq_test_peer_mac[6];
 uint32_t tq_test_build_udp4(uint8_t *buf, const uint8_t *dmac,
@@ -75,5 +126,27 @@ uint32_t tq_test_build_icmp4_echo(uint8_t *buf, const uint8_t *dmac,
 		const void *data, uint32_t dlen);
 /* Fix the IPv4 header checksum of a frame built above. */
 void tq_test_ipv4_fix_cksum(uint8_t *frame);
+
+/* Ethernet + IPv4 (with optlen bytes of options, a multiple of 4) + l4. */
+uint32_t tq_test_build_ip4(uint8_t *buf, const uint8_t *dmac,
+		const char *src, const char *dst, uint8_t proto,
+		const void *opts, uint32_t optlen, const void *l4,
+		uint32_t l4len);
+/* One IPv4 fragment: len bytes of the datagram at byte offset off. */
+uint32_t tq_test_build_frag4(uint8_t *buf, const uint8_t *dmac,
+		const char *src, const char *dst, uint8_t proto, uint16_t id,
+		uint32_t off, bool mf, const void *data, uint32_t len);
+/* Ethernet + IPv6 header (next header nh) + payload. */
+uint32_t tq_test_build_ip6(uint8_t *buf, const uint8_t *dmac,
+		const char *src, const char *dst, uint8_t nh, uint8_t hlim,
+		const void *payload, uint32_t plen);
+/* One IPv6 fragment (fragment header right after the fixed one). */
+uint32_t tq_test_build_frag6(uint8_t *buf, const uint8_t *dmac,
+		const char *src, const char *dst, uint8_t nh, uint32_t id,
+		uint32_t off, bool mf, const void *data, uint32_t len);
+/* ICMPv6 message (type, code, then body) with a valid checksum. */
+uint32_t tq_test_build_icmp6(uint8_t *buf, const uint8_t *dmac,
+		const char *src, const char *dst, uint8_t hlim, uint8_t type,
+		uint8_t code, const void *body, uint32_t blen);
 
 #endif

@@ -1,0 +1,449 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The shard over the in-memory link: RX bursts, the TX batch, a full TX
+ * ring, the fault injector's place, messages between shards and commands
+ * from the control thread. */
+#include "tq_test.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <rte_arp.h>
+
+#define MS(x) ((uint64_t)(x) * 1000000ull)
+
+/* A shard with no network layer: what it receives is counted here. */
+struct bare {
+	struct tq_shard *s;
+	struct tq_memlink link;
+	struct tq_io wire;
+	unsigned int rx_calls, rx_frames, max_burst;
+	uint32_t rx_seq[512];
+	unsigned int nmsg;
+	struct tq_xmsg msgs[2048];
+};
+
+static struct bare *cur[8]; /* input hooks find their bare by shard id */
+
+static void
+bare_input(struct tq_shard *s, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct bare *b = cur[s->id];
+	uint16_t i;
+
+	b->rx_calls++;
+	b->max_burst = RTE_MAX(b->max_burst, n);
+	for (i = 0; i < n; i++) {
+		if (b->rx_frames < RTE_DIM(b->rx_seq))
+			memcpy(&b->rx_seq[b->rx_frames],
+				rte_pktmbuf_mtod(pkts[i], void *), 4);
+		b->rx_frames++;
+		rte_pktmbuf_free(pkts[i]);
+	}
+}
+
+static void
+bare_xmsg(struct tq_shard *s, const struct tq_xmsg *msg)
+{
+	struct bare *b = cur[s->id];
+
+	assert_true(b->nmsg < RTE_DIM(b->msgs));
+	b->msgs[b->nmsg++] = *msg;
+}
+
+static void
+bare_init(struct bare *b, unsigned int id, unsigned int nb,
+		unsigned int ring, const struct tq_fault_spec *fault)
+{
+	static unsigned int seq;
+	struct tq_shard_conf sc = { 0 };
+	char name[32];
+
+	memset(b, 0, sizeof(*b));
+	snprintf(name, sizeof(name), "tqs_l%u", seq++);
+	assert_int_equal(tq_memlink_create(&b->link, name, ring), 0);
+	sc.id = id;
+	sc.nb_workers = nb;
+	sc.socket = SOCKET_ID_ANY;
+	sc.pool = tq_test_pool();
+	sc.fault = fault;
+	sc.timer_tick_ns = 1000000;
+	sc.now = 1000000000ull;
+	b->s = tq_shard_create(&sc);
+	assert_non_null(b->s);
+	tq_io_init_memlink(&b->s->io, &b->link, 0);
+	tq_io_init_memlink(&b->wire, &b->link, 1);
+	b->s->input = bare_input;
+	b->s->xmsg_input = bare_xmsg;
+	cur[id] = b;
+}
+
+static void
+bare_fini(struct bare *b)
+{
+	tq_shard_free(b->s);
+	tq_memlink_free(&b->link);
+	b->s = NULL;
+}
+
+static struct rte_mbuf *
+frame(uint32_t seq, uint16_t len)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(tq_test_pool());
+	uint8_t *p;
+
+	assert_non_null(m);
+	p = (uint8_t *)rte_pktmbuf_append(m, len);
+	assert_non_null(p);
+	memset(p, 0, len);
+	memcpy(p, &seq, 4);
+	return m;
+}
+
+static unsigned int
+wire_count(struct bare *b)
+{
+	return rte_ring_count(b->wire.ring.rx);
+}
+
+/* Take what the shard sent, checking the sequence numbers run from
+ * first; returns how many. */
+static unsigned int
+wire_take(struct bare *b, uint32_t first)
+{
+	struct rte_mbuf *m;
+	unsigned int n = 0;
+
+	while (b->wire.rx(&b->wire, &m, 1) == 1) {
+		uint32_t seq;
+
+		memcpy(&seq, rte_pktmbuf_mtod(m, void *), 4);
+		assert_int_equal(seq, first + n);
+		rte_pktmbuf_free(m);
+		n++;
+	}
+	return n;
+}
+
+static void
+rx_bursts(void **state)
+{
+	unsigned int avail = tq_test_pool_avail();
+	struct bare b;
+	unsigned int i;
+
+	bare_init(&b, 0, 1, 1024, NULL);
+	for (i = 0; i < 70; i++) {
+		struct rte_mbuf *m = frame(i, 60 + (uint16_t)i);
+
+		assert_int_equal(b.wire.tx(&b.wire, &m, 1), 1);
+	}
+	assert_int_equal(tq_shard_poll(b.s, 1000000000ull + 1), TQ_BURST);
+	assert_int_equal(b.rx_frames, TQ_BURST);
+	assert_int_equal(tq_shard_poll(b.s, 1000000000ull + 2), TQ_BURST);
+	assert_int_equal(tq_shard_poll(b.s, 1000000000ull + 3), 70 - 64);
+	assert_int_equal(tq_shard_poll(b.s, 1000000000ull + 4), 0);
+	assert_int_equal(b.rx_frames, 70);
+	assert_int_equal(b.rx_calls, 3); /* not called for an empty burst */
+	assert_int_equal(b.max_burst, TQ_BURST);
+	for (i = 0; i < 70; i++)
+		assert_int_equal(b.rx_seq[i], i);
+	assert_int_equal(b.s->ctr[TQ_CTR_RX_PKTS], 70);
+	assert_int_equal(b.s->ctr[TQ_CTR_RX_BURSTS], 3);
+	assert_int_equal(b.s->ctr[TQ_CTR_RX_BYTES], 70 * 60 + 69 * 70 / 2);
+	assert_int_equal(b.s->now, 1000000000ull + 4);
+	bare_fini(&b);
+	assert_int_equal(tq_test_pool_avail(), avail);
+}
+
+static void
+tx_batch(void **state)
+{
+	unsigned int avail = tq_test_pool_avail();
+	struct bare b;
+	unsigned int i;
+
+	bare_init(&b, 0, 1, 1024, NULL);
+	/* Held until the poll flushes them. */
+	for (i = 0; i < 5; i++)
+		tq_shard_tx(b.s, frame(i, 100));
+	assert_int_equal(wire_count(&b), 0);
+	assert_int_equal(b.s->tx_n, 5);
+	tq_shard_poll(b.s, 1000000001ull);
+	assert_int_equal(b.s->tx_n, 0);
+	assert_int_equal(wire_take(&b, 0), 5);
+	assert_int_equal(b.s->ctr[TQ_CTR_TX_PKTS], 5);
+	assert_int_equal(b.s->ctr[TQ_CTR_TX_BYTES], 500);
+
+	/* A full batch goes out when the next frame needs its room. */
+	for (i = 0; i < TQ_TX_BATCH; i++)
+		tq_shard_tx(b.s, frame(i, 64));
+	assert_int_equal(wire_count(&b), 0);
+	tq_shard_tx(b.s, frame(TQ_TX_BATCH, 64));
+	assert_int_equal(wire_count(&b), TQ_TX_BATCH);
+	assert_int_equal(b.s->tx_n, 1);
+	tq_shard_flush(b.s);
+	assert_int_equal(wire_take(&b, 0), TQ_TX_BATCH + 1);
+	assert_int_equal(b.s->ctr[TQ_CTR_TX_PKTS], 5 + TQ_TX_BATCH + 1);
+	assert_int_equal(b.s->ctr[TQ_CTR_TX_RING_FULL], 0);
+
+	/* Frames still in the batch are freed with the shard. */
+	for (i = 0; i < 3; i++)
+		tq_shard_tx(b.s, frame(i, 64));
+	bare_fini(&b);
+	assert_int_equal(tq_test_pool_avail(), avail);
+}
+
+static void
+tx_ring_full(void **state)
+{
+	unsigned int avail = tq_test_pool_avail();
+	struct bare b;
+	unsigned int i;
+
+	/* A ring of 16 holds 15; nobody drains it. */
+	bare_init(&b, 0, 1, 16, NULL);
+	for (i = 0; i < 20; i++)
+		tq_shard_tx(b.s, frame(i, 100));
+	tq_shard_poll(b.s, 1000000001ull);
+	assert_int_equal(wire_count(&b), 15);
+	assert_int_equal(b.s->ctr[TQ_CTR_TX_PKTS], 15);
+	assert_int_equal(b.s->ctr[TQ_CTR_TX_BYTES], 1500);
+	assert_int_equal(b.s->ctr[TQ_CTR_TX_RING_FULL], 5);
+	/* Dropped, not leaked: 15 on the ring, the rest back. */
+	assert_int_equal(tq_test_pool_avail(), avail - 15);
+
+	/* Still full: everything is dropped and counted. */
+	for (i = 0; i < 7; i++)
+		tq_shard_tx(b.s, frame(100 + i, 100));
+	tq_shard_poll(b.s, 1000000002ull);
+	assert_int_equal(b.s->ctr[TQ_CTR_TX_RING_FULL], 12);
+	assert_int_equal(b.s->ctr[TQ_CTR_TX_PKTS], 15);
+	assert_int_equal(tq_test_pool_avail(), avail - 15);
+
+	/* Drained, it works again. */
+	assert_int_equal(wire_take(&b, 0), 15);
+	tq_shard_tx(b.s, frame(0, 100));
+	tq_shard_poll(b.s, 1000000003ull);
+	assert_int_equal(wire_take(&b, 0), 1);
+	bare_fini(&b);
+	assert_int_equal(tq_test_pool_avail(), avail);
+}
+
+/* The injector sits between the wire and the protocol layer, in the
+ * directions asked for, and its counters show in the shard's. */
+static void
+fault_hooks(void **state)
+{
+	unsigned int avail = tq_test_pool_avail();
+	struct tq_fault_spec sp;
+	const char *bad;
+	struct bare b;
+	unsigned int i;
+
+	assert_int_equal(tq_fault_parse("drop=1,dir=tx", &sp, &bad), 0);
+	bare_init(&b, 0, 1, 1024, &sp);
+	assert_null(b.s->fault_rx);
+	assert_non_null(b.s->fault_tx);
+	for (i = 0; i < 4; i++) {
+		struct rte_mbuf *m = frame(i, 60);
+
+		tq_shard_tx(b.s, frame(i, 60));
+		assert_int_equal(b.wire.tx(&b.wire, &m, 1), 1);
+	}
+	tq_shard_poll(b.s, 1000000001ull);
+	assert_int_equal(wire_count(&b), 0);
+	assert_int_equal(b.rx_frames, 4);
+	assert_int_equal(b.s->ctr[TQ_CTR_FAULT_DROPPED], 4);
+	assert_int_equal(b.s->ctr[TQ_CTR_TX_PKTS], 0);
+	bare_fini(&b);
+
+	/* RX delay: the protocol layer sees frames 1 ms late. */
+	assert_int_equal(tq_fault_parse("delay=1000,dir=rx", &sp, &bad), 0);
+	bare_init(&b, 0, 1, 1024, &sp);
+	assert_non_null(b.s->fault_rx);
+	assert_null(b.s->fault_tx);
+	for (i = 0; i < 3; i++) {
+		struct rte_mbuf *m = frame(i, 60);
+
+		assert_int_equal(b.wire.tx(&b.wire, &m, 1), 1);
+	}
+	tq_shard_poll(b.s, 1000000000ull);
+	assert_int_equal(b.rx_frames, 0);
+	assert_int_equal(b.s->ctr[TQ_CTR_FAULT_DELAYED], 3);
+	tq_shard_poll(b.s, 1000000000ull + MS(1) - 1);
+	assert_int_equal(b.rx_frames, 0);
+	tq_shard_poll(b.s, 1000000000ull + MS(1));
+	assert_int_equal(b.rx_frames, 3);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(b.rx_seq[i], i);
+	/* Frames still delayed at the end are freed with the shard. */
+	for (i = 0; i < 3; i++) {
+		struct rte_mbuf *m = frame(i, 60);
+
+		assert_int_equal(b.wire.tx(&b.wire, &m, 1), 1);
+	}
+	tq_shard_poll(b.s, 1000000000ull + MS(2));
+	bare_fini(&b);
+	assert_int_equal(tq_test_pool_avail(), avail);
+
+	/* An inactive spec installs nothing. */
+	assert_int_equal(tq_fault_parse("seed=4", &sp, &bad), 0);
+	bare_init(&b, 0, 1, 1024, &sp);
+	assert_null(b.s->fault_rx);
+	assert_null(b.s->fault_tx);
+	bare_fini(&b);
+}
+
+static void
+xmsg_broadcast(void **state)
+{
+	static struct bare b[3];
+	static struct tq_shard *shards[3];
+	struct tq_xmsg msg = { .type = 77, .len = 5 };
+	unsigned int i, k, total;
+
+	for (i = 0; i < 3; i++) {
+		bare_init(&b[i], i, 3, 64, NULL);
+		shards[i] = b[i].s;
+	}
+	/* Before the mesh there is nowhere to send. */
+	tq_shard_broadcast(shards[0], &msg);
+	assert_int_equal(shards[0]->ctr[TQ_CTR_XMSG_SENT], 0);
+	assert_int_equal(tq_shard_mesh(shards, 3), 0);
+
+	memcpy(msg.data, "hello", 5);
+	tq_shard_broadcast(shards[1], &msg);
+	assert_int_equal(shards[1]->ctr[TQ_CTR_XMSG_SENT], 2);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(b[i].nmsg, 0);
+	for (i = 0; i < 3; i++)
+		tq_shard_poll(shards[i], 1000000001ull);
+	assert_int_equal(b[0].nmsg, 1);
+	assert_int_equal(b[1].nmsg, 0); /* not to itself */
+	assert_int_equal(b[2].nmsg, 1);
+	assert_int_equal(b[2].msgs[0].type, 77);
+	assert_int_equal(b[2].msgs[0].len, 5);
+	assert_memory_equal(b[2].msgs[0].data, "hello", 5);
+
+	/* A full ring drops and counts; what got in arrives in order. */
+	for (k = 0; k < 1100; k++) {
+		msg.len = (uint16_t)k;
+		tq_shard_broadcast(shards[0], &msg);
+	}
+	assert_true(shards[0]->ctr[TQ_CTR_XMSG_FULL] > 0);
+	assert_int_equal(shards[0]->ctr[TQ_CTR_XMSG_SENT] +
+			shards[0]->ctr[TQ_CTR_XMSG_FULL], 2 * 1100);
+	for (k = 0; k < 200; k++)
+		tq_shard_poll(shards[2], 1000000002ull + k);
+	total = b[2].nmsg - 1;
+	assert_int_equal(total, shards[0]->ctr[TQ_CTR_XMSG_SENT] / 2);
+	for (k = 0; k < total; k++)
+		assert_int_equal(b[2].msgs[1 + k].len, k);
+
+	for (i = 0; i < 3; i++)
+		bare_fini(&b[i]);
+	assert_int_equal(tq_shard_mesh(shards, TQ_MAX_WORKERS + 1), -EINVAL);
+}
+
+/* Two hosts as two workers: a neighbour one learns, the other knows
+ * after its next poll. */
+static void
+neigh_shared(void **state)
+{
+	static const char *const addrs[] = { "10.0.0.2/24", NULL };
+	static struct tq_test_host h0, h1;
+	static struct tq_shard *shards[2];
+	unsigned int avail = tq_test_pool_avail();
+	struct tq_test_host_opts o0 = { .shard_id = 0, .nb_workers = 2 };
+	struct tq_test_host_opts o1 = { .shard_id = 1, .nb_workers = 2 };
+	struct tq_addr peer = tq_test_addr("10.0.0.1");
+	struct rte_ether_addr mac;
+	uint8_t f[64];
+
+	assert_int_equal(tq_test_host_init_opts(&h0, 2, addrs, &o0), 0);
+	assert_int_equal(tq_test_host_init_opts(&h1, 2, addrs, &o1), 0);
+	shards[0] = h0.s;
+	shards[1] = h1.s;
+	assert_int_equal(tq_shard_mesh(shards, 2), 0);
+
+	tq_test_wire_send(&h0, f, tq_test_build_arp(f, RTE_ARP_OP_REQUEST,
+			tq_test_peer_mac, "10.0.0.1", (const uint8_t[6]){ 0 },
+			"10.0.0.2"));
+	tq_test_host_poll(&h0, 1000);
+	assert_int_equal(tq_test_wire_drain(&h0), 1); /* the reply */
+	assert_int_equal(tq_neigh_lookup(h0.s, &peer, &mac), 0);
+	assert_int_equal(tq_test_counter(&h0, TQ_CTR_XMSG_SENT), 1);
+	assert_int_equal(tq_neigh_lookup(h1.s, &peer, &mac), -ENOENT);
+	tq_test_host_poll(&h1, 1000);
+	assert_int_equal(tq_neigh_lookup(h1.s, &peer, &mac), 0);
+	assert_memory_equal(&mac, tq_test_peer_mac, 6);
+	/* Learned from a message, it is not sent back. */
+	assert_int_equal(tq_test_counter(&h1, TQ_CTR_XMSG_SENT), 0);
+	/* And h1 can now send without resolving. */
+	assert_int_equal(tq_udp_sendto(h1.s, NULL, 1, &peer, 2, "x", 1), 0);
+	tq_test_host_poll(&h1, 1000);
+	assert_int_equal(tq_test_counter(&h1, TQ_CTR_ARP_OUT_REQUESTS), 0);
+	assert_int_equal(tq_test_wire_drain(&h1), 1);
+	tq_test_host_fini(&h0);
+	tq_test_host_fini(&h1);
+	assert_int_equal(tq_test_pool_avail(), avail);
+}
+
+struct cmd_log {
+	unsigned int n;
+	struct tq_shard *s[4];
+	int arg[4];
+};
+
+static struct cmd_log cmd_log;
+
+static void
+cmd_fn(struct tq_shard *s, void *arg)
+{
+	assert_true(cmd_log.n < 4);
+	cmd_log.s[cmd_log.n] = s;
+	cmd_log.arg[cmd_log.n] = *(int *)arg;
+	cmd_log.n++;
+}
+
+static void
+commands(void **state)
+{
+	static int args[3] = { 10, 20, 30 };
+	struct bare b;
+	unsigned int i;
+
+	memset(&cmd_log, 0, sizeof(cmd_log));
+	bare_init(&b, 0, 1, 64, NULL);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(tq_shard_command(b.s, cmd_fn, &args[i]), 0);
+	assert_int_equal(cmd_log.n, 0);
+	tq_shard_poll(b.s, 1000000001ull);
+	assert_int_equal(cmd_log.n, 3);
+	for (i = 0; i < 3; i++) {
+		assert_ptr_equal(cmd_log.s[i], b.s);
+		assert_int_equal(cmd_log.arg[i], args[i]);
+	}
+	/* Once only. */
+	tq_shard_poll(b.s, 1000000002ull);
+	assert_int_equal(cmd_log.n, 3);
+	bare_fini(&b);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(rx_bursts),
+		cmocka_unit_test(tx_batch),
+		cmocka_unit_test(tx_ring_full),
+		cmocka_unit_test(fault_hooks),
+		cmocka_unit_test(xmsg_broadcast),
+		cmocka_unit_test(neigh_shared),
+		cmocka_unit_test(commands),
+	};
+
+	if (tq_test_eal_init("shard") < 0)
+		return 1;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

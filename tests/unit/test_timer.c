@@ -1,0 +1,405 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The timer wheel: exact firing times with a fake clock, rounds, callbacks
+ * that arm and cancel, large jumps, and the pending count. */
+#include "tq_test.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/tq_timer.h"
+
+#define TICK 1000000ull /* 1 ms */
+#define MS(x) ((uint64_t)(x) * TICK)
+
+/* What a fired timer records. */
+struct rec {
+	struct tq_timer t;
+	unsigned int fired;
+	uint64_t fired_at;
+	/* optional behaviour in the callback */
+	struct tq_timer_wheel *w;
+	struct tq_timer *cancel;	/* cancel this one */
+	struct tq_timer *arm;		/* arm this one ... */
+	uint64_t arm_at;		/* ... at this time */
+	uint64_t period;		/* re-arm self at now + period ... */
+	unsigned int repeat;		/* ... this many times */
+};
+
+static uint64_t run_now; /* the now of the tq_timer_run() in progress */
+
+static void
+rec_cb(struct tq_timer *t, void *arg)
+{
+	struct rec *r = arg;
+
+	assert_ptr_equal(t, &r->t);
+	assert_false(tq_timer_pending(t));
+	r->fired++;
+	r->fired_at = run_now;
+	if (r->cancel)
+		tq_timer_cancel(r->w, r->cancel);
+	if (r->arm)
+		tq_timer_arm(r->w, r->arm, r->arm_at);
+	if (r->period && r->repeat) {
+		r->repeat--;
+		tq_timer_arm(r->w, t, run_now + r->period);
+	}
+}
+
+static unsigned int
+run(struct tq_timer_wheel *w, uint64_t now)
+{
+	run_now = now;
+	return tq_timer_run(w, now);
+}
+
+static void
+rec_init(struct rec *r, struct tq_timer_wheel *w)
+{
+	memset(r, 0, sizeof(*r));
+	r->w = w;
+	tq_timer_init(&r->t, rec_cb, r);
+}
+
+static void
+arm_cancel_rearm(void **state)
+{
+	static struct tq_timer_wheel w;
+	struct rec a;
+
+	tq_timer_wheel_init(&w, TICK, 0);
+	rec_init(&a, &w);
+	assert_false(tq_timer_pending(&a.t));
+
+	tq_timer_arm(&w, &a.t, MS(5));
+	assert_true(tq_timer_pending(&a.t));
+	assert_int_equal(w.count, 1);
+	tq_timer_cancel(&w, &a.t);
+	assert_false(tq_timer_pending(&a.t));
+	assert_int_equal(w.count, 0);
+	/* Cancelling again is harmless. */
+	tq_timer_cancel(&w, &a.t);
+	assert_int_equal(w.count, 0);
+	assert_int_equal(run(&w, MS(10)), 0);
+	assert_int_equal(a.fired, 0);
+
+	/* Re-arming a pending timer moves it and does not count it twice. */
+	tq_timer_arm(&w, &a.t, MS(20));
+	tq_timer_arm(&w, &a.t, MS(30));
+	assert_int_equal(w.count, 1);
+	assert_int_equal(run(&w, MS(25)), 0);
+	assert_int_equal(a.fired, 0);
+	assert_int_equal(run(&w, MS(30)), 1);
+	assert_int_equal(a.fired, 1);
+	assert_int_equal(a.fired_at, MS(30));
+	assert_int_equal(w.count, 0);
+	assert_false(tq_timer_pending(&a.t));
+
+	/* Moving it earlier works too. */
+	tq_timer_arm(&w, &a.t, MS(100));
+	tq_timer_arm(&w, &a.t, MS(40));
+	assert_int_equal(run(&w, MS(40)), 1);
+	assert_int_equal(a.fired, 2);
+	assert_int_equal(run(&w, MS(200)), 0);
+	assert_int_equal(a.fired, 2);
+}
+
+/* Not before, and at the first run whose now reaches the expiry, also
+ * within one tick. */
+static void
+exact_within_tick(void **state)
+{
+	static struct tq_timer_wheel w;
+	struct rec a, b;
+
+	tq_timer_wheel_init(&w, TICK, MS(1));
+	rec_init(&a, &w);
+	rec_init(&b, &w);
+	tq_timer_arm(&w, &a.t, MS(5) + 500000);
+	tq_timer_arm(&w, &b.t, MS(5) + 900000);
+	assert_int_equal(run(&w, MS(5)), 0);
+	assert_int_equal(run(&w, MS(5) + 499999), 0);
+	assert_int_equal(a.fired, 0);
+	assert_int_equal(run(&w, MS(5) + 500000), 1);
+	assert_int_equal(a.fired, 1);
+	assert_int_equal(b.fired, 0);
+	assert_int_equal(run(&w, MS(5) + 899999), 0);
+	assert_int_equal(run(&w, MS(5) + 900000), 1);
+	assert_int_equal(b.fired, 1);
+	assert_int_equal(w.count, 0);
+
+	/* Already due when armed: the next run fires it. */
+	tq_timer_arm(&w, &a.t, MS(1));
+	assert_int_equal(run(&w, MS(5) + 900001), 1);
+	assert_int_equal(a.fired, 2);
+	/* Time going backwards fires nothing. */
+	tq_timer_arm(&w, &a.t, MS(7));
+	assert_int_equal(run(&w, MS(3)), 0);
+	assert_int_equal(run(&w, MS(7)), 1);
+}
+
+static uint64_t
+lcg(uint64_t *x)
+{
+	*x = *x * 6364136223846793005ull + 1442695040888963407ull;
+	return *x >> 17;
+}
+
+/*
+ * Many timers at pseudo-random times up to four wheel turns away, run
+ * with irregular steps (some of them jumps of many ticks): each fires once,
+ * at the first run whose now is >= its expiry.
+ */
+#define NT 2000
+static void
+property_first_run(void **state)
+{
+	static struct tq_timer_wheel w;
+	static struct rec r[NT];
+	static uint64_t runs[100000];
+	uint64_t x = 42, now = 123456, end = MS(4 * TQ_WHEEL_SLOTS + 50);
+	unsigned int i, nruns = 0, fired = 0;
+
+	tq_timer_wheel_init(&w, TICK, now);
+	for (i = 0; i < NT; i++) {
+		rec_init(&r[i], &w);
+		tq_timer_arm(&w, &r[i].t, now + lcg(&x) % (end - now - MS(10)));
+	}
+	assert_int_equal(w.count, NT);
+	while (now < end) {
+		uint64_t k = lcg(&x) % 100;
+
+		if (k < 50)
+			now += lcg(&x) % 300000;	/* within a tick */
+		else if (k < 97)
+			now += lcg(&x) % MS(3);		/* a few ticks */
+		else if (k < 99)
+			now += lcg(&x) % MS(300);	/* many ticks */
+		else	/* past a whole turn of the wheel */
+			now += MS(TQ_WHEEL_SLOTS) + lcg(&x) % MS(500);
+		runs[nruns++] = now;
+		assert_true(nruns < RTE_DIM(runs));
+		fired += run(&w, now);
+		assert_int_equal(w.count, NT - fired);
+	}
+	assert_int_equal(fired, NT);
+	for (i = 0; i < NT; i++) {
+		uint64_t *first = NULL;
+		unsigned int lo = 0, hi = nruns;
+
+		assert_int_equal(r[i].fired, 1);
+		/* the first run time >= expiry */
+		while (lo < hi) {
+			unsigned int mid = (lo + hi) / 2;
+
+			if (runs[mid] >= r[i].t.expire)
+				hi = mid;
+			else
+				lo = mid + 1;
+		}
+		assert_true(lo < nruns);
+		first = &runs[lo];
+		if (r[i].fired_at != *first)
+			fail_msg("timer %u: expiry %llu, fired %llu, want %llu",
+				i, (unsigned long long)r[i].t.expire,
+				(unsigned long long)r[i].fired_at,
+				(unsigned long long)*first);
+	}
+}
+
+/* Timers in one slot, different rounds: each waits for its own turn. */
+static void
+same_slot_rounds(void **state)
+{
+	static struct tq_timer_wheel w;
+	const uint64_t turn = MS(TQ_WHEEL_SLOTS);
+	struct rec r[5];
+	unsigned int i;
+
+	tq_timer_wheel_init(&w, TICK, 0);
+	/* Armed in reverse so the slot's list is not in expiry order. */
+	for (i = 5; i-- > 0;) {
+		rec_init(&r[i], &w);
+		tq_timer_arm(&w, &r[i].t, MS(3) + i * turn);
+	}
+	assert_int_equal(w.count, 5);
+	for (i = 0; i < 5; i++) {
+		unsigned int j;
+
+		/* Every tick up to just before this one's expiry. */
+		assert_int_equal(run(&w, MS(3) + i * turn - 1), 0);
+		assert_int_equal(r[i].fired, 0);
+		assert_int_equal(run(&w, MS(3) + i * turn), 1);
+		for (j = 0; j < 5; j++)
+			assert_int_equal(r[j].fired, j <= i);
+		assert_int_equal(r[i].fired_at, MS(3) + i * turn);
+		assert_int_equal(w.count, 4 - i);
+		/* walk the wheel a tick at a time for the next turn */
+		if (i < 4) {
+			uint64_t t;
+
+			for (t = MS(3) + i * turn + TICK;
+					t < MS(3) + (i + 1) * turn - TICK;
+					t += TICK)
+				assert_int_equal(run(&w, t), 0);
+		}
+	}
+}
+
+/* A callback re-arms itself: it fires at each period exactly. */
+static void
+rearm_self(void **state)
+{
+	static struct tq_timer_wheel w;
+	struct rec a;
+	uint64_t t;
+	unsigned int n = 0;
+
+	tq_timer_wheel_init(&w, TICK, 0);
+	rec_init(&a, &w);
+	a.period = MS(10) + 250000;
+	a.repeat = 5;
+	tq_timer_arm(&w, &a.t, MS(10));
+	for (t = 0; t <= MS(200); t += 250000) {
+		unsigned int before = a.fired;
+
+		run(&w, t);
+		if (a.fired != before) {
+			assert_int_equal(a.fired, before + 1);
+			assert_int_equal(t, MS(10) + n * a.period);
+			n++;
+		}
+		assert_int_equal(w.count, tq_timer_pending(&a.t) ? 1 : 0);
+	}
+	assert_int_equal(a.fired, 6);
+	assert_int_equal(w.count, 0);
+}
+
+/* A callback cancels pending timers: one due in the same run (same slot
+ * and a later slot) and one far away. */
+static void
+cancel_from_callback(void **state)
+{
+	static struct tq_timer_wheel w;
+	struct rec a, b, c, d;
+
+	tq_timer_wheel_init(&w, TICK, 0);
+	rec_init(&a, &w);
+	rec_init(&b, &w);
+	rec_init(&c, &w);
+	rec_init(&d, &w);
+	/* b armed first so a is ahead of it in the slot's list. */
+	tq_timer_arm(&w, &b.t, MS(5));
+	tq_timer_arm(&w, &a.t, MS(5));
+	tq_timer_arm(&w, &c.t, MS(7));
+	tq_timer_arm(&w, &d.t, MS(5000));
+	a.cancel = &b.t;
+	assert_int_equal(w.count, 4);
+	/* a fires first and cancels b, due in the same slot and run. */
+	assert_int_equal(run(&w, MS(5)), 1);
+	assert_int_equal(a.fired, 1);
+	assert_int_equal(b.fired, 0);
+	assert_false(tq_timer_pending(&b.t));
+	assert_int_equal(w.count, 2);
+
+	/* c (due in this run, in a later slot) cancels d (far away) and
+	 * a second callback cancels a timer due later in the same run. */
+	c.cancel = &d.t;
+	tq_timer_arm(&w, &a.t, MS(6));
+	tq_timer_arm(&w, &b.t, MS(8));
+	a.cancel = &b.t;
+	assert_int_equal(w.count, 4);
+	assert_int_equal(run(&w, MS(20)), 2);
+	assert_int_equal(a.fired, 2);
+	assert_int_equal(b.fired, 0);
+	assert_int_equal(c.fired, 1);
+	assert_false(tq_timer_pending(&d.t));
+	assert_int_equal(w.count, 0);
+	assert_int_equal(run(&w, MS(6000)), 0);
+	assert_int_equal(d.fired, 0);
+}
+
+/* A callback arms another timer: one due within the same run fires in it,
+ * one already due at arming fires no later than the next run. */
+static void
+arm_from_callback(void **state)
+{
+	static struct tq_timer_wheel w;
+	struct rec a, b, c;
+
+	tq_timer_wheel_init(&w, TICK, 0);
+	rec_init(&a, &w);
+	rec_init(&b, &w);
+	rec_init(&c, &w);
+	a.arm = &b.t;
+	a.arm_at = MS(4);	/* later in this run */
+	tq_timer_arm(&w, &a.t, MS(2));
+	assert_int_equal(run(&w, MS(10)), 2);
+	assert_int_equal(b.fired, 1);
+	assert_int_equal(b.fired_at, MS(10));
+	assert_int_equal(w.count, 0);
+
+	/* Armed by a callback in an early slot of a long run with an expiry
+	 * that has passed (catching up): due, so it must not wait a turn
+	 * of the wheel. */
+	a.arm = &c.t;
+	a.arm_at = MS(12);
+	tq_timer_arm(&w, &a.t, MS(12));
+	run(&w, MS(30));
+	assert_int_equal(a.fired, 2);
+	if (c.fired == 0)
+		run(&w, MS(31));
+	assert_int_equal(c.fired, 1);
+	assert_int_equal(w.count, 0);
+}
+
+/* A jump far past the wheel fires everything due, once, and keeps the
+ * rest. */
+static void
+large_jump(void **state)
+{
+	static struct tq_timer_wheel w;
+	static struct rec r[1000];
+	uint64_t x = 7;
+	unsigned int i, due = 0;
+
+	tq_timer_wheel_init(&w, TICK, 0);
+	for (i = 0; i < RTE_DIM(r); i++) {
+		rec_init(&r[i], &w);
+		tq_timer_arm(&w, &r[i].t, lcg(&x) % MS(20000));
+		if (r[i].t.expire <= MS(10000))
+			due++;
+	}
+	assert_true(due > 300 && due < 700);
+	assert_int_equal(run(&w, MS(10000)), due);
+	assert_int_equal(w.count, RTE_DIM(r) - due);
+	for (i = 0; i < RTE_DIM(r); i++)
+		assert_int_equal(r[i].fired, r[i].t.expire <= MS(10000));
+	/* Then a tick at a time, then the rest at once. */
+	for (i = 1; i <= 10; i++)
+		due += run(&w, MS(10000 + i));
+	assert_int_equal(w.count, RTE_DIM(r) - due);
+	assert_int_equal(run(&w, MS(1000000)), RTE_DIM(r) - due);
+	assert_int_equal(w.count, 0);
+	for (i = 0; i < RTE_DIM(r); i++)
+		assert_int_equal(r[i].fired, 1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(arm_cancel_rearm),
+		cmocka_unit_test(exact_within_tick),
+		cmocka_unit_test(property_first_run),
+		cmocka_unit_test(same_slot_rounds),
+		cmocka_unit_test(rearm_self),
+		cmocka_unit_test(cancel_from_callback),
+		cmocka_unit_test(arm_from_callback),
+		cmocka_unit_test(large_jump),
+	};
+
+	if (tq_test_eal_init("timer") < 0)
+		return 1;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
