@@ -45,45 +45,12 @@ l4_cksum_ok(struct tq_shard *s, struct tq_rx *rx, struct rte_udp_hdr *uh)
 	if (uh->dgram_cksum == 0)
 		/* RFC 768: none for IPv4; RFC 8200 8.1: must for IPv6. */
 		return rx->src.family == AF_INET;
-	/* The pseudo-header uses the lengths and proto as they are in the
-	 * IP header; recompute it here since options and extension
-	 * headers make the library's helpers wrong for both. */
-	{
-		uint16_t body = 0;
-		uint32_t sum;
-		uint32_t len = rte_be_to_cpu_16(uh->dgram_len);
-
-		if (rte_raw_cksum_mbuf(rx->m, 0, len, &body) < 0)
-			return false;
-		if (rx->src.family == AF_INET) {
-			struct {
-				uint32_t s, d;
-				uint8_t z, p;
-				uint16_t l;
-			} __rte_packed ph = { rx->src.v4, rx->dst.v4, 0,
-				IPPROTO_UDP, rte_cpu_to_be_16((uint16_t)len) };
-
-			sum = rte_raw_cksum(&ph, sizeof(ph));
-		} else {
-			struct {
-				uint8_t s[16], d[16];
-				uint32_t l;
-				uint8_t z[3], p;
-			} __rte_packed ph;
-
-			memcpy(ph.s, rx->src.v6, 16);
-			memcpy(ph.d, rx->dst.v6, 16);
-			ph.l = rte_cpu_to_be_32(len);
-			memset(ph.z, 0, 3);
-			ph.p = IPPROTO_UDP;
-			sum = rte_raw_cksum(&ph, sizeof(ph));
-		}
-		sum += body;
-		sum = (sum & 0xffff) + (sum >> 16);
-		sum = (sum & 0xffff) + (sum >> 16);
-		RTE_SET_USED(s);
-		return sum == 0xffff;
-	}
+	/* Over the pseudo-header of the addresses we parsed: the library's
+	 * helpers would take lengths and proto from the IP header, wrong
+	 * with IPv4 options and IPv6 extension headers. */
+	RTE_SET_USED(s);
+	return tq_l4_cksum_check(rx, IPPROTO_UDP,
+			rte_be_to_cpu_16(uh->dgram_len));
 }
 
 void
