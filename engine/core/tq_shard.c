@@ -75,6 +75,9 @@ tq_shard_free(struct tq_shard *s)
 	for (i = 0; i < s->tx_n; i++)
 		rte_pktmbuf_free(s->tx[i]);
 	s->tx_n = 0;
+	for (i = 0; i < s->loop_n; i++)
+		rte_pktmbuf_free(s->loop[i]);
+	s->loop_n = 0;
 	if (s->fault_rx) {
 		tq_fault_fini(s->fault_rx);
 		rte_free(s->fault_rx);
@@ -169,6 +172,33 @@ sync_fault_counters(struct tq_shard *s)
 }
 
 void
+tq_shard_loop(struct tq_shard *s, struct rte_mbuf *m)
+{
+	if (unlikely(s->loop_n == TQ_LOOP_MAX)) {
+		TQ_INC(s, LOOP_FULL);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	TQ_INC(s, LOOP_PKTS);
+	s->loop[s->loop_n++] = m;
+}
+
+/* Frames we sent ourselves come back as input, one poll later, so a
+ * protocol never re-enters itself from its own output. */
+static void
+run_loopback(struct tq_shard *s)
+{
+	struct rte_mbuf *pkts[TQ_LOOP_MAX];
+	uint16_t n = s->loop_n;
+
+	if (!n || !s->input)
+		return;
+	memcpy(pkts, s->loop, n * sizeof(pkts[0]));
+	s->loop_n = 0;
+	s->input(s, pkts, n);
+}
+
+void
 tq_shard_flush(struct tq_shard *s)
 {
 	struct rte_mbuf *out[TQ_TX_BATCH * 2];
@@ -258,6 +288,7 @@ tq_shard_poll(struct tq_shard *s, uint64_t now)
 	} else if (n) {
 		s->input(s, pkts, n);
 	}
+	run_loopback(s);
 	tq_timer_run(s->timers, now);
 	drain_messages(s);
 	tq_shard_flush(s);

@@ -24,6 +24,7 @@
 
 #define TQ_BURST 32
 #define TQ_TX_BATCH 256
+#define TQ_LOOP_MAX 256 /* frames to our own addresses, per poll */
 #define TQ_MAX_WORKERS 64
 
 #define TQ_INC(s, id) ((s)->ctr[TQ_CTR_##id]++)
@@ -83,6 +84,9 @@ struct tq_shard {
 	volatile bool stop;
 	uint16_t tx_n;
 	struct rte_mbuf *tx[TQ_TX_BATCH];
+	/* frames sent to ourselves, input again at the next poll */
+	uint16_t loop_n;
+	struct rte_mbuf *loop[TQ_LOOP_MAX];
 
 	uint64_t ctr[TQ_CTR_MAX] __rte_cache_aligned;
 } __rte_cache_aligned;
@@ -106,6 +110,9 @@ tq_shard_tx(struct tq_shard *s, struct rte_mbuf *m)
 }
 
 void tq_shard_flush(struct tq_shard *s);
+
+/* Hand a frame for one of our own addresses back to input (loopback). */
+void tq_shard_loop(struct tq_shard *s, struct rte_mbuf *m);
 
 /* One iteration of the worker loop at time now. Returns frames received. */
 uint16_t tq_shard_poll(struct tq_shard *s, uint64_t now);

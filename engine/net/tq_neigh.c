@@ -243,6 +243,13 @@ tq_neigh_send(struct tq_shard *s, const struct tq_addr *a, struct rte_mbuf *m)
 		return;
 	}
 	if (!e) {
+		/* Our own address is never in the cache: it is only looked
+		 * for here, off the hot path, and looped back. */
+		if (tq_iface_has_addr(tq_net(s)->ifc, a)) {
+			eh->dst_addr = tq_net(s)->ifc->mac;
+			tq_shard_loop(s, m);
+			return;
+		}
 		e = insert(t, a);
 		if (!e) {
 			TQ_INC(s, NEIGH_TABLE_FULL);

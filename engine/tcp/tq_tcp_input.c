@@ -916,6 +916,19 @@ sync_input(struct tq_tcb *tp, struct tq_rx *rx, struct tq_tcp_seg *seg)
 		tp->ts_recent_age = s->now;
 	}
 
+	/*
+	 * Simultaneous open (RFC 9293 3.5, and self-connect): in SYN_RECEIVED
+	 * the peer's SYN-ACK repeats the SYN we already took.  Like Linux,
+	 * let it through as a plain ACK rather than a challenge.
+	 */
+	if (tp->state == TQ_TCPS_SYN_RECEIVED && !tp->listener &&
+			(seg->flags & (TQ_TH_SYN | TQ_TH_ACK)) ==
+			(TQ_TH_SYN | TQ_TH_ACK) &&
+			seg->seq + 1 == tp->rcv_nxt && seg->ack == tp->snd_nxt) {
+		seg->flags &= (uint8_t)~TQ_TH_SYN;
+		seg->seq++;
+		seglen--;
+	}
 	if (!seq_acceptable(tp, seg, seglen)) {
 		if (!(seg->flags & TQ_TH_RST)) {
 			TQ_INC(s, TCP_OUT_OF_WINDOW);
