@@ -170,6 +170,13 @@ set_tcp_no_syncookies(void *arg, const char *v)
 }
 
 static int
+set_tcp_tw_reuse(void *arg, const char *v)
+{
+	((struct tq_engine *)arg)->tcp_conf.tw_reuse = true;
+	return 0;
+}
+
+static int
 set_tcp_nodelay(void *arg, const char *v)
 {
 	((struct tq_engine *)arg)->tcp_conf.nodelay = true;
@@ -327,6 +334,7 @@ static const struct tq_app_opt engine_opts[] = {
 	{ "tcp-keepalive-probes", "tcp", "N", "unanswered probes before giving up (9)", set_tcp_keep_cnt, NULL },
 	{ "tcp-challenge-ack-limit", "tcp", "N", "challenge ACKs per second per worker (1000)", set_tcp_chack, NULL },
 	{ "tcp-fastopen", "tcp", "N", "RFC 7413 like tcp_fastopen: 1 client, 2 server, 3 both (0)", set_tcp_fastopen, NULL },
+	{ "tcp-tw-reuse", "tcp", NULL, "connects may reuse a TIME_WAIT 4-tuple (timestamps, > 1 s)", set_tcp_tw_reuse, NULL },
 	{ "tcp-no-syncookies", "tcp", NULL, "drop SYNs when the SYN queue is full instead of cookies", set_tcp_no_syncookies, NULL },
 	{ "tcp-nodelay", "tcp", NULL, "disable Nagle on every connection", set_tcp_nodelay, NULL },
 };

@@ -144,6 +144,7 @@ struct tq_tcp_conf {
 	uint32_t keep_cnt;	/* tcp_keepalive_probes (9) */
 	uint32_t challenge_ack_limit; /* per second per worker (1000) */
 	bool syncookies;	/* when the SYN queue is full (on) */
+	bool tw_reuse;		/* like tcp_tw_reuse=1 (off) */
 	uint8_t fastopen;	/* RFC 7413, like tcp_fastopen: 1 client,
 				 * 2 server (0: off) */
 	uint16_t eport_lo, eport_hi;
@@ -266,6 +267,7 @@ struct tq_tcb {
 	uint32_t rtseq;		/* segment being timed (no timestamps) */
 	uint64_t rttime;
 	uint64_t rexmit_start;	/* first retransmission of this episode */
+	uint64_t tw_since;	/* entered TIME_WAIT */
 
 	struct tq_cc cc;
 

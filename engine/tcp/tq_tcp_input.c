@@ -255,6 +255,7 @@ enter_time_wait(struct tq_tcb *tp)
 		return;
 	}
 	tq_tcb_set_state(tp, TQ_TCPS_TIME_WAIT);
+	tp->tw_since = tp->s->now;
 	tq_tcp_rexmt_stop(tp);
 	tq_tcp_2msl_arm(tp, c->msl2_ns);
 	/* The app is done with it; TIME_WAIT is ours alone. */
@@ -750,6 +751,14 @@ ack_input(struct tq_tcb *tp, struct tq_rx *rx, struct tq_tcp_seg *seg)
 		/* RFC 9293: ACK for something not yet sent. */
 		TQ_INC(s, TCP_BAD_ACK);
 		tq_tcp_send_ack(tp);
+		return false;
+	}
+	/* RFC 5961 5.2: an ACK further back than the largest window we
+	 * ever had is blind injection, not a late duplicate. */
+	if (SEQ_LT(seg->ack, tp->snd_una - RTE_MAX(tp->max_sndwnd,
+			(uint32_t)UINT16_MAX))) {
+		TQ_INC(s, TCP_BAD_ACK);
+		challenge_ack(tp);
 		return false;
 	}
 	sacked_before = tp->sacked_bytes;

@@ -53,6 +53,31 @@ tq_tcp_accept(struct tq_listener *l, const struct tq_stream_ops *ops,
 	return tq_tcb_stream(tp);
 }
 
+/*
+ * Is the 4-tuple free for a new connection?  With tw_reuse (Linux's
+ * tcp_tw_reuse=1), a TIME_WAIT entry gives way when it has timestamps
+ * (PAWS then rejects its old duplicates) and is over a second old.
+ */
+static bool
+tuple_free(struct tq_shard *s, const struct tq_tcp_key *k, hash_sig_t *sig,
+		uint32_t *min_iss)
+{
+	struct tq_tcb *tw = tq_tcp_lookup(s, k, sig);
+
+	if (!tw)
+		return true;
+	if (!tq_tcp(s)->conf->tw_reuse || tw->state != TQ_TCPS_TIME_WAIT ||
+			!(tw->flags & TF_TS_OK) ||
+			s->now - tw->tw_since < 1000000000ull)
+		return false;
+	TQ_INC(s, TCP_TW_REUSED);
+	/* Start past anything the old incarnation may still have in the
+	 * network (Linux: tw_snd_nxt + 65535 + 2). */
+	*min_iss = tw->snd_nxt + 65537;
+	tq_tcb_close(tw, TQ_CLOSE_NORMAL);
+	return true;
+}
+
 struct tq_stream *
 tq_tcp_connect(struct tq_shard *s, const struct tq_addr *dst, uint16_t dport,
 		const struct tq_addr *src, uint16_t sport,
@@ -74,7 +99,7 @@ tq_tcp_connect_data(struct tq_shard *s, const struct tq_addr *dst,
 	struct tq_tcp_key k;
 	struct tq_tcb *tp;
 	hash_sig_t sig;
-	uint32_t range, tries;
+	uint32_t range, tries, min_iss = 0;
 	int dummy;
 
 	if (!err)
@@ -103,7 +128,7 @@ tq_tcp_connect_data(struct tq_shard *s, const struct tq_addr *dst,
 	k.fport = rte_cpu_to_be_16(dport);
 	if (sport) {
 		k.lport = rte_cpu_to_be_16(sport);
-		if (tq_tcp_lookup(s, &k, &sig)) {
+		if (!tuple_free(s, &k, &sig, &min_iss)) {
 			*err = -EADDRINUSE;
 			return NULL;
 		}
@@ -124,7 +149,7 @@ tq_tcp_connect_data(struct tq_shard *s, const struct tq_addr *dst,
 			if (s->nb_workers > 1 && p % s->nb_workers != s->id)
 				continue;
 			k.lport = rte_cpu_to_be_16(p);
-			if (!tq_tcp_lookup(s, &k, &sig))
+			if (tuple_free(s, &k, &sig, &min_iss))
 				break;
 		}
 		if (tries == range) {
@@ -140,8 +165,9 @@ tq_tcp_connect_data(struct tq_shard *s, const struct tq_addr *dst,
 	tp->ops = ops;
 	tp->ctx = ctx;
 	tp->iss = tq_tcp_isn(t->secret, &k, s->now);
+	if (min_iss && SEQ_LT(tp->iss, min_iss))
+		tp->iss = min_iss;
 	tp->snd_una = tp->snd_nxt = tp->snd_max = tp->iss;
-	tp->rcv_scale = c->wscale ? 0 : 0;
 	{
 		uint8_t sh = 0;
 
