@@ -360,6 +360,9 @@ void tq_tcb_close(struct tq_tcb *tp, enum tq_close_reason why);
 void tq_tcp_accept_enqueue(struct tq_listener *l, struct tq_tcb *tp);
 void tq_tcp_accept_remove(struct tq_listener *l, struct tq_tcb *tp);
 void tq_tcb_set_state(struct tq_tcb *tp, enum tq_tcp_state st);
+void tq_tcp_ooo_free(struct tq_tcb *tp);
+/* snd_una/nxt/max and what counts from the ISS, once tp->iss is set. */
+void tq_tcp_init_send_seq(struct tq_tcb *tp);
 void tq_tcp_key_addrs(const struct tq_tcp_key *k, struct tq_addr *l,
 		struct tq_addr *f);
 

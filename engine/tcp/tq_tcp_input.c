@@ -67,20 +67,6 @@ wscale_for(uint32_t buf)
 
 /* ---------- receive queue ---------- */
 
-static void
-ooo_free_all(struct tq_tcb *tp)
-{
-	struct rte_mbuf *m = tp->ooo, *n;
-
-	while (m) {
-		n = *tq_mbuf_link(m);
-		rte_pktmbuf_free(m);
-		m = n;
-	}
-	tp->ooo = NULL;
-	tp->ooo_bytes = 0;
-	tp->ooo_segs = 0;
-}
 
 /* Trim n bytes off the front of a chain, keeping pkt_len right. */
 static void
@@ -268,7 +254,7 @@ enter_time_wait(struct tq_tcb *tp)
 	tp->ops = NULL;
 	tq_mq_free(&tp->rcvq);
 	tq_mq_free(&tp->sndq);
-	ooo_free_all(tp);
+	tq_tcp_ooo_free(tp);
 }
 
 /*
@@ -429,6 +415,7 @@ cookie_ack(struct tq_shard *s, struct tq_listener *l,
 	tp->irs = seg->seq - 1;
 	tp->rcv_nxt = seg->seq;
 	tp->iss = seg->ack - 1;
+	tq_tcp_init_send_seq(tp);
 	tp->snd_una = tp->snd_nxt = tp->snd_max = seg->ack;
 	tp->adv_mss = mss;
 	tp->mss = (uint16_t)RTE_MAX(mss - ((tp->flags & TF_TS_OK) ? 12 : 0),
@@ -446,6 +433,7 @@ cookie_ack(struct tq_shard *s, struct tq_listener *l,
 	tp->max_sndwnd = tp->snd_wnd;
 	tp->snd_wl1 = seg->seq - 1;
 	tp->snd_wl2 = seg->ack;
+	tp->cc.init_cwnd_segs = t->conf->init_cwnd;
 	tq_cc_init(&tp->cc, t->conf->cc, tp->mss, s->now);
 	tq_tcb_set_state(tp, TQ_TCPS_ESTABLISHED);
 	tp->last_rcv = s->now;
@@ -488,14 +476,16 @@ listen_input(struct tq_shard *s, struct tq_listener *l, struct tq_rx *rx,
 	l->syn_count++;
 	tp->irs = seg->seq;
 	tp->rcv_nxt = seg->seq + 1;
+	tp->rcv_adv = tp->rcv_nxt;
 	tp->iss = tq_tcp_isn(t->secret, k, s->now);
-	tp->snd_una = tp->snd_nxt = tp->snd_max = tp->iss;
+	tq_tcp_init_send_seq(tp);
 	tp->rcv_scale = wscale_for(tp->rcvbuf);
 	apply_syn_options(tp, seg, true);
 	tp->snd_wnd = seg->wnd;
 	tp->max_sndwnd = tp->snd_wnd;
 	tp->snd_wl1 = seg->seq;
 	tp->snd_wl2 = tp->iss;
+	tp->cc.init_cwnd_segs = t->conf->init_cwnd;
 	tq_cc_init(&tp->cc, t->conf->cc, tp->mss, s->now);
 	tq_tcb_set_state(tp, TQ_TCPS_SYN_RECEIVED);
 	TQ_INC(s, TCP_PASSIVE_OPENS);
@@ -554,7 +544,9 @@ syn_sent_input(struct tq_tcb *tp, struct tq_rx *rx, struct tq_tcp_seg *seg)
 		return;
 	tp->irs = seg->seq;
 	tp->rcv_nxt = seg->seq + 1;
+	tp->rcv_adv = tp->rcv_nxt;
 	apply_syn_options(tp, seg, true);
+	tp->cc.init_cwnd_segs = tq_tcp(s)->conf->init_cwnd;
 	tq_cc_init(&tp->cc, tq_tcp(s)->conf->cc, tp->mss, s->now);
 	if (tp->flags & TF_TFO_REQ)
 		fastopen_active(tp, seg);
@@ -640,6 +632,9 @@ enter_recovery(struct tq_tcb *tp)
 	}
 	tp->rexmit_end = SEQ_MIN(tp->rexmit_end, tp->snd_max);
 	TQ_INC(s, TCP_FAST_RETRANS);
+	/* Recovery has its own clock: the RTO, not a pending probe. */
+	if (tp->flags & TF_TLP)
+		tq_tcp_rexmt_arm(tp);
 }
 
 /* A new cumulative ACK: free acked data, time, grow, leave recovery. */
@@ -797,8 +792,12 @@ ack_input(struct tq_tcb *tp, struct tq_rx *rx, struct tq_tcp_seg *seg)
 		tp->snd_wl2 = seg->ack;
 		if (tp->snd_wnd > tp->max_sndwnd)
 			tp->max_sndwnd = tp->snd_wnd;
-		if (tp->snd_wnd && (tp->flags & TF_PERSIST))
+		if (tp->snd_wnd && (tp->flags & TF_PERSIST)) {
+			/* The window opened: the probes' backoff is no
+			 * retransmission backoff (Linux tcp_ack_probe). */
 			tq_tcp_rexmt_stop(tp);
+			tp->rxtshift = 0;
+		}
 	}
 	if (!fin_acked)
 		return true;

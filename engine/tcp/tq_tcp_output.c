@@ -257,6 +257,11 @@ send_segment(struct tq_tcb *tp, uint32_t seq, uint32_t len, uint8_t flags)
 	if (flags & TQ_TH_SYN) {
 		/* RFC 7323 2.2: the window of a SYN is never scaled. */
 		win = RTE_MIN(tq_tcp_rcv_wnd(tp), (uint32_t)UINT16_MAX);
+		/* What we offered is what the peer may fill, even before
+		 * the handshake completes (data on the third ACK). */
+		if ((flags & TQ_TH_ACK) &&
+				SEQ_GT(tp->rcv_nxt + win, tp->rcv_adv))
+			tp->rcv_adv = tp->rcv_nxt + win;
 	} else {
 		win = tq_tcp_rcv_wnd(tp);
 		if (SEQ_GT(tp->rcv_nxt + win, tp->rcv_adv))
@@ -460,6 +465,7 @@ tq_tcp_output(struct tq_tcb *tp)
 {
 	struct tq_shard *s = tp->s;
 	uint32_t wnd, budget, sent_any = 0;
+	bool new_data = false;
 
 	if (!TQ_TCPS_ESTABLISHED_OR_LATER(tp->state)) {
 		if ((tp->flags & TF_ACKNOW) &&
@@ -526,10 +532,13 @@ tq_tcp_output(struct tq_tcb *tp)
 		if (rexmit) {
 			TQ_INC(s, TCP_RETRANS_SEGS);
 			tp->retrans++;
-		} else if (!(tp->flags & TF_RTT_TIMING) && len) {
-			tp->flags |= TF_RTT_TIMING;
-			tp->rtseq = tp->snd_nxt;
-			tp->rttime = s->now;
+		} else if (len) {
+			new_data = true;
+			if (!(tp->flags & TF_RTT_TIMING)) {
+				tp->flags |= TF_RTT_TIMING;
+				tp->rtseq = tp->snd_nxt;
+				tp->rttime = s->now;
+			}
 		}
 		tp->snd_nxt += len + (fin ? 1 : 0);
 		if (fin)
@@ -543,6 +552,10 @@ tq_tcp_output(struct tq_tcb *tp)
 		if (fin || len == 0)
 			break;
 	}
+	/* RFC 8985 7.2: the probe timeout counts from the end of a burst,
+	 * with the whole flight known. */
+	if (new_data && (tp->flags & TF_TLP))
+		tq_tcp_timer_rearm(tp);
 	if (!sent_any && (tp->flags & TF_ACKNOW))
 		tq_tcp_send_ack(tp);
 	/* RFC 9293 3.8.6.1: probe a zero window while data waits. */
@@ -583,6 +596,14 @@ tq_tcp_send_probe(struct tq_tcb *tp)
 	}
 	len = RTE_MIN((uint32_t)tp->mss, tp->sndq.bytes);
 	seq = tp->snd_una + tp->sndq.bytes - len;
+	{
+		uint32_t end;
+
+		/* The peer has it already: nothing to probe with. */
+		if (tq_tcp_sb_is_sacked(tp, seq, &end) &&
+				SEQ_GEQ(end, seq + len))
+			return;
+	}
 	if (send_segment(tp, seq, len, TQ_TH_ACK | TQ_TH_PSH |
 			((tp->flags & TF_FIN_SENT) ? TQ_TH_FIN : 0)) == 0) {
 		TQ_INC(tp->s, TCP_RETRANS_SEGS);

@@ -167,7 +167,7 @@ tq_tcp_connect_data(struct tq_shard *s, const struct tq_addr *dst,
 	tp->iss = tq_tcp_isn(t->secret, &k, s->now);
 	if (min_iss && SEQ_LT(tp->iss, min_iss))
 		tp->iss = min_iss;
-	tp->snd_una = tp->snd_nxt = tp->snd_max = tp->iss;
+	tq_tcp_init_send_seq(tp);
 	{
 		uint8_t sh = 0;
 

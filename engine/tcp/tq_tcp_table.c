@@ -14,6 +14,7 @@
 #include <rte_hash_crc.h>
 #include <rte_malloc.h>
 
+#include "../core/tq_mbuf.h"
 #include "tq_tcp.h"
 
 void
@@ -26,7 +27,7 @@ tq_tcp_conf_defaults(struct tq_tcp_conf *c)
 	 * a fixed 256 KB each keeps a 1 Gb/s x 2 ms path full. */
 	c->sndbuf = 256 * 1024;
 	c->rcvbuf = 256 * 1024;
-	c->ooo_segs = 256;
+	c->ooo_segs = 1024;	/* the window bounds the bytes; this the mbufs */
 	c->rto_min_ns = 200ull * 1000000;	/* TCP_RTO_MIN */
 	c->rto_max_ns = 120ull * 1000000000;	/* TCP_RTO_MAX */
 	c->rto_init_ns = 1000ull * 1000000;	/* RFC 6298 2.1 */
@@ -150,7 +151,7 @@ tq_tcp_detach(struct tq_shard *s)
 		tq_tcp_timers_cancel(tp);
 		tq_mq_free(&tp->sndq);
 		tq_mq_free(&tp->rcvq);
-		rte_pktmbuf_free(tp->ooo);
+		tq_tcp_ooo_free(tp);
 		rte_mempool_put(t->tcbs, tp);
 	}
 	rte_hash_free(t->flows);
@@ -260,6 +261,36 @@ counts_established(unsigned int st)
 	return st == TQ_TCPS_ESTABLISHED || st == TQ_TCPS_CLOSE_WAIT;
 }
 
+/*
+ * Everything that counts from the ISS starts there: RFC 6582 3.1's
+ * recover, and the tail-loss-probe mark; left at 0 they compare wrong
+ * for half of all ISNs.
+ */
+void
+tq_tcp_init_send_seq(struct tq_tcb *tp)
+{
+	tp->snd_una = tp->snd_nxt = tp->snd_max = tp->iss;
+	tp->recover = tp->iss;
+	tp->tlp_high = tp->iss;
+	tp->rexmit_nxt = tp->rexmit_end = tp->iss;
+}
+
+/* The out-of-order runs are linked through our mbuf field, not m->next. */
+void
+tq_tcp_ooo_free(struct tq_tcb *tp)
+{
+	struct rte_mbuf *m = tp->ooo, *n;
+
+	while (m) {
+		n = *tq_mbuf_link(m);
+		rte_pktmbuf_free(m);
+		m = n;
+	}
+	tp->ooo = NULL;
+	tp->ooo_bytes = 0;
+	tp->ooo_segs = 0;
+}
+
 void
 tq_tcb_set_state(struct tq_tcb *tp, enum tq_tcp_state st)
 {
@@ -346,8 +377,7 @@ tq_tcb_close(struct tq_tcb *tp, enum tq_close_reason why)
 	rte_hash_del_key_with_hash(t->flows, &tp->key, tp->sig);
 	tq_mq_free(&tp->sndq);
 	tq_mq_free(&tp->rcvq);
-	rte_pktmbuf_free(tp->ooo);
-	tp->ooo = NULL;
+	tq_tcp_ooo_free(tp);
 	t->nconns--;
 	rte_mempool_put(t->tcbs, tp);
 }

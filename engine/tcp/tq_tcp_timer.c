@@ -183,6 +183,10 @@ rexmt_cb(struct tq_timer *t, void *arg)
 	}
 	if (tp->flags & TF_TLP) {
 		tp->flags &= ~TF_TLP;
+		if (tp->flags & TF_INRECOVERY) {
+			tq_tcp_rexmt_arm(tp);
+			return;
+		}
 		TQ_INC(s, TCP_LOSS_PROBES);
 		tq_tcp_send_probe(tp);
 		tp->tlp_high = tp->snd_max;
@@ -190,8 +194,10 @@ rexmt_cb(struct tq_timer *t, void *arg)
 		tq_tcp_rexmt_arm(tp);
 		return;
 	}
-	if (tp->rxtshift == 0)
-		tp->rexmit_start = s->now - tp->rto;
+	/* When the oldest outstanding data went out: the give-up time
+	 * counts from there. */
+	if (tp->rexmit_start == 0)
+		tp->rexmit_start = s->now - backed_off_rto(tp);
 	if (tp->state == TQ_TCPS_SYN_SENT ||
 			tp->state == TQ_TCPS_SYN_RECEIVED) {
 		uint32_t n = tp->state == TQ_TCPS_SYN_SENT ? c->syn_retries :
