@@ -65,14 +65,14 @@ tq_stop_pid "$TQ_SERVER_PID"
 # Keepalive: idle 1 s, probes every 1 s, 3 probes.
 tq_engine_up af_packet 10.231 fd30:231 -- --tcp-echo 7 --tcp-keepalive \
 	--tcp-keepalive-time 1 --tcp-keepalive-intvl 1 --tcp-keepalive-probes 3
-tq_peer "$(tq_python)" -c "
+# ip netns exec execs python itself, so the recorded pid is the client's.
+tq_bg ip netns exec "$TQ_NS" "$(tq_python)" -c "
 import socket, time
 s = socket.create_connection(('$TQ_ENG4', 7))
 s.sendall(b'hold')
 s.recv(10)
-time.sleep(60)
-" &
-TQ_PIDS+=("$!")
+time.sleep(15)
+"
 sleep 4.5
 probes=$(tq_ctr TCPKeepAliveProbes)
 ((probes >= 2)) || tq_fail "TCPKeepAliveProbes $probes after 4.5 s idle"
