@@ -2,6 +2,7 @@
 /*
  * tq-server: the engine serving network services on one port.
  *   tq-server [EAL options] -- --addr 10.0.0.2/24 --udp-echo 7
+ *   tq-server [EAL options] -- --addr 10.0.0.2/24 --http 80 --docroot DIR
  */
 #include <errno.h>
 #include <stdio.h>
@@ -11,6 +12,8 @@
 #include <tachyon/tachyon.h>
 #include <tachyon/tq_stream.h>
 #include <tachyon/tq_udp.h>
+
+#include "http.h"
 
 #define MAX_SVC 8
 
@@ -174,6 +177,7 @@ int
 main(int argc, char **argv)
 {
 	struct server sv = { .backlog = 1024 };
+	struct http_service http = { .nb_ports = 0 };
 	const struct tq_app_opt opts[] = {
 		{ "udp-echo", "server", "PORT",
 			"UDP echo service on PORT (repeatable)", set_udp_echo,
@@ -184,6 +188,11 @@ main(int argc, char **argv)
 		{ "tcp-discard", "server", "PORT",
 			"TCP discard service on PORT (repeatable)",
 			set_tcp_discard, &sv },
+		{ "http", "server", "PORT",
+			"HTTP/1.1 file service on PORT (repeatable)",
+			http_opt_port, &http },
+		{ "docroot", "server", "DIR",
+			"files served by --http", http_opt_docroot, &http },
 		{ "backlog", "server", "N",
 			"SYN and accept queue bound per listener (1024)",
 			set_backlog, &sv },
@@ -227,7 +236,14 @@ main(int argc, char **argv)
 			return TQ_EXIT_CONFIG;
 		}
 	}
+	ret = http_listen(e, &http, sv.backlog);
+	if (ret < 0) {
+		http_service_free(&http);
+		tq_engine_destroy(e);
+		return TQ_EXIT_CONFIG;
+	}
 	ret = tq_engine_run(e);
+	http_service_free(&http);
 	tq_engine_destroy(e);
 	return ret < 0 ? 1 : 0;
 }

@@ -4,11 +4,76 @@
  * not from the IP header: DPDK's helpers take lengths and the protocol
  * from the header, which is wrong with IPv6 extension headers.
  */
+#include <errno.h>
 #include <string.h>
 
 #include <rte_ip.h>
 
 #include "tq_net.h"
+
+static uint32_t
+fold(uint32_t sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return sum;
+}
+
+/*
+ * Ones' complement sum of len bytes of a chain from off.  DPDK 22.11's
+ * rte_raw_cksum_mbuf() truncates a segment's 32-bit partial sum to 16
+ * bits before byte-swapping it after an odd-length segment, losing the
+ * carries: chained TCP segments (our indirect payload mbufs) then went
+ * out with wrong checksums, and every retransmission the same.  Here
+ * each piece is folded first.
+ */
+int
+tq_cksum_mbuf(const struct rte_mbuf *m, uint32_t off, uint32_t len,
+		uint16_t *out)
+{
+	const struct rte_mbuf *seg = m;
+	uint32_t sum = 0, done = 0;
+
+	while (seg && off >= seg->data_len) {
+		off -= seg->data_len;
+		seg = seg->next;
+	}
+	while (len && seg) {
+		uint32_t k = RTE_MIN(len, (uint32_t)seg->data_len - off);
+		uint32_t part = fold(__rte_raw_cksum(
+				rte_pktmbuf_mtod_offset(seg, const void *, off),
+				k, 0));
+
+		if (done & 1)
+			part = ((part & 0xff) << 8) | (part >> 8);
+		sum += part;
+		done += k;
+		len -= k;
+		off = 0;
+		seg = seg->next;
+	}
+	if (len)
+		return -EINVAL;
+	*out = (uint16_t)fold(sum);
+	return 0;
+}
+
+uint16_t
+tq_l4_cksum_out(const struct tq_addr *src, const struct tq_addr *dst,
+		uint8_t proto, const struct rte_mbuf *m, uint32_t off,
+		uint32_t len)
+{
+	uint16_t body = 0;
+	uint16_t c;
+
+	tq_cksum_mbuf(m, off, len, &body);
+	c = (uint16_t)~fold((uint32_t)tq_l4_pseudo_sum(src, dst, proto, len) +
+			body);
+	/* RFC 768: a UDP checksum that computes to zero is sent as ones. */
+	if (proto == IPPROTO_UDP && c == 0)
+		c = 0xffff;
+	return c;
+}
 
 uint16_t
 tq_l4_pseudo_sum(const struct tq_addr *src, const struct tq_addr *dst,
@@ -45,11 +110,9 @@ tq_l4_cksum_check(const struct tq_rx *rx, uint8_t proto, uint32_t len)
 	uint16_t body = 0;
 	uint32_t sum;
 
-	if (rte_raw_cksum_mbuf(rx->m, 0, len, &body) < 0)
+	if (tq_cksum_mbuf(rx->m, 0, len, &body) < 0)
 		return false;
 	sum = (uint32_t)tq_l4_pseudo_sum(&rx->src, &rx->dst, proto, len) +
 		body;
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return sum == 0xffff;
+	return fold(sum) == 0xffff;
 }

@@ -36,7 +36,7 @@ mbuf_cksum(const struct rte_mbuf *m, uint32_t off, uint32_t len)
 {
 	uint16_t sum = 0;
 
-	if (rte_raw_cksum_mbuf(m, off, len, &sum) < 0)
+	if (tq_cksum_mbuf(m, off, len, &sum) < 0)
 		return 0;
 	return sum;
 }

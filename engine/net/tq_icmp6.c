@@ -56,7 +56,7 @@ tq_cksum_icmp6(const struct tq_addr *src, const struct tq_addr *dst,
 	ph.len = rte_cpu_to_be_32(len);
 	memset(ph.zero, 0, sizeof(ph.zero));
 	ph.nh = IPPROTO_ICMPV6;
-	if (rte_raw_cksum_mbuf(m, off, len, &body) < 0)
+	if (tq_cksum_mbuf(m, off, len, &body) < 0)
 		return 0;
 	sum = (uint32_t)rte_raw_cksum(&ph, sizeof(ph)) + body;
 	sum = (sum & 0xffff) + (sum >> 16);

@@ -186,10 +186,13 @@ l4_cksum4(struct tq_shard *s, struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
 		*field = rte_ipv4_phdr_cksum(ip, m->ol_flags);
 		return;
 	}
-	*field = rte_ipv4_udptcp_cksum_mbuf(m, ip, hlen);
-	/* RFC 768: a computed zero is sent as all ones. */
-	if (proto == IPPROTO_UDP && *field == 0)
-		*field = 0xffff;
+	{
+		struct tq_addr sa = tq_addr_v4(ip->src_addr);
+		struct tq_addr da = tq_addr_v4(ip->dst_addr);
+
+		*field = tq_l4_cksum_out(&sa, &da, proto, m, hlen,
+				m->pkt_len - hlen);
+	}
 }
 
 static void

@@ -230,9 +230,15 @@ l4_cksum6(struct tq_shard *s, struct rte_mbuf *m, struct rte_ipv6_hdr *ip,
 		*field = rte_ipv6_phdr_cksum(ip, m->ol_flags);
 		return;
 	}
-	*field = rte_ipv6_udptcp_cksum_mbuf(m, ip, sizeof(*ip));
-	if (proto == IPPROTO_UDP && *field == 0)
-		*field = 0xffff;
+	{
+		struct tq_addr sa = { .family = AF_INET6 };
+		struct tq_addr da = { .family = AF_INET6 };
+
+		memcpy(sa.v6, ip->src_addr, 16);
+		memcpy(da.v6, ip->dst_addr, 16);
+		*field = tq_l4_cksum_out(&sa, &da, proto, m, sizeof(*ip),
+				m->pkt_len - sizeof(*ip));
+	}
 }
 
 int

@@ -201,6 +201,13 @@ void tq_icmp_port_unreach(struct tq_shard *s, struct tq_rx *rx);
 void tq_icmp6_port_unreach(struct tq_shard *s, struct tq_rx *rx);
 
 /* Checksum helpers. */
+/* Ones' complement sum (not inverted) of len bytes of a chain at off. */
+int tq_cksum_mbuf(const struct rte_mbuf *m, uint32_t off, uint32_t len,
+		uint16_t *out);
+/* The UDP/TCP checksum to put in a header, over the pseudo-header. */
+uint16_t tq_l4_cksum_out(const struct tq_addr *src, const struct tq_addr *dst,
+		uint8_t proto, const struct rte_mbuf *m, uint32_t off,
+		uint32_t len);
 uint16_t tq_l4_pseudo_sum(const struct tq_addr *src, const struct tq_addr *dst,
 		uint8_t proto, uint32_t len);
 /* Verify the UDP/TCP checksum of rx->m (data at L4, len bytes). */
