@@ -701,6 +701,9 @@ tq_engine_create(int argc, char **argv, const char *app_name,
 	e->iface.tx_udp_cksum = e->port.tx_udp_cksum;
 	e->iface.tx_tcp_cksum = e->port.tx_tcp_cksum;
 	e->iface.tx_multiseg = e->port.tx_multiseg;
+	e->iface.reta_size = e->port.reta_size;
+	memcpy(e->iface.reta, e->port.reta, sizeof(e->iface.reta));
+	memcpy(e->iface.rss_key, e->port.rss_key, sizeof(e->iface.rss_key));
 	current = e;
 	rte_telemetry_register_cmd("/tachyon/stats", tel_stats,
 		"Engine counters summed over workers. Params: worker id");

@@ -39,6 +39,7 @@ struct tq_xmsg {
 
 enum tq_xmsg_type {
 	TQ_XMSG_NEIGH = 1,
+	TQ_XMSG_FRAME,	/* a frame for the receiver's flows (mbuf pointer) */
 };
 
 struct tq_shard;

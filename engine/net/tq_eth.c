@@ -77,6 +77,13 @@ net_xmsg(struct tq_shard *s, const struct tq_xmsg *msg)
 	struct tq_addr a;
 	struct rte_ether_addr mac;
 
+	if (msg->type == TQ_XMSG_FRAME) {
+		struct rte_mbuf *m;
+
+		memcpy(&m, msg->data, sizeof(m));
+		tq_net_input(s, &m, 1);
+		return;
+	}
 	if (msg->type != TQ_XMSG_NEIGH ||
 			msg->len != sizeof(a) + sizeof(mac))
 		return;

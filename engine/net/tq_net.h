@@ -40,6 +40,11 @@ struct tq_iface {
 	bool rx_ip_cksum, rx_l4_cksum;
 	bool tx_ip_cksum, tx_udp_cksum, tx_tcp_cksum;
 	bool tx_multiseg;
+	/* RSS as the port does it, so flows can be placed where the NIC
+	 * will deliver them; reta_size 0: no usable RSS (software hash). */
+	uint16_t reta_size;
+	uint8_t rss_key[40];
+	uint16_t reta[512];
 };
 
 struct tq_net_conf {

@@ -217,6 +217,24 @@ tq_port_start(struct tq_port *p, uint16_t id, const struct tq_port_conf *c,
 		return ret;
 	}
 	p->started = true;
+	/* Remember how the NIC spreads flows, to place ours to match. */
+	if (p->rss && conf.rx_adv_conf.rss_conf.rss_key == sym_rss_key &&
+			info.reta_size && info.reta_size <= RTE_DIM(p->reta)) {
+		struct rte_eth_rss_reta_entry64 rc[RTE_DIM(p->reta) /
+			RTE_ETH_RETA_GROUP_SIZE];
+		unsigned int i;
+
+		memset(rc, 0, sizeof(rc));
+		for (i = 0; i < info.reta_size / RTE_ETH_RETA_GROUP_SIZE; i++)
+			rc[i].mask = UINT64_MAX;
+		if (rte_eth_dev_rss_reta_query(id, rc, info.reta_size) == 0) {
+			for (i = 0; i < info.reta_size; i++)
+				p->reta[i] = rc[i / RTE_ETH_RETA_GROUP_SIZE].reta[
+					i % RTE_ETH_RETA_GROUP_SIZE];
+			p->reta_size = info.reta_size;
+			memcpy(p->rss_key, sym_rss_key, sizeof(p->rss_key));
+		}
+	}
 	PLOG(INFO, "%s (%s): %u queue(s), mtu %u, rss %s, rx csum %s/%s, "
 		"tx csum %s/%s/%s", p->name, p->driver, nb_queues, p->mtu,
 		p->rss ? "on" : "off", p->rx_ip_cksum ? "ip" : "-",

@@ -39,6 +39,9 @@ struct tq_port {
 	bool tx_udp_cksum;
 	bool tx_tcp_cksum;
 	bool tx_multiseg;
+	uint16_t reta_size;	/* 0 unless RSS runs with our key */
+	uint16_t reta[512];
+	uint8_t rss_key[40];
 	struct rte_mempool *pool[RTE_MAX_NUMA_NODES];
 };
 

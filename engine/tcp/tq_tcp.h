@@ -361,6 +361,9 @@ void tq_tcp_accept_enqueue(struct tq_listener *l, struct tq_tcb *tp);
 void tq_tcp_accept_remove(struct tq_listener *l, struct tq_tcb *tp);
 void tq_tcb_set_state(struct tq_tcb *tp, enum tq_tcp_state st);
 void tq_tcp_ooo_free(struct tq_tcb *tp);
+/* The worker a flow belongs to (RSS where the NIC has it). */
+unsigned int tq_tcp_owner(const struct tq_shard *s,
+		const struct tq_tcp_key *k);
 /* snd_una/nxt/max and what counts from the ISS, once tp->iss is set. */
 void tq_tcp_init_send_seq(struct tq_tcb *tp);
 void tq_tcp_key_addrs(const struct tq_tcp_key *k, struct tq_addr *l,

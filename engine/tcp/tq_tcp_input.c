@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <rte_ip.h>
+#include <rte_ring_elem.h>
 #include <rte_tcp.h>
 
 #include "../core/tq_mbuf.h"
@@ -579,6 +580,11 @@ syn_sent_input(struct tq_tcb *tp, struct tq_rx *rx, struct tq_tcp_seg *seg)
 		tq_tcp_output(tp);
 		if (tp->ops && tp->ops->connected)
 			tp->ops->connected(tq_tcb_stream(tp), tp->ctx);
+		/* Fast open: what rode on the SYN is acknowledged already. */
+		if (syn_data && tp->ops && tp->ops->acked &&
+				!(tp->flags & (TF_APP_GONE | TF_DOOMED)))
+			tp->ops->acked(tq_tcb_stream(tp), tp->bytes_acked,
+					tp->ctx);
 		return;
 	}
 	/* Simultaneous open (RFC 9293 3.5). */
@@ -899,6 +905,15 @@ sync_input(struct tq_tcb *tp, struct tq_rx *rx, struct tq_tcp_seg *seg)
 		!!(seg->flags & TQ_TH_FIN);
 	bool readable = false;
 
+	/* A retransmitted SYN while we wait for the third ACK: our SYN-ACK
+	 * was lost, send it again (Linux inet_rtx_syn_ack) rather than an
+	 * ACK the client would ignore. */
+	if (tp->state == TQ_TCPS_SYN_RECEIVED && tp->listener &&
+			(seg->flags & (TQ_TH_SYN | TQ_TH_ACK)) == TQ_TH_SYN &&
+			seg->seq + 1 == tp->rcv_nxt) {
+		tq_tcp_send_syn(tp);
+		return;
+	}
 	/*
 	 * RFC 7323 5.3 R1, PAWS: a timestamp older than the last one taken
 	 * marks an old duplicate from an earlier incarnation or a wrapped
@@ -1044,6 +1059,33 @@ sync_input(struct tq_tcb *tp, struct tq_rx *rx, struct tq_tcp_seg *seg)
 
 /* ---------- entry ---------- */
 
+/*
+ * A segment that reached the wrong worker (no RSS, or af_packet's rollover
+ * when a ring fills) goes to its owner whole, as the frame it came in:
+ * the headers are still in front of the data.
+ */
+static void
+steer(struct tq_shard *s, struct tq_rx *rx, unsigned int owner)
+{
+	struct rte_mbuf *m = rx->m;
+	struct tq_xmsg msg = { .type = TQ_XMSG_FRAME, .len = sizeof(m) };
+	struct rte_ring *r = s->peers ? s->peers[owner]->xin[s->id] : NULL;
+
+	if (!rte_pktmbuf_prepend(m, (uint16_t)(rx->l3_len +
+			RTE_ETHER_HDR_LEN)) || !r) {
+		TQ_INC(s, TCP_STEER_FAILS);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	memcpy(msg.data, &m, sizeof(m));
+	if (rte_ring_enqueue_elem(r, &msg, sizeof(msg)) < 0) {
+		TQ_INC(s, TCP_STEER_FAILS);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	TQ_INC(s, TCP_STEERED);
+}
+
 static bool
 cksum_ok(const struct tq_rx *rx, uint32_t len)
 {
@@ -1080,6 +1122,25 @@ tq_tcp_input(struct tq_shard *s, struct tq_rx *rx)
 		TQ_INC(s, TCP_IN_ERRS);
 		goto drop;
 	}
+	memset(&k, 0, sizeof(k));
+	k.family = rx->dst.family;
+	if (k.family == AF_INET) {
+		memcpy(k.laddr, &rx->dst.v4, 4);
+		memcpy(k.faddr, &rx->src.v4, 4);
+	} else {
+		memcpy(k.laddr, rx->dst.v6, 16);
+		memcpy(k.faddr, rx->src.v6, 16);
+	}
+	k.lport = th->dst_port;
+	k.fport = th->src_port;
+	if (unlikely(s->nb_workers > 1)) {
+		unsigned int owner = tq_tcp_owner(s, &k);
+
+		if (owner != s->id) {
+			steer(s, rx, owner);
+			return;
+		}
+	}
 	if (unlikely(!cksum_ok(rx, m->pkt_len))) {
 		TQ_INC(s, TCP_IN_CSUM_ERRORS);
 		goto drop;
@@ -1106,17 +1167,6 @@ tq_tcp_input(struct tq_shard *s, struct tq_rx *rx)
 	seg.len = m->pkt_len;
 	seg.m = m;
 
-	memset(&k, 0, sizeof(k));
-	k.family = rx->dst.family;
-	if (k.family == AF_INET) {
-		memcpy(k.laddr, &rx->dst.v4, 4);
-		memcpy(k.faddr, &rx->src.v4, 4);
-	} else {
-		memcpy(k.laddr, rx->dst.v6, 16);
-		memcpy(k.faddr, rx->src.v6, 16);
-	}
-	k.lport = th->dst_port;
-	k.fport = th->src_port;
 	tp = tq_tcp_lookup(s, &k, &sig);
 	if (tp) {
 		state = tp->state;
@@ -1134,7 +1184,9 @@ tq_tcp_input(struct tq_shard *s, struct tq_rx *rx)
 			(seg.flags & (TQ_TH_SYN | TQ_TH_ACK | TQ_TH_RST)) ==
 			TQ_TH_SYN &&
 			((seg.has_ts && (tp->flags & TF_TS_OK)) ?
-			 SEQ_GT(seg.tsval, tp->ts_recent) :
+			 (SEQ_GT(seg.tsval, tp->ts_recent) ||
+			  (seg.tsval == tp->ts_recent &&
+			   SEQ_GT(seg.seq, tp->rcv_nxt))) :
 			 SEQ_GT(seg.seq, tp->rcv_nxt))) {
 		l = tq_tcp_find_listener(s, &rx->dst,
 				rte_be_to_cpu_16(th->dst_port));

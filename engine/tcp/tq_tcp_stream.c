@@ -128,6 +128,11 @@ tq_tcp_connect_data(struct tq_shard *s, const struct tq_addr *dst,
 	k.fport = rte_cpu_to_be_16(dport);
 	if (sport) {
 		k.lport = rte_cpu_to_be_16(sport);
+		/* Replies come to the owner of the 4-tuple. */
+		if (tq_tcp_owner(s, &k) != s->id) {
+			*err = -EXDEV;
+			return NULL;
+		}
 		if (!tuple_free(s, &k, &sig, &min_iss)) {
 			*err = -EADDRINUSE;
 			return NULL;
@@ -135,10 +140,10 @@ tq_tcp_connect_data(struct tq_shard *s, const struct tq_addr *dst,
 	} else {
 		/*
 		 * Ephemeral ports: walk the range from where the last
-		 * search ended, taking only ports this worker owns
-		 * (port % workers == id) so a reply that lands on another
-		 * worker can be steered back by its port alone; the
-		 * 4-tuple, not the port, must be unique (RFC 6056 3.3.4).
+		 * search ended, taking only tuples this worker owns (the
+		 * NIC's RSS sends their replies here, or the steering
+		 * does); the 4-tuple, not the port, must be unique
+		 * (RFC 6056 3.3.4).
 		 */
 		range = (uint32_t)c->eport_hi - c->eport_lo + 1;
 		for (tries = 0; tries < range; tries++) {
@@ -146,9 +151,9 @@ tq_tcp_connect_data(struct tq_shard *s, const struct tq_addr *dst,
 
 			t->next_eport = (uint16_t)(p >= c->eport_hi ?
 					c->eport_lo : p + 1);
-			if (s->nb_workers > 1 && p % s->nb_workers != s->id)
-				continue;
 			k.lport = rte_cpu_to_be_16(p);
+			if (s->nb_workers > 1 && tq_tcp_owner(s, &k) != s->id)
+				continue;
 			if (tuple_free(s, &k, &sig, &min_iss))
 				break;
 		}

@@ -13,6 +13,7 @@
 
 #include <rte_hash_crc.h>
 #include <rte_malloc.h>
+#include <rte_thash.h>
 
 #include "../core/tq_mbuf.h"
 #include "tq_tcp.h"
@@ -262,6 +263,66 @@ counts_established(unsigned int st)
 }
 
 /*
+ * The worker that owns a flow.  Where the NIC spreads flows with RSS and
+ * our symmetric key, it is the queue the NIC picks (Toeplitz over the
+ * tuple as received, then the RETA), so nothing moves between workers.
+ * Otherwise (af_packet's fanout, tap) a symmetric hash of the tuple
+ * decides and frames that land elsewhere are handed over.
+ */
+unsigned int
+tq_tcp_owner(const struct tq_shard *s, const struct tq_tcp_key *k)
+{
+	const struct tq_iface *ifc;
+	uint32_t h, x = 0, w;
+	unsigned int i;
+
+	if (s->nb_workers <= 1)
+		return s->id;
+	ifc = ((const struct tq_net *)s->net)->ifc;
+	if (ifc->reta_size) {
+		union rte_thash_tuple t;
+		uint32_t len;
+
+		memset(&t, 0, sizeof(t));
+		if (k->family == AF_INET) {
+			uint32_t a, b;
+
+			memcpy(&a, k->faddr, 4);
+			memcpy(&b, k->laddr, 4);
+			t.v4.src_addr = rte_be_to_cpu_32(a);
+			t.v4.dst_addr = rte_be_to_cpu_32(b);
+			t.v4.sport = rte_be_to_cpu_16(k->fport);
+			t.v4.dport = rte_be_to_cpu_16(k->lport);
+			len = RTE_THASH_V4_L4_LEN;
+		} else {
+			for (i = 0; i < 4; i++) {
+				memcpy(&w, k->faddr + 4 * i, 4);
+				((uint32_t *)t.v6.src_addr)[i] =
+					rte_be_to_cpu_32(w);
+				memcpy(&w, k->laddr + 4 * i, 4);
+				((uint32_t *)t.v6.dst_addr)[i] =
+					rte_be_to_cpu_32(w);
+			}
+			t.v6.sport = rte_be_to_cpu_16(k->fport);
+			t.v6.dport = rte_be_to_cpu_16(k->lport);
+			len = RTE_THASH_V6_L4_LEN;
+		}
+		h = rte_softrss((uint32_t *)&t, len, ifc->rss_key);
+		return ifc->reta[h % ifc->reta_size] % s->nb_workers;
+	}
+	/* XOR of both ends: the same value whichever way a frame goes. */
+	for (i = 0; i < 16; i += 4) {
+		uint32_t a, b;
+
+		memcpy(&a, k->laddr + i, 4);
+		memcpy(&b, k->faddr + i, 4);
+		x ^= a ^ b;
+	}
+	h = rte_hash_crc_4byte(x, (uint32_t)(k->lport ^ k->fport));
+	return h % s->nb_workers;
+}
+
+/*
  * Everything that counts from the ISS starts there: RFC 6582 3.1's
  * recover, and the tail-loss-probe mark; left at 0 they compare wrong
  * for half of all ISNs.
@@ -467,9 +528,8 @@ tq_tcp_shutdown_all(struct tq_shard *s)
 		if (tp->state == TQ_TCPS_SYN_SENT ||
 				tp->state == TQ_TCPS_SYN_RECEIVED)
 			tq_stream_abort(tq_tcb_stream(tp));
-		else if (tp->rcvq.bytes || tp->ooo)
-			tq_stream_abort(tq_tcb_stream(tp));
 		else
+			/* close itself resets when data is left unread */
 			tq_stream_close(tq_tcb_stream(tp));
 		/* Freed after the walk: rte_hash must not change under
 		 * rte_hash_iterate. */

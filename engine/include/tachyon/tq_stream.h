@@ -76,7 +76,8 @@ struct tq_stream *tq_tcp_accept(struct tq_listener *l,
  * sport 0 picks an ephemeral port that keeps the flow on this worker.
  * @return the stream (connected() follows, or closed() on failure), or
  *   NULL with *err: -EADDRINUSE, -EADDRNOTAVAIL (no port left),
- *   -EHOSTUNREACH, -ENOMEM.
+ *   -EHOSTUNREACH, -ENOMEM, -EXDEV (an explicit sport whose 4-tuple
+ *   belongs to another worker).
  */
 struct tq_stream *tq_tcp_connect(struct tq_shard *s,
 		const struct tq_addr *dst, uint16_t dport,
