@@ -1,0 +1,353 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Stack-only TCP figures: two engine shards in one process joined by the
+ * in-memory link, polled in turn on one core with the real clock, so the
+ * numbers are what the TCP/IP code costs with no NIC, no kernel and no
+ * copies through a driver.  Output is JSON on stdout.
+ *
+ *   stack_bench [--seconds S] [--conns N] [--resp BYTES]
+ *
+ * Workloads: bulk (one connection, client writes, server discards),
+ * rr (N keep-alive connections, 100-byte request, BYTES-byte response,
+ * one outstanding each, latency percentiles), crr (connect, request,
+ * response, close: connections per second).
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_eal.h>
+#include <rte_mbuf.h>
+
+#include <tachyon/tq_stream.h>
+
+#include "core/tq_clock.h"
+#include "core/tq_mbuf.h"
+#include "core/tq_shard.h"
+#include "net/tq_net.h"
+#include "port/tq_io.h"
+#include "tcp/tq_tcp.h"
+
+struct host {
+	struct tq_shard *s;
+	struct tq_iface ifc;
+	struct tq_net_conf nconf;
+	struct tq_tcp_conf tconf;
+	struct tq_udp_table udp;
+	struct tq_tcp_listen_table lt;
+};
+
+static struct rte_mempool *pool;
+static uint8_t secret[16] = "tachyon-bench!!";
+static struct tq_memlink link;
+static struct host ha, hb;
+static uint32_t resp_bytes = 1024;
+static uint8_t buf[1 << 16];
+
+static void
+host_init(struct host *h, int end, const char *addr, uint8_t id)
+{
+	struct tq_shard_conf sc = { 0 };
+
+	tq_net_conf_defaults(&h->nconf);
+	tq_tcp_conf_defaults(&h->tconf);
+	h->tconf.max_conns = 4096;
+	h->tconf.max_tw = 64; /* crr would fill TIME_WAIT otherwise */
+	h->ifc.mac.addr_bytes[0] = 2;
+	h->ifc.mac.addr_bytes[5] = id;
+	h->ifc.mtu = 1500;
+	tq_prefix_parse(addr, &h->ifc.addrs[0].addr, &h->ifc.addrs[0].plen);
+	h->ifc.nb_addrs = 1;
+	sc.nb_workers = 1;
+	sc.socket = SOCKET_ID_ANY;
+	sc.pool = pool;
+	sc.timer_tick_ns = 1000000;
+	sc.now = tq_clock_ns();
+	h->s = tq_shard_create(&sc);
+	if (!h->s || tq_net_attach(h->s, &h->ifc, &h->nconf, &h->udp) < 0) {
+		fprintf(stderr, "stack_bench: host setup failed\n");
+		exit(1);
+	}
+	tq_io_init_memlink(&h->s->io, &link, end);
+}
+
+static void
+poll_both(void)
+{
+	uint64_t now = tq_clock_ns();
+
+	tq_shard_poll(ha.s, now);
+	tq_shard_poll(hb.s, now);
+}
+
+/* ---- server side: discard, or answer each 100-byte request ---- */
+
+static void
+srv_readable(struct tq_stream *st, void *ctx)
+{
+	uintptr_t mode = (uintptr_t)ctx;
+	int n;
+
+	while ((n = tq_stream_read(st, buf, sizeof(buf))) > 0) {
+		if (mode == 0)
+			continue;
+		/* one response per 100 bytes of request */
+		for (int k = n; k >= 100; k -= 100) {
+			uint32_t left = resp_bytes;
+
+			while (left) {
+				int w = tq_stream_write(st, buf,
+						left < sizeof(buf) ? left :
+						sizeof(buf));
+				if (w <= 0)
+					return;
+				left -= (uint32_t)w;
+			}
+		}
+	}
+	if (n == 0)
+		tq_stream_close(st);
+}
+
+static const struct tq_stream_ops srv_ops = { .readable = srv_readable };
+
+static void
+srv_accept(struct tq_shard *s, struct tq_listener *l, void *arg)
+{
+	struct tq_stream *st;
+
+	while ((st = tq_tcp_accept(l, &srv_ops, arg)) != NULL)
+		srv_readable(st, arg);
+}
+
+/* ---- client side ---- */
+
+struct conn {
+	struct tq_stream *st;
+	uint64_t sent_at;
+	uint32_t got;
+	bool up, done;
+};
+
+#define MAX_CONNS 256
+static struct conn conns[MAX_CONNS];
+static uint64_t lat[1 << 20];
+static uint32_t nlat;
+static uint64_t transactions;
+static bool crr_mode;
+
+static void
+send_req(struct conn *c)
+{
+	memset(buf, 'q', 100);
+	c->got = 0;
+	c->sent_at = tq_clock_ns();
+	tq_stream_write(c->st, buf, 100);
+}
+
+static void
+cli_connected(struct tq_stream *st, void *ctx)
+{
+	struct conn *c = ctx;
+
+	c->up = true;
+	send_req(c);
+}
+
+static void
+cli_readable(struct tq_stream *st, void *ctx)
+{
+	struct conn *c = ctx;
+	int n;
+
+	while ((n = tq_stream_read(st, buf, sizeof(buf))) > 0) {
+		c->got += (uint32_t)n;
+		if (c->got < resp_bytes)
+			continue;
+		if (nlat < RTE_DIM(lat))
+			lat[nlat++] = tq_clock_ns() - c->sent_at;
+		transactions++;
+		if (crr_mode) {
+			tq_stream_close(st);
+			return;
+		}
+		send_req(c);
+	}
+}
+
+static void
+cli_closed(struct tq_stream *st, enum tq_close_reason why, void *ctx)
+{
+	struct conn *c = ctx;
+
+	c->st = NULL;
+	c->up = false;
+	c->done = true;
+}
+
+static const struct tq_stream_ops cli_ops = {
+	.connected = cli_connected,
+	.readable = cli_readable,
+	.closed = cli_closed,
+};
+
+static void
+open_conn(struct conn *c, uint16_t port)
+{
+	struct tq_addr dst;
+	int err;
+
+	tq_addr_parse("10.0.0.2", &dst);
+	memset(c, 0, sizeof(*c));
+	c->st = tq_tcp_connect(ha.s, &dst, port, NULL, 0, &cli_ops, c, &err);
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double
+pct(double p)
+{
+	if (!nlat)
+		return 0;
+	return (double)lat[(uint32_t)(p * (nlat - 1))] / 1000.0;
+}
+
+static void
+run_bulk(double secs)
+{
+	struct conn c;
+	uint64_t t0, end, sent = 0;
+	uint64_t rx0 = hb.s->ctr[TQ_CTR_TCP_IN_SEGS];
+
+	open_conn(&c, 9);
+	while (!c.up)
+		poll_both();
+	memset(buf, 'b', sizeof(buf));
+	t0 = tq_clock_ns();
+	end = t0 + (uint64_t)(secs * 1e9);
+	while (tq_clock_ns() < end) {
+		int w = tq_stream_write(c.st, buf, sizeof(buf));
+
+		if (w > 0)
+			sent += (uint64_t)w;
+		poll_both();
+	}
+	{
+		struct tq_stream_info in;
+		double dt = (double)(tq_clock_ns() - t0) / 1e9;
+
+		tq_stream_info(c.st, &in);
+		printf("  \"bulk\": {\"seconds\": %.2f, \"bytes_acked\": %" PRIu64
+			", \"gbit_per_s\": %.3f, \"segments\": %" PRIu64 "},\n",
+			dt, in.bytes_acked, in.bytes_acked * 8 / dt / 1e9,
+			hb.s->ctr[TQ_CTR_TCP_IN_SEGS] - rx0);
+	}
+	tq_stream_abort(c.st);
+	for (int i = 0; i < 100; i++)
+		poll_both();
+	RTE_SET_USED(sent);
+}
+
+static void
+run_rr(double secs, unsigned int n, bool crr)
+{
+	uint64_t t0, end;
+	double dt;
+
+	crr_mode = crr;
+	nlat = 0;
+	transactions = 0;
+	for (unsigned int i = 0; i < n; i++)
+		open_conn(&conns[i], 80);
+	t0 = tq_clock_ns();
+	end = t0 + (uint64_t)(secs * 1e9);
+	while (tq_clock_ns() < end) {
+		poll_both();
+		if (!crr)
+			continue;
+		for (unsigned int i = 0; i < n; i++)
+			if (conns[i].done)
+				open_conn(&conns[i], 80);
+	}
+	dt = (double)(tq_clock_ns() - t0) / 1e9;
+	qsort(lat, nlat, sizeof(lat[0]), cmp_u64);
+	printf("  \"%s\": {\"conns\": %u, \"response_bytes\": %u, "
+		"\"seconds\": %.2f, \"per_second\": %.0f, \"p50_us\": %.1f, "
+		"\"p99_us\": %.1f, \"p999_us\": %.1f}%s\n", crr ? "crr" : "rr",
+		n, resp_bytes, dt, transactions / dt, pct(0.5), pct(0.99),
+		pct(0.999), crr ? "" : ",");
+	for (unsigned int i = 0; i < n; i++)
+		if (conns[i].st)
+			tq_stream_abort(conns[i].st);
+	for (int i = 0; i < 1000; i++)
+		poll_both();
+}
+
+int
+main(int argc, char **argv)
+{
+	char *eal[] = { argv[0], "--no-huge", "--no-pci", "--no-shconf",
+		"-m", "512", "-l", "0", "--no-telemetry", "--log-level", "4",
+		"--file-prefix", "tqstackbench", NULL };
+	static const struct option lo[] = {
+		{ "seconds", required_argument, NULL, 's' },
+		{ "conns", required_argument, NULL, 'c' },
+		{ "resp", required_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
+	};
+	double secs = 3;
+	unsigned int nconns = 32;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "s:c:r:", lo, NULL)) != -1) {
+		if (c == 's')
+			secs = atof(optarg);
+		else if (c == 'c')
+			nconns = (unsigned int)RTE_MIN(atoi(optarg), MAX_CONNS);
+		else if (c == 'r')
+			resp_bytes = (uint32_t)atoi(optarg);
+		else
+			return 2;
+	}
+	if (rte_eal_init((int)RTE_DIM(eal) - 1, eal) < 0)
+		return 1;
+	tq_clock_init();
+	tq_mbuf_dyn_register();
+	pool = rte_pktmbuf_pool_create("bench", 65535, 256, 0,
+			RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	if (!pool || tq_memlink_create(&link, "bench", 8192) < 0)
+		return 1;
+	host_init(&ha, 0, "10.0.0.1/24", 1);
+	host_init(&hb, 1, "10.0.0.2/24", 2);
+	/* Each host knows the other's MAC: no ARP in the figures. */
+	tq_tcp_listen_table_add(&hb.lt, NULL, 9, 4096, srv_accept,
+			(void *)(uintptr_t)0);
+	tq_tcp_listen_table_add(&hb.lt, NULL, 80, 4096, srv_accept,
+			(void *)(uintptr_t)1);
+	if (tq_tcp_attach(ha.s, &ha.tconf, &ha.lt, secret) < 0 ||
+			tq_tcp_attach(hb.s, &hb.tconf, &hb.lt, secret) < 0)
+		return 1;
+	{
+		struct tq_addr a, b;
+
+		tq_addr_parse("10.0.0.2", &b);
+		tq_addr_parse("10.0.0.1", &a);
+		tq_neigh_update(ha.s, &b, &hb.ifc.mac, true, false);
+		tq_neigh_update(hb.s, &a, &ha.ifc.mac, true, false);
+	}
+	printf("{\n  \"what\": \"two engine shards over the in-memory link, "
+		"one core\",\n");
+	run_bulk(secs);
+	run_rr(secs, nconns, false);
+	run_rr(secs, nconns, true);
+	printf("}\n");
+	return 0;
+}
