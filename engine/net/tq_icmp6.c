@@ -260,12 +260,12 @@ drop:
 void
 tq_icmp6_port_unreach(struct tq_shard *s, struct tq_rx *rx)
 {
-	const uint32_t room = 1280 - sizeof(struct rte_ipv6_hdr) -
+	uint32_t room = 1280 - sizeof(struct rte_ipv6_hdr) -
 		sizeof(struct icmp6_hdr);
 	struct icmp6_hdr *h;
 	struct rte_mbuf *m;
 	const void *q;
-	uint32_t body;
+	uint32_t body, hdr;
 	uint8_t *p;
 
 	if (rx->to_bcast)
@@ -277,11 +277,14 @@ tq_icmp6_port_unreach(struct tq_shard *s, struct tq_rx *rx)
 	m = tq_net_alloc(s);
 	if (!m)
 		return;
-	body = RTE_MIN(room - rx->l3_len, rx->m->pkt_len);
-	if (sizeof(*h) + rx->l3_len + body > rte_pktmbuf_tailroom(m))
-		body = rte_pktmbuf_tailroom(m) - sizeof(*h) - rx->l3_len;
+	/* RFC 4443 2.4(c): as much of the invoking packet as fits in the
+	 * minimum MTU; extension headers alone may already exceed it. */
+	room = RTE_MIN(room, (uint32_t)rte_pktmbuf_tailroom(m) -
+			(uint32_t)sizeof(*h));
+	hdr = RTE_MIN((uint32_t)rx->l3_len, room);
+	body = RTE_MIN(room - hdr, rx->m->pkt_len);
 	h = (struct icmp6_hdr *)rte_pktmbuf_append(m,
-			sizeof(*h) + rx->l3_len + body);
+			(uint16_t)(sizeof(*h) + hdr + body));
 	if (!h) {
 		rte_pktmbuf_free(m);
 		return;
@@ -290,10 +293,10 @@ tq_icmp6_port_unreach(struct tq_shard *s, struct tq_rx *rx)
 	h->type = ICMP6_DST_UNREACH;
 	h->code = 4;
 	p = (uint8_t *)(h + 1);
-	memcpy(p, rx->l3, rx->l3_len);
-	q = rte_pktmbuf_read(rx->m, 0, body, p + rx->l3_len);
-	if (q && q != p + rx->l3_len)
-		memcpy(p + rx->l3_len, q, body);
+	memcpy(p, rx->l3, hdr);
+	q = body ? rte_pktmbuf_read(rx->m, 0, body, p + hdr) : NULL;
+	if (q && q != p + hdr)
+		memcpy(p + hdr, q, body);
 	TQ_INC(s, ICMP6_OUT_DEST_UNREACHS);
 	send_icmp6(s, m, &rx->dst, &rx->src, &rx->peer_mac,
 			tq_net(s)->conf->ttl);
