@@ -15,6 +15,14 @@ extern int tq_mbuf_link_off;
 /* Returns 0 or a negative errno; safe to call more than once. */
 int tq_mbuf_dyn_register(void);
 
+/*
+ * Cut a chain to its first len bytes, whichever segment that falls in
+ * (rte_pktmbuf_trim() only cuts within the last one and fails silently
+ * otherwise: padding or excess then passed as data).  Segments past the
+ * end are freed.  Returns 0, or -EINVAL if the chain is shorter.
+ */
+int tq_mbuf_trim_to(struct rte_mbuf *m, uint32_t len);
+
 static inline struct rte_mbuf **
 tq_mbuf_link(struct rte_mbuf *m)
 {

@@ -3,6 +3,7 @@
 
 #include <rte_arp.h>
 
+#include "../core/tq_mbuf.h"
 #include "tq_net.h"
 
 static bool
@@ -137,7 +138,7 @@ tq_arp_input(struct tq_shard *s, struct rte_mbuf *m)
 	ah->arp_data.arp_tip = ah->arp_data.arp_sip;
 	ah->arp_data.arp_sha = ifc->mac;
 	ah->arp_data.arp_sip = tip.v4;
-	rte_pktmbuf_trim(m, m->pkt_len - sizeof(*ah));
+	tq_mbuf_trim_to(m, sizeof(*ah));
 	TQ_INC(s, ARP_OUT_REPLIES);
 	tq_eth_output(s, m, RTE_ETHER_TYPE_ARP, NULL,
 			&ah->arp_data.arp_tha);

@@ -5,6 +5,7 @@
 #include <rte_ip.h>
 #include <rte_udp.h>
 
+#include "../core/tq_mbuf.h"
 #include "tq_net.h"
 
 #define MAX_FRAGS 64
@@ -85,7 +86,7 @@ tq_ipv4_input(struct tq_shard *s, struct rte_mbuf *m,
 	}
 	/* Drop Ethernet padding. */
 	if (m->pkt_len > tot)
-		rte_pktmbuf_trim(m, m->pkt_len - tot);
+		tq_mbuf_trim_to(m, tot);
 
 	memset(&rx, 0, sizeof(rx));
 	rx.src = tq_addr_v4(ip->src_addr);

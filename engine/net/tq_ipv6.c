@@ -5,6 +5,7 @@
 #include <rte_ip.h>
 #include <rte_ip_frag.h>
 
+#include "../core/tq_mbuf.h"
 #include "tq_net.h"
 
 #define MAX_FRAGS 64
@@ -80,7 +81,7 @@ tq_ipv6_input(struct tq_shard *s, struct rte_mbuf *m,
 		goto drop;
 	}
 	if (m->pkt_len > plen + sizeof(*ip))
-		rte_pktmbuf_trim(m, m->pkt_len - plen - sizeof(*ip));
+		tq_mbuf_trim_to(m, plen + sizeof(*ip));
 
 	memset(&rx, 0, sizeof(rx));
 	rx.src.family = rx.dst.family = AF_INET6;

@@ -5,6 +5,7 @@
 #include <rte_ip.h>
 #include <rte_udp.h>
 
+#include "../core/tq_mbuf.h"
 #include "tq_net.h"
 
 /*
@@ -73,7 +74,7 @@ tq_udp_input(struct tq_shard *s, struct tq_rx *rx)
 		goto drop;
 	}
 	if (ulen < m->pkt_len)
-		rte_pktmbuf_trim(m, m->pkt_len - ulen);
+		tq_mbuf_trim_to(m, ulen);
 	if (unlikely(!l4_cksum_ok(s, rx, uh))) {
 		TQ_INC(s, UDP_IN_CSUM_ERRORS);
 		goto drop;

@@ -132,7 +132,7 @@ ooo_insert(struct tq_tcb *tp, struct rte_mbuf *m, uint32_t seq)
 	if (next && SEQ_GT(seq + len, next->hash.usr)) {
 		uint32_t cut = seq + len - next->hash.usr;
 
-		if (rte_pktmbuf_trim(m, (uint16_t)cut) < 0) {
+		if (tq_mbuf_trim_to(m, len - cut) < 0) {
 			rte_pktmbuf_free(m);
 			return;
 		}
@@ -1012,14 +1012,8 @@ sync_input(struct tq_tcb *tp, struct tq_rx *rx, struct tq_tcp_seg *seg)
 			tp->rcv_nxt + wnd - seg->seq : 0;
 
 		if (seg->len > room) {
-			rte_pktmbuf_trim(seg->m, (uint16_t)RTE_MIN(
-					seg->len - room, (uint32_t)UINT16_MAX));
-			if (seg->m->pkt_len != room) {
-				/* trim crosses segments: rebuild length */
-				seg->len = 0;
-			} else {
-				seg->len = room;
-			}
+			tq_mbuf_trim_to(seg->m, room);
+			seg->len = room;
 			seg->flags &= (uint8_t)~TQ_TH_FIN;
 			TQ_INC(s, TCP_RCV_PRUNED);
 		}
