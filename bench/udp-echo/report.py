@@ -14,13 +14,16 @@ import os
 import re
 import statistics
 import sys
+import time
 
 CASES = ("kernel", "engine", "testpmd", "testpmd-macswap")
 
 
 def cpusnap():
     """Ticks (utime + stime) of every process, and whether it is a kernel
-    thread (kernel threads are driven by our own traffic: not 'foreign')."""
+    thread (kernel threads are driven by our own traffic: not 'foreign');
+    then /proc/stat's first line and the monotonic time, for the same
+    moment."""
     out = {}
     for name in os.listdir("/proc"):
         if not name.isdigit():
@@ -36,7 +39,21 @@ def cpusnap():
         ticks = int(rest[11]) + int(rest[12])
         kthread = name == "2" or ppid == 2
         out[name] = [ticks, comm, kthread, ppid]
+    with open("/proc/stat") as f:
+        stat = f.readline()
     json.dump(out, sys.stdout)
+    sys.stdout.write("\n" + stat)
+    sys.stdout.write("%.6f\n" % time.monotonic())
+
+
+def read_snap(path):
+    """A cpusnap file: (processes, /proc/stat fields, monotonic time)."""
+    try:
+        with open(path) as f:
+            lines = f.read().strip().splitlines()
+        return json.loads(lines[0]), lines[1].split(), float(lines[2])
+    except (OSError, ValueError, IndexError):
+        return None, [], None
 
 
 def read_json(path):
@@ -57,13 +74,23 @@ def read_text(path):
 
 def proc_stat_busy(before, after, ncpu):
     """Cores busy between two copies of /proc/stat's first line."""
-    a = [int(x) for x in before.split()[1:9]]
-    b = [int(x) for x in after.split()[1:9]]
+    a = [int(x) for x in before[1:9]]
+    b = [int(x) for x in after[1:9]]
     total = sum(b) - sum(a)
     idle = (b[3] + b[4]) - (a[3] + a[4])
     if total <= 0:
         return None
     return round(ncpu * (total - idle) / total, 3)
+
+
+def snaps(casedir):
+    """Both snapshots of a case and the seconds between them, or None."""
+    s0, st0, t0 = read_snap(os.path.join(casedir, "cpu0.json"))
+    s1, st1, t1 = read_snap(os.path.join(casedir, "cpu1.json"))
+    if s0 is None or s1 is None or len(st0) < 9 or len(st1) < 9 or \
+            t0 is None or t1 is None or t1 <= t0:
+        return None
+    return s0, st0, s1, st1, t1 - t0
 
 
 def foreign_cpu(casedir):
@@ -73,18 +100,12 @@ def foreign_cpu(casedir):
     client from its own getrusage) and of kernel threads (softirq work our
     traffic causes).  Short-lived processes count too.  Also names the
     long-lived ones that took more than 0.05 cores."""
-    s0 = read_json(os.path.join(casedir, "cpu0.json"))
-    s1 = read_json(os.path.join(casedir, "cpu1.json"))
-    st0 = read_text(os.path.join(casedir, "stat0")).split()
-    st1 = read_text(os.path.join(casedir, "stat1")).split()
+    sn = snaps(casedir)
+    if sn is None:
+        return None, [], None
+    s0, st0, s1, st1, secs = sn
     client = read_json(os.path.join(casedir, "client.json"))
-    if s0 is None or s1 is None or len(st0) < 9 or len(st1) < 9:
-        return None, [], None
     hz = os.sysconf("SC_CLK_TCK")
-    secs = (sum(int(x) for x in st1[1:9]) -
-            sum(int(x) for x in st0[1:9])) / hz / (os.cpu_count() or 1)
-    if secs <= 0:
-        return None, [], None
     ours = set(read_text(os.path.join(casedir, "pids")).split())
     # and their descendants (the client runs under timeout and ip netns)
     grew = True
@@ -118,28 +139,25 @@ def foreign_cpu(casedir):
 
 def own_cpu(casedir, client):
     """Cores the server (first pid after run.sh's in CASEDIR/pids) and the
-    client (its getrusage over warmup + run + drain) kept busy, softirq
-    work done in their context included."""
+    client kept busy, softirq work done in their context included.  Tick
+    based: a few percent either way."""
     out = {}
-    pids = read_text(os.path.join(casedir, "pids")).split()
-    s0 = read_json(os.path.join(casedir, "cpu0.json"))
-    s1 = read_json(os.path.join(casedir, "cpu1.json"))
+    sn = snaps(casedir)
+    if sn is None:
+        return out
+    s0, _, s1, _, secs = sn
     hz = os.sysconf("SC_CLK_TCK")
-    secs = None
-    if client:
-        secs = client["warmup_s"] + client["duration_s"]
-        cpu = client.get("cpu_s")
-        if cpu and secs:
-            out["client_cores"] = round((cpu["user"] + cpu["sys"]) / secs, 3)
-    st0 = read_text(os.path.join(casedir, "stat0")).split()
-    st1 = read_text(os.path.join(casedir, "stat1")).split()
-    if len(pids) >= 2 and s0 and s1 and len(st0) >= 9 and len(st1) >= 9:
-        wall = (sum(int(x) for x in st1[1:9]) -
-                sum(int(x) for x in st0[1:9])) / hz / (os.cpu_count() or 1)
-        srv = pids[1]
-        if srv in s0 and srv in s1 and wall > 0:
-            out["server_cores"] = round(
-                (s1[srv][0] - s0[srv][0]) / hz / wall, 3)
+    cpu = client.get("cpu_s") if client else None
+    if cpu:
+        # the client lives inside the snapshot window: its whole run
+        run = client["warmup_s"] + client["duration_s"] + \
+            client["timeout_ms"] / 1e3
+        out["client_cores"] = round((cpu["user"] + cpu["sys"]) /
+                                    min(run, secs), 3)
+    pids = read_text(os.path.join(casedir, "pids")).split()
+    if len(pids) >= 2 and pids[1] in s0 and pids[1] in s1:
+        out["server_cores"] = round(
+            (s1[pids[1]][0] - s0[pids[1]][0]) / hz / secs, 3)
     return out
 
 
@@ -187,10 +205,9 @@ def parse_testpmd(text):
 
 def one_run(d, case, ncpu):
     c = {"client": read_json(os.path.join(d, "client.json"))}
-    st0 = read_text(os.path.join(d, "stat0")).strip()
-    st1 = read_text(os.path.join(d, "stat1")).strip()
-    if st0 and st1:
-        c["busy_cores"] = proc_stat_busy(st0, st1, ncpu)
+    sn = snaps(d)
+    if sn is not None:
+        c["busy_cores"] = proc_stat_busy(sn[1], sn[3], ncpu)
     fc, who, steal = foreign_cpu(d)
     c.update(own_cpu(d, c["client"]))
     c["foreign_cores"] = fc
@@ -434,23 +451,36 @@ def plot(path, png):
                              figsize=(16 if have_u else 11, 4.8))
     w = 0.27
 
-    def bars(ax, vals, i, color, label, fmt):
+    def bars(ax, vals, i, color, label, fmt, lo=None, hi=None):
+        yerr = None
+        if lo is not None:
+            yerr = [[max(0, v - l) if v is not None and l is not None else 0
+                     for v, l in zip(vals, lo)],
+                    [max(0, h - v) if v is not None and h is not None else 0
+                     for v, h in zip(vals, hi)]]
         bs = ax.bar([xi + (i - 1) * w for xi in x],
                     [v if v is not None else 0 for v in vals], w,
-                    label=label, color=color)
+                    label=label, color=color, yerr=yerr, capsize=3,
+                    error_kw={"elinewidth": 0.8, "ecolor": "#444444"})
         for b_, v in zip(bs, vals):
             if v is not None:
                 ax.annotate(fmt % v, (b_.get_x() + b_.get_width() / 2,
                                       b_.get_height()),
                             ha="center", va="bottom", fontsize=7)
 
+    def k(v):
+        return v / 1e3 if v is not None else None
+
     ax = axes[0]
-    for i, (label, key, _, color) in enumerate(series):
-        bars(ax, [(r[key] / 1e3) if r[key] is not None else None
-                  for r in rs], i, color, label, "%.0f")
+    for i, (label, key, kk, color) in enumerate(series):
+        bars(ax, [k(r[key]) for r in rs], i, color, label, "%.0f",
+             [k(r[kk + "min"]) for r in rs], [k(r[kk + "max"]) for r in rs])
     ax.set_ylabel("echoed datagrams/s (thousands)")
-    ax.set_title("throughput: %d flows, window %d" % (p["flows"],
-                                                     p["window"]))
+    ax.set_ylim(0, max([v / 1e3 for r in rs for kk in ("k", "e", "t")
+                        for v in (r[kk + "max"],) if v is not None] or [1])
+                * 1.3)
+    ax.set_title("throughput: %d flows, window %d\n(median, min-max of %s "
+                 "runs)" % (p["flows"], p["window"], p.get("repeat", 1)))
 
     def lat_panel(ax, prefix, title):
         for i, (label, _, k, color) in enumerate(series):
@@ -461,19 +491,23 @@ def plot(path, png):
                         is not None else float("nan") for r in rs],
                        marker="_", s=300, color="black",
                        label="p99" if i == 0 else None, zorder=3)
+        top = max([v for r in rs for kk in ("k", "e", "t")
+                   for v in (r[prefix + kk + "99"], r[prefix + kk + "50"])
+                   if v is not None] or [1])
+        ax.set_ylim(0, top * 1.45)
         ax.set_ylabel("round trip (us)")
-        ax.set_yscale("log")
         ax.set_title(title)
 
-    lat_panel(axes[1], "", "round trip at that load (bars p50, ticks p99)")
+    lat_panel(axes[1], "", "round trip at that load\n(bars p50, ticks p99;"
+              " medians over the runs)")
     if have_u:
-        lat_panel(axes[2], "u", "round trip unloaded: 1 flow, window %d"
-                  % p["lat_window"])
+        lat_panel(axes[2], "u", "round trip unloaded: 1 flow, window %d\n"
+                  "(bars p50, ticks p99)" % p["lat_window"])
     for ax in axes:
         ax.set_xticks(x)
         ax.set_xticklabels(["%d B" % s for s in sizes])
         ax.set_xlabel("UDP payload")
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=7, ncol=2, loc="upper left")
     fig.suptitle("UDP echo, %s: %s cores shared by client and server, veth,"
                  " net_af_packet, %s" % (res["date"], res["host"]["cpus"],
                                          res["eal_mem"]), fontsize=9)

@@ -17,15 +17,25 @@
 # server side gets core 1.
 #
 # Usage (root): bench/udp-echo/run.sh
-# Environment: SIZES ("64 512 1400"), DURATION (5), WARMUP (1), FLOWS (4),
-#   WINDOW (256), TIMEOUT_MS (200), CASES ("kernel engine testpmd
-#   testpmd-macswap"), LAT_WINDOW (1: a second pass of LAT_CASES ("kernel
-#   engine testpmd") with one flow and this window, for the round trip
-#   without queueing; empty: no second pass), KECHO_MODE (block|spin), QUIET_WAIT (120: seconds to
-#   wait for other load on the machine to stop before each case), TRIES (3:
-#   runs of a case while other processes take more than 0.05 cores during it),
-#   REPEAT (3: runs of every case, interleaved; the table gives the median),
-#   NO_PLOT=1, NO_DOCS=1 (do not copy the result into docs/bench/).
+# Environment (defaults in brackets):
+#   SIZES ("64 512 1400")   UDP payloads, bytes
+#   DURATION (5), WARMUP (1) seconds per run, whole numbers
+#   FLOWS (4), WINDOW (256) client sockets, datagrams in flight in total
+#   TIMEOUT_MS (200)        an echo later than this is lost
+#   CASES ("kernel engine testpmd testpmd-macswap")
+#   LAT_WINDOW (1)          a second pass of LAT_CASES ("kernel engine
+#                           testpmd") with one flow and this window: the
+#                           round trip without queueing; empty: no pass
+#   KECHO_MODE (block)      block | spin
+#   REPEAT (3)              runs of every case, interleaved; the table gives
+#                           the median of the undisturbed ones
+#   TRIES (3)               runs of a run while other processes take more
+#                           than 0.05 cores during it (the least disturbed
+#                           one is kept)
+#   QUIET_WAIT (120)        seconds to wait for the machine to go idle
+#                           before each run
+#   NO_DOCS=1               do not copy the result into docs/bench/
+#   NO_PLOT=1               no plot
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -65,6 +75,10 @@ die() { echo "run.sh: $*" >&2; exit 1; }
 log() { echo "== $*" >&2; }
 
 [ "$(id -u)" = 0 ] || die "needs root (namespaces, veth, DPDK)"
+for v in DURATION WARMUP FLOWS WINDOW TIMEOUT_MS REPEAT TRIES QUIET_WAIT; do
+	[[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a whole number"
+done
+[[ -z $LAT_WINDOW || $LAT_WINDOW =~ ^[0-9]+$ ]] || die "LAT_WINDOW must be a whole number"
 [ -x "$PYTHON" ] || die "needs $PYTHON"
 command -v taskset >/dev/null || die "needs taskset (util-linux)"
 command -v ethtool >/dev/null || die "needs ethtool"
@@ -205,7 +219,6 @@ run_client() {
 	shift
 	echo "$$ ${PIDS[*]}" >"$dir/pids"
 	"$PYTHON" "$HERE/report.py" cpusnap >"$dir/cpu0.json"
-	head -1 /proc/stat >"$dir/stat0"
 	timeout $((WARMUP + DURATION + 30)) \
 		ip netns exec "$NS" taskset -c "$CLIENT_CPU" "$BIN/udp-blast" \
 		--dst "$ENG_IP" --port "$PORT" --flows "$RUN_FLOWS" \
@@ -215,7 +228,6 @@ run_client() {
 	local cpid=$!
 	echo "$cpid" >>"$dir/pids"
 	wait "$cpid" || log "client exited with $?"
-	head -1 /proc/stat >"$dir/stat1"
 	"$PYTHON" "$HERE/report.py" cpusnap >"$dir/cpu1.json"
 }
 
