@@ -47,6 +47,7 @@ struct tq_engine {
 	uint64_t timer_tick_ns;
 	struct tq_udp_table udp;
 	struct tq_tcp_conf tcp_conf;
+	bool rcv_mbufs_set;	/* --tcp-rcv-mbufs given; else sized here */
 	struct tq_tcp_listen_table listen;
 	uint8_t secret[16];
 	struct tq_port port;
@@ -106,6 +107,35 @@ U_SETTER(set_ttl, net_conf.ttl, uint8_t, 1, 255, 1)
 U_SETTER(set_tick, timer_tick_ns, uint64_t, 10, 100000, 1000ull)
 U_SETTER(set_tcp_max_conns, tcp_conf.max_conns, uint32_t, 16, 1u << 22, 1)
 U_SETTER(set_tcp_max_tw, tcp_conf.max_tw, uint32_t, 0, 1u << 22, 1)
+/*
+ * Half of what a worker's share of the pool leaves once the rings are
+ * filled and the mempool caches hold their most: the other half stays for
+ * RX refills, replies and send buffers, so stalled readers cannot starve
+ * the port.
+ */
+static uint32_t
+auto_rcv_mbufs(const struct tq_engine *e)
+{
+	const struct tq_port_conf *c = &e->port_conf;
+	uint64_t share = c->nb_mbufs / (e->nb_workers ? e->nb_workers : 1);
+	uint64_t fixed = (uint64_t)c->nb_rxd + c->nb_txd + 384;
+
+	return share > fixed + 128 ? (uint32_t)((share - fixed) / 2) : 64;
+}
+
+static int
+set_tcp_rcv_mbufs(void *arg, const char *v)
+{
+	struct tq_engine *e = arg;
+	uint64_t x;
+
+	if (parse_u64(v, 0, 1u << 24, &x) < 0)
+		return -EINVAL;
+	e->tcp_conf.rcv_mbufs = (uint32_t)x;
+	e->rcv_mbufs_set = true;
+	return 0;
+}
+
 U_SETTER(set_tcp_sndbuf, tcp_conf.sndbuf, uint32_t, 4096, 1u << 30, 1)
 U_SETTER(set_tcp_rcvbuf, tcp_conf.rcvbuf, uint32_t, 4096, 1u << 30, 1)
 U_SETTER(set_tcp_rto_min, tcp_conf.rto_min_ns, uint64_t, 1, 60000, 1000000ull)
@@ -314,6 +344,7 @@ static const struct tq_app_opt engine_opts[] = {
 	{ "tcp-max-tw", "tcp", "N", "connections in TIME_WAIT per worker (8192)", set_tcp_max_tw, NULL },
 	{ "tcp-sndbuf", "tcp", "BYTES", "send buffer per connection (262144)", set_tcp_sndbuf, NULL },
 	{ "tcp-rcvbuf", "tcp", "BYTES", "receive buffer per connection (262144)", set_tcp_rcvbuf, NULL },
+	{ "tcp-rcv-mbufs", "tcp", "N", "mbufs the receive queues of one worker may hold; past it data is dropped (TCPRcvQDrop); 0: no bound (half the worker's share of the pool)", set_tcp_rcv_mbufs, NULL },
 	{ "tcp-cc", "tcp", "NAME", "congestion control: cubic, newreno (cubic)", set_tcp_cc, NULL },
 	{ "tcp-init-cwnd", "tcp", "SEGS", "initial congestion window (10)", set_tcp_init_cwnd, NULL },
 	{ "tcp-rto-min-ms", "tcp", "MS", "minimum RTO (200)", set_tcp_rto_min, NULL },
@@ -363,7 +394,14 @@ sum_counters(const struct tq_engine *e, int worker, uint64_t *out)
 		if (rte_eth_stats_get(e->port.id, &st) == 0) {
 			out[TQ_CTR_RX_NO_MBUF] += st.rx_nombuf;
 			out[TQ_CTR_RX_MISSED] += st.imissed;
+			out[TQ_CTR_RX_ERRORS] += st.ierrors;
+			out[TQ_CTR_TX_ERRORS] += st.oerrors;
 		}
+		/* Reading moves the kernel's count into ours: not a change
+		 * of the engine's state, so const is kept for callers. */
+		out[TQ_CTR_RX_MISSED] += tq_port_kdrops(
+				(struct tq_port *)&e->port);
+
 	}
 }
 
@@ -769,6 +807,8 @@ setup_shards(struct tq_engine *e)
 	unsigned int k;
 	int ret;
 
+	if (!e->rcv_mbufs_set)
+		e->tcp_conf.rcv_mbufs = auto_rcv_mbufs(e);
 	for (k = 0; k < e->nb_workers; k++) {
 		struct tq_shard_conf sc = {
 			.id = k,

@@ -5,6 +5,7 @@
  *   tq-server [EAL options] -- --addr 10.0.0.2/24 --http 80 --docroot DIR
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,10 @@ struct server {
 	unsigned int nb_tcp_echo;
 	uint16_t tcp_discard[MAX_SVC];
 	unsigned int nb_tcp_discard;
+	uint16_t tcp_hold[MAX_SVC];
+	unsigned int nb_tcp_hold;
+	uint16_t tcp_noaccept[MAX_SVC];
+	unsigned int nb_tcp_noaccept;
 	uint32_t backlog;
 };
 
@@ -71,6 +76,22 @@ set_tcp_discard(void *arg, const char *v)
 	struct server *sv = arg;
 
 	return add_port(sv->tcp_discard, &sv->nb_tcp_discard, v);
+}
+
+static int
+set_tcp_hold(void *arg, const char *v)
+{
+	struct server *sv = arg;
+
+	return add_port(sv->tcp_hold, &sv->nb_tcp_hold, v);
+}
+
+static int
+set_tcp_noaccept(void *arg, const char *v)
+{
+	struct server *sv = arg;
+
+	return add_port(sv->tcp_noaccept, &sv->nb_tcp_noaccept, v);
 }
 
 static int
@@ -144,6 +165,27 @@ static const struct tq_stream_ops discard_ops = {
 	.readable = discard_rx,
 };
 
+/*
+ * Hold: a reader that has stopped.  Data stays queued, the window
+ * closes, and the peer sees what a stalled application looks like; the
+ * engine's receive budget (TCPRcvQDrop) keeps many of them from taking
+ * the pool.  When the peer is done the connection is closed, and the
+ * unread data makes that a reset (TCPAbortOnClose), as on Linux.
+ */
+static void
+hold_rx(struct tq_stream *st, void *ctx)
+{
+	struct tq_stream_info info;
+
+	tq_stream_info(st, &info);
+	if (strcmp(info.state, "CLOSE_WAIT") == 0)
+		tq_stream_close(st);
+}
+
+static const struct tq_stream_ops hold_ops = {
+	.readable = hold_rx,
+};
+
 static void
 accept_with(struct tq_listener *l, const struct tq_stream_ops *ops)
 {
@@ -164,6 +206,20 @@ static void
 discard_accept(struct tq_shard *s, struct tq_listener *l, void *arg)
 {
 	accept_with(l, &discard_ops);
+}
+
+static void
+hold_accept(struct tq_shard *s, struct tq_listener *l, void *arg)
+{
+	accept_with(l, &hold_ops);
+}
+
+/* Never accepts: established connections wait in the accept queue until
+ * the backlog is reached, then SYNs are dropped (ListenOverflows), like a
+ * kernel listener whose application stopped calling accept(). */
+static void
+noaccept_cb(struct tq_shard *s, struct tq_listener *l, void *arg)
+{
 }
 
 /* Echo: the datagram goes back as it came, in the same mbuf. */
@@ -188,6 +244,12 @@ main(int argc, char **argv)
 		{ "tcp-discard", "server", "PORT",
 			"TCP discard service on PORT (repeatable)",
 			set_tcp_discard, &sv },
+		{ "tcp-hold", "server", "PORT",
+			"TCP service on PORT that accepts and never reads "
+			"(a stalled reader; repeatable)", set_tcp_hold, &sv },
+		{ "tcp-noaccept", "server", "PORT",
+			"TCP listener on PORT whose connections are never "
+			"accepted (repeatable)", set_tcp_noaccept, &sv },
 		{ "http", "server", "PORT",
 			"HTTP/1.1 file service on PORT (repeatable)",
 			http_opt_port, &http },
@@ -232,6 +294,21 @@ main(int argc, char **argv)
 		if (ret < 0) {
 			fprintf(stderr, "tq-server: --tcp-discard %u: %s\n",
 					sv.tcp_discard[i], strerror(-ret));
+			tq_engine_destroy(e);
+			return TQ_EXIT_CONFIG;
+		}
+	}
+	for (i = 0; i < sv.nb_tcp_hold + sv.nb_tcp_noaccept; i++) {
+		bool hold = i < sv.nb_tcp_hold;
+		uint16_t port = hold ? sv.tcp_hold[i] :
+			sv.tcp_noaccept[i - sv.nb_tcp_hold];
+
+		ret = tq_tcp_listen(e, NULL, port, sv.backlog,
+				hold ? hold_accept : noaccept_cb, &sv);
+		if (ret < 0) {
+			fprintf(stderr, "tq-server: --tcp-%s %u: %s\n",
+					hold ? "hold" : "noaccept", port,
+					strerror(-ret));
 			tq_engine_destroy(e);
 			return TQ_EXIT_CONFIG;
 		}

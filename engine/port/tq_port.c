@@ -217,6 +217,7 @@ tq_port_start(struct tq_port *p, uint16_t id, const struct tq_port_conf *c,
 		return ret;
 	}
 	p->started = true;
+	tq_port_kdrops_init(p);
 	/* Remember how the NIC spreads flows, to place ours to match. */
 	if (p->rss && conf.rx_adv_conf.rss_conf.rss_key == sym_rss_key &&
 			info.reta_size && info.reta_size <= RTE_DIM(p->reta)) {

@@ -43,9 +43,24 @@ struct tq_port {
 	uint16_t reta[512];
 	uint8_t rss_key[40];
 	struct rte_mempool *pool[RTE_MAX_NUMA_NODES];
+	/* kernel-side RX drops of software PMDs (tq_port_kdrops.c) */
+	enum { TQ_KD_NONE, TQ_KD_PACKET_SOCKET, TQ_KD_TAP_SYSFS } kd_kind;
+	unsigned int kd_nfd;
+	int kd_fd[16];
+	uint64_t kd_total;
+	uint64_t kd_base;
+	char kd_path[96];
 };
 
 void tq_port_conf_defaults(struct tq_port_conf *c);
+
+/*
+ * Frames the kernel dropped before a software PMD could receive them
+ * (af_packet: RX ring full; tap: queue to us full), since the port
+ * started; 0 for other PMDs, whose imissed says it.  Control thread.
+ */
+void tq_port_kdrops_init(struct tq_port *p);
+uint64_t tq_port_kdrops(struct tq_port *p);
 
 /*
  * Configure and start port id with nb_queues queue pairs; queue i's

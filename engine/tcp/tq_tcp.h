@@ -129,6 +129,8 @@ struct tq_tcp_conf {
 	uint32_t sndbuf;	/* default send buffer, bytes */
 	uint32_t rcvbuf;	/* default receive buffer, bytes */
 	uint32_t ooo_segs;	/* out-of-order segments held per flow */
+	uint32_t rcv_mbufs;	/* mbufs all receive queues of a worker may
+				 * hold (Linux's tcp_mem); 0: no bound */
 	uint64_t rto_min_ns;
 	uint64_t rto_max_ns;
 	uint64_t rto_init_ns;
@@ -284,6 +286,7 @@ struct tq_tcb {
 
 	struct tq_mq sndq;	/* bytes from snd_una: unacked, then unsent */
 	struct tq_mq rcvq;	/* in-order bytes for the app */
+	uint32_t rx_held;	/* rcvq + ooo mbufs counted in tq_tcp.rx_held */
 	/* where snd_nxt is in sndq, to avoid walking from the head */
 	struct rte_mbuf *cur_seg;
 	uint32_t cur_start;	/* offset of cur_seg's first byte from snd_una */
@@ -322,6 +325,7 @@ struct tq_tcp {
 	struct rte_hash *flows;
 	struct rte_mempool *tcbs;
 	uint32_t nconns;
+	uint32_t rx_held;	/* mbufs in receive queues (in order + ooo) */
 	uint16_t next_eport;
 	struct tq_tfo_entry tfo[TQ_TFO_CACHE];
 	/* RFC 5961 7: challenge ACKs per second, as a token bucket */
@@ -335,6 +339,22 @@ static inline struct tq_tcp *
 tq_tcp(struct tq_shard *s)
 {
 	return s->tcp;
+}
+
+/*
+ * Bring the worker's count of receive-queue mbufs up to date with this
+ * connection's queues.  It re-reads the queues rather than tracking each
+ * append and free, so a path that changes them only has to call this
+ * before the worker next checks the budget.
+ */
+static inline void
+tq_tcb_rx_sync(struct tq_tcb *tp)
+{
+	uint32_t held = tp->rcvq.nsegs + tp->ooo_segs;
+	struct tq_tcp *t = tq_tcp(tp->s);
+
+	t->rx_held += held - tp->rx_held;
+	tp->rx_held = held;
 }
 
 /* table */

@@ -256,6 +256,7 @@ enter_time_wait(struct tq_tcb *tp)
 	tq_mq_free(&tp->rcvq);
 	tq_mq_free(&tp->sndq);
 	tq_tcp_ooo_free(tp);
+	tq_tcb_rx_sync(tp);
 }
 
 /*
@@ -320,6 +321,7 @@ fastopen_passive(struct tq_tcb *tp, struct tq_listener *l,
 	/* The data is ours now: it will be acknowledged by the SYN-ACK. */
 	rcv_append(tp, seg->m, seg->len);
 	seg->m = NULL;
+	tq_tcb_rx_sync(tp);
 	tp->flags |= TF_TFO_CHILD;
 	TQ_INC(s, TCP_FASTOPEN_PASSIVE);
 	l->syn_count--;
@@ -847,6 +849,21 @@ data_input(struct tq_tcb *tp, struct tq_tcp_seg *seg, bool *readable)
 		tq_tcb_close(tp, TQ_CLOSE_ABORTED);
 		return;
 	}
+	/*
+	 * Memory pressure, like Linux's tcp_mem hard limit (TCPRcvQDrop):
+	 * past the worker's budget new data is dropped, unACKed, and the
+	 * sender retransmits it later.  Receive queues hold RX mbufs (zero
+	 * copy), so without a bound a few peers whose apps stop reading
+	 * could take the whole pool, and the port could then receive
+	 * nothing, not even the ACKs and RSTs that would free it.
+	 */
+	if (unlikely(tq_tcp(tp->s)->rx_held + m->nb_segs >
+			tq_tcp(tp->s)->conf->rcv_mbufs &&
+			tq_tcp(tp->s)->conf->rcv_mbufs)) {
+		TQ_INC(tp->s, TCP_RCVQ_DROP);
+		rte_pktmbuf_free(m);
+		return;
+	}
 	if (seg->seq == tp->rcv_nxt) {
 		bool had_ooo = tp->ooo != NULL;
 
@@ -870,6 +887,7 @@ data_input(struct tq_tcb *tp, struct tq_tcp_seg *seg, bool *readable)
 		 * immediate (duplicate) ACK, with SACK blocks. */
 		tp->flags |= TF_ACKNOW;
 	}
+	tq_tcb_rx_sync(tp);
 }
 
 static void

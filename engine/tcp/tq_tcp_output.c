@@ -558,8 +558,15 @@ tq_tcp_output(struct tq_tcb *tp)
 		tq_tcp_timer_rearm(tp);
 	if (!sent_any && (tp->flags & TF_ACKNOW))
 		tq_tcp_send_ack(tp);
-	/* RFC 9293 3.8.6.1: probe a zero window while data waits. */
-	if (tp->snd_wnd == 0 && tp->sndq.bytes > tp->snd_nxt - tp->snd_una &&
+	/*
+	 * Data waits with nothing in flight: the window is zero (RFC 9293
+	 * 3.8.6.1: probe it), or too small to send into under SWS avoidance
+	 * (3.8.6.2.1: the override timeout sends what fits, like Linux's
+	 * probe timer and tcp_write_wakeup()).  Either way the persist
+	 * timer runs, or a peer whose window stays below our threshold
+	 * would stall the connection for good.
+	 */
+	if (tp->sndq.bytes > tp->snd_nxt - tp->snd_una &&
 			tp->snd_max == tp->snd_una &&
 			!tq_timer_pending(&tp->t_rexmt)) {
 		tp->flags |= TF_PERSIST;

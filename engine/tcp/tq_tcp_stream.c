@@ -369,6 +369,7 @@ tq_stream_read(struct tq_stream *st, void *buf, uint32_t len)
 		/* k may be 0 for an empty segment: drop frees it anyway */
 		tq_mq_drop(q, k);
 	}
+	tq_tcb_rx_sync(tp);
 	window_update(tp);
 	return (int)done;
 }
@@ -389,6 +390,7 @@ tq_stream_read_mbuf(struct tq_stream *st)
 	m->pkt_len = q->bytes;
 	m->nb_segs = (uint16_t)RTE_MIN(q->nsegs, (uint32_t)UINT16_MAX);
 	memset(q, 0, sizeof(*q));
+	tq_tcb_rx_sync(tp);
 	window_update(tp);
 	return m;
 }

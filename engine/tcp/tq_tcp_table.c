@@ -29,6 +29,7 @@ tq_tcp_conf_defaults(struct tq_tcp_conf *c)
 	c->sndbuf = 256 * 1024;
 	c->rcvbuf = 256 * 1024;
 	c->ooo_segs = 1024;	/* the window bounds the bytes; this the mbufs */
+	c->rcv_mbufs = 0;	/* the engine sizes it from its pool */
 	c->rto_min_ns = 200ull * 1000000;	/* TCP_RTO_MIN */
 	c->rto_max_ns = 120ull * 1000000000;	/* TCP_RTO_MAX */
 	c->rto_init_ns = 1000ull * 1000000;	/* RFC 6298 2.1 */
@@ -439,6 +440,7 @@ tq_tcb_close(struct tq_tcb *tp, enum tq_close_reason why)
 	tq_mq_free(&tp->sndq);
 	tq_mq_free(&tp->rcvq);
 	tq_tcp_ooo_free(tp);
+	tq_tcb_rx_sync(tp);
 	t->nconns--;
 	rte_mempool_put(t->tcbs, tp);
 }

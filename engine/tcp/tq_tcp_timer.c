@@ -174,11 +174,23 @@ rexmt_cb(struct tq_timer *t, void *arg)
 	uint64_t limit;
 
 	if (tp->flags & TF_PERSIST) {
-		if (tp->snd_wnd == 0 && tp->sndq.bytes > tp->snd_nxt -
-				tp->snd_una)
-			persist_probe(tp);
-		else
+		if (tp->sndq.bytes <= tp->snd_nxt - tp->snd_una ||
+				tp->snd_max != tp->snd_una) {
 			tp->flags &= ~TF_PERSIST;
+			return;
+		}
+		if (tp->snd_wnd == 0) {
+			persist_probe(tp);
+			return;
+		}
+		/* SWS override: what the small window takes goes now, timed
+		 * by the RTO like any data; if it could not go, try again. */
+		tp->flags &= ~TF_PERSIST;
+		tq_tcp_send_probe(tp);
+		if (tp->snd_max != tp->snd_una)
+			tq_tcp_rexmt_arm(tp);
+		else
+			tq_tcp_output(tp);
 		return;
 	}
 	if (tp->flags & TF_TLP) {

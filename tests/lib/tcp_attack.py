@@ -12,6 +12,11 @@ inside its namespace with Debian's python3 (scapy).
                 --port P --count N
       N SYNs from spoofed addresses of the peer's own /24 while a real
       kernel client connects and echoes: the client must be served.
+  tcp_attack.py overrun --iface IF --dst-mac MAC --src A --dst A --port P
+      A real kernel connection to P, a service that does not read (with a
+      small receive buffer); the client fills most of the window, then a
+      forged segment at rcv_nxt runs past the window's right edge: the
+      engine must keep only what fits and ACK exactly that (RcvPruned).
 Prints what it saw; exits 1 on failure.
 """
 import argparse
@@ -36,9 +41,11 @@ def echo_once(sock, data):
     return got == data
 
 
-def rst(a):
+def connect_sniffed(a):
+    """A kernel connection to the port, with every TCP segment of that
+    port on the interface collected (in the returned list) from before
+    its SYN."""
     seen = []
-    lport = None
 
     def note(p):
         if TCP in p:
@@ -49,7 +56,11 @@ def rst(a):
     sniff.start()
     time.sleep(0.5)
     s = socket.create_connection((a.dst, a.port), timeout=5)
-    lport = s.getsockname()[1]
+    return s, s.getsockname()[1], seen, sniff
+
+
+def rst(a):
+    s, lport, seen, sniff = connect_sniffed(a)
     ok = echo_once(s, b"before the forged reset")
     time.sleep(0.3)
 
@@ -141,9 +152,51 @@ def synflood(a):
     return 0 if result.get("ok") else 1
 
 
+def overrun(a):
+    s, lport, seen, sniff = connect_sniffed(a)
+    s.sendall(b"f" * a.fill)
+    time.sleep(0.5)
+
+    def opts(p):
+        return dict((k, v) for k, v in p[TCP].options
+                    if isinstance(k, str))
+
+    mine = [p for p in seen if p[IP].src == a.src and p[TCP].sport == lport]
+    theirs = [p for p in seen if p[IP].src == a.dst and
+              p[TCP].dport == lport]
+    synack = [p for p in theirs if p[TCP].flags & 0x12 == 0x12]
+    if not mine or not synack or len(theirs) < 2:
+        sniff.stop()
+        print(f"saw {len(mine)} client and {len(theirs)} engine segments")
+        return 1
+    shift = opts(synack[0]).get("WScale", 0)
+    last = theirs[-1][TCP]
+    rcv_nxt, room = last.ack, last.window << shift
+    tsval = opts(mine[-1]).get("Timestamp", (0, 0))[0]
+    tsecr = opts(last).get("Timestamp", (0, 0))[0]
+    n = room + 400
+    mac = get_if_hwaddr(a.iface)
+    before = len(seen)
+    sendp(Ether(src=mac, dst=a.dst_mac) /
+          IP(src=a.src, dst=a.dst) /
+          TCP(sport=lport, dport=a.port, flags="PA", seq=rcv_nxt,
+              ack=last.seq, window=1024,
+              options=[("NOP", None), ("NOP", None),
+                       ("Timestamp", (tsval, tsecr))]) /
+          (b"o" * n), iface=a.iface)
+    time.sleep(0.5)
+    sniff.stop()
+    want = (rcv_nxt + room) & 0xFFFFFFFF
+    acks = [p[TCP].ack for p in seen[before:] if p[IP].src == a.dst]
+    s.close()
+    print(f"window {room} at rcv_nxt {rcv_nxt}: sent {n} bytes there, "
+          f"engine ACKed {acks} (want {want})")
+    return 0 if want in acks else 1
+
+
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("mode", choices=["rst", "synflood"])
+    p.add_argument("mode", choices=["rst", "synflood", "overrun"])
     p.add_argument("--iface", required=True)
     p.add_argument("--dst-mac", required=True)
     p.add_argument("--src")
@@ -151,8 +204,9 @@ def main():
     p.add_argument("--dst", required=True)
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--count", type=int, default=300)
+    p.add_argument("--fill", type=int, default=3500)
     a = p.parse_args()
-    return rst(a) if a.mode == "rst" else synflood(a)
+    return {"rst": rst, "synflood": synflood, "overrun": overrun}[a.mode](a)
 
 
 if __name__ == "__main__":

@@ -417,6 +417,74 @@ receive_window_full(void **state)
 	end(&f);
 }
 
+/*
+ * Memory pressure (Linux's tcp_mem, TCPRcvQDrop): once the worker's
+ * receive queues hold conf.rcv_mbufs mbufs, new data is dropped without
+ * an ACK, in order or not, and taken again when the app has read.
+ */
+static void
+receive_memory_budget(void **state)
+{
+	static struct fx f;
+	struct tq_tcptest_seg sg;
+	struct tq_tcp *t;
+	uint8_t buf[8192];
+	uint32_t seq;
+
+	begin(&f);
+	f.t.conf.rcv_mbufs = 4;
+	up(&f);
+	t = tq_tcptest_tcp(&f.t);
+	for (seq = 1; seq < 4001; seq += 1000) {
+		tt_in(&f.c, "P.", seq, 1, 1000);
+		tt_expect(&f.c, ".", 1, seq + 1000, 0);
+	}
+	assert_int_equal(t->rx_held, 4);
+	/* In order, past the budget: dropped, not ACKed. */
+	tt_in(&f.c, "P.", 4001, 1, 1000);
+	tt_none(&f.c);
+	/* Out of order: the same. */
+	tt_in(&f.c, "P.", 6001, 1, 1000);
+	tt_none(&f.c);
+	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_RCVQ_DROP), 2);
+	assert_int_equal(tq_stream_readable(f.c.st), 4000);
+	assert_null(tq_stream_tcb(f.c.st)->ooo);
+	assert_int_equal(t->rx_held, 4);
+	/* The app reads part: one mbuf is freed, one more fits. */
+	assert_int_equal(tq_stream_read(f.c.st, buf, 1500), 1500);
+	assert_int_equal(tq_tcptest_pattern_check(buf, 0, 1500), -1);
+	assert_int_equal(t->rx_held, 3);
+	tt_advance(&f.c, 0);
+	while (tt_out(&f.c, &sg))
+		;
+	tt_in(&f.c, "P.", 4001, 1, 1000);
+	tt_expect(&f.c, ".", 1, 5001, 0);
+	assert_int_equal(t->rx_held, 4);
+	tt_in(&f.c, "P.", 5001, 1, 1000);
+	tt_none(&f.c);
+	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_RCVQ_DROP), 3);
+	/* All read: the budget is whole again, the rest is taken. */
+	assert_int_equal(tq_stream_read(f.c.st, buf, sizeof(buf)), 3500);
+	assert_int_equal(tq_tcptest_pattern_check(buf, 1500, 3500), -1);
+	assert_int_equal(t->rx_held, 0);
+	tt_advance(&f.c, 0);
+	while (tt_out(&f.c, &sg))
+		;
+	tt_in(&f.c, "P.", 6001, 1, 1000);
+	tt_expect(&f.c, ".", 1, 5001, 0);
+	assert_int_equal(t->rx_held, 1);
+	tt_in(&f.c, "P.", 5001, 1, 1000);
+	tt_expect(&f.c, ".", 1, 7001, 0);
+	assert_int_equal(t->rx_held, 2);
+	/* Closing with data unread gives the count back. */
+	tq_stream_abort(f.c.st);
+	f.c.st = NULL;
+	tt_advance(&f.c, 0);
+	tq_test_wire_drain(&f.t.h);
+	assert_int_equal(t->rx_held, 0);
+	end(&f);
+}
+
 /* ------------------------------------------------------------------ */
 /* sending                                                             */
 
@@ -720,6 +788,7 @@ main(void)
 		TT_TEST(paws_old_timestamp),
 		TT_TEST(ack_of_unsent_data),
 		TT_TEST(receive_window_full),
+		TT_TEST(receive_memory_budget),
 		TT_TEST(send_100k),
 		TT_TEST(send_peer_window),
 		TT_TEST(nagle),

@@ -684,6 +684,41 @@ persist_window_opens(void **state)
 }
 
 /*
+ * A window above zero but too small to send into under SWS avoidance
+ * (RFC 9293 3.8.6.2.1; here 1024 bytes, after 128 KB were offered) with
+ * nothing in flight: the persist timer's override sends what fits, so
+ * the connection cannot stall (a Linux receiver whose app stops reading
+ * ends at such a window when its scale is 10).
+ */
+static void
+small_window_override(void **state)
+{
+	static struct fx f;
+
+	begin(&f);
+	f.c.sack_perm = false;
+	open_now(&f);
+	tt_in_win(&f.c, ".", 1, 1, 0, 8); /* 8 << 7: 1024 bytes */
+	tt_at(&f.c, TT_MS(10));
+	write_pattern(f.c.st, 0, 5000);
+	tt_advance(&f.c, 0);
+	tt_none(&f.c);
+	tt_expect_at(&f.c, TT_MS(210), ".", 1, 1, 1024);
+	/* The window stays small: the next override an RTO later. */
+	tt_in_win(&f.c, ".", 1, 1025, 0, 8);
+	tt_expect_at(&f.c, TT_MS(410), ".", 1025, 1, 1024);
+	tt_in_win(&f.c, ".", 1, 2049, 0, 1024);
+	tt_expect(&f.c, ".", 2049, 1, MSS);
+	tt_expect(&f.c, ".", 2049 + MSS, 1, MSS);
+	tt_none(&f.c); /* Nagle holds the last 56 bytes */
+	tt_in(&f.c, ".", 1, 2049 + 2 * MSS, 0);
+	tt_expect(&f.c, "P.", 2049 + 2 * MSS, 1, 5000 - 2048 - 2 * MSS);
+	tt_in(&f.c, ".", 1, 5001, 0);
+	assert_int_equal(f.c.acked_total, 5000);
+	end(&f);
+}
+
+/*
  * After the window opened, the data sent is timed by the RTO, not by the
  * persist timer's backoff: a loss is retransmitted 200 ms later (Linux's
  * tcp_ack_probe() clears icsk_backoff when the window opens).
@@ -752,6 +787,7 @@ main(void)
 		TT_TEST(sack_recovery_slow_peer),
 		TT_TEST(rto_go_back_skip_sacked),
 		TT_TEST(persist_window_opens),
+		TT_TEST(small_window_override),
 		TT_TEST(persist_then_loss_rto),
 		TT_TEST(persist_then_loss_long_uptime),
 	};
