@@ -217,8 +217,10 @@ case_engine() {
 	mkdir -p "$dir"
 	# never the kernel and the engine on one address at once
 	ip -4 -o addr show dev "$ENG" | grep -q inet && die "$ENG still has an IPv4 address"
+	# framecnt as in drivers-config/af_packet.ini: 512 frames (the
+	# default) overflow with ACKs under 32 downloads at once
 	"$TQ_SERVER" -l 0-1 "${EAL_MEM[@]}" --no-pci --file-prefix "$PREFIX" \
-		--vdev="net_af_packet0,iface=$ENG" -- \
+		--vdev="net_af_packet0,iface=$ENG,framecnt=4096" -- \
 		--addr "$ENG_IP/24" --http 80 --docroot "$DOC" \
 		>"$dir/server.log" 2>&1 &
 	pid=$!
