@@ -360,7 +360,9 @@ send_cookie(struct tq_shard *s, struct tq_listener *l,
 	tmp.iss = tq_tcp_cookie_make(t->secret, k, seg->seq,
 			seg->has_mss ? seg->mss : t->conf->mss_default,
 			s->now, &mss);
-	tmp.adv_mss = RTE_MIN(tmp.adv_mss, mss);
+	/* The cookie carries the peer's MSS (rounded down to Linux's
+	 * table); the SYN-ACK offers ours, the path's, as Linux does. */
+	RTE_SET_USED(mss);
 	if (tmp.flags & TF_TS_OK) {
 		tmp.flags |= TF_TS_COOKIE;
 		/* The peer's scale: ours is recomputed from the buffer. */
@@ -691,7 +693,13 @@ ack_advance(struct tq_tcb *tp, uint32_t ack)
 			tp->rexmit_end = SEQ_MIN(tp->snd_una + tp->mss,
 					tp->snd_max);
 		}
-	} else {
+	} else if ((((uint64_t)flight + tp->mss - 1) / tp->mss) * tp->mss *
+			2 >= tp->cc.cwnd) {
+		/* RFC 7661 / Linux's tcp_is_cwnd_limited(): cwnd grows only
+		 * while at least half of it (in segments, as Linux counts)
+		 * is used.  A sender held back by the app or the peer's
+		 * window would otherwise grow it without bound, on ACKs that
+		 * say nothing about the path, and later burst. */
 		tp->cc.ops->on_ack(&tp->cc, data, rtt, flight, s->now);
 	}
 	tp->dupacks = 0;

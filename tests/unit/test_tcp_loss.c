@@ -719,6 +719,43 @@ small_window_override(void **state)
 }
 
 /*
+ * RFC 7661: an application-limited sender (1000 bytes per round trip
+ * under a 10-segment window) does not grow cwnd on its ACKs; once it
+ * fills at least half the window, it does.
+ */
+static void
+cwnd_app_limited(void **state)
+{
+	static struct fx f;
+	struct tq_tcb *tp;
+	uint32_t init, i, seq = 1;
+
+	begin(&f);
+	f.c.sack_perm = false;
+	open_now(&f);
+	tp = tq_stream_tcb(f.c.st);
+	init = tp->cc.cwnd;
+	assert_int_equal(init, 10 * MSS);
+	for (i = 0; i < 50; i++) {
+		write_pattern(f.c.st, seq - 1, 1000);
+		tt_advance(&f.c, TT_MS(1));
+		tt_expect(&f.c, "P.", seq, 1, 1000);
+		seq += 1000;
+		tt_in(&f.c, ".", 1, seq, 0);
+	}
+	assert_int_equal(tp->cc.cwnd, init);
+	/* Six full segments in flight: more than half of cwnd. */
+	write_pattern(f.c.st, seq - 1, 6 * MSS);
+	tt_advance(&f.c, 0);
+	for (i = 0; i < 6; i++)
+		tt_expect(&f.c, i == 5 ? "P." : ".", seq + i * MSS, 1, MSS);
+	tt_in(&f.c, ".", 1, seq + 6 * MSS, 0);
+	/* Slow start, one ACK: at most 2 SMSS (RFC 3465 2.2, L = 2). */
+	assert_int_equal(tp->cc.cwnd, init + 2 * MSS);
+	end(&f);
+}
+
+/*
  * After the window opened, the data sent is timed by the RTO, not by the
  * persist timer's backoff: a loss is retransmitted 200 ms later (Linux's
  * tcp_ack_probe() clears icsk_backoff when the window opens).
@@ -788,6 +825,7 @@ main(void)
 		TT_TEST(rto_go_back_skip_sacked),
 		TT_TEST(persist_window_opens),
 		TT_TEST(small_window_override),
+		TT_TEST(cwnd_app_limited),
 		TT_TEST(persist_then_loss_rto),
 		TT_TEST(persist_then_loss_long_uptime),
 	};
