@@ -124,9 +124,12 @@ tq_port_kdrops(struct tq_port *p)
 		}
 		return __atomic_load_n(&p->kd_total, __ATOMIC_RELAXED);
 	case TQ_KD_TAP_SYSFS:
+		/* The tap may have moved to another namespace (its sysfs
+		 * entry is then gone from ours): keep the last count. */
 		if (read_u64_file(p->kd_path, &v) == 0 && v >= p->kd_base)
-			return v - p->kd_base;
-		return 0;
+			__atomic_store_n(&p->kd_total, v - p->kd_base,
+					__ATOMIC_RELAXED);
+		return __atomic_load_n(&p->kd_total, __ATOMIC_RELAXED);
 	default:
 		return 0;
 	}
