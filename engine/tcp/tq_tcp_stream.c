@@ -133,7 +133,10 @@ tq_tcp_connect_data(struct tq_shard *s, const struct tq_addr *dst,
 			*err = -EXDEV;
 			return NULL;
 		}
-		if (!tuple_free(s, &k, &sig, &min_iss)) {
+		/* Linux: a port a listener holds cannot be bound, with or
+		 * without SO_REUSEADDR (the listener is in LISTEN). */
+		if (tq_tcp_find_listener(s, &sa, sport) ||
+				!tuple_free(s, &k, &sig, &min_iss)) {
 			*err = -EADDRINUSE;
 			return NULL;
 		}
@@ -153,6 +156,10 @@ tq_tcp_connect_data(struct tq_shard *s, const struct tq_addr *dst,
 					c->eport_lo : p + 1);
 			k.lport = rte_cpu_to_be_16(p);
 			if (s->nb_workers > 1 && tq_tcp_owner(s, &k) != s->id)
+				continue;
+			/* A listener's port is skipped, as Linux's bind
+			 * buckets make it (SYNs to it are the listener's). */
+			if (tq_tcp_find_listener(s, &sa, p))
 				continue;
 			if (tuple_free(s, &k, &sig, &min_iss))
 				break;

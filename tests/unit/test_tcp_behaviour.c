@@ -915,6 +915,47 @@ ephemeral_ports(void **state)
 	end(&f);
 }
 
+/*
+ * A listener's port is not a connect's: bound explicitly it gives
+ * -EADDRINUSE (Linux refuses even with SO_REUSEADDR), and the ephemeral
+ * search skips it.
+ */
+static void
+connect_avoids_listener_ports(void **state)
+{
+	static struct fx f;
+	struct tq_addr p1 = tq_test_addr("10.0.0.1");
+	struct tq_addr p3 = tq_test_addr("10.0.0.3");
+	struct tq_stream *st[2];
+	int err = 0;
+
+	begin(&f);
+	f.t.conf.eport_lo = 50000;
+	f.t.conf.eport_hi = 50001;
+	assert_int_equal(tq_tcptest_listen(&f.t, NULL, 50000, 16, accept_to,
+			NULL), 0);
+	start(&f, false);
+	tq_test_host_learn(&f.t.h, "10.0.0.3");
+	assert_null(tq_tcp_connect(f.t.h.s, &p1, 80, NULL, 50000, NULL, NULL,
+			&err));
+	assert_int_equal(err, -EADDRINUSE);
+	st[0] = tq_tcp_connect(f.t.h.s, &p1, 80, NULL, 0, NULL, NULL, &err);
+	assert_non_null(st[0]);
+	st[1] = tq_tcp_connect(f.t.h.s, &p3, 80, NULL, 0, NULL, NULL, &err);
+	assert_non_null(st[1]);
+	assert_int_equal(lport_of(st[0]), 50001);
+	assert_int_equal(lport_of(st[1]), 50001);
+	/* The only other port is the listener's: none left to 10.0.0.1. */
+	assert_null(tq_tcp_connect(f.t.h.s, &p1, 80, NULL, 0, NULL, NULL,
+			&err));
+	assert_int_equal(err, -EADDRNOTAVAIL);
+	tq_stream_abort(st[0]);
+	tq_stream_abort(st[1]);
+	tt_advance(&f.c, 0);
+	assert_int_equal(tq_test_wire_drain(&f.t.h), 2); /* the SYNs */
+	end(&f);
+}
+
 /* RFC 9293 3.10.7.1 over IPv6 as well: no listener, RST (TcpNoPort). */
 static void
 no_listener_v6(void **state)
@@ -1062,6 +1103,7 @@ main(void)
 		TT_TEST(listen_bind_rules),
 		TT_TEST(tcp_udp_share_port),
 		TT_TEST(ephemeral_ports),
+		TT_TEST(connect_avoids_listener_ports),
 		TT_TEST(no_listener_v6),
 		TT_TEST(self_connect),
 		TT_TEST(shutdown_all_idle_fin),
