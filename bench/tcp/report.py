@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """bench/tcp/report.py: parse wrk/curl output, write JSON, print a table, plot.
 
-  report.py assemble TMPDIR OUT.json DATE EAL_MEM
+  report.py assemble TMPDIR OUT.json DATE EAL_MEM [DURATION REPEAT]
   report.py table OUT.json
   report.py plot OUT.json OUT.png
 """
@@ -70,28 +70,150 @@ def sh(*a):
         return None
 
 
-def assemble(tmp, out, date, eal_mem):
+KEY = ("RxMissed", "TCPTimeouts", "TcpRetransSegs", "TCPLossProbes",
+       "BacklogDrops")
+# client side (nstat in its netns): DSACKs it sent tell of duplicates it
+# got, i.e. retransmissions that were not needed
+CLIENT_KEY = ("TCPDSACKOldSent", "TCPDSACKOfoSent", "TCPRcvQDrop",
+              "TCPBacklogDrop", "TCPOFOQueue", "TcpRetransSegs")
+WORKLOADS = WRK + ("bulk",)
+
+
+def read_ctr(path):
+    """tq-ctl stats / nstat -a output: {name: value}; nstat's TcpExt
+    prefix dropped so that both read TCPTimeouts, TCPLossProbes."""
+    if not os.path.exists(path):
+        return None
+    c = {}
+    for line in open(path):
+        t = line.split()
+        if len(t) >= 2 and t[1].isdigit():
+            name = t[0][6:] if t[0].startswith("TcpExt") else t[0]
+            c[name] = int(t[1])
+    return c
+
+
+def ctr_deltas(d, ext=".ctr"):
+    """{workload: {counter: delta}} from the snapshots around each one."""
+    out, prev = {}, read_ctr(os.path.join(d, "start" + ext))
+    for w in WORKLOADS:
+        cur = read_ctr(os.path.join(d, w + ext))
+        if prev is not None and cur is not None:
+            out[w] = {k: v - prev.get(k, 0) for k, v in cur.items()
+                      if v - prev.get(k, 0)}
+        prev = cur
+    return out
+
+
+def read_cpu(path):
+    """/proc/stat cpuN lines: {cpu: [user nice system idle iowait irq
+    softirq steal]}"""
+    if not os.path.exists(path):
+        return None
+    return {t[0]: [int(x) for x in t[1:9]]
+            for t in (line.split() for line in open(path)) if len(t) >= 9}
+
+
+def cpu_split(d):
+    """{workload: {cpuN: {user, sys, softirq, busy}}} in % of that core
+    over the workload (sys includes irq; busy = all but idle and iowait)"""
+    out = {}
+    for w in WORKLOADS:
+        prev = read_cpu(os.path.join(d, w + ".cpu0"))
+        cur = read_cpu(os.path.join(d, w + ".cpu1"))
+        if prev and cur:
+            out[w] = {}
+            for c in sorted(cur):
+                if c not in prev:
+                    continue
+                x = [b - a for a, b in zip(prev[c], cur[c])]
+                t = sum(x) or 1
+                out[w][c] = {"user": round(100.0 * (x[0] + x[1]) / t, 1),
+                             "sys": round(100.0 * (x[2] + x[5]) / t, 1),
+                             "softirq": round(100.0 * x[6] / t, 1),
+                             "steal": round(100.0 * x[7] / t, 1),
+                             "busy": round(100.0 * (t - x[3] - x[4]) / t, 1)}
+    return out
+
+
+def parse_run(d):
+    r = {w: parse_wrk(os.path.join(d, w + ".txt")) for w in WRK}
+    r["bulk"] = parse_bulk(d)
+    r["counters"] = ctr_deltas(d)
+    r["client_counters"] = ctr_deltas(d, ".cli")
+    r["cpu"] = cpu_split(d)
+    st = os.path.join(d, "stats.txt")
+    if os.path.exists(st):
+        r["tq_ctl_stats"] = open(st).read()
+    q = os.path.join(d, "quiet")
+    if os.path.exists(q):
+        t = open(q).read().split()
+        r["quiet"] = {"waited_s": int(t[0]), "quiet": t[1] == "yes",
+                      "busy_pct_of_a_core": int(t[2]) if len(t) > 2 else None}
+    for f in ("server.log", "error.log", "load.txt"):
+        p = os.path.join(d, f)
+        if os.path.exists(p):
+            r[f] = open(p).read()[-4000:]
+    return r
+
+
+def score(r, w):
+    """the figure a workload's median is taken on (None: failed)"""
+    if w == "bulk":
+        b = r.get("bulk") or {}
+        return b.get("mib_s") if b.get("ok") else None
+    return (r.get(w) or {}).get("req_s")
+
+
+def median_run(runs, w):
+    """index of the run with the median figure (the lower of the two
+    middle ones for an even count); failed runs count as lowest"""
+    order = sorted(range(len(runs)),
+                   key=lambda i: (score(runs[i], w) is not None,
+                                  score(runs[i], w) or 0))
+    return order[(len(order) - 1) // 2] if order else None
+
+
+def assemble(tmp, out, date, eal_mem, duration="5", repeat="1"):
     res = {"bench": "tcp", "date": date, "command": "bench/tcp/run.sh",
+           "params": {"DURATION": int(duration), "REPEAT": int(repeat)},
+           "commit": sh("git", "-C", os.path.dirname(os.path.abspath(__file__)),
+                        "rev-parse", "--short", "HEAD"),
            "host": {"cpus": os.cpu_count(), "kernel": platform.release(),
                     "nginx": sh("sh", "-c", "nginx -v 2>&1"),
-                    "wrk": "wrk -t1 -c32 -d5s --latency",
+                    "wrk": "wrk -t1 -c32 -d%ss --latency" % duration,
                     "dpdk": sh("pkg-config", "--modversion", "libdpdk")},
            "eal_mem": eal_mem,
-           "setup": {"link": "veth; engine on net_af_packet, kernel (nginx) "
-                     "on the same root-netns end holding 10.96.0.2 while it runs",
+           "setup": {"link": "veth; engine on net_af_packet (framecnt=4096), "
+                     "kernel (nginx) on the same root-netns end holding "
+                     "10.96.0.2 while it runs",
                      "client_cpu": 0, "server_cpu": 1},
+           "method": "per workload, the run with the median req/s (bulk: "
+                     "MiB/s) of REPEAT interleaved runs; counters: deltas "
+                     "around each workload, per run (engine: tq-ctl; "
+                     "kernel: nstat of the root netns)",
            "servers": {}}
     for s in SERVERS:
-        d = os.path.join(tmp, s)
-        r = {w: parse_wrk(os.path.join(d, w + ".txt")) for w in WRK}
-        r["bulk"] = parse_bulk(d)
-        st = os.path.join(d, "stats.txt")
-        if os.path.exists(st):
-            r["tq_ctl_stats"] = open(st).read()
-        for f in ("server.log", "error.log", "load.txt"):
-            p = os.path.join(d, f)
-            if os.path.exists(p):
-                r[f] = open(p).read()[-4000:]
+        base = os.path.join(tmp, s)
+        dirs = sorted((x for x in os.listdir(base) if re.fullmatch(r"r\d+", x))
+                      if os.path.isdir(base) else [], key=lambda x: int(x[1:]))
+        runs = [parse_run(os.path.join(base, x)) for x in dirs]
+        r = {"runs": runs, "counters": {}}
+        for w in WORKLOADS:
+            i = median_run(runs, w)
+            if i is None:
+                r[w] = None
+                continue
+            r[w] = dict(runs[i][w] or {}, run=i + 1,
+                        all_runs=[score(x, w) for x in runs],
+                        cpu=runs[i]["cpu"].get(w))
+            r["counters"][w] = {k: [x["counters"].get(w, {}).get(k, 0)
+                                    if w in x["counters"] else None
+                                    for x in runs] for k in KEY}
+            r["counters"][w].update({"client " + k: [
+                x["client_counters"].get(w, {}).get(k, 0)
+                if w in x["client_counters"] else None
+                for x in runs] for k in CLIENT_KEY})
         res["servers"][s] = r
     json.dump(res, open(out, "w"), indent=1)
 
@@ -132,11 +254,69 @@ def table(path):
     print("| bulk (one curl, 200 MiB) | engine MiB/s | kernel (nginx) MiB/s "
           "| engine/kernel |")
     print("|---|--:|--:|--:|")
-    a, b = e["bulk"], k["bulk"]
+    a, b = e.get("bulk") or {}, k.get("bulk") or {}
     ea = a.get("mib_s") if a.get("ok") else None
     kb = b.get("mib_s") if b.get("ok") else None
     print("| download | %s | %s | %s |" % (
         f(ea, "%.1f"), f(kb, "%.1f"), f(ea / kb if ea and kb else None, "%.2f")))
+    runs = lambda x, fmt: " / ".join(f(v, fmt) for v in (x or {}).get("all_runs", []))
+    print()
+    print("All runs (req/s; bulk MiB/s), in order, the table's row is the median:")
+    print()
+    print("| workload | engine | kernel (nginx) |")
+    print("|---|--:|--:|")
+    for w in WORKLOADS:
+        fmt = "%.1f" if w == "bulk" else "%.0f"
+        print("| %s | %s | %s |" % (LABEL.get(w, "bulk download"),
+                                    runs(e.get(w), fmt), runs(k.get(w), fmt)))
+    print()
+    print("Counters per workload, one figure per run (engine: tq-ctl stats; "
+          "kernel: nstat, root netns; backlog drops: /proc/net/softnet_stat):")
+    print()
+    print("| workload | engine RxMissed | engine TCPTimeouts | engine TcpRetransSegs "
+          "| engine TCPLossProbes | engine run: backlog drops "
+          "| kernel TCPTimeouts | kernel TcpRetransSegs "
+          "| kernel TCPLossProbes | kernel run: backlog drops |")
+    print("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+
+    def c(x, w, n):
+        v = (x.get("counters") or {}).get(w, {}).get(n)
+        return " / ".join(f(y) for y in v) if v else "—"
+    for w in WORKLOADS:
+        print("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            LABEL.get(w, "bulk download"),
+            c(e, w, "RxMissed"), c(e, w, "TCPTimeouts"), c(e, w, "TcpRetransSegs"),
+            c(e, w, "TCPLossProbes"), c(e, w, "BacklogDrops"),
+            c(k, w, "TCPTimeouts"), c(k, w, "TcpRetransSegs"),
+            c(k, w, "TCPLossProbes"), c(k, w, "BacklogDrops")))
+    print()
+    print("CPU per core during the median run, % of the core busy (user / "
+          "sys / softirq); core 0: client, core 1: server:")
+    print()
+    print("| workload | engine core 0 | engine core 1 | kernel core 0 "
+          "| kernel core 1 |")
+    print("|---|--:|--:|--:|--:|")
+
+    def cpu(x, w, core):
+        v = ((x.get(w) or {}).get("cpu") or {}).get(core)
+        if not v:
+            return "—"
+        return "%.0f (%.0f / %.0f / %.0f)" % (v["busy"], v["user"], v["sys"],
+                                              v["softirq"])
+    for w in WORKLOADS:
+        print("| %s | %s | %s | %s | %s |" % (
+            LABEL.get(w, "bulk download"), cpu(e, w, "cpu0"), cpu(e, w, "cpu1"),
+            cpu(k, w, "cpu0"), cpu(k, w, "cpu1")))
+    print()
+    print("Client side (its netns, nstat), one figure per run, engine run "
+          "| kernel run:")
+    print()
+    print("| workload | %s |" % " | ".join(CLIENT_KEY))
+    print("|---|%s" % ("--:|" * len(CLIENT_KEY)))
+    for w in WORKLOADS:
+        print("| %s | %s |" % (LABEL.get(w, "bulk download"), " | ".join(
+            "%s \\| %s" % (c(e, w, "client " + n), c(k, w, "client " + n))
+            for n in CLIENT_KEY)))
 
 
 def plot(path, png):
@@ -148,8 +328,9 @@ def plot(path, png):
     names = [LABEL[w] for w in WRK] + ["bulk 200 MiB (MiB/s)"]
     ev = [(e.get(w) or {}).get("req_s") or 0 for w in WRK]
     kv = [(k.get(w) or {}).get("req_s") or 0 for w in WRK]
-    ev.append(e["bulk"].get("mib_s") or 0 if e["bulk"].get("ok") else 0)
-    kv.append(k["bulk"].get("mib_s") or 0 if k["bulk"].get("ok") else 0)
+    eb, kb = e.get("bulk") or {}, k.get("bulk") or {}
+    ev.append(eb.get("mib_s") or 0 if eb.get("ok") else 0)
+    kv.append(kb.get("mib_s") or 0 if kb.get("ok") else 0)
     ratio = [a / b if b else 0 for a, b in zip(ev, kv)]
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.5))
     x = range(len(names))
@@ -169,8 +350,10 @@ def plot(path, png):
     ax2.set_xticklabels(names, rotation=15, fontsize=8)
     ax2.set_ylabel("engine / kernel")
     ax2.set_title("ratio")
-    fig.suptitle("bench/tcp %s: veth, engine on net_af_packet; 2 cores shared "
-                 "(functional comparison)" % res["date"], fontsize=9)
+    fig.suptitle("bench/tcp %s (%s, median of %s runs): veth, engine on "
+                 "net_af_packet; 2 cores shared (functional comparison)"
+                 % (res["date"], res.get("commit") or "?",
+                    (res.get("params") or {}).get("REPEAT", 1)), fontsize=9)
     fig.tight_layout()
     fig.savefig(png, dpi=100)
 
@@ -178,7 +361,7 @@ def plot(path, png):
 if __name__ == "__main__":
     cmd = sys.argv[1]
     if cmd == "assemble":
-        assemble(*sys.argv[2:6])
+        assemble(*sys.argv[2:8])
     elif cmd == "table":
         table(sys.argv[2])
     elif cmd == "plot":

@@ -14,14 +14,25 @@
 #   1m-ka        wrk keep-alive on /1m.bin (1 MiB)
 #   bulk         one curl download of /bulk.bin (200 MiB)
 #
+# Every run of the four workloads gets a fresh server; REPEAT runs of each
+# server, interleaved (kernel, engine, kernel, engine, ...), and the table
+# shows, per workload, the run with the median req/s (MiB/s for bulk).
+# Counters are read around every workload: `tq-ctl -z stats` for the
+# engine, `nstat` (root netns, the server's side) for the kernel, nstat in
+# the client's netns, /proc/net/softnet_stat drops and /proc/stat per core.
+#
 # Usage (root): bench/tcp/run.sh
-# Environment: DURATION (5), NO_PLOT=1, NO_DOCS=1 (no copy into docs/bench/).
+# Environment: DURATION (5), REPEAT (5), QUIET_WAIT (60: seconds to wait
+# for the machine to go idle before each run), NO_PLOT=1, NO_DOCS=1 (no
+# copy into docs/bench/).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 
 DURATION=${DURATION:-5}
+REPEAT=${REPEAT:-5}
+QUIET_WAIT=${QUIET_WAIT:-60}
 PYTHON=/usr/bin/python3
 NS=tqt$$
 ENG=tqte$$
@@ -39,7 +50,11 @@ die() { echo "run.sh: $*" >&2; exit 1; }
 log() { echo "== [${SECONDS}s] $*" >&2; }
 
 [ "$(id -u)" = 0 ] || die "needs root (namespaces, veth, DPDK)"
-for c in wrk nginx curl taskset ethtool; do
+for v in DURATION REPEAT QUIET_WAIT; do
+	[[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a whole number"
+done
+[ "$DURATION" -gt 0 ] && [ "$REPEAT" -gt 0 ] || die "DURATION and REPEAT must be > 0"
+for c in wrk nginx curl taskset ethtool nstat; do
 	command -v "$c" >/dev/null || die "needs $c"
 done
 [ -x "$PYTHON" ] || die "needs $PYTHON"
@@ -125,6 +140,61 @@ ip netns exec "$NS" ip neigh replace "$ENG_IP" lladdr "$ENG_MAC" \
 	dev "$PEER" nud permanent
 
 # --- helpers ------------------------------------------------------------------
+wait_quiet() {
+	# wait_quiet DIR: until less than 0.15 cores are busy over a second, or
+	# QUIET_WAIT seconds passed; notes "SECONDS yes|no BUSY%" in DIR/quiet
+	local dir=$1 waited=0 a b busy
+	while :; do
+		a=$(head -1 /proc/stat)
+		sleep 1
+		b=$(head -1 /proc/stat)
+		busy=$(awk -v a="$a" -v b="$b" -v n="$(nproc)" 'BEGIN {
+			split(a, x); split(b, y); t = 0
+			for (k = 2; k <= 9; k++) t += y[k] - x[k]
+			i = (y[5] + y[6]) - (x[5] + x[6])
+			printf "%d", (t > 0 ? 100 * n * (t - i) / t : 0) }')
+		waited=$((waited + 1))
+		if [ "$busy" -lt 15 ]; then
+			echo "$waited yes $busy" >"$dir/quiet"
+			return 0
+		fi
+		if [ "$waited" -ge "$QUIET_WAIT" ]; then
+			log "machine still busy (${busy}% of a core) after ${waited}s; measuring anyway"
+			echo "$waited no $busy" >"$dir/quiet"
+			return 0
+		fi
+		if [ $((waited % 10)) = 1 ]; then
+			log "waiting for other load to stop (${busy}% of a core busy)"
+		fi
+	done
+}
+
+SNAP=none
+snap() {
+	# snap DIR NAME: the server's counters into DIR/NAME.ctr (engine:
+	# tq-ctl, all counters; kernel: nstat of the root netns, absolute),
+	# for both the kernel's per-CPU input backlog drops (a veth delivers
+	# through it; netdev_max_backlog), summed over the CPUs, and the
+	# client's netns counters into DIR/NAME.cli
+	case $SNAP in
+	engine) "$TQ_CTL" --file-prefix "$PREFIX" -z stats >"$1/$2.ctr" 2>&1 || true ;;
+	kernel) nstat -asz >"$1/$2.ctr" 2>&1 || true ;;
+	esac
+	local d=0 drops
+	while read -r _ drops _; do
+		d=$((d + 0x$drops))
+	done </proc/net/softnet_stat
+	echo "BacklogDrops $d" >>"$1/$2.ctr"
+	# the client's side (its netns): drops, DSACKs for duplicates it got
+	ip netns exec "$NS" nstat -asz >"$1/$2.cli" 2>&1 || true
+}
+
+cpu_mark() {
+	# cpu_mark DIR FILE: per-core CPU times, just before and just after a
+	# workload (NAME.cpu0, NAME.cpu1)
+	grep '^cpu[0-9]' /proc/stat >"$1/$2" || true
+}
+
 in_ns() { ip netns exec "$NS" taskset -c "$CLIENT_CPU" "$@"; }
 
 wait_http() {
@@ -143,30 +213,44 @@ workloads() {
 	local dir=$1
 	# the machine may be shared: note what else runs (not ours to stop)
 	{ cat /proc/loadavg; top -bn1 -w 160 | sed -n '7,13p'; } >"$dir/load.txt" 2>&1 || true
+	snap "$dir" start
 	log "  small-ka"
+	cpu_mark "$dir" small-ka.cpu0
 	timeout $((DURATION + 20)) ip netns exec "$NS" taskset -c "$CLIENT_CPU" \
 		wrk "${WRK_ARGS[@]}" "http://$ENG_IP/index.html" \
 		>"$dir/small-ka.txt" 2>&1 || log "wrk exited with $?"
+	cpu_mark "$dir" small-ka.cpu1
 	sleep 1
+	snap "$dir" small-ka
 	log "  small-close"
+	cpu_mark "$dir" small-close.cpu0
 	timeout $((DURATION + 20)) ip netns exec "$NS" taskset -c "$CLIENT_CPU" \
 		wrk "${WRK_ARGS[@]}" -H "Connection: close" \
 		"http://$ENG_IP/index.html" \
 		>"$dir/small-close.txt" 2>&1 || log "wrk exited with $?"
+	cpu_mark "$dir" small-close.cpu1
 	sleep 1
+	snap "$dir" small-close
 	log "  1m-ka"
+	cpu_mark "$dir" 1m-ka.cpu0
 	timeout $((DURATION + 20)) ip netns exec "$NS" taskset -c "$CLIENT_CPU" \
 		wrk "${WRK_ARGS[@]}" "http://$ENG_IP/1m.bin" \
 		>"$dir/1m-ka.txt" 2>&1 || log "wrk exited with $?"
+	cpu_mark "$dir" 1m-ka.cpu1
 	sleep 1
+	snap "$dir" 1m-ka
 	log "  bulk"
+	cpu_mark "$dir" bulk.cpu0
 	in_ns curl -s -o /dev/null -m 40 -w '%{speed_download} %{size_download} %{http_code}\n' \
 		"http://$ENG_IP/bulk.bin" >"$dir/bulk.txt" 2>"$dir/bulk.err" ||
 		log "curl exited with $?"
+	cpu_mark "$dir" bulk.cpu1
+	sleep 1
+	snap "$dir" bulk
 }
 
 case_kernel() {
-	local dir=$TMP/kernel pid
+	local dir=$1 pid
 	mkdir -p "$dir" "$TMP/nginx"
 	cat >"$TMP/nginx/nginx.conf" <<EOF
 daemon off;
@@ -201,7 +285,9 @@ EOF
 	pid=$!
 	PIDS+=("$pid")
 	if wait_http 10 "$pid"; then
+		SNAP=kernel
 		workloads "$dir"
+		SNAP=none
 	else
 		log "nginx did not start: $(tail -5 "$dir/server.log" "$TMP/nginx/error.log" 2>/dev/null)"
 	fi
@@ -213,7 +299,7 @@ EOF
 }
 
 case_engine() {
-	local dir=$TMP/engine pid
+	local dir=$1 pid
 	mkdir -p "$dir"
 	# never the kernel and the engine on one address at once
 	ip -4 -o addr show dev "$ENG" | grep -q inet && die "$ENG still has an IPv4 address"
@@ -226,7 +312,9 @@ case_engine() {
 	pid=$!
 	PIDS+=("$pid")
 	if wait_http 30 "$pid"; then
+		SNAP=engine
 		workloads "$dir"
+		SNAP=none
 		"$TQ_CTL" --file-prefix "$PREFIX" stats >"$dir/stats.txt" 2>&1 || true
 	else
 		log "tq-server did not start: $(tail -5 "$dir/server.log")"
@@ -237,17 +325,23 @@ case_engine() {
 }
 
 DATE=$(date -u +%Y%m%dT%H%M%SZ)
-log "kernel (nginx)"
-case_kernel
-log "engine (tq-server)"
-case_engine
+# interleaved, so that a drift of the machine does not favour one server
+for REP in $(seq "$REPEAT"); do
+	for CASE in kernel engine; do
+		mkdir -p "$TMP/$CASE/r$REP"
+		wait_quiet "$TMP/$CASE/r$REP"
+		log "$CASE, run $REP of $REPEAT"
+		"case_$CASE" "$TMP/$CASE/r$REP"
+	done
+done
 
 # --- report -------------------------------------------------------------------
 log "report"
 mkdir -p "$REPO/bench/results"
 OUT=$REPO/bench/results/tcp-$DATE.json
 MD=$TMP/table.md
-"$PYTHON" "$HERE/report.py" assemble "$TMP" "$OUT" "$DATE" "${EAL_MEM[*]}"
+"$PYTHON" "$HERE/report.py" assemble "$TMP" "$OUT" "$DATE" "${EAL_MEM[*]}" \
+	"$DURATION" "$REPEAT"
 "$PYTHON" "$HERE/report.py" table "$OUT" | tee "$MD"
 echo "results: $OUT"
 [ "${NO_DOCS:-0}" = 1 ] || { mkdir -p "$REPO/docs/bench"; cp "$OUT" "$REPO/docs/bench/tcp.json"; }
