@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/tq_clock.h"
 #include "core/tq_timer.h"
 
 #define TICK 1000000ull /* 1 ms */
@@ -385,6 +386,34 @@ large_jump(void **state)
 		assert_int_equal(r[i].fired, 1);
 }
 
+/*
+ * The worker clock (a multiply and a shift) against the exact conversion
+ * of the same TSC reading, at now and at 10^15 cycles from now (days at
+ * any TSC rate): within a part in 10^8.
+ */
+static void
+clock_matches_tsc(void **state)
+{
+	uint64_t tsc[2] = { 0, 1000000000000000ull }, k;
+
+	tq_clock_init();
+	tsc[0] = rte_rdtsc();
+	for (k = 0; k < RTE_DIM(tsc); k++) {
+		uint64_t t = tsc[0] + (k ? tsc[1] : 0);
+		uint64_t exact = (uint64_t)((unsigned __int128)t *
+				1000000000u / tq_tsc_hz);
+		uint64_t fast = (uint64_t)(((unsigned __int128)t *
+				tq_tsc_mult) >> 32);
+		uint64_t d = exact > fast ? exact - fast : fast - exact;
+
+		assert_true(d <= exact / 100000000 + 1);
+	}
+	/* And the clock moves with time. */
+	k = tq_clock_ns();
+	rte_delay_us_block(2000);
+	assert_true(tq_clock_ns() - k >= 1900000);
+}
+
 int
 main(void)
 {
@@ -397,6 +426,7 @@ main(void)
 		cmocka_unit_test(cancel_from_callback),
 		cmocka_unit_test(arm_from_callback),
 		cmocka_unit_test(large_jump),
+		cmocka_unit_test(clock_matches_tsc),
 	};
 
 	if (tq_test_eal_init("timer") < 0)
