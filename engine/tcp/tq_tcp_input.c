@@ -1238,7 +1238,14 @@ tq_tcp_input(struct tq_shard *s, struct tq_rx *rx)
 	}
 	act = tq_tcp_action_table[state][tq_tcp_flag_class(seg.flags)];
 	if (act == TQ_TCP_DROP) {
-		TQ_INC(s, TCP_BAD_FLAGS);
+		/* A RST for a connection we no longer have is normal (the
+		 * peer answering our last segments after we closed), not a
+		 * malformed flag combination: counted apart. */
+		if ((seg.flags & TQ_TH_RST) && (state == TQ_TCPS_CLOSED ||
+				state == TQ_TCPS_LISTEN))
+			TQ_INC(s, TCP_RST_NO_CONN);
+		else
+			TQ_INC(s, TCP_BAD_FLAGS);
 		goto drop_seg;
 	}
 	if (act == TQ_TCP_RESET) {

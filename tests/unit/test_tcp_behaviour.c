@@ -981,6 +981,16 @@ no_listener_v6(void **state)
 	assert_int_equal(sg.seq, 777);
 	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_NO_PORT), 2);
 	assert_int_equal(tq_tcptest_nconns(&f.t), 0);
+	/* A RST for no connection is ignored (3.10.7.1), on a closed port
+	 * and on one with a listener (3.10.7.2), and counted as such. */
+	tt_in(&f.c, "R", 777, 0, 0);
+	tt_none(&f.c);
+	f.c.hport = 80;
+	tt_in(&f.c, "R.", 777, 5, 0);
+	tt_none(&f.c);
+	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_RST_NO_CONN), 2);
+	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_BAD_FLAGS), 0);
+	assert_int_equal(tq_tcptest_nconns(&f.t), 0);
 	end(&f);
 }
 
