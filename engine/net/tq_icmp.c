@@ -7,7 +7,10 @@
 #include "tq_net.h"
 
 #define ICMP_DEST_UNREACH 3
+#define ICMP_PROT_UNREACH 2
 #define ICMP_PORT_UNREACH 3
+#define ICMP_FRAG_NEEDED 4
+#define ICMP_PKT_FILTERED 13
 
 /* RFC 1812 4.3.2.1 asks for a limit; like Linux, a token bucket of
  * icmp_rate messages a second with a burst of icmp_burst, per worker. */
@@ -41,6 +44,64 @@ mbuf_cksum(const struct rte_mbuf *m, uint32_t off, uint32_t len)
 	return sum;
 }
 
+/*
+ * Destination unreachable quoting one of our TCP segments (RFC 792: the
+ * IP header and at least 8 bytes of what follows; RFC 1191: code 4
+ * carries the next hop's MTU).  Handed to TCP, which owns rx->m then.
+ */
+static bool
+dest_unreach(struct tq_shard *s, struct tq_rx *rx,
+		const struct rte_icmp_hdr *ic)
+{
+	struct tq_net *n = tq_net(s);
+	struct tq_icmp_err e;
+	uint8_t q[60 + 8];
+	const struct rte_ipv4_hdr *ip;
+	const uint8_t *th;
+	unsigned int ihl;
+
+	if (!n->tcp_icmp || rx->m->pkt_len < sizeof(*ic) + 20 + 8)
+		return false;
+	ip = rte_pktmbuf_read(rx->m, sizeof(*ic), 20, q);
+	if (!ip || (ip->version_ihl >> 4) != 4 ||
+			ip->next_proto_id != IPPROTO_TCP)
+		return false;
+	ihl = (ip->version_ihl & 0xf) * 4u;
+	if (ihl < 20 || rx->m->pkt_len < sizeof(*ic) + ihl + 8)
+		return false;
+	ip = rte_pktmbuf_read(rx->m, sizeof(*ic), ihl + 8, q);
+	if (!ip)
+		return false;
+	memset(&e, 0, sizeof(e));
+	e.laddr.family = e.faddr.family = AF_INET;
+	e.laddr.v4 = ip->src_addr;
+	e.faddr.v4 = ip->dst_addr;
+	if (!tq_iface_has_addr(n->ifc, &e.laddr))
+		return false;
+	th = (const uint8_t *)ip + ihl;
+	memcpy(&e.lport, th, 2);
+	memcpy(&e.fport, th + 2, 2);
+	e.seq = (uint32_t)th[4] << 24 | (uint32_t)th[5] << 16 |
+		(uint32_t)th[6] << 8 | th[7];
+	switch (ic->icmp_code) {
+	case ICMP_FRAG_NEEDED:
+		/* The MTU is in the second half of the unused word. */
+		e.mtu = rte_be_to_cpu_16((uint16_t)(ic->icmp_seq_nb));
+		if (e.mtu == 0)
+			e.mtu = 576; /* an old router: RFC 1191 5's floor */
+		break;
+	case ICMP_PROT_UNREACH:
+	case ICMP_PORT_UNREACH:
+	case ICMP_PKT_FILTERED:
+		e.hard = true;
+		break;
+	default:
+		break;
+	}
+	n->tcp_icmp(s, rx, &e);
+	return true;
+}
+
 void
 tq_icmp_input(struct tq_shard *s, struct tq_rx *rx)
 {
@@ -56,9 +117,16 @@ tq_icmp_input(struct tq_shard *s, struct tq_rx *rx)
 		goto drop;
 	}
 	ic = rte_pktmbuf_mtod(m, struct rte_icmp_hdr *);
+	if (ic->icmp_type == ICMP_DEST_UNREACH) {
+		TQ_INC(s, ICMP_IN_DEST_UNREACHS);
+		if (dest_unreach(s, rx, ic))
+			return;
+		goto drop;
+	}
+	/* Echo replies are not ours; other errors concern no socket
+	 * of ours that would act on them. */
 	if (ic->icmp_type != RTE_IP_ICMP_ECHO_REQUEST || ic->icmp_code != 0)
-		goto drop; /* errors for us mean nothing until TCP/UDP
-			    * sockets care; echo replies are not ours */
+		goto drop;
 	TQ_INC(s, ICMP_IN_ECHOS);
 	/* Like Linux's icmp_echo_ignore_broadcasts=1 (smurf defence). */
 	if (rx->to_bcast)

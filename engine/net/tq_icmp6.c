@@ -11,6 +11,9 @@
 #include "tq_net.h"
 
 #define ICMP6_DST_UNREACH 1
+#define ICMP6_PACKET_TOO_BIG 2
+#define ICMP6_UNREACH_ADMIN 1
+#define ICMP6_UNREACH_PORT 4
 #define ICMP6_ECHO_REQUEST 128
 #define ICMP6_ECHO_REPLY 129
 #define ND_NEIGHBOR_SOLICIT 135
@@ -210,6 +213,47 @@ ndp_input(struct tq_shard *s, struct tq_rx *rx, uint8_t type)
 		tq_neigh_update(s, &target, lla, false, true);
 }
 
+/*
+ * Destination unreachable or packet too big (RFC 4443 3.1, 3.2; RFC 8201)
+ * quoting one of our TCP segments, with no extension header between the
+ * quoted IPv6 header and TCP (we send none).  Handed to TCP, which owns
+ * rx->m then.
+ */
+static bool
+tcp_error(struct tq_shard *s, struct tq_rx *rx, const struct icmp6_hdr *h)
+{
+	struct tq_net *n = tq_net(s);
+	const struct rte_ipv6_hdr *ip;
+	struct tq_icmp_err e;
+	uint8_t q[40 + 8];
+	const uint8_t *th;
+
+	if (!n->tcp_icmp)
+		return false;
+	ip = rte_pktmbuf_read(rx->m, sizeof(*h), sizeof(q), q);
+	if (!ip || (rte_be_to_cpu_32(ip->vtc_flow) >> 28) != 6 ||
+			ip->proto != IPPROTO_TCP)
+		return false;
+	memset(&e, 0, sizeof(e));
+	e.laddr.family = e.faddr.family = AF_INET6;
+	memcpy(e.laddr.v6, ip->src_addr, 16);
+	memcpy(e.faddr.v6, ip->dst_addr, 16);
+	if (!tq_iface_has_addr(n->ifc, &e.laddr))
+		return false;
+	th = (const uint8_t *)(ip + 1);
+	memcpy(&e.lport, th, 2);
+	memcpy(&e.fport, th + 2, 2);
+	e.seq = (uint32_t)th[4] << 24 | (uint32_t)th[5] << 16 |
+		(uint32_t)th[6] << 8 | th[7];
+	if (h->type == ICMP6_PACKET_TOO_BIG)
+		e.mtu = rte_be_to_cpu_32(h->data);
+	else
+		e.hard = h->code == ICMP6_UNREACH_PORT ||
+			h->code == ICMP6_UNREACH_ADMIN;
+	n->tcp_icmp(s, rx, &e);
+	return true;
+}
+
 void
 tq_icmp6_input(struct tq_shard *s, struct tq_rx *rx)
 {
@@ -226,6 +270,15 @@ tq_icmp6_input(struct tq_shard *s, struct tq_rx *rx)
 	}
 	h = rte_pktmbuf_mtod(m, struct icmp6_hdr *);
 	switch (h->type) {
+	case ICMP6_DST_UNREACH:
+	case ICMP6_PACKET_TOO_BIG:
+		if (h->type == ICMP6_PACKET_TOO_BIG)
+			TQ_INC(s, ICMP6_IN_PKT_TOO_BIGS);
+		else
+			TQ_INC(s, ICMP6_IN_DEST_UNREACHS);
+		if (tcp_error(s, rx, h))
+			return;
+		goto drop;
 	case ND_NEIGHBOR_SOLICIT:
 	case ND_NEIGHBOR_ADVERT:
 		ndp_input(s, rx, h->type);

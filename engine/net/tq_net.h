@@ -89,6 +89,18 @@ struct tq_rx {
 	bool to_bcast;		/* broadcast or multicast destination */
 };
 
+/*
+ * An ICMP or ICMPv6 error about one of our TCP segments, from the part of
+ * it the error quotes: its source is ours, its destination the peer.
+ */
+struct tq_icmp_err {
+	struct tq_addr laddr, faddr;
+	uint16_t lport, fport;	/* network order */
+	uint32_t seq;		/* the quoted segment's, host order */
+	uint32_t mtu;		/* too big: the next hop's MTU; else 0 */
+	bool hard;		/* unreachable: port, protocol, prohibited */
+};
+
 struct tq_neigh_table;
 
 struct tq_net {
@@ -105,6 +117,9 @@ struct tq_net {
 	uint64_t icmp_last;
 	/* the TCP layer, when attached */
 	void (*tcp_input)(struct tq_shard *s, struct tq_rx *rx);
+	/* An ICMP error quoting a TCP segment of ours; takes rx->m. */
+	void (*tcp_icmp)(struct tq_shard *s, struct tq_rx *rx,
+			const struct tq_icmp_err *e);
 };
 
 /* Add a socket to a table; errors as tq_udp_bind(). */

@@ -381,6 +381,11 @@ void tq_tcp_accept_enqueue(struct tq_listener *l, struct tq_tcb *tp);
 void tq_tcp_accept_remove(struct tq_listener *l, struct tq_tcb *tp);
 void tq_tcb_set_state(struct tq_tcb *tp, enum tq_tcp_state st);
 void tq_tcp_ooo_free(struct tq_tcb *tp);
+/* Hand a received frame (rx->m at L4) to the worker that owns it. */
+void tq_tcp_steer(struct tq_shard *s, struct tq_rx *rx, unsigned int owner);
+/* An ICMP error about one of our segments (PMTU, unreachable). */
+void tq_tcp_icmp_input(struct tq_shard *s, struct tq_rx *rx,
+		const struct tq_icmp_err *e);
 /* The worker a flow belongs to (RSS where the NIC has it). */
 unsigned int tq_tcp_owner(const struct tq_shard *s,
 		const struct tq_tcp_key *k);

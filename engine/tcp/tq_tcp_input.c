@@ -1084,8 +1084,8 @@ sync_input(struct tq_tcb *tp, struct tq_rx *rx, struct tq_tcp_seg *seg)
  * when a ring fills) goes to its owner whole, as the frame it came in:
  * the headers are still in front of the data.
  */
-static void
-steer(struct tq_shard *s, struct tq_rx *rx, unsigned int owner)
+void
+tq_tcp_steer(struct tq_shard *s, struct tq_rx *rx, unsigned int owner)
 {
 	struct rte_mbuf *m = rx->m;
 	struct tq_xmsg msg = { .type = TQ_XMSG_FRAME, .len = sizeof(m) };
@@ -1157,7 +1157,7 @@ tq_tcp_input(struct tq_shard *s, struct tq_rx *rx)
 		unsigned int owner = tq_tcp_owner(s, &k);
 
 		if (owner != s->id) {
-			steer(s, rx, owner);
+			tq_tcp_steer(s, rx, owner);
 			return;
 		}
 	}

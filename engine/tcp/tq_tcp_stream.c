@@ -14,6 +14,7 @@ static const char *const reasons[] = {
 	[TQ_CLOSE_REFUSED] = "refused",
 	[TQ_CLOSE_TIMEOUT] = "timeout",
 	[TQ_CLOSE_ABORTED] = "aborted",
+	[TQ_CLOSE_UNREACHABLE] = "unreachable",
 };
 
 const char *

@@ -132,6 +132,7 @@ tq_tcp_attach(struct tq_shard *s, const struct tq_tcp_conf *conf,
 	t->next_eport = conf->eport_lo;
 	s->tcp = t;
 	tq_net(s)->tcp_input = tq_tcp_input;
+	tq_net(s)->tcp_icmp = tq_tcp_icmp_input;
 	return 0;
 }
 
@@ -158,8 +159,10 @@ tq_tcp_detach(struct tq_shard *s)
 	}
 	rte_hash_free(t->flows);
 	rte_mempool_free(t->tcbs);
-	if (s->net)
+	if (s->net) {
 		tq_net(s)->tcp_input = NULL;
+		tq_net(s)->tcp_icmp = NULL;
+	}
 	rte_free(t);
 	s->tcp = NULL;
 }

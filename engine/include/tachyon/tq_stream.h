@@ -30,6 +30,8 @@ enum tq_close_reason {
 	TQ_CLOSE_TIMEOUT,    /**< retransmissions or keepalive gave up */
 	TQ_CLOSE_ABORTED,    /**< we reset it: abort, close with unread
 			      *   data, or the engine stopping */
+	TQ_CLOSE_UNREACHABLE, /**< our open met an ICMP unreachable
+			       *   (EHOSTUNREACH / ECONNREFUSED) */
 };
 
 /** Name of a close reason ("normal", "reset", ...). */

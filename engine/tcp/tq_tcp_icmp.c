@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ICMP errors about our segments (RFC 1122 4.2.3.9, RFC 5927):
+ *   - "fragmentation needed" / "packet too big" (RFC 1191, RFC 8201): the
+ *     path MTU is smaller than our segments; the MSS is cut and what was
+ *     sent at the old size goes again, as Linux's tcp_simple_retransmit()
+ *     does, without taking it for congestion.  Without this, IPv6 (which
+ *     routers never fragment) stalls on any path with a smaller MTU;
+ *   - a hard unreachable (port, protocol, administratively prohibited)
+ *     ends an open still in SYN-SENT, as on Linux; on a synchronized
+ *     connection it is only a soft error (RFC 1122), ignored.
+ * An error must quote a sequence number in flight, or it is ignored
+ * (OutOfWindowIcmps): a blind attacker would have to guess one.
+ */
+#include <string.h>
+
+#include "tq_tcp.h"
+
+/* Linux's floors: net.ipv4.route.min_pmtu, and IPv6's minimum link MTU. */
+#define MIN_PMTU4 552
+#define MIN_PMTU6 1280
+
+static void
+pmtu_update(struct tq_tcb *tp, uint32_t mtu)
+{
+	uint32_t hdrs, mss;
+
+	if (tp->key.family == AF_INET) {
+		mtu = RTE_MAX(mtu, (uint32_t)MIN_PMTU4);
+		hdrs = 20 + 20;
+	} else {
+		mtu = RTE_MAX(mtu, (uint32_t)MIN_PMTU6);
+		hdrs = 40 + 20;
+	}
+	mss = mtu - hdrs - ((tp->flags & TF_TS_OK) ? 12 : 0);
+	if (mss >= tp->mss)
+		return;
+	tp->mss = (uint16_t)mss;
+	tp->cc.mss = mss;
+	TQ_INC(tp->s, TCP_PMTU_UPDATES);
+	if (tp->snd_max == tp->snd_una)
+		return;
+	/* Everything in flight was cut to the old size: send it again at
+	 * the new one (no congestion response: nothing says there was
+	 * congestion), and take no RTT sample from it (Karn). */
+	tp->snd_nxt = tp->snd_una;
+	tp->cur_seg = NULL;
+	tp->flags &= ~TF_RTT_TIMING;
+	tq_tcp_output(tp);
+}
+
+void
+tq_tcp_icmp_input(struct tq_shard *s, struct tq_rx *rx,
+		const struct tq_icmp_err *e)
+{
+	struct tq_tcp_key k;
+	struct tq_tcb *tp;
+	hash_sig_t sig;
+
+	memset(&k, 0, sizeof(k));
+	k.family = e->laddr.family;
+	if (k.family == AF_INET) {
+		memcpy(k.laddr, &e->laddr.v4, 4);
+		memcpy(k.faddr, &e->faddr.v4, 4);
+	} else {
+		memcpy(k.laddr, e->laddr.v6, 16);
+		memcpy(k.faddr, e->faddr.v6, 16);
+	}
+	k.lport = e->lport;
+	k.fport = e->fport;
+	/* The error came from a router, so it may have landed on any
+	 * worker: the connection's owner handles it. */
+	if (unlikely(s->nb_workers > 1)) {
+		unsigned int owner = tq_tcp_owner(s, &k);
+
+		if (owner != s->id) {
+			tq_tcp_steer(s, rx, owner);
+			return;
+		}
+	}
+	tp = tq_tcp_lookup(s, &k, &sig);
+	if (!tp || tp->state == TQ_TCPS_TIME_WAIT) {
+		TQ_INC(s, TCP_ICMP_NO_CONN);
+		goto done;
+	}
+	if (SEQ_LT(e->seq, tp->snd_una) || SEQ_GEQ(e->seq, tp->snd_max)) {
+		TQ_INC(s, TCP_OUT_OF_WINDOW_ICMPS);
+		goto done;
+	}
+	if (e->mtu) {
+		pmtu_update(tp, e->mtu);
+	} else if (e->hard && tp->state == TQ_TCPS_SYN_SENT) {
+		TQ_INC(s, TCP_ICMP_ABORTS);
+		TQ_INC(s, TCP_ATTEMPT_FAILS);
+		tq_tcb_close(tp, TQ_CLOSE_UNREACHABLE);
+	}
+done:
+	rte_pktmbuf_free(rx->m);
+}
