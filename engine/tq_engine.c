@@ -45,6 +45,7 @@ struct tq_engine {
 	struct tq_fault_spec fault;
 	unsigned int stats_interval;
 	uint64_t timer_tick_ns;
+	uint16_t rx_bursts;
 	struct tq_udp_table udp;
 	struct tq_tcp_conf tcp_conf;
 	bool rcv_mbufs_set;	/* --tcp-rcv-mbufs given; else sized here */
@@ -105,6 +106,7 @@ U_SETTER(set_icmp_rate, net_conf.icmp_rate, uint32_t, 1, 10000000, 1)
 U_SETTER(set_icmp_burst, net_conf.icmp_burst, uint32_t, 1, 100000, 1)
 U_SETTER(set_ttl, net_conf.ttl, uint8_t, 1, 255, 1)
 U_SETTER(set_tick, timer_tick_ns, uint64_t, 10, 100000, 1000ull)
+U_SETTER(set_rx_bursts, rx_bursts, uint16_t, 1, TQ_RX_BURSTS_MAX, 1)
 U_SETTER(set_tcp_max_conns, tcp_conf.max_conns, uint32_t, 16, 1u << 22, 1)
 U_SETTER(set_tcp_max_tw, tcp_conf.max_tw, uint32_t, 0, 1u << 22, 1)
 /*
@@ -340,6 +342,7 @@ static const struct tq_app_opt engine_opts[] = {
 	{ "stats-interval", "engine", "S", "print stats every S seconds (0: never)", set_stats, NULL },
 	{ "fault", "engine", "SPEC", "drop=P,dup=P,reorder=P,corrupt=P,delay=USEC,seed=N,dir=rx|tx|both", set_fault, NULL },
 	{ "timer-tick-us", "engine", "US", "timer wheel slot width (1000)", set_tick, NULL },
+	{ "rx-bursts", "engine", "N", "full RX bursts of 32 read per poll (8)", set_rx_bursts, NULL },
 	{ "tcp-max-conns", "tcp", "N", "TCBs per worker (16384)", set_tcp_max_conns, NULL },
 	{ "tcp-max-tw", "tcp", "N", "connections in TIME_WAIT per worker (8192)", set_tcp_max_tw, NULL },
 	{ "tcp-sndbuf", "tcp", "BYTES", "send buffer per connection (262144)", set_tcp_sndbuf, NULL },
@@ -626,6 +629,7 @@ tq_engine_create(int argc, char **argv, const char *app_name,
 	tq_net_conf_defaults(&e->net_conf);
 	tq_tcp_conf_defaults(&e->tcp_conf);
 	e->timer_tick_ns = 1000000;
+	e->rx_bursts = 8;
 	e->fault.seed = 1;
 	for (k = 0; k < RTE_DIM(engine_opts); k++) {
 		struct tq_app_opt o = engine_opts[k];
@@ -816,6 +820,7 @@ setup_shards(struct tq_engine *e)
 			.socket = (int)rte_lcore_to_socket_id(e->lcore[k]),
 			.fault = &e->fault,
 			.timer_tick_ns = e->timer_tick_ns,
+			.rx_bursts = e->rx_bursts,
 			.now = tq_clock_ns(),
 		};
 		sc.pool = e->port.pool[sc.socket < 0 ? 0 : sc.socket];

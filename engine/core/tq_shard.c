@@ -27,6 +27,7 @@ tq_shard_create(const struct tq_shard_conf *conf)
 	s->id = conf->id;
 	s->nb_workers = conf->nb_workers;
 	s->socket = conf->socket;
+	s->rx_bursts = RTE_MAX(conf->rx_bursts, (uint16_t)1);
 	s->pool = conf->pool;
 	s->now = conf->now;
 	s->timers = rte_zmalloc_socket("tq_timers", sizeof(*s->timers),
@@ -262,15 +263,15 @@ drain_messages(struct tq_shard *s)
 	}
 }
 
-uint16_t
-tq_shard_poll(struct tq_shard *s, uint64_t now)
+/* One RX burst through the fault injector into input; frames received. */
+static uint16_t
+rx_burst(struct tq_shard *s)
 {
 	struct rte_mbuf *pkts[TQ_BURST];
 	struct rte_mbuf *out[TQ_BURST * 2];
 	uint16_t n, i;
 	uint64_t bytes = 0;
 
-	s->now = now;
 	n = s->io.rx(&s->io, pkts, TQ_BURST);
 	if (n) {
 		for (i = 0; i < n; i++)
@@ -281,13 +282,35 @@ tq_shard_poll(struct tq_shard *s, uint64_t now)
 	}
 	if (s->fault_rx) {
 		uint16_t m = tq_fault_apply(s->fault_rx, pkts, n, out,
-				RTE_DIM(out), now);
+				RTE_DIM(out), s->now);
 
 		if (m)
 			s->input(s, out, m);
 	} else if (n) {
 		s->input(s, pkts, n);
 	}
+	return n;
+}
+
+uint16_t
+tq_shard_poll(struct tq_shard *s, uint64_t now)
+{
+	uint16_t n, total = 0, b = 0;
+
+	s->now = now;
+	/*
+	 * Read on while bursts come full.  A poll's flush can carry a few
+	 * hundred segments, and on net_af_packet over a veth the peer's
+	 * stack runs inside that sendto() and puts its ACKs in our RX ring
+	 * at once: one burst a poll cannot keep up, the ring fills and the
+	 * kernel drops what comes next (ACKs, but also requests, SYNs and
+	 * FINs, which then cost an RTO).  The cap keeps timers and TX from
+	 * waiting behind an endless stream.
+	 */
+	do {
+		n = rx_burst(s);
+		total += n;
+	} while (n == TQ_BURST && ++b < s->rx_bursts);
 	run_loopback(s);
 	tq_timer_run(s->timers, now);
 	drain_messages(s);
@@ -296,7 +319,7 @@ tq_shard_poll(struct tq_shard *s, uint64_t now)
 	 * now rather than one poll late. */
 	if (s->fault_rx || s->fault_tx)
 		sync_fault_counters(s);
-	return n;
+	return total;
 }
 
 int

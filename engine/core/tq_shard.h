@@ -23,6 +23,7 @@
 #include "tq_timer.h"
 
 #define TQ_BURST 32
+#define TQ_RX_BURSTS_MAX 64 /* --rx-bursts */
 #define TQ_TX_BATCH 256
 #define TQ_LOOP_MAX 256 /* frames to our own addresses, per poll */
 #define TQ_MAX_WORKERS 64
@@ -59,6 +60,7 @@ struct tq_shard_conf {
 	const struct tq_fault_spec *fault; /* NULL: none */
 	uint64_t timer_tick_ns;
 	uint64_t now;
+	uint16_t rx_bursts; /* full RX bursts read per poll; 0: 1 */
 };
 
 struct tq_shard {
@@ -83,6 +85,7 @@ struct tq_shard {
 	void *app;
 
 	volatile bool stop;
+	uint16_t rx_bursts;
 	uint16_t tx_n;
 	struct rte_mbuf *tx[TQ_TX_BATCH];
 	/* frames sent to ourselves, input again at the next poll */
@@ -115,7 +118,9 @@ void tq_shard_flush(struct tq_shard *s);
 /* Hand a frame for one of our own addresses back to input (loopback). */
 void tq_shard_loop(struct tq_shard *s, struct rte_mbuf *m);
 
-/* One iteration of the worker loop at time now. Returns frames received. */
+/* One iteration of the worker loop at time now: up to rx_bursts RX
+ * bursts (while they come full), then timers, messages and the TX flush.
+ * Returns frames received. */
 uint16_t tq_shard_poll(struct tq_shard *s, uint64_t now);
 
 /* Send msg to every other worker. */

@@ -155,6 +155,39 @@ rx_bursts(void **state)
 	assert_int_equal(tq_test_pool_avail(), avail);
 }
 
+/* Several RX bursts a poll (--rx-bursts): read on while bursts come
+ * full, up to the limit; a short burst ends the reading. */
+static void
+rx_bursts_per_poll(void **state)
+{
+	unsigned int avail = tq_test_pool_avail();
+	struct bare b;
+	unsigned int i;
+
+	bare_init(&b, 0, 1, 1024, NULL);
+	b.s->rx_bursts = 2;
+	for (i = 0; i < 70; i++) {
+		struct rte_mbuf *m = frame(i, 60);
+
+		assert_int_equal(b.wire.tx(&b.wire, &m, 1), 1);
+	}
+	assert_int_equal(tq_shard_poll(b.s, 1000000000ull + 1), 2 * TQ_BURST);
+	assert_int_equal(tq_shard_poll(b.s, 1000000000ull + 2), 70 - 64);
+	b.s->rx_bursts = 8;
+	for (i = 0; i < 40; i++) {
+		struct rte_mbuf *m = frame(70 + i, 60);
+
+		assert_int_equal(b.wire.tx(&b.wire, &m, 1), 1);
+	}
+	assert_int_equal(tq_shard_poll(b.s, 1000000000ull + 3), 40);
+	assert_int_equal(tq_shard_poll(b.s, 1000000000ull + 4), 0);
+	assert_int_equal(b.rx_frames, 110);
+	for (i = 0; i < 110; i++)
+		assert_int_equal(b.rx_seq[i], i);
+	bare_fini(&b);
+	assert_int_equal(tq_test_pool_avail(), avail);
+}
+
 static void
 tx_batch(void **state)
 {
@@ -435,6 +468,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(rx_bursts),
+		cmocka_unit_test(rx_bursts_per_poll),
 		cmocka_unit_test(tx_batch),
 		cmocka_unit_test(tx_ring_full),
 		cmocka_unit_test(fault_hooks),
