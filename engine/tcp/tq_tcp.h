@@ -306,6 +306,18 @@ struct tq_tcb {
 	struct tq_tcb *acc_next;
 };
 
+/* Path MTUs learned from ICMP, per worker, direct mapped by peer
+ * address; they expire like Linux's route exceptions (mtu_expires). */
+#define TQ_PMTU_CACHE 256
+#define TQ_PMTU_EXPIRE_NS (600ull * 1000000000)
+
+struct tq_pmtu_entry {
+	uint8_t addr[16];
+	uint8_t family;
+	uint16_t mtu;
+	uint64_t expire;
+};
+
 #define TQ_TFO_CACHE 256
 #define TQ_TFO_COOKIE_LEN 8
 
@@ -328,6 +340,7 @@ struct tq_tcp {
 	uint32_t rx_held;	/* mbufs in receive queues (in order + ooo) */
 	uint16_t next_eport;
 	struct tq_tfo_entry tfo[TQ_TFO_CACHE];
+	struct tq_pmtu_entry pmtu[TQ_PMTU_CACHE];
 	/* RFC 5961 7: challenge ACKs per second, as a token bucket */
 	uint64_t chack_tokens;
 	uint64_t chack_last;
@@ -383,6 +396,9 @@ void tq_tcb_set_state(struct tq_tcb *tp, enum tq_tcp_state st);
 void tq_tcp_ooo_free(struct tq_tcb *tp);
 /* Hand a received frame (rx->m at L4) to the worker that owns it. */
 void tq_tcp_steer(struct tq_shard *s, struct tq_rx *rx, unsigned int owner);
+/* The largest MSS (before options) the path MTU learned for k's peer
+ * allows, or UINT16_MAX when none is known. */
+uint16_t tq_tcp_pmtu_mss(struct tq_shard *s, const struct tq_tcp_key *k);
 /* An ICMP error about one of our segments (PMTU, unreachable). */
 void tq_tcp_icmp_input(struct tq_shard *s, struct tq_rx *rx,
 		const struct tq_icmp_err *e);

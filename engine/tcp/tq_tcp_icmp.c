@@ -10,15 +10,49 @@
  *     ends an open still in SYN-SENT, as on Linux; on a synchronized
  *     connection it is only a soft error (RFC 1122), ignored.
  * An error must quote a sequence number in flight, or it is ignored
- * (OutOfWindowIcmps): a blind attacker would have to guess one.
+ * (OutOfWindowIcmps): a blind attacker would have to guess one.  A path
+ * MTU learned is kept per peer address for ten minutes, so the next
+ * connections to that peer start with the smaller MSS.
  */
 #include <string.h>
+
+#include <rte_jhash.h>
 
 #include "tq_tcp.h"
 
 /* Linux's floors: net.ipv4.route.min_pmtu, and IPv6's minimum link MTU. */
 #define MIN_PMTU4 552
 #define MIN_PMTU6 1280
+
+static struct tq_pmtu_entry *
+pmtu_slot(struct tq_shard *s, const struct tq_tcp_key *k)
+{
+	uint32_t h = rte_jhash(k->faddr, sizeof(k->faddr), k->family);
+
+	return &tq_tcp(s)->pmtu[h & (TQ_PMTU_CACHE - 1)];
+}
+
+uint16_t
+tq_tcp_pmtu_mss(struct tq_shard *s, const struct tq_tcp_key *k)
+{
+	const struct tq_pmtu_entry *e = pmtu_slot(s, k);
+
+	if (e->family != k->family || e->expire <= s->now ||
+			memcmp(e->addr, k->faddr, sizeof(e->addr)))
+		return UINT16_MAX;
+	return (uint16_t)(e->mtu - (k->family == AF_INET ? 40 : 60));
+}
+
+static void
+pmtu_remember(struct tq_shard *s, const struct tq_tcp_key *k, uint32_t mtu)
+{
+	struct tq_pmtu_entry *e = pmtu_slot(s, k);
+
+	memcpy(e->addr, k->faddr, sizeof(e->addr));
+	e->family = k->family;
+	e->mtu = (uint16_t)mtu;
+	e->expire = s->now + TQ_PMTU_EXPIRE_NS;
+}
 
 static void
 pmtu_update(struct tq_tcb *tp, uint32_t mtu)
@@ -35,6 +69,7 @@ pmtu_update(struct tq_tcb *tp, uint32_t mtu)
 	mss = mtu - hdrs - ((tp->flags & TF_TS_OK) ? 12 : 0);
 	if (mss >= tp->mss)
 		return;
+	pmtu_remember(tp->s, &tp->key, mtu);
 	tp->mss = (uint16_t)mss;
 	tp->cc.mss = mss;
 	TQ_INC(tp->s, TCP_PMTU_UPDATES);

@@ -35,6 +35,9 @@ apply_syn_options(struct tq_tcb *tp, const struct tq_tcp_seg *seg,
 	mss = seg->has_mss ? seg->mss : c->mss_default;
 	tp->adv_mss = path_mss(tp);
 	mss = RTE_MIN(mss, tp->adv_mss);
+	/* A smaller path MTU learned from ICMP for this peer (we still
+	 * offer ours: it is what our link can take). */
+	mss = RTE_MIN(mss, tq_tcp_pmtu_mss(tp->s, &tp->key));
 	tp->mss = RTE_MAX(mss, (uint16_t)MIN_MSS);
 	if (seg->has_ws && c->wscale && we_offered) {
 		tp->flags |= TF_WS_OK;
@@ -422,7 +425,10 @@ cookie_ack(struct tq_shard *s, struct tq_listener *l,
 	tp->iss = seg->ack - 1;
 	tq_tcp_init_send_seq(tp);
 	tp->snd_una = tp->snd_nxt = tp->snd_max = seg->ack;
-	tp->adv_mss = mss;
+	/* The SYN-ACK offered ours; the cookie kept the peer's. */
+	tp->adv_mss = path_mss(tp);
+	mss = RTE_MIN(mss, tp->adv_mss);
+	mss = RTE_MIN(mss, tq_tcp_pmtu_mss(s, k));
 	tp->mss = (uint16_t)RTE_MAX(mss - ((tp->flags & TF_TS_OK) ? 12 : 0),
 			MIN_MSS);
 	if (ws && t->conf->wscale) {

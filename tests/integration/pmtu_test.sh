@@ -9,7 +9,8 @@
 # The client's end of the narrow link keeps MTU 1500, so its SYN offers a
 # 1440-byte MSS and only the router knows better.  Over IPv6, which
 # routers never fragment, the router's "packet too big" must make the
-# engine cut its MSS (TcpPmtuUpdates) or the download stalls; over IPv4
+# engine cut its MSS (TcpPmtuUpdates) or the download stalls, and the
+# next connection to that client must start at the smaller MSS; over IPv4
 # (we send without DF) the router fragments and it works anyway.  Both
 # downloads must arrive whole.
 set -euo pipefail
@@ -70,6 +71,12 @@ upd=$(tq_ctr TcpPmtuUpdates)
 ((ptb >= 1 && upd >= 1)) ||
 	tq_fail "Icmp6InPktTooBigs $ptb, TcpPmtuUpdates $upd: the path MTU was not learned"
 tq_pass "IPv6: 2 MB through the router's 1280-byte link; Icmp6InPktTooBigs $ptb, TcpPmtuUpdates $upd"
+# A new connection to the same client starts at the learned MSS: no
+# more "too big" from the router.
+fetch "http://[fd48:1::2]/f.bin" || tq_fail "second IPv6 download"
+ptb2=$(tq_ctr Icmp6InPktTooBigs)
+((ptb2 == ptb)) || tq_fail "the second connection drew $((ptb2 - ptb)) more 'too big': the path MTU was not remembered"
+tq_pass "IPv6 again: no new 'too big' (the path MTU is cached for the peer)"
 
 fetch "http://10.248.1.2/f.bin" ||
 	tq_fail "IPv4 download through the 1280-byte link did not arrive whole"

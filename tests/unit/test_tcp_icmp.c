@@ -200,6 +200,62 @@ pmtu_floor(void **state)
 	pmtu(false, 68, MSS4, 552 - 40 - 12);
 }
 
+/*
+ * The learned path MTU is kept for the peer: the next connection to it
+ * starts at the smaller MSS with no ICMP of its own; another peer has no
+ * entry; after ten minutes it is forgotten.
+ */
+static void
+pmtu_cached(void **state)
+{
+	static struct fx f;
+	static struct tq_tcptest_conn c2;
+	struct tq_addr other = tq_test_addr("2001:db8::3");
+	struct tq_stream *st;
+	int err;
+
+	begin(&f, true);
+	tq_test_host_learn(&f.t.h, "2001:db8::3");
+	tt_active_open(&f.c);
+	write_pattern(f.c.st, 0, MSS6);
+	tt_advance(&f.c, 0);
+	tt_expect(&f.c, "P.", 1, 1, MSS6);
+	keep_quote(&f);
+	icmp_in(&f, 2, 0, 1280);
+	tt_expect(&f.c, ".", 1, 1, 1208);
+	tt_expect(&f.c, "P.", 1 + 1208, 1, MSS6 - 1208);
+	tt_in(&f.c, ".", 1, 1 + MSS6, 0);
+	/* A second connection to the same peer. */
+	tt_conn_init(&c2, &f.t, "2001:db8::1", 8081, "2001:db8::2", 0);
+	tt_active_open(&c2);
+	assert_int_equal(tq_stream_tcb(c2.st)->mss, 1208);
+	/* Another peer: nothing known. */
+	st = tq_tcp_connect(f.t.h.s, &other, 80, NULL, 0, NULL, NULL, &err);
+	assert_non_null(st);
+	assert_int_equal(tq_tcp_pmtu_mss(f.t.h.s, &tq_stream_tcb(st)->key),
+			UINT16_MAX);
+	tq_stream_abort(st);
+	tt_advance(&f.c, 0);
+	tq_test_wire_drain(&f.t.h);
+	/* Ten minutes on, forgotten. */
+	tq_stream_abort(c2.st);
+	tt_advance(&f.c, TT_S(601));
+	tq_test_wire_drain(&f.t.h);
+	assert_int_equal(tq_tcp_pmtu_mss(f.t.h.s, &tq_stream_tcb(f.c.st)->key),
+			UINT16_MAX);
+	tq_stream_abort(f.c.st);
+	f.c.n_closed = 1;
+	tt_advance(&f.c, 0);
+	tq_test_wire_drain(&f.t.h);
+	tt_conn_init(&c2, &f.t, "2001:db8::1", 8082, "2001:db8::2", 0);
+	tt_active_open(&c2);
+	assert_int_equal(tq_stream_tcb(c2.st)->mss, MSS6);
+	tq_stream_abort(c2.st);
+	tt_advance(&f.c, 0);
+	tq_test_wire_drain(&f.t.h);
+	end(&f);
+}
+
 /* RFC 5927: the quoted sequence number must be in flight, and a larger
  * MTU than the MSS uses changes nothing. */
 static void
@@ -277,6 +333,7 @@ main(void)
 		TT_TEST(frag_needed_v4),
 		TT_TEST(packet_too_big_v6),
 		TT_TEST(pmtu_floor),
+		TT_TEST(pmtu_cached),
 		TT_TEST(pmtu_ignored),
 		TT_TEST(unreachable_syn_sent),
 	};
