@@ -216,6 +216,13 @@ set_tcp_nodelay(void *arg, const char *v)
 }
 
 static int
+set_tcp_quickack(void *arg, const char *v)
+{
+	((struct tq_engine *)arg)->tcp_conf.quickack = true;
+	return 0;
+}
+
+static int
 set_tcp_ports(void *arg, const char *v)
 {
 	struct tq_engine *e = arg;
@@ -371,6 +378,7 @@ static const struct tq_app_opt engine_opts[] = {
 	{ "tcp-tw-reuse", "tcp", NULL, "connects may reuse a TIME_WAIT 4-tuple (timestamps, > 1 s)", set_tcp_tw_reuse, NULL },
 	{ "tcp-no-syncookies", "tcp", NULL, "drop SYNs when the SYN queue is full instead of cookies", set_tcp_no_syncookies, NULL },
 	{ "tcp-nodelay", "tcp", NULL, "disable Nagle on every connection", set_tcp_nodelay, NULL },
+	{ "tcp-quickack", "tcp", NULL, "no delayed ACKs on any connection (a peer's FIN too: four-segment closes)", set_tcp_quickack, NULL },
 };
 
 /* ---- telemetry ---- */

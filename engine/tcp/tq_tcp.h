@@ -154,6 +154,8 @@ struct tq_tcp_conf {
 	uint8_t init_cwnd;	/* segments */
 	bool sack, timestamps, wscale;
 	bool nodelay;		/* default for new connections */
+	bool quickack;		/* no delayed ACKs on new connections */
+	uint8_t quickack_max;	/* quick-ACK mode length (16; 0: none) */
 	const struct tq_cc_ops *cc;
 };
 
@@ -221,6 +223,7 @@ struct tq_listener {
 #define TF_TFO_CHILD	0x200000 /* accepted with data on its SYN */
 #define TF_TFO_COOKIE	0x400000 /* SYN-ACK gives the peer a cookie */
 #define TF_TFO_REQ	0x800000 /* our SYN asks for or uses a cookie */
+#define TF_QUICKACK	0x1000000 /* no delayed ACKs (TQ_OPT_QUICKACK) */
 
 struct tq_tcb {
 	struct tq_tcp_key key;
@@ -236,6 +239,8 @@ struct tq_tcb {
 	uint16_t mss;		/* we send at most this much payload */
 	uint16_t adv_mss;	/* what we told the peer */
 	uint16_t segs_unacked;	/* full segments received since our ACK */
+	uint8_t quick;		/* ACKs still to send at once (quick-ACK mode) */
+	uint64_t last_data_rx;	/* when in-order data last came */
 
 	/* send side (RFC 9293 3.3.1) */
 	uint32_t iss, snd_una, snd_nxt, snd_max;

@@ -668,8 +668,14 @@ ack_advance(struct tq_tcb *tp, uint32_t ack)
 	tp->snd_una = ack;
 	if (SEQ_LT(tp->snd_nxt, tp->snd_una))
 		tp->snd_nxt = tp->snd_una;
-	/* The send-queue cursor counts from snd_una. */
-	if (tp->cur_seg && tp->cur_start >= acked)
+	/*
+	 * The send-queue cursor counts from snd_una.  A cursor right at
+	 * the new head is dropped too: tq_mq_drop() frees empty segments
+	 * there (a zero-copy chain can carry some), and the cursor may be
+	 * one of them; kept, it would point into a freed mbuf that the
+	 * next RX reuses, and we would send those bytes as our data.
+	 */
+	if (tp->cur_seg && tp->cur_start > acked)
 		tp->cur_start -= acked;
 	else
 		tp->cur_seg = NULL;
@@ -880,7 +886,22 @@ data_input(struct tq_tcb *tp, struct tq_tcp_seg *seg, bool *readable)
 	}
 	if (seg->seq == tp->rcv_nxt) {
 		bool had_ooo = tp->ooo != NULL;
+		const struct tq_tcp_conf *c = tq_tcp(tp->s)->conf;
 
+		/*
+		 * Quick-ACK mode (Linux's tcp_incr_quickack()): the first
+		 * data of a connection, or the first after an idle RTO,
+		 * is ACKed segment by segment, so the sender's slow start
+		 * is not held back by our delayed ACKs.
+		 */
+		if (c->quickack_max && (tp->bytes_received == 0 ||
+				tp->s->now - tp->last_data_rx > tp->rto)) {
+			uint32_t q = tp->rcvbuf / (2u * tp->mss);
+
+			tp->quick = (uint8_t)RTE_MIN(RTE_MAX(q, 2u),
+					(uint32_t)c->quickack_max);
+		}
+		tp->last_data_rx = tp->s->now;
 		rcv_append(tp, m, len);
 		if (had_ooo) {
 			ooo_pull(tp);
@@ -890,11 +911,16 @@ data_input(struct tq_tcb *tp, struct tq_tcp_seg *seg, bool *readable)
 		*readable = true;
 		/* RFC 1122 4.2.3.2 / RFC 5681 4.2: every second full
 		 * segment is ACKed at once, others wait for the timer. */
-		if (++tp->segs_unacked >= 2 || (seg->flags & TQ_TH_PSH &&
-				len < tp->mss))
+		if (tp->quick) {
+			tp->quick--;
 			tp->flags |= TF_ACKNOW;
-		else
+		} else if ((tp->flags & TF_QUICKACK) ||
+				++tp->segs_unacked >= 2 ||
+				(seg->flags & TQ_TH_PSH && len < tp->mss)) {
+			tp->flags |= TF_ACKNOW;
+		} else {
 			tq_tcp_delack_arm(tp);
+		}
 	} else {
 		ooo_insert(tp, m, seg->seq);
 		/* RFC 5681 4.2: an out-of-order segment gets an
@@ -908,15 +934,26 @@ static void
 fin_input(struct tq_tcb *tp, bool *readable)
 {
 	tp->rcv_nxt++;
-	tp->flags |= TF_ACKNOW | TF_EOF_SEEN;
+	tp->flags |= TF_EOF_SEEN;
 	*readable = true;
 	switch (tp->state) {
 	case TQ_TCPS_SYN_RECEIVED:
 	case TQ_TCPS_ESTABLISHED:
 		tq_tcb_set_state(tp, TQ_TCPS_CLOSE_WAIT);
-		break;
+		/*
+		 * The peer closes first: like Linux (pingpong mode after a
+		 * FIN) its FIN is ACKed late, so an app that closes on EOF
+		 * sends its FIN with that ACK: three segments, not four.
+		 * TQ_OPT_QUICKACK ACKs it at once.
+		 */
+		if (tp->flags & TF_QUICKACK)
+			tp->flags |= TF_ACKNOW;
+		else
+			tq_tcp_delack_arm(tp);
+		return;
 	case TQ_TCPS_FIN_WAIT_1:
 		/* Our FIN not acked yet (that case left via ack_input). */
+		tp->flags |= TF_ACKNOW;
 		tq_tcb_set_state(tp, TQ_TCPS_CLOSING);
 		break;
 	case TQ_TCPS_FIN_WAIT_2:
@@ -925,6 +962,7 @@ fin_input(struct tq_tcb *tp, bool *readable)
 		*readable = false;
 		break;
 	default:
+		tp->flags |= TF_ACKNOW;
 		break;
 	}
 }

@@ -480,6 +480,16 @@ tq_stream_set_opt(struct tq_stream *st, enum tq_stream_opt opt, uint32_t val)
 		if (val)
 			tq_tcp_output(tp);
 		return 0;
+	case TQ_OPT_QUICKACK:
+		if (val) {
+			tp->flags |= TF_QUICKACK;
+			/* An ACK owed now goes now. */
+			if (tp->flags & TF_DELACK)
+				tq_tcp_send_ack(tp);
+		} else {
+			tp->flags &= ~TF_QUICKACK;
+		}
+		return 0;
 	case TQ_OPT_SNDBUF:
 		if (val < 4096 || val > (1u << 30))
 			return -EINVAL;

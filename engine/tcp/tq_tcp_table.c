@@ -48,6 +48,7 @@ tq_tcp_conf_defaults(struct tq_tcp_conf *c)
 	c->eport_hi = 60999;
 	c->mss_default = 536;
 	c->init_cwnd = 10;
+	c->quickack_max = 16;	/* TCP_MAX_QUICKACKS */
 	c->sack = true;
 	c->timestamps = true;
 	c->wscale = true;
@@ -247,6 +248,8 @@ tq_tcb_new(struct tq_shard *s, const struct tq_tcp_key *k, hash_sig_t sig)
 	tp->mss = c->mss_default;
 	if (c->nodelay)
 		tp->flags |= TF_NODELAY;
+	if (c->quickack)
+		tp->flags |= TF_QUICKACK;
 	if (c->keepalive)
 		tp->flags |= TF_KEEPALIVE;
 	tp->keep_idle = c->keep_idle_ns;

@@ -55,8 +55,14 @@ if [[ $mode == workers ]]; then
 		awk '/^# worker/ {w = $3} $1 == "TcpPassiveOpens" {n[w] = $2}
 		END {print (n[0] > 0) + (n[1] > 0)}')
 	((w == 2)) || tq_fail "connections did not spread over both workers"
-	tq_pass "8 parallel echoes byte-exact over 2 workers, TcpSteered $(tq_ctr TcpSteered), TcpOutRsts $(tq_ctr TcpOutRsts)"
-	(($(tq_ctr TcpOutRsts) <= 1)) || tq_fail "resets sent: flows crossed workers"
+	# A flow on the wrong worker would be reset or aborted.  (RSTs to
+	# a listener can still go out: with both workers on one CPU here, a
+	# ring that fills rolls frames over to the other queue, the client
+	# sees reordering and resends, and a copy that arrives after the
+	# connection closed finds only the listener: RFC 9293 answers RST.)
+	r=$(tq_ctr_sum TcpEstabResets TCPAbortOnData TCPAbortOnClose TCPAbortOnTimeout TcpAttemptFails)
+	((r == 0)) || tq_fail "$r connections reset or aborted: flows crossed workers"
+	tq_pass "8 parallel echoes byte-exact over 2 workers, none reset; TcpSteered $(tq_ctr TcpSteered), TcpOutRsts $(tq_ctr TcpOutRsts)"
 fi
 
 out=$(tq_peer "$py" "$client" refused "$TQ_ENG4" 5555) ||

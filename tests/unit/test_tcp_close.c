@@ -147,7 +147,7 @@ half_close(void **state)
 }
 
 /*
- * The peer closes first: CLOSE_WAIT, the FIN ACKed at once, EOF readable
+ * The peer closes first: CLOSE_WAIT, the FIN's ACK delayed, EOF readable
  * after the data; we may still send; our close: LAST_ACK, then CLOSED on
  * the ACK, closed(NORMAL).
  */
@@ -158,7 +158,7 @@ close_peer_first(void **state)
 		{ 0, '<', "P.", 1, 1, 100, -1 },
 		{ 0, '>', ".", 1, 101, 0, -1 },
 		{ 10, '<', "F.", 101, 1, 0, -1 },
-		{ 10, '>', ".", 1, 102, 0, -1 },
+		/* its ACK waits (and rides on our data at 20 ms) */
 	};
 	static const struct tt_step last[] = {
 		{ 20, '>', "P.", 1, 102, 50, -1 },
@@ -192,6 +192,65 @@ close_peer_first(void **state)
 	assert_int_equal(f.c.n_closed, 1);
 	assert_int_equal(f.c.why, TQ_CLOSE_NORMAL);
 	assert_null(tt_tcb(&f.c));
+	end(&f);
+}
+
+/*
+ * [24] The peer closes first and the app closes on EOF within the
+ * delayed-ACK time: the FIN's ACK rides on ours, three segments in all.
+ * An app that stays open sends the plain ACK 40 ms after the FIN.
+ */
+static void
+close_three_segments(void **state)
+{
+	static struct fx f;
+
+	begin(&f);
+	up(&f);
+	tt_in(&f.c, "F.", 1, 1, 0);
+	assert_int_equal(state_of(&f), TQ_TCPS_CLOSE_WAIT);
+	assert_true(tq_stream_eof(f.c.st));
+	tt_at(&f.c, TT_MS(10));
+	tq_stream_close(f.c.st);
+	tt_advance(&f.c, 0);
+	tt_expect(&f.c, "F.", 1, 2, 0);
+	tt_in(&f.c, ".", 2, 2, 0);
+	assert_int_equal(f.c.n_closed, 1);
+	assert_int_equal(f.c.why, TQ_CLOSE_NORMAL);
+	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_DELAYED_ACKS), 0);
+	end(&f);
+
+	begin(&f);
+	up(&f);
+	tt_in(&f.c, "F.", 1, 1, 0);
+	tt_expect_at(&f.c, TT_MS(40), ".", 1, 2, 0);
+	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_DELAYED_ACKS), 1);
+	tt_at(&f.c, TT_MS(50));
+	tq_stream_close(f.c.st);
+	tt_advance(&f.c, 0);
+	tt_expect(&f.c, "F.", 1, 2, 0);
+	tt_in(&f.c, ".", 2, 2, 0);
+	assert_int_equal(f.c.n_closed, 1);
+	end(&f);
+}
+
+/* With TQ_OPT_QUICKACK the FIN is ACKed at once: four segments. */
+static void
+close_quickack_four_segments(void **state)
+{
+	static struct fx f;
+
+	begin(&f);
+	up(&f);
+	assert_int_equal(tq_stream_set_opt(f.c.st, TQ_OPT_QUICKACK, 1), 0);
+	tt_in(&f.c, "F.", 1, 1, 0);
+	tt_expect(&f.c, ".", 1, 2, 0);
+	tt_at(&f.c, TT_MS(10));
+	tq_stream_close(f.c.st);
+	tt_advance(&f.c, 0);
+	tt_expect(&f.c, "F.", 1, 2, 0);
+	tt_in(&f.c, ".", 2, 2, 0);
+	assert_int_equal(f.c.n_closed, 1);
 	end(&f);
 }
 
@@ -545,6 +604,8 @@ main(void)
 		TT_TEST(close_we_first),
 		TT_TEST(half_close),
 		TT_TEST(close_peer_first),
+		TT_TEST(close_three_segments),
+		TT_TEST(close_quickack_four_segments),
 		TT_TEST(simultaneous_close),
 		TT_TEST(close_fin_ack_together),
 		TT_TEST(fin_wait_2_timeout),

@@ -122,6 +122,7 @@ recv_read_mbuf(void **state)
 	const void *p;
 
 	begin(&f);
+	f.t.conf.quickack_max = 0; /* delayed ACKs from the start */
 	up(&f);
 	tt_in(&f.c, ".", 1, 1, MSS);
 	tt_in(&f.c, ".", 1 + MSS, 1, MSS);
@@ -177,12 +178,60 @@ delayed_ack(void **state)
 	static struct fx f;
 
 	begin(&f);
+	f.t.conf.quickack_max = 0; /* delayed ACKs from the start */
 	up(&f);
 	TT_RUN(&f.c, script);
 	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_DELAYED_ACKS), 2);
 	assert_int_equal(tq_stream_readable(f.c.st), 6 * MSS);
 	/* The delayed ACK's timer does not outlive its ACK. */
 	tt_at(&f.c, TT_MS(1000));
+	end(&f);
+}
+
+/*
+ * Quick-ACK mode (Linux's tcp_incr_quickack): the first 16 data segments
+ * of a connection are each ACKed at once, then every second one; after
+ * an idle RTO, again.  TQ_OPT_QUICKACK: every one, always.
+ */
+static void
+quickack_mode(void **state)
+{
+	static struct fx f;
+	uint32_t i, seq = 1;
+
+	begin(&f);
+	up(&f);
+	for (i = 0; i < 16; i++, seq += MSS) {
+		tt_in(&f.c, ".", seq, 1, MSS);
+		tt_expect(&f.c, ".", 1, seq + MSS, 0);
+	}
+	tt_in(&f.c, ".", seq, 1, MSS);
+	tt_none(&f.c);
+	tt_in(&f.c, ".", seq + MSS, 1, MSS);
+	tt_expect(&f.c, ".", 1, seq + 2 * MSS, 0);
+	seq += 2 * MSS;
+	/* Idle for more than the RTO: quick again. */
+	tt_advance(&f.c, TT_S(2));
+	tt_in(&f.c, ".", seq, 1, MSS);
+	tt_expect(&f.c, ".", 1, seq + MSS, 0);
+	seq += MSS;
+	/* The rest of the quick ACKs spent: delayed again. */
+	for (i = 0; i < 15; i++, seq += MSS) {
+		tt_in(&f.c, ".", seq, 1, MSS);
+		tt_expect(&f.c, ".", 1, seq + MSS, 0);
+	}
+	tt_in(&f.c, ".", seq, 1, MSS);
+	tt_none(&f.c);
+	seq += MSS;
+	/* The option: the owed ACK goes now, and every later one. */
+	assert_int_equal(tq_stream_set_opt(f.c.st, TQ_OPT_QUICKACK, 1), 0);
+	tt_advance(&f.c, 0);
+	tt_expect(&f.c, ".", 1, seq, 0);
+	for (i = 0; i < 3; i++, seq += MSS) {
+		tt_in(&f.c, ".", seq, 1, MSS);
+		tt_expect(&f.c, ".", 1, seq + MSS, 0);
+	}
+	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_DELAYED_ACKS), 0);
 	end(&f);
 }
 
@@ -193,6 +242,7 @@ delayed_ack_piggybacked(void **state)
 	static struct fx f;
 
 	begin(&f);
+	f.t.conf.quickack_max = 0; /* delayed ACKs from the start */
 	up(&f);
 	tt_in(&f.c, ".", 1, 1, MSS);
 	tt_none(&f.c);
@@ -489,6 +539,48 @@ receive_memory_budget(void **state)
 /* sending                                                             */
 
 /*
+ * A zero-copy write of a chain with an empty segment in it (a trimmed
+ * RX chain can have one): the data before it is sent and ACKed, which
+ * frees the empty segment with it.  What follows must still go out as
+ * written, even when the freed mbuf is taken again at once.
+ */
+static void
+write_mbuf_empty_segment(void **state)
+{
+	static struct fx f;
+	struct rte_mbuf *a, *b, *c, *junk;
+	uint8_t buf[1000];
+
+	begin(&f);
+	up(&f);
+	a = rte_pktmbuf_alloc(tq_test_pool());
+	b = rte_pktmbuf_alloc(tq_test_pool());
+	c = rte_pktmbuf_alloc(tq_test_pool());
+	assert_true(a && b && c);
+	tq_tcptest_pattern_fill(buf, 0, 1000);
+	memcpy(rte_pktmbuf_append(a, 1000), buf, 1000);
+	tq_tcptest_pattern_fill(buf, 1000, 1000);
+	memcpy(rte_pktmbuf_append(c, 1000), buf, 1000);
+	a->next = b; /* b: empty */
+	a->nb_segs = 2;
+	a->pkt_len = 1000;
+	assert_int_equal(tq_stream_write_mbuf(f.c.st, a), 0);
+	tt_advance(&f.c, 0);
+	tt_expect(&f.c, "P.", 1, 1, 1000);
+	tt_in(&f.c, ".", 1, 1001, 0);
+	/* The freed empty segment is taken again and scribbled on. */
+	junk = rte_pktmbuf_alloc(tq_test_pool());
+	assert_non_null(junk);
+	memset(rte_pktmbuf_append(junk, 1000), 0xee, 1000);
+	assert_int_equal(tq_stream_write_mbuf(f.c.st, c), 0);
+	tt_advance(&f.c, 0);
+	tt_expect(&f.c, "P.", 1001, 1, 1000); /* the pattern, checked */
+	tt_in(&f.c, ".", 1, 2001, 0);
+	rte_pktmbuf_free(junk);
+	end(&f);
+}
+
+/*
  * 100 KB written at once leave in MSS-sized segments, ten at first (the
  * initial window, RFC 6928), then as ACKs open cwnd; never more in flight
  * than cwnd and the peer's window allow; PSH on the last one only.
@@ -782,6 +874,7 @@ main(void)
 		TT_TEST(recv_read_mbuf),
 		TT_TEST(delayed_ack),
 		TT_TEST(delayed_ack_piggybacked),
+		TT_TEST(quickack_mode),
 		TT_TEST(out_of_order_sack),
 		TT_TEST(out_of_order_two_holes),
 		TT_TEST(timestamps_echoed),
@@ -789,6 +882,7 @@ main(void)
 		TT_TEST(ack_of_unsent_data),
 		TT_TEST(receive_window_full),
 		TT_TEST(receive_memory_budget),
+		TT_TEST(write_mbuf_empty_segment),
 		TT_TEST(send_100k),
 		TT_TEST(send_peer_window),
 		TT_TEST(nagle),

@@ -157,6 +157,8 @@ enum tq_stream_opt {
 	TQ_OPT_KEEPIDLE,  /**< seconds idle before the first probe */
 	TQ_OPT_KEEPINTVL, /**< seconds between probes */
 	TQ_OPT_KEEPCNT,	  /**< unanswered probes before giving up */
+	TQ_OPT_QUICKACK,  /**< 1: ACK every segment at once, a FIN too
+			   *   (no delayed ACK; TCP_QUICKACK, kept set) */
 };
 
 /** @return 0 or -EINVAL. */
