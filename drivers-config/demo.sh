@@ -20,6 +20,7 @@ ENG=tq0
 PEER=tq0p
 PREFIX=tachyon-demo
 LOG=$(mktemp /tmp/tq-demo.XXXXXX)
+DOC=$(mktemp -d /tmp/tq-demo-doc.XXXXXX)
 SRV_PID=
 
 cleanup() {
@@ -35,6 +36,7 @@ cleanup() {
 	ip link del "$ENG" 2>/dev/null || true
 	ip netns del "$NS" 2>/dev/null || true
 	rm -f "$LOG"
+	rm -rf "$DOC"
 	echo "demo: cleaned up"
 }
 trap cleanup EXIT
@@ -62,11 +64,13 @@ if [ "${free:-0}" -ge 256 ] && mountpoint -q /dev/hugepages; then
 	MEM=(-m 256)
 fi
 
+head -c 20000000 /dev/urandom >"$DOC/20mb.bin"
+echo "served by the tachyon engine" >"$DOC/index.html"
 say "starting tq-server on $ENG (net_af_packet), peer 10.0.0.1 / fd00::1 in netns $NS"
 "$BUILD/apps/tq-server" "${MEM[@]}" --file-prefix "$PREFIX" -- \
 	--config "$TOP/drivers-config/af_packet.ini" \
-	--addr 10.0.0.2/24 --addr fd00::2/64 --udp-echo 7 \
-	--stats-interval 2 >"$LOG" 2>&1 &
+	--addr 10.0.0.2/24 --addr fd00::2/64 --udp-echo 7 --tcp-echo 7 \
+	--http 80 --docroot "$DOC" --stats-interval 2 >"$LOG" 2>&1 &
 SRV_PID=$!
 for _ in $(seq 100); do
 	grep -q "serving on" "$LOG" && break
@@ -97,6 +101,30 @@ except ConnectionRefusedError:
     print("recv: Connection refused (ICMP port unreachable from the engine)")
 PY
 then :; fi
+
+say "kernel client: HTTP over the engine's TCP (curl, IPv4 and IPv6)"
+ip netns exec "$NS" curl -s http://10.0.0.2/index.html
+want=$(sha256sum <"$DOC/20mb.bin" | cut -c1-16)
+got=$(ip netns exec "$NS" curl -s -g -w '%{size_download} B in %{time_total} s\n' \
+	-o >(sha256sum | cut -c1-16 >"$LOG.sha") "http://[fd00::2]/20mb.bin")
+sleep 0.2
+echo "curl: $got, sha256 $(cat "$LOG.sha") (file: $want)"
+rm -f "$LOG.sha"
+
+say "kernel client: TCP echo on port 7, and the connection as the engine sees it"
+ip netns exec "$NS" python3 - "$BUILD/apps/tq-ctl" "$PREFIX" <<'PY'
+import socket, subprocess, sys
+s = socket.create_connection(("10.0.0.2", 7))
+msg = b"round trip through the engine's TCP " * 1000
+s.sendall(msg)
+got = b""
+while len(got) < len(msg):
+    got += s.recv(65536)
+print(f"echoed {len(got)} bytes, identical: {got == msg}")
+print(subprocess.run([sys.argv[1], "--file-prefix", sys.argv[2], "conns"],
+                     capture_output=True, text=True).stdout, end="")
+s.close()
+PY
 
 say "a ${DURATION}s stream of UDP echoes while the engine prints live stats"
 ip netns exec "$NS" python3 - "$DURATION" <<'PY'
