@@ -412,6 +412,9 @@ unsigned int tq_tcp_owner(const struct tq_shard *s,
 		const struct tq_tcp_key *k);
 /* snd_una/nxt/max and what counts from the ISS, once tp->iss is set. */
 void tq_tcp_init_send_seq(struct tq_tcb *tp);
+/* The key of local l:lport and foreign f:fport (ports network order). */
+void tq_tcp_key_make(struct tq_tcp_key *k, const struct tq_addr *l,
+		const struct tq_addr *f, uint16_t lport, uint16_t fport);
 void tq_tcp_key_addrs(const struct tq_tcp_key *k, struct tq_addr *l,
 		struct tq_addr *f);
 

@@ -92,17 +92,7 @@ tq_tcp_icmp_input(struct tq_shard *s, struct tq_rx *rx,
 	struct tq_tcb *tp;
 	hash_sig_t sig;
 
-	memset(&k, 0, sizeof(k));
-	k.family = e->laddr.family;
-	if (k.family == AF_INET) {
-		memcpy(k.laddr, &e->laddr.v4, 4);
-		memcpy(k.faddr, &e->faddr.v4, 4);
-	} else {
-		memcpy(k.laddr, e->laddr.v6, 16);
-		memcpy(k.faddr, e->faddr.v6, 16);
-	}
-	k.lport = e->lport;
-	k.fport = e->fport;
+	tq_tcp_key_make(&k, &e->laddr, &e->faddr, e->lport, e->fport);
 	/* The error came from a router, so it may have landed on any
 	 * worker: the connection's owner handles it. */
 	if (unlikely(s->nb_workers > 1)) {

@@ -1186,17 +1186,7 @@ tq_tcp_input(struct tq_shard *s, struct tq_rx *rx)
 		TQ_INC(s, TCP_IN_ERRS);
 		goto drop;
 	}
-	memset(&k, 0, sizeof(k));
-	k.family = rx->dst.family;
-	if (k.family == AF_INET) {
-		memcpy(k.laddr, &rx->dst.v4, 4);
-		memcpy(k.faddr, &rx->src.v4, 4);
-	} else {
-		memcpy(k.laddr, rx->dst.v6, 16);
-		memcpy(k.faddr, rx->src.v6, 16);
-	}
-	k.lport = th->dst_port;
-	k.fport = th->src_port;
+	tq_tcp_key_make(&k, &rx->dst, &rx->src, th->dst_port, th->src_port);
 	if (unlikely(s->nb_workers > 1)) {
 		unsigned int owner = tq_tcp_owner(s, &k);
 

@@ -117,16 +117,8 @@ tq_tcp_connect_data(struct tq_shard *s, const struct tq_addr *dst,
 		*err = -EHOSTUNREACH;
 		return NULL;
 	}
-	memset(&k, 0, sizeof(k));
-	k.family = dst->family;
-	if (k.family == AF_INET) {
-		memcpy(k.laddr, &sa.v4, 4);
-		memcpy(k.faddr, &dst->v4, 4);
-	} else {
-		memcpy(k.laddr, sa.v6, 16);
-		memcpy(k.faddr, dst->v6, 16);
-	}
-	k.fport = rte_cpu_to_be_16(dport);
+	sa.family = dst->family;
+	tq_tcp_key_make(&k, &sa, dst, 0, rte_cpu_to_be_16(dport));
 	if (sport) {
 		k.lport = rte_cpu_to_be_16(sport);
 		/* Replies come to the owner of the 4-tuple. */
