@@ -57,36 +57,30 @@ dest_unreach(struct tq_shard *s, struct tq_rx *rx,
 	struct tq_icmp_err e;
 	uint8_t q[60 + 8];
 	const struct rte_ipv4_hdr *ip;
-	const uint8_t *th;
+	uint32_t len;
 	unsigned int ihl;
 
 	if (!n->tcp_icmp || rx->m->pkt_len < sizeof(*ic) + 20 + 8)
 		return false;
-	ip = rte_pktmbuf_read(rx->m, sizeof(*ic), 20, q);
+	len = RTE_MIN(rx->m->pkt_len - (uint32_t)sizeof(*ic),
+			(uint32_t)sizeof(q));
+	ip = rte_pktmbuf_read(rx->m, sizeof(*ic), len, q);
 	if (!ip || (ip->version_ihl >> 4) != 4 ||
 			ip->next_proto_id != IPPROTO_TCP)
 		return false;
 	ihl = (ip->version_ihl & 0xf) * 4u;
-	if (ihl < 20 || rx->m->pkt_len < sizeof(*ic) + ihl + 8)
-		return false;
-	ip = rte_pktmbuf_read(rx->m, sizeof(*ic), ihl + 8, q);
-	if (!ip)
+	if (ihl < 20 || len < ihl + 8)
 		return false;
 	memset(&e, 0, sizeof(e));
 	e.laddr.family = e.faddr.family = AF_INET;
 	e.laddr.v4 = ip->src_addr;
 	e.faddr.v4 = ip->dst_addr;
-	if (!tq_iface_has_addr(n->ifc, &e.laddr))
+	if (!tq_icmp_err_tcp(n->ifc, &e, (const uint8_t *)ip + ihl))
 		return false;
-	th = (const uint8_t *)ip + ihl;
-	memcpy(&e.lport, th, 2);
-	memcpy(&e.fport, th + 2, 2);
-	e.seq = (uint32_t)th[4] << 24 | (uint32_t)th[5] << 16 |
-		(uint32_t)th[6] << 8 | th[7];
 	switch (ic->icmp_code) {
 	case ICMP_FRAG_NEEDED:
 		/* The MTU is in the second half of the unused word. */
-		e.mtu = rte_be_to_cpu_16((uint16_t)(ic->icmp_seq_nb));
+		e.mtu = rte_be_to_cpu_16(ic->icmp_seq_nb);
 		if (e.mtu == 0)
 			e.mtu = 576; /* an old router: RFC 1191 5's floor */
 		break;

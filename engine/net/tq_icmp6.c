@@ -226,7 +226,6 @@ tcp_error(struct tq_shard *s, struct tq_rx *rx, const struct icmp6_hdr *h)
 	const struct rte_ipv6_hdr *ip;
 	struct tq_icmp_err e;
 	uint8_t q[40 + 8];
-	const uint8_t *th;
 
 	if (!n->tcp_icmp)
 		return false;
@@ -238,13 +237,8 @@ tcp_error(struct tq_shard *s, struct tq_rx *rx, const struct icmp6_hdr *h)
 	e.laddr.family = e.faddr.family = AF_INET6;
 	memcpy(e.laddr.v6, ip->src_addr, 16);
 	memcpy(e.faddr.v6, ip->dst_addr, 16);
-	if (!tq_iface_has_addr(n->ifc, &e.laddr))
+	if (!tq_icmp_err_tcp(n->ifc, &e, (const uint8_t *)(ip + 1)))
 		return false;
-	th = (const uint8_t *)(ip + 1);
-	memcpy(&e.lport, th, 2);
-	memcpy(&e.fport, th + 2, 2);
-	e.seq = (uint32_t)th[4] << 24 | (uint32_t)th[5] << 16 |
-		(uint32_t)th[6] << 8 | th[7];
 	if (h->type == ICMP6_PACKET_TOO_BIG)
 		e.mtu = rte_be_to_cpu_32(h->data);
 	else

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_ether.h>
 #include <rte_ip_frag.h>
@@ -154,6 +155,23 @@ void tq_udp_input(struct tq_shard *s, struct tq_rx *rx);
 
 /* Is a one of our addresses (same family)? */
 bool tq_iface_has_addr(const struct tq_iface *ifc, const struct tq_addr *a);
+
+/*
+ * The rest of e from the first 8 bytes of the quoted TCP header, once the
+ * caller set the addresses: false when the quoted source is not ours.
+ */
+static inline bool
+tq_icmp_err_tcp(const struct tq_iface *ifc, struct tq_icmp_err *e,
+		const uint8_t *th)
+{
+	if (!tq_iface_has_addr(ifc, &e->laddr))
+		return false;
+	memcpy(&e->lport, th, 2);
+	memcpy(&e->fport, th + 2, 2);
+	e->seq = (uint32_t)th[4] << 24 | (uint32_t)th[5] << 16 |
+		(uint32_t)th[6] << 8 | th[7];
+	return true;
+}
 /* Is a the broadcast address of one of our IPv4 subnets (or all-ones)? */
 bool tq_iface_is_bcast4(const struct tq_iface *ifc, uint32_t a);
 

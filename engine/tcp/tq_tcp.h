@@ -399,8 +399,10 @@ void tq_tcp_accept_enqueue(struct tq_listener *l, struct tq_tcb *tp);
 void tq_tcp_accept_remove(struct tq_listener *l, struct tq_tcb *tp);
 void tq_tcb_set_state(struct tq_tcb *tp, enum tq_tcp_state st);
 void tq_tcp_ooo_free(struct tq_tcb *tp);
-/* Hand a received frame (rx->m at L4) to the worker that owns it. */
-void tq_tcp_steer(struct tq_shard *s, struct tq_rx *rx, unsigned int owner);
+/* When another worker owns k, hand it the received frame (rx->m at L4)
+ * and return true. */
+bool tq_tcp_steer_to_owner(struct tq_shard *s, struct tq_rx *rx,
+		const struct tq_tcp_key *k);
 /* The largest MSS (before options) the path MTU learned for k's peer
  * allows, or UINT16_MAX when none is known. */
 uint16_t tq_tcp_pmtu_mss(struct tq_shard *s, const struct tq_tcp_key *k);

@@ -95,14 +95,8 @@ tq_tcp_icmp_input(struct tq_shard *s, struct tq_rx *rx,
 	tq_tcp_key_make(&k, &e->laddr, &e->faddr, e->lport, e->fport);
 	/* The error came from a router, so it may have landed on any
 	 * worker: the connection's owner handles it. */
-	if (unlikely(s->nb_workers > 1)) {
-		unsigned int owner = tq_tcp_owner(s, &k);
-
-		if (owner != s->id) {
-			tq_tcp_steer(s, rx, owner);
-			return;
-		}
-	}
+	if (tq_tcp_steer_to_owner(s, rx, &k))
+		return;
 	tp = tq_tcp_lookup(s, &k, &sig);
 	if (!tp || tp->state == TQ_TCPS_TIME_WAIT) {
 		TQ_INC(s, TCP_ICMP_NO_CONN);

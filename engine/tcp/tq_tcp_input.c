@@ -24,6 +24,19 @@ path_mss(const struct tq_tcb *tp)
 	return (uint16_t)(mtu - hdrs);
 }
 
+/*
+ * The MSS we offer (our link's) goes in adv_mss; what we send is the
+ * peer's, capped by it and by a smaller path MTU learned from ICMP for
+ * this peer.  Options (timestamps) are taken off by the caller.
+ */
+static uint16_t
+choose_mss(struct tq_tcb *tp, uint16_t peer)
+{
+	tp->adv_mss = path_mss(tp);
+	return RTE_MIN(RTE_MIN(peer, tp->adv_mss),
+			tq_tcp_pmtu_mss(tp->s, &tp->key));
+}
+
 /* Options of a SYN decide the connection's features (RFC 7323, 2018). */
 static void
 apply_syn_options(struct tq_tcb *tp, const struct tq_tcp_seg *seg,
@@ -32,12 +45,7 @@ apply_syn_options(struct tq_tcb *tp, const struct tq_tcp_seg *seg,
 	const struct tq_tcp_conf *c = tq_tcp(tp->s)->conf;
 	uint16_t mss;
 
-	mss = seg->has_mss ? seg->mss : c->mss_default;
-	tp->adv_mss = path_mss(tp);
-	mss = RTE_MIN(mss, tp->adv_mss);
-	/* A smaller path MTU learned from ICMP for this peer (we still
-	 * offer ours: it is what our link can take). */
-	mss = RTE_MIN(mss, tq_tcp_pmtu_mss(tp->s, &tp->key));
+	mss = choose_mss(tp, seg->has_mss ? seg->mss : c->mss_default);
 	tp->mss = RTE_MAX(mss, (uint16_t)MIN_MSS);
 	if (seg->has_ws && c->wscale && we_offered) {
 		tp->flags |= TF_WS_OK;
@@ -426,9 +434,7 @@ cookie_ack(struct tq_shard *s, struct tq_listener *l,
 	tq_tcp_init_send_seq(tp);
 	tp->snd_una = tp->snd_nxt = tp->snd_max = seg->ack;
 	/* The SYN-ACK offered ours; the cookie kept the peer's. */
-	tp->adv_mss = path_mss(tp);
-	mss = RTE_MIN(mss, tp->adv_mss);
-	mss = RTE_MIN(mss, tq_tcp_pmtu_mss(s, k));
+	mss = choose_mss(tp, mss);
 	tp->mss = (uint16_t)RTE_MAX(mss - ((tp->flags & TF_TS_OK) ? 12 : 0),
 			MIN_MSS);
 	if (ws && t->conf->wscale) {
@@ -852,6 +858,7 @@ ack_input(struct tq_tcb *tp, struct tq_rx *rx, struct tq_tcp_seg *seg)
 static void
 data_input(struct tq_tcb *tp, struct tq_tcp_seg *seg, bool *readable)
 {
+	const struct tq_tcp *t = tq_tcp(tp->s);
 	struct rte_mbuf *m = seg->m;
 	uint32_t len = seg->len;
 
@@ -877,16 +884,15 @@ data_input(struct tq_tcb *tp, struct tq_tcp_seg *seg, bool *readable)
 	 * could take the whole pool, and the port could then receive
 	 * nothing, not even the ACKs and RSTs that would free it.
 	 */
-	if (unlikely(tq_tcp(tp->s)->rx_held + m->nb_segs >
-			tq_tcp(tp->s)->conf->rcv_mbufs &&
-			tq_tcp(tp->s)->conf->rcv_mbufs)) {
+	if (unlikely(t->conf->rcv_mbufs &&
+			t->rx_held + m->nb_segs > t->conf->rcv_mbufs)) {
 		TQ_INC(tp->s, TCP_RCVQ_DROP);
 		rte_pktmbuf_free(m);
 		return;
 	}
 	if (seg->seq == tp->rcv_nxt) {
 		bool had_ooo = tp->ooo != NULL;
-		const struct tq_tcp_conf *c = tq_tcp(tp->s)->conf;
+		const struct tq_tcp_conf *c = t->conf;
 
 		/*
 		 * Quick-ACK mode (Linux's tcp_incr_quickack()): the first
@@ -1128,8 +1134,8 @@ sync_input(struct tq_tcb *tp, struct tq_rx *rx, struct tq_tcp_seg *seg)
  * when a ring fills) goes to its owner whole, as the frame it came in:
  * the headers are still in front of the data.
  */
-void
-tq_tcp_steer(struct tq_shard *s, struct tq_rx *rx, unsigned int owner)
+static void
+steer(struct tq_shard *s, struct tq_rx *rx, unsigned int owner)
 {
 	struct rte_mbuf *m = rx->m;
 	struct tq_xmsg msg = { .type = TQ_XMSG_FRAME, .len = sizeof(m) };
@@ -1148,6 +1154,21 @@ tq_tcp_steer(struct tq_shard *s, struct tq_rx *rx, unsigned int owner)
 		return;
 	}
 	TQ_INC(s, TCP_STEERED);
+}
+
+bool
+tq_tcp_steer_to_owner(struct tq_shard *s, struct tq_rx *rx,
+		const struct tq_tcp_key *k)
+{
+	unsigned int owner;
+
+	if (likely(s->nb_workers == 1))
+		return false;
+	owner = tq_tcp_owner(s, k);
+	if (owner == s->id)
+		return false;
+	steer(s, rx, owner);
+	return true;
 }
 
 static bool
@@ -1187,14 +1208,8 @@ tq_tcp_input(struct tq_shard *s, struct tq_rx *rx)
 		goto drop;
 	}
 	tq_tcp_key_make(&k, &rx->dst, &rx->src, th->dst_port, th->src_port);
-	if (unlikely(s->nb_workers > 1)) {
-		unsigned int owner = tq_tcp_owner(s, &k);
-
-		if (owner != s->id) {
-			tq_tcp_steer(s, rx, owner);
-			return;
-		}
-	}
+	if (tq_tcp_steer_to_owner(s, rx, &k))
+		return;
 	if (unlikely(!cksum_ok(rx, m->pkt_len))) {
 		TQ_INC(s, TCP_IN_CSUM_ERRORS);
 		goto drop;
