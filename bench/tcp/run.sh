@@ -46,8 +46,8 @@ TQ_SERVER=$REPO/build/apps/tq-server
 TQ_CTL=$REPO/build/apps/tq-ctl
 WRK_ARGS=(-t1 -c32 -d"${DURATION}s" --latency)
 
-die() { echo "run.sh: $*" >&2; exit 1; }
 log() { echo "== [${SECONDS}s] $*" >&2; }
+source "$HERE/../lib.sh"
 
 [ "$(id -u)" = 0 ] || die "needs root (namespaces, veth, DPDK)"
 for v in DURATION REPEAT QUIET_WAIT; do
@@ -61,44 +61,7 @@ done
 [ ${#ENG} -le 15 ] && [ ${#PEER} -le 15 ] || die "interface name too long"
 
 TMP=$(mktemp -d /tmp/tqtcp.XXXXXX)
-PIDS=()
-ENG_ADDR_SET=0
-
-stop_pid() {
-	# stop_pid PID: SIGTERM, then SIGKILL after 5 s; only our own children
-	local pid=$1 i
-	kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
-	kill -TERM "$pid" 2>/dev/null || true
-	for i in $(seq 50); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
-}
-
-forget_pid() {
-	local pid=$1 p keep=()
-	for p in "${PIDS[@]}"; do
-		[ "$p" = "$pid" ] || keep+=("$p")
-	done
-	PIDS=("${keep[@]+"${keep[@]}"}")
-}
-
-cleanup() {
-	local rc=$? pid
-	set +e
-	for pid in "${PIDS[@]+"${PIDS[@]}"}"; do
-		stop_pid "$pid"
-	done
-	[ "$ENG_ADDR_SET" = 1 ] && ip addr del "$ENG_IP/24" dev "$ENG" 2>/dev/null
-	ip link del "$ENG" 2>/dev/null
-	ip netns del "$NS" 2>/dev/null
-	rm -rf "/var/run/dpdk/$PREFIX" /dev/hugepages/"$PREFIX"* 2>/dev/null
-	rm -rf "$TMP"
-	exit $rc
-}
-trap cleanup EXIT
+trap bench_cleanup EXIT
 trap 'exit 130' INT TERM
 
 # --- build, memory ----------------------------------------------------------
@@ -124,51 +87,9 @@ head -c $((200 << 20)) /dev/urandom >"$DOC/bulk.bin"
 chmod 644 "$DOC"/*
 
 # --- namespace and veth ---------------------------------------------------------
-log "netns $NS, veth $ENG (root ns) <-> $PEER ($NS)"
-ip netns add "$NS"
-ip link add "$ENG" type veth peer name "$PEER"
-ip link set "$PEER" netns "$NS"
-sysctl -q "net.ipv6.conf.$ENG.disable_ipv6=1"
-ip link set "$ENG" up
-ip netns exec "$NS" ip link set lo up
-ip netns exec "$NS" ip addr add "$PEER_IP/24" dev "$PEER"
-ip netns exec "$NS" sysctl -q "net.ipv6.conf.$PEER.disable_ipv6=1"
-ip netns exec "$NS" ip link set "$PEER" up
-ip netns exec "$NS" ethtool -K "$PEER" tx off >/dev/null
-ENG_MAC=$(cat "/sys/class/net/$ENG/address")
-ip netns exec "$NS" ip neigh replace "$ENG_IP" lladdr "$ENG_MAC" \
-	dev "$PEER" nud permanent
+bench_veth_up
 
 # --- helpers ------------------------------------------------------------------
-wait_quiet() {
-	# wait_quiet DIR: until less than 0.15 cores are busy over a second, or
-	# QUIET_WAIT seconds passed; notes "SECONDS yes|no BUSY%" in DIR/quiet
-	local dir=$1 waited=0 a b busy
-	while :; do
-		a=$(head -1 /proc/stat)
-		sleep 1
-		b=$(head -1 /proc/stat)
-		busy=$(awk -v a="$a" -v b="$b" -v n="$(nproc)" 'BEGIN {
-			split(a, x); split(b, y); t = 0
-			for (k = 2; k <= 9; k++) t += y[k] - x[k]
-			i = (y[5] + y[6]) - (x[5] + x[6])
-			printf "%d", (t > 0 ? 100 * n * (t - i) / t : 0) }')
-		waited=$((waited + 1))
-		if [ "$busy" -lt 15 ]; then
-			echo "$waited yes $busy" >"$dir/quiet"
-			return 0
-		fi
-		if [ "$waited" -ge "$QUIET_WAIT" ]; then
-			log "machine still busy (${busy}% of a core) after ${waited}s; measuring anyway"
-			echo "$waited no $busy" >"$dir/quiet"
-			return 0
-		fi
-		if [ $((waited % 10)) = 1 ]; then
-			log "waiting for other load to stop (${busy}% of a core busy)"
-		fi
-	done
-}
-
 SNAP=none
 snap() {
 	# snap DIR NAME: the server's counters into DIR/NAME.ctr (engine:
