@@ -132,7 +132,8 @@ echo_pump(struct tq_stream *st, void *ctx)
 				return;
 			}
 		} else {
-			static uint8_t buf[65536];
+			/* One per worker: every worker runs this. */
+			static __thread uint8_t buf[65536];
 			uint32_t k = room < sizeof(buf) ? room : sizeof(buf);
 			int n = tq_stream_read(st, buf, k);
 
