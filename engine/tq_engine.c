@@ -21,7 +21,7 @@
 #include <rte_telemetry.h>
 
 #include <tachyon/tachyon.h>
-#include <tachyon/tq_stream.h>
+#include <tachyon/tq_tcp.h>
 #include <tachyon/tq_udp.h>
 
 #include "cc/tq_cc.h"

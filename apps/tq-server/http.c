@@ -48,7 +48,7 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 
-#include <tachyon/tq_stream.h>
+#include <tachyon/tq_tcp.h>
 
 #include "http.h"
 

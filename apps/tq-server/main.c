@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include <tachyon/tachyon.h>
-#include <tachyon/tq_stream.h>
+#include <tachyon/tq_tcp.h>
 #include <tachyon/tq_udp.h>
 
 #include "http.h"

@@ -21,7 +21,7 @@
 #include <rte_eal.h>
 #include <rte_mbuf.h>
 
-#include <tachyon/tq_stream.h>
+#include <tachyon/tq_tcp.h>
 
 #include "core/tq_clock.h"
 #include "core/tq_mbuf.h"

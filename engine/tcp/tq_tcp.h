@@ -18,7 +18,7 @@
 #include <rte_mempool.h>
 
 #include <tachyon/tachyon.h>
-#include <tachyon/tq_stream.h>
+#include <tachyon/tq_tcp.h>
 
 #include "../cc/tq_cc.h"
 #include "../core/tq_shard.h"
