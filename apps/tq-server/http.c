@@ -947,7 +947,7 @@ http_drain(struct http_conn *c, bool all_acked)
 {
 	struct rte_mbuf *m;
 
-	while ((m = tq_stream_read_mbuf(c->st)) != NULL) {
+	while ((m = tq_stream_read_mbuf(c->st, UINT32_MAX)) != NULL) {
 		c->drained += m->pkt_len;
 		rte_pktmbuf_free(m);
 	}
@@ -957,7 +957,7 @@ http_drain(struct http_conn *c, bool all_acked)
 	}
 	/* A peer that keeps sending after our FIN gets a reset. */
 	if (c->drained > HTTP_DRAIN_MAX)
-		tq_stream_abort(c->st);
+		tq_stream_abort(c->st, 0);
 }
 
 /*
@@ -977,7 +977,7 @@ http_pump(struct http_conn *c)
 			if (ret == -EAGAIN)
 				return;
 			if (ret < 0) {
-				tq_stream_abort(st);
+				tq_stream_abort(st, 0);
 				return;
 			}
 			http_resp_done(c);
@@ -1077,7 +1077,7 @@ http_accept(struct tq_shard *s, struct tq_listener *l, void *arg)
 		}
 		if (!c) {
 			/* closed() sees a NULL ctx */
-			tq_stream_abort(st);
+			tq_stream_abort(st, 0);
 			continue;
 		}
 		c->svc = h;

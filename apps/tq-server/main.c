@@ -110,38 +110,17 @@ set_backlog(void *arg, const char *v)
 }
 
 /*
- * TCP echo: received mbufs go straight back out (zero copy).  When the
- * send buffer cannot take them, what fits is copied and the rest waits:
- * the receive window then closes, so a fast sender is held back.
+ * TCP echo: received mbufs are spliced straight back out (zero copy),
+ * within the send queue's bytes and mbufs.  What does not fit stays in
+ * the receive queue, so the window closes on a sender faster than its
+ * own reading; writable() resumes it.  The peer's FIN is echoed too.
  */
 static void
 echo_pump(struct tq_stream *st, void *ctx)
 {
-	while (tq_stream_readable(st)) {
-		uint32_t want = tq_stream_readable(st);
-		uint32_t room = tq_stream_write_space(st);
-
-		if (room == 0)
-			return;
-		if (room >= want) {
-			struct rte_mbuf *m = tq_stream_read_mbuf(st);
-
-			if (tq_stream_write_mbuf(st, m) < 0) {
-				rte_pktmbuf_free(m);
-				tq_stream_abort(st);
-				return;
-			}
-		} else {
-			/* One per worker: every worker runs this. */
-			static __thread uint8_t buf[65536];
-			uint32_t k = room < sizeof(buf) ? room : sizeof(buf);
-			int n = tq_stream_read(st, buf, k);
-
-			if (n <= 0 || tq_stream_write(st, buf, (uint32_t)n) != n) {
-				tq_stream_abort(st);
-				return;
-			}
-		}
+	if (tq_stream_splice(st, st, UINT32_MAX) < 0) {
+		tq_stream_abort(st, 0);
+		return;
 	}
 	if (tq_stream_eof(st))
 		tq_stream_close(st);
@@ -155,7 +134,7 @@ static const struct tq_stream_ops echo_ops = {
 static void
 discard_rx(struct tq_stream *st, void *ctx)
 {
-	struct rte_mbuf *m = tq_stream_read_mbuf(st);
+	struct rte_mbuf *m = tq_stream_read_mbuf(st, UINT32_MAX);
 
 	rte_pktmbuf_free(m);
 	if (tq_stream_eof(st))
@@ -176,7 +155,7 @@ static const struct tq_stream_ops discard_ops = {
 static void
 hold_rx(struct tq_stream *st, void *ctx)
 {
-	struct tq_stream_info info;
+	struct tq_conn_info info;
 
 	tq_stream_info(st, &info);
 	if (strcmp(info.state, "CLOSE_WAIT") == 0)

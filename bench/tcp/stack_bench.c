@@ -241,7 +241,7 @@ run_bulk(double secs)
 		poll_both();
 	}
 	{
-		struct tq_stream_info in;
+		struct tq_conn_info in;
 		double dt = (double)(tq_clock_ns() - t0) / 1e9;
 
 		tq_stream_info(c.st, &in);
@@ -250,7 +250,7 @@ run_bulk(double secs)
 			dt, in.bytes_acked, in.bytes_acked * 8 / dt / 1e9,
 			hb.s->ctr[TQ_CTR_TCP_IN_SEGS] - rx0);
 	}
-	tq_stream_abort(c.st);
+	tq_stream_abort(c.st, 0);
 	for (int i = 0; i < 100; i++)
 		poll_both();
 	RTE_SET_USED(sent);
@@ -286,7 +286,7 @@ run_rr(double secs, unsigned int n, bool crr)
 		pct(0.999), crr ? "" : ",");
 	for (unsigned int i = 0; i < n; i++)
 		if (conns[i].st)
-			tq_stream_abort(conns[i].st);
+			tq_stream_abort(conns[i].st, 0);
 	for (int i = 0; i < 1000; i++)
 		poll_both();
 }

@@ -22,6 +22,7 @@
 
 #include "../cc/tq_cc.h"
 #include "../core/tq_shard.h"
+#include "../core/tq_stream_impl.h"
 #include "../core/tq_timer.h"
 #include "../net/tq_net.h"
 
@@ -224,8 +225,13 @@ struct tq_listener {
 #define TF_TFO_COOKIE	0x400000 /* SYN-ACK gives the peer a cookie */
 #define TF_TFO_REQ	0x800000 /* our SYN asks for or uses a cookie */
 #define TF_QUICKACK	0x1000000 /* no delayed ACKs (TQ_OPT_QUICKACK) */
+#define TF_SHUT_RD	0x2000000 /* app reads no more: data is dropped */
+#define TF_FIN_CB	0x4000000 /* peer_fin() was called */
 
 struct tq_tcb {
+	/* The public handles of a TCP connection: its one stream (id 0). */
+	struct tq_conn conn;
+	struct tq_stream st;
 	struct tq_tcp_key key;
 	hash_sig_t sig;
 	struct tq_shard *s;
@@ -248,6 +254,8 @@ struct tq_tcb {
 	uint32_t snd_wnd;	/* scaled */
 	uint32_t max_sndwnd;
 	uint32_t sndbuf;
+	uint32_t sndbuf_segs;	/* mbufs the send queue may hold */
+	uint32_t sndlowat;	/* free bytes before writable(); 0: half */
 	uint32_t recover;	/* RFC 6582 */
 	uint32_t rexmit_nxt;	/* next lost byte to retransmit */
 	uint32_t rexmit_end;	/* end of what is deemed lost */
@@ -305,8 +313,6 @@ struct tq_tcb {
 	struct tq_timer t_2msl;	   /* TIME_WAIT, FIN_WAIT_2 */
 	struct tq_timer t_keep;	   /* keepalive, when on */
 
-	const struct tq_stream_ops *ops;
-	void *ctx;
 	struct tq_listener *listener;
 	struct tq_tcb *acc_next;
 };
@@ -500,17 +506,31 @@ void tq_mq_free(struct tq_mq *q);
 static inline struct tq_stream *
 tq_tcb_stream(struct tq_tcb *tp)
 {
-	return (struct tq_stream *)tp;
+	return &tp->st;
 }
 
 static inline struct tq_tcb *
 tq_stream_tcb(const struct tq_stream *st)
 {
-	return (struct tq_tcb *)(uintptr_t)st;
+	return container_of(st, struct tq_tcb, st);
 }
+
+/* Default mbuf bound of a send buffer: one per 512 bytes, so full-size
+ * segments fill it by bytes first and only small ones hit the count. */
+static inline uint32_t
+tq_tcp_sndbuf_segs(uint32_t sndbuf)
+{
+	return RTE_MAX(sndbuf / 512, 16u);
+}
+
+/* Fill the public handles of a new TCB (tq_tcp_stream.c). */
+void tq_tcb_handles_init(struct tq_tcb *tp, const struct tq_stream_ops *ops,
+		void *ctx);
 
 /* Tell the app: new data/EOF, room to write, bytes acked. */
 void tq_tcp_notify_readable(struct tq_tcb *tp);
 void tq_tcp_notify_writable(struct tq_tcb *tp);
+/* Free send space under the low-water mark (bytes or mbufs)? */
+bool tq_tcp_sndq_low(const struct tq_tcb *tp);
 
 #endif

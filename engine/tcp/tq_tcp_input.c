@@ -182,6 +182,14 @@ ooo_insert(struct tq_tcb *tp, struct rte_mbuf *m, uint32_t seq)
 static void
 rcv_append(struct tq_tcb *tp, struct rte_mbuf *m, uint32_t len)
 {
+	if (unlikely(tp->flags & TF_SHUT_RD)) {
+		/* The app reads no more: acknowledge and drop. */
+		TQ_ADD(tp->s, STREAM_RCV_DISCARD, len);
+		rte_pktmbuf_free(m);
+		tp->rcv_nxt += len;
+		tp->bytes_received += len;
+		return;
+	}
 	tq_mq_append(&tp->rcvq, m, len);
 	tp->rcv_nxt += len;
 	tp->bytes_received += len;
@@ -221,9 +229,29 @@ ooo_pull(struct tq_tcb *tp)
 void
 tq_tcp_notify_readable(struct tq_tcb *tp)
 {
-	if (tp->ops && tp->ops->readable && !(tp->flags & TF_APP_GONE) &&
-			!(tp->flags & TF_ACCEPTQ))
-		tp->ops->readable(tq_tcb_stream(tp), tp->ctx);
+	if (!tp->st.ops || (tp->flags & (TF_APP_GONE | TF_ACCEPTQ)))
+		return;
+	tq_stream_cb_readable(&tp->st);
+	/* After the data: the peer will send no more, once. */
+	if ((tp->flags & (TF_EOF_SEEN | TF_FIN_CB | TF_APP_GONE | TF_DOOMED))
+			== TF_EOF_SEEN) {
+		tp->flags |= TF_FIN_CB;
+		tq_stream_cb_peer_fin(&tp->st);
+	}
+}
+
+/* Free send space under the low-water mark, in bytes or in mbufs? */
+bool
+tq_tcp_sndq_low(const struct tq_tcb *tp)
+{
+	uint32_t lowat = tp->sndlowat ? RTE_MIN(tp->sndlowat, tp->sndbuf) :
+		tp->sndbuf / 2;
+	uint32_t bytes = tp->sndbuf > tp->sndq.bytes ?
+		tp->sndbuf - tp->sndq.bytes : 0;
+	uint32_t segs = tp->sndbuf_segs > tp->sndq.nsegs ?
+		tp->sndbuf_segs - tp->sndq.nsegs : 0;
+
+	return bytes < lowat || segs < tp->sndbuf_segs / 2;
 }
 
 void
@@ -231,12 +259,11 @@ tq_tcp_notify_writable(struct tq_tcb *tp)
 {
 	if (!(tp->flags & TF_WANT_WRITE) || (tp->flags & TF_APP_GONE))
 		return;
-	/* Wake the writer once half the buffer is free, not per ACK. */
-	if (tp->sndq.bytes > tp->sndbuf / 2)
+	/* Wake the writer once the low-water mark is free, not per ACK. */
+	if (tq_tcp_sndq_low(tp))
 		return;
 	tp->flags &= ~TF_WANT_WRITE;
-	if (tp->ops && tp->ops->writable)
-		tp->ops->writable(tq_tcb_stream(tp), tp->ctx);
+	tq_stream_cb_writable(&tp->st);
 }
 
 static void
@@ -256,14 +283,19 @@ enter_time_wait(struct tq_tcb *tp)
 	tp->tw_since = tp->s->now;
 	tq_tcp_rexmt_stop(tp);
 	tq_tcp_2msl_arm(tp, c->msl2_ns);
-	/* The app is done with it; TIME_WAIT is ours alone. */
-	if (tp->ops && !(tp->flags & TF_CLOSED_CB)) {
+	/*
+	 * TIME_WAIT is ours alone.  An app that only shut its side down
+	 * may not have read the last data or seen the FIN: it gets them
+	 * now, before closed(), and must read them in the callback.
+	 */
+	if (tp->st.ops && !(tp->flags & TF_CLOSED_CB)) {
+		tq_tcp_notify_readable(tp);
+		if (tp->flags & TF_DOOMED)
+			return; /* the app aborted it: that close follows */
 		tp->flags |= TF_CLOSED_CB;
-		if (tp->ops->closed)
-			tp->ops->closed(tq_tcb_stream(tp), TQ_CLOSE_NORMAL,
-					tp->ctx);
+		tq_stream_cb_closed(&tp->st, TQ_CLOSE_NORMAL);
 	}
-	tp->ops = NULL;
+	tp->st.ops = NULL;
 	tq_mq_free(&tp->rcvq);
 	tq_mq_free(&tp->sndq);
 	tq_tcp_ooo_free(tp);
@@ -594,13 +626,10 @@ syn_sent_input(struct tq_tcb *tp, struct tq_rx *rx, struct tq_tcp_seg *seg)
 		tq_tcp_keep_arm(tp);
 		tp->flags |= TF_ACKNOW;
 		tq_tcp_output(tp);
-		if (tp->ops && tp->ops->connected)
-			tp->ops->connected(tq_tcb_stream(tp), tp->ctx);
+		tq_stream_cb_connected(&tp->st);
 		/* Fast open: what rode on the SYN is acknowledged already. */
-		if (syn_data && tp->ops && tp->ops->acked &&
-				!(tp->flags & (TF_APP_GONE | TF_DOOMED)))
-			tp->ops->acked(tq_tcb_stream(tp), tp->bytes_acked,
-					tp->ctx);
+		if (syn_data && !(tp->flags & (TF_APP_GONE | TF_DOOMED)))
+			tq_stream_cb_acked(&tp->st, tp->bytes_acked);
 		return;
 	}
 	/* Simultaneous open (RFC 9293 3.5). */
@@ -721,8 +750,8 @@ ack_advance(struct tq_tcb *tp, uint32_t ack)
 		tp->cc.ops->on_ack(&tp->cc, data, rtt, flight, s->now);
 	}
 	tp->dupacks = 0;
-	if (tp->ops && tp->ops->acked && data && !(tp->flags & TF_APP_GONE))
-		tp->ops->acked(tq_tcb_stream(tp), tp->bytes_acked, tp->ctx);
+	if (data && !(tp->flags & TF_APP_GONE))
+		tq_stream_cb_acked(&tp->st, tp->bytes_acked);
 }
 
 /* Returns false when the segment must go no further. */
@@ -769,9 +798,9 @@ ack_input(struct tq_tcb *tp, struct tq_rx *rx, struct tq_tcp_seg *seg)
 			l->syn_count--;
 			tq_tcp_accept_enqueue(l, tp);
 			l->conf->cb(s, l, l->conf->arg);
-		} else if (tp->ops && tp->ops->connected) {
+		} else {
 			/* simultaneous open */
-			tp->ops->connected(tq_tcb_stream(tp), tp->ctx);
+			tq_stream_cb_connected(&tp->st);
 		}
 		return !(tp->flags & TF_DOOMED);
 	}

@@ -6,38 +6,6 @@
 #include "tq_tcp.h"
 
 static uint32_t copy_in(struct tq_tcb *tp, const void *buf, uint32_t len);
-static uint32_t space_of(const struct tq_tcb *tp);
-
-static const char *const reasons[] = {
-	[TQ_CLOSE_NORMAL] = "normal",
-	[TQ_CLOSE_RESET] = "reset",
-	[TQ_CLOSE_REFUSED] = "refused",
-	[TQ_CLOSE_TIMEOUT] = "timeout",
-	[TQ_CLOSE_ABORTED] = "aborted",
-	[TQ_CLOSE_UNREACHABLE] = "unreachable",
-};
-
-const char *
-tq_close_reason_str(enum tq_close_reason r)
-{
-	return (unsigned int)r < RTE_DIM(reasons) ? reasons[r] : "?";
-}
-
-struct tq_shard *
-tq_stream_shard(const struct tq_stream *st)
-{
-	return tq_stream_tcb(st)->s;
-}
-
-void
-tq_stream_set_ops(struct tq_stream *st, const struct tq_stream_ops *ops,
-		void *ctx)
-{
-	struct tq_tcb *tp = tq_stream_tcb(st);
-
-	tp->ops = ops;
-	tp->ctx = ctx;
-}
 
 struct tq_stream *
 tq_tcp_accept(struct tq_listener *l, const struct tq_stream_ops *ops,
@@ -49,8 +17,7 @@ tq_tcp_accept(struct tq_listener *l, const struct tq_stream_ops *ops,
 		return NULL;
 	tq_tcp_accept_remove(l, tp);
 	tp->listener = NULL;
-	tp->ops = ops;
-	tp->ctx = ctx;
+	tq_stream_set_ops(&tp->st, ops, ctx);
 	return tq_tcb_stream(tp);
 }
 
@@ -167,8 +134,7 @@ tq_tcp_connect_data(struct tq_shard *s, const struct tq_addr *dst,
 		*err = -ENOMEM;
 		return NULL;
 	}
-	tp->ops = ops;
-	tp->ctx = ctx;
+	tq_stream_set_ops(&tp->st, ops, ctx);
 	tp->iss = tq_tcp_isn(t->secret, &k, s->now);
 	if (min_iss && SEQ_LT(tp->iss, min_iss))
 		tp->iss = min_iss;
@@ -201,21 +167,30 @@ tq_tcp_connect_data(struct tq_shard *s, const struct tq_addr *dst,
 	return tq_tcb_stream(tp);
 }
 
+/* ---- the stream of a TCP connection (tq_stream_vt) ---- */
+
 static uint32_t
 space_of(const struct tq_tcb *tp)
 {
 	return tp->sndbuf > tp->sndq.bytes ? tp->sndbuf - tp->sndq.bytes : 0;
 }
 
-uint32_t
-tq_stream_write_space(struct tq_stream *st)
+static uint32_t
+segs_free(const struct tq_tcb *tp)
+{
+	return tp->sndbuf_segs > tp->sndq.nsegs ?
+		tp->sndbuf_segs - tp->sndq.nsegs : 0;
+}
+
+static uint32_t
+tcp_write_space(struct tq_stream *st, uint32_t *segs)
 {
 	struct tq_tcb *tp = tq_stream_tcb(st);
-	uint32_t room = space_of(tp);
 
-	if (room < tp->sndbuf / 2)
+	if (tq_tcp_sndq_low(tp))
 		tp->flags |= TF_WANT_WRITE;
-	return room;
+	*segs = segs_free(tp);
+	return space_of(tp);
 }
 
 static int
@@ -233,6 +208,12 @@ write_check(const struct tq_tcb *tp)
 			TQ_TCPS_FIN_SENT(tp->state))
 		return -EPIPE;
 	return 0;
+}
+
+static int
+tcp_write_check(const struct tq_stream *st)
+{
+	return write_check(tq_stream_tcb(st));
 }
 
 /* Copy up to len bytes into the send queue; returns how many fit. */
@@ -258,7 +239,7 @@ copy_in(struct tq_tcb *tp, const void *buf, uint32_t len)
 			done += k;
 		}
 	}
-	while (left) {
+	while (left && tp->sndq.nsegs < tp->sndbuf_segs) {
 		struct rte_mbuf *m = rte_pktmbuf_alloc(tp->s->pool);
 		uint32_t k;
 
@@ -281,8 +262,8 @@ copy_in(struct tq_tcb *tp, const void *buf, uint32_t len)
 	return done;
 }
 
-int
-tq_stream_write(struct tq_stream *st, const void *buf, uint32_t len)
+static int
+tcp_write(struct tq_stream *st, const void *buf, uint32_t len)
 {
 	struct tq_tcb *tp = tq_stream_tcb(st);
 	uint32_t done;
@@ -298,36 +279,68 @@ tq_stream_write(struct tq_stream *st, const void *buf, uint32_t len)
 	return (int)done;
 }
 
-int
-tq_stream_write_mbuf(struct tq_stream *st, struct rte_mbuf *m)
+/*
+ * Take the longest prefix of m that fits the space (bytes and mbufs);
+ * *rest gets the remainder.  A segment is split only by bytes: the
+ * indirect mbuf that holds its second half takes no extra room here.
+ */
+static int
+tcp_write_mbuf(struct tq_stream *st, struct rte_mbuf *m,
+		struct rte_mbuf **rest)
 {
 	struct tq_tcb *tp = tq_stream_tcb(st);
+	uint32_t room = space_of(tp), segs = segs_free(tp);
+	uint32_t take = 0, n = 0;
+	struct rte_mbuf *x;
 	int ret = write_check(tp);
 
+	*rest = m;
 	if (ret < 0)
 		return ret;
-	if (m->pkt_len > space_of(tp)) {
+	for (x = m; x && n < segs && take < room; x = x->next, n++)
+		take += RTE_MIN((uint32_t)x->data_len, room - take);
+	if (take < m->pkt_len) {
 		tp->flags |= TF_WANT_WRITE;
-		return -ENOBUFS;
+		if (take == 0)
+			return 0;
+		*rest = tq_mbuf_split(m, take, tp->s->pool);
+		if (!*rest) {
+			TQ_INC(tp->s, NO_MBUF);
+			*rest = m;
+			return 0;
+		}
+	} else {
+		*rest = NULL;
 	}
-	tq_mq_append(&tp->sndq, m, m->pkt_len);
+	tq_mq_append(&tp->sndq, m, take);
 	tp->flags &= ~TF_SNDQ_OURS;
 	tq_tcp_output(tp);
-	return 0;
+	return (int)take;
 }
 
-uint32_t
-tq_stream_readable(const struct tq_stream *st)
+static uint32_t
+tcp_send_hint(struct tq_stream *st)
+{
+	const struct tq_tcb *tp = tq_stream_tcb(st);
+	uint32_t flight = tp->snd_max - tp->snd_una;
+	uint32_t wnd = RTE_MIN(tp->cc.cwnd, tp->snd_wnd);
+
+	return wnd > flight ? wnd - flight : 0;
+}
+
+static uint32_t
+tcp_readable(const struct tq_stream *st)
 {
 	return tq_stream_tcb(st)->rcvq.bytes;
 }
 
-bool
-tq_stream_eof(const struct tq_stream *st)
+static bool
+tcp_eof(const struct tq_stream *st)
 {
 	const struct tq_tcb *tp = tq_stream_tcb(st);
 
-	return (tp->flags & TF_EOF_SEEN) && tp->rcvq.bytes == 0;
+	return ((tp->flags & TF_EOF_SEEN) && tp->rcvq.bytes == 0) ||
+		(tp->flags & TF_SHUT_RD);
 }
 
 /* After the app made room: tell the peer if the window grew enough
@@ -348,8 +361,8 @@ window_update(struct tq_tcb *tp)
 	}
 }
 
-int
-tq_stream_read(struct tq_stream *st, void *buf, uint32_t len)
+static int
+tcp_read(struct tq_stream *st, void *buf, uint32_t len)
 {
 	struct tq_tcb *tp = tq_stream_tcb(st);
 	struct tq_mq *q = &tp->rcvq;
@@ -357,7 +370,7 @@ tq_stream_read(struct tq_stream *st, void *buf, uint32_t len)
 	uint32_t done = 0;
 
 	if (q->bytes == 0)
-		return (tp->flags & TF_EOF_SEEN) ? 0 : -EAGAIN;
+		return (tp->flags & (TF_EOF_SEEN | TF_SHUT_RD)) ? 0 : -EAGAIN;
 	while (done < len && q->head) {
 		struct rte_mbuf *m = q->head;
 		uint32_t avail = m->data_len - q->off;
@@ -374,29 +387,66 @@ tq_stream_read(struct tq_stream *st, void *buf, uint32_t len)
 	return (int)done;
 }
 
-struct rte_mbuf *
-tq_stream_read_mbuf(struct tq_stream *st)
+/*
+ * Whole segments from the head while they fit max_bytes and max_segs;
+ * the segment the byte bound falls in is split, its second half staying
+ * queued as an indirect mbuf (no copy).
+ */
+static struct rte_mbuf *
+tcp_read_mbuf(struct tq_stream *st, uint32_t max_bytes, uint32_t max_segs)
 {
 	struct tq_tcb *tp = tq_stream_tcb(st);
 	struct tq_mq *q = &tp->rcvq;
-	struct rte_mbuf *m = q->head;
+	struct rte_mbuf *head = q->head, *cur, *last = NULL;
+	uint32_t n = 0, k = 0;
 
-	if (!m)
+	if (!head || max_bytes == 0 || max_segs == 0)
 		return NULL;
 	if (q->off) {
-		m->data_off = (uint16_t)(m->data_off + q->off);
-		m->data_len = (uint16_t)(m->data_len - q->off);
+		head->data_off = (uint16_t)(head->data_off + q->off);
+		head->data_len = (uint16_t)(head->data_len - q->off);
+		q->off = 0;
 	}
-	m->pkt_len = q->bytes;
-	m->nb_segs = (uint16_t)RTE_MIN(q->nsegs, (uint32_t)UINT16_MAX);
-	memset(q, 0, sizeof(*q));
+	for (cur = head; cur && k < max_segs && n < max_bytes; cur = cur->next) {
+		if (n + cur->data_len > max_bytes) {
+			struct rte_mbuf *c = rte_pktmbuf_alloc(tp->s->pool);
+			uint32_t cut = max_bytes - n;
+
+			if (!c) {
+				TQ_INC(tp->s, NO_MBUF);
+				break;
+			}
+			rte_pktmbuf_attach(c, cur);
+			c->data_off = (uint16_t)(cur->data_off + cut);
+			c->data_len = (uint16_t)(cur->data_len - cut);
+			c->next = cur->next;
+			cur->data_len = (uint16_t)cut;
+			cur->next = c;
+			if (q->tail == cur)
+				q->tail = c;
+			q->nsegs++;
+		}
+		n += cur->data_len;
+		k++;
+		last = cur;
+	}
+	if (!last)
+		return NULL;
+	q->head = last->next;
+	if (!q->head)
+		q->tail = NULL;
+	last->next = NULL;
+	q->bytes -= n;
+	q->nsegs -= k;
+	head->nb_segs = (uint16_t)RTE_MIN(k, (uint32_t)UINT16_MAX);
+	head->pkt_len = n;
 	tq_tcb_rx_sync(tp);
 	window_update(tp);
-	return m;
+	return head;
 }
 
-int
-tq_stream_shutdown(struct tq_stream *st)
+static int
+tcp_shutdown(struct tq_stream *st)
 {
 	struct tq_tcb *tp = tq_stream_tcb(st);
 
@@ -421,32 +471,33 @@ tq_stream_shutdown(struct tq_stream *st)
 	return 0;
 }
 
-void
-tq_stream_close(struct tq_stream *st)
+/*
+ * TCP cannot tell the peer to stop (no STOP_SENDING): like BSD's
+ * SHUT_RD, what comes is acknowledged and dropped, so the window stays
+ * open and memory is not held for a reader that is gone.
+ */
+static int
+tcp_shutdown_read(struct tq_stream *st, uint64_t code)
 {
 	struct tq_tcb *tp = tq_stream_tcb(st);
 
-	if (tp->flags & TF_APP_GONE)
-		return;
-	if (tp->rcvq.bytes || tp->ooo) {
-		/* RFC 9293 3.6.1 / Linux: unread data means the peer
-		 * must learn it was not consumed: reset. */
-		TQ_INC(tp->s, TCP_ABORT_ON_CLOSE);
-		tq_stream_abort(st);
-		return;
-	}
-	tp->flags |= TF_APP_GONE;
-	tq_stream_shutdown(st);
-	if (tp->state == TQ_TCPS_FIN_WAIT_2 &&
-			!tq_timer_pending(&tp->t_2msl))
-		tq_tcp_2msl_arm(tp, tq_tcp(tp->s)->conf->fin_timeout_ns);
+	RTE_SET_USED(code);
+	if (tp->flags & TF_SHUT_RD)
+		return 0;
+	tp->flags |= TF_SHUT_RD;
+	TQ_ADD(tp->s, STREAM_RCV_DISCARD, tp->rcvq.bytes);
+	tq_mq_free(&tp->rcvq);
+	tq_tcb_rx_sync(tp);
+	window_update(tp);
+	return 0;
 }
 
-void
-tq_stream_abort(struct tq_stream *st)
+static void
+tcp_abort(struct tq_stream *st, uint64_t code)
 {
 	struct tq_tcb *tp = tq_stream_tcb(st);
 
+	RTE_SET_USED(code); /* a RST has no room for it */
 	if (tp->flags & TF_DOOMED)
 		return;
 	if (TQ_TCPS_SYNCHRONIZED(tp->state) &&
@@ -458,8 +509,29 @@ tq_stream_abort(struct tq_stream *st)
 	tq_tcb_close(tp, TQ_CLOSE_ABORTED);
 }
 
-int
-tq_stream_set_opt(struct tq_stream *st, enum tq_stream_opt opt, uint32_t val)
+static void
+tcp_close(struct tq_stream *st)
+{
+	struct tq_tcb *tp = tq_stream_tcb(st);
+
+	if (tp->flags & TF_APP_GONE)
+		return;
+	if (tp->rcvq.bytes || tp->ooo) {
+		/* RFC 9293 3.6.1 / Linux: unread data means the peer
+		 * must learn it was not consumed: reset. */
+		TQ_INC(tp->s, TCP_ABORT_ON_CLOSE);
+		tcp_abort(st, 0);
+		return;
+	}
+	tp->flags |= TF_APP_GONE;
+	tcp_shutdown(st);
+	if (tp->state == TQ_TCPS_FIN_WAIT_2 &&
+			!tq_timer_pending(&tp->t_2msl))
+		tq_tcp_2msl_arm(tp, tq_tcp(tp->s)->conf->fin_timeout_ns);
+}
+
+static int
+tcp_set_opt(struct tq_stream *st, enum tq_stream_opt opt, uint32_t val)
 {
 	struct tq_tcb *tp = tq_stream_tcb(st);
 
@@ -486,6 +558,15 @@ tq_stream_set_opt(struct tq_stream *st, enum tq_stream_opt opt, uint32_t val)
 		if (val < 4096 || val > (1u << 30))
 			return -EINVAL;
 		tp->sndbuf = val;
+		tp->sndbuf_segs = tq_tcp_sndbuf_segs(val);
+		return 0;
+	case TQ_OPT_SNDBUF_MBUFS:
+		if (val < 2 || val > (1u << 24))
+			return -EINVAL;
+		tp->sndbuf_segs = val;
+		return 0;
+	case TQ_OPT_SNDLOWAT:
+		tp->sndlowat = val;
 		return 0;
 	case TQ_OPT_KEEPALIVE:
 		if (val)
@@ -522,12 +603,30 @@ tq_stream_set_opt(struct tq_stream *st, enum tq_stream_opt opt, uint32_t val)
 	return -EINVAL;
 }
 
-void
-tq_stream_info(const struct tq_stream *st, struct tq_stream_info *info)
-{
-	const struct tq_tcb *tp = tq_stream_tcb(st);
+static const struct tq_stream_vt tcp_stream_vt = {
+	.read = tcp_read,
+	.read_mbuf = tcp_read_mbuf,
+	.readable = tcp_readable,
+	.eof = tcp_eof,
+	.write = tcp_write,
+	.write_mbuf = tcp_write_mbuf,
+	.write_space = tcp_write_space,
+	.write_check = tcp_write_check,
+	.send_hint = tcp_send_hint,
+	.shutdown = tcp_shutdown,
+	.shutdown_read = tcp_shutdown_read,
+	.close = tcp_close,
+	.abort = tcp_abort,
+	.set_opt = tcp_set_opt,
+};
 
-	memset(info, 0, sizeof(*info));
+/* ---- the connection (tq_conn_vt) ---- */
+
+static void
+tcp_conn_info(const struct tq_conn *c, struct tq_conn_info *info)
+{
+	const struct tq_tcb *tp = container_of(c, struct tq_tcb, conn);
+
 	tq_tcp_key_addrs(&tp->key, &info->laddr, &info->raddr);
 	info->lport = rte_be_to_cpu_16(tp->key.lport);
 	info->rport = rte_be_to_cpu_16(tp->key.fport);
@@ -545,4 +644,39 @@ tq_stream_info(const struct tq_stream *st, struct tq_stream_info *info)
 	info->retransmits = tp->retrans;
 	info->unacked = tp->snd_max - tp->snd_una;
 	info->cc = tp->cc.ops ? tp->cc.ops->name : "";
+}
+
+static void
+tcp_conn_close(struct tq_conn *c, uint64_t code)
+{
+	RTE_SET_USED(code);
+	tcp_close(&container_of(c, struct tq_tcb, conn)->st);
+}
+
+static void
+tcp_conn_abort(struct tq_conn *c, uint64_t code)
+{
+	tcp_abort(&container_of(c, struct tq_tcb, conn)->st, code);
+}
+
+static const struct tq_conn_vt tcp_conn_vt = {
+	.info = tcp_conn_info,
+	.close = tcp_conn_close,
+	.abort = tcp_conn_abort,
+};
+
+void
+tq_tcb_handles_init(struct tq_tcb *tp, const struct tq_stream_ops *ops,
+		void *ctx)
+{
+	tp->conn.vt = &tcp_conn_vt;
+	tp->conn.s = tp->s;
+	tp->conn.udata = NULL;
+	tp->conn.transport = TQ_TRANSPORT_TCP;
+	tp->st.vt = &tcp_stream_vt;
+	tp->st.conn = &tp->conn;
+	tp->st.ops = ops;
+	tp->st.ctx = ctx;
+	tp->st.id = 0;
+	tp->st.err_code = 0;
 }

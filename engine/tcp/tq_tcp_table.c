@@ -257,8 +257,10 @@ tq_tcb_new(struct tq_shard *s, const struct tq_tcp_key *k, hash_sig_t sig)
 		return NULL;
 	}
 	tp->s = s;
+	tq_tcb_handles_init(tp, NULL, NULL);
 	tp->state = TQ_TCPS_CLOSED;
 	tp->sndbuf = c->sndbuf;
+	tp->sndbuf_segs = tq_tcp_sndbuf_segs(c->sndbuf);
 	tp->rcvbuf = c->rcvbuf;
 	tp->rto = c->rto_init_ns;
 	tp->adv_mss = 0;
@@ -454,10 +456,13 @@ tq_tcb_close(struct tq_tcb *tp, enum tq_close_reason why)
 	}
 	tq_tcb_set_state(tp, TQ_TCPS_CLOSED);
 	tq_tcp_timers_cancel(tp);
-	if (tp->ops && !(tp->flags & TF_CLOSED_CB)) {
+	if (tp->st.ops && !(tp->flags & TF_CLOSED_CB)) {
 		tp->flags |= TF_CLOSED_CB;
-		if (tp->ops->closed)
-			tp->ops->closed(tq_tcb_stream(tp), why, tp->ctx);
+		/* The neutral API's "peer abandoned its side" comes first,
+		 * so an app that handles codes needs no TCP case. */
+		if (why == TQ_CLOSE_RESET && !(tp->flags & TF_APP_GONE))
+			tq_stream_cb_peer_reset(&tp->st, 0);
+		tq_stream_cb_closed(&tp->st, why);
 	}
 	rte_hash_del_key_with_hash(t->flows, &tp->key, tp->sig);
 	tq_mq_free(&tp->sndq);
@@ -552,7 +557,7 @@ tq_tcp_shutdown_all(struct tq_shard *s)
 		tp->busy++;
 		if (tp->state == TQ_TCPS_SYN_SENT ||
 				tp->state == TQ_TCPS_SYN_RECEIVED)
-			tq_stream_abort(tq_tcb_stream(tp));
+			tq_stream_abort(tq_tcb_stream(tp), 0);
 		else
 			/* close itself resets when data is left unread */
 			tq_stream_close(tq_tcb_stream(tp));

@@ -104,7 +104,7 @@ conn_readable(struct tq_stream *st, void *ctx)
 	}
 	if (conn_end_in_cb && conn_read) {
 		if (conn_read & 1)
-			tq_stream_abort(st);
+			tq_stream_abort(st, 0);
 		else
 			tq_stream_close(st);
 	}

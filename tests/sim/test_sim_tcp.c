@@ -103,7 +103,7 @@ static void
 snd_connected(struct tq_stream *st, void *ctx)
 {
 	struct sender *s = ctx;
-	struct tq_stream_info info;
+	struct tq_conn_info info;
 
 	s->connected = true;
 	tq_stream_info(st, &info);
@@ -139,7 +139,7 @@ sink_readable(struct tq_stream *st, void *ctx)
 	struct sink *k = ctx;
 	struct rte_mbuf *m;
 
-	while ((m = tq_stream_read_mbuf(st)) != NULL) {
+	while ((m = tq_stream_read_mbuf(st, UINT32_MAX)) != NULL) {
 		struct rte_mbuf *seg;
 
 		if (k->received == 0)

@@ -86,7 +86,7 @@ static void
 abort_conn(struct tq_tcptest_conn *c, uint32_t seq, uint32_t ack)
 {
 	assert_non_null(c->st);
-	tq_stream_abort(c->st);
+	tq_stream_abort(c->st, 0);
 	tt_advance(c, 0);
 	tt_expect(c, "R.", seq, ack, 0);
 	assert_int_equal(c->why, TQ_CLOSE_ABORTED);
@@ -862,7 +862,7 @@ tcp_udp_share_port(void **state)
 static uint16_t
 lport_of(struct tq_stream *st)
 {
-	struct tq_stream_info info;
+	struct tq_conn_info info;
 
 	tq_stream_info(st, &info);
 	return info.lport;
@@ -909,7 +909,7 @@ ephemeral_ports(void **state)
 	assert_int_equal(err, -EADDRNOTAVAIL);
 	assert_int_equal(tq_tcptest_nconns(&f.t), 4);
 	for (i = 0; i < 4; i++)
-		tq_stream_abort(st[i]); /* SYN_SENT: no RST */
+		tq_stream_abort(st[i], 0); /* SYN_SENT: no RST */
 	tt_advance(&f.c, 0);
 	assert_int_equal(tq_test_wire_drain(&f.t.h), 4); /* the SYNs */
 	end(&f);
@@ -949,8 +949,8 @@ connect_avoids_listener_ports(void **state)
 	assert_null(tq_tcp_connect(f.t.h.s, &p1, 80, NULL, 0, NULL, NULL,
 			&err));
 	assert_int_equal(err, -EADDRNOTAVAIL);
-	tq_stream_abort(st[0]);
-	tq_stream_abort(st[1]);
+	tq_stream_abort(st[0], 0);
+	tq_stream_abort(st[1], 0);
 	tt_advance(&f.c, 0);
 	assert_int_equal(tq_test_wire_drain(&f.t.h), 2); /* the SYNs */
 	end(&f);
@@ -1035,7 +1035,7 @@ self_connect(void **state)
 	assert_int_equal(tq_stream_tcb(st)->snd_una,
 			tq_stream_tcb(st)->snd_max);
 	assert_int_equal(tq_test_wire_drain(&f.t.h), 0);
-	tq_stream_abort(st);
+	tq_stream_abort(st, 0);
 	for (i = 0; i < 5; i++)
 		tt_advance(&f.c, TT_US(10));
 	assert_int_equal(f.c.n_closed, 1);

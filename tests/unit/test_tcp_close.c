@@ -421,7 +421,7 @@ challenge_ack_limit(void **state)
 		tt_expect(&f.c, ".", 1, 1, 0);
 	}
 	assert_int_equal(state_of(&f), TQ_TCPS_ESTABLISHED);
-	tq_stream_abort(f.c.st);
+	tq_stream_abort(f.c.st, 0);
 	tt_advance(&f.c, 0);
 	tt_expect(&f.c, "R.", 1, 1, 0);
 	end(&f);
@@ -450,7 +450,7 @@ syn_on_established(void **state)
 	tt_in(&f.c, "P.", 1, 1, 10);
 	tt_expect(&f.c, ".", 1, 11, 0);
 	assert_int_equal(tq_stream_readable(f.c.st), 10);
-	tq_stream_abort(f.c.st);
+	tq_stream_abort(f.c.st, 0);
 	tt_advance(&f.c, 0);
 	tt_expect(&f.c, "R.", 1, 11, 0);
 	end(&f);
@@ -513,7 +513,7 @@ abort_with_ooo_runs(void **state)
 	tt_in(&f.c, ".", 2001, 1, 100);
 	sg = tt_expect(&f.c, ".", 1, 1, 0);
 	assert_int_equal(sg.nsack, 2);
-	tq_stream_abort(f.c.st);
+	tq_stream_abort(f.c.st, 0);
 	tt_advance(&f.c, 0);
 	tt_expect(&f.c, "R.", 1, 1, 0);
 	assert_int_equal(f.c.why, TQ_CLOSE_ABORTED);
@@ -591,7 +591,7 @@ time_wait_new_syn(void **state)
 	c2.st = tq_tcp_accept(f.c.l, &tq_tcptest_ops, &c2);
 	assert_non_null(c2.st);
 	assert_int_equal(tq_stream_tcb(c2.st)->state, TQ_TCPS_ESTABLISHED);
-	tq_stream_abort(c2.st);
+	tq_stream_abort(c2.st, 0);
 	tt_advance(&c2, 0);
 	tt_expect(&c2, "R.", 1, 1, 0);
 	end(&f);

@@ -70,7 +70,7 @@ static void
 abort_conn(struct tq_tcptest_conn *c, uint32_t seq, uint32_t ack)
 {
 	assert_non_null(c->st);
-	tq_stream_abort(c->st);
+	tq_stream_abort(c->st, 0);
 	tt_advance(c, 0);
 	tt_expect(c, "R.", seq, ack, 0);
 	assert_int_equal(c->why, TQ_CLOSE_ABORTED);
@@ -762,7 +762,7 @@ tfo_client(void **state)
 	static struct fx f;
 	static struct tq_tcptest_conn c2, c3;
 	uint8_t cookie[TQ_TFO_COOKIE_LEN];
-	struct tq_stream_info info;
+	struct tq_conn_info info;
 
 	begin(&f);
 	f.t.conf.fastopen = 1;

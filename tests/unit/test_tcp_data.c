@@ -49,7 +49,7 @@ end(struct fx *f)
 {
 	tt_none(&f->c);
 	if (f->c.st) {
-		tq_stream_abort(f->c.st);
+		tq_stream_abort(f->c.st, 0);
 		tt_advance(&f->c, 0);
 		tq_test_wire_drain(&f->t.h);
 	}
@@ -80,7 +80,7 @@ recv_read(void **state)
 {
 	static struct fx f;
 	uint8_t buf[2000];
-	struct tq_stream_info info;
+	struct tq_conn_info info;
 
 	begin(&f);
 	up(&f);
@@ -130,7 +130,7 @@ recv_read_mbuf(void **state)
 	tt_in(&f.c, "P.", 1 + 2 * MSS, 1, 100);
 	tt_expect(&f.c, ".", 1, 1 + 2 * MSS + 100, 0);
 	assert_int_equal(tq_stream_readable(f.c.st), 2 * MSS + 100);
-	m = tq_stream_read_mbuf(f.c.st);
+	m = tq_stream_read_mbuf(f.c.st, UINT32_MAX);
 	assert_non_null(m);
 	assert_int_equal(rte_pktmbuf_pkt_len(m), 2 * MSS + 100);
 	assert_int_equal(m->nb_segs, 3);
@@ -138,7 +138,7 @@ recv_read_mbuf(void **state)
 	assert_non_null(p);
 	assert_int_equal(tq_tcptest_pattern_check(p, 0, 2 * MSS + 100), -1);
 	rte_pktmbuf_free(m);
-	assert_null(tq_stream_read_mbuf(f.c.st));
+	assert_null(tq_stream_read_mbuf(f.c.st, UINT32_MAX));
 	assert_int_equal(tq_stream_readable(f.c.st), 0);
 	/* 2 * MSS + 100 bytes freed: a window update (RFC 9293 3.8.6.2.2). */
 	tt_advance(&f.c, 0);
@@ -147,7 +147,7 @@ recv_read_mbuf(void **state)
 	tt_in(&f.c, "P.", 1 + 2 * MSS + 100, 1, 1000);
 	tt_expect(&f.c, ".", 1, 1 + 2 * MSS + 1100, 0);
 	assert_int_equal(tq_stream_read(f.c.st, buf, 10), 10);
-	m = tq_stream_read_mbuf(f.c.st);
+	m = tq_stream_read_mbuf(f.c.st, UINT32_MAX);
 	assert_non_null(m);
 	assert_int_equal(rte_pktmbuf_pkt_len(m), 990);
 	p = rte_pktmbuf_read(m, 0, 990, buf);
@@ -527,7 +527,7 @@ receive_memory_budget(void **state)
 	tt_expect(&f.c, ".", 1, 7001, 0);
 	assert_int_equal(t->rx_held, 2);
 	/* Closing with data unread gives the count back. */
-	tq_stream_abort(f.c.st);
+	tq_stream_abort(f.c.st, 0);
 	f.c.st = NULL;
 	tt_advance(&f.c, 0);
 	tq_test_wire_drain(&f.t.h);
@@ -564,7 +564,7 @@ write_mbuf_empty_segment(void **state)
 	a->next = b; /* b: empty */
 	a->nb_segs = 2;
 	a->pkt_len = 1000;
-	assert_int_equal(tq_stream_write_mbuf(f.c.st, a), 0);
+	assert_int_equal(tq_stream_write_mbuf(f.c.st, a, NULL), 1000);
 	tt_advance(&f.c, 0);
 	tt_expect(&f.c, "P.", 1, 1, 1000);
 	tt_in(&f.c, ".", 1, 1001, 0);
@@ -572,7 +572,7 @@ write_mbuf_empty_segment(void **state)
 	junk = rte_pktmbuf_alloc(tq_test_pool());
 	assert_non_null(junk);
 	memset(rte_pktmbuf_append(junk, 1000), 0xee, 1000);
-	assert_int_equal(tq_stream_write_mbuf(f.c.st, c), 0);
+	assert_int_equal(tq_stream_write_mbuf(f.c.st, c, NULL), 1000);
 	tt_advance(&f.c, 0);
 	tt_expect(&f.c, "P.", 1001, 1, 1000); /* the pattern, checked */
 	tt_in(&f.c, ".", 1, 2001, 0);
@@ -802,7 +802,7 @@ write_states(void **state)
 	st = tq_tcp_connect(f.t.h.s, &dst, 8081, NULL, 0, NULL, NULL, &err);
 	assert_non_null(st);
 	assert_int_equal(tq_stream_write(st, "x", 1), -ENOTCONN);
-	tq_stream_abort(st);
+	tq_stream_abort(st, 0);
 	tt_advance(&f.c, 0);
 	tq_test_wire_drain(&f.t.h);
 	assert_int_equal(tq_stream_shutdown(f.c.st), 0);

@@ -45,7 +45,7 @@ end(struct fx *f)
 {
 	tt_none(&f->c);
 	if (f->c.st && f->c.n_closed == 0) {
-		tq_stream_abort(f->c.st);
+		tq_stream_abort(f->c.st, 0);
 		tt_advance(&f->c, 0);
 		tq_test_wire_drain(&f->t.h);
 	}
@@ -234,23 +234,23 @@ pmtu_cached(void **state)
 	assert_non_null(st);
 	assert_int_equal(tq_tcp_pmtu_mss(f.t.h.s, &tq_stream_tcb(st)->key),
 			UINT16_MAX);
-	tq_stream_abort(st);
+	tq_stream_abort(st, 0);
 	tt_advance(&f.c, 0);
 	tq_test_wire_drain(&f.t.h);
 	/* Ten minutes on, forgotten. */
-	tq_stream_abort(c2.st);
+	tq_stream_abort(c2.st, 0);
 	tt_advance(&f.c, TT_S(601));
 	tq_test_wire_drain(&f.t.h);
 	assert_int_equal(tq_tcp_pmtu_mss(f.t.h.s, &tq_stream_tcb(f.c.st)->key),
 			UINT16_MAX);
-	tq_stream_abort(f.c.st);
+	tq_stream_abort(f.c.st, 0);
 	f.c.n_closed = 1;
 	tt_advance(&f.c, 0);
 	tq_test_wire_drain(&f.t.h);
 	tt_conn_init(&c2, &f.t, "2001:db8::1", 8082, "2001:db8::2", 0);
 	tt_active_open(&c2);
 	assert_int_equal(tq_stream_tcb(c2.st)->mss, MSS6);
-	tq_stream_abort(c2.st);
+	tq_stream_abort(c2.st, 0);
 	tt_advance(&f.c, 0);
 	tq_test_wire_drain(&f.t.h);
 	end(&f);

@@ -49,7 +49,7 @@ end(struct fx *f)
 {
 	tt_none(&f->c);
 	if (f->c.st) {
-		tq_stream_abort(f->c.st);
+		tq_stream_abort(f->c.st, 0);
 		tt_advance(&f->c, 0);
 		tq_test_wire_drain(&f->t.h);
 	}

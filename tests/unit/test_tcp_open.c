@@ -63,7 +63,7 @@ static void
 abort_conn(struct fx *f, uint32_t seq, uint32_t ack)
 {
 	assert_non_null(f->c.st);
-	tq_stream_abort(f->c.st);
+	tq_stream_abort(f->c.st, 0);
 	tt_advance(&f->c, 0);
 	tt_expect(&f->c, "R.", seq, ack, 0);
 	assert_int_equal(f->c.n_closed, 1);
@@ -74,7 +74,7 @@ static void
 passive_open_v4(void **state)
 {
 	static struct fx f;
-	struct tq_stream_info info;
+	struct tq_conn_info info;
 	struct tq_tcb *tp;
 
 	begin(&f);
@@ -163,7 +163,7 @@ static void
 passive_open_v6(void **state)
 {
 	static struct fx f;
-	struct tq_stream_info info;
+	struct tq_conn_info info;
 	uint8_t b[10];
 
 	begin(&f);
@@ -360,7 +360,7 @@ static void
 active_open(void **state)
 {
 	static struct fx f;
-	struct tq_stream_info info;
+	struct tq_conn_info info;
 	struct tq_tcb *tp;
 
 	begin(&f);
