@@ -227,6 +227,7 @@ struct tq_listener {
 #define TF_QUICKACK	0x1000000 /* no delayed ACKs (TQ_OPT_QUICKACK) */
 #define TF_SHUT_RD	0x2000000 /* app reads no more: data is dropped */
 #define TF_FIN_CB	0x4000000 /* peer_fin() was called */
+#define TF_TW_APP	0x8000000 /* in TIME_WAIT, the app still reading */
 
 struct tq_tcb {
 	/* The public handles of a TCP connection: its one stream (id 0). */
@@ -526,6 +527,9 @@ tq_tcp_sndbuf_segs(uint32_t sndbuf)
 /* Fill the public handles of a new TCB (tq_tcp_stream.c). */
 void tq_tcb_handles_init(struct tq_tcb *tp, const struct tq_stream_ops *ops,
 		void *ctx);
+
+/* Drop the app and the queues of a TCB in TIME_WAIT. */
+void tq_tcb_tw_release(struct tq_tcb *tp);
 
 /* Tell the app: new data/EOF, room to write, bytes acked. */
 void tq_tcp_notify_readable(struct tq_tcb *tp);

@@ -270,10 +270,26 @@ static void
 enter_time_wait(struct tq_tcb *tp)
 {
 	const struct tq_tcp_conf *c = tq_tcp(tp->s)->conf;
+	bool attached = tp->st.ops && !(tp->flags & TF_CLOSED_CB);
 
+	/*
+	 * An app that only shut its side down may not have read the last
+	 * data or seen the FIN: it gets them first.
+	 */
+	if (attached) {
+		tq_tcp_notify_readable(tp);
+		if (tp->flags & TF_DOOMED)
+			return; /* the app aborted it: that close follows */
+	}
+	/* What it could not take yet (its destination is full, say) is
+	 * still its own: like a Linux socket after the peer's FIN, the
+	 * stream stays readable until the app closes it or 2MSL ends. */
+	if (attached && tp->rcvq.bytes && !(tp->flags & TF_APP_GONE))
+		tp->flags |= TF_TW_APP;
 	/* Bounded like tcp_max_tw_buckets: past it, no TIME_WAIT. */
-	if (tp->s->ctr[TQ_CTR_TCP_TW_COUNT] >= c->max_tw ||
-			c->msl2_ns == 0) {
+	if (!(tp->flags & TF_TW_APP) &&
+			(tp->s->ctr[TQ_CTR_TCP_TW_COUNT] >= c->max_tw ||
+			 c->msl2_ns == 0)) {
 		if (c->msl2_ns)
 			TQ_INC(tp->s, TCP_TW_OVERFLOW);
 		tq_tcb_close(tp, TQ_CLOSE_NORMAL);
@@ -282,19 +298,23 @@ enter_time_wait(struct tq_tcb *tp)
 	tq_tcb_set_state(tp, TQ_TCPS_TIME_WAIT);
 	tp->tw_since = tp->s->now;
 	tq_tcp_rexmt_stop(tp);
+	if (tp->flags & TF_TW_APP) {
+		/* The app gets at least the FIN_WAIT_2 grace to read. */
+		tq_tcp_2msl_arm(tp, RTE_MAX(c->msl2_ns, c->fin_timeout_ns));
+		return;
+	}
 	tq_tcp_2msl_arm(tp, c->msl2_ns);
-	/*
-	 * TIME_WAIT is ours alone.  An app that only shut its side down
-	 * may not have read the last data or seen the FIN: it gets them
-	 * now, before closed(), and must read them in the callback.
-	 */
-	if (tp->st.ops && !(tp->flags & TF_CLOSED_CB)) {
-		tq_tcp_notify_readable(tp);
-		if (tp->flags & TF_DOOMED)
-			return; /* the app aborted it: that close follows */
+	if (attached) {
 		tp->flags |= TF_CLOSED_CB;
 		tq_stream_cb_closed(&tp->st, TQ_CLOSE_NORMAL);
 	}
+	tq_tcb_tw_release(tp);
+}
+
+/* TIME_WAIT is ours alone from here: no app, no queues. */
+void
+tq_tcb_tw_release(struct tq_tcb *tp)
+{
 	tp->st.ops = NULL;
 	tq_mq_free(&tp->rcvq);
 	tq_mq_free(&tp->sndq);

@@ -516,6 +516,15 @@ tcp_close(struct tq_stream *st)
 
 	if (tp->flags & TF_APP_GONE)
 		return;
+	if (tp->flags & TF_TW_APP) {
+		/* TIME_WAIT already: nothing to send, the app lets go. */
+		tp->flags &= ~TF_TW_APP;
+		tp->flags |= TF_APP_GONE | TF_CLOSED_CB;
+		TQ_ADD(tp->s, STREAM_RCV_DISCARD, tp->rcvq.bytes);
+		tq_stream_cb_closed(&tp->st, TQ_CLOSE_NORMAL);
+		tq_tcb_tw_release(tp);
+		return;
+	}
 	if (tp->rcvq.bytes || tp->ooo) {
 		/* RFC 9293 3.6.1 / Linux: unread data means the peer
 		 * must learn it was not consumed: reset. */
