@@ -396,6 +396,8 @@ nop_cb(struct tq_shard *s, struct tq_udp_dgram *d, void *arg)
 	rte_pktmbuf_free(d->m);
 }
 
+/* The list binds made before the workers run: only the same address and
+ * port conflict; it grows past its in-place entries. */
 static void
 bind_rules(void **state)
 {
@@ -405,7 +407,8 @@ bind_rules(void **state)
 	struct tq_addr six = tq_test_addr("fd00::2");
 	struct tq_addr any4 = tq_test_addr("0.0.0.0");
 	struct tq_addr any6 = tq_test_addr("::");
-	unsigned int i, n;
+	struct tq_addr bad = { .family = 99 };
+	unsigned int i;
 
 	memset(&t, 0, sizeof(t));
 	assert_int_equal(tq_udp_table_bind(&t, NULL, 0, nop_cb, NULL),
@@ -414,79 +417,74 @@ bind_rules(void **state)
 			-EINVAL);
 	assert_int_equal(tq_udp_table_bind(&t, NULL, 53, NULL, NULL),
 			-EINVAL);
+	assert_int_equal(tq_udp_table_bind(&t, &bad, 53, nop_cb, NULL),
+			-EINVAL);
 	assert_int_equal(t.n, 0);
 
-	/* Wildcard first: nothing else on that port. */
+	/* The wildcard once; unspecified addresses of either family are
+	 * that wildcard. */
 	assert_int_equal(tq_udp_table_bind(&t, NULL, 53, nop_cb, NULL), 0);
 	assert_int_equal(tq_udp_table_bind(&t, NULL, 53, nop_cb, NULL),
 			-EADDRINUSE);
+	assert_int_equal(tq_udp_table_bind(&t, &any4, 53, nop_cb, NULL),
+			-EADDRINUSE);
+	assert_int_equal(tq_udp_table_bind(&t, &any6, 53, nop_cb, NULL),
+			-EADDRINUSE);
+	assert_int_equal(t.socks[0].addr.family, 0);
+	/* Exact addresses next to it, each once. */
+	assert_int_equal(tq_udp_table_bind(&t, &a2, 53, nop_cb, NULL), 0);
+	assert_int_equal(tq_udp_table_bind(&t, &a3, 53, nop_cb, NULL), 0);
+	assert_int_equal(tq_udp_table_bind(&t, &six, 53, nop_cb, NULL), 0);
 	assert_int_equal(tq_udp_table_bind(&t, &a2, 53, nop_cb, NULL),
 			-EADDRINUSE);
 	assert_int_equal(tq_udp_table_bind(&t, &six, 53, nop_cb, NULL),
 			-EADDRINUSE);
-	assert_int_equal(tq_udp_table_bind(&t, &any4, 53, nop_cb, NULL),
-			-EADDRINUSE);
-
-	/* Specific first: other specific addresses fine, no wildcard. */
+	/* and before it */
 	assert_int_equal(tq_udp_table_bind(&t, &a2, 54, nop_cb, NULL), 0);
-	assert_int_equal(tq_udp_table_bind(&t, &a3, 54, nop_cb, NULL), 0);
-	assert_int_equal(tq_udp_table_bind(&t, &six, 54, nop_cb, NULL), 0);
-	assert_int_equal(tq_udp_table_bind(&t, &a2, 54, nop_cb, NULL),
-			-EADDRINUSE);
-	assert_int_equal(tq_udp_table_bind(&t, NULL, 54, nop_cb, NULL),
-			-EADDRINUSE);
-	assert_int_equal(tq_udp_table_bind(&t, &any6, 54, nop_cb, NULL),
-			-EADDRINUSE);
-	/* Unspecified addresses are the wildcard of both families. */
-	assert_int_equal(tq_udp_table_bind(&t, &any6, 55, nop_cb, NULL), 0);
-	assert_int_equal(t.socks[t.n - 1].addr.family, 0);
-	assert_int_equal(tq_udp_table_bind(&t, &a2, 55, nop_cb, NULL),
-			-EADDRINUSE);
-	assert_int_equal(tq_udp_table_bind(&t, &any4, 55, nop_cb, NULL),
-			-EADDRINUSE);
+	assert_int_equal(tq_udp_table_bind(&t, &any6, 54, nop_cb, NULL), 0);
+	assert_int_equal(t.n, 6);
 
-	/* Full. */
-	n = t.n;
-	for (i = n; i < TQ_UDP_MAX_SOCKS; i++)
+	/* Past the 64 held in place. */
+	for (i = 0; i < 1000; i++)
 		assert_int_equal(tq_udp_table_bind(&t, NULL,
 				(uint16_t)(1000 + i), nop_cb, NULL), 0);
-	assert_int_equal(t.n, TQ_UDP_MAX_SOCKS);
-	assert_int_equal(tq_udp_table_bind(&t, NULL, 2000, nop_cb, NULL),
-			-ENOSPC);
-	assert_int_equal(tq_udp_table_bind(&t, &a3, 2001, nop_cb, NULL),
-			-ENOSPC);
-	assert_int_equal(t.n, TQ_UDP_MAX_SOCKS);
+	assert_int_equal(t.n, 1006);
+	assert_int_equal(tq_udp_table_bind(&t, NULL, 1999, nop_cb, NULL),
+			-EADDRINUSE);
+	assert_int_equal(t.more[1006 - 1 - TQ_UDP_TABLE_INLINE].port, 1999);
+	tq_udp_table_fini(&t);
+	assert_int_equal(t.n, 0);
+	assert_null(t.more);
 }
 
-/* An exact-address socket takes its datagrams whatever the table order;
- * the wildcard gets the rest.  Bind refuses that pair, so the table is
- * written directly. */
+/* An exact-address socket takes its datagrams whichever was bound first;
+ * the wildcard gets the rest. */
 static void
 exact_beats_wildcard(void **state)
 {
 	unsigned int avail = tq_test_pool_avail();
 	struct tq_test_host h;
 	struct sink wild = { 0 }, exact = { 0 };
+	struct tq_addr x = tq_test_addr("10.0.0.3");
 	uint8_t f[256];
 	uint32_t len;
 	unsigned int order;
 
 	for (order = 0; order < 2; order++) {
-		struct tq_udp_sock *w, *x;
-
 		memset(&wild, 0, sizeof(wild));
 		memset(&exact, 0, sizeof(exact));
 		host_up(&h, NULL);
-		w = &h.udp.socks[order];
-		x = &h.udp.socks[1 - order];
-		h.udp.n = 2;
-		w->port = 7;
-		w->cb = sink_cb;
-		w->arg = &wild;
-		x->addr = tq_test_addr("10.0.0.3");
-		x->port = 7;
-		x->cb = sink_cb;
-		x->arg = &exact;
+		if (order == 0) {
+			assert_int_equal(tq_udp_shard_bind(h.s, NULL, 7,
+					sink_cb, &wild), 0);
+			assert_int_equal(tq_udp_shard_bind(h.s, &x, 7,
+					sink_cb, &exact), 0);
+		} else {
+			assert_int_equal(tq_udp_shard_bind(h.s, &x, 7,
+					sink_cb, &exact), 0);
+			assert_int_equal(tq_udp_shard_bind(h.s, NULL, 7,
+					sink_cb, &wild), 0);
+		}
 
 		len = tq_test_build_udp4(f, h.ifc.mac.addr_bytes, "10.0.0.1",
 				"10.0.0.3", 1, 7, "x", 1);
@@ -505,6 +503,18 @@ exact_beats_wildcard(void **state)
 		len = tq_test_build_udp4(f, h.ifc.mac.addr_bytes, "10.0.0.1",
 				"10.0.0.3", 1, 8, "n", 1);
 		assert_int_equal(exchange(&h, f, len), 1);
+
+		/* Without the exact one its address falls to the wildcard;
+		 * without both, the port is closed. */
+		assert_int_equal(tq_udp_shard_unbind(h.s, &x, 7), 0);
+		len = tq_test_build_udp4(f, h.ifc.mac.addr_bytes, "10.0.0.1",
+				"10.0.0.3", 1, 7, "y", 1);
+		assert_int_equal(exchange(&h, f, len), 0);
+		assert_int_equal(exact.n, 1);
+		assert_int_equal(wild.n, 3);
+		assert_int_equal(tq_udp_shard_unbind(h.s, NULL, 7), 0);
+		assert_int_equal(exchange(&h, f, len), 1);
+		assert_int_equal(wild.n, 3);
 		tq_test_host_fini(&h);
 	}
 	assert_int_equal(tq_test_pool_avail(), avail);
