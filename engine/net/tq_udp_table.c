@@ -6,9 +6,12 @@
  * The per-worker table is open addressing rather than rte_hash: it grows
  * by rehashing on the owning worker (rte_hash has a fixed size and needs a
  * globally unique name per instance), stores the callback in the slot, and
- * measured faster: 4096 sockets, lookups of bound and unbound ports,
- * ~9 ns against ~33 ns for rte_hash_lookup_data() with the same CRC hash
- * (2-core VM, gcc -O2, DPDK 22.11).
+ * measured faster: 4096 sockets (half exact, half wildcard), 20M lookups
+ * of random bound and unbound ports, 4.6 ns a datagram against 23.5 ns
+ * for rte_hash_lookup_data() (exact, then wildcard) and 13 ns for one
+ * rte_hash lookup alone, same CRC hash key (shared 2-core VM, gcc -O2,
+ * DPDK 22.11).  Part of the gain is nexact, which skips the exact probe
+ * on ports that have only a wildcard.
  */
 #include <errno.h>
 #include <stdlib.h>
