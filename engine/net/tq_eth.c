@@ -98,6 +98,7 @@ tq_net_attach(struct tq_shard *s, const struct tq_iface *ifc,
 {
 	struct tq_net *n;
 	uint64_t max_cycles;
+	int ret;
 
 	n = rte_zmalloc_socket("tq_net", sizeof(*n), RTE_CACHE_LINE_SIZE,
 			s->socket);
@@ -105,7 +106,6 @@ tq_net_attach(struct tq_shard *s, const struct tq_iface *ifc,
 		return -ENOMEM;
 	n->ifc = ifc;
 	n->conf = conf;
-	n->udp = udp;
 	n->neigh = tq_neigh_create(conf, s->socket);
 	/* rte_ip_frag measures age in whatever unit it is given: our ns. */
 	max_cycles = conf->frag_timeout_ns;
@@ -127,7 +127,10 @@ tq_net_attach(struct tq_shard *s, const struct tq_iface *ifc,
 	s->xmsg_input = net_xmsg;
 	tq_timer_init(&n->neigh_timer, neigh_timer_cb, s);
 	tq_timer_arm(s->timers, &n->neigh_timer, s->now + NEIGH_TICK_NS);
-	return 0;
+	ret = tq_udp_attach(s, udp);
+	if (ret < 0)
+		tq_net_detach(s);
+	return ret;
 }
 
 void
@@ -141,6 +144,7 @@ tq_net_detach(struct tq_shard *s)
 	rte_ip_frag_free_death_row(&n->dr, 0);
 	rte_ip_frag_table_destroy(n->frag);
 	tq_neigh_free(n->neigh);
+	tq_udp_detach(s);
 	rte_free(n);
 	s->net = NULL;
 	s->input = NULL;

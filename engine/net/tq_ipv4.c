@@ -133,6 +133,7 @@ tq_ipv4_input(struct tq_shard *s, struct rte_mbuf *m,
 
 	rx.l3 = ip;
 	rx.l3_len = hlen;
+	rx.tos = ip->type_of_service;
 	rx.proto = ip->next_proto_id;
 	rx.peer_mac = *peer;
 	rte_pktmbuf_adj(m, hlen);
@@ -209,9 +210,10 @@ ip_cksum4(struct tq_shard *s, struct rte_mbuf *m, struct rte_ipv4_hdr *ip)
 	}
 }
 
-int
-tq_ipv4_output(struct tq_shard *s, struct rte_mbuf *m, uint32_t src,
-		uint32_t dst, uint8_t proto, const struct rte_ether_addr *l2dst)
+static int
+ipv4_output(struct tq_shard *s, struct rte_mbuf *m, uint32_t src,
+		uint32_t dst, uint8_t proto, const struct rte_ether_addr *l2dst,
+		const struct tq_ip_txopt *o)
 {
 	struct tq_net *n = tq_net(s);
 	const struct tq_iface *ifc = n->ifc;
@@ -221,13 +223,17 @@ tq_ipv4_output(struct tq_shard *s, struct rte_mbuf *m, uint32_t src,
 	uint32_t len;
 	int nf, i;
 
-	if (!l2dst && tq_route_lookup(ifc, &d, &nh, &sa) < 0) {
+	if (l2dst)
+		; /* a reply: no route needed */
+	else if (o->nexthop)
+		nh = *o->nexthop;
+	else if (tq_route_lookup(ifc, &d, &nh, &sa) < 0) {
 		TQ_INC(s, IP_OUT_NO_ROUTES);
 		rte_pktmbuf_free(m);
 		return -EHOSTUNREACH;
 	}
 	len = m->pkt_len + sizeof(*ip);
-	if (len > UINT16_MAX) {
+	if (len > UINT16_MAX || (o->df && len > ifc->mtu)) {
 		rte_pktmbuf_free(m);
 		return -EMSGSIZE;
 	}
@@ -238,10 +244,10 @@ tq_ipv4_output(struct tq_shard *s, struct rte_mbuf *m, uint32_t src,
 		return -ENOBUFS;
 	}
 	ip->version_ihl = RTE_IPV4_VHL_DEF;
-	ip->type_of_service = 0;
+	ip->type_of_service = o->tos;
 	ip->total_length = rte_cpu_to_be_16((uint16_t)len);
 	ip->packet_id = rte_cpu_to_be_16(n->ip_id++);
-	ip->fragment_offset = 0;
+	ip->fragment_offset = o->df ? RTE_BE16(RTE_IPV4_HDR_DF_FLAG) : 0;
 	ip->time_to_live = n->conf->ttl;
 	ip->next_proto_id = proto;
 	ip->src_addr = sa.v4;
@@ -276,6 +282,28 @@ tq_ipv4_output(struct tq_shard *s, struct rte_mbuf *m, uint32_t src,
 		tq_eth_output(s, f, RTE_ETHER_TYPE_IPV4, &nh, l2dst);
 	}
 	return 0;
+}
+
+int
+tq_ipv4_output(struct tq_shard *s, struct rte_mbuf *m, uint32_t src,
+		uint32_t dst, uint8_t proto, const struct rte_ether_addr *l2dst)
+{
+	static const struct tq_ip_txopt none;
+
+	return ipv4_output(s, m, src, dst, proto, l2dst, &none);
+}
+
+int
+tq_ip_output_opt(struct tq_shard *s, struct rte_mbuf *m,
+		const struct tq_addr *src, const struct tq_addr *dst,
+		uint8_t proto, const struct rte_ether_addr *l2dst,
+		const struct tq_ip_txopt *o)
+{
+	if (dst->family == AF_INET)
+		return ipv4_output(s, m, src && src->family ? src->v4 : 0,
+				dst->v4, proto, l2dst, o);
+	return tq_ipv6_output_opt(s, m, src, dst, proto, l2dst,
+			tq_net(s)->conf->ttl, o);
 }
 
 int

@@ -174,6 +174,7 @@ tq_ipv6_input(struct tq_shard *s, struct rte_mbuf *m,
 
 	rx.l3 = ip;
 	rx.l3_len = (uint16_t)off;
+	rx.tos = (uint8_t)(rte_be_to_cpu_32(ip->vtc_flow) >> 20);
 	rx.proto = nh;
 	rx.peer_mac = *peer;
 	rte_pktmbuf_adj(m, (uint16_t)off);
@@ -243,9 +244,10 @@ l4_cksum6(struct tq_shard *s, struct rte_mbuf *m, struct rte_ipv6_hdr *ip,
 }
 
 int
-tq_ipv6_output_hlim(struct tq_shard *s, struct rte_mbuf *m,
+tq_ipv6_output_opt(struct tq_shard *s, struct rte_mbuf *m,
 		const struct tq_addr *src, const struct tq_addr *dst,
-		uint8_t proto, const struct rte_ether_addr *l2dst, uint8_t hlim)
+		uint8_t proto, const struct rte_ether_addr *l2dst, uint8_t hlim,
+		const struct tq_ip_txopt *o)
 {
 	struct tq_net *n = tq_net(s);
 	const struct tq_iface *ifc = n->ifc;
@@ -261,7 +263,9 @@ tq_ipv6_output_hlim(struct tq_shard *s, struct rte_mbuf *m,
 	if (src)
 		sa = *src;
 	nh = *dst;
-	if (!l2dst && dst->v6[0] != 0xff &&
+	if (!l2dst && o->nexthop)
+		nh = *o->nexthop;
+	else if (!l2dst && dst->v6[0] != 0xff &&
 			tq_route_lookup(ifc, dst, &nh, &sa) < 0) {
 		TQ_INC(s, IP6_OUT_NO_ROUTES);
 		rte_pktmbuf_free(m);
@@ -277,7 +281,7 @@ tq_ipv6_output_hlim(struct tq_shard *s, struct rte_mbuf *m,
 		rte_pktmbuf_free(m);
 		return -ENOBUFS;
 	}
-	ip->vtc_flow = rte_cpu_to_be_32(6u << 28);
+	ip->vtc_flow = rte_cpu_to_be_32(6u << 28 | (uint32_t)o->tos << 20);
 	ip->payload_len = rte_cpu_to_be_16((uint16_t)plen);
 	ip->proto = proto;
 	ip->hop_limits = hlim;
@@ -318,6 +322,16 @@ tq_ipv6_output_hlim(struct tq_shard *s, struct rte_mbuf *m,
 		tq_eth_output(s, f, RTE_ETHER_TYPE_IPV6, &nh, l2dst);
 	}
 	return 0;
+}
+
+int
+tq_ipv6_output_hlim(struct tq_shard *s, struct rte_mbuf *m,
+		const struct tq_addr *src, const struct tq_addr *dst,
+		uint8_t proto, const struct rte_ether_addr *l2dst, uint8_t hlim)
+{
+	static const struct tq_ip_txopt none;
+
+	return tq_ipv6_output_opt(s, m, src, dst, proto, l2dst, hlim, &none);
 }
 
 int

@@ -61,10 +61,12 @@ struct tq_net_conf {
 	uint32_t icmp_burst;
 	uint8_t ttl;
 	bool garp;		     /* gratuitous ARP at start */
+	uint32_t udp_max_socks;	     /* per worker; 0: the default */
 };
 
 void tq_net_conf_defaults(struct tq_net_conf *c);
 
+/* A bind recorded before the workers run. */
 struct tq_udp_sock {
 	struct tq_addr addr; /* family 0: wildcard of both families */
 	uint16_t port;
@@ -72,11 +74,50 @@ struct tq_udp_sock {
 	void *arg;
 };
 
-#define TQ_UDP_MAX_SOCKS 64
-/* Bound before the workers start, read-only after: shared by shards. */
+/* Sockets per worker unless tq_net_conf.udp_max_socks says otherwise. */
+#define TQ_UDP_DEFAULT_MAX_SOCKS 65536u
+/* Binds the list keeps in place; more go to the heap. */
+#define TQ_UDP_TABLE_INLINE 64
+
+/*
+ * Binds made before the workers run (tq_udp_bind(), test hosts): every
+ * shard applies them at attach and, as long as nothing runs, picks up
+ * ones added later before its next datagram.  Written only while no
+ * worker runs; at run time binds go to the shards (tq_udp_shard_bind()).
+ * Holding the first TQ_UDP_TABLE_INLINE in place keeps a zeroed table
+ * usable without set-up; tq_udp_table_fini() frees the rest.
+ */
 struct tq_udp_table {
 	unsigned int n;
-	struct tq_udp_sock socks[TQ_UDP_MAX_SOCKS];
+	unsigned int more_cap;
+	struct tq_udp_sock *more;	/* entries n >= TQ_UDP_TABLE_INLINE */
+	struct tq_udp_sock socks[TQ_UDP_TABLE_INLINE];
+};
+
+/*
+ * One worker's sockets: an open-addressing table (linear probing,
+ * backward-shift deletion) keyed by (address or wildcard, port), owned
+ * and written by that worker only, so lookups take no lock.
+ */
+struct tq_udp_slot {
+	uint64_t a0, a1;	/* the address; zero for the wildcard */
+	uint32_t pf;		/* port << 8 | family; 0: empty slot */
+	uint32_t hash;
+	tq_udp_rx_cb cb;
+	void *arg;
+};
+
+struct tq_udp_socks {
+	struct tq_udp_slot *slots;
+	uint32_t mask;		/* slots - 1 */
+	uint32_t n;		/* sockets bound */
+	uint32_t max;
+	int socket;
+	/* Exact binds per port, so a port with only a wildcard costs one
+	 * probe; NULL until the first exact bind. */
+	uint16_t *nexact;
+	const struct tq_udp_table *list;
+	unsigned int list_done;	/* list entries applied */
 };
 
 /* What the layers below UDP/ICMP learned about a received datagram. */
@@ -87,6 +128,7 @@ struct tq_rx {
 	struct rte_ether_addr peer_mac;
 	uint16_t l3_len;	/* IP header incl. extension headers */
 	uint8_t proto;
+	uint8_t tos;		/* IPv4 TOS / IPv6 traffic class, ECN in 0-1 */
 	bool to_bcast;		/* broadcast or multicast destination */
 };
 
@@ -107,7 +149,7 @@ struct tq_neigh_table;
 struct tq_net {
 	const struct tq_iface *ifc;
 	const struct tq_net_conf *conf;
-	const struct tq_udp_table *udp;
+	struct tq_udp_socks udp;
 	struct tq_neigh_table *neigh;
 	struct rte_ip_frag_tbl *frag;
 	struct rte_ip_frag_death_row dr;
@@ -123,9 +165,39 @@ struct tq_net {
 			const struct tq_icmp_err *e);
 };
 
-/* Add a socket to a table; errors as tq_udp_bind(). */
+/*
+ * Record a bind in a list; errors as tq_udp_bind().  Only the same
+ * (address or wildcard, port) conflicts: a wildcard and exact binds of
+ * one port coexist and the exact one wins its address.
+ */
 int tq_udp_table_bind(struct tq_udp_table *t, const struct tq_addr *addr,
 		uint16_t port, tq_udp_rx_cb cb, void *arg);
+/* Free what the list allocated; it is empty after. */
+void tq_udp_table_fini(struct tq_udp_table *t);
+
+/*
+ * Bind or unbind on one worker, called on that worker.  addr NULL or
+ * unspecified: the wildcard of both families.  Bind: 0, -EINVAL (port 0,
+ * no cb, unknown family), -EADDRINUSE (that address and port are bound),
+ * -ENOSPC (udp_max_socks reached), -ENOMEM.  Unbind: 0, -EINVAL,
+ * -ENOENT.  After unbind a datagram to the port finds no socket (ICMP
+ * port unreachable) unless a wildcard still covers it.
+ */
+int tq_udp_shard_bind(struct tq_shard *s, const struct tq_addr *addr,
+		uint16_t port, tq_udp_rx_cb cb, void *arg);
+int tq_udp_shard_unbind(struct tq_shard *s, const struct tq_addr *addr,
+		uint16_t port);
+/* Sockets bound on the worker. */
+unsigned int tq_udp_shard_count(struct tq_shard *s);
+
+/* The worker's table, with list's binds applied; from tq_net_attach. */
+int tq_udp_attach(struct tq_shard *s, const struct tq_udp_table *list);
+void tq_udp_detach(struct tq_shard *s);
+/* Apply list entries added since the last call (tq_udp_input does). */
+void tq_udp_list_sync(struct tq_shard *s);
+/* The socket for a datagram to dst:port (host order): exact first. */
+const struct tq_udp_slot *tq_udp_lookup(struct tq_udp_socks *t,
+		const struct tq_addr *dst, uint16_t port);
 
 /* Set up the network layer on shard s; installs s->input. */
 int tq_net_attach(struct tq_shard *s, const struct tq_iface *ifc,
@@ -192,11 +264,28 @@ int tq_ip_output(struct tq_shard *s, struct rte_mbuf *m,
 		const struct tq_addr *src, const struct tq_addr *dst,
 		uint8_t proto, const struct rte_ether_addr *l2dst);
 
+/* What tq_ip_output_opt() adds to tq_ip_output(). */
+struct tq_ip_txopt {
+	/* Routed already: the next hop (src must be set); NULL: look up. */
+	const struct tq_addr *nexthop;
+	uint8_t tos;	/* IPv4 TOS / IPv6 traffic class, with ECN */
+	bool df;	/* IPv4 Don't Fragment (the caller keeps to the MTU) */
+};
+
+int tq_ip_output_opt(struct tq_shard *s, struct rte_mbuf *m,
+		const struct tq_addr *src, const struct tq_addr *dst,
+		uint8_t proto, const struct rte_ether_addr *l2dst,
+		const struct tq_ip_txopt *o);
+
 int tq_ipv4_output(struct tq_shard *s, struct rte_mbuf *m, uint32_t src,
 		uint32_t dst, uint8_t proto, const struct rte_ether_addr *l2dst);
 int tq_ipv6_output(struct tq_shard *s, struct rte_mbuf *m,
 		const struct tq_addr *src, const struct tq_addr *dst,
 		uint8_t proto, const struct rte_ether_addr *l2dst);
+int tq_ipv6_output_opt(struct tq_shard *s, struct rte_mbuf *m,
+		const struct tq_addr *src, const struct tq_addr *dst,
+		uint8_t proto, const struct rte_ether_addr *l2dst,
+		uint8_t hlim, const struct tq_ip_txopt *o);
 /* As tq_ipv6_output with a given hop limit (NDP needs 255). */
 int tq_ipv6_output_hlim(struct tq_shard *s, struct rte_mbuf *m,
 		const struct tq_addr *src, const struct tq_addr *dst,

@@ -8,8 +8,9 @@
  * destination port: as given, 7 (a socket that replies), 9 (one that
  * discards), 53 (none: port unreachable); 6 pad the frame with junk to
  * 3000 bytes (a chain of mbufs), 7 pad it to 60 bytes (Ethernet's
- * minimum).  A socket must get exactly the payload the UDP length
- * covers.
+ * minimum).  The IPv4 TOS / IPv6 traffic class is the source port's
+ * low byte.  A socket must get exactly the payload the UDP length covers,
+ * and the TOS byte as sent.
  */
 #include "fuzz_common.h"
 
@@ -18,6 +19,7 @@ int tq_fuzz_udp_one(const uint8_t *d, size_t n);
 /* The datagram of the record being delivered. */
 static const uint8_t *sent;
 static uint32_t sent_len;
+static uint8_t sent_tos;
 
 static uint32_t
 udp_build(uint8_t *f, uint8_t ctl, const uint8_t *dg, uint32_t len)
@@ -37,10 +39,16 @@ udp_build(uint8_t *f, uint8_t ctl, const uint8_t *dg, uint32_t len)
 	uint8_t *u;
 
 	tq_fuzz_eth(f, mac, v6 ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4);
-	if (v6)
+	sent_tos = len >= 2 ? dg[1] : 0;
+	if (v6) {
 		tq_fuzz_ip6(f + 14, src, dst, IPPROTO_UDP, 64, len);
-	else
+		f[14] = (uint8_t)(0x60 | sent_tos >> 4);
+		f[15] = (uint8_t)(sent_tos << 4);
+	} else {
 		tq_fuzz_ip4(f + 14, src, dst, IPPROTO_UDP, len);
+		f[14 + 1] = sent_tos;
+		tq_fuzz_ip4_cksum(f + 14, 20);
+	}
 	u = f + 14 + hl;
 	memcpy(u, dg, len);
 	if (port && len >= 4) {
@@ -88,6 +96,8 @@ udp_check(const struct tq_udp_dgram *d, const uint8_t *data, uint32_t len,
 	FZ_CHECK(d->sport == ((sent[0] << 8) | sent[1]) &&
 			d->dport == ((sent[2] << 8) | sent[3]),
 			"the socket got the wrong ports");
+	FZ_CHECK(d->tos == sent_tos, "the socket got TOS %#x, sent %#x",
+			d->tos, sent_tos);
 }
 
 int
