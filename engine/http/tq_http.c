@@ -599,7 +599,7 @@ chunked(struct tq_http_parser *p, const char *buf, size_t len,
 			continue;
 		case C_DATA:
 			take = (uint32_t)HTTP_MIN(p->remain,
-					HTTP_MIN(len - i, UINT32_MAX));
+					(uint64_t)(len - i));
 			p->remain -= take;
 			p->body_total += take;
 			if (!p->remain)
@@ -731,6 +731,8 @@ tq_http_parse(struct tq_http_parser *p, const char *buf, size_t len,
 	ev->type = TQ_HTTP_EV_NEED_MORE;
 	ev->data = NULL;
 	ev->len = 0;
+	/* what is consumed must fit the return value */
+	len = HTTP_MIN(len, (size_t)INT32_MAX);
 	switch (p->state) {
 	case S_IDLE:
 		/* RFC 9112 2.2: empty lines before a request are ignored
@@ -743,9 +745,11 @@ tq_http_parse(struct tq_http_parser *p, const char *buf, size_t len,
 		p->state = S_HEAD;
 		/* fall through */
 	case S_HEAD:
-		end = head_end(buf + skip, len - skip, &p->scan);
-		if (end > p->lim.max_head ||
-				(!end && len - skip >= p->lim.max_head))
+		/* A head that fits ends within max_head bytes: looking
+		 * further would only cost time. */
+		end = head_end(buf + skip, HTTP_MIN(len - skip,
+				(size_t)p->lim.max_head), &p->scan);
+		if (!end && len - skip >= p->lim.max_head)
 			return fail(p, TQ_HTTP_E_HEAD_TOO_LARGE);
 		if (!end)
 			return (int)skip;
@@ -757,8 +761,7 @@ tq_http_parse(struct tq_http_parser *p, const char *buf, size_t len,
 	case S_BODY_LEN:
 		if (!len)
 			return 0;
-		take = (size_t)HTTP_MIN(p->remain,
-				HTTP_MIN(len, UINT32_MAX));
+		take = (size_t)HTTP_MIN(p->remain, (uint64_t)len);
 		p->remain -= take;
 		p->body_total += take;
 		if (!p->remain)
@@ -770,7 +773,7 @@ tq_http_parse(struct tq_http_parser *p, const char *buf, size_t len,
 	case S_BODY_CLOSE:
 		if (!len)
 			return 0;
-		take = HTTP_MIN(len, (size_t)UINT32_MAX);
+		take = len;
 		if (take > p->lim.max_body - p->body_total)
 			return fail(p, TQ_HTTP_E_BODY_TOO_LARGE);
 		p->body_total += take;
@@ -779,7 +782,7 @@ tq_http_parse(struct tq_http_parser *p, const char *buf, size_t len,
 		ev->len = (uint32_t)take;
 		return (int)take;
 	case S_CHUNKED:
-		return chunked(p, buf, HTTP_MIN(len, (size_t)INT32_MAX), ev);
+		return chunked(p, buf, len, ev);
 	case S_MSG_END:
 		return msg_done(p, 0, ev);
 	case S_END:
