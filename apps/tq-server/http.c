@@ -572,7 +572,8 @@ http_respond(struct http_conn *c, const struct tq_http_msg *m)
 		/* RFC 9110 10.1.1: the client may wait for this.  Whole
 		 * or not at all: a part would corrupt the response. */
 		if (m->expect_continue && m->minor >= 1 && has_body &&
-				tq_stream_write_space(c->st) >= sizeof(cont) - 1) {
+				tq_stream_write_space(c->st) >=
+				sizeof(cont) - 1) {
 			int n = tq_stream_write(c->st, cont, sizeof(cont) - 1);
 
 			if (n > 0)

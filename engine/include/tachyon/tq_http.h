@@ -76,7 +76,7 @@ enum tq_http_body {
 	TQ_HTTP_BODY_NONE,     /**< no body */
 	TQ_HTTP_BODY_LENGTH,   /**< Content-Length bytes */
 	TQ_HTTP_BODY_CHUNKED,  /**< chunked transfer coding */
-	TQ_HTTP_BODY_TO_CLOSE, /**< a response read until the connection closes */
+	TQ_HTTP_BODY_TO_CLOSE, /**< a response read until the close */
 };
 
 /** Why a message was refused.  tq_http_error_status() maps them. */
@@ -96,7 +96,7 @@ enum tq_http_error {
 	TQ_HTTP_E_BODY_TOO_LARGE,  /**< 413: body over max_body */
 	TQ_HTTP_E_CODING,	   /**< 501: unknown transfer coding */
 	TQ_HTTP_E_VERSION,	   /**< 505: HTTP major version not 1 */
-	TQ_HTTP_E_STATUS,	   /**< a response's status code is not 100-999 */
+	TQ_HTTP_E_STATUS,	   /**< a status code below 100 */
 	TQ_HTTP_E_MAX,
 };
 
@@ -125,7 +125,7 @@ struct tq_http_field {
  * caller keeps those bytes.
  */
 struct tq_http_msg {
-	struct tq_http_span head;   /**< the whole head, through the empty line */
+	struct tq_http_span head;   /**< the head, through the empty line */
 	struct tq_http_span method; /**< requests */
 	struct tq_http_span target; /**< requests */
 	struct tq_http_span reason; /**< responses */
