@@ -3,10 +3,19 @@
  * HTTP/1.1 file service (RFC 9110, RFC 9112) over the engine's streams.
  *
  * One struct http_conn per connection, made at accept and freed in the
- * closed() callback, holds the bytes of the request being parsed (at most
- * HTTP_HDR_MAX: more is never read, so the receive window closes on a
- * client that pipelines faster than we answer) and the response being
- * queued.  Requests are answered one at a time, in order.
+ * closed() callback, holds the bytes of the request head being parsed
+ * (at most HTTP_HDR_MAX: more is never read, so the receive window closes
+ * on a client that pipelines faster than we answer), the engine's HTTP/1.1
+ * parser (<tachyon/tq_http.h>) and the response being queued.  Requests
+ * are answered one at a time, in order.
+ *
+ * GET and HEAD serve files.  POST and PUT bodies (Content-Length or
+ * chunked, at most --http-max-body) are read and dropped as they arrive,
+ * counted, and answered "received N bytes": the parser hands body bytes
+ * over as spans of the read buffer, so a body of any size passes through
+ * the same HTTP_HDR_MAX bytes.  A request the parser refuses gets its
+ * status (400, 413, 431, 501, 505) and the connection closes, since its
+ * framing cannot be trusted.
  *
  * A response is its header, built here, and a body that is a read-only
  * mapping of the file: open, fstat, mmap and close once per response,
@@ -46,8 +55,8 @@
 
 #include <rte_common.h>
 #include <rte_lcore.h>
-#include <rte_mbuf.h>
 
+#include <tachyon/tq_http.h>
 #include <tachyon/tq_tcp.h>
 
 #include "http.h"
@@ -58,6 +67,8 @@
 #define HTTP_PATH_MAX (HTTP_TARGET_MAX + 16) /* decoded, + "/index.html" */
 #define HTTP_STAGE 16384	 /* header and first body bytes, one write */
 #define HTTP_DRAIN_MAX (256u * 1024) /* dropped while closing, then RST */
+#define HTTP_BODY_MAX (64ull << 20) /* --http-max-body default */
+#define HTTP_MAX_FIELDS 100
 #define HTTP_SEQ_ADVISE (1u << 20) /* madvise(SEQUENTIAL) from this size */
 #define HTTP_DROP_BEHIND (8u << 20) /* unmap pages copied out, this often */
 
@@ -67,21 +78,6 @@ enum http_state {
 	HTTP_DRAIN, /* our FIN is queued: input dropped until the peer's */
 };
 
-enum http_method {
-	HTTP_GET,
-	HTTP_HEAD,
-	HTTP_OTHER,
-};
-
-struct http_req {
-	enum http_method method;
-	const char *target;
-	uint32_t target_len;
-	uint8_t minor;	 /* HTTP/1.minor */
-	bool keep_alive; /* what the request asks for */
-	bool has_body;	 /* Content-Length > 0 or Transfer-Encoding */
-};
-
 struct http_conn {
 	TAILQ_ENTRY(http_conn) next;
 	struct http_service *svc;
@@ -89,10 +85,11 @@ struct http_conn {
 	unsigned int lcore;
 	enum http_state state;
 	bool keep_alive;      /* after the response in progress */
+	bool in_body;	      /* reading the body of a POST or PUT */
 	uint8_t minor;	      /* of the request being answered */
 	uint32_t rpos, wpos;  /* unparsed request bytes: buf[rpos, wpos) */
-	uint32_t scan;	      /* header-end search resumes at rpos + scan */
 	uint32_t drained;     /* bytes dropped in HTTP_DRAIN */
+	uint64_t body_rx;     /* body bytes of the POST or PUT so far */
 	uint64_t sent;	      /* bytes queued on the stream, in all */
 	/* the response in progress: hdr[hdr_off, hdr_len), then body */
 	uint32_t hdr_len, hdr_off;
@@ -101,6 +98,7 @@ struct http_conn {
 	void *map; /* the file's mapping (body), or NULL */
 	size_t map_len;
 	size_t dropped; /* map[0, dropped) is released (MADV_DONTNEED) */
+	struct tq_http_parser parser;
 	char hdr[HTTP_RESP_MAX];
 	char buf[HTTP_HDR_MAX];
 };
@@ -119,6 +117,7 @@ struct http_stats {
 	uint64_t status[6]; /* by class: [2] is 2xx ... [5] is 5xx */
 	uint64_t maps, unmaps;
 	uint64_t body_bytes;
+	uint64_t rx_body_bytes; /* of POST and PUT requests */
 } __rte_cache_aligned;
 
 static void http_pump(struct http_conn *c);
@@ -158,22 +157,27 @@ http_opt_docroot(void *arg, const char *val)
 	return 0;
 }
 
+int
+http_opt_max_body(void *arg, const char *val)
+{
+	struct http_service *h = arg;
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(val, &end, 10);
+	if (errno || end == val || *end || v == 0 || *val == '-')
+		return -EINVAL;
+	h->max_body = v;
+	return 0;
+}
+
 /* ---------- small helpers ---------- */
 
 static struct http_stats *
 http_stats_of(struct http_conn *c)
 {
 	return &c->svc->stats[c->lcore];
-}
-
-/* RFC 9110 5.6.2 tchar */
-static bool
-http_tchar(unsigned char ch)
-{
-	if ((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') ||
-			(ch >= 'A' && ch <= 'Z'))
-		return true;
-	return ch != 0 && strchr("!#$%&'*+-.^_`|~", ch) != NULL;
 }
 
 static int
@@ -186,35 +190,6 @@ http_hexval(unsigned char ch)
 	if (ch >= 'A' && ch <= 'F')
 		return ch - 'A' + 10;
 	return -1;
-}
-
-static const char *
-http_reason(int status)
-{
-	switch (status) {
-	case 200:
-		return "OK";
-	case 400:
-		return "Bad Request";
-	case 403:
-		return "Forbidden";
-	case 404:
-		return "Not Found";
-	case 405:
-		return "Method Not Allowed";
-	case 414:
-		return "URI Too Long";
-	case 431:
-		return "Request Header Fields Too Large";
-	case 500:
-		return "Internal Server Error";
-	case 503:
-		return "Service Unavailable";
-	case 505:
-		return "HTTP Version Not Supported";
-	default:
-		return "Unknown";
-	}
 }
 
 /* RFC 9110 5.6.7 IMF-fixdate, without the locale strftime() would use. */
@@ -283,210 +258,32 @@ http_content_type(const char *path)
 /* ---------- request parsing ---------- */
 
 /*
- * Length of the header block at p[0, n), through the empty line that
- * ends it (lines end in LF, CRLF accepted: RFC 9112 2.2), or 0 when it
- * is not all there; *from is where the next search resumes.
- */
-static size_t
-http_block_end(const char *p, size_t n, uint32_t *from)
-{
-	size_t i = *from;
-	const char *lf;
-
-	while (i < n && (lf = memchr(p + i, '\n', n - i)) != NULL) {
-		i = (size_t)(lf - p);
-		if (i + 1 < n && p[i + 1] == '\n')
-			return i + 2;
-		if (i + 2 < n && p[i + 1] == '\r' && p[i + 2] == '\n')
-			return i + 3;
-		if (i + 1 >= n || (i + 2 >= n && p[i + 1] == '\r')) {
-			/* cannot tell yet: look at this LF again */
-			*from = (uint32_t)i;
-			return 0;
-		}
-		i++;
-	}
-	*from = (uint32_t)n;
-	return 0;
-}
-
-/*
- * RFC 9112 3: method SP request-target SP HTTP-version.  Returns 0, 400
- * (syntax), 505 (a version other than 1.0 and 1.1) or 414.
- */
-static int
-http_request_line(const char *p, size_t len, struct http_req *rq)
-{
-	const unsigned char *u = (const unsigned char *)p;
-	size_t i = 0, t0;
-
-	while (i < len && http_tchar(u[i]))
-		i++;
-	if (i == 0 || i >= len || p[i] != ' ')
-		return 400;
-	if (i == 3 && memcmp(p, "GET", 3) == 0)
-		rq->method = HTTP_GET;
-	else if (i == 4 && memcmp(p, "HEAD", 4) == 0)
-		rq->method = HTTP_HEAD;
-	else
-		rq->method = HTTP_OTHER;
-	t0 = ++i;
-	while (i < len && u[i] > 0x20 && u[i] < 0x7f)
-		i++;
-	if (i == t0 || i >= len || p[i] != ' ')
-		return 400;
-	rq->target = p + t0;
-	rq->target_len = (uint32_t)RTE_MIN(i - t0, (size_t)UINT32_MAX);
-	i++;
-	if (len - i != 8 || memcmp(p + i, "HTTP/", 5) != 0 ||
-			p[i + 5] < '0' || p[i + 5] > '9' || p[i + 6] != '.' ||
-			p[i + 7] < '0' || p[i + 7] > '9')
-		return 400;
-	if (p[i + 5] != '1' || (p[i + 7] != '0' && p[i + 7] != '1'))
-		return 505;
-	rq->minor = (uint8_t)(p[i + 7] - '0');
-	if (rq->target_len > HTTP_TARGET_MAX)
-		return 414;
-	return 0;
-}
-
-static bool
-http_name_is(const char *p, size_t len, const char *name)
-{
-	return strlen(name) == len && strncasecmp(p, name, len) == 0;
-}
-
-/* The options of a Connection field (RFC 9110 7.6.1). */
-static void
-http_connection_opts(const char *v, size_t len, bool *close, bool *ka)
-{
-	size_t i = 0, s, e;
-
-	while (i < len) {
-		while (i < len && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
-			i++;
-		s = i;
-		while (i < len && v[i] != ',')
-			i++;
-		e = i;
-		while (e > s && (v[e - 1] == ' ' || v[e - 1] == '\t'))
-			e--;
-		if (http_name_is(v + s, e - s, "close"))
-			*close = true;
-		else if (http_name_is(v + s, e - s, "keep-alive"))
-			*ka = true;
-	}
-}
-
-struct http_fields {
-	bool close, ka;
-	unsigned int hosts;
-};
-
-/*
- * RFC 9112 5: field-name ":" OWS field-value OWS.  Whitespace before the
- * colon and obs-fold (a line starting with SP or HTAB) are refused, as
- * 5.1 and 5.2 allow.  Returns 0 or 400.
- */
-static int
-http_field(const char *p, size_t len, struct http_req *rq,
-		struct http_fields *f)
-{
-	const unsigned char *u = (const unsigned char *)p;
-	size_t i = 0, n, v0, v1, k;
-
-	while (i < len && http_tchar(u[i]))
-		i++;
-	if (i == 0 || i >= len || p[i] != ':')
-		return 400;
-	n = i++;
-	while (i < len && (p[i] == ' ' || p[i] == '\t'))
-		i++;
-	v0 = i;
-	v1 = len;
-	while (v1 > v0 && (p[v1 - 1] == ' ' || p[v1 - 1] == '\t'))
-		v1--;
-	/* RFC 9110 5.5: no CTL but HTAB (NUL and bare CR included). */
-	for (k = v0; k < v1; k++)
-		if ((u[k] < 0x20 && u[k] != '\t') || u[k] == 0x7f)
-			return 400;
-	if (http_name_is(p, n, "connection")) {
-		http_connection_opts(p + v0, v1 - v0, &f->close, &f->ka);
-	} else if (http_name_is(p, n, "content-length")) {
-		/* RFC 9112 6.3: anything but digits is an error. */
-		if (v0 == v1)
-			return 400;
-		for (k = v0; k < v1; k++) {
-			if (p[k] < '0' || p[k] > '9')
-				return 400;
-			if (p[k] != '0')
-				rq->has_body = true;
-		}
-	} else if (http_name_is(p, n, "transfer-encoding")) {
-		rq->has_body = true;
-	} else if (http_name_is(p, n, "host")) {
-		/* RFC 9112 3.2: more than one Host is a 400. */
-		if (++f->hosts > 1)
-			return 400;
-	}
-	return 0;
-}
-
-/*
- * Parse a whole header block p[0, n) (from http_block_end()).  Returns 0
- * or the status of the error: 400, 414, 505.  A Host-less HTTP/1.1
- * request is tolerated.
- */
-static int
-http_parse(const char *p, size_t n, struct http_req *rq)
-{
-	const char *line = p, *end = p + n, *lf;
-	struct http_fields f = { 0 };
-	bool first = true;
-	size_t len;
-	int ret;
-
-	memset(rq, 0, sizeof(*rq));
-	while ((lf = memchr(line, '\n', (size_t)(end - line))) != NULL) {
-		len = (size_t)(lf - line);
-		if (len && line[len - 1] == '\r')
-			len--;
-		if (len == 0)
-			break;
-		ret = first ? http_request_line(line, len, rq) :
-			http_field(line, len, rq, &f);
-		if (ret)
-			return ret;
-		first = false;
-		line = lf + 1;
-	}
-	if (first)
-		return 400;
-	/* RFC 9112 9.3: 1.1 persists unless "close"; 1.0 only on request. */
-	rq->keep_alive = !f.close && (rq->minor >= 1 || f.ka);
-	return 0;
-}
-
-/*
- * The header block filled the buffer without ending: say why.  414 when
- * the request line is still going and its target is already too long,
- * 400 when the line is malformed, 431 when the fields are too many.
+ * The head filled the buffer without ending: say why, as before the
+ * parser said only 431.  414 when the request line is still going and
+ * its target is already too long, the request line's own error when it
+ * is malformed, 431 when it is the fields that are too many.
  */
 static int
 http_overflow_status(const char *p, size_t n)
 {
+	static __thread char line[HTTP_HDR_MAX + 4];
 	const char *lf = memchr(p, '\n', n), *sp1, *sp2;
-	struct http_req rq;
+	struct tq_http_limits lim = { .max_head = sizeof(line) };
+	struct tq_http_parser hp;
+	struct tq_http_event ev;
 	size_t tlen, len;
-	int ret;
 
 	if (lf) {
+		/* the request line alone, as a head of its own */
 		len = (size_t)(lf - p);
 		if (len && p[len - 1] == '\r')
 			len--;
-		memset(&rq, 0, sizeof(rq));
-		ret = http_request_line(p, len, &rq);
-		return ret ? ret : 431;
+		memcpy(line, p, len);
+		memcpy(line + len, "\r\n\r\n", 4);
+		tq_http_parser_init(&hp, TQ_HTTP_REQUEST, &lim);
+		if (tq_http_parse(&hp, line, len + 4, &ev) < 0)
+			return tq_http_error_status(hp.error);
+		return hp.msg.target.len > HTTP_TARGET_MAX ? 414 : 431;
 	}
 	sp1 = memchr(p, ' ', n);
 	if (!sp1)
@@ -689,13 +486,13 @@ http_hdr_build(struct http_conn *c, int status, const char *type,
 	c->hdr_len = c->hdr_off = 0;
 	http_hdr_add(c, "HTTP/1.1 %d %s\r\nServer: tachyon\r\nDate: %s\r\n"
 			"Content-Type: %s\r\nContent-Length: %" PRIu64 "\r\n",
-			status, http_reason(status), http_date(), type, len);
+			status, tq_http_reason(status), http_date(), type, len);
 	if (mtime) {
 		http_fmt_date(mtime, lm, sizeof(lm));
 		http_hdr_add(c, "Last-Modified: %s\r\n", lm);
 	}
 	if (allow)
-		http_hdr_add(c, "Allow: GET, HEAD\r\n");
+		http_hdr_add(c, "Allow: GET, HEAD, POST, PUT\r\n");
 	if (!c->keep_alive)
 		http_hdr_add(c, "Connection: close\r\n");
 	else if (c->minor == 0)
@@ -711,7 +508,7 @@ http_error(struct http_conn *c, int status, bool head)
 	int n;
 
 	n = snprintf(body, sizeof(body), "%d %s\n", status,
-			http_reason(status));
+			tq_http_reason(status));
 	http_hdr_build(c, status, "text/plain; charset=utf-8", (uint64_t)n, 0,
 			status == 405);
 	if (!head)
@@ -720,40 +517,90 @@ http_error(struct http_conn *c, int status, bool head)
 	c->state = HTTP_SEND;
 }
 
-/* Set up the answer to a parsed request (status: the parse error). */
+/* A request the parser refused (or a bad target): answer and close, as
+ * the framing cannot be trusted. */
 static void
-http_respond(struct http_conn *c, const struct http_req *rq, int status)
+http_reject(struct http_conn *c, int status, bool head)
 {
+	http_stats_of(c)->requests++;
+	c->keep_alive = false;
+	c->in_body = false;
+	http_error(c, status, head);
+}
+
+/* The body of a POST or PUT has been read: say how much came. */
+static void
+http_respond_body(struct http_conn *c)
+{
+	char body[48];
+	int n;
+
+	c->in_body = false;
+	http_stats_of(c)->rx_body_bytes += c->body_rx;
+	n = snprintf(body, sizeof(body), "received %" PRIu64 " bytes\n",
+			c->body_rx);
+	http_hdr_build(c, 200, "text/plain; charset=utf-8", (uint64_t)n, 0,
+			false);
+	http_hdr_add(c, "%s", body);
+	http_stats_of(c)->status[2]++;
+	c->state = HTTP_SEND;
+}
+
+/*
+ * Act on a parsed head.  GET and HEAD are answered now; POST and PUT
+ * once their body is read (c->in_body).  The head's spans point into
+ * c->buf and are used before anything moves it.
+ */
+static void
+http_respond(struct http_conn *c, const struct tq_http_msg *m)
+{
+	static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
 	struct http_stats *s = http_stats_of(c);
-	bool head = rq->method == HTTP_HEAD;
+	bool head = m->meth == TQ_HTTP_M_HEAD;
+	bool has_body = m->body != TQ_HTTP_BODY_NONE;
 	char rel[HTTP_PATH_MAX];
 	struct stat sb;
 	void *map = NULL;
-	int fd;
+	int status, fd;
 
-	s->requests++;
-	c->minor = rq->minor;
-	c->keep_alive = rq->keep_alive;
-	if (status) {
-		/* The framing cannot be trusted: answer and close. */
-		c->keep_alive = false;
-		http_error(c, status, head);
+	c->minor = m->minor;
+	c->keep_alive = m->keep_alive;
+	if (m->meth == TQ_HTTP_M_POST || m->meth == TQ_HTTP_M_PUT) {
+		s->requests++;
+		c->in_body = true;
+		c->body_rx = 0;
+		/* RFC 9110 10.1.1: the client may wait for this.  Whole
+		 * or not at all: a part would corrupt the response. */
+		if (m->expect_continue && m->minor >= 1 && has_body &&
+				tq_stream_write_space(c->st) >=
+				sizeof(cont) - 1) {
+			int n = tq_stream_write(c->st, cont, sizeof(cont) - 1);
+
+			if (n > 0)
+				c->sent += (uint32_t)n;
+		}
 		return;
 	}
-	if (rq->method == HTTP_OTHER) {
+	s->requests++;
+	if (m->meth != TQ_HTTP_M_GET && !head) {
 		/* A body we do not read would be taken for the next
 		 * request (RFC 9112 9.3): close after the 405. */
-		if (rq->has_body)
+		if (has_body)
 			c->keep_alive = false;
 		http_error(c, 405, false);
 		return;
 	}
-	if (rq->has_body) {
+	if (has_body) {
 		c->keep_alive = false;
 		http_error(c, 400, head);
 		return;
 	}
-	status = http_target_path(rq->target, rq->target_len, rel,
+	if (m->target.len > HTTP_TARGET_MAX) {
+		c->keep_alive = false;
+		http_error(c, 414, head);
+		return;
+	}
+	status = http_target_path(m->target.p, m->target.len, rel,
 			sizeof(rel));
 	if (status) {
 		c->keep_alive = false;
@@ -884,41 +731,53 @@ http_send(struct http_conn *c)
 }
 
 /*
- * Parse the next request, reading more as needed.  Returns 0 when a
- * response was set up, -EAGAIN when more bytes must come first, -EPIPE
- * at the end of the stream (a partial request is dropped).
+ * Parse the next request, reading more as needed; the body of a POST or
+ * PUT is read through and counted.  Returns 0 when a response was set
+ * up, -EAGAIN when more bytes must come first, -EPIPE at the end of the
+ * stream (a partial request is dropped).
  */
 static int
 http_next_request(struct http_conn *c)
 {
-	struct http_req rq;
-	size_t end;
-	int n;
+	struct tq_http_parser *p = &c->parser;
+	struct tq_http_event ev;
+	int n, status;
 
 	for (;;) {
-		/* RFC 9112 2.2: empty lines before a request are ignored. */
-		if (c->scan == 0)
-			while (c->rpos < c->wpos && (c->buf[c->rpos] == '\r' ||
-					c->buf[c->rpos] == '\n'))
-				c->rpos++;
-		end = http_block_end(c->buf + c->rpos, c->wpos - c->rpos,
-				&c->scan);
-		if (end) {
-			n = http_parse(c->buf + c->rpos, end, &rq);
-			c->rpos += (uint32_t)end;
-			c->scan = 0;
-			http_respond(c, &rq, n);
+		n = tq_http_parse(p, c->buf + c->rpos, c->wpos - c->rpos, &ev);
+		if (n < 0) {
+			status = tq_http_error_status(p->error);
+			if (p->error == TQ_HTTP_E_HEAD_TOO_LARGE)
+				status = http_overflow_status(c->buf + c->rpos,
+						c->wpos - c->rpos);
+			/* the method may not be known: a body it is */
+			http_reject(c, status, false);
 			return 0;
 		}
-		if (c->rpos == c->wpos) {
-			c->rpos = c->wpos = 0;
-		} else if (c->wpos == sizeof(c->buf)) {
-			if (c->rpos == 0) {
-				memset(&rq, 0, sizeof(rq));
-				http_respond(c, &rq, http_overflow_status(
-						c->buf, c->wpos));
+		c->rpos += (uint32_t)n;
+		switch (ev.type) {
+		case TQ_HTTP_EV_HEAD:
+			http_respond(c, &p->msg);
+			if (c->state == HTTP_SEND)
+				return 0;
+			continue;
+		case TQ_HTTP_EV_BODY:
+			if (c->in_body)
+				c->body_rx += ev.len;
+			continue;
+		case TQ_HTTP_EV_DONE:
+			if (c->in_body) {
+				http_respond_body(c);
 				return 0;
 			}
+			continue;
+		case TQ_HTTP_EV_NEED_MORE:
+			break;
+		}
+		/* All but an unfinished head is consumed: keep that. */
+		if (c->rpos == c->wpos) {
+			c->rpos = c->wpos = 0;
+		} else if (c->wpos == sizeof(c->buf) && c->rpos) {
 			memmove(c->buf, c->buf + c->rpos, c->wpos - c->rpos);
 			c->wpos -= c->rpos;
 			c->rpos = 0;
@@ -945,12 +804,11 @@ http_next_request(struct http_conn *c)
 static void
 http_drain(struct http_conn *c, bool all_acked)
 {
-	struct rte_mbuf *m;
+	static __thread char sink[4096];
+	int n;
 
-	while ((m = tq_stream_read_mbuf(c->st, UINT32_MAX)) != NULL) {
-		c->drained += m->pkt_len;
-		rte_pktmbuf_free(m);
-	}
+	while ((n = tq_stream_read(c->st, sink, sizeof(sink))) > 0)
+		c->drained += (uint32_t)n;
 	if (tq_stream_eof(c->st) || all_acked) {
 		tq_stream_close(c->st);
 		return;
@@ -1086,7 +944,10 @@ http_accept(struct tq_shard *s, struct tq_listener *l, void *arg)
 		c->state = HTTP_READ;
 		c->keep_alive = true;
 		c->minor = 1;
-		c->rpos = c->wpos = c->scan = c->drained = 0;
+		c->rpos = c->wpos = c->drained = 0;
+		c->in_body = false;
+		c->body_rx = 0;
+		tq_http_parser_init(&c->parser, TQ_HTTP_REQUEST, &h->limits);
 		c->sent = 0;
 		c->hdr_len = c->hdr_off = 0;
 		c->body = NULL;
@@ -1144,6 +1005,10 @@ http_listen(struct tq_engine *e, struct http_service *h, uint32_t backlog)
 		return -EINVAL;
 	}
 	h->use_openat2 = http_has_openat2(h->root_fd);
+	/* The head fits the read buffer: the parser never needs more. */
+	h->limits.max_head = HTTP_HDR_MAX;
+	h->limits.max_fields = HTTP_MAX_FIELDS;
+	h->limits.max_body = h->max_body ? h->max_body : HTTP_BODY_MAX;
 	h->conns = calloc(RTE_MAX_LCORE, sizeof(*h->conns));
 	h->stats = calloc(RTE_MAX_LCORE, sizeof(*h->stats));
 	if (!h->conns || !h->stats) {
@@ -1188,6 +1053,7 @@ http_service_free(struct http_service *h)
 			sum.maps += s->maps;
 			sum.unmaps += s->unmaps;
 			sum.body_bytes += s->body_bytes;
+			sum.rx_body_bytes += s->rx_body_bytes;
 			for (k = 0; k < RTE_DIM(sum.closed); k++)
 				sum.closed[k] += s->closed[k];
 			for (k = 0; k < RTE_DIM(sum.status); k++)
@@ -1195,12 +1061,14 @@ http_service_free(struct http_service *h)
 		}
 		printf("tq-server: http: %" PRIu64 " connections, %" PRIu64
 			" requests (2xx %" PRIu64 ", 4xx %" PRIu64 ", 5xx %"
-			PRIu64 "), %" PRIu64 " body bytes; closed: normal %"
+			PRIu64 "), %" PRIu64 " body bytes (%" PRIu64
+			" received); closed: normal %"
 			PRIu64 " reset %" PRIu64 " timeout %" PRIu64
 			" aborted %" PRIu64 "; open at exit %u; mappings %"
 			PRIu64 "/%" PRIu64 " unmapped\n",
 			sum.accepted, sum.requests, sum.status[2],
 			sum.status[4], sum.status[5], sum.body_bytes,
+			sum.rx_body_bytes,
 			sum.closed[TQ_CLOSE_NORMAL], sum.closed[TQ_CLOSE_RESET],
 			sum.closed[TQ_CLOSE_TIMEOUT],
 			sum.closed[TQ_CLOSE_ABORTED], open, sum.unmaps,

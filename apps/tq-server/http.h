@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include <tachyon/tachyon.h>
+#include <tachyon/tq_http.h>
 
 #define HTTP_MAX_PORTS 8
 
@@ -23,11 +24,13 @@ struct http_service {
 	uint16_t ports[HTTP_MAX_PORTS];
 	unsigned int nb_ports;
 	char *docroot;		/* as given */
+	uint64_t max_body;	/* --http-max-body, 0: the default */
 
 	/* set up by http_listen() */
 	char *root;		/* realpath of docroot */
 	int root_fd;		/* O_PATH directory: base of every open */
 	int use_openat2;	/* the kernel has openat2(RESOLVE_BENEATH) */
+	struct tq_http_limits limits; /* of every connection's parser */
 	struct http_conn_list *conns; /* per lcore: open connections */
 	struct http_stats *stats;     /* per lcore */
 };
@@ -36,6 +39,7 @@ struct http_service {
  * the struct http_service.  Return 0 or -EINVAL. */
 int http_opt_port(void *arg, const char *val);
 int http_opt_docroot(void *arg, const char *val);
+int http_opt_max_body(void *arg, const char *val);
 
 /*
  * Open the document root and listen on every --http port.  Does nothing

@@ -235,6 +235,9 @@ main(int argc, char **argv)
 			http_opt_port, &http },
 		{ "docroot", "server", "DIR",
 			"files served by --http", http_opt_docroot, &http },
+		{ "http-max-body", "server", "BYTES",
+			"largest POST or PUT body --http reads; more is 413 "
+			"(67108864)", http_opt_max_body, &http },
 		{ "backlog", "server", "N",
 			"SYN and accept queue bound per listener (1024)",
 			set_backlog, &sv },

@@ -13,6 +13,7 @@ format (see the comment at the top of each fuzz_<name>.c):
   udp     records of [ctl][UDP header and payload]
   tcp     [ctl] then records of TCP segments (header, options, payload)
   tcpopt  [syn][TCP options]
+  http    [ctl][split, 2 bytes][HTTP/1.1 messages]
 
 A record is a 2-byte big-endian length and that many bytes.  Standard
 library only; the output is deterministic, so rerunning it changes
@@ -634,6 +635,51 @@ def corpus_tcpopt():
     }
 
 
+def corpus_http():
+    def h(ctl, text, split=7):
+        return bytes([ctl]) + struct.pack("!H", split) + text
+
+    get = b"GET /hello.txt HTTP/1.1\r\nHost: www.example.com\r\n\r\n"
+    post = (b"POST /up HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\n"
+            b"hello")
+    chunked = (b"POST /c HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+               b"5;ext=\"v\"\r\nhello\r\n1A\r\n" + b"z" * 26 +
+               b"\r\n0\r\nX-Sum: 1\r\n\r\n")
+    return {
+        "req_get": h(0, get),
+        "req_pipeline": h(0, get + post + chunked + get, 40),
+        "req_post": h(0, post),
+        "req_chunked": h(0, chunked, 60),
+        "req_chunked_small": h(8, chunked, 60),
+        "req_te_cl": h(0, b"POST / HTTP/1.1\r\nContent-Length: 3\r\n"
+                       b"Transfer-Encoding: gzip, chunked\r\n\r\n"
+                       b"3\r\nabc\r\n0\r\n\r\n"),
+        "req_cl_list": h(0, b"PUT / HTTP/1.1\r\nContent-Length: 2, 2\r\n"
+                         b"\r\nok"),
+        "req_http10": h(0, b"\r\nGET / HTTP/1.0\r\nConnection: keep-alive"
+                        b"\r\n\r\n"),
+        "req_fold": h(0, b"GET / HTTP/1.1\r\nA: b\r\n c\r\n\r\n"),
+        "req_many_fields": h(8, b"GET / HTTP/1.1\r\n" +
+                             b"".join(b"F%d: %d\r\n" % (i, i)
+                                      for i in range(12)) + b"\r\n"),
+        "resp_200": h(1, b"HTTP/1.1 200 OK\r\nContent-Length: 51\r\n"
+                      b"Content-Type: text/plain\r\n\r\n"
+                      b"Hello World! My content includes a trailing CRLF."
+                      b"\r\n"),
+        "resp_head": h(3, b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n"
+                       b"HTTP/1.1 204 No Content\r\n\r\n"),
+        "resp_1xx": h(1, b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 304 "
+                      b"Not Modified\r\nETag: x\r\n\r\n"),
+        "resp_chunked": h(1, b"HTTP/1.1 200 OK\r\nTransfer-Encoding: "
+                          b"chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"),
+        "resp_to_close": h(1, b"HTTP/1.0 200 OK\r\n\r\nuntil the end"),
+        "resp_connect": h(5, b"HTTP/1.1 200 Connection established\r\n"
+                          b"\r\ntunnel"),
+        "resp_101": h(1, b"HTTP/1.1 101 Switching Protocols\r\n"
+                      b"Connection: upgrade\r\nUpgrade: x\r\n\r\n..."),
+    }
+
+
 def write(outdir, name, files):
     d = os.path.join(outdir, name)
     if os.path.isdir(d):
@@ -659,6 +705,7 @@ def main():
         "udp": corpus_udp(),
         "tcp": corpus_tcp(),
         "tcpopt": corpus_tcpopt(),
+        "http": corpus_http(),
     }
     for name, files in sets.items():
         n = write(outdir, name, files)

@@ -20,6 +20,7 @@
 #include "../fuzz/fuzz_udp.c"
 #include "../fuzz/fuzz_tcp.c"
 #include "../fuzz/fuzz_tcpopt.c"
+#include "../fuzz/fuzz_http.c"
 
 #include <dirent.h>
 
@@ -89,6 +90,7 @@ REGRESS(icmp)
 REGRESS(udp)
 REGRESS(tcp)
 REGRESS(tcpopt)
+REGRESS(http)
 
 int
 main(void)
@@ -102,6 +104,7 @@ main(void)
 		cmocka_unit_test(regress_udp),
 		cmocka_unit_test(regress_tcp),
 		cmocka_unit_test(regress_tcpopt),
+		cmocka_unit_test(regress_http),
 	};
 
 	tq_fuzz_init("test_fuzz_regress");
