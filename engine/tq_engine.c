@@ -955,6 +955,7 @@ tq_engine_destroy(struct tq_engine *e)
 		e->shards[k] = NULL;
 	}
 	tq_port_stop(&e->port);
+	tq_udp_table_fini(&e->udp);
 	tq_opts_free(&e->opts);
 	if (e->eal_up)
 		rte_eal_cleanup();
