@@ -505,12 +505,26 @@ tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
 
 #define SNAP_MAX 512
 
+/*
+ * One worker's answer to one /tachyon/conns call.  Telemetry threads
+ * may run several calls at once, so each has its own buffer; the worker
+ * and the caller each hold a reference, and whoever lets go last frees
+ * it, so a caller that gave up waiting leaks nothing.
+ */
 struct snap_req {
-	char (*lines)[128];
 	unsigned int max;
 	unsigned int n;
-	volatile int done;
+	int done;
+	int refs;
+	char lines[][128];
 };
+
+static void
+snap_put(struct snap_req *r)
+{
+	if (__atomic_sub_fetch(&r->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		free(r);
+}
 
 static void
 snap_cmd(struct tq_shard *s, void *arg)
@@ -519,6 +533,7 @@ snap_cmd(struct tq_shard *s, void *arg)
 
 	r->n = tq_tcp_snapshot(s, r->lines, r->max);
 	__atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
+	snap_put(r);
 }
 
 /*
@@ -529,22 +544,27 @@ snap_cmd(struct tq_shard *s, void *arg)
 static int
 tel_conns(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	static char lines[SNAP_MAX][128];
+	struct tq_engine *e = current;
 	unsigned int k, i, used = 0;
 
-	if (!current)
+	if (!e)
 		return -ENODEV;
 	rte_tel_data_start_array(d, RTE_TEL_STRING_VAL);
-	for (k = 0; k < current->nb_workers && used < SNAP_MAX; k++) {
-		struct snap_req *r = rte_zmalloc("tq_snap", sizeof(*r), 0);
-		unsigned int waited = 0;
+	for (k = 0; k < e->nb_workers && used < SNAP_MAX; k++) {
+		unsigned int max = SNAP_MAX - used, waited = 0;
+		struct snap_req *r;
+		int ret;
 
+		r = calloc(1, sizeof(*r) + (size_t)max * sizeof(r->lines[0]));
 		if (!r)
 			return -ENOMEM;
-		r->lines = &lines[used];
-		r->max = SNAP_MAX - used;
-		if (tq_shard_command(current->shards[k], snap_cmd, r) < 0) {
-			rte_free(r);
+		r->max = max;
+		r->refs = 2;
+		ret = tq_worker_run(e, k, snap_cmd, r);
+		if (ret < 0) {
+			free(r);
+			if (ret == -EAGAIN)
+				return 0; /* not serving (yet): no connections */
 			continue;
 		}
 		while (!__atomic_load_n(&r->done, __ATOMIC_ACQUIRE) &&
@@ -552,12 +572,14 @@ tel_conns(const char *cmd, const char *params, struct rte_tel_data *d)
 			usleep(1000);
 			waited++;
 		}
-		if (!r->done)
-			return -ETIMEDOUT; /* r is the worker's now: leak it */
+		if (!__atomic_load_n(&r->done, __ATOMIC_ACQUIRE)) {
+			snap_put(r);
+			return -ETIMEDOUT;
+		}
 		for (i = 0; i < r->n; i++)
-			rte_tel_data_add_array_string(d, lines[used + i]);
+			rte_tel_data_add_array_string(d, r->lines[i]);
 		used += r->n;
-		rte_free(r);
+		snap_put(r);
 	}
 	return 0;
 }

@@ -13,6 +13,7 @@
 #include <tachyon/tachyon.h>
 #include <tachyon/tq_tcp.h>
 #include <tachyon/tq_udp.h>
+#include <tachyon/tq_worker.h>
 
 #include "http.h"
 
@@ -30,6 +31,7 @@ struct server {
 	uint16_t tcp_noaccept[MAX_SVC];
 	unsigned int nb_tcp_noaccept;
 	uint32_t backlog;
+	int ctr_udp_echo;	/* app counter UdpEchoReplies */
 };
 
 static int
@@ -227,7 +229,10 @@ noaccept_cb(struct tq_shard *s, struct tq_listener *l, void *arg)
 static void
 udp_echo_rx(struct tq_shard *s, struct tq_udp_dgram *d, void *arg)
 {
+	const struct server *sv = arg;
+
 	tq_udp_reply(s, d);
+	tq_app_counter_add(s, (unsigned int)sv->ctr_udp_echo, 1);
 }
 
 int
@@ -270,6 +275,12 @@ main(int argc, char **argv)
 		return 0;
 	if (ret < 0)
 		return ret == -EINVAL ? TQ_EXIT_CONFIG : 1;
+	sv.ctr_udp_echo = tq_app_counter_register(e, "UdpEchoReplies",
+			"Datagrams the UDP echo service answered (tq-server)");
+	if (sv.ctr_udp_echo < 0) {
+		tq_engine_destroy(e);
+		return 1;
+	}
 	for (i = 0; i < sv.nb_udp_echo; i++) {
 		ret = tq_udp_bind(e, NULL, sv.udp_echo[i], udp_echo_rx, &sv);
 		if (ret < 0) {
