@@ -6,6 +6,7 @@
  * all layers; nothing below includes it.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +52,9 @@ struct tq_engine {
 	struct tq_tcp_conf tcp_conf;
 	bool rcv_mbufs_set;	/* --tcp-rcv-mbufs given; else sized here */
 	struct tq_tcp_listen_table listen;
+	/* Serializes listen/unlisten callers and the workers' start: the
+	 * control path only; workers never take it. */
+	pthread_mutex_t listen_lock;
 	uint8_t secret[16];
 	struct tq_port port;
 	unsigned int nb_workers;
@@ -848,12 +852,98 @@ worker_main(void *arg)
 	return 0;
 }
 
+static void
+listener_add_cmd(struct tq_shard *s, void *arg)
+{
+	tq_tcp_listener_add(s, (unsigned int)(uintptr_t)arg);
+}
+
+static void
+listener_del_cmd(struct tq_shard *s, void *arg)
+{
+	tq_tcp_listener_del(s, (unsigned int)(uintptr_t)arg);
+}
+
+/* How long a listener change waits for each worker. */
+#define LISTEN_WAIT_MS 2000
+
+/*
+ * Before the workers run the table is all there is: each worker copies
+ * it when it attaches.  Once they run, the slot is filled first, then
+ * each worker adds its replica from its command ring, so the data path
+ * reads only its own replicas and takes no lock.
+ */
 int
 tq_tcp_listen(struct tq_engine *e, const struct tq_addr *addr, uint16_t port,
 		uint32_t backlog, tq_accept_cb cb, void *arg)
 {
-	return tq_tcp_listen_table_add(&e->listen, addr, port, backlog, cb,
+	unsigned int k;
+	int ret, idx;
+
+	if (__atomic_load_n(&e->running, __ATOMIC_ACQUIRE) &&
+			on_worker_thread(e))
+		return -EDEADLK;
+	pthread_mutex_lock(&e->listen_lock);
+	ret = tq_tcp_listen_table_add(&e->listen, addr, port, backlog, cb,
 			arg);
+	if (ret < 0 || !__atomic_load_n(&e->running, __ATOMIC_ACQUIRE))
+		goto out;
+	idx = tq_tcp_listen_table_find(&e->listen, addr, port);
+	for (k = 0; k < e->nb_workers; k++) {
+		ret = tq_worker_run_wait(e, k, listener_add_cmd,
+				(void *)(uintptr_t)idx, LISTEN_WAIT_MS);
+		if (ret < 0) {
+			/* Take it back from the workers that have it; one
+			 * that is too slow for both keeps a replica of a
+			 * slot that stays taken. */
+			while (k-- > 0)
+				tq_worker_run_wait(e, k, listener_del_cmd,
+					(void *)(uintptr_t)idx,
+					LISTEN_WAIT_MS);
+			if (ret != -ETIMEDOUT)
+				tq_tcp_listen_table_del(&e->listen,
+						(unsigned int)idx);
+			break;
+		}
+	}
+out:
+	pthread_mutex_unlock(&e->listen_lock);
+	return ret;
+}
+
+int
+tq_tcp_unlisten(struct tq_engine *e, const struct tq_addr *addr,
+		uint16_t port)
+{
+	unsigned int k;
+	int ret = 0, idx;
+
+	if (__atomic_load_n(&e->running, __ATOMIC_ACQUIRE) &&
+			on_worker_thread(e))
+		return -EDEADLK;
+	pthread_mutex_lock(&e->listen_lock);
+	idx = tq_tcp_listen_table_find(&e->listen, addr, port);
+	if (idx < 0) {
+		ret = idx;
+		goto out;
+	}
+	if (__atomic_load_n(&e->running, __ATOMIC_ACQUIRE)) {
+		for (k = 0; k < e->nb_workers; k++) {
+			int r = tq_worker_run_wait(e, k, listener_del_cmd,
+					(void *)(uintptr_t)idx,
+					LISTEN_WAIT_MS);
+
+			if (r < 0 && r != -EAGAIN)
+				ret = r;
+		}
+		/* A worker that did not answer may still read the slot. */
+		if (ret < 0)
+			goto out;
+	}
+	tq_tcp_listen_table_del(&e->listen, (unsigned int)idx);
+out:
+	pthread_mutex_unlock(&e->listen_lock);
+	return ret;
 }
 
 int
@@ -903,6 +993,7 @@ tq_engine_create(int argc, char **argv, const char *app_name,
 	if (!e)
 		return -ENOMEM;
 	snprintf(e->app_name, sizeof(e->app_name), "%s", app_name);
+	pthread_mutex_init(&e->listen_lock, NULL);
 	tq_port_conf_defaults(&e->port_conf);
 	tq_net_conf_defaults(&e->net_conf);
 	tq_tcp_conf_defaults(&e->tcp_conf);
@@ -1150,7 +1241,12 @@ tq_engine_run(struct tq_engine *e)
 	int ret;
 
 	e->started = true;
+	/* A listener added meanwhile is either in the table the workers
+	 * copy or sent to running workers, never neither. */
+	pthread_mutex_lock(&e->listen_lock);
 	ret = setup_shards(e);
+	if (ret < 0)
+		pthread_mutex_unlock(&e->listen_lock);
 	if (ret < 0) {
 		fprintf(stderr, "%s: workers: %s\n", e->app_name,
 				strerror(-ret));
@@ -1163,6 +1259,7 @@ tq_engine_run(struct tq_engine *e)
 	signal(SIGTERM, on_signal);
 	/* Commands wait in the rings until each worker's first poll. */
 	__atomic_store_n(&e->running, true, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&e->listen_lock);
 	for (k = 0; k < e->nb_workers; k++) {
 		ret = rte_eal_remote_launch(worker_main, e->shards[k],
 				e->lcore[k]);
@@ -1231,6 +1328,7 @@ tq_engine_destroy(struct tq_engine *e)
 	}
 	tq_port_stop(&e->port);
 	tq_opts_free(&e->opts);
+	pthread_mutex_destroy(&e->listen_lock);
 	if (e->eal_up)
 		rte_eal_cleanup();
 	free(e);

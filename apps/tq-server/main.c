@@ -5,10 +5,12 @@
  *   tq-server [EAL options] -- --addr 10.0.0.2/24 --http 80 --docroot DIR
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <tachyon/tachyon.h>
 #include <tachyon/tq_tcp.h>
@@ -32,6 +34,12 @@ struct server {
 	unsigned int nb_tcp_noaccept;
 	uint32_t backlog;
 	int ctr_udp_echo;	/* app counter UdpEchoReplies */
+	/* --tcp-echo-late: a TCP echo listener added and removed while
+	 * the engine runs (tq_tcp_listen/tq_tcp_unlisten at run time) */
+	uint16_t late_port;
+	unsigned int late_from, late_to; /* seconds after start; to 0: never */
+	struct tq_engine *e;
+	volatile bool done;
 };
 
 static int
@@ -94,6 +102,23 @@ set_tcp_noaccept(void *arg, const char *v)
 	struct server *sv = arg;
 
 	return add_port(sv->tcp_noaccept, &sv->nb_tcp_noaccept, v);
+}
+
+static int
+set_tcp_echo_late(void *arg, const char *v)
+{
+	struct server *sv = arg;
+	unsigned int port, from, to = 0;
+	char extra;
+	int n = sscanf(v, "%u,%u,%u%c", &port, &from, &to, &extra);
+
+	if ((n != 2 && n != 3) || port < 1 || port > 65535 || from > 3600 ||
+			to > 3600 || (to && to <= from))
+		return -EINVAL;
+	sv->late_port = (uint16_t)port;
+	sv->late_from = from;
+	sv->late_to = to;
+	return 0;
 }
 
 static int
@@ -235,6 +260,43 @@ udp_echo_rx(struct tq_shard *s, struct tq_udp_dgram *d, void *arg)
 	tq_app_counter_add(s, (unsigned int)sv->ctr_udp_echo, 1);
 }
 
+/* Sleep s seconds unless the server stops first; false if it did. */
+static bool
+late_sleep(const struct server *sv, unsigned int s)
+{
+	unsigned int i;
+
+	for (i = 0; i < s * 20; i++) {
+		if (sv->done)
+			return false;
+		usleep(50 * 1000);
+	}
+	return !sv->done;
+}
+
+static void *
+late_thread(void *arg)
+{
+	struct server *sv = arg;
+	int ret;
+
+	if (!late_sleep(sv, sv->late_from))
+		return NULL;
+	ret = tq_tcp_listen(sv->e, NULL, sv->late_port, sv->backlog,
+			echo_accept, sv);
+	printf("tq-server: --tcp-echo-late: listening on %u: %s\n",
+			sv->late_port, ret < 0 ? strerror(-ret) : "ok");
+	fflush(stdout);
+	if (ret < 0 || !sv->late_to ||
+			!late_sleep(sv, sv->late_to - sv->late_from))
+		return NULL;
+	ret = tq_tcp_unlisten(sv->e, NULL, sv->late_port);
+	printf("tq-server: --tcp-echo-late: stopped listening on %u: %s\n",
+			sv->late_port, ret < 0 ? strerror(-ret) : "ok");
+	fflush(stdout);
+	return NULL;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -261,11 +323,16 @@ main(int argc, char **argv)
 			http_opt_port, &http },
 		{ "docroot", "server", "DIR",
 			"files served by --http", http_opt_docroot, &http },
+		{ "tcp-echo-late", "server", "PORT,FROM[,TO]",
+			"TCP echo on PORT from FROM seconds after start "
+			"(to TO, if given): a listener added and removed at "
+			"run time", set_tcp_echo_late, &sv },
 		{ "backlog", "server", "N",
 			"SYN and accept queue bound per listener (1024)",
 			set_backlog, &sv },
 	};
 	struct tq_engine *e;
+	pthread_t late;
 	unsigned int i;
 	int ret;
 
@@ -331,7 +398,17 @@ main(int argc, char **argv)
 		tq_engine_destroy(e);
 		return TQ_EXIT_CONFIG;
 	}
+	sv.e = e;
+	if (sv.late_port && pthread_create(&late, NULL, late_thread, &sv)) {
+		http_service_free(&http);
+		tq_engine_destroy(e);
+		return 1;
+	}
 	ret = tq_engine_run(e);
+	if (sv.late_port) {
+		sv.done = true;
+		pthread_join(late, NULL);
+	}
 	http_service_free(&http);
 	tq_engine_destroy(e);
 	return ret < 0 ? 1 : 0;
