@@ -6,6 +6,7 @@
  * all layers; nothing below includes it.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 #include <tachyon/tachyon.h>
 #include <tachyon/tq_tcp.h>
 #include <tachyon/tq_udp.h>
+#include <tachyon/tq_worker.h>
 
 #include "cc/tq_cc.h"
 #include "core/tq_clock.h"
@@ -50,6 +52,9 @@ struct tq_engine {
 	struct tq_tcp_conf tcp_conf;
 	bool rcv_mbufs_set;	/* --tcp-rcv-mbufs given; else sized here */
 	struct tq_tcp_listen_table listen;
+	/* Serializes listen/unlisten callers and the workers' start: the
+	 * control path only; workers never take it. */
+	pthread_mutex_t listen_lock;
 	uint8_t secret[16];
 	struct tq_port port;
 	unsigned int nb_workers;
@@ -57,6 +62,18 @@ struct tq_engine {
 	struct tq_shard *shards[TQ_MAX_WORKERS];
 	bool eal_up;
 	volatile bool stop;
+
+	/* apps on workers (tq_worker.h) */
+	bool started;		/* tq_engine_run() called: hooks, names fixed */
+	bool running;		/* shards take commands (atomic access) */
+	unsigned int nb_on_start, nb_on_stop;
+	struct {
+		tq_worker_fn fn;
+		void *arg;
+	} on_start[TQ_WORKER_HOOKS_MAX], on_stop[TQ_WORKER_HOOKS_MAX];
+	unsigned int nb_app_ctr;
+	char app_ctr_name[TQ_APP_COUNTERS_MAX][TQ_APP_COUNTER_NAME_MAX + 1];
+	char app_ctr_help[TQ_APP_COUNTERS_MAX][RTE_TEL_MAX_STRING_LEN];
 };
 
 static struct tq_engine *current; /* for signals and telemetry */
@@ -416,6 +433,13 @@ sum_counters(const struct tq_engine *e, int worker, uint64_t *out)
 	}
 }
 
+static void
+sum_app_counters(const struct tq_engine *e, int worker, uint64_t *out)
+{
+	tq_shard_app_counters_sum(e->shards, e->nb_workers, worker,
+			e->nb_app_ctr, out);
+}
+
 int
 tq_engine_counters(const struct tq_engine *e, int worker,
 		uint64_t out[TQ_CTR_MAX])
@@ -429,7 +453,7 @@ tq_engine_counters(const struct tq_engine *e, int worker,
 static int
 tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	uint64_t c[TQ_CTR_MAX];
+	uint64_t c[TQ_CTR_MAX], a[TQ_APP_COUNTERS_MAX];
 	int worker = -1;
 	unsigned int k;
 
@@ -444,9 +468,12 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 		worker = (int)w;
 	}
 	sum_counters(current, worker, c);
+	sum_app_counters(current, worker, a);
 	rte_tel_data_start_dict(d);
 	for (k = 0; k < TQ_CTR_MAX; k++)
 		rte_tel_data_add_dict_u64(d, tq_counter_name(k), c[k]);
+	for (k = 0; k < current->nb_app_ctr; k++)
+		rte_tel_data_add_dict_u64(d, current->app_ctr_name[k], a[k]);
 	return 0;
 }
 
@@ -482,12 +509,26 @@ tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
 
 #define SNAP_MAX 512
 
+/*
+ * One worker's answer to one /tachyon/conns call.  Telemetry threads
+ * may run several calls at once, so each has its own buffer; the worker
+ * and the caller each hold a reference, and whoever lets go last frees
+ * it, so a caller that gave up waiting leaks nothing.
+ */
 struct snap_req {
-	char (*lines)[128];
 	unsigned int max;
 	unsigned int n;
-	volatile int done;
+	int done;
+	int refs;
+	char lines[][128];
 };
+
+static void
+snap_put(struct snap_req *r)
+{
+	if (__atomic_sub_fetch(&r->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		free(r);
+}
 
 static void
 snap_cmd(struct tq_shard *s, void *arg)
@@ -496,6 +537,7 @@ snap_cmd(struct tq_shard *s, void *arg)
 
 	r->n = tq_tcp_snapshot(s, r->lines, r->max);
 	__atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
+	snap_put(r);
 }
 
 /*
@@ -506,22 +548,27 @@ snap_cmd(struct tq_shard *s, void *arg)
 static int
 tel_conns(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	static char lines[SNAP_MAX][128];
+	struct tq_engine *e = current;
 	unsigned int k, i, used = 0;
 
-	if (!current)
+	if (!e)
 		return -ENODEV;
 	rte_tel_data_start_array(d, RTE_TEL_STRING_VAL);
-	for (k = 0; k < current->nb_workers && used < SNAP_MAX; k++) {
-		struct snap_req *r = rte_zmalloc("tq_snap", sizeof(*r), 0);
-		unsigned int waited = 0;
+	for (k = 0; k < e->nb_workers && used < SNAP_MAX; k++) {
+		unsigned int max = SNAP_MAX - used, waited = 0;
+		struct snap_req *r;
+		int ret;
 
+		r = calloc(1, sizeof(*r) + (size_t)max * sizeof(r->lines[0]));
 		if (!r)
 			return -ENOMEM;
-		r->lines = &lines[used];
-		r->max = SNAP_MAX - used;
-		if (tq_shard_command(current->shards[k], snap_cmd, r) < 0) {
-			rte_free(r);
+		r->max = max;
+		r->refs = 2;
+		ret = tq_worker_run(e, k, snap_cmd, r);
+		if (ret < 0) {
+			free(r);
+			if (ret == -EAGAIN)
+				return 0; /* not serving (yet): no connections */
 			continue;
 		}
 		while (!__atomic_load_n(&r->done, __ATOMIC_ACQUIRE) &&
@@ -529,12 +576,14 @@ tel_conns(const char *cmd, const char *params, struct rte_tel_data *d)
 			usleep(1000);
 			waited++;
 		}
-		if (!r->done)
-			return -ETIMEDOUT; /* r is the worker's now: leak it */
+		if (!__atomic_load_n(&r->done, __ATOMIC_ACQUIRE)) {
+			snap_put(r);
+			return -ETIMEDOUT;
+		}
 		for (i = 0; i < r->n; i++)
-			rte_tel_data_add_array_string(d, lines[used + i]);
+			rte_tel_data_add_array_string(d, r->lines[i]);
 		used += r->n;
-		rte_free(r);
+		snap_put(r);
 	}
 	return 0;
 }
@@ -548,6 +597,11 @@ tel_names(const char *cmd, const char *params, struct rte_tel_data *d)
 	for (k = 0; k < TQ_CTR_MAX; k++)
 		rte_tel_data_add_dict_string(d, tq_counter_name(k),
 				tq_counter_help(k));
+	if (!current)
+		return 0;
+	for (k = 0; k < current->nb_app_ctr; k++)
+		rte_tel_data_add_dict_string(d, current->app_ctr_name[k],
+				current->app_ctr_help[k]);
 	return 0;
 }
 
@@ -578,12 +632,318 @@ tq_shard_id(const struct tq_shard *s)
 	return s->id;
 }
 
+/* ---- apps on workers (tq_worker.h) ---- */
+
+int
+tq_worker_run(struct tq_engine *e, unsigned int worker, tq_worker_fn fn,
+		void *arg)
+{
+	if (!fn || worker >= e->nb_workers)
+		return -EINVAL;
+	if (!__atomic_load_n(&e->running, __ATOMIC_ACQUIRE))
+		return -EAGAIN;
+	return tq_shard_command(e->shards[worker], fn, arg);
+}
+
+int
+tq_worker_run_all(struct tq_engine *e, tq_worker_fn fn, void *arg)
+{
+	unsigned int k;
+	int ret;
+
+	for (k = 0; k < e->nb_workers; k++) {
+		ret = tq_worker_run(e, k, fn, arg);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+/* Shared by the waiter and the worker; the last one to let go frees it,
+ * so a waiter that timed out leaves nothing dangling or leaked. */
+struct wait_req {
+	tq_worker_fn fn;
+	void *arg;
+	int done;
+	int refs;
+};
+
+static void
+wait_put(struct wait_req *w)
+{
+	if (__atomic_sub_fetch(&w->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		free(w);
+}
+
+static void
+wait_cmd(struct tq_shard *s, void *arg)
+{
+	struct wait_req *w = arg;
+
+	w->fn(s, w->arg);
+	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
+	wait_put(w);
+}
+
+static bool
+on_worker_thread(const struct tq_engine *e)
+{
+	unsigned int lc = rte_lcore_id(), k;
+
+	for (k = 0; k < e->nb_workers; k++)
+		if (e->lcore[k] == lc)
+			return true;
+	return false;
+}
+
+int
+tq_worker_run_wait(struct tq_engine *e, unsigned int worker,
+		tq_worker_fn fn, void *arg, unsigned int timeout_ms)
+{
+	uint64_t deadline;
+	struct wait_req *w;
+	int ret;
+
+	if (on_worker_thread(e))
+		return -EDEADLK;
+	if (!fn)
+		return -EINVAL;
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	w->fn = fn;
+	w->arg = arg;
+	w->refs = 2;
+	ret = tq_worker_run(e, worker, wait_cmd, w);
+	if (ret < 0) {
+		free(w);
+		return ret;
+	}
+	deadline = tq_clock_ns() + (uint64_t)timeout_ms * 1000000;
+	while (!__atomic_load_n(&w->done, __ATOMIC_ACQUIRE)) {
+		if (tq_clock_ns() >= deadline) {
+			ret = -ETIMEDOUT;
+			break;
+		}
+		usleep(100);
+	}
+	wait_put(w);
+	return ret;
+}
+
+static int
+add_hook(struct tq_engine *e, unsigned int *n, unsigned int which,
+		tq_worker_fn fn, void *arg)
+{
+	if (!fn)
+		return -EINVAL;
+	if (e->started)
+		return -EBUSY;
+	if (*n == TQ_WORKER_HOOKS_MAX)
+		return -ENOSPC;
+	if (which == 0) {
+		e->on_start[*n].fn = fn;
+		e->on_start[*n].arg = arg;
+	} else {
+		e->on_stop[*n].fn = fn;
+		e->on_stop[*n].arg = arg;
+	}
+	(*n)++;
+	return 0;
+}
+
+int
+tq_engine_on_worker_start(struct tq_engine *e, tq_worker_fn fn, void *arg)
+{
+	return add_hook(e, &e->nb_on_start, 0, fn, arg);
+}
+
+int
+tq_engine_on_worker_stop(struct tq_engine *e, tq_worker_fn fn, void *arg)
+{
+	return add_hook(e, &e->nb_on_stop, 1, fn, arg);
+}
+
+int
+tq_app_counter_register(struct tq_engine *e, const char *name,
+		const char *help)
+{
+	size_t len = name ? strlen(name) : 0, i;
+	unsigned int k;
+
+	if (len == 0 || len > TQ_APP_COUNTER_NAME_MAX)
+		return -EINVAL;
+	for (i = 0; i < len; i++) {
+		char c = name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+				(c >= '0' && c <= '9') || c == '_'))
+			return -EINVAL;
+	}
+	if (e->started)
+		return -EBUSY;
+	for (k = 0; k < TQ_CTR_MAX; k++)
+		if (!strcmp(tq_counter_name(k), name))
+			return -EEXIST;
+	for (k = 0; k < e->nb_app_ctr; k++)
+		if (!strcmp(e->app_ctr_name[k], name))
+			return -EEXIST;
+	if (e->nb_app_ctr == TQ_APP_COUNTERS_MAX)
+		return -ENOSPC;
+	k = e->nb_app_ctr;
+	snprintf(e->app_ctr_name[k], sizeof(e->app_ctr_name[k]), "%s", name);
+	snprintf(e->app_ctr_help[k], sizeof(e->app_ctr_help[k]), "%s",
+			help ? help : "");
+	e->nb_app_ctr++;
+	return (int)k;
+}
+
+unsigned int
+tq_app_counter_count(const struct tq_engine *e)
+{
+	return e->nb_app_ctr;
+}
+
+const char *
+tq_app_counter_name(const struct tq_engine *e, unsigned int id)
+{
+	return id < e->nb_app_ctr ? e->app_ctr_name[id] : NULL;
+}
+
+const char *
+tq_app_counter_help(const struct tq_engine *e, unsigned int id)
+{
+	return id < e->nb_app_ctr ? e->app_ctr_help[id] : NULL;
+}
+
+int
+tq_app_counters(const struct tq_engine *e, int worker, uint64_t *out,
+		unsigned int n)
+{
+	uint64_t a[TQ_APP_COUNTERS_MAX];
+
+	if (worker >= (int)e->nb_workers || worker < -1)
+		return -EINVAL;
+	sum_app_counters(e, worker, a);
+	memcpy(out, a, sizeof(a[0]) * RTE_MIN(n, (unsigned int)TQ_APP_COUNTERS_MAX));
+	if (n > TQ_APP_COUNTERS_MAX)
+		memset(out + TQ_APP_COUNTERS_MAX, 0,
+				sizeof(a[0]) * (n - TQ_APP_COUNTERS_MAX));
+	return 0;
+}
+
+/* The worker's lcore: the app's start hooks, the poll loop, its stop
+ * hooks. */
+static int
+worker_main(void *arg)
+{
+	struct tq_shard *s = arg;
+	struct tq_engine *e = s->engine;
+	unsigned int k;
+
+	/* The hooks may arm timers: relative to now, not to setup time. */
+	s->now = tq_clock_ns();
+	for (k = 0; k < e->nb_on_start; k++)
+		e->on_start[k].fn(s, e->on_start[k].arg);
+	tq_shard_main(s);
+	s->now = tq_clock_ns();
+	for (k = 0; k < e->nb_on_stop; k++)
+		e->on_stop[k].fn(s, e->on_stop[k].arg);
+	return 0;
+}
+
+static void
+listener_add_cmd(struct tq_shard *s, void *arg)
+{
+	tq_tcp_listener_add(s, (unsigned int)(uintptr_t)arg);
+}
+
+static void
+listener_del_cmd(struct tq_shard *s, void *arg)
+{
+	tq_tcp_listener_del(s, (unsigned int)(uintptr_t)arg);
+}
+
+/* How long a listener change waits for each worker. */
+#define LISTEN_WAIT_MS 2000
+
+/*
+ * Before the workers run the table is all there is: each worker copies
+ * it when it attaches.  Once they run, the slot is filled first, then
+ * each worker adds its replica from its command ring, so the data path
+ * reads only its own replicas and takes no lock.
+ */
 int
 tq_tcp_listen(struct tq_engine *e, const struct tq_addr *addr, uint16_t port,
 		uint32_t backlog, tq_accept_cb cb, void *arg)
 {
-	return tq_tcp_listen_table_add(&e->listen, addr, port, backlog, cb,
+	unsigned int k;
+	int ret, idx;
+
+	if (__atomic_load_n(&e->running, __ATOMIC_ACQUIRE) &&
+			on_worker_thread(e))
+		return -EDEADLK;
+	pthread_mutex_lock(&e->listen_lock);
+	ret = tq_tcp_listen_table_add(&e->listen, addr, port, backlog, cb,
 			arg);
+	if (ret < 0 || !__atomic_load_n(&e->running, __ATOMIC_ACQUIRE))
+		goto out;
+	idx = tq_tcp_listen_table_find(&e->listen, addr, port);
+	for (k = 0; k < e->nb_workers; k++) {
+		ret = tq_worker_run_wait(e, k, listener_add_cmd,
+				(void *)(uintptr_t)idx, LISTEN_WAIT_MS);
+		if (ret < 0) {
+			/* Take it back from the workers that have it; one
+			 * that is too slow for both keeps a replica of a
+			 * slot that stays taken. */
+			while (k-- > 0)
+				tq_worker_run_wait(e, k, listener_del_cmd,
+					(void *)(uintptr_t)idx,
+					LISTEN_WAIT_MS);
+			if (ret != -ETIMEDOUT)
+				tq_tcp_listen_table_del(&e->listen,
+						(unsigned int)idx);
+			break;
+		}
+	}
+out:
+	pthread_mutex_unlock(&e->listen_lock);
+	return ret;
+}
+
+int
+tq_tcp_unlisten(struct tq_engine *e, const struct tq_addr *addr,
+		uint16_t port)
+{
+	unsigned int k;
+	int ret = 0, idx;
+
+	if (__atomic_load_n(&e->running, __ATOMIC_ACQUIRE) &&
+			on_worker_thread(e))
+		return -EDEADLK;
+	pthread_mutex_lock(&e->listen_lock);
+	idx = tq_tcp_listen_table_find(&e->listen, addr, port);
+	if (idx < 0) {
+		ret = idx;
+		goto out;
+	}
+	if (__atomic_load_n(&e->running, __ATOMIC_ACQUIRE)) {
+		for (k = 0; k < e->nb_workers; k++) {
+			int r = tq_worker_run_wait(e, k, listener_del_cmd,
+					(void *)(uintptr_t)idx,
+					LISTEN_WAIT_MS);
+
+			if (r < 0 && r != -EAGAIN)
+				ret = r;
+		}
+		/* A worker that did not answer may still read the slot. */
+		if (ret < 0)
+			goto out;
+	}
+	tq_tcp_listen_table_del(&e->listen, (unsigned int)idx);
+out:
+	pthread_mutex_unlock(&e->listen_lock);
+	return ret;
 }
 
 int
@@ -633,6 +993,7 @@ tq_engine_create(int argc, char **argv, const char *app_name,
 	if (!e)
 		return -ENOMEM;
 	snprintf(e->app_name, sizeof(e->app_name), "%s", app_name);
+	pthread_mutex_init(&e->listen_lock, NULL);
 	tq_port_conf_defaults(&e->port_conf);
 	tq_net_conf_defaults(&e->net_conf);
 	tq_tcp_conf_defaults(&e->tcp_conf);
@@ -835,6 +1196,7 @@ setup_shards(struct tq_engine *e)
 		e->shards[k] = tq_shard_create(&sc);
 		if (!e->shards[k])
 			return -ENOMEM;
+		e->shards[k]->engine = e;
 		tq_io_init_ethdev(&e->shards[k]->io, e->port.id, (uint16_t)k);
 		ret = tq_net_attach(e->shards[k], &e->iface, &e->net_conf,
 				&e->udp);
@@ -878,7 +1240,13 @@ tq_engine_run(struct tq_engine *e)
 	unsigned int k;
 	int ret;
 
+	e->started = true;
+	/* A listener added meanwhile is either in the table the workers
+	 * copy or sent to running workers, never neither. */
+	pthread_mutex_lock(&e->listen_lock);
 	ret = setup_shards(e);
+	if (ret < 0)
+		pthread_mutex_unlock(&e->listen_lock);
 	if (ret < 0) {
 		fprintf(stderr, "%s: workers: %s\n", e->app_name,
 				strerror(-ret));
@@ -889,8 +1257,11 @@ tq_engine_run(struct tq_engine *e)
 				e->app_name, e->port.name);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	/* Commands wait in the rings until each worker's first poll. */
+	__atomic_store_n(&e->running, true, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&e->listen_lock);
 	for (k = 0; k < e->nb_workers; k++) {
-		ret = rte_eal_remote_launch(tq_shard_main, e->shards[k],
+		ret = rte_eal_remote_launch(worker_main, e->shards[k],
 				e->lcore[k]);
 		if (ret < 0) {
 			fprintf(stderr, "%s: launch lcore %u: %s\n",
@@ -929,6 +1300,7 @@ tq_engine_run(struct tq_engine *e)
 	for (k = 0; k < e->nb_workers; k++)
 		tq_shard_command(e->shards[k], shutdown_cmd, NULL);
 	usleep(200 * 1000);
+	__atomic_store_n(&e->running, false, __ATOMIC_RELEASE);
 	for (k = 0; k < e->nb_workers; k++)
 		e->shards[k]->stop = true;
 	rte_eal_mp_wait_lcore();
@@ -957,6 +1329,7 @@ tq_engine_destroy(struct tq_engine *e)
 	tq_port_stop(&e->port);
 	tq_udp_table_fini(&e->udp);
 	tq_opts_free(&e->opts);
+	pthread_mutex_destroy(&e->listen_lock);
 	if (e->eal_up)
 		rte_eal_cleanup();
 	free(e);

@@ -5,14 +5,17 @@
  *   tq-server [EAL options] -- --addr 10.0.0.2/24 --http 80 --docroot DIR
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <tachyon/tachyon.h>
 #include <tachyon/tq_tcp.h>
 #include <tachyon/tq_udp.h>
+#include <tachyon/tq_worker.h>
 
 #include "http.h"
 
@@ -30,6 +33,13 @@ struct server {
 	uint16_t tcp_noaccept[MAX_SVC];
 	unsigned int nb_tcp_noaccept;
 	uint32_t backlog;
+	int ctr_udp_echo;	/* app counter UdpEchoReplies */
+	/* --tcp-echo-late: a TCP echo listener added and removed while
+	 * the engine runs (tq_tcp_listen/tq_tcp_unlisten at run time) */
+	uint16_t late_port;
+	unsigned int late_from, late_to; /* seconds after start; to 0: never */
+	struct tq_engine *e;
+	volatile bool done;
 };
 
 static int
@@ -92,6 +102,23 @@ set_tcp_noaccept(void *arg, const char *v)
 	struct server *sv = arg;
 
 	return add_port(sv->tcp_noaccept, &sv->nb_tcp_noaccept, v);
+}
+
+static int
+set_tcp_echo_late(void *arg, const char *v)
+{
+	struct server *sv = arg;
+	unsigned int port, from, to = 0;
+	char extra;
+	int n = sscanf(v, "%u,%u,%u%c", &port, &from, &to, &extra);
+
+	if ((n != 2 && n != 3) || port < 1 || port > 65535 || from > 3600 ||
+			to > 3600 || (to && to <= from))
+		return -EINVAL;
+	sv->late_port = (uint16_t)port;
+	sv->late_from = from;
+	sv->late_to = to;
+	return 0;
 }
 
 static int
@@ -206,7 +233,47 @@ noaccept_cb(struct tq_shard *s, struct tq_listener *l, void *arg)
 static void
 udp_echo_rx(struct tq_shard *s, struct tq_udp_dgram *d, void *arg)
 {
+	const struct server *sv = arg;
+
 	tq_udp_reply(s, d);
+	tq_app_counter_add(s, (unsigned int)sv->ctr_udp_echo, 1);
+}
+
+/* Sleep s seconds unless the server stops first; false if it did. */
+static bool
+late_sleep(const struct server *sv, unsigned int s)
+{
+	unsigned int i;
+
+	for (i = 0; i < s * 20; i++) {
+		if (sv->done)
+			return false;
+		usleep(50 * 1000);
+	}
+	return !sv->done;
+}
+
+static void *
+late_thread(void *arg)
+{
+	struct server *sv = arg;
+	int ret;
+
+	if (!late_sleep(sv, sv->late_from))
+		return NULL;
+	ret = tq_tcp_listen(sv->e, NULL, sv->late_port, sv->backlog,
+			echo_accept, sv);
+	printf("tq-server: --tcp-echo-late: listening on %u: %s\n",
+			sv->late_port, ret < 0 ? strerror(-ret) : "ok");
+	fflush(stdout);
+	if (ret < 0 || !sv->late_to ||
+			!late_sleep(sv, sv->late_to - sv->late_from))
+		return NULL;
+	ret = tq_tcp_unlisten(sv->e, NULL, sv->late_port);
+	printf("tq-server: --tcp-echo-late: stopped listening on %u: %s\n",
+			sv->late_port, ret < 0 ? strerror(-ret) : "ok");
+	fflush(stdout);
+	return NULL;
 }
 
 int
@@ -238,11 +305,16 @@ main(int argc, char **argv)
 		{ "http-max-body", "server", "BYTES",
 			"largest POST or PUT body --http reads; more is 413 "
 			"(67108864)", http_opt_max_body, &http },
+		{ "tcp-echo-late", "server", "PORT,FROM[,TO]",
+			"TCP echo on PORT from FROM seconds after start "
+			"(to TO, if given): a listener added and removed at "
+			"run time", set_tcp_echo_late, &sv },
 		{ "backlog", "server", "N",
 			"SYN and accept queue bound per listener (1024)",
 			set_backlog, &sv },
 	};
 	struct tq_engine *e;
+	pthread_t late;
 	unsigned int i;
 	int ret;
 
@@ -252,6 +324,12 @@ main(int argc, char **argv)
 		return 0;
 	if (ret < 0)
 		return ret == -EINVAL ? TQ_EXIT_CONFIG : 1;
+	sv.ctr_udp_echo = tq_app_counter_register(e, "UdpEchoReplies",
+			"Datagrams the UDP echo service answered (tq-server)");
+	if (sv.ctr_udp_echo < 0) {
+		tq_engine_destroy(e);
+		return 1;
+	}
 	for (i = 0; i < sv.nb_udp_echo; i++) {
 		ret = tq_udp_bind(e, NULL, sv.udp_echo[i], udp_echo_rx, &sv);
 		if (ret < 0) {
@@ -302,7 +380,17 @@ main(int argc, char **argv)
 		tq_engine_destroy(e);
 		return TQ_EXIT_CONFIG;
 	}
+	sv.e = e;
+	if (sv.late_port && pthread_create(&late, NULL, late_thread, &sv)) {
+		http_service_free(&http);
+		tq_engine_destroy(e);
+		return 1;
+	}
 	ret = tq_engine_run(e);
+	if (sv.late_port) {
+		sv.done = true;
+		pthread_join(late, NULL);
+	}
 	http_service_free(&http);
 	tq_engine_destroy(e);
 	return ret < 0 ? 1 : 0;

@@ -17,6 +17,7 @@
 #include <rte_ring.h>
 
 #include <tachyon/tachyon.h>
+#include <tachyon/tq_worker.h>
 
 #include "../port/tq_fault.h"
 #include "../port/tq_io.h"
@@ -27,6 +28,7 @@
 #define TQ_TX_BATCH 256
 #define TQ_LOOP_MAX 256 /* frames to our own addresses, per poll */
 #define TQ_MAX_WORKERS 64
+#define TQ_CMD_RING 1024 /* commands waiting per worker */
 
 #define TQ_INC(s, id) ((s)->ctr[TQ_CTR_##id]++)
 #define TQ_ADD(s, id, n) ((s)->ctr[TQ_CTR_##id] += (n))
@@ -46,7 +48,7 @@ enum tq_xmsg_type {
 struct tq_shard;
 typedef void (*tq_cmd_fn)(struct tq_shard *s, void *arg);
 
-/* A command from the control thread, run on the worker. */
+/* A command from any thread, run on the worker; held in the ring by value. */
 struct tq_cmd {
 	tq_cmd_fn fn;
 	void *arg;
@@ -73,7 +75,9 @@ struct tq_shard {
 	struct tq_fault *fault_rx;
 	struct tq_fault *fault_tx;
 	struct tq_timer_wheel *timers;
-	struct rte_ring *cmd;	       /* control -> this worker, SP/SC */
+	/* any thread -> this worker: MP/SC, as the control thread,
+	 * telemetry threads, app threads and other workers all send */
+	struct rte_ring *cmd;
 	struct rte_ring *xin[TQ_MAX_WORKERS]; /* worker j -> this, SP/SC */
 	struct tq_shard **peers;       /* all shards, for xmsg send */
 
@@ -83,6 +87,8 @@ struct tq_shard {
 	void *net;
 	void *tcp;
 	void *app;
+	void *app_ctx;		/* tq_shard_set_app_ctx() */
+	void *engine;		/* the engine running this shard, if any */
 
 	volatile bool stop;
 	uint16_t rx_bursts;
@@ -93,6 +99,8 @@ struct tq_shard {
 	struct rte_mbuf *loop[TQ_LOOP_MAX];
 
 	uint64_t ctr[TQ_CTR_MAX] __rte_cache_aligned;
+	/* tq_app_counter_add(); plain adds read relaxed, as ctr */
+	uint64_t app_ctr[TQ_APP_COUNTERS_MAX] __rte_cache_aligned;
 } __rte_cache_aligned;
 
 /* Allocate a shard on conf->socket; io is set by the caller after. */
@@ -126,8 +134,15 @@ uint16_t tq_shard_poll(struct tq_shard *s, uint64_t now);
 /* Send msg to every other worker. */
 void tq_shard_broadcast(struct tq_shard *s, const struct tq_xmsg *msg);
 
-/* Control thread: run fn on the worker. Returns 0 or -ENOBUFS. */
+/* Any thread, a worker too (its own ring included): run fn on s's worker
+ * at its next poll.  Returns 0 or -ENOBUFS when the ring is full. */
 int tq_shard_command(struct tq_shard *s, tq_cmd_fn fn, void *arg);
+
+/* App counters of shards[0..n) (worker -1: all, else only that one)
+ * into out[TQ_APP_COUNTERS_MAX], the first nb_ctr summed, the rest 0;
+ * from any thread. */
+void tq_shard_app_counters_sum(struct tq_shard *const *shards,
+		unsigned int n, int worker, unsigned int nb_ctr, uint64_t *out);
 
 /* The worker loop, for rte_eal_remote_launch(). */
 int tq_shard_main(void *arg);

@@ -179,9 +179,15 @@ struct tq_listen_conf {
 	void *arg;
 };
 
-#define TQ_TCP_MAX_LISTEN 32
+#define TQ_TCP_MAX_LISTEN TQ_TCP_LISTENERS_MAX
 
-/* Listeners: written before start, read-only after (shared). */
+/*
+ * Listeners: the control thread writes the table (under the engine's
+ * lock); a slot is published to the workers through their command rings
+ * (tq_tcp_listener_add) and freed only after every worker dropped its
+ * replica (tq_tcp_listener_del).  Port 0 marks a free slot; n is the
+ * high-water mark.
+ */
 struct tq_tcp_listen_table {
 	unsigned int n;
 	struct tq_listen_conf l[TQ_TCP_MAX_LISTEN];
@@ -394,6 +400,18 @@ unsigned int tq_tcp_snapshot(struct tq_shard *s, char (*out)[128],
 int tq_tcp_listen_table_add(struct tq_tcp_listen_table *lt,
 		const struct tq_addr *addr, uint16_t port, uint32_t backlog,
 		tq_accept_cb cb, void *arg);
+/* The slot of exactly addr:port (addr NULL or any: the wildcard one),
+ * or -ENOENT. */
+int tq_tcp_listen_table_find(const struct tq_tcp_listen_table *lt,
+		const struct tq_addr *addr, uint16_t port);
+/* Free slot idx (every worker's replica must be gone). */
+void tq_tcp_listen_table_del(struct tq_tcp_listen_table *lt,
+		unsigned int idx);
+/* On the worker: start or stop serving the table's slot idx.  Stopping
+ * resets what waits in its SYN and accept queues; connections already
+ * accepted are not its any more and stay. */
+void tq_tcp_listener_add(struct tq_shard *s, unsigned int idx);
+void tq_tcp_listener_del(struct tq_shard *s, unsigned int idx);
 struct tq_tcb *tq_tcp_lookup(struct tq_shard *s, const struct tq_tcp_key *k,
 		hash_sig_t *sig);
 struct tq_listener *tq_tcp_find_listener(struct tq_shard *s,

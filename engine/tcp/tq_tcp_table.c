@@ -69,7 +69,7 @@ tq_tcp_listen_table_add(struct tq_tcp_listen_table *lt,
 	for (i = 0; i < lt->n; i++) {
 		const struct tq_listen_conf *o = &lt->l[i];
 
-		if (o->port != port)
+		if (o->port != port) /* a free slot has port 0 */
 			continue;
 		/* Linux: a wildcard bind conflicts with every address of
 		 * the port and an exact one with itself and the wildcard. */
@@ -77,9 +77,12 @@ tq_tcp_listen_table_add(struct tq_tcp_listen_table *lt,
 				tq_addr_equal(&o->addr, addr))
 			return -EADDRINUSE;
 	}
-	if (lt->n == TQ_TCP_MAX_LISTEN)
+	for (i = 0; i < lt->n; i++)
+		if (lt->l[i].port == 0)
+			break;
+	if (i == TQ_TCP_MAX_LISTEN)
 		return -ENOSPC;
-	l = &lt->l[lt->n++];
+	l = &lt->l[i];
 	memset(l, 0, sizeof(*l));
 	if (!wild)
 		l->addr = *addr;
@@ -87,7 +90,94 @@ tq_tcp_listen_table_add(struct tq_tcp_listen_table *lt,
 	l->backlog = backlog;
 	l->cb = cb;
 	l->arg = arg;
+	/* Last: a reader of n sees the slot filled. */
+	if (i == lt->n)
+		lt->n++;
 	return 0;
+}
+
+int
+tq_tcp_listen_table_find(const struct tq_tcp_listen_table *lt,
+		const struct tq_addr *addr, uint16_t port)
+{
+	bool wild = !addr || addr->family == 0 || tq_addr_is_any(addr);
+	unsigned int i;
+
+	if (port == 0)
+		return -ENOENT;
+	for (i = 0; i < lt->n; i++) {
+		const struct tq_listen_conf *o = &lt->l[i];
+
+		if (o->port != port)
+			continue;
+		if (wild ? o->addr.family == 0 :
+				tq_addr_equal(&o->addr, addr))
+			return (int)i;
+	}
+	return -ENOENT;
+}
+
+void
+tq_tcp_listen_table_del(struct tq_tcp_listen_table *lt, unsigned int idx)
+{
+	if (idx < lt->n)
+		memset(&lt->l[idx], 0, sizeof(lt->l[idx]));
+}
+
+void
+tq_tcp_listener_add(struct tq_shard *s, unsigned int idx)
+{
+	struct tq_tcp *t = tq_tcp(s);
+	struct tq_listener *l = &t->listeners[idx];
+
+	memset(l, 0, sizeof(*l));
+	l->conf = &t->lt->l[idx];
+	l->s = s;
+	if (idx >= t->nl)
+		t->nl = idx + 1;
+}
+
+/*
+ * What waits on the listener goes, with a RST where the peer thinks it
+ * is connected: nobody will accept it now.  Closing changes the flow
+ * table, which rte_hash_iterate must not see, hence the two walks.
+ */
+void
+tq_tcp_listener_del(struct tq_shard *s, unsigned int idx)
+{
+	struct tq_tcp *t = tq_tcp(s);
+	struct tq_listener *l = &t->listeners[idx];
+	const void *key;
+	void *data;
+	uint32_t iter = 0;
+
+	if (!l->conf)
+		return;
+	while (rte_hash_iterate(t->flows, &key, &data, &iter) >= 0) {
+		struct tq_tcb *tp = data;
+
+		if (tp->listener != l || (tp->flags & TF_DOOMED))
+			continue;
+		if (TQ_TCPS_SYNCHRONIZED(tp->state))
+			tq_tcp_send_rst(tp);
+		if (tp->state == TQ_TCPS_ESTABLISHED ||
+				tp->state == TQ_TCPS_CLOSE_WAIT)
+			TQ_INC(s, TCP_ESTAB_RESETS);
+		tp->flags |= TF_DOOMED;
+		tp->close_reason = (uint8_t)TQ_CLOSE_ABORTED;
+	}
+	iter = 0;
+	while (rte_hash_iterate(t->flows, &key, &data, &iter) >= 0) {
+		struct tq_tcb *tp = data;
+
+		if (tp->listener == l && (tp->flags & TF_DOOMED)) {
+			tq_tcb_close(tp, TQ_CLOSE_ABORTED);
+			iter = 0; /* the table changed: walk again */
+		}
+	}
+	memset(l, 0, sizeof(*l));
+	while (t->nl && !t->listeners[t->nl - 1].conf)
+		t->nl--;
 }
 
 int
@@ -126,10 +216,12 @@ tq_tcp_attach(struct tq_shard *s, const struct tq_tcp_conf *conf,
 		return -ENOMEM;
 	}
 	for (i = 0; i < lt->n; i++) {
+		if (lt->l[i].port == 0)
+			continue;
 		t->listeners[i].conf = &lt->l[i];
 		t->listeners[i].s = s;
+		t->nl = i + 1;
 	}
-	t->nl = lt->n;
 	t->next_eport = conf->eport_lo;
 	s->tcp = t;
 	tq_net(s)->tcp_input = tq_tcp_input;
@@ -192,7 +284,7 @@ tq_tcp_find_listener(struct tq_shard *s, const struct tq_addr *dst,
 	for (i = 0; i < t->nl; i++) {
 		struct tq_listener *l = &t->listeners[i];
 
-		if (l->conf->port != port)
+		if (!l->conf || l->conf->port != port)
 			continue;
 		if (l->conf->addr.family == 0)
 			wild = l;

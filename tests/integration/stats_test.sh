@@ -2,16 +2,17 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # stats_test: tq-ctl info and stats against a running engine (every name
-# in tq_counters.def is reported, values grow with traffic, per-worker
-# blocks), --stats-interval 1 prints [stats] lines, and SIGTERM stops
-# the engine cleanly (exit 0) within 2 s.
+# in tq_counters.def is reported, and tq-server's app counter after them;
+# values grow with traffic, per-worker blocks), tq-ctl stats and conns
+# from 8 processes at once while traffic flows, --stats-interval 1 prints
+# [stats] lines, and SIGTERM stops the engine cleanly (exit 0) within 2 s.
 set -euo pipefail
 source "${TQ_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/netns.sh"
 
 tq_init stats
 def=$TQ_SOURCE_DIR/engine/include/tachyon/tq_counters.def
 [[ -f $def ]] || tq_fail "no $def"
-tq_engine_up af_packet 10.220 fd20:220 -- --udp-echo 7 --stats-interval 1
+tq_engine_up af_packet 10.220 fd20:220 -- --udp-echo 7 --tcp-echo 7 --stats-interval 1
 py=$(tq_python)
 
 # info
@@ -34,8 +35,12 @@ all=$(tq_stats)
 for n in "${names[@]}"; do
 	grep -q "^$n " <<<"$all" || tq_fail "counter $n (from tq_counters.def) missing in tq-ctl -z stats"
 done
+# tq-server's app counter (tq_app_counter_register) comes last.
+app_names=(UdpEchoReplies)
+[[ $(tail -n 1 <<<"$all" | awk '{print $1}') == UdpEchoReplies ]] ||
+	tq_fail "app counter UdpEchoReplies is not last in tq-ctl -z stats"
 nout=$(grep -c . <<<"$all")
-((nout == ${#names[@]})) || tq_fail "tq-ctl -z stats printed $nout lines, tq_counters.def has ${#names[@]} counters"
+((nout == ${#names[@]} + ${#app_names[@]})) || tq_fail "tq-ctl -z stats printed $nout lines, tq_counters.def has ${#names[@]} counters and tq-server ${#app_names[@]}"
 # Without -z: only non-zero values.
 nz=$("$TQ_CTL" --file-prefix "$TQ_PREFIX" stats)
 awk '$2 == 0 {bad = 1} END {exit bad}' <<<"$nz" || tq_fail "tq-ctl stats printed zero values without -z"
@@ -44,7 +49,7 @@ tq_pass "tq-ctl stats: all ${#names[@]} counters of tq_counters.def with -z, onl
 
 # Values grow with traffic.
 declare -A b
-for k in RxPackets RxBytes TxPackets TxBytes IcmpInEchos Icmp6InEchos UdpInDatagrams UdpOutDatagrams; do
+for k in RxPackets RxBytes TxPackets TxBytes IcmpInEchos Icmp6InEchos UdpInDatagrams UdpOutDatagrams UdpEchoReplies; do
 	b[$k]=$(tq_ctr "$k")
 done
 tq_peer ping -n -q -c 3 -i 0.1 "$TQ_ENG4" >/dev/null || tq_fail "ping failed"
@@ -56,6 +61,7 @@ for k in "${!b[@]}"; do
 done
 (($(tq_ctr IcmpInEchos) - b[IcmpInEchos] == 3)) || tq_fail "IcmpInEchos did not grow by 3"
 (($(tq_ctr UdpInDatagrams) - b[UdpInDatagrams] == 20)) || tq_fail "UdpInDatagrams did not grow by 20"
+(($(tq_ctr UdpEchoReplies) - b[UdpEchoReplies] == 20)) || tq_fail "app counter UdpEchoReplies did not grow by 20"
 tq_pass "counters grow with traffic (${!b[*]})"
 
 # Per worker: one block, same values as the totals for a 1-worker engine.
@@ -64,7 +70,39 @@ grep -qx '# worker 0' <<<"$per" || tq_fail "tq-ctl --per-worker: no '# worker 0'
 ! grep -q '# worker 1' <<<"$per" || tq_fail "tq-ctl --per-worker: a worker 1 with one worker"
 w=$(awk '$1 == "UdpInDatagrams" {print $2}' <<<"$per")
 [[ $w == "$(tq_ctr UdpInDatagrams)" ]] || tq_fail "per-worker UdpInDatagrams $w != total"
-tq_pass "tq-ctl --per-worker: one block matching the totals"
+w=$(awk '$1 == "UdpEchoReplies" {print $2}' <<<"$per")
+[[ $w == "$(tq_ctr UdpEchoReplies)" ]] || tq_fail "per-worker UdpEchoReplies $w != total"
+tq_pass "tq-ctl --per-worker: one block matching the totals, app counter too"
+
+# Telemetry from 8 processes at once, 25 times each, while TCP echo
+# streams and pings run: every stats and conns call answers and parses.
+tq_peer "$py" "$TQ_LIB_DIR/tcp_stream_client.py" echo "$TQ_ENG4" 7 30000000 --timeout 60 >"$TQ_TMP/echo.out" 2>&1 &
+echo_pid=$!
+tq_peer ping -n -q -c 400 -i 0.01 "$TQ_ENG4" >/dev/null 2>&1 &
+ping_pid=$!
+hammer() {
+	local i out
+	for ((i = 0; i < 25; i++)); do
+		out=$("$TQ_CTL" --file-prefix "$TQ_PREFIX" -z stats) || { echo "stats rc"; return 1; }
+		grep -Eq '^RxPackets +[0-9]+$' <<<"$out" || { echo "stats parse"; return 1; }
+		grep -Eq '^UdpEchoReplies +[0-9]+$' <<<"$out" || { echo "stats app"; return 1; }
+		"$TQ_CTL" --file-prefix "$TQ_PREFIX" conns >/dev/null || { echo "conns rc"; return 1; }
+	done
+}
+pids=()
+for ((j = 0; j < 8; j++)); do
+	hammer >"$TQ_TMP/hammer.$j" 2>&1 &
+	pids+=($!)
+done
+bad=0
+for ((j = 0; j < 8; j++)); do
+	wait "${pids[$j]}" || { bad=$((bad + 1)); echo "hammer $j: $(cat "$TQ_TMP/hammer.$j")" >&2; }
+done
+((bad == 0)) || tq_fail "$bad of 8 concurrent tq-ctl loops failed"
+wait "$echo_pid" || tq_fail "TCP echo during the tq-ctl storm failed: $(cat "$TQ_TMP/echo.out")"
+wait "$ping_pid" || true
+tq_pass "tq-ctl stats and conns from 8 processes x 25 during traffic: all answered"
+
 
 # tq-ctl errors: usage (2), no engine with that prefix (1).
 rc=0; "$TQ_CTL" --file-prefix "$TQ_PREFIX" bogus >/dev/null 2>&1 || rc=$?

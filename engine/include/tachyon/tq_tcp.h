@@ -23,22 +23,49 @@ struct tq_listener;
 typedef void (*tq_accept_cb)(struct tq_shard *s, struct tq_listener *l,
 		void *arg);
 
+/** Most listeners an engine holds at once. */
+#define TQ_TCP_LISTENERS_MAX 128
+
 /**
  * Listen on addr:port (addr NULL or unspecified: every address of both
- * families) on every worker, before tq_engine_run().  backlog bounds the
- * SYN queue and the accept queue of each worker's replica.
- * @return 0, -EADDRINUSE, -ENOSPC (too many listeners), -EINVAL.
+ * families) on every worker.  backlog bounds the SYN queue and the accept
+ * queue of each worker's replica; cb runs on the worker a connection
+ * arrived on.
+ *
+ * Before tq_engine_run() the listener is in place when the workers start.
+ * While they run it is sent to each worker through its command ring and
+ * this returns once every worker serves it (the data path takes no lock);
+ * then it must not be called from a worker (-EDEADLK).  Callers on several
+ * threads are serialized.
+ * @return 0, -EADDRINUSE, -ENOSPC (TQ_TCP_LISTENERS_MAX), -EINVAL,
+ *   -EDEADLK, -ETIMEDOUT (a worker did not answer in 2 s).
  */
 int tq_tcp_listen(struct tq_engine *e, const struct tq_addr *addr,
 		uint16_t port, uint32_t backlog, tq_accept_cb cb, void *arg);
+
+/**
+ * Stop listening on exactly addr:port (as given to tq_tcp_listen()), on
+ * every worker, before or while they run.  Connections still in the
+ * listener's SYN or accept queues are reset and freed; connections
+ * already accepted are not affected.  On return the port is free to
+ * listen on again and cb is not called any more.  Not from a worker
+ * while the workers run (-EDEADLK).
+ * @return 0, -ENOENT (no such listener), -EDEADLK, -ETIMEDOUT (a worker
+ *   did not answer in 2 s: the listener may still be served there and
+ *   its slot stays taken).
+ */
+int tq_tcp_unlisten(struct tq_engine *e, const struct tq_addr *addr,
+		uint16_t port);
 
 /** Take the oldest established connection off the accept queue. */
 struct tq_stream *tq_tcp_accept(struct tq_listener *l,
 		const struct tq_stream_ops *ops, void *ctx);
 
 /**
- * Open a connection from worker s.  src NULL picks the route's address;
- * sport 0 picks an ephemeral port that keeps the flow on this worker.
+ * Open a connection from worker s (any worker; on it).  src NULL picks the
+ * route's address; sport 0 picks an ephemeral port whose flow hashes (RSS,
+ * or the engine's hash where the port has none) back to s's worker, so the
+ * connection lives and is called back there.
  * @return the stream (connected() follows, or closed() on failure), or
  *   NULL with *err: -EADDRINUSE, -EADDRNOTAVAIL (no port left),
  *   -EHOSTUNREACH, -ENOMEM, -EXDEV (an explicit sport whose 4-tuple
