@@ -70,34 +70,54 @@ tq_mbuf_split(struct rte_mbuf *m, uint32_t len, struct rte_mempool *pool)
 
 /* ---- streams ---- */
 
-int
-tq_stream_write(struct tq_stream *st, const void *buf, uint32_t len)
+/*
+ * One loop for readv and writev: stop at the first short transfer (a
+ * full send buffer, nothing more to read, EOF); an error counts only
+ * when nothing was moved before it.
+ */
+static int
+stream_iov(struct tq_stream *st, const struct iovec *iov,
+		unsigned int iovcnt, bool rd)
 {
-	return st->vt->write(st, buf, len);
+	unsigned int i;
+	int done = 0;
+
+	for (i = 0; i < iovcnt; i++) {
+		uint32_t len = (uint32_t)RTE_MIN(iov[i].iov_len,
+				(size_t)INT32_MAX - done);
+		int n;
+
+		if (len == 0)
+			continue;
+		n = rd ? st->vt->read(st, iov[i].iov_base, len) :
+			st->vt->write(st, iov[i].iov_base, len);
+		if (n < 0)
+			return done ? done : n;
+		done += n;
+		if ((uint32_t)n < len)
+			break;
+	}
+	return done;
 }
 
 int
 tq_stream_writev(struct tq_stream *st, const struct iovec *iov,
 		unsigned int iovcnt)
 {
-	unsigned int i;
-	int done = 0;
+	return stream_iov(st, iov, iovcnt, false);
+}
 
-	for (i = 0; i < iovcnt; i++) {
-		int n;
+int
+tq_stream_readv(struct tq_stream *st, const struct iovec *iov,
+		unsigned int iovcnt)
+{
+	return stream_iov(st, iov, iovcnt, true);
+}
 
-		if (iov[i].iov_len == 0)
-			continue;
-		n = st->vt->write(st, iov[i].iov_base,
-				(uint32_t)RTE_MIN(iov[i].iov_len,
-					(size_t)INT32_MAX - done));
-		if (n < 0)
-			return done ? done : n;
-		done += n;
-		if ((size_t)n < iov[i].iov_len)
-			break;
-	}
-	return done;
+int
+tq_stream_write(struct tq_stream *st, const void *buf, uint32_t len)
+{
+	return st->vt->write(st, buf, len);
 }
 
 int
@@ -143,30 +163,6 @@ int
 tq_stream_read(struct tq_stream *st, void *buf, uint32_t len)
 {
 	return st->vt->read(st, buf, len);
-}
-
-int
-tq_stream_readv(struct tq_stream *st, const struct iovec *iov,
-		unsigned int iovcnt)
-{
-	unsigned int i;
-	int done = 0;
-
-	for (i = 0; i < iovcnt; i++) {
-		int n;
-
-		if (iov[i].iov_len == 0)
-			continue;
-		n = st->vt->read(st, iov[i].iov_base,
-				(uint32_t)RTE_MIN(iov[i].iov_len,
-					(size_t)INT32_MAX - done));
-		if (n <= 0)
-			return done ? done : n;
-		done += n;
-		if ((size_t)n < iov[i].iov_len)
-			break;
-	}
-	return done;
 }
 
 struct rte_mbuf *
