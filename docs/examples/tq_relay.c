@@ -10,16 +10,13 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include <tachyon/tachyon.h>
 #include <tachyon/tq_tcp.h>
 
 struct relay {
 	struct tq_stream *side[2];	/* 0: client, 1: backend */
-	bool up;			/* backend connected */
 	bool busy;			/* inside pump(): free later */
-	unsigned int open;		/* sides not closed yet */
 };
 
 static struct tq_addr to_addr;
@@ -30,14 +27,15 @@ static uint16_t to_port, listen_port;
 static void
 pump(struct relay *r)
 {
-	int i;
+	int i, n;
 
-	if (!r->up)
-		return;
 	r->busy = true;
-	for (i = 0; i < 2 && r->side[0] && r->side[1]; i++)
-		if (tq_stream_splice(r->side[i], r->side[!i], UINT32_MAX) < 0)
+	for (i = 0; i < 2 && r->side[0] && r->side[1]; i++) {
+		n = tq_stream_splice(r->side[i], r->side[!i], UINT32_MAX);
+		/* -ENOTCONN: the backend is still connecting. */
+		if (n < 0 && n != -ENOTCONN)
 			tq_stream_abort(r->side[i], 0); /* and the other */
+	}
 	/* Both FINs carried across: nothing more will move. */
 	if (r->side[0] && r->side[1] && tq_stream_eof(r->side[0]) &&
 			tq_stream_eof(r->side[1])) {
@@ -46,7 +44,7 @@ pump(struct relay *r)
 			tq_stream_close(r->side[1]);
 	}
 	r->busy = false;
-	if (r->open == 0)
+	if (!r->side[0] && !r->side[1])
 		free(r);
 }
 
@@ -54,15 +52,6 @@ static void
 on_data(struct tq_stream *st, void *ctx)
 {
 	pump(ctx);
-}
-
-static void
-on_connected(struct tq_stream *st, void *ctx)
-{
-	struct relay *r = ctx;
-
-	r->up = true;
-	pump(r);
 }
 
 static void
@@ -76,12 +65,12 @@ on_closed(struct tq_stream *st, enum tq_close_reason why, void *ctx)
 	/* A side that ended badly takes the other down with it. */
 	if (other && why != TQ_CLOSE_NORMAL)
 		tq_stream_abort(other, tq_stream_error_code(st));
-	if (--r->open == 0 && !r->busy)
+	if (!r->side[0] && !r->side[1] && !r->busy)
 		free(r);
 }
 
 static const struct tq_stream_ops relay_ops = {
-	.connected = on_connected,
+	.connected = on_data,
 	.readable = on_data,
 	.writable = on_data,
 	.closed = on_closed,
@@ -102,50 +91,29 @@ on_accept(struct tq_shard *s, struct tq_listener *l, void *arg)
 		}
 		tq_stream_set_ops(st, &relay_ops, r);
 		r->side[0] = st;
-		r->open = 2;
 		/* From this worker: the backend's replies come back here. */
 		r->side[1] = tq_tcp_connect(s, &to_addr, to_port, NULL, 0,
 				&relay_ops, r, &err);
-		if (!r->side[1]) {
-			r->open = 1;
-			tq_stream_abort(st, 0);
-		}
+		if (!r->side[1])
+			tq_stream_abort(st, 0); /* and its closed() frees r */
 	}
 }
 
 static int
 set_listen(void *arg, const char *v)
 {
-	int p = atoi(v);
-
-	if (p < 1 || p > 65535)
-		return -EINVAL;
-	listen_port = (uint16_t)p;
-	return 0;
+	return tq_port_parse(v, &listen_port);
 }
 
 static int
 set_to(void *arg, const char *v)
 {
-	char host[64];
-	const char *colon = strrchr(v, ':');
-	int p;
-
-	if (!colon || (size_t)(colon - v) >= sizeof(host))
-		return -EINVAL;
-	memcpy(host, v, (size_t)(colon - v));
-	host[colon - v] = '\0';
-	p = atoi(colon + 1);
-	if (p < 1 || p > 65535 || tq_addr_parse(host, &to_addr) < 0)
-		return -EINVAL;
-	to_port = (uint16_t)p;
-	return 0;
+	return tq_endpoint_parse(v, &to_addr, &to_port);
 }
 
 static const struct tq_app_opt opts[] = {
 	{ "listen", "relay", "PORT", "port to accept on", set_listen, NULL },
-	{ "to", "relay", "ADDR:PORT", "backend (IPv6: [a::b] not needed, "
-		"the last colon splits)", set_to, NULL },
+	{ "to", "relay", "ADDR:PORT", "backend; [ADDR]:PORT for IPv6", set_to, NULL },
 };
 
 int

@@ -23,6 +23,55 @@ tq_addr_parse(const char *s, struct tq_addr *a)
 }
 
 int
+tq_port_parse(const char *s, uint16_t *port)
+{
+	unsigned long p;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	p = strtoul(s, &end, 10);
+	if (errno || *end != '\0' || p < 1 || p > 65535)
+		return -EINVAL;
+	*port = (uint16_t)p;
+	return 0;
+}
+
+int
+tq_endpoint_parse(const char *s, struct tq_addr *a, uint16_t *port)
+{
+	char buf[64];
+	const char *host = s, *colon;
+	size_t n;
+
+	if (*s == '[') {
+		colon = strstr(s, "]:");
+		if (!colon)
+			return -EINVAL;
+		host = s + 1;
+		n = (size_t)(colon - host);
+		colon++;
+	} else {
+		colon = strchr(s, ':');
+		/* A second colon: an IPv6 address without brackets. */
+		if (!colon || strchr(colon + 1, ':'))
+			return -EINVAL;
+		n = (size_t)(colon - s);
+	}
+	if (n == 0 || n >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, host, n);
+	buf[n] = '\0';
+	if (tq_addr_parse(buf, a) < 0)
+		return -EINVAL;
+	/* Brackets are for IPv6 only, as in a URL. */
+	if ((*s == '[') != (a->family == AF_INET6))
+		return -EINVAL;
+	return tq_port_parse(colon + 1, port);
+}
+
+int
 tq_prefix_parse(const char *s, struct tq_addr *a, uint8_t *plen)
 {
 	char buf[64];

@@ -19,7 +19,7 @@ peer=10.232.$n.1
 tq_engine_up af_packet 10.232 fd32:232 -- --listen 5000 --to "$peer:8080"
 py=$(tq_python)
 helper="$TQ_LIB_DIR/relay_peer.py"
-tq_bg tq_peer "$py" "$helper" server "$TQ_PEER4" 8080 3000000
+tq_bg ip netns exec "$TQ_NS" "$py" "$helper" server "$TQ_PEER4" 8080 3000000
 for ((i = 0; i < 50; i++)); do
 	tq_peer ss -ltn | grep -q ':8080 ' && break
 	sleep 0.1

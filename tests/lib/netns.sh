@@ -167,7 +167,11 @@ tq_peer() {
 }
 
 # Start a background command, recorded for cleanup; pid in TQ_BG_PID.
+# A program, not a shell function: a function runs in a subshell whose
+# pid is not the program's, so cleanup would leave the program behind,
+# holding the test's output open (meson then waits for it to time out).
 tq_bg() {
+	[[ $(type -t "$1") == file ]] || tq_fail "tq_bg $1: not a program"
 	"$@" &
 	TQ_BG_PID=$!
 	TQ_PIDS+=("$TQ_BG_PID")

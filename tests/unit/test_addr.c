@@ -80,6 +80,40 @@ equal_any(void **state)
 }
 
 static void
+endpoint_parse(void **state)
+{
+	static const char *const bad[] = {
+		"192.0.2.1", "192.0.2.1:", "192.0.2.1:0", "192.0.2.1:65536",
+		"192.0.2.1:80x", "192.0.2.1:-1", "2001:db8::1:80", "[2001:db8::1]",
+		"[2001:db8::1]80", "[192.0.2.1]:80", ":80", "[]:80", "host:80",
+		"192.0.2.1: 80",
+	};
+	struct tq_addr a, want;
+	uint16_t port = 0;
+	unsigned int i;
+
+	(void)state;
+	assert_int_equal(tq_endpoint_parse("192.0.2.1:8080", &a, &port), 0);
+	assert_int_equal(port, 8080);
+	assert_int_equal(tq_addr_parse("192.0.2.1", &want), 0);
+	assert_true(tq_addr_equal(&a, &want));
+	assert_int_equal(tq_endpoint_parse("[2001:db8::1]:65535", &a, &port), 0);
+	assert_int_equal(port, 65535);
+	assert_int_equal(tq_addr_parse("2001:db8::1", &want), 0);
+	assert_true(tq_addr_equal(&a, &want));
+	for (i = 0; i < RTE_DIM(bad); i++) {
+		port = 7;
+		assert_int_equal(tq_endpoint_parse(bad[i], &a, &port), -EINVAL);
+		assert_int_equal(port, 7);
+	}
+	assert_int_equal(tq_port_parse("1", &port), 0);
+	assert_int_equal(port, 1);
+	assert_int_equal(tq_port_parse("", &port), -EINVAL);
+	assert_int_equal(tq_port_parse("+5", &port), -EINVAL);
+	assert_int_equal(tq_port_parse("99999999999999999999", &port), -EINVAL);
+}
+
+static void
 prefix_parse(void **state)
 {
 	static const struct {
@@ -306,6 +340,7 @@ main(void)
 		cmocka_unit_test(parse_format),
 		cmocka_unit_test(equal_any),
 		cmocka_unit_test(prefix_parse),
+		cmocka_unit_test(endpoint_parse),
 		cmocka_unit_test(same_prefix),
 		cmocka_unit_test(route_lookup),
 		cmocka_unit_test(bcast4_and_has_addr),

@@ -415,6 +415,11 @@ active_open_refused(void **state)
 	tt_advance(&f.c, 0);
 	assert_true(tt_out(&f.c, &sg));
 	assert_int_equal(sg.flags, TQ_TH_SYN);
+	/* Still connecting: nothing can be written or spliced into it yet
+	 * (a relay waits for connected()); nothing goes out. */
+	assert_int_equal(tq_stream_write(f.c.st, "x", 1), -ENOTCONN);
+	assert_int_equal(tq_stream_splice(f.c.st, f.c.st, 100), -ENOTCONN);
+	tt_none(&f.c);
 	f.c.ts = false;
 	/* Unacceptable ACK with RST: dropped.  RST without ACK: dropped. */
 	tt_in(&f.c, "R.", 0, 5, 0);

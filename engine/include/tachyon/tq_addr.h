@@ -37,6 +37,19 @@ int tq_addr_parse(const char *s, struct tq_addr *a);
  */
 int tq_prefix_parse(const char *s, struct tq_addr *a, uint8_t *plen);
 
+/**
+ * Parse an endpoint: "192.0.2.1:80" or "[2001:db8::1]:80" (an IPv6
+ * address needs its brackets, as in a URL).  The port is 1-65535.
+ * @return 0, or -EINVAL.
+ */
+int tq_endpoint_parse(const char *s, struct tq_addr *a, uint16_t *port);
+
+/**
+ * Parse a port number, 1-65535, the whole string.
+ * @return 0, or -EINVAL.
+ */
+int tq_port_parse(const char *s, uint16_t *port);
+
 /** Write the text form into buf; returns buf. */
 const char *tq_addr_format(const struct tq_addr *a, char *buf, size_t len);
 

@@ -179,8 +179,10 @@ bool tq_stream_eof(const struct tq_stream *st);
  * What does not fit stays in src, whose receive window stays closed by
  * it.  Once src has been read to its end, dst's write side is shut down
  * (FIN carries across).  src == dst echoes.  Call it from src's readable
- * and dst's writable callbacks.
- * @return bytes moved, or -EPIPE when dst cannot be written.
+ * and dst's writable and connected callbacks.
+ * @return bytes moved; -ENOTCONN while dst is still connecting (nothing
+ * moved: call again once it is connected); -EPIPE when dst cannot be
+ * written any more.
  */
 int tq_stream_splice(struct tq_stream *src, struct tq_stream *dst,
 		uint32_t max);
