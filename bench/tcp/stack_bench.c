@@ -18,68 +18,29 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <rte_eal.h>
+#include <rte_cycles.h>
 #include <rte_mbuf.h>
 
+#include <tachyon/tq_loop.h>
 #include <tachyon/tq_tcp.h>
+#include <tachyon/tq_worker.h>
 
-#include "core/tq_clock.h"
-#include "core/tq_mbuf.h"
-#include "core/tq_shard.h"
-#include "net/tq_net.h"
-#include "port/tq_io.h"
-#include "tcp/tq_tcp.h"
-
-struct host {
-	struct tq_shard *s;
-	struct tq_iface ifc;
-	struct tq_net_conf nconf;
-	struct tq_tcp_conf tconf;
-	struct tq_udp_table udp;
-	struct tq_tcp_listen_table lt;
-};
-
-static struct rte_mempool *pool;
-static uint8_t secret[16] = "tachyon-bench!!";
-static struct tq_memlink link;
-static struct host ha, hb;
+static struct tq_loop *loop;
+static struct tq_shard *cli_s, *srv_s;
 static uint32_t resp_bytes = 1024;
 static uint8_t buf[1 << 16];
+static double tsc_ns;
 
-static void
-host_init(struct host *h, int end, const char *addr, uint8_t id)
+static uint64_t
+now_ns(void)
 {
-	struct tq_shard_conf sc = { 0 };
-
-	tq_net_conf_defaults(&h->nconf);
-	tq_tcp_conf_defaults(&h->tconf);
-	h->tconf.max_conns = 4096;
-	h->tconf.max_tw = 64; /* crr would fill TIME_WAIT otherwise */
-	h->ifc.mac.addr_bytes[0] = 2;
-	h->ifc.mac.addr_bytes[5] = id;
-	h->ifc.mtu = 1500;
-	tq_prefix_parse(addr, &h->ifc.addrs[0].addr, &h->ifc.addrs[0].plen);
-	h->ifc.nb_addrs = 1;
-	sc.nb_workers = 1;
-	sc.socket = SOCKET_ID_ANY;
-	sc.pool = pool;
-	sc.timer_tick_ns = 1000000;
-	sc.now = tq_clock_ns();
-	h->s = tq_shard_create(&sc);
-	if (!h->s || tq_net_attach(h->s, &h->ifc, &h->nconf, &h->udp) < 0) {
-		fprintf(stderr, "stack_bench: host setup failed\n");
-		exit(1);
-	}
-	tq_io_init_memlink(&h->s->io, &link, end);
+	return (uint64_t)((double)rte_get_tsc_cycles() * tsc_ns);
 }
 
 static void
 poll_both(void)
 {
-	uint64_t now = tq_clock_ns();
-
-	tq_shard_poll(ha.s, now);
-	tq_shard_poll(hb.s, now);
+	tq_loop_poll(loop);
 }
 
 /* ---- server side: discard, or answer each 100-byte request ---- */
@@ -143,7 +104,7 @@ send_req(struct conn *c)
 {
 	memset(buf, 'q', 100);
 	c->got = 0;
-	c->sent_at = tq_clock_ns();
+	c->sent_at = now_ns();
 	tq_stream_write(c->st, buf, 100);
 }
 
@@ -167,7 +128,7 @@ cli_readable(struct tq_stream *st, void *ctx)
 		if (c->got < resp_bytes)
 			continue;
 		if (nlat < RTE_DIM(lat))
-			lat[nlat++] = tq_clock_ns() - c->sent_at;
+			lat[nlat++] = now_ns() - c->sent_at;
 		transactions++;
 		if (crr_mode) {
 			tq_stream_close(st);
@@ -196,12 +157,11 @@ static const struct tq_stream_ops cli_ops = {
 static void
 open_conn(struct conn *c, uint16_t port)
 {
-	struct tq_addr dst;
+	struct tq_addr dst = tq_loop_addr(loop, 1);
 	int err;
 
-	tq_addr_parse("10.0.0.2", &dst);
 	memset(c, 0, sizeof(*c));
-	c->st = tq_tcp_connect(ha.s, &dst, port, NULL, 0, &cli_ops, c, &err);
+	c->st = tq_tcp_connect(cli_s, &dst, port, NULL, 0, &cli_ops, c, &err);
 }
 
 static int
@@ -225,15 +185,15 @@ run_bulk(double secs)
 {
 	struct conn c;
 	uint64_t t0, end, sent = 0;
-	uint64_t rx0 = hb.s->ctr[TQ_CTR_TCP_IN_SEGS];
+	uint64_t rx0 = tq_shard_counter(srv_s, TQ_CTR_TCP_IN_SEGS);
 
 	open_conn(&c, 9);
 	while (!c.up)
 		poll_both();
 	memset(buf, 'b', sizeof(buf));
-	t0 = tq_clock_ns();
+	t0 = now_ns();
 	end = t0 + (uint64_t)(secs * 1e9);
-	while (tq_clock_ns() < end) {
+	while (now_ns() < end) {
 		int w = tq_stream_write(c.st, buf, sizeof(buf));
 
 		if (w > 0)
@@ -242,13 +202,13 @@ run_bulk(double secs)
 	}
 	{
 		struct tq_conn_info in;
-		double dt = (double)(tq_clock_ns() - t0) / 1e9;
+		double dt = (double)(now_ns() - t0) / 1e9;
 
 		tq_stream_info(c.st, &in);
 		printf("  \"bulk\": {\"seconds\": %.2f, \"bytes_acked\": %" PRIu64
 			", \"gbit_per_s\": %.3f, \"segments\": %" PRIu64 "},\n",
 			dt, in.bytes_acked, in.bytes_acked * 8 / dt / 1e9,
-			hb.s->ctr[TQ_CTR_TCP_IN_SEGS] - rx0);
+			tq_shard_counter(srv_s, TQ_CTR_TCP_IN_SEGS) - rx0);
 	}
 	tq_stream_abort(c.st, 0);
 	for (int i = 0; i < 100; i++)
@@ -267,9 +227,9 @@ run_rr(double secs, unsigned int n, bool crr)
 	transactions = 0;
 	for (unsigned int i = 0; i < n; i++)
 		open_conn(&conns[i], 80);
-	t0 = tq_clock_ns();
+	t0 = now_ns();
 	end = t0 + (uint64_t)(secs * 1e9);
-	while (tq_clock_ns() < end) {
+	while (now_ns() < end) {
 		poll_both();
 		if (!crr)
 			continue;
@@ -277,7 +237,7 @@ run_rr(double secs, unsigned int n, bool crr)
 			if (conns[i].done)
 				open_conn(&conns[i], 80);
 	}
-	dt = (double)(tq_clock_ns() - t0) / 1e9;
+	dt = (double)(now_ns() - t0) / 1e9;
 	qsort(lat, nlat, sizeof(lat[0]), cmp_u64);
 	printf("  \"%s\": {\"conns\": %u, \"response_bytes\": %u, "
 		"\"seconds\": %.2f, \"per_second\": %.0f, \"p50_us\": %.1f, "
@@ -317,37 +277,21 @@ main(int argc, char **argv)
 		else
 			return 2;
 	}
-	if (rte_eal_init((int)RTE_DIM(eal) - 1, eal) < 0)
+	if (tq_loop_create((int)RTE_DIM(eal) - 1, eal, NULL, &loop) < 0)
 		return 1;
-	tq_clock_init();
-	tq_mbuf_dyn_register();
-	pool = rte_pktmbuf_pool_create("bench", 65535, 256, 0,
-			RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
-	if (!pool || tq_memlink_create(&link, "bench", 8192) < 0)
+	tsc_ns = 1e9 / (double)rte_get_tsc_hz();
+	cli_s = tq_loop_shard(loop, 0);
+	srv_s = tq_loop_shard(loop, 1);
+	if (tq_loop_listen(loop, 1, 9, 4096, srv_accept, (void *)0) < 0 ||
+			tq_loop_listen(loop, 1, 80, 4096, srv_accept,
+				(void *)(uintptr_t)1) < 0)
 		return 1;
-	host_init(&ha, 0, "10.0.0.1/24", 1);
-	host_init(&hb, 1, "10.0.0.2/24", 2);
-	/* Each host knows the other's MAC: no ARP in the figures. */
-	tq_tcp_listen_table_add(&hb.lt, NULL, 9, 4096, srv_accept,
-			(void *)(uintptr_t)0);
-	tq_tcp_listen_table_add(&hb.lt, NULL, 80, 4096, srv_accept,
-			(void *)(uintptr_t)1);
-	if (tq_tcp_attach(ha.s, &ha.tconf, &ha.lt, secret) < 0 ||
-			tq_tcp_attach(hb.s, &hb.tconf, &hb.lt, secret) < 0)
-		return 1;
-	{
-		struct tq_addr a, b;
-
-		tq_addr_parse("10.0.0.2", &b);
-		tq_addr_parse("10.0.0.1", &a);
-		tq_neigh_update(ha.s, &b, &hb.ifc.mac, true, false);
-		tq_neigh_update(hb.s, &a, &ha.ifc.mac, true, false);
-	}
 	printf("{\n  \"what\": \"two engine shards over the in-memory link, "
 		"one core\",\n");
 	run_bulk(secs);
 	run_rr(secs, nconns, false);
 	run_rr(secs, nconns, true);
 	printf("}\n");
+	tq_loop_destroy(loop);
 	return 0;
 }

@@ -39,6 +39,12 @@ tq_shard_now(const struct tq_shard *s)
 	return s->now;
 }
 
+uint64_t
+tq_shard_counter(const struct tq_shard *s, unsigned int id)
+{
+	return id < TQ_CTR_MAX ? s->ctr[id] : 0;
+}
+
 static void
 app_timer_fire(struct tq_timer *t, void *arg)
 {

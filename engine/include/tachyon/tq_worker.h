@@ -100,6 +100,12 @@ void *tq_shard_app_ctx(const struct tq_shard *s);
  */
 uint64_t tq_shard_now(const struct tq_shard *s);
 
+/**
+ * One of the engine's counters on this worker (id: TQ_CTR_*, from
+ * tachyon/tq_counters.def); 0 for an id out of range.
+ */
+uint64_t tq_shard_counter(const struct tq_shard *s, unsigned int id);
+
 /** A timer on one worker's timer wheel (opaque). */
 struct tq_app_timer;
 
