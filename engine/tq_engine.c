@@ -198,6 +198,33 @@ static const struct tq_app_opt engine_opts[] = {
 	{ "rx-bursts", "engine", "N", "full RX bursts of 32 read per poll (8)", set_rx_bursts, NULL },
 };
 
+/* The modules' rows follow the engine's, in list order, so usage reads
+ * as it always did. */
+int
+tq_engine_add_opts(struct tq_opts *o, struct tq_engine *e)
+{
+	unsigned int k, m;
+	int ret;
+
+	for (k = 0; k < RTE_DIM(engine_opts); k++) {
+		struct tq_app_opt r = engine_opts[k];
+
+		r.arg = e;
+		if ((ret = tq_opts_add(o, &r)) < 0)
+			return ret;
+	}
+	for (m = 0; tq_modules[m]; m++) {
+		for (k = 0; k < tq_modules[m]->nb_opts; k++) {
+			struct tq_app_opt r = tq_modules[m]->opts[k];
+
+			r.arg = e ? e->mod_state[m] : NULL;
+			if ((ret = tq_opts_add(o, &r)) < 0)
+				return ret;
+		}
+	}
+	return 0;
+}
+
 /* ---- telemetry ---- */
 
 static void
@@ -707,24 +734,9 @@ tq_engine_create(int argc, char **argv, const char *app_name,
 	e->timer_tick_ns = 1000000;
 	e->rx_bursts = 8;
 	e->fault.seed = 1;
-	for (k = 0; k < RTE_DIM(engine_opts); k++) {
-		struct tq_app_opt o = engine_opts[k];
-
-		o.arg = e;
-		tq_opts_add(&e->opts, &o);
-	}
-	/* The modules' rows follow the engine's, in list order, so usage
-	 * reads as it always did. */
-	for (m = 0; tq_modules[m]; m++) {
-		for (k = 0; k < tq_modules[m]->nb_opts; k++) {
-			struct tq_app_opt o = tq_modules[m]->opts[k];
-
-			o.arg = e->mod_state[m];
-			if (tq_opts_add(&e->opts, &o) < 0) {
-				tq_engine_destroy(e);
-				return -EINVAL;
-			}
-		}
+	if (tq_engine_add_opts(&e->opts, e) < 0) {
+		tq_engine_destroy(e);
+		return -EINVAL;
 	}
 	for (k = 0; k < nb_opts; k++) {
 		if (tq_opts_add(&e->opts, &opts[k]) < 0) {

@@ -64,6 +64,15 @@ struct tq_module {
 /* The modules in attach order, NULL-terminated (core/tq_modules.def). */
 extern const struct tq_module *const tq_modules[];
 
+struct tq_opts;
+
+/*
+ * Add the engine's option rows and every module's to o, applying to e
+ * (e NULL: rows to list only, such as the check that each one is
+ * documented, never to parse with).  0 or tq_opts_add()'s error.
+ */
+int tq_engine_add_opts(struct tq_opts *o, struct tq_engine *e);
+
 /* m's state in e; NULL if m is not in the list. */
 void *tq_engine_module_state(struct tq_engine *e, const struct tq_module *m);
 
