@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The engine assembled from its layers: options and config file, EAL,
- * port, one shard per worker lcore with the network layer attached, the
- * control loop on the main lcore, and telemetry.  This file sits above
- * all layers; nothing below includes it.
+ * port, one shard per worker lcore with the network layer and the
+ * protocol modules attached, and the control loop on the main lcore.
+ * Telemetry is in tq_engine_tel.c, the worker API in tq_engine_worker.c.
+ * These files sit above all layers; nothing below includes them.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -34,46 +35,7 @@
 #include "port/tq_fault.h"
 #include "port/tq_io.h"
 #include "port/tq_port.h"
-
-/* Protocol modules an engine holds (core/tq_modules.def). */
-#define TQ_MODULES_MAX 8
-
-struct tq_engine {
-	struct tq_opts opts;
-	char app_name[32];
-	char port_name[RTE_ETH_NAME_MAX_LEN];
-	struct tq_port_conf port_conf;
-	struct tq_net_conf net_conf;
-	struct tq_iface iface;
-	struct tq_fault_spec fault;
-	unsigned int stats_interval;
-	uint64_t timer_tick_ns;
-	uint16_t rx_bursts;
-	/* Each module's state (tq_modules order). */
-	void *mod_state[TQ_MODULES_MAX];
-	/* The control lock (tq_engine_ctl_lock()). */
-	pthread_mutex_t ctl_lock;
-	uint8_t secret[16];
-	struct tq_port port;
-	unsigned int nb_workers;
-	unsigned int lcore[TQ_MAX_WORKERS];
-	struct tq_shard *shards[TQ_MAX_WORKERS];
-	bool eal_up;
-	bool adopted;		/* tq_engine_adopt(): the shards are not ours */
-	volatile bool stop;
-
-	/* apps on workers (tq_worker.h) */
-	bool started;		/* tq_engine_run() called: hooks, names fixed */
-	bool running;		/* shards take commands (atomic access) */
-	unsigned int nb_on_start, nb_on_stop;
-	struct {
-		tq_worker_fn fn;
-		void *arg;
-	} on_start[TQ_WORKER_HOOKS_MAX], on_stop[TQ_WORKER_HOOKS_MAX];
-	unsigned int nb_app_ctr;
-	char app_ctr_name[TQ_APP_COUNTERS_MAX][TQ_APP_COUNTER_NAME_MAX + 1];
-	char app_ctr_help[TQ_APP_COUNTERS_MAX][RTE_TEL_MAX_STRING_LEN];
-};
+#include "tq_engine_priv.h"
 
 static struct tq_engine *current; /* for signals and telemetry */
 
@@ -225,132 +187,6 @@ tq_engine_add_opts(struct tq_opts *o, struct tq_engine *e)
 	return 0;
 }
 
-/* ---- telemetry ---- */
-
-static void
-sum_counters(const struct tq_engine *e, int worker, uint64_t *out)
-{
-	unsigned int i, k;
-
-	memset(out, 0, sizeof(uint64_t) * TQ_CTR_MAX);
-	for (i = 0; i < e->nb_workers; i++) {
-		const struct tq_shard *s = e->shards[i];
-
-		if (!s || (worker >= 0 && (unsigned int)worker != i))
-			continue;
-		for (k = 0; k < TQ_CTR_MAX; k++)
-			out[k] += __atomic_load_n(&s->ctr[k],
-					__ATOMIC_RELAXED);
-	}
-	/* Port-level drops have no worker; they go in the totals. */
-	if (worker < 0 && e->port.started) {
-		struct rte_eth_stats st;
-
-		if (rte_eth_stats_get(e->port.id, &st) == 0) {
-			out[TQ_CTR_RX_NO_MBUF] += st.rx_nombuf;
-			out[TQ_CTR_RX_MISSED] += st.imissed;
-			out[TQ_CTR_RX_ERRORS] += st.ierrors;
-			out[TQ_CTR_TX_ERRORS] += st.oerrors;
-		}
-		/* Reading moves the kernel's count into ours: not a change
-		 * of the engine's state, so const is kept for callers. */
-		out[TQ_CTR_RX_MISSED] += tq_port_kdrops(
-				(struct tq_port *)&e->port);
-
-	}
-}
-
-static void
-sum_app_counters(const struct tq_engine *e, int worker, uint64_t *out)
-{
-	tq_shard_app_counters_sum(e->shards, e->nb_workers, worker,
-			e->nb_app_ctr, out);
-}
-
-int
-tq_engine_counters(const struct tq_engine *e, int worker,
-		uint64_t out[TQ_CTR_MAX])
-{
-	if (worker >= (int)e->nb_workers || worker < -1)
-		return -EINVAL;
-	sum_counters(e, worker, out);
-	return 0;
-}
-
-static int
-tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
-{
-	uint64_t c[TQ_CTR_MAX], a[TQ_APP_COUNTERS_MAX];
-	int worker = -1;
-	unsigned int k;
-
-	if (!current)
-		return -ENODEV;
-	if (params && *params) {
-		char *end;
-		long w = strtol(params, &end, 10);
-
-		if (*end || w < 0 || w >= (long)current->nb_workers)
-			return -EINVAL;
-		worker = (int)w;
-	}
-	sum_counters(current, worker, c);
-	sum_app_counters(current, worker, a);
-	rte_tel_data_start_dict(d);
-	for (k = 0; k < TQ_CTR_MAX; k++)
-		rte_tel_data_add_dict_u64(d, tq_counter_name(k), c[k]);
-	for (k = 0; k < current->nb_app_ctr; k++)
-		rte_tel_data_add_dict_u64(d, current->app_ctr_name[k], a[k]);
-	return 0;
-}
-
-static int
-tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
-{
-	char buf[TQ_ADDR_STRLEN + 8], mac[RTE_ETHER_ADDR_FMT_SIZE];
-	unsigned int i;
-
-	if (!current)
-		return -ENODEV;
-	rte_tel_data_start_dict(d);
-	rte_tel_data_add_dict_string(d, "app", current->app_name);
-	rte_tel_data_add_dict_int(d, "workers", (int)current->nb_workers);
-	rte_tel_data_add_dict_string(d, "port", current->port.name);
-	rte_tel_data_add_dict_string(d, "driver", current->port.driver);
-	rte_ether_format_addr(mac, sizeof(mac), &current->iface.mac);
-	rte_tel_data_add_dict_string(d, "mac", mac);
-	rte_tel_data_add_dict_int(d, "mtu", current->iface.mtu);
-	for (i = 0; i < current->iface.nb_addrs; i++) {
-		char key[16];
-		size_t l;
-
-		tq_addr_format(&current->iface.addrs[i].addr, buf, sizeof(buf));
-		l = strlen(buf);
-		snprintf(buf + l, sizeof(buf) - l, "/%u",
-				current->iface.addrs[i].plen);
-		snprintf(key, sizeof(key), "addr%u", i);
-		rte_tel_data_add_dict_string(d, key, buf);
-	}
-	return 0;
-}
-
-static int
-tel_names(const char *cmd, const char *params, struct rte_tel_data *d)
-{
-	unsigned int k;
-
-	rte_tel_data_start_dict(d);
-	for (k = 0; k < TQ_CTR_MAX; k++)
-		rte_tel_data_add_dict_string(d, tq_counter_name(k),
-				tq_counter_help(k));
-	if (!current)
-		return 0;
-	for (k = 0; k < current->nb_app_ctr; k++)
-		rte_tel_data_add_dict_string(d, current->app_ctr_name[k],
-				current->app_ctr_help[k]);
-	return 0;
-}
-
 /* ---- modules (core/tq_module.h) ---- */
 
 void *
@@ -470,206 +306,6 @@ tq_shard_id(const struct tq_shard *s)
 	return s->id;
 }
 
-/* ---- apps on workers (tq_worker.h) ---- */
-
-int
-tq_worker_run(struct tq_engine *e, unsigned int worker, tq_worker_fn fn,
-		void *arg)
-{
-	if (!fn || worker >= e->nb_workers)
-		return -EINVAL;
-	if (!__atomic_load_n(&e->running, __ATOMIC_ACQUIRE))
-		return -EAGAIN;
-	return tq_shard_command(e->shards[worker], fn, arg);
-}
-
-int
-tq_worker_run_all(struct tq_engine *e, tq_worker_fn fn, void *arg)
-{
-	unsigned int k;
-	int ret;
-
-	for (k = 0; k < e->nb_workers; k++) {
-		ret = tq_worker_run(e, k, fn, arg);
-		if (ret < 0)
-			return ret;
-	}
-	return 0;
-}
-
-/* Shared by the waiter and the worker; the last one to let go frees it,
- * so a waiter that timed out leaves nothing dangling or leaked. */
-struct wait_req {
-	tq_worker_fn fn;
-	void *arg;
-	int done;
-	int refs;
-};
-
-static void
-wait_put(struct wait_req *w)
-{
-	if (__atomic_sub_fetch(&w->refs, 1, __ATOMIC_ACQ_REL) == 0)
-		free(w);
-}
-
-static void
-wait_cmd(struct tq_shard *s, void *arg)
-{
-	struct wait_req *w = arg;
-
-	w->fn(s, w->arg);
-	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
-	wait_put(w);
-}
-
-bool
-tq_engine_on_worker(const struct tq_engine *e)
-{
-	unsigned int lc = rte_lcore_id(), k;
-
-	for (k = 0; k < e->nb_workers; k++)
-		if (e->lcore[k] == lc)
-			return true;
-	return false;
-}
-
-int
-tq_worker_run_wait(struct tq_engine *e, unsigned int worker,
-		tq_worker_fn fn, void *arg, unsigned int timeout_ms)
-{
-	uint64_t deadline;
-	struct wait_req *w;
-	int ret;
-
-	if (tq_engine_on_worker(e))
-		return -EDEADLK;
-	if (!fn)
-		return -EINVAL;
-	w = calloc(1, sizeof(*w));
-	if (!w)
-		return -ENOMEM;
-	w->fn = fn;
-	w->arg = arg;
-	w->refs = 2;
-	ret = tq_worker_run(e, worker, wait_cmd, w);
-	if (ret < 0) {
-		free(w);
-		return ret;
-	}
-	deadline = tq_clock_ns() + (uint64_t)timeout_ms * 1000000;
-	while (!__atomic_load_n(&w->done, __ATOMIC_ACQUIRE)) {
-		if (tq_clock_ns() >= deadline) {
-			ret = -ETIMEDOUT;
-			break;
-		}
-		usleep(100);
-	}
-	wait_put(w);
-	return ret;
-}
-
-static int
-add_hook(struct tq_engine *e, unsigned int *n, unsigned int which,
-		tq_worker_fn fn, void *arg)
-{
-	if (!fn)
-		return -EINVAL;
-	if (e->started)
-		return -EBUSY;
-	if (*n == TQ_WORKER_HOOKS_MAX)
-		return -ENOSPC;
-	if (which == 0) {
-		e->on_start[*n].fn = fn;
-		e->on_start[*n].arg = arg;
-	} else {
-		e->on_stop[*n].fn = fn;
-		e->on_stop[*n].arg = arg;
-	}
-	(*n)++;
-	return 0;
-}
-
-int
-tq_engine_on_worker_start(struct tq_engine *e, tq_worker_fn fn, void *arg)
-{
-	return add_hook(e, &e->nb_on_start, 0, fn, arg);
-}
-
-int
-tq_engine_on_worker_stop(struct tq_engine *e, tq_worker_fn fn, void *arg)
-{
-	return add_hook(e, &e->nb_on_stop, 1, fn, arg);
-}
-
-int
-tq_app_counter_register(struct tq_engine *e, const char *name,
-		const char *help)
-{
-	size_t len = name ? strlen(name) : 0, i;
-	unsigned int k;
-
-	if (len == 0 || len > TQ_APP_COUNTER_NAME_MAX)
-		return -EINVAL;
-	for (i = 0; i < len; i++) {
-		char c = name[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-				(c >= '0' && c <= '9') || c == '_'))
-			return -EINVAL;
-	}
-	if (e->started)
-		return -EBUSY;
-	for (k = 0; k < TQ_CTR_MAX; k++)
-		if (!strcmp(tq_counter_name(k), name))
-			return -EEXIST;
-	for (k = 0; k < e->nb_app_ctr; k++)
-		if (!strcmp(e->app_ctr_name[k], name))
-			return -EEXIST;
-	if (e->nb_app_ctr == TQ_APP_COUNTERS_MAX)
-		return -ENOSPC;
-	k = e->nb_app_ctr;
-	snprintf(e->app_ctr_name[k], sizeof(e->app_ctr_name[k]), "%s", name);
-	snprintf(e->app_ctr_help[k], sizeof(e->app_ctr_help[k]), "%s",
-			help ? help : "");
-	e->nb_app_ctr++;
-	return (int)k;
-}
-
-unsigned int
-tq_app_counter_count(const struct tq_engine *e)
-{
-	return e->nb_app_ctr;
-}
-
-const char *
-tq_app_counter_name(const struct tq_engine *e, unsigned int id)
-{
-	return id < e->nb_app_ctr ? e->app_ctr_name[id] : NULL;
-}
-
-const char *
-tq_app_counter_help(const struct tq_engine *e, unsigned int id)
-{
-	return id < e->nb_app_ctr ? e->app_ctr_help[id] : NULL;
-}
-
-int
-tq_app_counters(const struct tq_engine *e, int worker, uint64_t *out,
-		unsigned int n)
-{
-	uint64_t a[TQ_APP_COUNTERS_MAX];
-
-	if (worker >= (int)e->nb_workers || worker < -1)
-		return -EINVAL;
-	sum_app_counters(e, worker, a);
-	memcpy(out, a, sizeof(a[0]) * RTE_MIN(n, (unsigned int)TQ_APP_COUNTERS_MAX));
-	if (n > TQ_APP_COUNTERS_MAX)
-		memset(out + TQ_APP_COUNTERS_MAX, 0,
-				sizeof(a[0]) * (n - TQ_APP_COUNTERS_MAX));
-	return 0;
-}
-
 /* The worker's lcore: the app's start hooks, the poll loop, its stop
  * hooks. */
 static int
@@ -723,7 +359,7 @@ tq_engine_create(int argc, char **argv, const char *app_name,
 	char *eal_argv[TQ_EAL_ARGS_MAX + 256];
 	int sep, eal_argc = 0, i, ret;
 	const char *cfg;
-	unsigned int k, m, lc;
+	unsigned int k, lc;
 	uint16_t pid;
 
 	e = engine_alloc(app_name);
@@ -848,15 +484,7 @@ tq_engine_create(int argc, char **argv, const char *app_name,
 	memcpy(e->iface.reta, e->port.reta, sizeof(e->iface.reta));
 	memcpy(e->iface.rss_key, e->port.rss_key, sizeof(e->iface.rss_key));
 	current = e;
-	rte_telemetry_register_cmd("/tachyon/stats", tel_stats,
-		"Engine counters summed over workers. Params: worker id");
-	rte_telemetry_register_cmd("/tachyon/info", tel_info,
-		"Engine port, addresses and workers");
-	for (m = 0; tq_modules[m]; m++)
-		if (tq_modules[m]->telemetry)
-			tq_modules[m]->telemetry();
-	rte_telemetry_register_cmd("/tachyon/counters", tel_names,
-		"Counter names and what they count");
+	tq_engine_telemetry();
 	*out = e;
 	return 0;
 fail:
@@ -887,7 +515,7 @@ print_stats(struct tq_engine *e, uint64_t *prev, double dt)
 	uint64_t drops = 0;
 	unsigned int k;
 
-	sum_counters(e, -1, c);
+	tq_engine_sum_counters(e, -1, c);
 	for (k = TQ_CTR_RX_NO_MBUF; k < TQ_CTR_MAX; k++)
 		drops += c[k];
 	printf("[stats] rx %" PRIu64 " pkts (%.0f/s)  tx %" PRIu64
