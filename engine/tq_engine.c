@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The engine assembled from its layers: options and config file, EAL,
- * port, one shard per worker lcore with the network layer attached, the
- * control loop on the main lcore, and telemetry.  This file sits above
- * all layers; nothing below includes it.
+ * port, one shard per worker lcore with the network layer and the
+ * protocol modules attached, and the control loop on the main lcore.
+ * Telemetry is in tq_engine_tel.c, the worker API in tq_engine_worker.c.
+ * These files sit above all layers; nothing below includes them.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -22,90 +23,26 @@
 #include <rte_telemetry.h>
 
 #include <tachyon/tachyon.h>
-#include <tachyon/tq_tcp.h>
-#include <tachyon/tq_udp.h>
 #include <tachyon/tq_worker.h>
 
 #include "cc/tq_cc.h"
 #include "core/tq_clock.h"
 #include "core/tq_mbuf.h"
+#include "core/tq_module.h"
 #include "core/tq_opts.h"
 #include "core/tq_shard.h"
 #include "net/tq_net.h"
 #include "port/tq_fault.h"
 #include "port/tq_io.h"
 #include "port/tq_port.h"
-#include "tcp/tq_tcp.h"
-
-struct tq_engine {
-	struct tq_opts opts;
-	char app_name[32];
-	char port_name[RTE_ETH_NAME_MAX_LEN];
-	struct tq_port_conf port_conf;
-	struct tq_net_conf net_conf;
-	struct tq_iface iface;
-	struct tq_fault_spec fault;
-	unsigned int stats_interval;
-	uint64_t timer_tick_ns;
-	uint16_t rx_bursts;
-	struct tq_udp_table udp;
-	struct tq_tcp_conf tcp_conf;
-	bool rcv_mbufs_set;	/* --tcp-rcv-mbufs given; else sized here */
-	struct tq_tcp_listen_table listen;
-	/* Serializes listen/unlisten callers and the workers' start: the
-	 * control path only; workers never take it. */
-	pthread_mutex_t listen_lock;
-	uint8_t secret[16];
-	struct tq_port port;
-	unsigned int nb_workers;
-	unsigned int lcore[TQ_MAX_WORKERS];
-	struct tq_shard *shards[TQ_MAX_WORKERS];
-	bool eal_up;
-	volatile bool stop;
-
-	/* apps on workers (tq_worker.h) */
-	bool started;		/* tq_engine_run() called: hooks, names fixed */
-	bool running;		/* shards take commands (atomic access) */
-	unsigned int nb_on_start, nb_on_stop;
-	struct {
-		tq_worker_fn fn;
-		void *arg;
-	} on_start[TQ_WORKER_HOOKS_MAX], on_stop[TQ_WORKER_HOOKS_MAX];
-	unsigned int nb_app_ctr;
-	char app_ctr_name[TQ_APP_COUNTERS_MAX][TQ_APP_COUNTER_NAME_MAX + 1];
-	char app_ctr_help[TQ_APP_COUNTERS_MAX][RTE_TEL_MAX_STRING_LEN];
-};
+#include "tq_engine_priv.h"
 
 static struct tq_engine *current; /* for signals and telemetry */
 
 /* ---- option setters ---- */
 
-static int
-parse_u64(const char *v, uint64_t min, uint64_t max, uint64_t *out)
-{
-	char *end;
-	unsigned long long x;
-
-	if (!v || !*v || *v == '-')
-		return -EINVAL;
-	errno = 0;
-	x = strtoull(v, &end, 0);
-	if (errno || *end || x < min || x > max)
-		return -EINVAL;
-	*out = x;
-	return 0;
-}
-
-#define U_SETTER(fn, field, type, min, max, mul)                     \
-	static int fn(void *arg, const char *v)                      \
-	{                                                            \
-		struct tq_engine *e = arg;                           \
-		uint64_t x;                                          \
-		if (parse_u64(v, min, max, &x) < 0)                  \
-			return -EINVAL;                              \
-		e->field = (type)(x * (mul));                        \
-		return 0;                                            \
-	}
+#define U_SETTER(fn, field, type, min, max, mul) \
+	TQ_OPT_U_SETTER(fn, struct tq_engine, field, type, min, max, mul)
 
 U_SETTER(set_stats, stats_interval, unsigned int, 0, 86400, 1)
 U_SETTER(set_rxd, port_conf.nb_rxd, uint16_t, 64, 16384, 1)
@@ -124,156 +61,10 @@ U_SETTER(set_icmp_burst, net_conf.icmp_burst, uint32_t, 1, 100000, 1)
 U_SETTER(set_ttl, net_conf.ttl, uint8_t, 1, 255, 1)
 U_SETTER(set_tick, timer_tick_ns, uint64_t, 10, 100000, 1000ull)
 U_SETTER(set_rx_bursts, rx_bursts, uint16_t, 1, TQ_RX_BURSTS_MAX, 1)
-U_SETTER(set_tcp_max_conns, tcp_conf.max_conns, uint32_t, 16, 1u << 22, 1)
-U_SETTER(set_tcp_max_tw, tcp_conf.max_tw, uint32_t, 0, 1u << 22, 1)
-/*
- * Half of what a worker's share of the pool leaves once the rings are
- * filled and the mempool caches hold their most: the other half stays for
- * RX refills, replies and send buffers, so stalled readers cannot starve
- * the port.
- */
-static uint32_t
-auto_rcv_mbufs(const struct tq_engine *e)
-{
-	const struct tq_port_conf *c = &e->port_conf;
-	uint64_t share = c->nb_mbufs / (e->nb_workers ? e->nb_workers : 1);
-	uint64_t fixed = (uint64_t)c->nb_rxd + c->nb_txd + 384;
-
-	return share > fixed + 128 ? (uint32_t)((share - fixed) / 2) : 64;
-}
-
-static int
-set_tcp_rcv_mbufs(void *arg, const char *v)
-{
-	struct tq_engine *e = arg;
-	uint64_t x;
-
-	if (parse_u64(v, 0, 1u << 24, &x) < 0)
-		return -EINVAL;
-	e->tcp_conf.rcv_mbufs = (uint32_t)x;
-	e->rcv_mbufs_set = true;
-	return 0;
-}
-
-U_SETTER(set_tcp_sndbuf, tcp_conf.sndbuf, uint32_t, 4096, 1u << 30, 1)
-U_SETTER(set_tcp_rcvbuf, tcp_conf.rcvbuf, uint32_t, 4096, 1u << 30, 1)
-U_SETTER(set_tcp_rto_min, tcp_conf.rto_min_ns, uint64_t, 1, 60000, 1000000ull)
-U_SETTER(set_tcp_rto_max, tcp_conf.rto_max_ns, uint64_t, 100, 3600000, 1000000ull)
-U_SETTER(set_tcp_delack, tcp_conf.delack_ns, uint64_t, 1, 1000, 1000000ull)
-U_SETTER(set_tcp_tw, tcp_conf.msl2_ns, uint64_t, 0, 3600000, 1000000ull)
-U_SETTER(set_tcp_fin_to, tcp_conf.fin_timeout_ns, uint64_t, 1, 3600000, 1000000ull)
-U_SETTER(set_tcp_retries2, tcp_conf.retries2, uint32_t, 1, 255, 1)
-U_SETTER(set_tcp_syn_retries, tcp_conf.syn_retries, uint32_t, 1, 127, 1)
-U_SETTER(set_tcp_synack_retries, tcp_conf.synack_retries, uint32_t, 1, 255, 1)
-U_SETTER(set_tcp_keep_idle, tcp_conf.keep_idle_ns, uint64_t, 1, 32767, 1000000000ull)
-U_SETTER(set_tcp_keep_intvl, tcp_conf.keep_intvl_ns, uint64_t, 1, 32767, 1000000000ull)
-U_SETTER(set_tcp_keep_cnt, tcp_conf.keep_cnt, uint32_t, 1, 127, 1)
-U_SETTER(set_tcp_chack, tcp_conf.challenge_ack_limit, uint32_t, 1, 1000000, 1)
-U_SETTER(set_tcp_fastopen, tcp_conf.fastopen, uint8_t, 0, 3, 1)
-U_SETTER(set_tcp_init_cwnd, tcp_conf.init_cwnd, uint8_t, 1, 100, 1)
-
-static int
-set_tcp_cc(void *arg, const char *v)
-{
-	const struct tq_cc_ops *ops = tq_cc_find(v);
-
-	if (!ops)
-		return -EINVAL;
-	((struct tq_engine *)arg)->tcp_conf.cc = ops;
-	return 0;
-}
-
-static int
-set_tcp_no_sack(void *arg, const char *v)
-{
-	((struct tq_engine *)arg)->tcp_conf.sack = false;
-	return 0;
-}
-
-static int
-set_tcp_no_ts(void *arg, const char *v)
-{
-	((struct tq_engine *)arg)->tcp_conf.timestamps = false;
-	return 0;
-}
-
-static int
-set_tcp_no_ws(void *arg, const char *v)
-{
-	((struct tq_engine *)arg)->tcp_conf.wscale = false;
-	return 0;
-}
-
-static int
-set_tcp_keepalive(void *arg, const char *v)
-{
-	((struct tq_engine *)arg)->tcp_conf.keepalive = true;
-	return 0;
-}
-
-static int
-set_tcp_no_syncookies(void *arg, const char *v)
-{
-	((struct tq_engine *)arg)->tcp_conf.syncookies = false;
-	return 0;
-}
-
-static int
-set_tcp_tw_reuse(void *arg, const char *v)
-{
-	((struct tq_engine *)arg)->tcp_conf.tw_reuse = true;
-	return 0;
-}
-
-static int
-set_tcp_nodelay(void *arg, const char *v)
-{
-	((struct tq_engine *)arg)->tcp_conf.nodelay = true;
-	return 0;
-}
-
-static int
-set_tcp_quickack(void *arg, const char *v)
-{
-	((struct tq_engine *)arg)->tcp_conf.quickack = true;
-	return 0;
-}
-
-static int
-set_tcp_ports(void *arg, const char *v)
-{
-	struct tq_engine *e = arg;
-	unsigned int lo, hi;
-	char extra;
-
-	if (sscanf(v, "%u-%u%c", &lo, &hi, &extra) != 2 || lo < 1024 ||
-			hi > 65535 || lo > hi)
-		return -EINVAL;
-	e->tcp_conf.eport_lo = (uint16_t)lo;
-	e->tcp_conf.eport_hi = (uint16_t)hi;
-	return 0;
-}
-
-static int
-set_promisc(void *arg, const char *v)
-{
-	((struct tq_engine *)arg)->port_conf.promisc = true;
-	return 0;
-}
-
-static int
-set_no_offload(void *arg, const char *v)
-{
-	((struct tq_engine *)arg)->port_conf.no_offload = true;
-	return 0;
-}
-
-static int
-set_no_garp(void *arg, const char *v)
-{
-	((struct tq_engine *)arg)->net_conf.garp = false;
-	return 0;
-}
+TQ_OPT_FLAG_SETTER(set_promisc, struct tq_engine, port_conf.promisc, true)
+TQ_OPT_FLAG_SETTER(set_no_offload, struct tq_engine, port_conf.no_offload,
+		true)
+TQ_OPT_FLAG_SETTER(set_no_garp, struct tq_engine, net_conf.garp, false)
 
 static int
 set_port(void *arg, const char *v)
@@ -367,241 +158,124 @@ static const struct tq_app_opt engine_opts[] = {
 	{ "fault", "engine", "SPEC", "drop=P,dup=P,reorder=P,corrupt=P,delay=USEC,seed=N,dir=rx|tx|both", set_fault, NULL },
 	{ "timer-tick-us", "engine", "US", "timer wheel slot width (1000)", set_tick, NULL },
 	{ "rx-bursts", "engine", "N", "full RX bursts of 32 read per poll (8)", set_rx_bursts, NULL },
-	{ "tcp-max-conns", "tcp", "N", "TCBs per worker (16384)", set_tcp_max_conns, NULL },
-	{ "tcp-max-tw", "tcp", "N", "connections in TIME_WAIT per worker (8192)", set_tcp_max_tw, NULL },
-	{ "tcp-sndbuf", "tcp", "BYTES", "send buffer per connection (262144)", set_tcp_sndbuf, NULL },
-	{ "tcp-rcvbuf", "tcp", "BYTES", "receive buffer per connection (262144)", set_tcp_rcvbuf, NULL },
-	{ "tcp-rcv-mbufs", "tcp", "N", "mbufs the receive queues of one worker may hold; past it data is dropped (TCPRcvQDrop); 0: no bound (half the worker's share of the pool)", set_tcp_rcv_mbufs, NULL },
-	{ "tcp-cc", "tcp", "NAME", "congestion control: cubic, newreno (cubic)", set_tcp_cc, NULL },
-	{ "tcp-init-cwnd", "tcp", "SEGS", "initial congestion window (10)", set_tcp_init_cwnd, NULL },
-	{ "tcp-rto-min-ms", "tcp", "MS", "minimum RTO (200)", set_tcp_rto_min, NULL },
-	{ "tcp-rto-max-ms", "tcp", "MS", "maximum RTO (120000)", set_tcp_rto_max, NULL },
-	{ "tcp-delack-ms", "tcp", "MS", "delayed ACK timeout (40)", set_tcp_delack, NULL },
-	{ "tcp-timewait-ms", "tcp", "MS", "TIME_WAIT length, 2MSL (60000)", set_tcp_tw, NULL },
-	{ "tcp-fin-timeout-ms", "tcp", "MS", "FIN_WAIT_2 of a closed connection (60000)", set_tcp_fin_to, NULL },
-	{ "tcp-retries2", "tcp", "N", "give-up point, as tcp_retries2 (15: 924.6 s)", set_tcp_retries2, NULL },
-	{ "tcp-syn-retries", "tcp", "N", "SYN retransmissions (6)", set_tcp_syn_retries, NULL },
-	{ "tcp-synack-retries", "tcp", "N", "SYN-ACK retransmissions (5)", set_tcp_synack_retries, NULL },
-	{ "tcp-port-range", "tcp", "LO-HI", "ephemeral ports (32768-60999)", set_tcp_ports, NULL },
-	{ "tcp-no-sack", "tcp", NULL, "do not offer SACK", set_tcp_no_sack, NULL },
-	{ "tcp-no-timestamps", "tcp", NULL, "do not offer timestamps", set_tcp_no_ts, NULL },
-	{ "tcp-no-wscale", "tcp", NULL, "do not offer window scaling", set_tcp_no_ws, NULL },
-	{ "tcp-keepalive", "tcp", NULL, "keepalive on for every connection (off)", set_tcp_keepalive, NULL },
-	{ "tcp-keepalive-time", "tcp", "S", "idle seconds before probing (7200)", set_tcp_keep_idle, NULL },
-	{ "tcp-keepalive-intvl", "tcp", "S", "seconds between probes (75)", set_tcp_keep_intvl, NULL },
-	{ "tcp-keepalive-probes", "tcp", "N", "unanswered probes before giving up (9)", set_tcp_keep_cnt, NULL },
-	{ "tcp-challenge-ack-limit", "tcp", "N", "challenge ACKs per second per worker (1000)", set_tcp_chack, NULL },
-	{ "tcp-fastopen", "tcp", "N", "RFC 7413 like tcp_fastopen: 1 client, 2 server, 3 both (0)", set_tcp_fastopen, NULL },
-	{ "tcp-tw-reuse", "tcp", NULL, "connects may reuse a TIME_WAIT 4-tuple (timestamps, > 1 s)", set_tcp_tw_reuse, NULL },
-	{ "tcp-no-syncookies", "tcp", NULL, "drop SYNs when the SYN queue is full instead of cookies", set_tcp_no_syncookies, NULL },
-	{ "tcp-nodelay", "tcp", NULL, "disable Nagle on every connection", set_tcp_nodelay, NULL },
-	{ "tcp-quickack", "tcp", NULL, "no delayed ACKs on any connection (a peer's FIN too: four-segment closes)", set_tcp_quickack, NULL },
 };
 
-/* ---- telemetry ---- */
-
-static void
-sum_counters(const struct tq_engine *e, int worker, uint64_t *out)
+/* The modules' rows follow the engine's, in list order, so usage reads
+ * as it always did. */
+int
+tq_engine_add_opts(struct tq_opts *o, struct tq_engine *e)
 {
-	unsigned int i, k;
+	unsigned int k, m;
+	int ret;
 
-	memset(out, 0, sizeof(uint64_t) * TQ_CTR_MAX);
-	for (i = 0; i < e->nb_workers; i++) {
-		const struct tq_shard *s = e->shards[i];
+	for (k = 0; k < RTE_DIM(engine_opts); k++) {
+		struct tq_app_opt r = engine_opts[k];
 
-		if (!s || (worker >= 0 && (unsigned int)worker != i))
-			continue;
-		for (k = 0; k < TQ_CTR_MAX; k++)
-			out[k] += __atomic_load_n(&s->ctr[k],
-					__ATOMIC_RELAXED);
+		r.arg = e;
+		if ((ret = tq_opts_add(o, &r)) < 0)
+			return ret;
 	}
-	/* Port-level drops have no worker; they go in the totals. */
-	if (worker < 0 && e->port.started) {
-		struct rte_eth_stats st;
+	for (m = 0; tq_modules[m]; m++) {
+		for (k = 0; k < tq_modules[m]->nb_opts; k++) {
+			struct tq_app_opt r = tq_modules[m]->opts[k];
 
-		if (rte_eth_stats_get(e->port.id, &st) == 0) {
-			out[TQ_CTR_RX_NO_MBUF] += st.rx_nombuf;
-			out[TQ_CTR_RX_MISSED] += st.imissed;
-			out[TQ_CTR_RX_ERRORS] += st.ierrors;
-			out[TQ_CTR_TX_ERRORS] += st.oerrors;
+			r.arg = e ? e->mod_state[m] : NULL;
+			if ((ret = tq_opts_add(o, &r)) < 0)
+				return ret;
 		}
-		/* Reading moves the kernel's count into ours: not a change
-		 * of the engine's state, so const is kept for callers. */
-		out[TQ_CTR_RX_MISSED] += tq_port_kdrops(
-				(struct tq_port *)&e->port);
-
 	}
+	return 0;
 }
 
-static void
-sum_app_counters(const struct tq_engine *e, int worker, uint64_t *out)
+/* ---- modules (core/tq_module.h) ---- */
+
+void *
+tq_engine_module_state(struct tq_engine *e, const struct tq_module *mod)
 {
-	tq_shard_app_counters_sum(e->shards, e->nb_workers, worker,
-			e->nb_app_ctr, out);
+	unsigned int m;
+
+	for (m = 0; tq_modules[m]; m++)
+		if (tq_modules[m] == mod)
+			return e->mod_state[m];
+	return NULL;
+}
+
+struct tq_engine *
+tq_engine_current(void)
+{
+	return current;
+}
+
+bool
+tq_engine_running(const struct tq_engine *e)
+{
+	return __atomic_load_n(&e->running, __ATOMIC_ACQUIRE);
+}
+
+void
+tq_engine_ctl_lock(struct tq_engine *e)
+{
+	pthread_mutex_lock(&e->ctl_lock);
+}
+
+void
+tq_engine_ctl_unlock(struct tq_engine *e)
+{
+	pthread_mutex_unlock(&e->ctl_lock);
+}
+
+static void engine_free(struct tq_engine *e);
+
+/* The engine and each module's state with its defaults. */
+static struct tq_engine *
+engine_alloc(const char *app_name)
+{
+	struct tq_engine *e = calloc(1, sizeof(*e));
+	unsigned int m;
+
+	if (!e)
+		return NULL;
+	snprintf(e->app_name, sizeof(e->app_name), "%s", app_name);
+	pthread_mutex_init(&e->ctl_lock, NULL);
+	for (m = 0; tq_modules[m]; m++) {
+		if (m == TQ_MODULES_MAX) {
+			engine_free(e);
+			return NULL;
+		}
+		e->mod_state[m] = calloc(1, tq_modules[m]->state_size ?
+				tq_modules[m]->state_size : 1);
+		if (!e->mod_state[m]) {
+			engine_free(e);
+			return NULL;
+		}
+		if (tq_modules[m]->init)
+			tq_modules[m]->init(e->mod_state[m]);
+	}
+	return e;
 }
 
 int
-tq_engine_counters(const struct tq_engine *e, int worker,
-		uint64_t out[TQ_CTR_MAX])
+tq_engine_adopt(struct tq_shard *const *shards, unsigned int n,
+		struct tq_engine **out)
 {
-	if (worker >= (int)e->nb_workers || worker < -1)
+	struct tq_engine *e;
+	unsigned int k;
+
+	if (n == 0 || n > TQ_MAX_WORKERS)
 		return -EINVAL;
-	sum_counters(e, worker, out);
-	return 0;
-}
-
-static int
-tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
-{
-	uint64_t c[TQ_CTR_MAX], a[TQ_APP_COUNTERS_MAX];
-	int worker = -1;
-	unsigned int k;
-
-	if (!current)
-		return -ENODEV;
-	if (params && *params) {
-		char *end;
-		long w = strtol(params, &end, 10);
-
-		if (*end || w < 0 || w >= (long)current->nb_workers)
-			return -EINVAL;
-		worker = (int)w;
-	}
-	sum_counters(current, worker, c);
-	sum_app_counters(current, worker, a);
-	rte_tel_data_start_dict(d);
-	for (k = 0; k < TQ_CTR_MAX; k++)
-		rte_tel_data_add_dict_u64(d, tq_counter_name(k), c[k]);
-	for (k = 0; k < current->nb_app_ctr; k++)
-		rte_tel_data_add_dict_u64(d, current->app_ctr_name[k], a[k]);
-	return 0;
-}
-
-static int
-tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
-{
-	char buf[TQ_ADDR_STRLEN + 8], mac[RTE_ETHER_ADDR_FMT_SIZE];
-	unsigned int i;
-
-	if (!current)
-		return -ENODEV;
-	rte_tel_data_start_dict(d);
-	rte_tel_data_add_dict_string(d, "app", current->app_name);
-	rte_tel_data_add_dict_int(d, "workers", (int)current->nb_workers);
-	rte_tel_data_add_dict_string(d, "port", current->port.name);
-	rte_tel_data_add_dict_string(d, "driver", current->port.driver);
-	rte_ether_format_addr(mac, sizeof(mac), &current->iface.mac);
-	rte_tel_data_add_dict_string(d, "mac", mac);
-	rte_tel_data_add_dict_int(d, "mtu", current->iface.mtu);
-	for (i = 0; i < current->iface.nb_addrs; i++) {
-		char key[16];
-		size_t l;
-
-		tq_addr_format(&current->iface.addrs[i].addr, buf, sizeof(buf));
-		l = strlen(buf);
-		snprintf(buf + l, sizeof(buf) - l, "/%u",
-				current->iface.addrs[i].plen);
-		snprintf(key, sizeof(key), "addr%u", i);
-		rte_tel_data_add_dict_string(d, key, buf);
-	}
-	return 0;
-}
-
-#define SNAP_MAX 512
-
-/*
- * One worker's answer to one /tachyon/conns call.  Telemetry threads
- * may run several calls at once, so each has its own buffer; the worker
- * and the caller each hold a reference, and whoever lets go last frees
- * it, so a caller that gave up waiting leaks nothing.
- */
-struct snap_req {
-	unsigned int max;
-	unsigned int n;
-	int done;
-	int refs;
-	char lines[][128];
-};
-
-static void
-snap_put(struct snap_req *r)
-{
-	if (__atomic_sub_fetch(&r->refs, 1, __ATOMIC_ACQ_REL) == 0)
-		free(r);
-}
-
-static void
-snap_cmd(struct tq_shard *s, void *arg)
-{
-	struct snap_req *r = arg;
-
-	r->n = tq_tcp_snapshot(s, r->lines, r->max);
-	__atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
-	snap_put(r);
-}
-
-/*
- * ss-like list of connections.  The flow tables belong to the workers,
- * so each worker writes its own snapshot when asked through its command
- * ring; the telemetry thread only waits for it.
- */
-static int
-tel_conns(const char *cmd, const char *params, struct rte_tel_data *d)
-{
-	struct tq_engine *e = current;
-	unsigned int k, i, used = 0;
-
+	e = engine_alloc("adopted");
 	if (!e)
-		return -ENODEV;
-	rte_tel_data_start_array(d, RTE_TEL_STRING_VAL);
-	for (k = 0; k < e->nb_workers && used < SNAP_MAX; k++) {
-		unsigned int max = SNAP_MAX - used, waited = 0;
-		struct snap_req *r;
-		int ret;
-
-		r = calloc(1, sizeof(*r) + (size_t)max * sizeof(r->lines[0]));
-		if (!r)
-			return -ENOMEM;
-		r->max = max;
-		r->refs = 2;
-		ret = tq_worker_run(e, k, snap_cmd, r);
-		if (ret < 0) {
-			free(r);
-			if (ret == -EAGAIN)
-				return 0; /* not serving (yet): no connections */
-			continue;
-		}
-		while (!__atomic_load_n(&r->done, __ATOMIC_ACQUIRE) &&
-				waited < 1000) {
-			usleep(1000);
-			waited++;
-		}
-		if (!__atomic_load_n(&r->done, __ATOMIC_ACQUIRE)) {
-			snap_put(r);
-			return -ETIMEDOUT;
-		}
-		for (i = 0; i < r->n; i++)
-			rte_tel_data_add_array_string(d, r->lines[i]);
-		used += r->n;
-		snap_put(r);
+		return -ENOMEM;
+	e->adopted = true;
+	e->started = true;
+	e->nb_workers = n;
+	for (k = 0; k < n; k++) {
+		e->shards[k] = shards[k];
+		/* No lcore of ours: every caller is a control thread. */
+		e->lcore[k] = RTE_MAX_LCORE;
 	}
-	return 0;
-}
-
-static int
-tel_names(const char *cmd, const char *params, struct rte_tel_data *d)
-{
-	unsigned int k;
-
-	rte_tel_data_start_dict(d);
-	for (k = 0; k < TQ_CTR_MAX; k++)
-		rte_tel_data_add_dict_string(d, tq_counter_name(k),
-				tq_counter_help(k));
-	if (!current)
-		return 0;
-	for (k = 0; k < current->nb_app_ctr; k++)
-		rte_tel_data_add_dict_string(d, current->app_ctr_name[k],
-				current->app_ctr_help[k]);
+	__atomic_store_n(&e->running, true, __ATOMIC_RELEASE);
+	*out = e;
 	return 0;
 }
 
@@ -632,206 +306,6 @@ tq_shard_id(const struct tq_shard *s)
 	return s->id;
 }
 
-/* ---- apps on workers (tq_worker.h) ---- */
-
-int
-tq_worker_run(struct tq_engine *e, unsigned int worker, tq_worker_fn fn,
-		void *arg)
-{
-	if (!fn || worker >= e->nb_workers)
-		return -EINVAL;
-	if (!__atomic_load_n(&e->running, __ATOMIC_ACQUIRE))
-		return -EAGAIN;
-	return tq_shard_command(e->shards[worker], fn, arg);
-}
-
-int
-tq_worker_run_all(struct tq_engine *e, tq_worker_fn fn, void *arg)
-{
-	unsigned int k;
-	int ret;
-
-	for (k = 0; k < e->nb_workers; k++) {
-		ret = tq_worker_run(e, k, fn, arg);
-		if (ret < 0)
-			return ret;
-	}
-	return 0;
-}
-
-/* Shared by the waiter and the worker; the last one to let go frees it,
- * so a waiter that timed out leaves nothing dangling or leaked. */
-struct wait_req {
-	tq_worker_fn fn;
-	void *arg;
-	int done;
-	int refs;
-};
-
-static void
-wait_put(struct wait_req *w)
-{
-	if (__atomic_sub_fetch(&w->refs, 1, __ATOMIC_ACQ_REL) == 0)
-		free(w);
-}
-
-static void
-wait_cmd(struct tq_shard *s, void *arg)
-{
-	struct wait_req *w = arg;
-
-	w->fn(s, w->arg);
-	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
-	wait_put(w);
-}
-
-static bool
-on_worker_thread(const struct tq_engine *e)
-{
-	unsigned int lc = rte_lcore_id(), k;
-
-	for (k = 0; k < e->nb_workers; k++)
-		if (e->lcore[k] == lc)
-			return true;
-	return false;
-}
-
-int
-tq_worker_run_wait(struct tq_engine *e, unsigned int worker,
-		tq_worker_fn fn, void *arg, unsigned int timeout_ms)
-{
-	uint64_t deadline;
-	struct wait_req *w;
-	int ret;
-
-	if (on_worker_thread(e))
-		return -EDEADLK;
-	if (!fn)
-		return -EINVAL;
-	w = calloc(1, sizeof(*w));
-	if (!w)
-		return -ENOMEM;
-	w->fn = fn;
-	w->arg = arg;
-	w->refs = 2;
-	ret = tq_worker_run(e, worker, wait_cmd, w);
-	if (ret < 0) {
-		free(w);
-		return ret;
-	}
-	deadline = tq_clock_ns() + (uint64_t)timeout_ms * 1000000;
-	while (!__atomic_load_n(&w->done, __ATOMIC_ACQUIRE)) {
-		if (tq_clock_ns() >= deadline) {
-			ret = -ETIMEDOUT;
-			break;
-		}
-		usleep(100);
-	}
-	wait_put(w);
-	return ret;
-}
-
-static int
-add_hook(struct tq_engine *e, unsigned int *n, unsigned int which,
-		tq_worker_fn fn, void *arg)
-{
-	if (!fn)
-		return -EINVAL;
-	if (e->started)
-		return -EBUSY;
-	if (*n == TQ_WORKER_HOOKS_MAX)
-		return -ENOSPC;
-	if (which == 0) {
-		e->on_start[*n].fn = fn;
-		e->on_start[*n].arg = arg;
-	} else {
-		e->on_stop[*n].fn = fn;
-		e->on_stop[*n].arg = arg;
-	}
-	(*n)++;
-	return 0;
-}
-
-int
-tq_engine_on_worker_start(struct tq_engine *e, tq_worker_fn fn, void *arg)
-{
-	return add_hook(e, &e->nb_on_start, 0, fn, arg);
-}
-
-int
-tq_engine_on_worker_stop(struct tq_engine *e, tq_worker_fn fn, void *arg)
-{
-	return add_hook(e, &e->nb_on_stop, 1, fn, arg);
-}
-
-int
-tq_app_counter_register(struct tq_engine *e, const char *name,
-		const char *help)
-{
-	size_t len = name ? strlen(name) : 0, i;
-	unsigned int k;
-
-	if (len == 0 || len > TQ_APP_COUNTER_NAME_MAX)
-		return -EINVAL;
-	for (i = 0; i < len; i++) {
-		char c = name[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-				(c >= '0' && c <= '9') || c == '_'))
-			return -EINVAL;
-	}
-	if (e->started)
-		return -EBUSY;
-	for (k = 0; k < TQ_CTR_MAX; k++)
-		if (!strcmp(tq_counter_name(k), name))
-			return -EEXIST;
-	for (k = 0; k < e->nb_app_ctr; k++)
-		if (!strcmp(e->app_ctr_name[k], name))
-			return -EEXIST;
-	if (e->nb_app_ctr == TQ_APP_COUNTERS_MAX)
-		return -ENOSPC;
-	k = e->nb_app_ctr;
-	snprintf(e->app_ctr_name[k], sizeof(e->app_ctr_name[k]), "%s", name);
-	snprintf(e->app_ctr_help[k], sizeof(e->app_ctr_help[k]), "%s",
-			help ? help : "");
-	e->nb_app_ctr++;
-	return (int)k;
-}
-
-unsigned int
-tq_app_counter_count(const struct tq_engine *e)
-{
-	return e->nb_app_ctr;
-}
-
-const char *
-tq_app_counter_name(const struct tq_engine *e, unsigned int id)
-{
-	return id < e->nb_app_ctr ? e->app_ctr_name[id] : NULL;
-}
-
-const char *
-tq_app_counter_help(const struct tq_engine *e, unsigned int id)
-{
-	return id < e->nb_app_ctr ? e->app_ctr_help[id] : NULL;
-}
-
-int
-tq_app_counters(const struct tq_engine *e, int worker, uint64_t *out,
-		unsigned int n)
-{
-	uint64_t a[TQ_APP_COUNTERS_MAX];
-
-	if (worker >= (int)e->nb_workers || worker < -1)
-		return -EINVAL;
-	sum_app_counters(e, worker, a);
-	memcpy(out, a, sizeof(a[0]) * RTE_MIN(n, (unsigned int)TQ_APP_COUNTERS_MAX));
-	if (n > TQ_APP_COUNTERS_MAX)
-		memset(out + TQ_APP_COUNTERS_MAX, 0,
-				sizeof(a[0]) * (n - TQ_APP_COUNTERS_MAX));
-	return 0;
-}
-
 /* The worker's lcore: the app's start hooks, the poll loop, its stop
  * hooks. */
 static int
@@ -850,107 +324,6 @@ worker_main(void *arg)
 	for (k = 0; k < e->nb_on_stop; k++)
 		e->on_stop[k].fn(s, e->on_stop[k].arg);
 	return 0;
-}
-
-static void
-listener_add_cmd(struct tq_shard *s, void *arg)
-{
-	tq_tcp_listener_add(s, (unsigned int)(uintptr_t)arg);
-}
-
-static void
-listener_del_cmd(struct tq_shard *s, void *arg)
-{
-	tq_tcp_listener_del(s, (unsigned int)(uintptr_t)arg);
-}
-
-/* How long a listener change waits for each worker. */
-#define LISTEN_WAIT_MS 2000
-
-/*
- * Before the workers run the table is all there is: each worker copies
- * it when it attaches.  Once they run, the slot is filled first, then
- * each worker adds its replica from its command ring, so the data path
- * reads only its own replicas and takes no lock.
- */
-int
-tq_tcp_listen(struct tq_engine *e, const struct tq_addr *addr, uint16_t port,
-		uint32_t backlog, tq_accept_cb cb, void *arg)
-{
-	unsigned int k;
-	int ret, idx;
-
-	if (__atomic_load_n(&e->running, __ATOMIC_ACQUIRE) &&
-			on_worker_thread(e))
-		return -EDEADLK;
-	pthread_mutex_lock(&e->listen_lock);
-	ret = tq_tcp_listen_table_add(&e->listen, addr, port, backlog, cb,
-			arg);
-	if (ret < 0 || !__atomic_load_n(&e->running, __ATOMIC_ACQUIRE))
-		goto out;
-	idx = tq_tcp_listen_table_find(&e->listen, addr, port);
-	for (k = 0; k < e->nb_workers; k++) {
-		ret = tq_worker_run_wait(e, k, listener_add_cmd,
-				(void *)(uintptr_t)idx, LISTEN_WAIT_MS);
-		if (ret < 0) {
-			/* Take it back from the workers that have it; one
-			 * that is too slow for both keeps a replica of a
-			 * slot that stays taken. */
-			while (k-- > 0)
-				tq_worker_run_wait(e, k, listener_del_cmd,
-					(void *)(uintptr_t)idx,
-					LISTEN_WAIT_MS);
-			if (ret != -ETIMEDOUT)
-				tq_tcp_listen_table_del(&e->listen,
-						(unsigned int)idx);
-			break;
-		}
-	}
-out:
-	pthread_mutex_unlock(&e->listen_lock);
-	return ret;
-}
-
-int
-tq_tcp_unlisten(struct tq_engine *e, const struct tq_addr *addr,
-		uint16_t port)
-{
-	unsigned int k;
-	int ret = 0, idx;
-
-	if (__atomic_load_n(&e->running, __ATOMIC_ACQUIRE) &&
-			on_worker_thread(e))
-		return -EDEADLK;
-	pthread_mutex_lock(&e->listen_lock);
-	idx = tq_tcp_listen_table_find(&e->listen, addr, port);
-	if (idx < 0) {
-		ret = idx;
-		goto out;
-	}
-	if (__atomic_load_n(&e->running, __ATOMIC_ACQUIRE)) {
-		for (k = 0; k < e->nb_workers; k++) {
-			int r = tq_worker_run_wait(e, k, listener_del_cmd,
-					(void *)(uintptr_t)idx,
-					LISTEN_WAIT_MS);
-
-			if (r < 0 && r != -EAGAIN)
-				ret = r;
-		}
-		/* A worker that did not answer may still read the slot. */
-		if (ret < 0)
-			goto out;
-	}
-	tq_tcp_listen_table_del(&e->listen, (unsigned int)idx);
-out:
-	pthread_mutex_unlock(&e->listen_lock);
-	return ret;
-}
-
-int
-tq_udp_bind(struct tq_engine *e, const struct tq_addr *addr, uint16_t port,
-		tq_udp_rx_cb cb, void *arg)
-{
-	return tq_udp_table_bind(&e->udp, addr, port, cb, arg);
 }
 
 static void
@@ -989,26 +362,21 @@ tq_engine_create(int argc, char **argv, const char *app_name,
 	unsigned int k, lc;
 	uint16_t pid;
 
-	e = calloc(1, sizeof(*e));
+	e = engine_alloc(app_name);
 	if (!e)
 		return -ENOMEM;
-	snprintf(e->app_name, sizeof(e->app_name), "%s", app_name);
-	pthread_mutex_init(&e->listen_lock, NULL);
 	tq_port_conf_defaults(&e->port_conf);
 	tq_net_conf_defaults(&e->net_conf);
-	tq_tcp_conf_defaults(&e->tcp_conf);
 	e->timer_tick_ns = 1000000;
 	e->rx_bursts = 8;
 	e->fault.seed = 1;
-	for (k = 0; k < RTE_DIM(engine_opts); k++) {
-		struct tq_app_opt o = engine_opts[k];
-
-		o.arg = e;
-		tq_opts_add(&e->opts, &o);
+	if (tq_engine_add_opts(&e->opts, e) < 0) {
+		tq_engine_destroy(e);
+		return -EINVAL;
 	}
 	for (k = 0; k < nb_opts; k++) {
 		if (tq_opts_add(&e->opts, &opts[k]) < 0) {
-			free(e);
+			tq_engine_destroy(e);
 			return -EINVAL;
 		}
 	}
@@ -1020,7 +388,7 @@ tq_engine_create(int argc, char **argv, const char *app_name,
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			tq_opts_usage(&e->opts, stdout, app_name);
-			free(e);
+			tq_engine_destroy(e);
 			return 1;
 		}
 	}
@@ -1116,14 +484,7 @@ tq_engine_create(int argc, char **argv, const char *app_name,
 	memcpy(e->iface.reta, e->port.reta, sizeof(e->iface.reta));
 	memcpy(e->iface.rss_key, e->port.rss_key, sizeof(e->iface.rss_key));
 	current = e;
-	rte_telemetry_register_cmd("/tachyon/stats", tel_stats,
-		"Engine counters summed over workers. Params: worker id");
-	rte_telemetry_register_cmd("/tachyon/info", tel_info,
-		"Engine port, addresses and workers");
-	rte_telemetry_register_cmd("/tachyon/conns", tel_conns,
-		"TCP connections, one string each (like ss)");
-	rte_telemetry_register_cmd("/tachyon/counters", tel_names,
-		"Counter names and what they count");
+	tq_engine_telemetry();
 	*out = e;
 	return 0;
 fail:
@@ -1140,7 +501,11 @@ announce_cmd(struct tq_shard *s, void *arg)
 static void
 shutdown_cmd(struct tq_shard *s, void *arg)
 {
-	tq_tcp_shutdown_all(s);
+	unsigned int m;
+
+	for (m = 0; tq_modules[m]; m++)
+		if (tq_modules[m]->stop)
+			tq_modules[m]->stop(s);
 }
 
 static void
@@ -1150,7 +515,7 @@ print_stats(struct tq_engine *e, uint64_t *prev, double dt)
 	uint64_t drops = 0;
 	unsigned int k;
 
-	sum_counters(e, -1, c);
+	tq_engine_sum_counters(e, -1, c);
 	for (k = TQ_CTR_RX_NO_MBUF; k < TQ_CTR_MAX; k++)
 		drops += c[k];
 	printf("[stats] rx %" PRIu64 " pkts (%.0f/s)  tx %" PRIu64
@@ -1172,16 +537,35 @@ print_stats(struct tq_engine *e, uint64_t *prev, double dt)
 	prev[1] = c[TQ_CTR_TX_PKTS];
 }
 
+static void
+module_env(const struct tq_engine *e, struct tq_module_env *env)
+{
+	memset(env, 0, sizeof(*env));
+	env->nb_workers = e->nb_workers;
+	env->nb_mbufs = e->port_conf.nb_mbufs;
+	env->nb_rxd = e->port_conf.nb_rxd;
+	env->nb_txd = e->port_conf.nb_txd;
+	env->secret = e->secret;
+}
+
 static int
 setup_shards(struct tq_engine *e)
 {
 	struct rte_ether_addr mc[TQ_MAX_ADDRS + 1];
+	struct tq_module_env env;
 	uint32_t nmc = 0;
 	unsigned int k;
+	unsigned int m;
 	int ret;
 
-	if (!e->rcv_mbufs_set)
-		e->tcp_conf.rcv_mbufs = auto_rcv_mbufs(e);
+	module_env(e, &env);
+	for (m = 0; tq_modules[m]; m++) {
+		if (!tq_modules[m]->finish)
+			continue;
+		ret = tq_modules[m]->finish(e->mod_state[m], &env);
+		if (ret < 0)
+			return ret;
+	}
 	for (k = 0; k < e->nb_workers; k++) {
 		struct tq_shard_conf sc = {
 			.id = k,
@@ -1199,13 +583,17 @@ setup_shards(struct tq_engine *e)
 		e->shards[k]->engine = e;
 		tq_io_init_ethdev(&e->shards[k]->io, e->port.id, (uint16_t)k);
 		ret = tq_net_attach(e->shards[k], &e->iface, &e->net_conf,
-				&e->udp);
+				tq_engine_module_state(e, &tq_udp_module));
 		if (ret < 0)
 			return ret;
-		ret = tq_tcp_attach(e->shards[k], &e->tcp_conf, &e->listen,
-				e->secret);
-		if (ret < 0)
-			return ret;
+		for (m = 0; tq_modules[m]; m++) {
+			if (!tq_modules[m]->attach)
+				continue;
+			ret = tq_modules[m]->attach(e->shards[k],
+					e->mod_state[m], &env);
+			if (ret < 0)
+				return ret;
+		}
 	}
 	ret = tq_shard_mesh(e->shards, e->nb_workers);
 	if (ret < 0)
@@ -1241,12 +629,12 @@ tq_engine_run(struct tq_engine *e)
 	int ret;
 
 	e->started = true;
-	/* A listener added meanwhile is either in the table the workers
-	 * copy or sent to running workers, never neither. */
-	pthread_mutex_lock(&e->listen_lock);
+	/* A listener or bind added meanwhile is either in the table the
+	 * workers copy or sent to running workers, never neither. */
+	pthread_mutex_lock(&e->ctl_lock);
 	ret = setup_shards(e);
 	if (ret < 0)
-		pthread_mutex_unlock(&e->listen_lock);
+		pthread_mutex_unlock(&e->ctl_lock);
 	if (ret < 0) {
 		fprintf(stderr, "%s: workers: %s\n", e->app_name,
 				strerror(-ret));
@@ -1259,7 +647,7 @@ tq_engine_run(struct tq_engine *e)
 	signal(SIGTERM, on_signal);
 	/* Commands wait in the rings until each worker's first poll. */
 	__atomic_store_n(&e->running, true, __ATOMIC_RELEASE);
-	pthread_mutex_unlock(&e->listen_lock);
+	pthread_mutex_unlock(&e->ctl_lock);
 	for (k = 0; k < e->nb_workers; k++) {
 		ret = rte_eal_remote_launch(worker_main, e->shards[k],
 				e->lcore[k]);
@@ -1309,28 +697,50 @@ tq_engine_run(struct tq_engine *e)
 	return 0;
 }
 
+static void
+engine_free(struct tq_engine *e)
+{
+	unsigned int m;
+
+	for (m = 0; tq_modules[m]; m++) {
+		if (e->mod_state[m] && tq_modules[m]->fini)
+			tq_modules[m]->fini(e->mod_state[m]);
+		free(e->mod_state[m]);
+	}
+	tq_opts_free(&e->opts);
+	pthread_mutex_destroy(&e->ctl_lock);
+	free(e);
+}
+
 void
 tq_engine_destroy(struct tq_engine *e)
 {
-	unsigned int k;
+	unsigned int k, m;
+	bool eal;
 
 	if (!e)
 		return;
 	if (current == e)
 		current = NULL;
+	if (e->adopted) {
+		engine_free(e);
+		return;
+	}
 	for (k = 0; k < e->nb_workers; k++) {
 		if (!e->shards[k])
 			continue;
-		tq_tcp_detach(e->shards[k]);
+		for (m = 0; tq_modules[m]; m++)
+			;
+		while (m-- > 0)
+			if (tq_modules[m]->detach)
+				tq_modules[m]->detach(e->shards[k]);
 		tq_net_detach(e->shards[k]);
 		tq_shard_free(e->shards[k]);
 		e->shards[k] = NULL;
 	}
 	tq_port_stop(&e->port);
-	tq_udp_table_fini(&e->udp);
-	tq_opts_free(&e->opts);
-	pthread_mutex_destroy(&e->listen_lock);
-	if (e->eal_up)
+	eal = e->eal_up;
+	engine_free(e);
+	if (eal)
 		rte_eal_cleanup();
-	free(e);
 }

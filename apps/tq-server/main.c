@@ -34,10 +34,6 @@ struct server {
 	unsigned int nb_tcp_noaccept;
 	uint32_t backlog;
 	int ctr_udp_echo;	/* app counter UdpEchoReplies */
-	/* --tcp-echo-late: a TCP echo listener added and removed while
-	 * the engine runs (tq_tcp_listen/tq_tcp_unlisten at run time) */
-	uint16_t late_port;
-	unsigned int late_from, late_to; /* seconds after start; to 0: never */
 	struct tq_engine *e;
 	volatile bool done;
 };
@@ -104,10 +100,24 @@ set_tcp_noaccept(void *arg, const char *v)
 	return add_port(sv->tcp_noaccept, &sv->nb_tcp_noaccept, v);
 }
 
+/*
+ * --tcp-echo-late, --udp-echo-late: an echo service added and removed
+ * while the engine runs (tq_tcp_listen/unlisten, tq_udp_bind/unbind at
+ * run time), from a thread of its own.
+ */
+struct late_svc {
+	struct server *sv;
+	const char *opt;
+	bool udp;
+	uint16_t port;		/* 0: not asked for */
+	unsigned int from, to;	/* seconds after start; to 0: never */
+	pthread_t th;
+};
+
 static int
-set_tcp_echo_late(void *arg, const char *v)
+set_echo_late(void *arg, const char *v)
 {
-	struct server *sv = arg;
+	struct late_svc *l = arg;
 	unsigned int port, from, to = 0;
 	char extra;
 	int n = sscanf(v, "%u,%u,%u%c", &port, &from, &to, &extra);
@@ -115,9 +125,9 @@ set_tcp_echo_late(void *arg, const char *v)
 	if ((n != 2 && n != 3) || port < 1 || port > 65535 || from > 3600 ||
 			to > 3600 || (to && to <= from))
 		return -EINVAL;
-	sv->late_port = (uint16_t)port;
-	sv->late_from = from;
-	sv->late_to = to;
+	l->port = (uint16_t)port;
+	l->from = from;
+	l->to = to;
 	return 0;
 }
 
@@ -253,25 +263,45 @@ late_sleep(const struct server *sv, unsigned int s)
 	return !sv->done;
 }
 
+static int
+late_add(struct late_svc *l)
+{
+	struct server *sv = l->sv;
+
+	if (l->udp)
+		return tq_udp_bind(sv->e, NULL, l->port, udp_echo_rx, sv);
+	return tq_tcp_listen(sv->e, NULL, l->port, sv->backlog, echo_accept,
+			sv);
+}
+
+static int
+late_del(struct late_svc *l)
+{
+	if (l->udp)
+		return tq_udp_unbind(l->sv->e, NULL, l->port);
+	return tq_tcp_unlisten(l->sv->e, NULL, l->port);
+}
+
 static void *
 late_thread(void *arg)
 {
-	struct server *sv = arg;
+	struct late_svc *l = arg;
+	struct server *sv = l->sv;
+	const char *what = l->udp ? "bound" : "listening on";
 	int ret;
 
-	if (!late_sleep(sv, sv->late_from))
+	if (!late_sleep(sv, l->from))
 		return NULL;
-	ret = tq_tcp_listen(sv->e, NULL, sv->late_port, sv->backlog,
-			echo_accept, sv);
-	printf("tq-server: --tcp-echo-late: listening on %u: %s\n",
-			sv->late_port, ret < 0 ? strerror(-ret) : "ok");
+	ret = late_add(l);
+	printf("tq-server: --%s: %s %u: %s\n", l->opt, what, l->port,
+			ret < 0 ? strerror(-ret) : "ok");
 	fflush(stdout);
-	if (ret < 0 || !sv->late_to ||
-			!late_sleep(sv, sv->late_to - sv->late_from))
+	if (ret < 0 || !l->to || !late_sleep(sv, l->to - l->from))
 		return NULL;
-	ret = tq_tcp_unlisten(sv->e, NULL, sv->late_port);
-	printf("tq-server: --tcp-echo-late: stopped listening on %u: %s\n",
-			sv->late_port, ret < 0 ? strerror(-ret) : "ok");
+	ret = late_del(l);
+	printf("tq-server: --%s: %s %u: %s\n", l->opt,
+			l->udp ? "unbound" : "stopped listening on", l->port,
+			ret < 0 ? strerror(-ret) : "ok");
 	fflush(stdout);
 	return NULL;
 }
@@ -280,6 +310,10 @@ int
 main(int argc, char **argv)
 {
 	struct server sv = { .backlog = 1024 };
+	struct late_svc late[2] = {
+		{ .sv = &sv, .opt = "tcp-echo-late" },
+		{ .sv = &sv, .opt = "udp-echo-late", .udp = true },
+	};
 	struct http_service http = { .nb_ports = 0 };
 	const struct tq_app_opt opts[] = {
 		{ "udp-echo", "server", "PORT",
@@ -308,14 +342,17 @@ main(int argc, char **argv)
 		{ "tcp-echo-late", "server", "PORT,FROM[,TO]",
 			"TCP echo on PORT from FROM seconds after start "
 			"(to TO, if given): a listener added and removed at "
-			"run time", set_tcp_echo_late, &sv },
+			"run time", set_echo_late, &late[0] },
+		{ "udp-echo-late", "server", "PORT,FROM[,TO]",
+			"UDP echo on PORT from FROM seconds after start "
+			"(to TO, if given): a bind added and removed at run "
+			"time", set_echo_late, &late[1] },
 		{ "backlog", "server", "N",
 			"SYN and accept queue bound per listener (1024)",
 			set_backlog, &sv },
 	};
 	struct tq_engine *e;
-	pthread_t late;
-	unsigned int i;
+	unsigned int i, started = 0;
 	int ret;
 
 	ret = tq_engine_create(argc, argv, "tq-server", opts,
@@ -381,16 +418,18 @@ main(int argc, char **argv)
 		return TQ_EXIT_CONFIG;
 	}
 	sv.e = e;
-	if (sv.late_port && pthread_create(&late, NULL, late_thread, &sv)) {
-		http_service_free(&http);
-		tq_engine_destroy(e);
-		return 1;
+	for (i = 0; i < 2; i++) {
+		if (!late[i].port)
+			continue;
+		if (pthread_create(&late[i].th, NULL, late_thread, &late[i]))
+			break;
+		started |= 1u << i;
 	}
-	ret = tq_engine_run(e);
-	if (sv.late_port) {
-		sv.done = true;
-		pthread_join(late, NULL);
-	}
+	ret = i < 2 ? -ENOMEM : tq_engine_run(e);
+	sv.done = true;
+	for (i = 0; i < 2; i++)
+		if (started & (1u << i))
+			pthread_join(late[i].th, NULL);
 	http_service_free(&http);
 	tq_engine_destroy(e);
 	return ret < 0 ? 1 : 0;

@@ -23,6 +23,22 @@ tq_opts_add(struct tq_opts *o, const struct tq_app_opt *opt)
 	return 0;
 }
 
+int
+tq_opts_parse_u64(const char *v, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long x;
+
+	if (!v || !*v || *v == '-')
+		return -EINVAL;
+	errno = 0;
+	x = strtoull(v, &end, 0);
+	if (errno || *end || x < min || x > max)
+		return -EINVAL;
+	*out = x;
+	return 0;
+}
+
 static const struct tq_app_opt *
 find(const struct tq_opts *o, const char *section, const char *name)
 {

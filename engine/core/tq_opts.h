@@ -8,6 +8,7 @@
  * the key or value, kept in o->err for the caller to print.
  */
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include <tachyon/tachyon.h>
@@ -46,5 +47,34 @@ const char *tq_opts_find_config(int argc, char **argv);
 void tq_opts_usage(const struct tq_opts *o, FILE *f, const char *prog);
 
 void tq_opts_free(struct tq_opts *o);
+
+/* An unsigned number (decimal, 0x hex or 0 octal) in [min, max]: 0, or
+ * -EINVAL for anything else (empty, signed, trailing text, range). */
+int tq_opts_parse_u64(const char *v, uint64_t min, uint64_t max,
+		uint64_t *out);
+
+/*
+ * A setter fn storing a number in [min, max], times mul, into field of
+ * the struct stype its argument points to; and one setting a field of
+ * a flag option to a fixed value.
+ */
+#define TQ_OPT_U_SETTER(fn, stype, field, type, min, max, mul)      \
+	static int fn(void *arg, const char *v)                      \
+	{                                                            \
+		stype *st_ = arg;                                    \
+		uint64_t x_;                                         \
+		if (tq_opts_parse_u64(v, min, max, &x_) < 0)         \
+			return -EINVAL;                              \
+		st_->field = (type)(x_ * (mul));                     \
+		return 0;                                            \
+	}
+
+#define TQ_OPT_FLAG_SETTER(fn, stype, field, value)                 \
+	static int fn(void *arg, const char *v)                      \
+	{                                                            \
+		(void)v;                                             \
+		((stype *)arg)->field = (value);                     \
+		return 0;                                            \
+	}
 
 #endif

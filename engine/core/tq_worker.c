@@ -3,7 +3,8 @@
  * What an app does on a worker through the public API: its per-worker
  * state, the worker's clock, timers on the worker's wheel and app
  * counters.  The engine-wide half (running functions on workers, hooks,
- * counter names) lives in tq_engine.c, which owns the workers.
+ * counter names) lives in tq_engine_worker.c, with the engine that owns
+ * the workers.
  */
 #include <string.h>
 

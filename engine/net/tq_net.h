@@ -83,7 +83,8 @@ struct tq_udp_sock {
  * Binds made before the workers run (tq_udp_bind(), test hosts): every
  * shard applies them at attach and, as long as nothing runs, picks up
  * ones added later before its next datagram.  Written only while no
- * worker runs; at run time binds go to the shards (tq_udp_shard_bind()).
+ * worker runs; at run time binds go to the shards (tq_udp_shard_bind(),
+ * sent by tq_udp_bind() through the workers' command rings).
  * Holding the first TQ_UDP_TABLE_INLINE in place keeps a zeroed table
  * usable without set-up; tq_udp_table_fini() frees the rest.
  */
@@ -172,6 +173,14 @@ struct tq_net {
  */
 int tq_udp_table_bind(struct tq_udp_table *t, const struct tq_addr *addr,
 		uint16_t port, tq_udp_rx_cb cb, void *arg);
+/* UDP as an engine module (tq_udp_ctl.c): its state is the list of
+ * binds made before the workers run, which tq_net_attach() takes. */
+struct tq_module;
+extern const struct tq_module tq_udp_module;
+
+/* Take a bind out of a list no shard reads yet: 0 or -ENOENT. */
+int tq_udp_table_unbind(struct tq_udp_table *t, const struct tq_addr *addr,
+		uint16_t port);
 /* Free what the list allocated; it is empty after. */
 void tq_udp_table_fini(struct tq_udp_table *t);
 

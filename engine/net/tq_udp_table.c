@@ -360,6 +360,26 @@ tq_udp_table_bind(struct tq_udp_table *t, const struct tq_addr *addr,
 	return 0;
 }
 
+int
+tq_udp_table_unbind(struct tq_udp_table *t, const struct tq_addr *addr,
+		uint16_t port)
+{
+	bool wild = is_wild(addr);
+	unsigned int i;
+
+	for (i = 0; i < t->n; i++) {
+		struct tq_udp_sock *u = (struct tq_udp_sock *)list_at(t, i);
+
+		if (!list_same(u, addr, wild, port))
+			continue;
+		/* Order does not matter before a shard reads the list. */
+		*u = *list_at(t, t->n - 1);
+		t->n--;
+		return 0;
+	}
+	return -ENOENT;
+}
+
 void
 tq_udp_table_fini(struct tq_udp_table *t)
 {

@@ -27,7 +27,9 @@
 #include "../net/tq_net.h"
 
 /* Ordered as FreeBSD does, so that ranges mean something:
- * >= ESTABLISHED is synchronized, > CLOSE_WAIT means our FIN was sent. */
+ * >= SYN_RECEIVED both ISNs are known (TQ_TCPS_SYNCHRONIZED: an abort
+ * sends a RST), >= ESTABLISHED is RFC 9293's synchronized states,
+ * > CLOSE_WAIT means our FIN was sent. */
 #define TQ_TCP_STATES(X)                                                 \
 	X(CLOSED) X(LISTEN) X(SYN_SENT) X(SYN_RECEIVED) X(ESTABLISHED)   \
 	X(CLOSE_WAIT) X(FIN_WAIT_1) X(CLOSING) X(LAST_ACK) X(FIN_WAIT_2) \

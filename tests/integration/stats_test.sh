@@ -4,15 +4,22 @@
 # stats_test: tq-ctl info and stats against a running engine (every name
 # in tq_counters.def is reported, and tq-server's app counter after them;
 # values grow with traffic, per-worker blocks), tq-ctl stats and conns
-# from 8 processes at once while traffic flows, --stats-interval 1 prints
-# [stats] lines, and SIGTERM stops the engine cleanly (exit 0) within 2 s.
+# from 8 processes at once while wrk loads tq-server's HTTP service (every
+# call answers, and wrk's own run has requests, no socket errors and no
+# non-2xx), --stats-interval 1 prints [stats] lines, and SIGTERM stops
+# the engine cleanly (exit 0) within 2 s.
 set -euo pipefail
 source "${TQ_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/netns.sh"
 
 tq_init stats
+tq_require_tools wrk
 def=$TQ_SOURCE_DIR/engine/include/tachyon/tq_counters.def
 [[ -f $def ]] || tq_fail "no $def"
-tq_engine_up af_packet 10.220 fd20:220 -- --udp-echo 7 --tcp-echo 7 --stats-interval 1
+doc=$TQ_TMP/doc
+mkdir -p "$doc"
+echo '<h1>tachyon</h1>' >"$doc/index.html"
+tq_engine_up af_packet 10.220 fd20:220 -- --udp-echo 7 --tcp-echo 7 \
+	--http 80 --docroot "$doc" --stats-interval 1
 py=$(tq_python)
 
 # info
@@ -74,35 +81,53 @@ w=$(awk '$1 == "UdpEchoReplies" {print $2}' <<<"$per")
 [[ $w == "$(tq_ctr UdpEchoReplies)" ]] || tq_fail "per-worker UdpEchoReplies $w != total"
 tq_pass "tq-ctl --per-worker: one block matching the totals, app counter too"
 
-# Telemetry from 8 processes at once, 25 times each, while TCP echo
-# streams and pings run: every stats and conns call answers and parses.
-tq_peer "$py" "$TQ_LIB_DIR/tcp_stream_client.py" echo "$TQ_ENG4" 7 30000000 --timeout 60 >"$TQ_TMP/echo.out" 2>&1 &
-echo_pid=$!
+# Telemetry from 8 processes at once while wrk loads the HTTP service
+# (and pings run): every stats and conns call answers and parses, each
+# process keeps calling until wrk is done (25 rounds at least), and wrk
+# itself sees no socket errors and only 2xx.
+wrk_done=$TQ_TMP/wrk.done
+{
+	rc=0
+	tq_peer wrk -t2 -c32 -d5s "http://$TQ_ENG4/index.html" >"$TQ_TMP/wrk.out" 2>&1 || rc=$?
+	echo "$rc" >"$wrk_done"
+} &
+wrk_pid=$!
 tq_peer ping -n -q -c 400 -i 0.01 "$TQ_ENG4" >/dev/null 2>&1 &
 ping_pid=$!
 hammer() {
 	local i out
-	for ((i = 0; i < 25; i++)); do
+	for ((i = 0; i < 25 || ! $([[ -f $wrk_done ]] && echo 1 || echo 0); i++)); do
 		out=$("$TQ_CTL" --file-prefix "$TQ_PREFIX" -z stats) || { echo "stats rc"; return 1; }
 		grep -Eq '^RxPackets +[0-9]+$' <<<"$out" || { echo "stats parse"; return 1; }
 		grep -Eq '^UdpEchoReplies +[0-9]+$' <<<"$out" || { echo "stats app"; return 1; }
 		"$TQ_CTL" --file-prefix "$TQ_PREFIX" conns >/dev/null || { echo "conns rc"; return 1; }
 	done
+	echo "$i"
 }
 pids=()
 for ((j = 0; j < 8; j++)); do
 	hammer >"$TQ_TMP/hammer.$j" 2>&1 &
 	pids+=($!)
 done
-bad=0
+bad=0 calls=0
 for ((j = 0; j < 8; j++)); do
-	wait "${pids[$j]}" || { bad=$((bad + 1)); echo "hammer $j: $(cat "$TQ_TMP/hammer.$j")" >&2; }
+	if wait "${pids[$j]}"; then
+		calls=$((calls + $(tail -n 1 "$TQ_TMP/hammer.$j")))
+	else
+		bad=$((bad + 1))
+		echo "hammer $j: $(cat "$TQ_TMP/hammer.$j")" >&2
+	fi
 done
 ((bad == 0)) || tq_fail "$bad of 8 concurrent tq-ctl loops failed"
-wait "$echo_pid" || tq_fail "TCP echo during the tq-ctl storm failed: $(cat "$TQ_TMP/echo.out")"
+wait "$wrk_pid"
+[[ $(cat "$wrk_done") == 0 ]] || tq_fail "wrk during the tq-ctl storm failed: $(cat "$TQ_TMP/wrk.out")"
 wait "$ping_pid" || true
-tq_pass "tq-ctl stats and conns from 8 processes x 25 during traffic: all answered"
-
+wo=$(cat "$TQ_TMP/wrk.out")
+n=$(awk '/requests in/ {print $1}' <<<"$wo")
+[[ -n $n && $n -gt 0 ]] || tq_fail "wrk during the tq-ctl storm: no requests: $wo"
+! grep -q 'Socket errors' <<<"$wo" || tq_fail "wrk during the tq-ctl storm: socket errors: $wo"
+! grep -q 'Non-2xx' <<<"$wo" || tq_fail "wrk during the tq-ctl storm: non-2xx responses: $wo"
+tq_pass "tq-ctl stats and conns from 8 processes ($calls rounds) during wrk: all answered; wrk $n requests, no socket errors"
 
 # tq-ctl errors: usage (2), no engine with that prefix (1).
 rc=0; "$TQ_CTL" --file-prefix "$TQ_PREFIX" bogus >/dev/null 2>&1 || rc=$?

@@ -3,11 +3,13 @@
  * or key and the value, and the [eal] section turned into EAL arguments. */
 #include "tq_test.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "core/tq_module.h"
 #include "core/tq_opts.h"
 
 struct vals {
@@ -461,6 +463,90 @@ ini_eal(void **state)
 	}
 }
 
+/* docs/configuration.md, whole, or NULL. */
+static char *
+read_config_doc(void)
+{
+	const char *src = getenv("TQ_SOURCE_DIR");
+	char path[1024];
+	FILE *f;
+	char *buf;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/docs/configuration.md",
+			src ? src : "..");
+	f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = malloc((size_t)n + 1);
+	if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		free(buf);
+		buf = NULL;
+	}
+	if (buf)
+		buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/* "--name" in text as a whole option, not as the start of a longer one. */
+static bool
+mentions(const char *text, const char *name)
+{
+	char want[128];
+	const char *p = text;
+	size_t len;
+
+	len = (size_t)snprintf(want, sizeof(want), "--%s", name);
+	while ((p = strstr(p, want)) != NULL) {
+		char c = p[len];
+
+		if (!isalnum((unsigned char)c) && c != '-' && c != '_')
+			return true;
+		p += len;
+	}
+	return false;
+}
+
+/*
+ * Every option the engine and its modules take is in
+ * docs/configuration.md, so the page stays true when an option is added
+ * to engine_opts or to a module's table.
+ */
+static void
+every_option_documented(void **state)
+{
+	static struct tq_opts o;
+	char *doc = read_config_doc();
+	unsigned int i, missing = 0;
+
+	RTE_SET_USED(state);
+	assert_non_null(doc);
+	memset(&o, 0, sizeof(o));
+	assert_int_equal(tq_engine_add_opts(&o, NULL), 0);
+	/* The engine's own and TCP's at least: a table that lost its rows
+	 * must not pass as documented. */
+	assert_true(o.n > 50);
+	for (i = 0; i < o.n; i++) {
+		if (mentions(doc, o.v[i].name))
+			continue;
+		print_error("option --%s [%s] is not in "
+				"docs/configuration.md\n", o.v[i].name,
+				o.v[i].section);
+		missing++;
+	}
+	/* And the check itself can tell. */
+	assert_false(mentions(doc, "no-such-option-anywhere"));
+	assert_false(mentions("--tcp-keepalive-time", "tcp-keepalive"));
+	assert_true(mentions("`--tcp-keepalive` |", "tcp-keepalive"));
+	free(doc);
+	tq_opts_free(&o);
+	assert_int_equal(missing, 0);
+}
+
 int
 main(void)
 {
@@ -475,6 +561,7 @@ main(void)
 		cmocka_unit_test(ini_flags),
 		cmocka_unit_test(ini_errors),
 		cmocka_unit_test(ini_eal),
+		cmocka_unit_test(every_option_documented),
 	};
 
 	if (tq_test_eal_init("opts") < 0)

@@ -4,13 +4,20 @@
 #include "tq_test.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_icmp.h>
 #include <rte_ip.h>
 #include <rte_udp.h>
+
+#include <tachyon/tq_worker.h>
+
+#include "core/tq_module.h"
 
 #define MS(x) ((uint64_t)(x) * 1000000ull)
 
@@ -1303,6 +1310,177 @@ burst_errors(void **state)
 	assert_int_equal(tq_test_pool_avail(), avail);
 }
 
+/* ---- tq_udp_bind() / tq_udp_unbind() while the workers run ---- */
+
+#define RT_WORKERS 2
+
+/* Each host's shard is polled by a thread of its own, as a worker's
+ * lcore would; the test thread is the control path. */
+struct rt_worker {
+	struct tq_test_host h;
+	pthread_t th;
+	volatile bool stop;
+};
+
+static unsigned int rt_echoed[RT_WORKERS];
+
+static void
+rt_echo_cb(struct tq_shard *s, struct tq_udp_dgram *d, void *arg)
+{
+	unsigned int *n = arg;
+
+	__atomic_add_fetch(&n[tq_shard_id(s)], 1, __ATOMIC_RELAXED);
+	tq_udp_reply(s, d);
+}
+
+static void *
+rt_poll(void *arg)
+{
+	struct rt_worker *w = arg;
+
+	while (!w->stop) {
+		tq_test_host_poll(&w->h, 1000);
+		sched_yield();
+	}
+	return NULL;
+}
+
+/* What came back for one datagram to dst:port on w's wire: the IP
+ * protocol of the answer (IPPROTO_UDP for an echo, IPPROTO_ICMP for an
+ * error), 0 if nothing came within 2 s. */
+static int
+rt_send(struct rt_worker *w, const char *dst, uint16_t port)
+{
+	uint8_t f[256], r[512];
+	uint32_t len, rlen = 0;
+	unsigned int i;
+
+	len = tq_test_build_udp4(f, w->h.ifc.mac.addr_bytes, "10.0.0.1", dst,
+			4444, port, "rt", 2);
+	tq_test_wire_send(&w->h, f, len);
+	for (i = 0; i < 20000 && rlen == 0; i++) {
+		rlen = tq_test_wire_recv_flat(&w->h, r, sizeof(r));
+		if (rlen == 0)
+			usleep(100);
+	}
+	if (rlen < 14 + 20)
+		return 0;
+	if (r[14 + 9] == IPPROTO_ICMP) {
+		/* Port unreachable, quoting our datagram. */
+		assert_int_equal(r[14 + 20], 3);
+		assert_int_equal(r[14 + 20 + 1], 3);
+		assert_memory_equal(r + 14 + 20 + 8, f + 14, len - 14);
+	} else {
+		assert_int_equal(r[14 + 9], IPPROTO_UDP);
+		assert_int_equal(rlen, len);
+		assert_memory_equal(r + 14 + 20 + 8, "rt", 2);
+	}
+	return r[14 + 9];
+}
+
+static uint64_t
+rt_noports(const struct rt_worker *w)
+{
+	return __atomic_load_n(&w->h.s->ctr[TQ_CTR_UDP_NO_PORTS],
+			__ATOMIC_RELAXED);
+}
+
+static void
+rt_bind_on_one_cmd(struct tq_shard *s, void *arg)
+{
+	struct tq_addr a3 = tq_test_addr("10.0.0.3");
+
+	*(int *)arg = tq_udp_shard_bind(s, &a3, 9, rt_echo_cb, rt_echoed);
+}
+
+/*
+ * The public calls while both workers poll: a bind reaches every worker
+ * (each echoes), a second bind of the same address and port is refused,
+ * an unbind closes the port on every worker (port unreachable, counted),
+ * and a bind one worker refuses leaves no trace on the other.
+ */
+static void
+runtime_bind_unbind(void **state)
+{
+	unsigned int avail = tq_test_pool_avail();
+	struct rt_worker w[RT_WORKERS];
+	struct tq_shard *shards[RT_WORKERS];
+	struct tq_addr a3 = tq_test_addr("10.0.0.3");
+	struct tq_engine *e;
+	unsigned int k;
+	uint64_t np[RT_WORKERS];
+	int one = -1;
+
+	memset(rt_echoed, 0, sizeof(rt_echoed));
+	for (k = 0; k < RT_WORKERS; k++) {
+		struct tq_test_host_opts o = { .shard_id = k,
+			.nb_workers = RT_WORKERS };
+
+		memset(&w[k], 0, sizeof(w[k]));
+		assert_int_equal(tq_test_host_init_opts(&w[k].h,
+				(uint8_t)(2 + k), addrs, &o), 0);
+		shards[k] = w[k].h.s;
+	}
+	assert_int_equal(tq_engine_adopt(shards, RT_WORKERS, &e), 0);
+	for (k = 0; k < RT_WORKERS; k++)
+		assert_int_equal(pthread_create(&w[k].th, NULL, rt_poll,
+				&w[k]), 0);
+
+	/* Nothing bound yet. */
+	for (k = 0; k < RT_WORKERS; k++)
+		assert_int_equal(rt_send(&w[k], "10.0.0.2", 7), IPPROTO_ICMP);
+	assert_int_equal(tq_udp_unbind(e, NULL, 7), -ENOENT);
+
+	/* Bound while they run: every worker has it. */
+	assert_int_equal(tq_udp_bind(e, NULL, 7, rt_echo_cb, rt_echoed), 0);
+	assert_int_equal(tq_udp_bind(e, NULL, 7, rt_echo_cb, rt_echoed),
+			-EADDRINUSE);
+	assert_int_equal(tq_udp_bind(e, NULL, 0, rt_echo_cb, rt_echoed),
+			-EINVAL);
+	for (k = 0; k < RT_WORKERS; k++) {
+		assert_int_equal(rt_send(&w[k], "10.0.0.2", 7), IPPROTO_UDP);
+		assert_int_equal(rt_send(&w[k], "10.0.0.3", 7), IPPROTO_UDP);
+		assert_int_equal(__atomic_load_n(&rt_echoed[k],
+				__ATOMIC_RELAXED), 2);
+	}
+
+	/* Unbound while they run: port unreachable again, and counted. */
+	for (k = 0; k < RT_WORKERS; k++)
+		np[k] = rt_noports(&w[k]);
+	assert_int_equal(tq_udp_unbind(e, NULL, 7), 0);
+	assert_int_equal(tq_udp_unbind(e, NULL, 7), -ENOENT);
+	for (k = 0; k < RT_WORKERS; k++) {
+		assert_int_equal(rt_send(&w[k], "10.0.0.2", 7), IPPROTO_ICMP);
+		assert_int_equal(rt_noports(&w[k]), np[k] + 1);
+		assert_int_equal(__atomic_load_n(&rt_echoed[k],
+				__ATOMIC_RELAXED), 2);
+	}
+
+	/* All or nothing: worker 1 alone has 10.0.0.3:9, so the public bind
+	 * fails there and worker 0 gives its copy back. */
+	assert_int_equal(tq_worker_run_wait(e, 1, rt_bind_on_one_cmd, &one,
+			2000), 0);
+	assert_int_equal(one, 0);
+	assert_int_equal(tq_udp_bind(e, &a3, 9, rt_echo_cb, rt_echoed),
+			-EADDRINUSE);
+	assert_int_equal(rt_send(&w[0], "10.0.0.3", 9), IPPROTO_ICMP);
+	assert_int_equal(rt_send(&w[1], "10.0.0.3", 9), IPPROTO_UDP);
+	/* The failed bind did not take worker 1's own socket either. */
+	assert_int_equal(tq_udp_unbind(e, &a3, 9), 0);
+	assert_int_equal(rt_send(&w[1], "10.0.0.3", 9), IPPROTO_ICMP);
+
+	for (k = 0; k < RT_WORKERS; k++) {
+		w[k].stop = true;
+		assert_int_equal(pthread_join(w[k].th, NULL), 0);
+	}
+	tq_engine_destroy(e);
+	for (k = 0; k < RT_WORKERS; k++) {
+		tq_test_host_fini(&w[k].h);
+		tq_udp_table_fini(&w[k].h.udp);
+	}
+	assert_int_equal(tq_test_pool_avail(), avail);
+}
+
 int
 main(void)
 {
@@ -1325,6 +1503,7 @@ main(void)
 		cmocka_unit_test(burst_send),
 		cmocka_unit_test(burst_mixed),
 		cmocka_unit_test(burst_errors),
+		cmocka_unit_test(runtime_bind_unbind),
 	};
 
 	if (tq_test_eal_init("udp") < 0)

@@ -52,16 +52,38 @@ typedef void (*tq_udp_rx_cb)(struct tq_shard *s, struct tq_udp_dgram *d,
 		void *arg);
 
 /**
- * Bind a port on every worker (before tq_engine_run()).  addr NULL or
- * unspecified binds the wildcard of both families.  A wildcard and
- * binds of exact addresses may share a port (as with SO_REUSEADDR on
- * Linux); a datagram goes to the socket of its destination address if
- * there is one, else to the wildcard.
+ * Bind a port on every worker, before tq_engine_run() or while the
+ * workers run.  addr NULL or unspecified binds the wildcard of both
+ * families.  A wildcard and binds of exact addresses may share a port
+ * (as with SO_REUSEADDR on Linux); a datagram goes to the socket of its
+ * destination address if there is one, else to the wildcard.
+ *
+ * While the workers run, the bind is sent to each worker through its
+ * command ring and applied there to the worker's own table (the data
+ * path takes no lock); this returns once every worker has it, and is
+ * all or nothing: if one worker refuses it, the others give it back.
+ * Callers are serialized; from any thread but a worker.
  * @return 0, -EADDRINUSE when that address and port are bound already,
- *   -ENOSPC when the table is full, -EINVAL for port 0.
+ *   -ENOSPC when the table is full, -EINVAL for port 0, no cb or an
+ *   unknown family, -EDEADLK on a worker, -ETIMEDOUT when a worker did
+ *   not answer within 2 s (it drops the bind when it gets to it),
+ *   -ENOBUFS when a worker's command ring is full, -ENOMEM.
  */
 int tq_udp_bind(struct tq_engine *e, const struct tq_addr *addr,
 		uint16_t port, tq_udp_rx_cb cb, void *arg);
+
+/**
+ * Undo tq_udp_bind() of exactly addr:port (the wildcard for addr NULL or
+ * unspecified), before tq_engine_run() or while the workers run, as
+ * tq_udp_bind() does.  Once it returns 0 no worker calls the socket's
+ * callback again, and a datagram to the port is answered with ICMP port
+ * unreachable (and counted in UdpNoPorts) unless another bind covers it.
+ * @return 0, -ENOENT when nothing is bound there, -EINVAL, -EDEADLK,
+ *   -ETIMEDOUT (a worker did not answer: it may still deliver to the
+ *   socket), -ENOBUFS, -ENOMEM.
+ */
+int tq_udp_unbind(struct tq_engine *e, const struct tq_addr *addr,
+		uint16_t port);
 
 /**
  * Send d->m's payload (as it is now: the app may have changed it) back

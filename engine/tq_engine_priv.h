@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef TQ_ENGINE_PRIV_H
+#define TQ_ENGINE_PRIV_H
+
+/*
+ * The engine's state, shared by tq_engine.c (lifecycle), tq_engine_tel.c
+ * (telemetry) and tq_engine_worker.c (apps on workers) only.
+ */
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include <rte_ethdev.h>
+#include <rte_telemetry.h>
+
+#include <tachyon/tachyon.h>
+#include <tachyon/tq_worker.h>
+
+#include "core/tq_opts.h"
+#include "net/tq_net.h"
+#include "port/tq_fault.h"
+#include "port/tq_port.h"
+
+/* Protocol modules an engine holds (core/tq_modules.def). */
+#define TQ_MODULES_MAX 8
+
+struct tq_engine {
+	struct tq_opts opts;
+	char app_name[32];
+	char port_name[RTE_ETH_NAME_MAX_LEN];
+	struct tq_port_conf port_conf;
+	struct tq_net_conf net_conf;
+	struct tq_iface iface;
+	struct tq_fault_spec fault;
+	unsigned int stats_interval;
+	uint64_t timer_tick_ns;
+	uint16_t rx_bursts;
+	/* Each module's state (tq_modules order). */
+	void *mod_state[TQ_MODULES_MAX];
+	/* The control lock (tq_engine_ctl_lock()). */
+	pthread_mutex_t ctl_lock;
+	uint8_t secret[16];
+	struct tq_port port;
+	unsigned int nb_workers;
+	unsigned int lcore[TQ_MAX_WORKERS];
+	struct tq_shard *shards[TQ_MAX_WORKERS];
+	bool eal_up;
+	bool adopted;		/* tq_engine_adopt(): the shards are not ours */
+	volatile bool stop;
+
+	/* apps on workers (tq_worker.h) */
+	bool started;		/* tq_engine_run() called: hooks, names fixed */
+	bool running;		/* shards take commands (atomic access) */
+	unsigned int nb_on_start, nb_on_stop;
+	struct {
+		tq_worker_fn fn;
+		void *arg;
+	} on_start[TQ_WORKER_HOOKS_MAX], on_stop[TQ_WORKER_HOOKS_MAX];
+	unsigned int nb_app_ctr;
+	char app_ctr_name[TQ_APP_COUNTERS_MAX][TQ_APP_COUNTER_NAME_MAX + 1];
+	char app_ctr_help[TQ_APP_COUNTERS_MAX][RTE_TEL_MAX_STRING_LEN];
+};
+
+/* Counters summed over workers (worker -1) or of one; the totals add
+ * the port's own drops. */
+void tq_engine_sum_counters(const struct tq_engine *e, int worker,
+		uint64_t *out);
+
+/* App counters likewise, TQ_APP_COUNTERS_MAX of them. */
+void tq_engine_sum_app_counters(const struct tq_engine *e, int worker,
+		uint64_t *out);
+
+/* Register /tachyon/stats, /tachyon/info, /tachyon/counters. */
+void tq_engine_telemetry(void);
+
+#endif
