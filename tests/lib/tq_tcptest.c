@@ -1267,3 +1267,58 @@ tq_sim_fini(struct tq_sim *sim)
 		l->cap = 0;
 	}
 }
+
+/* ------------------------------------------------------------------ */
+
+void
+tt_fx_begin(struct tt_fx *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->avail = tq_test_pool_avail();
+	tq_tcptest_prepare(&f->t);
+}
+
+void
+tt_fx_start(struct tt_fx *f, bool v6, uint32_t backlog)
+{
+	static const char *const addrs4[] = { "10.0.0.2/24", NULL };
+	static const char *const addrs6[] = { "2001:db8::2/64", NULL };
+	const char *peer = v6 ? "2001:db8::1" : "10.0.0.1";
+
+	if (backlog)
+		assert_int_equal(tq_tcptest_listen(&f->t, NULL, 80, backlog,
+				tq_tcptest_accept_cb, &f->c), 0);
+	assert_int_equal(tq_tcptest_start(&f->t, 2, v6 ? addrs6 : addrs4), 0);
+	tq_test_host_learn(&f->t.h, peer);
+	tt_conn_init(&f->c, &f->t, peer, backlog ? 40000 : 8080,
+			v6 ? "2001:db8::2" : "10.0.0.2", backlog ? 80 : 0);
+}
+
+void
+tt_fx_up(struct tt_fx *f)
+{
+	tt_fx_start(f, false, 0);
+	tt_active_open(&f->c);
+	tt_mark(&f->c);
+}
+
+void
+tt_fx_end(struct tt_fx *f, unsigned int flags)
+{
+	tt_none(&f->c);
+	if ((flags & TT_FX_ABORT) && f->c.st && f->c.n_closed == 0) {
+		tq_stream_abort(f->c.st, 0);
+		tt_advance(&f->c, 0);
+		tq_test_wire_drain(&f->t.h);
+	}
+	if (!(flags & TT_FX_OPEN)) {
+		assert_int_equal(tq_tcptest_nconns(&f->t), 0);
+		assert_int_equal(tq_tcptest_tcbs_free(&f->t),
+				f->t.conf.max_conns);
+		assert_int_equal(tq_tcptest_ctr(&f->t, TQ_CTR_TCP_CURR_ESTAB),
+				0);
+		assert_int_equal(tq_tcptest_ctr(&f->t, TQ_CTR_TCP_TW_COUNT), 0);
+	}
+	tq_tcptest_fini(&f->t);
+	tq_tcptest_check_pool(f->avail);
+}

@@ -254,6 +254,40 @@ void tt_mark(struct tq_tcptest_conn *c);
  */
 uint32_t tt_pick_pport(struct tq_tcptest_conn *c, bool upper);
 
+/* ------------------------------------------------------------------ */
+/* The fixture most TCP tests use: one host, one scripted peer         */
+
+/*
+ * Tests keep theirs static: tq_tcptest_teardown() finishes the host of a
+ * test that failed, after its stack frame is gone.
+ */
+struct tt_fx {
+	struct tq_tcptest_host t;
+	struct tq_tcptest_conn c;
+	unsigned int avail;	/* free mbufs at the start, checked at the end */
+};
+
+/* Zero f, note the pool, prepare the host: change f->t.conf, then start. */
+void tt_fx_begin(struct tt_fx *f);
+/*
+ * Start the host as 10.0.0.2/24 (v6: 2001:db8::2/64) knowing its peer
+ * 10.0.0.1 (2001:db8::1).  backlog > 0: the host listens on port 80 and
+ * its accepts go to f->c, a peer at port 40000; else the peer is at
+ * port 8080 and the host will connect to it from an ephemeral port.
+ */
+void tt_fx_start(struct tt_fx *f, bool v6, uint32_t backlog);
+/* tt_fx_start(v4, no listener), an active open to ESTABLISHED, tt_mark. */
+void tt_fx_up(struct tt_fx *f);
+
+#define TT_FX_ABORT	0x1 /* reset a connection the test left open */
+#define TT_FX_OPEN	0x2 /* the test leaves connections: no checks */
+/*
+ * Nothing more on the wire; unless TT_FX_OPEN, no connection left, every
+ * TCB free, CurrEstab and TIME_WAIT at 0; the host finished and every
+ * mbuf back in the pool.
+ */
+void tt_fx_end(struct tt_fx *f, unsigned int flags);
+
 /* The host's TCB of this conversation, NULL if none. */
 struct tq_tcb *tt_tcb(struct tq_tcptest_conn *c);
 

@@ -23,14 +23,6 @@
 static const char *const addrs4[] = { "10.0.0.2/24", NULL };
 static const char *const addrs6[] = { "2001:db8::2/64", NULL };
 
-/* Tests keep theirs static: tq_tcptest_teardown() finishes the host of
- * a test that failed, after its stack frame is gone. */
-struct fx {
-	struct tq_tcptest_host t;
-	struct tq_tcptest_conn c;
-	unsigned int avail;
-};
-
 /* The conn the next accepted connection belongs to (listeners here all
  * share one accept callback). */
 static struct tq_tcptest_conn *acc_to;
@@ -42,21 +34,13 @@ accept_to(struct tq_shard *s, struct tq_listener *l, void *arg)
 	tq_tcptest_accept_cb(s, l, acc_to);
 }
 
-static void
-begin(struct fx *f)
-{
-	memset(f, 0, sizeof(*f));
-	f->avail = tq_test_pool_avail();
-	tq_tcptest_prepare(&f->t);
-}
-
 /*
- * After begin() and any conf changes.  listen: the host listens on port
+ * After tt_fx_begin() and any conf changes.  listen: the host listens on port
  * 80 and the fake peer is 10.0.0.1:40000; else the peer is
  * 10.0.0.1:8080 and the host connects from an ephemeral port.
  */
 static void
-start(struct fx *f, bool listen)
+start(struct tt_fx *f, bool listen)
 {
 	if (listen)
 		assert_int_equal(tq_tcptest_listen(&f->t, NULL, 80, 16,
@@ -66,19 +50,6 @@ start(struct fx *f, bool listen)
 	tt_conn_init(&f->c, &f->t, "10.0.0.1", listen ? 40000 : 8080,
 			"10.0.0.2", listen ? 80 : 0);
 	acc_to = &f->c;
-}
-
-/* Nothing on the wire, no TCB, no TIME_WAIT, no mbuf leaked. */
-static void
-end(struct fx *f)
-{
-	tt_none(&f->c);
-	assert_int_equal(tq_tcptest_nconns(&f->t), 0);
-	assert_int_equal(tq_tcptest_tcbs_free(&f->t), f->t.conf.max_conns);
-	assert_int_equal(tq_tcptest_ctr(&f->t, TQ_CTR_TCP_CURR_ESTAB), 0);
-	assert_int_equal(tq_tcptest_ctr(&f->t, TQ_CTR_TCP_TW_COUNT), 0);
-	tq_tcptest_fini(&f->t);
-	tq_tcptest_check_pool(f->avail);
 }
 
 /* Abort the host's side: RST|ACK out, closed(ABORTED). */
@@ -123,10 +94,10 @@ state_of(struct tq_tcptest_conn *c)
 static void
 keepalive_silent_peer(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 	struct tq_stream *st;
 
-	begin(&f);
+	tt_fx_begin(&f);
 	start(&f, true);
 	tt_passive_open(&f.c);
 	tt_mark(&f.c);
@@ -155,7 +126,7 @@ keepalive_silent_peer(void **state)
 	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_KEEPALIVE_PROBES), 3);
 	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_OUT_RSTS), 1);
 	assert_null(tt_tcb(&f.c));
-	end(&f);
+	tt_fx_end(&f, 0);
 }
 
 /*
@@ -166,9 +137,9 @@ keepalive_silent_peer(void **state)
 static void
 keepalive_live_peer(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 
-	begin(&f);
+	tt_fx_begin(&f);
 	f.t.conf.keepalive = true;
 	f.t.conf.keep_idle_ns = TT_S(30);
 	f.t.conf.keep_intvl_ns = TT_S(5);
@@ -198,7 +169,7 @@ keepalive_live_peer(void **state)
 	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_ABORT_ON_KEEPALIVE),
 			0);
 	abort_conn(&f.c, 1, 11);
-	end(&f);
+	tt_fx_end(&f, 0);
 }
 
 /*
@@ -223,9 +194,9 @@ keepalive_not_while_in_flight(void **state)
 		{ 25000, '<', ".", 1, 101, 0, -1 },
 		{ 35000, '>', ".", 100, 1, 0, -1 },	/* SND.UNA - 1 */
 	};
-	static struct fx f;
+	static struct tt_fx f;
 
-	begin(&f);
+	tt_fx_begin(&f);
 	f.t.conf.keepalive = true;
 	f.t.conf.keep_idle_ns = TT_S(10);
 	f.t.conf.keep_intvl_ns = TT_S(1);
@@ -241,7 +212,7 @@ keepalive_not_while_in_flight(void **state)
 	TT_RUN(&f.c, acked);
 	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_KEEPALIVE_PROBES), 1);
 	abort_conn(&f.c, 101, 1);
-	end(&f);
+	tt_fx_end(&f, 0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -260,13 +231,13 @@ give_up_is_a_time(void **state)
 	static const double at[] = { 0, 600, 1800, 4200, 9000, 18600,
 		37800, 76200, 153000, 273000, 393000, 513000, 633000,
 		753000, 873000 };
-	static struct fx f;
+	static struct tt_fx f;
 	struct tq_addr dst = tq_test_addr("10.0.0.1");
 	struct tq_tcptest_seg sg;
 	unsigned int i;
 	int err;
 
-	begin(&f);
+	tt_fx_begin(&f);
 	start(&f, false);
 	f.c.sack_perm = false; /* no loss probe: the RTO alone */
 	f.c.st = tq_tcp_connect(f.t.h.s, &dst, 8080, NULL, 0, &tq_tcptest_ops,
@@ -297,7 +268,7 @@ give_up_is_a_time(void **state)
 	assert_int_equal(f.c.why, TQ_CLOSE_TIMEOUT);
 	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_TIMEOUTS), 14);
 	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_ABORT_ON_TIMEOUT), 1);
-	end(&f);
+	tt_fx_end(&f, 0);
 }
 
 /*
@@ -318,13 +289,13 @@ give_up_configured(void **state)
 		{ 600, '>', "P.", 1, 1, 100, -1 },
 		{ 1400, '>', "P.", 1, 1, 100, -1 },
 	};
-	static struct fx f;
+	static struct tt_fx f;
 	static struct tq_tcptest_conn c2;
 	struct tq_addr dst = tq_test_addr("10.0.0.1");
 	struct tq_tcptest_seg sg;
 	int err;
 
-	begin(&f);
+	tt_fx_begin(&f);
 	f.t.conf.retries2 = 3;
 	f.t.conf.syn_retries = 2;
 	start(&f, false);
@@ -360,7 +331,7 @@ give_up_configured(void **state)
 	assert_int_equal(f.c.n_closed, 1);
 	assert_int_equal(f.c.why, TQ_CLOSE_TIMEOUT);
 	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_ABORT_ON_TIMEOUT), 1);
-	end(&f);
+	tt_fx_end(&f, 0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -375,9 +346,9 @@ give_up_configured(void **state)
 static void
 old_ack_challenged(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 
-	begin(&f);
+	tt_fx_begin(&f);
 	start(&f, false);
 	tt_active_open(&f.c);
 	/* The largest window so far is the SYN-ACK's 65535. */
@@ -404,7 +375,7 @@ old_ack_challenged(void **state)
 	assert_int_equal(state_of(&f.c), TQ_TCPS_ESTABLISHED);
 	assert_int_equal(f.c.n_closed, 0);
 	abort_conn(&f.c, 1, 101);
-	end(&f);
+	tt_fx_end(&f, 0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -419,10 +390,10 @@ old_ack_challenged(void **state)
 static void
 paws_not_for_rst(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 	uint32_t echo;
 
-	begin(&f);
+	tt_fx_begin(&f);
 	start(&f, false);
 	tt_active_open(&f.c);
 	tt_at(&f.c, TT_MS(100));
@@ -441,7 +412,7 @@ paws_not_for_rst(void **state)
 	assert_int_equal(f.c.n_closed, 1);
 	assert_int_equal(f.c.why, TQ_CLOSE_RESET);
 	assert_null(tt_tcb(&f.c));
-	end(&f);
+	tt_fx_end(&f, 0);
 }
 
 /*
@@ -453,9 +424,9 @@ paws_not_for_rst(void **state)
 static void
 paws_idle_24_days(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 
-	begin(&f);
+	tt_fx_begin(&f);
 	start(&f, false);
 	tt_active_open(&f.c);
 	tt_in(&f.c, "P.", 1, 1, 100);
@@ -469,7 +440,7 @@ paws_idle_24_days(void **state)
 	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_PAWS_ESTAB), 0);
 	assert_int_equal(tq_stream_readable(f.c.st), 200);
 	abort_conn(&f.c, 1, 201);
-	end(&f);
+	tt_fx_end(&f, 0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -497,10 +468,10 @@ into_time_wait(struct tq_tcptest_conn *c)
 static void
 time_wait_reopen_by_seq(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 	static struct tq_tcptest_conn c2;
 
-	begin(&f);
+	tt_fx_begin(&f);
 	start(&f, true);
 	f.c.ts = false;
 	tt_passive_open(&f.c);
@@ -520,7 +491,7 @@ time_wait_reopen_by_seq(void **state)
 	assert_int_equal(state_of(&c2), TQ_TCPS_ESTABLISHED);
 	assert_int_equal(tq_tcptest_nconns(&f.t), 1);
 	abort_conn(&c2, 1, 1);
-	end(&f);
+	tt_fx_end(&f, 0);
 }
 
 /*
@@ -531,11 +502,11 @@ time_wait_reopen_by_seq(void **state)
 static void
 time_wait_reopen_by_ts(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 	static struct tq_tcptest_conn c2, c3;
 	struct tq_tcptest_seg sg;
 
-	begin(&f);
+	tt_fx_begin(&f);
 	start(&f, true);
 	tt_passive_open(&f.c);
 	into_time_wait(&f.c);
@@ -560,7 +531,7 @@ time_wait_reopen_by_ts(void **state)
 	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_TW_REOPENED), 1);
 	assert_int_equal(state_of(&c2), TQ_TCPS_ESTABLISHED);
 	abort_conn(&c2, 1, 1);
-	end(&f);
+	tt_fx_end(&f, 0);
 }
 
 /*
@@ -572,10 +543,10 @@ time_wait_reopen_by_ts(void **state)
 static void
 time_wait_reopen_equal_ts(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 	static struct tq_tcptest_conn c2;
 
-	begin(&f);
+	tt_fx_begin(&f);
 	start(&f, true);
 	tt_passive_open(&f.c);
 	into_time_wait(&f.c);
@@ -587,7 +558,7 @@ time_wait_reopen_equal_ts(void **state)
 	assert_int_equal(c2.peer_tsval, f.c.peer_tsval);
 	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_TW_REOPENED), 1);
 	abort_conn(&c2, 1, 1);
-	end(&f);
+	tt_fx_end(&f, 0);
 }
 
 /*
@@ -598,11 +569,11 @@ time_wait_reopen_equal_ts(void **state)
 static void
 time_wait_bound(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 	static struct tq_tcptest_conn c2;
 	struct tq_tcptest_seg sg;
 
-	begin(&f);
+	tt_fx_begin(&f);
 	f.t.conf.max_tw = 1;
 	start(&f, true);
 	tt_passive_open(&f.c);
@@ -631,7 +602,7 @@ time_wait_bound(void **state)
 	tt_at(&f.c, TT_S(61));
 	assert_null(tt_tcb(&f.c));
 	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_TW_COUNT), 0);
-	end(&f);
+	tt_fx_end(&f, 0);
 }
 
 /* The host sends n bytes; the peer ACKs everything it has each round. */
@@ -667,13 +638,13 @@ bulk(struct tq_tcptest_conn *c, uint32_t n)
 static void
 tw_reuse(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 	static struct tq_tcptest_conn c2, c3;
 	struct tq_addr dst = tq_test_addr("10.0.0.1");
 	uint32_t old_nxt;
 	int err = 0;
 
-	begin(&f);
+	tt_fx_begin(&f);
 	f.t.conf.tw_reuse = true;
 	start(&f, false);
 	f.c.hport = 5000;
@@ -715,19 +686,19 @@ tw_reuse(void **state)
 	abort_conn(&c2, 1, 1);
 	tt_at(&f.c, TT_S(61));
 	assert_null(tt_tcb(&c3));
-	end(&f);
+	tt_fx_end(&f, 0);
 }
 
 /* Without tw_reuse a TIME_WAIT 4-tuple is taken until 2MSL ends. */
 static void
 tw_reuse_off(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 	static struct tq_tcptest_conn c2;
 	struct tq_addr dst = tq_test_addr("10.0.0.1");
 	int err = 0;
 
-	begin(&f);
+	tt_fx_begin(&f);
 	start(&f, false);
 	f.c.hport = 5000;
 	tt_active_open(&f.c);
@@ -743,7 +714,7 @@ tw_reuse_off(void **state)
 	tt_active_open(&c2);
 	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_TW_REUSED), 0);
 	abort_conn(&c2, 1, 1);
-	end(&f);
+	tt_fx_end(&f, 0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -827,12 +798,12 @@ usink_cb(struct tq_shard *s, struct tq_udp_dgram *d, void *arg)
 static void
 tcp_udp_share_port(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 	static struct usink k;
 	uint8_t frame[256];
 	uint32_t len;
 
-	begin(&f);
+	tt_fx_begin(&f);
 	memset(&k, 0, sizeof(k));
 	assert_int_equal(tq_tcptest_listen(&f.t, NULL, 53, 16, accept_to,
 			NULL), 0);
@@ -856,7 +827,7 @@ tcp_udp_share_port(void **state)
 	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_ICMP_OUT_DEST_UNREACHS),
 			0);
 	abort_conn(&f.c, 1, 1);
-	end(&f);
+	tt_fx_end(&f, 0);
 }
 
 static uint16_t
@@ -878,14 +849,14 @@ lport_of(struct tq_stream *st)
 static void
 ephemeral_ports(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 	struct tq_addr p1 = tq_test_addr("10.0.0.1");
 	struct tq_addr p3 = tq_test_addr("10.0.0.3");
 	struct tq_stream *st[4];
 	unsigned int i;
 	int err = 0;
 
-	begin(&f);
+	tt_fx_begin(&f);
 	f.t.conf.eport_lo = 50000;
 	f.t.conf.eport_hi = 50001;
 	start(&f, false);
@@ -912,7 +883,7 @@ ephemeral_ports(void **state)
 		tq_stream_abort(st[i], 0); /* SYN_SENT: no RST */
 	tt_advance(&f.c, 0);
 	assert_int_equal(tq_test_wire_drain(&f.t.h), 4); /* the SYNs */
-	end(&f);
+	tt_fx_end(&f, 0);
 }
 
 /*
@@ -923,13 +894,13 @@ ephemeral_ports(void **state)
 static void
 connect_avoids_listener_ports(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 	struct tq_addr p1 = tq_test_addr("10.0.0.1");
 	struct tq_addr p3 = tq_test_addr("10.0.0.3");
 	struct tq_stream *st[2];
 	int err = 0;
 
-	begin(&f);
+	tt_fx_begin(&f);
 	f.t.conf.eport_lo = 50000;
 	f.t.conf.eport_hi = 50001;
 	assert_int_equal(tq_tcptest_listen(&f.t, NULL, 50000, 16, accept_to,
@@ -953,17 +924,17 @@ connect_avoids_listener_ports(void **state)
 	tq_stream_abort(st[1], 0);
 	tt_advance(&f.c, 0);
 	assert_int_equal(tq_test_wire_drain(&f.t.h), 2); /* the SYNs */
-	end(&f);
+	tt_fx_end(&f, 0);
 }
 
 /* RFC 9293 3.10.7.1 over IPv6 as well: no listener, RST (TcpNoPort). */
 static void
 no_listener_v6(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 	struct tq_tcptest_seg sg;
 
-	begin(&f);
+	tt_fx_begin(&f);
 	assert_int_equal(tq_tcptest_listen(&f.t, NULL, 80, 16, accept_to,
 			NULL), 0);
 	assert_int_equal(tq_tcptest_start(&f.t, 2, addrs6), 0);
@@ -991,7 +962,7 @@ no_listener_v6(void **state)
 	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_RST_NO_CONN), 2);
 	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_BAD_FLAGS), 0);
 	assert_int_equal(tq_tcptest_nconns(&f.t), 0);
-	end(&f);
+	tt_fx_end(&f, 0);
 }
 
 /*
@@ -1003,14 +974,14 @@ no_listener_v6(void **state)
 static void
 self_connect(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 	struct tq_addr me = tq_test_addr("10.0.0.2");
 	struct tq_stream *st;
 	uint8_t buf[256];
 	unsigned int i;
 	int err = 1;
 
-	begin(&f);
+	tt_fx_begin(&f);
 	start(&f, false);
 	tt_conn_init(&f.c, &f.t, "10.0.0.2", 5000, "10.0.0.2", 5000);
 	st = tq_tcp_connect(f.t.h.s, &me, 5000, &me, 5000, &tq_tcptest_ops,
@@ -1041,7 +1012,7 @@ self_connect(void **state)
 	assert_int_equal(f.c.n_closed, 1);
 	assert_int_equal(f.c.why, TQ_CLOSE_ABORTED);
 	assert_int_equal(tq_test_wire_drain(&f.t.h), 0);
-	end(&f);
+	tt_fx_end(&f, 0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1051,9 +1022,9 @@ self_connect(void **state)
 static void
 shutdown_all_idle_fin(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 
-	begin(&f);
+	tt_fx_begin(&f);
 	start(&f, false);
 	tt_active_open(&f.c);
 	tq_tcp_shutdown_all(f.t.h.s);
@@ -1066,7 +1037,7 @@ shutdown_all_idle_fin(void **state)
 	assert_int_equal(f.c.n_closed, 1);
 	assert_int_equal(f.c.why, TQ_CLOSE_NORMAL);
 	tt_at(&f.c, TT_S(61));
-	end(&f);
+	tt_fx_end(&f, 0);
 }
 
 /* One with received data the app never read: RST (TCPAbortOnClose), as
@@ -1074,9 +1045,9 @@ shutdown_all_idle_fin(void **state)
 static void
 shutdown_all_unread_rst(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 
-	begin(&f);
+	tt_fx_begin(&f);
 	start(&f, false);
 	tt_active_open(&f.c);
 	tt_in(&f.c, "P.", 1, 1, 100);
@@ -1089,7 +1060,7 @@ shutdown_all_unread_rst(void **state)
 	assert_null(tt_tcb(&f.c));
 	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_OUT_RSTS), 1);
 	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_ABORT_ON_CLOSE), 1);
-	end(&f);
+	tt_fx_end(&f, 0);
 }
 
 int

@@ -12,46 +12,8 @@
 
 static const char *const addrs4[] = { "10.0.0.2/24", NULL };
 
-/* Tests keep theirs static: tq_tcptest_teardown() finishes the host of
- * a test that failed, after its stack frame is gone. */
-struct fx {
-	struct tq_tcptest_host t;
-	struct tq_tcptest_conn c;
-	unsigned int avail;
-};
-
-static void
-begin(struct fx *f)
-{
-	memset(f, 0, sizeof(*f));
-	f->avail = tq_test_pool_avail();
-	tq_tcptest_prepare(&f->t);
-}
-
-/* The host connects to the peer's port 8080 and is ESTABLISHED. */
-static void
-up(struct fx *f)
-{
-	assert_int_equal(tq_tcptest_start(&f->t, 2, addrs4), 0);
-	tq_test_host_learn(&f->t.h, "10.0.0.1");
-	tt_conn_init(&f->c, &f->t, "10.0.0.1", 8080, "10.0.0.2", 0);
-	tt_active_open(&f->c);
-	tt_mark(&f->c);
-}
-
-static void
-end(struct fx *f)
-{
-	tt_none(&f->c);
-	assert_int_equal(tq_tcptest_nconns(&f->t), 0);
-	assert_int_equal(tq_tcptest_tcbs_free(&f->t), f->t.conf.max_conns);
-	assert_int_equal(tq_tcptest_ctr(&f->t, TQ_CTR_TCP_CURR_ESTAB), 0);
-	tq_tcptest_fini(&f->t);
-	tq_tcptest_check_pool(f->avail);
-}
-
 static unsigned int
-state_of(struct fx *f)
+state_of(struct tt_fx *f)
 {
 	struct tq_tcb *tp = tt_tcb(&f->c);
 
@@ -60,7 +22,7 @@ state_of(struct fx *f)
 
 /* After the connection is gone, its 4-tuple answers with RST. */
 static void
-check_gone(struct fx *f, uint32_t seq, uint32_t ack)
+check_gone(struct tt_fx *f, uint32_t seq, uint32_t ack)
 {
 	struct tq_tcptest_seg sg;
 
@@ -92,10 +54,10 @@ close_we_first(void **state)
 		{ 30000, '<', "F.", 1, 2, 0, -1 },	/* our ACK was lost */
 		{ 30000, '>', ".", 2, 2, 0, -1 },
 	};
-	static struct fx f;
+	static struct tt_fx f;
 
-	begin(&f);
-	up(&f);
+	tt_fx_begin(&f);
+	tt_fx_up(&f);
 	tq_stream_close(f.c.st);
 	assert_int_equal(state_of(&f), TQ_TCPS_FIN_WAIT_1);
 	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_CURR_ESTAB), 0);
@@ -116,7 +78,7 @@ close_we_first(void **state)
 	tt_at(&f.c, TT_S(90));
 	assert_int_equal(f.c.n_closed, 1);
 	check_gone(&f, 2, 2);
-	end(&f);
+	tt_fx_end(&f, 0);
 }
 
 /* Shutdown is a half close: FIN goes, reading goes on until the peer's
@@ -124,11 +86,11 @@ close_we_first(void **state)
 static void
 half_close(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 	uint8_t buf[512];
 
-	begin(&f);
-	up(&f);
+	tt_fx_begin(&f);
+	tt_fx_up(&f);
 	assert_int_equal(tq_stream_shutdown(f.c.st), 0);
 	tt_advance(&f.c, 0);
 	tt_expect(&f.c, "F.", 1, 1, 0);
@@ -143,7 +105,7 @@ half_close(void **state)
 	assert_int_equal(f.c.why, TQ_CLOSE_NORMAL);
 	tt_at(&f.c, TT_S(61));
 	check_gone(&f, 302, 2);
-	end(&f);
+	tt_fx_end(&f, 0);
 }
 
 /*
@@ -168,11 +130,11 @@ close_peer_first(void **state)
 		{ 30, '>', "F.", 51, 102, 0, -1 },
 		{ 31, '<', ".", 102, 52, 0, -1 },
 	};
-	static struct fx f;
+	static struct tt_fx f;
 	uint8_t buf[512];
 
-	begin(&f);
-	up(&f);
+	tt_fx_begin(&f);
+	tt_fx_up(&f);
 	TT_RUN(&f.c, peer);
 	assert_int_equal(state_of(&f), TQ_TCPS_CLOSE_WAIT);
 	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_CURR_ESTAB), 1);
@@ -192,7 +154,7 @@ close_peer_first(void **state)
 	assert_int_equal(f.c.n_closed, 1);
 	assert_int_equal(f.c.why, TQ_CLOSE_NORMAL);
 	assert_null(tt_tcb(&f.c));
-	end(&f);
+	tt_fx_end(&f, 0);
 }
 
 /*
@@ -203,10 +165,10 @@ close_peer_first(void **state)
 static void
 close_three_segments(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 
-	begin(&f);
-	up(&f);
+	tt_fx_begin(&f);
+	tt_fx_up(&f);
 	tt_in(&f.c, "F.", 1, 1, 0);
 	assert_int_equal(state_of(&f), TQ_TCPS_CLOSE_WAIT);
 	assert_true(tq_stream_eof(f.c.st));
@@ -218,10 +180,10 @@ close_three_segments(void **state)
 	assert_int_equal(f.c.n_closed, 1);
 	assert_int_equal(f.c.why, TQ_CLOSE_NORMAL);
 	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_DELAYED_ACKS), 0);
-	end(&f);
+	tt_fx_end(&f, 0);
 
-	begin(&f);
-	up(&f);
+	tt_fx_begin(&f);
+	tt_fx_up(&f);
 	tt_in(&f.c, "F.", 1, 1, 0);
 	tt_expect_at(&f.c, TT_MS(40), ".", 1, 2, 0);
 	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_DELAYED_ACKS), 1);
@@ -231,17 +193,17 @@ close_three_segments(void **state)
 	tt_expect(&f.c, "F.", 1, 2, 0);
 	tt_in(&f.c, ".", 2, 2, 0);
 	assert_int_equal(f.c.n_closed, 1);
-	end(&f);
+	tt_fx_end(&f, 0);
 }
 
 /* With TQ_OPT_QUICKACK the FIN is ACKed at once: four segments. */
 static void
 close_quickack_four_segments(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 
-	begin(&f);
-	up(&f);
+	tt_fx_begin(&f);
+	tt_fx_up(&f);
 	assert_int_equal(tq_stream_set_opt(f.c.st, TQ_OPT_QUICKACK, 1), 0);
 	tt_in(&f.c, "F.", 1, 1, 0);
 	tt_expect(&f.c, ".", 1, 2, 0);
@@ -251,7 +213,7 @@ close_quickack_four_segments(void **state)
 	tt_expect(&f.c, "F.", 1, 2, 0);
 	tt_in(&f.c, ".", 2, 2, 0);
 	assert_int_equal(f.c.n_closed, 1);
-	end(&f);
+	tt_fx_end(&f, 0);
 }
 
 /* Both FINs cross: CLOSING, then TIME_WAIT on the ACK of ours. */
@@ -266,10 +228,10 @@ simultaneous_close(void **state)
 	static const struct tt_step ack[] = {
 		{ 2, '<', ".", 2, 2, 0, -1 },
 	};
-	static struct fx f;
+	static struct tt_fx f;
 
-	begin(&f);
-	up(&f);
+	tt_fx_begin(&f);
+	tt_fx_up(&f);
 	assert_int_equal(tq_stream_shutdown(f.c.st), 0);
 	TT_RUN(&f.c, script);
 	assert_int_equal(state_of(&f), TQ_TCPS_CLOSING);
@@ -282,7 +244,7 @@ simultaneous_close(void **state)
 	assert_int_equal(state_of(&f), TQ_TCPS_TIME_WAIT);
 	tt_at(&f.c, TT_MS(60002));
 	check_gone(&f, 2, 2);
-	end(&f);
+	tt_fx_end(&f, 0);
 }
 
 /* Our FIN and the peer's FIN+ACK of it in one segment: straight to
@@ -290,10 +252,10 @@ simultaneous_close(void **state)
 static void
 close_fin_ack_together(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 
-	begin(&f);
-	up(&f);
+	tt_fx_begin(&f);
+	tt_fx_up(&f);
 	tq_stream_close(f.c.st);
 	tt_advance(&f.c, 0);
 	tt_expect(&f.c, "F.", 1, 1, 0);
@@ -303,18 +265,18 @@ close_fin_ack_together(void **state)
 	assert_int_equal(f.c.why, TQ_CLOSE_NORMAL);
 	tt_at(&f.c, TT_S(61));
 	assert_null(tt_tcb(&f.c));
-	end(&f);
+	tt_fx_end(&f, 0);
 }
 
 /* A closed app's FIN_WAIT_2 waits fin_timeout for the peer's FIN. */
 static void
 fin_wait_2_timeout(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 
-	begin(&f);
+	tt_fx_begin(&f);
 	f.t.conf.fin_timeout_ns = TT_S(30);
-	up(&f);
+	tt_fx_up(&f);
 	tq_stream_close(f.c.st);
 	tt_advance(&f.c, 0);
 	tt_expect(&f.c, "F.", 1, 1, 0);
@@ -325,7 +287,7 @@ fin_wait_2_timeout(void **state)
 	tt_at(&f.c, TT_S(30));
 	assert_null(tt_tcb(&f.c));
 	assert_int_equal(f.c.n_closed, 1);
-	end(&f);
+	tt_fx_end(&f, 0);
 }
 
 /* Our FIN is lost: it is retransmitted by the RTO like data. */
@@ -338,18 +300,18 @@ fin_retransmitted(void **state)
 		{ 600, '>', "F.", 1, 1, 0, -1 },
 		{ 700, '<', ".", 1, 2, 0, -1 },
 	};
-	static struct fx f;
+	static struct tt_fx f;
 
-	begin(&f);
+	tt_fx_begin(&f);
 	f.c.sack_perm = false; /* the RTO alone, no probe */
-	up(&f);
+	tt_fx_up(&f);
 	tq_stream_close(f.c.st);
 	TT_RUN(&f.c, script);
 	assert_int_equal(state_of(&f), TQ_TCPS_FIN_WAIT_2);
 	tt_in(&f.c, "F.", 1, 2, 0);
 	tt_expect(&f.c, ".", 2, 2, 0);
 	tt_at(&f.c, TT_S(61));
-	end(&f);
+	tt_fx_end(&f, 0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -363,10 +325,10 @@ fin_retransmitted(void **state)
 static void
 rst_challenge_then_exact(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 
-	begin(&f);
-	up(&f);
+	tt_fx_begin(&f);
+	tt_fx_up(&f);
 	tt_in(&f.c, "P.", 1, 1, 100);
 	tt_expect(&f.c, ".", 1, 101, 0);
 	tt_in(&f.c, "R", 500, 0, 0);
@@ -389,19 +351,19 @@ rst_challenge_then_exact(void **state)
 	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_ESTAB_RESETS), 1);
 	assert_string_equal(tq_close_reason_str(TQ_CLOSE_RESET), "reset");
 	assert_null(tt_tcb(&f.c));
-	end(&f);
+	tt_fx_end(&f, 0);
 }
 
 /* RFC 5961 7: challenge ACKs are rate limited per worker. */
 static void
 challenge_ack_limit(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 	unsigned int i;
 
-	begin(&f);
+	tt_fx_begin(&f);
 	f.t.conf.challenge_ack_limit = 3;
-	up(&f);
+	tt_fx_up(&f);
 	for (i = 0; i < 5; i++)
 		tt_in(&f.c, "R", 100 + i, 0, 0);
 	for (i = 0; i < 3; i++)
@@ -424,7 +386,7 @@ challenge_ack_limit(void **state)
 	tq_stream_abort(f.c.st, 0);
 	tt_advance(&f.c, 0);
 	tt_expect(&f.c, "R.", 1, 1, 0);
-	end(&f);
+	tt_fx_end(&f, 0);
 }
 
 /* RFC 5961 4.2: a SYN on an established connection, in the window or
@@ -432,10 +394,10 @@ challenge_ack_limit(void **state)
 static void
 syn_on_established(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 
-	begin(&f);
-	up(&f);
+	tt_fx_begin(&f);
+	tt_fx_up(&f);
 	tt_in(&f.c, "S", 1, 0, 0);
 	tt_expect(&f.c, ".", 1, 1, 0);
 	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_CHALLENGE_ACK), 1);
@@ -453,17 +415,17 @@ syn_on_established(void **state)
 	tq_stream_abort(f.c.st, 0);
 	tt_advance(&f.c, 0);
 	tt_expect(&f.c, "R.", 1, 11, 0);
-	end(&f);
+	tt_fx_end(&f, 0);
 }
 
 /* Close with received data unread: RST, not FIN (RFC 9293 3.6.1). */
 static void
 close_with_unread_data(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 
-	begin(&f);
-	up(&f);
+	tt_fx_begin(&f);
+	tt_fx_up(&f);
 	tt_in(&f.c, "P.", 1, 1, 100);
 	tt_expect(&f.c, ".", 1, 101, 0);
 	tq_stream_close(f.c.st);
@@ -474,17 +436,17 @@ close_with_unread_data(void **state)
 	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_ABORT_ON_CLOSE), 1);
 	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_OUT_RSTS), 1);
 	assert_null(tt_tcb(&f.c));
-	end(&f);
+	tt_fx_end(&f, 0);
 }
 
 /* Data for an app that closed: RST (Linux's TCPAbortOnData). */
 static void
 data_after_close(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 
-	begin(&f);
-	up(&f);
+	tt_fx_begin(&f);
+	tt_fx_up(&f);
 	tq_stream_close(f.c.st);
 	tt_advance(&f.c, 0);
 	tt_expect(&f.c, "F.", 1, 1, 0);
@@ -493,7 +455,7 @@ data_after_close(void **state)
 	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_ABORT_ON_DATA), 1);
 	assert_int_equal(f.c.n_closed, 1);
 	assert_int_equal(f.c.why, TQ_CLOSE_ABORTED);
-	end(&f);
+	tt_fx_end(&f, 0);
 }
 
 /*
@@ -503,11 +465,11 @@ data_after_close(void **state)
 static void
 abort_with_ooo_runs(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 	struct tq_tcptest_seg sg;
 
-	begin(&f);
-	up(&f);
+	tt_fx_begin(&f);
+	tt_fx_up(&f);
 	tt_in(&f.c, ".", 1001, 1, 100);
 	sg = tt_expect(&f.c, ".", 1, 1, 0);
 	tt_in(&f.c, ".", 2001, 1, 100);
@@ -517,17 +479,17 @@ abort_with_ooo_runs(void **state)
 	tt_advance(&f.c, 0);
 	tt_expect(&f.c, "R.", 1, 1, 0);
 	assert_int_equal(f.c.why, TQ_CLOSE_ABORTED);
-	end(&f);
+	tt_fx_end(&f, 0);
 }
 
 /* The same when the peer resets it. */
 static void
 reset_with_ooo_runs(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 
-	begin(&f);
-	up(&f);
+	tt_fx_begin(&f);
+	tt_fx_up(&f);
 	tt_in(&f.c, ".", 1001, 1, 100);
 	tt_expect(&f.c, ".", 1, 1, 0);
 	tt_in(&f.c, ".", 2001, 1, 100);
@@ -536,17 +498,17 @@ reset_with_ooo_runs(void **state)
 	tt_expect(&f.c, ".", 1, 1, 0);
 	tt_in(&f.c, "R", 1, 0, 0);
 	assert_int_equal(f.c.why, TQ_CLOSE_RESET);
-	end(&f);
+	tt_fx_end(&f, 0);
 }
 
 /* And when the engine stops with such a connection open (detach). */
 static void
 detach_with_ooo_runs(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 
-	begin(&f);
-	up(&f);
+	tt_fx_begin(&f);
+	tt_fx_up(&f);
 	tt_in(&f.c, ".", 1001, 1, 100);
 	tt_expect(&f.c, ".", 1, 1, 0);
 	tt_in(&f.c, ".", 2001, 1, 100);
@@ -562,10 +524,10 @@ detach_with_ooo_runs(void **state)
 static void
 time_wait_new_syn(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 	struct tq_tcptest_conn c2;
 
-	begin(&f);
+	tt_fx_begin(&f);
 	assert_int_equal(tq_tcptest_listen(&f.t, NULL, 80, 8,
 			tq_tcptest_accept_cb, &f.c), 0);
 	assert_int_equal(tq_tcptest_start(&f.t, 2, addrs4), 0);
@@ -594,7 +556,7 @@ time_wait_new_syn(void **state)
 	tq_stream_abort(c2.st, 0);
 	tt_advance(&c2, 0);
 	tt_expect(&c2, "R.", 1, 1, 0);
-	end(&f);
+	tt_fx_end(&f, 0);
 }
 
 int

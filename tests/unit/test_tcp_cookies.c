@@ -14,14 +14,6 @@
 
 static const char *const addrs4[] = { "10.0.0.2/24", NULL };
 
-/* Tests keep theirs static: tq_tcptest_teardown() finishes the host of
- * a test that failed, after its stack frame is gone. */
-struct fx {
-	struct tq_tcptest_host t;
-	struct tq_tcptest_conn c;
-	unsigned int avail;
-};
-
 /* The conn the next accepted connection belongs to. */
 static struct tq_tcptest_conn *acc_to;
 
@@ -32,18 +24,10 @@ accept_to(struct tq_shard *s, struct tq_listener *l, void *arg)
 	tq_tcptest_accept_cb(s, l, acc_to);
 }
 
-static void
-begin(struct fx *f)
-{
-	memset(f, 0, sizeof(*f));
-	f->avail = tq_test_pool_avail();
-	tq_tcptest_prepare(&f->t);
-}
-
-/* After begin() and conf changes: listening on port 80 with backlog
+/* After tt_fx_begin() and conf changes: listening on port 80 with backlog
  * (0: none, the peer is 10.0.0.1:8080 and the host connects). */
 static void
-start(struct fx *f, uint32_t backlog)
+start(struct tt_fx *f, uint32_t backlog)
 {
 	if (backlog)
 		assert_int_equal(tq_tcptest_listen(&f->t, NULL, 80, backlog,
@@ -53,17 +37,6 @@ start(struct fx *f, uint32_t backlog)
 	tt_conn_init(&f->c, &f->t, "10.0.0.1", backlog ? 40000 : 8080,
 			"10.0.0.2", backlog ? 80 : 0);
 	acc_to = &f->c;
-}
-
-static void
-end(struct fx *f)
-{
-	tt_none(&f->c);
-	assert_int_equal(tq_tcptest_nconns(&f->t), 0);
-	assert_int_equal(tq_tcptest_tcbs_free(&f->t), f->t.conf.max_conns);
-	assert_int_equal(tq_tcptest_ctr(&f->t, TQ_CTR_TCP_CURR_ESTAB), 0);
-	tq_tcptest_fini(&f->t);
-	tq_tcptest_check_pool(f->avail);
 }
 
 static void
@@ -309,7 +282,7 @@ syncookie_ts(void **state)
 static void
 syncookie_listener(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 	static struct tq_tcptest_conn b, x;
 	struct tq_tcptest_seg sg;
 	struct tq_tcp_key k;
@@ -317,7 +290,7 @@ syncookie_listener(void **state)
 	uint16_t mss = 0;
 	uint8_t buf[256];
 
-	begin(&f);
+	tt_fx_begin(&f);
 	start(&f, 1);
 	tt_in(&f.c, "S", 0, 0, 0);
 	assert_true(tt_out(&f.c, &sg));
@@ -400,7 +373,7 @@ syncookie_listener(void **state)
 	/* The half-open one goes by its RST. */
 	tt_in(&f.c, "R", 1, 0, 0);
 	tt_none(&f.c);
-	end(&f);
+	tt_fx_end(&f, 0);
 }
 
 /*
@@ -411,12 +384,12 @@ syncookie_listener(void **state)
 static void
 syncookie_no_timestamps(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 	static struct tq_tcptest_conn b;
 	struct tq_tcptest_seg sg;
 	struct tq_tcb *tp;
 
-	begin(&f);
+	tt_fx_begin(&f);
 	start(&f, 1);
 	tt_in(&f.c, "S", 0, 0, 0);
 	assert_true(tt_out(&f.c, &sg));
@@ -450,7 +423,7 @@ syncookie_no_timestamps(void **state)
 	assert_int_equal(tq_stream_readable(b.st), 100);
 	abort_conn(&b, 1, 101);
 	tt_in(&f.c, "R", 1, 0, 0);
-	end(&f);
+	tt_fx_end(&f, 0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -561,13 +534,13 @@ tfo_of(const struct tq_tcptest_seg *sg, uint8_t cookie[16])
 static void
 tfo_server(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 	static struct tq_tcptest_conn c2, c3;
 	uint8_t cookie[16], got[16], want[TQ_TFO_COOKIE_LEN], buf[512];
 	struct tq_tcptest_seg sg;
 	struct tq_tcp_key k;
 
-	begin(&f);
+	tt_fx_begin(&f);
 	f.t.conf.fastopen = 2;
 	start(&f, 16);
 	/* The cookie request. */
@@ -638,7 +611,7 @@ tfo_server(void **state)
 	tt_expect(&c3, ".", 1, 201, 0);
 	assert_int_equal(tq_stream_readable(c3.st), 200);
 	abort_conn(&c3, 1, 201);
-	end(&f);
+	tt_fx_end(&f, 0);
 }
 
 /* Fast open off (0), or client only (1): a server ignores the option:
@@ -646,7 +619,7 @@ tfo_server(void **state)
 static void
 tfo_server_off(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 	static struct tq_tcptest_conn c2;
 	uint8_t cookie[TQ_TFO_COOKIE_LEN], got[16];
 	struct tq_tcptest_seg sg;
@@ -654,7 +627,7 @@ tfo_server_off(void **state)
 	unsigned int mode;
 
 	for (mode = 0; mode < 2; mode++) {
-		begin(&f);
+		tt_fx_begin(&f);
 		f.t.conf.fastopen = (uint8_t)mode;
 		start(&f, 16);
 		tfo_in(&f.c, "S", 0, true, NULL, 0, 0);
@@ -682,7 +655,7 @@ tfo_server_off(void **state)
 				TQ_CTR_TCP_FASTOPEN_PASSIVE), 0);
 		assert_int_equal(tq_tcptest_ctr(&f.t,
 				TQ_CTR_TCP_FASTOPEN_PASSIVE_FAIL), 0);
-		end(&f);
+		tt_fx_end(&f, 0);
 	}
 }
 
@@ -708,7 +681,7 @@ connect_data(struct tq_tcptest_conn *c, uint32_t n)
  * empty option and carries no data; the data follows the handshake.
  */
 static void
-tfo_learn_cookie(struct fx *f, uint8_t cookie[TQ_TFO_COOKIE_LEN])
+tfo_learn_cookie(struct tt_fx *f, uint8_t cookie[TQ_TFO_COOKIE_LEN])
 {
 	struct tq_tcptest_seg sg;
 	uint8_t got[16];
@@ -759,12 +732,12 @@ tfo_syn_with_data(struct tq_tcptest_conn *c, const uint8_t *cookie)
 static void
 tfo_client(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 	static struct tq_tcptest_conn c2, c3;
 	uint8_t cookie[TQ_TFO_COOKIE_LEN];
 	struct tq_conn_info info;
 
-	begin(&f);
+	tt_fx_begin(&f);
 	f.t.conf.fastopen = 1;
 	start(&f, 0);
 	tfo_learn_cookie(&f, cookie);
@@ -798,7 +771,7 @@ tfo_client(void **state)
 	tq_stream_info(c3.st, &info);
 	assert_int_equal(info.bytes_acked, 300);
 	abort_conn(&c3, 301, 1);
-	end(&f);
+	tt_fx_end(&f, 0);
 }
 
 /*
@@ -809,11 +782,11 @@ tfo_client(void **state)
 static void
 tfo_client_syn_data_acked_cb(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 	static struct tq_tcptest_conn c2;
 	uint8_t cookie[TQ_TFO_COOKIE_LEN];
 
-	begin(&f);
+	tt_fx_begin(&f);
 	f.t.conf.fastopen = 1;
 	start(&f, 0);
 	tfo_learn_cookie(&f, cookie);
@@ -823,7 +796,7 @@ tfo_client_syn_data_acked_cb(void **state)
 	tt_expect(&c2, ".", 301, 1, 0);
 	assert_int_equal(c2.acked_total, 300);
 	abort_conn(&c2, 301, 1);
-	end(&f);
+	tt_fx_end(&f, 0);
 }
 
 int

@@ -17,48 +17,6 @@ static const char *const addrs4[] = { "10.0.0.2/24", NULL };
 
 #define MSS 1448 /* 1460 offered, less 12 for timestamps */
 
-/* Tests keep theirs static: tq_tcptest_teardown() finishes the host of
- * a test that failed, after its stack frame is gone. */
-struct fx {
-	struct tq_tcptest_host t;
-	struct tq_tcptest_conn c;
-	unsigned int avail;
-};
-
-static void
-begin(struct fx *f)
-{
-	memset(f, 0, sizeof(*f));
-	f->avail = tq_test_pool_avail();
-	tq_tcptest_prepare(&f->t);
-}
-
-/* The host connects to the peer's port 8080 and is ESTABLISHED. */
-static void
-up(struct fx *f)
-{
-	assert_int_equal(tq_tcptest_start(&f->t, 2, addrs4), 0);
-	tq_test_host_learn(&f->t.h, "10.0.0.1");
-	tt_conn_init(&f->c, &f->t, "10.0.0.1", 8080, "10.0.0.2", 0);
-	tt_active_open(&f->c);
-	tt_mark(&f->c);
-}
-
-static void
-end(struct fx *f)
-{
-	tt_none(&f->c);
-	if (f->c.st) {
-		tq_stream_abort(f->c.st, 0);
-		tt_advance(&f->c, 0);
-		tq_test_wire_drain(&f->t.h);
-	}
-	assert_int_equal(tq_tcptest_nconns(&f->t), 0);
-	assert_int_equal(tq_tcptest_tcbs_free(&f->t), f->t.conf.max_conns);
-	tq_tcptest_fini(&f->t);
-	tq_tcptest_check_pool(f->avail);
-}
-
 static uint32_t
 write_pattern(struct tq_stream *st, uint64_t off, uint32_t n)
 {
@@ -78,12 +36,12 @@ write_pattern(struct tq_stream *st, uint64_t off, uint32_t n)
 static void
 recv_read(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 	uint8_t buf[2000];
 	struct tq_conn_info info;
 
-	begin(&f);
-	up(&f);
+	tt_fx_begin(&f);
+	tt_fx_up(&f);
 	assert_int_equal(tq_stream_read(f.c.st, buf, sizeof(buf)), -EAGAIN);
 	assert_false(tq_stream_eof(f.c.st));
 	/* PSH on a short segment: ACKed at once. */
@@ -110,20 +68,20 @@ recv_read(void **state)
 	tt_expect(&f.c, ".", 1, 1701, 0);
 	assert_int_equal(tq_stream_read(f.c.st, buf, sizeof(buf)), 200);
 	assert_int_equal(tq_tcptest_pattern_check(buf, 1500, 200), -1);
-	end(&f);
+	tt_fx_end(&f, TT_FX_ABORT);
 }
 
 static void
 recv_read_mbuf(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 	struct rte_mbuf *m;
 	uint8_t buf[4 * MSS];
 	const void *p;
 
-	begin(&f);
+	tt_fx_begin(&f);
 	f.t.conf.quickack_max = 0; /* delayed ACKs from the start */
-	up(&f);
+	tt_fx_up(&f);
 	tt_in(&f.c, ".", 1, 1, MSS);
 	tt_in(&f.c, ".", 1 + MSS, 1, MSS);
 	tt_expect(&f.c, ".", 1, 1 + 2 * MSS, 0);
@@ -153,7 +111,7 @@ recv_read_mbuf(void **state)
 	p = rte_pktmbuf_read(m, 0, 990, buf);
 	assert_int_equal(tq_tcptest_pattern_check(p, 2 * MSS + 110, 990), -1);
 	rte_pktmbuf_free(m);
-	end(&f);
+	tt_fx_end(&f, TT_FX_ABORT);
 }
 
 /*
@@ -175,17 +133,17 @@ delayed_ack(void **state)
 		{ 300, '<', ".", 1 + 5 * MSS, 1, MSS, -1 },
 		{ 340, '>', ".", 1, 1 + 6 * MSS, 0, -1 },
 	};
-	static struct fx f;
+	static struct tt_fx f;
 
-	begin(&f);
+	tt_fx_begin(&f);
 	f.t.conf.quickack_max = 0; /* delayed ACKs from the start */
-	up(&f);
+	tt_fx_up(&f);
 	TT_RUN(&f.c, script);
 	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_DELAYED_ACKS), 2);
 	assert_int_equal(tq_stream_readable(f.c.st), 6 * MSS);
 	/* The delayed ACK's timer does not outlive its ACK. */
 	tt_at(&f.c, TT_MS(1000));
-	end(&f);
+	tt_fx_end(&f, TT_FX_ABORT);
 }
 
 /*
@@ -196,11 +154,11 @@ delayed_ack(void **state)
 static void
 quickack_mode(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 	uint32_t i, seq = 1;
 
-	begin(&f);
-	up(&f);
+	tt_fx_begin(&f);
+	tt_fx_up(&f);
 	for (i = 0; i < 16; i++, seq += MSS) {
 		tt_in(&f.c, ".", seq, 1, MSS);
 		tt_expect(&f.c, ".", 1, seq + MSS, 0);
@@ -232,18 +190,18 @@ quickack_mode(void **state)
 		tt_expect(&f.c, ".", 1, seq + MSS, 0);
 	}
 	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_DELAYED_ACKS), 0);
-	end(&f);
+	tt_fx_end(&f, TT_FX_ABORT);
 }
 
 /* A data segment of ours carries the owed ACK: no separate ACK later. */
 static void
 delayed_ack_piggybacked(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 
-	begin(&f);
+	tt_fx_begin(&f);
 	f.t.conf.quickack_max = 0; /* delayed ACKs from the start */
-	up(&f);
+	tt_fx_up(&f);
 	tt_in(&f.c, ".", 1, 1, MSS);
 	tt_none(&f.c);
 	tt_at(&f.c, TT_MS(10));
@@ -255,7 +213,7 @@ delayed_ack_piggybacked(void **state)
 	tt_at(&f.c, TT_MS(45));
 	tt_none(&f.c);
 	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_DELAYED_ACKS), 0);
-	end(&f);
+	tt_fx_end(&f, TT_FX_ABORT);
 }
 
 /*
@@ -266,12 +224,12 @@ delayed_ack_piggybacked(void **state)
 static void
 out_of_order_sack(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 	struct tq_tcptest_seg sg;
 	uint8_t buf[4 * MSS];
 
-	begin(&f);
-	up(&f);
+	tt_fx_begin(&f);
+	tt_fx_up(&f);
 	tt_in(&f.c, ".", 1 + MSS, 1, MSS);
 	sg = tt_expect(&f.c, ".", 1, 1, 0);
 	assert_int_equal(sg.nsack, 1);
@@ -294,19 +252,19 @@ out_of_order_sack(void **state)
 	assert_int_equal(f.c.n_readable, 1);
 	assert_int_equal(tq_stream_read(f.c.st, buf, sizeof(buf)), 3 * MSS);
 	assert_int_equal(tq_tcptest_pattern_check(buf, 0, 3 * MSS), -1);
-	end(&f);
+	tt_fx_end(&f, TT_FX_ABORT);
 }
 
 /* Two holes: two blocks, the most recently changed first (RFC 2018 4). */
 static void
 out_of_order_two_holes(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 	struct tq_tcptest_seg sg;
 	static uint8_t buf[8 * MSS];
 
-	begin(&f);
-	up(&f);
+	tt_fx_begin(&f);
+	tt_fx_up(&f);
 	tt_in(&f.c, ".", 1 + 2 * MSS, 1, MSS);	/* segment 3 */
 	sg = tt_expect(&f.c, ".", 1, 1, 0);
 	assert_int_equal(sg.nsack, 1);
@@ -330,7 +288,7 @@ out_of_order_two_holes(void **state)
 	assert_int_equal(sg.nsack, 0);
 	assert_int_equal(tq_stream_read(f.c.st, buf, sizeof(buf)), 5 * MSS);
 	assert_int_equal(tq_tcptest_pattern_check(buf, 0, 5 * MSS), -1);
-	end(&f);
+	tt_fx_end(&f, TT_FX_ABORT);
 }
 
 /*
@@ -341,12 +299,12 @@ out_of_order_two_holes(void **state)
 static void
 timestamps_echoed(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 	struct tq_tcptest_seg sg;
 	uint32_t tsv0, ts_inorder;
 
-	begin(&f);
-	up(&f);
+	tt_fx_begin(&f);
+	tt_fx_up(&f);
 	tt_in(&f.c, "P.", 1, 1, 100);
 	sg = tt_expect(&f.c, ".", 1, 101, 0); /* checks TSecr */
 	tsv0 = sg.tsval;
@@ -369,7 +327,7 @@ timestamps_echoed(void **state)
 	tt_advance(&f.c, 0);
 	sg = tt_expect(&f.c, "P.", 1, 301, 10);
 	assert_int_equal(sg.tsval, tsv0 + 300);
-	end(&f);
+	tt_fx_end(&f, TT_FX_ABORT);
 }
 
 /*
@@ -379,12 +337,12 @@ timestamps_echoed(void **state)
 static void
 paws_old_timestamp(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 	struct tq_tcptest_seg sg;
 	uint32_t echo;
 
-	begin(&f);
-	up(&f);
+	tt_fx_begin(&f);
+	tt_fx_up(&f);
 	tt_at(&f.c, TT_MS(100));
 	tt_in(&f.c, "P.", 1, 1, 100);
 	tt_expect(&f.c, ".", 1, 101, 0);
@@ -401,7 +359,7 @@ paws_old_timestamp(void **state)
 	tt_in(&f.c, "P.", 101, 1, 100);
 	tt_expect(&f.c, ".", 1, 201, 0);
 	assert_int_equal(tq_stream_readable(f.c.st), 200);
-	end(&f);
+	tt_fx_end(&f, TT_FX_ABORT);
 }
 
 /* RFC 9293 3.10.7.4: an ACK for data not yet sent is answered with an
@@ -409,16 +367,16 @@ paws_old_timestamp(void **state)
 static void
 ack_of_unsent_data(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 
-	begin(&f);
-	up(&f);
+	tt_fx_begin(&f);
+	tt_fx_up(&f);
 	tt_in(&f.c, "P.", 1, 1000, 10);
 	tt_expect(&f.c, ".", 1, 1, 0);
 	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_BAD_ACK), 1);
 	assert_int_equal(tq_stream_readable(f.c.st), 0);
 	assert_int_equal(tq_stream_tcb(f.c.st)->snd_una, f.c.hiss + 1);
-	end(&f);
+	tt_fx_end(&f, TT_FX_ABORT);
 }
 
 /* Our receive buffer full: the window we advertise goes to 0; data
@@ -426,14 +384,14 @@ ack_of_unsent_data(void **state)
 static void
 receive_window_full(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 	struct tq_tcptest_seg sg;
 	uint8_t buf[8192];
 	uint32_t seq = 1, last_ack = 0, win = 0xffff;
 
-	begin(&f);
+	tt_fx_begin(&f);
 	f.t.conf.rcvbuf = 8192; /* no window scaling needed */
-	up(&f);
+	tt_fx_up(&f);
 	assert_int_equal(tq_stream_tcb(f.c.st)->rcv_scale, 0);
 	while (seq < 1 + 8192) {
 		uint32_t n = RTE_MIN((uint32_t)MSS, 1 + 8192 - seq);
@@ -464,7 +422,7 @@ receive_window_full(void **state)
 	tt_advance(&f.c, 0);
 	sg = tt_expect(&f.c, ".", 1, 1 + 8192, 0);
 	assert_int_equal(sg.win, 8192);
-	end(&f);
+	tt_fx_end(&f, TT_FX_ABORT);
 }
 
 /*
@@ -475,15 +433,15 @@ receive_window_full(void **state)
 static void
 receive_memory_budget(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 	struct tq_tcptest_seg sg;
 	struct tq_tcp *t;
 	uint8_t buf[8192];
 	uint32_t seq;
 
-	begin(&f);
+	tt_fx_begin(&f);
 	f.t.conf.rcv_mbufs = 4;
-	up(&f);
+	tt_fx_up(&f);
 	t = tq_tcptest_tcp(&f.t);
 	for (seq = 1; seq < 4001; seq += 1000) {
 		tt_in(&f.c, "P.", seq, 1, 1000);
@@ -532,7 +490,7 @@ receive_memory_budget(void **state)
 	tt_advance(&f.c, 0);
 	tq_test_wire_drain(&f.t.h);
 	assert_int_equal(t->rx_held, 0);
-	end(&f);
+	tt_fx_end(&f, TT_FX_ABORT);
 }
 
 /* ------------------------------------------------------------------ */
@@ -547,12 +505,12 @@ receive_memory_budget(void **state)
 static void
 write_mbuf_empty_segment(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 	struct rte_mbuf *a, *b, *c, *junk;
 	uint8_t buf[1000];
 
-	begin(&f);
-	up(&f);
+	tt_fx_begin(&f);
+	tt_fx_up(&f);
 	a = rte_pktmbuf_alloc(tq_test_pool());
 	b = rte_pktmbuf_alloc(tq_test_pool());
 	c = rte_pktmbuf_alloc(tq_test_pool());
@@ -577,7 +535,7 @@ write_mbuf_empty_segment(void **state)
 	tt_expect(&f.c, "P.", 1001, 1, 1000); /* the pattern, checked */
 	tt_in(&f.c, ".", 1, 2001, 0);
 	rte_pktmbuf_free(junk);
-	end(&f);
+	tt_fx_end(&f, TT_FX_ABORT);
 }
 
 /*
@@ -588,13 +546,13 @@ write_mbuf_empty_segment(void **state)
 static void
 send_100k(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 	struct tq_tcptest_seg sg;
 	struct tq_tcb *tp;
 	uint32_t total = 100 * 1024, next = 1, burst = 0, rounds = 0;
 
-	begin(&f);
-	up(&f);
+	tt_fx_begin(&f);
+	tt_fx_up(&f);
 	tp = tq_stream_tcb(f.c.st);
 	assert_int_equal(tp->cc.cwnd, 10 * MSS);
 	assert_int_equal(write_pattern(f.c.st, 0, total), total);
@@ -631,7 +589,7 @@ send_100k(void **state)
 	assert_int_equal(tp->snd_una, tp->snd_max);
 	assert_true(rounds < 10);
 	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_RETRANS_SEGS), 0);
-	end(&f);
+	tt_fx_end(&f, TT_FX_ABORT);
 }
 
 /* The peer's window, not cwnd, limits: 5000 bytes allow three segments;
@@ -639,10 +597,10 @@ send_100k(void **state)
 static void
 send_peer_window(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 	struct tq_tcb *tp;
 
-	begin(&f);
+	tt_fx_begin(&f);
 	assert_int_equal(tq_tcptest_start(&f.t, 2, addrs4), 0);
 	tq_test_host_learn(&f.t.h, "10.0.0.1");
 	tt_conn_init(&f.c, &f.t, "10.0.0.1", 8080, "10.0.0.2", 0);
@@ -665,7 +623,7 @@ send_peer_window(void **state)
 	tt_expect(&f.c, ".", 1 + 4 * MSS, 1, MSS);
 	tt_expect(&f.c, ".", 1 + 5 * MSS, 1, MSS);
 	tt_none(&f.c);
-	end(&f);
+	tt_fx_end(&f, TT_FX_ABORT);
 }
 
 /* RFC 896: a small segment waits while data is unacknowledged. */
@@ -676,10 +634,10 @@ nagle(void **state)
 		{ 20, '<', ".", 1, 1001, 0, -1 },
 		{ 20, '>', "P.", 1001, 1, 500, -1 },
 	};
-	static struct fx f;
+	static struct tt_fx f;
 
-	begin(&f);
-	up(&f);
+	tt_fx_begin(&f);
+	tt_fx_up(&f);
 	write_pattern(f.c.st, 0, 1000);
 	tt_advance(&f.c, 0);
 	tt_expect(&f.c, "P.", 1, 1, 1000); /* nothing in flight: goes */
@@ -704,44 +662,44 @@ nagle(void **state)
 	tt_advance(&f.c, 0);
 	tt_expect(&f.c, "P.", 3001, 1, 10);
 	tt_none(&f.c);
-	end(&f);
+	tt_fx_end(&f, TT_FX_ABORT);
 }
 
 /* nodelay in the config is the default of new connections. */
 static void
 nodelay_conf(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 
-	begin(&f);
+	tt_fx_begin(&f);
 	f.t.conf.nodelay = true;
-	up(&f);
+	tt_fx_up(&f);
 	write_pattern(f.c.st, 0, 1000);
 	write_pattern(f.c.st, 1000, 500);
 	tt_advance(&f.c, 0);
 	tt_expect(&f.c, "P.", 1, 1, 1000);
 	tt_expect(&f.c, "P.", 1001, 1, 500);
-	end(&f);
+	tt_fx_end(&f, TT_FX_ABORT);
 }
 
 /* conf.init_cwnd is the initial window in segments. */
 static void
 init_cwnd_conf(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 	unsigned int n = 0;
 	struct tq_tcptest_seg sg;
 
-	begin(&f);
+	tt_fx_begin(&f);
 	f.t.conf.init_cwnd = 4;
-	up(&f);
+	tt_fx_up(&f);
 	assert_int_equal(tq_stream_tcb(f.c.st)->cc.cwnd, 4 * MSS);
 	write_pattern(f.c.st, 0, 20 * MSS);
 	tt_advance(&f.c, 0);
 	while (tt_out(&f.c, &sg))
 		n++;
 	assert_int_equal(n, 4);
-	end(&f);
+	tt_fx_end(&f, TT_FX_ABORT);
 }
 
 /*
@@ -752,12 +710,12 @@ init_cwnd_conf(void **state)
 static void
 send_buffer_writable(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 	struct tq_tcptest_seg sg;
 	uint32_t w, next = 1;
 
-	begin(&f);
-	up(&f);
+	tt_fx_begin(&f);
+	tt_fx_up(&f);
 	assert_int_equal(tq_stream_set_opt(f.c.st, TQ_OPT_SNDBUF, 16384), 0);
 	assert_int_equal(tq_stream_set_opt(f.c.st, TQ_OPT_SNDBUF, 100),
 			-EINVAL);
@@ -784,20 +742,20 @@ send_buffer_writable(void **state)
 	tt_advance(&f.c, 0);
 	while (tt_out(&f.c, &sg))
 		;
-	end(&f);
+	tt_fx_end(&f, TT_FX_ABORT);
 }
 
 /* Writes before the connection is up, and after shutdown, are refused. */
 static void
 write_states(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 	struct tq_addr dst;
 	struct tq_stream *st;
 	int err;
 
-	begin(&f);
-	up(&f);
+	tt_fx_begin(&f);
+	tt_fx_up(&f);
 	dst = tq_test_addr("10.0.0.1");
 	st = tq_tcp_connect(f.t.h.s, &dst, 8081, NULL, 0, NULL, NULL, &err);
 	assert_non_null(st);
@@ -809,7 +767,7 @@ write_states(void **state)
 	assert_int_equal(tq_stream_write(f.c.st, "x", 1), -EPIPE);
 	tt_advance(&f.c, 0);
 	tt_expect(&f.c, "F.", 1, 1, 0);
-	end(&f);
+	tt_fx_end(&f, TT_FX_ABORT);
 }
 
 /* ------------------------------------------------------------------ */
@@ -834,13 +792,13 @@ on_alarm(int sig)
 static void
 overlapping_retransmission_read(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 	static uint8_t buf[4096];
 	struct sigaction sa, old;
 	volatile int n = -1;
 
-	begin(&f);
-	up(&f);
+	tt_fx_begin(&f);
+	tt_fx_up(&f);
 	tt_in(&f.c, ".", 501, 1, 500);
 	tt_expect(&f.c, ".", 1, 1, 0);
 	tt_in(&f.c, ".", 1001, 1, 500);
@@ -863,7 +821,7 @@ overlapping_retransmission_read(void **state)
 	sigaction(SIGALRM, &old, NULL);
 	assert_int_equal(n, 1500);
 	assert_int_equal(tq_tcptest_pattern_check(buf, 0, 1500), -1);
-	end(&f);
+	tt_fx_end(&f, TT_FX_ABORT);
 }
 
 int

@@ -11,52 +11,23 @@
 #include <stdarg.h>
 #include <string.h>
 
-static const char *const addrs4[] = { "10.0.0.2/24", NULL };
-
 #define MSS 1448
 #define SEG(k) (1 + ((k) - 1) * MSS) /* first byte of segment k (1-based) */
 
-/* Tests keep theirs static: tq_tcptest_teardown() finishes the host of
- * a test that failed, after its stack frame is gone. */
-struct fx {
-	struct tq_tcptest_host t;
-	struct tq_tcptest_conn c;
-	unsigned int avail;
-};
-
 static void
-begin(struct fx *f)
+begin(struct tt_fx *f)
 {
-	memset(f, 0, sizeof(*f));
-	f->avail = tq_test_pool_avail();
-	tq_tcptest_prepare(&f->t);
-	assert_int_equal(tq_tcptest_start(&f->t, 2, addrs4), 0);
-	tq_test_host_learn(&f->t.h, "10.0.0.1");
-	tt_conn_init(&f->c, &f->t, "10.0.0.1", 8080, "10.0.0.2", 0);
+	tt_fx_begin(f);
+	tt_fx_start(f, false, 0);
 }
 
 /* Active open, the SYN-ACK at once (an RTT sample of ~0: RTO 200 ms). */
 static void
-open_now(struct fx *f)
+open_now(struct tt_fx *f)
 {
 	tt_active_open(&f->c);
 	assert_int_equal(tq_stream_tcb(f->c.st)->rto, TT_MS(200));
 	tt_mark(&f->c);
-}
-
-static void
-end(struct fx *f)
-{
-	tt_none(&f->c);
-	if (f->c.st) {
-		tq_stream_abort(f->c.st, 0);
-		tt_advance(&f->c, 0);
-		tq_test_wire_drain(&f->t.h);
-	}
-	assert_int_equal(tq_tcptest_nconns(&f->t), 0);
-	assert_int_equal(tq_tcptest_tcbs_free(&f->t), f->t.conf.max_conns);
-	tq_tcptest_fini(&f->t);
-	tq_tcptest_check_pool(f->avail);
 }
 
 static void
@@ -71,7 +42,7 @@ write_pattern(struct tq_stream *st, uint64_t off, uint32_t n)
 
 /* The peer ACKs with SACK blocks [a, b) (relative), n of them. */
 static void
-sack_in(struct fx *f, uint32_t ack, unsigned int n, ...)
+sack_in(struct tt_fx *f, uint32_t ack, unsigned int n, ...)
 {
 	va_list ap;
 	unsigned int i;
@@ -109,7 +80,7 @@ rto_initial_one_second(void **state)
 		{ 16000, '>', "P.", 1, 1, 100, -1 },
 		{ 16010, '<', ".", 1, 101, 0, -1 },
 	};
-	static struct fx f;
+	static struct tt_fx f;
 	struct tq_addr dst = tq_test_addr("10.0.0.1");
 	struct tq_tcptest_seg sg;
 	struct tq_tcb *tp;
@@ -138,7 +109,7 @@ rto_initial_one_second(void **state)
 	/* Still alive: nothing more goes out. */
 	tt_at(&f.c, TT_S(60));
 	assert_int_equal(f.c.n_closed, 0);
-	end(&f);
+	tt_fx_end(&f, TT_FX_ABORT);
 }
 
 /* With an RTT sample of ~0 the RTO is RTO_MIN, 200 ms, doubling.  The
@@ -155,7 +126,7 @@ rto_min_doubling(void **state)
 		{ 3001, '<', ".", 1, 101, 0, -1 },
 		/* A fresh segment after the ACK: RTO back at 200 ms. */
 	};
-	static struct fx f;
+	static struct tt_fx f;
 	struct tq_tcb *tp;
 
 	begin(&f);
@@ -172,7 +143,7 @@ rto_min_doubling(void **state)
 	tt_in(&f.c, ".", 1, 201, 0);
 	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_TIMEOUTS), 5);
 	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_RETRANS_SEGS), 5);
-	end(&f);
+	tt_fx_end(&f, TT_FX_ABORT);
 }
 
 /*
@@ -190,7 +161,7 @@ tail_loss_probe(bool upper)
 		{ 650, '>', "P.", 1, 1, 100, -1 },
 		{ 700, '<', ".", 1, 101, 0, -1 },
 	};
-	static struct fx f;
+	static struct tt_fx f;
 
 	begin(&f);
 	tt_pick_pport(&f.c, upper);
@@ -199,7 +170,7 @@ tail_loss_probe(bool upper)
 	TT_RUN(&f.c, script);
 	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_LOSS_PROBES), 1);
 	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_TIMEOUTS), 2);
-	end(&f);
+	tt_fx_end(&f, TT_FX_ABORT);
 }
 
 static void
@@ -226,7 +197,7 @@ tail_loss_probe_high_isn(void **state)
 static void
 tail_loss_probe_burst(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 	unsigned int k;
 
 	begin(&f);
@@ -247,7 +218,7 @@ tail_loss_probe_burst(void **state)
 					tt_now(&f.c) / 1e6);
 	}
 	tt_in(&f.c, ".", 1, SEG(7), 0);
-	end(&f);
+	tt_fx_end(&f, TT_FX_ABORT);
 }
 
 /*
@@ -261,7 +232,7 @@ give_up_retries2(void **state)
 	static const double at[] = { 0, 200, 600, 1400, 3000, 6200, 12600,
 		25400, 51000, 102200, 204600, 324600, 444600, 564600,
 		684600, 804600 };
-	static struct fx f;
+	static struct tt_fx f;
 	unsigned int i;
 
 	begin(&f);
@@ -288,7 +259,7 @@ give_up_retries2(void **state)
 	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_ABORT_ON_TIMEOUT), 1);
 	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_CURR_ESTAB), 0);
 	assert_string_equal(tq_close_reason_str(TQ_CLOSE_TIMEOUT), "timeout");
-	end(&f);
+	tt_fx_end(&f, TT_FX_ABORT);
 }
 
 /*
@@ -302,7 +273,7 @@ give_up_retries2_after_probe(void **state)
 	static const double at[] = { 0, 50, 250, 650, 1450, 3050, 6250,
 		12650, 25450, 51050, 102250, 204650, 324650, 444650, 564650,
 		684650, 804650 };
-	static struct fx f;
+	static struct tt_fx f;
 	unsigned int i;
 
 	begin(&f);
@@ -319,7 +290,7 @@ give_up_retries2_after_probe(void **state)
 	tt_at(&f.c, TT_MS(924650));
 	assert_int_equal(f.c.n_closed, 1);
 	assert_int_equal(f.c.why, TQ_CLOSE_TIMEOUT);
-	end(&f);
+	tt_fx_end(&f, TT_FX_ABORT);
 }
 
 /* Linux's tcp_model_timeout() for a few inputs. */
@@ -357,7 +328,7 @@ retries_timeout_model(void **state)
  * (RFC 6582 3.2 step 5); the full ACK ends recovery, cwnd = ssthresh.
  */
 static void
-newreno_recovery(struct fx *f)
+newreno_recovery(struct tt_fx *f)
 {
 	static const struct tt_step script[] = {
 		{ 0, '>', ".", SEG(1), 1, MSS, -1 },
@@ -402,14 +373,14 @@ newreno_recovery(struct fx *f)
 static void
 fast_retransmit_newreno(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 
 	begin(&f);
 	f.c.sack_perm = false;
 	tt_pick_pport(&f.c, false);
 	open_now(&f);
 	newreno_recovery(&f);
-	end(&f);
+	tt_fx_end(&f, TT_FX_ABORT);
 }
 
 /*
@@ -421,7 +392,7 @@ fast_retransmit_newreno(void **state)
 static void
 fast_retransmit_high_isn(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 
 	begin(&f);
 	f.c.sack_perm = false;
@@ -429,7 +400,7 @@ fast_retransmit_high_isn(void **state)
 	open_now(&f);
 	assert_true(f.c.hiss >= 0x80000000u);
 	newreno_recovery(&f);
-	end(&f);
+	tt_fx_end(&f, TT_FX_ABORT);
 }
 
 /*
@@ -452,7 +423,7 @@ sack_recovery(bool upper)
 		{ 0, '>', ".", SEG(9), 1, MSS, -1 },
 		{ 0, '>', "P.", SEG(10), 1, MSS, -1 },
 	};
-	static struct fx f;
+	static struct tt_fx f;
 	struct tq_tcb *tp;
 
 	begin(&f);
@@ -492,7 +463,7 @@ sack_recovery(bool upper)
 	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_TIMEOUTS), 0);
 	assert_int_equal(tp->sb_n, 0);
 	tt_at(&f.c, TT_S(5));
-	end(&f);
+	tt_fx_end(&f, TT_FX_ABORT);
 }
 
 /*
@@ -506,7 +477,7 @@ sack_recovery(bool upper)
 static void
 sack_recovery_slow_peer(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 	struct tq_addr dst = tq_test_addr("10.0.0.1");
 	struct tq_tcptest_seg sg;
 	struct tq_tcb *tp;
@@ -561,7 +532,7 @@ sack_recovery_slow_peer(void **state)
 	tt_in(&f.c, ".", 1, SEG(11), 0);
 	while (tt_out(&f.c, &sg))
 		;
-	end(&f);
+	tt_fx_end(&f, TT_FX_ABORT);
 }
 
 static void
@@ -584,7 +555,7 @@ sack_recovery_high_isn(void **state)
 static void
 rto_go_back_skip_sacked(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 	struct tq_tcb *tp;
 
 	begin(&f);
@@ -630,7 +601,7 @@ rto_go_back_skip_sacked(void **state)
 	tt_in(&f.c, ".", 1, SEG(7), 0);
 	tt_none(&f.c);
 	assert_int_equal(f.c.acked_total, 6 * MSS);
-	end(&f);
+	tt_fx_end(&f, TT_FX_ABORT);
 }
 
 /* ------------------------------------------------------------------ */
@@ -642,7 +613,7 @@ rto_go_back_skip_sacked(void **state)
  * sequence number that draws an ACK; the window opens, data goes.
  */
 static void
-persist_probes(struct fx *f)
+persist_probes(struct tt_fx *f)
 {
 	static const struct tt_step probes[] = {
 		{ 210, '>', ".", 0, 1, 0, -1 },
@@ -671,7 +642,7 @@ persist_probes(struct fx *f)
 static void
 persist_window_opens(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 
 	begin(&f);
 	f.c.sack_perm = false;
@@ -680,7 +651,7 @@ persist_window_opens(void **state)
 	tt_in(&f.c, ".", 1, 1001, 0);
 	tt_none(&f.c);
 	assert_int_equal(f.c.acked_total, 1000);
-	end(&f);
+	tt_fx_end(&f, TT_FX_ABORT);
 }
 
 /*
@@ -693,7 +664,7 @@ persist_window_opens(void **state)
 static void
 small_window_override(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 
 	begin(&f);
 	f.c.sack_perm = false;
@@ -715,7 +686,7 @@ small_window_override(void **state)
 	tt_expect(&f.c, "P.", 2049 + 2 * MSS, 1, 5000 - 2048 - 2 * MSS);
 	tt_in(&f.c, ".", 1, 5001, 0);
 	assert_int_equal(f.c.acked_total, 5000);
-	end(&f);
+	tt_fx_end(&f, TT_FX_ABORT);
 }
 
 /*
@@ -726,7 +697,7 @@ small_window_override(void **state)
 static void
 cwnd_app_limited(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 	struct tq_tcb *tp;
 	uint32_t init, i, seq = 1;
 
@@ -752,7 +723,7 @@ cwnd_app_limited(void **state)
 	tt_in(&f.c, ".", 1, seq + 6 * MSS, 0);
 	/* Slow start, one ACK: at most 2 SMSS (RFC 3465 2.2, L = 2). */
 	assert_int_equal(tp->cc.cwnd, init + 2 * MSS);
-	end(&f);
+	tt_fx_end(&f, TT_FX_ABORT);
 }
 
 /*
@@ -763,7 +734,7 @@ cwnd_app_limited(void **state)
 static void
 persist_then_loss_rto(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 
 	begin(&f);
 	f.c.sack_perm = false;
@@ -772,7 +743,7 @@ persist_then_loss_rto(void **state)
 	tt_expect_at(&f.c, TT_MS(3700), "P.", 1, 1, 1000);
 	tt_in(&f.c, ".", 1, 1001, 0);
 	assert_int_equal(f.c.n_closed, 0);
-	end(&f);
+	tt_fx_end(&f, TT_FX_ABORT);
 }
 
 /*
@@ -783,7 +754,7 @@ persist_then_loss_rto(void **state)
 static void
 persist_then_loss_long_uptime(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 	struct tq_tcptest_seg sg;
 	bool got = false;
 	unsigned int i;
@@ -802,7 +773,7 @@ persist_then_loss_long_uptime(void **state)
 	assert_int_equal(sg.rseq, 1);
 	assert_int_equal(sg.len, 1000);
 	tt_in(&f.c, ".", 1, 1001, 0);
-	end(&f);
+	tt_fx_end(&f, TT_FX_ABORT);
 }
 
 int

@@ -9,58 +9,10 @@
 
 #include <string.h>
 
-static const char *const addrs4[] = { "10.0.0.2/24", NULL };
-static const char *const addrs6[] = { "2001:db8::2/64", NULL };
-
-/* Tests keep theirs static: tq_tcptest_teardown() finishes the host of
- * a test that failed, after its stack frame is gone. */
-struct fx {
-	struct tq_tcptest_host t;
-	struct tq_tcptest_conn c;
-	unsigned int avail;
-};
-
-/* tq_tcptest_prepare(&f->t) comes first, then conf changes, then this. */
-static void
-up(struct fx *f, bool listen, bool v6)
-{
-	if (listen)
-		assert_int_equal(tq_tcptest_listen(&f->t, NULL, 80, 16,
-				tq_tcptest_accept_cb, &f->c), 0);
-	assert_int_equal(tq_tcptest_start(&f->t, 2, v6 ? addrs6 : addrs4),
-			0);
-	tq_test_host_learn(&f->t.h, v6 ? "2001:db8::1" : "10.0.0.1");
-	tt_conn_init(&f->c, &f->t, v6 ? "2001:db8::1" : "10.0.0.1", 40000,
-			v6 ? "2001:db8::2" : "10.0.0.2", listen ? 80 : 0);
-}
-
-static void
-begin(struct fx *f)
-{
-	memset(f, 0, sizeof(*f));
-	f->avail = tq_test_pool_avail();
-	tq_tcptest_prepare(&f->t);
-}
-
-/* No TCB left behind, nothing on the wire, no mbuf leaked. */
-static void
-end(struct fx *f, bool all_closed)
-{
-	if (all_closed) {
-		assert_int_equal(tq_tcptest_nconns(&f->t), 0);
-		assert_int_equal(tq_tcptest_tcbs_free(&f->t),
-				f->t.conf.max_conns);
-		assert_int_equal(tq_tcptest_ctr(&f->t, TQ_CTR_TCP_CURR_ESTAB),
-				0);
-	}
-	tt_none(&f->c);
-	tq_tcptest_fini(&f->t);
-	tq_tcptest_check_pool(f->avail);
-}
 
 /* Abort the host's side: RST|ACK out, closed(ABORTED). */
 static void
-abort_conn(struct fx *f, uint32_t seq, uint32_t ack)
+abort_conn(struct tt_fx *f, uint32_t seq, uint32_t ack)
 {
 	assert_non_null(f->c.st);
 	tq_stream_abort(f->c.st, 0);
@@ -73,12 +25,12 @@ abort_conn(struct fx *f, uint32_t seq, uint32_t ack)
 static void
 passive_open_v4(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 	struct tq_conn_info info;
 	struct tq_tcb *tp;
 
-	begin(&f);
-	up(&f, true, false);
+	tt_fx_begin(&f);
+	tt_fx_start(&f, false, 16);
 	/* SYN <mss 1460,sackOK,TS,wscale 7> -> SYN-ACK <mss 1460,sackOK,
 	 * TS,wscale 3> (256 KB buffer) -> ACK -> ESTABLISHED, accepted. */
 	tt_passive_open(&f.c);
@@ -107,7 +59,7 @@ passive_open_v4(void **state)
 	assert_int_equal(tq_tcptest_tcp(&f.t)->listeners[0].syn_count, 0);
 	abort_conn(&f, 1, 1);
 	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_ESTAB_RESETS), 1);
-	end(&f, true);
+	tt_fx_end(&f, 0);
 }
 
 /*
@@ -118,12 +70,12 @@ passive_open_v4(void **state)
 static void
 passive_open_first_data(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 	struct tq_tcptest_seg sg;
 	uint8_t buf[64];
 
-	begin(&f);
-	up(&f, true, false);
+	tt_fx_begin(&f);
+	tt_fx_start(&f, false, 16);
 	tt_passive_open(&f.c);
 	tt_in(&f.c, "P.", 1, 1, 20);
 	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_OUT_OF_WINDOW), 0);
@@ -134,7 +86,7 @@ passive_open_first_data(void **state)
 	assert_int_equal(tq_stream_read(f.c.st, buf, sizeof(buf)), 20);
 	assert_int_equal(tq_tcptest_pattern_check(buf, 0, 20), -1);
 	abort_conn(&f, 1, 21);
-	end(&f, true);
+	tt_fx_end(&f, 0);
 }
 
 /* As above, for a connection still waiting on the accept queue: the
@@ -142,11 +94,11 @@ passive_open_first_data(void **state)
 static void
 passive_open_data_before_accept(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 	uint8_t buf[64];
 
-	begin(&f);
-	up(&f, true, false);
+	tt_fx_begin(&f);
+	tt_fx_start(&f, false, 16);
 	f.c.no_accept = true;
 	tt_passive_open(&f.c);
 	tt_in(&f.c, "P.", 1, 1, 30);
@@ -156,18 +108,18 @@ passive_open_data_before_accept(void **state)
 	assert_int_equal(tq_stream_read(f.c.st, buf, sizeof(buf)), 30);
 	assert_int_equal(tq_tcptest_pattern_check(buf, 0, 30), -1);
 	abort_conn(&f, 1, 31);
-	end(&f, true);
+	tt_fx_end(&f, 0);
 }
 
 static void
 passive_open_v6(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 	struct tq_conn_info info;
 	uint8_t b[10];
 
-	begin(&f);
-	up(&f, true, true);
+	tt_fx_begin(&f);
+	tt_fx_start(&f, true, 16);
 	tt_passive_open(&f.c); /* checks MSS 1440 on the SYN-ACK */
 	tq_stream_info(f.c.st, &info);
 	assert_int_equal(info.raddr.family, AF_INET6);
@@ -186,7 +138,7 @@ passive_open_v6(void **state)
 	tt_expect(&f.c, "R.", 11, 101, 0);
 	assert_int_equal(f.c.why, TQ_CLOSE_ABORTED);
 	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_ABORT_ON_CLOSE), 1);
-	end(&f, true);
+	tt_fx_end(&f, 0);
 }
 
 /*
@@ -196,11 +148,11 @@ passive_open_v6(void **state)
 static void
 passive_open_options_as_offered(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 	unsigned int combo;
 
-	begin(&f);
-	up(&f, true, false);
+	tt_fx_begin(&f);
+	tt_fx_start(&f, false, 16);
 	for (combo = 0; combo < 16; combo++) {
 		struct tq_tcptest_conn *c = &f.c;
 		struct tq_tcb *tp;
@@ -226,7 +178,7 @@ passive_open_options_as_offered(void **state)
 		assert_int_equal(tp->rcv_scale, (combo & 4) ? 3 : 0);
 		abort_conn(&f, 1, 1);
 	}
-	end(&f, true);
+	tt_fx_end(&f, 0);
 }
 
 /* A host configured without SACK, timestamps and window scaling offers
@@ -234,21 +186,21 @@ passive_open_options_as_offered(void **state)
 static void
 passive_open_options_disabled(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 	struct tq_tcb *tp;
 
-	begin(&f);
+	tt_fx_begin(&f);
 	f.t.conf.sack = false;
 	f.t.conf.timestamps = false;
 	f.t.conf.wscale = false;
-	up(&f, true, false);
+	tt_fx_start(&f, false, 16);
 	tt_passive_open(&f.c); /* checks: only MSS on the SYN-ACK */
 	tp = tq_stream_tcb(f.c.st);
 	assert_int_equal(tp->flags & (TF_SACK_OK | TF_TS_OK | TF_WS_OK), 0);
 	assert_int_equal(tp->mss, 1460);
 	assert_int_equal(tp->snd_scale, 0);
 	abort_conn(&f, 1, 1);
-	end(&f, true);
+	tt_fx_end(&f, 0);
 }
 
 /*
@@ -260,12 +212,12 @@ passive_open_options_disabled(void **state)
 static void
 third_ack_with_data(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 	struct tq_tcptest_seg sg;
 	uint8_t buf[256];
 
-	begin(&f);
-	up(&f, true, false);
+	tt_fx_begin(&f);
+	tt_fx_start(&f, false, 16);
 	tt_in(&f.c, "S", 0, 0, 0);
 	if (!tt_out(&f.c, &sg))
 		fail_msg("no SYN-ACK");
@@ -280,18 +232,18 @@ third_ack_with_data(void **state)
 	assert_int_equal(tq_stream_read(f.c.st, buf, sizeof(buf)), 100);
 	assert_int_equal(tq_tcptest_pattern_check(buf, 0, 100), -1);
 	abort_conn(&f, 1, 101);
-	end(&f, true);
+	tt_fx_end(&f, 0);
 }
 
 /* RFC 9293 3.10.7.1: a SYN to a port nobody listens on. */
 static void
 syn_to_closed_port(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 	struct tq_tcptest_seg sg;
 
-	begin(&f);
-	up(&f, false, false);
+	tt_fx_begin(&f);
+	tt_fx_start(&f, false, 0);
 	f.c.hport = 81;
 	f.c.hiss_known = true; /* there is no host ISN: ack fields raw */
 	tt_in(&f.c, "S", 0, 0, 0);
@@ -315,18 +267,18 @@ syn_to_closed_port(void **state)
 	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_NO_PORT), 3);
 	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_OUT_RSTS), 3);
 	assert_int_equal(tq_tcptest_nconns(&f.t), 0);
-	end(&f, true);
+	tt_fx_end(&f, 0);
 }
 
 /* A non-SYN segment for no connection: <SEQ=SEG.ACK><CTL=RST>. */
 static void
 segment_without_connection(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 	struct tq_tcptest_seg sg;
 
-	begin(&f);
-	up(&f, true, false);
+	tt_fx_begin(&f);
+	tt_fx_start(&f, false, 16);
 	f.c.hiss = 0x12345678;
 	f.c.hiss_known = true;
 	/* To the listening port: LISTEN answers any ACK with RST. */
@@ -353,18 +305,18 @@ segment_without_connection(void **state)
 	tt_none(&f.c);
 	assert_int_equal(tq_tcptest_nconns(&f.t), 0);
 	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_OUT_RSTS), 2);
-	end(&f, true);
+	tt_fx_end(&f, 0);
 }
 
 static void
 active_open(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 	struct tq_conn_info info;
 	struct tq_tcb *tp;
 
-	begin(&f);
-	up(&f, false, false);
+	tt_fx_begin(&f);
+	tt_fx_start(&f, false, 0);
 	f.c.pport = 8080;
 	tt_active_open(&f.c); /* SYN <mss 1460,sackOK,TS val 0,wscale 3> */
 	/* The first ephemeral port of the range. */
@@ -393,20 +345,20 @@ active_open(void **state)
 		assert_int_equal(f.c.acked_total, 300);
 	}
 	abort_conn(&f, 301, 1);
-	end(&f, true);
+	tt_fx_end(&f, 0);
 }
 
 /* RFC 9293 3.10.7.3: a RST with an acceptable ACK refuses the open. */
 static void
 active_open_refused(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 	struct tq_addr dst;
 	struct tq_tcptest_seg sg;
 	int err;
 
-	begin(&f);
-	up(&f, false, false);
+	tt_fx_begin(&f);
+	tt_fx_start(&f, false, 0);
 	f.c.pport = 8080;
 	dst = tq_test_addr("10.0.0.1");
 	f.c.st = tq_tcp_connect(f.t.h.s, &dst, 8080, NULL, 0, &tq_tcptest_ops,
@@ -442,7 +394,7 @@ active_open_refused(void **state)
 	assert_null(f.c.st);
 	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_ATTEMPT_FAILS), 1);
 	assert_string_equal(tq_close_reason_str(TQ_CLOSE_REFUSED), "refused");
-	end(&f, true);
+	tt_fx_end(&f, 0);
 }
 
 /*
@@ -460,13 +412,13 @@ syn_retransmit_give_up(void **state)
 		{ 31000, '>', "S", 0, 0, 0, 65535 },
 		{ 63000, '>', "S", 0, 0, 0, 65535 },
 	};
-	static struct fx f;
+	static struct tt_fx f;
 	struct tq_addr dst;
 	struct tq_tcptest_seg sg;
 	int err;
 
-	begin(&f);
-	up(&f, false, false);
+	tt_fx_begin(&f);
+	tt_fx_start(&f, false, 0);
 	f.c.pport = 8080;
 	dst = tq_test_addr("10.0.0.1");
 	f.c.st = tq_tcp_connect(f.t.h.s, &dst, 8080, NULL, 0, &tq_tcptest_ops,
@@ -487,7 +439,7 @@ syn_retransmit_give_up(void **state)
 	assert_int_equal(f.c.why, TQ_CLOSE_TIMEOUT);
 	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_TIMEOUTS), 6);
 	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_ATTEMPT_FAILS), 1);
-	end(&f, true);
+	tt_fx_end(&f, 0);
 }
 
 /* A SYN-ACK that draws no ACK: resent at 1, 3, 7, 15, 31 s, the entry
@@ -504,10 +456,10 @@ synack_retransmit_give_up(void **state)
 		{ 15000, '>', "S.", 0, 1, 0, 65535 },
 		{ 31000, '>', "S.", 0, 1, 0, 65535 },
 	};
-	static struct fx f;
+	static struct tt_fx f;
 
-	begin(&f);
-	up(&f, true, false);
+	tt_fx_begin(&f);
+	tt_fx_start(&f, false, 16);
 	tt_mark(&f.c);
 	TT_RUN(&f.c, script);
 	assert_int_equal(tq_tcptest_nconns(&f.t), 1);
@@ -521,7 +473,7 @@ synack_retransmit_give_up(void **state)
 	/* The client's late ACK now finds only the listener: RST. */
 	tt_in(&f.c, ".", 1, 1, 0);
 	tt_expect(&f.c, "R", 1, 0, 0);
-	end(&f, true);
+	tt_fx_end(&f, 0);
 }
 
 /* A retransmitted SYN-ACK gives no RTT sample (Karn), so the RTO stays
@@ -535,17 +487,17 @@ synack_retransmitted_then_ack(void **state)
 		{ 1000, '>', "S.", 0, 1, 0, 65535 },
 		{ 1050, '<', ".", 1, 1, 0, -1 },
 	};
-	static struct fx f;
+	static struct tt_fx f;
 
-	begin(&f);
-	up(&f, true, false);
+	tt_fx_begin(&f);
+	tt_fx_start(&f, false, 16);
 	tt_mark(&f.c);
 	TT_RUN(&f.c, script);
 	assert_int_equal(f.c.n_accept, 1);
 	assert_int_equal(tq_stream_tcb(f.c.st)->rto, TT_S(1));
 	assert_int_equal(tq_stream_tcb(f.c.st)->srtt, 0);
 	abort_conn(&f, 1, 1);
-	end(&f, true);
+	tt_fx_end(&f, 0);
 }
 
 /*
@@ -555,14 +507,14 @@ synack_retransmitted_then_ack(void **state)
 static void
 accept_queue(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 	struct tq_tcptest_conn c2;
 	struct tq_stream *st;
 
-	begin(&f);
+	tt_fx_begin(&f);
 	assert_int_equal(tq_tcptest_listen(&f.t, NULL, 80, 1,
 			tq_tcptest_accept_cb, &f.c), 0);
-	up(&f, false, false);
+	tt_fx_start(&f, false, 0);
 	f.c.hport = 80;
 	f.c.no_accept = true;
 	tt_passive_open(&f.c);
@@ -592,7 +544,7 @@ accept_queue(void **state)
 	tt_none(&c2);
 	assert_int_equal(f.c.l->acc_count, 0);
 	assert_null(tq_tcp_accept(f.c.l, &tq_tcptest_ops, &f.c));
-	end(&f, true);
+	tt_fx_end(&f, 0);
 }
 
 /*
@@ -603,13 +555,13 @@ accept_queue(void **state)
 static void
 simultaneous_open(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 	struct tq_addr dst;
 	struct tq_tcptest_seg sg;
 	int err;
 
-	begin(&f);
-	up(&f, false, false);
+	tt_fx_begin(&f);
+	tt_fx_start(&f, false, 0);
 	f.c.pport = 8080;
 	dst = tq_test_addr("10.0.0.1");
 	f.c.st = tq_tcp_connect(f.t.h.s, &dst, 8080, NULL, 0, &tq_tcptest_ops,
@@ -632,7 +584,7 @@ simultaneous_open(void **state)
 	assert_int_equal(tt_tcb(&f.c)->state, TQ_TCPS_ESTABLISHED);
 	assert_int_equal(f.c.n_connected, 1);
 	abort_conn(&f, 1, 1);
-	end(&f, true);
+	tt_fx_end(&f, 0);
 }
 
 /* The same crossing, where the peer then sends a plain ACK: the host
@@ -640,13 +592,13 @@ simultaneous_open(void **state)
 static void
 simultaneous_open_then_ack(void **state)
 {
-	static struct fx f;
+	static struct tt_fx f;
 	struct tq_addr dst;
 	struct tq_tcptest_seg sg;
 	int err;
 
-	begin(&f);
-	up(&f, false, false);
+	tt_fx_begin(&f);
+	tt_fx_start(&f, false, 0);
 	f.c.pport = 8080;
 	dst = tq_test_addr("10.0.0.1");
 	f.c.st = tq_tcp_connect(f.t.h.s, &dst, 8080, NULL, 0, &tq_tcptest_ops,
@@ -660,7 +612,7 @@ simultaneous_open_then_ack(void **state)
 	assert_int_equal(tt_tcb(&f.c)->state, TQ_TCPS_ESTABLISHED);
 	assert_int_equal(f.c.n_connected, 1);
 	abort_conn(&f, 1, 1);
-	end(&f, true);
+	tt_fx_end(&f, 0);
 }
 
 int
