@@ -236,6 +236,8 @@ struct tq_listener {
 #define TF_SHUT_RD	0x2000000 /* app reads no more: data is dropped */
 #define TF_FIN_CB	0x4000000 /* peer_fin() was called */
 #define TF_TW_APP	0x8000000 /* in TIME_WAIT, the app still reading */
+#define TF_LA_HELD	0x10000000 /* TF_TW_APP after LAST_ACK: no 2MSL of
+				    * our own once the app lets go */
 
 struct tq_tcb {
 	/* The public handles of a TCP connection: its one stream (id 0). */

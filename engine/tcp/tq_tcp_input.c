@@ -311,6 +311,35 @@ enter_time_wait(struct tq_tcb *tp)
 	tq_tcb_tw_release(tp);
 }
 
+/*
+ * Our FIN is acknowledged after the peer's: the connection is over, but
+ * data the app has not read yet is still its own, as in a Linux socket
+ * it has not closed.  The TCB holds it in TIME_WAIT (so the 4-tuple
+ * stays answered) until the app closes or the FIN_WAIT_2 grace ends.
+ */
+static void
+last_ack_done(struct tq_tcb *tp)
+{
+	const struct tq_tcp_conf *c = tq_tcp(tp->s)->conf;
+
+	if (tp->st.ops && !(tp->flags & (TF_CLOSED_CB | TF_APP_GONE)) &&
+			tp->rcvq.bytes) {
+		tq_tcp_notify_readable(tp);
+		if (tp->flags & TF_DOOMED)
+			return; /* the app aborted it: that close follows */
+		if (tp->rcvq.bytes && !(tp->flags & TF_APP_GONE)) {
+			tp->flags |= TF_TW_APP | TF_LA_HELD;
+			tq_tcb_set_state(tp, TQ_TCPS_TIME_WAIT);
+			tp->tw_since = tp->s->now;
+			tq_tcp_rexmt_stop(tp);
+			tq_tcp_2msl_arm(tp, RTE_MAX(c->msl2_ns,
+					c->fin_timeout_ns));
+			return;
+		}
+	}
+	tq_tcb_close(tp, TQ_CLOSE_NORMAL);
+}
+
 /* TIME_WAIT is ours alone from here: no app, no queues. */
 void
 tq_tcb_tw_release(struct tq_tcb *tp)
@@ -896,7 +925,7 @@ ack_input(struct tq_tcb *tp, struct tq_rx *rx, struct tq_tcp_seg *seg)
 		enter_time_wait(tp);
 		return false;
 	case TQ_TCPS_LAST_ACK:
-		tq_tcb_close(tp, TQ_CLOSE_NORMAL);
+		last_ack_done(tp);
 		return false;
 	default:
 		break;

@@ -523,6 +523,9 @@ tcp_close(struct tq_stream *st)
 		TQ_ADD(tp->s, STREAM_RCV_DISCARD, tp->rcvq.bytes);
 		tq_stream_cb_closed(&tp->st, TQ_CLOSE_NORMAL);
 		tq_tcb_tw_release(tp);
+		/* A passive close keeps no TIME_WAIT of its own. */
+		if (tp->flags & TF_LA_HELD)
+			tq_tcb_close(tp, TQ_CLOSE_NORMAL);
 		return;
 	}
 	if (tp->rcvq.bytes || tp->ooo) {

@@ -418,6 +418,72 @@ syn_on_established(void **state)
 	tt_fx_end(&f, 0);
 }
 
+/*
+ * The peer closes first and we only shut our side down with its data
+ * still unread (a relay whose other side is full, say): the final ACK
+ * of our FIN ends the connection, not the app's data.  It stays
+ * readable until the app closes, and then no TIME_WAIT is left (the
+ * peer closed first).
+ */
+static void
+last_ack_keeps_unread(void **state)
+{
+	static struct tt_fx f;
+	uint8_t buf[512], want[100];
+
+	tt_fx_begin(&f);
+	tt_fx_up(&f);
+	tt_in(&f.c, "P.", 1, 1, 100);
+	tt_expect(&f.c, ".", 1, 101, 0);
+	tt_in(&f.c, "F.", 101, 1, 0);
+	tt_advance(&f.c, TT_MS(40));
+	tt_expect(&f.c, ".", 1, 102, 0);
+	assert_int_equal(state_of(&f), TQ_TCPS_CLOSE_WAIT);
+	assert_int_equal(tq_stream_shutdown(f.c.st), 0);
+	tt_advance(&f.c, 0);
+	tt_expect(&f.c, "F.", 1, 102, 0);
+	tt_in(&f.c, ".", 102, 2, 0);
+	assert_int_equal(f.c.n_closed, 0);
+	assert_int_equal(tq_stream_readable(f.c.st), 100);
+	assert_int_equal(tq_stream_read(f.c.st, buf, sizeof(buf)), 100);
+	tq_tcptest_pattern_fill(want, 0, sizeof(want));
+	assert_memory_equal(buf, want, sizeof(want));
+	assert_int_equal(tq_stream_read(f.c.st, buf, sizeof(buf)), 0);
+	tq_stream_close(f.c.st);
+	tt_advance(&f.c, 0);
+	assert_int_equal(f.c.n_closed, 1);
+	assert_int_equal(f.c.why, TQ_CLOSE_NORMAL);
+	assert_null(tt_tcb(&f.c));
+	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_OUT_RSTS), 0);
+	tt_fx_end(&f, 0);
+}
+
+/* Left unread past the FIN_WAIT_2 grace: the hold ends, counted. */
+static void
+last_ack_unread_times_out(void **state)
+{
+	static struct tt_fx f;
+
+	tt_fx_begin(&f);
+	tt_fx_up(&f);
+	tt_in(&f.c, "P.", 1, 1, 100);
+	tt_expect(&f.c, ".", 1, 101, 0);
+	tt_in(&f.c, "F.", 101, 1, 0);
+	tt_advance(&f.c, TT_MS(40));
+	tt_expect(&f.c, ".", 1, 102, 0);
+	assert_int_equal(tq_stream_shutdown(f.c.st), 0);
+	tt_advance(&f.c, 0);
+	tt_expect(&f.c, "F.", 1, 102, 0);
+	tt_in(&f.c, ".", 102, 2, 0);
+	assert_int_equal(f.c.n_closed, 0);
+	tt_advance(&f.c, TT_S(59));
+	assert_int_equal(f.c.n_closed, 0);
+	tt_advance(&f.c, TT_S(2));
+	assert_int_equal(f.c.n_closed, 1);
+	assert_null(tt_tcb(&f.c));
+	tt_fx_end(&f, 0);
+}
+
 /* Close with received data unread: RST, not FIN (RFC 9293 3.6.1). */
 static void
 close_with_unread_data(void **state)
@@ -576,6 +642,8 @@ main(void)
 		TT_TEST(challenge_ack_limit),
 		TT_TEST(syn_on_established),
 		TT_TEST(close_with_unread_data),
+		TT_TEST(last_ack_keeps_unread),
+		TT_TEST(last_ack_unread_times_out),
 		TT_TEST(data_after_close),
 		TT_TEST(abort_with_ooo_runs),
 		TT_TEST(reset_with_ooo_runs),
