@@ -238,6 +238,8 @@ struct tq_listener {
 #define TF_TW_APP	0x8000000 /* in TIME_WAIT, the app still reading */
 #define TF_LA_HELD	0x10000000 /* TF_TW_APP after LAST_ACK: no 2MSL of
 				    * our own once the app lets go */
+#define TF_UNHASHED	0x20000000 /* TF_TW_APP whose 4-tuple was given
+				    * up: only the app holds it now */
 
 struct tq_tcb {
 	/* The public handles of a TCP connection: its one stream (id 0). */
@@ -424,6 +426,7 @@ struct tq_tcb *tq_tcb_new(struct tq_shard *s, const struct tq_tcp_key *k,
 		hash_sig_t sig);
 /* Move to CLOSED: callbacks, out of the table, freed. */
 void tq_tcb_close(struct tq_tcb *tp, enum tq_close_reason why);
+void tq_tcb_unhash(struct tq_tcb *tp);
 void tq_tcp_accept_enqueue(struct tq_listener *l, struct tq_tcb *tp);
 void tq_tcp_accept_remove(struct tq_listener *l, struct tq_tcb *tp);
 void tq_tcb_set_state(struct tq_tcb *tp, enum tq_tcp_state st);

@@ -1127,6 +1127,11 @@ sync_input(struct tq_tcb *tp, struct tq_rx *rx, struct tq_tcp_seg *seg)
 			challenge_ack(tp);
 			return;
 		}
+		if (tp->flags & TF_TW_APP) {
+			/* The peer is gone; what it sent stays readable. */
+			tq_tcb_unhash(tp);
+			return;
+		}
 		if (tp->state == TQ_TCPS_SYN_RECEIVED && tp->listener) {
 			TQ_INC(s, TCP_ATTEMPT_FAILS);
 			tq_tcb_close(tp, TQ_CLOSE_RESET);
@@ -1339,7 +1344,10 @@ tq_tcp_input(struct tq_shard *s, struct tq_rx *rx)
 				rte_be_to_cpu_16(th->dst_port));
 		if (l) {
 			TQ_INC(s, TCP_TW_REOPENED);
-			tq_tcb_close(tp, TQ_CLOSE_NORMAL);
+			if (tp->flags & TF_TW_APP)
+				tq_tcb_unhash(tp);
+			else
+				tq_tcb_close(tp, TQ_CLOSE_NORMAL);
 			tp = NULL;
 			state = TQ_TCPS_LISTEN;
 		}

@@ -524,7 +524,7 @@ tcp_close(struct tq_stream *st)
 		tq_stream_cb_closed(&tp->st, TQ_CLOSE_NORMAL);
 		tq_tcb_tw_release(tp);
 		/* A passive close keeps no TIME_WAIT of its own. */
-		if (tp->flags & TF_LA_HELD)
+		if (tp->flags & (TF_LA_HELD | TF_UNHASHED))
 			tq_tcb_close(tp, TQ_CLOSE_NORMAL);
 		return;
 	}

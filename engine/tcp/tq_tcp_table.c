@@ -520,6 +520,23 @@ tq_tcp_accept_remove(struct tq_listener *l, struct tq_tcb *tp)
 }
 
 /*
+ * A TIME_WAIT held only because the app has data left to read, when the
+ * peer is plainly done with the 4-tuple (its RST, or its new SYN): like
+ * Linux, where the socket the app holds is not the TIME_WAIT entry, the
+ * data stays the app's and the 4-tuple goes free.  The TCB leaves the
+ * table but lives until the app closes it or the read grace ends.
+ */
+void
+tq_tcb_unhash(struct tq_tcb *tp)
+{
+	if (tp->flags & TF_UNHASHED)
+		return;
+	rte_hash_del_key_with_hash(tq_tcp(tp->s)->flows, &tp->key, tp->sig);
+	tp->flags |= TF_UNHASHED;
+	TQ_INC(tp->s, TCP_TW_APP_FREED);
+}
+
+/*
  * The end of a TCB: the app hears closed() once, the flow leaves the
  * table, buffers and timers go, the TCB returns to the pool.
  */
@@ -556,7 +573,8 @@ tq_tcb_close(struct tq_tcb *tp, enum tq_close_reason why)
 			tq_stream_cb_peer_reset(&tp->st, 0);
 		tq_stream_cb_closed(&tp->st, why);
 	}
-	rte_hash_del_key_with_hash(t->flows, &tp->key, tp->sig);
+	if (!(tp->flags & TF_UNHASHED))
+		rte_hash_del_key_with_hash(t->flows, &tp->key, tp->sig);
 	tq_mq_free(&tp->sndq);
 	tq_mq_free(&tp->rcvq);
 	tq_tcp_ooo_free(tp);

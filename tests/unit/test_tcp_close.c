@@ -584,6 +584,68 @@ detach_with_ooo_runs(void **state)
 }
 
 /*
+ * We shut down first and the peer's last data arrives with its FIN while
+ * the app cannot take it yet: TIME_WAIT keeps it for the app.  A RST
+ * from the peer then (Linux sends one when its app closes with our data
+ * unread) frees the 4-tuple, not the data: all 100 bytes and the EOF
+ * are still read.  Without the hold the relay lost the tail of a reply.
+ */
+static void
+time_wait_rst_keeps_unread(void **state)
+{
+	static struct tt_fx f;
+	uint8_t buf[512];
+
+	tt_fx_begin(&f);
+	tt_fx_up(&f);
+	assert_int_equal(tq_stream_shutdown(f.c.st), 0);
+	tt_advance(&f.c, 0);
+	tt_expect(&f.c, "F.", 1, 1, 0);
+	tt_in(&f.c, "P.", 1, 2, 100);
+	tt_expect(&f.c, ".", 2, 101, 0);
+	tt_in(&f.c, "F.", 101, 2, 0);
+	tt_expect(&f.c, ".", 2, 102, 0);
+	assert_int_equal(state_of(&f), TQ_TCPS_TIME_WAIT);
+	assert_int_equal(f.c.n_closed, 0);
+	tt_in(&f.c, "R", 102, 0, 0);
+	assert_int_equal(f.c.n_closed, 0);
+	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_TW_APP_FREED), 1);
+	/* The 4-tuple is free: a stray segment for it draws a RST. */
+	check_gone(&f, 102, 2);
+	assert_int_equal(tq_stream_readable(f.c.st), 100);
+	assert_int_equal(tq_stream_read(f.c.st, buf, sizeof(buf)), 100);
+	assert_int_equal(tq_tcptest_pattern_check(buf, 0, 100), -1);
+	assert_int_equal(tq_stream_read(f.c.st, buf, sizeof(buf)), 0);
+	tq_stream_close(f.c.st);
+	tt_advance(&f.c, 0);
+	assert_int_equal(f.c.n_closed, 1);
+	assert_int_equal(f.c.why, TQ_CLOSE_NORMAL);
+	assert_false(tt_out(&f.c, NULL));
+	tt_fx_end(&f, 0);
+}
+
+/* The same hold, unread past the read grace: the app hears closed(). */
+static void
+time_wait_rst_unread_times_out(void **state)
+{
+	static struct tt_fx f;
+
+	tt_fx_begin(&f);
+	tt_fx_up(&f);
+	assert_int_equal(tq_stream_shutdown(f.c.st), 0);
+	tt_advance(&f.c, 0);
+	tt_expect(&f.c, "F.", 1, 1, 0);
+	tt_in(&f.c, "FP.", 1, 2, 100);
+	tt_expect(&f.c, ".", 2, 102, 0);
+	tt_in(&f.c, "R", 102, 0, 0);
+	assert_int_equal(f.c.n_closed, 0);
+	tt_advance(&f.c, TT_S(61));
+	assert_int_equal(f.c.n_closed, 1);
+	assert_null(tt_tcb(&f.c));
+	tt_fx_end(&f, 0);
+}
+
+/*
  * RFC 6191: a new SYN for a 4-tuple in TIME_WAIT, with a newer
  * timestamp, opens a new connection at once.
  */
@@ -625,12 +687,62 @@ time_wait_new_syn(void **state)
 	tt_fx_end(&f, 0);
 }
 
+/* The same, while the old connection's last data is still unread: the
+ * new connection opens and the old one's data stays readable. */
+static void
+time_wait_new_syn_keeps_unread(void **state)
+{
+	static struct tt_fx f;
+	struct tq_tcptest_conn c2;
+	uint8_t buf[512];
+
+	tt_fx_begin(&f);
+	assert_int_equal(tq_tcptest_listen(&f.t, NULL, 80, 8,
+			tq_tcptest_accept_cb, &f.c), 0);
+	assert_int_equal(tq_tcptest_start(&f.t, 2, addrs4), 0);
+	tq_test_host_learn(&f.t.h, "10.0.0.1");
+	tt_conn_init(&f.c, &f.t, "10.0.0.1", 40000, "10.0.0.2", 80);
+	tt_passive_open(&f.c);
+	tt_mark(&f.c);
+	assert_int_equal(tq_stream_shutdown(f.c.st), 0);
+	tt_advance(&f.c, 0);
+	tt_expect(&f.c, "F.", 1, 1, 0);
+	tt_in(&f.c, "FP.", 1, 2, 100);
+	tt_expect(&f.c, ".", 2, 102, 0);
+	assert_int_equal(state_of(&f), TQ_TCPS_TIME_WAIT);
+	tt_at(&f.c, TT_S(1));
+	f.c.no_accept = true;
+	tt_conn_init(&c2, &f.t, "10.0.0.1", 40000, "10.0.0.2", 80);
+	c2.piss = f.c.piss + 1000000;
+	c2.no_accept = true;
+	tt_passive_open(&c2);
+	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_TW_REOPENED), 1);
+	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_TW_APP_FREED), 1);
+	c2.st = tq_tcp_accept(f.c.l, &tq_tcptest_ops, &c2);
+	assert_non_null(c2.st);
+	assert_int_equal(f.c.n_closed, 0);
+	assert_int_equal(tq_stream_read(f.c.st, buf, sizeof(buf)), 100);
+	assert_int_equal(tq_tcptest_pattern_check(buf, 0, 100), -1);
+	assert_int_equal(tq_stream_read(f.c.st, buf, sizeof(buf)), 0);
+	tq_stream_close(f.c.st);
+	assert_int_equal(f.c.n_closed, 1);
+	/* The new connection is untouched by the old one's end. */
+	assert_int_equal(tq_stream_tcb(c2.st)->state, TQ_TCPS_ESTABLISHED);
+	tq_stream_abort(c2.st, 0);
+	tt_advance(&c2, 0);
+	tt_expect(&c2, "R.", 1, 1, 0);
+	tt_fx_end(&f, 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		TT_TEST(close_we_first),
 		TT_TEST(half_close),
+		TT_TEST(time_wait_rst_keeps_unread),
+		TT_TEST(time_wait_rst_unread_times_out),
+		TT_TEST(time_wait_new_syn_keeps_unread),
 		TT_TEST(close_peer_first),
 		TT_TEST(close_three_segments),
 		TT_TEST(close_quickack_four_segments),
