@@ -129,6 +129,14 @@ set_fault(void *arg, const char *v)
 }
 
 static int
+set_metrics(void *arg, const char *v)
+{
+	struct tq_engine *e = arg;
+
+	return tq_metrics_parse(v, &e->metrics_addr, &e->metrics_len);
+}
+
+static int
 set_config(void *arg, const char *v)
 {
 	return 0; /* loaded before EAL starts */
@@ -155,6 +163,7 @@ static const struct tq_app_opt engine_opts[] = {
 	{ "promisc", "port", NULL, "promiscuous mode", set_promisc, NULL },
 	{ "no-offload", "port", NULL, "checksums in software even if the PMD offers them", set_no_offload, NULL },
 	{ "stats-interval", "engine", "S", "print stats every S seconds (0: never)", set_stats, NULL },
+	{ "metrics", "engine", "ADDR:PORT", "serve Prometheus /metrics on this kernel TCP address ([v6]:port)", set_metrics, NULL },
 	{ "fault", "engine", "SPEC", "drop=P,dup=P,reorder=P,corrupt=P,delay=USEC,seed=N,dir=rx|tx|both", set_fault, NULL },
 	{ "timer-tick-us", "engine", "US", "timer wheel slot width (1000)", set_tick, NULL },
 	{ "rx-bursts", "engine", "N", "full RX bursts of 32 read per poll (8)", set_rx_bursts, NULL },
@@ -640,6 +649,13 @@ tq_engine_run(struct tq_engine *e)
 				strerror(-ret));
 		return ret;
 	}
+	ret = tq_metrics_start(e);
+	if (ret < 0) {
+		pthread_mutex_unlock(&e->ctl_lock);
+		fprintf(stderr, "%s: --metrics: %s\n", e->app_name,
+				strerror(-ret));
+		return ret;
+	}
 	if (!tq_port_wait_link(&e->port, 3000, &link))
 		fprintf(stderr, "%s: %s: link is down, serving anyway\n",
 				e->app_name, e->port.name);
@@ -692,6 +708,7 @@ tq_engine_run(struct tq_engine *e)
 	for (k = 0; k < e->nb_workers; k++)
 		e->shards[k]->stop = true;
 	rte_eal_mp_wait_lcore();
+	tq_metrics_stop(e);
 	if (e->stats_interval)
 		print_stats(e, prev, 1.0);
 	return 0;

@@ -8,6 +8,7 @@
  */
 
 #include <pthread.h>
+#include <sys/socket.h>
 #include <stdbool.h>
 
 #include <rte_ethdev.h>
@@ -33,6 +34,13 @@ struct tq_engine {
 	struct tq_iface iface;
 	struct tq_fault_spec fault;
 	unsigned int stats_interval;
+	/* --metrics (tq_engine_metrics.c) */
+	struct sockaddr_storage metrics_addr;
+	socklen_t metrics_len;	/* 0: no metrics server */
+	int metrics_fd;
+	pthread_t metrics_thread;
+	bool metrics_on;
+	bool metrics_stop;	/* atomic access */
 	uint64_t timer_tick_ns;
 	uint16_t rx_bursts;
 	/* Each module's state (tq_modules order). */
@@ -72,5 +80,15 @@ void tq_engine_sum_app_counters(const struct tq_engine *e, int worker,
 
 /* Register /tachyon/stats, /tachyon/info, /tachyon/counters. */
 void tq_engine_telemetry(void);
+
+/* --metrics ADDR:PORT (IPv6 as [ADDR]:PORT) into a socket address. */
+int tq_metrics_parse(const char *v, struct sockaddr_storage *ss,
+		socklen_t *len);
+struct tq_prom;
+/* The whole Prometheus page, as /metrics serves it. */
+void tq_metrics_page(struct tq_engine *e, struct tq_prom *p);
+/* Start the server thread if --metrics was given: 0 or -errno. */
+int tq_metrics_start(struct tq_engine *e);
+void tq_metrics_stop(struct tq_engine *e);
 
 #endif

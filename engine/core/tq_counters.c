@@ -13,6 +13,14 @@ static const char *const helps[TQ_CTR_MAX] = {
 #undef TQ_CTR
 };
 
+static const bool gauges[TQ_CTR_MAX] = {
+#define TQ_CTR(id, name, help)
+#define TQ_GAUGE(id, name, help) [TQ_CTR_##id] = true,
+#include <tachyon/tq_counters.def>
+#undef TQ_GAUGE
+#undef TQ_CTR
+};
+
 const char *
 tq_counter_name(unsigned int id)
 {
@@ -23,4 +31,10 @@ const char *
 tq_counter_help(unsigned int id)
 {
 	return id < TQ_CTR_MAX ? helps[id] : 0;
+}
+
+bool
+tq_counter_is_gauge(unsigned int id)
+{
+	return id < TQ_CTR_MAX && gauges[id];
 }

@@ -20,6 +20,7 @@
 #include <tachyon/tachyon.h>
 
 struct tq_shard;
+struct tq_prom;
 
 /* What the engine knows once the options are parsed and the port is up. */
 struct tq_module_env {
@@ -59,6 +60,13 @@ struct tq_module {
 	/* Register telemetry commands (they find the engine with
 	 * tq_engine_current()); may be NULL. */
 	void (*telemetry)(void);
+	/*
+	 * Add its families to the Prometheus page, reading the shards'
+	 * figures without a lock (control thread, workers running); may
+	 * be NULL.  Each family once, with a worker label.
+	 */
+	void (*metrics)(struct tq_shard *const *shards, unsigned int n,
+			struct tq_prom *p);
 };
 
 /* The modules in attach order, NULL-terminated (core/tq_modules.def). */

@@ -51,6 +51,8 @@ enum tq_tcp_state {
 	 (s) == TQ_TCPS_FIN_WAIT_2)
 
 const char *tq_tcp_state_name(unsigned int state);
+/* The name ss(8) gives the state: ESTAB, SYN-RECV, TIME-WAIT, ... */
+const char *tq_tcp_state_ss_name(unsigned int state);
 
 /* TCP header flags */
 #define TQ_TH_FIN 0x01
@@ -296,6 +298,7 @@ struct tq_tcb {
 	uint64_t rttime;
 	uint64_t rexmit_start;	/* first retransmission of this episode */
 	uint64_t tw_since;	/* entered TIME_WAIT */
+	uint64_t born;		/* created: the handshake time's start */
 
 	struct tq_cc cc;
 
@@ -354,6 +357,10 @@ struct tq_tfo_entry {
 };
 
 /* The TCP layer of one shard. */
+/* Handshake time histogram bounds (tq_tcp_table.c). */
+#define TQ_TCP_HS_BUCKETS 16
+extern const uint64_t tq_tcp_hs_bounds_ns[TQ_TCP_HS_BUCKETS];
+
 struct tq_tcp {
 	const struct tq_tcp_conf *conf;
 	const struct tq_tcp_listen_table *lt;
@@ -368,6 +375,15 @@ struct tq_tcp {
 	/* RFC 5961 7: challenge ACKs per second, as a token bucket */
 	uint64_t chack_tokens;
 	uint64_t chack_last;
+	/*
+	 * For the metrics page, read by the control thread without a lock
+	 * (each a word written by this worker only): connections by state
+	 * (CLOSED not counted) and how long handshakes took, in buckets of
+	 * tq_tcp_hs_bounds_ns plus one past the last.
+	 */
+	uint32_t nstate[TQ_TCPS_MAX];
+	uint64_t hs_count[TQ_TCP_HS_BUCKETS + 1];
+	uint64_t hs_sum_ns;
 	unsigned int nl;
 	struct tq_listener listeners[TQ_TCP_MAX_LISTEN];
 };

@@ -23,4 +23,8 @@ extern const struct tq_module tq_tcp_module;
 /* /tachyon/conns (tq_tcp_ctl.c). */
 void tq_tcp_telemetry(void);
 
+/* Connections by state and handshake times (tq_tcp_metrics.c). */
+void tq_tcp_metrics(struct tq_shard *const *shards, unsigned int n,
+		struct tq_prom *p);
+
 #endif

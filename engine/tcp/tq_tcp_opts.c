@@ -165,4 +165,5 @@ const struct tq_module tq_tcp_module = {
 	.stop = tq_tcp_shutdown_all,
 	.detach = tq_tcp_detach,
 	.telemetry = tq_tcp_telemetry,
+	.metrics = tq_tcp_metrics,
 };

@@ -13,6 +13,27 @@ tq_tcp_state_name(unsigned int state)
 	return state < TQ_TCPS_MAX ? state_names[state] : "?";
 }
 
+/* As ss(8) prints them, for people who read ss every day. */
+static const char *const ss_names[TQ_TCPS_MAX] = {
+	[TQ_TCPS_CLOSED] = "UNCONN",
+	[TQ_TCPS_LISTEN] = "LISTEN",
+	[TQ_TCPS_SYN_SENT] = "SYN-SENT",
+	[TQ_TCPS_SYN_RECEIVED] = "SYN-RECV",
+	[TQ_TCPS_ESTABLISHED] = "ESTAB",
+	[TQ_TCPS_CLOSE_WAIT] = "CLOSE-WAIT",
+	[TQ_TCPS_FIN_WAIT_1] = "FIN-WAIT-1",
+	[TQ_TCPS_CLOSING] = "CLOSING",
+	[TQ_TCPS_LAST_ACK] = "LAST-ACK",
+	[TQ_TCPS_FIN_WAIT_2] = "FIN-WAIT-2",
+	[TQ_TCPS_TIME_WAIT] = "TIME-WAIT",
+};
+
+const char *
+tq_tcp_state_ss_name(unsigned int state)
+{
+	return state < TQ_TCPS_MAX ? ss_names[state] : "?";
+}
+
 /*
  * First cut of every segment, by state and by SYN/ACK/RST/FIN (index
  * SYN<<3 | ACK<<2 | RST<<1 | FIN).  Only what the flags alone decide is

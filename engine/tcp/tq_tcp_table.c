@@ -327,6 +327,13 @@ tq_tcp_key_make(struct tq_tcp_key *k, const struct tq_addr *l,
 	k->fport = fport;
 }
 
+/* From a LAN round trip to a SYN retransmitted twice. */
+const uint64_t tq_tcp_hs_bounds_ns[TQ_TCP_HS_BUCKETS] = {
+	100000, 250000, 500000, 1000000, 2500000, 5000000, 10000000,
+	25000000, 50000000, 100000000, 250000000, 500000000, 1000000000,
+	2500000000ull, 5000000000ull, 10000000000ull,
+};
+
 struct tq_tcb *
 tq_tcb_new(struct tq_shard *s, const struct tq_tcp_key *k, hash_sig_t sig)
 {
@@ -349,6 +356,7 @@ tq_tcb_new(struct tq_shard *s, const struct tq_tcp_key *k, hash_sig_t sig)
 		return NULL;
 	}
 	tp->s = s;
+	tp->born = s->now;
 	tq_tcb_handles_init(tp, NULL, NULL);
 	tp->state = TQ_TCPS_CLOSED;
 	tp->sndbuf = c->sndbuf;
@@ -480,6 +488,28 @@ tq_tcb_set_state(struct tq_tcb *tp, enum tq_tcp_state st)
 		tp->s->ctr[TQ_CTR_TCP_CURR_ESTAB]--;
 	else if (!was && is)
 		tp->s->ctr[TQ_CTR_TCP_CURR_ESTAB]++;
+	if (tp->state != st) {
+		struct tq_tcp *t = tq_tcp(tp->s);
+
+		if (tp->state != TQ_TCPS_CLOSED)
+			t->nstate[tp->state]--;
+		if (st != TQ_TCPS_CLOSED)
+			t->nstate[st]++;
+		/* Once per connection, on the state change: no clock read
+		 * (now is the burst's) and nothing per packet. */
+		if (st == TQ_TCPS_ESTABLISHED &&
+				(tp->state == TQ_TCPS_SYN_SENT ||
+				 tp->state == TQ_TCPS_SYN_RECEIVED)) {
+			uint64_t d = tp->s->now - tp->born;
+			unsigned int b = 0;
+
+			while (b < TQ_TCP_HS_BUCKETS &&
+					d > tq_tcp_hs_bounds_ns[b])
+				b++;
+			t->hs_count[b]++;
+			t->hs_sum_ns += d;
+		}
+	}
 	if (tp->state == TQ_TCPS_TIME_WAIT && st != TQ_TCPS_TIME_WAIT)
 		tp->s->ctr[TQ_CTR_TCP_TW_COUNT]--;
 	else if (tp->state != TQ_TCPS_TIME_WAIT && st == TQ_TCPS_TIME_WAIT)

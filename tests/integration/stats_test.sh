@@ -36,7 +36,7 @@ field() { awk -v k="$1" '$1 == k {print $2}' <<<"$info"; }
 tq_pass "tq-ctl info: app, workers, port, driver, mac, mtu, addresses"
 
 # Every counter name of the .def file, and nothing else, with -z.
-mapfile -t names < <(sed -n 's/^TQ_CTR([A-Z0-9_]*,[[:space:]]*"\([^"]*\)".*/\1/p' "$def")
+mapfile -t names < <(sed -n 's/^TQ_\(CTR\|GAUGE\)([A-Z0-9_]*,[[:space:]]*"\([^"]*\)".*/\2/p' "$def")
 ((${#names[@]} > 10)) || tq_fail "could not read counter names from $def"
 all=$(tq_stats)
 for n in "${names[@]}"; do

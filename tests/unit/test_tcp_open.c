@@ -63,6 +63,37 @@ passive_open_v4(void **state)
 }
 
 /*
+ * The metrics page's figures: connections by state follow the
+ * connection, and a handshake lands once in the histogram.
+ */
+static void
+open_state_metrics(void **state)
+{
+	static struct tt_fx f;
+	struct tq_tcp *t;
+	uint64_t n = 0;
+	unsigned int b, st;
+
+	tt_fx_begin(&f);
+	tt_fx_start(&f, false, 16);
+	t = tq_tcptest_tcp(&f.t);
+	tt_passive_open(&f.c);
+	assert_int_equal(t->nstate[TQ_TCPS_ESTABLISHED], 1);
+	for (b = 0; b <= TQ_TCP_HS_BUCKETS; b++)
+		n += t->hs_count[b];
+	assert_int_equal(n, 1);
+	tq_stream_shutdown(f.c.st);
+	tt_advance(&f.c, 0);
+	tt_expect(&f.c, "F.", 1, 1, 0);
+	assert_int_equal(t->nstate[TQ_TCPS_ESTABLISHED], 0);
+	assert_int_equal(t->nstate[TQ_TCPS_FIN_WAIT_1], 1);
+	abort_conn(&f, 2, 1);
+	for (st = 0; st < TQ_TCPS_MAX; st++)
+		assert_int_equal(t->nstate[st], 0);
+	tt_fx_end(&f, 0);
+}
+
+/*
  * The client speaks first (HTTP): its first segment lies in the window
  * the SYN-ACK advertised, so it is accepted, ACKed and readable.  The
  * ACK's window is scaled by our shift (3).
@@ -620,6 +651,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		TT_TEST(passive_open_v4),
+		TT_TEST(open_state_metrics),
 		TT_TEST(passive_open_first_data),
 		TT_TEST(passive_open_data_before_accept),
 		TT_TEST(passive_open_v6),

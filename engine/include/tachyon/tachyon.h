@@ -37,6 +37,10 @@ const char *tq_counter_name(unsigned int id);
 /** One-line description of a counter, or NULL when out of range. */
 const char *tq_counter_help(unsigned int id);
 
+/** True for a gauge (a level such as connections now, TQ_GAUGE in
+ * tq_counters.def), false for a counter that only grows. */
+bool tq_counter_is_gauge(unsigned int id);
+
 /**
  * An option an app adds to the engine's own.  It is accepted on the
  * command line as --name and in the config file as "name = value" in
