@@ -6,7 +6,7 @@
  *
  *   tq-ctl [--file-prefix P] [--per-worker] [-z] stats
  *   tq-ctl [--file-prefix P] info
- *   tq-ctl [--file-prefix P] conns
+ *   tq-ctl [--file-prefix P] [--state S] [--port N] [--json] conns
  */
 #include <errno.h>
 #include <getopt.h>
@@ -17,7 +17,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#define BUF_MAX (64 * 1024)
+#include "tq_ctl.h"
+
+#define BUF_MAX TQ_CTL_BUF_MAX
 
 static int
 tel_connect(const char *prefix)
@@ -52,8 +54,8 @@ tel_connect(const char *prefix)
 	return fd;
 }
 
-static int
-tel_query(int fd, const char *cmd, char *out, size_t len)
+int
+tq_ctl_query(int fd, const char *cmd, char *out, size_t len)
 {
 	ssize_t n;
 
@@ -112,30 +114,6 @@ each_pair(const char *json, void (*fn)(const char *k, const char *v,
 	return n;
 }
 
-/* Print each string of {"cmd": ["a", "b", ...]}, one a line. */
-static int
-print_array(const char *json)
-{
-	const char *p = strchr(json, '[');
-
-	if (!p)
-		return -EINVAL;
-	p++;
-	for (;;) {
-		const char *e;
-
-		while (*p == ' ' || *p == ',')
-			p++;
-		if (*p != '"')
-			break;
-		e = strchr(p + 1, '"');
-		if (!e)
-			return -EINVAL;
-		printf("%.*s\n", (int)(e - p - 1), p + 1);
-		p = e + 1;
-	}
-	return 0;
-}
 
 static void
 print_pair(const char *k, const char *v, void *arg)
@@ -161,7 +139,15 @@ usage(FILE *f)
 		"  stats         counters summed over workers, nstat-like "
 		"(non-zero only unless -z)\n"
 		"  info          port, driver, addresses, workers\n"
-		"  conns         TCP connections, one a line (like ss)\n");
+		"       tq-ctl [--file-prefix P] [--state S] [--port N] [--json] "
+		"conns\n"
+		"  conns         TCP connections, one a line (like ss): state, "
+		"worker,\n"
+		"                addresses, rtt, rttvar, rto, cwnd, ssthresh, "
+		"in flight,\n"
+		"                queues, retransmits, cc; --state takes ss names "
+		"(ESTAB,\n"
+		"                TIME-WAIT...), --port a local or peer port\n");
 }
 
 int
@@ -171,15 +157,36 @@ main(int argc, char **argv)
 		{ "file-prefix", required_argument, NULL, 'p' },
 		{ "per-worker", no_argument, NULL, 'w' },
 		{ "zeros", no_argument, NULL, 'z' },
+		{ "state", required_argument, NULL, 's' },
+		{ "port", required_argument, NULL, 'P' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *prefix = "rte";
 	static char buf[BUF_MAX];
+	struct tq_ctl_conns_opts co = { 0 };
 	int per_worker = 0, zeros = 0, c, fd, ret = 0;
 
 	while ((c = getopt_long(argc, argv, "p:wzh", lo, NULL)) != -1) {
 		switch (c) {
+		case 's':
+			co.state = optarg;
+			break;
+		case 'P': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+
+			if (!*optarg || *end || v == 0 || v > 65535) {
+				fprintf(stderr, "tq-ctl: --port %s\n", optarg);
+				return 2;
+			}
+			co.port = (uint16_t)v;
+			break;
+		}
+		case 'j':
+			co.json = 1;
+			break;
 		case 'p':
 			prefix = optarg;
 			break;
@@ -207,30 +214,30 @@ main(int argc, char **argv)
 	if (fd < 0)
 		return 1;
 	if (!strcmp(argv[optind], "conns")) {
-		if (tel_query(fd, "/tachyon/conns", buf, sizeof(buf)) < 0 ||
-				print_array(buf) < 0)
-			ret = 1;
+		ret = tq_ctl_conns(fd, &co) < 0;
+		close(fd);
+		return ret;
 	} else if (!strcmp(argv[optind], "info")) {
 		int one = 1;
 
-		if (tel_query(fd, "/tachyon/info", buf, sizeof(buf)) < 0 ||
+		if (tq_ctl_query(fd, "/tachyon/info", buf, sizeof(buf)) < 0 ||
 				each_pair(buf, print_pair, &one) < 0)
 			ret = 1;
 	} else if (!per_worker) {
-		if (tel_query(fd, "/tachyon/stats", buf, sizeof(buf)) < 0 ||
+		if (tq_ctl_query(fd, "/tachyon/stats", buf, sizeof(buf)) < 0 ||
 				each_pair(buf, print_pair, &zeros) < 0)
 			ret = 1;
 	} else {
 		int workers = 0, w;
 		char cmd[64];
 
-		if (tel_query(fd, "/tachyon/info", buf, sizeof(buf)) < 0 ||
+		if (tq_ctl_query(fd, "/tachyon/info", buf, sizeof(buf)) < 0 ||
 				each_pair(buf, find_workers, &workers) < 0)
 			ret = 1;
 		for (w = 0; w < workers && !ret; w++) {
 			snprintf(cmd, sizeof(cmd), "/tachyon/stats,%d", w);
 			printf("# worker %d\n", w);
-			if (tel_query(fd, cmd, buf, sizeof(buf)) < 0 ||
+			if (tq_ctl_query(fd, cmd, buf, sizeof(buf)) < 0 ||
 					each_pair(buf, print_pair, &zeros) < 0)
 				ret = 1;
 		}

@@ -416,9 +416,37 @@ int tq_tcp_attach(struct tq_shard *s, const struct tq_tcp_conf *conf,
 void tq_tcp_detach(struct tq_shard *s);
 /* Close every connection: FIN, or RST where data was left unread. */
 void tq_tcp_shutdown_all(struct tq_shard *s);
-/* One line per connection (ss-like) into out; returns the count. */
-unsigned int tq_tcp_snapshot(struct tq_shard *s, char (*out)[128],
-		unsigned int max);
+/* One connection as tq-ctl conns shows it (ss -ti's main columns). */
+struct tq_tcp_conn_row {
+	struct tq_addr la, fa;
+	uint16_t lport, fport;	/* host order */
+	uint8_t state;
+	uint16_t mss;
+	uint32_t rtt_us, rttvar_us, rto_ms;
+	uint32_t cwnd, ssthresh;	/* bytes; ssthresh UINT32_MAX: none */
+	uint32_t inflight, sndq, rcvq;
+	uint32_t retrans;
+	const char *cc;
+};
+
+/* Which connections a walk returns: state -1 any, port 0 any (local or
+ * peer). */
+struct tq_tcp_conn_filter {
+	int state;
+	uint16_t port;
+};
+
+/*
+ * Rows of the connections matching f, from *cursor on, at most max, and
+ * after at most budget table entries looked at, so one call never holds
+ * the worker long whatever the table's size.  *cursor moves on; *done
+ * tells the table is walked to its end.  A table that changes between
+ * calls may show a connection twice or not at all, as ss's dump may.
+ */
+unsigned int tq_tcp_conns_walk(struct tq_shard *s,
+		const struct tq_tcp_conn_filter *f, uint32_t *cursor,
+		bool *done, struct tq_tcp_conn_row *out, unsigned int max,
+		unsigned int budget);
 int tq_tcp_listen_table_add(struct tq_tcp_listen_table *lt,
 		const struct tq_addr *addr, uint16_t port, uint32_t backlog,
 		tq_accept_cb cb, void *arg);

@@ -5,7 +5,10 @@
  * through their command rings, so the data path takes no lock.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <rte_telemetry.h>
@@ -113,7 +116,13 @@ out:
 	return ret;
 }
 
-#define SNAP_MAX 512
+/*
+ * Rows per reply: DPDK's telemetry reply holds 16 KB, and a row with two
+ * IPv6 addresses takes some 200 bytes of JSON.
+ */
+#define PAGE_MAX 64
+/* Table entries a worker looks at per call (filtered walks). */
+#define WALK_BUDGET 65536
 
 /*
  * One worker's answer to one /tachyon/conns call.  Telemetry threads
@@ -122,11 +131,13 @@ out:
  * it, so a caller that gave up waiting leaks nothing.
  */
 struct snap_req {
-	unsigned int max;
+	struct tq_tcp_conn_filter f;
+	uint32_t cursor;
+	bool end;
 	unsigned int n;
 	int done;
 	int refs;
-	char lines[][128];
+	struct tq_tcp_conn_row rows[PAGE_MAX];
 };
 
 static void
@@ -141,56 +152,182 @@ snap_cmd(struct tq_shard *s, void *arg)
 {
 	struct snap_req *r = arg;
 
-	r->n = tq_tcp_snapshot(s, r->lines, r->max);
+	r->n = tq_tcp_conns_walk(s, &r->f, &r->cursor, &r->end, r->rows,
+			PAGE_MAX, WALK_BUDGET);
 	__atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
 	snap_put(r);
 }
 
+static int
+state_by_name(const char *v)
+{
+	unsigned int st;
+
+	for (st = 0; st < TQ_TCPS_MAX; st++)
+		if (!strcasecmp(v, tq_tcp_state_ss_name(st)) ||
+				!strcasecmp(v, tq_tcp_state_name(st)))
+			return (int)st;
+	return -1;
+}
+
+/* "w=0,c=123,state=ESTAB,port=80": all optional. */
+static int
+parse_params(const char *params, unsigned int *worker,
+		struct snap_req *r)
+{
+	char buf[256], *save = NULL, *kv;
+
+	if (!params || !*params)
+		return 0;
+	if (strlen(params) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, params);
+	for (kv = strtok_r(buf, ",", &save); kv;
+			kv = strtok_r(NULL, ",", &save)) {
+		char *v = strchr(kv, '='), *end;
+		unsigned long n;
+
+		if (!v)
+			return -EINVAL;
+		*v++ = '\0';
+		if (!strcmp(kv, "state")) {
+			r->f.state = state_by_name(v);
+			if (r->f.state < 0)
+				return -EINVAL;
+			continue;
+		}
+		n = strtoul(v, &end, 10);
+		if (!*v || *end)
+			return -EINVAL;
+		if (!strcmp(kv, "w") && n < TQ_MAX_WORKERS)
+			*worker = (unsigned int)n;
+		else if (!strcmp(kv, "c") && n <= UINT32_MAX)
+			r->cursor = (uint32_t)n;
+		else if (!strcmp(kv, "port") && n > 0 && n <= 65535)
+			r->f.port = (uint16_t)n;
+		else
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static void
+add_column_str(struct rte_tel_data *d, const char *name,
+		const struct snap_req *r, int which)
+{
+	struct rte_tel_data *a = rte_tel_data_alloc();
+	unsigned int i;
+
+	if (!a)
+		return;
+	rte_tel_data_start_array(a, RTE_TEL_STRING_VAL);
+	for (i = 0; i < r->n; i++) {
+		const struct tq_tcp_conn_row *w = &r->rows[i];
+		char buf[TQ_ADDR_STRLEN + 8], ab[TQ_ADDR_STRLEN];
+		const struct tq_addr *ad = which == 1 ? &w->la : &w->fa;
+
+		if (which == 0) {
+			rte_tel_data_add_array_string(a,
+					tq_tcp_state_ss_name(w->state));
+		} else if (which == 3) {
+			rte_tel_data_add_array_string(a, w->cc);
+		} else {
+			tq_addr_format(ad, ab, sizeof(ab));
+			snprintf(buf, sizeof(buf),
+				ad->family == AF_INET6 ? "[%s]:%u" : "%s:%u",
+				ab, which == 1 ? w->lport : w->fport);
+			rte_tel_data_add_array_string(a, buf);
+		}
+	}
+	rte_tel_data_add_dict_container(d, name, a, 0);
+}
+
+static void
+add_column_u64(struct rte_tel_data *d, const char *name,
+		const struct snap_req *r, size_t off)
+{
+	struct rte_tel_data *a = rte_tel_data_alloc();
+	unsigned int i;
+
+	if (!a)
+		return;
+	rte_tel_data_start_array(a, RTE_TEL_U64_VAL);
+	for (i = 0; i < r->n; i++) {
+		const uint8_t *row = (const uint8_t *)&r->rows[i];
+		uint32_t v;
+
+		memcpy(&v, row + off, sizeof(v));
+		rte_tel_data_add_array_u64(a, v);
+	}
+	rte_tel_data_add_dict_container(d, name, a, 0);
+}
+
 /*
- * ss-like list of connections.  The flow tables belong to the workers,
- * so each worker writes its own snapshot when asked through its command
- * ring; the telemetry thread only waits for it.
+ * ss-like list of connections, one worker and one page per call,
+ * column by column (a row would not fit a telemetry string):
+ * params w=WORKER,c=CURSOR[,state=S][,port=P]; the reply's next and
+ * done say where to go on.  The flow tables belong to the workers, so
+ * each walks its own when asked through its command ring; the
+ * telemetry thread only waits for it.
  */
 static int
 tel_conns(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	struct tq_engine *e = tq_engine_current();
-	unsigned int k, i, used = 0;
+	unsigned int worker = 0, waited = 0;
+	struct snap_req *r;
+	int ret;
 
 	if (!e)
 		return -ENODEV;
-	rte_tel_data_start_array(d, RTE_TEL_STRING_VAL);
-	for (k = 0; k < tq_engine_workers(e) && used < SNAP_MAX; k++) {
-		unsigned int max = SNAP_MAX - used, waited = 0;
-		struct snap_req *r;
-		int ret;
-
-		r = calloc(1, sizeof(*r) + (size_t)max * sizeof(r->lines[0]));
-		if (!r)
-			return -ENOMEM;
-		r->max = max;
-		r->refs = 2;
-		ret = tq_worker_run(e, k, snap_cmd, r);
-		if (ret < 0) {
-			free(r);
-			if (ret == -EAGAIN)
-				return 0; /* not serving (yet): no connections */
-			continue;
-		}
-		while (!__atomic_load_n(&r->done, __ATOMIC_ACQUIRE) &&
-				waited < 1000) {
-			usleep(1000);
-			waited++;
-		}
-		if (!__atomic_load_n(&r->done, __ATOMIC_ACQUIRE)) {
-			snap_put(r);
-			return -ETIMEDOUT;
-		}
-		for (i = 0; i < r->n; i++)
-			rte_tel_data_add_array_string(d, r->lines[i]);
-		used += r->n;
-		snap_put(r);
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->f.state = -1;
+	if (parse_params(params, &worker, r) < 0 ||
+			worker >= tq_engine_workers(e)) {
+		free(r);
+		return -EINVAL;
 	}
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_int(d, "worker", (int)worker);
+	rte_tel_data_add_dict_int(d, "workers", (int)tq_engine_workers(e));
+	r->refs = 2;
+	ret = tq_worker_run(e, worker, snap_cmd, r);
+	if (ret < 0) {
+		free(r);
+		if (ret != -EAGAIN)
+			return ret;
+		/* not serving (yet): no connections */
+		rte_tel_data_add_dict_int(d, "done", 1);
+		return 0;
+	}
+	while (!__atomic_load_n(&r->done, __ATOMIC_ACQUIRE) && waited < 1000) {
+		usleep(1000);
+		waited++;
+	}
+	if (!__atomic_load_n(&r->done, __ATOMIC_ACQUIRE)) {
+		snap_put(r);
+		return -ETIMEDOUT;
+	}
+	rte_tel_data_add_dict_int(d, "done", r->end);
+	rte_tel_data_add_dict_u64(d, "next", r->cursor);
+	add_column_str(d, "state", r, 0);
+	add_column_str(d, "local", r, 1);
+	add_column_str(d, "peer", r, 2);
+#define COL(f) add_column_u64(d, #f, r, offsetof(struct tq_tcp_conn_row, f))
+	COL(rtt_us);
+	COL(rttvar_us);
+	COL(rto_ms);
+	COL(cwnd);
+	COL(ssthresh);
+	COL(inflight);
+	COL(sndq);
+	COL(rcvq);
+	COL(retrans);
+#undef COL
+	add_column_str(d, "cc", r, 3);
+	snap_put(r);
 	return 0;
 }
 
@@ -198,5 +335,6 @@ void
 tq_tcp_telemetry(void)
 {
 	rte_telemetry_register_cmd("/tachyon/conns", tel_conns,
-		"TCP connections, one string each (like ss)");
+		"TCP connections of one worker, a page at a time, by column. "
+		"Params: w=WORKER,c=CURSOR[,state=S][,port=P]");
 }

@@ -717,33 +717,52 @@ tq_tcp_shutdown_all(struct tq_shard *s)
 }
 
 unsigned int
-tq_tcp_snapshot(struct tq_shard *s, char (*out)[128], unsigned int max)
+tq_tcp_conns_walk(struct tq_shard *s, const struct tq_tcp_conn_filter *f,
+		uint32_t *cursor, bool *done, struct tq_tcp_conn_row *out,
+		unsigned int max, unsigned int budget)
 {
 	struct tq_tcp *t = tq_tcp(s);
 	const void *key;
 	void *data;
-	uint32_t iter = 0;
 	unsigned int n = 0;
 
+	*done = true;
 	if (!t)
 		return 0;
-	while (n < max && rte_hash_iterate(t->flows, &key, &data, &iter) >= 0) {
-		const struct tq_tcb *tp = data;
-		struct tq_addr la, fa;
-		char l[TQ_ADDR_STRLEN], f[TQ_ADDR_STRLEN];
+	while (n < max) {
+		const struct tq_tcb *tp;
+		struct tq_tcp_conn_row *r;
 
-		tq_tcp_key_addrs(&tp->key, &la, &fa);
-		snprintf(out[n], sizeof(out[n]),
-			"w%u %s %s:%u %s:%u sq=%u rq=%u fl=%u cw=%u wnd=%u rto=%" PRIu64 "ms rx=%u f=%x",
-			s->id, tq_tcp_state_name(tp->state),
-			tq_addr_format(&la, l, sizeof(l)),
-			rte_be_to_cpu_16(tp->key.lport),
-			tq_addr_format(&fa, f, sizeof(f)),
-			rte_be_to_cpu_16(tp->key.fport), tp->sndq.bytes,
-			tp->rcvq.bytes, tp->snd_max - tp->snd_una, tp->cc.cwnd,
-			tp->snd_wnd, tp->rto / 1000000, tp->rxtshift,
-			tp->flags);
-		n++;
+		if (budget-- == 0) {
+			*done = false;
+			break;
+		}
+		if (rte_hash_iterate(t->flows, &key, &data, cursor) < 0)
+			return n;
+		tp = data;
+		if (f->state >= 0 && tp->state != f->state)
+			continue;
+		if (f->port && rte_be_to_cpu_16(tp->key.lport) != f->port &&
+				rte_be_to_cpu_16(tp->key.fport) != f->port)
+			continue;
+		r = &out[n++];
+		tq_tcp_key_addrs(&tp->key, &r->la, &r->fa);
+		r->lport = rte_be_to_cpu_16(tp->key.lport);
+		r->fport = rte_be_to_cpu_16(tp->key.fport);
+		r->state = tp->state;
+		r->mss = tp->mss;
+		r->rtt_us = (uint32_t)(tp->srtt / 1000);
+		r->rttvar_us = (uint32_t)(tp->rttvar / 1000);
+		r->rto_ms = (uint32_t)(tp->rto / 1000000);
+		r->cwnd = tp->cc.cwnd;
+		r->ssthresh = tp->cc.ssthresh;
+		r->inflight = tp->snd_max - tp->snd_una;
+		r->sndq = tp->sndq.bytes;
+		r->rcvq = tp->rcvq.bytes;
+		r->retrans = tp->retrans;
+		r->cc = tp->cc.ops ? tp->cc.ops->name : "-";
 	}
+	/* Full page: the walk goes on from the cursor next time. */
+	*done = false;
 	return n;
 }

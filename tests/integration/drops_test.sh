@@ -153,7 +153,7 @@ lo=$(tq_ctr ListenOverflows)
 ld=$(tq_ctr ListenDrops)
 ((lo > 0 && ld >= lo)) || tq_fail "ListenOverflows $lo, ListenDrops $ld ($out)"
 waiting=$("$TQ_CTL" --file-prefix "$TQ_PREFIX" conns |
-	awk '($2 == "ESTABLISHED" || $2 == "CLOSE_WAIT") && $3 ~ /:10$/' | wc -l)
+	awk '($1 == "ESTAB" || $1 == "CLOSE-WAIT") && $3 ~ /:10$/' | wc -l)
 ((waiting == 4)) || { "$TQ_CTL" --file-prefix "$TQ_PREFIX" conns >&2; tq_fail "$waiting connections wait on the accept queue, backlog is 4"; }
 tq_pass "accept queue: $out, $waiting waiting; ListenOverflows $lo, ListenDrops $ld"
 

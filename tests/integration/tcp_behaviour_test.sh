@@ -76,7 +76,7 @@ time.sleep(15)
 sleep 4.5
 probes=$(tq_ctr TCPKeepAliveProbes)
 ((probes >= 2)) || tq_fail "TCPKeepAliveProbes $probes after 4.5 s idle"
-"$TQ_CTL" --file-prefix "$TQ_PREFIX" conns | grep -q ESTABLISHED ||
+"$TQ_CTL" --file-prefix "$TQ_PREFIX" --state ESTAB conns | grep -q "^ESTAB " ||
 	tq_fail "the live peer lost its connection"
 tq_pass "live peer: $probes probes answered, still ESTABLISHED"
 # The peer vanishes: its end of the veth goes.

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef TQ_CTL_H
+#define TQ_CTL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* A telemetry reply is at most 16 KB; room to spare. */
+#define TQ_CTL_BUF_MAX (64 * 1024)
+
+/* Send one telemetry command, read its reply into out (NUL-ended). */
+int tq_ctl_query(int fd, const char *cmd, char *out, size_t len);
+
+struct tq_ctl_conns_opts {
+	const char *state;	/* ss name (ESTAB, TIME-WAIT...) or NULL */
+	uint16_t port;		/* local or peer; 0: any */
+	int json;
+};
+
+/* tq-ctl conns: 0, or a negative errno after a message. */
+int tq_ctl_conns(int fd, const struct tq_ctl_conns_opts *o);
+
+#endif
