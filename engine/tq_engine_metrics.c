@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_mempool.h>
@@ -212,6 +213,56 @@ mempools(struct tq_engine *e, struct tq_prom *p)
 	}
 }
 
+/* tq-ctl workers' figures, for a Grafana headroom panel. */
+static void
+worker_load(struct tq_engine *e, struct tq_prom *p)
+{
+	static const char *const phase[TQ_LOAD_MAX] = {
+		[TQ_LOAD_RX] = "rx",
+		[TQ_LOAD_PROTO] = "protocol",
+		[TQ_LOAD_TX] = "tx",
+		[TQ_LOAD_IDLE] = "idle",
+	};
+	double hz = (double)rte_get_tsc_hz();
+	char labels[64];
+	unsigned int w, k;
+
+	tq_prom_family(p, "tachyon_worker_polls_total", "counter",
+		"polls of the port by the worker");
+	for (w = 0; w < e->nb_workers; w++) {
+		if (!e->shards[w])
+			continue;
+		snprintf(labels, sizeof(labels), "worker=\"%u\"", w);
+		tq_prom_u64(p, "tachyon_worker_polls_total", labels,
+			__atomic_load_n(&e->shards[w]->load.polls,
+					__ATOMIC_RELAXED));
+	}
+	tq_prom_family(p, "tachyon_worker_busy_polls_total", "counter",
+		"polls that received or sent something");
+	for (w = 0; w < e->nb_workers; w++) {
+		if (!e->shards[w])
+			continue;
+		snprintf(labels, sizeof(labels), "worker=\"%u\"", w);
+		tq_prom_u64(p, "tachyon_worker_busy_polls_total", labels,
+			__atomic_load_n(&e->shards[w]->load.busy_polls,
+					__ATOMIC_RELAXED));
+	}
+	tq_prom_family(p, "tachyon_worker_cpu_seconds_total", "counter",
+		"worker time by phase (TSC): rx, protocol, tx, idle polls");
+	for (w = 0; w < e->nb_workers; w++) {
+		if (!e->shards[w])
+			continue;
+		for (k = 0; k < TQ_LOAD_MAX; k++) {
+			snprintf(labels, sizeof(labels),
+				"worker=\"%u\",phase=\"%s\"", w, phase[k]);
+			tq_prom_double(p, "tachyon_worker_cpu_seconds_total",
+				labels, (double)__atomic_load_n(
+					&e->shards[w]->load.cycles[k],
+					__ATOMIC_RELAXED) / hz);
+		}
+	}
+}
+
 void
 tq_metrics_page(struct tq_engine *e, struct tq_prom *p)
 {
@@ -222,6 +273,7 @@ tq_metrics_page(struct tq_engine *e, struct tq_prom *p)
 	tq_prom_u64(p, "tachyon_workers", NULL, e->nb_workers);
 	engine_counters(e, p);
 	app_counters(e, p);
+	worker_load(e, p);
 	for (m = 0; tq_modules[m]; m++)
 		if (tq_modules[m]->metrics)
 			tq_modules[m]->metrics(e->shards, e->nb_workers, p);

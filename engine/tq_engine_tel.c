@@ -125,6 +125,89 @@ tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+static const char *const phase_names[TQ_LOAD_MAX] = {
+	[TQ_LOAD_RX] = "cycles_rx",
+	[TQ_LOAD_PROTO] = "cycles_protocol",
+	[TQ_LOAD_TX] = "cycles_tx",
+	[TQ_LOAD_IDLE] = "cycles_idle",
+};
+
+typedef uint64_t (*col_fn)(const struct tq_engine *e, const struct tq_shard *s,
+		unsigned int w, unsigned int arg);
+
+static uint64_t
+col_lcore(const struct tq_engine *e, const struct tq_shard *s, unsigned int w,
+		unsigned int arg)
+{
+	return e->lcore[w];
+}
+
+static uint64_t
+col_polls(const struct tq_engine *e, const struct tq_shard *s, unsigned int w,
+		unsigned int busy)
+{
+	return busy ? __atomic_load_n(&s->load.busy_polls, __ATOMIC_RELAXED) :
+		__atomic_load_n(&s->load.polls, __ATOMIC_RELAXED);
+}
+
+static uint64_t
+col_cycles(const struct tq_engine *e, const struct tq_shard *s,
+		unsigned int w, unsigned int phase)
+{
+	return __atomic_load_n(&s->load.cycles[phase], __ATOMIC_RELAXED);
+}
+
+static uint64_t
+col_ctr(const struct tq_engine *e, const struct tq_shard *s, unsigned int w,
+		unsigned int id)
+{
+	return __atomic_load_n(&s->ctr[id], __ATOMIC_RELAXED);
+}
+
+static void
+worker_column(struct rte_tel_data *d, const struct tq_engine *e,
+		const char *name, col_fn fn, unsigned int arg)
+{
+	struct rte_tel_data *a = rte_tel_data_alloc();
+	unsigned int w;
+
+	if (!a)
+		return;
+	rte_tel_data_start_array(a, RTE_TEL_U64_VAL);
+	for (w = 0; w < e->nb_workers; w++)
+		rte_tel_data_add_array_u64(a, e->shards[w] ?
+				fn(e, e->shards[w], w, arg) : 0);
+	rte_tel_data_add_dict_container(d, name, a, 0);
+}
+
+/*
+ * Each worker's load, by column: cumulative figures a reader takes
+ * twice and subtracts (tq-ctl workers), like VPP's "show runtime".
+ */
+static int
+tel_workers(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	const struct tq_engine *current = tq_engine_current();
+	unsigned int p;
+
+	if (!current)
+		return -ENODEV;
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "tsc_hz", rte_get_tsc_hz());
+	rte_tel_data_add_dict_int(d, "workers", (int)current->nb_workers);
+	worker_column(d, current, "lcore", col_lcore, 0);
+	worker_column(d, current, "polls", col_polls, 0);
+	worker_column(d, current, "busy_polls", col_polls, 1);
+	for (p = 0; p < TQ_LOAD_MAX; p++)
+		worker_column(d, current, phase_names[p], col_cycles, p);
+	worker_column(d, current, "rx_packets", col_ctr, TQ_CTR_RX_PKTS);
+	worker_column(d, current, "tx_packets", col_ctr, TQ_CTR_TX_PKTS);
+	worker_column(d, current, "tx_ring_full", col_ctr,
+			TQ_CTR_TX_RING_FULL);
+	worker_column(d, current, "no_mbuf", col_ctr, TQ_CTR_NO_MBUF);
+	return 0;
+}
+
 static int
 tel_names(const char *cmd, const char *params, struct rte_tel_data *d)
 {
@@ -152,6 +235,8 @@ tq_engine_telemetry(void)
 		"Engine counters summed over workers. Params: worker id");
 	rte_telemetry_register_cmd("/tachyon/info", tel_info,
 		"Engine port, addresses and workers");
+	rte_telemetry_register_cmd("/tachyon/workers", tel_workers,
+		"Per worker: polls, busy polls, TSC cycles by phase, packets");
 	for (m = 0; tq_modules[m]; m++)
 		if (tq_modules[m]->telemetry)
 			tq_modules[m]->telemetry();

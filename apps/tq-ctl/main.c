@@ -7,6 +7,7 @@
  *   tq-ctl [--file-prefix P] [--per-worker] [-z] stats
  *   tq-ctl [--file-prefix P] info
  *   tq-ctl [--file-prefix P] [--state S] [--port N] [--json] conns
+ *   tq-ctl [--file-prefix P] [--interval S] [--json] workers
  */
 #include <errno.h>
 #include <getopt.h>
@@ -147,7 +148,13 @@ usage(FILE *f)
 		"in flight,\n"
 		"                queues, retransmits, cc; --state takes ss names "
 		"(ESTAB,\n"
-		"                TIME-WAIT...), --port a local or peer port\n");
+		"                TIME-WAIT...), --port a local or peer port\n"
+		"       tq-ctl [--file-prefix P] [--interval S] [--json] workers\n"
+		"  workers       each worker's load over S seconds (1): busy "
+		"polls,\n"
+		"                busy cycles, packets/s, cycles per packet in "
+		"RX,\n"
+		"                protocol and TX, ring and mbuf drops\n");
 }
 
 int
@@ -160,12 +167,14 @@ main(int argc, char **argv)
 		{ "state", required_argument, NULL, 's' },
 		{ "port", required_argument, NULL, 'P' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "interval", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *prefix = "rte";
 	static char buf[BUF_MAX];
 	struct tq_ctl_conns_opts co = { 0 };
+	double interval = 1.0;
 	int per_worker = 0, zeros = 0, c, fd, ret = 0;
 
 	while ((c = getopt_long(argc, argv, "p:wzh", lo, NULL)) != -1) {
@@ -187,6 +196,18 @@ main(int argc, char **argv)
 		case 'j':
 			co.json = 1;
 			break;
+		case 'i': {
+			char *end;
+
+			interval = strtod(optarg, &end);
+			if (!*optarg || *end || interval <= 0 ||
+					interval > 3600) {
+				fprintf(stderr, "tq-ctl: --interval %s\n",
+						optarg);
+				return 2;
+			}
+			break;
+		}
 		case 'p':
 			prefix = optarg;
 			break;
@@ -206,13 +227,22 @@ main(int argc, char **argv)
 	}
 	if (optind != argc - 1 || (strcmp(argv[optind], "stats") &&
 			strcmp(argv[optind], "info") &&
-			strcmp(argv[optind], "conns"))) {
+			strcmp(argv[optind], "conns") &&
+			strcmp(argv[optind], "workers"))) {
 		usage(stderr);
 		return 2;
 	}
 	fd = tel_connect(prefix);
 	if (fd < 0)
 		return 1;
+	if (!strcmp(argv[optind], "workers")) {
+		ret = tq_ctl_workers(fd, interval, co.json) < 0;
+		if (ret)
+			fprintf(stderr, "tq-ctl: the engine did not answer "
+				"/tachyon/workers\n");
+		close(fd);
+		return ret;
+	}
 	if (!strcmp(argv[optind], "conns")) {
 		ret = tq_ctl_conns(fd, &co) < 0;
 		close(fd);

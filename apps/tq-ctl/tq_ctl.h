@@ -20,4 +20,7 @@ struct tq_ctl_conns_opts {
 /* tq-ctl conns: 0, or a negative errno after a message. */
 int tq_ctl_conns(int fd, const struct tq_ctl_conns_opts *o);
 
+/* tq-ctl workers: each worker's load over interval seconds. */
+int tq_ctl_workers(int fd, double interval, int json);
+
 #endif

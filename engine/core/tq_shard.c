@@ -271,17 +271,23 @@ drain_messages(struct tq_shard *s)
 	}
 }
 
-/* One RX burst through the fault injector into input; frames received. */
+/*
+ * One RX burst through the fault injector into input; frames received.
+ * *t is the TSC when the burst began, moved to when input ended.
+ */
 static uint16_t
-rx_burst(struct tq_shard *s)
+rx_burst(struct tq_shard *s, uint64_t *t)
 {
 	struct rte_mbuf *pkts[TQ_BURST];
 	struct rte_mbuf *out[TQ_BURST * 2];
 	uint16_t n, i;
-	uint64_t bytes = 0;
+	uint64_t bytes = 0, t1, t2;
 
 	n = s->io.rx(&s->io, pkts, TQ_BURST);
 	if (n) {
+		t1 = rte_rdtsc();
+		s->load.cycles[TQ_LOAD_RX] += t1 - *t;
+		*t = t1;
 		for (i = 0; i < n; i++)
 			bytes += rte_pktmbuf_pkt_len(pkts[i]);
 		TQ_ADD(s, RX_PKTS, n);
@@ -297,13 +303,19 @@ rx_burst(struct tq_shard *s)
 	} else if (n) {
 		s->input(s, pkts, n);
 	}
+	if (n) {
+		t2 = rte_rdtsc();
+		s->load.cycles[TQ_LOAD_PROTO] += t2 - *t;
+		*t = t2;
+	}
 	return n;
 }
 
 uint16_t
 tq_shard_poll(struct tq_shard *s, uint64_t now)
 {
-	uint16_t n, total = 0, b = 0;
+	uint16_t n, total = 0, b = 0, sent;
+	uint64_t t0 = rte_rdtsc(), t = t0, t1, t2;
 
 	s->now = now;
 	/*
@@ -316,13 +328,24 @@ tq_shard_poll(struct tq_shard *s, uint64_t now)
 	 * waiting behind an endless stream.
 	 */
 	do {
-		n = rx_burst(s);
+		n = rx_burst(s, &t);
 		total += n;
 	} while (n == TQ_BURST && ++b < s->rx_bursts);
 	run_loopback(s);
 	tq_timer_run(s->timers, now);
 	drain_messages(s);
+	sent = s->tx_n;
+	t1 = rte_rdtsc();
 	tq_shard_flush(s);
+	t2 = rte_rdtsc();
+	s->load.polls++;
+	if (total || sent) {
+		s->load.busy_polls++;
+		s->load.cycles[TQ_LOAD_PROTO] += t1 - t;
+		s->load.cycles[TQ_LOAD_TX] += t2 - t1;
+	} else {
+		s->load.cycles[TQ_LOAD_IDLE] += t2 - t0;
+	}
 	/* After the flush, so what the TX injector did this poll counts
 	 * now rather than one poll late. */
 	if (s->fault_rx || s->fault_tx)

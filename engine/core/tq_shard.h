@@ -65,6 +65,27 @@ struct tq_shard_conf {
 	uint16_t rx_bursts; /* full RX bursts read per poll; 0: 1 */
 };
 
+/*
+ * Where a worker's time goes, VPP "show runtime" style: TSC cycles read
+ * at phase boundaries, per poll and per non-empty burst, never per
+ * packet.  Receive is the PMD's rx_burst; protocol is input, timers,
+ * commands and messages; transmit is the end-of-poll flush; a poll that
+ * neither received nor sent is idle, whatever it took.
+ */
+enum tq_load_phase {
+	TQ_LOAD_RX,
+	TQ_LOAD_PROTO,
+	TQ_LOAD_TX,
+	TQ_LOAD_IDLE,
+	TQ_LOAD_MAX
+};
+
+struct tq_shard_load {
+	uint64_t polls;
+	uint64_t busy_polls;	/* received or sent something */
+	uint64_t cycles[TQ_LOAD_MAX];
+};
+
 struct tq_shard {
 	unsigned int id;
 	unsigned int nb_workers;
@@ -98,6 +119,8 @@ struct tq_shard {
 	uint16_t loop_n;
 	struct rte_mbuf *loop[TQ_LOOP_MAX];
 
+	/* written by this worker only, read relaxed by the control path */
+	struct tq_shard_load load __rte_cache_aligned;
 	uint64_t ctr[TQ_CTR_MAX] __rte_cache_aligned;
 	/* tq_app_counter_add(); plain adds read relaxed, as ctr */
 	uint64_t app_ctr[TQ_APP_COUNTERS_MAX] __rte_cache_aligned;

@@ -49,7 +49,7 @@ tq_pass "/metrics ($(wc -l <"$m") lines) passes promtool check metrics, lint inc
 # Every counter of the .def is one family: worker 0 and the sum.
 ids=$(sed -n 's/^TQ_\(CTR\|GAUGE\)(\([A-Z0-9_]*\),.*/\2/p' "$def" | wc -l)
 fams=$(grep -c '^# TYPE tachyon_' "$m")
-nctr=$(awk '/^# TYPE tachyon_/ && $3 !~ /^tachyon_(port|mempool|app|tcp_connections$|tcp_handshake|workers$)/' "$m" | wc -l)
+nctr=$(awk '/^# TYPE tachyon_/ && $3 !~ /^tachyon_(port|mempool|app|worker_|tcp_connections$|tcp_handshake|workers$)/' "$m" | wc -l)
 ((nctr == ids)) || tq_fail "$nctr engine counter families for $ids counters in tq_counters.def"
 grep -q '^tachyon_rx_packets_total{worker="0"} [1-9]' "$m" || tq_fail "no tachyon_rx_packets_total for worker 0"
 grep -q '^tachyon_rx_packets_total{worker="all"} [1-9]' "$m" || tq_fail "no tachyon_rx_packets_total sum"
@@ -60,7 +60,9 @@ grep -q '^tachyon_port_rx_good_packets_total{port="net_af_packet0"} [1-9]' "$m" 
 grep -Eq '^tachyon_mempool_mbufs_in_use\{pool="[^"]+"\} [0-9]+$' "$m" || tq_fail "no mempool in-use gauge: $(grep mempool "$m")"
 grep -Eq '^tachyon_mempool_mbufs\{pool="[^"]+"\} [1-9]' "$m" || tq_fail "no mempool size gauge: $(grep mempool "$m")"
 grep -q '^tachyon_app_udp_echo_replies_total{worker="all"} ' "$m" || tq_fail "no app counter (UdpEchoReplies)"
-tq_pass "$fams families: all $ids engine counters by worker and summed, gauges typed, xstats, mempool, app counter"
+grep -Eq '^tachyon_worker_cpu_seconds_total\{worker="0",phase="idle"\} [0-9.e+-]+$' "$m" || tq_fail "no worker idle time"
+grep -Eq '^tachyon_worker_polls_total\{worker="0"\} [1-9]' "$m" || tq_fail "no worker polls"
+tq_pass "$fams families: all $ids engine counters by worker and summed, gauges typed, xstats, mempool, app counter, worker load"
 
 # Counters rise by exactly what happened.
 po0=$(metric tachyon_tcp_passive_opens_total 'worker="all"' "$m")
