@@ -725,6 +725,7 @@ engine_free(struct tq_engine *e)
 		free(e->mod_state[m]);
 	}
 	tq_opts_free(&e->opts);
+	tq_engine_live_free(e);
 	pthread_mutex_destroy(&e->ctl_lock);
 	free(e);
 }

@@ -45,6 +45,8 @@ struct tq_engine {
 	uint16_t rx_bursts;
 	/* Each module's state (tq_modules order). */
 	void *mod_state[TQ_MODULES_MAX];
+	/* Copies of it that live settings made (tq_engine_live.c). */
+	struct tq_live_copy *live_copies;
 	/* The control lock (tq_engine_ctl_lock()). */
 	pthread_mutex_t ctl_lock;
 	uint8_t secret[16];
@@ -90,5 +92,9 @@ void tq_metrics_page(struct tq_engine *e, struct tq_prom *p);
 /* Start the server thread if --metrics was given: 0 or -errno. */
 int tq_metrics_start(struct tq_engine *e);
 void tq_metrics_stop(struct tq_engine *e);
+
+/* /tachyon/set and /tachyon/get; free what tq_engine_set() kept. */
+void tq_engine_live_telemetry(void);
+void tq_engine_live_free(struct tq_engine *e);
 
 #endif

@@ -242,4 +242,5 @@ tq_engine_telemetry(void)
 			tq_modules[m]->telemetry();
 	rte_telemetry_register_cmd("/tachyon/counters", tel_names,
 		"Counter names and what they count");
+	tq_engine_live_telemetry();
 }

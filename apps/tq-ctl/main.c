@@ -8,6 +8,8 @@
  *   tq-ctl [--file-prefix P] info
  *   tq-ctl [--file-prefix P] [--state S] [--port N] [--json] conns
  *   tq-ctl [--file-prefix P] [--interval S] [--json] workers
+ *   tq-ctl [--file-prefix P] set KEY VALUE
+ *   tq-ctl [--file-prefix P] get [KEY]
  */
 #include <errno.h>
 #include <getopt.h>
@@ -154,7 +156,13 @@ usage(FILE *f)
 		"polls,\n"
 		"                busy cycles, packets/s, cycles per packet in "
 		"RX,\n"
-		"                protocol and TX, ring and mbuf drops\n");
+		"                protocol and TX, ring and mbuf drops\n"
+		"       tq-ctl [--file-prefix P] set KEY VALUE\n"
+		"       tq-ctl [--file-prefix P] get [KEY]\n"
+		"  set, get      settings that change while running (tcp.cc, "
+		"tcp.keepalive_time,\n"
+		"                log.PATTERN ...): new connections take them; "
+		"get lists all\n");
 }
 
 int
@@ -224,6 +232,31 @@ main(int argc, char **argv)
 			usage(stderr);
 			return 2;
 		}
+	}
+	if (optind < argc && !strcmp(argv[optind], "set")) {
+		if (argc - optind != 3) {
+			usage(stderr);
+			return 2;
+		}
+		fd = tel_connect(prefix);
+		if (fd < 0)
+			return 1;
+		ret = tq_ctl_set(fd, argv[optind + 1], argv[optind + 2]) < 0;
+		close(fd);
+		return ret;
+	}
+	if (optind < argc && !strcmp(argv[optind], "get")) {
+		if (argc - optind > 2) {
+			usage(stderr);
+			return 2;
+		}
+		fd = tel_connect(prefix);
+		if (fd < 0)
+			return 1;
+		ret = tq_ctl_get(fd, argc - optind == 2 ?
+				argv[optind + 1] : NULL) < 0;
+		close(fd);
+		return ret;
 	}
 	if (optind != argc - 1 || (strcmp(argv[optind], "stats") &&
 			strcmp(argv[optind], "info") &&

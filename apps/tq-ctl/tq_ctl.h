@@ -20,6 +20,10 @@ struct tq_ctl_conns_opts {
 /* tq-ctl conns: 0, or a negative errno after a message. */
 int tq_ctl_conns(int fd, const struct tq_ctl_conns_opts *o);
 
+/* tq-ctl set KEY VALUE / get [KEY]: 0 or a negative errno. */
+int tq_ctl_set(int fd, const char *key, const char *val);
+int tq_ctl_get(int fd, const char *key);
+
 /* tq-ctl workers: each worker's load over interval seconds. */
 int tq_ctl_workers(int fd, double interval, int json);
 

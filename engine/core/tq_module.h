@@ -30,6 +30,20 @@ struct tq_module_env {
 	const uint8_t *secret;	/* 16 bytes for the run, RFC 6528 */
 };
 
+/*
+ * A setting changed while the workers run (tq-ctl set KEY VALUE): set
+ * and get work on a copy of the module's state, never on what a worker
+ * reads.
+ */
+struct tq_live_opt {
+	const char *key;	/* "tcp.cc": module, a dot, the setting */
+	const char *metavar;
+	const char *help;
+	int (*set)(void *state, const char *val);	/* 0 or -EINVAL */
+	/* The value as set would take it; 0 or -ENOSPC. */
+	int (*get)(const void *state, char *buf, size_t len);
+};
+
 struct tq_module {
 	const char *name;
 	/*
@@ -67,6 +81,17 @@ struct tq_module {
 	 */
 	void (*metrics)(struct tq_shard *const *shards, unsigned int n,
 			struct tq_prom *p);
+	/*
+	 * Settings that change while the workers run (may be none).  The
+	 * engine applies one to a fresh copy of the state, then has every
+	 * worker call publish() with that copy through its command ring:
+	 * from then on the worker's new work (new connections) reads it.
+	 * The copy lives until the engine ends, so a worker never reads
+	 * freed or half-written settings.
+	 */
+	const struct tq_live_opt *live;
+	unsigned int nb_live;
+	void (*publish)(struct tq_shard *s, const void *state);
 };
 
 /* The modules in attach order, NULL-terminated (core/tq_modules.def). */

@@ -14,7 +14,7 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 
-RTE_LOG_REGISTER_SUFFIX(tq_port_logtype, port, INFO);
+RTE_LOG_REGISTER(tq_port_logtype, tachyon.port, INFO);
 #define PLOG(level, fmt, ...) \
 	rte_log(RTE_LOG_##level, tq_port_logtype, "tachyon.port: " fmt "\n", \
 		##__VA_ARGS__)

@@ -4,7 +4,9 @@
  * engine knows TCP only through tq_tcp_module.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <rte_common.h>
 
@@ -154,6 +156,84 @@ tcp_attach(struct tq_shard *s, void *state, const struct tq_module_env *env)
 	return tq_tcp_attach(s, &st->conf, &st->listen, env->secret);
 }
 
+/* ---- settings that change while running (tq-ctl set tcp.KEY V) ---- */
+
+#define LIVE_BOOL(fn, field)						\
+static int								\
+fn(void *arg, const char *v)						\
+{									\
+	ST *st = arg;							\
+									\
+	if (strcmp(v, "0") && strcmp(v, "1"))				\
+		return -EINVAL;						\
+	st->conf.field = v[0] == '1';					\
+	return 0;							\
+}
+
+LIVE_BOOL(live_keepalive, keepalive)
+LIVE_BOOL(live_tw_reuse, tw_reuse)
+LIVE_BOOL(live_syncookies, syncookies)
+LIVE_BOOL(live_nodelay, nodelay)
+
+/* A value in the unit its key names: ns fields shown in s or ms. */
+#define LIVE_GET(fn, expr)						\
+static int								\
+fn(const void *arg, char *buf, size_t len)				\
+{									\
+	const struct tq_tcp_conf *c = &((const ST *)arg)->conf;	\
+									\
+	return snprintf(buf, len, "%" PRIu64, (uint64_t)(expr)) <	\
+		(int)len ? 0 : -ENOSPC;					\
+}
+
+LIVE_GET(get_keepalive, c->keepalive)
+LIVE_GET(get_keep_idle, c->keep_idle_ns / 1000000000ull)
+LIVE_GET(get_keep_intvl, c->keep_intvl_ns / 1000000000ull)
+LIVE_GET(get_keep_cnt, c->keep_cnt)
+LIVE_GET(get_tw, c->msl2_ns / 1000000ull)
+LIVE_GET(get_tw_reuse, c->tw_reuse)
+LIVE_GET(get_max_tw, c->max_tw)
+LIVE_GET(get_syncookies, c->syncookies)
+LIVE_GET(get_fin_to, c->fin_timeout_ns / 1000000ull)
+LIVE_GET(get_delack, c->delack_ns / 1000000ull)
+LIVE_GET(get_rto_min, c->rto_min_ns / 1000000ull)
+LIVE_GET(get_init_cwnd, c->init_cwnd)
+LIVE_GET(get_nodelay, c->nodelay)
+LIVE_GET(get_chack, c->challenge_ack_limit)
+
+static int
+get_cc(const void *arg, char *buf, size_t len)
+{
+	const struct tq_tcp_conf *c = &((const ST *)arg)->conf;
+
+	return snprintf(buf, len, "%s", c->cc->name) < (int)len ? 0 : -ENOSPC;
+}
+
+static const struct tq_live_opt tcp_live[] = {
+	{ "tcp.cc", "NAME", "congestion control of new connections: cubic, newreno", set_cc, get_cc },
+	{ "tcp.keepalive", "0|1", "keepalive on new connections", live_keepalive, get_keepalive },
+	{ "tcp.keepalive_time", "S", "idle seconds before probing", set_keep_idle, get_keep_idle },
+	{ "tcp.keepalive_intvl", "S", "seconds between probes", set_keep_intvl, get_keep_intvl },
+	{ "tcp.keepalive_probes", "N", "unanswered probes before giving up", set_keep_cnt, get_keep_cnt },
+	{ "tcp.timewait_ms", "MS", "TIME_WAIT length (2MSL)", set_tw, get_tw },
+	{ "tcp.tw_reuse", "0|1", "connects may reuse a TIME_WAIT 4-tuple", live_tw_reuse, get_tw_reuse },
+	{ "tcp.max_tw", "N", "connections in TIME_WAIT per worker", set_max_tw, get_max_tw },
+	{ "tcp.syncookies", "0|1", "SYN cookies when the SYN queue is full", live_syncookies, get_syncookies },
+	{ "tcp.fin_timeout_ms", "MS", "FIN_WAIT_2 of a closed connection", set_fin_to, get_fin_to },
+	{ "tcp.delack_ms", "MS", "delayed ACK timeout", set_delack, get_delack },
+	{ "tcp.rto_min_ms", "MS", "minimum RTO", set_rto_min, get_rto_min },
+	{ "tcp.init_cwnd", "SEGS", "initial congestion window", set_init_cwnd, get_init_cwnd },
+	{ "tcp.nodelay", "0|1", "Nagle off on new connections", live_nodelay, get_nodelay },
+	{ "tcp.challenge_ack_limit", "N", "challenge ACKs per second per worker", set_chack, get_chack },
+};
+
+/* On the worker, from its command ring: new work reads the new copy. */
+static void
+tcp_publish(struct tq_shard *s, const void *state)
+{
+	tq_tcp(s)->conf = &((const ST *)state)->conf;
+}
+
 const struct tq_module tq_tcp_module = {
 	.name = "tcp",
 	.opts = tcp_opts,
@@ -166,4 +246,7 @@ const struct tq_module tq_tcp_module = {
 	.detach = tq_tcp_detach,
 	.telemetry = tq_tcp_telemetry,
 	.metrics = tq_tcp_metrics,
+	.live = tcp_live,
+	.nb_live = RTE_DIM(tcp_live),
+	.publish = tcp_publish,
 };

@@ -86,6 +86,25 @@ unsigned int tq_engine_workers(const struct tq_engine *e);
 int tq_engine_counters(const struct tq_engine *e, int worker,
 		uint64_t out[TQ_CTR_MAX]);
 
+/**
+ * Change a setting while the engine runs (tq-ctl set does the same):
+ * "tcp.cc", "tcp.keepalive_time", ... (tq-ctl get lists them) or
+ * "log.PATTERN" with an rte_log level name.  It takes effect for what
+ * the workers start afterwards (new connections); what runs keeps its
+ * settings.  Not from a worker.
+ * @return 0, -ENOENT (no such key), -EINVAL (bad value), -EAGAIN (a
+ *   worker did not answer in 2 s: it adopts the setting later),
+ *   -EDEADLK (called on a worker) or -ENOMEM.
+ */
+int tq_engine_set(struct tq_engine *e, const char *key, const char *val);
+
+/**
+ * A live setting's current value as text.
+ * @return 0, -ENOENT or -ENOSPC.
+ */
+int tq_engine_get(struct tq_engine *e, const char *key, char *buf,
+		size_t len);
+
 /** Id of the worker a shard belongs to. */
 unsigned int tq_shard_id(const struct tq_shard *s);
 

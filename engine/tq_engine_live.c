@@ -1,0 +1,319 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Settings changed while the engine runs: tq_engine_set()/_get(), and
+ * /tachyon/set and /tachyon/get for tq-ctl.  A module's setting is
+ * applied to a copy of its state, which every worker then adopts from
+ * its command ring (struct tq_module's live, publish); the workers read
+ * only settings nobody writes any more, and take no lock.  log.PATTERN
+ * sets rte_log levels, which need no worker.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <rte_log.h>
+#include <rte_telemetry.h>
+
+#include "core/tq_module.h"
+#include "core/tq_shard.h"
+#include "tq_engine_priv.h"
+
+/* How long a setting waits for each worker. */
+#define LIVE_WAIT_MS 2000
+
+static const struct tq_live_opt *
+find_live(const char *key, unsigned int *mod)
+{
+	unsigned int m, k;
+
+	for (m = 0; tq_modules[m]; m++)
+		for (k = 0; k < tq_modules[m]->nb_live; k++)
+			if (!strcmp(tq_modules[m]->live[k].key, key)) {
+				*mod = m;
+				return &tq_modules[m]->live[k];
+			}
+	return NULL;
+}
+
+/*
+ * Each copy of a module's state a set made while the workers ran, with
+ * the argument of the workers' command (which may run after a wait timed
+ * out): both kept until the engine ends.
+ */
+struct tq_live_copy {
+	struct tq_live_copy *next;
+	const struct tq_module *m;
+	char state[] __rte_aligned(RTE_CACHE_LINE_SIZE);
+};
+
+static void
+publish_cmd(struct tq_shard *s, void *arg)
+{
+	const struct tq_live_copy *c = arg;
+
+	c->m->publish(s, c->state);
+}
+
+static const char *const level_names[] = {
+	[RTE_LOG_EMERG] = "emerg", [RTE_LOG_ALERT] = "alert",
+	[RTE_LOG_CRIT] = "crit", [RTE_LOG_ERR] = "err",
+	[RTE_LOG_WARNING] = "warning", [RTE_LOG_NOTICE] = "notice",
+	[RTE_LOG_INFO] = "info", [RTE_LOG_DEBUG] = "debug",
+};
+
+static int
+log_level(const char *v)
+{
+	unsigned int l;
+
+	for (l = RTE_LOG_EMERG; l <= RTE_LOG_DEBUG; l++)
+		if (!strcasecmp(v, level_names[l]))
+			return (int)l;
+	return -1;
+}
+
+/*
+ * Call fn for each log type rte_log_dump() lists ("id 3: lib.eal, level
+ * is info"): DPDK 22.11 has no lookup by name that does not register.
+ */
+static int
+each_log_type(int (*fn)(const char *name, const char *level, void *arg),
+		void *arg)
+{
+	char *text = NULL, *line, *save = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	int ret = 0;
+
+	if (!f)
+		return -ENOMEM;
+	rte_log_dump(f);
+	fclose(f);
+	for (line = strtok_r(text, "\n", &save); line && !ret;
+			line = strtok_r(NULL, "\n", &save)) {
+		char name[128], level[32];
+
+		if (sscanf(line, "id %*u: %127[^,], level is %31s", name,
+				level) == 2)
+			ret = fn(name, level, arg);
+	}
+	free(text);
+	return ret;
+}
+
+struct log_get {
+	const char *name;
+	char *buf;
+	size_t len;
+	bool found;
+};
+
+static int
+log_get_one(const char *name, const char *level, void *arg)
+{
+	struct log_get *g = arg;
+
+	if (strcmp(name, g->name))
+		return 0;
+	g->found = true;
+	return snprintf(g->buf, g->len, "%s", level) < (int)g->len ?
+		1 : -ENOSPC;
+}
+
+int
+tq_engine_set(struct tq_engine *e, const char *key, const char *val)
+{
+	const struct tq_live_opt *o;
+	const struct tq_module *m;
+	struct tq_live_copy *c;
+	unsigned int mi, k;
+	int ret = 0;
+
+	if (!strncmp(key, "log.", 4)) {
+		int l = log_level(val);
+
+		if (l < 0 || !key[4])
+			return -EINVAL;
+		/* A pattern that matches no type yet also applies to types
+		 * registered later, as EAL's --log-level does. */
+		return rte_log_set_level_pattern(key + 4, (uint32_t)l) < 0 ?
+			-EINVAL : 0;
+	}
+	o = find_live(key, &mi);
+	if (!o)
+		return -ENOENT;
+	m = tq_modules[mi];
+	if (tq_engine_running(e) && tq_engine_on_worker(e))
+		return -EDEADLK;
+	c = aligned_alloc(RTE_CACHE_LINE_SIZE, RTE_ALIGN_CEIL(sizeof(*c) +
+			m->state_size, RTE_CACHE_LINE_SIZE));
+	if (!c)
+		return -ENOMEM;
+	c->m = m;
+	tq_engine_ctl_lock(e);
+	memcpy(c->state, e->mod_state[mi], m->state_size);
+	if (o->set(c->state, val) < 0) {
+		tq_engine_ctl_unlock(e);
+		free(c);
+		return -EINVAL;
+	}
+	/* Workers not polling yet copy the master when they attach. */
+	for (k = 0; k < e->nb_workers && tq_engine_running(e) && m->publish;
+			k++) {
+		ret = tq_worker_run_wait(e, k, publish_cmd, c, LIVE_WAIT_MS);
+		if (ret < 0)
+			break;
+	}
+	/*
+	 * The master copy: what the next set starts from, what get shows.
+	 * Kept even when a worker timed out: its command runs later and
+	 * it ends up with the same settings.
+	 */
+	memcpy(e->mod_state[mi], c->state, m->state_size);
+	c->next = e->live_copies;
+	e->live_copies = c;
+	tq_engine_ctl_unlock(e);
+	return ret == -ETIMEDOUT ? -EAGAIN : ret;
+}
+
+int
+tq_engine_get(struct tq_engine *e, const char *key, char *buf, size_t len)
+{
+	const struct tq_live_opt *o;
+	unsigned int mi;
+	int ret;
+
+	if (!strncmp(key, "log.", 4)) {
+		struct log_get g = { key + 4, buf, len, false };
+
+		ret = each_log_type(log_get_one, &g);
+		if (ret < 0)
+			return ret;
+		return g.found ? 0 : -ENOENT;
+	}
+	o = find_live(key, &mi);
+	if (!o)
+		return -ENOENT;
+	tq_engine_ctl_lock(e);
+	ret = o->get(e->mod_state[mi], buf, len);
+	tq_engine_ctl_unlock(e);
+	return ret;
+}
+
+void
+tq_engine_live_free(struct tq_engine *e)
+{
+	while (e->live_copies) {
+		struct tq_live_copy *c = e->live_copies;
+
+		e->live_copies = c->next;
+		free(c);
+	}
+}
+
+/* /tachyon/set,KEY,VALUE (the value may hold commas). */
+static int
+tel_set(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct tq_engine *e = tq_engine_current();
+	char key[96];
+	const char *comma;
+	int ret;
+
+	if (!e)
+		return -ENODEV;
+	comma = params ? strchr(params, ',') : NULL;
+	if (!comma || comma == params ||
+			(size_t)(comma - params) >= sizeof(key))
+		return -EINVAL;
+	memcpy(key, params, (size_t)(comma - params));
+	key[comma - params] = '\0';
+	ret = tq_engine_set(e, key, comma + 1);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "key", key);
+	rte_tel_data_add_dict_int(d, "error", -ret);
+	if (ret == 0) {
+		char v[RTE_TEL_MAX_STRING_LEN];
+
+		if (tq_engine_get(e, key, v, sizeof(v)) == 0)
+			rte_tel_data_add_dict_string(d, "value", v);
+	}
+	return 0;
+}
+
+struct get_all {
+	struct rte_tel_data *keys, *vals;
+};
+
+static void
+get_add(struct get_all *g, const char *key, const char *val)
+{
+	rte_tel_data_add_array_string(g->keys, key);
+	rte_tel_data_add_array_string(g->vals, val);
+}
+
+static int
+log_get_all(const char *name, const char *level, void *arg)
+{
+	char key[RTE_TEL_MAX_STRING_LEN];
+
+	/* Ours and EAL's; DPDK has some hundred more. */
+	if (strncmp(name, "tachyon.", 8) && strcmp(name, "lib.eal"))
+		return 0;
+	snprintf(key, sizeof(key), "log.%s", name);
+	get_add(arg, key, level);
+	return 0;
+}
+
+/*
+ * /tachyon/get[,KEY]: one setting, or every one, as two arrays (keys
+ * and values): telemetry dictionary names cannot hold the dots of ours.
+ */
+static int
+tel_get(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct tq_engine *e = tq_engine_current();
+	char v[RTE_TEL_MAX_STRING_LEN];
+	struct get_all g;
+	unsigned int m, k;
+
+	if (!e)
+		return -ENODEV;
+	if (params && *params && tq_engine_get(e, params, v, sizeof(v)) < 0)
+		return -ENOENT;
+	g.keys = rte_tel_data_alloc();
+	g.vals = rte_tel_data_alloc();
+	if (!g.keys || !g.vals) {
+		rte_tel_data_free(g.keys);
+		rte_tel_data_free(g.vals);
+		return -ENOMEM;
+	}
+	rte_tel_data_start_array(g.keys, RTE_TEL_STRING_VAL);
+	rte_tel_data_start_array(g.vals, RTE_TEL_STRING_VAL);
+	if (params && *params) {
+		get_add(&g, params, v);
+	} else {
+		for (m = 0; tq_modules[m]; m++)
+			for (k = 0; k < tq_modules[m]->nb_live; k++)
+				if (tq_engine_get(e, tq_modules[m]->live[k].key,
+						v, sizeof(v)) == 0)
+					get_add(&g, tq_modules[m]->live[k].key,
+							v);
+		each_log_type(log_get_all, &g);
+	}
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_container(d, "keys", g.keys, 0);
+	rte_tel_data_add_dict_container(d, "values", g.vals, 0);
+	return 0;
+}
+
+void
+tq_engine_live_telemetry(void)
+{
+	rte_telemetry_register_cmd("/tachyon/set", tel_set,
+		"Change a setting while running. Params: KEY,VALUE");
+	rte_telemetry_register_cmd("/tachyon/get", tel_get,
+		"Settings that change while running. Params: [KEY]");
+}

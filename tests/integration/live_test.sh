@@ -1,0 +1,108 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# live_test: tq-ctl set/get change settings while the engine serves.
+# Under wrk load, `set tcp.cc newreno` makes the next connection newreno
+# while one held from before stays cubic, and wrk sees no error; turning
+# keepalive on with 1 s times makes a new idle connection send probes
+# (an old one does not change); bad keys and values are refused with
+# exit 1 and change nothing; log levels are set and read back.
+set -euo pipefail
+source "${TQ_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/netns.sh"
+
+tq_init live
+tq_require_tools wrk
+py=$(tq_python)
+doc=$TQ_TMP/doc
+mkdir -p "$doc"
+echo '<h1>tachyon</h1>' >"$doc/index.html"
+tq_engine_up af_packet 10.224 fd20:224 -- --http 80 --docroot "$doc"
+ctl() { "$TQ_CTL" --file-prefix "$TQ_PREFIX" "$@"; }
+
+all=$(ctl get) || tq_fail "tq-ctl get failed"
+for k in tcp.cc tcp.keepalive tcp.keepalive_time tcp.timewait_ms tcp.tw_reuse tcp.syncookies; do
+	grep -q "^$k " <<<"$all" || tq_fail "tq-ctl get does not list $k: $all"
+done
+[[ $(ctl get tcp.cc | awk '{print $2}') == cubic ]] || tq_fail "tcp.cc is not cubic at start"
+tq_pass "get lists the live settings; tcp.cc is cubic"
+
+# hold NAME: a connection kept open until $TQ_TMP/NAME.release; its
+# local port in $TQ_TMP/NAME.port.
+hold() {
+	tq_peer "$py" - "$TQ_ENG4" "$TQ_TMP/$1" >"$TQ_TMP/$1.port" 2>&1 <<'PY' &
+import os, socket, sys, time
+s = socket.create_connection((sys.argv[1], 80), timeout=5)
+print(s.getsockname()[1], flush=True)
+for _ in range(600):
+    if os.path.exists(sys.argv[2] + ".release"):
+        break
+    time.sleep(0.1)
+s.close()
+PY
+	TQ_PIDS+=($!)
+	local i
+	for ((i = 0; i < 50; i++)); do
+		[[ -s $TQ_TMP/$1.port ]] && break
+		sleep 0.1
+	done
+	[[ $(cat "$TQ_TMP/$1.port") =~ ^[0-9]+$ ]] || tq_fail "hold $1: $(cat "$TQ_TMP/$1.port")"
+}
+cc_of() {
+	ctl --port "$(cat "$TQ_TMP/$1.port")" --state ESTAB conns | awk 'NR > 1 {print $14}'
+}
+
+hold a
+[[ $(cc_of a) == cubic ]] || tq_fail "connection a: cc '$(cc_of a)'"
+tq_peer wrk -t2 -c16 -d3s "http://$TQ_ENG4/index.html" >"$TQ_TMP/wrk.out" 2>&1 &
+wrk_pid=$!
+TQ_PIDS+=("$wrk_pid")
+sleep 1
+out=$(ctl set tcp.cc newreno) || tq_fail "set tcp.cc newreno failed"
+[[ $out == "tcp.cc = newreno" ]] || tq_fail "set printed '$out'"
+[[ $(ctl get tcp.cc | awk '{print $2}') == newreno ]] || tq_fail "get after set: $(ctl get tcp.cc)"
+hold b
+[[ $(cc_of b) == newreno ]] || tq_fail "connection b opened after the set: cc '$(cc_of b)'"
+[[ $(cc_of a) == cubic ]] || tq_fail "connection a changed cc to '$(cc_of a)'"
+wait "$wrk_pid" || tq_fail "wrk failed: $(cat "$TQ_TMP/wrk.out")"
+wo=$(cat "$TQ_TMP/wrk.out")
+! grep -q 'Socket errors' <<<"$wo" || tq_fail "wrk saw socket errors across the set: $wo"
+! grep -q 'Non-2xx' <<<"$wo" || tq_fail "wrk saw non-2xx across the set: $wo"
+tq_pass "set tcp.cc newreno under wrk: new connection newreno, old one cubic, wrk without errors"
+
+# Keepalive, on for new connections only.
+p0=$(tq_ctr TCPKeepAliveProbes)
+ctl set tcp.keepalive_time 1 >/dev/null || tq_fail "set keepalive_time"
+ctl set tcp.keepalive_intvl 1 >/dev/null || tq_fail "set keepalive_intvl"
+ctl set tcp.keepalive 1 >/dev/null || tq_fail "set keepalive"
+sleep 2.5
+(($(tq_ctr TCPKeepAliveProbes) == p0)) || tq_fail "old idle connections started keepalive probes"
+hold c
+sleep 2.5
+p1=$(tq_ctr TCPKeepAliveProbes)
+((p1 > p0)) || tq_fail "no keepalive probe from the connection opened after tcp.keepalive 1"
+[[ -n $(cc_of c) ]] || tq_fail "connection c gone: its probes were not answered"
+tq_pass "tcp.keepalive 1 with 1 s times: the new idle connection probes ($((p1 - p0))), the old ones do not"
+
+# Refusals change nothing.
+rc=0; ctl set tcp.cc bogus >/dev/null 2>"$TQ_TMP/err" || rc=$?
+((rc == 1)) && grep -q "not a value" "$TQ_TMP/err" || tq_fail "set tcp.cc bogus: exit $rc: $(cat "$TQ_TMP/err")"
+rc=0; ctl set tcp.keepalive 2 >/dev/null 2>&1 || rc=$?
+((rc == 1)) || tq_fail "set tcp.keepalive 2: exit $rc"
+rc=0; ctl set no.such 1 >/dev/null 2>"$TQ_TMP/err" || rc=$?
+((rc == 1)) && grep -q "no setting" "$TQ_TMP/err" || tq_fail "set no.such: exit $rc: $(cat "$TQ_TMP/err")"
+rc=0; ctl set tcp.cc >/dev/null 2>&1 || rc=$?
+((rc == 2)) || tq_fail "set without a value: exit $rc, expected 2"
+[[ $(ctl get tcp.cc | awk '{print $2}') == newreno ]] || tq_fail "a refused set changed tcp.cc"
+[[ $(ctl get tcp.keepalive | awk '{print $2}') == 1 ]] || tq_fail "a refused set changed tcp.keepalive"
+tq_pass "bad value, bad key: exit 1 with a message, nothing changed; no value: usage (2)"
+
+ctl set log.tachyon.port debug >/dev/null || tq_fail "set log.tachyon.port debug"
+[[ $(ctl get log.tachyon.port | awk '{print $2}') == debug ]] || tq_fail "log level: $(ctl get log.tachyon.port)"
+rc=0; ctl set log.tachyon.port loud >/dev/null 2>&1 || rc=$?
+((rc == 1)) || tq_fail "set log level 'loud': exit $rc"
+tq_pass "log.tachyon.port: set to debug and read back; a bad level refused"
+
+touch "$TQ_TMP/a.release" "$TQ_TMP/b.release" "$TQ_TMP/c.release"
+tq_stop_pid "$TQ_SERVER_PID" 3
+[[ $TQ_STOP_RC -eq 0 ]] || tq_fail "tq-server exited with $TQ_STOP_RC"
+tq_pass "all checks passed"
