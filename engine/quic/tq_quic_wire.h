@@ -71,7 +71,7 @@ static inline void
 tq_quic_rd_init(struct tq_quic_rd *r, const void *p, size_t n)
 {
 	r->pos = p;
-	r->end = r->pos + n;
+	r->end = n ? r->pos + n : r->pos; /* NULL + 0 is undefined */
 }
 
 static inline size_t
@@ -84,7 +84,7 @@ static inline void
 tq_quic_wr_init(struct tq_quic_wr *w, void *p, size_t n)
 {
 	w->pos = p;
-	w->end = w->pos + n;
+	w->end = n ? w->pos + n : w->pos;
 }
 
 static inline size_t
