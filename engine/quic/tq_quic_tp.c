@@ -309,9 +309,11 @@ tq_quic_tp_decode(const uint8_t *p, size_t n, bool is_server_params,
 			return TPE;
 		tq_quic_rd_init(&v, r.pos, (size_t)len);
 		r.pos += len;
-		/* the known ids are all below 64 */
-		if (id <= TQ_QUIC_TP_MAX_DATAGRAM_FRAME_SIZE) {
-			/* RFC 9000 7.4: a duplicate may be refused */
+		/* RFC 9000 7.4: a duplicate may be refused.  Only the ids
+		 * we know (all below 64) are tracked: a greasing peer may
+		 * repeat a reserved one, and it means nothing to us */
+		if (id <= TQ_QUIC_TP_RETRY_SCID ||
+				id == TQ_QUIC_TP_MAX_DATAGRAM_FRAME_SIZE) {
 			if (seen & (UINT64_C(1) << id))
 				return TPE;
 			seen |= UINT64_C(1) << id;

@@ -247,6 +247,7 @@ test_wire_bytes(void **state)
 		  "08 01 10"		   /* initial_max_streams_bidi 16 */
 		  "0c 00"		   /* disable_active_migration */
 		  "1b 03 abcdef"	   /* reserved 31 * 0 + 27 */
+		  "1b 00"		   /* again: not a duplicate to refuse */
 		  "0f 04 01020304"	   /* initial_source_connection_id */
 		  "40 59 00"		   /* reserved 31 * 2 + 27 */
 		  "80007933 02 0000"	   /* reserved 31 * 1000 + 27 */
@@ -296,6 +297,7 @@ test_validation(void **state)
 		const char *why;
 	} bad[] = {
 		{ "0f 00 01 01 05 01 01 06", false, "duplicate" },
+		{ "0f 00 20 01 05 20 01 05", false, "duplicate 0x20" },
 		{ "0f 00 0f 00", false, "duplicate initial SCID" },
 		{ "0f 00 03 02 44af", false, "max_udp_payload_size 1199" },
 		{ "0f 00 0a 01 15", false, "ack_delay_exponent 21" },
