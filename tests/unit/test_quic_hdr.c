@@ -325,6 +325,7 @@ test_bad_long_headers(void **state)
 {
 	uint8_t pkt[1200] = { 0 }, b[1200];
 	struct tq_quic_hdr h;
+	size_t i;
 
 	(void)state;
 	unhex(client_initial_hdr, pkt);
@@ -332,10 +333,25 @@ test_bad_long_headers(void **state)
 	memcpy(b, pkt, sizeof(b));
 	b[0] &= (uint8_t)~TQ_QUIC_HDR_FIXED;
 	assert_int_equal(tq_quic_hdr_parse(b, sizeof(b), 0, &h), -EBADMSG);
-	/* a v1 DCID of 21 bytes (RFC 9000 17.2) */
-	memcpy(b, pkt, sizeof(b));
-	b[5] = 21;
-	assert_int_equal(tq_quic_hdr_parse(b, sizeof(b), 0, &h), -EBADMSG);
+	/* a v1 connection ID of 21 bytes (RFC 9000 17.2), each side: a
+	 * Handshake packet that is valid with 20 */
+	for (i = 0; i < 4; i++) {
+		size_t dl = i == 0 ? 20 : i == 1 ? 21 : 0;
+		size_t sl = i == 2 ? 20 : i == 3 ? 21 : 0;
+		size_t k = 0;
+
+		memset(b, 0, sizeof(b));
+		memcpy(b, "\xe0\x00\x00\x00\x01", 5);
+		k = 5;
+		b[k++] = (uint8_t)dl;
+		k += dl;
+		b[k++] = (uint8_t)sl;
+		k += sl;
+		b[k++] = 2; /* Length: pn and one byte */
+		k += 2;
+		assert_int_equal(tq_quic_hdr_parse(b, k, 0, &h),
+				dl > 20 || sl > 20 ? -EBADMSG : 0);
+	}
 	/* Length past the datagram: one byte short */
 	assert_int_equal(tq_quic_hdr_parse(pkt, sizeof(pkt) - 1, 0, &h),
 			-EBADMSG);

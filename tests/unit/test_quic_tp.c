@@ -319,8 +319,10 @@ test_validation(void **state)
 		{ "0f 00 0c 01 00", false, "disable_active_migration w/ value" },
 		{ "0f 15 000102030405060708090a0b0c0d0e0f1011121314", false,
 		  "21-byte initial SCID" },
-		{ "0f 00 02 0f 000102030405060708090a0b0c0d0e", true,
+		{ "00 00 0f 00 02 0f 000102030405060708090a0b0c0d0e", true,
 		  "15-byte reset token" },
+		{ "00 00 0f 00 02 11 000102030405060708090a0b0c0d0e0f10", true,
+		  "17-byte reset token" },
 		{ "00 00 0f 00 0d 29 0a000002 115c fd00000000000000000000000000"
 		  "0001 115d 00 a0a1a2a3a4a5a6a7a8a9aaabacadaeaf", true,
 		  "preferred address with an empty ID" },
@@ -364,6 +366,13 @@ test_validation_edges(void **state)
 		"0f 14 000102030405060708090a0b0c0d0e0f10111213",
 		"0f 00 01 08 c000000000000005", /* long varint, exact */
 	};
+	static const char *const ok_server[] = {
+		"00 00 0f 00 02 10 000102030405060708090a0b0c0d0e0f",
+		"00 14 000102030405060708090a0b0c0d0e0f10111213 0f 00",
+		"00 00 0f 00 0d 3d 0a000002 115c fd000000000000000000000000000001"
+		" 115d 14 000102030405060708090a0b0c0d0e0f10111213"
+		" a0a1a2a3a4a5a6a7a8a9aaabacadaeaf 10 00",
+	};
 	size_t i;
 
 	(void)state;
@@ -373,6 +382,14 @@ test_validation_edges(void **state)
 		size_t n = unhex(ok[i], buf);
 
 		assert_int_equal(tq_quic_tp_decode(buf, n, false, &tp),
+				TQ_QUIC_NO_ERROR);
+	}
+	for (i = 0; i < sizeof(ok_server) / sizeof(ok_server[0]); i++) {
+		struct tq_quic_tp tp;
+		uint8_t buf[256];
+		size_t n = unhex(ok_server[i], buf);
+
+		assert_int_equal(tq_quic_tp_decode(buf, n, true, &tp),
 				TQ_QUIC_NO_ERROR);
 	}
 }
