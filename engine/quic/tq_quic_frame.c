@@ -356,7 +356,8 @@ tq_quic_ack_iter_next(struct tq_quic_ack_iter *it,
 	/* decode checked all this; an ACK built by hand is not trusted */
 	if (tq_quic_rd_varint(&it->r, &gap) < 0 ||
 			tq_quic_rd_varint(&it->r, &len) < 0 ||
-			it->smallest < gap + 2 || it->smallest - gap - 2 < len) {
+			it->smallest < gap + 2 ||
+			it->smallest - gap - 2 < len) {
 		it->left = 0;
 		return false;
 	}
@@ -548,8 +549,8 @@ tq_quic_frame_encode(struct tq_quic_wr *w, const struct tq_quic_frame *f)
 
 int
 tq_quic_ack_encode(struct tq_quic_wr *w,
-		const struct tq_quic_ack_range *ranges, size_t n, uint64_t delay,
-		const struct tq_quic_ecn_counts *ecn)
+		const struct tq_quic_ack_range *ranges, size_t n,
+		uint64_t delay, const struct tq_quic_ecn_counts *ecn)
 {
 	size_t base, room = tq_quic_wr_left(w), used = 0, k = 0, i;
 	uint64_t gap, len;

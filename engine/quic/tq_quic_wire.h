@@ -512,8 +512,8 @@ int tq_quic_frame_encode(struct tq_quic_wr *w, const struct tq_quic_frame *f);
  * -EMSGSIZE if not even the first fits, -EINVAL.
  */
 int tq_quic_ack_encode(struct tq_quic_wr *w,
-		const struct tq_quic_ack_range *ranges, size_t n, uint64_t delay,
-		const struct tq_quic_ecn_counts *ecn);
+		const struct tq_quic_ack_range *ranges, size_t n,
+		uint64_t delay, const struct tq_quic_ecn_counts *ecn);
 
 /*
  * A STREAM frame carrying as much of data[0, len) as fits; fin is sent

@@ -48,7 +48,8 @@ tq_fuzz_quic_tp_one(const uint8_t *d, size_t n)
 			"IDs missing");
 	FZ_CHECK(server || !(a.has_original_dcid || a.has_retry_scid ||
 			a.has_preferred_address ||
-			a.has_stateless_reset_token), "server-only from client");
+			a.has_stateless_reset_token),
+			"server-only from client");
 	n1 = tq_quic_tp_encode(&a, server, e1, sizeof(e1));
 	FZ_CHECK(n1 > 0, "encode %d", n1);
 	e = tq_quic_tp_decode(e1, (size_t)n1, server, &b);

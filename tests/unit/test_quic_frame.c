@@ -377,7 +377,8 @@ test_wire_bytes(void **state)
 	} v[] = {
 		{ "02 10 4064 02 02 0103 0000",
 		  "ACK/2 delay=100 14-16 8-11 6-6" },
-		{ "03 05 00 00 00 01 02 03", "ACK_ECN/3 delay=0 5-5 ecn=1,2,3" },
+		{ "03 05 00 00 00 01 02 03",
+		  "ACK_ECN/3 delay=0 5-5 ecn=1,2,3" },
 		{ "0f 04 05 03 616263", "STREAM/f id=4 off=5 fin=1[616263]" },
 		{ "08 04 6162", "STREAM/8 id=4 off=0 fin=0[6162]" },
 		{ "0b 4004 01 61", "STREAM/b id=4 off=0 fin=1[61]" },
@@ -537,7 +538,8 @@ test_validation(void **state)
 		{ "18 01 00 00 000102030405060708090a0b0c0d0e0f", FEE, 0x18 },
 		{ "18 01 00 15 000102030405060708090a0b0c0d0e0f101112131415"
 		  "000102030405060708090a0b0c0d0e0f", FEE, 0x18 },
-		{ "18 01 02 01 aa 000102030405060708090a0b0c0d0e0f", FEE, 0x18 },
+		{ "18 01 02 01 aa 000102030405060708090a0b0c0d0e0f", FEE,
+		  0x18 },
 		/* a reset token one byte short */
 		{ "18 01 00 01 aa 000102030405060708090a0b0c0d0e", FEE, 0x18 },
 		/* 19.3.1: first range past largest; ranges below 0 */

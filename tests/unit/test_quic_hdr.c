@@ -166,7 +166,8 @@ test_retry(void **state)
 			TQ_QUIC_NO_ERROR);
 	tq_quic_wr_init(&w, out, sizeof(out));
 	assert_int_equal(tq_quic_hdr_write_retry(&w, TQ_QUIC_VERSION_1, NULL,
-			0, server_scid, 8, (const uint8_t *)"token", 5, 0x0f), 0);
+			0, server_scid, 8, (const uint8_t *)"token", 5, 0x0f),
+			0);
 	assert_int_equal(w.pos - out, n - 16);
 	assert_memory_equal(out, pkt, n - 16);
 	assert_int_equal(tq_quic_hdr_write_retry(&w, TQ_QUIC_VERSION_1, NULL,

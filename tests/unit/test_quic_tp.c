@@ -247,7 +247,7 @@ test_wire_bytes(void **state)
 		  "08 01 10"		   /* initial_max_streams_bidi 16 */
 		  "0c 00"		   /* disable_active_migration */
 		  "1b 03 abcdef"	   /* reserved 31 * 0 + 27 */
-		  "1b 00"		   /* again: not a duplicate to refuse */
+		  "1b 00"		   /* again: no duplicate to refuse */
 		  "0f 04 01020304"	   /* initial_source_connection_id */
 		  "40 59 00"		   /* reserved 31 * 2 + 27 */
 		  "80007933 02 0000"	   /* reserved 31 * 1000 + 27 */
@@ -316,7 +316,7 @@ test_validation(void **state)
 		{ "0f 00 01 02 05 00", false, "varint shorter than its param" },
 		{ "0f 00 01 01 40", false, "varint longer than its param" },
 		{ "0f 00 01 00", false, "empty varint param" },
-		{ "0f 00 0c 01 00", false, "disable_active_migration w/ value" },
+		{ "0f 00 0c 01 00", false, "disable_active_migration 1 byte" },
 		{ "0f 15 000102030405060708090a0b0c0d0e0f1011121314", false,
 		  "21-byte initial SCID" },
 		{ "00 00 0f 00 02 0f 000102030405060708090a0b0c0d0e", true,
@@ -361,7 +361,7 @@ test_validation_edges(void **state)
 		"0f 00 03 02 44b0",	       /* max_udp_payload_size 1200 */
 		"0f 00 0a 01 14",	       /* ack_delay_exponent 20 */
 		"0f 00 0b 02 7fff",	       /* max_ack_delay 16383 */
-		"0f 00 0e 01 02",	       /* active_connection_id_limit 2 */
+		"0f 00 0e 01 02",	       /* active_connection_id_limit */
 		"0f 00 08 08 d000000000000000", /* 2^60 streams */
 		"0f 14 000102030405060708090a0b0c0d0e0f10111213",
 		"0f 00 01 08 c000000000000005", /* long varint, exact */
@@ -369,7 +369,8 @@ test_validation_edges(void **state)
 	static const char *const ok_server[] = {
 		"00 00 0f 00 02 10 000102030405060708090a0b0c0d0e0f",
 		"00 14 000102030405060708090a0b0c0d0e0f10111213 0f 00",
-		"00 00 0f 00 0d 3d 0a000002 115c fd000000000000000000000000000001"
+		"00 00 0f 00 0d 3d 0a000002 115c"
+		" fd000000000000000000000000000001"
 		" 115d 14 000102030405060708090a0b0c0d0e0f10111213"
 		" a0a1a2a3a4a5a6a7a8a9aaabacadaeaf 10 00",
 	};

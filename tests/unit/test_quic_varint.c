@@ -81,7 +81,8 @@ static void
 test_lengths_and_limits(void **state)
 {
 	static const uint64_t edge[] = { 0, 63, 64, 16383, 16384,
-		(UINT64_C(1) << 30) - 1, UINT64_C(1) << 30, TQ_QUIC_VARINT_MAX };
+		(UINT64_C(1) << 30) - 1, UINT64_C(1) << 30,
+		TQ_QUIC_VARINT_MAX };
 	static const size_t len[] = { 1, 1, 2, 2, 4, 4, 8, 8 };
 	uint8_t buf[16];
 	struct tq_quic_wr w;
