@@ -624,10 +624,11 @@ int tq_quic_tp_encode(const struct tq_quic_tp *tp, bool is_server,
 /*
  * Decode the peer's transport parameters: is_server_params when the
  * peer is the server.  tp starts from the defaults.  Unknown and
- * reserved (31 * N + 27) parameters are skipped.  Returns
- * TQ_QUIC_NO_ERROR or TRANSPORT_PARAMETER_ERROR (RFC 9000 7.4, 18.2),
- * which includes a missing initial_source_connection_id, or a server's
- * missing original_destination_connection_id (7.3).
+ * reserved (31 * N + 27) parameters are skipped, repeated or not.
+ * Returns TQ_QUIC_NO_ERROR or TRANSPORT_PARAMETER_ERROR (RFC 9000 7.4,
+ * 18.2): a known parameter twice, a bad length or value, a server-only
+ * one from a client, a missing initial_source_connection_id, or a
+ * server's missing original_destination_connection_id (7.3).
  */
 enum tq_quic_err tq_quic_tp_decode(const uint8_t *p, size_t n,
 		bool is_server_params, struct tq_quic_tp *tp);
