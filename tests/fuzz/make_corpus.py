@@ -14,6 +14,9 @@ format (see the comment at the top of each fuzz_<name>.c):
   tcp     [ctl] then records of TCP segments (header, options, payload)
   tcpopt  [syn][TCP options]
   http    [ctl][split, 2 bytes][HTTP/1.1 messages]
+  quic_hdr    [ctl][a UDP payload: coalesced QUIC packets]
+  quic_frame  [ctl][QUIC frames]
+  quic_tp     [ctl][QUIC transport parameters]
 
 A record is a 2-byte big-endian length and that many bytes.  Standard
 library only; the output is deterministic, so rerunning it changes
@@ -680,6 +683,184 @@ def corpus_http():
     }
 
 
+def qv(v, n=None):
+    """A QUIC varint (RFC 9000 16), shortest unless n bytes are asked."""
+    if n is None:
+        n = 1 if v < 1 << 6 else 2 if v < 1 << 14 else 4 if v < 1 << 30 else 8
+    pfx = {1: 0, 2: 0x40, 4: 0x80, 8: 0xC0}[n]
+    b = bytearray(v.to_bytes(n, "big"))
+    b[0] |= pfx
+    return bytes(b)
+
+
+def q_long(typ, dcid, scid, body, token=None, pn=b"\x00\x00\x00\x01",
+           version=1):
+    """An unprotected long-header packet; typ 0-3, pn length from pn."""
+    first = bytes([0xC0 | typ << 4 | (len(pn) - 1)])
+    h = (first + struct.pack("!I", version) + bytes([len(dcid)]) + dcid +
+         bytes([len(scid)]) + scid)
+    if typ == 0:
+        token = token or b""
+        h += qv(len(token)) + token
+    return h + qv(len(pn) + len(body), 2) + pn + body
+
+
+def q_short(dcid, body, pn=b"\x00\x01"):
+    return bytes([0x40 | (len(pn) - 1)]) + dcid + pn + body
+
+
+def q_crypto(off, data):
+    return b"\x06" + qv(off) + qv(len(data)) + data
+
+
+def q_ack(largest, delay, first, pairs=(), ecn=None):
+    f = bytes([3 if ecn else 2]) + qv(largest) + qv(delay) + qv(len(pairs))
+    f += qv(first) + b"".join(qv(g) + qv(n) for g, n in pairs)
+    if ecn:
+        f += b"".join(qv(c) for c in ecn)
+    return f
+
+
+def q_stream(typ, sid, data, off=0):
+    f = bytes([0x08 | typ]) + qv(sid)
+    if typ & 4:
+        f += qv(off)
+    if typ & 2:
+        f += qv(len(data))
+    return f + data
+
+
+def q_frames():
+    """One of every frame type (RFC 9000 19, RFC 9221), by name."""
+    tok = bytes(range(0xA0, 0xB0))
+    return {
+        "padding": b"\x00" * 20,
+        "ping": b"\x01",
+        "ack": q_ack(16, 100, 2, [(1, 3), (0, 0)]),
+        "ack_ecn": q_ack(0x1234567, 25, 0, [], (5, 70000, 1)),
+        "reset_stream": b"\x04" + qv(4) + qv(0x101) + qv(1 << 20),
+        "stop_sending": b"\x05" + qv(8) + qv(7),
+        "crypto": q_crypto(0, b"\x01\x00\x00\x10" + b"c" * 16),
+        "new_token": b"\x07" + qv(12) + b"t" * 12,
+        "max_data": b"\x10" + qv(1 << 30),
+        "max_stream_data": b"\x11" + qv(3) + qv(65535),
+        "max_streams_bidi": b"\x12" + qv(1 << 60, 8),
+        "max_streams_uni": b"\x13" + qv(3),
+        "data_blocked": b"\x14" + qv(99),
+        "stream_data_blocked": b"\x15" + qv(2) + qv(16384),
+        "streams_blocked_bidi": b"\x16" + qv(100),
+        "streams_blocked_uni": b"\x17" + qv(1 << 60, 8),
+        "new_connection_id": b"\x18" + qv(7) + qv(3) + b"\x08" +
+        b"newcid08" + tok,
+        "retire_connection_id": b"\x19" + qv(12),
+        "path_challenge": b"\x1a" + b"chalenge",
+        "path_response": b"\x1b" + b"response",
+        "connection_close": b"\x1c" + qv(0x7) + qv(0x6) + qv(6) + b"reason",
+        "connection_close_app": b"\x1d" + qv(0x100) + qv(0),
+        "handshake_done": b"\x1e",
+        "datagram": b"\x30" + b"d" * 10,
+        "datagram_len": b"\x31" + qv(4) + b"dgrm",
+    }
+
+
+def corpus_quic_hdr():
+    cdcid = bytes.fromhex("8394c8f03e515708")
+    sscid = bytes.fromhex("f067a5502a4262b5")
+    crypto = q_crypto(0, b"\x01" + b"h" * 40)
+    init = q_long(0, cdcid, b"", crypto + b"\x00" * (1178 - len(crypto)),
+                  pn=b"\x00\x00\x00\x02")
+    s_init = q_long(0, b"", sscid, q_ack(0, 0, 0) + q_crypto(0, b"s" * 90),
+                    pn=b"\x00\x01")
+    s_hs = q_long(2, b"", sscid, q_crypto(0, b"e" * 60), pn=b"\x00")
+    d8 = b"conn-id8"
+    coal = (q_long(0, d8, b"scid", q_crypto(0, b"x" * 30), token=b"tok") +
+            q_long(1, d8, b"scid", q_stream(2, 0, b"early")) +
+            q_long(2, d8, b"scid", q_crypto(0, b"y" * 20)) +
+            q_short(d8, q_stream(3, 0, b"GET /")))
+    other = (q_long(2, d8, b"scid", b"\x01" * 20) +
+             q_long(2, b"otherdc8", b"scid", b"\x01" * 20) +
+             q_short(d8, b"\x01" * 20))
+    vn = (b"\xca" + b"\x00" * 4 + b"\x08" + cdcid + b"\x00" +
+          struct.pack("!III", 1, 0x6B3343CF, 0x1A2A3A4A))
+    unknown = (b"\xc0" + struct.pack("!I", 0x1A2A3A4A) + b"\x20" +
+               bytes(range(32)) + b"\x04scid" + b"\x00" * 1100)
+    retry = bytes.fromhex("ff000000010008f067a5502a4262b5746f6b656e"
+                          "04a265ba2eff4d829058fb3f0f2496ba")
+    long_cid = q_long(2, bytes(21), b"", b"\x01" * 4)
+    return {
+        "client_initial": b"\x00" + init,
+        "server_initial_hs": b"\x08" + s_init + s_hs,
+        "coalesced": b"\x08" + coal,
+        "other_dcid": b"\x08" + other,
+        "short_rfc9001": b"\x00" + bytes.fromhex("4200bff4") + b"p" * 20,
+        "short_dcid8": b"\x08" + q_short(d8, b"\x01" * 30),
+        "short_dcid20": b"\xf4" + q_short(bytes(range(20)), b"\x01" * 30,
+                                          pn=b"\x12\x34\x56\x78"),
+        "vn": b"\x00" + vn,
+        "unknown_version": b"\x00" + unknown,
+        "retry": b"\x00" + retry,
+        "cid21": b"\x00" + long_cid,
+        "zero_rtt": b"\x00" + q_long(1, d8, b"", q_stream(7, 4, b"x", 9)),
+    }
+
+
+def corpus_quic_frame():
+    fr = q_frames()
+    init_ok = ["padding", "ping", "ack", "ack_ecn", "crypto",
+               "connection_close"]
+    zero_rtt_bad = ["ack", "ack_ecn", "crypto", "handshake_done",
+                    "new_token", "path_response", "retire_connection_id"]
+    out = {}
+    for name, f in fr.items():
+        out["1rtt_" + name] = b"\x83" + f  # room 64
+    out["1rtt_all"] = b"\xff" + b"".join(
+        f for n, f in sorted(fr.items()) if n not in ("datagram",))
+    out["initial"] = b"\x40" + b"".join(fr[n] for n in init_ok)
+    out["handshake"] = b"\x22" + fr["ack_ecn"] + fr["crypto"] + fr["ping"]
+    out["0rtt"] = b"\x31" + b"".join(
+        f for n, f in sorted(fr.items())
+        if n not in zero_rtt_bad and n != "datagram")
+    out["initial_bad"] = b"\x00" + fr["stop_sending"]
+    for t in range(8):
+        out["stream_%d" % t] = bytes([0x43]) + q_stream(t, 4 * t + 1,
+                                                       b"stream data %d" % t,
+                                                       off=1000 * t)
+    out["ack_many"] = b"\x7f" + q_ack(
+        100000, 3, 5, [(i % 7, i % 3) for i in range(60)], (1, 2, 3))
+    out["ack_below_zero"] = b"\x03" + q_ack(5, 0, 2, [(1, 1)])
+    out["stream_max_offset"] = b"\x03" + q_stream(6, 0, b"", (1 << 62) - 1)
+    return out
+
+
+def q_tp(params):
+    return b"".join(qv(i) + qv(len(v)) + v for i, v in params)
+
+
+def corpus_quic_tp():
+    client = [(0x01, qv(30000)), (0x03, qv(1472)), (0x04, qv(1 << 20)),
+              (0x05, qv(1 << 18)), (0x06, qv(1 << 18)), (0x07, qv(1 << 18)),
+              (0x08, qv(100)), (0x09, qv(3)), (0x0e, qv(8)),
+              (0x0f, b"\x83\x94\xc8\xf0"), (0x20, qv(65535))]
+    pref = (b"\x0a\x00\x00\x02\x11\x5c" + b"\xfd" + b"\x00" * 14 +
+            b"\x01\x11\x5d" + b"\x04pref" + bytes(range(16)))
+    server = [(0x00, bytes.fromhex("8394c8f03e515708")),
+              (0x01, qv(60000)), (0x02, bytes(range(16))),
+              (0x04, qv(1 << 24)), (0x08, qv(1 << 60, 8)),
+              (0x0a, qv(20)), (0x0b, qv(16383)), (0x0c, b""),
+              (0x0d, pref), (0x0f, b"srvscid8"), (0x10, b"retryscd")]
+    grease = [(27, b"\xab"), (0x0f, b""), (31 * 2 + 27, b""),
+              (31 * 1000 + 27, b"\x00\x00"), (0x4040, b"")]
+    return {
+        "client": b"\x00" + q_tp(client),
+        "server": b"\x01" + q_tp(server),
+        "grease": b"\x00" + q_tp(grease),
+        "client_minimal": b"\x00" + q_tp([(0x0f, b"")]),
+        "duplicate": b"\x00" + q_tp([(0x0f, b""), (0x01, qv(5)),
+                                     (0x01, qv(6))]),
+        "server_only_from_client": b"\x00" + q_tp(server),
+    }
+
+
 def write(outdir, name, files):
     d = os.path.join(outdir, name)
     if os.path.isdir(d):
@@ -706,10 +887,13 @@ def main():
         "tcp": corpus_tcp(),
         "tcpopt": corpus_tcpopt(),
         "http": corpus_http(),
+        "quic_hdr": corpus_quic_hdr(),
+        "quic_frame": corpus_quic_frame(),
+        "quic_tp": corpus_quic_tp(),
     }
     for name, files in sets.items():
         n = write(outdir, name, files)
-        print("%-7s %3d seeds" % (name, n))
+        print("%-10s %3d seeds" % (name, n))
 
 
 if __name__ == "__main__":

@@ -21,6 +21,9 @@
 #include "../fuzz/fuzz_tcp.c"
 #include "../fuzz/fuzz_tcpopt.c"
 #include "../fuzz/fuzz_http.c"
+#include "../fuzz/fuzz_quic_hdr.c"
+#include "../fuzz/fuzz_quic_frame.c"
+#include "../fuzz/fuzz_quic_tp.c"
 
 #include <dirent.h>
 
@@ -91,6 +94,9 @@ REGRESS(udp)
 REGRESS(tcp)
 REGRESS(tcpopt)
 REGRESS(http)
+REGRESS(quic_hdr)
+REGRESS(quic_frame)
+REGRESS(quic_tp)
 
 int
 main(void)
@@ -105,6 +111,9 @@ main(void)
 		cmocka_unit_test(regress_tcp),
 		cmocka_unit_test(regress_tcpopt),
 		cmocka_unit_test(regress_http),
+		cmocka_unit_test(regress_quic_hdr),
+		cmocka_unit_test(regress_quic_frame),
+		cmocka_unit_test(regress_quic_tp),
 	};
 
 	tq_fuzz_init("test_fuzz_regress");

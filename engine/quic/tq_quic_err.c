@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Names of the transport error codes (RFC 9000 20.1), for logs and the
+ * reason phrase of a CONNECTION_CLOSE the connection layer sends.
+ */
+#include <stdint.h>
+
+#include "tq_quic_wire.h"
+
+static const char *const err_names[] = {
+	[TQ_QUIC_NO_ERROR] = "NO_ERROR",
+	[TQ_QUIC_INTERNAL_ERROR] = "INTERNAL_ERROR",
+	[TQ_QUIC_CONNECTION_REFUSED] = "CONNECTION_REFUSED",
+	[TQ_QUIC_FLOW_CONTROL_ERROR] = "FLOW_CONTROL_ERROR",
+	[TQ_QUIC_STREAM_LIMIT_ERROR] = "STREAM_LIMIT_ERROR",
+	[TQ_QUIC_STREAM_STATE_ERROR] = "STREAM_STATE_ERROR",
+	[TQ_QUIC_FINAL_SIZE_ERROR] = "FINAL_SIZE_ERROR",
+	[TQ_QUIC_FRAME_ENCODING_ERROR] = "FRAME_ENCODING_ERROR",
+	[TQ_QUIC_TRANSPORT_PARAMETER_ERROR] = "TRANSPORT_PARAMETER_ERROR",
+	[TQ_QUIC_CONNECTION_ID_LIMIT_ERROR] = "CONNECTION_ID_LIMIT_ERROR",
+	[TQ_QUIC_PROTOCOL_VIOLATION] = "PROTOCOL_VIOLATION",
+	[TQ_QUIC_INVALID_TOKEN] = "INVALID_TOKEN",
+	[TQ_QUIC_APPLICATION_ERROR] = "APPLICATION_ERROR",
+	[TQ_QUIC_CRYPTO_BUFFER_EXCEEDED] = "CRYPTO_BUFFER_EXCEEDED",
+	[TQ_QUIC_KEY_UPDATE_ERROR] = "KEY_UPDATE_ERROR",
+	[TQ_QUIC_AEAD_LIMIT_REACHED] = "AEAD_LIMIT_REACHED",
+	[TQ_QUIC_NO_VIABLE_PATH] = "NO_VIABLE_PATH",
+};
+
+const char *
+tq_quic_err_str(uint64_t code)
+{
+	if (code < sizeof(err_names) / sizeof(err_names[0]))
+		return err_names[code];
+	if (code >= TQ_QUIC_CRYPTO_ERROR && code <= 0x01ff)
+		return "CRYPTO_ERROR";
+	return "unknown";
+}
