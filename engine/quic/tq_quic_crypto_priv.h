@@ -47,9 +47,4 @@ int tq_quic_imb_aead_new(struct tq_quic_crypto_worker *w,
 int tq_quic_gnutls_aead_new(const struct tq_quic_keys *k,
 		struct tq_quic_aead **out);
 
-/* RFC 8439 2.3: the first n (<= 64) bytes of ChaCha20's keystream block
- * at counter for key and nonce. */
-void tq_quic_chacha20_block(const uint8_t *key, uint32_t counter,
-		const uint8_t *nonce, uint8_t *out, size_t n);
-
 #endif
