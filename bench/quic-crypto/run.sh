@@ -11,8 +11,9 @@
 #
 # Usage: bench/quic-crypto/run.sh
 # Environment: BUILD (build), ROUNDS (7) rounds of ~40 ms per figure,
-# REPEAT (3) runs of both programs, interleaved, the figure being the
-# median over all rounds of all runs; CORE (1) the core to pin to;
+# REPEAT (5) runs of both programs, alternating which goes first, the
+# figure being the median over all rounds of all runs; CORE (1) the
+# core to pin to;
 # QUIET_WAIT (30) seconds to wait for the machine to go idle first;
 # NO_DOCS=1 to leave docs/bench/quic-crypto.json alone.  No root needed.
 set -euo pipefail
@@ -21,7 +22,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 build=${BUILD:-$top/build}
 ROUNDS=${ROUNDS:-7}
-REPEAT=${REPEAT:-3}
+REPEAT=${REPEAT:-5}
 CORE=${CORE:-1}
 QUIET_WAIT=${QUIET_WAIT:-30}
 bench=$build/tests/bench/quic_crypto_bench
@@ -35,19 +36,33 @@ log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
+run_direct() {
+	log "run $1/$REPEAT: quic_crypto_bench (core $CORE, $ROUNDS rounds)"
+	taskset -c "$CORE" "$bench" "$ROUNDS" 1200 >"$TMP/direct.$1.json"
+}
+
+run_cdev() {
+	[ -x "$cdev" ] || return 0
+	log "run $1/$REPEAT: quic_cryptodev_bench"
+	taskset -c "$CORE" "$cdev" "$ROUNDS" >"$TMP/cdev.$1.json" \
+		2>"$TMP/cdev.$1.err" || {
+		log "cryptodev bench failed: $(tail -1 "$TMP/cdev.$1.err")"
+		rm -f "$TMP/cdev.$1.json"
+	}
+}
+
+# Alternate which program goes first, so neither always gets the
+# moment right after the machine went quiet.
 for ((i = 1; i <= REPEAT; i++)); do
 	wait_quiet "$TMP"
-	log "run $i/$REPEAT: quic_crypto_bench (core $CORE, $ROUNDS rounds)"
 	read -r waited quiet busy <"$TMP/quiet"
 	echo "$i $waited $quiet $busy" >>"$TMP/quiet.all"
-	taskset -c "$CORE" "$bench" "$ROUNDS" 1200 >"$TMP/direct.$i.json"
-	if [ -x "$cdev" ]; then
-		log "run $i/$REPEAT: quic_cryptodev_bench"
-		taskset -c "$CORE" "$cdev" "$ROUNDS" >"$TMP/cdev.$i.json" \
-			2>"$TMP/cdev.$i.err" || {
-			log "cryptodev bench failed: $(tail -1 "$TMP/cdev.$i.err")"
-			rm -f "$TMP/cdev.$i.json"
-		}
+	if ((i % 2)); then
+		run_direct "$i"
+		run_cdev "$i"
+	else
+		run_cdev "$i"
+		run_direct "$i"
 	fi
 done
 
