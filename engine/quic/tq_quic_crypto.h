@@ -100,6 +100,16 @@ int tq_quic_keys_derive(enum tq_quic_cipher c, const uint8_t *secret,
 int tq_quic_key_update(enum tq_quic_cipher c, const uint8_t *secret,
 		size_t secret_len, uint8_t *next);
 
+/*
+ * RFC 9001 6.1 in one step: the next generation's secret (secret_len
+ * bytes into next_secret) and keys from the current ones, with cur's
+ * header protection key carried over, since a key update does not
+ * change it.  next may be cur.  0, -EINVAL, -EIO.
+ */
+int tq_quic_keys_next(const struct tq_quic_keys *cur, const uint8_t *secret,
+		size_t secret_len, uint8_t *next_secret,
+		struct tq_quic_keys *next);
+
 /* Zero key material the compiler may not elide. */
 void tq_quic_wipe(void *p, size_t n);
 

@@ -189,3 +189,22 @@ tq_quic_key_update(enum tq_quic_cipher c, const uint8_t *secret,
 	return tq_quic_hkdf_expand_label(c, secret, secret_len, "quic ku",
 			next, secret_len);
 }
+
+int
+tq_quic_keys_next(const struct tq_quic_keys *cur, const uint8_t *secret,
+		size_t secret_len, uint8_t *next_secret,
+		struct tq_quic_keys *next)
+{
+	uint8_t hp[TQ_QUIC_MAX_KEY_LEN];
+	enum tq_quic_cipher c = cur->cipher;
+	int rc;
+
+	memcpy(hp, cur->hp, sizeof(hp));
+	rc = tq_quic_key_update(c, secret, secret_len, next_secret);
+	if (rc == 0)
+		rc = tq_quic_keys_derive(c, next_secret, secret_len, next);
+	if (rc == 0)
+		memcpy(next->hp, hp, sizeof(hp));
+	tq_quic_wipe(hp, sizeof(hp));
+	return rc;
+}

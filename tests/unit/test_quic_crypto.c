@@ -317,6 +317,20 @@ a5_chacha20_short_header(void **state)
 	assert_hex(ku, 32, "1223504755036d556342ee9361d25342"
 			"1a826c9ecdf3c7148684b36b714881f9");
 
+	/* The next generation in one step: new key and iv from ku, the
+	 * same hp (RFC 9001 6.1). */
+	struct tq_quic_keys kn, kref;
+	uint8_t ku2[32];
+
+	assert_int_equal(tq_quic_keys_next(&k, secret, 32, ku2, &kn), 0);
+	assert_memory_equal(ku2, ku, 32);
+	assert_int_equal(tq_quic_keys_derive(TQ_QUIC_CHACHA20_POLY1305, ku, 32,
+			&kref), 0);
+	assert_memory_equal(kn.key, kref.key, 32);
+	assert_memory_equal(kn.iv, kref.iv, 12);
+	assert_memory_equal(kn.hp, k.hp, 32);
+	assert_memory_not_equal(kn.key, k.key, 32);
+
 	size_t want_len = unhex("4cfe4189655e5cd55c41f69080575d7999c25a5bfb",
 			want, sizeof(want));
 
@@ -468,7 +482,8 @@ aes256_round_trip(void **state)
 }
 
 /* RFC 9001 6.1 over SHA-384, against HKDF-Expand with the HkdfLabel
- * spelled out by hand; and a new generation changes the AEAD keys. */
+ * spelled out by hand; a new generation changes the AEAD key and IV but
+ * not the header protection key. */
 static void
 key_update(void **state)
 {
@@ -493,12 +508,16 @@ key_update(void **state)
 
 	assert_int_equal(tq_quic_keys_derive(TQ_QUIC_AES_256_GCM, secret, 48,
 			&k0), 0);
-	assert_int_equal(tq_quic_key_update(TQ_QUIC_AES_256_GCM, secret, 48,
-			next), 0);
-	assert_int_equal(tq_quic_keys_derive(TQ_QUIC_AES_256_GCM, next, 48,
-			&k1), 0);
+	assert_int_equal(tq_quic_keys_next(&k0, secret, 48, next, &k1), 0);
+	assert_memory_equal(next, want, 48);
 	assert_memory_not_equal(k0.key, k1.key, 32);
 	assert_memory_not_equal(k0.iv, k1.iv, 12);
+	assert_memory_equal(k0.hp, k1.hp, 32);
+	/* In place, as a connection would keep one struct. */
+	struct tq_quic_keys k2 = k0;
+
+	assert_int_equal(tq_quic_keys_next(&k2, secret, 48, next, &k2), 0);
+	assert_memory_equal(&k2, &k1, sizeof(k1));
 
 	/* A packet of the next generation does not open with the old. */
 	for (unsigned int b = 0; b < nb_backends; b++) {
