@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The GnuTLS backend of QUIC packet protection: the fallback when
- * ipsec-mb is not built in or does not initialise.  About 3.5x slower
- * than ipsec-mb for AES-GCM and 7x for ChaCha20-Poly1305 here (see
- * docs/quic-crypto.md), but always present, since the handshake needs
- * GnuTLS anyway.
+ * ipsec-mb is not built in or does not initialise.  About 3x slower
+ * than ipsec-mb for AES-GCM and 7x for ChaCha20-Poly1305 on this
+ * machine (docs/quic-crypto.md), but always present, since the
+ * handshake needs GnuTLS anyway.
  *
  * Both AEAD calls work in place (nettle's modes allow dst == src).
  * Header protection: GnuTLS has no raw AES block call, so one block of
