@@ -295,10 +295,12 @@ agg_flush(struct gen *g, struct gen_agg *a)
 		fmt_ns(p99, sizeof(p99), gen_hist_percentile(a->h, 99));
 		printf("[%4" PRId64 "s] %s rps %9" PRIu64 "  cps %7" PRIu64
 				"  conns %6" PRIu64 "  errors %5" PRIu64
-				"  p99 %s\n", a->k + 1,
+				"  %8.1f Mbit/s  p99 %s\n", a->k + 1,
 				t < 0 ? "warmup" : "      ", a->c.requests,
 				a->c.connections, a->active,
-				gen_counts_errors(&a->c), p99);
+				gen_counts_errors(&a->c),
+				(double)(a->c.bytes_rx + a->c.bytes_tx) * 8 /
+				1e6, p99);
 		fflush(stdout);
 	}
 	if (t >= 0 && gen_report_add_sec(&g->rep, (uint32_t)t, &a->c,
