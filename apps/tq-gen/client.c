@@ -42,8 +42,8 @@ gen_count_err(struct gen_worker *w, enum gen_err e)
 	}
 }
 
-static void
-count_bytes(struct gen_worker *w, uint64_t rx, uint64_t tx)
+void
+gen_count_bytes(struct gen_worker *w, uint64_t rx, uint64_t tx)
 {
 	if (w->phase <= GP_MEASURE) {
 		w->sec.bytes_rx += rx;
@@ -285,7 +285,7 @@ conn_write(struct gen_conn *c)
 		return;
 	}
 	c->wr_off += (uint32_t)n;
-	count_bytes(c->w, 0, (uint64_t)n);
+	gen_count_bytes(c->w, 0, (uint64_t)n);
 }
 
 static void
@@ -437,7 +437,7 @@ on_readable(struct tq_stream *st, void *ctx)
 		}
 		if (n < 0)
 			return;	/* -EAGAIN; or reset, and closed() follows */
-		count_bytes(c->w, (uint64_t)n, 0);
+		gen_count_bytes(c->w, (uint64_t)n, 0);
 		if (g->mode == GEN_MODE_TCP_BULK) {
 			continue;	/* a bulk sink has nothing to say */
 		}
@@ -465,7 +465,7 @@ bulk_fill(struct gen_conn *c)
 	do {
 		n = tq_stream_write(c->st, g->payload, g->size);
 		if (n > 0)
-			count_bytes(c->w, 0, (uint64_t)n);
+			gen_count_bytes(c->w, 0, (uint64_t)n);
 	} while (n == (int)g->size);
 	if (n < 0) {
 		gen_count_err(c->w, GEN_E_CLOSED);
@@ -642,6 +642,10 @@ gen_worker_conns_start(struct gen_worker *w)
 	if (!w->conns || !w->free_slots || !w->drain || !w->cps_t)
 		return -ENOMEM;
 	w->sport_next = w->id;
+	if (g->mode == GEN_MODE_UDP) {
+		w->nconn = 0;
+		return gen_udp_start(w);
+	}
 	for (i = 0; i < w->nconn; i++) {
 		struct gen_conn *c = &w->conns[i];
 
@@ -705,7 +709,10 @@ gen_worker_conns_end(struct gen_worker *w)
 		}
 	}
 	tq_app_timer_arm(w->drain, drain);
-	gen_worker_idle_check(w);
+	/* Datagrams have no connection to wait on: echoes may come until
+	 * the drain is over. */
+	if (w->g->mode != GEN_MODE_UDP)
+		gen_worker_idle_check(w);
 }
 
 /* After the last poll: the engine has closed the streams. */
@@ -720,6 +727,7 @@ gen_worker_conns_free(struct gen_worker *w)
 	}
 	free(w->conns);
 	free(w->free_slots);
+	gen_udp_free(w);
 	tq_app_timer_free(w->drain);
 	tq_app_timer_free(w->cps_t);
 	w->conns = NULL;

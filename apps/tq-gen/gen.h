@@ -49,7 +49,7 @@ struct gen_agg {
 	int64_t k;		/* seconds since start; -1: free */
 	unsigned int n;		/* workers that gave theirs */
 	struct gen_counts c;
-	uint64_t active;	/* connections up at the tick */
+	uint64_t active;	/* connections open or opening at the tick */
 	struct gen_hist *h;
 };
 
@@ -87,6 +87,8 @@ struct gen {
 	struct gen_agg agg[GEN_AGG_SLOTS];
 	struct gen_report rep;
 	int ctr_requests, ctr_errors;
+	uint16_t udp_port;	/* worker w sends from udp_port + w */
+	uint64_t udp_sent;	/* all workers' udp_sent, at the stop */
 };
 
 enum gen_conn_state {
@@ -148,9 +150,20 @@ struct gen_worker {
 	uint32_t busy;		/* connections open or opening */
 	struct gen_counts tot, sec;
 	struct gen_hist *lat, *lat_sec;
+	/* --mode udp */
+	struct tq_app_timer *udp_t;
+	struct gen_sched udp;
+	uint64_t udp_sent;	/* datagrams of the measured window sent */
+	uint8_t *udp_buf;
 };
 
+/* udp.c */
+int gen_udp_bind(struct gen *g);
+int gen_udp_start(struct gen_worker *w);
+void gen_udp_free(struct gen_worker *w);
+
 /* client.c */
+void gen_count_bytes(struct gen_worker *w, uint64_t rx, uint64_t tx);
 int gen_worker_conns_start(struct gen_worker *w);
 void gen_worker_conns_end(struct gen_worker *w);
 void gen_worker_conns_free(struct gen_worker *w);

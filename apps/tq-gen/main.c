@@ -248,8 +248,23 @@ check_options(struct gen *g)
 	unsigned int i;
 
 	if (g->mode == GEN_MODE_UDP) {
-		fprintf(stderr, "tq-gen: --mode udp is not built yet\n");
-		return -EINVAL;
+		if (!g->rate_milli || g->cps_milli) {
+			fprintf(stderr, "tq-gen: --mode udp needs --rate "
+					"(and no --cps)\n");
+			return -EINVAL;
+		}
+		if (g->size < 24) {
+			fprintf(stderr, "tq-gen: --mode udp needs --size 24 "
+					"or more (the datagram carries its "
+					"send time)\n");
+			return -EINVAL;
+		}
+		g->udp_port = g->sport_lo ? g->sport_lo : 47000;
+		if ((unsigned int)g->udp_port + g->nworkers > 65536) {
+			fprintf(stderr, "tq-gen: --src-ports: no room for a "
+					"port per worker\n");
+			return -EINVAL;
+		}
 	}
 	if (!g->nurl) {
 		fprintf(stderr, "tq-gen: --url is needed\n");
@@ -328,7 +343,7 @@ agg_push(struct gen_worker *w, int64_t k)
 	}
 	gen_counts_add(&a->c, &w->sec);
 	gen_hist_merge(a->h, w->lat_sec);
-	a->active += w->up;
+	a->active += w->busy;
 	if (++a->n == g->nworkers)
 		agg_flush(g, a);
 	pthread_mutex_unlock(&g->lock);
@@ -458,6 +473,7 @@ worker_stop(struct tq_shard *s, void *arg)
 	else if (w->phase >= GP_DRAIN)
 		measured = g->duration_s * 1000000000ull;
 	pthread_mutex_lock(&g->lock);
+	g->udp_sent += w->udp_sent;
 	gen_counts_add(&g->rep.c, &w->tot);
 	gen_hist_merge(g->rep.lat, w->lat);
 	if (measured > g->measured_ns)
@@ -506,7 +522,13 @@ finish(struct gen *g)
 	int ret = 0;
 
 	r->inputs = 1;
+	r->interrupted = g->interrupted;
 	r->duration_s = (double)g->measured_ns / 1e9;
+	/* Datagrams of the window whose echo never came (an interrupted
+	 * run stops short of waiting for them: not counted then). */
+	if (g->mode == GEN_MODE_UDP && !g->interrupted &&
+			g->udp_sent > r->c.requests)
+		r->c.errors[GEN_E_TIMEOUT] += g->udp_sent - r->c.requests;
 	gen_report_rates(r);
 	r->config = config_json(g);
 	printf("%s%s test, %u connection(s), %u worker(s), %.2fs measured\n",
@@ -579,9 +601,10 @@ main(int argc, char **argv)
 	};
 	const struct tq_app_opt opts[] = {
 		{ "url", "gen", "URL", "target: http://IP[:PORT]/PATH, or "
-			"tcp://IP:PORT for the tcp modes (repeatable)",
+			"tcp://IP:PORT / udp://IP:PORT (repeatable)",
 			set_url, &g },
-		{ "mode", "gen", "MODE", "http, tcp-echo or tcp-bulk (http)",
+		{ "mode", "gen", "MODE", "http, tcp-echo, tcp-bulk or udp "
+			"(http)",
 			set_mode, &g },
 		{ "connections", "gen", "N", "connections at once (10)",
 			set_connections, &g },
@@ -599,8 +622,8 @@ main(int argc, char **argv)
 			"take (2)", set_timeout, &g },
 		{ "src-ports", "gen", "LO-HI", "source ports to open from "
 			"(the engine's ephemeral range)", set_src_ports, &g },
-		{ "size", "gen", "BYTES", "tcp-echo request / tcp-bulk write "
-			"size (64)", set_size, &g },
+		{ "size", "gen", "BYTES", "tcp-echo request, tcp-bulk write, "
+			"udp datagram size (64)", set_size, &g },
 		{ "json", "gen", "FILE", "write the JSON report to FILE",
 			set_json, &g },
 		{ "quiet", "gen", NULL, "no progress lines", set_quiet, &g },
@@ -641,6 +664,8 @@ main(int argc, char **argv)
 		if (g.ctr_requests < 0 || g.ctr_errors < 0)
 			ret = -EINVAL;
 	}
+	if (ret == 0 && g.mode == GEN_MODE_UDP)
+		ret = gen_udp_bind(&g);
 	if (ret == 0)
 		ret = tq_engine_on_worker_start(g.e, worker_start, &g);
 	if (ret == 0)

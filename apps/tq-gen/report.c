@@ -232,6 +232,8 @@ gen_report_to_json(const struct gen_report *r)
 			json_object_set_new(o, "mode", json_string(r->mode)) ||
 			json_object_set_new(o, "inputs",
 				json_integer(r->inputs)) ||
+			json_object_set_new(o, "interrupted",
+				json_boolean(r->interrupted)) ||
 			json_object_set_new(o, "duration_s",
 				json_real(r->duration_s)) ||
 			json_object_set_new(o, "requests_per_sec",
@@ -402,6 +404,7 @@ gen_report_add_json(struct gen_report *r, const json_t *j, char *err,
 	snprintf(r->mode, sizeof(r->mode), "%s", mode);
 	gen_counts_add(&r->c, &c);
 	r->inputs += (uint32_t)inputs;
+	r->interrupted |= json_is_true(json_object_get(j, "interrupted"));
 	if (d > r->duration_s)
 		r->duration_s = d;
 	r->requests_per_sec += rps;

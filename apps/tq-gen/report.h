@@ -8,6 +8,7 @@
  * summed, histograms merged, per-second series summed by second).
  */
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -57,6 +58,8 @@ struct gen_sec {
 struct gen_report {
 	char mode[16];
 	uint32_t inputs;	/* runs it holds: 1, or how many merged */
+	bool interrupted;	/* a run (or one of those merged) was cut
+				 * short by SIGINT/SIGTERM */
 	double duration_s;	/* measured; a merge keeps the longest */
 	/* Rates of a run are its counts over its duration; of a merge, the
 	 * sum of its inputs' rates (the load they put on together). */

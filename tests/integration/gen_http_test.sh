@@ -59,3 +59,47 @@ lines=$(wc -l <"$log")
 ((conns >= req && conns <= req + 4)) ||
 	tq_fail "$conns connections for $req requests"
 tq_pass "one per connection: $req requests, $conns connections = $lines lines"
+
+# --cps on two workers from --src-ports: connections opened on schedule,
+# each from a port of the range that hashes back to its worker.
+: >"$log"
+ncpu=$(nproc)
+gen_run 20 --lcores "0@0,1@$((ncpu - 1)),2@$((ncpu - 1))" \
+	"$(tq_vdev_af_packet qpairs=2)" -- --addr "$eng/24" \
+	--url "http://$peer:8080/index.html" --connections 32 --cps 300 \
+	--src-ports 21000-21999 --duration 2 --json "$TQ_TMP/cps2.json"
+check=$(gen_json "$TQ_TMP/cps2.json" '
+abs(r["connections_per_sec"] - 300) <= 15 and r["errors"]["total"] == 0 and
+r["requests"] == r["connections"] and r["config"]["workers"] == 2')
+[[ $check == True ]] || { cat "$TQ_TMP/cps2.json" >&2; tq_fail "--cps 300"; }
+lines=$(wc -l <"$log")
+req=$(gen_json "$TQ_TMP/cps2.json" 'r["requests"]')
+((req == lines)) || tq_fail "tq-gen counted $req requests, nginx logged $lines"
+# nginx's side of each connection is in TIME_WAIT (it closed first),
+# toward a port of the range.
+tw=$(tq_peer ss -tan state time-wait | awk '{print $4}' |
+	grep -c ":21[0-9][0-9][0-9]$" || true)
+((tw > 100)) || tq_fail "only $tw connections came from --src-ports"
+tq_pass "--cps 300 on two workers: $req connections, $tw from --src-ports"
+
+# Ctrl-C: the summary so far, the JSON marked interrupted, at once.
+t0=$(date +%s.%N)
+tq_server_start "$(tq_vdev_af_packet)" -- --addr "$eng/24" \
+	--url "http://$peer:8080/index.html" --connections 4 --duration 60 \
+	--json "$TQ_TMP/int.json"
+sleep 2
+kill -INT "$TQ_SERVER_PID"
+for ((i = 0; i < 50; i++)); do
+	tq_alive "$TQ_SERVER_PID" || break
+	sleep 0.1
+done
+tq_alive "$TQ_SERVER_PID" && tq_fail "tq-gen still running 5 s after SIGINT"
+rc=0
+wait "$TQ_SERVER_PID" || rc=$?
+((rc == 0)) || tq_fail "tq-gen exited with $rc after SIGINT"
+grep -q "^interrupted:" "$TQ_SERVER_LOG" || tq_fail "no summary after SIGINT"
+check=$(gen_json "$TQ_TMP/int.json" '
+r["interrupted"] and r["requests"] > 0 and 0.5 < r["duration_s"] < 5 and
+r["errors"]["total"] == 0')
+[[ $check == True ]] || { cat "$TQ_TMP/int.json" >&2; tq_fail "JSON after SIGINT"; }
+tq_pass "SIGINT: summary and JSON of $(gen_json "$TQ_TMP/int.json" 'r["duration_s"]')s"

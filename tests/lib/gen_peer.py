@@ -11,6 +11,9 @@ gen_peer.py ADDR BASEPORT: one listener per behaviour, on BASEPORT + i:
   5 silent   reads the request and never answers
   6 close    reads the request and closes without answering
 Prints "listening" once all are up.
+
+gen_peer.py udp ADDR PORT [DROP]: a UDP echo that answers all but every
+  DROP-th datagram (0: none dropped).
 """
 import socket
 import struct
@@ -82,7 +85,24 @@ def accept_loop(s, mode):
         threading.Thread(target=serve, args=(c, mode), daemon=True).start()
 
 
+def udp_echo(addr, port, drop):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((addr, port))
+    print("listening", flush=True)
+    n = 0
+    while True:
+        b, peer = s.recvfrom(65536)
+        n += 1
+        if drop and n % drop == 0:
+            continue
+        s.sendto(b, peer)
+
+
 def main():
+    if sys.argv[1] == "udp":
+        udp_echo(sys.argv[2], int(sys.argv[3]),
+                 int(sys.argv[4]) if len(sys.argv) > 4 else 0)
+        return
     addr, base = sys.argv[1], int(sys.argv[2])
     socks = [listen(addr, base + i, m) for i, m in enumerate(MODES)]
     for s, m in zip(socks, MODES):
