@@ -671,8 +671,8 @@ main(int argc, char **argv)
 	if (ret == 0)
 		ret = tq_engine_on_worker_stop(g.e, worker_stop, &g);
 	if (ret < 0) {
-		tq_engine_destroy(g.e);
-		return TQ_EXIT_CONFIG;
+		ret = TQ_EXIT_CONFIG;
+		goto out;
 	}
 	printf("tq-gen: %s, %u connection(s) on %u worker(s), %us "
 			"(+%us warmup)\n", mode_names[g.mode], g.connections,
@@ -681,10 +681,12 @@ main(int argc, char **argv)
 	ret = tq_engine_run(g.e);
 	if (ret == 0)
 		ret = finish(&g);
+	ret = ret < 0 ? 1 : 0;
+out:
 	tq_engine_destroy(g.e);
 	gen_report_free(&g.rep);
 	for (i = 0; i < GEN_AGG_SLOTS; i++)
 		free(g.agg[i].h);
 	free(g.payload);
-	return ret < 0 ? 1 : 0;
+	return ret;
 }

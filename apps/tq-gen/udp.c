@@ -50,16 +50,19 @@ udp_rx(struct tq_shard *s, struct tq_udp_dgram *d, void *arg)
 		goto out;
 	gen_count_bytes(w, d->m->pkt_len, 0);
 	hp = rte_pktmbuf_read(d->m, 0, sizeof(h), &h);
-	if (!hp || d->m->pkt_len != g->size || hp->magic != GEN_UDP_MAGIC) {
+	/* The payload sits after the headers, unaligned: copy it out. */
+	if (hp && hp != &h)
+		memcpy(&h, hp, sizeof(h));
+	if (!hp || d->m->pkt_len != g->size || h.magic != GEN_UDP_MAGIC) {
 		gen_count_err(w, GEN_E_PARSE);
 		goto out;
 	}
-	lat = gen_latency(hp->intended, tq_shard_now(s));
+	lat = gen_latency(h.intended, tq_shard_now(s));
 	if (w->phase <= GP_MEASURE) {
 		w->sec.requests++;
 		gen_hist_record(w->lat_sec, lat);
 	}
-	if (in_window(g, hp->intended)) {
+	if (in_window(g, h.intended)) {
 		w->tot.requests++;
 		gen_hist_record(w->lat, lat);
 		tq_app_counter_add(s, (unsigned int)g->ctr_requests, 1);
