@@ -95,7 +95,7 @@ enum gen_conn_state {
 	GC_IDLE,	/* no connection */
 	GC_CONNECTING,
 	GC_READY,	/* up, waiting to send (open loop) */
-	GC_WAIT,	/* request sent (or being sent), waiting for all of it */
+	GC_WAIT,	/* request sent (or being sent), awaiting the answer */
 	GC_CLOSING,	/* done, waiting for the peer's close */
 };
 

@@ -267,7 +267,8 @@ gen_report_write(const struct gen_report *r, const char *path)
 	if (!j)
 		return -ENOMEM;
 	if (strcmp(path, "-") == 0)
-		ret = json_dumpf(j, stdout, JSON_INDENT(1) | JSON_REAL_PRECISION(10));
+		ret = json_dumpf(j, stdout,
+				JSON_INDENT(1) | JSON_REAL_PRECISION(10));
 	else
 		ret = json_dump_file(j, path,
 				JSON_INDENT(1) | JSON_REAL_PRECISION(10));

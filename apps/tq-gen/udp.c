@@ -100,7 +100,7 @@ udp_send(struct tq_shard *s, struct tq_app_timer *t, void *arg)
 			continue;
 		}
 		if (ret < 0)
-			continue;	/* no mbuf: lost here, not counted sent */
+			continue;	/* no mbuf: lost here, not sent */
 		gen_count_bytes(w, 0, g->size);
 		if (in_window(g, h->intended))
 			w->udp_sent++;

@@ -3,7 +3,8 @@
 #
 # gen_http_test: tq-gen on net_af_packet against nginx in a netns, at a
 # fixed concurrency (8 keep-alive connections, 3 s), then one request
-# per connection.  The requests tq-gen reports are exactly the lines of
+# per connection, then IPv6 with ten per connection, --cps on two workers
+# from --src-ports, and Ctrl-C.  The requests tq-gen reports are exactly the lines of
 # nginx's access log; the JSON report has every documented field and
 # no errors; the run ends on time.
 set -euo pipefail
@@ -14,8 +15,10 @@ gen_init gen_http_test
 n=$(tq_free_subnet 10.233)
 peer=10.233.$n.1
 eng=10.233.$n.2
-tq_veth_setup "$peer/24"
-gen_nginx "$peer" 8080
+peer6=fd33:233:$n::1
+eng6=fd33:233:$n::2
+tq_veth_setup "$peer/24" "$peer6/64"
+gen_nginx 8080 "$peer" "[$peer6]"
 log=$TQ_TMP/nginx/access.log
 
 # Keep-alive, fixed concurrency.
@@ -59,6 +62,20 @@ lines=$(wc -l <"$log")
 ((conns >= req && conns <= req + 4)) ||
 	tq_fail "$conns connections for $req requests"
 tq_pass "one per connection: $req requests, $conns connections = $lines lines"
+
+# IPv6, ten requests per connection.
+: >"$log"
+gen_run 20 "$(tq_vdev_af_packet)" -- --addr "$eng/24" --addr "$eng6/64" \
+	--url "http://[$peer6]:8080/index.html" --connections 4 --duration 2 \
+	--requests-per-conn 10 --json "$TQ_TMP/v6.json"
+check=$(gen_json "$TQ_TMP/v6.json" '
+r["errors"]["total"] == 0 and r["requests"] > 100 and
+r["connections"] * 10 - 40 <= r["requests"] <= r["connections"] * 10')
+[[ $check == True ]] || { cat "$TQ_TMP/v6.json" >&2; tq_fail "IPv6 run"; }
+req=$(gen_json "$TQ_TMP/v6.json" 'r["requests"]')
+lines=$(wc -l <"$log")
+((req == lines)) || tq_fail "IPv6: tq-gen counted $req requests, nginx logged $lines"
+tq_pass "IPv6, 10 per connection: $req requests = $lines lines"
 
 # --cps on two workers from --src-ports: connections opened on schedule,
 # each from a port of the range that hashes back to its worker.

@@ -14,7 +14,7 @@ n=$(tq_free_subnet 10.236)
 peer=10.236.$n.1
 eng=10.236.$n.2
 tq_veth_setup "$peer/24"
-gen_nginx "$peer" 8080
+gen_nginx 8080 "$peer"
 
 gen_run 20 "$(tq_vdev_af_packet)" -- --addr "$eng/24" \
 	--url "http://$peer:8080/index.html" --url "http://$peer:8080/nope" \

@@ -15,7 +15,7 @@ n=$(tq_free_subnet 10.235)
 peer=10.235.$n.1
 eng=10.235.$n.2
 tq_veth_setup "$peer/24"
-gen_nginx "$peer" 8080
+gen_nginx 8080 "$peer"
 log=$TQ_TMP/nginx/access.log
 
 gen_run 20 "$(tq_vdev_af_packet)" -- --addr "$eng/24" \

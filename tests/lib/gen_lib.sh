@@ -14,11 +14,16 @@ gen_init() {
 	TQ_SERVER=$TQ_GEN
 }
 
-# gen_nginx ADDR PORT: nginx in the peer's namespace serving
-# $TQ_TMP/nginx/www, access log $TQ_TMP/nginx/access.log.  Its master's
-# pid (from its pid file) is recorded, so cleanup ends it by pid.
+# gen_nginx PORT ADDR...: nginx in the peer's namespace on ADDR:PORT
+# (IPv6 in brackets) serving $TQ_TMP/nginx/www, access log
+# $TQ_TMP/nginx/access.log.  Its master's pid (from its pid file) is
+# recorded, so cleanup ends it by pid.
 gen_nginx() {
-	local addr=$1 port=$2 d=$TQ_TMP/nginx i pid
+	local port=$1 d=$TQ_TMP/nginx i pid a listen=""
+	shift
+	for a in "$@"; do
+		listen+="		listen $a:$port;"$'\n'
+	done
 	tq_require_tools nginx
 	mkdir -p "$d/www"
 	chmod 755 "$TQ_TMP" "$d" "$d/www"
@@ -39,8 +44,7 @@ http {
 	scgi_temp_path $d/scgi;
 	keepalive_requests 1000000;
 	server {
-		listen $addr:$port;
-		root $d/www;
+$listen		root $d/www;
 	}
 }
 NGINX

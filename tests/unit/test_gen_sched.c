@@ -77,7 +77,8 @@ senders_interleave(void **state)
 	for (c = 0; c < 5; c++)
 		gen_sched_init(&s[c], 77, 1234567, c, 5);
 	for (j = 0; j < 100000; j++)
-		assert_int_equal(gen_sched_take(&s[j % 5]), gen_sched_at(&g, j));
+		assert_int_equal(gen_sched_take(&s[j % 5]),
+				gen_sched_at(&g, j));
 }
 
 static void
