@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef GEN_H
+#define GEN_H
+
+/*
+ * tq-gen's shared state: the options (struct gen), what each worker
+ * owns (struct gen_worker: its connections, counters and histograms),
+ * and the per-second roll-up the workers feed.
+ */
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <tachyon/tachyon.h>
+#include <tachyon/tq_http.h>
+#include <tachyon/tq_stream.h>
+#include <tachyon/tq_worker.h>
+
+#include "hist.h"
+#include "report.h"
+#include "sched.h"
+
+#define GEN_MAX_URLS 16
+#define GEN_RXBUF 16384		/* a response head fits (max_head 8 KiB) */
+#define GEN_REQ_MAX 2048
+
+enum gen_mode {
+	GEN_MODE_HTTP,
+	GEN_MODE_TCP_ECHO,
+	GEN_MODE_TCP_BULK,
+	GEN_MODE_UDP,
+};
+
+struct gen_url {
+	char scheme[8];		/* http, tcp, udp */
+	struct tq_addr addr;
+	uint16_t port;
+	char host[80];		/* as written, for Host */
+	char path[1024];
+	char req[GEN_REQ_MAX];	/* the request, keep-alive */
+	uint32_t req_len;
+	char req_close[GEN_REQ_MAX]; /* the last of --requests-per-conn */
+	uint32_t req_close_len;
+};
+
+/* One second being rolled up from the workers' contributions. */
+struct gen_agg {
+	int64_t k;		/* seconds since start; -1: free */
+	unsigned int n;		/* workers that gave theirs */
+	struct gen_counts c;
+	uint64_t active;	/* connections open or opening at the tick */
+	struct gen_hist *h;
+};
+
+#define GEN_AGG_SLOTS 4
+
+struct gen {
+	/* Options. */
+	enum gen_mode mode;
+	struct gen_url url[GEN_MAX_URLS];
+	unsigned int nurl;
+	uint32_t connections;
+	uint32_t reqs_per_conn;	/* 0: keep-alive for the whole run */
+	uint64_t rate_milli;	/* --rate; 0: closed loop */
+	uint64_t cps_milli;	/* --cps; 0: reconnect at once */
+	uint32_t duration_s;
+	uint32_t warmup_s;
+	uint64_t timeout_ns;
+	uint16_t sport_lo, sport_hi; /* 0: the engine's ephemeral ports */
+	uint32_t size;		/* tcp-echo / udp payload bytes */
+	const char *json_path;
+	bool quiet;		/* no progress lines */
+
+	/* Run. */
+	struct tq_engine *e;
+	unsigned int nworkers;
+	uint64_t start_ns;	/* worker clock: the run's time zero */
+	uint8_t *payload;	/* tcp-echo / bulk / udp bytes */
+	volatile int stopping;	/* no new work: the engine is stopping */
+	volatile int interrupted; /* SIGINT/SIGTERM */
+	unsigned int workers_done;
+	int sig_installed;
+	uint64_t measured_ns;	/* of the measured part, at the stop */
+
+	pthread_mutex_t lock;	/* the roll-up and the report */
+	struct gen_agg agg[GEN_AGG_SLOTS];
+	struct gen_report rep;
+	int ctr_requests, ctr_errors;
+	uint16_t udp_port;	/* worker w sends from udp_port + w */
+	uint64_t udp_sent;	/* all workers' udp_sent, at the stop */
+};
+
+enum gen_conn_state {
+	GC_IDLE,	/* no connection */
+	GC_CONNECTING,
+	GC_READY,	/* up, waiting to send (open loop) */
+	GC_WAIT,	/* request sent (or being sent), awaiting the answer */
+	GC_CLOSING,	/* done, waiting for the peer's close */
+};
+
+struct gen_worker;
+
+struct gen_conn {
+	struct gen_worker *w;
+	uint64_t gidx;		/* global index among --connections */
+	const struct gen_url *url;
+	struct tq_stream *st;
+	struct tq_app_timer *t;	/* connect, send time or timeout */
+	enum gen_conn_state state;
+	bool ours;		/* we closed or aborted st ourselves */
+	bool eof;
+	bool in_use;		/* cps mode: the slot holds a connection */
+	bool keep;		/* the response lets the connection persist */
+	uint16_t status;	/* of the response being read */
+	uint32_t nreq;		/* requests finished on this connection */
+	uint64_t intended;	/* of the request in flight */
+	uint64_t conn_intended;	/* cps: when the connection was due */
+	struct gen_sched sched;	/* --rate: this connection's requests */
+	struct tq_http_parser p;
+	uint32_t wr_off, wr_len; /* request bytes written, to write */
+	const uint8_t *wr;
+	uint32_t got;		/* echo bytes back */
+	uint32_t len;
+	char *buf;
+};
+
+enum gen_phase {
+	GP_WARMUP,
+	GP_MEASURE,
+	GP_DRAIN,
+	GP_DONE,
+};
+
+struct gen_worker {
+	struct gen *g;
+	struct tq_shard *s;
+	unsigned int id;
+	enum gen_phase phase;
+	uint32_t nconn;
+	struct gen_conn *conns;
+	struct tq_app_timer *tick, *drain, *cps_t;
+	uint64_t k;		/* seconds ticked */
+	struct gen_sched cps;
+	uint32_t sport_next;
+	uint32_t *free_slots;	/* cps mode: slots without a connection */
+	uint32_t nfree;
+	bool ramped;		/* the first connection came up (or failed) */
+	uint32_t up;		/* connections established now */
+	uint32_t busy;		/* connections open or opening */
+	struct gen_counts tot, sec;
+	struct gen_hist *lat, *lat_sec;
+	/* --mode udp */
+	struct tq_app_timer *udp_t;
+	struct gen_sched udp;
+	uint64_t udp_sent;	/* datagrams of the measured window sent */
+	uint8_t *udp_buf;
+};
+
+/* udp.c */
+int gen_udp_bind(struct gen *g);
+int gen_udp_start(struct gen_worker *w);
+void gen_udp_free(struct gen_worker *w);
+
+/* client.c */
+void gen_count_bytes(struct gen_worker *w, uint64_t rx, uint64_t tx);
+int gen_worker_conns_start(struct gen_worker *w);
+void gen_worker_conns_end(struct gen_worker *w);
+void gen_worker_conns_free(struct gen_worker *w);
+void gen_cps_fill(struct gen_worker *w);
+void gen_count_err(struct gen_worker *w, enum gen_err e);
+void gen_worker_idle_check(struct gen_worker *w);
+
+/* main.c */
+void gen_worker_finished(struct gen_worker *w);
+
+#endif
