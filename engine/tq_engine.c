@@ -17,6 +17,7 @@
 
 #include <rte_eal.h>
 #include <rte_ethdev.h>
+#include <rte_pdump.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_random.h>
@@ -438,6 +439,15 @@ tq_engine_create(int argc, char **argv, const char *app_name,
 	}
 	e->eal_up = true;
 	tq_clock_init();
+	/*
+	 * Let dpdk-dumpcap and dpdk-pdump capture our port: they attach as
+	 * secondary processes, which needs shared hugepages (not --no-huge,
+	 * --in-memory or --huge-unlink); without them there is nothing to
+	 * attach to and this only says so.
+	 */
+	if (rte_pdump_init() < 0)
+		fprintf(stderr, "%s: capture (pdump) unavailable: %s\n",
+				app_name, rte_strerror(rte_errno));
 	if (tq_mbuf_dyn_register() < 0) {
 		fprintf(stderr, "%s: mbuf dynfield: %s\n", app_name,
 				rte_strerror(rte_errno));
@@ -756,6 +766,8 @@ tq_engine_destroy(struct tq_engine *e)
 		tq_shard_free(e->shards[k]);
 		e->shards[k] = NULL;
 	}
+	if (e->eal_up)
+		rte_pdump_uninit();
 	tq_port_stop(&e->port);
 	eal = e->eal_up;
 	engine_free(e);
