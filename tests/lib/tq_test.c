@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "tq_test.h"
 
+#include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -197,6 +199,35 @@ tq_test_wire_recv_flat(struct tq_test_host *h, uint8_t *buf, uint32_t cap)
 		memcpy(buf, p, len);
 	rte_pktmbuf_free(m);
 	return len;
+}
+
+static int
+nibble(char c)
+{
+	return isdigit((unsigned char)c) ? c - '0' :
+		tolower((unsigned char)c) - 'a' + 10;
+}
+
+size_t
+tq_test_unhex(const char *hex, uint8_t *out, size_t cap)
+{
+	size_t n = 0;
+
+	while (*hex) {
+		if (*hex == ' ') {
+			hex++;
+			continue;
+		}
+		if (!isxdigit((unsigned char)hex[0]) ||
+				!isxdigit((unsigned char)hex[1]) || n == cap) {
+			fprintf(stderr, "tq_test_unhex: bad hex or more than "
+				"%zu bytes at \"%.8s\"\n", cap, hex);
+			abort();
+		}
+		out[n++] = (uint8_t)(nibble(hex[0]) << 4 | nibble(hex[1]));
+		hex += 2;
+	}
+	return n;
 }
 
 struct tq_addr

@@ -91,6 +91,10 @@ void tq_test_host_learn(struct tq_test_host *h, const char *addr);
 /* Parse an address or fail the test. */
 struct tq_addr tq_test_addr(const char *s);
 
+/* Bytes from hex text ("0f 00" or "0f00": spaces skipped) into out,
+ * at most cap; aborts the test on a bad digit or overflow. */
+size_t tq_test_unhex(const char *hex, uint8_t *out, size_t cap);
+
 /*
  * Ones' complement sum of len bytes added to sum (a partial sum in host
  * order, 0 to start), folded, not inverted, and returned in network order

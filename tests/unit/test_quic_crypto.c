@@ -24,6 +24,7 @@
 
 #include "quic/tq_quic_crypto.h"
 #include "quic/tq_quic_wire.h"
+#include "tq_test.h"
 
 /* RFC 9001 A.2, 245 bytes */
 static const char a2_payload_hex[] =
@@ -92,26 +93,11 @@ static const char a3_packet_hex[] =
 	"022f8ef4cdd93795d77d06edbb7aaf2f58891850abbdca3d20398c276456cbc4"
 	"2158407dd074ee";
 
-static size_t
-unhex(const char *s, uint8_t *out, size_t cap)
-{
-	size_t n = 0;
-	unsigned int v;
-
-	while (s[0] && s[1]) {
-		assert_true(n < cap);
-		assert_int_equal(sscanf(s, "%2x", &v), 1);
-		out[n++] = (uint8_t)v;
-		s += 2;
-	}
-	return n;
-}
-
 static void
 assert_hex(const uint8_t *got, size_t len, const char *want_hex)
 {
 	uint8_t want[1500];
-	size_t n = unhex(want_hex, want, sizeof(want));
+	size_t n = tq_test_unhex(want_hex, want, sizeof(want));
 
 	assert_int_equal(n, len);
 	assert_memory_equal(got, want, len);
@@ -221,8 +207,8 @@ static size_t
 build(uint8_t *pkt, const char *hdr_hex, const char *payload_hex,
 		size_t payload_len, size_t *hdr_len)
 {
-	size_t h = unhex(hdr_hex, pkt, 64);
-	size_t n = unhex(payload_hex, pkt + h, 1400);
+	size_t h = tq_test_unhex(hdr_hex, pkt, 64);
+	size_t n = tq_test_unhex(payload_hex, pkt + h, 1400);
 
 	assert_true(n <= payload_len);
 	memset(pkt + h + n, 0, payload_len - n);
@@ -235,7 +221,7 @@ check_initial(int server, const char *hdr_hex, const char *payload_hex,
 		size_t payload_len, uint64_t pn, const char *packet_hex)
 {
 	uint8_t want[1500], pkt[1500], plain[1500];
-	size_t want_len = unhex(packet_hex, want, sizeof(want));
+	size_t want_len = tq_test_unhex(packet_hex, want, sizeof(want));
 
 	for (unsigned int b = 0; b < nb_backends; b++) {
 		struct tq_quic_aead *a;
@@ -279,7 +265,7 @@ a2_client_initial(void **state)
 
 		initial_keys(0, &k);
 		assert_int_equal(tq_quic_aead_new(workers[b], &k, &a), 0);
-		unhex("d1b1c98dd7689fb8ec11d242b123dc9b", sample, 16);
+		tq_test_unhex("d1b1c98dd7689fb8ec11d242b123dc9b", sample, 16);
 		assert_int_equal(tq_quic_hp_mask(a, workers[b], sample, mask), 0);
 		assert_hex(mask, 5, "437b9aec36");
 		tq_quic_aead_free(a);
@@ -305,7 +291,7 @@ a5_chacha20_short_header(void **state)
 	uint8_t secret[32], ku[32], pkt[64], want[64];
 	struct tq_quic_keys k;
 
-	unhex(a5_secret, secret, sizeof(secret));
+	tq_test_unhex(a5_secret, secret, sizeof(secret));
 	assert_int_equal(tq_quic_keys_derive(TQ_QUIC_CHACHA20_POLY1305, secret,
 			32, &k), 0);
 	assert_hex(k.key, 32, "c6d98ff3441c3fe1b2182094f69caa2e"
@@ -332,8 +318,9 @@ a5_chacha20_short_header(void **state)
 	assert_memory_equal(kn.hp, k.hp, 32);
 	assert_memory_not_equal(kn.key, k.key, 32);
 
-	size_t want_len = unhex("4cfe4189655e5cd55c41f69080575d7999c25a5bfb",
-			want, sizeof(want));
+	size_t want_len = tq_test_unhex(
+			"4cfe4189655e5cd55c41f69080575d7999c25a5bfb", want,
+			sizeof(want));
 
 	for (unsigned int b = 0; b < nb_backends; b++) {
 		struct tq_quic_aead *a;
@@ -344,12 +331,12 @@ a5_chacha20_short_header(void **state)
 		assert_int_equal(tq_quic_aead_new(workers[b], &k, &a), 0);
 		assert_int_equal(tq_quic_aead_cipher(a),
 				TQ_QUIC_CHACHA20_POLY1305);
-		unhex("5e5cd55c41f69080575d7999c25a5bfb", sample, 16);
+		tq_test_unhex("5e5cd55c41f69080575d7999c25a5bfb", sample, 16);
 		assert_int_equal(tq_quic_hp_mask(a, workers[b], sample, mask), 0);
 		assert_hex(mask, 5, "aefefe7d03");
 
 		/* Short header: no DCID, so the packet number is at 1. */
-		unhex("4200bff401", pkt, sizeof(pkt));
+		tq_test_unhex("4200bff401", pkt, sizeof(pkt));
 		assert_int_equal(tq_quic_packet_seal(a, workers[b], pkt, 1,
 				654360564, 1), (int)want_len);
 		if (memcmp(pkt, want, want_len) != 0)
@@ -423,7 +410,7 @@ tampered_fails(void **state)
 		struct tq_quic_keys k;
 		struct tq_quic_aead *a;
 		uint64_t pn;
-		size_t off, n = unhex(a2_packet_hex, pkt, sizeof(pkt));
+		size_t off, n = tq_test_unhex(a2_packet_hex, pkt, sizeof(pkt));
 
 		initial_keys(0, &k);
 		assert_int_equal(tq_quic_aead_new(workers[b], &k, &a), 0);

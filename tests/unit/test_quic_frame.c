@@ -17,27 +17,10 @@
 #include <cmocka.h>
 
 #include "quic/tq_quic_wire.h"
+#include "tq_test.h"
 
 #define FEE TQ_QUIC_FRAME_ENCODING_ERROR
 #define PV TQ_QUIC_PROTOCOL_VIOLATION
-
-static size_t
-unhex(const char *s, uint8_t *out)
-{
-	size_t n = 0;
-
-	while (s[0] && s[1]) {
-		char b[3] = { s[0], s[1], 0 };
-
-		if (s[0] == ' ') {
-			s++;
-			continue;
-		}
-		out[n++] = (uint8_t)strtoul(b, NULL, 16);
-		s += 2;
-	}
-	return n;
-}
 
 /* ---- a frame as text, to compare decoded frames whole ---- */
 
@@ -399,7 +382,7 @@ test_wire_bytes(void **state)
 	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
 		struct tq_quic_frame f;
 		uint8_t buf[64];
-		size_t n = unhex(v[i].hex, buf), used;
+		size_t n = tq_test_unhex(v[i].hex, buf, sizeof(buf)), used;
 		struct txt t;
 
 		assert_int_equal(dec1(buf, n, TQ_QUIC_PKT_1RTT, &f, &used),
@@ -561,7 +544,7 @@ test_validation(void **state)
 	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
 		struct tq_quic_frame f;
 		uint8_t buf[128];
-		size_t n = unhex(v[i].hex, buf), used;
+		size_t n = tq_test_unhex(v[i].hex, buf, sizeof(buf)), used;
 
 		print_message("%s\n", v[i].hex);
 		assert_int_equal(dec1(buf, n, TQ_QUIC_PKT_1RTT, &f, &used),
@@ -594,7 +577,7 @@ test_validation_edges(void **state)
 	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
 		struct tq_quic_frame f;
 		uint8_t buf[128];
-		size_t n = unhex(ok[i], buf), used;
+		size_t n = tq_test_unhex(ok[i], buf, sizeof(buf)), used;
 
 		print_message("%s\n", ok[i]);
 		assert_int_equal(dec1(buf, n, TQ_QUIC_PKT_1RTT, &f, &used),

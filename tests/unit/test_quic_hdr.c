@@ -15,20 +15,7 @@
 #include <cmocka.h>
 
 #include "quic/tq_quic_wire.h"
-
-static size_t
-unhex(const char *s, uint8_t *out)
-{
-	size_t n = 0;
-
-	while (s[0] && s[1]) {
-		char b[3] = { s[0], s[1], 0 };
-
-		out[n++] = (uint8_t)strtoul(b, NULL, 16);
-		s += 2;
-	}
-	return n;
-}
+#include "tq_test.h"
 
 /* RFC 9001 A.2: the client Initial's header, unprotected. */
 static const char client_initial_hdr[] =
@@ -76,7 +63,7 @@ static void
 test_client_initial(void **state)
 {
 	uint8_t pkt[1200] = { 0 }, out[1200];
-	size_t n = unhex(client_initial_hdr, pkt);
+	size_t n = tq_test_unhex(client_initial_hdr, pkt, sizeof(pkt));
 	struct tq_quic_hdr h;
 	struct tq_quic_hdr_pos pos;
 	struct tq_quic_wr w;
@@ -116,7 +103,7 @@ static void
 test_server_initial(void **state)
 {
 	uint8_t pkt[20 + 115] = { 0 }, out[64];
-	size_t n = unhex(server_initial_hdr, pkt);
+	size_t n = tq_test_unhex(server_initial_hdr, pkt, sizeof(pkt));
 	struct tq_quic_hdr h;
 	struct tq_quic_hdr_pos pos;
 	struct tq_quic_wr w;
@@ -148,7 +135,7 @@ static void
 test_retry(void **state)
 {
 	uint8_t pkt[64], out[64];
-	size_t n = unhex(retry_pkt, pkt);
+	size_t n = tq_test_unhex(retry_pkt, pkt, sizeof(pkt));
 	struct tq_quic_hdr h;
 	struct tq_quic_wr w;
 
@@ -227,7 +214,7 @@ test_short(void **state)
 
 	(void)state;
 	/* RFC 9001 A.5: 4200bff4, no DCID */
-	n = unhex("4200bff4", pkt);
+	n = tq_test_unhex("4200bff4", pkt, sizeof(pkt));
 	assert_int_equal(tq_quic_hdr_parse(pkt, n, 0, &h), 0);
 	assert_int_equal(h.type, TQ_QUIC_PKT_1RTT);
 	assert_int_equal(h.pn_off, 1);
@@ -329,7 +316,7 @@ test_bad_long_headers(void **state)
 	size_t i;
 
 	(void)state;
-	unhex(client_initial_hdr, pkt);
+	tq_test_unhex(client_initial_hdr, pkt, sizeof(pkt));
 	/* fixed bit clear */
 	memcpy(b, pkt, sizeof(b));
 	b[0] &= (uint8_t)~TQ_QUIC_HDR_FIXED;

@@ -15,26 +15,9 @@
 #include <cmocka.h>
 
 #include "quic/tq_quic_wire.h"
+#include "tq_test.h"
 
 #define TPE TQ_QUIC_TRANSPORT_PARAMETER_ERROR
-
-static size_t
-unhex(const char *s, uint8_t *out)
-{
-	size_t n = 0;
-
-	while (s[0] && s[1]) {
-		char b[3] = { s[0], s[1], 0 };
-
-		if (s[0] == ' ') {
-			s++;
-			continue;
-		}
-		out[n++] = (uint8_t)strtoul(b, NULL, 16);
-		s += 2;
-	}
-	return n;
-}
 
 static void
 cid_eq(const struct tq_quic_cid *a, const struct tq_quic_cid *b)
@@ -144,7 +127,7 @@ test_defaults(void **state)
 {
 	struct tq_quic_tp tp;
 	uint8_t buf[16];
-	size_t n = unhex("0f 00", buf);
+	size_t n = tq_test_unhex("0f 00", buf, sizeof(buf));
 
 	(void)state;
 	/* a client sending nothing but its (empty) initial SCID */
@@ -241,20 +224,20 @@ test_wire_bytes(void **state)
 	size_t n;
 
 	(void)state;
-	n = unhex("01 04 80007530"	   /* max_idle_timeout 30000 */
-		  "03 02 45c0"		   /* max_udp_payload_size 1472 */
-		  "04 04 80100000"	   /* initial_max_data 1 MiB */
-		  "08 01 10"		   /* initial_max_streams_bidi 16 */
-		  "0c 00"		   /* disable_active_migration */
-		  "1b 03 abcdef"	   /* reserved 31 * 0 + 27 */
-		  "1b 00"		   /* again: no duplicate to refuse */
-		  "0f 04 01020304"	   /* initial_source_connection_id */
-		  "40 59 00"		   /* reserved 31 * 2 + 27 */
-		  "80007933 02 0000"	   /* reserved 31 * 1000 + 27 */
-		  "20 02 4200"		   /* max_datagram_frame_size 512 */
-		  "4040 00"		   /* unknown */
-		  "4040 01 00"		   /* unknown, twice */
-		  , buf);
+	n = tq_test_unhex("01 04 80007530"	   /* max_idle_timeout 30000 */
+		"03 02 45c0"		   /* max_udp_payload_size 1472 */
+		"04 04 80100000"	   /* initial_max_data 1 MiB */
+		"08 01 10"		   /* initial_max_streams_bidi 16 */
+		"0c 00"		   /* disable_active_migration */
+		"1b 03 abcdef"	   /* reserved 31 * 0 + 27 */
+		"1b 00"		   /* again: no duplicate to refuse */
+		"0f 04 01020304"	   /* initial_source_connection_id */
+		"40 59 00"		   /* reserved 31 * 2 + 27 */
+		"80007933 02 0000"	   /* reserved 31 * 1000 + 27 */
+		"20 02 4200"		   /* max_datagram_frame_size 512 */
+		"4040 00"		   /* unknown */
+		"4040 01 00"		   /* unknown, twice */
+		  , buf, sizeof(buf));
 	assert_int_equal(tq_quic_tp_decode(buf, n, false, &tp),
 			TQ_QUIC_NO_ERROR);
 	assert_true(tp.max_idle_timeout == 30000);
@@ -266,11 +249,12 @@ test_wire_bytes(void **state)
 	assert_memory_equal(tp.initial_scid.id, "\x01\x02\x03\x04", 4);
 	assert_true(tp.max_datagram_frame_size == 512);
 	/* a server's: original DCID, reset token, preferred address */
-	n = unhex("00 08 8394c8f03e515708"
-		  "0f 00"
-		  "02 10 000102030405060708090a0b0c0d0e0f"
-		  "0d 2e 0a000002 115c fd000000000000000000000000000001 115d"
-		  "   05 0102030405 a0a1a2a3a4a5a6a7a8a9aaabacadaeaf", buf);
+	n = tq_test_unhex("00 08 8394c8f03e515708"
+		"0f 00"
+		"02 10 000102030405060708090a0b0c0d0e0f"
+		"0d 2e 0a000002 115c fd000000000000000000000000000001 115d"
+		"   05 0102030405 a0a1a2a3a4a5a6a7a8a9aaabacadaeaf",
+		buf, sizeof(buf));
 	assert_int_equal(tq_quic_tp_decode(buf, n, true, &tp),
 			TQ_QUIC_NO_ERROR);
 	assert_int_equal(tp.original_dcid.len, 8);
@@ -345,7 +329,7 @@ test_validation(void **state)
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct tq_quic_tp tp;
 		uint8_t buf[256];
-		size_t n = unhex(bad[i].hex, buf);
+		size_t n = tq_test_unhex(bad[i].hex, buf, sizeof(buf));
 
 		print_message("%s\n", bad[i].why);
 		assert_int_equal(tq_quic_tp_decode(buf, n, bad[i].server, &tp),
@@ -380,7 +364,7 @@ test_validation_edges(void **state)
 	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
 		struct tq_quic_tp tp;
 		uint8_t buf[256];
-		size_t n = unhex(ok[i], buf);
+		size_t n = tq_test_unhex(ok[i], buf, sizeof(buf));
 
 		assert_int_equal(tq_quic_tp_decode(buf, n, false, &tp),
 				TQ_QUIC_NO_ERROR);
@@ -388,7 +372,7 @@ test_validation_edges(void **state)
 	for (i = 0; i < sizeof(ok_server) / sizeof(ok_server[0]); i++) {
 		struct tq_quic_tp tp;
 		uint8_t buf[256];
-		size_t n = unhex(ok_server[i], buf);
+		size_t n = tq_test_unhex(ok_server[i], buf, sizeof(buf));
 
 		assert_int_equal(tq_quic_tp_decode(buf, n, true, &tp),
 				TQ_QUIC_NO_ERROR);

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "quic/tq_quic_wire.h"
+#include "tq_test.h"
 
 struct vec {
 	const char *hex;
@@ -29,20 +30,6 @@ static const struct vec a1[] = {
 	{ "4025", 37 },
 };
 
-static size_t
-unhex(const char *s, uint8_t *out)
-{
-	size_t n = 0;
-
-	while (s[0] && s[1]) {
-		char b[3] = { s[0], s[1], 0 };
-
-		out[n++] = (uint8_t)strtoul(b, NULL, 16);
-		s += 2;
-	}
-	return n;
-}
-
 static void
 test_rfc_examples(void **state)
 {
@@ -51,7 +38,7 @@ test_rfc_examples(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(a1) / sizeof(a1[0]); i++) {
 		uint8_t in[8], out[8];
-		size_t n = unhex(a1[i].hex, in);
+		size_t n = tq_test_unhex(a1[i].hex, in, sizeof(in));
 		struct tq_quic_rd r;
 		struct tq_quic_wr w;
 		uint64_t v = 0;
