@@ -23,10 +23,15 @@ void tq_clock_init(void);
  * monotonic with the TSC.
  */
 static inline uint64_t
+tq_clock_tsc_to_ns(uint64_t tsc)
+{
+	return (uint64_t)(((unsigned __int128)tsc * tq_tsc_mult) >> 32);
+}
+
+static inline uint64_t
 tq_clock_ns(void)
 {
-	return (uint64_t)(((unsigned __int128)rte_rdtsc() * tq_tsc_mult) >>
-			32);
+	return tq_clock_tsc_to_ns(rte_rdtsc());
 }
 
 #endif

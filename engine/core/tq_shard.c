@@ -311,11 +311,13 @@ rx_burst(struct tq_shard *s, uint64_t *t)
 	return n;
 }
 
-uint16_t
-tq_shard_poll(struct tq_shard *s, uint64_t now)
+/* One poll; t0 is the TSC now was read from (the load accounting's
+ * start), so a worker reads the clock once for both. */
+static uint16_t
+shard_poll(struct tq_shard *s, uint64_t now, uint64_t t0)
 {
-	uint16_t n, total = 0, b = 0, sent;
-	uint64_t t0 = rte_rdtsc(), t = t0, t1, t2;
+	uint16_t n, total = 0, b = 0;
+	uint64_t t = t0, t1, t2;
 
 	s->now = now;
 	/*
@@ -334,23 +336,31 @@ tq_shard_poll(struct tq_shard *s, uint64_t now)
 	run_loopback(s);
 	tq_timer_run(s->timers, now);
 	drain_messages(s);
-	sent = s->tx_n;
-	t1 = rte_rdtsc();
-	tq_shard_flush(s);
-	t2 = rte_rdtsc();
 	s->load.polls++;
-	if (total || sent) {
+	if (total || s->tx_n) {
+		t1 = rte_rdtsc();
+		tq_shard_flush(s);
+		t2 = rte_rdtsc();
 		s->load.busy_polls++;
 		s->load.cycles[TQ_LOAD_PROTO] += t1 - t;
 		s->load.cycles[TQ_LOAD_TX] += t2 - t1;
 	} else {
-		s->load.cycles[TQ_LOAD_IDLE] += t2 - t0;
+		/* Nothing to send (the TX injector may still release
+		 * delayed frames): one more clock read, not two. */
+		tq_shard_flush(s);
+		s->load.cycles[TQ_LOAD_IDLE] += rte_rdtsc() - t0;
 	}
 	/* After the flush, so what the TX injector did this poll counts
 	 * now rather than one poll late. */
 	if (s->fault_rx || s->fault_tx)
 		sync_fault_counters(s);
 	return total;
+}
+
+uint16_t
+tq_shard_poll(struct tq_shard *s, uint64_t now)
+{
+	return shard_poll(s, now, rte_rdtsc());
 }
 
 int
@@ -360,8 +370,11 @@ tq_shard_main(void *arg)
 
 	unsigned int n = 0;
 
-	while (!s->stop)
-		tq_shard_poll(s, tq_clock_ns());
+	while (!s->stop) {
+		uint64_t tsc = rte_rdtsc();
+
+		shard_poll(s, tq_clock_tsc_to_ns(tsc), tsc);
+	}
 	/* Whoever queued a command before the stop may wait for it (a
 	 * telemetry thread, a listener change): run them, boundedly. */
 	while (drain_commands(s) && ++n < TQ_CMD_RING)
