@@ -127,20 +127,25 @@ app_name(char *out, size_t len, const char *camel)
 static void
 app_counters(struct tq_engine *e, struct tq_prom *p)
 {
-	uint64_t v[TQ_APP_COUNTERS_MAX];
+	/* Per worker, then all (the last row): read once, not per name;
+	 * static, as one scrape at a time runs on the metrics thread. */
+	static uint64_t v[TQ_MAX_WORKERS + 1][TQ_APP_COUNTERS_MAX];
 	char name[TQ_APP_COUNTER_NAME_MAX * 2 + 32], labels[32];
 	unsigned int k, w;
 
+	if (!e->nb_app_ctr)
+		return;
+	for (w = 0; w < e->nb_workers; w++)
+		tq_engine_sum_app_counters(e, (int)w, v[w]);
+	tq_engine_sum_app_counters(e, -1, v[e->nb_workers]);
 	for (k = 0; k < e->nb_app_ctr; k++) {
 		app_name(name, sizeof(name), e->app_ctr_name[k]);
 		tq_prom_family(p, name, "counter", e->app_ctr_help[k]);
 		for (w = 0; w < e->nb_workers; w++) {
-			tq_engine_sum_app_counters(e, (int)w, v);
 			snprintf(labels, sizeof(labels), "worker=\"%u\"", w);
-			tq_prom_u64(p, name, labels, v[k]);
+			tq_prom_u64(p, name, labels, v[w][k]);
 		}
-		tq_engine_sum_app_counters(e, -1, v);
-		tq_prom_u64(p, name, "worker=\"all\"", v[k]);
+		tq_prom_u64(p, name, "worker=\"all\"", v[e->nb_workers][k]);
 	}
 }
 

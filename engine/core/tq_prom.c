@@ -146,7 +146,6 @@ static const struct {
 	{ "REPS", "replies" },
 	{ "UNREACHS", "unreachables" },
 	{ "ECHOS", "echoes" },
-	{ "BIGS", "bigs" },
 	{ "ESTAB", "established" },
 	{ "CURR", "current" },
 	{ "RETRANS", "retransmitted" },
@@ -167,7 +166,6 @@ static const struct {
 	{ "ICMPS", "icmp" },
 	{ "RECV", "received" },
 	{ "NEIGH", "neighbour" },
-	{ "CHALLENGE", "challenge" },
 	{ "COUNT", "connections" },
 };
 
