@@ -72,16 +72,13 @@ row_json(int worker, const char *st, const char *l, const char *p,
 
 /* One page: rows printed or added to all; *next, *done for the next. */
 static int
-page(json_t *reply, int worker, json_t *all, unsigned long *n,
+page(json_t *body, int worker, json_t *all, unsigned long *n,
 		unsigned long *next, int *done)
 {
-	json_t *body, *st, *l, *p, *cc, *cols[NB_U64];
+	json_t *st, *l, *p, *cc, *cols[NB_U64];
 	size_t i, rows;
 	unsigned int k;
 
-	body = json_object_iter_value(json_object_iter(reply));
-	if (!json_is_object(body))
-		return -EINVAL;
 	*done = (int)json_integer_value(json_object_get(body, "done"));
 	*next = (unsigned long)json_integer_value(json_object_get(body,
 			"next"));
@@ -125,7 +122,6 @@ page(json_t *reply, int worker, json_t *all, unsigned long *n,
 int
 tq_ctl_conns(int fd, const struct tq_ctl_conns_opts *o)
 {
-	static char buf[TQ_CTL_BUF_MAX];
 	json_t *all = o->json ? json_array() : NULL;
 	unsigned long n = 0;
 	int workers = 1, w, ret = 0;
@@ -136,8 +132,7 @@ tq_ctl_conns(int fd, const struct tq_ctl_conns_opts *o)
 
 		while (!done) {
 			char cmd[160], filt[64] = "";
-			json_error_t err;
-			json_t *reply, *body;
+			json_t *body;
 			int len = 0;
 
 			if (o->state)
@@ -148,29 +143,21 @@ tq_ctl_conns(int fd, const struct tq_ctl_conns_opts *o)
 						",port=%u", o->port);
 			snprintf(cmd, sizeof(cmd), "/tachyon/conns,w=%d,c=%lu%s",
 					w, cursor, filt);
-			if (tq_ctl_query(fd, cmd, buf, sizeof(buf)) < 0) {
-				ret = -EIO;
-				break;
-			}
-			reply = json_loads(buf, 0, &err);
-			body = reply ? json_object_iter_value(
-					json_object_iter(reply)) : NULL;
-			if (!json_is_object(body)) {
+			ret = tq_ctl_query_json(fd, cmd, &body);
+			if (ret == -EINVAL)
 				fprintf(stderr, "tq-ctl: conns refused%s\n",
 					o->state || o->port ?
 					" (is --state an ss state name?)" : "");
-				json_decref(reply);
-				ret = -EINVAL;
+			if (ret < 0)
 				break;
-			}
 			if (w == 0 && cursor == 0) {
 				workers = (int)json_integer_value(
 					json_object_get(body, "workers"));
 				if (!all)
 					header();
 			}
-			ret = page(reply, w, all, &n, &cursor, &done);
-			json_decref(reply);
+			ret = page(body, w, all, &n, &cursor, &done);
+			json_decref(body);
 			if (ret < 0)
 				fprintf(stderr, "tq-ctl: conns: bad reply\n");
 			if (ret < 0)

@@ -20,6 +20,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "tq_ctl.h"
 
 #define BUF_MAX TQ_CTL_BUF_MAX
@@ -69,6 +71,24 @@ tq_ctl_query(int fd, const char *cmd, char *out, size_t len)
 		return -EIO;
 	out[n] = '\0';
 	return 0;
+}
+
+int
+tq_ctl_query_json(int fd, const char *cmd, json_t **body)
+{
+	static char buf[BUF_MAX];
+	json_t *reply, *b;
+
+	*body = NULL;
+	if (tq_ctl_query(fd, cmd, buf, sizeof(buf)) < 0)
+		return -EIO;
+	reply = json_loads(buf, 0, NULL);
+	/* Replies are {"<cmd>": <body>}; a failed command's body is null. */
+	b = reply ? json_object_iter_value(json_object_iter(reply)) : NULL;
+	if (json_is_object(b))
+		*body = json_incref(b);
+	json_decref(reply);
+	return *body ? 0 : -EINVAL;
 }
 
 /*

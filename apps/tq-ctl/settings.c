@@ -11,37 +11,23 @@
 
 #include "tq_ctl.h"
 
-static json_t *
-body_of(const char *buf, json_t **reply)
-{
-	json_t *b;
-
-	*reply = json_loads(buf, 0, NULL);
-	b = *reply ? json_object_iter_value(json_object_iter(*reply)) : NULL;
-	return json_is_object(b) ? b : NULL;
-}
-
 int
 tq_ctl_set(int fd, const char *key, const char *val)
 {
-	static char buf[TQ_CTL_BUF_MAX];
 	char cmd[512];
-	json_t *reply, *b;
-	int err, ret = 0;
+	json_t *b;
+	int err, ret;
 
 	if (strchr(key, ',') || snprintf(cmd, sizeof(cmd), "/tachyon/set,%s,%s",
 			key, val) >= (int)sizeof(cmd)) {
 		fprintf(stderr, "tq-ctl: set: key or value too long\n");
 		return -EINVAL;
 	}
-	if (tq_ctl_query(fd, cmd, buf, sizeof(buf)) < 0)
-		return -EIO;
-	b = body_of(buf, &reply);
-	if (!b) {
+	ret = tq_ctl_query_json(fd, cmd, &b);
+	if (ret == -EINVAL)
 		fprintf(stderr, "tq-ctl: set: the engine refused the command\n");
-		json_decref(reply);
-		return -EIO;
-	}
+	if (ret < 0)
+		return ret;
 	err = (int)json_integer_value(json_object_get(b, "error"));
 	switch (err) {
 	case 0:
@@ -67,36 +53,33 @@ tq_ctl_set(int fd, const char *key, const char *val)
 		fprintf(stderr, "tq-ctl: set: %s: %s\n", key, strerror(err));
 		ret = -err;
 	}
-	json_decref(reply);
+	json_decref(b);
 	return ret;
 }
 
 int
 tq_ctl_get(int fd, const char *key)
 {
-	static char buf[TQ_CTL_BUF_MAX];
 	char cmd[256];
-	json_t *reply, *b, *keys, *vals;
+	json_t *b, *keys, *vals;
+	int ret;
 	size_t i;
 
 	if (key)
 		snprintf(cmd, sizeof(cmd), "/tachyon/get,%s", key);
 	else
 		snprintf(cmd, sizeof(cmd), "/tachyon/get");
-	if (tq_ctl_query(fd, cmd, buf, sizeof(buf)) < 0)
-		return -EIO;
-	b = body_of(buf, &reply);
-	if (!b) {
+	ret = tq_ctl_query_json(fd, cmd, &b);
+	if (ret == -EINVAL)
 		fprintf(stderr, "tq-ctl: get: no setting '%s'\n",
 			key ? key : "");
-		json_decref(reply);
-		return -ENOENT;
-	}
+	if (ret < 0)
+		return ret;
 	keys = json_object_get(b, "keys");
 	vals = json_object_get(b, "values");
 	for (i = 0; i < json_array_size(keys); i++)
 		printf("%-28s %s\n", json_string_value(json_array_get(keys, i)) ?:
 			"?", json_string_value(json_array_get(vals, i)) ?: "?");
-	json_decref(reply);
+	json_decref(b);
 	return 0;
 }

@@ -11,6 +11,13 @@
 /* Send one telemetry command, read its reply into out (NUL-ended). */
 int tq_ctl_query(int fd, const char *cmd, char *out, size_t len);
 
+typedef struct json_t json_t;
+/*
+ * The same, parsed: *body is the object the command answered (a new
+ * reference).  0, -EIO (no answer) or -EINVAL (refused: a null body).
+ */
+int tq_ctl_query_json(int fd, const char *cmd, json_t **body);
+
 struct tq_ctl_conns_opts {
 	const char *state;	/* ss name (ESTAB, TIME-WAIT...) or NULL */
 	uint16_t port;		/* local or peer; 0: any */

@@ -35,33 +35,14 @@ struct sample {
 	uint64_t port_drops;	/* RxMissed + RxNoMbuf, engine totals */
 };
 
-static json_t *
-query(int fd, const char *cmd)
-{
-	static char buf[TQ_CTL_BUF_MAX];
-	json_t *reply, *body;
-
-	if (tq_ctl_query(fd, cmd, buf, sizeof(buf)) < 0)
-		return NULL;
-	reply = json_loads(buf, 0, NULL);
-	body = reply ? json_object_iter_value(json_object_iter(reply)) : NULL;
-	if (!json_is_object(body)) {
-		json_decref(reply);
-		return NULL;
-	}
-	json_incref(body);
-	json_decref(reply);
-	return body;
-}
-
 static int
 take(int fd, struct sample *s)
 {
-	json_t *b = query(fd, "/tachyon/workers"), *st;
+	json_t *b, *st;
 	unsigned int c;
 	int w;
 
-	if (!b)
+	if (tq_ctl_query_json(fd, "/tachyon/workers", &b) < 0)
 		return -EIO;
 	s->workers = (int)json_integer_value(json_object_get(b, "workers"));
 	s->hz = (uint64_t)json_integer_value(json_object_get(b, "tsc_hz"));
@@ -81,8 +62,7 @@ take(int fd, struct sample *s)
 					json_array_get(a, (size_t)w));
 	}
 	json_decref(b);
-	st = query(fd, "/tachyon/stats");
-	if (!st)
+	if (tq_ctl_query_json(fd, "/tachyon/stats", &st) < 0)
 		return -EIO;
 	s->port_drops = (uint64_t)json_integer_value(json_object_get(st,
 			"RxMissed")) + (uint64_t)json_integer_value(
