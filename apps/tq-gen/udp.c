@@ -101,9 +101,15 @@ udp_send(struct tq_shard *s, struct tq_app_timer *t, void *arg)
 		}
 		if (ret < 0)
 			continue;	/* no mbuf: lost here, not sent */
-		gen_count_bytes(w, 0, g->size);
-		if (in_window(g, h->intended))
+		/* The totals go by the intended time, as the echoes do: the
+		 * phase may still say warmup when the first datagram of the
+		 * window is sent. */
+		if (w->phase <= GP_MEASURE)
+			w->sec.bytes_tx += g->size;
+		if (in_window(g, h->intended)) {
+			w->tot.bytes_tx += g->size;
 			w->udp_sent++;
+		}
 	}
 	due = gen_sched_peek(&w->udp);
 	tq_app_timer_arm(t, due > now ? due - now : 0);
