@@ -380,6 +380,7 @@ tq_engine_create(int argc, char **argv, const char *app_name,
 	e->timer_tick_ns = 1000000;
 	e->rx_bursts = 8;
 	e->fault.seed = 1;
+	e->fault.dir = TQ_FAULT_RX | TQ_FAULT_TX;
 	if (tq_engine_add_opts(&e->opts, e) < 0) {
 		tq_engine_destroy(e);
 		return -EINVAL;

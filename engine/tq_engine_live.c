@@ -5,7 +5,8 @@
  * applied to a copy of its state, which every worker then adopts from
  * its command ring (struct tq_module's live, publish); the workers read
  * only settings nobody writes any more, and take no lock.  log.PATTERN
- * sets rte_log levels, which need no worker.
+ * sets rte_log levels, which need no worker; fault and fault.ITEM change
+ * the engine's fault injector on every worker.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -122,6 +123,104 @@ log_get_one(const char *name, const char *level, void *arg)
 		1 : -ENOSPC;
 }
 
+static void
+fault_cmd(struct tq_shard *s, void *arg)
+{
+	const struct tq_live_copy *c = arg;
+
+	tq_shard_set_fault(s, (const struct tq_fault_spec *)c->state);
+}
+
+/*
+ * fault (the whole spec, in --fault's syntax, or "off") and fault.ITEM
+ * (one item of it): the injector is the engine's, not a module's, and
+ * each worker puts the new spec on its own injectors.
+ */
+static int
+fault_set(struct tq_engine *e, const char *key, const char *val)
+{
+	struct tq_fault_spec sp;
+	struct tq_live_copy *c;
+	const char *bad;
+	unsigned int k;
+	int ret = 0;
+
+	if (tq_engine_running(e) && tq_engine_on_worker(e))
+		return -EDEADLK;
+	tq_engine_ctl_lock(e);
+	sp = e->fault;
+	if (!strcmp(key, "fault")) {
+		if (!strcmp(val, "off") || !*val) {
+			sp.drop = sp.dup = sp.reorder = sp.corrupt = 0;
+			sp.delay_us = 0;
+		} else if (tq_fault_parse(val, &sp, &bad) < 0) {
+			ret = -EINVAL;
+		}
+	} else if (tq_fault_set_item(&sp, key + 6, val) < 0) {
+		ret = -EINVAL;
+	}
+	c = ret ? NULL : aligned_alloc(RTE_CACHE_LINE_SIZE,
+			RTE_ALIGN_CEIL(sizeof(*c) + sizeof(sp),
+			RTE_CACHE_LINE_SIZE));
+	if (!c) {
+		tq_engine_ctl_unlock(e);
+		return ret ? ret : -ENOMEM;
+	}
+	c->m = NULL;
+	memcpy(c->state, &sp, sizeof(sp));
+	for (k = 0; k < e->nb_workers && tq_engine_running(e); k++) {
+		ret = tq_worker_run_wait(e, k, fault_cmd, c, LIVE_WAIT_MS);
+		if (ret < 0)
+			break;
+	}
+	e->fault = sp;
+	c->next = e->live_copies;
+	e->live_copies = c;
+	tq_engine_ctl_unlock(e);
+	return ret == -ETIMEDOUT ? -EAGAIN : ret;
+}
+
+static const char *const fault_items[] = {
+	"drop", "dup", "reorder", "corrupt", "delay", "seed", "dir",
+};
+
+static bool
+is_fault_key(const char *key)
+{
+	unsigned int i;
+
+	if (!strcmp(key, "fault"))
+		return true;
+	if (strncmp(key, "fault.", 6))
+		return false;
+	for (i = 0; i < RTE_DIM(fault_items); i++)
+		if (!strcmp(key + 6, fault_items[i]))
+			return true;
+	return false;
+}
+
+static int
+fault_get(struct tq_engine *e, const char *key, char *buf, size_t len)
+{
+	char all[256], *item, *save = NULL;
+	size_t n = strlen(key + 5);
+	int ret;
+
+	tq_engine_ctl_lock(e);
+	tq_fault_format(&e->fault, all, sizeof(all));
+	tq_engine_ctl_unlock(e);
+	if (!strcmp(key, "fault"))
+		return snprintf(buf, len, "%s", all) < (int)len ? 0 : -ENOSPC;
+	/* "fault.drop": the value of "drop=" in the formatted spec. */
+	for (item = strtok_r(all, ",", &save); item;
+			item = strtok_r(NULL, ",", &save))
+		if (!strncmp(item, key + 6, n - 1) && item[n - 1] == '=') {
+			ret = snprintf(buf, len, "%s", item + n);
+			return ret < (int)len ? 0 : -ENOSPC;
+		}
+	return -ENOENT;
+}
+
 int
 tq_engine_set(struct tq_engine *e, const char *key, const char *val)
 {
@@ -141,6 +240,8 @@ tq_engine_set(struct tq_engine *e, const char *key, const char *val)
 		return rte_log_set_level_pattern(key + 4, (uint32_t)l) < 0 ?
 			-EINVAL : 0;
 	}
+	if (is_fault_key(key))
+		return fault_set(e, key, val);
 	o = find_live(key, &mi);
 	if (!o)
 		return -ENOENT;
@@ -193,6 +294,8 @@ tq_engine_get(struct tq_engine *e, const char *key, char *buf, size_t len)
 			return ret;
 		return g.found ? 0 : -ENOENT;
 	}
+	if (is_fault_key(key))
+		return fault_get(e, key, buf, len);
 	o = find_live(key, &mi);
 	if (!o)
 		return -ENOENT;
@@ -301,6 +404,8 @@ tel_get(const char *cmd, const char *params, struct rte_tel_data *d)
 						v, sizeof(v)) == 0)
 					get_add(&g, tq_modules[m]->live[k].key,
 							v);
+		if (fault_get(e, "fault", v, sizeof(v)) == 0)
+			get_add(&g, "fault", v);
 		each_log_type(log_get_all, &g);
 	}
 	rte_tel_data_start_dict(d);

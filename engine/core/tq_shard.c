@@ -15,9 +15,11 @@
 struct tq_shard *
 tq_shard_create(const struct tq_shard_conf *conf)
 {
+	static const struct tq_fault_spec off = { .seed = 1 };
 	struct tq_shard *s;
 	char name[RTE_RING_NAMESIZE];
 	static unsigned int seq; /* control thread only */
+	unsigned int i;
 
 	s = rte_zmalloc_socket("tq_shard", sizeof(*s), RTE_CACHE_LINE_SIZE,
 			conf->socket);
@@ -48,26 +50,12 @@ tq_shard_create(const struct tq_shard_conf *conf)
 			RING_F_MP_RTS_ENQ | RING_F_SC_DEQ);
 	if (!s->cmd)
 		goto fail;
-	if (conf->fault && tq_fault_active(conf->fault)) {
-		if (conf->fault->dir & TQ_FAULT_RX) {
-			s->fault_rx = rte_zmalloc_socket("tq_fault",
-					sizeof(*s->fault_rx), 0, conf->socket);
-			if (!s->fault_rx ||
-				tq_fault_init(s->fault_rx, conf->fault,
-					conf->id * 2, conf->pool,
-					conf->socket) < 0)
-				goto fail;
-		}
-		if (conf->fault->dir & TQ_FAULT_TX) {
-			s->fault_tx = rte_zmalloc_socket("tq_fault",
-					sizeof(*s->fault_tx), 0, conf->socket);
-			if (!s->fault_tx ||
-				tq_fault_init(s->fault_tx, conf->fault,
-					conf->id * 2 + 1, conf->pool,
-					conf->socket) < 0)
-				goto fail;
-		}
-	}
+	for (i = 0; i < 2; i++)
+		if (tq_fault_init(&s->fault[i], &off, conf->id * 2 + i,
+				conf->pool, conf->socket) < 0)
+			goto fail;
+	if (conf->fault)
+		tq_shard_set_fault(s, conf->fault);
 	return s;
 fail:
 	tq_shard_free(s);
@@ -87,14 +75,8 @@ tq_shard_free(struct tq_shard *s)
 	for (i = 0; i < s->loop_n; i++)
 		rte_pktmbuf_free(s->loop[i]);
 	s->loop_n = 0;
-	if (s->fault_rx) {
-		tq_fault_fini(s->fault_rx);
-		rte_free(s->fault_rx);
-	}
-	if (s->fault_tx) {
-		tq_fault_fini(s->fault_tx);
-		rte_free(s->fault_tx);
-	}
+	tq_fault_fini(&s->fault[0]);
+	tq_fault_fini(&s->fault[1]);
 	for (i = 0; i < TQ_MAX_WORKERS; i++)
 		rte_ring_free(s->xin[i]);
 	rte_ring_free(s->cmd);
@@ -161,11 +143,34 @@ tq_shard_command(struct tq_shard *s, tq_cmd_fn fn, void *arg)
 }
 
 static void
+fault_dir(struct tq_shard *s, unsigned int i, struct tq_fault **slot,
+		const struct tq_fault_spec *spec, unsigned int dir)
+{
+	struct tq_fault_spec sp = *spec;
+
+	if (!(spec->dir & dir)) {
+		sp.drop = sp.dup = sp.reorder = sp.corrupt = 0;
+		sp.delay_us = 0;
+	}
+	tq_fault_respec(&s->fault[i], &sp);
+	if (!tq_fault_idle(&s->fault[i])) {
+		*slot = &s->fault[i];
+		s->fault_seen = true;
+	}
+}
+
+void
+tq_shard_set_fault(struct tq_shard *s, const struct tq_fault_spec *spec)
+{
+	fault_dir(s, 0, &s->fault_rx, spec, TQ_FAULT_RX);
+	fault_dir(s, 1, &s->fault_tx, spec, TQ_FAULT_TX);
+}
+
+static void
 sync_fault_counters(struct tq_shard *s)
 {
-	struct tq_fault_stats z = { 0 };
-	const struct tq_fault_stats *r = s->fault_rx ? &s->fault_rx->st : &z;
-	const struct tq_fault_stats *t = s->fault_tx ? &s->fault_tx->st : &z;
+	const struct tq_fault_stats *r = &s->fault[0].st;
+	const struct tq_fault_stats *t = &s->fault[1].st;
 
 	s->ctr[TQ_CTR_FAULT_DROPPED] = r->dropped + t->dropped;
 	s->ctr[TQ_CTR_FAULT_DUPLICATED] = r->duplicated + t->duplicated;
@@ -210,10 +215,13 @@ tq_shard_flush(struct tq_shard *s)
 	uint64_t bytes = 0;
 	unsigned int tries = 0;
 
-	if (s->fault_tx) {
+	if (unlikely(s->fault_tx != NULL)) {
 		n = tq_fault_apply(s->fault_tx, s->tx, n, out, RTE_DIM(out),
 				s->now);
 		pk = out;
+		/* After a live change turned it off and it emptied. */
+		if (tq_fault_idle(s->fault_tx))
+			s->fault_tx = NULL;
 	}
 	s->tx_n = 0;
 	if (n == 0)
@@ -294,10 +302,12 @@ rx_burst(struct tq_shard *s, uint64_t *t)
 		TQ_ADD(s, RX_BYTES, bytes);
 		TQ_INC(s, RX_BURSTS);
 	}
-	if (s->fault_rx) {
+	if (unlikely(s->fault_rx != NULL)) {
 		uint16_t m = tq_fault_apply(s->fault_rx, pkts, n, out,
 				RTE_DIM(out), s->now);
 
+		if (tq_fault_idle(s->fault_rx))
+			s->fault_rx = NULL;
 		if (m)
 			s->input(s, out, m);
 	} else if (n) {
@@ -352,7 +362,7 @@ shard_poll(struct tq_shard *s, uint64_t now, uint64_t t0)
 	}
 	/* After the flush, so what the TX injector did this poll counts
 	 * now rather than one poll late. */
-	if (s->fault_rx || s->fault_tx)
+	if (s->fault_seen)
 		sync_fault_counters(s);
 	return total;
 }
@@ -380,7 +390,7 @@ tq_shard_main(void *arg)
 	while (drain_commands(s) && ++n < TQ_CMD_RING)
 		;
 	tq_shard_flush(s);
-	if (s->fault_rx || s->fault_tx)
+	if (s->fault_seen)
 		sync_fault_counters(s);
 	return 0;
 }

@@ -93,8 +93,13 @@ struct tq_shard {
 	uint64_t now; /* ns, set once per poll */
 	struct tq_io io;
 	struct rte_mempool *pool;
+	/* The injectors on the path; NULL when off (the common case: one
+	 * branch a burst).  They point into fault[], which a live setting
+	 * (tq_shard_set_fault) can turn on at any time. */
 	struct tq_fault *fault_rx;
 	struct tq_fault *fault_tx;
+	struct tq_fault fault[2];	/* RX, TX */
+	bool fault_seen;		/* counters to sync from fault[] */
 	struct tq_timer_wheel *timers;
 	/* any thread -> this worker: MP/SC, as the control thread,
 	 * telemetry threads, app threads and other workers all send */
@@ -125,6 +130,13 @@ struct tq_shard {
 	/* tq_app_counter_add(); plain adds read relaxed, as ctr */
 	uint64_t app_ctr[TQ_APP_COUNTERS_MAX] __rte_cache_aligned;
 } __rte_cache_aligned;
+
+/*
+ * On the worker (a command): put spec on this shard's injectors, taking
+ * them on or off the path.  An injector still holding delayed frames
+ * leaves the path once they are out.
+ */
+void tq_shard_set_fault(struct tq_shard *s, const struct tq_fault_spec *spec);
 
 /* Allocate a shard on conf->socket; io is set by the caller after. */
 struct tq_shard *tq_shard_create(const struct tq_shard_conf *conf);

@@ -3,7 +3,9 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,35 +43,29 @@ parse_u64(const char *v, uint64_t *out)
 	return 0;
 }
 
-static int
-parse_item(char *item, struct tq_fault_spec *spec)
+int
+tq_fault_set_item(struct tq_fault_spec *spec, const char *key, const char *v)
 {
-	char *eq = strchr(item, '=');
-	const char *v;
 	uint64_t x;
 
-	if (!eq)
-		return -EINVAL;
-	*eq = '\0';
-	v = eq + 1;
-	if (!strcmp(item, "drop"))
+	if (!strcmp(key, "drop"))
 		return parse_prob(v, &spec->drop);
-	if (!strcmp(item, "dup"))
+	if (!strcmp(key, "dup"))
 		return parse_prob(v, &spec->dup);
-	if (!strcmp(item, "reorder"))
+	if (!strcmp(key, "reorder"))
 		return parse_prob(v, &spec->reorder);
-	if (!strcmp(item, "corrupt"))
+	if (!strcmp(key, "corrupt"))
 		return parse_prob(v, &spec->corrupt);
-	if (!strcmp(item, "seed"))
+	if (!strcmp(key, "seed"))
 		return parse_u64(v, &spec->seed);
-	if (!strcmp(item, "delay")) {
+	if (!strcmp(key, "delay")) {
 		/* 10 s is far past any test and keeps due times in range */
 		if (parse_u64(v, &x) || x > 10000000)
 			return -EINVAL;
 		spec->delay_us = (uint32_t)x;
 		return 0;
 	}
-	if (!strcmp(item, "dir")) {
+	if (!strcmp(key, "dir")) {
 		if (!strcmp(v, "rx"))
 			spec->dir = TQ_FAULT_RX;
 		else if (!strcmp(v, "tx"))
@@ -81,6 +77,28 @@ parse_item(char *item, struct tq_fault_spec *spec)
 		return 0;
 	}
 	return -EINVAL;
+}
+
+static int
+parse_item(char *item, struct tq_fault_spec *spec)
+{
+	char *eq = strchr(item, '=');
+
+	if (!eq)
+		return -EINVAL;
+	*eq = '\0';
+	return tq_fault_set_item(spec, item, eq + 1);
+}
+
+int
+tq_fault_format(const struct tq_fault_spec *spec, char *buf, size_t len)
+{
+	static const char *const dirs[] = { "none", "rx", "tx", "both" };
+
+	return snprintf(buf, len,
+		"drop=%g,dup=%g,reorder=%g,corrupt=%g,delay=%u,seed=%" PRIu64
+		",dir=%s", spec->drop, spec->dup, spec->reorder, spec->corrupt,
+		spec->delay_us, spec->seed, dirs[spec->dir & 3]);
 }
 
 int
@@ -144,25 +162,47 @@ chance(struct tq_fault *f, uint64_t p)
 	return p && r < p;
 }
 
+static void
+set_spec(struct tq_fault *f, const struct tq_fault_spec *spec)
+{
+	f->spec = *spec;
+	f->p_drop = scale(spec->drop);
+	f->p_dup = scale(spec->dup);
+	f->p_reorder = scale(spec->reorder);
+	f->p_corrupt = scale(spec->corrupt);
+}
+
 int
 tq_fault_init(struct tq_fault *f, const struct tq_fault_spec *spec,
 		uint64_t stream, struct rte_mempool *pool, int socket)
 {
 	memset(f, 0, sizeof(*f));
-	f->spec = *spec;
+	set_spec(f, spec);
+	f->stream = stream;
 	f->rng = spec->seed * 0x100000001b3ull + stream * 0x9e3779b97f4a7c15ull;
-	f->p_drop = scale(spec->drop);
-	f->p_dup = scale(spec->dup);
-	f->p_reorder = scale(spec->reorder);
-	f->p_corrupt = scale(spec->corrupt);
 	f->pool = pool;
-	if (spec->delay_us) {
-		f->dq = rte_zmalloc_socket("tq_fault_dq",
-				sizeof(*f->dq) * TQ_FAULT_DELAY_CAP, 0, socket);
-		if (!f->dq)
-			return -ENOMEM;
-	}
+	/* Always: a live setting may add a delay later, on the worker,
+	 * which must not allocate. */
+	f->dq = rte_zmalloc_socket("tq_fault_dq",
+			sizeof(*f->dq) * TQ_FAULT_DELAY_CAP, 0, socket);
+	if (!f->dq)
+		return -ENOMEM;
 	return 0;
+}
+
+void
+tq_fault_respec(struct tq_fault *f, const struct tq_fault_spec *spec)
+{
+	if (spec->seed != f->spec.seed)
+		f->rng = spec->seed * 0x100000001b3ull +
+			f->stream * 0x9e3779b97f4a7c15ull;
+	set_spec(f, spec);
+}
+
+bool
+tq_fault_idle(const struct tq_fault *f)
+{
+	return !tq_fault_active(&f->spec) && !tq_fault_pending(f);
 }
 
 void
@@ -236,7 +276,9 @@ static void
 emit(struct tq_fault *f, struct rte_mbuf *m, struct rte_mbuf **out,
 		uint16_t cap, uint16_t *nout, uint64_t now)
 {
-	if (f->dq) {
+	/* Behind frames still queued from an earlier delay, too, so a
+	 * live change never reorders. */
+	if (f->spec.delay_us || f->dq_len) {
 		if (f->dq_len == TQ_FAULT_DELAY_CAP) {
 			rte_pktmbuf_free(m);
 			f->st.dropped++;

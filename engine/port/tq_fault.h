@@ -39,6 +39,7 @@ struct tq_fault_stats {
 
 struct tq_fault {
 	struct tq_fault_spec spec;
+	uint64_t stream;
 	uint64_t rng;
 	uint64_t p_drop, p_dup, p_reorder, p_corrupt; /* scaled to 2^64 */
 	struct rte_mempool *pool; /* for duplicates */
@@ -60,6 +61,16 @@ struct tq_fault {
 int tq_fault_parse(const char *s, struct tq_fault_spec *spec,
 		const char **bad);
 
+/*
+ * Set one item of a spec ("drop", "0.01"), as one item of
+ * tq_fault_parse() does; -EINVAL for a bad key or value.
+ */
+int tq_fault_set_item(struct tq_fault_spec *spec, const char *key,
+		const char *val);
+
+/* The spec in tq_fault_parse()'s syntax, every item; snprintf's return. */
+int tq_fault_format(const struct tq_fault_spec *spec, char *buf, size_t len);
+
 /* True when the spec does anything at all. */
 bool tq_fault_active(const struct tq_fault_spec *spec);
 
@@ -67,6 +78,16 @@ bool tq_fault_active(const struct tq_fault_spec *spec);
 int tq_fault_init(struct tq_fault *f, const struct tq_fault_spec *spec,
 		uint64_t stream, struct rte_mempool *pool, int socket);
 void tq_fault_fini(struct tq_fault *f);
+
+/*
+ * Change a running injector's spec (a live setting).  Frames it holds
+ * (delay queue, reorder slot) leave as they come due, ahead of later
+ * ones; the generator runs on, unless the seed changes.
+ */
+void tq_fault_respec(struct tq_fault *f, const struct tq_fault_spec *spec);
+
+/* Nothing to do and nothing held: the caller may take it off the path. */
+bool tq_fault_idle(const struct tq_fault *f);
 
 /*
  * Pass n frames from in through the injector; frames that leave now are

@@ -6,7 +6,8 @@
 # while one held from before stays cubic, and wrk sees no error; turning
 # keepalive on with 1 s times makes a new idle connection send probes
 # (an old one does not change); bad keys and values are refused with
-# exit 1 and change nothing; log levels are set and read back.
+# exit 1 and change nothing; log levels are set and read back; the
+# fault injector drops every frame, then none, then delays them.
 set -euo pipefail
 source "${TQ_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/netns.sh"
 
@@ -101,6 +102,30 @@ ctl set log.tachyon.port debug >/dev/null || tq_fail "set log.tachyon.port debug
 rc=0; ctl set log.tachyon.port loud >/dev/null 2>&1 || rc=$?
 ((rc == 1)) || tq_fail "set log level 'loud': exit $rc"
 tq_pass "log.tachyon.port: set to debug and read back; a bad level refused"
+
+# The fault injector, on and off while the engine runs.
+[[ $(ctl get fault | awk '{print $2}') == drop=0,*,dir=both ]] || tq_fail "fault at start: $(ctl get fault)"
+f0=$(tq_ctr FaultDropped)
+tq_peer ping -c 2 -i 0.2 -W 1 "$TQ_ENG4" >/dev/null || tq_fail "ping before any fault"
+ctl set fault.drop 1 >/dev/null || tq_fail "set fault.drop 1"
+[[ $(ctl get fault.drop | awk '{print $2}') == 1 ]] || tq_fail "fault.drop: $(ctl get fault.drop)"
+! tq_peer ping -c 3 -i 0.2 -W 1 "$TQ_ENG4" >/dev/null || tq_fail "ping answered with fault.drop 1"
+f1=$(tq_ctr FaultDropped)
+((f1 >= f0 + 3)) || tq_fail "FaultDropped $f0 -> $f1 with every frame dropped"
+ctl set fault off >/dev/null || tq_fail "set fault off"
+tq_peer ping -c 3 -i 0.2 -W 1 "$TQ_ENG4" >/dev/null || tq_fail "ping after fault off"
+sleep 0.3
+(($(tq_ctr FaultDropped) == f1)) || tq_fail "frames dropped after fault off"
+# A delay on receive only: the reply comes 300 ms late, then not.
+ctl set fault "delay=300000,dir=rx" >/dev/null || tq_fail "set fault delay"
+rtt=$(tq_peer ping -c 2 -i 0.5 -W 2 "$TQ_ENG4" | sed -n 's/.*time=\([0-9.]*\) ms.*/\1/p' | tail -1)
+[[ -n $rtt ]] && (( ${rtt%.*} >= 290 )) || tq_fail "rtt with a 300 ms rx delay: '$rtt'"
+ctl set fault.delay 0 >/dev/null || tq_fail "set fault.delay 0"
+rtt=$(tq_peer ping -c 2 -i 0.2 -W 2 "$TQ_ENG4" | sed -n 's/.*time=\([0-9.]*\) ms.*/\1/p' | tail -1)
+[[ -n $rtt ]] && (( ${rtt%.*} < 100 )) || tq_fail "rtt after fault.delay 0: '$rtt'"
+rc=0; ctl set fault.drop 2 >/dev/null 2>&1 || rc=$?
+((rc == 1)) || tq_fail "set fault.drop 2: exit $rc"
+tq_pass "fault: drop 1 stops ping and counts, off restores it, a 300 ms rx delay shows in the rtt and goes; a bad rate refused"
 
 touch "$TQ_TMP/a.release" "$TQ_TMP/b.release" "$TQ_TMP/c.release"
 tq_stop_pid "$TQ_SERVER_PID" 3

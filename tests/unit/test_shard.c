@@ -327,6 +327,78 @@ fault_hooks(void **state)
 	bare_fini(&b);
 }
 
+/*
+ * A live change (tq_shard_set_fault, what `tq-ctl set fault` runs on
+ * each worker): an injector goes on the path of a shard created without
+ * one; turned off while it delays frames, it stays until they are out,
+ * in order ahead of later frames, then leaves the path.
+ */
+static void
+fault_live(void **state)
+{
+	unsigned int avail = tq_test_pool_avail();
+	struct tq_fault_spec sp;
+	const char *bad;
+	struct bare b;
+	unsigned int i;
+	uint64_t t = 1000000000ull;
+
+	bare_init(&b, 0, 1, 1024, NULL);
+	assert_null(b.s->fault_rx);
+	assert_null(b.s->fault_tx);
+	assert_int_equal(tq_fault_parse("delay=1000,dir=rx", &sp, &bad), 0);
+	tq_shard_set_fault(b.s, &sp);
+	assert_non_null(b.s->fault_rx);
+	assert_null(b.s->fault_tx);
+	for (i = 0; i < 3; i++) {
+		struct rte_mbuf *m = frame(i, 60);
+
+		assert_int_equal(b.wire.tx(&b.wire, &m, 1), 1);
+	}
+	tq_shard_poll(b.s, t);
+	assert_int_equal(b.rx_frames, 0);
+	assert_int_equal(b.s->ctr[TQ_CTR_FAULT_DELAYED], 3);
+
+	/* Off, with three frames held: a frame arriving now waits behind
+	 * them rather than overtaking. */
+	assert_int_equal(tq_fault_parse("seed=1", &sp, &bad), 0);
+	tq_shard_set_fault(b.s, &sp);
+	assert_non_null(b.s->fault_rx);
+	for (i = 3; i < 4; i++) {
+		struct rte_mbuf *m = frame(i, 60);
+
+		assert_int_equal(b.wire.tx(&b.wire, &m, 1), 1);
+	}
+	tq_shard_poll(b.s, t + 10);
+	assert_int_equal(b.rx_frames, 0);
+	tq_shard_poll(b.s, t + MS(1));
+	assert_int_equal(b.rx_frames, 4);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(b.rx_seq[i], i);
+	assert_null(b.s->fault_rx);
+	assert_int_equal(b.s->ctr[TQ_CTR_FAULT_DELAYED], 4);
+
+	/* Drop on both sides, live, then off again at once. */
+	assert_int_equal(tq_fault_parse("drop=1", &sp, &bad), 0);
+	tq_shard_set_fault(b.s, &sp);
+	assert_non_null(b.s->fault_rx);
+	assert_non_null(b.s->fault_tx);
+	tq_shard_tx(b.s, frame(9, 60));
+	tq_shard_poll(b.s, t + MS(2));
+	assert_int_equal(wire_count(&b), 0);
+	assert_int_equal(b.s->ctr[TQ_CTR_FAULT_DROPPED], 1);
+	assert_int_equal(tq_fault_parse("drop=0", &sp, &bad), 0);
+	tq_shard_set_fault(b.s, &sp);
+	tq_shard_tx(b.s, frame(10, 60));
+	tq_shard_poll(b.s, t + MS(3));
+	assert_int_equal(wire_take(&b, 10), 1);
+	assert_null(b.s->fault_rx);
+	assert_null(b.s->fault_tx);
+	assert_int_equal(b.s->ctr[TQ_CTR_FAULT_DROPPED], 1);
+	bare_fini(&b);
+	assert_int_equal(tq_test_pool_avail(), avail);
+}
+
 static void
 xmsg_broadcast(void **state)
 {
@@ -472,6 +544,7 @@ main(void)
 		cmocka_unit_test(tx_batch),
 		cmocka_unit_test(tx_ring_full),
 		cmocka_unit_test(fault_hooks),
+		cmocka_unit_test(fault_live),
 		cmocka_unit_test(xmsg_broadcast),
 		cmocka_unit_test(neigh_shared),
 		cmocka_unit_test(commands),
