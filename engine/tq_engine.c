@@ -38,6 +38,8 @@
 #include "port/tq_port.h"
 #include "tq_engine_priv.h"
 
+RTE_LOG_REGISTER(tq_engine_logtype, tachyon.engine, INFO);
+
 static struct tq_engine *current; /* for signals and telemetry */
 
 /* ---- option setters ---- */

@@ -221,8 +221,8 @@ fault_get(struct tq_engine *e, const char *key, char *buf, size_t len)
 	return -ENOENT;
 }
 
-int
-tq_engine_set(struct tq_engine *e, const char *key, const char *val)
+static int
+engine_set(struct tq_engine *e, const char *key, const char *val)
 {
 	const struct tq_live_opt *o;
 	const struct tq_module *m;
@@ -277,6 +277,20 @@ tq_engine_set(struct tq_engine *e, const char *key, const char *val)
 	e->live_copies = c;
 	tq_engine_ctl_unlock(e);
 	return ret == -ETIMEDOUT ? -EAGAIN : ret;
+}
+
+/* Every change is logged, so the log says when behaviour changed. */
+int
+tq_engine_set(struct tq_engine *e, const char *key, const char *val)
+{
+	char v[256];
+	int ret = engine_set(e, key, val);
+
+	if (ret == 0 || ret == -EAGAIN)
+		ENG_LOG(NOTICE, "set %s = %s%s", key,
+			tq_engine_get(e, key, v, sizeof(v)) == 0 ? v : val,
+			ret ? " (a worker has yet to take it)" : "");
+	return ret;
 }
 
 int

@@ -19,11 +19,17 @@
 
 #include "core/tq_opts.h"
 #include "net/tq_net.h"
+#include "core/tq_log.h"
 #include "port/tq_fault.h"
 #include "port/tq_port.h"
 
 /* Protocol modules an engine holds (core/tq_modules.def). */
 #define TQ_MODULES_MAX 8
+
+/* rte_log type "tachyon.engine" (tq_engine.c). */
+extern int tq_engine_logtype;
+#define ENG_LOG(level, fmt, ...) \
+	TQ_LOG(tq_engine_logtype, "tachyon.engine", level, fmt, ##__VA_ARGS__)
 
 struct tq_engine {
 	struct tq_opts opts;

@@ -3,10 +3,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_log.h>
 #include <rte_malloc.h>
 #include <rte_prefetch.h>
 
 #include "tq_net.h"
+
+RTE_LOG_REGISTER(tq_net_logtype, tachyon.net, INFO);
 
 #define NEIGH_TICK_NS (100ull * 1000 * 1000)
 

@@ -229,6 +229,12 @@ ipv4_output(struct tq_shard *s, struct rte_mbuf *m, uint32_t src,
 		nh = *o->nexthop;
 	else if (tq_route_lookup(ifc, &d, &nh, &sa) < 0) {
 		TQ_INC(s, IP_OUT_NO_ROUTES);
+		if (NET_LOG_ON(DEBUG)) {
+			char a[TQ_ADDR_STRLEN];
+
+			NET_LOG(DEBUG, "no route to %s",
+				tq_addr_format(&d, a, sizeof(a)));
+		}
 		rte_pktmbuf_free(m);
 		return -EHOSTUNREACH;
 	}

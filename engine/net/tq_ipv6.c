@@ -268,6 +268,12 @@ tq_ipv6_output_opt(struct tq_shard *s, struct rte_mbuf *m,
 	else if (!l2dst && dst->v6[0] != 0xff &&
 			tq_route_lookup(ifc, dst, &nh, &sa) < 0) {
 		TQ_INC(s, IP6_OUT_NO_ROUTES);
+		if (NET_LOG_ON(DEBUG)) {
+			char a[TQ_ADDR_STRLEN];
+
+			NET_LOG(DEBUG, "no route to %s",
+				tq_addr_format(dst, a, sizeof(a)));
+		}
 		rte_pktmbuf_free(m);
 		return -EHOSTUNREACH;
 	}

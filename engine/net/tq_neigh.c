@@ -77,8 +77,18 @@ drop_queue(struct tq_shard *s, struct tq_neigh *e)
 
 	for (i = 0; i < e->qlen; i++)
 		rte_pktmbuf_free(e->q[i]);
-	if (s)
+	if (s) {
 		TQ_ADD(s, ARP_UNRESOLVED, e->qlen);
+		if (NET_LOG_ON(DEBUG)) {
+			char a[TQ_ADDR_STRLEN];
+
+			tq_addr_format(&e->addr, a, sizeof(a));
+			NET_LOG(DEBUG, "%s did not answer %s: %u frame(s) "
+				"dropped (worker %u)", a,
+				e->addr.family == AF_INET ? "ARP" : "NDP",
+				e->qlen, s->id);
+		}
+	}
 	e->qlen = 0;
 }
 
@@ -195,6 +205,8 @@ tq_neigh_update(struct tq_shard *s, const struct tq_addr *a,
 		e = insert(t, a);
 		if (!e) {
 			TQ_INC(s, NEIGH_TABLE_FULL);
+			NET_LOG(DEBUG, "neighbour table full (worker %u)",
+				s->id);
 			return;
 		}
 	}

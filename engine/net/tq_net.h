@@ -20,6 +20,7 @@
 #include <tachyon/tachyon.h>
 #include <tachyon/tq_udp.h>
 
+#include "../core/tq_log.h"
 #include "../core/tq_shard.h"
 #include "../core/tq_timer.h"
 
@@ -122,6 +123,16 @@ struct tq_udp_socks {
 };
 
 /* What the layers below UDP/ICMP learned about a received datagram. */
+/* rte_log types "tachyon.net" (tq_eth.c) and "tachyon.udp" (tq_udp_ctl.c). */
+extern int tq_net_logtype;
+extern int tq_udp_logtype;
+#define NET_LOG(level, fmt, ...) \
+	TQ_LOG(tq_net_logtype, "tachyon.net", level, fmt, ##__VA_ARGS__)
+#define NET_LOG_ON(level) TQ_LOG_ON(tq_net_logtype, level)
+#define UDP_LOG(level, fmt, ...) \
+	TQ_LOG(tq_udp_logtype, "tachyon.udp", level, fmt, ##__VA_ARGS__)
+#define UDP_LOG_ON(level) TQ_LOG_ON(tq_udp_logtype, level)
+
 struct tq_rx {
 	struct rte_mbuf *m;	/* data at the L4 header */
 	void *l3;		/* the IP header, still in the first segment */

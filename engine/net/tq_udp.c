@@ -59,6 +59,17 @@ tq_udp_input(struct tq_shard *s, struct tq_rx *rx)
 	u = tq_udp_lookup(t, &rx->dst, rte_be_to_cpu_16(uh->dst_port));
 	if (!u) {
 		TQ_INC(s, UDP_NO_PORTS);
+		if (UDP_LOG_ON(DEBUG)) {
+			char fb[TQ_ADDR_STRLEN + 8], lb[TQ_ADDR_STRLEN + 8];
+
+			UDP_LOG(DEBUG, "no socket on %s, from %s",
+				tq_log_ep(&rx->dst,
+					rte_be_to_cpu_16(uh->dst_port), lb,
+					sizeof(lb)),
+				tq_log_ep(&rx->src,
+					rte_be_to_cpu_16(uh->src_port), fb,
+					sizeof(fb)));
+		}
 		if (rx->src.family == AF_INET)
 			tq_icmp_port_unreach(s, rx);
 		else

@@ -9,11 +9,15 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include <rte_log.h>
+
 #include <tachyon/tq_udp.h>
 #include <tachyon/tq_worker.h>
 
 #include "core/tq_module.h"
 #include "net/tq_net.h"
+
+RTE_LOG_REGISTER(tq_udp_logtype, tachyon.udp, INFO);
 
 /* How long a bind change waits for each worker. */
 #define UDP_WAIT_MS 2000

@@ -21,6 +21,7 @@
 #include <tachyon/tq_tcp.h>
 
 #include "../cc/tq_cc.h"
+#include "../core/tq_log.h"
 #include "../core/tq_shard.h"
 #include "../core/tq_stream_impl.h"
 #include "../core/tq_timer.h"
@@ -78,6 +79,16 @@ tq_tcp_flag_class(uint8_t flags)
 }
 
 extern const uint8_t tq_tcp_action_table[TQ_TCPS_MAX][16];
+
+/* rte_log type "tachyon.tcp" (tq_tcp_opts.c). */
+extern int tq_tcp_logtype;
+#define TCP_LOG(level, fmt, ...) \
+	TQ_LOG(tq_tcp_logtype, "tachyon.tcp", level, fmt, ##__VA_ARGS__)
+#define TCP_LOG_ON(level) TQ_LOG_ON(tq_tcp_logtype, level)
+
+/* Log a connection event at debug: "what local -> peer". */
+struct tq_tcb;
+void tq_tcp_log_conn(const struct tq_tcb *tp, const char *what);
 
 /* Sequence arithmetic (RFC 1982 style) */
 #define SEQ_LT(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) < 0)

@@ -464,6 +464,12 @@ send_cookie(struct tq_shard *s, struct tq_listener *l,
 	}
 	tmp.rcv_nxt = seg->seq + 1;
 	tmp.snd_una = tmp.snd_nxt = tmp.snd_max = tmp.iss;
+	/* Linux's "possible SYN flooding" line: once when cookies start on
+	 * a listener after a minute without. */
+	if (!l->last_overflow || s->now - l->last_overflow > 60000000000ull)
+		TCP_LOG(WARNING, "possible SYN flood on port %u: sending "
+			"cookies (worker %u)", rte_be_to_cpu_16(k->lport),
+			s->id);
 	l->last_overflow = s->now;
 	TQ_INC(s, SYNCOOKIES_SENT);
 	tq_tcp_send_syn(&tmp);
@@ -1266,6 +1272,19 @@ cksum_ok(const struct tq_rx *rx, uint32_t len)
 	return tq_l4_cksum_check(rx, IPPROTO_TCP, len);
 }
 
+/* Debug line about a segment that has no connection: "what PEER -> US". */
+static void
+log_seg(const struct tq_rx *rx, const struct tq_tcp_seg *seg, const char *what)
+{
+	char fb[TQ_ADDR_STRLEN + 8], lb[TQ_ADDR_STRLEN + 8];
+
+	TCP_LOG(DEBUG, "%s %s -> %s", what,
+		tq_log_ep(&rx->src, rte_be_to_cpu_16(seg->sport), fb,
+			sizeof(fb)),
+		tq_log_ep(&rx->dst, rte_be_to_cpu_16(seg->dport), lb,
+			sizeof(lb)));
+}
+
 void
 tq_tcp_input(struct tq_shard *s, struct tq_rx *rx)
 {
@@ -1295,6 +1314,11 @@ tq_tcp_input(struct tq_shard *s, struct tq_rx *rx)
 		return;
 	if (unlikely(!cksum_ok(rx, m->pkt_len))) {
 		TQ_INC(s, TCP_IN_CSUM_ERRORS);
+		if (TCP_LOG_ON(DEBUG)) {
+			seg.sport = th->src_port;
+			seg.dport = th->dst_port;
+			log_seg(rx, &seg, "bad checksum from");
+		}
 		goto drop;
 	}
 	/* No TCP to broadcast or multicast addresses (RFC 1122 4.2.3.10). */
@@ -1384,8 +1408,12 @@ tq_tcp_input(struct tq_shard *s, struct tq_rx *rx)
 		goto drop_seg;
 	}
 	if (act == TQ_TCP_RESET) {
-		if (state == TQ_TCPS_CLOSED)
+		if (state == TQ_TCPS_CLOSED) {
 			TQ_INC(s, TCP_NO_PORT);
+			if (TCP_LOG_ON(DEBUG))
+				log_seg(rx, &seg, "no connection or listener,"
+						" RST to");
+		}
 		tq_tcp_respond_rst(s, rx, &seg);
 		goto drop_seg;
 	}

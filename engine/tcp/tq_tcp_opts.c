@@ -9,10 +9,27 @@
 #include <string.h>
 
 #include <rte_common.h>
+#include <rte_log.h>
 
 #include "cc/tq_cc.h"
 #include "core/tq_opts.h"
 #include "tcp/tq_tcp_module.h"
+#include "tcp/tq_tcp.h"
+
+RTE_LOG_REGISTER(tq_tcp_logtype, tachyon.tcp, INFO);
+
+void
+tq_tcp_log_conn(const struct tq_tcb *tp, const char *what)
+{
+	struct tq_addr l, f;
+	char lb[TQ_ADDR_STRLEN + 8], fb[TQ_ADDR_STRLEN + 8];
+
+	tq_tcp_key_addrs(&tp->key, &l, &f);
+	TCP_LOG(DEBUG, "%s %s -> %s (worker %u)", what,
+		tq_log_ep(&l, rte_be_to_cpu_16(tp->key.lport), lb, sizeof(lb)),
+		tq_log_ep(&f, rte_be_to_cpu_16(tp->key.fport), fb, sizeof(fb)),
+		tp->s->id);
+}
 
 #define ST struct tq_tcp_mod
 

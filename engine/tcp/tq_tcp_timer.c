@@ -219,6 +219,10 @@ rexmt_cb(struct tq_timer *t, void *arg)
 				n);
 		if (s->now - tp->rexmit_start >= limit) {
 			TQ_INC(s, TCP_ATTEMPT_FAILS);
+			if (TCP_LOG_ON(DEBUG))
+				tq_tcp_log_conn(tp, tp->state ==
+					TQ_TCPS_SYN_SENT ? "connect timed out" :
+					"handshake timed out");
 			if (tp->state == TQ_TCPS_SYN_RECEIVED)
 				TQ_INC(s, LISTEN_DROPS);
 			tq_tcb_close(tp, TQ_CLOSE_TIMEOUT);
@@ -236,6 +240,8 @@ rexmt_cb(struct tq_timer *t, void *arg)
 			c->retries2);
 	if (s->now - tp->rexmit_start >= limit) {
 		TQ_INC(s, TCP_ABORT_ON_TIMEOUT);
+		if (TCP_LOG_ON(DEBUG))
+			tq_tcp_log_conn(tp, "retransmission timeout, aborted");
 		tq_tcb_close(tp, TQ_CLOSE_TIMEOUT);
 		return;
 	}
@@ -326,6 +332,8 @@ keep_cb(struct tq_timer *t, void *arg)
 	}
 	if (tp->keep_probes >= tp->keep_cnt) {
 		TQ_INC(s, TCP_ABORT_ON_KEEPALIVE);
+		if (TCP_LOG_ON(DEBUG))
+			tq_tcp_log_conn(tp, "keepalive unanswered, aborted");
 		tq_tcp_send_rst(tp);
 		tq_tcb_close(tp, TQ_CLOSE_TIMEOUT);
 		return;

@@ -103,6 +103,30 @@ rc=0; ctl set log.tachyon.port loud >/dev/null 2>&1 || rc=$?
 ((rc == 1)) || tq_fail "set log level 'loud': exit $rc"
 tq_pass "log.tachyon.port: set to debug and read back; a bad level refused"
 
+# A log type per module, its level changed live.  A SYN to a closed port
+# is logged at debug, so not by default, then once tachyon.tcp is at
+# debug, then not again once it is back at info.
+all=$(ctl get)
+for t in engine port net udp tcp; do
+	grep -q "^log.tachyon.$t " <<<"$all" || tq_fail "no log type tachyon.$t: $all"
+done
+grep -q "tachyon.engine: set tcp.cc = newreno" "$TQ_SERVER_LOG" || tq_fail "the set of tcp.cc is not in the log"
+closed() { tq_peer "$py" -c "import socket; socket.socket().connect_ex(('$TQ_ENG4', $1))"; }
+rst_logged() { grep -q "tachyon.tcp: no connection or listener, RST to $TQ_PEER4:[0-9]* -> $TQ_ENG4:$1\$" "$TQ_SERVER_LOG"; }
+n0=$(tq_ctr TcpNoPort)
+closed 9
+! rst_logged 9 || tq_fail "a RST to a closed port logged at the default level"
+ctl set log.tachyon.tcp debug >/dev/null || tq_fail "set log.tachyon.tcp debug"
+closed 10
+for ((i = 0; i < 20; i++)); do rst_logged 10 && break; sleep 0.1; done
+rst_logged 10 || tq_fail "no debug line for a SYN to closed port 10: $(grep tachyon.tcp "$TQ_SERVER_LOG" | tail -3)"
+ctl set log.tachyon.tcp info >/dev/null || tq_fail "set log.tachyon.tcp info"
+closed 11
+sleep 0.3
+! rst_logged 11 || tq_fail "a RST logged after tachyon.tcp went back to info"
+(($(tq_ctr TcpNoPort) >= n0 + 3)) || tq_fail "TcpNoPort did not count the three SYNs"
+tq_pass "log types engine, port, net, udp, tcp; tachyon.tcp at debug logs a RST to a closed port, at info it does not; sets are logged"
+
 # The fault injector, on and off while the engine runs.
 [[ $(ctl get fault | awk '{print $2}') == drop=0,*,dir=both ]] || tq_fail "fault at start: $(ctl get fault)"
 f0=$(tq_ctr FaultDropped)
