@@ -603,6 +603,11 @@ setup_shards(struct tq_engine *e)
 		if (!e->shards[k])
 			return -ENOMEM;
 		e->shards[k]->engine = e;
+		for (m = 0; m < e->nb_app_hist; m++) {
+			e->shards[k]->app_hist_bounds[m] =
+				e->app_hist[m].bounds_ns;
+			e->shards[k]->app_hist_nb[m] = e->app_hist[m].nb;
+		}
 		tq_io_init_ethdev(&e->shards[k]->io, e->port.id, (uint16_t)k);
 		ret = tq_net_attach(e->shards[k], &e->iface, &e->net_conf,
 				tq_engine_module_state(e, &tq_udp_module));

@@ -149,6 +149,57 @@ app_counters(struct tq_engine *e, struct tq_prom *p)
 	}
 }
 
+/*
+ * App histograms (tq_app_hist_register): per worker and summed, in
+ * seconds.  A worker may count between reading a bucket and the sum,
+ * so a scrape can be off by the requests of that instant, never more.
+ */
+static void
+app_hists(struct tq_engine *e, struct tq_prom *p)
+{
+	uint64_t cnt[TQ_APP_HIST_BUCKETS_MAX + 1];
+	uint64_t all[TQ_APP_HIST_BUCKETS_MAX + 1];
+	double bounds[TQ_APP_HIST_BUCKETS_MAX], sum, all_sum;
+	char name[TQ_APP_COUNTER_NAME_MAX * 2 + 32], labels[32];
+	unsigned int h, w, b;
+	size_t n;
+
+	for (h = 0; h < e->nb_app_hist; h++) {
+		const struct tq_app_hist_def *d = &e->app_hist[h];
+
+		/* RequestLatency -> tachyon_app_request_latency_seconds */
+		app_name(name, sizeof(name), d->name);
+		n = strlen(name) - strlen("_total");
+		snprintf(name + n, sizeof(name) - n, "_seconds");
+		tq_prom_family(p, name, "histogram", d->help);
+		for (b = 0; b < d->nb; b++)
+			bounds[b] = (double)d->bounds_ns[b] / 1e9;
+		memset(all, 0, sizeof(all));
+		all_sum = 0;
+		for (w = 0; w < e->nb_workers; w++) {
+			const uint64_t *v;
+
+			if (!e->shards[w])
+				continue;
+			v = e->shards[w]->app_hist[h];
+			for (b = 0; b <= d->nb; b++) {
+				cnt[b] = __atomic_load_n(&v[b],
+						__ATOMIC_RELAXED);
+				all[b] += cnt[b];
+			}
+			sum = (double)__atomic_load_n(
+				&v[TQ_APP_HIST_BUCKETS_MAX + 1],
+				__ATOMIC_RELAXED) / 1e9;
+			all_sum += sum;
+			snprintf(labels, sizeof(labels), "worker=\"%u\"", w);
+			tq_prom_histogram(p, name, labels, bounds, d->nb, cnt,
+					sum);
+		}
+		tq_prom_histogram(p, name, "worker=\"all\"", bounds, d->nb,
+				all, all_sum);
+	}
+}
+
 /* DPDK's extended stats, per port and per queue as the PMD names them. */
 static void
 port_xstats(struct tq_engine *e, struct tq_prom *p)
@@ -278,6 +329,7 @@ tq_metrics_page(struct tq_engine *e, struct tq_prom *p)
 	tq_prom_u64(p, "tachyon_workers", NULL, e->nb_workers);
 	engine_counters(e, p);
 	app_counters(e, p);
+	app_hists(e, p);
 	worker_load(e, p);
 	for (m = 0; tq_modules[m]; m++)
 		if (tq_modules[m]->metrics)

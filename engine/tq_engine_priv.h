@@ -72,6 +72,13 @@ struct tq_engine {
 		tq_worker_fn fn;
 		void *arg;
 	} on_start[TQ_WORKER_HOOKS_MAX], on_stop[TQ_WORKER_HOOKS_MAX];
+	unsigned int nb_app_hist;
+	struct tq_app_hist_def {
+		char name[TQ_APP_COUNTER_NAME_MAX + 1];
+		char help[RTE_TEL_MAX_STRING_LEN];
+		unsigned int nb;
+		uint64_t bounds_ns[TQ_APP_HIST_BUCKETS_MAX];
+	} app_hist[TQ_APP_HISTS_MAX];
 	unsigned int nb_app_ctr;
 	char app_ctr_name[TQ_APP_COUNTERS_MAX][TQ_APP_COUNTER_NAME_MAX + 1];
 	char app_ctr_help[TQ_APP_COUNTERS_MAX][RTE_TEL_MAX_STRING_LEN];

@@ -146,22 +146,70 @@ tq_engine_on_worker_stop(struct tq_engine *e, tq_worker_fn fn, void *arg)
 	return add_hook(e, &e->nb_on_stop, 1, fn, arg);
 }
 
-int
-tq_app_counter_register(struct tq_engine *e, const char *name,
-		const char *help)
+static bool
+app_name_ok(const char *name)
 {
 	size_t len = name ? strlen(name) : 0, i;
-	unsigned int k;
 
 	if (len == 0 || len > TQ_APP_COUNTER_NAME_MAX)
-		return -EINVAL;
+		return false;
 	for (i = 0; i < len; i++) {
 		char c = name[i];
 
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 				(c >= '0' && c <= '9') || c == '_'))
-			return -EINVAL;
+			return false;
 	}
+	return true;
+}
+
+/* 50 us to 10 s, 1-2.5-5 per decade: a request's life on a LAN to a
+ * timeout. */
+static const uint64_t hist_default_ns[] = {
+	50000, 100000, 250000, 500000, 1000000, 2500000, 5000000,
+	10000000, 25000000, 50000000, 100000000, 250000000, 500000000,
+	1000000000, 2500000000, 5000000000, 10000000000,
+};
+
+int
+tq_app_hist_register(struct tq_engine *e, const char *name,
+		const char *help, const uint64_t *bounds_ns, unsigned int nb)
+{
+	struct tq_app_hist_def *h;
+	unsigned int k;
+
+	if (!bounds_ns) {
+		bounds_ns = hist_default_ns;
+		nb = RTE_DIM(hist_default_ns);
+	}
+	if (!app_name_ok(name) || nb == 0 || nb > TQ_APP_HIST_BUCKETS_MAX)
+		return -EINVAL;
+	for (k = 1; k < nb; k++)
+		if (bounds_ns[k] <= bounds_ns[k - 1])
+			return -EINVAL;
+	if (e->started)
+		return -EBUSY;
+	for (k = 0; k < e->nb_app_hist; k++)
+		if (!strcmp(e->app_hist[k].name, name))
+			return -EEXIST;
+	if (e->nb_app_hist == TQ_APP_HISTS_MAX)
+		return -ENOSPC;
+	h = &e->app_hist[e->nb_app_hist];
+	snprintf(h->name, sizeof(h->name), "%s", name);
+	snprintf(h->help, sizeof(h->help), "%s", help ? help : "");
+	memcpy(h->bounds_ns, bounds_ns, nb * sizeof(bounds_ns[0]));
+	h->nb = nb;
+	return (int)e->nb_app_hist++;
+}
+
+int
+tq_app_counter_register(struct tq_engine *e, const char *name,
+		const char *help)
+{
+	unsigned int k;
+
+	if (!app_name_ok(name))
+		return -EINVAL;
 	if (e->started)
 		return -EBUSY;
 	for (k = 0; k < TQ_CTR_MAX; k++)

@@ -69,6 +69,8 @@ record_done(struct gen_conn *c, uint64_t now)
 		w->tot.requests++;
 		gen_hist_record(w->lat, lat);
 		tq_app_counter_add(w->s, (unsigned int)w->g->ctr_requests, 1);
+		tq_app_hist_observe(w->s, (unsigned int)w->g->hist_latency,
+				lat);
 	}
 }
 

@@ -87,6 +87,7 @@ struct gen {
 	struct gen_agg agg[GEN_AGG_SLOTS];
 	struct gen_report rep;
 	int ctr_requests, ctr_errors;
+	int hist_latency;	/* tq_app_hist: GenLatency on --metrics */
 	uint16_t udp_port;	/* worker w sends from udp_port + w */
 	uint64_t udp_sent;	/* all workers' udp_sent, at the stop */
 };

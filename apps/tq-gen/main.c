@@ -661,7 +661,12 @@ main(int argc, char **argv)
 				"Answers tq-gen received whole (measured)");
 		g.ctr_errors = tq_app_counter_register(g.e, "GenErrors",
 				"Errors tq-gen counted (measured)");
-		if (g.ctr_requests < 0 || g.ctr_errors < 0)
+		/* For Prometheus; the report keeps its own finer histogram. */
+		g.hist_latency = tq_app_hist_register(g.e, "GenLatency",
+				"Latency of tq-gen's answers from the intended "
+				"send time (measured)", NULL, 0);
+		if (g.ctr_requests < 0 || g.ctr_errors < 0 ||
+				g.hist_latency < 0)
 			ret = -EINVAL;
 	}
 	if (ret == 0 && g.mode == GEN_MODE_UDP)

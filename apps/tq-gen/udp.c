@@ -66,6 +66,7 @@ udp_rx(struct tq_shard *s, struct tq_udp_dgram *d, void *arg)
 		w->tot.requests++;
 		gen_hist_record(w->lat, lat);
 		tq_app_counter_add(s, (unsigned int)g->ctr_requests, 1);
+		tq_app_hist_observe(s, (unsigned int)g->hist_latency, lat);
 	}
 out:
 	rte_pktmbuf_free(d->m);

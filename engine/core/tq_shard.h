@@ -129,6 +129,13 @@ struct tq_shard {
 	uint64_t ctr[TQ_CTR_MAX] __rte_cache_aligned;
 	/* tq_app_counter_add(); plain adds read relaxed, as ctr */
 	uint64_t app_ctr[TQ_APP_COUNTERS_MAX] __rte_cache_aligned;
+	/* tq_app_hist_observe(): per histogram, the count of each bucket
+	 * (+Inf last), then the sum in ns; read relaxed, as ctr. */
+	uint64_t app_hist[TQ_APP_HISTS_MAX][TQ_APP_HIST_BUCKETS_MAX + 2];
+	/* Each histogram's bounds (the engine's, set before the worker
+	 * runs; NULL: not registered) and how many. */
+	const uint64_t *app_hist_bounds[TQ_APP_HISTS_MAX];
+	unsigned int app_hist_nb[TQ_APP_HISTS_MAX];
 } __rte_cache_aligned;
 
 /*

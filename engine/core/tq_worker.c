@@ -114,6 +114,28 @@ tq_app_counter_add(struct tq_shard *s, unsigned int id, uint64_t n)
 }
 
 void
+tq_app_hist_observe(struct tq_shard *s, unsigned int id, uint64_t ns)
+{
+	const uint64_t *b;
+	unsigned int lo = 0, hi, mid;
+
+	if (unlikely(id >= TQ_APP_HISTS_MAX || !s->app_hist_bounds[id]))
+		return;
+	b = s->app_hist_bounds[id];
+	hi = s->app_hist_nb[id];
+	/* The first bound at or above ns; past them all, +Inf. */
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (ns <= b[mid])
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	s->app_hist[id][lo]++;
+	s->app_hist[id][TQ_APP_HIST_BUCKETS_MAX + 1] += ns;
+}
+
+void
 tq_shard_app_counters_sum(struct tq_shard *const *shards, unsigned int n,
 		int worker, unsigned int nb_ctr, uint64_t *out)
 {

@@ -412,6 +412,34 @@ connect_port_owned_by_worker_rss(void **state)
 	connect_owner(true);
 }
 
+/* An app histogram counts each value in the first bucket whose bound it
+ * does not pass (Prometheus's le), past every bound in +Inf, and sums. */
+static void
+hist_buckets(void **state)
+{
+	static const uint64_t bounds[] = { 10, 20, 30 };
+	static const uint64_t v[] = { 0, 10, 11, 20, 30, 31, 1000 };
+	struct wk w;
+	unsigned int i;
+
+	wk_init(&w, 0, 1);
+	w.s->app_hist_bounds[1] = bounds;
+	w.s->app_hist_nb[1] = RTE_DIM(bounds);
+	for (i = 0; i < RTE_DIM(v); i++)
+		tq_app_hist_observe(w.s, 1, v[i]);
+	assert_int_equal(w.s->app_hist[1][0], 2);
+	assert_int_equal(w.s->app_hist[1][1], 2);
+	assert_int_equal(w.s->app_hist[1][2], 1);
+	assert_int_equal(w.s->app_hist[1][3], 2);
+	assert_int_equal(w.s->app_hist[1][TQ_APP_HIST_BUCKETS_MAX + 1], 1102);
+	/* Not registered, out of range: nothing counted anywhere. */
+	tq_app_hist_observe(w.s, 0, 5);
+	tq_app_hist_observe(w.s, TQ_APP_HISTS_MAX, 5);
+	for (i = 0; i < TQ_APP_HIST_BUCKETS_MAX + 2; i++)
+		assert_int_equal(w.s->app_hist[0][i], 0);
+	wk_fini(&w);
+}
+
 int
 main(void)
 {
@@ -419,6 +447,7 @@ main(void)
 		cmocka_unit_test(timers_fire_on_their_shard),
 		cmocka_unit_test(timers_rearm_cancel),
 		cmocka_unit_test(counters_sum_per_worker),
+		cmocka_unit_test(hist_buckets),
 		cmocka_unit_test(commands_from_many_threads),
 		cmocka_unit_test(connect_port_owned_by_worker),
 		cmocka_unit_test(connect_port_owned_by_worker_rss),

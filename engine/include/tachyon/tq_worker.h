@@ -182,4 +182,30 @@ const char *tq_app_counter_help(const struct tq_engine *e, unsigned int id);
 int tq_app_counters(const struct tq_engine *e, int worker, uint64_t *out,
 		unsigned int n);
 
+/** Most app histograms an engine holds. */
+#define TQ_APP_HISTS_MAX 8
+
+/** Most bucket bounds of one app histogram (+Inf comes on top). */
+#define TQ_APP_HIST_BUCKETS_MAX 32
+
+/**
+ * Register an app histogram of durations before tq_engine_run(), for
+ * Prometheus: name is CamelCase as for a counter ("RequestLatency") and
+ * shows on the --metrics page as tachyon_app_request_latency_seconds,
+ * a histogram per worker and summed (worker="all").  bounds_ns are the
+ * buckets' upper bounds in nanoseconds, ascending, at most
+ * TQ_APP_HIST_BUCKETS_MAX; NULL takes 50 us to 10 s in 1-2.5-5 steps.
+ * @return the histogram's id (0, 1, ...), -EINVAL (bad name or bounds),
+ *   -EEXIST, -ENOSPC (TQ_APP_HISTS_MAX), -EBUSY (the engine runs).
+ */
+int tq_app_hist_register(struct tq_engine *e, const char *name,
+		const char *help, const uint64_t *bounds_ns, unsigned int nb);
+
+/**
+ * Count one duration of ns nanoseconds in app histogram id on s's
+ * worker (on that worker; no atomics, a search of the bounds).  An id
+ * that was not registered is ignored.
+ */
+void tq_app_hist_observe(struct tq_shard *s, unsigned int id, uint64_t ns);
+
 #endif
