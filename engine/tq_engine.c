@@ -64,6 +64,14 @@ U_SETTER(set_icmp_burst, net_conf.icmp_burst, uint32_t, 1, 100000, 1)
 U_SETTER(set_ttl, net_conf.ttl, uint8_t, 1, 255, 1)
 U_SETTER(set_tick, timer_tick_ns, uint64_t, 10, 100000, 1000ull)
 U_SETTER(set_rx_bursts, rx_bursts, uint16_t, 1, TQ_RX_BURSTS_MAX, 1)
+U_SETTER(set_idle_sleep, idle_sleep_us, uint32_t, 0, 100000, 1)
+
+static int
+set_busy_poll(void *arg, const char *v)
+{
+	((struct tq_engine *)arg)->idle_sleep_us = 0;
+	return 0;
+}
 TQ_OPT_FLAG_SETTER(set_promisc, struct tq_engine, port_conf.promisc, true)
 TQ_OPT_FLAG_SETTER(set_no_offload, struct tq_engine, port_conf.no_offload,
 		true)
@@ -170,6 +178,8 @@ static const struct tq_app_opt engine_opts[] = {
 	{ "fault", "engine", "SPEC", "drop=P,dup=P,reorder=P,corrupt=P,delay=USEC,seed=N,dir=rx|tx|both", set_fault, NULL },
 	{ "timer-tick-us", "engine", "US", "timer wheel slot width (1000)", set_tick, NULL },
 	{ "rx-bursts", "engine", "N", "full RX bursts of 32 read per poll (8)", set_rx_bursts, NULL },
+	{ "idle-sleep-us", "engine", "US", "longest nap of a worker with nothing to do (250; 0: busy poll)", set_idle_sleep, NULL },
+	{ "busy-poll", "engine", NULL, "workers never nap (as --idle-sleep-us 0)", set_busy_poll, NULL },
 };
 
 /* The modules' rows follow the engine's, in list order, so usage reads
@@ -381,6 +391,7 @@ tq_engine_create(int argc, char **argv, const char *app_name,
 	tq_net_conf_defaults(&e->net_conf);
 	e->timer_tick_ns = 1000000;
 	e->rx_bursts = 8;
+	e->idle_sleep_us = 250;
 	e->fault.seed = 1;
 	e->fault.dir = TQ_FAULT_RX | TQ_FAULT_TX;
 	if (tq_engine_add_opts(&e->opts, e) < 0) {
@@ -596,6 +607,7 @@ setup_shards(struct tq_engine *e)
 			.fault = &e->fault,
 			.timer_tick_ns = e->timer_tick_ns,
 			.rx_bursts = e->rx_bursts,
+			.idle_sleep_us = e->idle_sleep_us,
 			.now = tq_clock_ns(),
 		};
 		sc.pool = e->port.pool[sc.socket < 0 ? 0 : sc.socket];

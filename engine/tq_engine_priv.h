@@ -49,6 +49,7 @@ struct tq_engine {
 	bool metrics_stop;	/* atomic access */
 	uint64_t timer_tick_ns;
 	uint16_t rx_bursts;
+	uint32_t idle_sleep_us;	/* --idle-sleep-us; 0 (--busy-poll): none */
 	/* Each module's state (tq_modules order). */
 	void *mod_state[TQ_MODULES_MAX];
 	/* Copies of it that live settings made (tq_engine_live.c). */

@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <time.h>
 
 #include <rte_malloc.h>
 #include <rte_ring_elem.h>
@@ -29,6 +31,7 @@ tq_shard_create(const struct tq_shard_conf *conf)
 	s->nb_workers = conf->nb_workers;
 	s->socket = conf->socket;
 	s->rx_bursts = RTE_MAX(conf->rx_bursts, (uint16_t)1);
+	s->idle_sleep_us = conf->idle_sleep_us;
 	s->pool = conf->pool;
 	s->now = conf->now;
 	s->timers = rte_zmalloc_socket("tq_timers", sizeof(*s->timers),
@@ -373,17 +376,51 @@ tq_shard_poll(struct tq_shard *s, uint64_t now)
 	return shard_poll(s, now, rte_rdtsc());
 }
 
+/*
+ * An idle worker backs off, as DPDK's l3fwd-power does without RX
+ * interrupts (net_af_packet and net_tap have none): after
+ * TQ_IDLE_SPIN_POLLS empty polls it naps, TQ_IDLE_NAP0_US at first,
+ * doubling up to idle_sleep_us, and spins again at the first poll that
+ * does anything.  Under load it never naps; a quiet or shared machine
+ * (the client on the other of two cores) gets the CPU back.  The nap
+ * counts as idle in the load accounting.
+ */
+static void
+idle_nap(struct tq_shard *s, uint32_t *nap_us)
+{
+	struct timespec ts;
+	uint64_t t;
+
+	*nap_us = *nap_us ? RTE_MIN(*nap_us * 2, s->idle_sleep_us) :
+		RTE_MIN((uint32_t)TQ_IDLE_NAP0_US, s->idle_sleep_us);
+	ts.tv_sec = *nap_us / 1000000;
+	ts.tv_nsec = (long)(*nap_us % 1000000) * 1000;
+	t = rte_rdtsc();
+	nanosleep(&ts, NULL);
+	s->load.cycles[TQ_LOAD_IDLE] += rte_rdtsc() - t;
+}
+
 int
 tq_shard_main(void *arg)
 {
 	struct tq_shard *s = arg;
+	unsigned int n = 0, idle = 0;
+	uint32_t nap_us = 0;
 
-	unsigned int n = 0;
-
+	/* Naps of a few microseconds, not the default 50 us of slack. */
+	if (s->idle_sleep_us)
+		prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
 	while (!s->stop) {
 		uint64_t tsc = rte_rdtsc();
+		uint64_t busy = s->load.busy_polls;
 
 		shard_poll(s, tq_clock_tsc_to_ns(tsc), tsc);
+		if (s->load.busy_polls != busy) {
+			idle = 0;
+			nap_us = 0;
+		} else if (s->idle_sleep_us && ++idle >= TQ_IDLE_SPIN_POLLS) {
+			idle_nap(s, &nap_us);
+		}
 	}
 	/* Whoever queued a command before the stop may wait for it (a
 	 * telemetry thread, a listener change): run them, boundedly. */

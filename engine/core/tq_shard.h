@@ -25,6 +25,10 @@
 
 #define TQ_BURST 32
 #define TQ_RX_BURSTS_MAX 64 /* --rx-bursts */
+/* Polls in a row that find nothing before an idle worker naps. */
+#define TQ_IDLE_SPIN_POLLS 2048
+/* Its first nap, doubled at each idle poll up to idle_sleep_us. */
+#define TQ_IDLE_NAP0_US 4
 #define TQ_TX_BATCH 256
 #define TQ_LOOP_MAX 256 /* frames to our own addresses, per poll */
 #define TQ_MAX_WORKERS 64
@@ -63,6 +67,7 @@ struct tq_shard_conf {
 	uint64_t timer_tick_ns;
 	uint64_t now;
 	uint16_t rx_bursts; /* full RX bursts read per poll; 0: 1 */
+	uint32_t idle_sleep_us; /* longest nap of an idle worker; 0: busy poll */
 };
 
 /*
@@ -118,6 +123,7 @@ struct tq_shard {
 
 	volatile bool stop;
 	uint16_t rx_bursts;
+	uint32_t idle_sleep_us;
 	uint16_t tx_n;
 	struct rte_mbuf *tx[TQ_TX_BATCH];
 	/* frames sent to ourselves, input again at the next poll */
