@@ -6,8 +6,12 @@
  * Telemetry is in tq_engine_tel.c, the worker API in tq_engine_worker.c.
  * These files sit above all layers; nothing below includes them.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1 /* sched_getaffinity, CPU_SET */
+#endif
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +45,54 @@
 RTE_LOG_REGISTER(tq_engine_logtype, tachyon.engine, INFO);
 
 static struct tq_engine *current; /* for signals and telemetry */
+
+/* ---- default lcores ---- */
+
+static bool
+has_lcore_arg(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++)
+		if (!strncmp(argv[i], "-l", 2) || !strncmp(argv[i], "-c", 2) ||
+				!strncmp(argv[i], "--lcores", 8))
+			return true;
+	return false;
+}
+
+/*
+ * Without -l, -c or --lcores: a worker on every CPU we may run on, and
+ * the control thread (the main lcore) beside the first one rather than
+ * on a CPU of its own, so a 2-core machine has 2 workers.  The control
+ * thread sleeps but for telemetry, stats and the metrics page, and an
+ * idle worker naps, so sharing costs the worker little.
+ */
+static int
+default_lcores(char *buf, size_t len)
+{
+	cpu_set_t set;
+	unsigned int cpu, n = 0;
+	size_t off;
+	int first = -1;
+
+	if (sched_getaffinity(0, sizeof(set), &set) < 0)
+		return -errno;
+	off = 0;
+	for (cpu = 0; cpu < CPU_SETSIZE && n < TQ_MAX_WORKERS; cpu++) {
+		if (!CPU_ISSET(cpu, &set))
+			continue;
+		if (first < 0) {
+			first = (int)cpu;
+			off += (size_t)snprintf(buf + off, len - off, "0@%d",
+					first);
+		}
+		n++;
+		if (off < len)
+			off += (size_t)snprintf(buf + off, len - off,
+					",%u@%u", n, cpu);
+	}
+	return first < 0 || off >= len ? -ENOSPC : 0;
+}
 
 /* ---- option setters ---- */
 
@@ -379,6 +431,8 @@ tq_engine_create(int argc, char **argv, const char *app_name,
 {
 	struct tq_engine *e;
 	char *eal_argv[TQ_EAL_ARGS_MAX + 256];
+	/* static: EAL may keep pointers into its arguments */
+	static char lcores_arg[TQ_MAX_WORKERS * 12 + 16];
 	int sep, eal_argc = 0, i, ret;
 	const char *cfg;
 	unsigned int k, lc;
@@ -443,6 +497,13 @@ tq_engine_create(int argc, char **argv, const char *app_name,
 				app_name);
 		ret = -EINVAL;
 		goto fail;
+	}
+	if (!has_lcore_arg(eal_argc, eal_argv) &&
+			eal_argc < (int)RTE_DIM(eal_argv) - 2 &&
+			default_lcores(lcores_arg, sizeof(lcores_arg)) == 0) {
+		eal_argv[eal_argc++] = (char *)(uintptr_t)"--lcores";
+		eal_argv[eal_argc++] = lcores_arg;
+		eal_argv[eal_argc] = NULL;
 	}
 	ret = rte_eal_init(eal_argc, eal_argv);
 	if (ret < 0) {

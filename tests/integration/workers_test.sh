@@ -60,4 +60,18 @@ tq_pass "both workers received UDP ($u0 / $u1 datagrams) and the totals match"
 tq_alive "$TQ_SERVER_PID" || tq_fail "tq-server died"
 tq_stop_pid "$TQ_SERVER_PID"
 [[ $TQ_STOP_RC -eq 0 ]] || tq_fail "tq-server exited with $TQ_STOP_RC"
+
+# No -l: a worker on every CPU, the control thread beside the first.
+TQ_VDEV_ARGS=qpairs=$ncpu
+TQ_DEFAULT_LCORES=1 tq_server_start "$(tq_vdev_af_packet "qpairs=$ncpu")" -- \
+	--addr "$TQ_ENG4/24" --udp-echo 7
+[[ $(tq_info workers) == "$ncpu" ]] || tq_fail "no -l: $(tq_info workers) workers on $ncpu CPUs"
+main_cpu=$(taskset -cp "$TQ_SERVER_PID" | awk '{print $NF}')
+[[ $main_cpu == "$(taskset -cp $$ | awk '{print $NF}' | cut -d, -f1 | cut -d- -f1)" ]] ||
+	tq_fail "no -l: the control thread runs on CPUs '$main_cpu'"
+tq_peer "$py" "$TQ_LIB_DIR/udp_echo_client.py" "$TQ_ENG4" 7 --count 320 \
+	--sports 32 --max-size 200 || tq_fail "UDP echo with the default lcores failed"
+tq_stop_pid "$TQ_SERVER_PID"
+[[ $TQ_STOP_RC -eq 0 ]] || tq_fail "tq-server (no -l) exited with $TQ_STOP_RC"
+tq_pass "no -l: $ncpu workers on $ncpu CPUs, the control thread on CPU $main_cpu with the first, UDP echo served"
 tq_pass "all checks passed"

@@ -256,8 +256,8 @@ tq_eal_mem() {
 }
 
 # tq_server_start EAL_ARGS... -- APP_ARGS...: start tq-server in the
-# background with its own --file-prefix and (unless -l/--lcores is given)
-# -l 0-1; wait for "serving on" in its log.  Sets TQ_SERVER_PID,
+# background with its own --file-prefix and (unless -l/--lcores is given,
+# or TQ_DEFAULT_LCORES is set) -l 0-1; wait for "serving on" in its log.  Sets TQ_SERVER_PID,
 # TQ_SERVER_LOG and TQ_PREFIX.
 tq_server_start() {
 	local -a eal=() app=() mem
@@ -272,7 +272,8 @@ tq_server_start() {
 			[[ $a == -l* || $a == --lcores* ]] && lcores=1
 		fi
 	done
-	((lcores)) || eal=(-l 0-1 "${eal[@]}")
+	# TQ_DEFAULT_LCORES=1: none, to test the engine's own default.
+	((lcores)) || [[ -n ${TQ_DEFAULT_LCORES:-} ]] || eal=(-l 0-1 "${eal[@]}")
 	TQ_SEQ=$((TQ_SEQ + 1))
 	TQ_PREFIX="tq$$_$TQ_NAME$TQ_SEQ"
 	TQ_PREFIXES+=("$TQ_PREFIX")
