@@ -174,16 +174,51 @@ conn_end(struct gen_conn *c, bool abort)
 	slot_next(c, 0);
 }
 
+/* The next port of the worker's own for c's URL; 0: the engine picks. */
 static uint16_t
-pick_sport(struct gen_worker *w)
+pick_sport(struct gen_conn *c)
+{
+	struct gen_ports *p;
+
+	if (!c->w->ports)
+		return 0;
+	p = &c->w->ports[c->url - c->w->g->url];
+	return p->n ? p->port[p->next++ % p->n] : 0;
+}
+
+/*
+ * --src-ports: keep, per URL, the ports whose replies this worker
+ * receives, so an open never has to skip another worker's port.
+ */
+static int
+ports_init(struct gen_worker *w)
 {
 	const struct gen *g = w->g;
-	uint32_t range;
+	uint32_t range = (uint32_t)(g->sport_hi - g->sport_lo) + 1, p;
+	unsigned int u;
+	int o;
 
-	if (!g->sport_lo)
-		return 0;
-	range = (uint32_t)(g->sport_hi - g->sport_lo) + 1;
-	return (uint16_t)(g->sport_lo + w->sport_next++ % range);
+	w->ports = calloc(g->nurl, sizeof(*w->ports));
+	if (!w->ports)
+		return -ENOMEM;
+	for (u = 0; u < g->nurl; u++) {
+		struct gen_ports *gp = &w->ports[u];
+
+		gp->port = malloc(range * sizeof(gp->port[0]));
+		if (!gp->port)
+			return -ENOMEM;
+		for (p = 0; p < range; p++) {
+			uint16_t sp = (uint16_t)(g->sport_lo + p);
+
+			o = tq_tcp_flow_worker(w->s, NULL, sp, &g->url[u].addr,
+					g->url[u].port);
+			if (o == (int)w->id)
+				gp->port[gp->n++] = sp;
+		}
+		/* Workers start at different places in their lists. */
+		gp->next = w->id;
+	}
+	return 0;
 }
 
 static void on_connected(struct tq_stream *st, void *ctx);
@@ -210,8 +245,14 @@ conn_open(struct gen_conn *c)
 
 	if (stopping(w) || w->phase >= GP_DRAIN)
 		return;
-	if (g->sport_lo)
-		tries = (uint32_t)(g->sport_hi - g->sport_lo) + 1;
+	if (w->ports) {
+		tries = w->ports[c->url - g->url].n;
+		/* A range too small to hold a port of this worker's. */
+		if (!tries) {
+			slot_next(c, RECONNECT_BACKOFF_NS);
+			return;
+		}
+	}
 	c->state = GC_CONNECTING;
 	c->ours = false;
 	c->eof = false;
@@ -219,12 +260,12 @@ conn_open(struct gen_conn *c)
 	c->len = 0;
 	w->busy++;
 	tq_http_parser_init(&c->p, TQ_HTTP_RESPONSE, NULL);
-	/* With --src-ports, ports whose flow hashes to another worker
-	 * (-EXDEV) or that are taken (-EADDRINUSE) are skipped. */
+	/* With --src-ports, ports still taken (TIME_WAIT that cannot be
+	 * reused, a connection of ours) are skipped. */
 	for (i = 0; i < tries; i++) {
 		st = tq_tcp_connect(w->s, &c->url->addr, c->url->port, NULL,
-				pick_sport(w), &conn_ops, c, &err);
-		if (st || (err != -EXDEV && err != -EADDRINUSE))
+				pick_sport(c), &conn_ops, c, &err);
+		if (st || err != -EADDRINUSE)
 			break;
 	}
 	if (!st) {
@@ -643,7 +684,8 @@ gen_worker_conns_start(struct gen_worker *w)
 	w->cps_t = tq_app_timer_create(w->s, cps_timer, w);
 	if (!w->conns || !w->free_slots || !w->drain || !w->cps_t)
 		return -ENOMEM;
-	w->sport_next = w->id;
+	if (g->sport_lo && g->mode != GEN_MODE_UDP && ports_init(w) < 0)
+		return -ENOMEM;
 	if (g->mode == GEN_MODE_UDP) {
 		w->nconn = 0;
 		return gen_udp_start(w);
@@ -729,6 +771,10 @@ gen_worker_conns_free(struct gen_worker *w)
 	}
 	free(w->conns);
 	free(w->free_slots);
+	for (i = 0; w->ports && i < w->g->nurl; i++)
+		free(w->ports[i].port);
+	free(w->ports);
+	w->ports = NULL;
 	gen_udp_free(w);
 	tq_app_timer_free(w->drain);
 	tq_app_timer_free(w->cps_t);

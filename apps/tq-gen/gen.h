@@ -143,7 +143,12 @@ struct gen_worker {
 	struct tq_app_timer *tick, *drain, *cps_t;
 	uint64_t k;		/* seconds ticked */
 	struct gen_sched cps;
-	uint32_t sport_next;
+	/* --src-ports: per URL, the ports of the range whose flows this
+	 * worker owns (tq_tcp_flow_worker), and the next one to try. */
+	struct gen_ports {
+		uint16_t *port;
+		uint32_t n, next;
+	} *ports;
 	uint32_t *free_slots;	/* cps mode: slots without a connection */
 	uint32_t nfree;
 	bool ramped;		/* the first connection came up (or failed) */

@@ -46,6 +46,39 @@ tuple_free(struct tq_shard *s, const struct tq_tcp_key *k, hash_sig_t *sig,
 	return true;
 }
 
+/* The source address of a flow to dst: src, or the route's. */
+static int
+flow_src(struct tq_shard *s, const struct tq_addr *src,
+		const struct tq_addr *dst, struct tq_addr *sa)
+{
+	struct tq_addr nh;
+
+	memset(sa, 0, sizeof(*sa));
+	sa->family = dst->family;
+	if (src && !tq_addr_is_any(src))
+		*sa = *src;
+	if (tq_route_lookup(tq_net(s)->ifc, dst, &nh, sa) < 0)
+		return -EHOSTUNREACH;
+	sa->family = dst->family;
+	return 0;
+}
+
+int
+tq_tcp_flow_worker(struct tq_shard *s, const struct tq_addr *src,
+		uint16_t sport, const struct tq_addr *dst, uint16_t dport)
+{
+	struct tq_addr sa;
+	struct tq_tcp_key k;
+
+	if (!s || !dst || (dst->family != AF_INET && dst->family != AF_INET6))
+		return -EINVAL;
+	if (flow_src(s, src, dst, &sa) < 0)
+		return -EHOSTUNREACH;
+	tq_tcp_key_make(&k, &sa, dst, rte_cpu_to_be_16(sport),
+			rte_cpu_to_be_16(dport));
+	return (int)tq_tcp_owner(s, &k);
+}
+
 struct tq_stream *
 tq_tcp_connect(struct tq_shard *s, const struct tq_addr *dst, uint16_t dport,
 		const struct tq_addr *src, uint16_t sport,
@@ -63,7 +96,7 @@ tq_tcp_connect_data(struct tq_shard *s, const struct tq_addr *dst,
 {
 	struct tq_tcp *t = tq_tcp(s);
 	const struct tq_tcp_conf *c = t->conf;
-	struct tq_addr sa, nh;
+	struct tq_addr sa;
 	struct tq_tcp_key k;
 	struct tq_tcb *tp;
 	hash_sig_t sig;
@@ -76,15 +109,10 @@ tq_tcp_connect_data(struct tq_shard *s, const struct tq_addr *dst,
 		*err = -EINVAL;
 		return NULL;
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.family = dst->family;
-	if (src && !tq_addr_is_any(src))
-		sa = *src;
-	if (tq_route_lookup(tq_net(s)->ifc, dst, &nh, &sa) < 0) {
+	if (flow_src(s, src, dst, &sa) < 0) {
 		*err = -EHOSTUNREACH;
 		return NULL;
 	}
-	sa.family = dst->family;
 	tq_tcp_key_make(&k, &sa, dst, 0, rte_cpu_to_be_16(dport));
 	if (sport) {
 		k.lport = rte_cpu_to_be_16(sport);

@@ -394,6 +394,36 @@ connect_owner(bool rss)
 			assert_int_equal(tq_tcp_owner(t[k].h.s, &key), k);
 		}
 	}
+	/* tq_tcp_flow_worker() names the worker an explicit port belongs
+	 * to: the open succeeds there and is refused (-EXDEV) elsewhere,
+	 * whichever shard is asked. */
+	{
+		struct tq_addr dst = tq_test_addr("10.0.0.1");
+		unsigned int seen = 0;
+		uint16_t p;
+
+		for (p = 40000; p < 40064; p++) {
+			int o = tq_tcp_flow_worker(t[p % NW].h.s, NULL, p,
+					&dst, 80);
+			int err = 0;
+
+			assert_true(o >= 0 && o < NW);
+			assert_int_equal(tq_tcp_flow_worker(t[0].h.s, NULL, p,
+					&dst, 80), o);
+			seen |= 1u << o;
+			assert_null(tq_tcp_connect(t[(o + 1) % NW].h.s, &dst,
+					80, NULL, p, &tq_tcptest_ops, NULL,
+					&err));
+			assert_int_equal(err, -EXDEV);
+			assert_non_null(tq_tcp_connect(t[o].h.s, &dst, 80,
+					NULL, p, &tq_tcptest_ops, NULL, &err));
+		}
+		assert_int_equal(seen, (1u << NW) - 1);
+		/* Off every connected subnet, no gateway: no route. */
+		dst = tq_test_addr("192.168.7.7");
+		assert_int_equal(tq_tcp_flow_worker(t[0].h.s, NULL, 40000,
+				&dst, 80), -EHOSTUNREACH);
+	}
 	for (k = 0; k < NW; k++)
 		tq_tcptest_fini(&t[k]);
 }

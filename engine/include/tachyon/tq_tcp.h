@@ -77,6 +77,18 @@ struct tq_stream *tq_tcp_connect(struct tq_shard *s,
 		const struct tq_stream_ops *ops, void *ctx, int *err);
 
 /**
+ * The worker that owns the TCP flow src:sport <-> dst:dport (ports in
+ * host order; src NULL or any: the address tq_tcp_connect() would pick
+ * by route): where its segments are processed, whichever queue they
+ * arrive on.  An app that opens from a port range of its own keeps, on
+ * each worker, the ports it owns, rather than trying tq_tcp_connect()
+ * and skipping -EXDEV.  Any thread; s is any worker's shard.
+ * @return the worker index, or -EHOSTUNREACH (no route), -EINVAL.
+ */
+int tq_tcp_flow_worker(struct tq_shard *s, const struct tq_addr *src,
+		uint16_t sport, const struct tq_addr *dst, uint16_t dport);
+
+/**
  * As tq_tcp_connect(), with len bytes queued to send at once.  With fast
  * open on (--tcp-fastopen 1 or 3, RFC 7413) and a cookie from an earlier
  * connection to the same server, the first of them ride on the SYN;
