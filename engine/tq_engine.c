@@ -595,8 +595,12 @@ announce_cmd(struct tq_shard *s, void *arg)
 static void
 shutdown_cmd(struct tq_shard *s, void *arg)
 {
+	struct tq_engine *e = s->engine;
 	unsigned int m;
 
+	/* The app first, while its connections are still open. */
+	for (m = 0; m < e->nb_on_stopping; m++)
+		e->on_stopping[m].fn(s, e->on_stopping[m].arg);
 	for (m = 0; tq_modules[m]; m++)
 		if (tq_modules[m]->stop)
 			tq_modules[m]->stop(s);

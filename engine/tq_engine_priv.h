@@ -68,11 +68,12 @@ struct tq_engine {
 	/* apps on workers (tq_worker.h) */
 	bool started;		/* tq_engine_run() called: hooks, names fixed */
 	bool running;		/* shards take commands (atomic access) */
-	unsigned int nb_on_start, nb_on_stop;
-	struct {
+	unsigned int nb_on_start, nb_on_stop, nb_on_stopping;
+	struct tq_worker_hook {
 		tq_worker_fn fn;
 		void *arg;
-	} on_start[TQ_WORKER_HOOKS_MAX], on_stop[TQ_WORKER_HOOKS_MAX];
+	} on_start[TQ_WORKER_HOOKS_MAX], on_stop[TQ_WORKER_HOOKS_MAX],
+		on_stopping[TQ_WORKER_HOOKS_MAX];
 	unsigned int nb_app_hist;
 	struct tq_app_hist_def {
 		char name[TQ_APP_COUNTER_NAME_MAX + 1];

@@ -117,19 +117,18 @@ static int
 add_hook(struct tq_engine *e, unsigned int *n, unsigned int which,
 		tq_worker_fn fn, void *arg)
 {
+	struct tq_worker_hook *h;
+
 	if (!fn)
 		return -EINVAL;
 	if (e->started)
 		return -EBUSY;
 	if (*n == TQ_WORKER_HOOKS_MAX)
 		return -ENOSPC;
-	if (which == 0) {
-		e->on_start[*n].fn = fn;
-		e->on_start[*n].arg = arg;
-	} else {
-		e->on_stop[*n].fn = fn;
-		e->on_stop[*n].arg = arg;
-	}
+	h = which == 0 ? e->on_start : which == 1 ? e->on_stop :
+		e->on_stopping;
+	h[*n].fn = fn;
+	h[*n].arg = arg;
 	(*n)++;
 	return 0;
 }
@@ -144,6 +143,13 @@ int
 tq_engine_on_worker_stop(struct tq_engine *e, tq_worker_fn fn, void *arg)
 {
 	return add_hook(e, &e->nb_on_stop, 1, fn, arg);
+}
+
+int
+tq_engine_on_worker_stopping(struct tq_engine *e, tq_worker_fn fn,
+		void *arg)
+{
+	return add_hook(e, &e->nb_on_stopping, 2, fn, arg);
 }
 
 static bool

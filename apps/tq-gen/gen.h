@@ -78,9 +78,8 @@ struct gen {
 	uint64_t start_ns;	/* worker clock: the run's time zero */
 	uint8_t *payload;	/* tcp-echo / bulk / udp bytes */
 	volatile int stopping;	/* no new work: the engine is stopping */
-	volatile int interrupted; /* SIGINT/SIGTERM */
+	volatile int interrupted; /* stopped early: SIGINT, SIGTERM */
 	unsigned int workers_done;
-	int sig_installed;
 	uint64_t measured_ns;	/* of the measured part, at the stop */
 
 	pthread_mutex_t lock;	/* the roll-up and the report */

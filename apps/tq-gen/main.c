@@ -13,7 +13,6 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +22,6 @@
 
 #include "gen.h"
 
-static struct gen *the_gen;	/* for the signal handler */
 
 static const char *const mode_names[] = {
 	[GEN_MODE_HTTP] = "http",
@@ -360,11 +358,20 @@ stop_engine(struct gen *g)
 	tq_engine_stop(g->e);
 }
 
+/*
+ * The engine begins to stop, before it closes this worker's
+ * connections.  Unless the run ended (stopping already set), someone
+ * stopped it early (SIGINT, SIGTERM): the report says interrupted, and
+ * the closes that follow are not counted as errors.
+ */
 static void
-on_signal(int sig)
+worker_stopping(struct tq_shard *s, void *arg)
 {
-	__atomic_store_n(&the_gen->interrupted, 1, __ATOMIC_RELAXED);
-	stop_engine(the_gen);
+	struct gen *g = arg;
+
+	RTE_SET_USED(s);
+	if (__atomic_exchange_n(&g->stopping, 1, __ATOMIC_ACQ_REL) == 0)
+		__atomic_store_n(&g->interrupted, 1, __ATOMIC_RELAXED);
 }
 
 void
@@ -418,16 +425,6 @@ worker_start(struct tq_shard *s, void *arg)
 	uint64_t now = tq_shard_now(s), zero = 0;
 	int ret = -ENOMEM;
 
-	/* The engine set its own handlers in tq_engine_run(); ours stop
-	 * the engine too, but first tell the workers not to count the
-	 * closes that follow as errors, nor to open new connections. */
-	if (__atomic_exchange_n(&g->sig_installed, 1, __ATOMIC_ACQ_REL) == 0) {
-		struct sigaction sa = { .sa_handler = on_signal };
-
-		sigemptyset(&sa.sa_mask);
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGTERM, &sa, NULL);
-	}
 	/* Time zero is the first worker's, a little ahead so the others
 	 * are up by then; all workers read the same TSC clock. */
 	__atomic_compare_exchange_n(&g->start_ns, &zero, now + 20000000ull,
@@ -640,7 +637,6 @@ main(int argc, char **argv)
 		return 0;
 	if (ret < 0)
 		return ret == -EINVAL ? TQ_EXIT_CONFIG : 1;
-	the_gen = &g;
 	g.nworkers = tq_engine_workers(g.e);
 	ret = check_options(&g);
 	if (ret == 0)
@@ -673,6 +669,8 @@ main(int argc, char **argv)
 		ret = gen_udp_bind(&g);
 	if (ret == 0)
 		ret = tq_engine_on_worker_start(g.e, worker_start, &g);
+	if (ret == 0)
+		ret = tq_engine_on_worker_stopping(g.e, worker_stopping, &g);
 	if (ret == 0)
 		ret = tq_engine_on_worker_stop(g.e, worker_stop, &g);
 	if (ret < 0) {

@@ -80,6 +80,17 @@ int tq_engine_on_worker_start(struct tq_engine *e, tq_worker_fn fn,
 		void *arg);
 
 /**
+ * Call fn(s, arg) on each worker when the engine begins to stop
+ * (tq_engine_stop(), SIGINT, SIGTERM), before it closes the worker's
+ * connections: the app learns it is stopping while everything is still
+ * open, so it can tell the closes that follow from a peer's, stop
+ * opening, or finish in its own way.  Before tq_engine_run() only.
+ * @return as tq_engine_on_worker_start().
+ */
+int tq_engine_on_worker_stopping(struct tq_engine *e, tq_worker_fn fn,
+		void *arg);
+
+/**
  * Call fn(s, arg) on each worker after its last poll, once the engine
  * closed its connections (no stream callbacks come after it): the place
  * to free per-worker app state and timers.  Before tq_engine_run() only.
