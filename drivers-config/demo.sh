@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The main job on the embedded default: a veth pair with its peer in a
 # network namespace, tq-server on our end through net_af_packet, and the
-# kernel in the namespace as the client.  Cleans up on exit or Ctrl-C.
+# kernel in the namespace as the client; then tq-gen, a second engine on
+# a second veth, drives tq-server (the namespace routes between them)
+# and nginx in the namespace.  Cleans up on exit or Ctrl-C.
 #   ./tachyon demo [--duration S]
 set -euo pipefail
 
@@ -18,21 +20,31 @@ done
 NS=tqdemo
 ENG=tq0
 PEER=tq0p
+GEN=tq1
+GENPEER=tq1p
 PREFIX=tachyon-demo
 LOG=$(mktemp /tmp/tq-demo.XXXXXX)
 DOC=$(mktemp -d /tmp/tq-demo-doc.XXXXXX)
 SRV_PID=
+GEN_PID=
+NGINX_PID=
+
+stop_pid() {
+	[ -n "$1" ] && kill -0 "$1" 2>/dev/null || return 0
+	kill -TERM "$1" 2>/dev/null || true
+	for _ in $(seq 50); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	kill -KILL "$1" 2>/dev/null || true
+}
 
 cleanup() {
 	trap - EXIT INT TERM
-	if [ -n "$SRV_PID" ] && kill -0 "$SRV_PID" 2>/dev/null; then
-		kill -TERM "$SRV_PID" 2>/dev/null || true
-		for _ in $(seq 50); do
-			kill -0 "$SRV_PID" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$SRV_PID" 2>/dev/null || true
-	fi
+	stop_pid "$GEN_PID"
+	stop_pid "$NGINX_PID"
+	stop_pid "$SRV_PID"
+	ip link del "$GEN" 2>/dev/null || true
 	ip link del "$ENG" 2>/dev/null || true
 	ip netns del "$NS" 2>/dev/null || true
 	rm -f "$LOG"
@@ -46,6 +58,7 @@ say() { printf '\n\033[1;36m### %s\033[0m\n' "$*"; }
 
 ip netns del "$NS" 2>/dev/null || true
 ip link del "$ENG" 2>/dev/null || true
+ip link del "$GEN" 2>/dev/null || true
 ip netns add "$NS"
 ip link add "$ENG" type veth peer name "$PEER"
 ip link set "$PEER" netns "$NS"
@@ -69,7 +82,8 @@ echo "served by the tachyon engine" >"$DOC/index.html"
 say "starting tq-server on $ENG (net_af_packet), peer 10.0.0.1 / fd00::1 in netns $NS"
 "$BUILD/apps/tq-server" "${MEM[@]}" --file-prefix "$PREFIX" -- \
 	--config "$TOP/drivers-config/af_packet.ini" \
-	--addr 10.0.0.2/24 --addr fd00::2/64 --udp-echo 7 --tcp-echo 7 \
+	--addr 10.0.0.2/24 --addr fd00::2/64 --gateway 10.0.0.1 \
+	--udp-echo 7 --tcp-echo 7 \
 	--http 80 --docroot "$DOC" --stats-interval 2 >"$LOG" 2>&1 &
 SRV_PID=$!
 for _ in $(seq 100); do
@@ -149,3 +163,67 @@ PY
 
 say "tq-ctl stats (nstat-like, from DPDK telemetry)"
 "$BUILD/apps/tq-ctl" --file-prefix "$PREFIX" stats
+
+# tq-gen: a second engine on its own veth (tq1, peer in the namespace,
+# which forwards between 10.0.1.0/24 and 10.0.0.0/24).  Its worker
+# shares CPU 0 with its control thread; tq-server's worker is on CPU 1.
+ip link add "$GEN" type veth peer name "$GENPEER"
+ip link set "$GENPEER" netns "$NS"
+sysctl -qw "net.ipv6.conf.$GEN.disable_ipv6=1"
+ip link set "$GEN" up
+ip netns exec "$NS" ip addr add 10.0.1.1/24 dev "$GENPEER"
+ip netns exec "$NS" ip link set "$GENPEER" up
+ip netns exec "$NS" ethtool -K "$GENPEER" tx off >/dev/null
+ip netns exec "$NS" sysctl -qw net.ipv4.ip_forward=1
+GMEM=(--no-huge -m 512)
+free=$(awk '/^HugePages_Free/ {print $2}' /proc/meminfo)
+if [ "${free:-0}" -ge 256 ] && mountpoint -q /dev/hugepages; then
+	GMEM=(-m 256)
+fi
+gen() {
+	"$BUILD/apps/tq-gen" --lcores 0@0,1@0 "${GMEM[@]}" --no-pci \
+		--file-prefix "$PREFIX-gen" \
+		--vdev="net_af_packet1,iface=$GEN,framecnt=4096" \
+		--log-level=lib.eal:warning -- \
+		--addr 10.0.1.2/24 --gateway 10.0.1.1 "$@" &
+	GEN_PID=$!
+	wait "$GEN_PID" || true
+	GEN_PID=
+}
+
+say "tq-gen drives tq-server, engine to engine through the namespace: 16 connections, 5 s"
+gen --url http://10.0.0.2/index.html --connections 16 --duration 5
+
+say "tq-gen drives nginx in the namespace: 32 connections, one request each, 5 s"
+if command -v nginx >/dev/null; then
+	mkdir -p "$DOC/nginx"
+	cat >"$DOC/nginx/nginx.conf" <<NGINX
+worker_processes 1;
+daemon off;
+pid $DOC/nginx/nginx.pid;
+error_log $DOC/nginx/error.log warn;
+events { worker_connections 4096; }
+http {
+	access_log off;
+	client_body_temp_path $DOC/nginx/body;
+	proxy_temp_path $DOC/nginx/proxy;
+	fastcgi_temp_path $DOC/nginx/fastcgi;
+	uwsgi_temp_path $DOC/nginx/uwsgi;
+	scgi_temp_path $DOC/nginx/scgi;
+	server { listen 10.0.1.1:8080; root $DOC; }
+}
+NGINX
+	chmod 755 "$DOC"
+	chmod 644 "$DOC/index.html"
+	ip netns exec "$NS" nginx -c "$DOC/nginx/nginx.conf" -p "$DOC/nginx" \
+		-e "$DOC/nginx/error.log" >/dev/null 2>&1 &
+	for _ in $(seq 50); do
+		NGINX_PID=$(cat "$DOC/nginx/nginx.pid" 2>/dev/null || true)
+		[ -n "$NGINX_PID" ] && break
+		sleep 0.1
+	done
+	gen --url http://10.0.1.1:8080/index.html --connections 32 \
+		--requests-per-conn 1 --duration 5
+else
+	echo "nginx is not installed (apt-get install nginx-light): skipped"
+fi
