@@ -77,16 +77,23 @@ gnutls_to_errno(int rc)
 /*
  * TLS 1.3 only, no middlebox compatibility mode (RFC 9001 8.4: no
  * ChangeCipherSpec, empty session ID), the three AEADs RFC 9001 uses
- * (not CCM), and the groups the client sends key shares for
- * (GNUTLS_KEY_SHARE_TOP3), so that no HelloRetryRequest is needed.
+ * (not CCM), and X25519, P-256, P-384.  The client sends a key share
+ * for each key type (GNUTLS_KEY_SHARE_TOP3): GnuTLS 3.7.9 holds one
+ * share per type, so X25519 and P-256 get one and P-384 does not; a
+ * server that takes only P-384 costs a HelloRetryRequest, which GnuTLS
+ * cannot combine with early data (issue 11 must keep that in mind).
  */
 static int
-build_priority(unsigned int ciphers, char *buf, size_t cap)
+build_priority(unsigned int ciphers, unsigned int groups, char *buf,
+		size_t cap)
 {
-	static const char *const names[] = {
+	static const char *const cnames[] = {
 		[TQ_QUIC_AES_128_GCM] = "+AES-128-GCM:",
 		[TQ_QUIC_AES_256_GCM] = "+AES-256-GCM:",
 		[TQ_QUIC_CHACHA20_POLY1305] = "+CHACHA20-POLY1305:",
+	};
+	static const char *const gnames[] = {
+		":+GROUP-X25519", ":+GROUP-SECP256R1", ":+GROUP-SECP384R1",
 	};
 	size_t n;
 	unsigned int i;
@@ -94,12 +101,14 @@ build_priority(unsigned int ciphers, char *buf, size_t cap)
 	n = (size_t)snprintf(buf, cap, "%s",
 			"%DISABLE_TLS13_COMPAT_MODE:NORMAL:-VERS-ALL:"
 			"+VERS-TLS1.3:-CIPHER-ALL:");
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+	for (i = 0; i < 3 && n < cap; i++)
 		if (ciphers & (1u << i))
-			n += (size_t)snprintf(buf + n, cap - n, "%s", names[i]);
-	n += (size_t)snprintf(buf + n, cap - n, "%s",
-			"-GROUP-ALL:+GROUP-X25519:+GROUP-SECP256R1:"
-			"+GROUP-SECP384R1");
+			n += (size_t)snprintf(buf + n, cap - n, "%s", cnames[i]);
+	if (n < cap)
+		n += (size_t)snprintf(buf + n, cap - n, "%s", "-GROUP-ALL");
+	for (i = 0; i < 3 && n < cap; i++)
+		if (groups & (1u << i))
+			n += (size_t)snprintf(buf + n, cap - n, "%s", gnames[i]);
 	return n < cap ? 0 : -EINVAL;
 }
 
@@ -192,7 +201,7 @@ tq_quic_tls_ctx_new(const struct tq_quic_tls_conf *conf,
 	int rc;
 
 	*out = NULL;
-	if (!conf || (conf->ciphers & ~7u))
+	if (!conf || (conf->ciphers & ~7u) || (conf->groups & ~7u))
 		return -EINVAL;
 	ctx = calloc(1, sizeof(*ctx));
 	if (!ctx)
@@ -204,7 +213,9 @@ tq_quic_tls_ctx_new(const struct tq_quic_tls_conf *conf,
 	if (rc == 0)
 		rc = ctx_cred(ctx, conf);
 	if (rc == 0)
-		rc = build_priority(ctx->ciphers, prio, sizeof(prio));
+		rc = build_priority(ctx->ciphers,
+				conf->groups ? conf->groups : 7u, prio,
+				sizeof(prio));
 	if (rc == 0 && gnutls_priority_init(&ctx->prio, prio, &errpos) < 0) {
 		ctx->prio = NULL;
 		rc = -EIO;
@@ -255,8 +266,11 @@ tp_recv(gnutls_session_t s, const unsigned char *data, size_t len)
 	struct tq_quic_tls *t = tls_of(s);
 	enum tq_quic_err e;
 
-	if (t->peer_tp_seen)	/* GnuTLS refuses duplicates first */
-		return fail_local(t, TQ_QUIC_TRANSPORT_PARAMETER_ERROR);
+	/* A second time only in the ClientHello after a HelloRetryRequest
+	 * (GnuTLS refuses an extension twice in one message): the new one
+	 * stands, and the connection hears it again. */
+	free(t->peer_tp);
+	t->peer_tp_seen = false;
 	t->peer_tp = malloc(len ? len : 1);
 	if (!t->peer_tp)
 		return fail_local(t, TQ_QUIC_INTERNAL_ERROR);
@@ -274,20 +288,25 @@ tp_recv(gnutls_session_t s, const unsigned char *data, size_t len)
 
 /*
  * RFC 9001 8.2: a ClientHello or EncryptedExtensions without transport
- * parameters ends the handshake with missing_extension.  GnuTLS parses
- * a message's extensions after its own POST hook, so the check runs on
- * the message after: the server before writing ServerHello, the client
- * on the first message after EncryptedExtensions.
+ * parameters ends the handshake with missing_extension; 8.1: so does
+ * one that negotiates no application protocol, with
+ * no_application_protocol (GnuTLS's GNUTLS_ALPN_MANDATORY refuses a
+ * list with nothing in common, not a peer that sends no ALPN at all).
+ * GnuTLS parses a message's extensions after its own POST hook, so the
+ * checks run on the message after: the server's before it writes
+ * ServerHello, the client's on the first message after
+ * EncryptedExtensions, so that neither sends anything more.
  */
 static int
 hs_hook(gnutls_session_t s, unsigned int htype, unsigned int when,
 		unsigned int incoming, const gnutls_datum_t *msg)
 {
 	struct tq_quic_tls *t = tls_of(s);
+	gnutls_datum_t p;
 	bool check;
 
 	(void)msg;
-	if (when != GNUTLS_HOOK_PRE || t->peer_tp_seen)
+	if (when != GNUTLS_HOOK_PRE)
 		return 0;
 	if (t->ctx->is_server)
 		check = !incoming && htype == GNUTLS_HANDSHAKE_SERVER_HELLO;
@@ -298,8 +317,13 @@ hs_hook(gnutls_session_t s, unsigned int htype, unsigned int when,
 			 htype == GNUTLS_HANDSHAKE_FINISHED);
 	if (!check)
 		return 0;
-	return fail_local(t, TQ_QUIC_CRYPTO_ERROR_ALERT(
-			TQ_TLS_ALERT_MISSING_EXTENSION));
+	if (!t->peer_tp_seen)
+		return fail_local(t, TQ_QUIC_CRYPTO_ERROR_ALERT(
+				TQ_TLS_ALERT_MISSING_EXTENSION));
+	if (gnutls_alpn_get_selected_protocol(s, &p) < 0 || p.size == 0)
+		return fail_local(t, TQ_QUIC_CRYPTO_ERROR_ALERT(
+				TQ_TLS_ALERT_NO_APPLICATION_PROTOCOL));
+	return 0;
 }
 
 static int

@@ -45,6 +45,11 @@ enum tq_quic_dir {
 #define TQ_TLS_ALERT_MISSING_EXTENSION		109
 #define TQ_TLS_ALERT_NO_APPLICATION_PROTOCOL	120
 
+/* Key exchange groups (struct tq_quic_tls_conf.groups). */
+#define TQ_QUIC_TLS_GROUP_X25519	(1u << 0)
+#define TQ_QUIC_TLS_GROUP_P256		(1u << 1)
+#define TQ_QUIC_TLS_GROUP_P384		(1u << 2)
+
 /* The most ALPN protocols a context offers or accepts. */
 #define TQ_QUIC_TLS_MAX_ALPN 8
 
@@ -60,6 +65,11 @@ struct tq_quic_tls_conf {
 	size_t n_alpn;
 	/* Bit mask of 1 << enum tq_quic_cipher; 0: all three. */
 	unsigned int ciphers;
+	/* Key exchange groups, TQ_QUIC_TLS_GROUP_*; 0: all three.  A
+	 * client sends key shares for X25519 and P-256 (GnuTLS keeps one
+	 * per key type); a server that takes neither costs a
+	 * HelloRetryRequest. */
+	unsigned int groups;
 	/* Server: certificate chain and private key, PEM, from files ... */
 	const char *cert_file;
 	const char *key_file;

@@ -182,6 +182,8 @@ struct conf {
 	size_t n_server_alpn;
 	unsigned int client_ciphers;
 	unsigned int server_ciphers;
+	unsigned int client_groups;
+	unsigned int server_groups;
 	bool verify;
 	const char *server_name;
 	bool no_client_tp;
@@ -205,6 +207,8 @@ pair_init(struct pair *p, const struct conf *cf)
 	sc.alpn = cf->server_alpn;
 	sc.n_alpn = cf->n_server_alpn;
 	sc.ciphers = cf->server_ciphers;
+	sc.groups = cf->server_groups;
+	cc.groups = cf->client_groups;
 	cc.alpn = cf->client_alpn;
 	cc.n_alpn = cf->n_client_alpn;
 	cc.ciphers = cf->client_ciphers;
@@ -393,6 +397,106 @@ seen(const struct side *s, enum tq_quic_level l, enum tq_quic_dir d,
 	return false;
 }
 
+/* The extension of type want in a ClientHello's extension block, or
+ * NULL; *len gets its length. */
+static const uint8_t *
+ch_ext(const uint8_t *ch, size_t n, unsigned int want, size_t *len)
+{
+	size_t off = 4 + 2 + 32, l;
+
+	off += 1 + ch[off];				/* session id */
+	off += 2 + ((size_t)ch[off] << 8 | ch[off + 1]); /* suites */
+	off += 1 + ch[off];				/* compression */
+	off += 2;
+	while (off + 4 <= n) {
+		l = (size_t)ch[off + 2] << 8 | ch[off + 3];
+		if (((unsigned int)ch[off] << 8 | ch[off + 1]) == want) {
+			*len = l;
+			return ch + off + 4;
+		}
+		off += 4 + l;
+	}
+	return NULL;
+}
+
+/*
+ * What the priorities make of a ClientHello: TLS 1.3 alone, no session
+ * ID (no compatibility mode, RFC 9001 8.4), the three AEAD suites,
+ * X25519, P-256 and P-384 with key shares for the first two, ALPN h3,
+ * SNI, our transport parameters.
+ */
+static void
+client_hello_shape(void **state)
+{
+	static const uint8_t suites[] = { 0x13, 0x01, 0x13, 0x02, 0x13, 0x03 };
+	static const struct conf cf = { 0 };
+	struct tq_quic_tp tp;
+	uint8_t tpb[512];
+	const uint8_t *ch, *e;
+	size_t n, l, off, ns;
+	unsigned int groups = 0, g;
+	struct pair p;
+	int tpn;
+
+	(void)state;
+	pair_init(&p, &cf);
+	assert_int_equal(tq_quic_tls_start(p.c.t), 0);
+	ch = p.c.out[0].buf;
+	n = p.c.out[0].len;
+	assert_int_equal(ch[0], 1);
+	assert_int_equal(((size_t)ch[1] << 16 | (size_t)ch[2] << 8 | ch[3]),
+			n - 4);
+	assert_int_equal(ch[4 + 2 + 32], 0);		/* empty session ID */
+	off = 4 + 2 + 32 + 1;
+	ns = (size_t)ch[off] << 8 | ch[off + 1];
+	/* the three suites, in any order */
+	assert_int_equal(ns, sizeof(suites));
+	for (l = 0; l < ns; l += 2)
+		assert_non_null(memchr(suites + 1, ch[off + 2 + l + 1], 5));
+	e = ch_ext(ch, n, 0x002b, &l);			/* supported_versions */
+	assert_non_null(e);
+	assert_int_equal(l, 3);
+	assert_memory_equal(e, "\x02\x03\x04", 3);
+	e = ch_ext(ch, n, 0x0033, &l);			/* key_share */
+	assert_non_null(e);
+	for (off = 2; off + 4 <= l; off += 4 + ((size_t)e[off + 2] << 8 |
+			e[off + 3])) {
+		g = (unsigned int)e[off] << 8 | e[off + 1];
+		groups |= g == 0x001d ? 1 : g == 0x0017 ? 2 :
+			g == 0x0018 ? 4 : 8;
+	}
+	/* GnuTLS 3.7.9 keeps one share per key type (one NIST curve), so
+	 * X25519 and P-256 get shares and P-384 is only supported */
+	assert_int_equal(groups, 3);
+	e = ch_ext(ch, n, 0x000a, &l);			/* supported_groups */
+	assert_non_null(e);
+	assert_int_equal(l, 8);
+	assert_memory_equal(e, "\x00\x06\x00\x1d\x00\x17\x00\x18", 8);
+	e = ch_ext(ch, n, 0x0010, &l);			/* ALPN */
+	assert_non_null(e);
+	assert_int_equal(l, 5);
+	assert_memory_equal(e, "\x00\x03\x02h3", 5);
+	e = ch_ext(ch, n, 0x0000, &l);			/* server_name */
+	assert_non_null(e);
+	assert_memory_equal(e + l - strlen(NAME), NAME, strlen(NAME));
+	e = ch_ext(ch, n, 0x0039, &l);
+	assert_non_null(e);
+	our_tp(false, &tp);
+	tpn = tq_quic_tp_encode(&tp, false, tpb, sizeof(tpb));
+	assert_int_equal(l, (size_t)tpn);
+	assert_memory_equal(e, tpb, l);
+	/* no early data offered, no ChangeCipherSpec anywhere */
+	assert_null(ch_ext(ch, n, 0x002a, &l));
+	assert_int_equal(pump(&p, SIZE_MAX), TQ_QUIC_NO_ERROR);
+	pair_fini(&p);
+
+	/* an IP address is not sent as SNI (RFC 6066 3) */
+	pair_init(&p, &(struct conf){ .server_name = "192.0.2.1" });
+	assert_int_equal(tq_quic_tls_start(p.c.t), 0);
+	assert_null(ch_ext(p.c.out[0].buf, p.c.out[0].len, 0x0000, &l));
+	pair_fini(&p);
+}
+
 /* Handshake and 1-RTT secrets in both directions on both sides, none
  * for 0-RTT or Initial (those come from the DCID), and the server's
  * 1-RTT write secret before its read one: nothing assumes pairs. */
@@ -495,6 +599,12 @@ each_cipher(void **state)
 				TQ_QUIC_CRYPTO_ERROR_ALERT(40));
 		pair_fini(&p);
 	}
+}
+
+static bool
+is_crypto_error(enum tq_quic_err e)
+{
+	return e >= 0x0100 && e <= 0x01ff;
 }
 
 static void
@@ -626,6 +736,113 @@ alpn_mismatch(void **state)
 	pair_fini(&p);
 }
 
+/*
+ * A server taking only P-384, for which the client sent no key share:
+ * a HelloRetryRequest, a second ClientHello (with the transport
+ * parameters again), and a handshake that completes on P-384.
+ */
+static void
+hello_retry(void **state)
+{
+	struct conf cf = { 0 };
+	struct tq_quic_tp tp;
+	const uint8_t *raw;
+	struct pair p;
+	size_t n, first;
+
+	(void)state;
+	cf.server_groups = TQ_QUIC_TLS_GROUP_P384;
+	pair_init(&p, &cf);
+	assert_int_equal(tq_quic_tls_start(p.c.t), 0);
+	first = p.c.out[0].len;
+	assert_int_equal(tq_quic_tls_provide(p.s.t, TQ_QUIC_LEVEL_INITIAL,
+			p.c.out[0].buf, first), 0);
+	p.c.out[0].sent = first;
+	/* a HelloRetryRequest only: no keys yet */
+	assert_true(p.s.out[0].len > 0);
+	assert_int_equal(p.s.out[TQ_QUIC_LEVEL_HANDSHAKE].len, 0);
+	assert_int_equal(p.s.n_secrets, 0);
+	assert_int_equal(pump(&p, SIZE_MAX), TQ_QUIC_NO_ERROR);
+	/* the client wrote a second ClientHello */
+	assert_true(p.c.out[0].len > first);
+	check_done(&p);
+	assert_int_equal(p.s.tp_cb_calls, 2);
+	raw = tq_quic_tls_peer_tp(p.s.t, &n);
+	assert_int_equal(tq_quic_tp_decode(raw, n, false, &tp),
+			TQ_QUIC_NO_ERROR);
+	assert_int_equal(tp.initial_max_data, 2000000);
+	pair_fini(&p);
+
+	/* no group in common */
+	cf.client_groups = TQ_QUIC_TLS_GROUP_X25519;
+	pair_init(&p, &cf);
+	assert_true(is_crypto_error(handshake(&p, SIZE_MAX)));
+	assert_false(tq_quic_tls_complete(p.s.t));
+	pair_fini(&p);
+}
+
+/* Our own ClientHello without one extension, its lengths fixed. */
+static size_t
+ch_drop_ext(uint8_t *ch, size_t n, unsigned int type)
+{
+	const uint8_t *e;
+	size_t l, off, hl, el;
+
+	e = ch_ext(ch, n, type, &l);
+	assert_non_null(e);
+	off = (size_t)(e - ch) - 4;
+	memmove(ch + off, ch + off + 4 + l, n - off - 4 - l);
+	n -= 4 + l;
+	hl = n - 4;
+	ch[1] = (uint8_t)(hl >> 16);
+	ch[2] = (uint8_t)(hl >> 8);
+	ch[3] = (uint8_t)hl;
+	/* the extensions' length: after session id, suites, compression */
+	off = 4 + 2 + 32;
+	off += 1 + ch[off];
+	off += 2 + ((size_t)ch[off] << 8 | ch[off + 1]);
+	off += 1 + ch[off];
+	el = ((size_t)ch[off] << 8 | ch[off + 1]) - 4 - l;
+	ch[off] = (uint8_t)(el >> 8);
+	ch[off + 1] = (uint8_t)el;
+	return n;
+}
+
+/* A client that sends no ALPN at all: the server refuses before it says
+ * anything (RFC 9001 8.1), as it does one without transport parameters
+ * (8.2); the untouched ClientHello goes through. */
+static void
+client_hello_without(void **state)
+{
+	static const struct conf cf = { 0 };
+	static const unsigned int types[] = { 0x0010, 0x0039, 0x0000 };
+	static const enum tq_quic_err want[] = { 0x0178, 0x016d, 0 };
+	uint8_t ch[OUT_CAP];
+	struct pair p;
+	unsigned int i;
+	size_t n, l;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		pair_init(&p, &cf);
+		assert_int_equal(tq_quic_tls_start(p.c.t), 0);
+		n = p.c.out[0].len;
+		memcpy(ch, p.c.out[0].buf, n);
+		n = ch_drop_ext(ch, n, types[i]);
+		assert_null(ch_ext(ch, n, types[i], &l));
+		assert_int_equal(tq_quic_tls_provide(p.s.t,
+				TQ_QUIC_LEVEL_INITIAL, ch, n), want[i]);
+		if (want[i]) {
+			assert_int_equal(p.s.out[0].len, 0);
+			assert_int_equal(p.s.n_secrets, 0);
+		} else {
+			/* without SNI the server does not mind */
+			assert_true(p.s.out[TQ_QUIC_LEVEL_HANDSHAKE].len > 0);
+		}
+		pair_fini(&p);
+	}
+}
+
 /* Every byte on its own: each message crosses provide boundaries. */
 static void
 one_byte_at_a_time(void **state)
@@ -684,12 +901,6 @@ every_split(void **state)
 		tq_quic_key_set_free(&s.ks);
 		tq_quic_tls_ctx_free(sctx);
 	}
-}
-
-static bool
-is_crypto_error(enum tq_quic_err e)
-{
-	return e >= 0x0100 && e <= 0x01ff;
 }
 
 /*
@@ -881,11 +1092,14 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(handshake_completes),
+		cmocka_unit_test(client_hello_shape),
 		cmocka_unit_test(secrets_unpaired),
 		cmocka_unit_test(each_cipher),
 		cmocka_unit_test(transport_params),
 		cmocka_unit_test(missing_tp),
 		cmocka_unit_test(alpn_mismatch),
+		cmocka_unit_test(hello_retry),
+		cmocka_unit_test(client_hello_without),
 		cmocka_unit_test(one_byte_at_a_time),
 		cmocka_unit_test(every_split),
 		cmocka_unit_test(garbage),
