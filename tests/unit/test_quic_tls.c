@@ -1041,7 +1041,8 @@ verify(void **state)
 	cf.server_name = "other.test";
 	pair_init(&p, &cf);
 	e = handshake(&p, SIZE_MAX);
-	assert_true(is_crypto_error(e));
+	/* bad_certificate (42) */
+	assert_int_equal(e, TQ_QUIC_CRYPTO_ERROR_ALERT(42));
 	assert_int_equal(tq_quic_tls_error(p.c.t), e);
 	assert_false(tq_quic_tls_complete(p.c.t));
 	assert_int_equal(p.c.out[TQ_QUIC_LEVEL_HANDSHAKE].len, 0);
