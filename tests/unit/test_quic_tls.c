@@ -843,6 +843,54 @@ client_hello_without(void **state)
 	}
 }
 
+/*
+ * After completion: a NewSessionTicket sent through the GnuTLS session
+ * (what issue 11 builds on) comes out at 1-RTT and goes into the client
+ * at 1-RTT, whole or a byte at a time; GNUTLS_E_AGAIN in between is not
+ * an error, and the client can then resume.
+ */
+static void
+post_handshake_ticket(void **state)
+{
+	static const struct conf cf = { 0 };
+	static const size_t chunks[] = { SIZE_MAX, 1 };
+	gnutls_datum_t key, sess;
+	gnutls_session_t gs, gc;
+	struct pair p;
+	size_t before;
+	unsigned int i;
+
+	(void)state;
+	assert_int_equal(gnutls_session_ticket_key_generate(&key), 0);
+	for (i = 0; i < 2; i++) {
+		pair_init(&p, &cf);
+		gs = tq_quic_tls_gnutls_session(p.s.t);
+		assert_int_equal(gnutls_session_ticket_enable_server(gs, &key),
+				0);
+		assert_int_equal(handshake(&p, SIZE_MAX), TQ_QUIC_NO_ERROR);
+		check_done(&p);
+		/* no ticket on its own (GNUTLS_NO_AUTO_SEND_TICKET) */
+		assert_int_equal(p.s.out[TQ_QUIC_LEVEL_APP].len, 0);
+		gc = tq_quic_tls_gnutls_session(p.c.t);
+		assert_int_equal(gnutls_session_get_flags(gc) &
+				GNUTLS_SFLAGS_SESSION_TICKET, 0);
+		before = p.s.n_secrets;
+		assert_int_equal(gnutls_session_ticket_send(gs, 1, 0), 0);
+		assert_true(p.s.out[TQ_QUIC_LEVEL_APP].len > 0);
+		assert_int_equal(p.s.n_secrets, before);
+		assert_int_equal(pump(&p, chunks[i]), TQ_QUIC_NO_ERROR);
+		assert_int_equal(tq_quic_tls_error(p.c.t), TQ_QUIC_NO_ERROR);
+		/* the client took it: resumption data is there */
+		assert_true(gnutls_session_get_flags(gc) &
+				GNUTLS_SFLAGS_SESSION_TICKET);
+		assert_int_equal(gnutls_session_get_data2(gc, &sess), 0);
+		assert_true(sess.size > 0);
+		gnutls_free(sess.data);
+		pair_fini(&p);
+	}
+	gnutls_free(key.data);
+}
+
 /* Every byte on its own: each message crosses provide boundaries. */
 static void
 one_byte_at_a_time(void **state)
@@ -1100,6 +1148,7 @@ main(void)
 		cmocka_unit_test(missing_tp),
 		cmocka_unit_test(alpn_mismatch),
 		cmocka_unit_test(hello_retry),
+		cmocka_unit_test(post_handshake_ticket),
 		cmocka_unit_test(client_hello_without),
 		cmocka_unit_test(one_byte_at_a_time),
 		cmocka_unit_test(every_split),
