@@ -29,7 +29,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$client" --make-cert "$tmp" localhost
+"$client" make-cert "$tmp" localhost
 mkdir "$tmp/htdocs"
 port=$((20000 + RANDOM % 20000))
 "$server" -q -d "$tmp/htdocs" 127.0.0.1 "$port" "$tmp/key.pem" "$tmp/cert.pem" \
@@ -39,12 +39,12 @@ sleep 0.5
 kill -0 "$spid" 2>/dev/null || { echo "FAIL [$name]: gtlsserver did not start" >&2; cat "$tmp/server.log" >&2; exit 1; }
 
 for cipher in aes-128-gcm aes-256-gcm chacha20-poly1305; do
-	out=$("$client" 127.0.0.1 "$port" --cipher "$cipher" --ca "$tmp/cert.pem" --name localhost) ||
+	out=$("$client" client 127.0.0.1 "$port" --cipher "$cipher" --ca "$tmp/cert.pem" --name localhost) ||
 		{ echo "FAIL [$name]: $cipher" >&2; tail -20 "$tmp/server.log" >&2; exit 1; }
 	echo "ok [$name]: $out" >&2
 done
 # A name the certificate does not carry: bad_certificate (42), 0x012a.
-if err=$("$client" 127.0.0.1 "$port" --ca "$tmp/cert.pem" --name other.example 2>&1); then
+if err=$("$client" client 127.0.0.1 "$port" --ca "$tmp/cert.pem" --name other.example 2>&1); then
 	echo "FAIL [$name]: a wrong server name was accepted" >&2
 	exit 1
 fi
@@ -52,5 +52,5 @@ fi
 echo "ok [$name]: wrong name refused: $err" >&2
 # Without verification (how the interop runs will take ngtcp2's own
 # self-signed certificates) and without SNI checks.
-out=$("$client" 127.0.0.1 "$port") || { echo "FAIL [$name]: no verification" >&2; exit 1; }
+out=$("$client" client 127.0.0.1 "$port") || { echo "FAIL [$name]: no verification" >&2; exit 1; }
 echo "ok [$name]: no verification: $out" >&2

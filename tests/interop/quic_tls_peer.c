@@ -1,20 +1,26 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * quic_tls_client: the QUIC handshake against a real peer (ngtcp2's
- * gtlsserver) over a kernel UDP socket, with nothing of ours but the
- * layers that exist: the wire codecs, packet protection, the key set
- * and the TLS session.  No connection layer yet, so this is the least
- * of one: one path, no loss recovery (it resends its flight on a
- * timer), ACKs from a bitmap, CRYPTO reassembly in flat buffers.
+ * quic_tls_peer: the QUIC handshake against a real peer (ngtcp2's
+ * gtlsserver and gtlsclient) over a kernel UDP socket, with nothing of
+ * ours but the layers that exist: the wire codecs, packet protection,
+ * the key set and the TLS session.  No connection layer yet, so this is
+ * the least of one: one path, no loss recovery (the flight is resent on
+ * a timer), ACKs from a bitmap, CRYPTO reassembly in flat buffers.
  *
- * It succeeds when TLS completes on our side and the server, having
- * checked our Finished, sends HANDSHAKE_DONE in a 1-RTT packet that
- * opens with our 1-RTT read key; the negotiated ALPN must be h3, the
- * suite the one asked for, and the server's transport parameters must
- * decode with our original DCID in them.
+ * As a client it succeeds when TLS completes on our side and the
+ * server, having checked our Finished, sends HANDSHAKE_DONE in a 1-RTT
+ * packet that opens with our 1-RTT read key; the negotiated ALPN must
+ * be h3, the suite the one asked for, and the server's transport
+ * parameters must decode with our original DCID in them.  As a server
+ * it answers one client: when TLS completes (the client's Finished
+ * checked) it sends HANDSHAKE_DONE, waits a little for what follows,
+ * closes with NO_ERROR and succeeds if the client's transport
+ * parameters decode and ALPN is h3; whether the client took our flight
+ * and HANDSHAKE_DONE is for its own output to say.
  *
- *   quic_tls_client HOST PORT [--cipher NAME] [--ca FILE --name NAME]
- *   quic_tls_client --make-cert DIR NAME    (DIR/cert.pem, DIR/key.pem)
+ *   quic_tls_peer client HOST PORT [--cipher NAME] [--ca FILE --name NAME]
+ *   quic_tls_peer server ADDR PORT --cert FILE --key FILE [--cipher NAME]
+ *   quic_tls_peer make-cert DIR NAME    (DIR/cert.pem, DIR/key.pem)
  *
  * Exit 0 on success, 1 on failure (the reason on stderr).
  */
@@ -60,10 +66,12 @@ struct client {
 	struct tq_quic_key_set ks;
 	struct tq_quic_tls_ctx *ctx;
 	struct tq_quic_tls *tls;
-	uint8_t odcid[CID_LEN];
+	uint8_t odcid[TQ_QUIC_CID_MAX];	/* the client's first DCID */
+	size_t odcid_len;
 	uint8_t dcid[TQ_QUIC_CID_MAX];
 	size_t dcid_len;
-	bool have_server_cid;
+	bool is_server;
+	bool have_peer_cid;	/* client: the server's SCID is known */
 	uint8_t scid[CID_LEN];
 	struct crypto_out out[TQ_QUIC_LEVEL_MAX];
 	struct crypto_in in[TQ_QUIC_LEVEL_MAX];
@@ -80,7 +88,7 @@ die(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	fprintf(stderr, "quic_tls_client: ");
+	fprintf(stderr, "quic_tls_peer: ");
 	vfprintf(stderr, fmt, ap);
 	fprintf(stderr, "\n");
 	va_end(ap);
@@ -315,15 +323,15 @@ datagram_in(struct client *c, uint8_t *dg, size_t n)
 		len = tq_quic_packet_open(a, c->w, pkt, h.len, h.pn_off,
 				TQ_QUIC_PN_NONE, &pn, &off);
 		if (len < 0) {
-			fprintf(stderr, "quic_tls_client: %s packet does not open\n",
+			fprintf(stderr, "quic_tls_peer: %s packet does not open\n",
 					tq_quic_level_name(level_of(sp)));
 			continue;
 		}
-		if (sp == SP_INITIAL && !c->have_server_cid) {
+		if (sp == SP_INITIAL && !c->have_peer_cid) {
 			/* RFC 9000 7.2: from now on, the server's CID */
 			memcpy(c->dcid, h.scid, h.scid_len);
 			c->dcid_len = h.scid_len;
-			c->have_server_cid = true;
+			c->have_peer_cid = true;
 		}
 		if (pn < 64)
 			c->rcvd[sp] |= UINT64_C(1) << pn;
@@ -362,7 +370,7 @@ make_cert(const char *dir, const char *name)
 }
 
 static int
-connect_udp(const char *host, const char *port)
+udp_socket(const char *host, const char *port, bool bind_it)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM }, *ai;
 	int fd;
@@ -370,74 +378,33 @@ connect_udp(const char *host, const char *port)
 	if (getaddrinfo(host, port, &hints, &ai) != 0)
 		die("cannot resolve %s", host);
 	fd = socket(ai->ai_family, SOCK_DGRAM, 0);
-	if (fd < 0 || connect(fd, ai->ai_addr, ai->ai_addrlen) < 0)
+	if (fd < 0)
 		die("socket: %s", strerror(errno));
+	if ((bind_it ? bind(fd, ai->ai_addr, ai->ai_addrlen) :
+			connect(fd, ai->ai_addr, ai->ai_addrlen)) < 0)
+		die("%s %s:%s: %s", bind_it ? "bind" : "connect", host, port,
+				strerror(errno));
 	freeaddrinfo(ai);
 	return fd;
 }
 
-int
-main(int argc, char **argv)
+/* Our transport parameters: a server's carry the client's first DCID. */
+static void
+set_tp(struct client *c)
 {
-	static struct client cl;
-	struct client *c = &cl;
-	struct tq_quic_tls_conf conf = { 0 };
-	const char *name = NULL, *want_cipher = NULL;
-	enum tq_quic_cipher ci;
-	struct tq_quic_tp tp, peer;
-	uint8_t tpb[256], dg[65536];
-	const uint8_t *raw, *alpn;
-	double start, last;
-	struct pollfd pfd;
-	ssize_t r;
-	size_t n;
-	int i, tpn;
+	struct tq_quic_tp tp;
+	uint8_t tpb[256];
+	int tpn;
 
-	if (argc == 4 && !strcmp(argv[1], "--make-cert"))
-		return make_cert(argv[2], argv[3]);
-	if (argc < 3)
-		die("usage: quic_tls_client HOST PORT [--cipher NAME] "
-				"[--ca FILE --name NAME]");
-	for (i = 3; i + 1 < argc; i += 2) {
-		if (!strcmp(argv[i], "--cipher"))
-			want_cipher = argv[i + 1];
-		else if (!strcmp(argv[i], "--ca"))
-			conf.ca_file = argv[i + 1];
-		else if (!strcmp(argv[i], "--name"))
-			name = argv[i + 1];
-		else
-			die("unknown option %s", argv[i]);
-	}
-	conf.verify = conf.ca_file != NULL;
-	if (want_cipher) {
-		for (ci = TQ_QUIC_AES_128_GCM; ci <= TQ_QUIC_CHACHA20_POLY1305;
-				ci++)
-			if (!strcmp(tq_quic_cipher_name(ci), want_cipher))
-				break;
-		if (ci > TQ_QUIC_CHACHA20_POLY1305)
-			die("unknown cipher %s", want_cipher);
-		conf.ciphers = 1u << ci;
-	}
-
-	if (tq_quic_crypto_worker_new(TQ_QUIC_CRYPTO_AUTO, &c->w) < 0)
-		die("crypto worker");
-	if (gnutls_rnd(GNUTLS_RND_NONCE, c->odcid, CID_LEN) < 0 ||
-			gnutls_rnd(GNUTLS_RND_NONCE, c->scid, CID_LEN) < 0)
-		die("random");
-	memcpy(c->dcid, c->odcid, CID_LEN);
-	c->dcid_len = CID_LEN;
-	if (tq_quic_key_set_initial(&c->ks, c->w, false, c->odcid,
-			CID_LEN) < 0)
-		die("initial keys");
-	if (tq_quic_tls_ctx_new(&conf, &c->ctx) < 0)
-		die("TLS context");
-	if (tq_quic_tls_new(c->ctx, name ? name : argv[1], &ops, c,
-			&c->tls) < 0)
-		die("TLS session");
 	tq_quic_tp_default(&tp);
 	tp.has_initial_scid = true;
 	tp.initial_scid.len = CID_LEN;
 	memcpy(tp.initial_scid.id, c->scid, CID_LEN);
+	if (c->is_server) {
+		tp.has_original_dcid = true;
+		tp.original_dcid.len = (uint8_t)c->odcid_len;
+		memcpy(tp.original_dcid.id, c->odcid, c->odcid_len);
+	}
 	tp.max_idle_timeout = 10000;
 	tp.initial_max_data = 1 << 20;
 	tp.initial_max_stream_data_bidi_local = 1 << 18;
@@ -445,11 +412,90 @@ main(int argc, char **argv)
 	tp.initial_max_stream_data_uni = 1 << 18;
 	tp.initial_max_streams_bidi = 10;
 	tp.initial_max_streams_uni = 10;
-	tpn = tq_quic_tp_encode(&tp, false, tpb, sizeof(tpb));
+	tpn = tq_quic_tp_encode(&tp, c->is_server, tpb, sizeof(tpb));
 	if (tpn < 0 || tq_quic_tls_set_tp(c->tls, tpb, (size_t)tpn) < 0)
 		die("transport parameters");
+}
 
-	c->fd = connect_udp(argv[1], argv[2]);
+/* ALPN h3 and the peer's transport parameters decoding; returns the
+ * suite. */
+static enum tq_quic_cipher
+check_result(struct client *c, const char *want_cipher, struct tq_quic_tp *peer)
+{
+	const uint8_t *raw, *alpn;
+	enum tq_quic_cipher ci;
+	size_t n;
+
+	if (!tq_quic_tls_complete(c->tls))
+		die("TLS did not complete");
+	alpn = tq_quic_tls_alpn(c->tls, &n);
+	if (!alpn || n != 2 || memcmp(alpn, "h3", 2))
+		die("ALPN is not h3");
+	if (tq_quic_tls_cipher(c->tls, &ci) < 0 ||
+			(want_cipher && strcmp(tq_quic_cipher_name(ci),
+					       want_cipher)))
+		die("suite %s, not %s", tq_quic_cipher_name(ci), want_cipher);
+	raw = tq_quic_tls_peer_tp(c->tls, &n);
+	if (!raw || tq_quic_tp_decode(raw, n, !c->is_server, peer) !=
+			TQ_QUIC_NO_ERROR)
+		die("the peer's transport parameters do not decode");
+	if (peer->initial_scid.len != c->dcid_len ||
+			memcmp(peer->initial_scid.id, c->dcid, c->dcid_len))
+		die("initial_source_connection_id is not the peer's SCID");
+	return ci;
+}
+
+/* One frame in a 1-RTT packet of its own. */
+static void
+send_app_frame(struct client *c, const struct tq_quic_frame *f)
+{
+	uint8_t fr[64];
+	struct tq_quic_wr wr;
+
+	tq_quic_wr_init(&wr, fr, sizeof(fr));
+	if (tq_quic_frame_encode(&wr, f) < 0)
+		die("frame");
+	send_packet(c, SP_APP, fr, (size_t)(wr.pos - fr));
+}
+
+static void
+finish(struct client *c)
+{
+	struct tq_quic_frame f = { .type = TQ_QUIC_FT_CONNECTION_CLOSE };
+
+	/* A polite end: CONNECTION_CLOSE, NO_ERROR, in 1-RTT. */
+	send_app_frame(c, &f);
+	tq_quic_tls_free(c->tls);
+	tq_quic_tls_ctx_free(c->ctx);
+	tq_quic_key_set_free(&c->ks);
+	tq_quic_crypto_worker_free(c->w);
+	close(c->fd);
+}
+
+static int
+run_client(struct client *c, const char *host, const char *port,
+		const char *name, const char *want_cipher)
+{
+	struct tq_quic_tp peer;
+	enum tq_quic_cipher ci;
+	uint8_t dg[65536];
+	double start, last;
+	struct pollfd pfd;
+	ssize_t r;
+
+	if (gnutls_rnd(GNUTLS_RND_NONCE, c->odcid, CID_LEN) < 0)
+		die("random");
+	c->odcid_len = CID_LEN;
+	memcpy(c->dcid, c->odcid, CID_LEN);
+	c->dcid_len = CID_LEN;
+	if (tq_quic_key_set_initial(&c->ks, c->w, false, c->odcid,
+			CID_LEN) < 0)
+		die("initial keys");
+	if (tq_quic_tls_new(c->ctx, name ? name : host, &ops, c,
+			&c->tls) < 0)
+		die("TLS session");
+	set_tp(c);
+	c->fd = udp_socket(host, port, false);
 	if (tq_quic_tls_start(c->tls) != TQ_QUIC_NO_ERROR)
 		die("start");
 	flush(c, false);
@@ -475,43 +521,148 @@ main(int argc, char **argv)
 		flush(c, false);
 	}
 	tq_quic_tls_confirm(c->tls);
-
-	if (!tq_quic_tls_complete(c->tls) || !tq_quic_tls_confirmed(c->tls))
+	if (!tq_quic_tls_confirmed(c->tls))
 		die("HANDSHAKE_DONE before TLS completed");
-	alpn = tq_quic_tls_alpn(c->tls, &n);
-	if (!alpn || n != 2 || memcmp(alpn, "h3", 2))
-		die("ALPN is not h3");
-	if (tq_quic_tls_cipher(c->tls, &ci) < 0 ||
-			(want_cipher && strcmp(tq_quic_cipher_name(ci),
-					       want_cipher)))
-		die("suite %s, not %s", tq_quic_cipher_name(ci), want_cipher);
-	raw = tq_quic_tls_peer_tp(c->tls, &n);
-	if (!raw || tq_quic_tp_decode(raw, n, true, &peer) != TQ_QUIC_NO_ERROR)
-		die("server's transport parameters do not decode");
+	ci = check_result(c, want_cipher, &peer);
 	if (peer.original_dcid.len != CID_LEN ||
 			memcmp(peer.original_dcid.id, c->odcid, CID_LEN))
 		die("original_destination_connection_id is not ours");
-	if (peer.initial_scid.len != c->dcid_len ||
-			memcmp(peer.initial_scid.id, c->dcid, c->dcid_len))
-		die("initial_source_connection_id is not the server's SCID");
-
-	/* A polite end: CONNECTION_CLOSE, NO_ERROR, in 1-RTT. */
-	{
-		uint8_t fr[16];
-		struct tq_quic_wr wr;
-		struct tq_quic_frame f = { .type = TQ_QUIC_FT_CONNECTION_CLOSE };
-
-		tq_quic_wr_init(&wr, fr, sizeof(fr));
-		if (tq_quic_frame_encode(&wr, &f) > 0)
-			send_packet(c, SP_APP, fr, (size_t)(wr.pos - fr));
-	}
-	printf("handshake done: %s, ALPN h3, %zu bytes of server transport "
-			"parameters, %.1f ms\n", tq_quic_cipher_name(ci), n,
-			(now() - start) * 1000);
-	tq_quic_tls_free(c->tls);
-	tq_quic_tls_ctx_free(c->ctx);
-	tq_quic_key_set_free(&c->ks);
-	tq_quic_crypto_worker_free(c->w);
-	close(c->fd);
+	printf("client: handshake confirmed: %s, ALPN h3, %.1f ms\n",
+			tq_quic_cipher_name(ci), (now() - start) * 1000);
+	finish(c);
 	return 0;
+}
+
+static int
+run_server(struct client *c, const char *addr, const char *port,
+		const char *want_cipher)
+{
+	struct sockaddr_storage from;
+	socklen_t fromlen = sizeof(from);
+	struct tq_quic_hdr h;
+	struct tq_quic_tp peer;
+	enum tq_quic_cipher ci;
+	uint8_t dg[65536];
+	double start, last, done_at = 0;
+	struct pollfd pfd;
+	ssize_t r;
+
+	c->fd = udp_socket(addr, port, true);
+	pfd.fd = c->fd;
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, 10000) <= 0)
+		die("no client in 10 s");
+	r = recvfrom(c->fd, dg, sizeof(dg), 0, (struct sockaddr *)&from,
+			&fromlen);
+	if (r < 0)
+		die("recvfrom: %s", strerror(errno));
+	if (tq_quic_hdr_parse(dg, (size_t)r, CID_LEN, &h) < 0 ||
+			h.type != TQ_QUIC_PKT_INITIAL)
+		die("the first datagram is not an Initial");
+	/* One client: the socket is its from now on. */
+	if (connect(c->fd, (struct sockaddr *)&from, fromlen) < 0)
+		die("connect: %s", strerror(errno));
+	memcpy(c->odcid, h.dcid, h.dcid_len);
+	c->odcid_len = h.dcid_len;
+	memcpy(c->dcid, h.scid, h.scid_len);
+	c->dcid_len = h.scid_len;
+	c->have_peer_cid = true;
+	if (tq_quic_key_set_initial(&c->ks, c->w, true, c->odcid,
+			c->odcid_len) < 0)
+		die("initial keys");
+	if (tq_quic_tls_new(c->ctx, NULL, &ops, c, &c->tls) < 0)
+		die("TLS session");
+	set_tp(c);
+	start = last = now();
+	for (;;) {
+		datagram_in(c, dg, (size_t)r);
+		if (tq_quic_tls_complete(c->tls) && done_at == 0) {
+			struct tq_quic_frame f = {
+				.type = TQ_QUIC_FT_HANDSHAKE_DONE,
+			};
+
+			send_app_frame(c, &f);
+			done_at = now();
+		}
+		flush(c, false);
+		/* what follows (ACKs, the client's streams) for a moment */
+		do {
+			if (done_at && now() - done_at > 0.3)
+				goto done;
+			if (now() - start > 10)
+				die("no handshake after 10 s");
+			if (poll(&pfd, 1, 100) <= 0) {
+				if (!done_at && now() - last > 0.5) {
+					flush(c, true);
+					last = now();
+				}
+				continue;
+			}
+			r = recv(c->fd, dg, sizeof(dg), 0);
+			if (r < 0)
+				die("recv: %s", strerror(errno));
+			break;
+		} while (1);
+	}
+done:
+	ci = check_result(c, want_cipher, &peer);
+	printf("server: handshake complete, HANDSHAKE_DONE sent: %s, ALPN h3, "
+			"%.1f ms\n", tq_quic_cipher_name(ci),
+			(done_at - start) * 1000);
+	finish(c);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct client cl;
+	struct client *c = &cl;
+	struct tq_quic_tls_conf conf = { 0 };
+	const char *name = NULL, *want_cipher = NULL;
+	enum tq_quic_cipher ci;
+	int i;
+
+	if (argc == 4 && !strcmp(argv[1], "make-cert"))
+		return make_cert(argv[2], argv[3]);
+	if (argc < 4 || (strcmp(argv[1], "client") &&
+			strcmp(argv[1], "server")))
+		die("usage: quic_tls_peer client|server HOST PORT "
+				"[--cipher NAME] [--ca FILE --name NAME] "
+				"[--cert FILE --key FILE]");
+	c->is_server = !strcmp(argv[1], "server");
+	conf.is_server = c->is_server;
+	for (i = 4; i + 1 < argc; i += 2) {
+		if (!strcmp(argv[i], "--cipher"))
+			want_cipher = argv[i + 1];
+		else if (!strcmp(argv[i], "--ca"))
+			conf.ca_file = argv[i + 1];
+		else if (!strcmp(argv[i], "--name"))
+			name = argv[i + 1];
+		else if (!strcmp(argv[i], "--cert"))
+			conf.cert_file = argv[i + 1];
+		else if (!strcmp(argv[i], "--key"))
+			conf.key_file = argv[i + 1];
+		else
+			die("unknown option %s", argv[i]);
+	}
+	conf.verify = conf.ca_file != NULL;
+	if (want_cipher) {
+		for (ci = TQ_QUIC_AES_128_GCM; ci <= TQ_QUIC_CHACHA20_POLY1305;
+				ci++)
+			if (!strcmp(tq_quic_cipher_name(ci), want_cipher))
+				break;
+		if (ci > TQ_QUIC_CHACHA20_POLY1305)
+			die("unknown cipher %s", want_cipher);
+		conf.ciphers = 1u << ci;
+	}
+	if (tq_quic_crypto_worker_new(TQ_QUIC_CRYPTO_AUTO, &c->w) < 0)
+		die("crypto worker");
+	if (gnutls_rnd(GNUTLS_RND_NONCE, c->scid, CID_LEN) < 0)
+		die("random");
+	if (tq_quic_tls_ctx_new(&conf, &c->ctx) < 0)
+		die("TLS context");
+	if (c->is_server)
+		return run_server(c, argv[2], argv[3], want_cipher);
+	return run_client(c, argv[2], argv[3], name, want_cipher);
 }
