@@ -292,10 +292,11 @@ tp_recv(gnutls_session_t s, const unsigned char *data, size_t len)
  * one that negotiates no application protocol, with
  * no_application_protocol (GnuTLS's GNUTLS_ALPN_MANDATORY refuses a
  * list with nothing in common, not a peer that sends no ALPN at all).
- * GnuTLS parses a message's extensions after its own POST hook, so the
- * checks run on the message after: the server's before it writes
- * ServerHello, the client's on the first message after
- * EncryptedExtensions, so that neither sends anything more.
+ * A hook on the message that carries the extensions is not sure to
+ * run after GnuTLS parsed them, so the checks run at the next step: the
+ * server's before it writes ServerHello, the client's on the first
+ * message after EncryptedExtensions; neither side has sent anything
+ * more by then.
  */
 static int
 hs_hook(gnutls_session_t s, unsigned int htype, unsigned int when,

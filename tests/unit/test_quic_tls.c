@@ -1029,6 +1029,21 @@ garbage(void **state)
 	assert_true(is_crypto_error(e));
 	pair_fini(&p);
 
+	/* after completion: a post-handshake message that does not parse,
+	 * and a handshake message that has no place there */
+	pair_init(&p, &cf);
+	assert_int_equal(handshake(&p, SIZE_MAX), TQ_QUIC_NO_ERROR);
+	memcpy(junk, "\x04\x00\x00\x03" "abc", 7);	/* NewSessionTicket */
+	e = tq_quic_tls_provide(p.c.t, TQ_QUIC_LEVEL_APP, junk, 7);
+	if (!is_crypto_error(e))
+		fail_msg("bad ticket: 0x%x", e);
+	assert_true(tq_quic_tls_complete(p.c.t));
+	memcpy(junk, "\x01\x00\x00\x02" "ab", 6);	/* ClientHello */
+	e = tq_quic_tls_provide(p.s.t, TQ_QUIC_LEVEL_APP, junk, 6);
+	if (!is_crypto_error(e))
+		fail_msg("ClientHello after the handshake: 0x%x", e);
+	pair_fini(&p);
+
 	/* a ServerHello's type with a ClientHello in it: unexpected
 	 * message (10) */
 	pair_init(&p, &cf);
