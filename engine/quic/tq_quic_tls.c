@@ -809,6 +809,32 @@ tq_quic_key_set_install(struct tq_quic_key_set *ks,
 }
 
 int
+tq_quic_key_set_next(struct tq_quic_key_set *ks,
+		struct tq_quic_crypto_worker *w, enum tq_quic_dir dir,
+		struct tq_quic_aead **out)
+{
+	uint8_t secret[TQ_QUIC_MAX_SECRET_LEN];
+	struct tq_quic_keys k;
+	int rc;
+
+	*out = NULL;
+	if ((dir != TQ_QUIC_DIR_READ && dir != TQ_QUIC_DIR_WRITE) ||
+			ks->app_secret_len == 0)
+		return -EINVAL;
+	rc = tq_quic_keys_next(&ks->app_keys[dir], ks->app_secret[dir],
+			ks->app_secret_len, secret, &k);
+	if (rc == 0)
+		rc = tq_quic_aead_new(w, &k, out);
+	if (rc == 0) {
+		memcpy(ks->app_secret[dir], secret, ks->app_secret_len);
+		ks->app_keys[dir] = k;
+	}
+	tq_quic_wipe(secret, sizeof(secret));
+	tq_quic_wipe(&k, sizeof(k));
+	return rc;
+}
+
+int
 tq_quic_key_set_initial(struct tq_quic_key_set *ks,
 		struct tq_quic_crypto_worker *w, bool is_server,
 		const uint8_t *dcid, size_t dcid_len)
@@ -842,6 +868,7 @@ tq_quic_key_set_drop(struct tq_quic_key_set *ks, enum tq_quic_level level)
 	if (level == TQ_QUIC_LEVEL_APP) {
 		tq_quic_wipe(ks->app_secret, sizeof(ks->app_secret));
 		tq_quic_wipe(ks->app_keys, sizeof(ks->app_keys));
+		ks->app_secret_len = 0;
 	}
 }
 

@@ -224,6 +224,17 @@ int tq_quic_key_set_install(struct tq_quic_key_set *ks,
 		struct tq_quic_crypto_worker *w, enum tq_quic_level level,
 		enum tq_quic_dir dir, enum tq_quic_cipher cipher,
 		const uint8_t *secret, size_t len);
+/*
+ * RFC 9001 6: the next generation's 1-RTT context for dir, from the
+ * kept secret ("quic ku"; the header protection key does not change),
+ * into *out; the kept secret and keys move on to it.  Which context
+ * protects packets is the connection's choice (a reader keeps the old
+ * one for reordered packets), so ks->aead is left alone.  0, -EINVAL
+ * (no 1-RTT secret), -ENOMEM, -EIO.
+ */
+int tq_quic_key_set_next(struct tq_quic_key_set *ks,
+		struct tq_quic_crypto_worker *w, enum tq_quic_dir dir,
+		struct tq_quic_aead **out);
 /* The Initial contexts of both directions from the client's first DCID
  * (RFC 9001 5.2), for the role given.  0, -EINVAL, -ENOMEM, -EIO. */
 int tq_quic_key_set_initial(struct tq_quic_key_set *ks,

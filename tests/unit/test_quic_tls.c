@@ -891,6 +891,84 @@ post_handshake_ticket(void **state)
 	gnutls_free(key.data);
 }
 
+/* Seal with a, open with b: whether it opens. */
+static bool
+opens(struct tq_quic_aead *a, struct tq_quic_aead *b, uint64_t pn)
+{
+	static const uint8_t hdr[] = { 0x40, 9 };
+	uint8_t pkt[32 + TQ_QUIC_TAG_LEN];
+	int n;
+
+	memset(pkt, 0xa5, 32);
+	n = tq_quic_seal(a, w, pn, hdr, sizeof(hdr), pkt, 32);
+	assert_int_equal(n, 32 + TQ_QUIC_TAG_LEN);
+	return tq_quic_open(b, w, pn, hdr, sizeof(hdr), pkt, (size_t)n) == 32;
+}
+
+/*
+ * RFC 9001 6 through the key set: two generations of 1-RTT keys on
+ * both sides, for each suite; each generation's packets open only with
+ * that generation's keys; the header protection key stays.
+ */
+static void
+key_update(void **state)
+{
+	struct tq_quic_aead *cw[3], *sr[3], *sw2, *cr2;
+	uint8_t m0[5], m1[5];
+	static const uint8_t sample[16] = { 1, 2, 3 };
+	unsigned int c, g;
+
+	(void)state;
+	for (c = 0; c < 3; c++) {
+		struct conf cf = { 0 };
+		struct pair p;
+
+		cf.server_ciphers = 1u << c;
+		pair_init(&p, &cf);
+		assert_int_equal(handshake(&p, SIZE_MAX), TQ_QUIC_NO_ERROR);
+		cw[0] = tq_quic_key_set_get(&p.c.ks, TQ_QUIC_LEVEL_APP,
+				TQ_QUIC_DIR_WRITE);
+		sr[0] = tq_quic_key_set_get(&p.s.ks, TQ_QUIC_LEVEL_APP,
+				TQ_QUIC_DIR_READ);
+		for (g = 1; g < 3; g++) {
+			assert_int_equal(tq_quic_key_set_next(&p.c.ks, w,
+					TQ_QUIC_DIR_WRITE, &cw[g]), 0);
+			assert_int_equal(tq_quic_key_set_next(&p.s.ks, w,
+					TQ_QUIC_DIR_READ, &sr[g]), 0);
+			assert_int_equal(tq_quic_aead_cipher(cw[g]), c);
+		}
+		for (g = 0; g < 3; g++) {
+			assert_true(opens(cw[g], sr[g], 7));
+			assert_false(opens(cw[g], sr[(g + 1) % 3], 7));
+			assert_int_equal(tq_quic_hp_mask(cw[0], w, sample, m0),
+					0);
+			assert_int_equal(tq_quic_hp_mask(cw[g], w, sample, m1),
+					0);
+			assert_memory_equal(m0, m1, 5);
+		}
+		/* the other direction, one generation */
+		assert_int_equal(tq_quic_key_set_next(&p.s.ks, w,
+				TQ_QUIC_DIR_WRITE, &sw2), 0);
+		assert_int_equal(tq_quic_key_set_next(&p.c.ks, w,
+				TQ_QUIC_DIR_READ, &cr2), 0);
+		assert_true(opens(sw2, cr2, 1));
+		assert_false(opens(sw2, tq_quic_key_set_get(&p.c.ks,
+				TQ_QUIC_LEVEL_APP, TQ_QUIC_DIR_READ), 1));
+		for (g = 1; g < 3; g++) {
+			tq_quic_aead_free(cw[g]);
+			tq_quic_aead_free(sr[g]);
+		}
+		tq_quic_aead_free(sw2);
+		tq_quic_aead_free(cr2);
+		/* nothing to update from once 1-RTT is dropped */
+		tq_quic_key_set_drop(&p.c.ks, TQ_QUIC_LEVEL_APP);
+		assert_int_equal(tq_quic_key_set_next(&p.c.ks, w,
+				TQ_QUIC_DIR_WRITE, &sw2), -EINVAL);
+		assert_null(sw2);
+		pair_fini(&p);
+	}
+}
+
 /* Every byte on its own: each message crosses provide boundaries. */
 static void
 one_byte_at_a_time(void **state)
@@ -1164,6 +1242,7 @@ main(void)
 		cmocka_unit_test(alpn_mismatch),
 		cmocka_unit_test(hello_retry),
 		cmocka_unit_test(post_handshake_ticket),
+		cmocka_unit_test(key_update),
 		cmocka_unit_test(client_hello_without),
 		cmocka_unit_test(one_byte_at_a_time),
 		cmocka_unit_test(every_split),
