@@ -197,6 +197,34 @@ int tq_quic_hp_apply(struct tq_quic_aead *a, struct tq_quic_crypto_worker *w,
 int tq_quic_hp_remove(struct tq_quic_aead *a, struct tq_quic_crypto_worker *w,
 		uint8_t *pkt, size_t pkt_len, size_t pn_off, uint64_t *pn);
 
+/* ---- Retry integrity (tq_quic_retry.c) ---- */
+
+/*
+ * RFC 9001 5.8: the AEAD context of the QUIC v1 Retry key and nonce,
+ * made once per worker (with w's backend).  0, -ENOMEM, -EIO.
+ */
+int tq_quic_retry_aead_new(struct tq_quic_crypto_worker *w,
+		struct tq_quic_aead **out);
+
+/*
+ * The 16-byte integrity tag of a Retry packet retry[0, retry_len)
+ * (everything but the tag, as tq_quic_hdr_write_retry() writes it) sent
+ * in answer to a client whose first Initial had DCID odcid: the server
+ * appends it.  0, -EINVAL, -ENOMEM.
+ */
+int tq_quic_retry_tag(struct tq_quic_aead *a, struct tq_quic_crypto_worker *w,
+		const uint8_t *odcid, size_t odcid_len, const uint8_t *retry,
+		size_t retry_len, uint8_t tag[TQ_QUIC_TAG_LEN]);
+
+/*
+ * The client's check of a whole Retry packet pkt[0, len), tag last,
+ * against the DCID it sent: 0, -EBADMSG (discard the packet, RFC 9000
+ * 17.2.5.2), -EINVAL, -ENOMEM.
+ */
+int tq_quic_retry_verify(struct tq_quic_aead *a, struct tq_quic_crypto_worker *w,
+		const uint8_t *odcid, size_t odcid_len, const uint8_t *pkt,
+		size_t len);
+
 /* Packet number decoding (RFC 9000 A.3) is the wire codecs':
  * tq_quic_pn_decode() in quic/tq_quic_wire.h. */
 

@@ -17,6 +17,7 @@ format (see the comment at the top of each fuzz_<name>.c):
   quic_hdr    [ctl][a UDP payload: coalesced QUIC packets]
   quic_frame  [ctl][QUIC frames]
   quic_tp     [ctl][QUIC transport parameters]
+  quic_tls    [ctl][TLS handshake messages: a ClientHello, or a ServerHello]
 
 A record is a 2-byte big-endian length and that many bytes.  Standard
 library only; the output is deterministic, so rerunning it changes
@@ -861,6 +862,63 @@ def corpus_quic_tp():
     }
 
 
+def tls_ext(typ, body):
+    return struct.pack(">HH", typ, len(body)) + body
+
+
+def tls_hs(typ, body):
+    return bytes([typ]) + len(body).to_bytes(3, "big") + body
+
+
+def client_hello(alpn=b"h3", tp=True, groups=(0x001d,), suites=(0x1301,
+                 0x1302, 0x1303), sni=b"fuzz.test"):
+    """A TLS 1.3 ClientHello as a QUIC client sends it (RFC 9001 8)."""
+    shares = b""
+    for g in groups:
+        key = bytes(range(32)) if g == 0x001d else b"\x04" + bytes(64)
+        shares += struct.pack(">HH", g, len(key)) + key
+    exts = tls_ext(0x0000, struct.pack(">HBH", len(sni) + 3, 0, len(sni)) +
+                   sni)
+    exts += tls_ext(0x000a, struct.pack(">HHHH", 6, 0x001d, 0x0017, 0x0018))
+    exts += tls_ext(0x000d, struct.pack(">HHH", 4, 0x0403, 0x0804))
+    exts += tls_ext(0x002b, b"\x02\x03\x04")
+    exts += tls_ext(0x0033, struct.pack(">H", len(shares)) + shares)
+    if alpn is not None:
+        exts += tls_ext(0x0010, struct.pack(">HB", len(alpn) + 1,
+                                            len(alpn)) + alpn)
+    exts += tls_ext(0x002d, b"\x01\x01")
+    if tp:
+        exts += tls_ext(0x0039, q_tp([(0x0f, b"\x83\x94\xc8\xf0"),
+                                      (0x04, qv(1 << 20))]))
+    body = (b"\x03\x03" + bytes(range(32)) + b"\x00" +
+            struct.pack(">H", 2 * len(suites)) +
+            b"".join(struct.pack(">H", c) for c in suites) + b"\x01\x00" +
+            struct.pack(">H", len(exts)) + exts)
+    return tls_hs(1, body)
+
+
+def corpus_quic_tls():
+    """ctl bit 7: to a client (else a server); bits 0-6: provide size."""
+    ch = client_hello()
+    sh_exts = (tls_ext(0x002b, b"\x03\x04") +
+               tls_ext(0x0033, struct.pack(">HH", 0x001d, 32) +
+                       bytes(range(32, 64))))
+    sh = tls_hs(2, b"\x03\x03" + bytes(range(64, 96)) + b"\x00" +
+                b"\x13\x01\x00" + struct.pack(">H", len(sh_exts)) + sh_exts)
+    return {
+        "client_hello": b"\x00" + ch,
+        "client_hello_bytewise": b"\x01" + ch,
+        "client_hello_p256": b"\x00" + client_hello(groups=(0x0017,)),
+        "client_hello_chacha": b"\x00" + client_hello(suites=(0x1303,)),
+        "client_hello_no_tp": b"\x00" + client_hello(tp=False),
+        "client_hello_alpn_hq": b"\x00" + client_hello(alpn=b"hq-interop"),
+        "client_hello_no_alpn": b"\x00" + client_hello(alpn=None),
+        "client_hello_no_share": b"\x00" + client_hello(groups=()),
+        "server_hello": b"\x80" + sh,
+        "server_hello_split": b"\x87" + sh,
+    }
+
+
 def write(outdir, name, files):
     d = os.path.join(outdir, name)
     if os.path.isdir(d):
@@ -890,6 +948,7 @@ def main():
         "quic_hdr": corpus_quic_hdr(),
         "quic_frame": corpus_quic_frame(),
         "quic_tp": corpus_quic_tp(),
+        "quic_tls": corpus_quic_tls(),
     }
     for name, files in sets.items():
         n = write(outdir, name, files)
