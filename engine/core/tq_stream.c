@@ -334,3 +334,40 @@ tq_conn_abort(struct tq_conn *c, uint64_t code)
 {
 	c->vt->abort(c, code);
 }
+
+void
+tq_conn_set_ops(struct tq_conn *c, const struct tq_conn_ops *ops)
+{
+	c->ops = ops;
+}
+
+struct tq_stream *
+tq_conn_stream_open(struct tq_conn *c, unsigned int flags,
+		const struct tq_stream_ops *ops, void *ctx, int *err)
+{
+	int dummy;
+
+	if (!err)
+		err = &dummy;
+	if (flags & ~TQ_STREAM_UNI) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	if (!c->vt->stream_open) {
+		*err = -ENOTSUP;
+		return NULL;
+	}
+	return c->vt->stream_open(c, flags, ops, ctx, err);
+}
+
+bool
+tq_stream_is_uni(const struct tq_stream *st)
+{
+	return (st->flags & TQ_STREAM_F_UNI) != 0;
+}
+
+bool
+tq_stream_is_local(const struct tq_stream *st)
+{
+	return (st->flags & TQ_STREAM_F_LOCAL) != 0;
+}

@@ -47,14 +47,22 @@ struct tq_conn_vt {
 	void (*info)(const struct tq_conn *c, struct tq_conn_info *info);
 	void (*close)(struct tq_conn *c, uint64_t code);
 	void (*abort)(struct tq_conn *c, uint64_t code);
+	/* NULL: one stream only (-ENOTSUP). */
+	struct tq_stream *(*stream_open)(struct tq_conn *c, unsigned int flags,
+			const struct tq_stream_ops *ops, void *ctx, int *err);
 };
 
 struct tq_conn {
 	const struct tq_conn_vt *vt;
 	struct tq_shard *s;
 	void *udata;
+	const struct tq_conn_ops *ops;	/* tq_conn_set_ops() */
 	uint8_t transport;	/* enum tq_transport */
 };
+
+/* tq_stream.flags */
+#define TQ_STREAM_F_UNI		0x1	/* one direction only */
+#define TQ_STREAM_F_LOCAL	0x2	/* we opened it */
 
 struct tq_stream {
 	const struct tq_stream_vt *vt;
@@ -63,9 +71,38 @@ struct tq_stream {
 	void *ctx;
 	int64_t id;
 	uint64_t err_code;	/* see tq_stream_error_code() */
+	uint8_t flags;		/* TQ_STREAM_F_* */
 };
 
 /* Callback helpers for transports: each checks for a NULL hook. */
+static inline void
+tq_conn_cb_established(struct tq_conn *c)
+{
+	if (c->ops && c->ops->established)
+		c->ops->established(c, c->udata);
+}
+
+static inline void
+tq_conn_cb_new_stream(struct tq_conn *c, struct tq_stream *st)
+{
+	if (c->ops && c->ops->new_stream)
+		c->ops->new_stream(c, st, c->udata);
+}
+
+static inline void
+tq_conn_cb_streams_available(struct tq_conn *c, bool uni)
+{
+	if (c->ops && c->ops->streams_available)
+		c->ops->streams_available(c, uni, c->udata);
+}
+
+static inline void
+tq_conn_cb_closed(struct tq_conn *c, enum tq_close_reason why, uint64_t code)
+{
+	if (c->ops && c->ops->closed)
+		c->ops->closed(c, why, code, c->udata);
+}
+
 static inline void
 tq_stream_cb_readable(struct tq_stream *st)
 {

@@ -163,6 +163,7 @@ tq_tcp_connect_data(struct tq_shard *s, const struct tq_addr *dst,
 		return NULL;
 	}
 	tq_stream_set_ops(&tp->st, ops, ctx);
+	tp->st.flags |= TQ_STREAM_F_LOCAL;
 	tp->iss = tq_tcp_isn(t->secret, &k, s->now);
 	if (min_iss && SEQ_LT(tp->iss, min_iss))
 		tp->iss = min_iss;
@@ -719,4 +720,6 @@ tq_tcb_handles_init(struct tq_tcb *tp, const struct tq_stream_ops *ops,
 	tp->st.ctx = ctx;
 	tp->st.id = 0;
 	tp->st.err_code = 0;
+	tp->st.flags = 0;
+	tp->conn.ops = NULL;
 }

@@ -28,6 +28,7 @@ struct cf_transport {
 	const char *name;
 	bool app_codes;		/* an abort's code reaches the peer */
 	bool stop_sending;	/* shutdown_read tells the peer */
+	bool multi_stream;	/* tq_conn_stream_open() opens more */
 	/* Two started hosts, both with these buffer sizes (0: default). */
 	void (*setup)(const struct cf_link *link, uint64_t seed,
 			uint32_t sndbuf, uint32_t rcvbuf);

@@ -123,6 +123,7 @@ const struct cf_transport cf_tcp = {
 	.name = "tcp",
 	.app_codes = false,
 	.stop_sending = false,
+	.multi_stream = false,
 	.setup = cf_setup,
 	.teardown = cf_teardown,
 	.open = cf_open,

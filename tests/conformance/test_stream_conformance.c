@@ -735,6 +735,49 @@ writable_after_backpressure(void **state)
 	end();
 }
 
+/*
+ * Who opened a stream and which way it goes: the opener's is local, the
+ * acceptor's not, both bidirectional.  A second stream on the same
+ * connection opens where the transport has them (QUIC) and is refused
+ * with -ENOTSUP where the connection is its one stream (TCP); either
+ * way the first stream carries on.
+ */
+static void
+stream_roles(void **state)
+{
+	struct tq_stream *more;
+	int err = 0;
+
+	begin(state, &clean, 0, 0);
+	open_pair();
+	assert_true(tq_stream_is_local(cl.st));
+	assert_false(tq_stream_is_local(sv.st));
+	assert_false(tq_stream_is_uni(cl.st));
+	assert_false(tq_stream_is_uni(sv.st));
+	assert_null(tq_conn_stream_open(tq_stream_conn(cl.st), 0x80, &ep_ops,
+			NULL, &err));
+	assert_int_equal(err, -EINVAL);
+	more = tq_conn_stream_open(tq_stream_conn(cl.st), 0, &ep_ops, NULL,
+			&err);
+	if (T->multi_stream) {
+		assert_non_null(more);
+		assert_true(tq_stream_is_local(more));
+		assert_true(tq_stream_id(more) != tq_stream_id(cl.st));
+		tq_stream_close(more);
+	} else {
+		assert_null(more);
+		assert_int_equal(err, -ENOTSUP);
+	}
+	cl.to_write = 100000;
+	cl.shut_after_write = true;
+	sv.close_on_eof = true;
+	ep_fill(&cl);
+	assert_true(T->run(S(5), both_closed, NULL));
+	assert_int_equal(sv.rcvd, 100000);
+	assert_int_equal(sv.bad, -1);
+	end();
+}
+
 /* A failed test leaves its hosts up: take them down for the next. */
 static int
 cf_cleanup(void **state)
@@ -755,7 +798,8 @@ cf_cleanup(void **state)
 	CF_TEST(bounded_zero_copy_read, tr),    \
 	CF_TEST(partial_zero_copy_write, tr),   \
 	CF_TEST(splice_bounded, tr),            \
-	CF_TEST(writable_after_backpressure, tr)
+	CF_TEST(writable_after_backpressure, tr), \
+	CF_TEST(stream_roles, tr)
 
 int
 main(void)

@@ -306,4 +306,60 @@ void tq_conn_close(struct tq_conn *c, uint64_t code);
 /** Abort the whole connection: TCP RST; QUIC as tq_conn_close(). */
 void tq_conn_abort(struct tq_conn *c, uint64_t code);
 
+/* ---- connections of many streams (QUIC) ---- */
+
+/**
+ * Callbacks of a connection, for what a stream cannot tell: streams the
+ * peer opens, room for more of ours, the end of the whole connection.
+ * Any may be NULL; udata is tq_conn_udata(c).  A TCP connection has one
+ * stream and calls none of them: its stream's callbacks say it all.
+ */
+struct tq_conn_ops {
+	/** The handshake completed: streams can be opened. */
+	void (*established)(struct tq_conn *c, void *udata);
+	/**
+	 * The peer opened st (its first frame arrived).  Give it ops with
+	 * tq_stream_set_ops() here; one left without ops is refused
+	 * (QUIC: STOP_SENDING and RESET_STREAM with code 0).
+	 */
+	void (*new_stream)(struct tq_conn *c, struct tq_stream *st,
+			void *udata);
+	/** tq_conn_stream_open() of this kind failed with -EAGAIN
+	 * before; the peer now allows more (QUIC MAX_STREAMS). */
+	void (*streams_available)(struct tq_conn *c, bool uni, void *udata);
+	/**
+	 * The connection ended, after every stream's closed(): why, and
+	 * the code (the application's, or QUIC's transport error when why
+	 * is TQ_CLOSE_PROTOCOL).  c is gone when it returns.
+	 */
+	void (*closed)(struct tq_conn *c, enum tq_close_reason why,
+			uint64_t code, void *udata);
+};
+
+/** Set c's callbacks (NULL: none). */
+void tq_conn_set_ops(struct tq_conn *c, const struct tq_conn_ops *ops);
+
+/** tq_conn_stream_open() flag: unidirectional, we send, the peer reads. */
+#define TQ_STREAM_UNI 0x1u
+
+/**
+ * Open a stream on c, bidirectional or (TQ_STREAM_UNI) one we send on.
+ * The peer learns of it with its first frame.
+ * @return the stream, or NULL with *err (err may be NULL): -EAGAIN (the
+ *   peer's stream limit: streams_available() says when to retry),
+ *   -ENOTCONN (the handshake is not done), -ENOTSUP (TCP: its one
+ *   stream is the connection's), -ENOMEM.
+ */
+struct tq_stream *tq_conn_stream_open(struct tq_conn *c, unsigned int flags,
+		const struct tq_stream_ops *ops, void *ctx, int *err);
+
+/**
+ * A unidirectional stream has one side: reading a stream we opened, or
+ * writing one the peer opened, fails with -EBADF.
+ */
+bool tq_stream_is_uni(const struct tq_stream *st);
+
+/** True for a stream we opened (TCP's: true on the side that connected). */
+bool tq_stream_is_local(const struct tq_stream *st);
+
 #endif
