@@ -17,6 +17,7 @@ format (see the comment at the top of each fuzz_<name>.c):
   quic_hdr    [ctl][a UDP payload: coalesced QUIC packets]
   quic_frame  [ctl][QUIC frames]
   quic_tp     [ctl][QUIC transport parameters]
+  quic_rxbuf  [ctl][4-byte reassembly operations]
 
 A record is a 2-byte big-endian length and that many bytes.  Standard
 library only; the output is deterministic, so rerunning it changes
@@ -861,6 +862,27 @@ def corpus_quic_tp():
     }
 
 
+def rb_op(op, a=0, b=0):
+    return bytes([op, a & 0xff, a >> 8, b])
+
+
+def corpus_quic_rxbuf():
+    # ctl: bit 0 CRYPTO, bits 1-5 descriptors - 1, bits 6-7 bound 64 << x
+    stream = 31 << 1 | 3 << 6
+    return {
+        "in_order": bytes([stream]) + rb_op(0, 0, 100) + rb_op(0, 100, 100)
+        + rb_op(2, 200, 50) + rb_op(3, 0, 255) + rb_op(7),
+        "overlap": bytes([stream]) + rb_op(0, 50, 100) + rb_op(0, 10, 60)
+        + rb_op(0, 0, 200) + rb_op(4) + rb_op(5, 0, 30) + rb_op(3, 0, 255),
+        "holes": bytes([3 << 1 | 1 << 6]) + rb_op(0, 10, 5) + rb_op(0, 30, 5)
+        + rb_op(0, 50, 5) + rb_op(0, 70, 5) + rb_op(0, 0, 100),
+        "final": bytes([stream]) + rb_op(0, 0, 10) + rb_op(6, 20)
+        + rb_op(2, 10, 10) + rb_op(1, 15, 10) + rb_op(3, 0, 50),
+        "crypto": bytes([1 | 8 << 1]) + rb_op(0, 60, 10) + rb_op(0, 0, 4)
+        + rb_op(3, 0, 4) + rb_op(0, 4, 60),
+    }
+
+
 def write(outdir, name, files):
     d = os.path.join(outdir, name)
     if os.path.isdir(d):
@@ -890,6 +912,7 @@ def main():
         "quic_hdr": corpus_quic_hdr(),
         "quic_frame": corpus_quic_frame(),
         "quic_tp": corpus_quic_tp(),
+        "quic_rxbuf": corpus_quic_rxbuf(),
     }
     for name, files in sets.items():
         n = write(outdir, name, files)

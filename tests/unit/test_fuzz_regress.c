@@ -24,6 +24,7 @@
 #include "../fuzz/fuzz_quic_hdr.c"
 #include "../fuzz/fuzz_quic_frame.c"
 #include "../fuzz/fuzz_quic_tp.c"
+#include "../fuzz/fuzz_quic_rxbuf.c"
 
 #include <dirent.h>
 
@@ -97,6 +98,7 @@ REGRESS(http)
 REGRESS(quic_hdr)
 REGRESS(quic_frame)
 REGRESS(quic_tp)
+REGRESS(quic_rxbuf)
 
 int
 main(void)
@@ -114,6 +116,7 @@ main(void)
 		cmocka_unit_test(regress_quic_hdr),
 		cmocka_unit_test(regress_quic_frame),
 		cmocka_unit_test(regress_quic_tp),
+		cmocka_unit_test(regress_quic_rxbuf),
 	};
 
 	tq_fuzz_init("test_fuzz_regress");
