@@ -340,9 +340,11 @@ test_loss_reorder_and_new_period(void **state)
 	assert_int_equal(f.log.lost[0], 4);
 	assert_int_equal(r->stats.congestion, 1);
 	assert_int_equal(r->recovery_start, T0 + 110 * MS);
-	/* 8, 9, 10, 11 sent in the period; 8 lost (11 acked): new period,
-	 * the old one closed first */
-	for (i = 8; i < 12; i++)
+	assert_int_equal(r->cc.ssthresh, 2 * MTU);
+	/* 8 to 30 sent in the period; 8 lost (11 acked): a new period, the
+	 * old one closed first, so the controller reduces again: ssthresh
+	 * from the 20 packets in flight (8, 12..30) */
+	for (i = 8; i < 31; i++)
 		send_pkt(&f, TQ_QUIC_SPACE_APP, i, T0 + 120 * MS, true);
 	{
 		static const uint64_t p2[] = { 11, 9, 6, 6 };
@@ -355,6 +357,28 @@ test_loss_reorder_and_new_period(void **state)
 	assert_int_equal(r->stats.congestion, 2);
 	assert_int_equal(r->recovery_start, T0 + 170 * MS);
 	assert_true(r->cc.in_recovery);
+	assert_int_equal(r->cc.ssthresh, 10 * MTU);
+}
+
+/* 7.8: no growth while the sender does not use the window. */
+static void
+test_app_limited(void **state)
+{
+	struct fix f;
+	struct tq_quic_rec *r = &f.r;
+	uint64_t i;
+
+	(void)state;
+	fix_init(&f, true, 64);
+	send_pkt(&f, TQ_QUIC_SPACE_APP, 0, T0, true);
+	send_pkt(&f, TQ_QUIC_SPACE_APP, 1, T0, true);
+	ack1(&f, TQ_QUIC_SPACE_APP, 1, 0, 0, T0 + 100 * MS);
+	assert_int_equal(r->cc.cwnd, 10 * MTU);
+	/* half the window in flight: slow start, 2 MTU an ACK at most */
+	for (i = 2; i < 7; i++)
+		send_pkt(&f, TQ_QUIC_SPACE_APP, i, T0 + 100 * MS, true);
+	ack1(&f, TQ_QUIC_SPACE_APP, 6, 2, 0, T0 + 200 * MS);
+	assert_int_equal(r->cc.cwnd, 12 * MTU);
 }
 
 /* 6.2.1: PTO values, backoff, reset. */
@@ -495,14 +519,16 @@ pc_run(bool ack_between, bool before_sample, bool expect)
 	fix_init(&f, true, 64);
 	r->handshake_confirmed = true;
 	if (before_sample) {
-		/* lost packets all sent before the first RTT sample */
-		send_pkt(&f, TQ_QUIC_SPACE_APP, 0, T0 - 500 * MS, true);
-		send_pkt(&f, TQ_QUIC_SPACE_APP, 1, T0, true);
-		send_pkt(&f, TQ_QUIC_SPACE_APP, 2, T0 + 1 * MS, true);
-		send_pkt(&f, TQ_QUIC_SPACE_APP, 3, T0 + 2 * MS, true);
-		send_pkt(&f, TQ_QUIC_SPACE_APP, 4, T0 + 1500 * MS, true);
-		/* the first sample: 100 ms, at 1.6 s */
-		ack1(&f, TQ_QUIC_SPACE_APP, 4, 4, 0, T0 + 1600 * MS);
+		/* lost packets all sent before the first RTT sample,
+		 * spanning 1.2 s, more than the 975 ms the first sample
+		 * (100 ms) gives: not persistent congestion (7.6.2) */
+		send_pkt(&f, TQ_QUIC_SPACE_APP, 0, T0, true);
+		send_pkt(&f, TQ_QUIC_SPACE_APP, 1, T0 + 1 * MS, true);
+		send_pkt(&f, TQ_QUIC_SPACE_APP, 2, T0 + 2 * MS, true);
+		send_pkt(&f, TQ_QUIC_SPACE_APP, 3, T0 + 1200 * MS, true);
+		send_pkt(&f, TQ_QUIC_SPACE_APP, 4, T0 + 2500 * MS, true);
+		ack1(&f, TQ_QUIC_SPACE_APP, 4, 4, 0, T0 + 2600 * MS);
+		assert_int_equal(r->smoothed_rtt, 100 * MS);
 		assert_int_equal(f.log.nlost, 4);
 		assert_int_equal(r->stats.persistent, 0);
 		return;
@@ -689,6 +715,7 @@ main(void)
 		cmocka_unit_test(test_rtt_ack_delay_rules),
 		cmocka_unit_test(test_loss_thresholds),
 		cmocka_unit_test(test_loss_reorder_and_new_period),
+		cmocka_unit_test(test_app_limited),
 		cmocka_unit_test(test_pto_backoff),
 		cmocka_unit_test(test_pto_spaces),
 		cmocka_unit_test(test_pto_client_antideadlock),
