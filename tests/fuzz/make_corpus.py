@@ -18,6 +18,7 @@ format (see the comment at the top of each fuzz_<name>.c):
   quic_frame  [ctl][QUIC frames]
   quic_tp     [ctl][QUIC transport parameters]
   quic_rxbuf  [ctl][4-byte reassembly operations]
+  quic_recovery [ctl][3-byte recovery operations]
 
 A record is a 2-byte big-endian length and that many bytes.  Standard
 library only; the output is deterministic, so rerunning it changes
@@ -883,6 +884,33 @@ def corpus_quic_rxbuf():
     }
 
 
+def rc_op(op, space, x=0, y=0):
+    return bytes([op | space << 3, x, y])
+
+
+def corpus_quic_recovery():
+    # ops: 0 send (x: size/flags, y: time/skip), 2 ack (x: back/ranges,
+    # y: lengths), 3 ack with ECN, 4 time passes, 5 flags, 6 discard
+    app, hs, ini = 2, 1, 0
+    elicit = 0x40 | 50
+    sends = b"".join(rc_op(0, app, elicit, 4) for _ in range(12))
+    return {
+        "acked": bytes([1]) + rc_op(5, 0, 1) + sends + rc_op(2, app, 0, 3)
+        + rc_op(2, app, 0, 0xff) + rc_op(4, 0, 200, 1),
+        "loss": bytes([1]) + rc_op(5, 0, 1) + sends + rc_op(2, app, 0x20, 0x0c)
+        + rc_op(4, 0, 100, 1) + rc_op(4, 0, 255, 1),
+        "pto": bytes([0]) + rc_op(0, ini, elicit, 0) + rc_op(4, 0, 255, 0)
+        + rc_op(4, 0, 255, 0) + rc_op(0, hs, elicit, 0) + rc_op(5, 0, 8)
+        + rc_op(4, 0, 255, 0) + rc_op(6, ini) + rc_op(4, 0, 255, 0),
+        "ecn_cubic": bytes([3]) + sends + rc_op(3, app, 0x01, 1)
+        + rc_op(3, app, 0x41, 0x05) + rc_op(0, app, elicit, 0)
+        + rc_op(3, app, 0x01, 0),
+        "violation": bytes([1]) + rc_op(2, app, 0x80, 0) + sends
+        + rc_op(2, app, 0x80, 0) + rc_op(7, 0, 100) + rc_op(6, app)
+        + rc_op(2, app, 0x80, 0),
+    }
+
+
 def write(outdir, name, files):
     d = os.path.join(outdir, name)
     if os.path.isdir(d):
@@ -913,6 +941,7 @@ def main():
         "quic_frame": corpus_quic_frame(),
         "quic_tp": corpus_quic_tp(),
         "quic_rxbuf": corpus_quic_rxbuf(),
+        "quic_recovery": corpus_quic_recovery(),
     }
     for name, files in sets.items():
         n = write(outdir, name, files)
