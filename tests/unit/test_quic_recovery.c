@@ -589,7 +589,7 @@ test_ecn_ce(void **state)
 	struct ackbuf ab;
 	uint64_t i;
 	static const uint64_t p0[] = { 1, 0 }, p1[] = { 3, 2 },
-		p2[] = { 5, 4 };
+		p2[] = { 6, 5 }, p3[] = { 4, 4 };
 
 	(void)state;
 	fix_init(&f, true, 64);
@@ -607,12 +607,18 @@ test_ecn_ce(void **state)
 	tq_quic_rec_on_ack(r, TQ_QUIC_SPACE_APP, mkack(&ab, p1, 1, 2), 0,
 			T0 + 60 * MS);
 	assert_int_equal(r->stats.congestion, 1);
-	for (i = 4; i < 6; i++)
+	/* sent at the very instant the period began: still inside it */
+	send_pkt(&f, TQ_QUIC_SPACE_APP, 4, T0 + 50 * MS, true);
+	tq_quic_rec_on_ack(r, TQ_QUIC_SPACE_APP, mkack(&ab, p3, 1, 3), 0,
+			T0 + 65 * MS);
+	assert_int_equal(r->stats.congestion, 1);
+	assert_true(r->cc.in_recovery);
+	for (i = 5; i < 7; i++)
 		send_pkt(&f, TQ_QUIC_SPACE_APP, i, T0 + 70 * MS, true);
-	tq_quic_rec_on_ack(r, TQ_QUIC_SPACE_APP, mkack(&ab, p2, 1, 2), 0,
+	tq_quic_rec_on_ack(r, TQ_QUIC_SPACE_APP, mkack(&ab, p2, 1, 3), 0,
 			T0 + 120 * MS);
 	assert_int_equal(r->stats.congestion, 1);
-	assert_false(r->cc.in_recovery); /* pn 4, 5 ended it */
+	assert_false(r->cc.in_recovery); /* pn 5, 6 ended it */
 }
 
 static void
