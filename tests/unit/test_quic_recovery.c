@@ -713,6 +713,229 @@ test_pacer(void **state)
 			MS), T0 + 10000 * MS);
 }
 
+/*
+ * The two ends together: a sender's recovery and pacer, a receiver's
+ * ACK tracker, ACK frames through the real encoder and decoder, 20 ms
+ * each way, and a seeded loss pattern on both directions (the tail of
+ * the transfer among it).  Every chunk must arrive and be acknowledged,
+ * lost ones resent from on_lost, a lost tail recovered by PTO probes.
+ */
+#define SIM_CHUNKS 400
+#define SIM_Q 4096
+
+struct sim {
+	struct fix f;
+	struct tq_quic_ackr rx;
+	struct tq_quic_pacer pacer;
+	uint8_t state[SIM_CHUNKS];	/* 0 unsent, 1 out, 2 acked */
+	bool got[SIM_CHUNKS];
+	uint32_t retx[SIM_Q];
+	size_t rhead, rtail;
+	uint32_t next_chunk;
+	uint64_t pn;
+	uint32_t acked_chunks;
+	/* the links: fixed delay, so each is a FIFO */
+	struct { uint64_t at, pn; uint32_t chunk; } data[SIM_Q];
+	size_t dhead, dtail;
+	struct { uint64_t at; uint8_t b[400]; size_t len; } acks[SIM_Q];
+	size_t ahead, atail;
+	uint32_t seed;
+	uint64_t drops;
+};
+
+static struct sim sim;
+
+static bool
+sim_drop(struct sim *m, unsigned int pct)
+{
+	m->seed = m->seed * 1103515245u + 12345u;
+	return (m->seed >> 16) % 100 < pct;
+}
+
+static void
+sim_acked(void *arg, enum tq_quic_space sp, const struct tq_quic_sent *p)
+{
+	struct sim *m = arg;
+	uint32_t c = (uint32_t)(uintptr_t)p->handle - 1;
+
+	(void)sp;
+	if (m->state[c] != 2) {
+		m->state[c] = 2;
+		m->acked_chunks++;
+	}
+}
+
+static void
+sim_lost(void *arg, enum tq_quic_space sp, const struct tq_quic_sent *p)
+{
+	struct sim *m = arg;
+	uint32_t c = (uint32_t)(uintptr_t)p->handle - 1;
+
+	(void)sp;
+	if (m->state[c] != 2)
+		m->retx[m->rtail++ % SIM_Q] = c;
+}
+
+static const struct tq_quic_rec_ops sim_ops = {
+	.on_acked = sim_acked,
+	.on_lost = sim_lost,
+};
+
+/* The next chunk to send: a lost one, a new one, or (probing) the
+ * oldest still out; -1 if none. */
+static int64_t
+sim_pick(struct sim *m, bool probe)
+{
+	uint32_t c;
+
+	while (m->rhead != m->rtail) {
+		c = m->retx[m->rhead++ % SIM_Q];
+		if (m->state[c] != 2)
+			return c;
+	}
+	if (m->next_chunk < SIM_CHUNKS)
+		return m->next_chunk++;
+	if (probe)
+		for (c = 0; c < SIM_CHUNKS; c++)
+			if (m->state[c] == 1)
+				return c;
+	return -1;
+}
+
+static void
+sim_send(struct sim *m, uint32_t c, uint64_t now)
+{
+	struct tq_quic_sent p = {
+		.pn = m->pn,
+		.time_sent = now,
+		.size = MTU,
+		.ack_eliciting = true,
+		.in_flight = true,
+		.ack_largest = TQ_QUIC_PN_NONE,
+		.handle = (void *)(uintptr_t)(c + 1),
+	};
+
+	assert_int_equal(tq_quic_rec_on_sent(&m->f.r, TQ_QUIC_SPACE_APP, &p),
+			0);
+	tq_quic_pacer_sent(&m->pacer, MTU);
+	if (m->state[c] == 0)
+		m->state[c] = 1;
+	/* 3% random loss, and the first copies of the last 5 chunks */
+	if (sim_drop(m, 3) || (c >= SIM_CHUNKS - 5 && m->pn < SIM_CHUNKS + 5 &&
+			m->pn == c)) {
+		m->drops++;
+	} else {
+		m->data[m->dtail % SIM_Q].at = now + 20 * MS;
+		m->data[m->dtail % SIM_Q].pn = m->pn;
+		m->data[m->dtail % SIM_Q].chunk = c;
+		m->dtail++;
+	}
+	m->pn++;
+}
+
+static void
+test_sim_transfer(void **state)
+{
+	struct sim *m = &sim;
+	struct tq_quic_rec *r = &m->f.r;
+	struct tq_quic_rec_cfg cfg = {
+		.cc = &tq_cc_newreno,
+		.max_datagram = MTU,
+		.max_ack_delay_ns = 25 * MS,
+		.is_server = true,
+		.ops = &sim_ops,
+		.arg = m,
+	};
+	uint64_t now = T0, end = T0 + 30000 * MS;
+	uint32_t i;
+
+	(void)state;
+	memset(m, 0, sizeof(*m));
+	m->seed = 42;
+	assert_int_equal(tq_quic_rec_init(r, &cfg, m->f.store, 256, now), 0);
+	r->handshake_confirmed = true;
+	tq_quic_ackr_init(&m->rx, TQ_QUIC_SPACE_APP, 25 * MS);
+	tq_quic_pacer_init(&m->pacer, 10 * MTU, now);
+	for (; now < end && m->acked_chunks < SIM_CHUNKS; now += MS / 4) {
+		enum tq_quic_space sp;
+		unsigned int probes;
+		int64_t c;
+
+		/* data arriving at the receiver */
+		while (m->dhead != m->dtail && m->data[m->dhead % SIM_Q].at <=
+				now) {
+			uint64_t pn = m->data[m->dhead % SIM_Q].pn;
+
+			if (!tq_quic_ackr_dup(&m->rx, pn)) {
+				m->got[m->data[m->dhead % SIM_Q].chunk] = true;
+				assert_int_equal(tq_quic_ackr_record(&m->rx,
+						pn, true, 0, now), 0);
+			}
+			m->dhead++;
+		}
+		if (tq_quic_ackr_due(&m->rx, now)) {
+			struct tq_quic_wr w;
+
+			tq_quic_wr_init(&w, m->acks[m->atail % SIM_Q].b, 400);
+			assert_true(tq_quic_ackr_write(&m->rx, &w, now, 3) > 0);
+			tq_quic_ackr_sent(&m->rx);
+			if (!sim_drop(m, 3)) {
+				m->acks[m->atail % SIM_Q].len = (size_t)(w.pos -
+					m->acks[m->atail % SIM_Q].b);
+				m->acks[m->atail % SIM_Q].at = now + 20 * MS;
+				m->atail++;
+			}
+		}
+		/* ACKs arriving at the sender */
+		while (m->ahead != m->atail && m->acks[m->ahead % SIM_Q].at <=
+				now) {
+			struct tq_quic_frame fr;
+			struct tq_quic_rd rd;
+
+			tq_quic_rd_init(&rd, m->acks[m->ahead % SIM_Q].b,
+					m->acks[m->ahead % SIM_Q].len);
+			assert_int_equal(tq_quic_frame_decode(&rd,
+					TQ_QUIC_PKT_1RTT, &fr), 0);
+			assert_int_equal(tq_quic_rec_on_ack(r,
+					TQ_QUIC_SPACE_APP, &fr.ack,
+					tq_quic_ack_delay_ns(fr.ack.delay, 3),
+					now), TQ_QUIC_NO_ERROR);
+			m->ahead++;
+		}
+		if (tq_quic_rec_timer(r, now) <= now &&
+				tq_quic_rec_on_timeout(r, now, &sp, &probes) ==
+				TQ_QUIC_REC_PTO) {
+			assert_int_equal(sp, TQ_QUIC_SPACE_APP);
+			while (probes-- > 0 && (c = sim_pick(m, true)) >= 0)
+				sim_send(m, (uint32_t)c, now);
+		}
+		while (tq_quic_rec_cwnd_avail(r) >= MTU &&
+				tq_quic_rec_can_send(r, TQ_QUIC_SPACE_APP) &&
+				tq_quic_pacer_next(&m->pacer, r->cc.cwnd,
+					r->smoothed_rtt, MTU, now) <= now &&
+				(c = sim_pick(m, false)) >= 0)
+			sim_send(m, (uint32_t)c, now);
+	}
+	assert_int_equal(m->acked_chunks, SIM_CHUNKS);
+	for (i = 0; i < SIM_CHUNKS; i++)
+		assert_true(m->got[i]);
+	assert_true(m->drops > 10);
+	assert_true(r->stats.lost > 0);
+	assert_true(r->stats.congestion > 0);
+	/* RTT 40 ms, ack delay taken off */
+	assert_true(r->smoothed_rtt >= 40 * MS && r->smoothed_rtt < 70 * MS);
+	assert_true(r->min_rtt >= 40 * MS);
+	print_message("sim: %u chunks in %.3f s, %llu packets, %llu dropped, "
+			"%llu lost, %llu PTOs, %llu congestion events, "
+			"cwnd %u, srtt %.1f ms\n", SIM_CHUNKS,
+			(double)(now - T0) / 1e9, (unsigned long long)m->pn,
+			(unsigned long long)m->drops,
+			(unsigned long long)r->stats.lost,
+			(unsigned long long)r->stats.pto,
+			(unsigned long long)r->stats.congestion, r->cc.cwnd,
+			(double)r->smoothed_rtt / 1e6);
+}
+
 int
 main(void)
 {
@@ -729,6 +952,7 @@ main(void)
 		cmocka_unit_test(test_ecn_ce),
 		cmocka_unit_test(test_discard_and_errors),
 		cmocka_unit_test(test_pacer),
+		cmocka_unit_test(test_sim_transfer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
