@@ -714,10 +714,10 @@ test_pacer(void **state)
 }
 
 /*
- * The two ends together: a sender's recovery and pacer, a receiver's
- * ACK tracker, ACK frames through the real encoder and decoder, 20 ms
- * each way, and a seeded loss pattern on both directions (the tail of
- * the transfer among it).  Every chunk must arrive and be acknowledged,
+ * The two ends together: a sender's recovery and pacer (NewReno, then
+ * CUBIC), a receiver's ACK tracker, ACK frames through the real encoder
+ * and decoder, 20 ms each way, and a seeded loss pattern on both
+ * directions (the tail of the transfer among it).  Every chunk must arrive and be acknowledged,
  * lost ones resent from on_lost, a lost tail recovered by PTO probes.
  */
 #define SIM_CHUNKS 400
@@ -834,12 +834,12 @@ sim_send(struct sim *m, uint32_t c, uint64_t now)
 }
 
 static void
-test_sim_transfer(void **state)
+sim_run(const struct tq_cc_ops *cc)
 {
 	struct sim *m = &sim;
 	struct tq_quic_rec *r = &m->f.r;
 	struct tq_quic_rec_cfg cfg = {
-		.cc = &tq_cc_newreno,
+		.cc = cc,
 		.max_datagram = MTU,
 		.max_ack_delay_ns = 25 * MS,
 		.is_server = true,
@@ -849,7 +849,6 @@ test_sim_transfer(void **state)
 	uint64_t now = T0, end = T0 + 30000 * MS;
 	uint32_t i;
 
-	(void)state;
 	memset(m, 0, sizeof(*m));
 	m->seed = 42;
 	assert_int_equal(tq_quic_rec_init(r, &cfg, m->f.store, 256, now), 0);
@@ -925,15 +924,25 @@ test_sim_transfer(void **state)
 	/* RTT 40 ms, ack delay taken off */
 	assert_true(r->smoothed_rtt >= 40 * MS && r->smoothed_rtt < 70 * MS);
 	assert_true(r->min_rtt >= 40 * MS);
-	print_message("sim: %u chunks in %.3f s, %llu packets, %llu dropped, "
-			"%llu lost, %llu PTOs, %llu congestion events, "
-			"cwnd %u, srtt %.1f ms\n", SIM_CHUNKS,
+	print_message("sim %s: %u chunks in %.3f s, %llu packets, "
+			"%llu dropped, %llu lost, %llu PTOs, %llu congestion "
+			"events (%llu persistent), cwnd %u, srtt %.1f ms\n",
+			cc->name, SIM_CHUNKS,
 			(double)(now - T0) / 1e9, (unsigned long long)m->pn,
 			(unsigned long long)m->drops,
 			(unsigned long long)r->stats.lost,
 			(unsigned long long)r->stats.pto,
-			(unsigned long long)r->stats.congestion, r->cc.cwnd,
+			(unsigned long long)r->stats.congestion,
+			(unsigned long long)r->stats.persistent, r->cc.cwnd,
 			(double)r->smoothed_rtt / 1e6);
+}
+
+static void
+test_sim_transfer(void **state)
+{
+	(void)state;
+	sim_run(&tq_cc_newreno);
+	sim_run(&tq_cc_cubic);
 }
 
 int
