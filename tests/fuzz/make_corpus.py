@@ -19,6 +19,7 @@ format (see the comment at the top of each fuzz_<name>.c):
   quic_tp     [ctl][QUIC transport parameters]
   quic_rxbuf  [ctl][4-byte reassembly operations]
   quic_recovery [ctl][3-byte recovery operations]
+  quic_ack    [ctl][3-byte received-packet operations]
 
 A record is a 2-byte big-endian length and that many bytes.  Standard
 library only; the output is deterministic, so rerunning it changes
@@ -911,6 +912,28 @@ def corpus_quic_recovery():
     }
 
 
+def ak_op(op, a=0, b=0):
+    return bytes([op, a, b])
+
+
+def corpus_quic_ack():
+    # op bits: 0-1 kind (0 packet, 2 forget, 3 ACK), 2 up, 3 eliciting,
+    # 4-5 ECN; a: distance; b: time step (and the ACK's room)
+    up_el = 0 | 4 | 8
+    in_order = b"".join(ak_op(up_el, 1, 8) for _ in range(10))
+    holes = b"".join(ak_op(up_el, 2, 1) for _ in range(40))
+    return {
+        "in_order": bytes([2]) + ak_op(up_el, 0, 0) + in_order
+        + ak_op(3, 0, 255),
+        "reorder": bytes([2]) + in_order + ak_op(8, 3, 1) + ak_op(8, 3, 1)
+        + ak_op(up_el | 0x30, 5, 1) + ak_op(3, 0, 255) + ak_op(2, 4, 0),
+        "holes": bytes([2]) + holes + ak_op(8, 79, 1) + ak_op(3, 0, 6)
+        + ak_op(3, 0, 255),
+        "initial": bytes([0]) + ak_op(up_el, 0, 0) + ak_op(4, 1, 0)
+        + ak_op(up_el | 0x20, 1, 0) + ak_op(3, 0, 100),
+    }
+
+
 def write(outdir, name, files):
     d = os.path.join(outdir, name)
     if os.path.isdir(d):
@@ -942,6 +965,7 @@ def main():
         "quic_tp": corpus_quic_tp(),
         "quic_rxbuf": corpus_quic_rxbuf(),
         "quic_recovery": corpus_quic_recovery(),
+        "quic_ack": corpus_quic_ack(),
     }
     for name, files in sets.items():
         n = write(outdir, name, files)

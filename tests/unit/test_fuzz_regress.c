@@ -26,6 +26,7 @@
 #include "../fuzz/fuzz_quic_tp.c"
 #include "../fuzz/fuzz_quic_rxbuf.c"
 #include "../fuzz/fuzz_quic_recovery.c"
+#include "../fuzz/fuzz_quic_ack.c"
 
 #include <dirent.h>
 
@@ -101,6 +102,7 @@ REGRESS(quic_frame)
 REGRESS(quic_tp)
 REGRESS(quic_rxbuf)
 REGRESS(quic_recovery)
+REGRESS(quic_ack)
 
 int
 main(void)
@@ -120,6 +122,7 @@ main(void)
 		cmocka_unit_test(regress_quic_tp),
 		cmocka_unit_test(regress_quic_rxbuf),
 		cmocka_unit_test(regress_quic_recovery),
+		cmocka_unit_test(regress_quic_ack),
 	};
 
 	tq_fuzz_init("test_fuzz_regress");
