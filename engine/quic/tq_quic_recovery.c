@@ -106,6 +106,7 @@ tq_quic_rec_init(struct tq_quic_rec *r, const struct tq_quic_rec_cfg *cfg,
 	r->rttvar = TQ_QUIC_INITIAL_RTT / 2;
 	/* 7.2: the initial window is 10 datagrams (the 14720-byte cap of
 	 * the RFC applies to 1472-byte ones, which is the same here) */
+	r->ecn_state = cfg->ecn ? TQ_QUIC_ECN_TESTING : TQ_QUIC_ECN_OFF;
 	r->cc.init_cwnd_segs = cfg->init_cwnd_pkts;
 	tq_cc_init(&r->cc, cfg->cc, r->max_datagram, now);
 	return 0;
@@ -147,6 +148,13 @@ tq_quic_rec_on_sent(struct tq_quic_rec *r, enum tq_quic_space sp,
 	if (e->ack_eliciting) {
 		s->last_elicit_time = p->time_sent;
 		s->elicit_in_flight++;
+	}
+	if (e->ecn) {
+		s->ect0_sent++;
+		if (r->ecn_state == TQ_QUIC_ECN_TESTING &&
+				++r->ecn_testing_sent >=
+				TQ_QUIC_ECN_TESTING_PKTS)
+			r->ecn_state = TQ_QUIC_ECN_UNKNOWN;
 	}
 	return 0;
 }
@@ -287,6 +295,14 @@ detect_lost(struct tq_quic_rec *r, enum tq_quic_space sp, uint64_t now,
 		sent_settle(r, s, e, SENT_LOST);
 		r->stats.lost++;
 		r->stats.lost_bytes += e->size;
+		if (e->ecn && ++r->ecn_testing_lost >=
+				TQ_QUIC_ECN_TESTING_PKTS &&
+				r->ecn_state == TQ_QUIC_ECN_UNKNOWN) {
+			/* 13.4.2: every marked test packet lost, a path
+			 * that drops ECT: stop marking */
+			r->ecn_state = TQ_QUIC_ECN_OFF;
+			r->stats.ecn_failed++;
+		}
 		if (e->in_flight) {
 			lost_in_flight = true;
 			last_lost_time = u64_max(last_lost_time, e->time_sent);
@@ -327,6 +343,52 @@ detect_lost(struct tq_quic_rec *r, enum tq_quic_space sp, uint64_t now,
 	return true;
 }
 
+static void
+ecn_fail(struct tq_quic_rec *r)
+{
+	if (r->ecn_state == TQ_QUIC_ECN_OFF)
+		return;
+	r->ecn_state = TQ_QUIC_ECN_OFF;
+	r->stats.ecn_failed++;
+}
+
+/*
+ * RFC 9000 13.4.2.1: the peer's counts must account for the marked
+ * packets this ACK newly acknowledges (as ECT(0) or CE), never go down
+ * and never pass what we sent; a path or peer that bleaches, drops or
+ * invents marks fails and ECN is off from then on.  Only an ACK that
+ * raises the largest acknowledged is judged: a reordered older one
+ * carries older counts.  Returns whether the CE count went up.
+ */
+static bool
+ecn_validate(struct tq_quic_rec *r, struct tq_quic_rec_space *s,
+		const struct tq_quic_frame_ack *ack, uint64_t newly_marked)
+{
+	const struct tq_quic_ecn_counts *c = &ack->counts;
+	struct tq_quic_ecn_counts *p = &s->ecn_peer;
+	bool ce_up;
+
+	if (r->ecn_state == TQ_QUIC_ECN_OFF)
+		return false;
+	if (!ack->ecn) {
+		if (newly_marked > 0)
+			ecn_fail(r);
+		return false;
+	}
+	if (c->ect0 < p->ect0 || c->ect1 < p->ect1 || c->ce < p->ce ||
+			(c->ect0 - p->ect0) + (c->ce - p->ce) < newly_marked ||
+			c->ect0 > s->ect0_sent || c->ect1 > 0) {
+		/* we never send ECT(1) */
+		ecn_fail(r);
+		return false;
+	}
+	ce_up = c->ce > p->ce;
+	*p = *c;
+	if (newly_marked > 0 && r->ecn_state != TQ_QUIC_ECN_CAPABLE)
+		r->ecn_state = TQ_QUIC_ECN_CAPABLE;
+	return ce_up;
+}
+
 enum tq_quic_err
 tq_quic_rec_on_ack(struct tq_quic_rec *r, enum tq_quic_space sp,
 		const struct tq_quic_frame_ack *ack, uint64_t ack_delay_ns,
@@ -338,15 +400,17 @@ tq_quic_rec_on_ack(struct tq_quic_rec *r, enum tq_quic_space sp,
 	uint64_t largest_time = 0, grow_bytes = 0;
 	uint64_t flight_before = r->bytes_in_flight;
 	bool largest_new = false, elicit_new = false, any_new = false;
-	bool recovery_over = false, cong = false, loss_cong;
+	bool recovery_over = false, cong = false, loss_cong, raises;
+	uint64_t newly_marked = 0;
 
 	if (s->discarded)
 		return TQ_QUIC_NO_ERROR;
 	if (s->largest_sent == TQ_QUIC_PN_NONE || ack->largest > s->largest_sent)
 		return TQ_QUIC_PROTOCOL_VIOLATION;
 	r->timer_base = now;
-	if (s->largest_acked == TQ_QUIC_PN_NONE ||
-			ack->largest > s->largest_acked)
+	raises = s->largest_acked == TQ_QUIC_PN_NONE ||
+		ack->largest > s->largest_acked;
+	if (raises)
 		s->largest_acked = ack->largest;
 
 	tq_quic_ack_iter_init(&it, ack);
@@ -367,6 +431,8 @@ tq_quic_rec_on_ack(struct tq_quic_rec *r, enum tq_quic_space sp,
 			}
 			if (e->ack_eliciting)
 				elicit_new = true;
+			if (e->ecn)
+				newly_marked++;
 			sent_settle(r, s, e, SENT_ACKED);
 			if (e->in_flight && (!r->in_recovery_period ||
 					e->time_sent > r->recovery_start)) {
@@ -385,9 +451,9 @@ tq_quic_rec_on_ack(struct tq_quic_rec *r, enum tq_quic_space sp,
 	 * something ack-eliciting is among what is */
 	if (largest_new && elicit_new && now >= largest_time)
 		rtt_update(r, sp, now - largest_time, ack_delay_ns, now);
-	/* 7.1 / B.7: more CE marks reported, a congestion signal */
-	if (ack->ecn && ack->counts.ce > s->ecn_ce) {
-		s->ecn_ce = ack->counts.ce;
+	/* 7.1 / B.7: more CE marks reported, from validated counts, are a
+	 * congestion signal */
+	if (raises && ecn_validate(r, s, ack, newly_marked)) {
 		if (largest_new && congestion_event(r, largest_time, now)) {
 			cong = true;
 			r->stats.ecn_ce++;

@@ -26,6 +26,8 @@
 #define TQ_QUIC_GRANULARITY TQ_QUIC_NS_PER_MS
 #define TQ_QUIC_INITIAL_RTT (333 * TQ_QUIC_NS_PER_MS)
 #define TQ_QUIC_PERSISTENT_CONGESTION_THRESHOLD 3
+/* RFC 9000 13.4.2: packets marked ECT(0) before their fate is known */
+#define TQ_QUIC_ECN_TESTING_PKTS 10
 /* Backoff stops doubling here (2^16 PTOs: hours; the idle timeout
  * closes the connection long before). */
 #define TQ_QUIC_PTO_SHIFT_MAX 16
@@ -41,7 +43,16 @@ struct tq_quic_sent {
 	uint32_t size;	/* bytes on the wire (UDP payload) */
 	bool ack_eliciting;
 	bool in_flight;	/* counts toward bytes in flight, cwnd */
+	bool ecn;	/* sent marked ECT(0) (tq_quic_rec_ecn_mark()) */
 	uint8_t state;	/* private */
+};
+
+/* ECN on the path (RFC 9000 13.4.2). */
+enum tq_quic_ecn_state {
+	TQ_QUIC_ECN_OFF,	/* configured off, or validation failed */
+	TQ_QUIC_ECN_TESTING,	/* marking the first packets */
+	TQ_QUIC_ECN_UNKNOWN,	/* those sent, waiting for their counts */
+	TQ_QUIC_ECN_CAPABLE,	/* validated: mark every packet */
 };
 
 /*
@@ -70,7 +81,8 @@ struct tq_quic_rec_space {
 	uint64_t loss_time;	/* 0: none */
 	uint64_t last_elicit_time; /* last ack-eliciting sent, 0: none */
 	uint32_t elicit_in_flight;
-	uint64_t ecn_ce;	/* the peer's CE count so far */
+	struct tq_quic_ecn_counts ecn_peer; /* the peer's counts so far */
+	uint64_t ect0_sent;	/* packets sent marked ECT(0) */
 	bool discarded;
 };
 
@@ -81,6 +93,7 @@ struct tq_quic_rec_stats {
 	uint64_t congestion;	/* congestion events (loss or CE) */
 	uint64_t ecn_ce;	/* of them, from ECN-CE */
 	uint64_t persistent;	/* persistent congestion */
+	uint64_t ecn_failed;	/* ECN validation failed (0 or 1) */
 };
 
 struct tq_quic_rec {
@@ -108,6 +121,9 @@ struct tq_quic_rec {
 	bool peer_validated;	/* client: the server validated our address */
 	bool amp_blocked;	/* server: the 3x limit stops us sending */
 	bool have_handshake_keys;
+	enum tq_quic_ecn_state ecn_state;
+	uint32_t ecn_testing_sent;
+	uint32_t ecn_testing_lost;
 	struct tq_quic_rec_stats stats;
 };
 
@@ -117,6 +133,7 @@ struct tq_quic_rec_cfg {
 	uint32_t init_cwnd_pkts;	/* 0: 10 */
 	uint64_t max_ack_delay_ns;	/* 0: 25 ms until the peer says */
 	bool is_server;
+	bool ecn;			/* try ECN (validated, 13.4.2) */
 	const struct tq_quic_rec_ops *ops;
 	void *arg;
 };
@@ -144,6 +161,15 @@ tq_quic_rec_set_max_ack_delay(struct tq_quic_rec *r, uint64_t ns)
  */
 int tq_quic_rec_on_sent(struct tq_quic_rec *r, enum tq_quic_space sp,
 		const struct tq_quic_sent *p);
+
+/* Whether to mark the next packet ECT(0): while testing the path's ECN
+ * and once it is validated (RFC 9000 13.4.2). */
+static inline bool
+tq_quic_rec_ecn_mark(const struct tq_quic_rec *r)
+{
+	return r->ecn_state == TQ_QUIC_ECN_TESTING ||
+		r->ecn_state == TQ_QUIC_ECN_CAPABLE;
+}
 
 /* Whether a record is free in the space. */
 bool tq_quic_rec_can_send(const struct tq_quic_rec *r, enum tq_quic_space sp);

@@ -903,7 +903,7 @@ def corpus_quic_recovery():
         "pto": bytes([0]) + rc_op(0, ini, elicit, 0) + rc_op(4, 0, 255, 0)
         + rc_op(4, 0, 255, 0) + rc_op(0, hs, elicit, 0) + rc_op(5, 0, 8)
         + rc_op(4, 0, 255, 0) + rc_op(6, ini) + rc_op(4, 0, 255, 0),
-        "ecn_cubic": bytes([3]) + sends + rc_op(3, app, 0x01, 1)
+        "ecn_cubic": bytes([7]) + sends + rc_op(3, app, 0x01, 0x31)
         + rc_op(3, app, 0x41, 0x05) + rc_op(0, app, elicit, 0)
         + rc_op(3, app, 0x01, 0),
         "violation": bytes([1]) + rc_op(2, app, 0x80, 0) + sends

@@ -83,6 +83,7 @@ fix_init(struct fix *f, bool is_server, uint32_t cap)
 		.max_datagram = MTU,
 		.max_ack_delay_ns = 25 * MS,
 		.is_server = is_server,
+		.ecn = true,
 		.ops = &ops,
 		.arg = &f->log,
 	};
@@ -103,6 +104,7 @@ send_pkt(struct fix *f, enum tq_quic_space sp, uint64_t pn, uint64_t t,
 		.in_flight = elicit,
 		.ack_largest = TQ_QUIC_PN_NONE,
 		.handle = (void *)(uintptr_t)(pn + 1000),
+		.ecn = tq_quic_rec_ecn_mark(&f->r),
 	};
 
 	assert_int_equal(tq_quic_rec_on_sent(&f->r, sp, &p), 0);
@@ -116,10 +118,12 @@ struct ackbuf {
 };
 
 static const struct tq_quic_frame_ack *
-mkack(struct ackbuf *ab, const uint64_t *pairs, size_t npairs, uint64_t ce)
+mkack_ecn(struct ackbuf *ab, const uint64_t *pairs, size_t npairs,
+		bool with_ecn, uint64_t ect0, uint64_t ect1, uint64_t ce)
 {
 	struct tq_quic_ack_range rg[16];
-	struct tq_quic_ecn_counts ecn = { .ect0 = 0, .ect1 = 0, .ce = ce };
+	struct tq_quic_ecn_counts ecn = { .ect0 = ect0, .ect1 = ect1,
+		.ce = ce };
 	struct tq_quic_wr w;
 	struct tq_quic_rd r;
 	size_t i;
@@ -130,11 +134,17 @@ mkack(struct ackbuf *ab, const uint64_t *pairs, size_t npairs, uint64_t ce)
 	}
 	tq_quic_wr_init(&w, ab->b, sizeof(ab->b));
 	assert_int_equal(tq_quic_ack_encode(&w, rg, npairs, 0,
-			ce ? &ecn : NULL), (int)npairs);
+			with_ecn ? &ecn : NULL), (int)npairs);
 	tq_quic_rd_init(&r, ab->b, (size_t)(w.pos - ab->b));
 	assert_int_equal(tq_quic_frame_decode(&r, TQ_QUIC_PKT_1RTT, &ab->f),
 			TQ_QUIC_NO_ERROR);
 	return &ab->f.ack;
+}
+
+static const struct tq_quic_frame_ack *
+mkack(struct ackbuf *ab, const uint64_t *pairs, size_t npairs, uint64_t ce)
+{
+	return mkack_ecn(ab, pairs, npairs, ce != 0, 0, 0, ce);
 }
 
 static enum tq_quic_err
@@ -580,7 +590,8 @@ test_persistent_congestion(void **state)
 	pc_run(false, true, false);
 }
 
-/* 7.1: more CE marks, a congestion event once per period. */
+/* 7.1: more CE marks, a congestion event once per period.  The packets
+ * go out marked ECT(0) and the peer's counts account for them. */
 static void
 test_ecn_ce(void **state)
 {
@@ -595,30 +606,164 @@ test_ecn_ce(void **state)
 	fix_init(&f, true, 64);
 	for (i = 0; i < 4; i++)
 		send_pkt(&f, TQ_QUIC_SPACE_APP, i, T0, true);
-	tq_quic_rec_on_ack(r, TQ_QUIC_SPACE_APP, mkack(&ab, p0, 1, 1), 0,
-			T0 + 50 * MS);
+	assert_int_equal(r->sp[TQ_QUIC_SPACE_APP].ect0_sent, 4);
+	/* one arrived ECT(0), one CE */
+	tq_quic_rec_on_ack(r, TQ_QUIC_SPACE_APP,
+			mkack_ecn(&ab, p0, 1, true, 1, 0, 1), 0, T0 + 50 * MS);
+	assert_int_equal(r->ecn_state, TQ_QUIC_ECN_CAPABLE);
 	assert_int_equal(r->stats.congestion, 1);
 	assert_int_equal(r->stats.ecn_ce, 1);
 	/* flight was 4 packets, 2 after the ACK: max(2400/2, 2 * MTU) */
 	assert_int_equal(r->cc.cwnd, 2 * MTU);
 	assert_int_equal(f.log.nlost, 0);
-	/* the same count again: nothing; a higher one for packets sent
-	 * before the period: nothing either */
-	tq_quic_rec_on_ack(r, TQ_QUIC_SPACE_APP, mkack(&ab, p1, 1, 2), 0,
-			T0 + 60 * MS);
+	/* a higher CE count for packets sent before the period: nothing */
+	tq_quic_rec_on_ack(r, TQ_QUIC_SPACE_APP,
+			mkack_ecn(&ab, p1, 1, true, 2, 0, 2), 0, T0 + 60 * MS);
 	assert_int_equal(r->stats.congestion, 1);
 	/* sent at the very instant the period began: still inside it */
 	send_pkt(&f, TQ_QUIC_SPACE_APP, 4, T0 + 50 * MS, true);
-	tq_quic_rec_on_ack(r, TQ_QUIC_SPACE_APP, mkack(&ab, p3, 1, 3), 0,
-			T0 + 65 * MS);
+	tq_quic_rec_on_ack(r, TQ_QUIC_SPACE_APP,
+			mkack_ecn(&ab, p3, 1, true, 2, 0, 3), 0, T0 + 65 * MS);
 	assert_int_equal(r->stats.congestion, 1);
 	assert_true(r->cc.in_recovery);
 	for (i = 5; i < 7; i++)
 		send_pkt(&f, TQ_QUIC_SPACE_APP, i, T0 + 70 * MS, true);
-	tq_quic_rec_on_ack(r, TQ_QUIC_SPACE_APP, mkack(&ab, p2, 1, 3), 0,
-			T0 + 120 * MS);
+	/* no new CE: the ACK of packets sent after the start ends it */
+	tq_quic_rec_on_ack(r, TQ_QUIC_SPACE_APP,
+			mkack_ecn(&ab, p2, 1, true, 4, 0, 3), 0, T0 + 120 * MS);
 	assert_int_equal(r->stats.congestion, 1);
 	assert_false(r->cc.in_recovery); /* pn 5, 6 ended it */
+	assert_int_equal(r->ecn_state, TQ_QUIC_ECN_CAPABLE);
+	assert_int_equal(r->stats.ecn_failed, 0);
+}
+
+/* RFC 9000 13.4.2: testing, validation, and each way it fails. */
+static void
+ecn_case(int how)
+{
+	struct fix f;
+	struct tq_quic_rec *r = &f.r;
+	struct ackbuf ab;
+	uint64_t i, pr[2], cong;
+	uint32_t cwnd;
+
+	fix_init(&f, true, 64);
+	/* the first 10 packets go out marked, then none until validated */
+	for (i = 0; i < 12; i++) {
+		assert_int_equal(tq_quic_rec_ecn_mark(r), i < 10);
+		send_pkt(&f, TQ_QUIC_SPACE_APP, i, T0 + i * MS, true);
+	}
+	assert_int_equal(r->ecn_state, TQ_QUIC_ECN_UNKNOWN);
+	pr[0] = 3;
+	pr[1] = 0;
+	switch (how) {
+	case 0: /* counted: validated, marking again */
+		pr[1] = 2;
+		tq_quic_rec_on_ack(r, TQ_QUIC_SPACE_APP,
+				mkack_ecn(&ab, pr, 1, true, 4, 0, 0), 0,
+				T0 + 50 * MS);
+		assert_int_equal(r->ecn_state, TQ_QUIC_ECN_CAPABLE);
+		assert_true(tq_quic_rec_ecn_mark(r));
+		/* an older ACK arriving late, newly acknowledging 1 (0 was
+		 * declared lost) with older counts: not judged (13.4.2.1) */
+		pr[0] = 1;
+		pr[1] = 0;
+		tq_quic_rec_on_ack(r, TQ_QUIC_SPACE_APP,
+				mkack_ecn(&ab, pr, 1, true, 2, 0, 0), 0,
+				T0 + 51 * MS);
+		assert_int_equal(f.log.nacked, 3);
+		assert_int_equal(r->ecn_state, TQ_QUIC_ECN_CAPABLE);
+		return;
+	case 1: /* no ECN counts at all for marked packets */
+		tq_quic_rec_on_ack(r, TQ_QUIC_SPACE_APP, mkack(&ab, pr, 1, 0),
+				0, T0 + 50 * MS);
+		break;
+	case 2: /* the marks were bleached: counts short */
+		tq_quic_rec_on_ack(r, TQ_QUIC_SPACE_APP,
+				mkack_ecn(&ab, pr, 1, true, 2, 0, 1), 0,
+				T0 + 50 * MS);
+		break;
+	case 3: /* more ECT(0) than we ever sent */
+		tq_quic_rec_on_ack(r, TQ_QUIC_SPACE_APP,
+				mkack_ecn(&ab, pr, 1, true, 11, 0, 0), 0,
+				T0 + 50 * MS);
+		break;
+	case 4: /* ECT(1), which we never send */
+		tq_quic_rec_on_ack(r, TQ_QUIC_SPACE_APP,
+				mkack_ecn(&ab, pr, 1, true, 4, 1, 0), 0,
+				T0 + 50 * MS);
+		break;
+	case 5: /* ECT(0) count going down */
+		tq_quic_rec_on_ack(r, TQ_QUIC_SPACE_APP,
+				mkack_ecn(&ab, pr, 1, true, 4, 0, 0), 0,
+				T0 + 50 * MS);
+		pr[0] = 5;
+		tq_quic_rec_on_ack(r, TQ_QUIC_SPACE_APP,
+				mkack_ecn(&ab, pr, 1, true, 3, 0, 3), 0,
+				T0 + 51 * MS);
+		break;
+	case 6: /* CE count going down */
+		tq_quic_rec_on_ack(r, TQ_QUIC_SPACE_APP,
+				mkack_ecn(&ab, pr, 1, true, 3, 0, 1), 0,
+				T0 + 50 * MS);
+		assert_int_equal(r->ecn_state, TQ_QUIC_ECN_CAPABLE);
+		pr[0] = 5;
+		tq_quic_rec_on_ack(r, TQ_QUIC_SPACE_APP,
+				mkack_ecn(&ab, pr, 1, true, 6, 0, 0), 0,
+				T0 + 51 * MS);
+		break;
+	default: /* every marked packet lost: only the unmarked 10, 11
+		  * acknowledged, the rest lost by time */
+		pr[0] = 11;
+		pr[1] = 10;
+		tq_quic_rec_on_ack(r, TQ_QUIC_SPACE_APP, mkack(&ab, pr, 1, 0),
+				0, T0 + 500 * MS);
+		/* 0..8 by packet threshold; 9 when its time comes */
+		assert_int_equal(f.log.nlost, 9);
+		assert_int_equal(r->ecn_state, TQ_QUIC_ECN_UNKNOWN);
+		{
+			enum tq_quic_space sp;
+			unsigned int probes;
+			uint64_t t = tq_quic_rec_timer(r, T0 + 500 * MS);
+
+			assert_int_equal(tq_quic_rec_on_timeout(r, t, &sp,
+					&probes), TQ_QUIC_REC_LOSS);
+		}
+		assert_int_equal(f.log.nlost, 10);
+		assert_int_equal(r->ecn_state, TQ_QUIC_ECN_OFF);
+		assert_int_equal(r->stats.ecn_failed, 1);
+		return;
+	}
+	assert_int_equal(r->ecn_state, TQ_QUIC_ECN_OFF);
+	assert_int_equal(r->stats.ecn_failed, 1);
+	assert_false(tq_quic_rec_ecn_mark(r));
+	/* the first ACK of case 6 carried a valid CE: one event */
+	assert_int_equal(r->stats.congestion, how == 6 ? 1 : 0);
+	cong = r->stats.congestion;
+	cwnd = r->cc.cwnd;
+	/* CE from a failed path is no congestion signal (4..7 acked: no
+	 * loss either) */
+	pr[0] = 7;
+	pr[1] = 4;
+	tq_quic_rec_on_ack(r, TQ_QUIC_SPACE_APP,
+			mkack_ecn(&ab, pr, 1, true, 20, 0, 20), 0, T0 + 60 * MS);
+	assert_int_equal(r->stats.congestion, cong);
+	assert_true(r->cc.cwnd >= cwnd);
+}
+
+static void
+test_ecn_validation(void **state)
+{
+	struct fix f;
+	int how;
+
+	(void)state;
+	for (how = 0; how < 8; how++)
+		ecn_case(how);
+	/* configured off: never marked */
+	fix_init(&f, true, 64);
+	f.r.ecn_state = TQ_QUIC_ECN_OFF;
+	assert_false(tq_quic_rec_ecn_mark(&f.r));
 }
 
 static void
@@ -961,6 +1106,7 @@ main(void)
 		cmocka_unit_test(test_pto_client_antideadlock),
 		cmocka_unit_test(test_persistent_congestion),
 		cmocka_unit_test(test_ecn_ce),
+		cmocka_unit_test(test_ecn_validation),
 		cmocka_unit_test(test_discard_and_errors),
 		cmocka_unit_test(test_pacer),
 		cmocka_unit_test(test_sim_transfer),
