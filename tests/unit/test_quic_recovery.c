@@ -880,12 +880,18 @@ struct sim {
 	uint64_t pn;
 	uint32_t acked_chunks;
 	/* the links: fixed delay, so each is a FIFO */
-	struct { uint64_t at, pn; uint32_t chunk; } data[SIM_Q];
+	struct {
+		uint64_t at, pn;
+		uint32_t chunk;
+		enum tq_quic_ecn ecn;
+	} data[SIM_Q];
 	size_t dhead, dtail;
 	struct { uint64_t at; uint8_t b[400]; size_t len; } acks[SIM_Q];
 	size_t ahead, atail;
 	uint32_t seed;
 	uint64_t drops;
+	uint64_t ce_marked;
+	bool ecn_path;	/* CE marks instead of drops */
 };
 
 static struct sim sim;
@@ -958,28 +964,36 @@ sim_send(struct sim *m, uint32_t c, uint64_t now)
 		.in_flight = true,
 		.ack_largest = TQ_QUIC_PN_NONE,
 		.handle = (void *)(uintptr_t)(c + 1),
+		.ecn = tq_quic_rec_ecn_mark(&m->f.r),
 	};
+	enum tq_quic_ecn cp = p.ecn ? TQ_QUIC_ECN_ECT0 : TQ_QUIC_ECN_NOT;
 
 	assert_int_equal(tq_quic_rec_on_sent(&m->f.r, TQ_QUIC_SPACE_APP, &p),
 			0);
 	tq_quic_pacer_sent(&m->pacer, MTU);
 	if (m->state[c] == 0)
 		m->state[c] = 1;
-	/* 3% random loss, and the first copies of the last 5 chunks */
-	if (sim_drop(m, 3) || (c >= SIM_CHUNKS - 5 && m->pn < SIM_CHUNKS + 5 &&
-			m->pn == c)) {
+	/* ECN path: 3% of ECT packets marked CE, nothing dropped */
+	if (m->ecn_path && cp == TQ_QUIC_ECN_ECT0 && sim_drop(m, 3)) {
+		cp = TQ_QUIC_ECN_CE;
+		m->ce_marked++;
+	}
+	/* else 3% random loss, and the first copies of the last 5 chunks */
+	if (!m->ecn_path && (sim_drop(m, 3) || (c >= SIM_CHUNKS - 5 &&
+			m->pn < SIM_CHUNKS + 5 && m->pn == c))) {
 		m->drops++;
 	} else {
 		m->data[m->dtail % SIM_Q].at = now + 20 * MS;
 		m->data[m->dtail % SIM_Q].pn = m->pn;
 		m->data[m->dtail % SIM_Q].chunk = c;
+		m->data[m->dtail % SIM_Q].ecn = cp;
 		m->dtail++;
 	}
 	m->pn++;
 }
 
 static void
-sim_run(const struct tq_cc_ops *cc)
+sim_run(const struct tq_cc_ops *cc, bool ecn_path)
 {
 	struct sim *m = &sim;
 	struct tq_quic_rec *r = &m->f.r;
@@ -988,6 +1002,7 @@ sim_run(const struct tq_cc_ops *cc)
 		.max_datagram = MTU,
 		.max_ack_delay_ns = 25 * MS,
 		.is_server = true,
+		.ecn = ecn_path,
 		.ops = &sim_ops,
 		.arg = m,
 	};
@@ -996,6 +1011,7 @@ sim_run(const struct tq_cc_ops *cc)
 
 	memset(m, 0, sizeof(*m));
 	m->seed = 42;
+	m->ecn_path = ecn_path;
 	assert_int_equal(tq_quic_rec_init(r, &cfg, m->f.store, 256, now), 0);
 	r->handshake_confirmed = true;
 	tq_quic_ackr_init(&m->rx, TQ_QUIC_SPACE_APP, 25 * MS);
@@ -1013,7 +1029,9 @@ sim_run(const struct tq_cc_ops *cc)
 			if (!tq_quic_ackr_dup(&m->rx, pn)) {
 				m->got[m->data[m->dhead % SIM_Q].chunk] = true;
 				assert_int_equal(tq_quic_ackr_record(&m->rx,
-						pn, true, 0, now), 0);
+						pn, true,
+						m->data[m->dhead % SIM_Q].ecn,
+						now), 0);
 			}
 			m->dhead++;
 		}
@@ -1063,20 +1081,32 @@ sim_run(const struct tq_cc_ops *cc)
 	assert_int_equal(m->acked_chunks, SIM_CHUNKS);
 	for (i = 0; i < SIM_CHUNKS; i++)
 		assert_true(m->got[i]);
-	assert_true(m->drops > 10);
-	assert_true(r->stats.lost > 0);
+	if (ecn_path) {
+		/* the peer's counts validated ECN; CE, not loss, drove the
+		 * window (ACKs are still lost, data never) */
+		assert_int_equal(r->ecn_state, TQ_QUIC_ECN_CAPABLE);
+		assert_true(m->ce_marked > 5);
+		assert_int_equal(r->stats.lost, 0);
+		assert_true(r->stats.ecn_ce > 0);
+		assert_int_equal(r->stats.ecn_ce, r->stats.congestion);
+	} else {
+		assert_true(m->drops > 10);
+		assert_true(r->stats.lost > 0);
+	}
 	assert_true(r->stats.congestion > 0);
 	/* random losses never span 3 PTOs with nothing acknowledged */
 	assert_int_equal(r->stats.persistent, 0);
 	/* RTT 40 ms, ack delay taken off */
 	assert_true(r->smoothed_rtt >= 40 * MS && r->smoothed_rtt < 70 * MS);
 	assert_true(r->min_rtt >= 40 * MS);
-	print_message("sim %s: %u chunks in %.3f s, %llu packets, "
-			"%llu dropped, %llu lost, %llu PTOs, %llu congestion "
-			"events (%llu persistent), cwnd %u, srtt %.1f ms\n",
-			cc->name, SIM_CHUNKS,
+	print_message("sim %s%s: %u chunks in %.3f s, %llu packets, "
+			"%llu dropped, %llu CE, %llu lost, %llu PTOs, %llu "
+			"congestion events (%llu persistent), cwnd %u, "
+			"srtt %.1f ms\n", cc->name, ecn_path ? " ecn" : "",
+			SIM_CHUNKS,
 			(double)(now - T0) / 1e9, (unsigned long long)m->pn,
 			(unsigned long long)m->drops,
+			(unsigned long long)m->ce_marked,
 			(unsigned long long)r->stats.lost,
 			(unsigned long long)r->stats.pto,
 			(unsigned long long)r->stats.congestion,
@@ -1088,8 +1118,10 @@ static void
 test_sim_transfer(void **state)
 {
 	(void)state;
-	sim_run(&tq_cc_newreno);
-	sim_run(&tq_cc_cubic);
+	sim_run(&tq_cc_newreno, false);
+	sim_run(&tq_cc_cubic, false);
+	sim_run(&tq_cc_newreno, true);
+	sim_run(&tq_cc_cubic, true);
 }
 
 int
