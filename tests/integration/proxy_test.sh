@@ -1,0 +1,188 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# proxy_test: tq-proxy (apps/tq-proxy) between kernel clients and two
+# kernel nginx backends in a netns over net_af_packet.  A 30 MB file
+# byte-exact (IPv4 and IPv6 clients), a client's RST carried to the
+# backend, wrk with no errors over both backends, then one backend killed:
+# every later request still succeeds (retry before the first byte, then
+# ejection by the health checks), and it is restored once it answers
+# again.  The bytes must have moved by splice.  Last, a half-close
+# carried both ways (relay_peer.py as the backend).
+set -euo pipefail
+source "${TQ_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/netns.sh"
+
+tq_init proxy_test
+TQ_SERVER="$TQ_BUILD_DIR/apps/tq-proxy"
+[[ -x $TQ_SERVER ]] || tq_fail "no $TQ_SERVER"
+tq_require_tools nginx wrk curl sha256sum
+py=$(tq_python)
+client="$TQ_LIB_DIR/proxy_client.py"
+
+# tq_engine_up picks the same free subnet: nothing is set up in between.
+n=$(tq_free_subnet 10.233)
+peer=10.233.$n.1
+peer6=fd33:233:$n::1
+tq_engine_up af_packet 10.233 fd33:233 -- --listen 5000 \
+	--backend "$peer:8081" --backend "[$peer6]:8082" \
+	--health-interval-ms 300 --connect-timeout-ms 1000
+
+www=$TQ_TMP/www
+mkdir -p "$www"
+chmod 755 "$TQ_TMP" "$www"
+head -c 30000000 /dev/urandom >"$www/big"
+head -c 1000 /dev/zero | tr '\0' x >"$www/small"
+chmod 644 "$www"/*
+sum=$(sha256sum "$www/big" | cut -d' ' -f1)
+
+# proxy_nginx NAME LISTEN: an nginx of its own (config, pid, access log)
+# in the peer's namespace; its master's pid in NGINX_PID (recorded).
+proxy_nginx() {
+	local d=$TQ_TMP/$1 i pid
+	mkdir -p "$d"
+	chmod 755 "$d"
+	cat >"$d/nginx.conf" <<NGINX
+worker_processes 1;
+daemon off;
+pid $d/nginx.pid;
+error_log $d/error.log warn;
+events { worker_connections 1024; }
+http {
+	access_log $d/access.log;
+	client_body_temp_path $d/body;
+	proxy_temp_path $d/proxy;
+	fastcgi_temp_path $d/fastcgi;
+	uwsgi_temp_path $d/uwsgi;
+	scgi_temp_path $d/scgi;
+	keepalive_requests 1000000;
+	server {
+		listen $2;
+		root $www;
+	}
+}
+NGINX
+	rm -f "$d/nginx.pid"
+	tq_peer nginx -c "$d/nginx.conf" -p "$d" -e "$d/error.log" \
+		>"$d/stdout.log" 2>&1 &
+	for ((i = 0; i < 100; i++)); do
+		pid=$(cat "$d/nginx.pid" 2>/dev/null || true)
+		if [[ -n $pid ]] && tq_peer curl -sf -o /dev/null \
+				"http://$2/small"; then
+			TQ_PIDS+=("$pid")
+			NGINX_PID=$pid
+			return 0
+		fi
+		sleep 0.1
+	done
+	cat "$d/error.log" "$d/stdout.log" >&2 2>/dev/null || true
+	tq_fail "nginx $1 did not start"
+}
+proxy_nginx a "$peer:8081"
+pid_a=$NGINX_PID
+proxy_nginx b "[$peer6]:8082"
+pid_b=$NGINX_PID
+
+dump() {
+	"$TQ_CTL" --file-prefix "$TQ_PREFIX" conns >&2 || true
+	tq_stats | awk '$2 != 0' >&2 || true
+	tail -5 "$TQ_SERVER_LOG" >&2 || true
+}
+req() {
+	local o
+	o=$(tq_peer "$py" "$client" "$@" 2>&1) || { dump; tq_fail "$*: $o"; }
+	echo "$o"
+}
+used() {
+	grep -c "GET /$2 " "$TQ_TMP/$1/access.log" 2>/dev/null || true
+}
+
+# 1. Byte-exact, both families, both backends (round robin).
+for i in 1 2; do
+	out=$(req get "$TQ_ENG4" 5000 /big "$sum")
+	tq_pass "30 MB over IPv4 #$i: $out"
+done
+out=$(req get "$TQ_ENG6" 5000 /big "$sum")
+tq_pass "30 MB over IPv6: $out"
+a=$(used a big)
+b=$(used b big)
+((a >= 1 && b >= 1)) || tq_fail "round robin used a $a times, b $b times"
+tq_pass "both backends served (a $a, b $b)"
+
+# 3. A client's RST reaches the backend: no backend leg stays.
+r0=$(tq_ctr ProxyResetsCarried)
+out=$(req rst "$TQ_ENG4" 5000 /big)
+for ((i = 0; i < 50; i++)); do
+	(($(tq_ctr ProxyResetsCarried) > r0)) && break
+	sleep 0.1
+done
+(($(tq_ctr ProxyResetsCarried) > r0)) || { dump; tq_fail "RST not carried"; }
+for ((i = 0; i < 50; i++)); do
+	left=$("$TQ_CTL" --file-prefix "$TQ_PREFIX" conns |
+		grep -cE ':808[12]\b' || true)
+	((left == 0)) && break
+	sleep 0.1
+done
+((left == 0)) || { dump; tq_fail "$left backend legs left after the RST"; }
+tq_pass "client RST carried: $out"
+
+# 4. wrk: no errors, both backends used.
+a0=$(used a small)
+b0=$(used b small)
+out=$(tq_peer wrk -t2 -c16 -d3s "http://$TQ_ENG4:5000/small" 2>&1) ||
+	tq_fail "wrk failed: $out"
+grep -qE 'Socket errors|Non-2xx' <<<"$out" && { dump; tq_fail "wrk errors: $out"; }
+reqs=$(awk '/requests in/ {print $1}' <<<"$out")
+a=$(($(used a small) - a0))
+b=$(($(used b small) - b0))
+((reqs > 100 && a > 0 && b > 0)) ||
+	tq_fail "wrk: $reqs requests, a served $a, b $b"
+tq_pass "wrk: $reqs requests, no errors (a $a, b $b)"
+
+# 5. Kill backend b: every later request succeeds (retried, then b is
+# ejected), b comes back once it answers.
+tq_stop_pid "$pid_b"
+f0=$(tq_ctr ProxyConnectFails)
+for ((i = 0; i < 20; i++)); do
+	tq_peer curl -sf -o /dev/null "http://$TQ_ENG4:5000/small" ||
+		{ dump; tq_fail "request $i after the kill failed"; }
+done
+out=$(tq_peer wrk -t2 -c16 -d2s "http://$TQ_ENG4:5000/small" 2>&1) ||
+	tq_fail "wrk failed: $out"
+grep -qE 'Socket errors|Non-2xx' <<<"$out" && { dump; tq_fail "wrk errors after the kill: $out"; }
+out=$(req get "$TQ_ENG4" 5000 /big "$sum")
+(($(tq_ctr ProxyEjects) >= 1)) || { dump; tq_fail "b not ejected"; }
+tq_pass "b killed: 20 requests, wrk and 30 MB all fine; $(tq_ctr ProxyConnectFails) connect failures, $(tq_ctr ProxyRetries) retries, ejected"
+mv "$TQ_TMP/b/access.log" "$TQ_TMP/b/access.old"
+proxy_nginx b "[$peer6]:8082"
+for ((i = 0; i < 50; i++)); do
+	(($(tq_ctr ProxyRestores) >= 1)) && break
+	sleep 0.1
+done
+(($(tq_ctr ProxyRestores) >= 1)) || { dump; tq_fail "b not restored"; }
+for ((i = 0; i < 8; i++)); do
+	tq_peer curl -sf -o /dev/null "http://$TQ_ENG4:5000/small" ||
+		tq_fail "request after the restore failed"
+done
+(($(used b small) > 0)) || tq_fail "b restored but not used"
+tq_pass "b restored and used again"
+
+spliced=$(tq_ctr StreamSplicedBytes)
+((spliced >= 5 * 30000000)) ||
+	tq_fail "StreamSplicedBytes $spliced: the data did not go by splice"
+tq_pass "StreamSplicedBytes $spliced"
+((TQ_SERVER_PID)) && tq_alive "$TQ_SERVER_PID" || tq_fail "tq-proxy died"
+
+# 6. Half-close both ways (nginx cuts a reply short once its client's
+# FIN came, so relay_peer.py's server here): the client sends 5 MB and
+# shuts its write side, the backend reads to that FIN, answers with the
+# hash of what came and 3 MB more, and closes.
+tq_stop_pid "$TQ_SERVER_PID"
+tq_bg ip netns exec "$TQ_NS" "$py" "$TQ_LIB_DIR/relay_peer.py" server \
+	"$peer" 8090 3000000
+tq_server_start "$(tq_vdev_af_packet)" -- --addr "$TQ_ENG4/24" \
+	--listen 5001 --backend "$peer:8090" --health-interval-ms 0
+tq_wait_ping "$TQ_ENG4"
+out=$(tq_peer "$py" "$TQ_LIB_DIR/relay_peer.py" client "$TQ_ENG4" 5001 \
+	5000000 3000000 2>&1) || { dump; tq_fail "half-close relay: $out"; }
+tq_pass "half-close carried both ways: $out"
+tq_alive "$TQ_SERVER_PID" || tq_fail "tq-proxy died"
