@@ -102,7 +102,7 @@ add_listen(struct proxy_conf *c, const char *v)
 	uint16_t port;
 	unsigned int i;
 
-	if (tq_port_parse(v, &port) || port == 0)
+	if (!v || tq_port_parse(v, &port) || port == 0)
 		return -EINVAL;
 	for (i = 0; i < c->nb_listen; i++)
 		if (c->listen[i] == port)
@@ -120,7 +120,7 @@ add_backend(struct proxy_conf *c, const char *v)
 	unsigned int i;
 
 	memset(&b, 0, sizeof(b));
-	if (tq_endpoint_parse(v, &b.addr, &b.port) || b.port == 0 ||
+	if (!v || tq_endpoint_parse(v, &b.addr, &b.port) || b.port == 0 ||
 			tq_addr_is_any(&b.addr))
 		return -EINVAL;
 	/* The same backend twice would only skew the balance. */
