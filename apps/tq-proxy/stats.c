@@ -54,7 +54,7 @@ static int
 tel_backends(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	struct proxy *p = tel_proxy;
-	char name[TQ_ADDR_STRLEN + 16], a[TQ_ADDR_STRLEN];
+	char name[16], addr[TQ_ADDR_STRLEN + 8], a[TQ_ADDR_STRLEN];
 	unsigned int b, i;
 
 	(void)cmd;
@@ -77,9 +77,12 @@ tel_backends(const char *cmd, const char *params, struct rte_tel_data *d)
 			sum.connect_fails += x->connect_fails;
 		}
 		tq_addr_format(&be->addr, a, sizeof(a));
-		snprintf(name, sizeof(name), be->addr.family == AF_INET6 ?
+		snprintf(addr, sizeof(addr), be->addr.family == AF_INET6 ?
 				"[%s]:%u" : "%s:%u", a, be->port);
+		/* Telemetry names take letters, digits and _ only. */
+		snprintf(name, sizeof(name), "backend%u", b);
 		rte_tel_data_start_dict(c);
+		rte_tel_data_add_dict_string(c, "addr", addr);
 		rte_tel_data_add_dict_u64(c, "up", backend_up(p, b));
 		rte_tel_data_add_dict_u64(c, "active", sum.active);
 		rte_tel_data_add_dict_u64(c, "total", sum.total);
@@ -97,7 +100,7 @@ tel_listeners(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	struct proxy *p = tel_proxy;
 	unsigned int l, i;
-	char name[8];
+	char name[16];
 
 	(void)cmd;
 	(void)params;
@@ -116,8 +119,9 @@ tel_listeners(const char *cmd, const char *params, struct rte_tel_data *d)
 			sum.bytes_up += x->bytes_up;
 			sum.bytes_down += x->bytes_down;
 		}
-		snprintf(name, sizeof(name), "%u", p->conf.listen[l]);
+		snprintf(name, sizeof(name), "listen%u", l);
 		rte_tel_data_start_dict(c);
+		rte_tel_data_add_dict_u64(c, "port", p->conf.listen[l]);
 		rte_tel_data_add_dict_u64(c, "active", sum.active);
 		rte_tel_data_add_dict_u64(c, "total", sum.total);
 		rte_tel_data_add_dict_u64(c, "bytes_up", sum.bytes_up);

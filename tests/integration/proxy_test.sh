@@ -172,17 +172,66 @@ spliced=$(tq_ctr StreamSplicedBytes)
 tq_pass "StreamSplicedBytes $spliced"
 ((TQ_SERVER_PID)) && tq_alive "$TQ_SERVER_PID" || tq_fail "tq-proxy died"
 
-# 6. Half-close both ways (nginx cuts a reply short once its client's
-# FIN came, so relay_peer.py's server here): the client sends 5 MB and
-# shuts its write side, the backend reads to that FIN, answers with the
-# hash of what came and 3 MB more, and closes.
+# tq-ctl backends: a, b both up and used; the listener's totals.
+out=$("$TQ_CTL" --file-prefix "$TQ_PREFIX" backends) || tq_fail "tq-ctl backends"
+tq_log "tq-ctl backends:"$'\n'"$out"
+awk -v a="$peer:8081" -v b="[$peer6]:8082" '
+	$1 == "up" && ($2 == a || $2 == b) && $4 > 0 {n++}
+	$1 == "listen" && $2 == "5000" && $4 > 0 {l++}
+	END {exit !(n == 2 && l == 1)}' <<<"$out" ||
+	tq_fail "tq-ctl backends does not show both backends up and used"
+tq_pass "tq-ctl backends: both up, both used"
+
+# 6. A second tq-proxy, all from a --config file: PROXY v2 header to
+# the backend, a half-close carried both ways, a backend's RST carried
+# to the client, the idle timeout, and a dead first backend (nobody at
+# its address) given up after the connect timeout and retried.
 tq_stop_pid "$TQ_SERVER_PID"
-tq_bg ip netns exec "$TQ_NS" "$py" "$TQ_LIB_DIR/relay_peer.py" server \
-	"$peer" 8090 3000000
-tq_server_start "$(tq_vdev_af_packet)" -- --addr "$TQ_ENG4/24" \
-	--listen 5001 --backend "$peer:8090" --health-interval-ms 0
+tq_bg ip netns exec "$TQ_NS" "$py" "$TQ_LIB_DIR/proxy_peer.py" server \
+	"$peer" 8090
+cat >"$TQ_TMP/proxy.ini" <<INI
+[net]
+addr = $TQ_ENG4/24
+
+[proxy]
+listen = 5001
+backend = 10.233.$n.9:8090
+backend = $peer:8090
+proxy-protocol = yes
+
+[timeouts]
+connect-timeout-ms = 300
+idle-timeout-ms = 1000
+
+[limits]
+max-conn-buf = 65536
+
+[health]
+health-interval-ms = 0
+INI
+tq_server_start "$(tq_vdev_af_packet)" -- --config "$TQ_TMP/proxy.ini"
 tq_wait_ping "$TQ_ENG4"
-out=$(tq_peer "$py" "$TQ_LIB_DIR/relay_peer.py" client "$TQ_ENG4" 5001 \
-	5000000 3000000 2>&1) || { dump; tq_fail "half-close relay: $out"; }
+for ((i = 0; i < 50; i++)); do
+	tq_peer ss -ltn | grep -q ':8090 ' && break
+	sleep 0.1
+done
+peer_req() {
+	local o
+	o=$(tq_peer "$py" "$TQ_LIB_DIR/proxy_peer.py" client "$TQ_ENG4" 5001 \
+		"$@" 2>&1) || { dump; tq_fail "proxy_peer $*: $o"; }
+	echo "$o"
+}
+out=$(peer_req who)
+(($(tq_ctr ProxyConnectTimeouts) >= 1 && $(tq_ctr ProxyRetries) >= 1)) ||
+	{ dump; tq_fail "the dead backend was not timed out and retried"; }
+tq_pass "dead backend: timed out, retried; PROXY v2 $out"
+out=$(peer_req hash 5000000 3000000)
 tq_pass "half-close carried both ways: $out"
+r0=$(tq_ctr ProxyResetsCarried)
+out=$(peer_req rst)
+(($(tq_ctr ProxyResetsCarried) > r0)) || tq_fail "backend RST not counted"
+tq_pass "backend RST carried: $out"
+out=$(peer_req idle 1)
+(($(tq_ctr ProxyIdleTimeouts) >= 1)) || tq_fail "no ProxyIdleTimeouts"
+tq_pass "idle timeout: $out"
 tq_alive "$TQ_SERVER_PID" || tq_fail "tq-proxy died"
