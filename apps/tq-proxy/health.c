@@ -16,6 +16,7 @@ struct hcheck {
 	unsigned int b;
 	struct tq_stream *st;	/* the check in flight */
 	bool ok;
+	bool late;		/* aborted by us: not up in an interval */
 };
 
 struct health {
@@ -105,11 +106,12 @@ hc_closed(struct tq_stream *st, enum tq_close_reason why, void *ctx)
 	struct hcheck *ck = ctx;
 
 	(void)st;
-	(void)why;
 	ck->st = NULL;
-	if (!ck->ok)
+	/* Aborted and not by us: the engine is stopping, no verdict. */
+	if (!ck->ok && (why != TQ_CLOSE_ABORTED || ck->late))
 		check_result(ck->h, ck->b, false);
 	ck->ok = false;
+	ck->late = false;
 }
 
 static const struct tq_stream_ops hc_ops = {
@@ -129,8 +131,10 @@ health_tick(struct tq_shard *s, struct tq_app_timer *t, void *arg)
 	for (b = 0; b < p->conf.nb_backends; b++) {
 		ck = &h->ck[b];
 		/* Not up within a whole interval: failed (closed() says). */
-		if (ck->st)
+		if (ck->st) {
+			ck->late = true;
 			tq_stream_abort(ck->st, 0);
+		}
 		pctr(h->w, PC_HEALTH_CHECKS, 1);
 		ck->ok = false;
 		ck->st = tq_tcp_connect(s, &p->conf.be[b].addr,

@@ -18,8 +18,17 @@ static int
 opt_set(void *arg, const char *v)
 {
 	const struct proxy_conf_key *k = arg;
+	char err[160];
 
-	return proxy_conf_set(&proxy.conf, k->name, v) ? -EINVAL : 0;
+	if (proxy_conf_set(&proxy.conf, k->name, v))
+		return -EINVAL;
+	/* Said at once, before EAL comes up, and in so many words. */
+	if (proxy.conf.mode == PROXY_MODE_HTTP) {
+		proxy_conf_check(&proxy.conf, err, sizeof(err));
+		fprintf(stderr, "tq-proxy: %s\n", err);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 static void

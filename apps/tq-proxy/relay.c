@@ -273,6 +273,16 @@ backend_connected(struct tq_stream *st, void *ctx)
 	leave(pc);
 }
 
+/* A failure of the backend, worth another one (not the engine
+ * stopping, which aborts every connection). */
+static bool
+open_failed(const struct pconn *pc, enum tq_close_reason why)
+{
+	return pc->timed_out || why == TQ_CLOSE_REFUSED ||
+		why == TQ_CLOSE_TIMEOUT || why == TQ_CLOSE_UNREACHABLE ||
+		why == TQ_CLOSE_RESET;
+}
+
 static void
 backend_closed(struct tq_stream *st, enum tq_close_reason why, void *ctx)
 {
@@ -286,16 +296,24 @@ backend_closed(struct tq_stream *st, enum tq_close_reason why, void *ctx)
 	detach_backend(pc);
 	if (!pc->up) {
 		/* The open failed, or the client left while it was on. */
-		if (pc->side[0] && b >= 0) {
+		if (pc->side[0] && b >= 0 && open_failed(pc, why)) {
 			w->be[b].connect_fails++;
 			pctr(w, PC_CONNECT_FAILS, 1);
 			health_passive(w, (unsigned int)b, false);
 			/* Nothing was sent to it: another may serve. */
 			connect_next(pc);
+		} else if (pc->side[0]) {
+			/* Aborted, not by us: the engine is stopping. */
+			tq_stream_abort(pc->side[0], 0);
 		}
 	} else if (pc->side[0] && why != TQ_CLOSE_NORMAL) {
 		pctr(w, PC_RESETS_CARRIED, 1);
 		tq_stream_abort(pc->side[0], tq_stream_error_code(st));
+	} else if (pc->side[0]) {
+		/* Both directions ended in order at the backend, so they
+		 * did at the client too: let it go (an RST if it sent more
+		 * that nobody will read). */
+		tq_stream_close(pc->side[0]);
 	}
 	leave(pc);
 }
@@ -311,6 +329,8 @@ client_closed(struct tq_stream *st, enum tq_close_reason why, void *ctx)
 		if (pc->up)
 			pctr(pc->w, PC_RESETS_CARRIED, 1);
 		tq_stream_abort(pc->side[1], tq_stream_error_code(st));
+	} else if (pc->side[1]) {
+		tq_stream_close(pc->side[1]);	/* as backend_closed() */
 	}
 	leave(pc);
 }

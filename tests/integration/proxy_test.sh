@@ -19,6 +19,14 @@ tq_require_tools nginx wrk curl sha256sum
 py=$(tq_python)
 client="$TQ_LIB_DIR/proxy_client.py"
 
+# HTTP mode is not built: refused before EAL starts, in so many words.
+rc=0
+"$TQ_SERVER" --no-huge --no-pci -- --mode http --listen 80 \
+	--backend 10.9.9.9:80 >"$TQ_TMP/http.out" 2>&1 || rc=$?
+((rc == 2)) && grep -q "mode http: not yet" "$TQ_TMP/http.out" ||
+	tq_fail "--mode http: exit $rc: $(cat "$TQ_TMP/http.out")"
+tq_pass "--mode http refused: not yet"
+
 # tq_engine_up picks the same free subnet: nothing is set up in between.
 n=$(tq_free_subnet 10.233)
 peer=10.233.$n.1
@@ -187,6 +195,7 @@ tq_pass "tq-ctl backends: both up, both used"
 # to the client, the idle timeout, and a dead first backend (nobody at
 # its address) given up after the connect timeout and retried.
 tq_stop_pid "$TQ_SERVER_PID"
+[[ $TQ_STOP_RC == 0 ]] || tq_fail "tq-proxy exited with $TQ_STOP_RC on SIGTERM"
 tq_bg ip netns exec "$TQ_NS" "$py" "$TQ_LIB_DIR/proxy_peer.py" server \
 	"$peer" 8090
 cat >"$TQ_TMP/proxy.ini" <<INI
@@ -235,3 +244,7 @@ out=$(peer_req idle 1)
 (($(tq_ctr ProxyIdleTimeouts) >= 1)) || tq_fail "no ProxyIdleTimeouts"
 tq_pass "idle timeout: $out"
 tq_alive "$TQ_SERVER_PID" || tq_fail "tq-proxy died"
+log=$TQ_SERVER_LOG
+tq_stop_pid "$TQ_SERVER_PID"
+[[ $TQ_STOP_RC == 0 ]] || { cat "$log" >&2; tq_fail "tq-proxy exited with $TQ_STOP_RC on SIGTERM"; }
+tq_pass "tq-proxy stopped cleanly"
