@@ -7,8 +7,11 @@
 # backend, wrk with no errors over both backends, then one backend killed:
 # every later request still succeeds (retry before the first byte, then
 # ejection by the health checks), and it is restored once it answers
-# again.  The bytes must have moved by splice.  Last, a half-close
-# carried both ways (relay_peer.py as the backend).
+# again.  The bytes must have moved by splice; tq-ctl backends shows
+# both.  Then a second tq-proxy set up only by a --config file, in front
+# of tests/lib/proxy_peer.py: PROXY v2 header, half-close both ways, a
+# backend's RST, idle and connect timeouts.  With "workers": two
+# workers, both relaying.
 set -euo pipefail
 source "${TQ_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/netns.sh"
 
@@ -31,7 +34,14 @@ tq_pass "--mode http refused: not yet"
 n=$(tq_free_subnet 10.233)
 peer=10.233.$n.1
 peer6=fd33:233:$n::1
-tq_engine_up af_packet 10.233 fd33:233 -- --listen 5000 \
+eal=()
+if [[ ${1:-} == workers ]]; then
+	# Two workers on the two cores (oversubscribed: correctness only):
+	# each backend leg must live on its client's worker.
+	TQ_VDEV_ARGS=qpairs=2
+	eal=(--lcores 0@0,1@1,2@1)
+fi
+tq_engine_up af_packet 10.233 fd33:233 "${eal[@]}" -- --listen 5000 \
 	--backend "$peer:8081" --backend "[$peer6]:8082" \
 	--health-interval-ms 300 --connect-timeout-ms 1000
 
@@ -145,6 +155,14 @@ b=$(($(used b small) - b0))
 ((reqs > 100 && a > 0 && b > 0)) ||
 	tq_fail "wrk: $reqs requests, a served $a, b $b"
 tq_pass "wrk: $reqs requests, no errors (a $a, b $b)"
+if ((${#eal[@]})); then
+	per=$("$TQ_CTL" --file-prefix "$TQ_PREFIX" --per-worker stats |
+		awk '$1 == "ProxyBackendConnects" {printf "%s ", $2}')
+	read -r w0 w1 <<<"$per"
+	((${w0:-0} > 0 && ${w1:-0} > 0)) ||
+		tq_fail "relayed per worker: '$per': not both workers"
+	tq_pass "both workers relayed (backend legs $w0 and $w1)"
+fi
 
 # 5. Kill backend b: every later request succeeds (retried, then b is
 # ejected), b comes back once it answers.

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
 
@@ -192,6 +193,39 @@ key_table(void **state)
 	}
 }
 
+/* Every option is in docs/tq-proxy.md's table, with its section. */
+static void
+every_option_documented(void **state)
+{
+	const char *src = getenv("TQ_SOURCE_DIR");
+	char path[1024], want[128], *doc;
+	unsigned int i, missing = 0;
+	FILE *f;
+	long n;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/docs/tq-proxy.md", src ? src : "..");
+	f = fopen(path, "r");
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	doc = malloc((size_t)n + 1);
+	assert_non_null(doc);
+	assert_int_equal(fread(doc, 1, (size_t)n, f), (size_t)n);
+	doc[n] = '\0';
+	fclose(f);
+	for (i = 0; i < proxy_conf_nb_keys; i++) {
+		snprintf(want, sizeof(want), "| `--%s", proxy_conf_keys[i].name);
+		if (!strstr(doc, want)) {
+			print_error("docs/tq-proxy.md lacks %s\n", want);
+			missing++;
+		}
+	}
+	free(doc);
+	assert_int_equal(missing, 0);
+}
+
 int
 main(void)
 {
@@ -202,6 +236,7 @@ main(void)
 		cmocka_unit_test(modes),
 		cmocka_unit_test(flags_and_numbers),
 		cmocka_unit_test(key_table),
+		cmocka_unit_test(every_option_documented),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
