@@ -39,6 +39,9 @@ worker_start(struct tq_shard *s, void *arg)
 
 	w->p = p;
 	w->s = s;
+	/* Each worker's round robin starts one further, so the first
+	 * clients of different workers go to different backends. */
+	w->rr = tq_shard_id(s) % p->conf.nb_backends;
 	tq_shard_set_app_ctx(s, w);
 	if (health_start(w) < 0)
 		fprintf(stderr, "tq-proxy: worker %u: no memory for health "
