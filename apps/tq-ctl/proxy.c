@@ -18,6 +18,14 @@ u64(json_t *o, const char *k)
 	return (uint64_t)json_integer_value(json_object_get(o, k));
 }
 
+static const char *
+str(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+
+	return s ? s : "-";
+}
+
 int
 tq_ctl_backends(int fd, int json)
 {
@@ -43,21 +51,21 @@ tq_ctl_backends(int fd, int json)
 		printf("\n");
 		json_decref(all);
 	} else {
-		printf("%-8s %-44s %8s %10s %14s %14s %8s\n", "what",
-			"address", "active", "total", "bytes_up",
+		printf("%-8s %-44s %-12s %8s %10s %14s %14s %8s\n", "what",
+			"address", "pool", "active", "total", "bytes_up",
 			"bytes_down", "fails");
 		json_object_foreach(l, k, v)
-			printf("%-8s %-44" PRIu64 " %8" PRIu64 " %10" PRIu64
-				" %14" PRIu64 " %14" PRIu64 " %8s\n", "listen",
-				u64(v, "port"),
+			printf("%-8s %-44" PRIu64 " %-12s %8" PRIu64 " %10"
+				PRIu64 " %14" PRIu64 " %14" PRIu64 " %8s\n",
+				"listen", u64(v, "port"), str(v, "pool"),
 				u64(v, "active"), u64(v, "total"),
 				u64(v, "bytes_up"), u64(v, "bytes_down"), "-");
 		json_object_foreach(b, k, v)
-			printf("%-8s %-44s %8" PRIu64 " %10" PRIu64 " %14"
-				PRIu64 " %14" PRIu64 " %8" PRIu64 "\n",
+			printf("%-8s %-44s %-12s %8" PRIu64 " %10" PRIu64
+				" %14" PRIu64 " %14" PRIu64 " %8" PRIu64 "\n",
 				u64(v, "up") ? "up" : "down",
 				json_string_value(json_object_get(v, "addr")) ?:
-				k,
+				k, str(v, "pool"),
 				u64(v, "active"), u64(v, "total"),
 				u64(v, "bytes_up"), u64(v, "bytes_down"),
 				u64(v, "connect_fails"));

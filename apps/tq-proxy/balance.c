@@ -45,7 +45,7 @@ balance_addr_key(const struct tq_addr *a)
 static uint64_t
 candidates(const struct balance_in *in)
 {
-	uint64_t all = in->n >= 64 ? ~0ull : (1ull << in->n) - 1;
+	uint64_t all = (in->n >= 64 ? ~0ull : (1ull << in->n) - 1) & in->pool;
 	uint64_t c = all & in->up & ~in->tried;
 
 	return c ? c : all & ~in->tried;

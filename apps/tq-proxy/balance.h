@@ -14,7 +14,8 @@
 
 struct balance_in {
 	enum balance_mode mode;
-	unsigned int n;		/* backends in the pool */
+	unsigned int n;		/* backends, all pools */
+	uint64_t pool;		/* bit b: backend b serves this client */
 	uint64_t up;		/* bit b: backend b is up */
 	uint64_t tried;		/* bit b: already tried for this client */
 	const uint32_t *active;	/* leastconn: relayed connections of each */
@@ -25,9 +26,9 @@ struct balance_in {
 uint64_t balance_addr_key(const struct tq_addr *a);
 
 /*
- * Pick a backend among the up ones not yet tried, or, when none is up,
- * among any not yet tried.  *cursor is the caller's round-robin position
- * (rr, and leastconn's ties), advanced here.
+ * Pick a backend of the pool among the up ones not yet tried, or, when
+ * none is up, among any of the pool not yet tried.  *cursor is the caller's round-robin position
+ * for this pool (rr, and leastconn's ties), advanced here.
  * @return the backend's index, or -ENOENT when every one was tried.
  */
 int balance_pick(const struct balance_in *in, uint32_t *cursor);

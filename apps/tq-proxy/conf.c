@@ -4,6 +4,7 @@
  * Options).  The engine reads them from the command line and from its
  * --config INI file (rte_cfgfile) and calls proxy_conf_set() for each.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -14,10 +15,12 @@
 #include "conf.h"
 
 const struct proxy_conf_key proxy_conf_keys[] = {
-	{ "listen", "proxy", "PORT",
-		"accept on PORT, every address (repeatable)" },
-	{ "backend", "proxy", "ADDR:PORT",
-		"a backend; [ADDR]:PORT for IPv6 (repeatable)" },
+	{ "listen", "proxy", "PORT[,POOL]",
+		"accept on PORT, every address, for POOL's backends "
+		"(repeatable)" },
+	{ "backend", "proxy", "ADDR:PORT[,POOL]",
+		"a backend of POOL (default); [ADDR]:PORT for IPv6 "
+		"(repeatable)" },
 	{ "mode", "proxy", "tcp|http", "tcp: L4 relay (http: not yet)" },
 	{ "balance", "proxy", "rr|leastconn|hash",
 		"backend choice; hash: of the client address (rr)" },
@@ -51,6 +54,8 @@ void
 proxy_conf_init(struct proxy_conf *c)
 {
 	memset(c, 0, sizeof(*c));
+	strcpy(c->pool[0], "default");
+	c->nb_pools = 1;
 	c->mode = PROXY_MODE_TCP;
 	c->balance = BALANCE_RR;
 	c->backlog = 1024;
@@ -96,19 +101,70 @@ parse_flag(const char *v, bool *out)
 	return -EINVAL;
 }
 
+/*
+ * Split "VALUE[,POOL]": copy VALUE into buf and give POOL's index,
+ * adding the pool at its first mention.  Pool names are letters,
+ * digits, '_' and '-'.
+ */
+static int
+split_pool(struct proxy_conf *c, const char *v, char *buf, size_t len,
+		uint8_t *pool)
+{
+	const char *comma = v ? strrchr(v, ',') : NULL;
+	const char *name;
+	size_t n, i;
+
+	if (!v)
+		return -EINVAL;
+	n = comma ? (size_t)(comma - v) : strlen(v);
+	if (n >= len)
+		return -EINVAL;
+	memcpy(buf, v, n);
+	buf[n] = '\0';
+	*pool = 0;
+	if (!comma)
+		return 0;
+	name = comma + 1;
+	n = strlen(name);
+	if (n == 0 || n > PROXY_POOL_NAME_MAX)
+		return -EINVAL;
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)name[i]) && name[i] != '_' &&
+				name[i] != '-')
+			return -EINVAL;
+	for (i = 0; i < c->nb_pools; i++) {
+		if (!strcmp(c->pool[i], name)) {
+			*pool = (uint8_t)i;
+			return 0;
+		}
+	}
+	if (c->nb_pools == PROXY_MAX_POOLS)
+		return -ENOSPC;
+	memcpy(c->pool[c->nb_pools], name, n + 1);
+	*pool = (uint8_t)c->nb_pools++;
+	return 0;
+}
+
 static int
 add_listen(struct proxy_conf *c, const char *v)
 {
+	char buf[16];
 	uint16_t port;
+	uint8_t pool;
 	unsigned int i;
+	int ret;
 
-	if (!v || tq_port_parse(v, &port) || port == 0)
+	ret = split_pool(c, v, buf, sizeof(buf), &pool);
+	if (ret)
+		return ret;
+	if (tq_port_parse(buf, &port) || port == 0)
 		return -EINVAL;
 	for (i = 0; i < c->nb_listen; i++)
 		if (c->listen[i] == port)
 			return -EINVAL;
 	if (c->nb_listen == PROXY_MAX_LISTEN)
 		return -ENOSPC;
+	c->listen_pool[c->nb_listen] = pool;
 	c->listen[c->nb_listen++] = port;
 	return 0;
 }
@@ -116,22 +172,40 @@ add_listen(struct proxy_conf *c, const char *v)
 static int
 add_backend(struct proxy_conf *c, const char *v)
 {
+	char buf[TQ_ADDR_STRLEN + 16];
 	struct proxy_backend b;
 	unsigned int i;
+	int ret;
 
 	memset(&b, 0, sizeof(b));
-	if (!v || tq_endpoint_parse(v, &b.addr, &b.port) || b.port == 0 ||
+	ret = split_pool(c, v, buf, sizeof(buf), &b.pool);
+	if (ret)
+		return ret;
+	if (tq_endpoint_parse(buf, &b.addr, &b.port) || b.port == 0 ||
 			tq_addr_is_any(&b.addr))
 		return -EINVAL;
-	/* The same backend twice would only skew the balance. */
+	/* The same backend twice would only skew the balance; in two
+	 * pools it is two backends (their stats and health apart). */
 	for (i = 0; i < c->nb_backends; i++)
-		if (c->be[i].port == b.port &&
+		if (c->be[i].port == b.port && c->be[i].pool == b.pool &&
 				tq_addr_equal(&c->be[i].addr, &b.addr))
 			return -EINVAL;
 	if (c->nb_backends == PROXY_MAX_BACKENDS)
 		return -ENOSPC;
 	c->be[c->nb_backends++] = b;
 	return 0;
+}
+
+uint64_t
+proxy_conf_pool_mask(const struct proxy_conf *c, unsigned int pool)
+{
+	uint64_t m = 0;
+	unsigned int b;
+
+	for (b = 0; b < c->nb_backends; b++)
+		if (c->be[b].pool == pool)
+			m |= 1ull << b;
+	return m;
 }
 
 int
@@ -188,6 +262,8 @@ proxy_conf_set(struct proxy_conf *c, const char *name, const char *v)
 int
 proxy_conf_check(const struct proxy_conf *c, char *err, size_t len)
 {
+	unsigned int i;
+
 	if (c->mode == PROXY_MODE_HTTP) {
 		snprintf(err, len, "--mode http: not yet (only the L4 relay, "
 			"--mode tcp, is built)");
@@ -200,6 +276,14 @@ proxy_conf_check(const struct proxy_conf *c, char *err, size_t len)
 	if (c->nb_backends == 0) {
 		snprintf(err, len, "no --backend ADDR:PORT");
 		return -EINVAL;
+	}
+	for (i = 0; i < c->nb_listen; i++) {
+		if (!proxy_conf_pool_mask(c, c->listen_pool[i])) {
+			snprintf(err, len, "--listen %u: pool '%s' has no "
+				"backend", c->listen[i],
+				c->pool[c->listen_pool[i]]);
+			return -EINVAL;
+		}
 	}
 	return 0;
 }

@@ -14,6 +14,8 @@
 
 #define PROXY_MAX_LISTEN 16
 #define PROXY_MAX_BACKENDS 64	/* a tried-backends mask is one uint64_t */
+#define PROXY_MAX_POOLS 16
+#define PROXY_POOL_NAME_MAX 31
 
 enum proxy_mode {
 	PROXY_MODE_TCP,
@@ -29,11 +31,16 @@ enum balance_mode {
 struct proxy_backend {
 	struct tq_addr addr;
 	uint16_t port;
+	uint8_t pool;
 };
 
 struct proxy_conf {
 	uint16_t listen[PROXY_MAX_LISTEN];
+	uint8_t listen_pool[PROXY_MAX_LISTEN];
 	unsigned int nb_listen;
+	/* Pool 0 is "default": what a listener or backend names no pool. */
+	char pool[PROXY_MAX_POOLS][PROXY_POOL_NAME_MAX + 1];
+	unsigned int nb_pools;
 	struct proxy_backend be[PROXY_MAX_BACKENDS];
 	unsigned int nb_backends;
 	enum proxy_mode mode;
@@ -78,5 +85,8 @@ int proxy_conf_set(struct proxy_conf *c, const char *name, const char *val);
 int proxy_conf_check(const struct proxy_conf *c, char *err, size_t len);
 
 const char *proxy_balance_str(enum balance_mode m);
+
+/* The backends of a pool, a bit each. */
+uint64_t proxy_conf_pool_mask(const struct proxy_conf *c, unsigned int pool);
 
 #endif

@@ -36,12 +36,14 @@ worker_start(struct tq_shard *s, void *arg)
 {
 	struct proxy *p = arg;
 	struct pworker *w = &p->w[tq_shard_id(s)];
+	unsigned int i;
 
 	w->p = p;
 	w->s = s;
 	/* Each worker's round robin starts one further, so the first
 	 * clients of different workers go to different backends. */
-	w->rr = tq_shard_id(s) % p->conf.nb_backends;
+	for (i = 0; i < p->conf.nb_pools; i++)
+		w->rr[i] = tq_shard_id(s) % p->conf.nb_backends;
 	tq_shard_set_app_ctx(s, w);
 	if (health_start(w) < 0)
 		fprintf(stderr, "tq-proxy: worker %u: no memory for health "
@@ -87,6 +89,8 @@ main(int argc, char **argv)
 		tq_engine_destroy(p->e);
 		return TQ_EXIT_CONFIG;
 	}
+	for (i = 0; i < p->conf.nb_pools; i++)
+		p->pool_mask[i] = proxy_conf_pool_mask(&p->conf, i);
 	p->nb_workers = tq_engine_workers(p->e);
 	p->w = calloc(p->nb_workers ? p->nb_workers : 1, sizeof(*p->w));
 	ret = p->w ? stats_register(p) : -ENOMEM;
@@ -114,8 +118,9 @@ main(int argc, char **argv)
 			return TQ_EXIT_CONFIG;
 		}
 	}
-	fprintf(stderr, "tq-proxy: %u listener(s), %u backend(s), balance "
-		"%s\n", p->conf.nb_listen, p->conf.nb_backends,
+	fprintf(stderr, "tq-proxy: %u listener(s), %u backend(s) in %u "
+		"pool(s), balance %s\n", p->conf.nb_listen,
+		p->conf.nb_backends, p->conf.nb_pools,
 		proxy_balance_str(p->conf.balance));
 	ret = tq_engine_run(p->e);
 	tq_engine_destroy(p->e);

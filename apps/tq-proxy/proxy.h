@@ -47,7 +47,7 @@ struct proxy;
 struct pworker {
 	struct proxy *p;
 	struct tq_shard *s;
-	uint32_t rr;			/* balance cursor */
+	uint32_t rr[PROXY_MAX_POOLS];	/* balance cursor of each pool */
 	uint32_t nconns;		/* relayed connections now */
 	uint32_t active[PROXY_MAX_BACKENDS]; /* for leastconn */
 	struct pstat_be be[PROXY_MAX_BACKENDS];
@@ -69,6 +69,7 @@ struct plisten {
 
 struct proxy {
 	struct proxy_conf conf;
+	uint64_t pool_mask[PROXY_MAX_POOLS];	/* proxy_conf_pool_mask() */
 	struct tq_engine *e;
 	unsigned int nb_workers;
 	struct pworker *w;		/* nb_workers of them */

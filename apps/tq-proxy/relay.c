@@ -155,6 +155,7 @@ connect_next(struct pconn *pc)
 	struct balance_in in = {
 		.mode = p->conf.balance,
 		.n = p->conf.nb_backends,
+		.pool = p->pool_mask[p->conf.listen_pool[pc->lidx]],
 		.active = w->active,
 		.key = balance_addr_key(&pc->caddr),
 	};
@@ -172,7 +173,8 @@ connect_next(struct pconn *pc)
 		for (b = 0; b < in.n; b++)
 			if (backend_up(p, b))
 				in.up |= 1ull << b;
-		pick = balance_pick(&in, &w->rr);
+		pick = balance_pick(&in,
+				&w->rr[p->conf.listen_pool[pc->lidx]]);
 		if (pick < 0) {
 			give_up(pc, PC_NO_BACKEND);
 			return;

@@ -83,6 +83,7 @@ tel_backends(const char *cmd, const char *params, struct rte_tel_data *d)
 		snprintf(name, sizeof(name), "backend%u", b);
 		rte_tel_data_start_dict(c);
 		rte_tel_data_add_dict_string(c, "addr", addr);
+		rte_tel_data_add_dict_string(c, "pool", p->conf.pool[be->pool]);
 		rte_tel_data_add_dict_u64(c, "up", backend_up(p, b));
 		rte_tel_data_add_dict_u64(c, "active", sum.active);
 		rte_tel_data_add_dict_u64(c, "total", sum.total);
@@ -122,6 +123,8 @@ tel_listeners(const char *cmd, const char *params, struct rte_tel_data *d)
 		snprintf(name, sizeof(name), "listen%u", l);
 		rte_tel_data_start_dict(c);
 		rte_tel_data_add_dict_u64(c, "port", p->conf.listen[l]);
+		rte_tel_data_add_dict_string(c, "pool",
+				p->conf.pool[p->conf.listen_pool[l]]);
 		rte_tel_data_add_dict_u64(c, "active", sum.active);
 		rte_tel_data_add_dict_u64(c, "total", sum.total);
 		rte_tel_data_add_dict_u64(c, "bytes_up", sum.bytes_up);

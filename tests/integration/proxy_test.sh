@@ -10,7 +10,8 @@
 # again.  The bytes must have moved by splice; tq-ctl backends shows
 # both.  Then a second tq-proxy set up only by a --config file, in front
 # of tests/lib/proxy_peer.py: PROXY v2 header, half-close both ways, a
-# backend's RST, idle and connect timeouts.  With "workers": two
+# backend's RST, idle and connect timeouts, a listener with its own
+# pool.  With "workers": two
 # workers, both relaying.
 set -euo pipefail
 source "${TQ_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/netns.sh"
@@ -202,8 +203,8 @@ tq_pass "StreamSplicedBytes $spliced"
 out=$("$TQ_CTL" --file-prefix "$TQ_PREFIX" backends) || tq_fail "tq-ctl backends"
 tq_log "tq-ctl backends:"$'\n'"$out"
 awk -v a="$peer:8081" -v b="[$peer6]:8082" '
-	$1 == "up" && ($2 == a || $2 == b) && $4 > 0 {n++}
-	$1 == "listen" && $2 == "5000" && $4 > 0 {l++}
+	$1 == "up" && ($2 == a || $2 == b) && $5 > 0 {n++}
+	$1 == "listen" && $2 == "5000" && $5 > 0 {l++}
 	END {exit !(n == 2 && l == 1)}' <<<"$out" ||
 	tq_fail "tq-ctl backends does not show both backends up and used"
 tq_pass "tq-ctl backends: both up, both used"
@@ -222,8 +223,10 @@ addr = $TQ_ENG4/24
 
 [proxy]
 listen = 5001
+listen = 5002,direct
 backend = 10.233.$n.9:8090
 backend = $peer:8090
+backend = $peer:8090,direct
 proxy-protocol = yes
 
 [timeouts]
@@ -261,6 +264,18 @@ tq_pass "backend RST carried: $out"
 out=$(peer_req idle 1)
 (($(tq_ctr ProxyIdleTimeouts) >= 1)) || tq_fail "no ProxyIdleTimeouts"
 tq_pass "idle timeout: $out"
+# Pools: 5002 goes only to the "direct" pool's backend.
+totals() {
+	"$TQ_CTL" --file-prefix "$TQ_PREFIX" backends |
+		awk -v a="$peer:8090" '$2 == a {printf "%s=%s ", $3, $5}'
+}
+t0=$(totals)
+out=$(tq_peer "$py" "$TQ_LIB_DIR/proxy_peer.py" client "$TQ_ENG4" 5002 who \
+	2>&1) || tq_fail "pool direct: $out"
+t1=$(totals)
+[[ $t0 == *"default=4 direct=0 "* && $t1 == *"default=4 direct=1 "* ]] ||
+	tq_fail "pool direct: backend totals '$t0' then '$t1'"
+tq_pass "pools: port 5002 went to pool direct only ($t1)"
 tq_alive "$TQ_SERVER_PID" || tq_fail "tq-proxy died"
 log=$TQ_SERVER_LOG
 tq_stop_pid "$TQ_SERVER_PID"

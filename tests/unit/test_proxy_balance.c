@@ -19,7 +19,9 @@
 static void
 rr(void **state)
 {
-	struct balance_in in = { .mode = BALANCE_RR, .n = 3, .up = 7 };
+	struct balance_in in = {
+		.mode = BALANCE_RR, .n = 3, .pool = ~0ull, .up = 7,
+	};
 	uint32_t cur = 0;
 
 	(void)state;
@@ -55,7 +57,8 @@ leastconn(void **state)
 {
 	uint32_t active[4] = { 5, 2, 7, 2 };
 	struct balance_in in = {
-		.mode = BALANCE_LEASTCONN, .n = 4, .up = 15, .active = active,
+		.mode = BALANCE_LEASTCONN, .n = 4, .pool = ~0ull, .up = 15,
+		.active = active,
 	};
 	uint32_t cur = 0;
 	int a, b;
@@ -97,7 +100,9 @@ addr_key(void **state)
 static void
 hash(void **state)
 {
-	struct balance_in in = { .mode = BALANCE_HASH, .n = 4, .up = 15 };
+	struct balance_in in = {
+		.mode = BALANCE_HASH, .n = 4, .pool = ~0ull, .up = 15,
+	};
 	unsigned int count[4] = { 0 }, i, moved = 0;
 	int before[1000], pick;
 	uint32_t cur = 0;
@@ -138,6 +143,45 @@ hash(void **state)
 	assert_int_not_equal(balance_pick(&in, &cur), pick);
 }
 
+/* A listener's pool: only its backends, down ones as a last resort,
+ * never another pool's; each pool's cursor is its own. */
+static void
+pools(void **state)
+{
+	uint32_t active[4] = { 0 };
+	struct balance_in in = {
+		.mode = BALANCE_RR, .n = 4, .pool = 0x3, .up = 15,
+		.active = active,
+	};
+	uint32_t ca = 0, cb = 0;
+	unsigned int i;
+	int b;
+
+	(void)state;
+	for (i = 0; i < 8; i++) {
+		in.pool = 0x3;
+		assert_int_equal(balance_pick(&in, &ca), (int)(i % 2));
+		in.pool = 0xc;
+		assert_int_equal(balance_pick(&in, &cb), (int)(2 + i % 2));
+	}
+	/* Pool {2, 3} all down: still its own, never 0 or 1. */
+	in.up = 0x3;
+	b = balance_pick(&in, &cb);
+	assert_true(b == 2 || b == 3);
+	in.tried = 0xc;
+	assert_int_equal(balance_pick(&in, &cb), -ENOENT);
+	in.tried = 0;
+	in.mode = BALANCE_HASH;
+	in.key = 12345;
+	b = balance_pick(&in, &cb);
+	assert_true(b == 2 || b == 3);
+	in.mode = BALANCE_LEASTCONN;
+	active[2] = 3;
+	assert_int_equal(balance_pick(&in, &cb), 3);
+	in.pool = 0;
+	assert_int_equal(balance_pick(&in, &cb), -ENOENT);
+}
+
 int
 main(void)
 {
@@ -146,6 +190,7 @@ main(void)
 		cmocka_unit_test(leastconn),
 		cmocka_unit_test(addr_key),
 		cmocka_unit_test(hash),
+		cmocka_unit_test(pools),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -110,6 +110,49 @@ backends(void **state)
 }
 
 static void
+pools(void **state)
+{
+	struct proxy_conf c;
+	char err[128];
+
+	(void)state;
+	proxy_conf_init(&c);
+	assert_int_equal(c.nb_pools, 1);
+	assert_string_equal(c.pool[0], "default");
+	assert_int_equal(proxy_conf_set(&c, "listen", "80"), 0);
+	assert_int_equal(proxy_conf_set(&c, "listen", "443,tls-pool"), 0);
+	assert_int_equal(proxy_conf_set(&c, "backend", "10.0.0.1:80"), 0);
+	assert_int_equal(proxy_conf_set(&c, "backend",
+			"[fd00::1]:443,tls-pool"), 0);
+	/* The same backend in another pool is another backend. */
+	assert_int_equal(proxy_conf_set(&c, "backend", "10.0.0.1:80,tls-pool"),
+			0);
+	assert_int_equal(proxy_conf_set(&c, "backend", "10.0.0.1:80,tls-pool"),
+			-EINVAL);
+	assert_int_equal(c.nb_pools, 2);
+	assert_string_equal(c.pool[1], "tls-pool");
+	assert_int_equal(c.listen_pool[0], 0);
+	assert_int_equal(c.listen_pool[1], 1);
+	assert_int_equal(c.be[0].pool, 0);
+	assert_int_equal(c.be[1].pool, 1);
+	assert_int_equal(c.be[1].port, 443);
+	assert_true(proxy_conf_pool_mask(&c, 0) == 0x1);
+	assert_true(proxy_conf_pool_mask(&c, 1) == 0x6);
+	assert_int_equal(proxy_conf_check(&c, err, sizeof(err)), 0);
+	/* Bad names, an empty one, one too long. */
+	assert_int_equal(proxy_conf_set(&c, "listen", "81,"), -EINVAL);
+	assert_int_equal(proxy_conf_set(&c, "listen", "81,a b"), -EINVAL);
+	assert_int_equal(proxy_conf_set(&c, "listen", "81,a/b"), -EINVAL);
+	assert_int_equal(proxy_conf_set(&c, "backend",
+			"10.0.0.9:80,0123456789012345678901234567890123"),
+			-EINVAL);
+	/* A listener whose pool has no backend. */
+	assert_int_equal(proxy_conf_set(&c, "listen", "8080,empty"), 0);
+	assert_int_equal(proxy_conf_check(&c, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "empty"));
+}
+
+static void
 modes(void **state)
 {
 	struct proxy_conf c;
@@ -233,6 +276,7 @@ main(void)
 		cmocka_unit_test(defaults),
 		cmocka_unit_test(listeners),
 		cmocka_unit_test(backends),
+		cmocka_unit_test(pools),
 		cmocka_unit_test(modes),
 		cmocka_unit_test(flags_and_numbers),
 		cmocka_unit_test(key_table),
