@@ -194,6 +194,9 @@ connect_next(struct pconn *pc)
 				&err);
 		if (st) {
 			pc->side[1] = st;
+			/* Before the handshake's last ACK: the first window
+			 * the backend sees is already the bounded one. */
+			set_bufs(pc, st);
 			tq_app_timer_arm(pc->t,
 				p->conf.connect_timeout_ms * NS_PER_MS);
 			return;
@@ -257,7 +260,6 @@ backend_connected(struct tq_stream *st, void *ctx)
 	w->be[pc->be].total++;
 	pctr(w, PC_BACKEND_CONNECTS, 1);
 	health_passive(w, (unsigned int)pc->be, true);
-	set_bufs(pc, st);
 	pc->last_move = tq_shard_now(w->s);
 	if (p->conf.idle_timeout_ms)
 		tq_app_timer_arm(pc->t, p->conf.idle_timeout_ms * NS_PER_MS);

@@ -9,8 +9,8 @@
 # of --metrics) may grow by at most what --max-conn-buf allows; then the
 # client reads the rest at full speed and the file must be byte-exact.
 # (With the engine's default 256 KB buffers on both legs the same run
-# grows by about 370 mbufs; with --max-conn-buf 32768, by about 90,
-# under the bound of 128.)
+# grows by about 370 mbufs; with --max-conn-buf 32768 by about 15, under
+# the bound of 128; with 262144, by about 95.)
 set -euo pipefail
 source "${TQ_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/netns.sh"
 
