@@ -11,7 +11,7 @@
 # both.  Then a second tq-proxy set up only by a --config file, in front
 # of tests/lib/proxy_peer.py: PROXY v2 header, half-close both ways, a
 # backend's RST, idle and connect timeouts, a listener with its own
-# pool.  With "workers": two
+# pool.  In between, leastconn and hash.  With "workers": two
 # workers, both relaying.
 set -euo pipefail
 source "${TQ_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/netns.sh"
@@ -209,7 +209,61 @@ awk -v a="$peer:8081" -v b="[$peer6]:8082" '
 	tq_fail "tq-ctl backends does not show both backends up and used"
 tq_pass "tq-ctl backends: both up, both used"
 
-# 6. A second tq-proxy, all from a --config file: PROXY v2 header to
+# 6. leastconn: with a slow download holding one backend, new clients
+# go to the other; hash: one client address, one backend.
+restart() {
+	tq_stop_pid "$TQ_SERVER_PID"
+	[[ $TQ_STOP_RC == 0 ]] || tq_fail "tq-proxy exited with $TQ_STOP_RC on SIGTERM"
+	tq_server_start "$(tq_vdev_af_packet "${TQ_VDEV_ARGS:-}")" "${eal[@]}" \
+		-- --addr "$TQ_ENG4/24" --addr "$TQ_ENG6/64" --listen 5000 \
+		--backend "$peer:8081" --backend "[$peer6]:8082" "$@"
+	tq_wait_ping "$TQ_ENG4"
+	tq_wait_ping "$TQ_ENG6"
+}
+smalls() {
+	local i
+	for ((i = 0; i < $1; i++)); do
+		tq_peer curl -sf -o /dev/null "http://$TQ_ENG4:5000/small" ||
+			{ dump; tq_fail "request $i ($2) failed"; }
+	done
+}
+restart --balance leastconn
+big_a=$(used a big)
+tq_peer "$py" "$client" slow "$TQ_ENG4" 5000 /big "$sum" 100000 6 \
+	>"$TQ_TMP/slow.log" 2>&1 &
+slow=$!
+for ((i = 0; i < 50; i++)); do
+	(($(tq_ctr ProxyBackendConnects) >= 1)) && break
+	sleep 0.1
+done
+a0=$(used a small)
+b0=$(used b small)
+smalls 6 leastconn
+wait "$slow" || { cat "$TQ_TMP/slow.log" >&2; tq_fail "slow download failed"; }
+a=$(($(used a small) - a0))
+b=$(($(used b small) - b0))
+# nginx logs a request once it is done: the slow one is logged now.
+if (($(used a big) > big_a)); then busy=a; else busy=b; fi
+if ((${#eal[@]})); then
+	# Each worker counts its own connections: the slow one may be on
+	# the other worker.
+	tq_pass "leastconn (two workers, each its own count): a $a, b $b"
+else
+	[[ $busy == a && $a == 0 && $b == 6 || $busy == b && $a == 6 && $b == 0 ]] ||
+		tq_fail "leastconn: $busy held the slow download, yet a got $a, b $b"
+	tq_pass "leastconn: $busy busy with a slow download, the other got all 6 (a $a, b $b)"
+fi
+restart --balance hash
+a0=$(used a small)
+b0=$(used b small)
+smalls 10 hash
+a=$(($(used a small) - a0))
+b=$(($(used b small) - b0))
+((a == 10 && b == 0 || a == 0 && b == 10)) ||
+	tq_fail "hash: one client address went to a $a times, b $b times"
+tq_pass "hash: one client address, one backend (a $a, b $b)"
+
+# 7. A second tq-proxy, all from a --config file: PROXY v2 header to
 # the backend, a half-close carried both ways, a backend's RST carried
 # to the client, the idle timeout, and a dead first backend (nobody at
 # its address) given up after the connect timeout and retried.
