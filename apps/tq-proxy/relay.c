@@ -74,7 +74,7 @@ detach_backend(struct pconn *pc)
 }
 
 /*
- * Bound the leg's buffers to a quarter of --max-conn-buf each way: the
+ * Set up a leg.  Its buffers are a quarter of --max-conn-buf each way: the
  * four queues of a relayed connection then hold at most max-conn-buf.
  * RCVBUF may be refused above what the handshake's window scale
  * reaches; the smaller value always fits.
@@ -89,6 +89,9 @@ set_bufs(struct pconn *pc, struct tq_stream *st)
 	tq_stream_set_opt(st, TQ_OPT_SNDBUF, q);
 	tq_stream_set_opt(st, TQ_OPT_SNDBUF_MBUFS, q / 512 < 2 ? 2 : q / 512);
 	tq_stream_set_opt(st, TQ_OPT_RCVBUF, q);
+	/* What arrives goes on at once: the peers chose their segments,
+	 * a relay holding small ones back only adds a round trip. */
+	tq_stream_set_opt(st, TQ_OPT_NODELAY, 1);
 }
 
 static void
@@ -345,6 +348,8 @@ static const struct tq_stream_ops client_ops = {
 	.closed = client_closed,
 };
 
+static const struct tq_stream_ops reject_ops;
+
 static const struct tq_stream_ops backend_ops = {
 	.connected = backend_connected,
 	.readable = on_data,
@@ -375,6 +380,8 @@ relay_accept(struct tq_shard *s, struct tq_listener *l, void *arg)
 		}
 		if (!pc) {
 			pctr(w, PC_REJECTED, 1);
+			/* No pconn behind it: its closed() must not run ours. */
+			tq_stream_set_ops(st, &reject_ops, NULL);
 			tq_stream_abort(st, 0);
 			continue;
 		}

@@ -11,7 +11,7 @@
 # both.  Then a second tq-proxy set up only by a --config file, in front
 # of tests/lib/proxy_peer.py: PROXY v2 header, half-close both ways, a
 # backend's RST, idle and connect timeouts, a listener with its own
-# pool.  In between, leastconn and hash.  With "workers": two
+# pool, --max-conns.  In between, leastconn and hash.  With "workers": two
 # workers, both relaying.
 set -euo pipefail
 source "${TQ_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/netns.sh"
@@ -289,6 +289,7 @@ idle-timeout-ms = 1000
 
 [limits]
 max-conn-buf = 65536
+max-conns = 2
 
 [health]
 health-interval-ms = 0
@@ -330,6 +331,25 @@ t1=$(totals)
 [[ $t0 == *"default=4 direct=0 "* && $t1 == *"default=4 direct=1 "* ]] ||
 	tq_fail "pool direct: backend totals '$t0' then '$t1'"
 tq_pass "pools: port 5002 went to pool direct only ($t1)"
+# --max-conns 2: a third client at once is reset, later ones are fine.
+tq_peer "$py" "$TQ_LIB_DIR/proxy_peer.py" client "$TQ_ENG4" 5001 idle 1 \
+	>"$TQ_TMP/idle1.log" 2>&1 &
+i1=$!
+tq_peer "$py" "$TQ_LIB_DIR/proxy_peer.py" client "$TQ_ENG4" 5001 idle 1 \
+	>"$TQ_TMP/idle2.log" 2>&1 &
+i2=$!
+sleep 0.3
+rej=$(tq_ctr ProxyConnRejected)
+if out=$(tq_peer "$py" "$TQ_LIB_DIR/proxy_peer.py" client "$TQ_ENG4" \
+		5001 who 2>&1); then
+	tq_fail "a third client at once was served: $out"
+fi
+wait "$i1" && wait "$i2" ||
+	{ dump; tq_fail "idle clients: $(cat "$TQ_TMP"/idle*.log)"; }
+(($(tq_ctr ProxyConnRejected) == rej + 1)) ||
+	tq_fail "ProxyConnRejected $(tq_ctr ProxyConnRejected), was $rej"
+out=$(peer_req who)
+tq_pass "--max-conns 2: a third client reset, then served again: $out"
 tq_alive "$TQ_SERVER_PID" || tq_fail "tq-proxy died"
 log=$TQ_SERVER_LOG
 tq_stop_pid "$TQ_SERVER_PID"
