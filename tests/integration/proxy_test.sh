@@ -194,7 +194,7 @@ done
 tq_pass "b restored and used again"
 
 spliced=$(tq_ctr StreamSplicedBytes)
-((spliced >= 5 * 30000000)) ||
+((spliced >= 4 * 30000000)) ||
 	tq_fail "StreamSplicedBytes $spliced: the data did not go by splice"
 tq_pass "StreamSplicedBytes $spliced"
 ((TQ_SERVER_PID)) && tq_alive "$TQ_SERVER_PID" || tq_fail "tq-proxy died"
