@@ -177,6 +177,11 @@ usage(FILE *f)
 		"                busy cycles, packets/s, cycles per packet in "
 		"RX,\n"
 		"                protocol and TX, ring and mbuf drops\n"
+		"       tq-ctl [--file-prefix P] [--json] backends\n"
+		"  backends      tq-proxy: each listener and backend, up or "
+		"down, connections\n"
+		"                active and total, bytes each way, connect "
+		"failures\n"
 		"       tq-ctl [--file-prefix P] set KEY VALUE\n"
 		"       tq-ctl [--file-prefix P] get [KEY]\n"
 		"  set, get      settings that change while running (tcp.cc, "
@@ -281,6 +286,7 @@ main(int argc, char **argv)
 	if (optind != argc - 1 || (strcmp(argv[optind], "stats") &&
 			strcmp(argv[optind], "info") &&
 			strcmp(argv[optind], "conns") &&
+			strcmp(argv[optind], "backends") &&
 			strcmp(argv[optind], "workers"))) {
 		usage(stderr);
 		return 2;
@@ -293,6 +299,11 @@ main(int argc, char **argv)
 		if (ret)
 			fprintf(stderr, "tq-ctl: the engine did not answer "
 				"/tachyon/workers\n");
+		close(fd);
+		return ret;
+	}
+	if (!strcmp(argv[optind], "backends")) {
+		ret = tq_ctl_backends(fd, co.json) < 0;
 		close(fd);
 		return ret;
 	}

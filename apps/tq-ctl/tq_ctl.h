@@ -31,6 +31,9 @@ int tq_ctl_conns(int fd, const struct tq_ctl_conns_opts *o);
 int tq_ctl_set(int fd, const char *key, const char *val);
 int tq_ctl_get(int fd, const char *key);
 
+/* tq-ctl backends: tq-proxy's listeners and backends. */
+int tq_ctl_backends(int fd, int json);
+
 /* tq-ctl workers: each worker's load over interval seconds. */
 int tq_ctl_workers(int fd, double interval, int json);
 

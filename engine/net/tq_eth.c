@@ -88,11 +88,12 @@ net_xmsg(struct tq_shard *s, const struct tq_xmsg *msg)
 		return;
 	}
 	if (msg->type != TQ_XMSG_NEIGH ||
-			msg->len != sizeof(a) + sizeof(mac))
+			msg->len != sizeof(a) + sizeof(mac) + 1)
 		return;
 	memcpy(&a, msg->data, sizeof(a));
 	memcpy(&mac, msg->data + sizeof(a), sizeof(mac));
-	tq_neigh_update(s, &a, &mac, true, false);
+	tq_neigh_update(s, &a, &mac, msg->data[sizeof(a) + sizeof(mac)] != 0,
+			false);
 }
 
 int

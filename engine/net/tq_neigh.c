@@ -192,6 +192,21 @@ solicit(struct tq_shard *s, struct tq_neigh *e)
 	e->next_probe = s->now + tq_net(s)->conf->neigh_retrans_ns;
 }
 
+/* Tell the other workers; a message is address, MAC and create. */
+static void
+share_neigh(struct tq_shard *s, const struct tq_addr *a,
+		const struct rte_ether_addr *mac, bool create)
+{
+	struct tq_xmsg msg = { .type = TQ_XMSG_NEIGH };
+
+	RTE_BUILD_BUG_ON(sizeof(*a) + sizeof(*mac) + 1 > sizeof(msg.data));
+	msg.len = sizeof(*a) + sizeof(*mac) + 1;
+	memcpy(msg.data, a, sizeof(*a));
+	memcpy(msg.data + sizeof(*a), mac, sizeof(*mac));
+	msg.data[sizeof(*a) + sizeof(*mac)] = create;
+	tq_shard_broadcast(s, &msg);
+}
+
 void
 tq_neigh_update(struct tq_shard *s, const struct tq_addr *a,
 		const struct rte_ether_addr *mac, bool create, bool share)
@@ -200,8 +215,13 @@ tq_neigh_update(struct tq_shard *s, const struct tq_addr *a,
 	struct tq_neigh *e = find(t, a);
 
 	if (!e) {
-		if (!create)
+		if (!create) {
+			/* Not ours to learn, but maybe another worker's
+			 * answer: it updates what it has. */
+			if (share && s->nb_workers > 1)
+				share_neigh(s, a, mac, false);
 			return;
+		}
 		e = insert(t, a);
 		if (!e) {
 			TQ_INC(s, NEIGH_TABLE_FULL);
@@ -216,14 +236,8 @@ tq_neigh_update(struct tq_shard *s, const struct tq_addr *a,
 	e->probes = 0;
 	TQ_INC(s, NEIGH_RESOLVED);
 	flush_queue(s, e);
-	if (share && s->nb_workers > 1) {
-		struct tq_xmsg msg = { .type = TQ_XMSG_NEIGH };
-
-		msg.len = sizeof(*a) + sizeof(*mac);
-		memcpy(msg.data, a, sizeof(*a));
-		memcpy(msg.data + sizeof(*a), mac, sizeof(*mac));
-		tq_shard_broadcast(s, &msg);
-	}
+	if (share && s->nb_workers > 1)
+		share_neigh(s, a, mac, true);
 }
 
 int

@@ -324,7 +324,13 @@ void tq_eth_output(struct tq_shard *s, struct rte_mbuf *m, uint16_t etype,
 struct tq_neigh_table *tq_neigh_create(const struct tq_net_conf *conf,
 		int socket);
 void tq_neigh_free(struct tq_neigh_table *t);
-/* Learn or refresh; create says whether an absent entry is added. */
+/*
+ * Learn or refresh; create says whether an absent entry is added.  share
+ * tells the other workers, which take it with the same create: an
+ * answer (NDP NA) may land on a worker that did not ask, as af_packet's
+ * fanout and RSS hash it as they like, and must still reach the one that
+ * did.
+ */
 void tq_neigh_update(struct tq_shard *s, const struct tq_addr *a,
 		const struct rte_ether_addr *mac, bool create, bool share);
 /* Send m (with an Ethernet header to fill) to a, resolving first. */

@@ -494,6 +494,56 @@ neigh_shared(void **state)
 	assert_int_equal(tq_test_pool_avail(), avail);
 }
 
+/* An NDP answer that lands on a worker that did not ask (af_packet's
+ * fanout hashes as it likes) still resolves the one that did, and
+ * creates nothing where nobody asked (RFC 4861 7.2.5). */
+static void
+na_other_worker(void **state)
+{
+	static const char *const addrs[] = { "fd00::2/64", NULL };
+	static struct tq_test_host h0, h1;
+	static struct tq_shard *shards[2];
+	unsigned int avail = tq_test_pool_avail();
+	struct tq_test_host_opts o0 = { .shard_id = 0, .nb_workers = 2 };
+	struct tq_test_host_opts o1 = { .shard_id = 1, .nb_workers = 2 };
+	struct tq_addr peer = tq_test_addr("fd00::1");
+	struct rte_ether_addr mac;
+	uint8_t f[128], body[28] = { 0x60 };	/* Solicited, Override */
+
+	assert_int_equal(tq_test_host_init_opts(&h0, 2, addrs, &o0), 0);
+	assert_int_equal(tq_test_host_init_opts(&h1, 2, addrs, &o1), 0);
+	shards[0] = h0.s;
+	shards[1] = h1.s;
+	assert_int_equal(tq_shard_mesh(shards, 2), 0);
+
+	/* h1 sends to the peer: it solicits, the datagram waits. */
+	assert_int_equal(tq_udp_sendto(h1.s, NULL, 1, &peer, 2, "x", 1), 0);
+	tq_test_host_poll(&h1, 1000);
+	assert_int_equal(tq_test_counter(&h1, TQ_CTR_NDP_OUT_SOLICITS), 1);
+	assert_int_equal(tq_test_wire_drain(&h1), 1);
+	/* The NA comes in on h0. */
+	memcpy(body + 4, peer.v6, 16);
+	body[20] = 2;	/* target link-layer address */
+	body[21] = 1;
+	memcpy(body + 22, tq_test_peer_mac, 6);
+	tq_test_wire_send(&h0, f, tq_test_build_icmp6(f,
+			h0.ifc.mac.addr_bytes, "fd00::1", "fd00::2", 255, 136,
+			0, body, sizeof(body)));
+	tq_test_host_poll(&h0, 1000);
+	assert_int_equal(tq_neigh_lookup(h0.s, &peer, &mac), -ENOENT);
+	assert_int_equal(tq_test_counter(&h0, TQ_CTR_XMSG_SENT), 1);
+	tq_test_host_poll(&h1, 2000);
+	assert_int_equal(tq_neigh_lookup(h1.s, &peer, &mac), 0);
+	assert_memory_equal(&mac, tq_test_peer_mac, 6);
+	/* The waiting datagram goes out now; h0 still learned nothing. */
+	assert_int_equal(tq_test_wire_drain(&h1), 1);
+	tq_test_host_poll(&h0, 3000);
+	assert_int_equal(tq_neigh_lookup(h0.s, &peer, &mac), -ENOENT);
+	tq_test_host_fini(&h0);
+	tq_test_host_fini(&h1);
+	assert_int_equal(tq_test_pool_avail(), avail);
+}
+
 struct cmd_log {
 	unsigned int n;
 	struct tq_shard *s[4];
@@ -547,6 +597,7 @@ main(void)
 		cmocka_unit_test(fault_live),
 		cmocka_unit_test(xmsg_broadcast),
 		cmocka_unit_test(neigh_shared),
+		cmocka_unit_test(na_other_worker),
 		cmocka_unit_test(commands),
 	};
 

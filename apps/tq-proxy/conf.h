@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef TQ_PROXY_CONF_H
+#define TQ_PROXY_CONF_H
+
+/*
+ * tq-proxy's configuration: every option's parser and the final check.
+ * No engine and no EAL here, so the unit suite tests it as it is.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <tachyon/tq_addr.h>
+
+#define PROXY_MAX_LISTEN 16
+#define PROXY_MAX_BACKENDS 64	/* a tried-backends mask is one uint64_t */
+#define PROXY_MAX_POOLS 16
+#define PROXY_POOL_NAME_MAX 31
+
+enum proxy_mode {
+	PROXY_MODE_TCP,
+	PROXY_MODE_HTTP,
+};
+
+enum balance_mode {
+	BALANCE_RR,
+	BALANCE_LEASTCONN,
+	BALANCE_HASH,
+};
+
+struct proxy_backend {
+	struct tq_addr addr;
+	uint16_t port;
+	uint8_t pool;
+};
+
+struct proxy_conf {
+	uint16_t listen[PROXY_MAX_LISTEN];
+	uint8_t listen_pool[PROXY_MAX_LISTEN];
+	unsigned int nb_listen;
+	/* Pool 0 is "default": what a listener or backend names no pool. */
+	char pool[PROXY_MAX_POOLS][PROXY_POOL_NAME_MAX + 1];
+	unsigned int nb_pools;
+	struct proxy_backend be[PROXY_MAX_BACKENDS];
+	unsigned int nb_backends;
+	enum proxy_mode mode;
+	enum balance_mode balance;
+	bool proxy_protocol;
+	uint32_t backlog;
+	uint32_t connect_timeout_ms;
+	uint32_t idle_timeout_ms;	/* 0: none */
+	uint32_t retries;
+	uint32_t max_conn_buf;
+	uint32_t max_conns;		/* per worker */
+	uint32_t health_interval_ms;	/* 0: no active checks */
+	uint32_t health_fall;
+	uint32_t health_rise;
+};
+
+/* One option: its name, INI section, value form and help. */
+struct proxy_conf_key {
+	const char *name;
+	const char *section;
+	const char *metavar;	/* NULL: a flag */
+	const char *help;
+};
+
+extern const struct proxy_conf_key proxy_conf_keys[];
+extern const unsigned int proxy_conf_nb_keys;
+
+/* The defaults. */
+void proxy_conf_init(struct proxy_conf *c);
+
+/*
+ * Apply one option by name (a flag gets "1"/"yes"/"true" or
+ * "0"/"no"/"false", or NULL).  0, or -EINVAL for a bad value,
+ * -ENOSPC past a repeatable option's limit, -ENOENT for an unknown name.
+ */
+int proxy_conf_set(struct proxy_conf *c, const char *name, const char *val);
+
+/*
+ * What only the whole can tell (a listener and a backend are needed,
+ * http mode is not built yet, ...): 0, or -EINVAL with the reason in err.
+ */
+int proxy_conf_check(const struct proxy_conf *c, char *err, size_t len);
+
+const char *proxy_balance_str(enum balance_mode m);
+
+/* The backends of a pool, a bit each. */
+uint64_t proxy_conf_pool_mask(const struct proxy_conf *c, unsigned int pool);
+
+#endif

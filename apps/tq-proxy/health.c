@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Backend health (docs/tq-proxy.md, Health).  Passive: live opens that
+ * fail eject a backend after --health-fall in a row.  Active: worker 0
+ * opens a TCP connection to every backend each --health-interval-ms;
+ * --health-fall failed checks eject, --health-rise good ones restore.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "proxy.h"
+
+struct hcheck {
+	struct health *h;
+	unsigned int b;
+	struct tq_stream *st;	/* the check in flight */
+	bool ok;
+	bool late;		/* aborted by us: not up in an interval */
+};
+
+struct health {
+	struct pworker *w;
+	struct tq_app_timer *t;
+	uint32_t oks[PROXY_MAX_BACKENDS];	/* consecutive, this worker */
+	struct hcheck ck[PROXY_MAX_BACKENDS];
+};
+
+static void
+log_state(struct proxy *p, unsigned int b, const char *what)
+{
+	char a[TQ_ADDR_STRLEN];
+
+	/* Rare (a state change), so a line on stderr is fine here. */
+	tq_addr_format(&p->conf.be[b].addr, a, sizeof(a));
+	fprintf(stderr, "tq-proxy: backend %s port %u %s\n", a,
+			p->conf.be[b].port, what);
+}
+
+static void
+set_up(struct pworker *w, unsigned int b, uint32_t up)
+{
+	struct proxy *p = w->p;
+	uint32_t old = !up;
+
+	/* Only the worker that flips it counts and logs it. */
+	if (__atomic_compare_exchange_n(&p->bst[b].up, &old, up, false,
+			__ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+		pctr(w, up ? PC_RESTORES : PC_EJECTS, 1);
+		log_state(p, b, up ? "up" : "down (ejected)");
+	}
+}
+
+static void
+fail(struct pworker *w, unsigned int b)
+{
+	struct proxy *p = w->p;
+	uint32_t n = __atomic_add_fetch(&p->bst[b].fails, 1, __ATOMIC_RELAXED);
+
+	if (n >= p->conf.health_fall)
+		set_up(w, b, 0);
+}
+
+void
+health_passive(struct pworker *w, unsigned int b, bool ok)
+{
+	if (!ok) {
+		fail(w, b);
+		return;
+	}
+	__atomic_store_n(&w->p->bst[b].fails, 0, __ATOMIC_RELAXED);
+	/* It answered: only tried while down when the whole pool was. */
+	set_up(w, b, 1);
+}
+
+static void
+check_result(struct health *h, unsigned int b, bool ok)
+{
+	struct pworker *w = h->w;
+
+	if (!ok) {
+		h->oks[b] = 0;
+		pctr(w, PC_HEALTH_FAILS, 1);
+		fail(w, b);
+		return;
+	}
+	__atomic_store_n(&w->p->bst[b].fails, 0, __ATOMIC_RELAXED);
+	if (++h->oks[b] >= w->p->conf.health_rise)
+		set_up(w, b, 1);
+}
+
+static void
+hc_connected(struct tq_stream *st, void *ctx)
+{
+	struct hcheck *ck = ctx;
+
+	ck->ok = true;
+	check_result(ck->h, ck->b, true);
+	/* A reset: no TIME_WAIT left behind per check. */
+	tq_stream_abort(st, 0);
+}
+
+static void
+hc_closed(struct tq_stream *st, enum tq_close_reason why, void *ctx)
+{
+	struct hcheck *ck = ctx;
+
+	(void)st;
+	ck->st = NULL;
+	/* Aborted and not by us: the engine is stopping, no verdict. */
+	if (!ck->ok && (why != TQ_CLOSE_ABORTED || ck->late))
+		check_result(ck->h, ck->b, false);
+	ck->ok = false;
+	ck->late = false;
+}
+
+static const struct tq_stream_ops hc_ops = {
+	.connected = hc_connected,
+	.closed = hc_closed,
+};
+
+static void
+health_tick(struct tq_shard *s, struct tq_app_timer *t, void *arg)
+{
+	struct health *h = arg;
+	struct proxy *p = h->w->p;
+	struct hcheck *ck;
+	unsigned int b;
+	int err;
+
+	for (b = 0; b < p->conf.nb_backends; b++) {
+		ck = &h->ck[b];
+		/* Not up within a whole interval: failed (closed() says). */
+		if (ck->st) {
+			ck->late = true;
+			tq_stream_abort(ck->st, 0);
+		}
+		pctr(h->w, PC_HEALTH_CHECKS, 1);
+		ck->ok = false;
+		ck->st = tq_tcp_connect(s, &p->conf.be[b].addr,
+				p->conf.be[b].port, NULL, 0, &hc_ops, ck, &err);
+		if (!ck->st)
+			check_result(h, b, false);
+	}
+	tq_app_timer_arm(t, (uint64_t)p->conf.health_interval_ms * 1000000);
+}
+
+void
+health_init(struct proxy *p)
+{
+	unsigned int b;
+
+	for (b = 0; b < p->conf.nb_backends; b++) {
+		p->bst[b].up = 1;
+		p->bst[b].fails = 0;
+	}
+}
+
+int
+health_start(struct pworker *w)
+{
+	struct health *h;
+	unsigned int b;
+
+	if (tq_shard_id(w->s) != 0 || w->p->conf.health_interval_ms == 0)
+		return 0;
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	h->w = w;
+	for (b = 0; b < PROXY_MAX_BACKENDS; b++) {
+		h->ck[b].h = h;
+		h->ck[b].b = b;
+	}
+	h->t = tq_app_timer_create(w->s, health_tick, h);
+	if (!h->t) {
+		free(h);
+		return -ENOMEM;
+	}
+	tq_app_timer_arm(h->t, 0);
+	w->h = h;
+	return 0;
+}
+
+void
+health_stop(struct pworker *w)
+{
+	if (!w->h)
+		return;
+	/* The engine closed every connection, the checks too. */
+	tq_app_timer_free(w->h->t);
+	free(w->h);
+	w->h = NULL;
+}

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * tq-proxy: a TCP proxy on the engine (docs/tq-proxy.md).
+ *   tq-proxy [EAL options] -- --addr A/PLEN --listen PORT \
+ *       --backend ADDR:PORT [--backend ...] [--balance rr|leastconn|hash]
+ * Public headers only.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proxy.h"
+
+static struct proxy proxy;
+
+static int
+opt_set(void *arg, const char *v)
+{
+	const struct proxy_conf_key *k = arg;
+	char err[160];
+
+	if (proxy_conf_set(&proxy.conf, k->name, v))
+		return -EINVAL;
+	/* Said at once, before EAL comes up, and in so many words. */
+	if (proxy.conf.mode == PROXY_MODE_HTTP) {
+		proxy_conf_check(&proxy.conf, err, sizeof(err));
+		fprintf(stderr, "tq-proxy: %s\n", err);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void
+worker_start(struct tq_shard *s, void *arg)
+{
+	struct proxy *p = arg;
+	struct pworker *w = &p->w[tq_shard_id(s)];
+	unsigned int i;
+
+	w->p = p;
+	w->s = s;
+	/* Each worker's round robin starts one further, so the first
+	 * clients of different workers go to different backends. */
+	for (i = 0; i < p->conf.nb_pools; i++)
+		w->rr[i] = tq_shard_id(s) % p->conf.nb_backends;
+	tq_shard_set_app_ctx(s, w);
+	if (health_start(w) < 0)
+		fprintf(stderr, "tq-proxy: worker %u: no memory for health "
+			"checks\n", tq_shard_id(s));
+}
+
+static void
+worker_stop(struct tq_shard *s, void *arg)
+{
+	struct proxy *p = arg;
+
+	health_stop(&p->w[tq_shard_id(s)]);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct tq_app_opt opts[32];
+	struct proxy *p = &proxy;
+	char err[160];
+	unsigned int i;
+	int ret;
+
+	proxy_conf_init(&p->conf);
+	for (i = 0; i < proxy_conf_nb_keys; i++) {
+		opts[i] = (struct tq_app_opt){
+			.name = proxy_conf_keys[i].name,
+			.section = proxy_conf_keys[i].section,
+			.metavar = proxy_conf_keys[i].metavar,
+			.help = proxy_conf_keys[i].help,
+			.set = opt_set,
+			.arg = (void *)&proxy_conf_keys[i],
+		};
+	}
+	ret = tq_engine_create(argc, argv, "tq-proxy", opts,
+			proxy_conf_nb_keys, &p->e);
+	if (ret == 1)
+		return 0;
+	if (ret < 0)
+		return ret == -EINVAL ? TQ_EXIT_CONFIG : 1;
+	if (proxy_conf_check(&p->conf, err, sizeof(err)) < 0) {
+		fprintf(stderr, "tq-proxy: %s\n", err);
+		tq_engine_destroy(p->e);
+		return TQ_EXIT_CONFIG;
+	}
+	for (i = 0; i < p->conf.nb_pools; i++)
+		p->pool_mask[i] = proxy_conf_pool_mask(&p->conf, i);
+	p->nb_workers = tq_engine_workers(p->e);
+	p->w = calloc(p->nb_workers ? p->nb_workers : 1, sizeof(*p->w));
+	ret = p->w ? stats_register(p) : -ENOMEM;
+	if (ret == 0)
+		ret = tq_engine_on_worker_start(p->e, worker_start, p);
+	if (ret == 0)
+		ret = tq_engine_on_worker_stop(p->e, worker_stop, p);
+	if (ret < 0) {
+		fprintf(stderr, "tq-proxy: %s\n", strerror(-ret));
+		tq_engine_destroy(p->e);
+		free(p->w);
+		return 1;
+	}
+	health_init(p);
+	for (i = 0; i < p->conf.nb_listen; i++) {
+		p->lis[i].p = p;
+		p->lis[i].idx = i;
+		ret = tq_tcp_listen(p->e, NULL, p->conf.listen[i],
+				p->conf.backlog, relay_accept, &p->lis[i]);
+		if (ret < 0) {
+			fprintf(stderr, "tq-proxy: --listen %u: %s\n",
+					p->conf.listen[i], strerror(-ret));
+			tq_engine_destroy(p->e);
+			free(p->w);
+			return TQ_EXIT_CONFIG;
+		}
+	}
+	fprintf(stderr, "tq-proxy: %u listener(s), %u backend(s) in %u "
+		"pool(s), balance %s\n", p->conf.nb_listen,
+		p->conf.nb_backends, p->conf.nb_pools,
+		proxy_balance_str(p->conf.balance));
+	ret = tq_engine_run(p->e);
+	tq_engine_destroy(p->e);
+	free(p->w);
+	return ret < 0 ? 1 : 0;
+}

@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * tq-proxy's stats: app counters (tq-ctl stats, the Prometheus page)
+ * and, per listener and per backend, telemetry /tqproxy/listeners and
+ * /tqproxy/backends summed over the workers' own tables.
+ */
+#include <errno.h>
+#include <stdio.h>
+
+#include <rte_telemetry.h>
+
+#include "proxy.h"
+
+static const struct {
+	const char *name;
+	const char *help;
+} ctr_names[PC_MAX] = {
+	[PC_ACCEPTED] = { "ProxyAccepted",
+		"Client connections accepted (tq-proxy)" },
+	[PC_REJECTED] = { "ProxyConnRejected",
+		"Client connections reset: --max-conns reached or no memory" },
+	[PC_BACKEND_CONNECTS] = { "ProxyBackendConnects",
+		"Backend connections established" },
+	[PC_CONNECT_FAILS] = { "ProxyConnectFails",
+		"Backend opens refused, unreachable or timed out" },
+	[PC_CONNECT_TIMEOUTS] = { "ProxyConnectTimeouts",
+		"Backend opens given up after --connect-timeout-ms" },
+	[PC_RETRIES] = { "ProxyRetries",
+		"Backend opens after a first one failed, before any byte" },
+	[PC_NO_BACKEND] = { "ProxyNoBackend",
+		"Clients reset: every backend tried or the retries spent" },
+	[PC_IDLE_TIMEOUTS] = { "ProxyIdleTimeouts",
+		"Relayed connections reset after --idle-timeout-ms" },
+	[PC_RESETS_CARRIED] = { "ProxyResetsCarried",
+		"A leg ended abnormally and the other was reset" },
+	[PC_BYTES_UP] = { "ProxyBytesUp",
+		"Bytes spliced from clients to backends" },
+	[PC_BYTES_DOWN] = { "ProxyBytesDown",
+		"Bytes spliced from backends to clients" },
+	[PC_HEALTH_CHECKS] = { "ProxyHealthChecks",
+		"Active health checks started" },
+	[PC_HEALTH_FAILS] = { "ProxyHealthFails",
+		"Active health checks that failed" },
+	[PC_EJECTS] = { "ProxyEjects",
+		"Backends marked down (active or passive checks)" },
+	[PC_RESTORES] = { "ProxyRestores",
+		"Backends marked up again" },
+};
+
+/* rte_telemetry callbacks take no argument. */
+static struct proxy *tel_proxy;
+
+static int
+tel_backends(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct proxy *p = tel_proxy;
+	char name[16], addr[TQ_ADDR_STRLEN + 8], a[TQ_ADDR_STRLEN];
+	unsigned int b, i;
+
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	for (b = 0; b < p->conf.nb_backends; b++) {
+		const struct proxy_backend *be = &p->conf.be[b];
+		struct pstat_be sum = { 0 };
+		struct rte_tel_data *c = rte_tel_data_alloc();
+
+		if (!c)
+			return -ENOMEM;
+		for (i = 0; i < p->nb_workers; i++) {
+			const struct pstat_be *x = &p->w[i].be[b];
+
+			sum.active += x->active;
+			sum.total += x->total;
+			sum.bytes_up += x->bytes_up;
+			sum.bytes_down += x->bytes_down;
+			sum.connect_fails += x->connect_fails;
+		}
+		tq_addr_format(&be->addr, a, sizeof(a));
+		snprintf(addr, sizeof(addr), be->addr.family == AF_INET6 ?
+				"[%s]:%u" : "%s:%u", a, be->port);
+		/* Telemetry names take letters, digits and _ only. */
+		snprintf(name, sizeof(name), "backend%u", b);
+		rte_tel_data_start_dict(c);
+		rte_tel_data_add_dict_string(c, "addr", addr);
+		rte_tel_data_add_dict_string(c, "pool", p->conf.pool[be->pool]);
+		rte_tel_data_add_dict_u64(c, "up", backend_up(p, b));
+		rte_tel_data_add_dict_u64(c, "active", sum.active);
+		rte_tel_data_add_dict_u64(c, "total", sum.total);
+		rte_tel_data_add_dict_u64(c, "bytes_up", sum.bytes_up);
+		rte_tel_data_add_dict_u64(c, "bytes_down", sum.bytes_down);
+		rte_tel_data_add_dict_u64(c, "connect_fails",
+				sum.connect_fails);
+		rte_tel_data_add_dict_container(d, name, c, 0);
+	}
+	return 0;
+}
+
+static int
+tel_listeners(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct proxy *p = tel_proxy;
+	unsigned int l, i;
+	char name[16];
+
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	for (l = 0; l < p->conf.nb_listen; l++) {
+		struct pstat_listen sum = { 0 };
+		struct rte_tel_data *c = rte_tel_data_alloc();
+
+		if (!c)
+			return -ENOMEM;
+		for (i = 0; i < p->nb_workers; i++) {
+			const struct pstat_listen *x = &p->w[i].l[l];
+
+			sum.active += x->active;
+			sum.total += x->total;
+			sum.bytes_up += x->bytes_up;
+			sum.bytes_down += x->bytes_down;
+		}
+		snprintf(name, sizeof(name), "listen%u", l);
+		rte_tel_data_start_dict(c);
+		rte_tel_data_add_dict_u64(c, "port", p->conf.listen[l]);
+		rte_tel_data_add_dict_string(c, "pool",
+				p->conf.pool[p->conf.listen_pool[l]]);
+		rte_tel_data_add_dict_u64(c, "active", sum.active);
+		rte_tel_data_add_dict_u64(c, "total", sum.total);
+		rte_tel_data_add_dict_u64(c, "bytes_up", sum.bytes_up);
+		rte_tel_data_add_dict_u64(c, "bytes_down", sum.bytes_down);
+		rte_tel_data_add_dict_container(d, name, c, 0);
+	}
+	return 0;
+}
+
+int
+stats_register(struct proxy *p)
+{
+	unsigned int i;
+	int id;
+
+	for (i = 0; i < PC_MAX; i++) {
+		id = tq_app_counter_register(p->e, ctr_names[i].name,
+				ctr_names[i].help);
+		if (id < 0)
+			return id;
+		p->ctr[i] = id;
+	}
+	tel_proxy = p;
+	rte_telemetry_register_cmd("/tqproxy/backends", tel_backends,
+		"Per backend of tq-proxy: up, active, total, bytes_up, "
+		"bytes_down, connect_fails");
+	rte_telemetry_register_cmd("/tqproxy/listeners", tel_listeners,
+		"Per listener of tq-proxy: active, total, bytes_up, "
+		"bytes_down");
+	return 0;
+}
