@@ -7,7 +7,8 @@
 #   netns NS   nginx-light (1 worker, core 1) on 10.97.0.1:80, and a
 #              router to 10.97.1.0/24
 #   ENG1       the clients' veth end (root netns): wrk through the kernel
-#              (10.97.0.2) or tq-gen on net_af_packet with that address
+#              (10.97.0.2) or tq-gen on net_af_packet (10.97.0.3: a server
+#              still holds TIME_WAIT from the other client's runs)
 #              (control thread and worker on core 0, as wrk -t1 is)
 #   ENG2       tq-server on net_af_packet, 10.97.1.2 (core 1), behind the
 #              namespace's router
@@ -24,7 +25,8 @@
 #
 # Usage (root): bench/loadgen/run.sh
 # Environment: DURATION (5), REPEAT (3), CONNS (32), QUIET_WAIT (30),
-# NO_PLOT=1, NO_DOCS=1.
+# NO_PLOT=1, NO_DOCS=1, ONLY=CLIENT:TARGET:WORKLOAD (one case, e.g.
+# tq-gen:tq-server:close; KEEP=1 keeps the run's files in /tmp).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -41,7 +43,9 @@ PEER=tqgp$$
 ENG2=tqse$$
 PEER2=tqsp$$
 PREFIX=tqgen$$
-ENG_IP=10.97.0.2
+ENG_IP=10.97.0.2	# wrk's address
+GEN_IP=10.97.0.3	# tq-gen's: the servers' TIME_WAIT from one client
+			# must not meet the other's SYNs
 PEER_IP=10.97.0.1
 SRV_IP=10.97.1.2
 RTR2_IP=10.97.1.1
@@ -69,6 +73,10 @@ fi
 TMP=$(mktemp -d /tmp/tqgen.XXXXXX)
 cleanup() {
 	ip link del "$ENG2" 2>/dev/null || true
+	if [ "${KEEP:-0}" = 1 ]; then
+		cp -r "$TMP" "/tmp/loadgen-kept.$$" 2>/dev/null &&
+			echo "kept: /tmp/loadgen-kept.$$" >&2
+	fi
 	bench_cleanup
 }
 trap cleanup EXIT
@@ -92,6 +100,8 @@ chmod 644 "$DOC/index.html"
 
 # --- the two veths and the router -------------------------------------------
 bench_veth_up
+ip netns exec "$NS" ip neigh replace "$GEN_IP" lladdr "$ENG_MAC" \
+	dev "$PEER" nud permanent
 ip link add "$ENG2" type veth peer name "$PEER2"
 ip link set "$PEER2" netns "$NS"
 sysctl -q "net.ipv6.conf.$ENG2.disable_ipv6=1"
@@ -156,7 +166,7 @@ run_wrk() {
 	pid=$!
 	t0=$(date +%s.%N); c0=$(cpu_of "$pid")
 	# Sample the CPU just before it ends: a finished process has none.
-	sleep "$DURATION"
+	sleep "$(awk -v d="$DURATION" 'BEGIN {print d - 0.3}')"
 	c1=$(cpu_of "$pid"); t1=$(date +%s.%N)
 	wait "$pid" || log "wrk exited with $?"
 	echo "$c0 $c1 $t0 $t1 $(getconf CLK_TCK)" >"$dir/cpu.txt"
@@ -173,7 +183,7 @@ run_gen() {
 	"$TQ_GEN" --lcores 0@0,1@0 "${EAL_MEM[@]}" --no-pci \
 		--file-prefix "${PREFIX}g" \
 		--vdev="net_af_packet0,iface=$ENG,framecnt=4096" -- \
-		--addr "$ENG_IP/24" --gateway "$PEER_IP" --url "$url" \
+		--addr "$GEN_IP/24" --gateway "$PEER_IP" --url "$url" \
 		--connections "$CONNS" --duration "$DURATION" --warmup 1 \
 		"${per[@]}" --json "$dir/out.json" >"$dir/out.txt" 2>&1 &
 	pid=$!
@@ -197,6 +207,8 @@ for REP in $(seq "$REPEAT"); do
 			CLOSE=0
 			[ "$WL" = close ] && CLOSE=1
 			for CLIENT in wrk tq-gen; do
+				[ -z "${ONLY:-}" ] || [ "$ONLY" = "$CLIENT:$TARGET:$WL" ] ||
+					continue
 				D=$TMP/runs/$CLIENT/$TARGET/$WL/r$REP
 				mkdir -p "$D"
 				wait_quiet "$D"
