@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#define SLOT_MASK (TQ_WHEEL_SLOTS - 1)
+
 void
 tq_timer_wheel_init(struct tq_timer_wheel *w, uint64_t tick_ns, uint64_t now)
 {
@@ -21,16 +23,34 @@ unlink_timer(struct tq_timer *t)
 	t->pprev = 0;
 }
 
+/*
+ * The lowest level whose span holds the distance from cur_tick.  A
+ * level-k timer's slot is its tick's k-th digit (base TQ_WHEEL_SLOTS),
+ * emptied downwards when cur_tick enters that digit's block; a distance
+ * under TQ_WHEEL_SLOTS^(k+1) puts at most one block of aliasing ahead,
+ * whose slot was emptied when the current block began.
+ */
 static void
 link_timer(struct tq_timer_wheel *w, struct tq_timer *t)
 {
-	uint64_t tick = t->expire / w->tick_ns;
+	uint64_t tick = t->expire / w->tick_ns, d;
 	struct tq_timer **head;
+	unsigned int lvl = 0;
 
 	/* Anything already due goes where the next run looks first. */
 	if (tick < w->cur_tick)
 		tick = w->cur_tick;
-	head = &w->slot[tick & (TQ_WHEEL_SLOTS - 1)];
+	d = tick - w->cur_tick;
+	while (lvl < TQ_WHEEL_LEVELS - 1 &&
+			d >= (uint64_t)1 << (TQ_WHEEL_BITS * (lvl + 1)))
+		lvl++;
+	if (lvl == TQ_WHEEL_LEVELS - 1 &&
+			d >= (uint64_t)1 << (TQ_WHEEL_BITS * TQ_WHEEL_LEVELS))
+		/* Centuries away: parked at the top, moved down in time. */
+		tick = w->cur_tick +
+			((uint64_t)1 << (TQ_WHEEL_BITS * TQ_WHEEL_LEVELS)) - 1;
+	head = &w->slot[lvl * TQ_WHEEL_SLOTS +
+		((tick >> (TQ_WHEEL_BITS * lvl)) & SLOT_MASK)];
 	t->next = *head;
 	if (t->next)
 		t->next->pprev = &t->next;
@@ -59,9 +79,9 @@ tq_timer_cancel(struct tq_timer_wheel *w, struct tq_timer *t)
 }
 
 /*
- * Splice the slot out, then fire or put back each timer.  Callbacks may
- * arm or cancel any timer, including ones still on the local list: cancel
- * works through pprev whichever list a timer is on.
+ * Splice a slot out, then fire or put back each timer.  Callbacks may
+ * arm or cancel any timer, including ones still on the local list:
+ * cancel works through pprev whichever list a timer is on.
  */
 static unsigned int
 run_slot(struct tq_timer_wheel *w, unsigned int idx, uint64_t now)
@@ -82,9 +102,41 @@ run_slot(struct tq_timer_wheel *w, unsigned int idx, uint64_t now)
 			fired++;
 			t->cb(t, t->arg);
 		} else {
+			w->moved++;
 			link_timer(w, t);
 		}
 	}
+	return fired;
+}
+
+/* cur_tick entered the block that starts at tick t: move each level's
+ * slot for it down, the highest first. */
+static unsigned int
+cascade(struct tq_timer_wheel *w, uint64_t t, uint64_t now)
+{
+	unsigned int lvl, fired = 0;
+
+	for (lvl = TQ_WHEEL_LEVELS - 1; lvl > 0; lvl--) {
+		if (t & (((uint64_t)1 << (TQ_WHEEL_BITS * lvl)) - 1))
+			continue;
+		fired += run_slot(w, lvl * TQ_WHEEL_SLOTS +
+			((t >> (TQ_WHEEL_BITS * lvl)) & SLOT_MASK), now);
+	}
+	return fired;
+}
+
+/*
+ * A run after a turn or more of level 0 without one (a fake clock, a
+ * worker held up): every timer is fired or placed again from now.  Rare,
+ * and a walk of the slots rather than of every tick in between.
+ */
+static unsigned int
+run_jump(struct tq_timer_wheel *w, uint64_t now)
+{
+	unsigned int i, fired = 0;
+
+	for (i = 0; i < TQ_WHEEL_ALL_SLOTS; i++)
+		fired += run_slot(w, i, now);
 	return fired;
 }
 
@@ -92,7 +144,7 @@ unsigned int
 tq_timer_run(struct tq_timer_wheel *w, uint64_t now)
 {
 	uint64_t now_tick = now / w->tick_ns;
-	uint64_t span, i;
+	uint64_t prev = w->cur_tick, t;
 	unsigned int fired = 0;
 
 	if (w->count == 0) {
@@ -102,20 +154,20 @@ tq_timer_run(struct tq_timer_wheel *w, uint64_t now)
 	}
 	if (now_tick < w->cur_tick)
 		return 0;
-	span = now_tick - w->cur_tick;
-	if (span >= TQ_WHEEL_SLOTS)
-		span = TQ_WHEEL_SLOTS - 1;
-	/* Anything a callback arms for a time already past must land in a
+	/*
+	 * Anything a callback arms for a time already past must land in a
 	 * slot still ahead of this run: the slot of now_tick, visited last
-	 * (and first next time).  An earlier tick's slot is already spliced
-	 * out and would not come round again for a whole turn. */
+	 * (and first next time).  So cur_tick moves first.
+	 */
 	w->cur_tick = now_tick;
-	/* The slot of now_tick is visited last and revisited next time, so
-	 * timers later within the same tick still fire on time. */
-	for (i = 0; i <= span; i++) {
-		uint64_t tick = now_tick - span + i;
-
-		fired += run_slot(w, tick & (TQ_WHEEL_SLOTS - 1), now);
-	}
+	if (now_tick - prev >= TQ_WHEEL_SLOTS)
+		return run_jump(w, now);
+	/* At most one level-0 turn ends in between (the jump above takes
+	 * longer ones): its block's higher slots come down first. */
+	t = (prev | SLOT_MASK) + 1;
+	if (t <= now_tick)
+		fired += cascade(w, t, now);
+	for (t = prev; t <= now_tick; t++)
+		fired += run_slot(w, (unsigned int)(t & SLOT_MASK), now);
 	return fired;
 }

@@ -3,10 +3,17 @@
 #define TQ_TIMER_H
 
 /*
- * Hashed timer wheel, one per worker.  Arm and cancel are O(1); a timer
- * fires on the first tq_timer_run() whose now is >= its expiry, so with a
- * fake clock tests see exact times.  Timers are embedded in their owner
- * (no allocation).
+ * Hierarchical timer wheel, one per worker (Varghese and Lauck's scheme
+ * 7, as Linux's): TQ_WHEEL_LEVELS wheels of TQ_WHEEL_SLOTS slots, level
+ * k's slots TQ_WHEEL_SLOTS^k ticks wide.  A timer sits in the lowest
+ * level whose span holds its distance and moves down a level (cascades)
+ * when the level below comes round to its slot, so a timer minutes or
+ * hours away (TIME_WAIT, keepalive, an idle timeout) costs a few moves
+ * over its life, not one per turn of a one-level wheel: a million idle
+ * connections cost nothing per tick.  Arm and cancel are O(1); a timer
+ * fires on the first tq_timer_run() whose now is >= its expiry, so with
+ * a fake clock tests see exact times.  Timers are embedded in their
+ * owner (no allocation).
  */
 
 #include <stdbool.h>
@@ -23,13 +30,18 @@ struct tq_timer {
 	void *arg;
 };
 
-#define TQ_WHEEL_SLOTS 1024 /* power of two */
+#define TQ_WHEEL_BITS 10
+#define TQ_WHEEL_SLOTS (1u << TQ_WHEEL_BITS)	/* per level */
+#define TQ_WHEEL_LEVELS 4	/* 1 ms ticks: 1 s, 17 min, 12 days, 34 years */
+#define TQ_WHEEL_ALL_SLOTS (TQ_WHEEL_LEVELS * TQ_WHEEL_SLOTS)
 
 struct tq_timer_wheel {
 	uint64_t tick_ns;
 	uint64_t cur_tick; /* last tick processed */
 	uint32_t count;
-	struct tq_timer *slot[TQ_WHEEL_SLOTS];
+	uint64_t moved;	   /* timers relinked while not due (cascades) */
+	/* level k's slots at [k * TQ_WHEEL_SLOTS] */
+	struct tq_timer *slot[TQ_WHEEL_ALL_SLOTS];
 };
 
 /* tick_ns is the granularity of the slots, not of firing. */

@@ -482,7 +482,7 @@ check_timers(struct tq_shard *s)
 	const struct tq_timer_wheel *w = s->timers;
 	unsigned int i, n = 0;
 
-	for (i = 0; i < TQ_WHEEL_SLOTS; i++) {
+	for (i = 0; i < TQ_WHEEL_ALL_SLOTS; i++) {
 		struct tq_timer *const *pp = &w->slot[i];
 		const struct tq_timer *t;
 

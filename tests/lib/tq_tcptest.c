@@ -164,7 +164,7 @@ tq_tcptest_next_timer(struct tq_tcptest_host *t)
 
 	if (w->count == 0)
 		return best;
-	for (i = 0; i < TQ_WHEEL_SLOTS; i++) {
+	for (i = 0; i < TQ_WHEEL_ALL_SLOTS; i++) {
 		const struct tq_timer *tm;
 
 		for (tm = w->slot[i]; tm; tm = tm->next)

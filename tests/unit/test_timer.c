@@ -387,6 +387,103 @@ large_jump(void **state)
 }
 
 /*
+ * Timers minutes and hours away (TIME_WAIT, keepalive) are not touched
+ * while the wheel turns: 100000 of them, 3 s of runs a tick at a time,
+ * and not one is moved (a one-level wheel moves each of them once a
+ * turn, 300000 moves here).  Then each fires at its time.
+ */
+static void
+far_timers_stay_put(void **state)
+{
+	static struct tq_timer_wheel w;
+	static struct rec r[100000];
+	uint64_t x = 99, t;
+	unsigned int i, fired = 0;
+
+	tq_timer_wheel_init(&w, TICK, 0);
+	for (i = 0; i < RTE_DIM(r); i++) {
+		rec_init(&r[i], &w);
+		tq_timer_arm(&w, &r[i].t, MS(60000) + lcg(&x) % MS(7140000));
+	}
+	for (t = TICK; t <= MS(3000); t += TICK)
+		assert_int_equal(run(&w, t), 0);
+	assert_int_equal(w.moved, 0);
+	assert_int_equal(w.count, RTE_DIM(r));
+	/* Half a second at a time (cascades, no jumps) to the last. */
+	for (t = MS(3000); fired < RTE_DIM(r); t += MS(500) + 1)
+		fired += run(&w, t);
+	for (i = 0; i < RTE_DIM(r); i++) {
+		assert_int_equal(r[i].fired, 1);
+		assert_true(r[i].fired_at >= r[i].t.expire);
+		assert_true(r[i].fired_at < r[i].t.expire + MS(500) + 1);
+	}
+	/* Each moved down a level a few times at most, not once a turn. */
+	assert_true(w.moved <= 3 * RTE_DIM(r));
+}
+
+/*
+ * Timers at every level (1 ms to 40 min, spread over the powers of two)
+ * run with steps under a level-0 turn, so they cascade rather than jump,
+ * with a rare jump among them: each fires once, at the first run whose
+ * now is >= its expiry.
+ */
+#define NL 5000
+static void
+property_levels(void **state)
+{
+	static struct tq_timer_wheel w;
+	static struct rec r[NL];
+	static uint64_t runs[200000];
+	uint64_t x = 4242, now = 777, end = MS(41 * 60 * 1000);
+	unsigned int i, nruns = 0, fired = 0;
+
+	tq_timer_wheel_init(&w, TICK, now);
+	for (i = 0; i < NL; i++) {
+		unsigned int b = (unsigned int)(lcg(&x) % 31);
+		uint64_t d = (1ull << b) * 1000 + lcg(&x) % ((1ull << b) * 1000);
+
+		rec_init(&r[i], &w);
+		if (d > MS(40 * 60 * 1000))
+			d = MS(40 * 60 * 1000) - lcg(&x) % MS(1000);
+		tq_timer_arm(&w, &r[i].t, now + d);
+	}
+	while (now < end) {
+		uint64_t k = lcg(&x) % 1000;
+
+		if (k < 400)
+			now += lcg(&x) % 300000;	/* within a tick */
+		else if (k < 999)
+			now += lcg(&x) % MS(1000);	/* under a turn */
+		else
+			now += MS(TQ_WHEEL_SLOTS) + lcg(&x) % MS(5000);
+		runs[nruns++] = now;
+		assert_true(nruns < RTE_DIM(runs));
+		fired += run(&w, now);
+		assert_int_equal(w.count, NL - fired);
+	}
+	assert_int_equal(fired, NL);
+	for (i = 0; i < NL; i++) {
+		unsigned int lo = 0, hi = nruns;
+
+		assert_int_equal(r[i].fired, 1);
+		while (lo < hi) {
+			unsigned int mid = (lo + hi) / 2;
+
+			if (runs[mid] >= r[i].t.expire)
+				hi = mid;
+			else
+				lo = mid + 1;
+		}
+		assert_true(lo < nruns);
+		if (r[i].fired_at != runs[lo])
+			fail_msg("timer %u: expiry %llu, fired %llu, want %llu",
+				i, (unsigned long long)r[i].t.expire,
+				(unsigned long long)r[i].fired_at,
+				(unsigned long long)runs[lo]);
+	}
+}
+
+/*
  * The worker clock (a multiply and a shift) against the exact conversion
  * of the same TSC reading, at now and at 10^15 cycles from now (days at
  * any TSC rate): within a part in 10^8.
@@ -426,6 +523,8 @@ main(void)
 		cmocka_unit_test(cancel_from_callback),
 		cmocka_unit_test(arm_from_callback),
 		cmocka_unit_test(large_jump),
+		cmocka_unit_test(far_timers_stay_put),
+		cmocka_unit_test(property_levels),
 		cmocka_unit_test(clock_matches_tsc),
 	};
 
