@@ -375,6 +375,17 @@ tq_engine_workers(const struct tq_engine *e)
 }
 
 unsigned int
+tq_engine_addrs(const struct tq_engine *e, struct tq_addr *out,
+		unsigned int max)
+{
+	unsigned int i;
+
+	for (i = 0; i < e->iface.nb_addrs && i < max; i++)
+		out[i] = e->iface.addrs[i].addr;
+	return e->iface.nb_addrs;
+}
+
+unsigned int
 tq_shard_id(const struct tq_shard *s)
 {
 	return s->id;

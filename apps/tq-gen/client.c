@@ -174,7 +174,7 @@ conn_end(struct gen_conn *c, bool abort)
 	slot_next(c, 0);
 }
 
-/* The next port of the worker's own for c's URL; 0: the engine picks. */
+/* The next port of the worker's own for c's group; 0: the engine picks. */
 static uint16_t
 pick_sport(struct gen_conn *c)
 {
@@ -182,43 +182,63 @@ pick_sport(struct gen_conn *c)
 
 	if (!c->w->ports)
 		return 0;
-	p = &c->w->ports[c->url - c->w->g->url];
+	p = &c->w->ports[c->group];
 	return p->n ? p->port[p->next++ % p->n] : 0;
 }
 
 /*
- * --src-ports: keep, per URL, the ports whose replies this worker
- * receives, so an open never has to skip another worker's port.
+ * --src-ports: the ports of the range whose replies this worker
+ * receives for c's URL and source address, so an open never has to
+ * skip another worker's port.  Made once, at the group's first open.
  */
 static int
-ports_init(struct gen_worker *w)
+ports_make(struct gen_worker *w, struct gen_conn *c)
 {
 	const struct gen *g = w->g;
+	struct gen_ports *gp = &w->ports[c->group];
 	uint32_t range = (uint32_t)(g->sport_hi - g->sport_lo) + 1, p;
-	unsigned int u;
 	int o;
 
-	w->ports = calloc(g->nurl, sizeof(*w->ports));
-	if (!w->ports)
+	gp->made = true;
+	gp->port = malloc(range * sizeof(gp->port[0]));
+	if (!gp->port)
 		return -ENOMEM;
-	for (u = 0; u < g->nurl; u++) {
-		struct gen_ports *gp = &w->ports[u];
+	for (p = 0; p < range; p++) {
+		uint16_t sp = (uint16_t)(g->sport_lo + p);
 
-		gp->port = malloc(range * sizeof(gp->port[0]));
-		if (!gp->port)
-			return -ENOMEM;
-		for (p = 0; p < range; p++) {
-			uint16_t sp = (uint16_t)(g->sport_lo + p);
-
-			o = tq_tcp_flow_worker(w->s, NULL, sp, &g->url[u].addr,
-					g->url[u].port);
-			if (o == (int)w->id)
-				gp->port[gp->n++] = sp;
-		}
-		/* Workers start at different places in their lists. */
-		gp->next = w->id;
+		o = tq_tcp_flow_worker(w->s, c->src, sp, &c->url->addr,
+				c->url->port);
+		if (o == (int)w->id)
+			gp->port[gp->n++] = sp;
 	}
+	/* Workers start at different places in their lists. */
+	gp->next = w->id;
 	return 0;
+}
+
+/*
+ * c's source address: with several of the URL's family, connections
+ * take them in turn (by their index among the URL's), so each address
+ * adds a port range's worth of flows to a server.
+ */
+static void
+pick_src(const struct gen *g, struct gen_conn *c)
+{
+	unsigned int i, n = 0, k;
+
+	c->src = NULL;
+	c->group = (unsigned int)(c->url - g->url) * (GEN_MAX_SRC + 1);
+	for (i = 0; i < g->nsrc; i++)
+		if (g->src[i].family == c->url->addr.family)
+			n++;
+	if (n < 2)
+		return;
+	k = (unsigned int)((c->gidx / g->nurl) % n);
+	for (i = 0; i < g->nsrc; i++)
+		if (g->src[i].family == c->url->addr.family && k-- == 0)
+			break;
+	c->src = &g->src[i];
+	c->group += i + 1;
 }
 
 static void on_connected(struct tq_stream *st, void *ctx);
@@ -246,7 +266,9 @@ conn_open(struct gen_conn *c)
 	if (stopping(w) || w->phase >= GP_DRAIN)
 		return;
 	if (w->ports) {
-		tries = w->ports[c->url - g->url].n;
+		if (!w->ports[c->group].made && ports_make(w, c) < 0)
+			return;
+		tries = w->ports[c->group].n;
 		/* A range too small to hold a port of this worker's. */
 		if (!tries) {
 			slot_next(c, RECONNECT_BACKOFF_NS);
@@ -263,7 +285,7 @@ conn_open(struct gen_conn *c)
 	/* With --src-ports, ports still taken (TIME_WAIT that cannot be
 	 * reused, a connection of ours) are skipped. */
 	for (i = 0; i < tries; i++) {
-		st = tq_tcp_connect(w->s, &c->url->addr, c->url->port, NULL,
+		st = tq_tcp_connect(w->s, &c->url->addr, c->url->port, c->src,
 				pick_sport(c), &conn_ops, c, &err);
 		if (st || err != -EADDRINUSE)
 			break;
@@ -684,8 +706,12 @@ gen_worker_conns_start(struct gen_worker *w)
 	w->cps_t = tq_app_timer_create(w->s, cps_timer, w);
 	if (!w->conns || !w->free_slots || !w->drain || !w->cps_t)
 		return -ENOMEM;
-	if (g->sport_lo && g->mode != GEN_MODE_UDP && ports_init(w) < 0)
-		return -ENOMEM;
+	if (g->sport_lo && g->mode != GEN_MODE_UDP) {
+		w->ports = calloc(g->nurl * (GEN_MAX_SRC + 1),
+				sizeof(*w->ports));
+		if (!w->ports)
+			return -ENOMEM;
+	}
 	if (g->mode == GEN_MODE_UDP) {
 		w->nconn = 0;
 		return gen_udp_start(w);
@@ -696,6 +722,7 @@ gen_worker_conns_start(struct gen_worker *w)
 		c->w = w;
 		c->gidx = first + i;
 		c->url = &g->url[c->gidx % g->nurl];
+		pick_src(g, c);
 		c->buf = malloc(GEN_RXBUF);
 		c->t = tq_app_timer_create(w->s, conn_timer, c);
 		if (!c->buf || !c->t)
@@ -771,7 +798,7 @@ gen_worker_conns_free(struct gen_worker *w)
 	}
 	free(w->conns);
 	free(w->free_slots);
-	for (i = 0; w->ports && i < w->g->nurl; i++)
+	for (i = 0; w->ports && i < w->g->nurl * (GEN_MAX_SRC + 1); i++)
 		free(w->ports[i].port);
 	free(w->ports);
 	w->ports = NULL;

@@ -22,6 +22,7 @@
 #include "sched.h"
 
 #define GEN_MAX_URLS 16
+#define GEN_MAX_SRC 16		/* source addresses used (--addr) */
 #define GEN_RXBUF 16384		/* a response head fits (max_head 8 KiB) */
 #define GEN_REQ_MAX 2048
 
@@ -60,6 +61,10 @@ struct gen {
 	enum gen_mode mode;
 	struct gen_url url[GEN_MAX_URLS];
 	unsigned int nurl;
+	/* The engine's addresses: connections to a URL take the ones of
+	 * its family in turn, so each adds 64K ports' worth of flows. */
+	struct tq_addr src[GEN_MAX_SRC];
+	unsigned int nsrc;
 	uint32_t connections;
 	uint32_t reqs_per_conn;	/* 0: keep-alive for the whole run */
 	uint64_t rate_milli;	/* --rate; 0: closed loop */
@@ -105,6 +110,8 @@ struct gen_conn {
 	struct gen_worker *w;
 	uint64_t gidx;		/* global index among --connections */
 	const struct gen_url *url;
+	const struct tq_addr *src; /* NULL: the route's (one address) */
+	unsigned int group;	/* url and source: index of w->ports */
 	struct tq_stream *st;
 	struct tq_app_timer *t;	/* connect, send time or timeout */
 	enum gen_conn_state state;
@@ -142,11 +149,14 @@ struct gen_worker {
 	struct tq_app_timer *tick, *drain, *cps_t;
 	uint64_t k;		/* seconds ticked */
 	struct gen_sched cps;
-	/* --src-ports: per URL, the ports of the range whose flows this
-	 * worker owns (tq_tcp_flow_worker), and the next one to try. */
+	/* --src-ports: per URL and source address (gen_conn.group), the
+	 * ports of the range whose flows this worker owns
+	 * (tq_tcp_flow_worker), made at the group's first open, and the
+	 * next one to try. */
 	struct gen_ports {
 		uint16_t *port;
 		uint32_t n, next;
+		bool made;
 	} *ports;
 	uint32_t *free_slots;	/* cps mode: slots without a connection */
 	uint32_t nfree;

@@ -638,6 +638,8 @@ main(int argc, char **argv)
 	if (ret < 0)
 		return ret == -EINVAL ? TQ_EXIT_CONFIG : 1;
 	g.nworkers = tq_engine_workers(g.e);
+	g.nsrc = RTE_MIN(tq_engine_addrs(g.e, g.src, GEN_MAX_SRC),
+			(unsigned int)GEN_MAX_SRC);
 	ret = check_options(&g);
 	if (ret == 0)
 		ret = gen_report_init(&g.rep, mode_names[g.mode]);

@@ -99,6 +99,27 @@ tw=$(tq_peer ss -tan state time-wait | awk '{print $4}' |
 ((tw > 100)) || tq_fail "only $tw connections came from --src-ports"
 tq_pass "--cps 300 on two workers: $req connections, $tw from --src-ports"
 
+# Two source addresses: connections take them in turn, with --src-ports
+# on two workers, so the server sees both, each from the range.
+: >"$log"
+eng2=10.233.$n.3
+gen_run 20 --lcores "0@0,1@$((ncpu - 1)),2@$((ncpu - 1))" \
+	"$(tq_vdev_af_packet qpairs=2)" -- --addr "$eng/24" --addr "$eng2/24" \
+	--url "http://$peer:8080/index.html" --connections 8 \
+	--requests-per-conn 1 --src-ports 23000-23999 --duration 2 \
+	--json "$TQ_TMP/src2.json"
+req=$(gen_json "$TQ_TMP/src2.json" 'r["requests"]')
+errs=$(gen_json "$TQ_TMP/src2.json" 'r["errors"]["total"]')
+a1=$(awk -v a="$eng" '$1 == a' "$log" | wc -l)
+a2=$(awk -v a="$eng2" '$1 == a' "$log" | wc -l)
+((req > 40 && errs == 0)) || tq_fail "two addresses: $req requests, $errs errors"
+((a1 + a2 == req)) || tq_fail "two addresses: $a1 + $a2 log lines for $req requests"
+((a1 > req / 4 && a2 > req / 4)) || tq_fail "two addresses: uneven use, $a1 / $a2"
+tw=$(tq_peer ss -tan state time-wait | awk '{print $4}' |
+	grep -Ec "^($eng|$eng2):23[0-9]{3}$" || true)
+((tw > 40)) || tq_fail "two addresses: only $tw TIME_WAIT from the range"
+tq_pass "two source addresses: $a1 + $a2 requests, each from --src-ports"
+
 # Ctrl-C: the summary so far, the JSON marked interrupted, at once.
 t0=$(date +%s.%N)
 tq_server_start "$(tq_vdev_af_packet)" -- --addr "$eng/24" \

@@ -80,6 +80,14 @@ void tq_engine_destroy(struct tq_engine *e);
 unsigned int tq_engine_workers(const struct tq_engine *e);
 
 /**
+ * The engine's own addresses (--addr), in the order given: up to max
+ * into out (NULL with max 0 to count).
+ * @return how many the engine has.
+ */
+unsigned int tq_engine_addrs(const struct tq_engine *e, struct tq_addr *out,
+		unsigned int max);
+
+/**
  * Copy counters: worker -1 sums all workers.
  * @return 0, or -EINVAL for a worker that does not exist.
  */
