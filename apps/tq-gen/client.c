@@ -126,6 +126,8 @@ slot_reset(struct gen_conn *c)
 	c->st = NULL;
 	c->state = GC_IDLE;
 	c->len = 0;
+	free(c->carry);
+	c->carry = NULL;
 	tq_app_timer_cancel(c->t);
 }
 
@@ -243,6 +245,7 @@ pick_src(const struct gen *g, struct gen_conn *c)
 
 static void on_connected(struct tq_stream *st, void *ctx);
 static void on_readable(struct tq_stream *st, void *ctx);
+static void read_all(struct gen_conn *c, struct tq_stream *st);
 static void on_writable(struct tq_stream *st, void *ctx);
 static void on_closed(struct tq_stream *st, enum tq_close_reason why,
 		void *ctx);
@@ -487,10 +490,46 @@ on_eof(struct gen_conn *c)
 	conn_end(c, false);
 }
 
+/* The bytes a parse left, kept to the next readable; 0 or -ENOMEM. */
+static int
+stash(struct gen_conn *c)
+{
+	if (c->len) {
+		c->carry = malloc(c->len);
+		if (!c->carry)
+			return -ENOMEM;
+		memcpy(c->carry, c->buf, c->len);
+	}
+	c->buf = NULL;
+	return 0;
+}
+
 static void
 on_readable(struct tq_stream *st, void *ctx)
 {
 	struct gen_conn *c = ctx;
+
+	c->buf = c->w->scratch;
+	if (c->carry) {
+		memcpy(c->buf, c->carry, c->len);
+		free(c->carry);
+		c->carry = NULL;
+	}
+	read_all(c, st);
+	/* The slot may hold another connection by now (reconnected): its
+	 * len was reset, so nothing of the old one is kept. */
+	if (stash(c) < 0) {
+		c->len = 0;
+		if (c->st) {
+			gen_count_err(c->w, GEN_E_PARSE);
+			conn_end(c, true);
+		}
+	}
+}
+
+static void
+read_all(struct gen_conn *c, struct tq_stream *st)
+{
 	const struct gen *g = c->w->g;
 	int n;
 
@@ -700,6 +739,9 @@ gen_worker_conns_start(struct gen_worker *w)
 	w->nconn = (uint32_t)gen_split(g->connections, g->nworkers, w->id,
 			&first);
 	w->conns = calloc(w->nconn ? w->nconn : 1, sizeof(*w->conns));
+	w->scratch = malloc(GEN_RXBUF);
+	if (!w->scratch)
+		return -ENOMEM;
 	w->free_slots = calloc(w->nconn ? w->nconn : 1,
 			sizeof(*w->free_slots));
 	w->drain = tq_app_timer_create(w->s, drain_timer, w);
@@ -723,9 +765,8 @@ gen_worker_conns_start(struct gen_worker *w)
 		c->gidx = first + i;
 		c->url = &g->url[c->gidx % g->nurl];
 		pick_src(g, c);
-		c->buf = malloc(GEN_RXBUF);
 		c->t = tq_app_timer_create(w->s, conn_timer, c);
-		if (!c->buf || !c->t)
+		if (!c->t)
 			return -ENOMEM;
 		gen_sched_init(&c->sched, g->start_ns, g->rate_milli ?
 				g->rate_milli : 1, c->gidx, g->connections);
@@ -794,9 +835,11 @@ gen_worker_conns_free(struct gen_worker *w)
 
 	for (i = 0; w->conns && i < w->nconn; i++) {
 		tq_app_timer_free(w->conns[i].t);
-		free(w->conns[i].buf);
+		free(w->conns[i].carry);
 	}
 	free(w->conns);
+	free(w->scratch);
+	w->scratch = NULL;
 	free(w->free_slots);
 	for (i = 0; w->ports && i < w->g->nurl * (GEN_MAX_SRC + 1); i++)
 		free(w->ports[i].port);

@@ -128,8 +128,13 @@ struct gen_conn {
 	uint32_t wr_off, wr_len; /* request bytes written, to write */
 	const uint8_t *wr;
 	uint32_t got;		/* echo bytes back */
-	uint32_t len;
+	uint32_t len;		/* bytes in buf not yet consumed */
+	/* While on_readable runs, the worker's scratch; otherwise NULL,
+	 * and bytes a parse left (a response head cut by a segment) wait
+	 * in carry (malloc()ed to fit), so a connection between answers
+	 * holds no buffer: a million of them hold none. */
 	char *buf;
+	char *carry;
 };
 
 enum gen_phase {
@@ -146,6 +151,7 @@ struct gen_worker {
 	enum gen_phase phase;
 	uint32_t nconn;
 	struct gen_conn *conns;
+	char *scratch;		/* GEN_RXBUF: what on_readable reads into */
 	struct tq_app_timer *tick, *drain, *cps_t;
 	uint64_t k;		/* seconds ticked */
 	struct gen_sched cps;

@@ -50,3 +50,14 @@ s5=$(e status_5xx)
 to=$(e timeout)
 ((to <= 8)) || tq_fail "$to timeouts from one connection in 3 s"
 tq_pass "every kind counted ($req requests), ended in ${GEN_SECS}s"
+
+# Answers that come in pieces, the head cut mid-line: every one parsed
+# (the bytes a read leaves wait with the connection), none an error.
+gen_run 20 "$(tq_vdev_af_packet)" -- --addr "$eng/24" \
+	--url "http://$peer:8108/" --connections 2 --duration 2 \
+	--json "$TQ_TMP/s.json"
+check=$(gen_json "$TQ_TMP/s.json" '
+r["requests"] >= 20 and r["errors"]["total"] == 0 and
+r["bytes_rx"] == 51 * r["requests"]')
+[[ $check == True ]] || { cat "$TQ_TMP/s.json" >&2; tq_fail "split answers"; }
+tq_pass "answers in pieces: $(gen_json "$TQ_TMP/s.json" 'r["requests"]') parsed, no errors"

@@ -10,6 +10,9 @@ gen_peer.py ADDR BASEPORT: one listener per behaviour, on BASEPORT + i:
   4 chunked  a well-formed 200 with a chunked body (keep-alive)
   5 silent   reads the request and never answers
   6 close    reads the request and closes without answering
+  7          nothing (a closed port)
+  8 split    a well-formed 200 (keep-alive) sent in pieces 10 ms apart,
+             the head cut mid-line, so it spans several reads
 Prints "listening" once all are up.
 
 gen_peer.py udp ADDR PORT [DROP]: a UDP echo that answers all but every
@@ -19,8 +22,11 @@ import socket
 import struct
 import sys
 import threading
+import time
 
-MODES = ["reset", "garbage", "404", "503", "chunked", "silent", "close"]
+# BASEPORT + 7 stays closed: gen_errors_test's refused port.
+MODES = ["reset", "garbage", "404", "503", "chunked", "silent", "close",
+         None, "split"]
 held = []
 
 
@@ -61,6 +67,13 @@ def serve(c, mode):
                 c.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked"
                           b"\r\n\r\n5\r\nhello\r\n6;x=y\r\n world\r\n"
                           b"0\r\n\r\n")
+                continue
+            if mode == "split":
+                c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                for piece in (b"HTTP/1.1 200 O", b"K\r\nContent-Len",
+                              b"gth: 5\r\nX-A: b\r", b"\n\r\nhel", b"lo"):
+                    c.sendall(piece)
+                    time.sleep(0.01)
                 continue
             if mode == "silent":
                 held.append(c)
@@ -104,8 +117,8 @@ def main():
                  int(sys.argv[4]) if len(sys.argv) > 4 else 0)
         return
     addr, base = sys.argv[1], int(sys.argv[2])
-    socks = [listen(addr, base + i, m) for i, m in enumerate(MODES)]
-    for s, m in zip(socks, MODES):
+    socks = [listen(addr, base + i, m) for i, m in enumerate(MODES) if m]
+    for s, m in zip(socks, [m for m in MODES if m]):
         threading.Thread(target=accept_loop, args=(s, m),
                          daemon=True).start()
     print("listening", flush=True)
