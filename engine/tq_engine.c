@@ -697,6 +697,7 @@ setup_shards(struct tq_engine *e)
 			e->shards[k]->app_hist_nb[m] = e->app_hist[m].nb;
 		}
 		tq_io_init_ethdev(&e->shards[k]->io, e->port.id, (uint16_t)k);
+		e->shards[k]->io.tx_flat = !e->port.tx_multiseg;
 		ret = tq_net_attach(e->shards[k], &e->iface, &e->net_conf,
 				tq_engine_module_state(e, &tq_udp_module));
 		if (ret < 0)

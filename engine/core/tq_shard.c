@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include <rte_malloc.h>
+#include <rte_memcpy.h>
 #include <rte_ring_elem.h>
 
 #include "tq_clock.h"
@@ -209,6 +210,42 @@ run_loopback(struct tq_shard *s)
 	s->input(s, pkts, n);
 }
 
+/*
+ * A chain into one buffer of its pool, with its offload requests, for a
+ * port that cannot send chains; NULL (and m freed) when there is no
+ * mbuf or the frame does not fit one.  The copy is the price of such a
+ * port; zero copy stays where the port chains.
+ */
+static struct rte_mbuf *
+flatten(struct tq_shard *s, struct rte_mbuf *m)
+{
+	struct rte_mbuf *f = rte_pktmbuf_alloc(m->pool);
+	const void *src;
+	char *p;
+
+	if (!f || m->pkt_len > rte_pktmbuf_tailroom(f))
+		goto fail;
+	p = rte_pktmbuf_append(f, (uint16_t)m->pkt_len);
+	/* Copies into p, or points into m where the bytes lie in one
+	 * segment already. */
+	src = p ? rte_pktmbuf_read(m, 0, m->pkt_len, p) : NULL;
+	if (!src)
+		goto fail;
+	if (src != p)
+		rte_memcpy(p, src, m->pkt_len);
+	f->ol_flags = m->ol_flags;
+	f->tx_offload = m->tx_offload;
+	f->packet_type = m->packet_type;
+	rte_pktmbuf_free(m);
+	TQ_INC(s, TX_LINEARIZED);
+	return f;
+fail:
+	rte_pktmbuf_free(f);
+	rte_pktmbuf_free(m);
+	TQ_INC(s, TX_LINEAR_FAILS);
+	return NULL;
+}
+
 void
 tq_shard_flush(struct tq_shard *s)
 {
@@ -227,6 +264,19 @@ tq_shard_flush(struct tq_shard *s)
 			s->fault_tx = NULL;
 	}
 	s->tx_n = 0;
+	if (unlikely(s->io.tx_flat)) {
+		uint16_t k2 = 0;
+
+		for (i = 0; i < n; i++) {
+			struct rte_mbuf *m = pk[i];
+
+			if (m->nb_segs > 1)
+				m = flatten(s, m);
+			if (m)
+				pk[k2++] = m;
+		}
+		n = k2;
+	}
 	if (n == 0)
 		return;
 	for (i = 0; i < n; i++)

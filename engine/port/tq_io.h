@@ -16,6 +16,10 @@
 struct tq_io {
 	uint16_t (*rx)(struct tq_io *io, struct rte_mbuf **pkts, uint16_t n);
 	uint16_t (*tx)(struct tq_io *io, struct rte_mbuf **pkts, uint16_t n);
+	/* The port sends only the first segment of a chain (no
+	 * RTE_ETH_TX_OFFLOAD_MULTI_SEGS, e.g. DPDK 22.11's af_xdp): the
+	 * shard copies chains into one buffer before tx. */
+	bool tx_flat;
 	union {
 		struct {
 			uint16_t port;

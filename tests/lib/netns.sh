@@ -40,6 +40,7 @@ TQ_TMP=""
 TQ_PIDS=()		# processes we started
 TQ_NETNS=()		# namespaces we made
 TQ_LINKS=()		# "ns|ifname" of links we made ("" ns: root namespace)
+TQ_UMOUNTS=()		# mount points we mounted, unmounted at exit
 TQ_PREFIXES=()		# EAL --file-prefix values we used
 TQ_SEQ=0		# per-script counter for unique names
 
@@ -148,6 +149,9 @@ tq_cleanup() {
 	done
 	for ns in "${TQ_NETNS[@]}"; do
 		ip netns del "$ns" 2>/dev/null
+	done
+	for p in "${TQ_UMOUNTS[@]}"; do
+		umount "$p" 2>/dev/null
 	done
 	for p in "${TQ_PREFIXES[@]}"; do
 		[[ -n $p && -d /var/run/dpdk/$p ]] && rm -rf "/var/run/dpdk/${p:?}"

@@ -399,6 +399,60 @@ fault_live(void **state)
 	assert_int_equal(tq_test_pool_avail(), avail);
 }
 
+/*
+ * A port that sends one segment only (tx_flat): a chain leaves as one
+ * buffer with the same bytes and offload flags, a single segment as it
+ * is, and a chain longer than an mbuf holds is dropped and counted.
+ */
+static void
+tx_flat(void **state)
+{
+	unsigned int avail = tq_test_pool_avail();
+	struct rte_mbuf *m, *tail, *got;
+	struct bare b;
+	uint8_t want[300];
+	unsigned int i;
+
+	bare_init(&b, 0, 1, 1024, NULL);
+	b.s->io.tx_flat = true;
+	m = frame(7, 100);
+	tail = rte_pktmbuf_alloc(tq_test_pool());
+	assert_non_null(tail);
+	memset(rte_pktmbuf_append(tail, 200), 0xab, 200);
+	assert_int_equal(rte_pktmbuf_chain(m, tail), 0);
+	m->ol_flags = RTE_MBUF_F_TX_IPV4;
+	m->l2_len = 14;
+	assert_non_null(rte_pktmbuf_read(m, 0, 300, want));
+	memcpy(want, rte_pktmbuf_read(m, 0, 300, want), 300);
+	tq_shard_tx(b.s, m);
+	tq_shard_tx(b.s, frame(8, 60));
+	tq_shard_poll(b.s, 1000000001ull);
+	assert_int_equal(b.wire.rx(&b.wire, &got, 1), 1);
+	assert_int_equal(got->nb_segs, 1);
+	assert_int_equal(got->pkt_len, 300);
+	assert_memory_equal(rte_pktmbuf_mtod(got, void *), want, 300);
+	assert_true(got->ol_flags & RTE_MBUF_F_TX_IPV4);
+	assert_int_equal(got->l2_len, 14);
+	rte_pktmbuf_free(got);
+	assert_int_equal(wire_take(&b, 8), 1);
+	assert_int_equal(b.s->ctr[TQ_CTR_TX_LINEARIZED], 1);
+
+	/* Too long for one mbuf: dropped, counted, nothing leaks. */
+	m = frame(9, 1000);
+	for (i = 0; i < 3; i++) {
+		tail = rte_pktmbuf_alloc(tq_test_pool());
+		assert_non_null(tail);
+		assert_non_null(rte_pktmbuf_append(tail, 1000));
+		assert_int_equal(rte_pktmbuf_chain(m, tail), 0);
+	}
+	tq_shard_tx(b.s, m);
+	tq_shard_poll(b.s, 1000000002ull);
+	assert_int_equal(wire_count(&b), 0);
+	assert_int_equal(b.s->ctr[TQ_CTR_TX_LINEAR_FAILS], 1);
+	bare_fini(&b);
+	assert_int_equal(tq_test_pool_avail(), avail);
+}
+
 static void
 xmsg_broadcast(void **state)
 {
@@ -595,6 +649,7 @@ main(void)
 		cmocka_unit_test(tx_ring_full),
 		cmocka_unit_test(fault_hooks),
 		cmocka_unit_test(fault_live),
+		cmocka_unit_test(tx_flat),
 		cmocka_unit_test(xmsg_broadcast),
 		cmocka_unit_test(neigh_shared),
 		cmocka_unit_test(na_other_worker),
