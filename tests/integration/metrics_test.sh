@@ -130,4 +130,32 @@ tq_stop_pid "$TQ_SERVER_PID" 3
 ! curl -s --max-time 2 "http://127.0.0.1:$mport/metrics" >/dev/null 2>&1 ||
 	tq_fail "/metrics still answers after the engine stopped"
 tq_pass "SIGTERM: exit 0, the metrics socket closed"
+
+# tq-proxy serves the same page (an engine option): its app counters on
+# it, promtool clean, one relayed request counted.
+tq_peer "$py" -m http.server --bind "$TQ_PEER4" 8081 >/dev/null 2>&1 &
+TQ_PIDS+=($!)
+for ((i = 0; i < 50; i++)); do
+	tq_peer ss -ltn | grep -q ":8081 " && break
+	sleep 0.1
+done
+TQ_SERVER="$TQ_BUILD_DIR/apps/tq-proxy"
+tq_server_start "$(tq_vdev_af_packet)" -- --addr "$TQ_ENG4/24" --listen 80 \
+	--backend "$TQ_PEER4:8081" --metrics "127.0.0.1:$mport"
+tq_peer curl -sS --max-time 5 -o /dev/null "http://$TQ_ENG4/" || tq_fail "request through tq-proxy"
+m=$TQ_TMP/m4
+for ((i = 0; i < 20; i++)); do
+	scrape "$m"
+	grep -Eq '^tachyon_app_proxy_[a-z_]*_total\{worker="all"\} [1-9]' "$m" && break
+	sleep 0.1
+done
+out=$(promtool check metrics <"$m" 2>&1) || tq_fail "tq-proxy: promtool check metrics: $out"
+[[ -z $out ]] || tq_fail "tq-proxy: promtool check metrics reported: $out"
+n=$(grep -c '^# TYPE tachyon_app_proxy_' "$m" || true)
+((n >= 5)) || tq_fail "tq-proxy: $n proxy families on /metrics"
+grep -Eq '^tachyon_app_proxy_[a-z_]*_total\{worker="all"\} [1-9]' "$m" ||
+	tq_fail "tq-proxy: no proxy counter rose: $(grep '^tachyon_app_proxy' "$m" | head -5)"
+tq_stop_pid "$TQ_SERVER_PID" 3
+[[ $TQ_STOP_RC -eq 0 ]] || tq_fail "tq-proxy exited with $TQ_STOP_RC"
+tq_pass "tq-proxy --metrics: $n proxy families, promtool clean, the relayed request counted"
 tq_pass "all checks passed"
