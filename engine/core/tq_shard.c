@@ -9,6 +9,7 @@
 #include <rte_ring_elem.h>
 
 #include "tq_clock.h"
+#include "tq_mbuf.h"
 
 #define TQ_XMSG_RING 1024
 
@@ -183,6 +184,8 @@ tq_shard_loop(struct tq_shard *s, struct rte_mbuf *m)
 		return;
 	}
 	TQ_INC(s, LOOP_PKTS);
+	/* Checksums offloaded to the port were never filled in. */
+	tq_mbuf_csum_tx_to_rx(m);
 	s->loop[s->loop_n++] = m;
 }
 
