@@ -176,12 +176,22 @@ tq_loop_listen(struct tq_loop *l, unsigned int side, uint16_t port,
 }
 
 unsigned int
-tq_loop_poll(struct tq_loop *l)
+tq_loop_poll_at(struct tq_loop *l, uint64_t now)
 {
-	uint64_t now = tq_clock_ns();
-
 	return tq_shard_poll(l->side[0].s, now) +
 		tq_shard_poll(l->side[1].s, now);
+}
+
+unsigned int
+tq_loop_poll(struct tq_loop *l)
+{
+	return tq_loop_poll_at(l, tq_clock_ns());
+}
+
+uint64_t
+tq_loop_now(void)
+{
+	return tq_clock_ns();
 }
 
 void

@@ -64,6 +64,16 @@ int tq_loop_listen(struct tq_loop *l, unsigned int side, uint16_t port,
  */
 unsigned int tq_loop_poll(struct tq_loop *l);
 
+/**
+ * As tq_loop_poll() at the caller's time (ns, on the engine's clock,
+ * never going back): runs that must repeat exactly, such as instruction
+ * counts, advance a clock of their own instead of reading the real one.
+ */
+unsigned int tq_loop_poll_at(struct tq_loop *l, uint64_t now);
+
+/** The engine's clock now (ns), a start for tq_loop_poll_at(). */
+uint64_t tq_loop_now(void);
+
 /** Reset what is open, free both sides and clean up EAL. */
 void tq_loop_destroy(struct tq_loop *l);
 
