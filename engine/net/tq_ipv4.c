@@ -307,6 +307,24 @@ tq_ip_output_opt(struct tq_shard *s, struct rte_mbuf *m,
 }
 
 int
+tq_ip_output_rc(struct tq_shard *s, struct rte_mbuf *m,
+		const struct tq_addr *src, const struct tq_addr *dst,
+		uint8_t proto, struct tq_route_cache *rc)
+{
+	struct tq_net *n = tq_net(s);
+	struct tq_addr nh, sa = *src;
+
+	if (likely(rc->gen == n->l2_gen))
+		return tq_ip_output(s, m, src, dst, proto, &rc->mac);
+	/* Our own addresses are never in the neighbour table, so a
+	 * connection to ourselves keeps taking the full path. */
+	if (tq_route_lookup(n->ifc, dst, &nh, &sa) == 0 &&
+			tq_neigh_reachable(s, &nh, &rc->mac) == 0)
+		rc->gen = n->l2_gen;
+	return tq_ip_output(s, m, src, dst, proto, NULL);
+}
+
+int
 tq_ip_output(struct tq_shard *s, struct rte_mbuf *m,
 		const struct tq_addr *src, const struct tq_addr *dst,
 		uint8_t proto, const struct rte_ether_addr *l2dst)

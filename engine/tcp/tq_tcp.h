@@ -262,6 +262,7 @@ struct tq_tcb {
 	uint16_t segs_unacked;	/* full segments received since our ACK */
 	uint8_t quick;		/* ACKs still to send at once (quick-ACK mode) */
 	uint64_t last_data_rx;	/* when in-order data last came */
+	struct tq_route_cache rc; /* next hop's MAC: no lookups per segment */
 
 	/* send side (RFC 9293 3.3.1) */
 	uint32_t iss, snd_una, snd_nxt, snd_max;
