@@ -118,6 +118,14 @@ struct tq_tcp_seg {
  */
 int tq_tcp_parse_options(const uint8_t *opt, unsigned int len,
 		struct tq_tcp_seg *seg, bool syn);
+/*
+ * The layout nearly every segment of an established connection with
+ * timestamps has (RFC 7323 appendix A: NOP, NOP, TS): fill seg's
+ * timestamps and return true, with no option walk; false for anything
+ * else (then tq_tcp_parse_options()).
+ */
+bool tq_tcp_parse_ts_only(const uint8_t *opt, unsigned int len,
+		struct tq_tcp_seg *seg);
 
 /* A queue of payload bytes held in a list of mbuf segments. */
 struct tq_mq {
@@ -160,6 +168,8 @@ struct tq_tcp_conf {
 	bool sack, timestamps, wscale;
 	bool nodelay;		/* default for new connections */
 	bool quickack;		/* no delayed ACKs on new connections */
+	bool predict;		/* header prediction (on); off only to test
+				 * that both paths agree */
 	uint8_t quickack_max;	/* quick-ACK mode length (16; 0: none) */
 	const struct tq_cc_ops *cc;
 };

@@ -1051,13 +1051,16 @@ fin_input(struct tq_tcb *tp, bool *readable)
 	}
 }
 
+static void sync_ack_data(struct tq_tcb *tp, struct tq_rx *rx,
+		struct tq_tcp_seg *seg);
+
+/* Every check of RFC 9293 3.10.7.4 before the ACK. */
 static void
-sync_input(struct tq_tcb *tp, struct tq_rx *rx, struct tq_tcp_seg *seg)
+sync_slow(struct tq_tcb *tp, struct tq_rx *rx, struct tq_tcp_seg *seg)
 {
 	struct tq_shard *s = tp->s;
 	uint32_t seglen = seg->len + !!(seg->flags & TQ_TH_SYN) +
 		!!(seg->flags & TQ_TH_FIN);
-	bool readable = false;
 
 	/* A retransmitted SYN while we wait for the third ACK: our SYN-ACK
 	 * was lost, send it again (Linux inet_rtx_syn_ack) rather than an
@@ -1177,6 +1180,64 @@ sync_input(struct tq_tcb *tp, struct tq_rx *rx, struct tq_tcp_seg *seg)
 			TQ_INC(s, TCP_RCV_PRUNED);
 		}
 	}
+	sync_ack_data(tp, rx, seg);
+}
+
+/*
+ * Header prediction, second half (RFC 9293 3.10.7.4 as Van Jacobson's
+ * fast path: BSD tcp_input, Linux tcp_rcv_established): on an
+ * established connection, the next segment in order with only ACK (and
+ * PSH), timestamps that pass PAWS and data that fits the window needs
+ * none of the checks before the ACK: no SYN, RST or FIN, nothing to
+ * trim, acceptable by construction.  The ACK and the data are processed
+ * by the same code as on the slow path, so both leave the same state
+ * (tests/unit/test_tcp_predict.c).
+ */
+static bool
+predict(struct tq_tcb *tp, const struct tq_tcp_seg *seg)
+{
+	uint32_t room;
+
+	if (tp->state != TQ_TCPS_ESTABLISHED ||
+			(seg->flags & ~TQ_TH_PSH) != TQ_TH_ACK ||
+			seg->seq != tp->rcv_nxt || !seg->has_ts ||
+			!(tp->flags & TF_TS_OK) ||
+			SEQ_LT(seg->tsval, tp->ts_recent) ||
+			!tq_tcp(tp->s)->conf->predict)
+		return false;
+	if (!seg->len)
+		return true;
+	room = SEQ_GT(tp->rcv_adv, tp->rcv_nxt) ? tp->rcv_adv - tp->rcv_nxt :
+		0;
+	return seg->len <= room;
+}
+
+static void
+sync_input(struct tq_tcb *tp, struct tq_rx *rx, struct tq_tcp_seg *seg)
+{
+	struct tq_shard *s = tp->s;
+
+	if (likely(predict(tp, seg))) {
+		TQ_INC(s, TCP_HP_HITS);
+		tp->ts_recent = seg->tsval;
+		tp->ts_recent_age = s->now;
+		tp->last_rcv = s->now;
+		tp->keep_probes = 0;
+		if (tp->flags & TF_KEEPALIVE)
+			tq_tcp_keep_arm(tp);
+		sync_ack_data(tp, rx, seg);
+		return;
+	}
+	sync_slow(tp, rx, seg);
+}
+
+/* The ACK, the data and the FIN of an acceptable segment. */
+static void
+sync_ack_data(struct tq_tcb *tp, struct tq_rx *rx, struct tq_tcp_seg *seg)
+{
+	struct tq_shard *s = tp->s;
+	bool readable = false;
+
 	if (!ack_input(tp, rx, seg))
 		return;
 	if (tp->flags & TF_DOOMED)
@@ -1309,9 +1370,15 @@ tq_tcp_input(struct tq_shard *s, struct tq_rx *rx)
 	seg.wnd = rte_be_to_cpu_16(th->rx_win);
 	seg.sport = th->src_port;
 	seg.dport = th->dst_port;
-	if (tq_tcp_parse_options((const uint8_t *)(th + 1),
-			hlen - sizeof(*th), &seg,
-			(seg.flags & TQ_TH_SYN) != 0) < 0) {
+	/* Header prediction, first half: the usual timestamps-only
+	 * layout is read in place, no option walk. */
+	if (!(likely(tq_tcp(s)->conf->predict &&
+			!(seg.flags & TQ_TH_SYN)) &&
+			tq_tcp_parse_ts_only((const uint8_t *)(th + 1),
+				hlen - sizeof(*th), &seg)) &&
+			tq_tcp_parse_options((const uint8_t *)(th + 1),
+				hlen - sizeof(*th), &seg,
+				(seg.flags & TQ_TH_SYN) != 0) < 0) {
 		TQ_INC(s, TCP_IN_ERRS);
 		goto drop;
 	}

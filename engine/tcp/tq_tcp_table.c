@@ -51,6 +51,7 @@ tq_tcp_conf_defaults(struct tq_tcp_conf *c)
 	c->quickack_max = 16;	/* TCP_MAX_QUICKACKS */
 	c->sack = true;
 	c->timestamps = true;
+	c->predict = true;
 	c->wscale = true;
 	c->cc = &tq_cc_cubic;
 }
