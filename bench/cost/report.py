@@ -47,6 +47,11 @@ def parse(path):
             # Our own code (in the binary, or inlined from a header)
             # by name; a library's by name and library.
             lib = obj.rsplit("/", 1)[-1]
+            # Code with no symbol is named after whichever object
+            # callgrind maps it to, which changes from run to run (the
+            # PMD libraries): by address only, so set-up cancels.
+            if name.startswith("???:0x"):
+                lib = "no symbol"
             key = name + (" (" + lib + ")"
                           if lib and "stack_bench" not in lib else "")
             fns[key] = fns.get(key, 0) + int(m.group(1).replace(",", ""))
