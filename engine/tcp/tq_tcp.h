@@ -295,6 +295,7 @@ struct tq_tcb {
 	/* RFC 7323 */
 	uint32_t ts_recent;
 	uint32_t ts_offset;
+	uint32_t isn_hash;	/* RFC 6528's F() of this 4-tuple (tq_tcp_isn) */
 	uint32_t ts_cookie;	/* TSval of a cookie SYN-ACK (TF_TS_COOKIE) */
 	uint64_t ts_recent_age;	/* when ts_recent was taken */
 
@@ -511,6 +512,12 @@ void tq_tcp_key_addrs(const struct tq_tcp_key *k, struct tq_addr *l,
 uint32_t tq_tcp_isn(const uint8_t *secret, const struct tq_tcp_key *k,
 		uint64_t now);
 uint32_t tq_tcp_ts_offset(const uint8_t *secret, const struct tq_tcp_key *k);
+/*
+ * tq_tcp_isn() of a new TCB's 4-tuple: F() was hashed once, with the
+ * timestamp offset, when the TCB was made (one SipHash per connection,
+ * not two).
+ */
+uint32_t tq_tcp_isn_tcb(const struct tq_tcb *tp, uint64_t now);
 uint64_t tq_siphash(const uint8_t key[16], const void *data, size_t len);
 
 static inline uint32_t

@@ -575,7 +575,7 @@ listen_input(struct tq_shard *s, struct tq_listener *l, struct tq_rx *rx,
 	tp->irs = seg->seq;
 	tp->rcv_nxt = seg->seq + 1;
 	tp->rcv_adv = tp->rcv_nxt;
-	tp->iss = tq_tcp_isn(t->secret, k, s->now);
+	tp->iss = tq_tcp_isn_tcb(tp, s->now);
 	tq_tcp_init_send_seq(tp);
 	tp->rcv_scale = wscale_for(tp->rcvbuf);
 	apply_syn_options(tp, seg, true);

@@ -135,7 +135,7 @@ tq_tcp_connect_data(struct tq_shard *s, const struct tq_addr *dst,
 		return NULL;
 	}
 	tq_stream_set_ops(&tp->st, ops, ctx);
-	tp->iss = tq_tcp_isn(t->secret, &k, s->now);
+	tp->iss = tq_tcp_isn_tcb(tp, s->now);
 	if (min_iss && SEQ_LT(tp->iss, min_iss))
 		tp->iss = min_iss;
 	tq_tcp_init_send_seq(tp);
