@@ -1264,9 +1264,16 @@ sync_ack_data(struct tq_tcb *tp, struct tq_rx *rx, struct tq_tcp_seg *seg)
 		tq_tcp_send_ack(tp);
 		return;
 	}
-	tq_tcp_output(tp);
+	/*
+	 * The app reads first: an answer it writes from the callback then
+	 * carries the ACK this segment is due, instead of a pure ACK going
+	 * out ahead of it (nothing leaves before the poll's flush anyway).
+	 */
 	if (readable)
 		tq_tcp_notify_readable(tp);
+	if (tp->flags & TF_DOOMED)
+		return;
+	tq_tcp_output(tp);
 	if (!(tp->flags & TF_DOOMED))
 		tq_tcp_notify_writable(tp);
 }

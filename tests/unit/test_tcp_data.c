@@ -824,6 +824,49 @@ overlapping_retransmission_read(void **state)
 	tt_fx_end(&f, TT_FX_ABORT);
 }
 
+/*
+ * A request answered from the readable callback: the answer carries the
+ * ACK the request was due (a short PSH segment is ACKed at once), so the
+ * host sends one segment, not a pure ACK and then the data.
+ */
+static void
+answer_echo(struct tq_stream *st, void *ctx)
+{
+	uint8_t buf[256];
+	int n;
+
+	while ((n = tq_stream_read(st, buf, sizeof(buf))) > 0)
+		assert_int_equal(tq_stream_write(st, buf, (uint32_t)n), n);
+}
+
+static const struct tq_stream_ops echo_ops = { .readable = answer_echo };
+
+static void
+answer_carries_ack(void **state)
+{
+	static struct tt_fx f;
+	uint8_t data[100];
+
+	tt_fx_begin(&f);
+	tt_fx_up(&f);
+	tq_stream_set_ops(f.c.st, &echo_ops, &f.c);
+	/* The first data (quick-ACK mode, and a short PSH) is due an ACK
+	 * at once. */
+	tq_tcptest_pattern_fill(data, 0, sizeof(data));
+	tt_in_data(&f.c, "P.", 1, 1, data, sizeof(data));
+	{
+		struct tq_tcptest_seg sg;
+
+		assert_true(tt_out(&f.c, &sg));
+		assert_int_equal(sg.flags, TQ_TH_ACK | TQ_TH_PSH);
+		assert_int_equal(sg.rack, 101);
+		assert_int_equal(sg.len, sizeof(data));
+	}
+	tt_none(&f.c);
+	tt_in(&f.c, ".", 101, 101, 0);
+	tt_fx_end(&f, TT_FX_ABORT);
+}
+
 int
 main(void)
 {
@@ -849,6 +892,7 @@ main(void)
 		TT_TEST(send_buffer_writable),
 		TT_TEST(write_states),
 		TT_TEST(overlapping_retransmission_read),
+		TT_TEST(answer_carries_ack),
 	};
 
 	if (tq_test_eal_init("tcp_data") < 0)
