@@ -674,8 +674,12 @@ syn_sent_input(struct tq_tcb *tp, struct tq_rx *rx, struct tq_tcp_seg *seg)
 		tp->last_rcv = s->now;
 		tq_tcp_keep_arm(tp);
 		tp->flags |= TF_ACKNOW;
-		tq_tcp_output(tp);
+		/* The app first: what it writes from connected() rides on
+		 * the handshake's last ACK (as Linux delays that ACK when a
+		 * write is pending). */
 		tq_stream_cb_connected(&tp->st);
+		if (!(tp->flags & TF_DOOMED))
+			tq_tcp_output(tp);
 		/* Fast open: what rode on the SYN is acknowledged already. */
 		if (syn_data && !(tp->flags & (TF_APP_GONE | TF_DOOMED)))
 			tq_stream_cb_acked(&tp->st, tp->bytes_acked);

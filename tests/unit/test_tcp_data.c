@@ -867,6 +867,46 @@ answer_carries_ack(void **state)
 	tt_fx_end(&f, TT_FX_ABORT);
 }
 
+/*
+ * A request written from connected(): it rides on the handshake's last
+ * ACK, one segment, rather than a pure ACK and then the data.
+ */
+static void
+hello_connected(struct tq_stream *st, void *ctx)
+{
+	uint8_t buf[10];
+
+	tq_tcptest_pattern_fill(buf, 0, sizeof(buf));
+	assert_int_equal(tq_stream_write(st, buf, sizeof(buf)), sizeof(buf));
+}
+
+static const struct tq_stream_ops hello_ops = {
+	.connected = hello_connected,
+};
+
+static void
+request_rides_on_handshake_ack(void **state)
+{
+	static struct tt_fx f;
+	struct tq_addr dst = tq_test_addr("10.0.0.1");
+	struct tq_tcptest_seg sg;
+	int err = 1;
+
+	tt_fx_begin(&f);
+	tt_fx_start(&f, false, 0);
+	f.c.st = tq_tcp_connect(f.t.h.s, &dst, f.c.pport, NULL, 0,
+			&hello_ops, &f.c, &err);
+	assert_non_null(f.c.st);
+	tt_advance(&f.c, 0);
+	assert_true(tt_out(&f.c, &sg));
+	assert_int_equal(sg.flags, TQ_TH_SYN);
+	tt_in(&f.c, "S.", 0, 1, 0);
+	tt_expect(&f.c, "P.", 1, 1, 10);
+	tt_none(&f.c);
+	tt_in(&f.c, ".", 1, 11, 0);
+	tt_fx_end(&f, TT_FX_ABORT);
+}
+
 int
 main(void)
 {
@@ -893,6 +933,7 @@ main(void)
 		TT_TEST(write_states),
 		TT_TEST(overlapping_retransmission_read),
 		TT_TEST(answer_carries_ack),
+		TT_TEST(request_rides_on_handshake_ack),
 	};
 
 	if (tq_test_eal_init("tcp_data") < 0)
