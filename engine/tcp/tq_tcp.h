@@ -252,6 +252,8 @@ struct tq_listener {
 				    * our own once the app lets go */
 #define TF_UNHASHED	0x20000000 /* TF_TW_APP whose 4-tuple was given
 				    * up: only the app holds it now */
+#define TF_WND_DEFER	0x40000000 /* a window update owed while busy: sent
+				    * when tq_tcp_input lets go of the TCB */
 
 struct tq_tcb {
 	/* The public handles of a TCP connection: its one stream (id 0). */

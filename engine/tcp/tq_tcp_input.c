@@ -1481,6 +1481,11 @@ tq_tcp_input(struct tq_shard *s, struct tq_rx *rx)
 		break;
 	}
 done:
+	if (tp && unlikely(tp->flags & TF_WND_DEFER) && tp->busy == 1) {
+		tp->flags &= ~TF_WND_DEFER;
+		if ((tp->flags & (TF_ACKNOW | TF_DOOMED)) == TF_ACKNOW)
+			tq_tcp_output(tp);
+	}
 	if (tp && --tp->busy == 0 && (tp->flags & TF_DOOMED))
 		tq_tcb_close(tp, (enum tq_close_reason)tp->close_reason);
 drop_seg:

@@ -357,7 +357,13 @@ window_update(struct tq_tcb *tp)
 	if (wnd > adv && (wnd - adv >= 2u * tp->mss ||
 			wnd - adv >= tp->rcvbuf / 2)) {
 		tp->flags |= TF_ACKNOW;
-		tq_tcp_output(tp);
+		/* Read from a callback of the input: the answer the app
+		 * writes next carries the update, or tq_tcp_input sends it
+		 * when done, in the same poll. */
+		if (tp->busy)
+			tp->flags |= TF_WND_DEFER;
+		else
+			tq_tcp_output(tp);
 	}
 }
 

@@ -868,6 +868,36 @@ answer_carries_ack(void **state)
 }
 
 /*
+ * The same on the passive side, where the first read also opens the
+ * window past what the SYN-ACK could offer (65535 unscaled): the window
+ * update the read owes rides on the answer too, not ahead of it.
+ */
+static void
+answer_carries_window_update(void **state)
+{
+	static struct tt_fx f;
+	uint8_t data[100];
+	struct tq_tcptest_seg sg;
+
+	tt_fx_begin(&f);
+	tt_fx_start(&f, false, 16);
+	tt_passive_open(&f.c);
+	assert_non_null(f.c.st);
+	tq_stream_set_ops(f.c.st, &echo_ops, &f.c);
+	tq_tcptest_pattern_fill(data, 0, sizeof(data));
+	tt_in_data(&f.c, "P.", 1, 1, data, sizeof(data));
+	assert_true(tt_out(&f.c, &sg));
+	assert_int_equal(sg.flags, TQ_TH_ACK | TQ_TH_PSH);
+	assert_int_equal(sg.rack, 101);
+	assert_int_equal(sg.len, sizeof(data));
+	/* the window it offers is the whole buffer, scaled */
+	assert_true(((uint32_t)sg.win << f.c.ws) > UINT16_MAX);
+	tt_none(&f.c);
+	tt_in(&f.c, ".", 101, 101, 0);
+	tt_fx_end(&f, TT_FX_ABORT);
+}
+
+/*
  * A request written from connected(): it rides on the handshake's last
  * ACK, one segment, rather than a pure ACK and then the data.
  */
@@ -934,6 +964,7 @@ main(void)
 		TT_TEST(overlapping_retransmission_read),
 		TT_TEST(answer_carries_ack),
 		TT_TEST(request_rides_on_handshake_ack),
+		TT_TEST(answer_carries_window_update),
 	};
 
 	if (tq_test_eal_init("tcp_data") < 0)
