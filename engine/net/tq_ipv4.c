@@ -313,15 +313,20 @@ tq_ip_output_rc(struct tq_shard *s, struct rte_mbuf *m,
 {
 	struct tq_net *n = tq_net(s);
 	struct tq_addr nh, sa = *src;
+	struct tq_ip_txopt o = { .nexthop = &nh };
 
 	if (likely(rc->gen == n->l2_gen))
 		return tq_ip_output(s, m, src, dst, proto, &rc->mac);
-	/* Our own addresses are never in the neighbour table, so a
-	 * connection to ourselves keeps taking the full path. */
-	if (tq_route_lookup(n->ifc, dst, &nh, &sa) == 0 &&
-			tq_neigh_reachable(s, &nh, &rc->mac) == 0)
+	if (tq_route_lookup(n->ifc, dst, &nh, &sa) < 0)
+		return tq_ip_output(s, m, src, dst, proto, NULL); /* counted */
+	if (tq_neigh_reachable(s, &nh, &rc->mac) == 0) {
 		rc->gen = n->l2_gen;
-	return tq_ip_output(s, m, src, dst, proto, NULL);
+		return tq_ip_output(s, m, src, dst, proto, &rc->mac);
+	}
+	/* Not resolved, stale, or one of our own addresses (never in the
+	 * neighbour table: a connection to ourselves keeps this path):
+	 * the neighbour code decides, with the route already looked up. */
+	return tq_ip_output_opt(s, m, src, dst, proto, NULL, &o);
 }
 
 int
