@@ -185,7 +185,7 @@ l4_cksum4(struct tq_shard *s, struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
 		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | (proto == IPPROTO_UDP ?
 				RTE_MBUF_F_TX_UDP_CKSUM :
 				RTE_MBUF_F_TX_TCP_CKSUM);
-		*field = rte_ipv4_phdr_cksum(ip, m->ol_flags);
+		*field = tq_ipv4_phdr_sum(ip);
 		return;
 	}
 	{

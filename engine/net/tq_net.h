@@ -377,6 +377,8 @@ uint16_t tq_l4_cksum_out(const struct tq_addr *src, const struct tq_addr *dst,
 		uint32_t len);
 uint16_t tq_l4_pseudo_sum(const struct tq_addr *src, const struct tq_addr *dst,
 		uint8_t proto, uint32_t len);
+/* What rte_ipv4_phdr_cksum(ip, flags without TSO) gives, cheaper. */
+uint16_t tq_ipv4_phdr_sum(const struct rte_ipv4_hdr *ip);
 /* Verify the UDP/TCP checksum of rx->m (data at L4, len bytes). */
 bool tq_l4_cksum_check(const struct tq_rx *rx, uint8_t proto, uint32_t len);
 uint16_t tq_cksum_icmp6(const struct tq_addr *src, const struct tq_addr *dst,

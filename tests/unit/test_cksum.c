@@ -126,6 +126,36 @@ past_end(void **state)
 	rte_pktmbuf_free(m);
 }
 
+/* The pseudo-header sum for offloads against DPDK's, any header. */
+static void
+ipv4_phdr(void **state)
+{
+	struct {
+		struct rte_ipv4_hdr ip;
+		uint8_t opts[40];
+	} h;
+	unsigned int i;
+
+	srand(7);
+	for (i = 0; i < 100000; i++) {
+		uint8_t *b = (uint8_t *)&h;
+		unsigned int k;
+
+		for (k = 0; k < sizeof(h); k++)
+			b[k] = (uint8_t)rand();
+		h.ip.version_ihl = (uint8_t)(0x40 | (5 + rand() % 11));
+		if (i % 3 == 0)
+			h.ip.total_length = rte_cpu_to_be_16((uint16_t)(
+					rte_ipv4_hdr_len(&h.ip) + rand() % 1500));
+		if (i == 0) {
+			h.ip.src_addr = h.ip.dst_addr = UINT32_MAX;
+			h.ip.next_proto_id = 0xff;
+		}
+		assert_int_equal(tq_ipv4_phdr_sum(&h.ip),
+				rte_ipv4_phdr_cksum(&h.ip, 0));
+	}
+}
+
 #define CSUM_RX (RTE_MBUF_F_RX_IP_CKSUM_MASK | RTE_MBUF_F_RX_L4_CKSUM_MASK)
 
 /*
@@ -219,6 +249,7 @@ main(void)
 		cmocka_unit_test(raw_sum),
 		cmocka_unit_test(odd_segments),
 		cmocka_unit_test(past_end),
+		cmocka_unit_test(ipv4_phdr),
 		cmocka_unit_test(memlink_offload),
 		cmocka_unit_test(loopback_offload),
 	};
