@@ -35,6 +35,7 @@ struct tq_loop {
 	struct rte_mempool *pool;
 	struct tq_memlink link;
 	bool link_up;
+	bool csum;	/* the link offers checksum offloads */
 	struct loop_side side[2];
 	/* Stack-only figures need no secrecy, only a fixed key. */
 	uint8_t secret[16];
@@ -61,6 +62,9 @@ side_init(struct tq_loop *l, unsigned int i, const struct tq_loop_conf *c)
 	if (ret < 0)
 		return ret;
 	h->ifc.nb_addrs = 1;
+	h->ifc.rx_ip_cksum = h->ifc.rx_l4_cksum = l->csum;
+	h->ifc.tx_ip_cksum = h->ifc.tx_udp_cksum = h->ifc.tx_tcp_cksum =
+		l->csum;
 	sc.nb_workers = 1;
 	sc.socket = SOCKET_ID_ANY;
 	sc.pool = l->pool;
@@ -74,6 +78,7 @@ side_init(struct tq_loop *l, unsigned int i, const struct tq_loop_conf *c)
 		return ret;
 	h->net = true;
 	tq_io_init_memlink(&h->s->io, &l->link, (int)i);
+	tq_io_memlink_csum_offload(&h->s->io, l->csum);
 	ret = tq_tcp_attach(h->s, &h->tconf, &h->lt, l->secret);
 	if (ret < 0)
 		return ret;
@@ -117,6 +122,7 @@ tq_loop_create(int argc, char **argv, const struct tq_loop_conf *conf,
 	if (ret < 0)
 		goto fail;
 	l->link_up = true;
+	l->csum = tq_memlink_csum_default();
 	for (i = 0; i < 2; i++) {
 		ret = side_init(l, i, conf);
 		if (ret < 0)
@@ -170,12 +176,22 @@ tq_loop_listen(struct tq_loop *l, unsigned int side, uint16_t port,
 }
 
 unsigned int
-tq_loop_poll(struct tq_loop *l)
+tq_loop_poll_at(struct tq_loop *l, uint64_t now)
 {
-	uint64_t now = tq_clock_ns();
-
 	return tq_shard_poll(l->side[0].s, now) +
 		tq_shard_poll(l->side[1].s, now);
+}
+
+unsigned int
+tq_loop_poll(struct tq_loop *l)
+{
+	return tq_loop_poll_at(l, tq_clock_ns());
+}
+
+uint64_t
+tq_loop_now(void)
+{
+	return tq_clock_ns();
 }
 
 void

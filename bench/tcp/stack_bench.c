@@ -5,12 +5,17 @@
  * numbers are what the TCP/IP code costs with no NIC, no kernel and no
  * copies through a driver.  Output is JSON on stdout.
  *
- *   stack_bench [--seconds S] [--conns N] [--resp BYTES]
+ *   stack_bench [--mode bulk|rr|crr] [--seconds S | --count N]
+ *               [--conns C] [--resp BYTES]
  *
  * Workloads: bulk (one connection, client writes, server discards),
- * rr (N keep-alive connections, 100-byte request, BYTES-byte response,
+ * rr (C keep-alive connections, 100-byte request, BYTES-byte response,
  * one outstanding each, latency percentiles), crr (connect, request,
- * response, close: connections per second).
+ * response, close: connections per second).  Without --mode all three
+ * run in turn.  --count makes a run exactly N bytes (bulk), N requests
+ * (rr) or N connections (crr) instead of S seconds, so that two runs at
+ * different counts under callgrind differ only by the work counted
+ * (bench/cost/run.sh).
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -37,10 +42,24 @@ now_ns(void)
 	return (uint64_t)((double)rte_get_tsc_cycles() * tsc_ns);
 }
 
+/*
+ * Counted runs poll on a clock of their own, 1 us a poll (about what a
+ * poll takes here natively), so timers fire at the same points in every
+ * run and under callgrind, where the real clock runs some 50 times
+ * further per poll.
+ */
+#define VCLOCK_STEP_NS 1000
+static uint64_t vclock;
+
 static void
 poll_both(void)
 {
-	tq_loop_poll(loop);
+	if (vclock) {
+		vclock += VCLOCK_STEP_NS;
+		tq_loop_poll_at(loop, vclock);
+	} else {
+		tq_loop_poll(loop);
+	}
 }
 
 /* ---- server side: discard, or answer each 100-byte request ---- */
@@ -98,13 +117,23 @@ static uint64_t lat[1 << 20];
 static uint32_t nlat;
 static uint64_t transactions;
 static bool crr_mode;
+/* Counted runs: 0 means timed. */
+static uint64_t count;
+static uint64_t issued;
 
 static void
 send_req(struct conn *c)
 {
+	if (!crr_mode) {
+		if (count && issued >= count) {
+			c->done = true;
+			return;
+		}
+		issued++;
+	}
 	memset(buf, 'q', 100);
 	c->got = 0;
-	c->sent_at = now_ns();
+	c->sent_at = count ? 0 : now_ns();
 	tq_stream_write(c->st, buf, 100);
 }
 
@@ -127,7 +156,9 @@ cli_readable(struct tq_stream *st, void *ctx)
 		c->got += (uint32_t)n;
 		if (c->got < resp_bytes)
 			continue;
-		if (nlat < RTE_DIM(lat))
+		/* Counted runs are for instruction counts: no clock reads
+		 * and no sort of the latencies in them. */
+		if (!count && nlat < RTE_DIM(lat))
 			lat[nlat++] = now_ns() - c->sent_at;
 		transactions++;
 		if (crr_mode) {
@@ -181,7 +212,7 @@ pct(double p)
 }
 
 static void
-run_bulk(double secs)
+run_bulk(double secs, bool last)
 {
 	struct conn c;
 	uint64_t t0, end, sent = 0;
@@ -193,11 +224,21 @@ run_bulk(double secs)
 	memset(buf, 'b', sizeof(buf));
 	t0 = now_ns();
 	end = t0 + (uint64_t)(secs * 1e9);
-	while (now_ns() < end) {
-		int w = tq_stream_write(c.st, buf, sizeof(buf));
+	while (count ? sent < count : now_ns() < end) {
+		uint64_t want = count ? RTE_MIN(count - sent, sizeof(buf)) :
+			sizeof(buf);
+		int w = tq_stream_write(c.st, buf, (uint32_t)want);
 
 		if (w > 0)
 			sent += (uint64_t)w;
+		poll_both();
+	}
+	for (;;) {
+		struct tq_conn_info in;
+
+		tq_stream_info(c.st, &in);
+		if (!count || in.bytes_acked >= count)
+			break;
 		poll_both();
 	}
 	{
@@ -206,18 +247,27 @@ run_bulk(double secs)
 
 		tq_stream_info(c.st, &in);
 		printf("  \"bulk\": {\"seconds\": %.2f, \"bytes_acked\": %" PRIu64
-			", \"gbit_per_s\": %.3f, \"segments\": %" PRIu64 "},\n",
+			", \"gbit_per_s\": %.3f, \"segments\": %" PRIu64 "}%s\n",
 			dt, in.bytes_acked, in.bytes_acked * 8 / dt / 1e9,
-			tq_shard_counter(srv_s, TQ_CTR_TCP_IN_SEGS) - rx0);
+			tq_shard_counter(srv_s, TQ_CTR_TCP_IN_SEGS) - rx0,
+			last ? "" : ",");
 	}
 	tq_stream_abort(c.st, 0);
 	for (int i = 0; i < 100; i++)
 		poll_both();
-	RTE_SET_USED(sent);
+}
+
+static bool
+all_done(unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (conns[i].st && !conns[i].done)
+			return false;
+	return true;
 }
 
 static void
-run_rr(double secs, unsigned int n, bool crr)
+run_rr(double secs, unsigned int n, bool crr, bool last)
 {
 	uint64_t t0, end;
 	double dt;
@@ -225,25 +275,38 @@ run_rr(double secs, unsigned int n, bool crr)
 	crr_mode = crr;
 	nlat = 0;
 	transactions = 0;
-	for (unsigned int i = 0; i < n; i++)
+	issued = 0;
+	if (count && n > count)
+		n = (unsigned int)count;
+	for (unsigned int i = 0; i < n; i++) {
 		open_conn(&conns[i], 80);
+		if (crr)
+			issued++;
+	}
 	t0 = now_ns();
 	end = t0 + (uint64_t)(secs * 1e9);
-	while (now_ns() < end) {
+	while (count ? transactions < count : now_ns() < end) {
 		poll_both();
 		if (!crr)
 			continue;
-		for (unsigned int i = 0; i < n; i++)
-			if (conns[i].done)
-				open_conn(&conns[i], 80);
+		for (unsigned int i = 0; i < n; i++) {
+			if (!conns[i].done || (count && issued >= count))
+				continue;
+			open_conn(&conns[i], 80);
+			issued++;
+		}
 	}
+	/* A counted run ends when every connection has closed (crr) or
+	 * has no request outstanding (rr): no work left half done. */
+	while (count && !all_done(n))
+		poll_both();
 	dt = (double)(now_ns() - t0) / 1e9;
 	qsort(lat, nlat, sizeof(lat[0]), cmp_u64);
 	printf("  \"%s\": {\"conns\": %u, \"response_bytes\": %u, "
 		"\"seconds\": %.2f, \"per_second\": %.0f, \"p50_us\": %.1f, "
 		"\"p99_us\": %.1f, \"p999_us\": %.1f}%s\n", crr ? "crr" : "rr",
 		n, resp_bytes, dt, transactions / dt, pct(0.5), pct(0.99),
-		pct(0.999), crr ? "" : ",");
+		pct(0.999), last ? "" : ",");
 	for (unsigned int i = 0; i < n; i++)
 		if (conns[i].st)
 			tq_stream_abort(conns[i].st, 0);
@@ -261,15 +324,22 @@ main(int argc, char **argv)
 		{ "seconds", required_argument, NULL, 's' },
 		{ "conns", required_argument, NULL, 'c' },
 		{ "resp", required_argument, NULL, 'r' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "count", required_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 },
 	};
 	double secs = 3;
 	unsigned int nconns = 32;
+	const char *mode = NULL;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "s:c:r:", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:c:r:m:n:", lo, NULL)) != -1) {
 		if (c == 's')
 			secs = atof(optarg);
+		else if (c == 'm')
+			mode = optarg;
+		else if (c == 'n')
+			count = strtoull(optarg, NULL, 0);
 		else if (c == 'c')
 			nconns = (unsigned int)RTE_MIN(atoi(optarg), MAX_CONNS);
 		else if (c == 'r')
@@ -277,9 +347,16 @@ main(int argc, char **argv)
 		else
 			return 2;
 	}
+	if (mode && strcmp(mode, "bulk") && strcmp(mode, "rr") &&
+			strcmp(mode, "crr")) {
+		fprintf(stderr, "stack_bench: --mode bulk|rr|crr\n");
+		return 2;
+	}
 	if (tq_loop_create((int)RTE_DIM(eal) - 1, eal, NULL, &loop) < 0)
 		return 1;
 	tsc_ns = 1e9 / (double)rte_get_tsc_hz();
+	if (count)
+		vclock = tq_loop_now();
 	cli_s = tq_loop_shard(loop, 0);
 	srv_s = tq_loop_shard(loop, 1);
 	if (tq_loop_listen(loop, 1, 9, 4096, srv_accept, (void *)0) < 0 ||
@@ -288,9 +365,12 @@ main(int argc, char **argv)
 		return 1;
 	printf("{\n  \"what\": \"two engine shards over the in-memory link, "
 		"one core\",\n");
-	run_bulk(secs);
-	run_rr(secs, nconns, false);
-	run_rr(secs, nconns, true);
+	if (!mode || !strcmp(mode, "bulk"))
+		run_bulk(secs, mode != NULL);
+	if (!mode || !strcmp(mode, "rr"))
+		run_rr(secs, nconns, false, mode != NULL);
+	if (!mode || !strcmp(mode, "crr"))
+		run_rr(secs, nconns, true, true);
 	printf("}\n");
 	tq_loop_destroy(loop);
 	return 0;

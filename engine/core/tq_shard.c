@@ -12,6 +12,7 @@
 #include <rte_ring_elem.h>
 
 #include "tq_clock.h"
+#include "tq_mbuf.h"
 
 #define TQ_XMSG_RING 1024
 
@@ -192,6 +193,8 @@ tq_shard_loop(struct tq_shard *s, struct rte_mbuf *m)
 		return;
 	}
 	TQ_INC(s, LOOP_PKTS);
+	/* Checksums offloaded to the port were never filled in. */
+	tq_mbuf_csum_tx_to_rx(m);
 	s->loop[s->loop_n++] = m;
 }
 

@@ -132,6 +132,25 @@ tq_l4_cksum_out(const struct tq_addr *src, const struct tq_addr *dst,
 	return c;
 }
 
+/*
+ * rte_ipv4_phdr_cksum() without TSO, from the header's 16-bit words
+ * directly: it builds the pseudo-header in a buffer and runs the general
+ * sum over it, several times the work, on every segment sent with an
+ * offloaded checksum.
+ */
+uint16_t
+tq_ipv4_phdr_sum(const struct rte_ipv4_hdr *ip)
+{
+	uint32_t l4len = rte_be_to_cpu_16(ip->total_length) -
+		rte_ipv4_hdr_len(ip);
+	uint32_t sum = (ip->src_addr & 0xffff) + (ip->src_addr >> 16) +
+		(ip->dst_addr & 0xffff) + (ip->dst_addr >> 16) +
+		rte_cpu_to_be_16((uint16_t)ip->next_proto_id) +
+		rte_cpu_to_be_16((uint16_t)l4len);
+
+	return (uint16_t)fold(sum);
+}
+
 uint16_t
 tq_l4_pseudo_sum(const struct tq_addr *src, const struct tq_addr *dst,
 		uint8_t proto, uint32_t len)

@@ -123,6 +123,7 @@ tq_net_attach(struct tq_shard *s, const struct tq_iface *ifc,
 		return -ENOMEM;
 	}
 	n->ip_id = (uint16_t)(s->id * 7919 + 1);
+	n->l2_gen = 1; /* a zeroed route cache is empty */
 	n->ip6_frag_id = (uint32_t)(s->id << 24) + 1;
 	n->icmp_tokens_ns = (uint64_t)conf->icmp_burst * 1000000000ull;
 	n->icmp_last = s->now;

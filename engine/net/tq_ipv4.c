@@ -185,7 +185,7 @@ l4_cksum4(struct tq_shard *s, struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
 		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | (proto == IPPROTO_UDP ?
 				RTE_MBUF_F_TX_UDP_CKSUM :
 				RTE_MBUF_F_TX_TCP_CKSUM);
-		*field = rte_ipv4_phdr_cksum(ip, m->ol_flags);
+		*field = tq_ipv4_phdr_sum(ip);
 		return;
 	}
 	{
@@ -310,6 +310,29 @@ tq_ip_output_opt(struct tq_shard *s, struct rte_mbuf *m,
 				dst->v4, proto, l2dst, o);
 	return tq_ipv6_output_opt(s, m, src, dst, proto, l2dst,
 			tq_net(s)->conf->ttl, o);
+}
+
+int
+tq_ip_output_rc(struct tq_shard *s, struct rte_mbuf *m,
+		const struct tq_addr *src, const struct tq_addr *dst,
+		uint8_t proto, struct tq_route_cache *rc)
+{
+	struct tq_net *n = tq_net(s);
+	struct tq_addr nh, sa = *src;
+	struct tq_ip_txopt o = { .nexthop = &nh };
+
+	if (likely(rc->gen == n->l2_gen))
+		return tq_ip_output(s, m, src, dst, proto, &rc->mac);
+	if (tq_route_lookup(n->ifc, dst, &nh, &sa) < 0)
+		return tq_ip_output(s, m, src, dst, proto, NULL); /* counted */
+	if (tq_neigh_reachable(s, &nh, &rc->mac) == 0) {
+		rc->gen = n->l2_gen;
+		return tq_ip_output(s, m, src, dst, proto, &rc->mac);
+	}
+	/* Not resolved, stale, or one of our own addresses (never in the
+	 * neighbour table: a connection to ourselves keeps this path):
+	 * the neighbour code decides, with the route already looked up. */
+	return tq_ip_output_opt(s, m, src, dst, proto, NULL, &o);
 }
 
 int

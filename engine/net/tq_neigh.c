@@ -205,6 +205,14 @@ share_neigh(struct tq_shard *s, const struct tq_addr *a,
 	memcpy(msg.data + sizeof(*a), mac, sizeof(*mac));
 	msg.data[sizeof(*a) + sizeof(*mac)] = create;
 	tq_shard_broadcast(s, &msg);
+/* Every route cache of the shard is to be refilled. */
+static void
+l2_changed(struct tq_shard *s)
+{
+	struct tq_net *n = tq_net(s);
+
+	if (++n->l2_gen == 0)
+		n->l2_gen = 1;
 }
 
 void
@@ -230,6 +238,9 @@ tq_neigh_update(struct tq_shard *s, const struct tq_addr *a,
 			return;
 		}
 	}
+	if (e->state != NEIGH_REACHABLE ||
+			!rte_is_same_ether_addr(&e->mac, mac))
+		l2_changed(s);
 	e->mac = *mac;
 	e->state = NEIGH_REACHABLE;
 	e->updated = s->now;
@@ -238,6 +249,18 @@ tq_neigh_update(struct tq_shard *s, const struct tq_addr *a,
 	flush_queue(s, e);
 	if (share && s->nb_workers > 1)
 		share_neigh(s, a, mac, true);
+}
+
+int
+tq_neigh_reachable(struct tq_shard *s, const struct tq_addr *a,
+		struct rte_ether_addr *mac)
+{
+	struct tq_neigh *e = find(tq_net(s)->neigh, a);
+
+	if (!e || e->state != NEIGH_REACHABLE)
+		return -ENOENT;
+	*mac = e->mac;
+	return 0;
 }
 
 int
@@ -319,6 +342,9 @@ tq_neigh_tick(struct tq_shard *s)
 			if (s->now - e->updated >= c->neigh_reachable_ns) {
 				e->state = NEIGH_STALE;
 				e->next_probe = 0;
+				/* Route caches stop skipping the neighbour
+				 * code, which confirms a stale entry. */
+				l2_changed(s);
 			}
 			break;
 		case NEIGH_STALE:

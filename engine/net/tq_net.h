@@ -168,6 +168,10 @@ struct tq_net {
 	struct tq_timer neigh_timer;
 	uint16_t ip_id;
 	uint32_t ip6_frag_id;
+	/* Bumped whenever a next hop's MAC may have changed (a neighbour
+	 * updated, gone stale or removed): invalidates every
+	 * struct tq_route_cache of the shard.  Never 0. */
+	uint32_t l2_gen;
 	uint64_t icmp_tokens_ns; /* token bucket in time units */
 	uint64_t icmp_last;
 	/* the TCP layer, when attached */
@@ -292,6 +296,28 @@ struct tq_ip_txopt {
 	bool df;	/* IPv4 Don't Fragment (the caller keeps to the MTU) */
 };
 
+/*
+ * A connection's route, resolved once: the next hop's MAC, valid while
+ * gen equals tq_net(s)->l2_gen.  The iface's addresses and gateways do
+ * not change while the shard runs, so only the neighbour table can make
+ * it wrong.  Zeroed: empty.
+ */
+struct tq_route_cache {
+	struct rte_ether_addr mac;
+	uint32_t gen;
+};
+
+/*
+ * tq_ip_output() through a route cache: with a valid entry no route or
+ * neighbour lookup per packet; otherwise the full path, and the entry is
+ * filled when the next hop is reachable (a stale one is confirmed by the
+ * neighbour code on each send meanwhile, as without the cache).  src must
+ * be set.
+ */
+int tq_ip_output_rc(struct tq_shard *s, struct rte_mbuf *m,
+		const struct tq_addr *src, const struct tq_addr *dst,
+		uint8_t proto, struct tq_route_cache *rc);
+
 int tq_ip_output_opt(struct tq_shard *s, struct rte_mbuf *m,
 		const struct tq_addr *src, const struct tq_addr *dst,
 		uint8_t proto, const struct rte_ether_addr *l2dst,
@@ -339,6 +365,9 @@ void tq_neigh_send(struct tq_shard *s, const struct tq_addr *a,
 /* Aging and retries, every 100 ms from the shard's timer. */
 void tq_neigh_tick(struct tq_shard *s);
 /* 0 and the MAC if a is resolved, else -ENOENT. */
+/* The MAC of a REACHABLE entry (one a route cache may keep); -ENOENT. */
+int tq_neigh_reachable(struct tq_shard *s, const struct tq_addr *a,
+		struct rte_ether_addr *mac);
 int tq_neigh_lookup(struct tq_shard *s, const struct tq_addr *a,
 		struct rte_ether_addr *mac);
 unsigned int tq_neigh_count(const struct tq_neigh_table *t);
@@ -365,6 +394,8 @@ uint16_t tq_l4_cksum_out(const struct tq_addr *src, const struct tq_addr *dst,
 		uint32_t len);
 uint16_t tq_l4_pseudo_sum(const struct tq_addr *src, const struct tq_addr *dst,
 		uint8_t proto, uint32_t len);
+/* What rte_ipv4_phdr_cksum(ip, flags without TSO) gives, cheaper. */
+uint16_t tq_ipv4_phdr_sum(const struct rte_ipv4_hdr *ip);
 /* Verify the UDP/TCP checksum of rx->m (data at L4, len bytes). */
 bool tq_l4_cksum_check(const struct tq_rx *rx, uint8_t proto, uint32_t len);
 uint16_t tq_cksum_icmp6(const struct tq_addr *src, const struct tq_addr *dst,

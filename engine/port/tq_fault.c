@@ -269,6 +269,16 @@ corrupt(struct tq_fault *f, struct rte_mbuf **mp)
 			return;
 	}
 	*rte_pktmbuf_mtod_offset(seg, uint8_t *, off) ^= bit;
+	/*
+	 * Damage on the wire comes after the sender's NIC has filled the
+	 * checksums and before the receiver's checks them: a frame leaving
+	 * with an offload request goes as is (its checksums left partial,
+	 * so they fail), and one arriving already vouched for is checked
+	 * again in software.
+	 */
+	m->ol_flags &= ~(RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_L4_MASK |
+			RTE_MBUF_F_RX_IP_CKSUM_MASK |
+			RTE_MBUF_F_RX_L4_CKSUM_MASK);
 }
 
 /* Last stage: straight out, or through the delay queue. */

@@ -3,8 +3,12 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <rte_ethdev.h>
+
+#include "core/tq_mbuf.h"
 
 static uint16_t
 eth_rx(struct tq_io *io, struct rte_mbuf **pkts, uint16_t n)
@@ -36,6 +40,16 @@ ring_rx(struct tq_io *io, struct rte_mbuf **pkts, uint16_t n)
 static uint16_t
 ring_tx(struct tq_io *io, struct rte_mbuf **pkts, uint16_t n)
 {
+	return rte_ring_sp_enqueue_burst(io->ring.tx, (void **)pkts, n, NULL);
+}
+
+static uint16_t
+ring_tx_csum(struct tq_io *io, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t i;
+
+	for (i = 0; i < n; i++)
+		tq_mbuf_csum_tx_to_rx(pkts[i]);
 	return rte_ring_sp_enqueue_burst(io->ring.tx, (void **)pkts, n, NULL);
 }
 
@@ -87,4 +101,18 @@ tq_io_init_memlink(struct tq_io *io, struct tq_memlink *l, int end)
 	io->tx = ring_tx;
 	io->ring.tx = end == 0 ? l->a : l->b;
 	io->ring.rx = end == 0 ? l->b : l->a;
+}
+
+void
+tq_io_memlink_csum_offload(struct tq_io *io, bool on)
+{
+	io->tx = on ? ring_tx_csum : ring_tx;
+}
+
+bool
+tq_memlink_csum_default(void)
+{
+	const char *v = getenv("TQ_MEMLINK_CSUM");
+
+	return !v || strcmp(v, "0") != 0;
 }

@@ -8,6 +8,7 @@
  * sees bursts through these two functions.
  */
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <rte_mbuf.h>
@@ -48,5 +49,22 @@ int tq_memlink_create(struct tq_memlink *l, const char *name,
 		unsigned int size);
 void tq_memlink_free(struct tq_memlink *l);
 void tq_io_init_memlink(struct tq_io *io, struct tq_memlink *l, int end);
+
+/*
+ * Make a memlink end offer checksum offloads (IPv4 header, TCP, UDP):
+ * what it transmits with an offload flag crosses with that checksum not
+ * computed, marked good for the receiver (tq_mbuf_csum_tx_to_rx()), as
+ * between two guests on one host.  The caller also sets the iface's
+ * tx_*_cksum and rx_*_cksum so the stack uses them.  Off by default:
+ * tests that read the frames on the wire see complete checksums.
+ */
+void tq_io_memlink_csum_offload(struct tq_io *io, bool on);
+
+/*
+ * Whether a memlink between engines should offer the offloads: yes
+ * unless TQ_MEMLINK_CSUM=0 in the environment, so the sims and the
+ * benchmarks run the software checksum path too when asked.
+ */
+bool tq_memlink_csum_default(void);
 
 #endif

@@ -129,6 +129,14 @@ struct tq_tcp_seg {
  */
 int tq_tcp_parse_options(const uint8_t *opt, unsigned int len,
 		struct tq_tcp_seg *seg, bool syn);
+/*
+ * The layout nearly every segment of an established connection with
+ * timestamps has (RFC 7323 appendix A: NOP, NOP, TS): fill seg's
+ * timestamps and return true, with no option walk; false for anything
+ * else (then tq_tcp_parse_options()).
+ */
+bool tq_tcp_parse_ts_only(const uint8_t *opt, unsigned int len,
+		struct tq_tcp_seg *seg);
 
 /* A queue of payload bytes held in a list of mbuf segments. */
 struct tq_mq {
@@ -171,6 +179,8 @@ struct tq_tcp_conf {
 	bool sack, timestamps, wscale;
 	bool nodelay;		/* default for new connections */
 	bool quickack;		/* no delayed ACKs on new connections */
+	bool predict;		/* header prediction (on); off only to test
+				 * that both paths agree */
 	uint8_t quickack_max;	/* quick-ACK mode length (16; 0: none) */
 	const struct tq_cc_ops *cc;
 };
@@ -253,6 +263,8 @@ struct tq_listener {
 				    * our own once the app lets go */
 #define TF_UNHASHED	0x20000000 /* TF_TW_APP whose 4-tuple was given
 				    * up: only the app holds it now */
+#define TF_WND_DEFER	0x40000000 /* a window update owed while busy: sent
+				    * when tq_tcp_input lets go of the TCB */
 
 struct tq_tcb {
 	/* The public handles of a TCP connection: its one stream (id 0). */
@@ -273,6 +285,7 @@ struct tq_tcb {
 	uint16_t segs_unacked;	/* full segments received since our ACK */
 	uint8_t quick;		/* ACKs still to send at once (quick-ACK mode) */
 	uint64_t last_data_rx;	/* when in-order data last came */
+	struct tq_route_cache rc; /* next hop's MAC: no lookups per segment */
 
 	/* send side (RFC 9293 3.3.1) */
 	uint32_t iss, snd_una, snd_nxt, snd_max;
@@ -295,6 +308,7 @@ struct tq_tcb {
 	/* RFC 7323 */
 	uint32_t ts_recent;
 	uint32_t ts_offset;
+	uint32_t isn_hash;	/* RFC 6528's F() of this 4-tuple (tq_tcp_isn) */
 	uint32_t ts_cookie;	/* TSval of a cookie SYN-ACK (TF_TS_COOKIE) */
 	uint64_t ts_recent_age;	/* when ts_recent was taken */
 
@@ -511,6 +525,12 @@ void tq_tcp_key_addrs(const struct tq_tcp_key *k, struct tq_addr *l,
 uint32_t tq_tcp_isn(const uint8_t *secret, const struct tq_tcp_key *k,
 		uint64_t now);
 uint32_t tq_tcp_ts_offset(const uint8_t *secret, const struct tq_tcp_key *k);
+/*
+ * tq_tcp_isn() of a new TCB's 4-tuple: F() was hashed once, with the
+ * timestamp offset, when the TCB was made (one SipHash per connection,
+ * not two).
+ */
+uint32_t tq_tcp_isn_tcb(const struct tq_tcb *tp, uint64_t now);
 uint64_t tq_siphash(const uint8_t key[16], const void *data, size_t len);
 
 static inline uint32_t

@@ -581,7 +581,7 @@ listen_input(struct tq_shard *s, struct tq_listener *l, struct tq_rx *rx,
 	tp->irs = seg->seq;
 	tp->rcv_nxt = seg->seq + 1;
 	tp->rcv_adv = tp->rcv_nxt;
-	tp->iss = tq_tcp_isn(t->secret, k, s->now);
+	tp->iss = tq_tcp_isn_tcb(tp, s->now);
 	tq_tcp_init_send_seq(tp);
 	tp->rcv_scale = wscale_for(tp->rcvbuf);
 	apply_syn_options(tp, seg, true);
@@ -680,8 +680,12 @@ syn_sent_input(struct tq_tcb *tp, struct tq_rx *rx, struct tq_tcp_seg *seg)
 		tp->last_rcv = s->now;
 		tq_tcp_keep_arm(tp);
 		tp->flags |= TF_ACKNOW;
-		tq_tcp_output(tp);
+		/* The app first: what it writes from connected() rides on
+		 * the handshake's last ACK (as Linux delays that ACK when a
+		 * write is pending). */
 		tq_stream_cb_connected(&tp->st);
+		if (!(tp->flags & TF_DOOMED))
+			tq_tcp_output(tp);
 		/* Fast open: what rode on the SYN is acknowledged already. */
 		if (syn_data && !(tp->flags & (TF_APP_GONE | TF_DOOMED)))
 			tq_stream_cb_acked(&tp->st, tp->bytes_acked);
@@ -1057,13 +1061,16 @@ fin_input(struct tq_tcb *tp, bool *readable)
 	}
 }
 
+static void sync_ack_data(struct tq_tcb *tp, struct tq_rx *rx,
+		struct tq_tcp_seg *seg);
+
+/* Every check of RFC 9293 3.10.7.4 before the ACK. */
 static void
-sync_input(struct tq_tcb *tp, struct tq_rx *rx, struct tq_tcp_seg *seg)
+sync_slow(struct tq_tcb *tp, struct tq_rx *rx, struct tq_tcp_seg *seg)
 {
 	struct tq_shard *s = tp->s;
 	uint32_t seglen = seg->len + !!(seg->flags & TQ_TH_SYN) +
 		!!(seg->flags & TQ_TH_FIN);
-	bool readable = false;
 
 	/* A retransmitted SYN while we wait for the third ACK: our SYN-ACK
 	 * was lost, send it again (Linux inet_rtx_syn_ack) rather than an
@@ -1183,6 +1190,64 @@ sync_input(struct tq_tcb *tp, struct tq_rx *rx, struct tq_tcp_seg *seg)
 			TQ_INC(s, TCP_RCV_PRUNED);
 		}
 	}
+	sync_ack_data(tp, rx, seg);
+}
+
+/*
+ * Header prediction, second half (RFC 9293 3.10.7.4 as Van Jacobson's
+ * fast path: BSD tcp_input, Linux tcp_rcv_established): on an
+ * established connection, the next segment in order with only ACK (and
+ * PSH), timestamps that pass PAWS and data that fits the window needs
+ * none of the checks before the ACK: no SYN, RST or FIN, nothing to
+ * trim, acceptable by construction.  The ACK and the data are processed
+ * by the same code as on the slow path, so both leave the same state
+ * (tests/unit/test_tcp_predict.c).
+ */
+static bool
+predict(struct tq_tcb *tp, const struct tq_tcp_seg *seg)
+{
+	uint32_t room;
+
+	if (tp->state != TQ_TCPS_ESTABLISHED ||
+			(seg->flags & ~TQ_TH_PSH) != TQ_TH_ACK ||
+			seg->seq != tp->rcv_nxt || !seg->has_ts ||
+			!(tp->flags & TF_TS_OK) ||
+			SEQ_LT(seg->tsval, tp->ts_recent) ||
+			!tq_tcp(tp->s)->conf->predict)
+		return false;
+	if (!seg->len)
+		return true;
+	room = SEQ_GT(tp->rcv_adv, tp->rcv_nxt) ? tp->rcv_adv - tp->rcv_nxt :
+		0;
+	return seg->len <= room;
+}
+
+static void
+sync_input(struct tq_tcb *tp, struct tq_rx *rx, struct tq_tcp_seg *seg)
+{
+	struct tq_shard *s = tp->s;
+
+	if (likely(predict(tp, seg))) {
+		TQ_INC(s, TCP_HP_HITS);
+		tp->ts_recent = seg->tsval;
+		tp->ts_recent_age = s->now;
+		tp->last_rcv = s->now;
+		tp->keep_probes = 0;
+		if (tp->flags & TF_KEEPALIVE)
+			tq_tcp_keep_arm(tp);
+		sync_ack_data(tp, rx, seg);
+		return;
+	}
+	sync_slow(tp, rx, seg);
+}
+
+/* The ACK, the data and the FIN of an acceptable segment. */
+static void
+sync_ack_data(struct tq_tcb *tp, struct tq_rx *rx, struct tq_tcp_seg *seg)
+{
+	struct tq_shard *s = tp->s;
+	bool readable = false;
+
 	if (!ack_input(tp, rx, seg))
 		return;
 	if (tp->flags & TF_DOOMED)
@@ -1209,9 +1274,16 @@ sync_input(struct tq_tcb *tp, struct tq_rx *rx, struct tq_tcp_seg *seg)
 		tq_tcp_send_ack(tp);
 		return;
 	}
-	tq_tcp_output(tp);
+	/*
+	 * The app reads first: an answer it writes from the callback then
+	 * carries the ACK this segment is due, instead of a pure ACK going
+	 * out ahead of it (nothing leaves before the poll's flush anyway).
+	 */
 	if (readable)
 		tq_tcp_notify_readable(tp);
+	if (tp->flags & TF_DOOMED)
+		return;
+	tq_tcp_output(tp);
 	if (!(tp->flags & TF_DOOMED))
 		tq_tcp_notify_writable(tp);
 }
@@ -1333,9 +1405,15 @@ tq_tcp_input(struct tq_shard *s, struct tq_rx *rx)
 	seg.wnd = rte_be_to_cpu_16(th->rx_win);
 	seg.sport = th->src_port;
 	seg.dport = th->dst_port;
-	if (tq_tcp_parse_options((const uint8_t *)(th + 1),
-			hlen - sizeof(*th), &seg,
-			(seg.flags & TQ_TH_SYN) != 0) < 0) {
+	/* Header prediction, first half: the usual timestamps-only
+	 * layout is read in place, no option walk. */
+	if (!(likely(tq_tcp(s)->conf->predict &&
+			!(seg.flags & TQ_TH_SYN)) &&
+			tq_tcp_parse_ts_only((const uint8_t *)(th + 1),
+				hlen - sizeof(*th), &seg)) &&
+			tq_tcp_parse_options((const uint8_t *)(th + 1),
+				hlen - sizeof(*th), &seg,
+				(seg.flags & TQ_TH_SYN) != 0) < 0) {
 		TQ_INC(s, TCP_IN_ERRS);
 		goto drop;
 	}
@@ -1431,6 +1509,11 @@ tq_tcp_input(struct tq_shard *s, struct tq_rx *rx)
 		break;
 	}
 done:
+	if (tp && unlikely(tp->flags & TF_WND_DEFER) && tp->busy == 1) {
+		tp->flags &= ~TF_WND_DEFER;
+		if ((tp->flags & (TF_ACKNOW | TF_DOOMED)) == TF_ACKNOW)
+			tq_tcp_output(tp);
+	}
 	if (tp && --tp->busy == 0 && (tp->flags & TF_DOOMED))
 		tq_tcb_close(tp, (enum tq_close_reason)tp->close_reason);
 drop_seg:

@@ -60,12 +60,22 @@ tq_siphash(const uint8_t key[16], const void *data, size_t len)
 	return v0 ^ v1 ^ v2 ^ v3;
 }
 
+static uint32_t
+isn_clock(uint64_t now)
+{
+	return (uint32_t)(now / 4000); /* RFC 6528's M: 4 us ticks */
+}
+
 uint32_t
 tq_tcp_isn(const uint8_t *secret, const struct tq_tcp_key *k, uint64_t now)
 {
-	uint32_t m = (uint32_t)(now / 4000); /* 4 us ticks */
+	return isn_clock(now) + (uint32_t)tq_siphash(secret, k, sizeof(*k));
+}
 
-	return m + (uint32_t)tq_siphash(secret, k, sizeof(*k));
+uint32_t
+tq_tcp_isn_tcb(const struct tq_tcb *tp, uint64_t now)
+{
+	return isn_clock(now) + tp->isn_hash;
 }
 
 uint32_t

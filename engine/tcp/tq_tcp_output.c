@@ -285,7 +285,7 @@ send_segment(struct tq_tcb *tp, uint32_t seq, uint32_t len, uint8_t flags)
 	}
 	TQ_INC(s, TCP_OUT_SEGS);
 	tq_tcp_key_addrs(&tp->key, &la, &fa);
-	return tq_ip_output(s, h, &la, &fa, IPPROTO_TCP, NULL);
+	return tq_ip_output_rc(s, h, &la, &fa, IPPROTO_TCP, &tp->rc);
 }
 
 void

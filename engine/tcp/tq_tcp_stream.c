@@ -164,7 +164,7 @@ tq_tcp_connect_data(struct tq_shard *s, const struct tq_addr *dst,
 	}
 	tq_stream_set_ops(&tp->st, ops, ctx);
 	tp->st.flags |= TQ_STREAM_F_LOCAL;
-	tp->iss = tq_tcp_isn(t->secret, &k, s->now);
+	tp->iss = tq_tcp_isn_tcb(tp, s->now);
 	if (min_iss && SEQ_LT(tp->iss, min_iss))
 		tp->iss = min_iss;
 	tq_tcp_init_send_seq(tp);
@@ -386,7 +386,13 @@ window_update(struct tq_tcb *tp)
 	if (wnd > adv && (wnd - adv >= 2u * tp->mss ||
 			wnd - adv >= tp->rcvbuf / 2)) {
 		tp->flags |= TF_ACKNOW;
-		tq_tcp_output(tp);
+		/* Read from a callback of the input: the answer the app
+		 * writes next carries the update, or tq_tcp_input sends it
+		 * when done, in the same poll. */
+		if (tp->busy)
+			tp->flags |= TF_WND_DEFER;
+		else
+			tq_tcp_output(tp);
 	}
 }
 

@@ -51,6 +51,7 @@ tq_tcp_conf_defaults(struct tq_tcp_conf *c)
 	c->quickack_max = 16;	/* TCP_MAX_QUICKACKS */
 	c->sack = true;
 	c->timestamps = true;
+	c->predict = true;
 	c->wscale = true;
 	c->cc = &tq_cc_cubic;
 }
@@ -375,7 +376,14 @@ tq_tcb_new(struct tq_shard *s, const struct tq_tcp_key *k, hash_sig_t sig)
 	tp->keep_intvl = c->keep_intvl_ns;
 	tp->keep_cnt = (uint8_t)RTE_MIN(c->keep_cnt, 255u);
 	tp->last_rcv = s->now;
-	tp->ts_offset = tq_tcp_ts_offset(t->secret, k);
+	{
+		/* One hash for both: the ISN's F() in the low half (as
+		 * tq_tcp_isn), the timestamp offset in the high. */
+		uint64_t h = tq_siphash(t->secret, k, sizeof(*k));
+
+		tp->isn_hash = (uint32_t)h;
+		tp->ts_offset = (uint32_t)(h >> 32);
+	}
 	tq_tcp_timers_init(tp);
 	t->nconns++;
 	return tp;

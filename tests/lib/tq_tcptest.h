@@ -322,6 +322,8 @@ struct tq_sim_link_conf {
 struct tq_sim_link_stats {
 	uint64_t sent, delivered, bytes_delivered;
 	uint64_t lost, queue_drops, down_drops, reordered, duplicated;
+	/* frames sent with their checksums left to the link's offload */
+	uint64_t csum_offloaded;
 	uint32_t max_queue_bytes;
 };
 

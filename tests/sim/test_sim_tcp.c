@@ -368,11 +368,13 @@ report(const struct xfer *x)
 	print_message("%s: link A->B: sent %" PRIu64 " lost %" PRIu64
 			" queue drops %" PRIu64 " down drops %" PRIu64
 			" reordered %" PRIu64 " duplicated %" PRIu64
-			" max queue %u B; B->A: sent %" PRIu64 " lost %" PRIu64
+			" max queue %u B, csum offloaded %" PRIu64
+			"; B->A: sent %" PRIu64 " lost %" PRIu64
 			"\n", x->name, x->ls[0].sent, x->ls[0].lost,
 			x->ls[0].queue_drops, x->ls[0].down_drops,
 			x->ls[0].reordered, x->ls[0].duplicated,
-			x->ls[0].max_queue_bytes, x->ls[1].sent, x->ls[1].lost);
+			x->ls[0].max_queue_bytes, x->ls[0].csum_offloaded,
+			x->ls[1].sent, x->ls[1].lost);
 }
 
 /* The whole stream arrived, once, in order, and both ends closed. */
@@ -398,6 +400,13 @@ check_complete(const struct xfer *x)
 	assert_true(x->snk.eof);
 	assert_int_equal(x->snd.why, TQ_CLOSE_NORMAL);
 	assert_int_equal(x->snk.why, TQ_CLOSE_NORMAL);
+	/* The path this run was meant to take (TQ_MEMLINK_CSUM). */
+	if (tq_memlink_csum_default())
+		assert_true(x->ls[0].csum_offloaded > 0 &&
+				x->ls[1].csum_offloaded > 0);
+	else
+		assert_true(x->ls[0].csum_offloaded == 0 &&
+				x->ls[1].csum_offloaded == 0);
 }
 
 /* ------------------------------------------------------------------ */

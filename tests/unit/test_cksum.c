@@ -11,6 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/tq_mbuf.h"
+#include "core/tq_shard.h"
+#include "port/tq_io.h"
+
 static uint16_t
 ref_sum(const uint8_t *p, uint32_t len)
 {
@@ -122,6 +126,122 @@ past_end(void **state)
 	rte_pktmbuf_free(m);
 }
 
+/* The pseudo-header sum for offloads against DPDK's, any header. */
+static void
+ipv4_phdr(void **state)
+{
+	struct {
+		struct rte_ipv4_hdr ip;
+		uint8_t opts[40];
+	} h;
+	unsigned int i;
+
+	srand(7);
+	for (i = 0; i < 100000; i++) {
+		uint8_t *b = (uint8_t *)&h;
+		unsigned int k;
+
+		for (k = 0; k < sizeof(h); k++)
+			b[k] = (uint8_t)rand();
+		h.ip.version_ihl = (uint8_t)(0x40 | (5 + rand() % 11));
+		if (i % 3 == 0)
+			h.ip.total_length = rte_cpu_to_be_16((uint16_t)(
+					rte_ipv4_hdr_len(&h.ip) + rand() % 1500));
+		if (i == 0) {
+			h.ip.src_addr = h.ip.dst_addr = UINT32_MAX;
+			h.ip.next_proto_id = 0xff;
+		}
+		assert_int_equal(tq_ipv4_phdr_sum(&h.ip),
+				rte_ipv4_phdr_cksum(&h.ip, 0));
+	}
+}
+
+#define CSUM_RX (RTE_MBUF_F_RX_IP_CKSUM_MASK | RTE_MBUF_F_RX_L4_CKSUM_MASK)
+
+/*
+ * The in-memory link with its checksum offloads on: what the sender left
+ * to the offload arrives marked good, what it summed itself arrives
+ * unknown (checked in software), no TX request is left on the frame,
+ * and an indirect mbuf stays indirect.  Off, frames cross untouched.
+ */
+static void
+memlink_offload(void **state)
+{
+	static unsigned int seq;
+	struct tq_memlink l;
+	struct tq_io a, b;
+	struct rte_mbuf *m[3], *r[3], *d;
+	char name[32];
+	unsigned int i;
+
+	snprintf(name, sizeof(name), "tqt_ck%u", seq++);
+	assert_int_equal(tq_memlink_create(&l, name, 64), 0);
+	tq_io_init_memlink(&a, &l, 0);
+	tq_io_init_memlink(&b, &l, 1);
+	for (i = 0; i < 3; i++) {
+		m[i] = rte_pktmbuf_alloc(tq_test_pool());
+		assert_non_null(m[i]);
+		memset(rte_pktmbuf_append(m[i], 60), (int)i, 60);
+	}
+	m[0]->ol_flags = RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM |
+		RTE_MBUF_F_TX_TCP_CKSUM;
+	m[1]->ol_flags = RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_UDP_CKSUM |
+		RTE_MBUF_F_RX_L4_CKSUM_BAD; /* stale: must not survive */
+	d = rte_pktmbuf_alloc(tq_test_pool());
+	assert_non_null(d);
+	rte_pktmbuf_attach(m[2], d);
+	rte_pktmbuf_free(d);
+	m[2]->ol_flags |= RTE_MBUF_F_TX_IPV4; /* summed in software */
+
+	/* Off (the default): flags cross as they are. */
+	assert_int_equal(a.tx(&a, m, 1), 1);
+	assert_int_equal(b.rx(&b, r, 3), 1);
+	assert_ptr_equal(r[0], m[0]);
+	assert_true(r[0]->ol_flags & RTE_MBUF_F_TX_TCP_CKSUM);
+	assert_int_equal(r[0]->ol_flags & CSUM_RX, 0);
+
+	tq_io_memlink_csum_offload(&a, true);
+	assert_int_equal(a.tx(&a, m, 3), 3);
+	assert_int_equal(b.rx(&b, r, 3), 3);
+	assert_int_equal(r[0]->ol_flags, RTE_MBUF_F_RX_IP_CKSUM_GOOD |
+			RTE_MBUF_F_RX_L4_CKSUM_GOOD);
+	assert_int_equal(r[1]->ol_flags, RTE_MBUF_F_RX_L4_CKSUM_GOOD);
+	assert_true(RTE_MBUF_CLONED(r[2]));
+	assert_int_equal(r[2]->ol_flags & (CSUM_RX | RTE_MBUF_F_TX_OFFLOAD_MASK),
+			0);
+	for (i = 0; i < 2; i++)
+		assert_int_equal(rte_pktmbuf_pkt_len(r[i]), 60);
+	rte_pktmbuf_free_bulk(r, 3);
+
+	/* Off again: the plain path. */
+	tq_io_memlink_csum_offload(&a, false);
+	assert_ptr_equal(a.tx, b.tx);
+	tq_memlink_free(&l);
+}
+
+/*
+ * A frame to one of our own addresses is looped back inside the shard:
+ * the checksums it left to the port's offload were never filled, so it
+ * must come back marked good, not fail the software check.
+ */
+static void
+loopback_offload(void **state)
+{
+	static const char *const addrs[] = { "10.9.0.1/24", NULL };
+	struct tq_test_host h;
+	struct rte_mbuf *m;
+
+	assert_int_equal(tq_test_host_init(&h, 1, addrs, NULL), 0);
+	m = rte_pktmbuf_alloc(tq_test_pool());
+	assert_non_null(m);
+	m->ol_flags = RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM |
+		RTE_MBUF_F_TX_TCP_CKSUM;
+	tq_shard_loop(h.s, m);
+	assert_int_equal(m->ol_flags, RTE_MBUF_F_RX_IP_CKSUM_GOOD |
+			RTE_MBUF_F_RX_L4_CKSUM_GOOD);
+	tq_test_host_fini(&h);
+}
+
 int
 main(void)
 {
@@ -129,6 +249,9 @@ main(void)
 		cmocka_unit_test(raw_sum),
 		cmocka_unit_test(odd_segments),
 		cmocka_unit_test(past_end),
+		cmocka_unit_test(ipv4_phdr),
+		cmocka_unit_test(memlink_offload),
+		cmocka_unit_test(loopback_offload),
 	};
 
 	if (tq_test_eal_init("cksum") < 0)

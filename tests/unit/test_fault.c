@@ -375,6 +375,24 @@ corrupt(void **state)
 	assert_true(lo < RTE_ETHER_HDR_LEN + 5);
 	assert_true(hi > FRAME_LEN - 5);
 
+	/*
+	 * Damage is done on the wire: a frame left to the NIC's checksum
+	 * offload goes with its checksums unfilled (no offload request
+	 * left to fill them over the damage), and one the receiving NIC
+	 * vouched for is checked again in software.
+	 */
+	in[0] = frame(0);
+	in[0]->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM |
+		RTE_MBUF_F_TX_TCP_CKSUM | RTE_MBUF_F_RX_IP_CKSUM_GOOD |
+		RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+	assert_int_equal(tq_fault_apply(&f, in, 1, out, 4, 0), 1);
+	assert_int_equal(out[0]->ol_flags & (RTE_MBUF_F_TX_IP_CKSUM |
+			RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_RX_IP_CKSUM_MASK |
+			RTE_MBUF_F_RX_L4_CKSUM_MASK), 0);
+	rte_pktmbuf_free(out[0]);
+	assert_true(lo < RTE_ETHER_HDR_LEN + 5);
+	assert_true(hi > FRAME_LEN - 5);
+
 	/* A frame no longer than an Ethernet header is left alone. */
 	in[0] = rte_pktmbuf_alloc(tq_test_pool());
 	memset(rte_pktmbuf_append(in[0], RTE_ETHER_HDR_LEN), 0x5a,

@@ -824,6 +824,119 @@ overlapping_retransmission_read(void **state)
 	tt_fx_end(&f, TT_FX_ABORT);
 }
 
+/*
+ * A request answered from the readable callback: the answer carries the
+ * ACK the request was due (a short PSH segment is ACKed at once), so the
+ * host sends one segment, not a pure ACK and then the data.
+ */
+static void
+answer_echo(struct tq_stream *st, void *ctx)
+{
+	uint8_t buf[256];
+	int n;
+
+	while ((n = tq_stream_read(st, buf, sizeof(buf))) > 0)
+		assert_int_equal(tq_stream_write(st, buf, (uint32_t)n), n);
+}
+
+static const struct tq_stream_ops echo_ops = { .readable = answer_echo };
+
+static void
+answer_carries_ack(void **state)
+{
+	static struct tt_fx f;
+	uint8_t data[100];
+
+	tt_fx_begin(&f);
+	tt_fx_up(&f);
+	tq_stream_set_ops(f.c.st, &echo_ops, &f.c);
+	/* The first data (quick-ACK mode, and a short PSH) is due an ACK
+	 * at once. */
+	tq_tcptest_pattern_fill(data, 0, sizeof(data));
+	tt_in_data(&f.c, "P.", 1, 1, data, sizeof(data));
+	{
+		struct tq_tcptest_seg sg;
+
+		assert_true(tt_out(&f.c, &sg));
+		assert_int_equal(sg.flags, TQ_TH_ACK | TQ_TH_PSH);
+		assert_int_equal(sg.rack, 101);
+		assert_int_equal(sg.len, sizeof(data));
+	}
+	tt_none(&f.c);
+	tt_in(&f.c, ".", 101, 101, 0);
+	tt_fx_end(&f, TT_FX_ABORT);
+}
+
+/*
+ * The same on the passive side, where the first read also opens the
+ * window past what the SYN-ACK could offer (65535 unscaled): the window
+ * update the read owes rides on the answer too, not ahead of it.
+ */
+static void
+answer_carries_window_update(void **state)
+{
+	static struct tt_fx f;
+	uint8_t data[100];
+	struct tq_tcptest_seg sg;
+
+	tt_fx_begin(&f);
+	tt_fx_start(&f, false, 16);
+	tt_passive_open(&f.c);
+	assert_non_null(f.c.st);
+	tq_stream_set_ops(f.c.st, &echo_ops, &f.c);
+	tq_tcptest_pattern_fill(data, 0, sizeof(data));
+	tt_in_data(&f.c, "P.", 1, 1, data, sizeof(data));
+	assert_true(tt_out(&f.c, &sg));
+	assert_int_equal(sg.flags, TQ_TH_ACK | TQ_TH_PSH);
+	assert_int_equal(sg.rack, 101);
+	assert_int_equal(sg.len, sizeof(data));
+	/* the window it offers is the whole buffer, scaled */
+	assert_true(((uint32_t)sg.win << f.c.ws) > UINT16_MAX);
+	tt_none(&f.c);
+	tt_in(&f.c, ".", 101, 101, 0);
+	tt_fx_end(&f, TT_FX_ABORT);
+}
+
+/*
+ * A request written from connected(): it rides on the handshake's last
+ * ACK, one segment, rather than a pure ACK and then the data.
+ */
+static void
+hello_connected(struct tq_stream *st, void *ctx)
+{
+	uint8_t buf[10];
+
+	tq_tcptest_pattern_fill(buf, 0, sizeof(buf));
+	assert_int_equal(tq_stream_write(st, buf, sizeof(buf)), sizeof(buf));
+}
+
+static const struct tq_stream_ops hello_ops = {
+	.connected = hello_connected,
+};
+
+static void
+request_rides_on_handshake_ack(void **state)
+{
+	static struct tt_fx f;
+	struct tq_addr dst = tq_test_addr("10.0.0.1");
+	struct tq_tcptest_seg sg;
+	int err = 1;
+
+	tt_fx_begin(&f);
+	tt_fx_start(&f, false, 0);
+	f.c.st = tq_tcp_connect(f.t.h.s, &dst, f.c.pport, NULL, 0,
+			&hello_ops, &f.c, &err);
+	assert_non_null(f.c.st);
+	tt_advance(&f.c, 0);
+	assert_true(tt_out(&f.c, &sg));
+	assert_int_equal(sg.flags, TQ_TH_SYN);
+	tt_in(&f.c, "S.", 0, 1, 0);
+	tt_expect(&f.c, "P.", 1, 1, 10);
+	tt_none(&f.c);
+	tt_in(&f.c, ".", 1, 11, 0);
+	tt_fx_end(&f, TT_FX_ABORT);
+}
+
 int
 main(void)
 {
@@ -849,6 +962,9 @@ main(void)
 		TT_TEST(send_buffer_writable),
 		TT_TEST(write_states),
 		TT_TEST(overlapping_retransmission_read),
+		TT_TEST(answer_carries_ack),
+		TT_TEST(request_rides_on_handshake_ack),
+		TT_TEST(answer_carries_window_update),
 	};
 
 	if (tq_test_eal_init("tcp_data") < 0)

@@ -14,6 +14,11 @@
  * every call that takes a struct tq_shard * works on it: tq_tcp_connect(),
  * the stream calls, app timers, tq_shard_counter().  Everything runs on
  * the thread that calls tq_loop_poll().
+ *
+ * The link offers checksum offloads, as a virtual NIC between two guests
+ * does: the checksums are not computed at all (no wire can damage the
+ * frames).  With TQ_MEMLINK_CSUM=0 in the environment it does not, and
+ * both sides compute and check every checksum in software.
  */
 
 #include <stdint.h>
@@ -58,6 +63,16 @@ int tq_loop_listen(struct tq_loop *l, unsigned int side, uint16_t port,
  * callbacks, send.  @return frames received by both.
  */
 unsigned int tq_loop_poll(struct tq_loop *l);
+
+/**
+ * As tq_loop_poll() at the caller's time (ns, on the engine's clock,
+ * never going back): runs that must repeat exactly, such as instruction
+ * counts, advance a clock of their own instead of reading the real one.
+ */
+unsigned int tq_loop_poll_at(struct tq_loop *l, uint64_t now);
+
+/** The engine's clock now (ns), a start for tq_loop_poll_at(). */
+uint64_t tq_loop_now(void);
 
 /** Reset what is open, free both sides and clean up EAL. */
 void tq_loop_destroy(struct tq_loop *l);
