@@ -205,6 +205,8 @@ share_neigh(struct tq_shard *s, const struct tq_addr *a,
 	memcpy(msg.data + sizeof(*a), mac, sizeof(*mac));
 	msg.data[sizeof(*a) + sizeof(*mac)] = create;
 	tq_shard_broadcast(s, &msg);
+}
+
 /* Every route cache of the shard is to be refilled. */
 static void
 l2_changed(struct tq_shard *s)
