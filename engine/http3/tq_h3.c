@@ -52,6 +52,7 @@ struct tq_h3_req {
 	bool body_eof;
 	bool want_writable;
 	bool done;		/* finished: no more reads or writes */
+	bool paused;		/* tq_h3_req_pause() */
 	uint64_t code;		/* the H3 code that ends it (0: clean) */
 	uint64_t abort_code;	/* reset the stream with this (0: close) */
 	void *udata;
@@ -366,7 +367,8 @@ h3_read(struct tq_h3_req *r)
 {
 	struct tq_h3_conn *h = r->h;
 
-	while (r->st && !r->done && !h->closing && !h->gone && !r->rd_fin) {
+	while (r->st && !r->done && !r->paused && !h->closing && !h->gone &&
+			!r->rd_fin) {
 		struct rte_mbuf *m = tq_stream_read_mbuf(r->st, H3_READ_MAX);
 		struct rte_mbuf *seg;
 		int bad = 0;
@@ -1410,6 +1412,21 @@ tq_h3_req_cancel(struct tq_h3_req *r, uint64_t code)
 	nghttp3_conn_shutdown_stream_read(h->ng, r->id);
 	h3_finish(r, code, code);
 	h3_leave(h);
+}
+
+void
+tq_h3_req_pause(struct tq_h3_req *r, bool pause)
+{
+	struct tq_h3_conn *h = r->h;
+
+	if (r->kind != H3_REQ || r->paused == pause)
+		return;
+	r->paused = pause;
+	if (!pause && !r->done) {
+		h3_enter(h);
+		h3_read(r);
+		h3_leave(h);
+	}
 }
 
 int64_t

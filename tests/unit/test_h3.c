@@ -46,6 +46,7 @@ struct srv {
 	bool conn_closed;
 	struct tq_h3_req *held;
 	bool shutdown_on_request;
+	bool pause_echo;
 };
 
 static struct srv srv;
@@ -150,6 +151,10 @@ s_headers(struct tq_h3_req *r, const struct tq_h3_msg *m, void *arg)
 		srv.held = r;
 		assert_int_equal(tq_h3_shutdown(tq_h3_req_conn(r)), 0);
 		return;
+	}
+	if (srv.pause_echo && !strcmp(q->path, "/echo")) {
+		tq_h3_req_pause(r, true);
+		srv.held = r;
 	}
 	if (strcmp(q->path, "/echo") && strcmp(q->path, "/hold"))
 		s_respond(r, q);
@@ -358,6 +363,8 @@ static const struct tq_h3_ops cli_ops = {
 static struct tq_memconn *mc;
 static unsigned int pool_before;
 
+static const struct tq_h3_conf *client_conf;	/* NULL: the server's */
+
 static void
 pair_up(uint32_t sndbuf, const struct tq_h3_conf *sconf)
 {
@@ -374,7 +381,7 @@ pair_up(uint32_t sndbuf, const struct tq_h3_conf *sconf)
 			sconf, &err);
 	assert_non_null(srv.h);
 	cli.h = tq_h3_client_new(tq_memconn_end(mc, 0), &cli_ops, NULL,
-			sconf, &err);
+			client_conf ? client_conf : sconf, &err);
 	assert_non_null(cli.h);
 }
 
@@ -424,7 +431,15 @@ test_get_big(void **state)
 	creqs[0].expect = big;
 	creqs[0].expect_len = BIG;
 	get("/big", &creqs[0]);
-	run(1000);
+	{
+		/* Bounded memory: the mbufs in use stay within the send
+		 * space and receive window, whatever the body's size. */
+		unsigned int low = tq_test_pool_avail(), n = 0;
+
+		while (tq_memconn_pump(mc, 1000) && n++ < 1000000)
+			low = RTE_MIN(low, tq_test_pool_avail());
+		assert_true(pool_before - low < 120);
+	}
 	assert_int_equal(creqs[0].status, 200);
 	assert_int_equal(creqs[0].got, BIG);
 	assert_int_equal(creqs[0].bad, 0);
@@ -475,9 +490,11 @@ static void
 test_concurrent(void **state)
 {
 	static char paths[100][32];
+	struct tq_h3_stats agg = { 0 };
+	struct tq_h3_conf conf = { .stats = &agg };
 	unsigned int i;
 
-	pair_up(4096, NULL);
+	pair_up(4096, &conf);
 	run(1200);
 	for (i = 0; i < 100; i++) {
 		snprintf(paths[i], sizeof(paths[i]), "/item/%u", i * 37);
@@ -495,6 +512,10 @@ test_concurrent(void **state)
 	}
 	assert_int_equal(srv.requests, 100);
 	assert_int_equal(tq_h3_conn_stats(srv.h)->responses[2], 100);
+	/* Both sessions add into the per-worker struct. */
+	assert_int_equal(agg.requests, 200);
+	assert_int_equal(agg.responses[2], 200);
+	assert_int_equal(agg.stream_errors, 0);
 	pair_down();
 }
 
@@ -628,6 +649,73 @@ test_goaway(void **state)
 	assert_true(cli.conn_closed);
 	assert_int_equal(srv.conn_code, TQ_H3_NO_ERROR);
 	assert_int_equal(cli.conn_code, TQ_H3_NO_ERROR);
+	tq_memconn_free(mc);
+	assert_int_equal(tq_test_pool_avail(), pool_before);
+}
+
+/* A paused request body holds the sender back through the transport;
+ * resuming lets it through whole. */
+static void
+test_pause(void **state)
+{
+	int err = 0;
+	struct tq_h3_req *r;
+	size_t sent;
+
+	pair_up(8192, NULL);
+	run(1000);
+	srv.pause_echo = true;
+	creqs[0].gen_total = 1u << 20;
+	r = tq_h3_client_request(cli.h, "POST", NULL, "test.example", "/echo",
+			NULL, 0, NULL, 0, TQ_H3_BODY_STREAM, &creqs[0], &err);
+	assert_non_null(r);
+	c_gen(r, &creqs[0]);
+	run(1000);
+	assert_non_null(srv.held);
+	sent = creqs[0].gen_sent;
+	/* Window (64 KB) + send space (8 KB) + our ring (16 KB), about. */
+	assert_true(sent < 120000);
+	/* At most what came in the piece that carried the headers. */
+	assert_true(((struct sreq *)tq_h3_req_udata(srv.held))->count < 1000);
+	tq_h3_req_pause(srv.held, false);
+	run(1000);
+	assert_int_equal(creqs[0].gen_sent, 1u << 20);
+	assert_int_equal(creqs[0].count_hdr, 1u << 20);
+	assert_int_equal(creqs[0].got, 1u << 20);
+	assert_int_equal(creqs[0].bad, 0);
+	assert_int_equal(creqs[0].code, 0);
+	pair_down();
+}
+
+/* nghttp3's memory is capped per session: past it, H3_EXCESSIVE_LOAD. */
+static void
+test_mem_cap(void **state)
+{
+	struct tq_h3_stats agg = { 0 };
+	struct tq_h3_conf sc = { .max_mem = 64 * 1024, .stats = &agg };
+	static char paths[100][32];
+	unsigned int i;
+
+	struct tq_h3_conf cc = { 0 };
+
+	client_conf = &cc;
+	pair_up(4096, &sc);
+	client_conf = NULL;
+	run(1200);
+	for (i = 0; i < 100; i++) {
+		/* Held unanswered: all 100 live at once. */
+		snprintf(paths[i], sizeof(paths[i]), "/hold");
+		get(paths[i], &creqs[i]);
+	}
+	run(1200);
+	assert_true(srv.conn_closed);
+	assert_true(cli.conn_closed);
+	assert_int_equal(srv.conn_code, TQ_H3_EXCESSIVE_LOAD);
+	assert_int_equal(cli.conn_code, TQ_H3_EXCESSIVE_LOAD);
+	assert_true(agg.mem_refused > 0);
+	assert_int_equal(agg.conn_errors, 1);
+	for (i = 0; i < 100; i++)
+		assert_true(creqs[i].closed);
 	tq_memconn_free(mc);
 	assert_int_equal(tq_test_pool_avail(), pool_before);
 }
@@ -786,6 +874,36 @@ test_settings_on_request(void **state)
 	raw_case(build_settings_on_request, TQ_H3_FRAME_UNEXPECTED);
 }
 
+/* A server that opens a bidirectional stream: the client closes with
+ * H3_STREAM_CREATION_ERROR (RFC 9114 6.1). */
+static void
+test_client_refuses_push_bidi(void **state)
+{
+	struct tq_stream *st;
+	int err = 0;
+
+	memset(&cli, 0, sizeof(cli));
+	memset(&raw, 0, sizeof(raw));
+	pool_before = tq_test_pool_avail();
+	mc = tq_memconn_new(NULL);
+	cli.h = tq_h3_client_new(tq_memconn_end(mc, 0), &cli_ops, NULL, NULL,
+			&err);
+	assert_non_null(cli.h);
+	tq_conn_set_ops(tq_memconn_end(mc, 1), &raw_conn_ops);
+	run(100);
+	st = tq_conn_stream_open(tq_memconn_end(mc, 1), 0, &raw_stream_ops,
+			NULL, NULL);
+	assert_non_null(st);
+	assert_int_equal(tq_stream_id(st), 1);
+	assert_int_equal(tq_stream_write(st, ctrl_settings + 1, 2), 2);
+	run(100);
+	assert_true(cli.conn_closed);
+	assert_int_equal(cli.conn_code, TQ_H3_STREAM_CREATION_ERROR);
+	assert_int_equal(raw.code, TQ_H3_STREAM_CREATION_ERROR);
+	tq_memconn_free(mc);
+	assert_int_equal(tq_test_pool_avail(), pool_before);
+}
+
 /* The memconn itself keeps a transport's rules. */
 static void
 test_memconn_rules(void **state)
@@ -830,11 +948,14 @@ main(void)
 		cmocka_unit_test(test_headers),
 		cmocka_unit_test(test_reset_mid_body),
 		cmocka_unit_test(test_goaway),
+		cmocka_unit_test(test_pause),
+		cmocka_unit_test(test_mem_cap),
 		cmocka_unit_test(test_second_control),
 		cmocka_unit_test(test_data_before_headers),
 		cmocka_unit_test(test_missing_settings),
 		cmocka_unit_test(test_closed_control),
 		cmocka_unit_test(test_settings_on_request),
+		cmocka_unit_test(test_client_refuses_push_bidi),
 	};
 	size_t i;
 	int rc;

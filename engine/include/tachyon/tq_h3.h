@@ -239,6 +239,14 @@ int tq_h3_body_end(struct tq_h3_req *r);
  */
 void tq_h3_req_cancel(struct tq_h3_req *r, uint64_t code);
 
+/**
+ * Stop (true) or resume (false) reading the peer's side of the
+ * exchange: while paused nothing is read from the stream, so its
+ * receive window stays shut and the transport holds the sender back.
+ * Data already read still comes to data() before the pause takes hold.
+ */
+void tq_h3_req_pause(struct tq_h3_req *r, bool pause);
+
 /** The exchange's stream id. */
 int64_t tq_h3_req_id(const struct tq_h3_req *r);
 
