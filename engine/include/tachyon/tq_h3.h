@@ -67,8 +67,10 @@ struct tq_h3_conn;
 struct tq_h3_req;
 
 /**
- * A message head as received.  Spans point into the session's copies
- * of the decoded fields and stay valid until the exchange's closed().
+ * A message head as received.  Spans point into the decoded fields
+ * (nghttp3's reference-counted buffers, not copied again) and stay valid
+ * until the exchange's next headers() (a final response after a 1xx) or
+ * its closed().
  * Pseudo-header fields are taken out into their members; fields[] are
  * the regular fields in the order received (names lower case, as HTTP/3
  * requires).
