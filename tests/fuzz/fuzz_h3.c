@@ -32,41 +32,42 @@ struct fz_h3 {
 	bool conn_closed;
 };
 
-static struct fz_h3 fz;
+static struct fz_h3 h3fz;
 
 static void
-fz_headers(struct tq_h3_req *r, const struct tq_h3_msg *m, void *arg)
+h3fz_headers(struct tq_h3_req *r, const struct tq_h3_msg *m, void *arg)
 {
 	static const char body[] = "hello h3\n";
 
-	fz.seen++;
+	h3fz.seen++;
 	FZ_CHECK(m->nfields <= 128, "%u fields", m->nfields);
 	tq_h3_respond(r, 200, NULL, 0, body, sizeof(body) - 1, 0);
 }
 
 static void
-fz_closed(struct tq_h3_req *r, uint64_t code, void *arg)
+h3fz_closed(struct tq_h3_req *r, uint64_t code, void *arg)
 {
-	fz.closed++;
-	FZ_CHECK(fz.closed <= fz.seen, "closed %u of %u", fz.closed, fz.seen);
+	h3fz.closed++;
+	FZ_CHECK(h3fz.closed <= h3fz.seen, "closed %u of %u", h3fz.closed,
+			h3fz.seen);
 }
 
 static void
-fz_conn_closed(struct tq_h3_conn *h, uint64_t code, void *arg)
+h3fz_conn_closed(struct tq_h3_conn *h, uint64_t code, void *arg)
 {
-	FZ_CHECK(!fz.conn_closed, "conn_closed twice");
-	fz.conn_closed = true;
+	FZ_CHECK(!h3fz.conn_closed, "conn_closed twice");
+	h3fz.conn_closed = true;
 }
 
-static const struct tq_h3_ops fz_ops = {
-	.headers = fz_headers,
-	.closed = fz_closed,
-	.conn_closed = fz_conn_closed,
+static const struct tq_h3_ops h3fz_ops = {
+	.headers = h3fz_headers,
+	.closed = h3fz_closed,
+	.conn_closed = h3fz_conn_closed,
 };
 
 /* The raw peer reads and drops what the server sends. */
 static void
-peer_readable(struct tq_stream *st, void *ctx)
+h3peer_readable(struct tq_stream *st, void *ctx)
 {
 	uint8_t buf[2048];
 
@@ -76,25 +77,25 @@ peer_readable(struct tq_stream *st, void *ctx)
 
 /* A stream of ours the pump ended: forget it. */
 static void
-peer_closed(struct tq_stream *st, enum tq_close_reason why, void *ctx)
+h3peer_closed(struct tq_stream *st, enum tq_close_reason why, void *ctx)
 {
 	if (ctx)
 		*(struct tq_stream **)ctx = NULL;
 }
 
-static const struct tq_stream_ops peer_stream_ops = {
-	.readable = peer_readable,
-	.closed = peer_closed,
+static const struct tq_stream_ops h3peer_stream_ops = {
+	.readable = h3peer_readable,
+	.closed = h3peer_closed,
 };
 
 static void
-peer_new_stream(struct tq_conn *c, struct tq_stream *st, void *u)
+h3peer_new_stream(struct tq_conn *c, struct tq_stream *st, void *u)
 {
-	tq_stream_set_ops(st, &peer_stream_ops, NULL);
+	tq_stream_set_ops(st, &h3peer_stream_ops, NULL);
 }
 
-static const struct tq_conn_ops peer_ops = {
-	.new_stream = peer_new_stream,
+static const struct tq_conn_ops h3peer_ops = {
+	.new_stream = h3peer_new_stream,
 };
 
 int
@@ -112,15 +113,15 @@ tq_fuzz_h3_one(const uint8_t *d, size_t n)
 	nrec = tq_fuzz_records(d, n, rec, FZ_MAX_RECS);
 	if (nrec == 0 || rec[0].len == 0)
 		return 0;
-	memset(&fz, 0, sizeof(fz));
+	memset(&h3fz, 0, sizeof(h3fz));
 	avail = rte_mempool_avail_count(tq_test_pool());
 	chunk = 1u << (rec[0].p[0] & 7);
 	chunk = chunk * 64 - (rec[0].p[0] >> 3);
 	mc = tq_memconn_new(NULL);
-	h = tq_h3_server_new(tq_memconn_end(mc, 1), &fz_ops, NULL, NULL,
+	h = tq_h3_server_new(tq_memconn_end(mc, 1), &h3fz_ops, NULL, NULL,
 			&err);
 	FZ_CHECK(h, "server_new %d", err);
-	tq_conn_set_ops(tq_memconn_end(mc, 0), &peer_ops);
+	tq_conn_set_ops(tq_memconn_end(mc, 0), &h3peer_ops);
 	tq_memconn_run(mc, chunk, 10000);
 	for (i = 1; i < nrec && !tq_memconn_closed(mc); i++) {
 		const uint8_t *p = rec[i].p;
@@ -133,14 +134,14 @@ tq_fuzz_h3_one(const uint8_t *d, size_t n)
 		if (!st[k])
 			st[k] = tq_conn_stream_open(tq_memconn_end(mc, 0),
 					k < 3 ? TQ_STREAM_UNI : 0,
-					&peer_stream_ops, &st[k], NULL);
+					&h3peer_stream_ops, &st[k], NULL);
 		if (!st[k])
 			continue;
 		if (p[0] & 0x80) {
 			struct tq_stream *s = st[k];
 
 			/* closed() comes in the pump; the slot is free now */
-			tq_stream_set_ops(s, &peer_stream_ops, NULL);
+			tq_stream_set_ops(s, &h3peer_stream_ops, NULL);
 			st[k] = NULL;
 			tq_stream_abort(s, len > 1 ? p[1] + 0x100u : 0);
 		} else {
@@ -156,9 +157,9 @@ tq_fuzz_h3_one(const uint8_t *d, size_t n)
 		tq_memconn_run(mc, chunk, 10000);
 	}
 	FZ_CHECK(tq_memconn_closed(mc), "connection still open");
-	FZ_CHECK(fz.conn_closed, "no conn_closed");
-	FZ_CHECK(fz.closed == fz.seen, "closed %u, seen %u", fz.closed,
-			fz.seen);
+	FZ_CHECK(h3fz.conn_closed, "no conn_closed");
+	FZ_CHECK(h3fz.closed == h3fz.seen, "closed %u, seen %u", h3fz.closed,
+			h3fz.seen);
 	tq_memconn_free(mc);
 	FZ_CHECK(rte_mempool_avail_count(tq_test_pool()) == avail,
 			"mbufs leaked: %u of %u back",

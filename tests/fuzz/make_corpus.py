@@ -924,10 +924,8 @@ def corpus_h3():
     def recs(ctl, *records):
         out = b""
         allr = [bytes([ctl])] + list(records)
-        for i, r in enumerate(allr):
-            if i < len(allr) - 1:
-                out += struct.pack("!H", len(r))
-            out += r
+        for r in allr:
+            out += struct.pack("!H", len(r)) + r
         return out
 
     settings = b"\x00\x04\x00"

@@ -25,6 +25,7 @@
 #include "../fuzz/fuzz_quic_frame.c"
 #include "../fuzz/fuzz_quic_tp.c"
 #include "../fuzz/fuzz_quic_tls.c"
+#include "../fuzz/fuzz_h3.c"
 
 #include <dirent.h>
 
@@ -99,6 +100,7 @@ REGRESS(quic_hdr)
 REGRESS(quic_frame)
 REGRESS(quic_tp)
 REGRESS(quic_tls)
+REGRESS(h3)
 
 int
 main(void)
@@ -117,6 +119,7 @@ main(void)
 		cmocka_unit_test(regress_quic_frame),
 		cmocka_unit_test(regress_quic_tp),
 		cmocka_unit_test(regress_quic_tls),
+		cmocka_unit_test(regress_h3),
 	};
 
 	tq_fuzz_init("test_fuzz_regress");
