@@ -988,8 +988,25 @@ conn_established(struct tq_conn *c, void *udata)
 	h3_enter(h);
 	if (!h->uni_open && !h->closing) {
 		rv = h3_open_uni(h);
-		if (rv < 0)
+		if (rv < 0 && rv != -EAGAIN)
 			h3_conn_fail(h, TQ_H3_INTERNAL_ERROR);
+	}
+	h3_leave(h);
+}
+
+static void
+conn_streams_available(struct tq_conn *c, bool uni, void *udata)
+{
+	struct tq_h3_conn *h = udata;
+
+	h3_enter(h);
+	if (uni && !h->uni_open && !h->closing) {
+		int rv = h3_open_uni(h);
+
+		if (rv < 0 && rv != -EAGAIN)
+			h3_conn_fail(h, TQ_H3_INTERNAL_ERROR);
+	} else if (!uni && !h->server && h->ops->streams_available) {
+		h->ops->streams_available(h, h->arg);
 	}
 	h3_leave(h);
 }
@@ -1037,6 +1054,7 @@ conn_closed(struct tq_conn *c, enum tq_close_reason why, uint64_t code,
 static const struct tq_conn_ops h3_conn_ops = {
 	.established = conn_established,
 	.new_stream = conn_new_stream,
+	.streams_available = conn_streams_available,
 	.closed = conn_closed,
 };
 
@@ -1093,7 +1111,8 @@ h3_new(struct tq_conn *c, bool server, const struct tq_h3_ops *ops,
 	if (server)
 		nghttp3_conn_set_max_client_streams_bidi(h->ng, 1ull << 60);
 	rv = h3_open_uni(h);
-	if (rv < 0 && rv != -ENOTCONN) {
+	/* -ENOTCONN: at established(); -EAGAIN: at streams_available(). */
+	if (rv < 0 && rv != -ENOTCONN && rv != -EAGAIN) {
 		while (h->reqs)
 			h3_req_free(h->reqs);
 		nghttp3_conn_del(h->ng);

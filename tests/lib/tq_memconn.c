@@ -55,6 +55,7 @@ struct mc_end {
 	int side;
 	uint64_t next_bidi, next_uni;
 	bool est_told, closed_told;
+	bool want[2];		/* -EAGAIN given, by uni */
 };
 
 struct tq_memconn {
@@ -477,6 +478,7 @@ mc_stream_open(struct tq_conn *c, unsigned int flags,
 		return NULL;
 	}
 	if (mc_open_count(mc, e->side, uni) >= mc->conf.max_streams) {
+		e->want[uni] = true;
 		*err = -EAGAIN;
 		return NULL;
 	}
@@ -774,6 +776,19 @@ tq_memconn_pump(struct tq_memconn *mc, uint32_t chunk)
 		did++;
 	}
 	sweep(mc);
+	/* MAX_STREAMS: room again for a side that was refused. */
+	for (i = 0; i < 2 && !mc->closed; i++) {
+		int u;
+
+		for (u = 0; u < 2; u++)
+			if (mc->end[i].want[u] && mc_open_count(mc, i, u) <
+					mc->conf.max_streams) {
+				mc->end[i].want[u] = false;
+				tq_conn_cb_streams_available(&mc->end[i].c,
+						u);
+				did++;
+			}
+	}
 	return did;
 }
 

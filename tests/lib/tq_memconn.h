@@ -16,7 +16,8 @@
  * pool), -EPIPE after shutdown or STOP_SENDING, -EBADF on the wrong side
  * of a unidirectional stream, -ENOTCONN once the connection closed,
  * QUIC stream ids (client 0, server 1, +2 unidirectional), a stream
- * limit with -EAGAIN, refusal of a peer stream left without ops, and
+ * limit with -EAGAIN and streams_available() once a stream of the
+ * kind has gone, refusal of a peer stream left without ops, and
  * closed() last and once for each stream, then the connection's.
  *
  * Nothing moves until the test calls tq_memconn_pump(): each call moves

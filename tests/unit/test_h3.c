@@ -340,6 +340,38 @@ c_goaway(struct tq_h3_conn *h, int64_t id, void *arg)
 	cli.goaway_id = id;
 }
 
+/* Requests refused with -EAGAIN wait here for streams_available(). */
+static unsigned int c_next, c_total, c_eagain;
+static char c_paths[MAXREQ][32];
+
+static void
+c_issue(void)
+{
+	while (c_next < c_total) {
+		struct creq *q = &creqs[c_next];
+		int err = 0;
+
+		snprintf(c_paths[c_next], sizeof(c_paths[c_next]), "/lim/%u",
+				c_next);
+		q->expect = (const uint8_t *)c_paths[c_next];
+		q->expect_len = strlen(c_paths[c_next]);
+		if (!tq_h3_client_request(cli.h, "GET", NULL, "test.example",
+				c_paths[c_next], NULL, 0, NULL, 0, 0, q,
+				&err)) {
+			assert_int_equal(err, -EAGAIN);
+			c_eagain++;
+			return;
+		}
+		c_next++;
+	}
+}
+
+static void
+c_streams_available(struct tq_h3_conn *h, void *arg)
+{
+	c_issue();
+}
+
 static void
 c_conn_closed(struct tq_h3_conn *h, uint64_t code, void *arg)
 {
@@ -355,6 +387,7 @@ static const struct tq_h3_ops cli_ops = {
 	.writable = c_writable,
 	.closed = c_closed,
 	.goaway = c_goaway,
+	.streams_available = c_streams_available,
 	.conn_closed = c_conn_closed,
 };
 
@@ -365,10 +398,13 @@ static unsigned int pool_before;
 
 static const struct tq_h3_conf *client_conf;	/* NULL: the server's */
 
+static uint32_t max_streams;	/* the transport's limit; 0: default */
+
 static void
 pair_up(uint32_t sndbuf, const struct tq_h3_conf *sconf)
 {
-	struct tq_memconn_conf conf = { .sndbuf = sndbuf };
+	struct tq_memconn_conf conf = { .sndbuf = sndbuf,
+		.max_streams = max_streams };
 	int err = 0;
 
 	memset(&srv, 0, sizeof(srv));
@@ -720,6 +756,35 @@ test_mem_cap(void **state)
 	assert_int_equal(tq_test_pool_avail(), pool_before);
 }
 
+/* At the transport's stream limit requests fail with -EAGAIN and go
+ * out at streams_available(). */
+static void
+test_stream_limit(void **state)
+{
+	unsigned int i;
+
+	max_streams = 10;
+	pair_up(16384, NULL);
+	max_streams = 0;
+	run(1200);
+	c_next = 0;
+	c_total = 40;
+	c_eagain = 0;
+	c_issue();
+	assert_int_equal(c_next, 10);
+	run(1200);
+	assert_int_equal(c_next, 40);
+	assert_true(c_eagain >= 3);
+	for (i = 0; i < 40; i++) {
+		assert_int_equal(creqs[i].status, 200);
+		assert_int_equal(creqs[i].bad, 0);
+		assert_int_equal(creqs[i].got, creqs[i].expect_len);
+		assert_true(creqs[i].closed);
+		assert_int_equal(creqs[i].code, 0);
+	}
+	pair_down();
+}
+
 /* ---- a raw peer: hand-built frames against our server ---- */
 
 struct raw {
@@ -950,6 +1015,7 @@ main(void)
 		cmocka_unit_test(test_goaway),
 		cmocka_unit_test(test_pause),
 		cmocka_unit_test(test_mem_cap),
+		cmocka_unit_test(test_stream_limit),
 		cmocka_unit_test(test_second_control),
 		cmocka_unit_test(test_data_before_headers),
 		cmocka_unit_test(test_missing_settings),

@@ -150,6 +150,11 @@ struct tq_h3_ops {
 	 */
 	void (*goaway)(struct tq_h3_conn *h, int64_t id, void *arg);
 	/**
+	 * Client: tq_h3_client_request() failed with -EAGAIN (the peer's
+	 * stream limit) before; the peer now allows more.
+	 */
+	void (*streams_available)(struct tq_h3_conn *h, void *arg);
+	/**
 	 * The session ended, after every exchange's closed(): code is the
 	 * H3 (or transport) error code, TQ_H3_NO_ERROR for a clean end.
 	 * h is gone when it returns.
@@ -160,7 +165,8 @@ struct tq_h3_ops {
 /**
  * A server session on c (a connection of many streams, ALPN h3).  Our
  * control and QPACK streams open now, or at established() if the
- * handshake is not done yet.
+ * handshake is not done yet (or, at the peer's limit of unidirectional
+ * streams, when it allows more).
  * @return the session, or NULL with *err: -ENOMEM, -ENOTSUP (c has one
  *   stream only: TCP), or the error of opening our streams.
  */
@@ -203,7 +209,8 @@ void tq_h3_close(struct tq_h3_conn *h, uint64_t code);
  * len 0), body[0, len) (not copied: keep it until closed()), or
  * streamed (TQ_H3_BODY_STREAM).
  * @return the exchange, or NULL with *err: -ESHUTDOWN (after GOAWAY),
- *   -EAGAIN (the peer's stream limit), -EINVAL, -ENOMEM.
+ *   -EAGAIN (the peer's stream limit: retry at streams_available()),
+ *   -EINVAL, -ENOMEM.
  */
 struct tq_h3_req *tq_h3_client_request(struct tq_h3_conn *h,
 		const char *method, const char *scheme, const char *authority,
