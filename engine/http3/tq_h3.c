@@ -417,6 +417,8 @@ h3_flush(struct tq_h3_conn *h)
 		}
 		if (sid < 0)
 			return;
+		if (n == 0 && !fin)
+			return;	/* nothing after all: do not spin on it */
 		r = h3_find(h, sid);
 		if (!r || !r->st || r->done) {
 			/* Nowhere to write any more: stop nghttp3 asking. */

@@ -26,6 +26,12 @@
  * (body bytes, any number of times), end (the peer's message is
  * complete), and closed, always last and exactly once, with 0 when the
  * exchange completed or the H3 error code that ended it.
+ *
+ * Callbacks come from the transport's callbacks, and also from within a
+ * tq_h3_* call the app makes outside any callback (that call sends what
+ * nghttp3 has, which may complete an exchange): an exchange may be gone
+ * when such a call returns.  From inside a callback, what a call sends
+ * and completes is done when the outermost callback returns.
  */
 
 #include <stdbool.h>
