@@ -94,6 +94,7 @@ struct tq_h3_conn {
 	struct tq_h3_req *buckets[H3_BUCKETS];
 	struct tq_h3_req *reqs;
 	struct tq_h3_req *pend_list;
+	struct rte_mbuf *cur_seg;	/* the segment nghttp3 is reading */
 };
 
 static const struct tq_stream_ops h3_stream_ops;
@@ -382,11 +383,14 @@ h3_read(struct tq_h3_req *r)
 			}
 			break;
 		}
-		for (seg = m; seg && !bad; seg = seg->next)
-			if (seg->data_len)
-				bad = h3_feed(r, rte_pktmbuf_mtod(seg,
-						const uint8_t *),
-						seg->data_len, 0);
+		for (seg = m; seg && !bad; seg = seg->next) {
+			if (!seg->data_len)
+				continue;
+			h->cur_seg = seg;
+			bad = h3_feed(r, rte_pktmbuf_mtod(seg,
+					const uint8_t *), seg->data_len, 0);
+		}
+		h->cur_seg = NULL;
 		rte_pktmbuf_free(m);
 		if (bad)
 			break;
@@ -606,8 +610,27 @@ cb_recv_data(nghttp3_conn *ng, int64_t id, const uint8_t *data, size_t len,
 	struct tq_h3_req *r = h3_find(h, id);
 
 	H3_STAT(h, body_rx, len);
-	if (r && r->seen && !r->done && h->ops->data)
+	if (!r || !r->seen || r->done)
+		return 0;
+	if (h->ops->data_mbuf && h->cur_seg) {
+		struct rte_mbuf *seg = h->cur_seg;
+		struct rte_mbuf *m = rte_pktmbuf_alloc(seg->pool);
+
+		if (m) {
+			/* Share the segment: nghttp3 gave a span of it. */
+			rte_pktmbuf_attach(m, seg);
+			m->data_off = (uint16_t)(seg->data_off + (data -
+					rte_pktmbuf_mtod(seg, const uint8_t *)));
+			m->data_len = (uint16_t)len;
+			m->pkt_len = (uint32_t)len;
+			h->ops->data_mbuf(r, m, h->arg);
+			return 0;
+		}
+	}
+	if (h->ops->data)
 		h->ops->data(r, data, len, h->arg);
+	else if (h->ops->data_mbuf)
+		h3_finish(r, TQ_H3_INTERNAL_ERROR, TQ_H3_INTERNAL_ERROR);
 	return 0;
 }
 

@@ -47,6 +47,7 @@ struct srv {
 	struct tq_h3_req *held;
 	bool shutdown_on_request;
 	bool pause_echo;
+	unsigned int mbufs;
 };
 
 static struct srv srv;
@@ -174,6 +175,24 @@ s_data(struct tq_h3_req *r, const uint8_t *d, size_t len, void *arg)
 	q->count += len;
 }
 
+/* The same, the bytes as mbufs shared with the received segments. */
+static void
+s_data_mbuf(struct tq_h3_req *r, struct rte_mbuf *m, void *arg)
+{
+	struct rte_mbuf *seg;
+	uint32_t len = 0;
+
+	assert_true(RTE_MBUF_CLONED(m));
+	for (seg = m; seg; seg = seg->next) {
+		s_data(r, rte_pktmbuf_mtod(seg, const uint8_t *),
+				seg->data_len, arg);
+		len += seg->data_len;
+	}
+	assert_int_equal(len, m->pkt_len);
+	srv.mbufs++;
+	rte_pktmbuf_free(m);
+}
+
 static void
 s_end(struct tq_h3_req *r, void *arg)
 {
@@ -214,7 +233,7 @@ s_conn_closed(struct tq_h3_conn *h, uint64_t code, void *arg)
 	srv.h = NULL;
 }
 
-static const struct tq_h3_ops srv_ops = {
+static struct tq_h3_ops srv_ops = {
 	.headers = s_headers,
 	.data = s_data,
 	.end = s_end,
@@ -519,6 +538,19 @@ test_post(void **state)
 	assert_true(creqs[0].ended && creqs[0].closed);
 	assert_int_equal(creqs[0].code, 0);
 	pair_down();
+}
+
+/* The request body taken as mbufs shared with what the transport
+ * received: no copy, and every mbuf back in the pool at the end. */
+static void
+test_post_mbuf(void **state)
+{
+	srv_ops.data_mbuf = s_data_mbuf;
+	srv_ops.data = NULL;
+	test_post(state);
+	srv_ops.data_mbuf = NULL;
+	srv_ops.data = s_data;
+	assert_true(srv.mbufs > 0);
 }
 
 /* 100 requests at once on one connection. */
@@ -1009,6 +1041,7 @@ main(void)
 		cmocka_unit_test(test_memconn_rules),
 		cmocka_unit_test(test_get_big),
 		cmocka_unit_test(test_post),
+		cmocka_unit_test(test_post_mbuf),
 		cmocka_unit_test(test_concurrent),
 		cmocka_unit_test(test_headers),
 		cmocka_unit_test(test_reset_mid_body),

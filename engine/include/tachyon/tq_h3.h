@@ -139,6 +139,16 @@ struct tq_h3_ops {
 	 */
 	void (*data)(struct tq_h3_req *r, const uint8_t *data, size_t len,
 			void *arg);
+	/**
+	 * Body bytes without a copy, instead of data() when set: m is an
+	 * indirect mbuf sharing the received segment (from that
+	 * segment's pool), pkt_len bytes; the app owns it: free it, or
+	 * hand it on with tq_stream_write_mbuf() or keep it.  When no
+	 * mbuf can be had the bytes go to data() if set, else the exchange
+	 * ends with H3_INTERNAL_ERROR: a byte is never dropped silently.
+	 */
+	void (*data_mbuf)(struct tq_h3_req *r, struct rte_mbuf *m,
+			void *arg);
 	/** The peer's message is complete (no more data). */
 	void (*end)(struct tq_h3_req *r, void *arg);
 	/** Room again for tq_h3_body_write() after a short write. */
