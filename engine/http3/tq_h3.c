@@ -4,98 +4,19 @@
  * stream API only.  See docs/http3.md.
  *
  * Every entry point (a stream or connection callback, an app call) is
- * bracketed by h3_enter()/h3_leave().  Work that must not run inside
- * nghttp3's callbacks or inside a transport's callback chain (closing a
- * stream in nghttp3, freeing an exchange, telling the app there is room)
- * is queued on the exchange and run by the outermost h3_leave(), which
- * also pumps what nghttp3 has to send.  The session itself is freed there
- * too, once the transport said the connection is gone, so no callback
- * ever returns into freed memory.
+ * bracketed by tq_h3_enter()/tq_h3_leave().  Work that must not run
+ * inside nghttp3's callbacks or inside a transport's callback chain
+ * (closing a stream in nghttp3, freeing an exchange, telling the app
+ * there is room) is queued on the exchange and run by the outermost
+ * tq_h3_leave(), which also pumps what nghttp3 has to send.  The session
+ * itself is freed there too, once the transport said the connection is
+ * gone, so no callback ever returns into freed memory.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <nghttp3/nghttp3.h>
-
-#include <tachyon/tq_h3.h>
-
-#define H3_BUCKETS 256
-#define H3_READ_MAX 65536
-#define H3_IOV_MAX 16
-
-enum h3_kind {
-	H3_REQ,		/* a request stream (either role) */
-	H3_LOCAL_UNI,	/* our control / QPACK streams */
-	H3_PEER_UNI,	/* the peer's unidirectional streams */
-};
-
-/* h3_req.pend */
-#define PEND_FINISH	0x1
-#define PEND_WRITABLE	0x2
-
-struct tq_h3_req {
-	struct tq_h3_conn *h;
-	struct tq_stream *st;	/* NULL once the transport let it go */
-	int64_t id;
-	uint8_t kind;
-	uint8_t pend;
-	bool queued;		/* on h->pend_list */
-	bool rd_fin;		/* the peer's FIN went into nghttp3 */
-	bool wr_fin;		/* our FIN went to the transport */
-	bool blocked;		/* short write: nghttp3 stream blocked */
-	bool seen;		/* the app saw it (headers or request) */
-	bool responded;
-	bool too_large;
-	bool stream_body;
-	bool body_eof;
-	bool want_writable;
-	bool done;		/* finished: no more reads or writes */
-	bool paused;		/* tq_h3_req_pause() */
-	uint64_t code;		/* the H3 code that ends it (0: clean) */
-	uint64_t abort_code;	/* reset the stream with this (0: close) */
-	void *udata;
-	struct tq_h3_req *hnext;	/* hash chain */
-	struct tq_h3_req *next, *prev;	/* h->reqs */
-	struct tq_h3_req *pnext;	/* h->pend_list */
-	/* The received head. */
-	struct tq_h3_msg msg;
-	uint32_t field_bytes;
-	uint32_t nrc;
-	nghttp3_rcbuf **rc;
-	struct tq_http_field *fields;
-	/* Body we send: a buffer of the app's, or our ring. */
-	const uint8_t *body;
-	size_t body_len, body_off;
-	uint8_t *ring;
-	uint32_t ring_size;
-	uint64_t r_head, r_given, r_tail;	/* acked, lent, written */
-};
-
-struct tq_h3_conn {
-	struct tq_conn *c;
-	nghttp3_conn *ng;
-	bool server;
-	const struct tq_h3_ops *ops;
-	void *arg;
-	struct tq_h3_conf conf;
-	struct tq_h3_stats stats;
-	nghttp3_mem mem;
-	size_t mem_used;
-	unsigned int depth;
-	bool uni_open;		/* our three streams are open */
-	bool closing;		/* we closed the connection */
-	bool gone;		/* the transport's closed() came */
-	bool shutting;		/* tq_h3_shutdown() */
-	bool goaway_rx;
-	uint64_t close_code;
-	unsigned int nreqs;	/* exchanges alive */
-	struct tq_h3_req *buckets[H3_BUCKETS];
-	struct tq_h3_req *reqs;
-	struct tq_h3_req *pend_list;
-	struct rte_mbuf *cur_seg;	/* the segment nghttp3 is reading */
-};
+#include "tq_h3_priv.h"
 
 static const struct tq_stream_ops h3_stream_ops;
 static const struct tq_conn_ops h3_conn_ops;
@@ -195,14 +116,9 @@ h3_realloc(void *p, size_t size, void *ud)
 
 /* ---- stats ---- */
 
-#define H3_STAT(h, field, n) do {				\
-	(h)->stats.field += (n);				\
-	if ((h)->conf.stats)					\
-		(h)->conf.stats->field += (n);			\
-} while (0)
 
-static void
-h3_stat_status(struct tq_h3_conn *h, unsigned int status)
+void
+tq_h3_stat_status(struct tq_h3_conn *h, unsigned int status)
 {
 	unsigned int cls = status / 100;
 
@@ -224,8 +140,8 @@ h3_find(struct tq_h3_conn *h, int64_t id)
 	return NULL;
 }
 
-static struct tq_h3_req *
-h3_req_new(struct tq_h3_conn *h, struct tq_stream *st, enum h3_kind kind)
+struct tq_h3_req *
+tq_h3_req_new(struct tq_h3_conn *h, struct tq_stream *st, enum h3_kind kind)
 {
 	struct tq_h3_req *r = calloc(1, sizeof(*r));
 	struct tq_h3_req **b;
@@ -307,9 +223,9 @@ h3_pend(struct tq_h3_req *r, uint8_t what)
 	}
 }
 
-/* Finish the exchange (later, from h3_leave()) with code. */
-static void
-h3_finish(struct tq_h3_req *r, uint64_t code, uint64_t abort_code)
+/* Finish the exchange (later, from tq_h3_leave()) with code. */
+void
+tq_h3_finish(struct tq_h3_req *r, uint64_t code, uint64_t abort_code)
 {
 	if (r->done)
 		return;
@@ -363,8 +279,8 @@ h3_feed(struct tq_h3_req *r, const uint8_t *p, size_t len, int fin)
  * nghttp3 parses in place and hands body bytes back as spans of the
  * segment, which go to the app before the mbuf is freed.
  */
-static void
-h3_read(struct tq_h3_req *r)
+void
+tq_h3_read_stream(struct tq_h3_req *r)
 {
 	struct tq_h3_conn *h = r->h;
 
@@ -379,7 +295,7 @@ h3_read(struct tq_h3_req *r)
 				r->rd_fin = true;
 				if (h3_feed(r, NULL, 0, 1) == 0 &&
 						r->kind == H3_PEER_UNI)
-					h3_finish(r, 0, 0);
+					tq_h3_finish(r, 0, 0);
 			}
 			break;
 		}
@@ -396,7 +312,7 @@ h3_read(struct tq_h3_req *r)
 			break;
 	}
 	if (r->rd_fin && r->wr_fin && r->kind == H3_REQ)
-		h3_finish(r, 0, 0);
+		tq_h3_finish(r, 0, 0);
 }
 
 /* ---- writing ---- */
@@ -442,7 +358,7 @@ h3_flush(struct tq_h3_conn *h)
 				 * why. */
 				nghttp3_conn_shutdown_stream_write(h->ng, sid);
 				if (r->kind == H3_REQ)
-					h3_finish(r, TQ_H3_REQUEST_CANCELLED,
+					tq_h3_finish(r, TQ_H3_REQUEST_CANCELLED,
 						TQ_H3_REQUEST_CANCELLED);
 				else
 					h3_conn_fail(h,
@@ -467,7 +383,7 @@ h3_flush(struct tq_h3_conn *h)
 			r->wr_fin = true;
 			tq_stream_shutdown(r->st);
 			if (r->rd_fin && r->kind == H3_REQ)
-				h3_finish(r, 0, 0);
+				tq_h3_finish(r, 0, 0);
 		}
 	}
 }
@@ -530,20 +446,20 @@ h3_req_end(struct tq_h3_req *r)
 		h3_conn_fail(h, TQ_H3_NO_ERROR);
 }
 
-static uint32_t
-h3_ring_space(const struct tq_h3_req *r)
+uint32_t
+tq_h3_ring_space(const struct tq_h3_req *r)
 {
 	return r->ring_size - (uint32_t)(r->r_tail - r->r_head);
 }
 
-static void
-h3_enter(struct tq_h3_conn *h)
+void
+tq_h3_enter(struct tq_h3_conn *h)
 {
 	h->depth++;
 }
 
-static void
-h3_leave(struct tq_h3_conn *h)
+void
+tq_h3_leave(struct tq_h3_conn *h)
 {
 	if (h->depth > 1) {
 		h->depth--;
@@ -588,7 +504,7 @@ cb_acked(nghttp3_conn *ng, int64_t id, uint64_t len, void *ud, void *sud)
 	H3_STAT(h, body_tx, len);
 	if (r && r->ring) {
 		r->r_head += len;
-		if (r->want_writable && h3_ring_space(r) >= r->ring_size / 2)
+		if (r->want_writable && tq_h3_ring_space(r) >= r->ring_size / 2)
 			h3_pend(r, PEND_WRITABLE);
 	}
 	return 0;
@@ -630,7 +546,7 @@ cb_recv_data(nghttp3_conn *ng, int64_t id, const uint8_t *data, size_t len,
 	if (h->ops->data)
 		h->ops->data(r, data, len, h->arg);
 	else if (h->ops->data_mbuf)
-		h3_finish(r, TQ_H3_INTERNAL_ERROR, TQ_H3_INTERNAL_ERROR);
+		tq_h3_finish(r, TQ_H3_INTERNAL_ERROR, TQ_H3_INTERNAL_ERROR);
 	return 0;
 }
 
@@ -733,9 +649,6 @@ cb_recv_header(nghttp3_conn *ng, int64_t id, int32_t token,
 	return 0;
 }
 
-static int h3_submit_response(struct tq_h3_req *r, uint16_t status,
-		const struct tq_http_field *fields, uint32_t nfields);
-
 static int
 cb_end_headers(nghttp3_conn *ng, int64_t id, int fin, void *ud, void *sud)
 {
@@ -751,15 +664,15 @@ cb_end_headers(nghttp3_conn *ng, int64_t id, int fin, void *ud, void *sud)
 			/* RFC 9114 4.2.2: refuse with 431; the app never
 			 * sees it. */
 			r->responded = true;
-			h3_stat_status(h, 431);
-			return h3_submit_response(r, 431, NULL, 0) ?
+			tq_h3_stat_status(h, 431);
+			return tq_h3_submit_response(r, 431, NULL, 0) ?
 				NGHTTP3_ERR_CALLBACK_FAILURE : 0;
 		}
 		r->seen = true;
 	} else {
-		h3_stat_status(h, r->msg.status);
+		tq_h3_stat_status(h, r->msg.status);
 		if (r->too_large) {
-			h3_finish(r, TQ_H3_EXCESSIVE_LOAD,
+			tq_h3_finish(r, TQ_H3_EXCESSIVE_LOAD,
 					TQ_H3_EXCESSIVE_LOAD);
 			return 0;
 		}
@@ -801,7 +714,7 @@ cb_reset_stream(nghttp3_conn *ng, int64_t id, uint64_t code, void *ud,
 
 	if (r) {
 		if (r->kind == H3_REQ)
-			h3_finish(r, code, code);
+			tq_h3_finish(r, code, code);
 		else if (r->st && !r->done) {
 			/* An unknown unidirectional stream type: stop
 			 * reading it. */
@@ -824,8 +737,8 @@ cb_shutdown(nghttp3_conn *ng, int64_t id, void *ud)
 	return 0;
 }
 
-static nghttp3_ssize
-cb_read_data(nghttp3_conn *ng, int64_t id, nghttp3_vec *vec, size_t veccnt,
+nghttp3_ssize
+tq_h3_read_data(nghttp3_conn *ng, int64_t id, nghttp3_vec *vec, size_t veccnt,
 		uint32_t *pflags, void *ud, void *sud)
 {
 	struct tq_h3_conn *h = ud;
@@ -889,9 +802,9 @@ st_readable(struct tq_stream *st, void *ctx)
 	struct tq_h3_req *r = ctx;
 	struct tq_h3_conn *h = r->h;
 
-	h3_enter(h);
-	h3_read(r);
-	h3_leave(h);
+	tq_h3_enter(h);
+	tq_h3_read_stream(r);
+	tq_h3_leave(h);
 }
 
 static void
@@ -900,13 +813,13 @@ st_writable(struct tq_stream *st, void *ctx)
 	struct tq_h3_req *r = ctx;
 	struct tq_h3_conn *h = r->h;
 
-	h3_enter(h);
+	tq_h3_enter(h);
 	if (r->blocked) {
 		r->blocked = false;
 		if (nghttp3_conn_unblock_stream(h->ng, r->id))
 			h3_conn_fail(h, TQ_H3_INTERNAL_ERROR);
 	}
-	h3_leave(h);
+	tq_h3_leave(h);
 }
 
 static void
@@ -915,17 +828,17 @@ st_peer_reset(struct tq_stream *st, uint64_t code, void *ctx)
 	struct tq_h3_req *r = ctx;
 	struct tq_h3_conn *h = r->h;
 
-	h3_enter(h);
+	tq_h3_enter(h);
 	if (r->kind == H3_REQ) {
 		nghttp3_conn_shutdown_stream_read(h->ng, r->id);
-		h3_finish(r, code ? code : TQ_H3_REQUEST_CANCELLED,
+		tq_h3_finish(r, code ? code : TQ_H3_REQUEST_CANCELLED,
 				TQ_H3_REQUEST_CANCELLED);
 	} else {
 		/* nghttp3 knows whether it was critical: h3_req_end()'s
 		 * nghttp3_conn_close_stream() says so. */
-		h3_finish(r, 0, 0);
+		tq_h3_finish(r, 0, 0);
 	}
-	h3_leave(h);
+	tq_h3_leave(h);
 }
 
 static void
@@ -934,14 +847,14 @@ st_stop_sending(struct tq_stream *st, uint64_t code, void *ctx)
 	struct tq_h3_req *r = ctx;
 	struct tq_h3_conn *h = r->h;
 
-	h3_enter(h);
+	tq_h3_enter(h);
 	nghttp3_conn_shutdown_stream_write(h->ng, r->id);
 	if (r->kind == H3_REQ)
-		h3_finish(r, code ? code : TQ_H3_REQUEST_CANCELLED,
+		tq_h3_finish(r, code ? code : TQ_H3_REQUEST_CANCELLED,
 				TQ_H3_REQUEST_CANCELLED);
 	else
 		h3_conn_fail(h, TQ_H3_CLOSED_CRITICAL_STREAM);
-	h3_leave(h);
+	tq_h3_leave(h);
 }
 
 static void
@@ -951,7 +864,7 @@ st_closed(struct tq_stream *st, enum tq_close_reason why, void *ctx)
 	struct tq_h3_conn *h = r->h;
 	uint64_t code;
 
-	h3_enter(h);
+	tq_h3_enter(h);
 	r->st = NULL;
 	if (r->kind == H3_REQ) {
 		code = tq_stream_error_code(st);
@@ -960,14 +873,14 @@ st_closed(struct tq_stream *st, enum tq_close_reason why, void *ctx)
 		else if (!code)
 			code = r->rd_fin && r->wr_fin ? 0 :
 				TQ_H3_REQUEST_CANCELLED;
-		h3_finish(r, code, 0);
+		tq_h3_finish(r, code, 0);
 	} else if (r->kind == H3_PEER_UNI && why != TQ_CLOSE_RESET &&
 			!h->closing && !h->gone) {
 		/* Ended on its own (not with the connection): nghttp3
 		 * fails the session if it was critical. */
-		h3_finish(r, 0, 0);
+		tq_h3_finish(r, 0, 0);
 	}
-	h3_leave(h);
+	tq_h3_leave(h);
 }
 
 static const struct tq_stream_ops h3_stream_ops = {
@@ -994,7 +907,7 @@ h3_open_uni(struct tq_h3_conn *h)
 		}
 	}
 	for (i = 0; i < 3; i++)
-		if (!h3_req_new(h, st[i], H3_LOCAL_UNI))
+		if (!tq_h3_req_new(h, st[i], H3_LOCAL_UNI))
 			return -ENOMEM;
 	h->uni_open = true;
 	rv = nghttp3_conn_bind_control_stream(h->ng, tq_stream_id(st[0]));
@@ -1010,13 +923,13 @@ conn_established(struct tq_conn *c, void *udata)
 	struct tq_h3_conn *h = udata;
 	int rv;
 
-	h3_enter(h);
+	tq_h3_enter(h);
 	if (!h->uni_open && !h->closing) {
 		rv = h3_open_uni(h);
 		if (rv < 0 && rv != -EAGAIN)
 			h3_conn_fail(h, TQ_H3_INTERNAL_ERROR);
 	}
-	h3_leave(h);
+	tq_h3_leave(h);
 }
 
 static void
@@ -1024,7 +937,7 @@ conn_streams_available(struct tq_conn *c, bool uni, void *udata)
 {
 	struct tq_h3_conn *h = udata;
 
-	h3_enter(h);
+	tq_h3_enter(h);
 	if (uni && !h->uni_open && !h->closing) {
 		int rv = h3_open_uni(h);
 
@@ -1033,7 +946,7 @@ conn_streams_available(struct tq_conn *c, bool uni, void *udata)
 	} else if (!uni && !h->server && h->ops->streams_available) {
 		h->ops->streams_available(h, h->arg);
 	}
-	h3_leave(h);
+	tq_h3_leave(h);
 }
 
 static void
@@ -1044,19 +957,19 @@ conn_new_stream(struct tq_conn *c, struct tq_stream *st, void *udata)
 
 	if (h->closing || h->gone)
 		return;		/* left without ops: refused */
-	h3_enter(h);
+	tq_h3_enter(h);
 	if (!tq_stream_is_uni(st) && !h->server) {
 		/* RFC 9114 6.1: servers open no bidirectional streams. */
 		h3_conn_fail(h, TQ_H3_STREAM_CREATION_ERROR);
 	} else {
-		r = h3_req_new(h, st, tq_stream_is_uni(st) ? H3_PEER_UNI :
+		r = tq_h3_req_new(h, st, tq_stream_is_uni(st) ? H3_PEER_UNI :
 				H3_REQ);
 		if (!r)
 			h3_conn_fail(h, TQ_H3_INTERNAL_ERROR);
 		else
-			h3_read(r);
+			tq_h3_read_stream(r);
 	}
-	h3_leave(h);
+	tq_h3_leave(h);
 }
 
 static void
@@ -1072,8 +985,8 @@ conn_closed(struct tq_conn *c, enum tq_close_reason why, uint64_t code,
 	}
 	h->gone = true;
 	tq_conn_set_ops(c, NULL);
-	h3_enter(h);
-	h3_leave(h);	/* frees h when outermost */
+	tq_h3_enter(h);
+	tq_h3_leave(h);	/* frees h when outermost */
 }
 
 static const struct tq_conn_ops h3_conn_ops = {
@@ -1147,8 +1060,8 @@ h3_new(struct tq_conn *c, bool server, const struct tq_h3_ops *ops,
 	}
 	tq_conn_set_udata(c, h);
 	tq_conn_set_ops(c, &h3_conn_ops);
-	h3_enter(h);
-	h3_leave(h);
+	tq_h3_enter(h);
+	tq_h3_leave(h);
 	return h;
 }
 
@@ -1187,7 +1100,7 @@ tq_h3_shutdown(struct tq_h3_conn *h)
 		return -ENOTCONN;
 	if (h->shutting)
 		return 0;
-	h3_enter(h);
+	tq_h3_enter(h);
 	h->shutting = true;
 	rv = nghttp3_conn_submit_shutdown_notice(h->ng);
 	if (rv == 0)
@@ -1199,300 +1112,15 @@ tq_h3_shutdown(struct tq_h3_conn *h)
 	h3_flush(h);
 	if (h->nreqs == 0)
 		h3_conn_fail(h, TQ_H3_NO_ERROR);
-	h3_leave(h);
+	tq_h3_leave(h);
 	return 0;
 }
 
 void
 tq_h3_close(struct tq_h3_conn *h, uint64_t code)
 {
-	h3_enter(h);
+	tq_h3_enter(h);
 	h3_conn_fail(h, code);
-	h3_leave(h);
+	tq_h3_leave(h);
 }
 
-/* ---- messages ---- */
-
-static bool
-h3_name_ok(const struct tq_http_span *n)
-{
-	uint32_t i;
-
-	if (n->len == 0)
-		return false;
-	for (i = 0; i < n->len; i++)
-		if (isupper((unsigned char)n->p[i]))
-			return false;
-	return true;
-}
-
-static void
-h3_nv(nghttp3_nv *nv, const char *name, size_t nlen, const char *value,
-		size_t vlen)
-{
-	nv->name = (uint8_t *)(uintptr_t)name;
-	nv->namelen = nlen;
-	nv->value = (uint8_t *)(uintptr_t)value;
-	nv->valuelen = vlen;
-	nv->flags = NGHTTP3_NV_FLAG_NONE;
-}
-
-/* Pseudo-header fields then the app's fields; nghttp3 copies them. */
-static nghttp3_nv *
-h3_nva(const nghttp3_nv *pseudo, uint32_t npseudo,
-		const struct tq_http_field *fields, uint32_t nfields, int *err)
-{
-	nghttp3_nv *nva;
-	uint32_t i;
-
-	for (i = 0; i < nfields; i++)
-		if (!h3_name_ok(&fields[i].name)) {
-			*err = -EINVAL;
-			return NULL;
-		}
-	nva = malloc(sizeof(*nva) * (npseudo + nfields));
-	if (!nva) {
-		*err = -ENOMEM;
-		return NULL;
-	}
-	memcpy(nva, pseudo, sizeof(*nva) * npseudo);
-	for (i = 0; i < nfields; i++)
-		h3_nv(&nva[npseudo + i], fields[i].name.p, fields[i].name.len,
-				fields[i].value.p, fields[i].value.len);
-	return nva;
-}
-
-static const nghttp3_data_reader h3_reader = { .read_data = cb_read_data };
-
-static int
-h3_body_setup(struct tq_h3_req *r, const void *body, size_t len,
-		unsigned int flags, const nghttp3_data_reader **dr)
-{
-	*dr = NULL;
-	if (flags & TQ_H3_BODY_STREAM) {
-		if (body || len)
-			return -EINVAL;
-		r->ring_size = r->h->conf.body_buf;
-		r->ring = malloc(r->ring_size);
-		if (!r->ring)
-			return -ENOMEM;
-		r->stream_body = true;
-		*dr = &h3_reader;
-	} else if (body && len) {
-		r->body = body;
-		r->body_len = len;
-		*dr = &h3_reader;
-	}
-	return 0;
-}
-
-static int
-h3_submit_response(struct tq_h3_req *r, uint16_t status,
-		const struct tq_http_field *fields, uint32_t nfields)
-{
-	const nghttp3_data_reader *dr = NULL;
-	char sbuf[4];
-	nghttp3_nv pseudo, *nva;
-	int err = 0, rv;
-
-	sbuf[0] = (char)('0' + status / 100 % 10);
-	sbuf[1] = (char)('0' + status / 10 % 10);
-	sbuf[2] = (char)('0' + status % 10);
-	h3_nv(&pseudo, ":status", 7, sbuf, 3);
-	nva = h3_nva(&pseudo, 1, fields, nfields, &err);
-	if (!nva)
-		return err;
-	if (r->stream_body || r->body_len)
-		dr = &h3_reader;
-	rv = nghttp3_conn_submit_response(r->h->ng, r->id, nva, 1 + nfields,
-			dr);
-	free(nva);
-	return rv ? -EPIPE : 0;
-}
-
-int
-tq_h3_respond(struct tq_h3_req *r, uint16_t status,
-		const struct tq_http_field *fields, uint32_t nfields,
-		const void *body, size_t len, unsigned int flags)
-{
-	struct tq_h3_conn *h = r->h;
-	const nghttp3_data_reader *dr;
-	int rv;
-
-	if (!h->server || status < 200 || status > 999)
-		return -EINVAL;
-	if (r->responded)
-		return -EALREADY;
-	if (r->done || !r->st || h->closing || h->gone)
-		return -EPIPE;
-	h3_enter(h);
-	rv = h3_body_setup(r, body, len, flags, &dr);
-	if (rv == 0)
-		rv = h3_submit_response(r, status, fields, nfields);
-	if (rv == 0) {
-		r->responded = true;
-		h3_stat_status(h, status);
-	}
-	h3_leave(h);
-	return rv;
-}
-
-struct tq_h3_req *
-tq_h3_client_request(struct tq_h3_conn *h, const char *method,
-		const char *scheme, const char *authority, const char *path,
-		const struct tq_http_field *fields, uint32_t nfields,
-		const void *body, size_t len, unsigned int flags, void *udata,
-		int *err)
-{
-	const nghttp3_data_reader *dr;
-	struct tq_stream *st;
-	struct tq_h3_req *r;
-	nghttp3_nv pseudo[4], *nva;
-	int dummy, rv;
-
-	if (!err)
-		err = &dummy;
-	if (h->server || !method || !authority || !path) {
-		*err = -EINVAL;
-		return NULL;
-	}
-	if (h->goaway_rx || h->shutting || h->closing || h->gone) {
-		*err = -ESHUTDOWN;
-		return NULL;
-	}
-	if (!scheme)
-		scheme = "https";
-	h3_nv(&pseudo[0], ":method", 7, method, strlen(method));
-	h3_nv(&pseudo[1], ":scheme", 7, scheme, strlen(scheme));
-	h3_nv(&pseudo[2], ":authority", 10, authority, strlen(authority));
-	h3_nv(&pseudo[3], ":path", 5, path, strlen(path));
-	nva = h3_nva(pseudo, 4, fields, nfields, err);
-	if (!nva)
-		return NULL;
-	h3_enter(h);
-	st = tq_conn_stream_open(h->c, 0, NULL, NULL, err);
-	r = st ? h3_req_new(h, st, H3_REQ) : NULL;
-	if (st && !r) {
-		tq_stream_abort(st, TQ_H3_INTERNAL_ERROR);
-		*err = -ENOMEM;
-	}
-	if (r) {
-		r->udata = udata;
-		r->seen = true;
-		rv = h3_body_setup(r, body, len, flags, &dr);
-		if (rv == 0)
-			rv = nghttp3_conn_submit_request(h->ng, r->id, nva,
-					4 + nfields, dr, r) ? -EPROTO : 0;
-		if (rv) {
-			r->seen = false;
-			h3_finish(r, TQ_H3_INTERNAL_ERROR,
-					TQ_H3_REQUEST_CANCELLED);
-			*err = rv;
-			r = NULL;
-		} else {
-			H3_STAT(h, requests, 1);
-		}
-	}
-	free(nva);
-	h3_leave(h);
-	return r;
-}
-
-int
-tq_h3_body_write(struct tq_h3_req *r, const void *buf, size_t len)
-{
-	struct tq_h3_conn *h = r->h;
-	uint32_t space, off, n, k;
-
-	if (!r->stream_body)
-		return -EINVAL;
-	if (r->body_eof || r->done || h->closing || h->gone)
-		return -EPIPE;
-	space = h3_ring_space(r);
-	n = (uint32_t)RTE_MIN((size_t)space, len);
-	if (n < len)
-		r->want_writable = true;
-	if (n == 0)
-		return 0;
-	off = (uint32_t)(r->r_tail % r->ring_size);
-	k = RTE_MIN(n, r->ring_size - off);
-	memcpy(r->ring + off, buf, k);
-	memcpy(r->ring, (const uint8_t *)buf + k, n - k);
-	r->r_tail += n;
-	h3_enter(h);
-	nghttp3_conn_resume_stream(h->ng, r->id);
-	h3_leave(h);
-	return (int)n;
-}
-
-int
-tq_h3_body_end(struct tq_h3_req *r)
-{
-	struct tq_h3_conn *h = r->h;
-
-	if (!r->stream_body)
-		return -EINVAL;
-	if (r->done || h->closing || h->gone)
-		return -EPIPE;
-	if (r->body_eof)
-		return 0;
-	r->body_eof = true;
-	h3_enter(h);
-	nghttp3_conn_resume_stream(h->ng, r->id);
-	h3_leave(h);
-	return 0;
-}
-
-void
-tq_h3_req_cancel(struct tq_h3_req *r, uint64_t code)
-{
-	struct tq_h3_conn *h = r->h;
-
-	if (r->done)
-		return;
-	h3_enter(h);
-	if (!code)
-		code = TQ_H3_REQUEST_CANCELLED;
-	nghttp3_conn_shutdown_stream_read(h->ng, r->id);
-	h3_finish(r, code, code);
-	h3_leave(h);
-}
-
-void
-tq_h3_req_pause(struct tq_h3_req *r, bool pause)
-{
-	struct tq_h3_conn *h = r->h;
-
-	if (r->kind != H3_REQ || r->paused == pause)
-		return;
-	r->paused = pause;
-	if (!pause && !r->done) {
-		h3_enter(h);
-		h3_read(r);
-		h3_leave(h);
-	}
-}
-
-int64_t
-tq_h3_req_id(const struct tq_h3_req *r)
-{
-	return r->id;
-}
-
-struct tq_h3_conn *
-tq_h3_req_conn(const struct tq_h3_req *r)
-{
-	return r->h;
-}
-
-void
-tq_h3_req_set_udata(struct tq_h3_req *r, void *udata)
-{
-	r->udata = udata;
-}
-
-void *
-tq_h3_req_udata(const struct tq_h3_req *r)
-{
-	return r->udata;
-}
