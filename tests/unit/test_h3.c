@@ -839,10 +839,14 @@ static const struct tq_stream_ops raw_stream_ops = {
 	.readable = raw_readable,
 };
 
+static struct tq_stream *raw_last_bidi;
+
 static void
 raw_new_stream(struct tq_conn *c, struct tq_stream *st, void *u)
 {
 	tq_stream_set_ops(st, &raw_stream_ops, NULL);
+	if (!tq_stream_is_uni(st))
+		raw_last_bidi = st;
 }
 
 static void
@@ -1001,6 +1005,62 @@ test_client_refuses_push_bidi(void **state)
 	assert_int_equal(tq_test_pool_avail(), pool_before);
 }
 
+/* A hand-built server answers our client with an interim 103, then
+ * 200 with a body and trailers: headers() comes for both, the body
+ * whole, the trailers are dropped, and the exchange ends cleanly. */
+static void
+test_client_interim_and_trailers(void **state)
+{
+	static const uint8_t resp[] = {
+		0x01, 0x03, 0x00, 0x00, 0xc0 | 24,	/* :status 103 */
+		0x01, 0x03, 0x00, 0x00, 0xc0 | 25,	/* :status 200 */
+		0x00, 0x02, 'h', 'i',			/* DATA */
+		0x01, 0x03, 0x00, 0x00, 0xc0 | 2,	/* trailer age: 0 */
+	};
+	struct tq_stream *ctl;
+	int err = 0;
+
+	memset(&cli, 0, sizeof(cli));
+	memset(&raw, 0, sizeof(raw));
+	memset(creqs, 0, sizeof(creqs));
+	raw_last_bidi = NULL;
+	pool_before = tq_test_pool_avail();
+	mc = tq_memconn_new(NULL);
+	cli.h = tq_h3_client_new(tq_memconn_end(mc, 0), &cli_ops, NULL, NULL,
+			&err);
+	assert_non_null(cli.h);
+	tq_conn_set_ops(tq_memconn_end(mc, 1), &raw_conn_ops);
+	ctl = tq_conn_stream_open(tq_memconn_end(mc, 1), TQ_STREAM_UNI,
+			&raw_stream_ops, NULL, NULL);
+	assert_non_null(ctl);
+	assert_int_equal(tq_stream_write(ctl, ctrl_settings,
+			sizeof(ctrl_settings)), sizeof(ctrl_settings));
+	run(100);
+	creqs[0].expect = (const uint8_t *)"hi";
+	creqs[0].expect_len = 2;
+	get("/", &creqs[0]);
+	run(100);
+	assert_non_null(raw_last_bidi);
+	assert_int_equal(tq_stream_write(raw_last_bidi, resp, sizeof(resp)),
+			sizeof(resp));
+	assert_int_equal(tq_stream_shutdown(raw_last_bidi), 0);
+	run(100);
+	assert_int_equal(creqs[0].status, 200);
+	assert_int_equal(tq_h3_conn_stats(cli.h)->responses[1], 1);
+	assert_int_equal(tq_h3_conn_stats(cli.h)->responses[2], 1);
+	assert_int_equal(creqs[0].got, 2);
+	assert_int_equal(creqs[0].bad, 0);
+	assert_true(creqs[0].ended);
+	assert_true(creqs[0].closed);
+	assert_int_equal(creqs[0].code, 0);
+	assert_false(cli.conn_closed);
+	tq_h3_close(cli.h, TQ_H3_NO_ERROR);
+	run(100);
+	assert_true(cli.conn_closed);
+	tq_memconn_free(mc);
+	assert_int_equal(tq_test_pool_avail(), pool_before);
+}
+
 /* The memconn itself keeps a transport's rules. */
 static void
 test_memconn_rules(void **state)
@@ -1055,6 +1115,7 @@ main(void)
 		cmocka_unit_test(test_closed_control),
 		cmocka_unit_test(test_settings_on_request),
 		cmocka_unit_test(test_client_refuses_push_bidi),
+		cmocka_unit_test(test_client_interim_and_trailers),
 	};
 	size_t i;
 	int rc;
