@@ -21,11 +21,11 @@
 #include "../fuzz/fuzz_tcp.c"
 #include "../fuzz/fuzz_tcpopt.c"
 #include "../fuzz/fuzz_http.c"
+#include "../fuzz/fuzz_h3.c"
 #include "../fuzz/fuzz_quic_hdr.c"
 #include "../fuzz/fuzz_quic_frame.c"
 #include "../fuzz/fuzz_quic_tp.c"
 #include "../fuzz/fuzz_quic_tls.c"
-#include "../fuzz/fuzz_h3.c"
 
 #include <dirent.h>
 
@@ -96,11 +96,11 @@ REGRESS(udp)
 REGRESS(tcp)
 REGRESS(tcpopt)
 REGRESS(http)
+REGRESS(h3)
 REGRESS(quic_hdr)
 REGRESS(quic_frame)
 REGRESS(quic_tp)
 REGRESS(quic_tls)
-REGRESS(h3)
 
 int
 main(void)
@@ -115,11 +115,11 @@ main(void)
 		cmocka_unit_test(regress_tcp),
 		cmocka_unit_test(regress_tcpopt),
 		cmocka_unit_test(regress_http),
+		cmocka_unit_test(regress_h3),
 		cmocka_unit_test(regress_quic_hdr),
 		cmocka_unit_test(regress_quic_frame),
 		cmocka_unit_test(regress_quic_tp),
 		cmocka_unit_test(regress_quic_tls),
-		cmocka_unit_test(regress_h3),
 	};
 
 	tq_fuzz_init("test_fuzz_regress");
