@@ -687,6 +687,40 @@ def corpus_http():
     }
 
 
+def corpus_h3():
+    """[ctl] then records [target][bytes]: see fuzz_h3.c."""
+    def recs(ctl, *records):
+        out = b""
+        allr = [bytes([ctl])] + list(records)
+        for r in allr:
+            out += struct.pack("!H", len(r)) + r
+        return out
+
+    settings = b"\x00\x04\x00"
+    qenc, qdec = b"\x02", b"\x03"
+    # HEADERS with a QPACK block of static-table entries only:
+    # required insert count 0, base 0; :method GET (17), :scheme https
+    # (23), :path / (1), :authority literal "a".
+    block = b"\x00\x00" + bytes([0xc0 | 17, 0xc0 | 23, 0xc0 | 1]) + \
+        b"\x50\x01a"
+    headers = b"\x01" + bytes([len(block)]) + block
+    data = b"\x00\x03abc"
+    return {
+        "get": recs(2, b"\x00" + settings, b"\x01" + qenc,
+                    b"\x02" + qdec, b"\x43" + headers),
+        "get_tiny_pieces": recs(0, b"\x00" + settings, b"\x43" + headers),
+        "post": recs(3, b"\x00" + settings, b"\x04" + headers,
+                     b"\x44" + data),
+        "data_first": recs(3, b"\x00" + settings, b"\x45" + data),
+        "no_settings": recs(3, b"\x00\x00\x07\x01\x00"),
+        "two_controls": recs(3, b"\x00" + settings, b"\x01" + settings),
+        "reset": recs(3, b"\x00" + settings, b"\x06" + headers,
+                      b"\x86\x0c"),
+        "close_control": recs(3, b"\x40" + settings),
+        "goaway": recs(3, b"\x00" + settings + b"\x07\x01\x00"),
+    }
+
+
 def qv(v, n=None):
     """A QUIC varint (RFC 9000 16), shortest unless n bytes are asked."""
     if n is None:
@@ -1015,6 +1049,7 @@ def main():
         "tcp": corpus_tcp(),
         "tcpopt": corpus_tcpopt(),
         "http": corpus_http(),
+        "h3": corpus_h3(),
         "quic_hdr": corpus_quic_hdr(),
         "quic_frame": corpus_quic_frame(),
         "quic_tp": corpus_quic_tp(),

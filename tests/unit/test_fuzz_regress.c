@@ -21,6 +21,7 @@
 #include "../fuzz/fuzz_tcp.c"
 #include "../fuzz/fuzz_tcpopt.c"
 #include "../fuzz/fuzz_http.c"
+#include "../fuzz/fuzz_h3.c"
 #include "../fuzz/fuzz_quic_hdr.c"
 #include "../fuzz/fuzz_quic_frame.c"
 #include "../fuzz/fuzz_quic_tp.c"
@@ -98,6 +99,7 @@ REGRESS(udp)
 REGRESS(tcp)
 REGRESS(tcpopt)
 REGRESS(http)
+REGRESS(h3)
 REGRESS(quic_hdr)
 REGRESS(quic_frame)
 REGRESS(quic_tp)
@@ -119,6 +121,7 @@ main(void)
 		cmocka_unit_test(regress_tcp),
 		cmocka_unit_test(regress_tcpopt),
 		cmocka_unit_test(regress_http),
+		cmocka_unit_test(regress_h3),
 		cmocka_unit_test(regress_quic_hdr),
 		cmocka_unit_test(regress_quic_frame),
 		cmocka_unit_test(regress_quic_tp),

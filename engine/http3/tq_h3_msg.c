@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * HTTP/3 messages (tachyon/tq_h3.h): requests, responses and their
+ * bodies, on the session machinery of tq_h3.c.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tq_h3_priv.h"
+
+/* ---- messages ---- */
+
+static bool
+h3_name_ok(const struct tq_http_span *n)
+{
+	uint32_t i;
+
+	if (n->len == 0)
+		return false;
+	for (i = 0; i < n->len; i++)
+		if (isupper((unsigned char)n->p[i]))
+			return false;
+	return true;
+}
+
+static void
+h3_nv(nghttp3_nv *nv, const char *name, size_t nlen, const char *value,
+		size_t vlen)
+{
+	nv->name = (uint8_t *)(uintptr_t)name;
+	nv->namelen = nlen;
+	nv->value = (uint8_t *)(uintptr_t)value;
+	nv->valuelen = vlen;
+	nv->flags = NGHTTP3_NV_FLAG_NONE;
+}
+
+/* Pseudo-header fields then the app's fields; nghttp3 copies them. */
+static nghttp3_nv *
+h3_nva(const nghttp3_nv *pseudo, uint32_t npseudo,
+		const struct tq_http_field *fields, uint32_t nfields, int *err)
+{
+	nghttp3_nv *nva;
+	uint32_t i;
+
+	for (i = 0; i < nfields; i++)
+		if (!h3_name_ok(&fields[i].name)) {
+			*err = -EINVAL;
+			return NULL;
+		}
+	nva = malloc(sizeof(*nva) * (npseudo + nfields));
+	if (!nva) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	memcpy(nva, pseudo, sizeof(*nva) * npseudo);
+	for (i = 0; i < nfields; i++)
+		h3_nv(&nva[npseudo + i], fields[i].name.p, fields[i].name.len,
+				fields[i].value.p, fields[i].value.len);
+	return nva;
+}
+
+static const nghttp3_data_reader h3_reader = { .read_data = tq_h3_read_data };
+
+static int
+h3_body_setup(struct tq_h3_req *r, const void *body, size_t len,
+		unsigned int flags, const nghttp3_data_reader **dr)
+{
+	*dr = NULL;
+	if (flags & TQ_H3_BODY_STREAM) {
+		if (body || len)
+			return -EINVAL;
+		r->ring_size = r->h->conf.body_buf;
+		r->ring = malloc(r->ring_size);
+		if (!r->ring)
+			return -ENOMEM;
+		r->stream_body = true;
+		*dr = &h3_reader;
+	} else if (body && len) {
+		r->body = body;
+		r->body_len = len;
+		*dr = &h3_reader;
+	}
+	return 0;
+}
+
+int
+tq_h3_submit_response(struct tq_h3_req *r, uint16_t status,
+		const struct tq_http_field *fields, uint32_t nfields)
+{
+	const nghttp3_data_reader *dr = NULL;
+	char sbuf[4];
+	nghttp3_nv pseudo, *nva;
+	int err = 0, rv;
+
+	sbuf[0] = (char)('0' + status / 100 % 10);
+	sbuf[1] = (char)('0' + status / 10 % 10);
+	sbuf[2] = (char)('0' + status % 10);
+	h3_nv(&pseudo, ":status", 7, sbuf, 3);
+	nva = h3_nva(&pseudo, 1, fields, nfields, &err);
+	if (!nva)
+		return err;
+	if (r->stream_body || r->body_len)
+		dr = &h3_reader;
+	rv = nghttp3_conn_submit_response(r->h->ng, r->id, nva, 1 + nfields,
+			dr);
+	free(nva);
+	return rv ? -EPIPE : 0;
+}
+
+int
+tq_h3_respond(struct tq_h3_req *r, uint16_t status,
+		const struct tq_http_field *fields, uint32_t nfields,
+		const void *body, size_t len, unsigned int flags)
+{
+	struct tq_h3_conn *h = r->h;
+	const nghttp3_data_reader *dr;
+	int rv;
+
+	if (!h->server || status < 200 || status > 999)
+		return -EINVAL;
+	if (r->responded)
+		return -EALREADY;
+	if (r->done || !r->st || h->closing || h->gone)
+		return -EPIPE;
+	tq_h3_enter(h);
+	rv = h3_body_setup(r, body, len, flags, &dr);
+	if (rv == 0)
+		rv = tq_h3_submit_response(r, status, fields, nfields);
+	if (rv == 0) {
+		r->responded = true;
+		tq_h3_stat_status(h, status);
+	}
+	tq_h3_leave(h);
+	return rv;
+}
+
+struct tq_h3_req *
+tq_h3_client_request(struct tq_h3_conn *h, const char *method,
+		const char *scheme, const char *authority, const char *path,
+		const struct tq_http_field *fields, uint32_t nfields,
+		const void *body, size_t len, unsigned int flags, void *udata,
+		int *err)
+{
+	const nghttp3_data_reader *dr;
+	struct tq_stream *st;
+	struct tq_h3_req *r;
+	nghttp3_nv pseudo[4], *nva;
+	int dummy, rv;
+
+	if (!err)
+		err = &dummy;
+	if (h->server || !method || !authority || !path) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	if (h->goaway_rx || h->shutting || h->closing || h->gone) {
+		*err = -ESHUTDOWN;
+		return NULL;
+	}
+	if (!scheme)
+		scheme = "https";
+	h3_nv(&pseudo[0], ":method", 7, method, strlen(method));
+	h3_nv(&pseudo[1], ":scheme", 7, scheme, strlen(scheme));
+	h3_nv(&pseudo[2], ":authority", 10, authority, strlen(authority));
+	h3_nv(&pseudo[3], ":path", 5, path, strlen(path));
+	nva = h3_nva(pseudo, 4, fields, nfields, err);
+	if (!nva)
+		return NULL;
+	tq_h3_enter(h);
+	st = tq_conn_stream_open(h->c, 0, NULL, NULL, err);
+	r = st ? tq_h3_req_new(h, st, H3_REQ) : NULL;
+	if (st && !r) {
+		tq_stream_abort(st, TQ_H3_INTERNAL_ERROR);
+		*err = -ENOMEM;
+	}
+	if (r) {
+		r->udata = udata;
+		r->seen = true;
+		rv = h3_body_setup(r, body, len, flags, &dr);
+		if (rv == 0)
+			rv = nghttp3_conn_submit_request(h->ng, r->id, nva,
+					4 + nfields, dr, r) ? -EPROTO : 0;
+		if (rv) {
+			r->seen = false;
+			tq_h3_finish(r, TQ_H3_INTERNAL_ERROR,
+					TQ_H3_REQUEST_CANCELLED);
+			*err = rv;
+			r = NULL;
+		} else {
+			H3_STAT(h, requests, 1);
+		}
+	}
+	free(nva);
+	tq_h3_leave(h);
+	return r;
+}
+
+int
+tq_h3_body_write(struct tq_h3_req *r, const void *buf, size_t len)
+{
+	struct tq_h3_conn *h = r->h;
+	uint32_t space, off, n, k;
+
+	if (!r->stream_body)
+		return -EINVAL;
+	if (r->body_eof || r->done || h->closing || h->gone)
+		return -EPIPE;
+	space = tq_h3_ring_space(r);
+	n = (uint32_t)RTE_MIN((size_t)space, len);
+	if (n < len)
+		r->want_writable = true;
+	if (n == 0)
+		return 0;
+	off = (uint32_t)(r->r_tail % r->ring_size);
+	k = RTE_MIN(n, r->ring_size - off);
+	memcpy(r->ring + off, buf, k);
+	memcpy(r->ring, (const uint8_t *)buf + k, n - k);
+	r->r_tail += n;
+	tq_h3_enter(h);
+	nghttp3_conn_resume_stream(h->ng, r->id);
+	tq_h3_leave(h);
+	return (int)n;
+}
+
+int
+tq_h3_body_end(struct tq_h3_req *r)
+{
+	struct tq_h3_conn *h = r->h;
+
+	if (!r->stream_body)
+		return -EINVAL;
+	if (r->done || h->closing || h->gone)
+		return -EPIPE;
+	if (r->body_eof)
+		return 0;
+	r->body_eof = true;
+	tq_h3_enter(h);
+	nghttp3_conn_resume_stream(h->ng, r->id);
+	tq_h3_leave(h);
+	return 0;
+}
+
+void
+tq_h3_req_cancel(struct tq_h3_req *r, uint64_t code)
+{
+	struct tq_h3_conn *h = r->h;
+
+	if (r->done)
+		return;
+	tq_h3_enter(h);
+	if (!code)
+		code = TQ_H3_REQUEST_CANCELLED;
+	nghttp3_conn_shutdown_stream_read(h->ng, r->id);
+	tq_h3_finish(r, code, code);
+	tq_h3_leave(h);
+}
+
+void
+tq_h3_req_pause(struct tq_h3_req *r, bool pause)
+{
+	struct tq_h3_conn *h = r->h;
+
+	if (r->kind != H3_REQ || r->paused == pause)
+		return;
+	r->paused = pause;
+	if (!pause && !r->done) {
+		tq_h3_enter(h);
+		tq_h3_read_stream(r);
+		tq_h3_leave(h);
+	}
+}
+
+int64_t
+tq_h3_req_id(const struct tq_h3_req *r)
+{
+	return r->id;
+}
+
+struct tq_h3_conn *
+tq_h3_req_conn(const struct tq_h3_req *r)
+{
+	return r->h;
+}
+
+void
+tq_h3_req_set_udata(struct tq_h3_req *r, void *udata)
+{
+	r->udata = udata;
+}
+
+void *
+tq_h3_req_udata(const struct tq_h3_req *r)
+{
+	return r->udata;
+}
