@@ -18,6 +18,9 @@ format (see the comment at the top of each fuzz_<name>.c):
   quic_frame  [ctl][QUIC frames]
   quic_tp     [ctl][QUIC transport parameters]
   quic_tls    [ctl][TLS handshake messages: a ClientHello, or a ServerHello]
+  quic_rxbuf  [ctl][4-byte reassembly operations]
+  quic_recovery [ctl][3-byte recovery operations]
+  quic_ack    [ctl][3-byte received-packet operations]
 
 A record is a 2-byte big-endian length and that many bytes.  Standard
 library only; the output is deterministic, so rerunning it changes
@@ -916,6 +919,73 @@ def corpus_quic_tls():
         "client_hello_no_share": b"\x00" + client_hello(groups=()),
         "server_hello": b"\x80" + sh,
         "server_hello_split": b"\x87" + sh,
+def rb_op(op, a=0, b=0):
+    return bytes([op, a & 0xff, a >> 8, b])
+
+
+def corpus_quic_rxbuf():
+    # ctl: bit 0 CRYPTO, bits 1-5 descriptors - 1, bits 6-7 bound 64 << x
+    stream = 31 << 1 | 3 << 6
+    return {
+        "in_order": bytes([stream]) + rb_op(0, 0, 100) + rb_op(0, 100, 100)
+        + rb_op(2, 200, 50) + rb_op(3, 0, 255) + rb_op(7),
+        "overlap": bytes([stream]) + rb_op(0, 50, 100) + rb_op(0, 10, 60)
+        + rb_op(0, 0, 200) + rb_op(4) + rb_op(5, 0, 30) + rb_op(3, 0, 255),
+        "holes": bytes([3 << 1 | 1 << 6]) + rb_op(0, 10, 5) + rb_op(0, 30, 5)
+        + rb_op(0, 50, 5) + rb_op(0, 70, 5) + rb_op(0, 0, 100),
+        "final": bytes([stream]) + rb_op(0, 0, 10) + rb_op(6, 20)
+        + rb_op(2, 10, 10) + rb_op(1, 15, 10) + rb_op(3, 0, 50),
+        "crypto": bytes([1 | 8 << 1]) + rb_op(0, 60, 10) + rb_op(0, 0, 4)
+        + rb_op(3, 0, 4) + rb_op(0, 4, 60),
+    }
+
+
+def rc_op(op, space, x=0, y=0):
+    return bytes([op | space << 3, x, y])
+
+
+def corpus_quic_recovery():
+    # ops: 0 send (x: size/flags, y: time/skip), 2 ack (x: back/ranges,
+    # y: lengths), 3 ack with ECN, 4 time passes, 5 flags, 6 discard
+    app, hs, ini = 2, 1, 0
+    elicit = 0x40 | 50
+    sends = b"".join(rc_op(0, app, elicit, 4) for _ in range(12))
+    return {
+        "acked": bytes([1]) + rc_op(5, 0, 1) + sends + rc_op(2, app, 0, 3)
+        + rc_op(2, app, 0, 0xff) + rc_op(4, 0, 200, 1),
+        "loss": bytes([1]) + rc_op(5, 0, 1) + sends + rc_op(2, app, 0x20, 0x0c)
+        + rc_op(4, 0, 100, 1) + rc_op(4, 0, 255, 1),
+        "pto": bytes([0]) + rc_op(0, ini, elicit, 0) + rc_op(4, 0, 255, 0)
+        + rc_op(4, 0, 255, 0) + rc_op(0, hs, elicit, 0) + rc_op(5, 0, 8)
+        + rc_op(4, 0, 255, 0) + rc_op(6, ini) + rc_op(4, 0, 255, 0),
+        "ecn_cubic": bytes([3]) + sends + rc_op(3, app, 0x01, 1)
+        + rc_op(3, app, 0x41, 0x05) + rc_op(0, app, elicit, 0)
+        + rc_op(3, app, 0x01, 0),
+        "violation": bytes([1]) + rc_op(2, app, 0x80, 0) + sends
+        + rc_op(2, app, 0x80, 0) + rc_op(7, 0, 100) + rc_op(6, app)
+        + rc_op(2, app, 0x80, 0),
+    }
+
+
+def ak_op(op, a=0, b=0):
+    return bytes([op, a, b])
+
+
+def corpus_quic_ack():
+    # op bits: 0-1 kind (0 packet, 2 forget, 3 ACK), 2 up, 3 eliciting,
+    # 4-5 ECN; a: distance; b: time step (and the ACK's room)
+    up_el = 0 | 4 | 8
+    in_order = b"".join(ak_op(up_el, 1, 8) for _ in range(10))
+    holes = b"".join(ak_op(up_el, 2, 1) for _ in range(40))
+    return {
+        "in_order": bytes([2]) + ak_op(up_el, 0, 0) + in_order
+        + ak_op(3, 0, 255),
+        "reorder": bytes([2]) + in_order + ak_op(8, 3, 1) + ak_op(8, 3, 1)
+        + ak_op(up_el | 0x30, 5, 1) + ak_op(3, 0, 255) + ak_op(2, 4, 0),
+        "holes": bytes([2]) + holes + ak_op(8, 79, 1) + ak_op(3, 0, 6)
+        + ak_op(3, 0, 255),
+        "initial": bytes([0]) + ak_op(up_el, 0, 0) + ak_op(4, 1, 0)
+        + ak_op(up_el | 0x20, 1, 0) + ak_op(3, 0, 100),
     }
 
 
@@ -949,6 +1019,9 @@ def main():
         "quic_frame": corpus_quic_frame(),
         "quic_tp": corpus_quic_tp(),
         "quic_tls": corpus_quic_tls(),
+        "quic_rxbuf": corpus_quic_rxbuf(),
+        "quic_recovery": corpus_quic_recovery(),
+        "quic_ack": corpus_quic_ack(),
     }
     for name, files in sets.items():
         n = write(outdir, name, files)

@@ -25,6 +25,9 @@
 #include "../fuzz/fuzz_quic_frame.c"
 #include "../fuzz/fuzz_quic_tp.c"
 #include "../fuzz/fuzz_quic_tls.c"
+#include "../fuzz/fuzz_quic_rxbuf.c"
+#include "../fuzz/fuzz_quic_recovery.c"
+#include "../fuzz/fuzz_quic_ack.c"
 
 #include <dirent.h>
 
@@ -99,6 +102,9 @@ REGRESS(quic_hdr)
 REGRESS(quic_frame)
 REGRESS(quic_tp)
 REGRESS(quic_tls)
+REGRESS(quic_rxbuf)
+REGRESS(quic_recovery)
+REGRESS(quic_ack)
 
 int
 main(void)
@@ -117,6 +123,9 @@ main(void)
 		cmocka_unit_test(regress_quic_frame),
 		cmocka_unit_test(regress_quic_tp),
 		cmocka_unit_test(regress_quic_tls),
+		cmocka_unit_test(regress_quic_rxbuf),
+		cmocka_unit_test(regress_quic_recovery),
+		cmocka_unit_test(regress_quic_ack),
 	};
 
 	tq_fuzz_init("test_fuzz_regress");
