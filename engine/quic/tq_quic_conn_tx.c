@@ -313,6 +313,7 @@ space_wants(struct tq_quic_conn *c, enum tq_quic_space sp, uint64_t now,
 {
 	uint64_t off, len;
 	bool retx;
+	int uni;
 
 	if (c->probes[sp])
 		return true;
@@ -327,6 +328,10 @@ space_wants(struct tq_quic_conn *c, enum tq_quic_space sp, uint64_t now,
 	if (!c->md_want && tq_quic_fc_rx_update(&c->fcr, now,
 			c->rec.smoothed_rtt, &off))
 		c->md_want = true;
+	for (uni = 0; uni < 2; uni++)
+		if (!c->ms_want[uni] && tq_quic_streams_update(&c->sc[uni],
+				&off))
+			c->ms_want[uni] = true;
 	return c->hd_want || c->md_want || c->ms_want[0] || c->ms_want[1] ||
 		c->path_resp_want || c->sq_head;
 }

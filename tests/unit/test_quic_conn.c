@@ -257,6 +257,389 @@ test_idle_timeout(void **state)
 	qp_fini(&P);
 }
 
+
+/* ---- streams ---- */
+
+#define NX 32
+
+struct xfer {
+	struct tq_stream *st;
+	int64_t id;
+	uint64_t total_tx, total_rx;	/* expected each way */
+	uint64_t sent, rcvd, acked;
+	bool shut, fin, eof, bad, closed, zero_copy;
+	enum tq_close_reason why;
+	uint64_t peer_reset, stop;	/* code + 1 once seen */
+	uint64_t err;			/* tq_stream_error_code() at close */
+};
+
+static struct xfer xs[NX];
+static unsigned int nxs;
+static uint64_t xfer_size;
+
+static uint8_t
+pat(int64_t id, uint64_t off)
+{
+	return (uint8_t)((off * 7 + (uint64_t)id * 13) ^ (off >> 9));
+}
+
+static void
+xfer_fill(struct xfer *x)
+{
+	uint8_t buf[8192];
+	uint64_t n, i;
+	int w;
+
+	while (x->st && x->sent < x->total_tx) {
+		n = RTE_MIN(x->total_tx - x->sent, sizeof(buf));
+		for (i = 0; i < n; i++)
+			buf[i] = pat(x->id, x->sent + i);
+		w = tq_stream_write(x->st, buf, (uint32_t)n);
+		if (w <= 0)
+			return;
+		x->sent += (uint64_t)w;
+	}
+	if (x->st && x->sent == x->total_tx && !x->shut &&
+			!tq_stream_is_uni(x->st) == !tq_stream_is_uni(x->st)) {
+		if (!(tq_stream_is_uni(x->st) && !tq_stream_is_local(x->st))) {
+			x->shut = true;
+			assert_int_equal(tq_stream_shutdown(x->st), 0);
+		}
+	}
+}
+
+static void
+check(struct xfer *x, const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] != pat(x->id, x->rcvd + i))
+			x->bad = true;
+	x->rcvd += n;
+}
+
+static void
+x_readable(struct tq_stream *st, void *ctx)
+{
+	struct xfer *x = ctx;
+	uint8_t buf[5000];
+	struct rte_mbuf *m, *seg;
+	int n;
+
+	if (x->zero_copy) {
+		while ((m = tq_stream_read_mbuf(st, 3000)) != NULL) {
+			assert_true(m->pkt_len <= 3000);
+			for (seg = m; seg; seg = seg->next) {
+				/* pieces of received packets, not copies */
+				assert_true(RTE_MBUF_CLONED(seg));
+				check(x, rte_pktmbuf_mtod(seg, uint8_t *),
+						seg->data_len);
+			}
+			rte_pktmbuf_free(m);
+		}
+		if (tq_stream_eof(st))
+			x->eof = true;
+		return;
+	}
+	while ((n = tq_stream_read(st, buf, sizeof(buf))) > 0)
+		check(x, buf, (size_t)n);
+	if (n == 0)
+		x->eof = true;
+}
+
+static void
+x_writable(struct tq_stream *st, void *ctx)
+{
+	(void)st;
+	xfer_fill(ctx);
+}
+
+static void
+x_acked(struct tq_stream *st, uint64_t total, void *ctx)
+{
+	struct xfer *x = ctx;
+
+	(void)st;
+	assert_true(total >= x->acked);
+	x->acked = total;
+}
+
+static void
+x_peer_fin(struct tq_stream *st, void *ctx)
+{
+	struct xfer *x = ctx;
+
+	(void)st;
+	x->fin = true;
+}
+
+static void
+x_peer_reset(struct tq_stream *st, uint64_t code, void *ctx)
+{
+	struct xfer *x = ctx;
+
+	(void)st;
+	x->peer_reset = code + 1;
+}
+
+static void
+x_stop(struct tq_stream *st, uint64_t code, void *ctx)
+{
+	struct xfer *x = ctx;
+
+	(void)st;
+	x->stop = code + 1;
+}
+
+static void
+x_closed(struct tq_stream *st, enum tq_close_reason why, void *ctx)
+{
+	struct xfer *x = ctx;
+
+	x->err = tq_stream_error_code(st);
+	x->closed = true;
+	x->why = why;
+	x->st = NULL;
+}
+
+static const struct tq_stream_ops xops = {
+	.readable = x_readable,
+	.writable = x_writable,
+	.acked = x_acked,
+	.peer_fin = x_peer_fin,
+	.peer_reset = x_peer_reset,
+	.stop_sending = x_stop,
+	.closed = x_closed,
+};
+
+static struct xfer *
+xnew(void)
+{
+	struct xfer *x;
+
+	assert_true(nxs < NX);
+	x = &xs[nxs++];
+	memset(x, 0, sizeof(*x));
+	x->zero_copy = nxs % 2 == 0;
+	return x;
+}
+
+/* A peer stream: it reads xfer_size, and on bidi sends as much back. */
+static void
+accept_stream(struct tq_conn *c, struct tq_stream *st, void *u)
+{
+	struct xfer *x = xnew();
+
+	(void)c;
+	(void)u;
+	x->st = st;
+	x->id = tq_stream_id(st);
+	x->total_rx = xfer_size;
+	x->total_tx = tq_stream_is_uni(st) ? 0 : xfer_size;
+	tq_stream_set_ops(st, &xops, x);
+	xfer_fill(x);
+}
+
+static const struct tq_conn_ops xconn_ops = {
+	.established = on_established,
+	.new_stream = accept_stream,
+	.streams_available = on_avail,
+	.closed = on_closed,
+};
+
+static struct xfer *
+xopen(struct tq_quic_conn *c, bool uni)
+{
+	struct xfer *x = xnew();
+	int err;
+
+	x->st = tq_conn_stream_open(tq_quic_conn_base(c),
+			uni ? TQ_STREAM_UNI : 0, &xops, x, &err);
+	assert_non_null(x->st);
+	x->id = tq_stream_id(x->st);
+	x->total_tx = xfer_size;
+	x->total_rx = uni ? 0 : xfer_size;
+	xfer_fill(x);
+	return x;
+}
+
+static void
+xpair(const struct qp_link *l, uint64_t seed,
+		const struct tq_quic_conn_cfg *cfg)
+{
+	memset(&cs, 0, sizeof(cs));
+	memset(&ss, 0, sizeof(ss));
+	nxs = 0;
+	qp_init(&P, l, seed, cfg, &xconn_ops, &cs, &xconn_ops, &ss);
+}
+
+static bool
+all_closed(void *arg)
+{
+	unsigned int i;
+
+	(void)arg;
+	for (i = 0; i < nxs; i++)
+		if (!xs[i].closed)
+			return false;
+	return true;
+}
+
+static void
+transfer(const struct qp_link *l, uint64_t seed, uint64_t size)
+{
+	unsigned int avail = tq_test_pool_avail(), i;
+	struct tq_conn_info ci;
+
+	xfer_size = size;
+	xpair(l, seed, NULL);
+	assert_true(qp_run(&P, 30 * S, both_established, NULL));
+	P.loss_off = false;
+	xopen(P.c[0], false);
+	xopen(P.c[0], false);
+	xopen(P.c[0], true);
+	xopen(P.c[1], false);
+	xopen(P.c[1], true);
+	assert_true(qp_run(&P, 600 * S, all_closed, NULL));
+	assert_int_equal(nxs, 10);
+	for (i = 0; i < nxs; i++) {
+		assert_false(xs[i].bad);
+		assert_int_equal(xs[i].rcvd, xs[i].total_rx);
+		assert_int_equal(xs[i].sent, xs[i].total_tx);
+		if (xs[i].total_rx)
+			assert_true(xs[i].fin && xs[i].eof);
+		assert_int_equal(xs[i].why, TQ_CLOSE_NORMAL);
+		assert_int_equal(xs[i].peer_reset, 0);
+	}
+	for (i = 0; i < 2; i++) {
+		const struct tq_quic_conn_stats *st = tq_quic_conn_stats(P.c[i]);
+
+		/* flow control was never exceeded: no error either way */
+		assert_int_equal(st->proto_err, 0);
+		assert_int_equal(tq_quic_conn_state(P.c[i]),
+				TQ_QUIC_CS_ESTABLISHED);
+		if (l->loss > 0)
+			assert_true(st->retransmits > 0);
+	}
+	/* the receive windows grew (autotuning) when the path let the
+	 * app read faster than the window */
+	if (l->loss == 0)
+		assert_true(P.c[1]->fcr.window > P.c[1]->cfg.max_data);
+	tq_conn_info(tq_quic_conn_base(P.c[0]), &ci);
+	assert_int_equal(ci.transport, TQ_TRANSPORT_QUIC);
+	assert_true(ci.srtt_us >= 19000 && ci.cwnd > 0);
+	assert_string_equal(ci.state, "established");
+	qp_fini(&P);
+	assert_int_equal(tq_test_pool_avail(), avail);
+}
+
+static void
+test_streams_clean(void **state)
+{
+	(void)state;
+	transfer(&clean, 6, 1 << 20);
+}
+
+static void
+test_streams_lossy(void **state)
+{
+	struct qp_link l = { .delay_ns = 10 * MS, .loss = 0.05,
+		.reorder = 0.1 };
+
+	(void)state;
+	transfer(&l, 7, 1 << 20);
+	transfer(&l, 8, 100000);
+}
+
+static void
+test_stream_limit(void **state)
+{
+	struct tq_quic_conn_cfg cfg = { .max_streams_bidi = 2 };
+	struct tq_stream *st;
+	struct xfer *a;
+	int err;
+
+	(void)state;
+	xfer_size = 1000;
+	xpair(&clean, 9, &cfg);
+	assert_true(qp_run(&P, 10 * S, both_established, NULL));
+	a = xopen(P.c[0], false);
+	xopen(P.c[0], false);
+	st = tq_conn_stream_open(tq_quic_conn_base(P.c[0]), 0, &xops, NULL,
+			&err);
+	assert_null(st);
+	assert_int_equal(err, -EAGAIN);
+	assert_int_equal(cs.avail[0], 0);
+	/* the first two finish: the server raises MAX_STREAMS */
+	assert_true(qp_run(&P, 10 * S, all_closed, NULL));
+	assert_true(a->closed);
+	assert_true(qp_run(&P, 1 * S, NULL, NULL));
+	assert_int_equal(cs.avail[0], 1);
+	a = xopen(P.c[0], false);
+	assert_int_equal(a->id, 8);
+	assert_true(qp_run(&P, 10 * S, all_closed, NULL));
+	assert_false(a->bad);
+	assert_int_equal(a->rcvd, 1000);
+	qp_fini(&P);
+}
+
+static void
+test_reset_stop_codes(void **state)
+{
+	struct xfer *a, *b, *pa, *pb;
+
+	(void)state;
+	xfer_size = 1 << 20;
+	xpair(&clean, 10, NULL);
+	assert_true(qp_run(&P, 10 * S, both_established, NULL));
+	a = xopen(P.c[0], false);
+	b = xopen(P.c[0], false);
+	assert_true(qp_run(&P, 100 * MS, NULL, NULL));
+	pa = &xs[2];
+	pb = &xs[3];
+	assert_int_equal(pa->id, a->id);
+	assert_int_equal(pb->id, b->id);
+	/* a: the client abandons it with 77 both ways */
+	tq_stream_abort(a->st, 77);
+	/* b: the server stops reading with 55 */
+	assert_int_equal(tq_stream_shutdown_read(pb->st, 55), 0);
+	assert_true(qp_run(&P, 2 * S, NULL, NULL));
+	assert_int_equal(pa->peer_reset, 78);
+	assert_int_equal(pa->stop, 78);
+	assert_true(a->closed);
+	assert_int_equal(a->why, TQ_CLOSE_ABORTED);
+	assert_int_equal(b->stop, 56);
+	assert_true(pa->closed);
+	assert_int_equal(pa->err, 77);
+	assert_int_equal(pa->why, TQ_CLOSE_RESET);
+	assert_int_equal(pb->rcvd < xfer_size, true);
+	assert_int_equal(tq_quic_conn_stats(P.c[0])->proto_err, 0);
+	assert_int_equal(tq_quic_conn_stats(P.c[1])->proto_err, 0);
+	qp_fini(&P);
+}
+
+static void
+test_refused_stream(void **state)
+{
+	struct xfer *a;
+
+	(void)state;
+	xfer_size = 5000;
+	memset(&cs, 0, sizeof(cs));
+	memset(&ss, 0, sizeof(ss));
+	nxs = 0;
+	qp_init(&P, &clean, 11, NULL, &xconn_ops, &cs, &conn_ops, &ss);
+	assert_true(qp_run(&P, 10 * S, both_established, NULL));
+	a = xopen(P.c[0], false);
+	assert_true(qp_run(&P, 2 * S, all_closed, NULL));
+	assert_int_equal(a->stop, 1);
+	assert_int_equal(a->peer_reset, 1);
+	assert_int_equal(a->why, TQ_CLOSE_RESET);
+	assert_int_equal(tq_quic_conn_stats(P.c[1])->streams_refused, 1);
+	qp_fini(&P);
+}
+
 int
 main(void)
 {
@@ -267,6 +650,11 @@ main(void)
 		cmocka_unit_test(test_close_app_code),
 		cmocka_unit_test(test_close_no_error),
 		cmocka_unit_test(test_idle_timeout),
+		cmocka_unit_test(test_streams_clean),
+		cmocka_unit_test(test_streams_lossy),
+		cmocka_unit_test(test_stream_limit),
+		cmocka_unit_test(test_reset_stop_codes),
+		cmocka_unit_test(test_refused_stream),
 	};
 
 	if (tq_test_eal_init("quic_conn") != 0) {
