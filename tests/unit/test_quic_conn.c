@@ -530,6 +530,15 @@ transfer(const struct qp_link *l, uint64_t seed, uint64_t size)
 	assert_int_equal(ci.transport, TQ_TRANSPORT_QUIC);
 	assert_true(ci.srtt_us >= 19000 && ci.cwnd > 0);
 	assert_string_equal(ci.state, "established");
+	print_message("transfer: %llu+%llu datagrams, %llu+%llu lost, "
+			"retransmits %llu+%llu, %.3f s simulated\n",
+			(unsigned long long)P.dgrams[0],
+			(unsigned long long)P.dgrams[1],
+			(unsigned long long)P.lost[0],
+			(unsigned long long)P.lost[1],
+			(unsigned long long)tq_quic_conn_stats(P.c[0])->retransmits,
+			(unsigned long long)tq_quic_conn_stats(P.c[1])->retransmits,
+			(double)(P.now - 1000000000ull) / 1e9);
 	qp_fini(&P);
 	assert_int_equal(tq_test_pool_avail(), avail);
 }
