@@ -78,11 +78,17 @@ on_stream(struct tq_quic_conn *c, const struct tq_quic_frame *f,
 		 * the windows keep moving */
 		tq_quic_fc_rx_consumed(&s->fcr, newly);
 		tq_quic_fc_rx_consumed(&c->fcr, newly);
-		if (f->stream.fin) {
-			tq_quic_rxbuf_set_final(&s->rb, end, &e);
-			tq_qc_stream_maybe_free(s);
-		}
-		return e == TQ_QUIC_NO_ERROR ? TQ_QUIC_NO_ERROR : e;
+		/* the final size rules hold for data dropped too (4.5) */
+		if (s->rb.final_size != TQ_QUIC_FINAL_NONE &&
+				end > s->rb.final_size)
+			return TQ_QUIC_FINAL_SIZE_ERROR;
+		if (end > s->rb.max_off)
+			s->rb.max_off = end;
+		if (f->stream.fin && tq_quic_rxbuf_set_final(&s->rb, end,
+				&e) < 0)
+			return e;
+		tq_qc_stream_maybe_free(s);
+		return TQ_QUIC_NO_ERROR;
 	}
 	before = tq_quic_rxbuf_readable(&s->rb);
 	rte_mbuf_refcnt_update(m, 1);

@@ -649,6 +649,196 @@ test_refused_stream(void **state)
 	qp_fini(&P);
 }
 
+/* ---- forbidden frames, sent with the client's keys ---- */
+
+/* A 1-RTT packet from the client to the server carrying frames[0, n):
+ * written, sealed and put on the link as the client would. */
+static void
+inject(const uint8_t *frames, size_t n, uint8_t set_bits)
+{
+	struct tq_quic_conn *c = P.c[0];
+	struct tq_quic_aead *a = tq_quic_key_set_get(&c->ks,
+			TQ_QUIC_LEVEL_APP, TQ_QUIC_DIR_WRITE);
+	uint8_t pkt[1500];
+	struct tq_quic_hdr_pos pos;
+	struct tq_quic_wr w;
+	uint64_t pn = c->next_pn[TQ_QUIC_SPACE_APP]++;
+	int len;
+
+	assert_non_null(a);
+	tq_quic_wr_init(&w, pkt, sizeof(pkt) - TQ_QUIC_TAG_LEN);
+	assert_int_equal(tq_quic_hdr_write_short(&w, pkt, c->dcid.id,
+			c->dcid.len, false, false, pn, 4, &pos), 0);
+	pkt[0] |= set_bits;
+	assert_int_equal(tq_quic_wr_bytes(&w, frames, n), 0);
+	len = tq_quic_packet_seal(a, c->cw, pkt, pos.pn_off, pn, n);
+	assert_true(len > 0);
+	qp_inject(&P, 1, pkt, (size_t)len);
+	{
+		/* the client's recovery knows the packet, so the server's
+		 * ACK of it is no violation */
+		struct tq_quic_sent s = { .pn = pn, .time_sent = P.now,
+			.ack_largest = TQ_QUIC_PN_NONE, .size = (uint32_t)len };
+
+		if (pn > c->rec.sp[TQ_QUIC_SPACE_APP].largest_sent ||
+				c->rec.sp[TQ_QUIC_SPACE_APP].largest_sent ==
+				TQ_QUIC_PN_NONE)
+			assert_int_equal(tq_quic_rec_on_sent(&c->rec,
+					TQ_QUIC_SPACE_APP, &s), 0);
+	}
+}
+
+struct bad {
+	const char *what;
+	uint8_t frames[400];
+	size_t len;
+	uint64_t code;
+	uint8_t set_bits;
+	bool accept;
+};
+
+static size_t
+vput(uint8_t *p, uint64_t v)
+{
+	return (size_t)(tq_quic_varint_put(p, v) - p);
+}
+
+static void
+bad_case(const struct bad *b)
+{
+	uint64_t code;
+	bool app, remote;
+
+	static const struct tq_stream_ops nop_ops;
+
+	pair(&clean, 20, NULL);
+	if (b->accept)
+		ss.accept_ops = &nop_ops;
+	handshake();
+	qp_run(&P, 100 * MS, NULL, NULL);
+	inject(b->frames, b->len, b->set_bits);
+	qp_run(&P, 5 * S, NULL, NULL);
+	print_message("%s -> 0x%llx\n", b->what,
+			(unsigned long long)P.c[1]->close_code);
+	tq_quic_conn_close_info(P.c[1], &code, &app, &remote);
+	assert_int_equal(code, b->code);
+	assert_false(app);
+	assert_false(remote);
+	assert_int_equal(tq_quic_conn_stats(P.c[1])->proto_err, 1);
+	/* the client got the code in CONNECTION_CLOSE */
+	assert_int_equal(cs.closed, 1);
+	assert_int_equal(cs.why, TQ_CLOSE_PROTOCOL);
+	assert_int_equal(cs.code, b->code);
+	assert_int_equal(ss.closed, 1);
+	assert_int_equal(ss.why, TQ_CLOSE_PROTOCOL);
+	assert_true(tq_quic_conn_done(P.c[0]) && tq_quic_conn_done(P.c[1]));
+	qp_fini(&P);
+}
+
+static void
+test_forbidden_frames(void **state)
+{
+	static struct bad b[32];
+	unsigned int n = 0, i;
+	uint8_t *p;
+
+	(void)state;
+	memset(b, 0, sizeof(b));
+#define ADD(w, c) (b[n].what = (w), b[n].code = (c), p = b[n].frames)
+#define END() (b[n].len = (size_t)(p - b[n].frames), n++)
+	ADD("STREAM on the server's unopened bidi stream",
+			TQ_QUIC_STREAM_STATE_ERROR);
+	*p++ = 0x0a; *p++ = 1; *p++ = 1; *p++ = 'x'; END();
+	ADD("STREAM on the server's uni stream", TQ_QUIC_STREAM_STATE_ERROR);
+	*p++ = 0x0a; *p++ = 3; *p++ = 1; *p++ = 'x'; END();
+	ADD("STREAM past MAX_STREAMS", TQ_QUIC_STREAM_LIMIT_ERROR);
+	*p++ = 0x0a; p += vput(p, 400); *p++ = 1; *p++ = 'x'; END();
+	ADD("STREAM past the stream window", TQ_QUIC_FLOW_CONTROL_ERROR);
+	*p++ = 0x0e; *p++ = 0; p += vput(p, 256 * 1024); *p++ = 1;
+	*p++ = 'x'; END();
+	ADD("STREAM past the final size", TQ_QUIC_FINAL_SIZE_ERROR);
+	*p++ = 0x0b; *p++ = 0; *p++ = 2; *p++ = 'a'; *p++ = 'b';
+	*p++ = 0x0e; *p++ = 0; *p++ = 4; *p++ = 1; *p++ = 'c'; END();
+	ADD("RESET_STREAM below the data received",
+			TQ_QUIC_FINAL_SIZE_ERROR);
+	*p++ = 0x0a; *p++ = 0; *p++ = 2; *p++ = 'a'; *p++ = 'b';
+	*p++ = 0x04; *p++ = 0; *p++ = 0; *p++ = 1; END();
+	ADD("STOP_SENDING on the client's uni stream",
+			TQ_QUIC_STREAM_STATE_ERROR);
+	*p++ = 0x05; *p++ = 2; *p++ = 0; END();
+	ADD("MAX_STREAM_DATA on the client's uni stream",
+			TQ_QUIC_STREAM_STATE_ERROR);
+	*p++ = 0x11; *p++ = 2; *p++ = 9; END();
+	ADD("HANDSHAKE_DONE from a client", TQ_QUIC_PROTOCOL_VIOLATION);
+	*p++ = 0x1e; END();
+	ADD("NEW_TOKEN from a client", TQ_QUIC_PROTOCOL_VIOLATION);
+	*p++ = 0x07; *p++ = 1; *p++ = 0xaa; END();
+	ADD("DATAGRAM never advertised", TQ_QUIC_PROTOCOL_VIOLATION);
+	*p++ = 0x31; *p++ = 1; *p++ = 0xaa; END();
+	ADD("RETIRE_CONNECTION_ID never issued", TQ_QUIC_PROTOCOL_VIOLATION);
+	*p++ = 0x19; *p++ = 5; END();
+	ADD("an unknown frame type", TQ_QUIC_FRAME_ENCODING_ERROR);
+	*p++ = 0x21; END();
+	ADD("ACK of a packet never sent", TQ_QUIC_PROTOCOL_VIOLATION);
+	*p++ = 0x02; p += vput(p, 1000); *p++ = 0; *p++ = 0; *p++ = 0;
+	END();
+	ADD("CRYPTO past the buffer", TQ_QUIC_CRYPTO_BUFFER_EXCEEDED);
+	*p++ = 0x06; p += vput(p, 40000); *p++ = 1; *p++ = 0; END();
+	ADD("a packet without frames", TQ_QUIC_PROTOCOL_VIOLATION);
+	END();
+	ADD("reserved header bits set", TQ_QUIC_PROTOCOL_VIOLATION);
+	b[n].set_bits = 0x18;
+	*p++ = 0x01; END();
+	ADD("PADDING only... then a cut frame",
+			TQ_QUIC_FRAME_ENCODING_ERROR);
+	*p++ = 0x00; *p++ = 0x00; *p++ = 0x11; *p++ = 0; END();
+	ADD("more connection IDs than our limit",
+			TQ_QUIC_CONNECTION_ID_LIMIT_ERROR);
+	for (i = 1; i <= TQ_QC_PEER_CIDS; i++) {
+		*p++ = 0x18; *p++ = (uint8_t)i; *p++ = 0; *p++ = 8;
+		memset(p, (int)i, 8 + 16);
+		p += 8 + 16;
+	}
+	END();
+#undef ADD
+#undef END
+	for (i = 0; i < n; i++) {
+		/* peer streams refused (read no more) and accepted */
+		b[i].accept = false;
+		bad_case(&b[i]);
+		b[i].accept = true;
+		bad_case(&b[i]);
+	}
+}
+
+/* Garbage and duplicates are dropped and counted, never fatal. */
+static void
+test_drops(void **state)
+{
+	uint8_t junk[100];
+	const struct tq_quic_conn_stats *st;
+	uint8_t ping = 0x01;
+
+	(void)state;
+	pair(&clean, 21, NULL);
+	handshake();
+	qp_run(&P, 100 * MS, NULL, NULL);
+	memset(junk, 0x41, sizeof(junk));
+	memcpy(junk + 1, P.c[0]->dcid.id, 8);
+	qp_inject(&P, 1, junk, sizeof(junk));
+	inject(&ping, 1, 0);
+	/* the same packet again */
+	P.c[0]->next_pn[TQ_QUIC_SPACE_APP]--;
+	inject(&ping, 1, 0);
+	qp_run(&P, 1 * S, NULL, NULL);
+	st = tq_quic_conn_stats(P.c[1]);
+	assert_int_equal(st->drop_decrypt, 1);
+	assert_int_equal(st->drop_dup, 1);
+	assert_int_equal(st->proto_err, 0);
+	assert_int_equal(tq_quic_conn_state(P.c[1]), TQ_QUIC_CS_ESTABLISHED);
+	qp_fini(&P);
+}
+
 int
 main(void)
 {
@@ -664,6 +854,8 @@ main(void)
 		cmocka_unit_test(test_stream_limit),
 		cmocka_unit_test(test_reset_stop_codes),
 		cmocka_unit_test(test_refused_stream),
+		cmocka_unit_test(test_forbidden_frames),
+		cmocka_unit_test(test_drops),
 	};
 
 	if (tq_test_eal_init("quic_conn") != 0) {
