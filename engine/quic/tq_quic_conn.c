@@ -686,6 +686,12 @@ tq_quic_conn_base(struct tq_quic_conn *c)
 	return &c->base;
 }
 
+void
+tq_quic_conn_set_shard(struct tq_quic_conn *c, struct tq_shard *s)
+{
+	c->base.s = s;
+}
+
 enum tq_quic_conn_state
 tq_quic_conn_state(const struct tq_quic_conn *c)
 {

@@ -95,6 +95,8 @@ uint64_t tq_quic_conn_next_timer(const struct tq_quic_conn *c);
 void tq_quic_conn_on_timer(struct tq_quic_conn *c, uint64_t now);
 
 struct tq_conn *tq_quic_conn_base(struct tq_quic_conn *c);
+/* The worker that owns it (tq_conn_shard()); the module sets it. */
+void tq_quic_conn_set_shard(struct tq_quic_conn *c, struct tq_shard *s);
 enum tq_quic_conn_state tq_quic_conn_state(const struct tq_quic_conn *c);
 bool tq_quic_conn_done(const struct tq_quic_conn *c);
 bool tq_quic_conn_confirmed(const struct tq_quic_conn *c);

@@ -108,6 +108,15 @@ struct tq_quic_stream {
 	bool stop_recvd;
 	bool sdb_want;		/* STREAM_DATA_BLOCKED: not sent (optional) */
 	uint64_t acked_told;
+	/* The send side's mbuf bound (TQ_OPT_SNDBUF_MBUFS), counted as
+	 * the units the app queued (a write's 2 KiB pieces, a
+	 * write_mbuf's segments) until the bytes are acknowledged: the
+	 * end offset of each, oldest first. */
+	uint64_t *mu;
+	uint32_t mu_cap, mu_head, mu_n, mu_limit;
+	uint32_t mu_tail_room;
+	bool announce;		/* an empty STREAM frame tells the peer */
+	bool connected_told;
 	/* receiving */
 	struct tq_quic_rxbuf rb;
 	struct tq_quic_rxseg *segs;
@@ -246,5 +255,6 @@ void tq_qc_reap(struct tq_quic_conn *c);
 void tq_qc_streams_on_peer_tp(struct tq_quic_conn *c);
 void tq_qc_stream_writable_check(struct tq_quic_stream *s);
 void tq_qc_stream_acked_tell(struct tq_quic_stream *s);
+void tq_qc_stream_connected(struct tq_quic_stream *s);
 
 #endif

@@ -176,7 +176,7 @@ put_stream(struct tq_quic_conn *c, struct tq_quic_stream *s,
 		}
 		fin = s->fin_want && (!s->fin_sent || s->fin_lost);
 		if (len == 0 && !(fin && off == s->sq.end && s->sq.next ==
-				s->sq.end))
+				s->sq.end) && !(s->announce && off == 0))
 			return;
 		len = RTE_MIN(len, (uint64_t)RTE_MIN(tq_quic_wr_left(w),
 					sizeof(tmp)));
@@ -200,6 +200,7 @@ put_stream(struct tq_quic_conn *c, struct tq_quic_stream *s,
 		rec_add(pp->rec, TQ_QC_F_STREAM, (uint64_t)s->st.id, off,
 				(uint32_t)fit, fin);
 		pp->elicit = true;
+		s->announce = false;
 		if (fit == 0)
 			return;
 	}
@@ -217,7 +218,7 @@ stream_pending(const struct tq_quic_conn *c, struct tq_quic_stream *s)
 		return !s->reset_sent;
 	if (!s->has_send)
 		return false;
-	if (s->sq.n_lost)
+	if (s->sq.n_lost || s->announce)
 		return true;
 	if (tq_qc_sq_peek(&s->sq, &off, &len, &retx) &&
 			(retx || (tq_quic_fc_tx_credit(&s->fct) &&
@@ -659,6 +660,7 @@ frames_fate(struct tq_quic_conn *c, const struct tq_quic_sent *p, bool acked)
 				if (s->reset_want)
 					break;
 				if (acked) {
+					tq_qc_stream_connected(s);
 					tq_qc_sq_acked(&s->sq, r->f[i].off,
 							r->f[i].len);
 					if (r->f[i].fin)
@@ -669,6 +671,9 @@ frames_fate(struct tq_quic_conn *c, const struct tq_quic_sent *p, bool acked)
 							r->f[i].len);
 					if (r->f[i].fin && !s->fin_acked)
 						s->fin_lost = true;
+					if (r->f[i].len == 0 && !r->f[i].fin &&
+							!s->connected_told)
+						s->announce = true;
 					retx = true;
 				}
 			} else if (k == TQ_QC_F_RESET) {

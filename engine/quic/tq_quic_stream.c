@@ -84,6 +84,13 @@ stream_new(struct tq_quic_conn *c, uint64_t id)
 	s->has_recv = !uni || !local;
 	if (s->has_send && tq_qc_sq_init(&s->sq, c->cfg.sndbuf) < 0)
 		goto fail;
+	if (s->has_send) {
+		s->mu_limit = RTE_MAX(c->cfg.sndbuf / 512, 1u);
+		s->mu_cap = s->mu_limit;
+		s->mu = calloc(s->mu_cap, sizeof(*s->mu));
+		if (!s->mu)
+			goto fail;
+	}
 	if (s->has_recv) {
 		s->segs = calloc(RX_SEGS, sizeof(*s->segs));
 		if (!s->segs)
@@ -106,6 +113,7 @@ stream_new(struct tq_quic_conn *c, uint64_t id)
 	return s;
 fail:
 	tq_qc_sq_free(&s->sq);
+	free(s->mu);
 	free(s->segs);
 	free(s);
 	return NULL;
@@ -128,6 +136,7 @@ stream_free(struct tq_quic_stream *s)
 		tq_quic_streams_peer_closed(&c->sc[(s->st.id & 2) != 0]);
 	tq_quic_rxbuf_reset(&s->rb);
 	tq_qc_sq_free(&s->sq);
+	free(s->mu);
 	free(s->segs);
 	free(s);
 }
@@ -279,6 +288,40 @@ tq_qc_stream_get(struct tq_quic_conn *c, uint64_t id, bool peer_sends,
 	return want;
 }
 
+/* ---- the send side's mbuf units ---- */
+
+static uint32_t
+mu_free(const struct tq_quic_stream *s)
+{
+	return s->mu_limit > s->mu_n ? s->mu_limit - s->mu_n : 0;
+}
+
+static void
+mu_push(struct tq_quic_stream *s, uint64_t end)
+{
+	s->mu[(s->mu_head + s->mu_n) % s->mu_cap] = end;
+	s->mu_n++;
+}
+
+/* Units whose bytes are all acknowledged are free again. */
+static void
+mu_release(struct tq_quic_stream *s)
+{
+	while (s->mu_n && s->mu[s->mu_head] <= s->sq.base) {
+		s->mu_head = (s->mu_head + 1) % s->mu_cap;
+		s->mu_n--;
+	}
+	if (s->mu_n == 0)
+		s->mu_tail_room = 0;
+}
+
+static bool
+send_low(const struct tq_quic_stream *s)
+{
+	return tq_qc_sq_space(&s->sq) < s->lowat ||
+		mu_free(s) < s->mu_limit / 2;
+}
+
 /* ---- tq_stream_vt ---- */
 
 static int
@@ -299,17 +342,36 @@ static int
 qs_write(struct tq_stream *st, const void *buf, uint32_t len)
 {
 	struct tq_quic_stream *s = tq_qc_stream(st);
+	const uint8_t *p = buf;
+	uint32_t left, k, done = 0;
 	int rc = qs_write_check(st);
-	uint32_t n;
 
 	if (rc < 0)
 		return rc;
-	n = tq_qc_sq_write(&s->sq, buf, len);
-	if (n < len)
+	left = RTE_MIN(len, tq_qc_sq_space(&s->sq));
+	/* fill the last unit first, then new 2 KiB ones, as TCP fills
+	 * its mbufs */
+	if (left && s->mu_n && s->mu_tail_room) {
+		k = RTE_MIN(left, s->mu_tail_room);
+		tq_qc_sq_write(&s->sq, p, k);
+		s->mu[(s->mu_head + s->mu_n - 1) % s->mu_cap] += k;
+		s->mu_tail_room -= k;
+		done += k;
+		left -= k;
+	}
+	while (left && mu_free(s)) {
+		k = RTE_MIN(left, (uint32_t)RTE_MBUF_DEFAULT_DATAROOM);
+		tq_qc_sq_write(&s->sq, p + done, k);
+		mu_push(s, s->sq.end);
+		s->mu_tail_room = RTE_MBUF_DEFAULT_DATAROOM - k;
+		done += k;
+		left -= k;
+	}
+	if (done < len)
 		s->want_write = true;
-	if (n)
+	if (done)
 		tq_qc_stream_sendq(s);
-	return (int)n;
+	return (int)done;
 }
 
 static int
@@ -317,14 +379,16 @@ qs_write_mbuf(struct tq_stream *st, struct rte_mbuf *m,
 		struct rte_mbuf **rest)
 {
 	struct tq_quic_stream *s = tq_qc_stream(st);
-	uint32_t take, done = 0;
+	uint32_t room = tq_qc_sq_space(&s->sq), segs = mu_free(s);
+	uint32_t take = 0, n = 0, k;
 	struct rte_mbuf *x;
 	int rc = qs_write_check(st);
 
 	*rest = m;
 	if (rc < 0)
 		return rc;
-	take = RTE_MIN(m->pkt_len, tq_qc_sq_space(&s->sq));
+	for (x = m; x && n < segs && take < room; x = x->next, n++)
+		take += RTE_MIN((uint32_t)x->data_len, room - take);
 	if (take == 0) {
 		s->want_write = true;
 		return 0;
@@ -339,13 +403,18 @@ qs_write_mbuf(struct tq_stream *st, struct rte_mbuf *m,
 	} else {
 		*rest = NULL;
 	}
-	/* copied into the ring: the send side is bytes only for now */
-	for (x = m; x; x = x->next)
-		done += tq_qc_sq_write(&s->sq, rte_pktmbuf_mtod(x, void *),
+	/* copied into the ring (the send side is a byte ring for now),
+	 * each segment counted as the unit it would hold */
+	for (x = m; x; x = x->next) {
+		k = tq_qc_sq_write(&s->sq, rte_pktmbuf_mtod(x, void *),
 				x->data_len);
+		if (k)
+			mu_push(s, s->sq.end);
+	}
+	s->mu_tail_room = 0;
 	rte_pktmbuf_free(m);
 	tq_qc_stream_sendq(s);
-	return (int)done;
+	return (int)take;
 }
 
 static uint32_t
@@ -354,9 +423,9 @@ qs_write_space(struct tq_stream *st, uint32_t *segs)
 	struct tq_quic_stream *s = tq_qc_stream(st);
 	uint32_t space = s->has_send ? tq_qc_sq_space(&s->sq) : 0;
 
-	if (space < s->lowat)
+	if (s->has_send && send_low(s))
 		s->want_write = true;
-	*segs = space / 512;
+	*segs = s->has_send ? mu_free(s) : 0;
 	return space;
 }
 
@@ -531,6 +600,12 @@ qs_abort(struct tq_stream *st, uint64_t code)
 	if (s->reset_want)
 		s->reset_code = code;
 	stop_reading(s, code);
+	/* the app is told at once (docs/api.md); the frames go out and
+	 * the stream is freed when the peer has them */
+	if (!s->closed_told) {
+		s->closed_told = true;
+		tq_stream_cb_closed(st, TQ_CLOSE_ABORTED);
+	}
 }
 
 static void
@@ -560,7 +635,24 @@ qs_set_opt(struct tq_stream *st, enum tq_stream_opt opt, uint32_t val)
 	switch (opt) {
 	case TQ_OPT_NODELAY:
 	case TQ_OPT_QUICKACK:
+		return 0;
 	case TQ_OPT_SNDBUF_MBUFS:
+		if (!s->has_send || val == 0)
+			return -EINVAL;
+		if (val > s->mu_cap) {
+			uint64_t *n = calloc(val, sizeof(*n));
+			uint32_t i;
+
+			if (!n)
+				return -ENOMEM;
+			for (i = 0; i < s->mu_n; i++)
+				n[i] = s->mu[(s->mu_head + i) % s->mu_cap];
+			free(s->mu);
+			s->mu = n;
+			s->mu_cap = val;
+			s->mu_head = 0;
+		}
+		s->mu_limit = val;
 		return 0;
 	case TQ_OPT_SNDLOWAT:
 		s->lowat = val;
@@ -600,9 +692,20 @@ tq_qc_stream_acked_tell(struct tq_quic_stream *s)
 }
 
 void
+tq_qc_stream_connected(struct tq_quic_stream *s)
+{
+	if (s->connected_told || !(s->st.flags & TQ_STREAM_F_LOCAL))
+		return;
+	s->connected_told = true;
+	if (!s->app_closed && !s->closed_told)
+		tq_stream_cb_connected(&s->st);
+}
+
+void
 tq_qc_stream_writable_check(struct tq_quic_stream *s)
 {
-	if (s->want_write && tq_qc_sq_space(&s->sq) >= s->lowat &&
+	mu_release(s);
+	if (s->want_write && !send_low(s) &&
 			!s->app_closed && !s->closed_told) {
 		s->want_write = false;
 		tq_stream_cb_writable(&s->st);
@@ -691,6 +794,11 @@ qc_stream_open(struct tq_conn *cb, unsigned int flags,
 		return NULL;
 	}
 	tq_stream_set_ops(&s->st, ops, ctx);
+	/* the peer learns of the stream now, not with its first byte
+	 * (msquic's START_FLAG_IMMEDIATE): connected() comes when it
+	 * acknowledges */
+	s->announce = true;
+	tq_qc_stream_sendq(s);
 	*err = 0;
 	return &s->st;
 }

@@ -137,19 +137,31 @@ send_dgram(struct qp *p, int from, uint8_t *d, size_t len)
 		p->lost[from]++;
 		return;
 	}
-	if (p->nq == p->capq)
+	if (p->nq + 2 > p->capq)
 		return; /* the link's queue is full: dropped */
 	g = &p->q[p->nq++];
 	g->at = p->now + p->link.delay_ns;
+	if (p->link.bw_bps) {
+		uint64_t start = RTE_MAX(p->now, p->busy[from]);
+
+		p->busy[from] = start + (uint64_t)len * 8 * 1000000000ull /
+			p->link.bw_bps;
+		g->at = p->busy[from] + p->link.delay_ns;
+	}
 	if (p->link.reorder > 0 && rndf(p) < p->link.reorder)
 		g->at += (uint64_t)(rndf(p) * (double)p->link.delay_ns);
 	g->to = (uint8_t)(1 - from);
 	g->len = (uint16_t)len;
 	memcpy(g->data, d, len);
+	if (p->link.dup > 0 && rndf(p) < p->link.dup) {
+		p->q[p->nq] = *g;
+		p->q[p->nq].at += 1000;
+		p->nq++;
+	}
 }
 
-static void
-pump(struct qp *p)
+void
+qp_pump(struct qp *p)
 {
 	uint8_t buf[1500];
 	size_t n;
@@ -193,6 +205,7 @@ server_new(struct qp *p, const struct qp_dgram *g)
 	sc.peer_scid.len = h.scid_len;
 	memcpy(sc.peer_scid.id, h.scid, h.scid_len);
 	assert_int_equal(tq_quic_conn_new(&sc, p->now, &p->c[1]), 0);
+	tq_quic_conn_set_shard(p->c[1], p->shard[1]);
 	tq_conn_set_ops(tq_quic_conn_base(p->c[1]), p->ops[1]);
 	tq_conn_set_udata(tq_quic_conn_base(p->c[1]), p->udata[1]);
 }
@@ -224,44 +237,61 @@ deliver(struct qp *p)
 	}
 }
 
+uint64_t
+qp_next_event(struct qp *p)
+{
+	uint64_t t = UINT64_MAX;
+	unsigned int i;
+
+	for (i = 0; i < p->nq; i++)
+		t = RTE_MIN(t, p->q[i].at);
+	for (i = 0; i < 2; i++)
+		if (p->c[i])
+			t = RTE_MIN(t, tq_quic_conn_next_timer(p->c[i]));
+	return t;
+}
+
+void
+qp_advance(struct qp *p, uint64_t t)
+{
+	unsigned int i;
+
+	if (t > p->now)
+		p->now = t;
+	deliver(p);
+	for (i = 0; i < 2; i++)
+		if (p->c[i] && tq_quic_conn_next_timer(p->c[i]) <= p->now)
+			tq_quic_conn_on_timer(p->c[i], p->now);
+}
+
 bool
 qp_run(struct qp *p, uint64_t ns, bool (*done)(void *arg), void *arg)
 {
 	uint64_t end = p->now + ns, t, last = 0;
-	unsigned int i, stuck = 0;
+	unsigned int stuck = 0;
 
 	for (;;) {
 		if (done && done(arg))
 			return true;
-		pump(p);
+		qp_pump(p);
 		if (done && done(arg))
 			return true;
-		t = UINT64_MAX;
-		for (i = 0; i < p->nq; i++)
-			t = RTE_MIN(t, p->q[i].at);
-		for (i = 0; i < 2; i++)
-			if (p->c[i])
-				t = RTE_MIN(t,
-					tq_quic_conn_next_timer(p->c[i]));
+		t = qp_next_event(p);
 		if (t > end) {
 			p->now = end;
 			return done ? done(arg) : true;
 		}
-		if (t > p->now)
-			p->now = t;
+		if (t < p->now)
+			t = p->now;
 		/* a timer that stays due without effect must not stall
 		 * the clock */
-		if (p->now == last && ++stuck > 200) {
-			p->now += 1000;
+		if (t == last && ++stuck > 200) {
+			t += 1000;
 			stuck = 0;
-		} else if (p->now != last) {
+		} else if (t != last) {
 			stuck = 0;
 		}
-		last = p->now;
-		deliver(p);
-		for (i = 0; i < 2; i++)
-			if (p->c[i] && tq_quic_conn_next_timer(p->c[i]) <=
-					p->now)
-				tq_quic_conn_on_timer(p->c[i], p->now);
+		last = t;
+		qp_advance(p, t);
 	}
 }

@@ -20,6 +20,8 @@ struct qp_link {
 	uint64_t delay_ns;	/* one way */
 	double loss;		/* per datagram, each way */
 	double reorder;		/* share delayed by up to another delay */
+	double dup;		/* share delivered twice */
+	uint64_t bw_bps;	/* 0: no serialization */
 };
 
 struct qp_dgram {
@@ -49,6 +51,8 @@ struct qp {
 	/* a test's hook on every datagram sent (from 0/1); false drops */
 	bool (*tap)(struct qp *p, int from, uint8_t *d, size_t *len);
 	bool loss_off;			/* until the handshake is done */
+	uint64_t busy[2];		/* the link's serialization, per way */
+	struct tq_shard *shard[2];	/* given to the connections */
 };
 
 /* cfg: overrides of the defaults for both sides (may be NULL). */
@@ -59,6 +63,12 @@ void qp_init(struct qp *p, const struct qp_link *l, uint64_t seed,
 void qp_fini(struct qp *p);
 /* Run up to ns of simulated time, or until done(arg). */
 bool qp_run(struct qp *p, uint64_t ns, bool (*done)(void *arg), void *arg);
+/* The pieces of qp_run, for a caller running several pairs on one
+ * clock: send what both sides have, when the next event is, and move
+ * the clock to t (t >= now), delivering and running timers. */
+void qp_pump(struct qp *p);
+uint64_t qp_next_event(struct qp *p);
+void qp_advance(struct qp *p, uint64_t t);
 /* Put a datagram toward side `to` after the link's delay. */
 void qp_inject(struct qp *p, int to, const uint8_t *d, size_t len);
 struct tq_quic_crypto_worker *qp_crypto_worker(void);
