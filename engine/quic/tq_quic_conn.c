@@ -747,6 +747,12 @@ tq_quic_conn_amp(const struct tq_quic_conn *c, uint64_t *sent,
 	*validated = c->validated;
 }
 
+struct tq_quic_tls *
+tq_quic_conn_tls(struct tq_quic_conn *c)
+{
+	return c->tls;
+}
+
 const struct tq_quic_cid *
 tq_quic_conn_dcid(const struct tq_quic_conn *c)
 {

@@ -116,6 +116,8 @@ struct tq_quic_key_set *tq_quic_conn_keys(struct tq_quic_conn *c);
 /* Bytes the server sent and received before address validation. */
 void tq_quic_conn_amp(const struct tq_quic_conn *c, uint64_t *sent,
 		uint64_t *received, bool *validated);
+/* The TLS session (ALPN, suite, the peer's transport parameters). */
+struct tq_quic_tls *tq_quic_conn_tls(struct tq_quic_conn *c);
 /* The peer's CID we send to. */
 const struct tq_quic_cid *tq_quic_conn_dcid(const struct tq_quic_conn *c);
 
