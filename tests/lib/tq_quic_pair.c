@@ -208,6 +208,8 @@ server_new(struct qp *p, const struct qp_dgram *g)
 	tq_quic_conn_set_shard(p->c[1], p->shard[1]);
 	tq_conn_set_ops(tq_quic_conn_base(p->c[1]), p->ops[1]);
 	tq_conn_set_udata(tq_quic_conn_base(p->c[1]), p->udata[1]);
+	if (p->on_server)
+		p->on_server(p);
 }
 
 static void

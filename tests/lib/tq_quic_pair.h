@@ -53,6 +53,9 @@ struct qp {
 	bool loss_off;			/* until the handshake is done */
 	uint64_t busy[2];		/* the link's serialization, per way */
 	struct tq_shard *shard[2];	/* given to the connections */
+	/* called once the server connection exists, before its first
+	 * datagram goes in */
+	void (*on_server)(struct qp *p);
 };
 
 /* cfg: overrides of the defaults for both sides (may be NULL). */

@@ -839,6 +839,150 @@ test_drops(void **state)
 	qp_fini(&P);
 }
 
+/* ---- handshake failures ---- */
+
+static bool
+any_closed(void *arg)
+{
+	(void)arg;
+	return cs.closed && ss.closed;
+}
+
+/* RFC 9000 7.3: the server expects another initial_source_connection_id
+ * than the client's parameters carry. */
+static void
+bad_expectation(struct qp *p)
+{
+	p->c[1]->peer_scid.id[0] ^= 1;
+}
+
+static void
+test_cid_check_server(void **state)
+{
+	(void)state;
+	pair(&clean, 30, NULL);
+	P.on_server = bad_expectation;
+	assert_true(qp_run(&P, 10 * S, any_closed, NULL));
+	assert_int_equal(ss.why, TQ_CLOSE_PROTOCOL);
+	assert_int_equal(ss.code, TQ_QUIC_TRANSPORT_PARAMETER_ERROR);
+	assert_int_equal(cs.why, TQ_CLOSE_PROTOCOL);
+	assert_int_equal(cs.code, TQ_QUIC_TRANSPORT_PARAMETER_ERROR);
+	assert_int_equal(cs.established, 0);
+	assert_int_equal(ss.established, 0);
+	assert_true(qp_run(&P, 10 * S, both_closed, NULL));
+	qp_fini(&P);
+}
+
+/* The client's check: original_destination_connection_id. */
+static void
+test_cid_check_client(void **state)
+{
+	(void)state;
+	pair(&clean, 31, NULL);
+	P.c[0]->odcid.id[0] ^= 1;
+	assert_true(qp_run(&P, 10 * S, any_closed, NULL));
+	assert_int_equal(cs.why, TQ_CLOSE_PROTOCOL);
+	assert_int_equal(cs.code, TQ_QUIC_TRANSPORT_PARAMETER_ERROR);
+	assert_int_equal(ss.code, TQ_QUIC_TRANSPORT_PARAMETER_ERROR);
+	assert_int_equal(cs.established, 0);
+	qp_fini(&P);
+}
+
+/* TLS refuses (no ALPN in common): CRYPTO_ERROR with the alert, sent in
+ * an Initial packet, reaches the client. */
+static void
+test_alpn_mismatch(void **state)
+{
+	static const char *const alpn[] = { "foo" };
+	struct tq_quic_tls_conf sc = { .is_server = true, .alpn = alpn,
+		.n_alpn = 1 };
+	struct tq_quic_tls_ctx *ctx;
+	char *cert, *key;
+
+	(void)state;
+	assert_int_equal(tq_quic_tls_self_signed("quic.test", &cert, &key),
+			0);
+	sc.cert_pem = cert;
+	sc.key_pem = key;
+	assert_int_equal(tq_quic_tls_ctx_new(&sc, &ctx), 0);
+	pair(&clean, 32, NULL);
+	P.sctx = ctx;
+	assert_true(qp_run(&P, 10 * S, any_closed, NULL));
+	assert_int_equal(ss.code, TQ_QUIC_CRYPTO_ERROR_ALERT(
+			TQ_TLS_ALERT_NO_APPLICATION_PROTOCOL));
+	assert_int_equal(cs.code, ss.code);
+	assert_int_equal(cs.why, TQ_CLOSE_PROTOCOL);
+	assert_true(qp_run(&P, 10 * S, both_closed, NULL));
+	qp_fini(&P);
+	tq_quic_tls_ctx_free(ctx);
+	free(cert);
+	free(key);
+}
+
+/* ---- closing and draining ---- */
+
+static bool
+tap_none(struct qp *p, int from, uint8_t *d, size_t *len)
+{
+	(void)p;
+	(void)d;
+	(void)len;
+	return from != 1;
+}
+
+static void
+test_closing_repeats(void **state)
+{
+	uint64_t before, pto, elapsed;
+	struct xfer *a;
+
+	(void)state;
+	xfer_size = 1 << 20;
+	xpair(&clean, 33, NULL);
+	assert_true(qp_run(&P, 10 * S, both_established, NULL));
+	/* the server's CONNECTION_CLOSE never arrives: the client keeps
+	 * sending, the server answers each burst, at most once per PTO */
+	P.tap = tap_none;
+	tq_conn_close(tq_quic_conn_base(P.c[1]), 9);
+	before = P.dgrams[1];
+	a = xopen(P.c[0], false);
+	(void)a;
+	pto = tq_quic_rec_pto_base(&P.c[1]->rec);
+	elapsed = tq_qc_pto3(P.c[1]);
+	qp_run(&P, elapsed, NULL, NULL);
+	print_message("closing: %llu CONNECTION_CLOSE in %.0f ms, PTO "
+			"%.0f ms, client sent %llu\n",
+			(unsigned long long)(P.dgrams[1] - before),
+			(double)elapsed / 1e6, (double)pto / 1e6,
+			(unsigned long long)P.dgrams[0]);
+	assert_true(P.dgrams[1] - before >= 2);
+	assert_true(P.dgrams[1] - before <= elapsed / pto + 1);
+	/* and after 3 PTO the server is gone */
+	qp_run(&P, 1 * S, NULL, NULL);
+	assert_true(tq_quic_conn_done(P.c[1]));
+	qp_fini(&P);
+}
+
+/* The peer's CONNECTION_CLOSE: silence while draining, then done. */
+static void
+test_draining_silent(void **state)
+{
+	uint64_t sent;
+
+	(void)state;
+	pair(&clean, 34, NULL);
+	handshake();
+	tq_conn_close(tq_quic_conn_base(P.c[1]), 3);
+	assert_true(qp_run(&P, 1 * S, any_closed, NULL));
+	assert_int_equal(tq_quic_conn_state(P.c[0]), TQ_QUIC_CS_DRAINING);
+	sent = P.dgrams[0];
+	/* more from the server (its close again) changes nothing */
+	assert_true(qp_run(&P, 10 * S, both_closed, NULL));
+	assert_int_equal(P.dgrams[0], sent);
+	assert_int_equal(cs.code, 3);
+	qp_fini(&P);
+}
+
 int
 main(void)
 {
@@ -856,6 +1000,11 @@ main(void)
 		cmocka_unit_test(test_refused_stream),
 		cmocka_unit_test(test_forbidden_frames),
 		cmocka_unit_test(test_drops),
+		cmocka_unit_test(test_cid_check_server),
+		cmocka_unit_test(test_cid_check_client),
+		cmocka_unit_test(test_alpn_mismatch),
+		cmocka_unit_test(test_closing_repeats),
+		cmocka_unit_test(test_draining_silent),
 	};
 
 	if (tq_test_eal_init("quic_conn") != 0) {
