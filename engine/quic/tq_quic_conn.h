@@ -70,6 +70,7 @@ struct tq_quic_conn_stats {
 	uint64_t retransmits;	/* packets whose frames were resent */
 	uint64_t amp_blocked;	/* output stopped by the 3x limit */
 	uint64_t streams_opened, streams_refused;
+	uint64_t blocked_sent;	/* *_BLOCKED frames */
 };
 
 /* 0, -EINVAL, -ENOMEM, -EIO.  A client has its ClientHello queued. */

@@ -75,6 +75,7 @@ enum tq_qc_fkind {
 	TQ_QC_F_DATA_BLOCKED,
 	TQ_QC_F_STREAMS_BLOCKED_BIDI,
 	TQ_QC_F_STREAMS_BLOCKED_UNI,
+	TQ_QC_F_STREAM_DATA_BLOCKED,
 };
 
 struct tq_qc_pktrec {
@@ -161,6 +162,7 @@ struct tq_quic_conn {
 	struct tq_quic_fc_rx fcr;
 	struct tq_quic_fc_tx fct;
 	bool md_want;
+	bool db_want;			/* DATA_BLOCKED */
 	struct tq_quic_streams sc[2];	/* bidi, uni */
 	bool ms_want[2];
 	bool sa_want[2];		/* the app saw -EAGAIN */

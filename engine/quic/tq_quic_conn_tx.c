@@ -162,11 +162,28 @@ put_stream(struct tq_quic_conn *c, struct tq_quic_stream *s,
 	}
 	if (!can_send || !s->has_send)
 		return;
+	if (s->sq.next < s->sq.end && !rec_full(pp->rec) &&
+			tq_quic_fc_tx_blocked(&s->fct, &max)) {
+		/* RFC 9000 4.1: say the stream's limit holds data back */
+		memset(&f, 0, sizeof(f));
+		f.type = TQ_QUIC_FT_STREAM_DATA_BLOCKED;
+		f.stream_data_blocked.id = (uint64_t)s->st.id;
+		f.stream_data_blocked.limit = max;
+		if (put_simple(w, &f)) {
+			tq_quic_fc_tx_blocked_sent(&s->fct, max);
+			rec_add(pp->rec, TQ_QC_F_STREAM_DATA_BLOCKED,
+					(uint64_t)s->st.id, max, 0, false);
+			pp->elicit = true;
+			c->stats.blocked_sent++;
+		}
+	}
 	while (!rec_full(pp->rec) && tq_quic_wr_left(w) > 24) {
 		if (tq_qc_sq_peek(&s->sq, &off, &len, &retx)) {
 			if (!retx) {
 				max = RTE_MIN(tq_quic_fc_tx_credit(&s->fct),
 					tq_quic_fc_tx_credit(&c->fct));
+				if (tq_quic_fc_tx_credit(&c->fct) == 0)
+					c->db_want = true;
 				len = RTE_MIN(len, max);
 			}
 		} else {
@@ -223,6 +240,8 @@ stream_pending(const struct tq_quic_conn *c, struct tq_quic_stream *s)
 	if (tq_qc_sq_peek(&s->sq, &off, &len, &retx) &&
 			(retx || (tq_quic_fc_tx_credit(&s->fct) &&
 				  tq_quic_fc_tx_credit(&c->fct))))
+		return true;
+	if (s->sq.next < s->sq.end && tq_quic_fc_tx_blocked(&s->fct, &off))
 		return true;
 	return s->fin_want && (!s->fin_sent || s->fin_lost) &&
 		s->sq.next == s->sq.end;
@@ -287,6 +306,37 @@ put_app_control(struct tq_quic_conn *c, struct tq_quic_wr *w,
 			pp->elicit = true;
 		}
 	}
+	if (c->db_want && !rec_full(pp->rec)) {
+		c->db_want = false;
+		if (tq_quic_fc_tx_blocked(&c->fct, &max)) {
+			f.type = TQ_QUIC_FT_DATA_BLOCKED;
+			f.blocked.limit = max;
+			if (put_simple(w, &f)) {
+				tq_quic_fc_tx_blocked_sent(&c->fct, max);
+				rec_add(pp->rec, TQ_QC_F_DATA_BLOCKED, max, 0,
+						0, false);
+				pp->elicit = true;
+				c->stats.blocked_sent++;
+			}
+		}
+	}
+	for (uni = 0; uni < 2; uni++) {
+		if (c->sa_want[uni] && !rec_full(pp->rec) &&
+				tq_quic_streams_blocked(&c->sc[uni], &max)) {
+			f.type = uni ? TQ_QUIC_FT_STREAMS_BLOCKED_UNI :
+				TQ_QUIC_FT_STREAMS_BLOCKED_BIDI;
+			f.blocked.limit = max;
+			if (put_simple(w, &f)) {
+				tq_quic_streams_blocked_sent(&c->sc[uni], max);
+				rec_add(pp->rec, uni ?
+					TQ_QC_F_STREAMS_BLOCKED_UNI :
+					TQ_QC_F_STREAMS_BLOCKED_BIDI, max, 0, 0,
+					false);
+				pp->elicit = true;
+				c->stats.blocked_sent++;
+			}
+		}
+	}
 	for (uni = 0; uni < 2; uni++) {
 		if (!c->ms_want[uni] && tq_quic_streams_update(&c->sc[uni],
 				&max))
@@ -333,8 +383,13 @@ space_wants(struct tq_quic_conn *c, enum tq_quic_space sp, uint64_t now,
 		if (!c->ms_want[uni] && tq_quic_streams_update(&c->sc[uni],
 				&off))
 			c->ms_want[uni] = true;
+	for (uni = 0; uni < 2; uni++)
+		if (c->sa_want[uni] && tq_quic_streams_blocked(&c->sc[uni],
+				&off))
+			return true;
 	return c->hd_want || c->md_want || c->ms_want[0] || c->ms_want[1] ||
-		c->path_resp_want || c->sq_head;
+		c->path_resp_want || c->sq_head ||
+		(c->db_want && tq_quic_fc_tx_blocked(&c->fct, &off));
 }
 
 /* Start a packet of sp at the datagram's end: the header. */
@@ -652,6 +707,23 @@ frames_fate(struct tq_quic_conn *c, const struct tq_quic_sent *p, bool acked)
 			if (!acked)
 				c->ms_want[k == TQ_QC_F_MAX_STREAMS_UNI] = true;
 			break;
+		case TQ_QC_F_DATA_BLOCKED:
+			if (!acked) {
+				tq_quic_fc_tx_blocked_lost(&c->fct, r->f[i].id);
+				c->db_want = true;
+			}
+			break;
+		case TQ_QC_F_STREAMS_BLOCKED_BIDI:
+		case TQ_QC_F_STREAMS_BLOCKED_UNI: {
+			struct tq_quic_streams *sc = &c->sc[k ==
+				TQ_QC_F_STREAMS_BLOCKED_UNI];
+
+			/* again, if the limit has not moved */
+			if (!acked && sc->blocked_at == r->f[i].id &&
+					sc->local_max == r->f[i].id)
+				sc->blocked_at = UINT64_MAX;
+			break;
+		}
 		default:
 			s = tq_qc_stream_find(c, r->f[i].id);
 			if (!s)
@@ -688,6 +760,9 @@ frames_fate(struct tq_quic_conn *c, const struct tq_quic_sent *p, bool acked)
 					s->stop_sent = false;
 			} else if (k == TQ_QC_F_MAX_STREAM_DATA && !acked) {
 				s->msd_want = true;
+			} else if (k == TQ_QC_F_STREAM_DATA_BLOCKED && !acked) {
+				tq_quic_fc_tx_blocked_lost(&s->fct,
+						r->f[i].off);
 			}
 			if (acked)
 				tq_qc_stream_maybe_free(s);

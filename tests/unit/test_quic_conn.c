@@ -580,6 +580,9 @@ test_stream_limit(void **state)
 	assert_null(st);
 	assert_int_equal(err, -EAGAIN);
 	assert_int_equal(cs.avail[0], 0);
+	/* STREAMS_BLOCKED goes out (RFC 9000 4.6) */
+	qp_run(&P, 50 * MS, NULL, NULL);
+	assert_true(tq_quic_conn_stats(P.c[0])->blocked_sent >= 1);
 	/* the first two finish: the server raises MAX_STREAMS */
 	assert_true(qp_run(&P, 10 * S, all_closed, NULL));
 	assert_true(a->closed);
@@ -983,6 +986,43 @@ test_draining_silent(void **state)
 	qp_fini(&P);
 }
 
+/* Windows far smaller than what the writer queued: the sender says it
+ * is blocked (DATA_BLOCKED / STREAM_DATA_BLOCKED) and never passes the
+ * limits (the receiver would close with FLOW_CONTROL_ERROR). */
+static bool
+slow_done(void *arg)
+{
+	(void)arg;
+	return xs[1].rcvd == xfer_size;
+}
+
+static void
+test_blocked(void **state)
+{
+	struct tq_quic_conn_cfg cfg = { .max_stream_data = 16384,
+		.max_data = 24576 };
+	unsigned int rounds = 0;
+	struct xfer *a;
+
+	(void)state;
+	xfer_size = 200000;
+	xpair(&clean, 35, &cfg);
+	assert_true(qp_run(&P, 10 * S, both_established, NULL));
+	a = xopen(P.c[0], true);
+	(void)a;
+	qp_run(&P, 200 * MS, NULL, NULL);
+	assert_int_equal(nxs, 2);
+	/* the peer took the window and no more: the writer is blocked */
+	assert_true(tq_quic_conn_stats(P.c[0])->blocked_sent >= 1);
+	assert_int_equal(tq_quic_conn_stats(P.c[1])->proto_err, 0);
+	while (!slow_done(NULL) && rounds++ < 1000)
+		qp_run(&P, 10 * MS, slow_done, NULL);
+	assert_int_equal(xs[1].rcvd, xfer_size);
+	assert_false(xs[1].bad);
+	assert_int_equal(tq_quic_conn_stats(P.c[1])->proto_err, 0);
+	qp_fini(&P);
+}
+
 int
 main(void)
 {
@@ -1005,6 +1045,7 @@ main(void)
 		cmocka_unit_test(test_alpn_mismatch),
 		cmocka_unit_test(test_closing_repeats),
 		cmocka_unit_test(test_draining_silent),
+		cmocka_unit_test(test_blocked),
 	};
 
 	if (tq_test_eal_init("quic_conn") != 0) {
