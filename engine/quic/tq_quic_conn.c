@@ -445,6 +445,8 @@ tq_quic_conn_free(struct tq_quic_conn *c)
 	}
 	if (c->tls)
 		tq_quic_tls_free(c->tls);
+	tq_quic_aead_free(c->prev_read);
+	tq_quic_aead_free(c->next_read);
 	tq_quic_key_set_free(&c->ks);
 	free(c);
 }
@@ -547,6 +549,26 @@ tq_qc_drain(struct tq_quic_conn *c, uint64_t code, bool app)
 	c->close_send = false;
 	c->close_end = c->now + tq_qc_pto3(c);
 	tell_app(c, close_reason(c));
+}
+
+int
+tq_quic_conn_key_update(struct tq_quic_conn *c)
+{
+	struct tq_quic_aead *w;
+	int rc;
+
+	/* RFC 9001 6.1: not before confirmation; 6.5: not again before
+	 * the peer answered the last one */
+	if (!c->confirmed || c->state != TQ_QUIC_CS_ESTABLISHED ||
+			c->write_phase != c->read_phase)
+		return -EBUSY;
+	rc = tq_quic_key_set_next(&c->ks, c->cw, TQ_QUIC_DIR_WRITE, &w);
+	if (rc < 0)
+		return rc;
+	tq_quic_aead_free(c->ks.aead[TQ_QUIC_LEVEL_APP][TQ_QUIC_DIR_WRITE]);
+	c->ks.aead[TQ_QUIC_LEVEL_APP][TQ_QUIC_DIR_WRITE] = w;
+	c->write_phase = !c->write_phase;
+	return 0;
 }
 
 void

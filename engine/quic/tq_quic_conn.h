@@ -71,6 +71,7 @@ struct tq_quic_conn_stats {
 	uint64_t amp_blocked;	/* output stopped by the 3x limit */
 	uint64_t streams_opened, streams_refused;
 	uint64_t blocked_sent;	/* *_BLOCKED frames */
+	uint64_t key_updates;	/* read key generations moved to */
 };
 
 /* 0, -EINVAL, -ENOMEM, -EIO.  A client has its ClientHello queued. */
@@ -106,6 +107,10 @@ tq_quic_conn_stats(const struct tq_quic_conn *c);
 /* Why it closed: the code, whether the application's, who sent it. */
 void tq_quic_conn_close_info(const struct tq_quic_conn *c, uint64_t *code,
 		bool *app, bool *remote);
+/* RFC 9001 6: start a key update (our write keys move on; the read
+ * keys follow when the peer answers).  0, -EBUSY (not confirmed, or
+ * the last one not answered yet), -ENOMEM, -EIO. */
+int tq_quic_conn_key_update(struct tq_quic_conn *c);
 /* Close with a transport error (tests, the module). */
 void tq_quic_conn_error(struct tq_quic_conn *c, enum tq_quic_err e,
 		uint64_t frame_type);

@@ -199,6 +199,11 @@ struct tq_quic_conn {
 	uint64_t now;			/* of the last call in */
 	bool path_resp_want;
 	uint8_t path_data[8];
+	/* key updates (RFC 9001 6): the phase of each direction, the
+	 * read keys of the generations before and after the current one */
+	bool read_phase, write_phase;
+	struct tq_quic_aead *prev_read, *next_read;
+	uint64_t ku_pn;			/* first packet of the read phase */
 	struct tq_quic_conn_stats stats;
 };
 
@@ -228,6 +233,8 @@ extern const struct tq_quic_rec_ops tq_qc_rec_ops;
 extern const struct tq_quic_rxbuf_ops tq_qc_mbuf_ref_ops;
 
 /* tq_quic_conn_rx.c */
+int tq_qc_open_1rtt(struct tq_quic_conn *c, uint8_t *pkt,
+		const struct tq_quic_hdr *h, uint64_t *pn, size_t *off);
 void tq_qc_input(struct tq_quic_conn *c, struct rte_mbuf *m,
 		enum tq_quic_ecn ecn, uint64_t now);
 

@@ -297,6 +297,68 @@ on_frame(struct tq_quic_conn *c, enum tq_quic_space sp,
 
 /* ---- packets ---- */
 
+/* A 1-RTT packet: header protection off (its key never changes), then
+ * the key of the phase it carries (RFC 9001 6.3): the current one, the
+ * previous generation's for a packet from before the last update, or
+ * the next generation's, which moves both directions on when it opens
+ * the packet.  The plaintext length, or negative. */
+int
+tq_qc_open_1rtt(struct tq_quic_conn *c, uint8_t *pkt,
+		const struct tq_quic_hdr *h, uint64_t *pn, size_t *off)
+{
+	struct tq_quic_aead *cur = tq_quic_key_set_get(&c->ks,
+			TQ_QUIC_LEVEL_APP, TQ_QUIC_DIR_READ), *a, *w;
+	uint64_t trunc;
+	bool phase, next = false;
+	int pn_len, n;
+
+	pn_len = tq_quic_hp_remove(cur, c->cw, pkt, h->len, h->pn_off,
+			&trunc);
+	if (pn_len < 0)
+		return pn_len;
+	*pn = tq_quic_pn_decode(c->ackr[TQ_QUIC_SPACE_APP].largest, trunc,
+			(size_t)pn_len);
+	*off = h->pn_off + (size_t)pn_len;
+	phase = (pkt[0] & TQ_QUIC_HDR_KEY_PHASE) != 0;
+	a = cur;
+	if (phase != c->read_phase) {
+		if (c->prev_read && *pn < c->ku_pn) {
+			a = c->prev_read;
+		} else {
+			if (!c->complete)
+				return -EBADMSG;
+			if (!c->next_read && tq_quic_key_set_next(&c->ks,
+					c->cw, TQ_QUIC_DIR_READ,
+					&c->next_read) < 0)
+				return -EIO;
+			a = c->next_read;
+			next = true;
+		}
+	}
+	n = tq_quic_open(a, c->cw, *pn, pkt, *off, pkt + *off,
+			h->len - *off);
+	if (n < 0 || !next)
+		return n;
+	/* the peer moved on: so do we */
+	tq_quic_aead_free(c->prev_read);
+	c->prev_read = cur;
+	c->ks.aead[TQ_QUIC_LEVEL_APP][TQ_QUIC_DIR_READ] = c->next_read;
+	c->next_read = NULL;
+	c->read_phase = phase;
+	c->ku_pn = *pn;
+	c->stats.key_updates++;
+	if (c->write_phase != phase) {
+		if (tq_quic_key_set_next(&c->ks, c->cw, TQ_QUIC_DIR_WRITE,
+				&w) < 0)
+			return -EIO;
+		tq_quic_aead_free(c->ks.aead[TQ_QUIC_LEVEL_APP]
+				[TQ_QUIC_DIR_WRITE]);
+		c->ks.aead[TQ_QUIC_LEVEL_APP][TQ_QUIC_DIR_WRITE] = w;
+		c->write_phase = phase;
+	}
+	return n;
+}
+
 static void
 packet_in(struct tq_quic_conn *c, struct rte_mbuf *m, uint8_t *pkt,
 		const struct tq_quic_hdr *h, enum tq_quic_ecn ecn, uint64_t now)
@@ -329,8 +391,11 @@ packet_in(struct tq_quic_conn *c, struct rte_mbuf *m, uint8_t *pkt,
 		c->stats.drop_nokey++;
 		return;
 	}
-	len = tq_quic_packet_open(a, c->cw, pkt, h->len, h->pn_off,
-			c->ackr[sp].largest, &pn, &off);
+	if (h->type == TQ_QUIC_PKT_1RTT)
+		len = tq_qc_open_1rtt(c, pkt, h, &pn, &off);
+	else
+		len = tq_quic_packet_open(a, c->cw, pkt, h->len, h->pn_off,
+				c->ackr[sp].largest, &pn, &off);
 	if (len < 0) {
 		c->stats.drop_decrypt++;
 		return;

@@ -412,7 +412,7 @@ begin(struct tq_quic_conn *c, struct txctx *t, enum tq_quic_space sp,
 			t->limit - t->used - TQ_QUIC_TAG_LEN);
 	if (sp == TQ_QUIC_SPACE_APP)
 		rc = tq_quic_hdr_write_short(w, t->buf, c->dcid.id,
-				c->dcid.len, false, false, pp->pn,
+				c->dcid.len, false, c->write_phase, pp->pn,
 				(size_t)pn_len, &pp->pos);
 	else
 		rc = tq_quic_hdr_write_long(w, t->buf, types[sp],

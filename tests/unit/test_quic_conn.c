@@ -1023,6 +1023,48 @@ test_blocked(void **state)
 	qp_fini(&P);
 }
 
+/* RFC 9001 6: key updates started by either side in the middle of a
+ * transfer; the other follows, the data arrives whole. */
+static bool
+half_done(void *arg)
+{
+	(void)arg;
+	return xs[0].rcvd > xfer_size / 2;
+}
+
+static void
+test_key_update(void **state)
+{
+	struct qp_link l = { .delay_ns = 10 * MS, .reorder = 0.2 };
+	unsigned int i;
+
+	(void)state;
+	xfer_size = 1 << 20;
+	xpair(&l, 36, NULL);
+	assert_true(qp_run(&P, 10 * S, both_established, NULL));
+	assert_int_equal(tq_quic_conn_key_update(P.c[0]), 0);
+	/* not again before the peer answered */
+	assert_int_equal(tq_quic_conn_key_update(P.c[0]), -EBUSY);
+	xopen(P.c[0], false);
+	assert_true(qp_run(&P, 10 * S, half_done, NULL));
+	assert_int_equal(tq_quic_conn_stats(P.c[0])->key_updates, 1);
+	assert_int_equal(tq_quic_conn_stats(P.c[1])->key_updates, 1);
+	/* now the server, twice */
+	assert_int_equal(tq_quic_conn_key_update(P.c[1]), 0);
+	qp_run(&P, 200 * MS, NULL, NULL);
+	assert_int_equal(tq_quic_conn_key_update(P.c[1]), 0);
+	assert_true(qp_run(&P, 60 * S, all_closed, NULL));
+	for (i = 0; i < nxs; i++) {
+		assert_false(xs[i].bad);
+		assert_int_equal(xs[i].rcvd, xfer_size);
+	}
+	assert_int_equal(tq_quic_conn_stats(P.c[0])->key_updates, 3);
+	assert_int_equal(tq_quic_conn_stats(P.c[1])->key_updates, 3);
+	assert_int_equal(tq_quic_conn_stats(P.c[0])->proto_err, 0);
+	assert_int_equal(tq_quic_conn_stats(P.c[1])->proto_err, 0);
+	qp_fini(&P);
+}
+
 int
 main(void)
 {
@@ -1046,6 +1088,7 @@ main(void)
 		cmocka_unit_test(test_closing_repeats),
 		cmocka_unit_test(test_draining_silent),
 		cmocka_unit_test(test_blocked),
+		cmocka_unit_test(test_key_update),
 	};
 
 	if (tq_test_eal_init("quic_conn") != 0) {
