@@ -552,6 +552,15 @@ tq_qc_drain(struct tq_quic_conn *c, uint64_t code, bool app)
 }
 
 int
+tq_quic_conn_ping(struct tq_quic_conn *c)
+{
+	if (c->state != TQ_QUIC_CS_ESTABLISHED)
+		return -ENOTCONN;
+	c->ping_want = true;
+	return 0;
+}
+
+int
 tq_quic_conn_key_update(struct tq_quic_conn *c)
 {
 	struct tq_quic_aead *w;

@@ -111,6 +111,9 @@ void tq_quic_conn_close_info(const struct tq_quic_conn *c, uint64_t *code,
  * keys follow when the peer answers).  0, -EBUSY (not confirmed, or
  * the last one not answered yet), -ENOMEM, -EIO. */
 int tq_quic_conn_key_update(struct tq_quic_conn *c);
+/* Send a PING in a 1-RTT packet (keepalive; it makes the peer
+ * answer).  0, -ENOTCONN before the handshake completes. */
+int tq_quic_conn_ping(struct tq_quic_conn *c);
 /* Close with a transport error (tests, the module). */
 void tq_quic_conn_error(struct tq_quic_conn *c, enum tq_quic_err e,
 		uint64_t frame_type);

@@ -198,6 +198,7 @@ struct tq_quic_conn {
 	uint64_t bytes_acked, bytes_rx;
 	uint64_t now;			/* of the last call in */
 	bool path_resp_want;
+	bool ping_want;
 	uint8_t path_data[8];
 	/* key updates (RFC 9001 6): the phase of each direction, the
 	 * read keys of the generations before and after the current one */

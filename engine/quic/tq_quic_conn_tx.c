@@ -388,7 +388,7 @@ space_wants(struct tq_quic_conn *c, enum tq_quic_space sp, uint64_t now,
 				&off))
 			return true;
 	return c->hd_want || c->md_want || c->ms_want[0] || c->ms_want[1] ||
-		c->path_resp_want || c->sq_head ||
+		c->path_resp_want || c->sq_head || c->ping_want ||
 		(c->db_want && tq_quic_fc_tx_blocked(&c->fct, &off));
 }
 
@@ -457,8 +457,11 @@ build(struct tq_quic_conn *c, struct txctx *t, enum tq_quic_space sp)
 			put_streams(c, &w, pp, can);
 		}
 	}
-	if (probe && !pp->elicit && tq_quic_wr_u8(&w, TQ_QUIC_FT_PING) == 0)
+	if ((probe || (sp == TQ_QUIC_SPACE_APP && c->ping_want && can)) &&
+			!pp->elicit && tq_quic_wr_u8(&w, TQ_QUIC_FT_PING) == 0)
 		pp->elicit = true;
+	if (sp == TQ_QUIC_SPACE_APP && pp->elicit)
+		c->ping_want = false;
 	if (probe && pp->elicit)
 		c->probes[sp]--;
 	if (w.pos == start) {

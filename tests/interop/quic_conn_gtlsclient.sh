@@ -7,6 +7,8 @@
 # cipher suite: the client reports the suite, ALPN h3, the handshake
 # completed and confirmed (it opened our HANDSHAKE_DONE), and our side
 # reads its HTTP/3 streams, closes with H3_NO_ERROR and finds no error.
+# Then key updates (RFC 9001 6): the client's, which we follow, and then
+# ours, which it follows.
 set -euo pipefail
 
 peer=$1
@@ -56,3 +58,16 @@ for cipher in aes-128-gcm aes-256-gcm chacha20-poly1305; do
 	((src == 0)) || { echo "FAIL [$name]: $cipher: our server exited $src" >&2; cat "$tmp/server.out" >&2; grep -E "CONNECTION_CLOSE|rror" "$tmp/client.out" | head >&2; exit 1; }
 	echo "ok [$name]: $(cat "$tmp/server.out"); gtlsclient: confirmed" >&2
 done
+port=$((20000 + RANDOM % 20000))
+"$peer" server 127.0.0.1 "$port" --cert "$tmp/cert.pem" --key "$tmp/key.pem" \
+	--key-update >"$tmp/server.out" 2>&1 &
+spid=$!
+sleep 0.3
+timeout 20 "$client" --timeout=5s --key-update=100ms 127.0.0.1 "$port" \
+	>"$tmp/client.out" 2>&1 || true
+src=0
+wait "$spid" || src=$?
+spid=""
+((src == 0)) || { echo "FAIL [$name]: key update: our server exited $src" >&2; cat "$tmp/server.out" >&2; exit 1; }
+grep -q " 2 key updates" "$tmp/server.out" || { echo "FAIL [$name]: key updates: $(cat "$tmp/server.out")" >&2; grep -iE "key|rror" "$tmp/client.out" | head >&2; exit 1; }
+echo "ok [$name]: key updates: $(cat "$tmp/server.out")" >&2

@@ -6,7 +6,8 @@
 # ngtcp2's gtlsserver on loopback, once per cipher suite with the
 # server's certificate verified, and once without verification: the
 # handshake is confirmed, the keys discarded, the server's HTTP/3
-# streams taken, and the connection closed with H3_NO_ERROR.
+# streams taken, and the connection closed with H3_NO_ERROR; and once
+# with a key update of ours that the server follows (RFC 9001 6).
 # gtlsserver speaks HTTP/3 only, so no stream of ours carries data yet.
 set -euo pipefail
 
@@ -47,3 +48,6 @@ for cipher in aes-128-gcm aes-256-gcm chacha20-poly1305; do
 done
 out=$("$peer" client 127.0.0.1 "$port") || { echo "FAIL [$name]: no verification" >&2; exit 1; }
 echo "ok [$name]: no verification: $out" >&2
+out=$("$peer" client 127.0.0.1 "$port" --key-update) || { echo "FAIL [$name]: key update" >&2; exit 1; }
+[[ $out == *" 1 key updates"* ]] || { echo "FAIL [$name]: the server did not follow our key update: $out" >&2; exit 1; }
+echo "ok [$name]: key update: $out" >&2

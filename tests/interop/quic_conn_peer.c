@@ -12,6 +12,7 @@
  *
  *   quic_conn_peer client HOST PORT [--cipher NAME] [--ca FILE --name NAME]
  *   quic_conn_peer server ADDR PORT --cert FILE --key FILE [--cipher NAME]
+ *   --key-update: make a key update once confirmed (RFC 9001 6)
  *
  * As a server (for ngtcp2's gtlsclient) it answers the first client: the
  * connection is made from its first Initial as the module will, the
@@ -231,11 +232,13 @@ report(struct tq_quic_conn *c, const char *who, const char *want)
 	if (st->proto_err)
 		die("%llu protocol errors", (unsigned long long)st->proto_err);
 	printf("%s: %s, ALPN h3, confirmed, %llu peer streams (%llu "
-			"bytes), closed with H3_NO_ERROR; %llu datagrams in, "
-			"%llu out, %llu dropped undecryptable\n", who,
+			"bytes), %llu key updates, closed with H3_NO_ERROR; "
+			"%llu datagrams in, %llu out, %llu dropped "
+			"undecryptable\n", who,
 			tq_quic_cipher_name(ci),
 			(unsigned long long)peer_streams,
 			(unsigned long long)peer_bytes,
+			(unsigned long long)st->key_updates,
 			(unsigned long long)st->dgrams_in,
 			(unsigned long long)st->dgrams_out,
 			(unsigned long long)(st->drop_decrypt +
@@ -243,19 +246,30 @@ report(struct tq_quic_conn *c, const char *who, const char *want)
 }
 
 /* The state after the handshake, and the close. */
+static bool key_update;
+
 static void
 settle_and_close(struct tq_quic_conn *c, int fd)
 {
 	uint64_t code;
 	bool app, remote;
+	int i;
 
 	if (established != 1)
 		die("established() %d times", established);
 	if (tq_quic_conn_has_keys(c, TQ_QUIC_LEVEL_INITIAL))
 		die("Initial keys kept");
 	/* the peer's HTTP/3 streams arrive; nothing goes wrong for a
-	 * moment */
-	drive(c, fd, now_ns() + 300000000ull, never);
+	 * moment, while PINGs make it answer (its key update, if it
+	 * makes one, shows then), and we make a key update of our own */
+	for (i = 0; i < 8; i++) {
+		if (tq_quic_conn_ping(c) < 0)
+			break;
+		if (i == 4 && key_update &&
+				tq_quic_conn_key_update(c) < 0)
+			die("key update refused");
+		drive(c, fd, now_ns() + 50000000ull, never);
+	}
 	if (tq_quic_conn_state(c) != TQ_QUIC_CS_ESTABLISHED) {
 		tq_quic_conn_close_info(c, &code, &app, &remote);
 		die("closed after the handshake: %s code 0x%llx",
@@ -351,7 +365,14 @@ main(int argc, char **argv)
 				"[--cert FILE --key FILE]");
 	server = !strcmp(argv[1], "server");
 	tc.is_server = server;
-	for (i = 4; i + 1 < argc; i += 2) {
+	for (i = 4; i < argc; i += 2) {
+		if (!strcmp(argv[i], "--key-update")) {
+			key_update = true;
+			i--;
+			continue;
+		}
+		if (i + 1 >= argc)
+			die("%s needs a value", argv[i]);
 		if (!strcmp(argv[i], "--cipher"))
 			want = argv[i + 1];
 		else if (!strcmp(argv[i], "--ca"))
