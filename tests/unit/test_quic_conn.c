@@ -657,9 +657,9 @@ test_refused_stream(void **state)
 /* A 1-RTT packet from the client to the server carrying frames[0, n):
  * written, sealed and put on the link as the client would. */
 static void
-inject(const uint8_t *frames, size_t n, uint8_t set_bits)
+inject_from(int from, const uint8_t *frames, size_t n, uint8_t set_bits)
 {
-	struct tq_quic_conn *c = P.c[0];
+	struct tq_quic_conn *c = P.c[from];
 	struct tq_quic_aead *a = tq_quic_key_set_get(&c->ks,
 			TQ_QUIC_LEVEL_APP, TQ_QUIC_DIR_WRITE);
 	uint8_t pkt[1500];
@@ -676,7 +676,7 @@ inject(const uint8_t *frames, size_t n, uint8_t set_bits)
 	assert_int_equal(tq_quic_wr_bytes(&w, frames, n), 0);
 	len = tq_quic_packet_seal(a, c->cw, pkt, pos.pn_off, pn, n);
 	assert_true(len > 0);
-	qp_inject(&P, 1, pkt, (size_t)len);
+	qp_inject(&P, 1 - from, pkt, (size_t)len);
 	{
 		/* the client's recovery knows the packet, so the server's
 		 * ACK of it is no violation */
@@ -689,6 +689,12 @@ inject(const uint8_t *frames, size_t n, uint8_t set_bits)
 			assert_int_equal(tq_quic_rec_on_sent(&c->rec,
 					TQ_QUIC_SPACE_APP, &s), 0);
 	}
+}
+
+static void
+inject(const uint8_t *frames, size_t n, uint8_t set_bits)
+{
+	inject_from(0, frames, n, set_bits);
 }
 
 struct bad {
@@ -1065,6 +1071,99 @@ test_key_update(void **state)
 	qp_fini(&P);
 }
 
+/* Random frames, sealed with a peer's keys, into both ends of a busy
+ * connection: each is taken or closes the connection with a transport
+ * error code; nothing crashes or leaks (the ASan build runs this). */
+static uint64_t rs = 88172645463325252ull;
+
+static uint64_t
+rnd64(void)
+{
+	rs ^= rs << 13;
+	rs ^= rs >> 7;
+	rs ^= rs << 17;
+	return rs;
+}
+
+static size_t
+random_frames(uint8_t *p, size_t cap)
+{
+	static const uint8_t types[] = {
+		0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09,
+		0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x11, 0x12, 0x13,
+		0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d,
+		0x1e, 0x30, 0x31,
+	};
+	size_t n = 0, k, i, nf = 1 + rnd64() % 4;
+
+	while (nf-- && n + 48 < cap) {
+		p[n++] = types[rnd64() % sizeof(types)];
+		/* a few small varints (stream IDs, offsets, lengths) */
+		k = rnd64() % 5;
+		for (i = 0; i < k; i++)
+			p[n++] = (uint8_t)(rnd64() % 2 ? rnd64() % 16 :
+					rnd64() % 64);
+		k = rnd64() % 24;
+		for (i = 0; i < k; i++)
+			p[n++] = (uint8_t)rnd64();
+	}
+	return n;
+}
+
+static void
+test_random_frames(void **state)
+{
+	unsigned int avail = tq_test_pool_avail(), i, pairs = 0;
+	unsigned int closed_by[2] = { 0, 0 };
+	uint8_t frames[300];
+	uint64_t code;
+	bool app, remote;
+	size_t n;
+	int side;
+
+	(void)state;
+	xfer_size = 50000;
+	for (i = 0; i < 400; i++) {
+		if (i == 0 || tq_quic_conn_state(P.c[0]) !=
+				TQ_QUIC_CS_ESTABLISHED ||
+				tq_quic_conn_state(P.c[1]) !=
+				TQ_QUIC_CS_ESTABLISHED) {
+			if (i) {
+				qp_run(&P, 2 * S, both_closed, NULL);
+				qp_fini(&P);
+			}
+			xpair(&clean, 100 + i, NULL);
+			assert_true(qp_run(&P, 10 * S, both_established,
+					NULL));
+			xopen(P.c[0], false);
+			xopen(P.c[1], true);
+			pairs++;
+		}
+		side = (int)(rnd64() % 2);
+		n = random_frames(frames, sizeof(frames));
+		inject_from(side, frames, n, 0);
+		qp_run(&P, 30 * MS, NULL, NULL);
+		if (tq_quic_conn_state(P.c[1 - side]) >=
+				TQ_QUIC_CS_CLOSING) {
+			tq_quic_conn_close_info(P.c[1 - side], &code, &app,
+					&remote);
+			if (!remote) {
+				assert_false(app);
+				assert_true(code > 0 &&
+						code <= TQ_QUIC_NO_VIABLE_PATH);
+				closed_by[1 - side]++;
+			}
+		}
+	}
+	qp_run(&P, 2 * S, NULL, NULL);
+	qp_fini(&P);
+	print_message("random frames: 400 packets, %u connections, closed "
+			"by client %u, by server %u\n", pairs, closed_by[0],
+			closed_by[1]);
+	assert_true(closed_by[0] > 0 && closed_by[1] > 0);
+	assert_int_equal(tq_test_pool_avail(), avail);
+}
+
 int
 main(void)
 {
@@ -1089,6 +1188,7 @@ main(void)
 		cmocka_unit_test(test_draining_silent),
 		cmocka_unit_test(test_blocked),
 		cmocka_unit_test(test_key_update),
+		cmocka_unit_test(test_random_frames),
 	};
 
 	if (tq_test_eal_init("quic_conn") != 0) {
