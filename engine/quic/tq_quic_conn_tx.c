@@ -12,6 +12,7 @@
 #include "quic/tq_quic_conn_priv.h"
 
 #define MIN_ROOM 48	/* not worth a packet below this */
+#define RECORD_RESERVE 16 /* sent-packet records only ACKs may take */
 
 struct pend {
 	enum tq_quic_space sp;
@@ -427,10 +428,16 @@ static void
 build(struct tq_quic_conn *c, struct txctx *t, enum tq_quic_space sp)
 {
 	struct pend *pp = &t->p[t->n];
+	const struct tq_quic_rec_space *rs = &c->rec.sp[sp];
 	struct tq_quic_wr w;
 	uint8_t *start;
 	bool probe = c->probes[sp] > 0;
 	bool can = t->can_send || probe;
+
+	/* The last records are kept for ACKs: two ends whose records are
+	 * all in flight must still acknowledge each other's. */
+	if (rs->cap - rs->count <= RECORD_RESERVE && !probe)
+		can = false;
 
 	if (t->limit - t->used < MIN_ROOM + TQ_QUIC_TAG_LEN)
 		return;
@@ -549,6 +556,15 @@ output_close(struct tq_quic_conn *c, uint8_t *buf, size_t cap, uint64_t now)
 	if (c->close_last_sent && now < c->close_last_sent +
 			tq_quic_rec_pto_base(&c->rec))
 		return 0; /* at most one per PTO (RFC 9000 10.2.1) */
+	if (c->is_server && !c->validated) {
+		/* the amplification limit holds for this too (8.1) */
+		uint64_t left = 3 * c->amp_rx > c->amp_tx ?
+			3 * c->amp_rx - c->amp_tx : 0;
+
+		if (left < 256)
+			return 0;
+		t.limit = RTE_MIN(t.limit, (size_t)left);
+	}
 	for (sp = 0; sp < TQ_QUIC_SPACE_N; sp++) {
 		struct pend *pp = &t.p[t.n];
 
@@ -605,6 +621,8 @@ output_close(struct tq_quic_conn *c, uint8_t *buf, size_t cap, uint64_t now)
 	}
 	c->close_send = false;
 	c->close_last_sent = now;
+	if (c->is_server && !c->validated)
+		c->amp_tx += t.used;
 	c->stats.dgrams_out++;
 	c->stats.bytes_out += t.used;
 	return t.used;
