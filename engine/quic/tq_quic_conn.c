@@ -274,7 +274,9 @@ on_peer_tp(void *arg, const uint8_t *p, size_t n)
 	if (!cid_eq(&tp->initial_scid, &c->peer_scid))
 		return TQ_QUIC_TRANSPORT_PARAMETER_ERROR;
 	if (!c->is_server && (!cid_eq(&tp->original_dcid, &c->odcid) ||
-			tp->has_retry_scid))
+			tp->has_retry_scid != c->got_retry ||
+			(c->got_retry && !cid_eq(&tp->retry_scid,
+						 &c->retry_scid))))
 		return TQ_QUIC_TRANSPORT_PARAMETER_ERROR;
 	c->have_ptp = true;
 	tq_quic_fc_tx_update(&c->fct, tp->initial_max_data);
@@ -314,6 +316,11 @@ set_our_tp(struct tq_quic_conn *c)
 	if (c->is_server) {
 		tp->has_original_dcid = true;
 		tp->original_dcid = c->odcid;
+		if (g->retried) {
+			tp->original_dcid = g->original_dcid;
+			tp->has_retry_scid = true;
+			tp->retry_scid = c->odcid;
+		}
 	}
 	tp->max_idle_timeout = g->idle_timeout_ms;
 	tp->initial_max_data = g->max_data;
@@ -374,6 +381,8 @@ tq_quic_conn_new(const struct tq_quic_conn_cfg *cfg, uint64_t now,
 		c->dcid = cfg->dcid;
 	}
 	c->max_dgram = c->cfg.max_dgram;
+	/* RFC 9000 8.1.2: a Retry token validates the address */
+	c->validated = c->is_server && cfg->retried;
 	c->idle_ns = c->cfg.idle_timeout_ms * TQ_QUIC_NS_PER_MS;
 	c->idle_at = now + c->idle_ns;
 	c->now = now;
@@ -447,6 +456,7 @@ tq_quic_conn_free(struct tq_quic_conn *c)
 		tq_quic_tls_free(c->tls);
 	tq_quic_aead_free(c->prev_read);
 	tq_quic_aead_free(c->next_read);
+	free(c->token);
 	tq_quic_key_set_free(&c->ks);
 	free(c);
 }

@@ -36,6 +36,11 @@ struct tq_quic_conn_cfg {
 	 * of the client's first Initial (original DCID) */
 	struct tq_quic_cid dcid;
 	struct tq_quic_cid peer_scid;	/* server: the client's SCID */
+	/* server after a Retry (the module checked the client's token):
+	 * .dcid is the Retry's SCID, original_dcid the client's first
+	 * DCID (from the token); the address counts as validated */
+	bool retried;
+	struct tq_quic_cid original_dcid;
 	/* our transport parameters; 0: the defaults below */
 	uint64_t idle_timeout_ms;	/* 30000 */
 	uint64_t max_data;		/* 1.5 x max_stream_data */
@@ -72,6 +77,7 @@ struct tq_quic_conn_stats {
 	uint64_t streams_opened, streams_refused;
 	uint64_t blocked_sent;	/* *_BLOCKED frames */
 	uint64_t key_updates;	/* read key generations moved to */
+	uint64_t retries;	/* client: Retry packets taken */
 };
 
 /* 0, -EINVAL, -ENOMEM, -EIO.  A client has its ClientHello queued. */

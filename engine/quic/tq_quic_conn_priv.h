@@ -205,6 +205,11 @@ struct tq_quic_conn {
 	bool read_phase, write_phase;
 	struct tq_quic_aead *prev_read, *next_read;
 	uint64_t ku_pn;			/* first packet of the read phase */
+	/* client: the Retry taken (RFC 9000 17.2.5) */
+	bool got_retry;
+	struct tq_quic_cid retry_scid;
+	uint8_t *token;
+	size_t token_len;
 	struct tq_quic_conn_stats stats;
 };
 

@@ -5,6 +5,7 @@
  * against the packet type, our role and the limits, and handled.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "quic/tq_quic_conn_priv.h"
@@ -297,6 +298,58 @@ on_frame(struct tq_quic_conn *c, enum tq_quic_space sp,
 
 /* ---- packets ---- */
 
+/* RFC 9000 17.2.5.2, 9001 5.8: a client takes one Retry, before any
+ * Initial from the server: its tag checked against our first DCID, its
+ * token kept for our Initials, its SCID our new DCID and the source of
+ * new Initial keys, the ClientHello sent again (packet numbers go on). */
+static void
+on_retry(struct tq_quic_conn *c, const uint8_t *pkt,
+		const struct tq_quic_hdr *h)
+{
+	struct tq_quic_aead *a;
+	int rc;
+
+	if (c->is_server || c->got_retry || c->have_peer_cid ||
+			h->token_len == 0 || h->scid_len > TQ_QUIC_CID_MAX) {
+		c->stats.drop_unsupported++;
+		return;
+	}
+	if (!cid_is(&c->scid, h->dcid, h->dcid_len)) {
+		c->stats.drop_cid++;
+		return;
+	}
+	if (tq_quic_retry_aead_new(c->cw, &a) < 0) {
+		c->stats.drop_decrypt++;
+		return;
+	}
+	rc = tq_quic_retry_verify(a, c->cw, c->odcid.id, c->odcid.len, pkt,
+			h->len);
+	tq_quic_aead_free(a);
+	if (rc < 0) {
+		c->stats.drop_decrypt++;
+		return;
+	}
+	c->token = malloc(h->token_len);
+	if (!c->token) {
+		tq_qc_close(c, TQ_QUIC_INTERNAL_ERROR, 0, false);
+		return;
+	}
+	memcpy(c->token, h->token, h->token_len);
+	c->token_len = h->token_len;
+	c->got_retry = true;
+	c->retry_scid.len = h->scid_len;
+	memcpy(c->retry_scid.id, h->scid, h->scid_len);
+	c->dcid = c->retry_scid;
+	tq_quic_key_set_drop(&c->ks, TQ_QUIC_LEVEL_INITIAL);
+	if (tq_quic_key_set_initial(&c->ks, c->cw, false, c->dcid.id,
+			c->dcid.len) < 0) {
+		tq_qc_close(c, TQ_QUIC_INTERNAL_ERROR, 0, false);
+		return;
+	}
+	tq_qc_sq_requeue(&c->csq[TQ_QUIC_SPACE_INITIAL]);
+	c->stats.retries++;
+}
+
 /* A 1-RTT packet: header protection off (its key never changes), then
  * the key of the phase it carries (RFC 9001 6.3): the current one, the
  * previous generation's for a packet from before the last update, or
@@ -373,8 +426,11 @@ packet_in(struct tq_quic_conn *c, struct rte_mbuf *m, uint8_t *pkt,
 	size_t off;
 	int len;
 
-	if (h->type == TQ_QUIC_PKT_0RTT || h->type == TQ_QUIC_PKT_RETRY ||
-			h->type == TQ_QUIC_PKT_VN) {
+	if (h->type == TQ_QUIC_PKT_RETRY) {
+		on_retry(c, pkt, h);
+		return;
+	}
+	if (h->type == TQ_QUIC_PKT_0RTT || h->type == TQ_QUIC_PKT_VN) {
 		c->stats.drop_unsupported++;
 		return;
 	}

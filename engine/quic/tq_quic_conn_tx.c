@@ -418,8 +418,10 @@ begin(struct tq_quic_conn *c, struct txctx *t, enum tq_quic_space sp,
 	else
 		rc = tq_quic_hdr_write_long(w, t->buf, types[sp],
 				TQ_QUIC_VERSION_1, c->dcid.id, c->dcid.len,
-				c->scid.id, c->scid.len, NULL, 0, pp->pn,
-				(size_t)pn_len, &pp->pos);
+				c->scid.id, c->scid.len,
+				sp == TQ_QUIC_SPACE_INITIAL ? c->token : NULL,
+				sp == TQ_QUIC_SPACE_INITIAL ? c->token_len : 0,
+				pp->pn, (size_t)pn_len, &pp->pos);
 	return rc < 0 ? rc : 0;
 }
 

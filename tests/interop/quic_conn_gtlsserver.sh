@@ -7,7 +7,8 @@
 # server's certificate verified, and once without verification: the
 # handshake is confirmed, the keys discarded, the server's HTTP/3
 # streams taken, and the connection closed with H3_NO_ERROR; and once
-# with a key update of ours that the server follows (RFC 9001 6).
+# with a key update of ours that the server follows (RFC 9001 6); and
+# against gtlsserver -V, which answers our first Initial with a Retry.
 # gtlsserver speaks HTTP/3 only, so no stream of ours carries data yet.
 set -euo pipefail
 
@@ -20,12 +21,17 @@ server=$(command -v gtlsserver || true)
 
 tmp=$(mktemp -d "/tmp/tq-$name.XXXXXX")
 spid=""
+vpid=""
 cleanup() {
 	local rc=$?
 	set +e
 	if [[ -n $spid ]]; then
 		kill "$spid" 2>/dev/null
 		wait "$spid" 2>/dev/null
+	fi
+	if [[ -n $vpid ]]; then
+		kill "$vpid" 2>/dev/null
+		wait "$vpid" 2>/dev/null
 	fi
 	rm -rf "$tmp"
 	exit "$rc"
@@ -51,3 +57,11 @@ echo "ok [$name]: no verification: $out" >&2
 out=$("$peer" client 127.0.0.1 "$port" --key-update) || { echo "FAIL [$name]: key update" >&2; exit 1; }
 [[ $out == *" 1 key updates"* ]] || { echo "FAIL [$name]: the server did not follow our key update: $out" >&2; exit 1; }
 echo "ok [$name]: key update: $out" >&2
+vport=$((port + 1))
+"$server" -q -V -d "$tmp/htdocs" 127.0.0.1 "$vport" "$tmp/key.pem" "$tmp/cert.pem" \
+	>"$tmp/vserver.log" 2>&1 &
+vpid=$!
+sleep 0.5
+out=$("$peer" client 127.0.0.1 "$vport") || { echo "FAIL [$name]: Retry" >&2; tail -20 "$tmp/vserver.log" >&2; exit 1; }
+[[ $out == *" 1 Retry"* ]] || { echo "FAIL [$name]: no Retry taken: $out" >&2; exit 1; }
+echo "ok [$name]: Retry: $out" >&2

@@ -232,13 +232,15 @@ report(struct tq_quic_conn *c, const char *who, const char *want)
 	if (st->proto_err)
 		die("%llu protocol errors", (unsigned long long)st->proto_err);
 	printf("%s: %s, ALPN h3, confirmed, %llu peer streams (%llu "
-			"bytes), %llu key updates, closed with H3_NO_ERROR; "
+			"bytes), %llu key updates, %llu Retry, closed with "
+			"H3_NO_ERROR; "
 			"%llu datagrams in, %llu out, %llu dropped "
 			"undecryptable\n", who,
 			tq_quic_cipher_name(ci),
 			(unsigned long long)peer_streams,
 			(unsigned long long)peer_bytes,
 			(unsigned long long)st->key_updates,
+			(unsigned long long)st->retries,
 			(unsigned long long)st->dgrams_in,
 			(unsigned long long)st->dgrams_out,
 			(unsigned long long)(st->drop_decrypt +

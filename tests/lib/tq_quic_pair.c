@@ -185,6 +185,38 @@ qp_pump(struct qp *p)
 	}
 }
 
+#define TOKEN_MAGIC "tq-retry-token"
+
+/* A Retry for the client's Initial h; its token is a magic string and
+ * the client's first DCID. */
+static void
+send_retry(struct qp *p, const struct tq_quic_hdr *h)
+{
+	static const uint8_t rscid[8] = { 0x7e, 1, 2, 3, 4, 5, 6, 7 };
+	uint8_t tok[64], pkt[256];
+	struct tq_quic_aead *a;
+	struct tq_quic_wr w;
+	size_t tl = sizeof(TOKEN_MAGIC) - 1;
+
+	memcpy(tok, TOKEN_MAGIC, tl);
+	memcpy(tok + tl, h->dcid, h->dcid_len);
+	tl += h->dcid_len;
+	p->retry_odcid.len = h->dcid_len;
+	memcpy(p->retry_odcid.id, h->dcid, h->dcid_len);
+	tq_quic_wr_init(&w, pkt, sizeof(pkt));
+	assert_int_equal(tq_quic_hdr_write_retry(&w, TQ_QUIC_VERSION_1,
+			h->scid, h->scid_len, rscid, 8, tok, tl, 0), 0);
+	assert_int_equal(tq_quic_retry_aead_new(p->cw, &a), 0);
+	assert_int_equal(tq_quic_retry_tag(a, p->cw, h->dcid, h->dcid_len,
+			pkt, (size_t)(w.pos - pkt), w.pos), 0);
+	tq_quic_aead_free(a);
+	w.pos += TQ_QUIC_TAG_LEN;
+	if (p->retry_bad_tag && p->retries_sent == 0)
+		w.pos[-1] ^= 1;
+	p->retries_sent++;
+	qp_inject(p, 0, pkt, (size_t)(w.pos - pkt));
+}
+
 static void
 server_new(struct qp *p, const struct qp_dgram *g)
 {
@@ -195,6 +227,17 @@ server_new(struct qp *p, const struct qp_dgram *g)
 	if (tq_quic_hdr_parse(g->data, g->len, 8, &h) < 0 ||
 			h.type != TQ_QUIC_PKT_INITIAL || g->len < 1200)
 		return;
+	if (p->retry) {
+		size_t ml = sizeof(TOKEN_MAGIC) - 1;
+
+		if (h.token_len != ml + p->retry_odcid.len ||
+				memcmp(h.token, TOKEN_MAGIC, ml) != 0) {
+			send_retry(p, &h);
+			return;
+		}
+		sc.retried = !p->retry_no_tp;
+		sc.original_dcid = p->retry_odcid;
+	}
 	sc.is_server = true;
 	sc.tls = p->sctx;
 	sc.server_name = NULL;

@@ -56,6 +56,12 @@ struct qp {
 	/* called once the server connection exists, before its first
 	 * datagram goes in */
 	void (*on_server)(struct qp *p);
+	/* the "module" answers the first Initial with a Retry (its tag
+	 * spoiled first if retry_bad_tag), and makes the server from the
+	 * Initial that brings its token back */
+	bool retry, retry_bad_tag, retry_no_tp;
+	unsigned int retries_sent;
+	struct tq_quic_cid retry_odcid;
 };
 
 /* cfg: overrides of the defaults for both sides (may be NULL). */

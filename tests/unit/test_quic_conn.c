@@ -1192,6 +1192,60 @@ test_fat_pipe_both_ways(void **state)
 	qp_fini(&P);
 }
 
+/* ---- Retry (RFC 9000 8.1.2, 17.2.5) ---- */
+
+static void
+test_retry(void **state)
+{
+	uint64_t sent, rcvd;
+	bool v;
+
+	(void)state;
+	pair(&clean, 40, NULL);
+	P.retry = true;
+	handshake();
+	assert_int_equal(P.retries_sent, 1);
+	assert_int_equal(tq_quic_conn_stats(P.c[0])->retries, 1);
+	/* the token validated the address: no amplification limit */
+	tq_quic_conn_amp(P.c[1], &sent, &rcvd, &v);
+	assert_true(v);
+	assert_int_equal(P.client_initial_small, 0);
+	assert_int_equal(tq_quic_conn_stats(P.c[0])->proto_err, 0);
+	qp_fini(&P);
+}
+
+/* A Retry whose tag does not verify is dropped; the next one taken. */
+static void
+test_retry_bad_tag(void **state)
+{
+	(void)state;
+	pair(&clean, 41, NULL);
+	P.retry = true;
+	P.retry_bad_tag = true;
+	handshake();
+	/* the probes may bring a Retry each: one is taken, the rest
+	 * dropped */
+	assert_true(P.retries_sent >= 2);
+	assert_int_equal(tq_quic_conn_stats(P.c[0])->retries, 1);
+	assert_int_equal(tq_quic_conn_stats(P.c[0])->drop_decrypt, 1);
+	qp_fini(&P);
+}
+
+/* After a Retry the server's parameters must carry its SCID (RFC 9000
+ * 7.3): without it, TRANSPORT_PARAMETER_ERROR. */
+static void
+test_retry_missing_tp(void **state)
+{
+	(void)state;
+	pair(&clean, 42, NULL);
+	P.retry = true;
+	P.retry_no_tp = true;
+	assert_true(qp_run(&P, 10 * S, any_closed, NULL));
+	assert_int_equal(cs.code, TQ_QUIC_TRANSPORT_PARAMETER_ERROR);
+	assert_int_equal(cs.established, 0);
+	qp_fini(&P);
+}
+
 int
 main(void)
 {
@@ -1218,6 +1272,9 @@ main(void)
 		cmocka_unit_test(test_key_update),
 		cmocka_unit_test(test_random_frames),
 		cmocka_unit_test(test_fat_pipe_both_ways),
+		cmocka_unit_test(test_retry),
+		cmocka_unit_test(test_retry_bad_tag),
+		cmocka_unit_test(test_retry_missing_tp),
 	};
 
 	if (tq_test_eal_init("quic_conn") != 0) {
