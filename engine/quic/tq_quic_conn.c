@@ -397,7 +397,13 @@ tq_quic_conn_new(const struct tq_quic_conn_cfg *cfg, uint64_t now,
 		if (tq_qc_sq_init(&c->csq[sp], TQ_QC_CRYPTO_SND) < 0)
 			goto nomem;
 	}
-	for (sp = 0; sp < TQ_QC_SENT_CAP - 1; sp++)
+	if (!c->cfg.max_packets)
+		c->cfg.max_packets = TQ_QC_SENT_CAP;
+	c->sent = calloc(c->cfg.max_packets, sizeof(*c->sent));
+	c->pkts = calloc(c->cfg.max_packets, sizeof(*c->pkts));
+	if (!c->sent || !c->pkts)
+		goto nomem;
+	for (sp = 0; sp < (int)c->cfg.max_packets - 1; sp++)
 		c->pkts[sp].next_free = &c->pkts[sp + 1];
 	c->pkt_free = &c->pkts[0];
 	rc.cc = cfg->cc;
@@ -405,7 +411,8 @@ tq_quic_conn_new(const struct tq_quic_conn_cfg *cfg, uint64_t now,
 	rc.is_server = c->is_server;
 	rc.ops = &tq_qc_rec_ops;
 	rc.arg = c;
-	if (tq_quic_rec_init(&c->rec, &rc, c->sent, TQ_QC_SENT_CAP, now) < 0)
+	if (tq_quic_rec_init(&c->rec, &rc, c->sent, c->cfg.max_packets,
+			now) < 0)
 		goto inval;
 	tq_quic_pacer_init(&c->pacer, (uint64_t)10 * c->max_dgram, now);
 	tq_quic_fc_rx_init(&c->fcr, c->cfg.max_data, c->cfg.max_data * 16,
@@ -457,6 +464,8 @@ tq_quic_conn_free(struct tq_quic_conn *c)
 	tq_quic_aead_free(c->prev_read);
 	tq_quic_aead_free(c->next_read);
 	free(c->token);
+	free(c->sent);
+	free(c->pkts);
 	tq_quic_key_set_free(&c->ks);
 	free(c);
 }

@@ -49,6 +49,9 @@ struct tq_quic_conn_cfg {
 	uint64_t max_streams_uni;	/* 100 */
 	uint32_t sndbuf;		/* per stream, 256 KiB */
 	uint32_t max_dgram;		/* datagrams we send, 1200 */
+	/* sent packets tracked (in flight and not yet settled), split
+	 * over the spaces as recovery does; 1024 */
+	uint32_t max_packets;
 	const struct tq_cc_ops *cc;	/* NULL: NewReno */
 };
 

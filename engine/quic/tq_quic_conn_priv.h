@@ -7,7 +7,7 @@
 
 #include "quic/tq_quic_conn.h"
 
-#define TQ_QC_SENT_CAP 1024	/* recovery records (sent packets) */
+#define TQ_QC_SENT_CAP 1024	/* recovery records (sent packets), default */
 #define TQ_QC_PKT_FRAMES 8	/* retransmittable frames per packet */
 #define TQ_QC_RANGES 32
 #define TQ_QC_CRYPTO_SND 32768	/* CRYPTO bytes we send per level */
@@ -154,8 +154,8 @@ struct tq_quic_conn {
 	uint64_t crypto_fed[TQ_QUIC_SPACE_N];
 	/* recovery */
 	struct tq_quic_rec rec;
-	struct tq_quic_sent sent[TQ_QC_SENT_CAP];
-	struct tq_qc_pktrec pkts[TQ_QC_SENT_CAP];
+	struct tq_quic_sent *sent;	/* cfg.max_packets of each */
+	struct tq_qc_pktrec *pkts;
 	struct tq_qc_pktrec *pkt_free;
 	struct tq_quic_pacer pacer;
 	/* flow control and streams */

@@ -755,6 +755,7 @@ frames_fate(struct tq_quic_conn *c, const struct tq_quic_sent *p, bool acked)
 				if (s->reset_want)
 					break;
 				if (acked) {
+					c->bytes_acked += r->f[i].len;
 					tq_qc_stream_connected(s);
 					tq_qc_sq_acked(&s->sq, r->f[i].off,
 							r->f[i].len);

@@ -753,7 +753,7 @@ qc_info(const struct tq_conn *cb, struct tq_conn_info *i)
 			(uint64_t)UINT32_MAX);
 	i->rcv_wnd = (uint32_t)RTE_MIN(c->fcr.max - c->fcr.highest,
 			(uint64_t)UINT32_MAX);
-	i->bytes_acked = c->fct.sent;
+	i->bytes_acked = c->bytes_acked;
 	i->bytes_received = c->fcr.consumed;
 	i->retransmits = (uint32_t)c->stats.retransmits;
 	i->unacked = (uint32_t)RTE_MIN(c->rec.bytes_in_flight,

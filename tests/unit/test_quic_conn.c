@@ -530,6 +530,9 @@ transfer(const struct qp_link *l, uint64_t seed, uint64_t size)
 	assert_int_equal(ci.transport, TQ_TRANSPORT_QUIC);
 	assert_true(ci.srtt_us >= 19000 && ci.cwnd > 0);
 	assert_string_equal(ci.state, "established");
+	/* 3 bidi and 1 uni stream sent by the client */
+	assert_int_equal(ci.bytes_acked, 4 * size);
+	assert_int_equal(ci.bytes_received, 3 * size + size);
 	print_message("transfer: %llu+%llu datagrams, %llu+%llu lost, "
 			"retransmits %llu+%llu, %.3f s simulated\n",
 			(unsigned long long)P.dgrams[0],
