@@ -8,7 +8,7 @@
 # completed and confirmed (it opened our HANDSHAKE_DONE), and our side
 # reads its HTTP/3 streams, closes with H3_NO_ERROR and finds no error.
 # Then key updates (RFC 9001 6): the client's, which we follow, and then
-# ours, which it follows.
+# ours, which it follows.  And with 20% loss each way.
 set -euo pipefail
 
 peer=$1
@@ -71,3 +71,21 @@ spid=""
 ((src == 0)) || { echo "FAIL [$name]: key update: our server exited $src" >&2; cat "$tmp/server.out" >&2; exit 1; }
 grep -q " 2 key updates" "$tmp/server.out" || { echo "FAIL [$name]: key updates: $(cat "$tmp/server.out")" >&2; grep -iE "key|rror" "$tmp/client.out" | head >&2; exit 1; }
 echo "ok [$name]: key updates: $(cat "$tmp/server.out")" >&2
+# 20% of the packets lost each way (gtlsclient drops them): the
+# handshake still completes and is confirmed on both sides, several
+# seeds' worth of tries.
+for try in 1 2 3; do
+	port=$((20000 + RANDOM % 20000))
+	"$peer" server 127.0.0.1 "$port" --cert "$tmp/cert.pem" --key "$tmp/key.pem" \
+		>"$tmp/server.out" 2>&1 &
+	spid=$!
+	sleep 0.3
+	timeout 20 "$client" --timeout=5s -t 0.2 -r 0.2 127.0.0.1 "$port" \
+		>"$tmp/client.out" 2>&1 || true
+	src=0
+	wait "$spid" || src=$?
+	spid=""
+	((src == 0)) || { echo "FAIL [$name]: loss $try: our server exited $src" >&2; cat "$tmp/server.out" >&2; exit 1; }
+	grep -q "QUIC handshake has been confirmed" "$tmp/client.out" || { echo "FAIL [$name]: loss $try: not confirmed" >&2; exit 1; }
+	echo "ok [$name]: 20% loss each way: $(cat "$tmp/server.out")" >&2
+done
