@@ -56,16 +56,18 @@ tq_qc_sq_copy(const struct tq_qc_sq *q, uint64_t off, uint8_t *dst,
 	memcpy(dst + k, q->buf, len - k);
 }
 
-/* Insert [lo, hi) into sorted disjoint ranges, merging what touches;
- * when full, the nearest range grows to take it (resending a few bytes
- * twice is harmless, losing track of them is not). */
-static void
-ranges_add(struct tq_qc_range *r, uint32_t *n, uint64_t lo, uint64_t hi)
+/* Insert [lo, hi) into sorted disjoint ranges, merging what touches.
+ * When full and it touches none: exact fails (false), else the nearest
+ * range grows to take it (for lost ranges: resending a few bytes twice
+ * is harmless, losing track of them is not). */
+static bool
+ranges_add(struct tq_qc_range *r, uint32_t *n, uint64_t lo, uint64_t hi,
+		bool exact)
 {
 	uint32_t i = 0, j;
 
 	if (lo >= hi)
-		return;
+		return true;
 	while (i < *n && r[i].hi < lo)
 		i++;
 	if (i < *n && r[i].lo <= hi) {
@@ -81,19 +83,22 @@ ranges_add(struct tq_qc_range *r, uint32_t *n, uint64_t lo, uint64_t hi)
 			memmove(&r[i + 1], &r[j], (*n - j) * sizeof(*r));
 			*n -= j - i - 1;
 		}
-		return;
+		return true;
 	}
 	if (*n == TQ_QC_RANGES) {
+		if (exact)
+			return false;
 		if (i == *n)
 			i--;
 		r[i].lo = RTE_MIN(r[i].lo, lo);
 		r[i].hi = RTE_MAX(r[i].hi, hi);
-		return;
+		return true;
 	}
 	memmove(&r[i + 1], &r[i], (*n - i) * sizeof(*r));
 	r[i].lo = lo;
 	r[i].hi = hi;
 	(*n)++;
+	return true;
 }
 
 bool
@@ -142,14 +147,12 @@ tq_qc_sq_acked(struct tq_qc_sq *q, uint64_t off, uint64_t len)
 
 	if (lo >= hi)
 		return;
-	if (q->n_acked == TQ_QC_RANGES && lo > q->base &&
-			(q->acked[0].lo > hi)) {
+	if (!ranges_add(q->acked, &q->n_acked, lo, hi, true)) {
 		/* No room to remember it: send it again, the ACK of the
 		 * copy will count. */
-		ranges_add(q->lost, &q->n_lost, lo, hi);
+		ranges_add(q->lost, &q->n_lost, lo, hi, false);
 		return;
 	}
-	ranges_add(q->acked, &q->n_acked, lo, hi);
 	while (q->n_acked && q->acked[0].lo <= q->base) {
 		q->base = RTE_MAX(q->base, q->acked[0].hi);
 		memmove(&q->acked[0], &q->acked[1],
@@ -162,13 +165,13 @@ tq_qc_sq_lost(struct tq_qc_sq *q, uint64_t off, uint64_t len)
 {
 	uint64_t lo = RTE_MAX(off, q->base), hi = off + len;
 
-	ranges_add(q->lost, &q->n_lost, lo, hi);
+	ranges_add(q->lost, &q->n_lost, lo, hi, false);
 }
 
 void
 tq_qc_sq_requeue(struct tq_qc_sq *q)
 {
-	ranges_add(q->lost, &q->n_lost, q->base, q->next);
+	ranges_add(q->lost, &q->n_lost, q->base, q->next, false);
 }
 
 /* ---- mbuf references for rxbuf ---- */

@@ -1249,6 +1249,69 @@ test_retry_missing_tp(void **state)
 	qp_fini(&P);
 }
 
+/* ---- the send queue (tq_qc_sq) against a model ---- */
+
+/* Packets of random sizes sent from a queue, acknowledged or lost in
+ * random order (many holes, past the ranges it keeps): the queue's base
+ * never passes a byte the model has not seen acknowledged, lost bytes
+ * come back, and everything ends acknowledged. */
+static void
+test_send_queue_model(void **state)
+{
+	enum { TOTAL = 300000, MAXP = 4096 };
+	static uint8_t acked[TOTAL];
+	static struct { uint64_t off, len; } pk[MAXP];
+	struct tq_qc_sq q;
+	uint8_t data[1500];
+	unsigned int npk = 0, i, rounds = 0, most = 0;
+	uint64_t off, len, b;
+	bool retx;
+
+	(void)state;
+	memset(acked, 0, sizeof(acked));
+	assert_int_equal(tq_qc_sq_init(&q, 262144), 0);
+	memset(data, 7, sizeof(data));
+	while ((q.base < TOTAL || q.end < TOTAL) && rounds++ < 3000000) {
+		/* the app writes */
+		if (q.end < TOTAL)
+			tq_qc_sq_write(&q, data, (uint32_t)RTE_MIN(
+					(uint64_t)sizeof(data), TOTAL - q.end));
+		/* a packet goes out */
+		if (npk < MAXP && tq_qc_sq_peek(&q, &off, &len, &retx)) {
+			len = RTE_MIN(len, 1 + rnd64() % 400);
+			tq_qc_sq_sent(&q, off, len, retx);
+			pk[npk].off = off;
+			pk[npk].len = len;
+			npk++;
+		}
+		/* one in flight settles: acked (80%) or lost */
+		if (npk && (rnd64() % 3 == 0 || npk == MAXP ||
+				!tq_qc_sq_peek(&q, &off, &len, &retx))) {
+			i = (unsigned int)(rnd64() % npk);
+			if (rnd64() % 5) {
+				for (b = pk[i].off; b < pk[i].off + pk[i].len;
+						b++)
+					acked[b] = 1;
+				tq_qc_sq_acked(&q, pk[i].off, pk[i].len);
+			} else {
+				tq_qc_sq_lost(&q, pk[i].off, pk[i].len);
+			}
+			pk[i] = pk[--npk];
+		}
+		for (b = q.base; b > 0 && b + 256 > q.base; b--)
+			assert_int_equal(acked[b - 1], 1);
+		most = RTE_MAX(most, q.n_acked);
+	}
+	/* the acknowledged ranges it keeps did fill up */
+	print_message("send queue: %u rounds, %u ranges at most\n", rounds,
+			most);
+	assert_int_equal(most, TQ_QC_RANGES);
+	assert_int_equal(q.base, TOTAL);
+	for (b = 0; b < TOTAL; b++)
+		assert_int_equal(acked[b], 1);
+	tq_qc_sq_free(&q);
+}
+
 int
 main(void)
 {
@@ -1278,6 +1341,7 @@ main(void)
 		cmocka_unit_test(test_retry),
 		cmocka_unit_test(test_retry_bad_tag),
 		cmocka_unit_test(test_retry_missing_tp),
+		cmocka_unit_test(test_send_queue_model),
 	};
 
 	if (tq_test_eal_init("quic_conn") != 0) {
