@@ -12,15 +12,24 @@
 
 /* ---- send queues ---- */
 
+/* The ring itself comes with the first write: a stream the app never
+ * writes (most peer streams of a server) costs none. */
 int
 tq_qc_sq_init(struct tq_qc_sq *q, uint32_t cap)
 {
 	memset(q, 0, sizeof(*q));
-	q->buf = malloc(cap ? cap : 1);
-	if (!q->buf)
-		return -ENOMEM;
+	if (cap == 0)
+		return -EINVAL;
 	q->cap = cap;
 	return 0;
+}
+
+int
+tq_qc_sq_alloc(struct tq_qc_sq *q)
+{
+	if (!q->buf)
+		q->buf = malloc(q->cap);
+	return q->buf ? 0 : -ENOMEM;
 }
 
 void
@@ -37,6 +46,8 @@ tq_qc_sq_write(struct tq_qc_sq *q, const void *p, uint32_t len)
 	uint32_t at = (uint32_t)(q->end % q->cap), k;
 
 	if (n == 0)
+		return 0;
+	if (tq_qc_sq_alloc(q) < 0)
 		return 0;
 	k = RTE_MIN(n, q->cap - at);
 	memcpy(q->buf + at, p, k);

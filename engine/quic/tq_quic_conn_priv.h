@@ -39,6 +39,8 @@ struct tq_qc_sq {
 
 int tq_qc_sq_init(struct tq_qc_sq *q, uint32_t cap);
 void tq_qc_sq_free(struct tq_qc_sq *q);
+/* The ring's memory, if not there yet: 0 or -ENOMEM. */
+int tq_qc_sq_alloc(struct tq_qc_sq *q);
 static inline uint32_t
 tq_qc_sq_space(const struct tq_qc_sq *q)
 {

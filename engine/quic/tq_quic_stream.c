@@ -352,16 +352,17 @@ qs_write(struct tq_stream *st, const void *buf, uint32_t len)
 	/* fill the last unit first, then new 2 KiB ones, as TCP fills
 	 * its mbufs */
 	if (left && s->mu_n && s->mu_tail_room) {
-		k = RTE_MIN(left, s->mu_tail_room);
-		tq_qc_sq_write(&s->sq, p, k);
+		k = tq_qc_sq_write(&s->sq, p, RTE_MIN(left, s->mu_tail_room));
 		s->mu[(s->mu_head + s->mu_n - 1) % s->mu_cap] += k;
 		s->mu_tail_room -= k;
 		done += k;
 		left -= k;
 	}
 	while (left && mu_free(s)) {
-		k = RTE_MIN(left, (uint32_t)RTE_MBUF_DEFAULT_DATAROOM);
-		tq_qc_sq_write(&s->sq, p + done, k);
+		k = tq_qc_sq_write(&s->sq, p + done, RTE_MIN(left,
+				(uint32_t)RTE_MBUF_DEFAULT_DATAROOM));
+		if (k == 0)
+			break; /* no memory for the ring */
 		mu_push(s, s->sq.end);
 		s->mu_tail_room = RTE_MBUF_DEFAULT_DATAROOM - k;
 		done += k;
@@ -387,6 +388,8 @@ qs_write_mbuf(struct tq_stream *st, struct rte_mbuf *m,
 	*rest = m;
 	if (rc < 0)
 		return rc;
+	if (tq_qc_sq_alloc(&s->sq) < 0)
+		return 0;
 	for (x = m; x && n < segs && take < room; x = x->next, n++)
 		take += RTE_MIN((uint32_t)x->data_len, room - take);
 	if (take == 0) {
