@@ -273,5 +273,6 @@ void tq_qc_streams_on_peer_tp(struct tq_quic_conn *c);
 void tq_qc_stream_writable_check(struct tq_quic_stream *s);
 void tq_qc_stream_acked_tell(struct tq_quic_stream *s);
 void tq_qc_stream_connected(struct tq_quic_stream *s);
+int tq_qc_stream_rx_ready(struct tq_quic_stream *s);
 
 #endif

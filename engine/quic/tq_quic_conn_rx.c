@@ -91,6 +91,8 @@ on_stream(struct tq_quic_conn *c, const struct tq_quic_frame *f,
 		tq_qc_stream_maybe_free(s);
 		return TQ_QUIC_NO_ERROR;
 	}
+	if (f->stream.len && tq_qc_stream_rx_ready(s) < 0)
+		return TQ_QUIC_NO_ERROR; /* dropped: the peer sends again */
 	before = tq_quic_rxbuf_readable(&s->rb);
 	rte_mbuf_refcnt_update(m, 1);
 	rc = tq_quic_rxbuf_insert(&s->rb, f->stream.offset, f->stream.data,

@@ -91,14 +91,9 @@ stream_new(struct tq_quic_conn *c, uint64_t id)
 		if (!s->mu)
 			goto fail;
 	}
-	if (s->has_recv) {
-		s->segs = calloc(RX_SEGS, sizeof(*s->segs));
-		if (!s->segs)
-			goto fail;
-	}
-	tq_quic_rxbuf_init(&s->rb, s->segs, s->has_recv ? RX_SEGS : 0,
-			c->cfg.max_stream_data * 16, false,
-			&tq_qc_mbuf_ref_ops);
+	/* descriptors come with the first data (tq_qc_stream_rx_ready) */
+	tq_quic_rxbuf_init(&s->rb, NULL, 0, c->cfg.max_stream_data * 16,
+			false, &tq_qc_mbuf_ref_ops);
 	tq_quic_fc_rx_init(&s->fcr, s->has_recv ? c->cfg.max_stream_data : 0,
 			c->cfg.max_stream_data * 16, c->now);
 	peer_max = uni ? c->ptp.initial_max_stream_data_uni : local ?
@@ -117,6 +112,27 @@ fail:
 	free(s->segs);
 	free(s);
 	return NULL;
+}
+
+/* The receive side's descriptors, at the first data: a stream the peer
+ * never sends on costs none.  What the buffer knows (offsets, the final
+ * size) stays. */
+int
+tq_qc_stream_rx_ready(struct tq_quic_stream *s)
+{
+	struct tq_quic_rxbuf old = s->rb;
+
+	if (s->segs)
+		return 0;
+	s->segs = calloc(RX_SEGS, sizeof(*s->segs));
+	if (!s->segs)
+		return -ENOMEM;
+	tq_quic_rxbuf_init(&s->rb, s->segs, RX_SEGS, old.max_buffer, false,
+			old.ops);
+	s->rb.read_off = old.read_off;
+	s->rb.max_off = old.max_off;
+	s->rb.final_size = old.final_size;
+	return 0;
 }
 
 static void
