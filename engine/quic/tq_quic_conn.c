@@ -63,6 +63,8 @@ tq_qc_sq_copy(const struct tq_qc_sq *q, uint64_t off, uint8_t *dst,
 	uint32_t at = (uint32_t)(off % q->cap);
 	uint32_t k = RTE_MIN(len, q->cap - at);
 
+	if (len == 0)
+		return; /* an empty frame: the ring may not exist yet */
 	memcpy(dst, q->buf + at, k);
 	memcpy(dst + k, q->buf, len - k);
 }
