@@ -634,8 +634,12 @@ tq_quic_conn_next_timer(const struct tq_quic_conn *c)
 		return UINT64_MAX;
 	if (c->state >= TQ_QUIC_CS_CLOSING)
 		return c->close_end;
+	/* An ACK that cannot go out (the amplification limit, no record
+	 * free) waits for input, not for a timer that would fire at once
+	 * again and again. */
 	for (sp = 0; sp < TQ_QUIC_SPACE_N; sp++)
-		if (!c->discarded[sp])
+		if (!c->discarded[sp] && !c->rec.amp_blocked &&
+				tq_quic_rec_can_send(&c->rec, sp))
 			t = RTE_MIN(t, tq_quic_ackr_deadline(&c->ackr[sp]));
 	t = RTE_MIN(t, tq_quic_rec_timer(&c->rec, c->rec.timer_base));
 	t = RTE_MIN(t, c->idle_at);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* See tq_quic_pair.h. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <setjmp.h>
@@ -103,6 +104,8 @@ qp_init(struct qp *p, const struct qp_link *l, uint64_t seed,
 void
 qp_fini(struct qp *p)
 {
+	if (getenv("QP_STALLS") && p->stalls)
+		fprintf(stderr, "qp: %u stalls\n", p->stalls);
 	tq_quic_conn_free(p->c[0]);
 	tq_quic_conn_free(p->c[1]);
 	free(p->q);
@@ -333,6 +336,7 @@ qp_run(struct qp *p, uint64_t ns, bool (*done)(void *arg), void *arg)
 		if (t == last && ++stuck > 200) {
 			t += 1000;
 			stuck = 0;
+			p->stalls++;
 		} else if (t != last) {
 			stuck = 0;
 		}

@@ -48,6 +48,9 @@ struct qp {
 	unsigned int amp_violations;	/* server past 3x */
 	uint64_t dgrams[2];		/* sent by each side */
 	uint64_t lost[2];
+	/* times a connection's timer stayed due after on_timer and output
+	 * (a module's timer wheel would spin on it) */
+	unsigned int stalls;
 	/* a test's hook on every datagram sent (from 0/1); false drops */
 	bool (*tap)(struct qp *p, int from, uint8_t *d, size_t *len);
 	bool loss_off;			/* until the handshake is done */

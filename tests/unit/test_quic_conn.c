@@ -534,14 +534,15 @@ transfer(const struct qp_link *l, uint64_t seed, uint64_t size)
 	assert_int_equal(ci.bytes_acked, 4 * size);
 	assert_int_equal(ci.bytes_received, 3 * size + size);
 	print_message("transfer: %llu+%llu datagrams, %llu+%llu lost, "
-			"retransmits %llu+%llu, %.3f s simulated\n",
+			"retransmits %llu+%llu, %.3f s simulated, %u stalls\n",
 			(unsigned long long)P.dgrams[0],
 			(unsigned long long)P.dgrams[1],
 			(unsigned long long)P.lost[0],
 			(unsigned long long)P.lost[1],
 			(unsigned long long)tq_quic_conn_stats(P.c[0])->retransmits,
 			(unsigned long long)tq_quic_conn_stats(P.c[1])->retransmits,
-			(double)(P.now - 1000000000ull) / 1e9);
+			(double)(P.now - 1000000000ull) / 1e9, P.stalls);
+	assert_int_equal(P.stalls, 0);
 	qp_fini(&P);
 	assert_int_equal(tq_test_pool_avail(), avail);
 }
