@@ -346,6 +346,9 @@ set_our_tp(struct tq_quic_conn *c)
 	tp->initial_max_streams_bidi = g->max_streams_bidi;
 	tp->initial_max_streams_uni = g->max_streams_uni;
 	tp->active_connection_id_limit = TQ_QC_PEER_CIDS;
+	/* no path validation or migration here yet (RFC 9000 9): a
+	 * client must not move on purpose */
+	tp->disable_active_migration = c->is_server;
 	n = tq_quic_tp_encode(tp, c->is_server, b, sizeof(b));
 	if (n < 0)
 		return n;
