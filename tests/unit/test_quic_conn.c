@@ -1318,6 +1318,28 @@ test_send_queue_model(void **state)
 	tq_qc_sq_free(&q);
 }
 
+/* Closed by the app before the handshake completed: no application code
+ * may go in an Initial or Handshake packet (RFC 9000 10.2.3), so the
+ * peer sees APPLICATION_ERROR. */
+static void
+test_close_during_handshake(void **state)
+{
+	(void)state;
+	pair(&clean, 43, NULL);
+	qp_run(&P, 12 * MS, NULL, NULL);	/* the server exists */
+	assert_non_null(P.c[1]);
+	assert_false(tq_quic_conn_confirmed(P.c[0]));
+	tq_conn_close(tq_quic_conn_base(P.c[0]), 77);
+	assert_true(qp_run(&P, 10 * S, both_closed, NULL));
+	assert_int_equal(cs.closed, 1);
+	assert_int_equal(ss.closed, 1);
+	assert_int_equal(ss.why, TQ_CLOSE_PROTOCOL);
+	assert_int_equal(ss.code, TQ_QUIC_APPLICATION_ERROR);
+	assert_int_equal(P.client_initial_small, 0);
+	assert_int_equal(P.amp_violations, 0);
+	qp_fini(&P);
+}
+
 int
 main(void)
 {
@@ -1327,6 +1349,7 @@ main(void)
 		cmocka_unit_test(test_handshake_lossy),
 		cmocka_unit_test(test_close_app_code),
 		cmocka_unit_test(test_close_no_error),
+		cmocka_unit_test(test_close_during_handshake),
 		cmocka_unit_test(test_idle_timeout),
 		cmocka_unit_test(test_streams_clean),
 		cmocka_unit_test(test_streams_lossy),
