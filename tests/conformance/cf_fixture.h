@@ -49,5 +49,6 @@ struct cf_transport {
 };
 
 extern const struct cf_transport cf_tcp;
+extern const struct cf_transport cf_quic;
 
 #endif

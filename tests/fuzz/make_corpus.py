@@ -21,6 +21,8 @@ format (see the comment at the top of each fuzz_<name>.c):
   quic_rxbuf  [ctl][4-byte reassembly operations]
   quic_recovery [ctl][3-byte recovery operations]
   quic_ack    [ctl][3-byte received-packet operations]
+  quic_conn   records of [ctl][QUIC frames], each a 1-RTT packet from
+              the client (ctl bit 0 clear) or the server
 
 A record is a 2-byte big-endian length and that many bytes.  Standard
 library only; the output is deterministic, so rerunning it changes
@@ -953,6 +955,9 @@ def corpus_quic_tls():
         "client_hello_no_share": b"\x00" + client_hello(groups=()),
         "server_hello": b"\x80" + sh,
         "server_hello_split": b"\x87" + sh,
+    }
+
+
 def rb_op(op, a=0, b=0):
     return bytes([op, a & 0xff, a >> 8, b])
 
@@ -1023,6 +1028,30 @@ def corpus_quic_ack():
     }
 
 
+def corpus_quic_conn():
+    """Frames an established peer sends: each frame alone from either
+    side, and a few sequences (streams opened, data, a reset, flow
+    control, a close)."""
+    out = {}
+    for name, f in q_frames().items():
+        out["client_" + name] = rec(b"\x00" + f)
+        out["server_" + name] = rec(b"\x01" + f)
+    out["streams"] = rec(b"\x00" + q_stream(6, 4, b"hello"),
+                         b"\x01" + q_stream(6, 5, b"world"),
+                         b"\x00" + q_stream(7, 4, b"!", 5),
+                         b"\x01" + b"\x11" + qv(4) + qv(1 << 20))
+    out["reset_after_data"] = rec(b"\x00" + q_stream(6, 8, payload(300)),
+                                  b"\x00" + b"\x04" + qv(8) + qv(3) +
+                                  qv(300),
+                                  b"\x01" + b"\x05" + qv(8) + qv(9))
+    out["flow"] = rec(b"\x00" + b"\x10" + qv(1 << 40),
+                      b"\x01" + b"\x12" + qv(1000),
+                      b"\x00" + q_stream(6, 0, payload(1000), 4000))
+    out["close"] = rec(b"\x00" + q_stream(2, 12, b"x"),
+                       b"\x01" + b"\x1d" + qv(0x100) + qv(0))
+    return out
+
+
 def write(outdir, name, files):
     d = os.path.join(outdir, name)
     if os.path.isdir(d):
@@ -1057,6 +1086,7 @@ def main():
         "quic_rxbuf": corpus_quic_rxbuf(),
         "quic_recovery": corpus_quic_recovery(),
         "quic_ack": corpus_quic_ack(),
+        "quic_conn": corpus_quic_conn(),
     }
     for name, files in sets.items():
         n = write(outdir, name, files)

@@ -29,6 +29,7 @@
 #include "../fuzz/fuzz_quic_rxbuf.c"
 #include "../fuzz/fuzz_quic_recovery.c"
 #include "../fuzz/fuzz_quic_ack.c"
+#include "../fuzz/fuzz_quic_conn.c"
 
 #include <dirent.h>
 
@@ -107,6 +108,7 @@ REGRESS(quic_tls)
 REGRESS(quic_rxbuf)
 REGRESS(quic_recovery)
 REGRESS(quic_ack)
+REGRESS(quic_conn)
 
 int
 main(void)
@@ -129,6 +131,7 @@ main(void)
 		cmocka_unit_test(regress_quic_rxbuf),
 		cmocka_unit_test(regress_quic_recovery),
 		cmocka_unit_test(regress_quic_ack),
+		cmocka_unit_test(regress_quic_conn),
 	};
 
 	tq_fuzz_init("test_fuzz_regress");

@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef TQ_QUIC_CONN_H
+#define TQ_QUIC_CONN_H
+
+/*
+ * One QUIC connection, I/O-free and clock-free (docs/quic.md, Connection
+ * layer): the caller feeds datagrams with the time, takes datagrams to
+ * send and runs the timer.  The module (later) adds UDP, the CID table
+ * and the worker's timer wheel; the unit tests join two in memory.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+
+#include "core/tq_stream_impl.h"
+#include "quic/tq_quic_ack.h"
+#include "quic/tq_quic_fc.h"
+#include "quic/tq_quic_recovery.h"
+#include "quic/tq_quic_rxbuf.h"
+#include "quic/tq_quic_tls.h"
+#include "quic/tq_quic_wire.h"
+
+struct tq_quic_conn;
+
+struct tq_quic_conn_cfg {
+	bool is_server;
+	struct tq_quic_tls_ctx *tls;
+	struct tq_quic_crypto_worker *cw;
+	/* RX copies of byte input, indirect mbufs of read_mbuf */
+	struct rte_mempool *pool;
+	const char *server_name;	/* client: SNI */
+	struct tq_quic_cid scid;	/* ours */
+	/* client: the first DCID (random, >= 8 bytes); server: the DCID
+	 * of the client's first Initial (original DCID) */
+	struct tq_quic_cid dcid;
+	struct tq_quic_cid peer_scid;	/* server: the client's SCID */
+	/* server after a Retry (the module checked the client's token):
+	 * .dcid is the Retry's SCID, original_dcid the client's first
+	 * DCID (from the token); the address counts as validated */
+	bool retried;
+	struct tq_quic_cid original_dcid;
+	/* our transport parameters; 0: the defaults below */
+	uint64_t idle_timeout_ms;	/* 30000 */
+	uint64_t max_data;		/* 1.5 x max_stream_data */
+	uint64_t max_stream_data;	/* 256 KiB, grows to 16 x */
+	uint64_t max_streams_bidi;	/* 100 */
+	uint64_t max_streams_uni;	/* 100 */
+	uint32_t sndbuf;		/* per stream, 256 KiB */
+	uint32_t max_dgram;		/* datagrams we send, 1200 */
+	/* sent packets tracked (in flight and not yet settled), split
+	 * over the spaces as recovery does; 1024 */
+	uint32_t max_packets;
+	const struct tq_cc_ops *cc;	/* NULL: NewReno */
+};
+
+enum tq_quic_conn_state {
+	TQ_QUIC_CS_HANDSHAKE,
+	TQ_QUIC_CS_ESTABLISHED,
+	TQ_QUIC_CS_CLOSING,	/* we sent CONNECTION_CLOSE */
+	TQ_QUIC_CS_DRAINING,	/* the peer did */
+	TQ_QUIC_CS_CLOSED,	/* free it */
+};
+
+/* Per connection; the module sums them into the engine counters. */
+struct tq_quic_conn_stats {
+	uint64_t dgrams_in, dgrams_out;
+	uint64_t bytes_in, bytes_out;
+	uint64_t pkts_in, pkts_out;
+	uint64_t drop_nokey;	/* no keys for the level (yet, any more) */
+	uint64_t drop_decrypt;	/* did not open */
+	uint64_t drop_dup;	/* duplicate packet number */
+	uint64_t drop_cid;	/* not our DCID */
+	uint64_t drop_unsupported; /* 0-RTT, Retry, VN, bad header */
+	uint64_t proto_err;	/* connection errors we detected */
+	uint64_t stream_frames_in, stream_bytes_in;
+	uint64_t retransmits;	/* packets whose frames were resent */
+	uint64_t amp_blocked;	/* output stopped by the 3x limit */
+	uint64_t streams_opened, streams_refused;
+	uint64_t blocked_sent;	/* *_BLOCKED frames */
+	uint64_t key_updates;	/* read key generations moved to */
+	uint64_t retries;	/* client: Retry packets taken */
+};
+
+/* 0, -EINVAL, -ENOMEM, -EIO.  A client has its ClientHello queued. */
+int tq_quic_conn_new(const struct tq_quic_conn_cfg *cfg, uint64_t now,
+		struct tq_quic_conn **out);
+void tq_quic_conn_free(struct tq_quic_conn *c);
+
+/*
+ * A received datagram.  Bytes are copied into an mbuf of cfg->pool (so
+ * STREAM data stays zero-copy from there up); an mbuf is consumed.
+ * Returns 0, or -ENOMEM (no mbuf: dropped).  Errors in the datagram
+ * close the connection; they are not returned.
+ */
+int tq_quic_conn_input(struct tq_quic_conn *c, const uint8_t *dgram,
+		size_t len, enum tq_quic_ecn ecn, uint64_t now);
+int tq_quic_conn_input_mbuf(struct tq_quic_conn *c, struct rte_mbuf *m,
+		enum tq_quic_ecn ecn, uint64_t now);
+/* One datagram to send into buf (cap >= 1200); 0: nothing now. */
+size_t tq_quic_conn_output(struct tq_quic_conn *c, uint8_t *buf, size_t cap,
+		uint64_t now);
+/* When on_timer must run; UINT64_MAX: no timer. */
+uint64_t tq_quic_conn_next_timer(const struct tq_quic_conn *c);
+void tq_quic_conn_on_timer(struct tq_quic_conn *c, uint64_t now);
+
+struct tq_conn *tq_quic_conn_base(struct tq_quic_conn *c);
+/* The worker that owns it (tq_conn_shard()); the module sets it. */
+void tq_quic_conn_set_shard(struct tq_quic_conn *c, struct tq_shard *s);
+enum tq_quic_conn_state tq_quic_conn_state(const struct tq_quic_conn *c);
+bool tq_quic_conn_done(const struct tq_quic_conn *c);
+bool tq_quic_conn_confirmed(const struct tq_quic_conn *c);
+const struct tq_quic_conn_stats *
+tq_quic_conn_stats(const struct tq_quic_conn *c);
+/* Why it closed: the code, whether the application's, who sent it. */
+void tq_quic_conn_close_info(const struct tq_quic_conn *c, uint64_t *code,
+		bool *app, bool *remote);
+/* RFC 9001 6: start a key update (our write keys move on; the read
+ * keys follow when the peer answers).  0, -EBUSY (not confirmed, or
+ * the last one not answered yet), -ENOMEM, -EIO. */
+int tq_quic_conn_key_update(struct tq_quic_conn *c);
+/* Send a PING in a 1-RTT packet (keepalive; it makes the peer
+ * answer).  0, -ENOTCONN before the handshake completes. */
+int tq_quic_conn_ping(struct tq_quic_conn *c);
+/* Close with a transport error (tests, the module). */
+void tq_quic_conn_error(struct tq_quic_conn *c, enum tq_quic_err e,
+		uint64_t frame_type);
+/* Whether keys of a level are still held (either direction). */
+bool tq_quic_conn_has_keys(const struct tq_quic_conn *c,
+		enum tq_quic_level level);
+/* The key set (tests build packets with the peer's keys). */
+struct tq_quic_key_set *tq_quic_conn_keys(struct tq_quic_conn *c);
+/* Bytes the server sent and received before address validation. */
+void tq_quic_conn_amp(const struct tq_quic_conn *c, uint64_t *sent,
+		uint64_t *received, bool *validated);
+/* The TLS session (ALPN, suite, the peer's transport parameters). */
+struct tq_quic_tls *tq_quic_conn_tls(struct tq_quic_conn *c);
+/* The peer's CID we send to. */
+const struct tq_quic_cid *tq_quic_conn_dcid(const struct tq_quic_conn *c);
+
+#endif

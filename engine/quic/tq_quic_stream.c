@@ -1,0 +1,836 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * QUIC streams behind the neutral stream API (tq_stream_vt) and the
+ * connection's tq_conn_vt: IDs by role, peer streams opened by their
+ * first frame, send rings, zero-copy receive, the stream's end.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "quic/tq_quic_conn_priv.h"
+
+#define RX_SEGS 4096
+
+static const struct tq_stream_vt stream_vt;
+
+static bool
+is_local(const struct tq_quic_conn *c, uint64_t id)
+{
+	return (id & 1) == (uint64_t)c->is_server;
+}
+
+struct tq_quic_stream *
+tq_qc_stream_find(struct tq_quic_conn *c, uint64_t id)
+{
+	struct tq_quic_stream *s;
+
+	for (s = c->streams; s; s = s->next)
+		if ((uint64_t)s->st.id == id)
+			return s;
+	return NULL;
+}
+
+void
+tq_qc_stream_sendq(struct tq_quic_stream *s)
+{
+	struct tq_quic_conn *c = s->c;
+
+	if (s->in_sendq)
+		return;
+	s->in_sendq = true;
+	s->snext = NULL;
+	if (c->sq_tail)
+		c->sq_tail->snext = s;
+	else
+		c->sq_head = s;
+	c->sq_tail = s;
+}
+
+static void
+sendq_remove(struct tq_quic_stream *s)
+{
+	struct tq_quic_conn *c = s->c;
+	struct tq_quic_stream **pp, *prev = NULL;
+
+	if (!s->in_sendq)
+		return;
+	for (pp = &c->sq_head; *pp; prev = *pp, pp = &(*pp)->snext)
+		if (*pp == s) {
+			*pp = s->snext;
+			if (c->sq_tail == s)
+				c->sq_tail = prev;
+			break;
+		}
+	s->in_sendq = false;
+}
+
+static struct tq_quic_stream *
+stream_new(struct tq_quic_conn *c, uint64_t id)
+{
+	struct tq_quic_stream *s = calloc(1, sizeof(*s));
+	bool uni = id & 2, local = is_local(c, id);
+	uint64_t peer_max;
+
+	if (!s)
+		return NULL;
+	s->c = c;
+	s->st.vt = &stream_vt;
+	s->st.conn = &c->base;
+	s->st.id = (int64_t)id;
+	s->st.flags = (uint8_t)((uni ? TQ_STREAM_F_UNI : 0) |
+			(local ? TQ_STREAM_F_LOCAL : 0));
+	s->has_send = !uni || local;
+	s->has_recv = !uni || !local;
+	if (s->has_send && tq_qc_sq_init(&s->sq, c->cfg.sndbuf) < 0)
+		goto fail;
+	if (s->has_send) {
+		s->mu_limit = RTE_MAX(c->cfg.sndbuf / 512, 1u);
+		s->mu_cap = s->mu_limit;
+		s->mu = calloc(s->mu_cap, sizeof(*s->mu));
+		if (!s->mu)
+			goto fail;
+	}
+	/* descriptors come with the first data (tq_qc_stream_rx_ready) */
+	tq_quic_rxbuf_init(&s->rb, NULL, 0, c->cfg.max_stream_data * 16,
+			false, &tq_qc_mbuf_ref_ops);
+	tq_quic_fc_rx_init(&s->fcr, s->has_recv ? c->cfg.max_stream_data : 0,
+			c->cfg.max_stream_data * 16, c->now);
+	peer_max = uni ? c->ptp.initial_max_stream_data_uni : local ?
+		c->ptp.initial_max_stream_data_bidi_remote :
+		c->ptp.initial_max_stream_data_bidi_local;
+	tq_quic_fc_tx_init(&s->fct, peer_max);
+	s->lowat = c->cfg.sndbuf / 2;
+	s->next = c->streams;
+	c->streams = s;
+	c->nstreams++;
+	c->stats.streams_opened++;
+	return s;
+fail:
+	tq_qc_sq_free(&s->sq);
+	free(s->mu);
+	free(s->segs);
+	free(s);
+	return NULL;
+}
+
+/* The receive side's descriptors, at the first data: a stream the peer
+ * never sends on costs none.  What the buffer knows (offsets, the final
+ * size) stays. */
+int
+tq_qc_stream_rx_ready(struct tq_quic_stream *s)
+{
+	struct tq_quic_rxbuf old = s->rb;
+
+	if (s->segs)
+		return 0;
+	s->segs = calloc(RX_SEGS, sizeof(*s->segs));
+	if (!s->segs)
+		return -ENOMEM;
+	tq_quic_rxbuf_init(&s->rb, s->segs, RX_SEGS, old.max_buffer, false,
+			old.ops);
+	s->rb.read_off = old.read_off;
+	s->rb.max_off = old.max_off;
+	s->rb.final_size = old.final_size;
+	return 0;
+}
+
+static void
+stream_free(struct tq_quic_stream *s)
+{
+	struct tq_quic_conn *c = s->c;
+	struct tq_quic_stream **pp;
+
+	sendq_remove(s);
+	for (pp = &c->streams; *pp; pp = &(*pp)->next)
+		if (*pp == s) {
+			*pp = s->next;
+			break;
+		}
+	c->nstreams--;
+	if (!is_local(c, (uint64_t)s->st.id))
+		tq_quic_streams_peer_closed(&c->sc[(s->st.id & 2) != 0]);
+	tq_quic_rxbuf_reset(&s->rb);
+	tq_qc_sq_free(&s->sq);
+	free(s->mu);
+	free(s->segs);
+	free(s);
+}
+
+static bool
+send_done(const struct tq_quic_stream *s)
+{
+	return !s->has_send || s->reset_acked ||
+		(s->fin_acked && tq_qc_sq_all_acked(&s->sq));
+}
+
+static bool
+recv_done(const struct tq_quic_stream *s)
+{
+	if (!s->has_recv || s->peer_reset || tq_quic_rxbuf_fin(&s->rb))
+		return true;
+	/* stopped: done once the final size is known */
+	return s->shut_rd && s->rb.final_size != TQ_QUIC_FINAL_NONE;
+}
+
+/* Both directions done: closed() and freed.  Only called where the app
+ * cannot hold the stream across the call (the connection's own paths,
+ * never from inside a stream call). */
+void
+tq_qc_stream_maybe_free(struct tq_quic_stream *s)
+{
+	enum tq_close_reason why = TQ_CLOSE_NORMAL;
+
+	if (!send_done(s) || !recv_done(s))
+		return;
+	if (s->c->state >= TQ_QUIC_CS_CLOSING)
+		return; /* freed with the connection */
+	if (!s->closed_told) {
+		s->closed_told = true;
+		if (s->reset_want && s->st.err_code == s->reset_code &&
+				!s->stop_recvd)
+			why = TQ_CLOSE_ABORTED;
+		else if (s->peer_reset || s->stop_recvd)
+			why = TQ_CLOSE_RESET;
+		tq_stream_cb_closed(&s->st, why);
+	}
+	stream_free(s);
+}
+
+/* Called at the end of each connection entry point. */
+static void
+reap(struct tq_quic_conn *c)
+{
+	struct tq_quic_stream *s, *n;
+
+	for (s = c->streams; s; s = n) {
+		n = s->next;
+		if (!s->in_sendq)
+			tq_qc_stream_maybe_free(s);
+	}
+}
+
+void
+tq_qc_streams_close_all(struct tq_quic_conn *c, enum tq_close_reason why,
+		uint64_t code)
+{
+	struct tq_quic_stream *s;
+
+	for (s = c->streams; s; s = s->next) {
+		if (s->closed_told)
+			continue;
+		s->closed_told = true;
+		if (code)
+			s->st.err_code = code;
+		tq_stream_cb_closed(&s->st, why);
+	}
+}
+
+void
+tq_qc_streams_free(struct tq_quic_conn *c)
+{
+	while (c->streams)
+		stream_free(c->streams);
+}
+
+void
+tq_qc_streams_on_peer_tp(struct tq_quic_conn *c)
+{
+	(void)c; /* no stream exists before the parameters arrive */
+}
+
+/* Refuse a peer stream the app gave no ops (docs/api.md). */
+static void
+refuse(struct tq_quic_stream *s)
+{
+	s->c->stats.streams_refused++;
+	s->app_closed = true;
+	s->closed_told = true;
+	if (s->has_recv) {
+		s->shut_rd = true;
+		s->stop_want = true;
+		s->stop_code = 0;
+	}
+	if (s->has_send) {
+		s->reset_want = true;
+		s->reset_code = 0;
+		s->reset_final = 0;
+	}
+	tq_qc_stream_sendq(s);
+}
+
+struct tq_quic_stream *
+tq_qc_stream_get(struct tq_quic_conn *c, uint64_t id, bool peer_sends,
+		enum tq_quic_err *err)
+{
+	bool uni = id & 2, local = is_local(c, id);
+	struct tq_quic_stream *s, *want = NULL;
+	uint64_t idx = id >> 2, first, newly, i;
+
+	*err = TQ_QUIC_NO_ERROR;
+	/* RFC 9000 19.8, 19.4, 19.5, 19.10, 19.13: a direction that does
+	 * not exist */
+	if (uni && local == peer_sends) {
+		*err = TQ_QUIC_STREAM_STATE_ERROR;
+		return NULL;
+	}
+	s = tq_qc_stream_find(c, id);
+	if (s)
+		return s;
+	if (local) {
+		if (idx >= c->sc[uni].local_opened)
+			*err = TQ_QUIC_STREAM_STATE_ERROR;
+		return NULL; /* else done and freed */
+	}
+	first = c->sc[uni].peer_opened;
+	*err = tq_quic_streams_peer_open(&c->sc[uni], idx, &newly);
+	if (*err != TQ_QUIC_NO_ERROR || idx < first)
+		return NULL;
+	/* it opens the lower ones too (RFC 9000 3.2) */
+	for (i = first; i <= idx; i++) {
+		uint64_t sid = (i << 2) | (id & 3);
+
+		s = stream_new(c, sid);
+		if (!s) {
+			*err = TQ_QUIC_INTERNAL_ERROR;
+			return NULL;
+		}
+		tq_conn_cb_new_stream(&c->base, &s->st);
+		if (!s->st.ops)
+			refuse(s);
+		if (sid == id)
+			want = s;
+	}
+	return want;
+}
+
+/* ---- the send side's mbuf units ---- */
+
+static uint32_t
+mu_free(const struct tq_quic_stream *s)
+{
+	return s->mu_limit > s->mu_n ? s->mu_limit - s->mu_n : 0;
+}
+
+static void
+mu_push(struct tq_quic_stream *s, uint64_t end)
+{
+	s->mu[(s->mu_head + s->mu_n) % s->mu_cap] = end;
+	s->mu_n++;
+}
+
+/* Units whose bytes are all acknowledged are free again. */
+static void
+mu_release(struct tq_quic_stream *s)
+{
+	while (s->mu_n && s->mu[s->mu_head] <= s->sq.base) {
+		s->mu_head = (s->mu_head + 1) % s->mu_cap;
+		s->mu_n--;
+	}
+	if (s->mu_n == 0)
+		s->mu_tail_room = 0;
+}
+
+static bool
+send_low(const struct tq_quic_stream *s)
+{
+	return tq_qc_sq_space(&s->sq) < s->lowat ||
+		mu_free(s) < s->mu_limit / 2;
+}
+
+/* ---- tq_stream_vt ---- */
+
+static int
+qs_write_check(const struct tq_stream *st)
+{
+	const struct tq_quic_stream *s = (const struct tq_quic_stream *)st;
+
+	if (!s->has_send)
+		return -EBADF;
+	if (s->c->state >= TQ_QUIC_CS_CLOSING)
+		return -EPIPE;
+	if (s->fin_want || s->reset_want || s->stop_recvd || s->app_closed)
+		return -EPIPE;
+	return 0;
+}
+
+static int
+qs_write(struct tq_stream *st, const void *buf, uint32_t len)
+{
+	struct tq_quic_stream *s = tq_qc_stream(st);
+	const uint8_t *p = buf;
+	uint32_t left, k, done = 0;
+	int rc = qs_write_check(st);
+
+	if (rc < 0)
+		return rc;
+	left = RTE_MIN(len, tq_qc_sq_space(&s->sq));
+	/* fill the last unit first, then new 2 KiB ones, as TCP fills
+	 * its mbufs */
+	if (left && s->mu_n && s->mu_tail_room) {
+		k = tq_qc_sq_write(&s->sq, p, RTE_MIN(left, s->mu_tail_room));
+		s->mu[(s->mu_head + s->mu_n - 1) % s->mu_cap] += k;
+		s->mu_tail_room -= k;
+		done += k;
+		left -= k;
+	}
+	while (left && mu_free(s)) {
+		k = tq_qc_sq_write(&s->sq, p + done, RTE_MIN(left,
+				(uint32_t)RTE_MBUF_DEFAULT_DATAROOM));
+		if (k == 0)
+			break; /* no memory for the ring */
+		mu_push(s, s->sq.end);
+		s->mu_tail_room = RTE_MBUF_DEFAULT_DATAROOM - k;
+		done += k;
+		left -= k;
+	}
+	if (done < len)
+		s->want_write = true;
+	if (done)
+		tq_qc_stream_sendq(s);
+	return (int)done;
+}
+
+static int
+qs_write_mbuf(struct tq_stream *st, struct rte_mbuf *m,
+		struct rte_mbuf **rest)
+{
+	struct tq_quic_stream *s = tq_qc_stream(st);
+	uint32_t room = tq_qc_sq_space(&s->sq), segs = mu_free(s);
+	uint32_t take = 0, n = 0, k;
+	struct rte_mbuf *x;
+	int rc = qs_write_check(st);
+
+	*rest = m;
+	if (rc < 0)
+		return rc;
+	if (tq_qc_sq_alloc(&s->sq) < 0)
+		return 0;
+	for (x = m; x && n < segs && take < room; x = x->next, n++)
+		take += RTE_MIN((uint32_t)x->data_len, room - take);
+	if (take == 0) {
+		s->want_write = true;
+		return 0;
+	}
+	if (take < m->pkt_len) {
+		*rest = tq_mbuf_split(m, take, s->c->pool);
+		if (!*rest) {
+			*rest = m;
+			return 0;
+		}
+		s->want_write = true;
+	} else {
+		*rest = NULL;
+	}
+	/* copied into the ring (the send side is a byte ring for now),
+	 * each segment counted as the unit it would hold */
+	for (x = m; x; x = x->next) {
+		k = tq_qc_sq_write(&s->sq, rte_pktmbuf_mtod(x, void *),
+				x->data_len);
+		if (k)
+			mu_push(s, s->sq.end);
+	}
+	s->mu_tail_room = 0;
+	rte_pktmbuf_free(m);
+	tq_qc_stream_sendq(s);
+	return (int)take;
+}
+
+static uint32_t
+qs_write_space(struct tq_stream *st, uint32_t *segs)
+{
+	struct tq_quic_stream *s = tq_qc_stream(st);
+	uint32_t space = s->has_send ? tq_qc_sq_space(&s->sq) : 0;
+
+	if (s->has_send && send_low(s))
+		s->want_write = true;
+	*segs = s->has_send ? mu_free(s) : 0;
+	return space;
+}
+
+static uint32_t
+qs_send_hint(struct tq_stream *st)
+{
+	uint64_t a = tq_quic_rec_cwnd_avail(&tq_qc_stream(st)->c->rec);
+
+	return (uint32_t)RTE_MIN(a, (uint64_t)UINT32_MAX);
+}
+
+/* The app read n bytes: windows, and MAX_STREAM_DATA when due. */
+static void
+consumed(struct tq_quic_stream *s, uint64_t n)
+{
+	struct tq_quic_conn *c = s->c;
+	uint64_t max;
+
+	tq_quic_fc_rx_consumed(&s->fcr, n);
+	tq_quic_fc_rx_consumed(&c->fcr, n);
+	if (tq_quic_fc_rx_update(&s->fcr, c->now,
+				c->rec.smoothed_rtt, &max)) {
+		s->msd_want = true;
+		tq_quic_fc_rx_ensure(&c->fcr, s->fcr.window * 3 / 2);
+		tq_qc_stream_sendq(s);
+	}
+}
+
+static int
+qs_read(struct tq_stream *st, void *buf, uint32_t len)
+{
+	struct tq_quic_stream *s = tq_qc_stream(st);
+	size_t n;
+
+	if (!s->has_recv)
+		return -EBADF;
+	if (s->peer_reset)
+		return -ECONNRESET;
+	if (s->shut_rd)
+		return 0;
+	n = tq_quic_rxbuf_read(&s->rb, buf, len);
+	if (n == 0)
+		return tq_quic_rxbuf_fin(&s->rb) ? 0 : -EAGAIN;
+	consumed(s, n);
+	return (int)n;
+}
+
+static struct rte_mbuf *
+qs_read_mbuf(struct tq_stream *st, uint32_t max_bytes, uint32_t max_segs)
+{
+	struct tq_quic_stream *s = tq_qc_stream(st);
+	struct rte_mbuf *head = NULL, *tail = NULL, *mi, *ref;
+	struct tq_quic_rxseg seg;
+	uint32_t n = 0, segs = 0, k;
+
+	if (!s->has_recv || s->peer_reset || s->shut_rd)
+		return NULL;
+	while (n < max_bytes && segs < max_segs &&
+			tq_quic_rxbuf_peek(&s->rb, &seg)) {
+		k = RTE_MIN(seg.len, max_bytes - n);
+		mi = rte_pktmbuf_alloc(s->c->pool);
+		if (!mi)
+			break;
+		ref = seg.ref;
+		/* an indirect mbuf on the received one: no copy */
+		rte_pktmbuf_attach(mi, ref);
+		mi->data_off = (uint16_t)(seg.data -
+				(const uint8_t *)mi->buf_addr);
+		mi->data_len = (uint16_t)k;
+		mi->pkt_len = k;
+		tq_quic_rxbuf_consume(&s->rb, k);
+		if (!head) {
+			head = mi;
+		} else {
+			tail->next = mi;
+			head->nb_segs++;
+			head->pkt_len += k;
+		}
+		tail = mi;
+		n += k;
+		segs++;
+	}
+	if (n)
+		consumed(s, n);
+	return head;
+}
+
+static uint32_t
+qs_readable(const struct tq_stream *st)
+{
+	const struct tq_quic_stream *s = (const struct tq_quic_stream *)st;
+
+	if (!s->has_recv || s->peer_reset || s->shut_rd)
+		return 0;
+	return (uint32_t)RTE_MIN(tq_quic_rxbuf_readable(&s->rb),
+			(uint64_t)UINT32_MAX);
+}
+
+static bool
+qs_eof(const struct tq_stream *st)
+{
+	const struct tq_quic_stream *s = (const struct tq_quic_stream *)st;
+
+	return !s->has_recv || s->shut_rd || tq_quic_rxbuf_fin(&s->rb);
+}
+
+static int
+qs_shutdown(struct tq_stream *st)
+{
+	struct tq_quic_stream *s = tq_qc_stream(st);
+
+	if (!s->has_send)
+		return -EBADF;
+	if (s->reset_want || s->c->state >= TQ_QUIC_CS_CLOSING)
+		return -EPIPE;
+	if (!s->fin_want) {
+		s->fin_want = true;
+		tq_qc_stream_sendq(s);
+	}
+	return 0;
+}
+
+static void
+stop_reading(struct tq_quic_stream *s, uint64_t code)
+{
+	uint64_t unread;
+
+	if (!s->has_recv || s->shut_rd)
+		return;
+	s->shut_rd = true;
+	unread = tq_quic_rxbuf_readable(&s->rb);
+	tq_quic_rxbuf_reset(&s->rb);
+	tq_quic_fc_rx_consumed(&s->fcr, s->fcr.highest - s->fcr.consumed);
+	tq_quic_fc_rx_consumed(&s->c->fcr, unread);
+	if (!s->peer_reset && s->rb.final_size == TQ_QUIC_FINAL_NONE) {
+		s->stop_want = true;
+		s->stop_code = code;
+		tq_qc_stream_sendq(s);
+	}
+}
+
+static int
+qs_shutdown_read(struct tq_stream *st, uint64_t code)
+{
+	struct tq_quic_stream *s = tq_qc_stream(st);
+
+	if (!s->has_recv)
+		return -EBADF;
+	stop_reading(s, code);
+	return 0;
+}
+
+static void
+reset_sending(struct tq_quic_stream *s, uint64_t code)
+{
+	if (!s->has_send || s->reset_want || send_done(s))
+		return;
+	s->reset_want = true;
+	s->reset_code = code;
+	s->reset_final = s->sq.next;
+	tq_qc_stream_sendq(s);
+}
+
+static void
+qs_abort(struct tq_stream *st, uint64_t code)
+{
+	struct tq_quic_stream *s = tq_qc_stream(st);
+
+	s->app_closed = true;
+	st->err_code = code;
+	reset_sending(s, code);
+	if (s->reset_want)
+		s->reset_code = code;
+	stop_reading(s, code);
+	/* the app is told at once (docs/api.md); the frames go out and
+	 * the stream is freed when the peer has them */
+	if (!s->closed_told) {
+		s->closed_told = true;
+		tq_stream_cb_closed(st, TQ_CLOSE_ABORTED);
+	}
+}
+
+static void
+qs_close(struct tq_stream *st)
+{
+	struct tq_quic_stream *s = tq_qc_stream(st);
+
+	if (s->has_recv && !s->peer_reset && !s->shut_rd &&
+			tq_quic_rxbuf_readable(&s->rb) > 0) {
+		qs_abort(st, 0); /* unread data: reset, as TCP does */
+		return;
+	}
+	s->app_closed = true;
+	if (s->has_send && !s->reset_want && !s->fin_want) {
+		s->fin_want = true;
+		tq_qc_stream_sendq(s);
+	}
+	if (s->has_recv && !recv_done(s))
+		stop_reading(s, 0);
+}
+
+static int
+qs_set_opt(struct tq_stream *st, enum tq_stream_opt opt, uint32_t val)
+{
+	struct tq_quic_stream *s = tq_qc_stream(st);
+
+	switch (opt) {
+	case TQ_OPT_NODELAY:
+	case TQ_OPT_QUICKACK:
+		return 0;
+	case TQ_OPT_SNDBUF_MBUFS:
+		if (!s->has_send || val == 0)
+			return -EINVAL;
+		if (val > s->mu_cap) {
+			uint64_t *n = calloc(val, sizeof(*n));
+			uint32_t i;
+
+			if (!n)
+				return -ENOMEM;
+			for (i = 0; i < s->mu_n; i++)
+				n[i] = s->mu[(s->mu_head + i) % s->mu_cap];
+			free(s->mu);
+			s->mu = n;
+			s->mu_cap = val;
+			s->mu_head = 0;
+		}
+		s->mu_limit = val;
+		return 0;
+	case TQ_OPT_SNDLOWAT:
+		s->lowat = val;
+		return 0;
+	case TQ_OPT_RCVBUF:
+		if (val == 0)
+			return -EINVAL;
+		s->fcr.window = val;
+		if (s->fcr.window_max < val)
+			s->fcr.window_max = val;
+		return 0;
+	case TQ_OPT_SNDBUF:
+		if (!s->has_send || val == 0)
+			return -EINVAL;
+		if (s->sq.base != s->sq.end || s->sq.end != 0)
+			return -EBUSY;
+		tq_qc_sq_free(&s->sq);
+		if (tq_qc_sq_init(&s->sq, val) < 0)
+			return -ENOMEM;
+		s->lowat = val / 2;
+		return 0;
+	default:
+		return -ENOTSUP;
+	}
+}
+
+void
+tq_qc_stream_acked_tell(struct tq_quic_stream *s)
+{
+	if (s->app_closed || s->closed_told)
+		return;
+	if (s->sq.base > s->acked_told) {
+		s->acked_told = s->sq.base;
+		tq_stream_cb_acked(&s->st, s->sq.base);
+	}
+	tq_qc_stream_writable_check(s);
+}
+
+void
+tq_qc_stream_connected(struct tq_quic_stream *s)
+{
+	if (s->connected_told || !(s->st.flags & TQ_STREAM_F_LOCAL))
+		return;
+	s->connected_told = true;
+	if (!s->app_closed && !s->closed_told)
+		tq_stream_cb_connected(&s->st);
+}
+
+void
+tq_qc_stream_writable_check(struct tq_quic_stream *s)
+{
+	mu_release(s);
+	if (s->want_write && !send_low(s) &&
+			!s->app_closed && !s->closed_told) {
+		s->want_write = false;
+		tq_stream_cb_writable(&s->st);
+	}
+}
+
+static const struct tq_stream_vt stream_vt = {
+	.read = qs_read,
+	.read_mbuf = qs_read_mbuf,
+	.readable = qs_readable,
+	.eof = qs_eof,
+	.write = qs_write,
+	.write_mbuf = qs_write_mbuf,
+	.write_space = qs_write_space,
+	.write_check = qs_write_check,
+	.send_hint = qs_send_hint,
+	.shutdown = qs_shutdown,
+	.shutdown_read = qs_shutdown_read,
+	.close = qs_close,
+	.abort = qs_abort,
+	.set_opt = qs_set_opt,
+};
+
+/* ---- tq_conn_vt ---- */
+
+static void
+qc_info(const struct tq_conn *cb, struct tq_conn_info *i)
+{
+	const struct tq_quic_conn *c = (const struct tq_quic_conn *)cb;
+	static const char *const names[] = {
+		"handshake", "established", "closing", "draining", "closed",
+	};
+
+	memset(i, 0, sizeof(*i));
+	i->transport = TQ_TRANSPORT_QUIC;
+	i->state = names[c->state];
+	i->mss = c->max_dgram;
+	i->cwnd = (uint32_t)RTE_MIN(c->rec.cc.cwnd, (uint64_t)UINT32_MAX);
+	i->ssthresh = (uint32_t)RTE_MIN(c->rec.cc.ssthresh,
+			(uint64_t)UINT32_MAX);
+	i->srtt_us = c->rec.smoothed_rtt / 1000;
+	i->rttvar_us = c->rec.rttvar / 1000;
+	i->rto_us = tq_quic_rec_pto_base(&c->rec) / 1000;
+	i->snd_wnd = (uint32_t)RTE_MIN(tq_quic_fc_tx_credit(&c->fct),
+			(uint64_t)UINT32_MAX);
+	i->rcv_wnd = (uint32_t)RTE_MIN(c->fcr.max - c->fcr.highest,
+			(uint64_t)UINT32_MAX);
+	i->bytes_acked = c->bytes_acked;
+	i->bytes_received = c->fcr.consumed;
+	i->retransmits = (uint32_t)c->stats.retransmits;
+	i->unacked = (uint32_t)RTE_MIN(c->rec.bytes_in_flight,
+			(uint64_t)UINT32_MAX);
+	i->cc = c->rec.cc.ops && c->rec.cc.ops->name ? c->rec.cc.ops->name :
+		"newreno";
+}
+
+static void
+qc_close(struct tq_conn *cb, uint64_t code)
+{
+	tq_qc_close((struct tq_quic_conn *)cb, code, 0, true);
+}
+
+static struct tq_stream *
+qc_stream_open(struct tq_conn *cb, unsigned int flags,
+		const struct tq_stream_ops *ops, void *ctx, int *err)
+{
+	struct tq_quic_conn *c = (struct tq_quic_conn *)cb;
+	bool uni = flags & TQ_STREAM_UNI;
+	struct tq_quic_stream *s;
+	int64_t idx;
+
+	if (c->state != TQ_QUIC_CS_ESTABLISHED) {
+		*err = c->state < TQ_QUIC_CS_ESTABLISHED ? -ENOTCONN : -EPIPE;
+		return NULL;
+	}
+	idx = tq_quic_streams_local_open(&c->sc[uni]);
+	if (idx < 0) {
+		c->sa_want[uni] = true;
+		*err = -EAGAIN;
+		return NULL;
+	}
+	s = stream_new(c, ((uint64_t)idx << 2) | (uni ? 2 : 0) |
+			(c->is_server ? 1 : 0));
+	if (!s) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	tq_stream_set_ops(&s->st, ops, ctx);
+	/* the peer learns of the stream now, not with its first byte
+	 * (msquic's START_FLAG_IMMEDIATE): connected() comes when it
+	 * acknowledges */
+	s->announce = true;
+	tq_qc_stream_sendq(s);
+	*err = 0;
+	return &s->st;
+}
+
+const struct tq_conn_vt tq_qc_conn_vt = {
+	.info = qc_info,
+	.close = qc_close,
+	.abort = qc_close,
+	.stream_open = qc_stream_open,
+};
+
+void
+tq_qc_reap(struct tq_quic_conn *c)
+{
+	reap(c);
+}
