@@ -18,16 +18,9 @@ static int
 opt_set(void *arg, const char *v)
 {
 	const struct proxy_conf_key *k = arg;
-	char err[160];
 
 	if (proxy_conf_set(&proxy.conf, k->name, v))
 		return -EINVAL;
-	/* Said at once, before EAL comes up, and in so many words. */
-	if (proxy.conf.mode == PROXY_MODE_HTTP) {
-		proxy_conf_check(&proxy.conf, err, sizeof(err));
-		fprintf(stderr, "tq-proxy: %s\n", err);
-		return -EINVAL;
-	}
 	return 0;
 }
 
@@ -61,7 +54,7 @@ worker_stop(struct tq_shard *s, void *arg)
 int
 main(int argc, char **argv)
 {
-	struct tq_app_opt opts[32];
+	struct tq_app_opt opts[40];
 	struct proxy *p = &proxy;
 	char err[160];
 	unsigned int i;
@@ -109,7 +102,9 @@ main(int argc, char **argv)
 		p->lis[i].p = p;
 		p->lis[i].idx = i;
 		ret = tq_tcp_listen(p->e, NULL, p->conf.listen[i],
-				p->conf.backlog, relay_accept, &p->lis[i]);
+				p->conf.backlog,
+				p->conf.mode == PROXY_MODE_HTTP ?
+				http_accept : relay_accept, &p->lis[i]);
 		if (ret < 0) {
 			fprintf(stderr, "tq-proxy: --listen %u: %s\n",
 					p->conf.listen[i], strerror(-ret));
@@ -118,8 +113,10 @@ main(int argc, char **argv)
 			return TQ_EXIT_CONFIG;
 		}
 	}
-	fprintf(stderr, "tq-proxy: %u listener(s), %u backend(s) in %u "
-		"pool(s), balance %s\n", p->conf.nb_listen,
+	fprintf(stderr, "tq-proxy: mode %s, %u listener(s), %u backend(s) "
+		"in %u pool(s), balance %s\n",
+		p->conf.mode == PROXY_MODE_HTTP ? "http" : "tcp",
+		p->conf.nb_listen,
 		p->conf.nb_backends, p->conf.nb_pools,
 		proxy_balance_str(p->conf.balance));
 	ret = tq_engine_run(p->e);

@@ -29,16 +29,29 @@ enum proxy_ctr {
 	PC_HEALTH_FAILS,
 	PC_EJECTS,
 	PC_RESTORES,
+	PC_HTTP_REQUESTS,
+	PC_HTTP_1XX,		/* the five in order: PC_HTTP_1XX + class - 1 */
+	PC_HTTP_2XX,
+	PC_HTTP_3XX,
+	PC_HTTP_4XX,
+	PC_HTTP_5XX,
+	PC_HTTP_LOCAL,
+	PC_HTTP_BACKEND_TIMEOUTS,
 	PC_MAX,
 };
 
 /* Per worker, written only there, summed by telemetry. */
 struct pstat_be {
 	uint64_t active, total, bytes_up, bytes_down, connect_fails;
+	uint64_t requests;		/* http: requests sent to it */
+	uint64_t resp[5];		/* http: its answers, by class */
 };
 
 struct pstat_listen {
 	uint64_t active, total, bytes_up, bytes_down;
+	uint64_t requests;		/* http: requests parsed */
+	uint64_t resp[5];		/* http: answers, by class */
+	uint64_t errors;		/* http: answered by the proxy itself */
 };
 
 struct health;
@@ -92,6 +105,9 @@ backend_up(const struct proxy *p, unsigned int b)
 
 /* relay.c */
 void relay_accept(struct tq_shard *s, struct tq_listener *l, void *arg);
+
+/* hrelay.c: --mode http */
+void http_accept(struct tq_shard *s, struct tq_listener *l, void *arg);
 
 /* health.c */
 void health_init(struct proxy *p);

@@ -1,0 +1,215 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# proxy_http_test: tq-proxy --mode http (docs/tq-proxy.md, HTTP mode)
+# between kernel clients (curl, wrk, python) in a netns and, over
+# net_af_packet, two kernel nginx backends (IPv4 and IPv6) and a python
+# backend (tests/lib/http_peer.py).  A 30 MB file byte-exact (HTTP/1.1
+# and 1.0), wrk with no errors over both nginx, X-Forwarded-For and
+# Forwarded as the backend sees them, POST bodies (Content-Length and
+# chunked, 5 MB) intact, chunked answers (and de-chunked for HTTP/1.0),
+# pipelined requests answered in order, HEAD, Host and path routing to
+# pools, 431, 502, 503 and 504.
+set -euo pipefail
+source "${TQ_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/netns.sh"
+
+tq_init proxy_http_test
+TQ_SERVER="$TQ_BUILD_DIR/apps/tq-proxy"
+[[ -x $TQ_SERVER ]] || tq_fail "no $TQ_SERVER"
+tq_require_tools nginx wrk curl sha256sum
+py=$(tq_python)
+peerpy="$TQ_LIB_DIR/http_peer.py"
+
+# tq_engine_up picks the same free subnet: nothing is set up in between.
+n=$(tq_free_subnet 10.234)
+peer=10.234.$n.1
+peer6=fd34:234:$n::1
+tq_engine_up af_packet 10.234 fd34:234 -- --mode http --listen 5000 \
+	--backend "$peer:8081" --backend "[$peer6]:8082" \
+	--route "b.example/=bonly" --backend "[$peer6]:8082,bonly" \
+	--route "/py/=py" --backend "$peer:8090,py" \
+	--route "/dead/=dead" --backend "$peer:8099,dead" \
+	--route "/empty/=nothing" \
+	--backend-timeout-ms 1000 --health-interval-ms 0 --health-fall 100 \
+	--connect-timeout-ms 1000
+
+www=$TQ_TMP/www
+mkdir -p "$www"
+chmod 755 "$TQ_TMP" "$www"
+head -c 30000000 /dev/urandom >"$www/big"
+head -c 1000 /dev/zero | tr '\0' x >"$www/small"
+chmod 644 "$www"/*
+sum=$(sha256sum "$www/big" | cut -d' ' -f1)
+
+# proxy_nginx NAME LISTEN: as proxy_test's, with X-Forwarded-For and
+# Forwarded in the access log.
+proxy_nginx() {
+	local d=$TQ_TMP/$1 i pid
+	mkdir -p "$d"
+	chmod 755 "$d"
+	cat >"$d/nginx.conf" <<NGINX
+worker_processes 1;
+daemon off;
+pid $d/nginx.pid;
+error_log $d/error.log warn;
+events { worker_connections 1024; }
+http {
+	log_format fwd '\$remote_addr "\$request" host=\$host xff="\$http_x_forwarded_for" fwd="\$http_forwarded"';
+	access_log $d/access.log fwd;
+	client_body_temp_path $d/body;
+	proxy_temp_path $d/proxy;
+	fastcgi_temp_path $d/fastcgi;
+	uwsgi_temp_path $d/uwsgi;
+	scgi_temp_path $d/scgi;
+	keepalive_requests 1000000;
+	server {
+		listen $2;
+		root $www;
+	}
+}
+NGINX
+	rm -f "$d/nginx.pid"
+	tq_peer nginx -c "$d/nginx.conf" -p "$d" -e "$d/error.log" \
+		>"$d/stdout.log" 2>&1 &
+	for ((i = 0; i < 100; i++)); do
+		pid=$(cat "$d/nginx.pid" 2>/dev/null || true)
+		if [[ -n $pid ]] && tq_peer curl -sf -o /dev/null \
+				"http://$2/small"; then
+			TQ_PIDS+=("$pid")
+			NGINX_PID=$pid
+			return 0
+		fi
+		sleep 0.1
+	done
+	cat "$d/error.log" "$d/stdout.log" >&2 2>/dev/null || true
+	tq_fail "nginx $1 did not start"
+}
+proxy_nginx a "$peer:8081"
+proxy_nginx b "[$peer6]:8082"
+tq_bg ip netns exec "$TQ_NS" "$py" "$peerpy" server "$peer" 8090
+for ((i = 0; i < 50; i++)); do
+	tq_peer ss -ltn | grep -q ':8090 ' && break
+	sleep 0.1
+done
+
+url=http://$TQ_ENG4:5000
+dump() {
+	tq_stats | awk '$2 != 0' >&2 || true
+	tail -5 "$TQ_SERVER_LOG" >&2 || true
+}
+used() {
+	grep -c "\"$2 " "$TQ_TMP/$1/access.log" 2>/dev/null || true
+}
+# code ARGS...: the status curl got.
+code() {
+	tq_peer curl -s -o "$TQ_TMP/body" -w '%{http_code}' -m 10 "$@" || true
+}
+
+# 1. 30 MB byte-exact through both backends, HTTP/1.1 and 1.0.
+for v in "" "" -0; do
+	got=$(tq_peer curl -sf $v "$url/big" | sha256sum | cut -d' ' -f1)
+	[[ $got == "$sum" ]] || { dump; tq_fail "30 MB ${v:-1.1}: $got"; }
+done
+a=$(used a "GET /big")
+b=$(used b "GET /big")
+((a >= 1 && b >= 1)) || tq_fail "30 MB: a served $a, b $b"
+tq_pass "30 MB byte-exact three times (HTTP/1.1 and 1.0), a $a, b $b"
+
+# 2. wrk (keep-alive, many requests on a connection): no errors.
+a0=$(used a "GET /small")
+b0=$(used b "GET /small")
+out=$(tq_peer wrk -t2 -c16 -d3s "$url/small" 2>&1) || tq_fail "wrk: $out"
+grep -qE 'Socket errors|Non-2xx' <<<"$out" && { dump; tq_fail "wrk errors: $out"; }
+reqs=$(awk '/requests in/ {print $1}' <<<"$out")
+a=$(($(used a "GET /small") - a0))
+b=$(($(used b "GET /small") - b0))
+((reqs > 100 && a > 0 && b > 0)) || { dump; tq_fail "wrk: $reqs requests, a $a, b $b"; }
+tq_pass "wrk: $reqs requests, no errors (a $a, b $b)"
+
+# 3. X-Forwarded-For appended, Forwarded added, as nginx logged them.
+tq_peer curl -sf -o /dev/null -H 'X-Forwarded-For: 192.0.2.7' \
+	"$url/small?xff" || tq_fail "xff request"
+sleep 0.2
+line=$(cat "$TQ_TMP"/[ab]/access.log | grep 'small?xff' || true)
+# (nginx logs a '"' as \x22.)
+grep -qF "xff=\"192.0.2.7, $peer\" fwd=\"for=$peer;proto=http;host=\\x22$TQ_ENG4:5000\\x22\"" <<<"$line" ||
+	tq_fail "backend saw: $line"
+tq_pass "X-Forwarded-For and Forwarded: $line"
+
+# 4. Request bodies, Content-Length and chunked, 5 MB, intact.
+head -c 5000000 /dev/urandom >"$TQ_TMP/post"
+psum=$(sha256sum "$TQ_TMP/post" | cut -d' ' -f1)
+out=$(tq_peer curl -sf --data-binary @"$TQ_TMP/post" "$url/py/sum") ||
+	{ dump; tq_fail "POST Content-Length"; }
+[[ $out == "$psum 5000000" ]] || tq_fail "POST Content-Length: $out"
+out=$(tq_peer curl -sf -H 'Transfer-Encoding: chunked' \
+	--data-binary @"$TQ_TMP/post" "$url/py/sum") ||
+	{ dump; tq_fail "POST chunked"; }
+[[ $out == "$psum 5000000" ]] || tq_fail "POST chunked: $out"
+tq_pass "POST 5 MB intact, Content-Length and chunked: $out"
+
+# 5. A chunked answer: on chunked to 1.1, de-chunked to 1.0; HEAD.
+want=$(for ((i = 0; i < 2000; i++)); do echo "line $i"; done | sha256sum)
+got=$(tq_peer curl -sf "$url/py/chunked?2000" | sha256sum)
+[[ $got == "$want" ]] || tq_fail "chunked answer to 1.1"
+hdr=$(tq_peer curl -sf -0 -D - -o "$TQ_TMP/c10" "$url/py/chunked?2000")
+[[ $(sha256sum <"$TQ_TMP/c10") == "$want" ]] || tq_fail "chunked answer to 1.0"
+grep -qi '^transfer-encoding' <<<"$hdr" && tq_fail "chunked to 1.0: $hdr"
+grep -qi '^connection: close' <<<"$hdr" || tq_fail "1.0 not closed: $hdr"
+out=$(tq_peer curl -sf -I "$url/py/chunked?5") || tq_fail "HEAD"
+grep -q '^HTTP/1.1 200' <<<"$out" || tq_fail "HEAD: $out"
+out=$(tq_peer curl -sf -I "$url/small") || tq_fail "HEAD small"
+grep -qi '^content-length: 1000' <<<"$out" || tq_fail "HEAD small: $out"
+tq_pass "chunked answers: chunked to 1.1, bare to 1.0; HEAD without body"
+
+# 6. Pipelining: eight requests in one write, answered in order.
+out=$(tq_peer "$py" "$peerpy" pipeline "$TQ_ENG4" 5000 /py/echo 8) ||
+	{ dump; tq_fail "pipeline: $out"; }
+tq_pass "pipelining: $out"
+
+# 7. Routing: Host b.example to pool bonly (nginx b), /py/ to python.
+a0=$(used a "GET /small?host")
+b0=$(used b "GET /small?host")
+for ((i = 0; i < 6; i++)); do
+	tq_peer curl -sf -o /dev/null -H 'Host: B.Example:5000' \
+		"$url/small?host" || tq_fail "Host routing request $i"
+done
+sleep 0.2
+a=$(($(used a "GET /small?host") - a0))
+b=$(($(used b "GET /small?host") - b0))
+((a == 0 && b == 6)) || tq_fail "Host b.example: a $a, b $b"
+out=$(tq_peer curl -sf "$url/py/who") || tq_fail "/py/"
+[[ $out == "/py/who $TQ_ENG4:5000 $peer | for=$peer;proto=http;host=\"$TQ_ENG4:5000\"" ]] ||
+	tq_fail "/py/ answered: $out"
+tq_pass "routing: Host b.example to b only ($b), /py/ to python"
+
+# 8. The proxy's own answers.
+c=$(code "$url/dead/x")
+[[ $c == 502 ]] || { dump; tq_fail "no backend reachable: $c"; }
+grep -q "502 Bad Gateway" "$TQ_TMP/body" || tq_fail "502 body"
+c=$(code "$url/empty/x")
+[[ $c == 503 ]] || tq_fail "empty pool: $c"
+t0=$(date +%s%N)
+c=$(code "$url/py/hang")
+t=$((($(date +%s%N) - t0) / 1000000))
+[[ $c == 504 ]] || { dump; tq_fail "silent backend: $c"; }
+((t >= 900 && t < 5000)) || tq_fail "504 after $t ms"
+c=$(code -H "X-Big: $(head -c 20000 /dev/zero | tr '\0' y)" "$url/small")
+[[ $c == 431 ]] || tq_fail "20 KB header: $c"
+c=$(code -H 'Transfer-Encoding: gzip' -d x "$url/py/sum")
+[[ $c == 501 || $c == 400 ]] || tq_fail "unknown coding: $c"
+tq_pass "own answers: 502, 503, 504 after $t ms, 431, $c"
+# After them all, the proxy still serves.
+tq_peer curl -sf -o /dev/null "$url/small" || tq_fail "served no more"
+
+# 9. Stats: requests and answers by class, per listener and backend.
+reqs=$(tq_ctr ProxyHttpRequests)
+ok=$(tq_ctr ProxyHttp2xx)
+local5=$(tq_ctr ProxyHttpLocalAnswers)
+((reqs >= 100 && ok >= 100 && local5 >= 4)) ||
+	{ dump; tq_fail "counters: requests $reqs, 2xx $ok, local $local5"; }
+((TQ_SERVER_PID)) && tq_alive "$TQ_SERVER_PID" || tq_fail "tq-proxy died"
+tq_pass "ProxyHttpRequests $reqs, ProxyHttp2xx $ok, local answers $local5"
+tq_stop_pid "$TQ_SERVER_PID"
+[[ $TQ_STOP_RC == 0 ]] || tq_fail "tq-proxy exited with $TQ_STOP_RC on SIGTERM"
+tq_pass "tq-proxy stopped cleanly"

@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""The kernel ends of proxy_http_test (tq-proxy --mode http).
+
+server ADDR PORT: an HTTP/1.1 backend, keep-alive, one thread per
+  connection, request bodies by Content-Length or chunked.  Every answer
+  has "X-Conn: N" (the connection's ordinal since the start) and
+  "X-Req: M" (the request's on it).
+    /sum        the SHA-256 and length of the request body ("HEX LEN\n")
+    /chunked?N  N lines "line I\n", chunked, in several chunks
+    /hang       read the request, never answer
+    /five       a 500 answer
+    other       "PATH HOST XFF | FORWARDED\n" of the request
+pipeline ADDR PORT PATH N: N GET requests in one write, one connection;
+  the N answers must come in order (their bodies say the path given).
+"""
+import hashlib
+import socket
+import sys
+import threading
+import time
+
+lock = threading.Lock()
+nconn = [0]
+
+
+def read_line(f):
+    line = f.readline(65537)
+    if not line:
+        raise EOFError
+    return line
+
+
+def read_head(f):
+    lines = []
+    while True:
+        line = read_line(f)
+        if line in (b"\r\n", b"\n"):
+            return lines
+        lines.append(line.rstrip(b"\r\n"))
+
+
+def read_body(f, hdrs):
+    te = hdrs.get("transfer-encoding", "")
+    if "chunked" in te.lower():
+        h = hashlib.sha256()
+        n = 0
+        while True:
+            size = int(read_line(f).split(b";")[0].strip(), 16)
+            if size == 0:
+                while read_line(f) not in (b"\r\n", b"\n"):
+                    pass
+                return h, n
+            data = f.read(size)
+            h.update(data)
+            n += len(data)
+            read_line(f)
+    cl = int(hdrs.get("content-length", "0"))
+    h = hashlib.sha256()
+    left = cl
+    while left:
+        data = f.read(min(left, 65536))
+        if not data:
+            raise EOFError
+        h.update(data)
+        left -= len(data)
+    return h, cl
+
+
+def serve(conn, ordinal):
+    f = conn.makefile("rb")
+    req = 0
+    try:
+        while True:
+            head = read_head(f)
+            req += 1
+            method, target, _ = head[0].decode().split(" ", 2)
+            hdrs = {}
+            for line in head[1:]:
+                k, v = line.decode().split(":", 1)
+                hdrs[k.strip().lower()] = v.strip()
+            h, n = read_body(f, hdrs)
+            extra = "X-Conn: %d\r\nX-Req: %d\r\n" % (ordinal, req)
+            if target.endswith("/hang"):
+                time.sleep(30)
+                return
+            if target.endswith("/sum"):
+                body = ("%s %d\n" % (h.hexdigest(), n)).encode()
+            elif "/chunked?" in target:
+                cnt = int(target.split("?", 1)[1])
+                out = ("HTTP/1.1 200 OK\r\n%sTransfer-Encoding: chunked"
+                       "\r\n\r\n" % extra).encode()
+                for i in range(cnt):
+                    d = ("line %d\n" % i).encode()
+                    out += b"%x\r\n%s\r\n" % (len(d), d)
+                out += b"0\r\n\r\n"
+                if method == "HEAD":
+                    out = out.split(b"\r\n\r\n")[0] + b"\r\n\r\n"
+                conn.sendall(out)
+                continue
+            else:
+                body = ("%s %s %s | %s\n" % (
+                    target, hdrs.get("host", "-"),
+                    hdrs.get("x-forwarded-for", "-"),
+                    hdrs.get("forwarded", "-"))).encode()
+            status = "500 Internal Server Error" if target.endswith(
+                "/five") else "200 OK"
+            out = ("HTTP/1.1 %s\r\n%sContent-Length: %d\r\n\r\n" % (
+                status, extra, len(body))).encode()
+            if method != "HEAD":
+                out += body
+            conn.sendall(out)
+            if hdrs.get("connection", "").lower() == "close":
+                return
+    except (EOFError, ConnectionError, ValueError):
+        pass
+    finally:
+        try:
+            conn.close()
+        except OSError:
+            pass
+
+
+def server(addr, port):
+    s = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((addr, port))
+    s.listen(128)
+    while True:
+        c, _ = s.accept()
+        with lock:
+            nconn[0] += 1
+            o = nconn[0]
+        threading.Thread(target=serve, args=(c, o), daemon=True).start()
+
+
+def pipeline(addr, port, path, n):
+    s = socket.create_connection((addr, port), timeout=10)
+    reqs = b"".join(b"GET %s?%d HTTP/1.1\r\nHost: p\r\n\r\n" %
+                    (path.encode(), i) for i in range(n))
+    s.sendall(reqs)
+    f = s.makefile("rb")
+    for i in range(n):
+        head = read_head(f)
+        if b" 200 " not in head[0]:
+            sys.exit("answer %d: %r" % (i, head[0]))
+        cl = [int(x.split(b":")[1]) for x in head
+              if x.lower().startswith(b"content-length:")][0]
+        body = f.read(cl).decode()
+        if not body.startswith("%s?%d " % (path, i)):
+            sys.exit("answer %d out of order: %r" % (i, body))
+    print("%d pipelined answers in order" % n)
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "server":
+        server(sys.argv[2], int(sys.argv[3]))
+    elif sys.argv[1] == "pipeline":
+        pipeline(sys.argv[2], int(sys.argv[3]), sys.argv[4],
+                 int(sys.argv[5]))
+    else:
+        sys.exit("usage: see the docstring")
