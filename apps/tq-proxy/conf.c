@@ -39,11 +39,17 @@ const struct proxy_conf_key proxy_conf_keys[] = {
 	{ "backend-timeout-ms", "timeouts", "MS",
 		"http: 504 when a backend sends nothing of its answer for "
 		"MS; 0: never (30000)" },
+	{ "backend-idle-timeout-ms", "timeouts", "MS",
+		"http: an idle backend connection kept for reuse is closed "
+		"after MS (15000)" },
 	{ "retries", "timeouts", "N",
 		"further backends tried after a failed open (2)" },
 	{ "max-conn-buf", "limits", "BYTES",
 		"buffer bytes one relayed connection holds, all queues "
 		"(262144)" },
+	{ "backend-keepalive", "limits", "N",
+		"http: idle backend connections kept for reuse, per backend "
+		"per worker; 0: one connection per request (16)" },
 	{ "max-conns", "limits", "N",
 		"relayed connections per worker; more are reset (4096)" },
 	{ "health-interval-ms", "health", "MS",
@@ -75,6 +81,8 @@ proxy_conf_init(struct proxy_conf *c)
 	c->health_fall = 2;
 	c->health_rise = 1;
 	c->backend_timeout_ms = 30000;
+	c->backend_keepalive = 16;
+	c->backend_idle_ms = 15000;
 }
 
 static int
@@ -332,6 +340,11 @@ proxy_conf_set(struct proxy_conf *c, const char *name, const char *v)
 		return add_route(c, v);
 	if (!strcmp(name, "backend-timeout-ms"))
 		return parse_u32(v, 0, 3600000, &c->backend_timeout_ms);
+	if (!strcmp(name, "backend-idle-timeout-ms"))
+		return parse_u32(v, 1, 3600000, &c->backend_idle_ms);
+	if (!strcmp(name, "backend-keepalive"))
+		return parse_u32(v, 0, PROXY_KEEPALIVE_MAX,
+				&c->backend_keepalive);
 	if (!strcmp(name, "retries"))
 		return parse_u32(v, 0, PROXY_MAX_BACKENDS - 1, &c->retries);
 	/* Four queues of at least 4096 bytes each (TQ_OPT_SNDBUF/RCVBUF). */

@@ -19,6 +19,7 @@
 #define PROXY_MAX_ROUTES 32
 #define PROXY_ROUTE_HOST_MAX 63
 #define PROXY_ROUTE_PREFIX_MAX 127
+#define PROXY_KEEPALIVE_MAX 64	/* idle backend connections, per backend */
 
 enum proxy_mode {
 	PROXY_MODE_TCP,
@@ -69,6 +70,8 @@ struct proxy_conf {
 	struct proxy_route route[PROXY_MAX_ROUTES];
 	unsigned int nb_routes;
 	uint32_t backend_timeout_ms;	/* http: response awaited; 0: none */
+	uint32_t backend_keepalive;	/* http: idle backend conns kept */
+	uint32_t backend_idle_ms;	/* http: ... for this long at most */
 };
 
 /* One option: its name, INI section, value form and help. */

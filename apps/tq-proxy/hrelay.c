@@ -43,6 +43,7 @@ struct hconn {
 	uint64_t last_be;		/* ... of the last move to or from the
 					 * backend, or answer byte written */
 	int be;				/* the backend leg's, -1: none */
+	int last_pick;			/* the backend of the last leg */
 	unsigned int lidx;
 	unsigned int attempts;
 	unsigned int depth;		/* callbacks of ours on the stack */
@@ -59,6 +60,12 @@ struct hconn {
 	bool resp_started;		/* a head of this answer went out */
 	bool cl_eof;
 	bool draining;			/* we said all: read and drop */
+	bool reused;			/* the backend leg came from the pool */
+	bool no_reuse;			/* this request: a new leg only */
+	bool got_be;			/* a byte of the backend's answer came */
+	bool be_keep;			/* the leg may be kept after the answer */
+	uint32_t replay_len;		/* a body-less request's head, to send
+					 * again when a kept leg was stale */
 	struct tq_addr caddr;
 	char cstr[TQ_ADDR_STRLEN];	/* the client's address */
 	bool cv6;
@@ -142,6 +149,8 @@ drop_backend(struct hconn *hc, bool abort)
 		return;
 	hc->bst = NULL;
 	hc->be_up = false;
+	/* What it sent past its answer is nobody's. */
+	hc->down.ilen = 0;
 	tq_stream_set_ops(st, &gone_ops, NULL);
 	if (abort)
 		tq_stream_abort(st, 0);
@@ -165,6 +174,28 @@ drop_client(struct hconn *hc, bool abort)
 		tq_stream_abort(st, 0);
 	else
 		tq_stream_close(st);
+}
+
+/* The answer is complete and the leg fit for another request: into
+ * the worker's pool, or closed when the pool is full. */
+static void
+park_backend(struct hconn *hc)
+{
+	struct pworker *w = hc->w;
+	struct tq_stream *st = hc->bst;
+	int b = hc->be;
+
+	w->active[b]--;
+	w->be[b].active--;
+	hc->be = -1;
+	hc->bst = NULL;
+	hc->be_up = false;
+	if (bpool_put(w, (unsigned int)b, st)) {
+		pctr(w, PC_HTTP_BACKEND_PARKED, 1);
+		return;
+	}
+	tq_stream_set_ops(st, &gone_ops, NULL);
+	tq_stream_close(st);
 }
 
 static void
@@ -293,6 +324,13 @@ request_head(struct hconn *hc)
 	}
 	hc->up.ooff = 0;
 	hc->up.olen = (uint32_t)n;
+	/* Nothing but the head: it stays in up.out (nothing is appended
+	 * after it), to be sent again if a kept leg turns out closed. */
+	hc->replay_len = m->body == TQ_HTTP_BODY_NONE ||
+		(m->body == TQ_HTTP_BODY_LENGTH && m->content_length == 0) ?
+		(uint32_t)n : 0;
+	hc->got_be = false;
+	hc->no_reuse = false;
 	tq_http_parser_expect(&hc->down.p, hc->meth);
 	connect_next(hc);
 }
@@ -401,13 +439,15 @@ static void
 response_done(struct hconn *hc)
 {
 	hc->rs = RS_DONE;
+	/* Kept only when both messages ended in order on it. */
+	hc->be_keep = hc->down.p.msg.keep_alive && hc->rq == RQ_DONE &&
+		hc->up.olen == 0;
 	if (hc->rq != RQ_DONE) {
 		/* Answered before the whole request came: the rest of it
 		 * is not read, so the client goes after this answer. */
 		hc->keep = false;
 		hc->rq = RQ_DONE;
 	}
-	drop_backend(hc, false);
 }
 
 static void
@@ -451,9 +491,36 @@ response_head(struct hconn *hc)
 	count_status(hc, m->status, false);
 }
 
+/*
+ * A kept leg the backend had closed meanwhile (it answers our request
+ * with its FIN or RST and no byte): a body-less request goes again on a
+ * new leg, as RFC 9112 9.3.1 allows for a retry before any answer.
+ */
+static bool
+stale_retry(struct hconn *hc)
+{
+	int b = hc->last_pick;
+
+	if (!hc->reused || hc->got_be || !hc->replay_len ||
+			hc->resp_started || hc->rq != RQ_DONE || b < 0)
+		return false;
+	pctr(hc->w, PC_HTTP_BACKEND_STALE, 1);
+	drop_backend(hc, true);
+	hc->reused = false;
+	hc->no_reuse = true;
+	hc->tried &= ~(1ull << b);
+	hc->attempts--;
+	hc->up.ooff = 0;
+	hc->up.olen = hc->replay_len;
+	connect_next(hc);
+	return true;
+}
+
 static void
 backend_fail(struct hconn *hc)
 {
+	if (stale_retry(hc))
+		return;
 	if (hc->resp_started)
 		abort_client(hc);
 	else
@@ -477,6 +544,7 @@ backend_in(struct hconn *hc)
 		if (n > 0) {
 			d->ilen += (uint32_t)n;
 			hc->last_be = tq_shard_now(hc->w->s);
+			hc->got_be = true;
 			progress = true;
 		} else if (n == 0) {
 			eof = true;
@@ -526,19 +594,30 @@ backend_in(struct hconn *hc)
 			break;
 		}
 	}
-	if (off) {
+	/* (An own answer may have dropped the leg and what it sent.) */
+	if (off && d->ilen >= off) {
 		memmove(d->in, d->in + off, d->ilen - off);
 		d->ilen -= off;
+	}
+	if (hc->rs == RS_DONE && hc->bst) {
+		/* Nothing may follow an answer before the next request. */
+		if (hc->be_keep && !eof && d->ilen == 0)
+			park_backend(hc);
+		else
+			drop_backend(hc, false);
+		return true;
 	}
 	if (eof && hc->bst && d->ilen == 0) {
 		progress = true;
 		if (hc->rs == RS_HEAD || hc->rs == RS_BODY) {
 			if (tq_http_parse_eof(&d->p, &ev) == 0 &&
 					ev.type == TQ_HTTP_EV_DONE &&
-					hc->rs == RS_BODY)
+					hc->rs == RS_BODY) {
 				response_done(hc);
-			else
+				drop_backend(hc, false);
+			} else {
 				backend_fail(hc);
+			}
 		} else {
 			/* Closed between answers: nothing lost. */
 			drop_backend(hc, false);
@@ -651,8 +730,22 @@ connect_next(struct hconn *hc)
 			pctr(w, PC_RETRIES, 1);
 		hc->timed_out = false;
 		hc->be = pick;
+		hc->last_pick = pick;
 		w->active[b]++;
 		w->be[b].active++;
+		st = hc->no_reuse ? NULL : bpool_take(w, b);
+		if (st) {
+			hc->bst = st;
+			hc->be_up = true;
+			hc->reused = true;
+			tq_stream_set_ops(st, &hbackend_ops, hc);
+			w->be[b].requests++;
+			pctr(w, PC_HTTP_BACKEND_REUSED, 1);
+			hc->last_be = tq_shard_now(w->s);
+			arm(hc, p->conf.backend_timeout_ms);
+			return;
+		}
+		hc->reused = false;
 		st = tq_tcp_connect(w->s, &p->conf.be[b].addr,
 				p->conf.be[b].port, NULL, 0, &hbackend_ops, hc,
 				&err);
@@ -779,7 +872,8 @@ backend_closed(struct tq_stream *st, enum tq_close_reason why, void *ctx)
 		connect_next(hc);
 		run(hc);
 	} else if (hc->rs == RS_HEAD || hc->rs == RS_BODY) {
-		if (b >= 0)
+		/* A kept leg found closed says nothing of the backend. */
+		if (b >= 0 && !(hc->reused && !hc->got_be))
 			health_passive(w, (unsigned int)b, false);
 		backend_fail(hc);
 		run(hc);

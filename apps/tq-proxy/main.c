@@ -38,6 +38,9 @@ worker_start(struct tq_shard *s, void *arg)
 	for (i = 0; i < p->conf.nb_pools; i++)
 		w->rr[i] = tq_shard_id(s) % p->conf.nb_backends;
 	tq_shard_set_app_ctx(s, w);
+	if (p->conf.mode == PROXY_MODE_HTTP && bpool_start(w) < 0)
+		fprintf(stderr, "tq-proxy: worker %u: no memory for backend "
+			"connection pools\n", tq_shard_id(s));
 	if (health_start(w) < 0)
 		fprintf(stderr, "tq-proxy: worker %u: no memory for health "
 			"checks\n", tq_shard_id(s));
@@ -49,6 +52,7 @@ worker_stop(struct tq_shard *s, void *arg)
 	struct proxy *p = arg;
 
 	health_stop(&p->w[tq_shard_id(s)]);
+	bpool_stop(&p->w[tq_shard_id(s)]);
 }
 
 int

@@ -37,6 +37,9 @@ enum proxy_ctr {
 	PC_HTTP_5XX,
 	PC_HTTP_LOCAL,
 	PC_HTTP_BACKEND_TIMEOUTS,
+	PC_HTTP_BACKEND_REUSED,
+	PC_HTTP_BACKEND_PARKED,
+	PC_HTTP_BACKEND_STALE,
 	PC_MAX,
 };
 
@@ -56,6 +59,7 @@ struct pstat_listen {
 
 struct health;
 struct proxy;
+struct bpool;
 
 struct pworker {
 	struct proxy *p;
@@ -66,6 +70,7 @@ struct pworker {
 	struct pstat_be be[PROXY_MAX_BACKENDS];
 	struct pstat_listen l[PROXY_MAX_LISTEN];
 	struct health *h;		/* worker 0 with active checks */
+	struct bpool *bp;		/* http: idle backend connections */
 };
 
 /* Shared by all workers: relaxed atomics, touched per connection
@@ -108,6 +113,15 @@ void relay_accept(struct tq_shard *s, struct tq_listener *l, void *arg);
 
 /* hrelay.c: --mode http */
 void http_accept(struct tq_shard *s, struct tq_listener *l, void *arg);
+
+/* bpool.c: idle backend connections of a worker (http) */
+int bpool_start(struct pworker *w);
+void bpool_stop(struct pworker *w);
+/* An idle connection to backend b, taken out of the pool, or NULL. */
+struct tq_stream *bpool_take(struct pworker *w, unsigned int b);
+/* Keep st (up, between answers) for reuse; false: no room, the caller
+ * closes it. */
+bool bpool_put(struct pworker *w, unsigned int b, struct tq_stream *st);
 
 /* health.c */
 void health_init(struct proxy *p);

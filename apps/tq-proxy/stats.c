@@ -57,6 +57,13 @@ static const struct {
 		"503, 504)" },
 	[PC_HTTP_BACKEND_TIMEOUTS] = { "ProxyHttpBackendTimeouts",
 		"HTTP mode: backends silent for --backend-timeout-ms" },
+	[PC_HTTP_BACKEND_REUSED] = { "ProxyHttpBackendReused",
+		"HTTP mode: requests sent on a kept backend connection" },
+	[PC_HTTP_BACKEND_PARKED] = { "ProxyHttpBackendParked",
+		"HTTP mode: backend connections kept idle after an answer" },
+	[PC_HTTP_BACKEND_STALE] = { "ProxyHttpBackendStale",
+		"HTTP mode: kept backend connections found closed, the "
+		"request sent again on a new one" },
 };
 
 /* HTTP mode's requests and answers by class (0 in tcp mode). */

@@ -183,7 +183,33 @@ out=$(tq_peer curl -sf "$url/py/who") || tq_fail "/py/"
 	tq_fail "/py/ answered: $out"
 tq_pass "routing: Host b.example to b only ($b), /py/ to python"
 
-# 8. The proxy's own answers.
+# 8. Backend connections kept and reused: twenty clients one after the
+# other, few backend connections (the python backend numbers them).
+r0=$(tq_ctr ProxyHttpBackendReused)
+for ((i = 0; i < 20; i++)); do
+	tq_peer curl -sf -D - -o /dev/null "$url/py/ka$i" |
+		awk 'tolower($1) == "x-conn:" {print $2}' | tr -d '\r'
+done >"$TQ_TMP/conns"
+conns=$(sort -u "$TQ_TMP/conns" | wc -l)
+reused=$(($(tq_ctr ProxyHttpBackendReused) - r0))
+(($(wc -l <"$TQ_TMP/conns") == 20 && conns <= 2 && reused >= 18)) ||
+	{ dump; tq_fail "keep-alive: 20 requests on $conns backend connections, $reused reused"; }
+# The backend closes a connection idle for 2 s: the next request still
+# gets through, on a new one.
+sleep 2.5
+tq_peer curl -sf -o /dev/null "$url/py/after-idle" ||
+	{ dump; tq_fail "request after the backend's idle close"; }
+# wrk: many more requests than backend connections.
+c0=$(tq_ctr ProxyBackendConnects)
+q0=$(tq_ctr ProxyHttpRequests)
+out=$(tq_peer wrk -t2 -c16 -d2s "$url/small" 2>&1) || tq_fail "wrk: $out"
+grep -qE 'Socket errors|Non-2xx' <<<"$out" && { dump; tq_fail "wrk errors: $out"; }
+c=$(($(tq_ctr ProxyBackendConnects) - c0))
+q=$(($(tq_ctr ProxyHttpRequests) - q0))
+((q > 1000 && c <= 40)) || { dump; tq_fail "wrk: $q requests over $c new backend connections"; }
+tq_pass "backend keep-alive: 20 clients on $conns backend connection(s) ($reused reused); wrk $q requests over $c new ones; stale: $(tq_ctr ProxyHttpBackendStale)"
+
+# 9. The proxy's own answers.
 c=$(code "$url/dead/x")
 [[ $c == 502 ]] || { dump; tq_fail "no backend reachable: $c"; }
 grep -q "502 Bad Gateway" "$TQ_TMP/body" || tq_fail "502 body"
@@ -202,7 +228,7 @@ tq_pass "own answers: 502, 503, 504 after $t ms, 431, $c"
 # After them all, the proxy still serves.
 tq_peer curl -sf -o /dev/null "$url/small" || tq_fail "served no more"
 
-# 9. Stats: requests and answers by class, per listener and backend.
+# 10. Stats: requests and answers by class, per listener and backend.
 reqs=$(tq_ctr ProxyHttpRequests)
 ok=$(tq_ctr ProxyHttp2xx)
 local5=$(tq_ctr ProxyHttpLocalAnswers)

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """The kernel ends of proxy_http_test (tq-proxy --mode http).
 
-server ADDR PORT: an HTTP/1.1 backend, keep-alive, one thread per
-  connection, request bodies by Content-Length or chunked.  Every answer
+server ADDR PORT: an HTTP/1.1 backend, keep-alive (2 s idle at most),
+  one thread per connection, request bodies by Content-Length or chunked.  Every answer
   has "X-Conn: N" (the connection's ordinal since the start) and
   "X-Req: M" (the request's on it).
     /sum        the SHA-256 and length of the request body ("HEX LEN\n")
@@ -68,6 +68,8 @@ def read_body(f, hdrs):
 
 
 def serve(conn, ordinal):
+    # An idle keep-alive connection is closed after 2 s, as servers do.
+    conn.settimeout(2)
     f = conn.makefile("rb")
     req = 0
     try:
@@ -112,7 +114,7 @@ def serve(conn, ordinal):
             conn.sendall(out)
             if hdrs.get("connection", "").lower() == "close":
                 return
-    except (EOFError, ConnectionError, ValueError):
+    except (EOFError, OSError, ValueError):
         pass
     finally:
         try:
