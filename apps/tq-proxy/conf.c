@@ -58,6 +58,8 @@ const struct proxy_conf_key proxy_conf_keys[] = {
 		"consecutive failures that eject a backend (2)" },
 	{ "health-rise", "health", "N",
 		"consecutive good checks that restore it (1)" },
+	{ "health-http", "health", "PATH",
+		"active checks GET PATH: 2xx or 3xx is up (TCP open only)" },
 };
 
 const unsigned int proxy_conf_nb_keys =
@@ -358,6 +360,17 @@ proxy_conf_set(struct proxy_conf *c, const char *name, const char *v)
 		return parse_u32(v, 1, 100, &c->health_fall);
 	if (!strcmp(name, "health-rise"))
 		return parse_u32(v, 1, 100, &c->health_rise);
+	if (!strcmp(name, "health-http")) {
+		size_t i, n = v ? strlen(v) : 0;
+
+		if (n == 0 || n >= sizeof(c->health_http) || v[0] != '/')
+			return -EINVAL;
+		for (i = 0; i < n; i++)
+			if ((unsigned char)v[i] <= ' ' || v[i] == 0x7f)
+				return -EINVAL;
+		memcpy(c->health_http, v, n + 1);
+		return 0;
+	}
 	return -ENOENT;
 }
 

@@ -67,6 +67,7 @@ struct proxy_conf {
 	uint32_t health_interval_ms;	/* 0: no active checks */
 	uint32_t health_fall;
 	uint32_t health_rise;
+	char health_http[256];		/* "": TCP checks; else GET this */
 	struct proxy_route route[PROXY_MAX_ROUTES];
 	unsigned int nb_routes;
 	uint32_t backend_timeout_ms;	/* http: response awaited; 0: none */

@@ -489,6 +489,9 @@ response_head(struct hconn *hc)
 	hc->resp_started = true;
 	hc->rs = RS_BODY;
 	count_status(hc, m->status, false);
+	/* Passive health counts answers, not opens (a backend that opens
+	 * and answers 5xx is not well). */
+	health_passive(hc->w, (unsigned int)hc->be, m->status < 500);
 }
 
 /*
@@ -834,7 +837,6 @@ backend_connected(struct tq_stream *st, void *ctx)
 	w->be[hc->be].total++;
 	w->be[hc->be].requests++;
 	pctr(w, PC_BACKEND_CONNECTS, 1);
-	health_passive(w, (unsigned int)hc->be, true);
 	hc->last_be = tq_shard_now(w->s);
 	arm(hc, w->p->conf.backend_timeout_ms);
 	run(hc);

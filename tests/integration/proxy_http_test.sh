@@ -239,3 +239,64 @@ tq_pass "ProxyHttpRequests $reqs, ProxyHttp2xx $ok, local answers $local5"
 tq_stop_pid "$TQ_SERVER_PID"
 [[ $TQ_STOP_RC == 0 ]] || tq_fail "tq-proxy exited with $TQ_STOP_RC on SIGTERM"
 tq_pass "tq-proxy stopped cleanly"
+
+# 11. Health, from a --config file: a backend answering 500 to all.
+# Passive: its 5xx answers eject it after --health-fall; active HTTP
+# checks (--health-http) eject it with no traffic at all, though its TCP
+# port is open.
+tq_bg ip netns exec "$TQ_NS" "$py" "$peerpy" server "$peer" 8091 500
+for ((i = 0; i < 50; i++)); do
+	tq_peer ss -ltn | grep -q ':8091 ' && break
+	sleep 0.1
+done
+health_proxy() {
+	cat >"$TQ_TMP/http.ini" <<INI
+[net]
+addr = $TQ_ENG4/24
+
+[proxy]
+mode = http
+listen = 5001
+backend = $peer:8090
+backend = $peer:8091
+route = /none/=nothing
+
+[health]
+health-interval-ms = $1
+health-fall = 2
+${2:+health-http = $2}
+INI
+	tq_server_start "$(tq_vdev_af_packet)" -- --config "$TQ_TMP/http.ini"
+	tq_wait_ping "$TQ_ENG4"
+}
+health_proxy 0
+c=$(code "http://$TQ_ENG4:5001/none/x")
+[[ $c == 503 ]] || tq_fail "route from the config file: $c"
+fives=0
+for ((i = 0; i < 12; i++)); do
+	c=$(code "http://$TQ_ENG4:5001/p$i")
+	[[ $c == 500 ]] && fives=$((fives + 1))
+	[[ $c == 500 || $c == 200 ]] || tq_fail "passive: request $i: $c"
+done
+((fives == 2 && $(tq_ctr ProxyEjects) == 1)) ||
+	{ dump; tq_fail "passive: $fives answers 500, $(tq_ctr ProxyEjects) ejects"; }
+tq_pass "passive: two 500 answers, then ejected: the other 10 got 200"
+tq_stop_pid "$TQ_SERVER_PID"
+health_proxy 200 /health
+for ((i = 0; i < 30; i++)); do
+	(($(tq_ctr ProxyEjects) >= 1)) && break
+	sleep 0.1
+done
+out=$("$TQ_CTL" --file-prefix "$TQ_PREFIX" backends) || tq_fail "tq-ctl backends"
+awk -v a="$peer:8091" -v b="$peer:8090" '
+	$2 == a && $1 == "down" {d++} $2 == b && $1 == "up" {u++}
+	END {exit !(d == 1 && u == 1)}' <<<"$out" ||
+	{ dump; tq_fail "active HTTP checks: $out"; }
+(($(tq_ctr ProxyHttpRequests) == 0)) || tq_fail "traffic before the check"
+for ((i = 0; i < 6; i++)); do
+	c=$(code "http://$TQ_ENG4:5001/a$i")
+	[[ $c == 200 ]] || tq_fail "active: request $i: $c"
+done
+tq_pass "active HTTP checks: the 500 backend down with no traffic, all 6 to the other"
+tq_stop_pid "$TQ_SERVER_PID"
+[[ $TQ_STOP_RC == 0 ]] || tq_fail "tq-proxy exited with $TQ_STOP_RC on SIGTERM"

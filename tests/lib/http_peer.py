@@ -11,6 +11,8 @@ server ADDR PORT: an HTTP/1.1 backend, keep-alive (2 s idle at most),
     /hang       read the request, never answer
     /five       a 500 answer
     other       "PATH HOST XFF | FORWARDED\n" of the request
+server ADDR PORT STATUS: the same, every answer with STATUS (a "500
+  Internal Server Error" backend), /health too.
 pipeline ADDR PORT PATH N: N GET requests in one write, one connection;
   the N answers must come in order (their bodies say the path given).
 """
@@ -22,6 +24,7 @@ import time
 
 lock = threading.Lock()
 nconn = [0]
+forced = [None]
 
 
 def read_line(f):
@@ -107,6 +110,8 @@ def serve(conn, ordinal):
                     hdrs.get("forwarded", "-"))).encode()
             status = "500 Internal Server Error" if target.endswith(
                 "/five") else "200 OK"
+            if forced[0]:
+                status = forced[0]
             out = ("HTTP/1.1 %s\r\n%sContent-Length: %d\r\n\r\n" % (
                 status, extra, len(body))).encode()
             if method != "HEAD":
@@ -156,6 +161,8 @@ def pipeline(addr, port, path, n):
 
 if __name__ == "__main__":
     if sys.argv[1] == "server":
+        if len(sys.argv) > 4:
+            forced[0] = "%s Forced" % sys.argv[4]
         server(sys.argv[2], int(sys.argv[3]))
     elif sys.argv[1] == "pipeline":
         pipeline(sys.argv[2], int(sys.argv[3]), sys.argv[4],

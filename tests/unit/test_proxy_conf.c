@@ -215,6 +215,19 @@ routes(void **state)
 	assert_int_equal(proxy_conf_set(&c, "route", "/a b=p"), -EINVAL);
 	assert_int_equal(proxy_conf_set(&c, "route", "/x=p!"), -EINVAL);
 	assert_int_equal(c.nb_routes, 5);
+	/* Keep-alive pools and HTTP checks. */
+	assert_int_equal(c.backend_keepalive, 16);
+	assert_int_equal(proxy_conf_set(&c, "backend-keepalive", "0"), 0);
+	assert_int_equal(proxy_conf_set(&c, "backend-keepalive", "65"),
+			-EINVAL);
+	assert_int_equal(proxy_conf_set(&c, "backend-idle-timeout-ms", "0"),
+			-EINVAL);
+	assert_string_equal(c.health_http, "");
+	assert_int_equal(proxy_conf_set(&c, "health-http", "/health?x=1"), 0);
+	assert_string_equal(c.health_http, "/health?x=1");
+	assert_int_equal(proxy_conf_set(&c, "health-http", "health"), -EINVAL);
+	assert_int_equal(proxy_conf_set(&c, "health-http", "/a b"), -EINVAL);
+	assert_int_equal(proxy_conf_set(&c, "health-http", ""), -EINVAL);
 #define PICK(h, path) proxy_route_pick(&c, h, strlen(h), path, \
 		strlen(path), 99)
 	/* Longest prefix among those for any host. */
