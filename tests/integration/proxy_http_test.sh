@@ -24,7 +24,14 @@ peerpy="$TQ_LIB_DIR/http_peer.py"
 n=$(tq_free_subnet 10.234)
 peer=10.234.$n.1
 peer6=fd34:234:$n::1
-tq_engine_up af_packet 10.234 fd34:234 -- --mode http --listen 5000 \
+eal=()
+if [[ ${1:-} == workers ]]; then
+	# Two workers on the two cores (oversubscribed: correctness only):
+	# each backend leg, kept or not, must live on its client's worker.
+	TQ_VDEV_ARGS=qpairs=2
+	eal=(--lcores 0@0,1@1,2@1)
+fi
+tq_engine_up af_packet 10.234 fd34:234 "${eal[@]}" -- --mode http --listen 5000 \
 	--backend "$peer:8081" --backend "[$peer6]:8082" \
 	--route "b.example/=bonly" --backend "[$peer6]:8082,bonly" \
 	--route "/py/=py" --backend "$peer:8090,py" \
@@ -125,6 +132,14 @@ a=$(($(used a "GET /small") - a0))
 b=$(($(used b "GET /small") - b0))
 ((reqs > 100 && a > 0 && b > 0)) || { dump; tq_fail "wrk: $reqs requests, a $a, b $b"; }
 tq_pass "wrk: $reqs requests, no errors (a $a, b $b)"
+if ((${#eal[@]})); then
+	per=$("$TQ_CTL" --file-prefix "$TQ_PREFIX" --per-worker stats |
+		awk '$1 == "ProxyHttpRequests" {printf "%s ", $2}')
+	read -r w0 w1 <<<"$per"
+	((${w0:-0} > 0 && ${w1:-0} > 0)) ||
+		tq_fail "requests per worker: '$per': not both workers"
+	tq_pass "both workers served (requests $w0 and $w1)"
+fi
 
 # 3. X-Forwarded-For appended, Forwarded added, as nginx logged them.
 tq_peer curl -sf -o /dev/null -H 'X-Forwarded-For: 192.0.2.7' \
@@ -266,7 +281,8 @@ health-interval-ms = $1
 health-fall = 2
 ${2:+health-http = $2}
 INI
-	tq_server_start "$(tq_vdev_af_packet)" -- --config "$TQ_TMP/http.ini"
+	tq_server_start "$(tq_vdev_af_packet "${TQ_VDEV_ARGS:-}")" \
+		"${eal[@]}" -- --config "$TQ_TMP/http.ini"
 	tq_wait_ping "$TQ_ENG4"
 }
 health_proxy 0
