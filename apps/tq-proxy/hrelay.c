@@ -3,9 +3,10 @@
  * HTTP mode (docs/tq-proxy.md, HTTP mode): one client connection, its
  * requests parsed one at a time with the HTTP/1.1 module, each routed to
  * a pool and sent to a backend over a leg opened from this worker; the
- * answer parsed and sent back; heads rewritten, bodies streamed through
- * two bounded buffers per direction; the proxy's own answers (400, 413,
- * 431, 502, 503, 504) when it must.
+ * answer parsed and sent back; heads rewritten; Content-Length bodies
+ * spliced, chunked ones streamed through two bounded buffers per
+ * direction; backend legs kept for reuse (bpool.c); the proxy's own
+ * answers (400, 413, 431, 501, 502, 503, 504) when it must.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,6 +22,8 @@
  * output buffer, with what the proxy adds. */
 #define HIN 16384
 #define HOUT (HIN + 2048)
+
+static const struct tq_http_limits hlim = { .max_head = HIN };
 
 struct hside {
 	struct tq_http_parser p;
@@ -66,6 +69,8 @@ struct hconn {
 	bool be_keep;			/* the leg may be kept after the answer */
 	uint32_t replay_len;		/* a body-less request's head, to send
 					 * again when a kept leg was stale */
+	uint64_t up_left;		/* Content-Length body bytes still to */
+	uint64_t down_left;		/* pass, by our count (parser skipped) */
 	struct tq_addr caddr;
 	char cstr[TQ_ADDR_STRLEN];	/* the client's address */
 	bool cv6;
@@ -247,6 +252,7 @@ answer(struct hconn *hc, unsigned int status)
 	hc->rq = RQ_DONE;
 	hc->rs = RS_DONE;
 	hc->resp_started = true;
+	hc->up_left = hc->down_left = 0;
 }
 
 /* Write what is pending of s->out to st. */
@@ -275,6 +281,51 @@ append(struct hside *s, const char *p, uint32_t n)
 }
 
 static void
+count_up(struct hconn *hc, uint32_t n)
+{
+	struct pworker *w = hc->w;
+
+	w->l[hc->lidx].bytes_up += n;
+	if (hc->last_pick >= 0)
+		w->be[hc->last_pick].bytes_up += n;
+	pctr(w, PC_BYTES_UP, n);
+}
+
+static void
+count_down(struct hconn *hc, uint32_t n)
+{
+	struct pworker *w = hc->w;
+
+	w->l[hc->lidx].bytes_down += n;
+	if (hc->last_pick >= 0)
+		w->be[hc->last_pick].bytes_down += n;
+	pctr(w, PC_BYTES_DOWN, n);
+}
+
+/*
+ * A Content-Length body goes from stream to stream without a copy
+ * (tq_stream_splice()) once nothing of it waits in our buffers.  Its
+ * last byte is left to the copying path: a splice that reads its source
+ * to the end carries the FIN across, and a FIN after the body must not
+ * end a connection that is kept.
+ */
+static bool
+can_splice_up(const struct hconn *hc)
+{
+	return hc->rq == RQ_BODY && hc->up_left > 1 && hc->up.ilen == 0 &&
+		hc->up.olen == 0 && hc->bst && hc->be_up &&
+		!tq_stream_eof(hc->cl);
+}
+
+static bool
+can_splice_down(const struct hconn *hc)
+{
+	return hc->rs == RS_BODY && hc->down_left > 1 && hc->down.ilen == 0 &&
+		hc->down.olen == 0 && hc->cl && !hc->draining &&
+		!tq_stream_eof(hc->bst);
+}
+
+static void
 request_head(struct hconn *hc)
 {
 	struct proxy *p = hc->w->p;
@@ -298,6 +349,7 @@ request_head(struct hconn *hc)
 	hc->rs = RS_HEAD;
 	hc->resp_started = false;
 	hc->interim = false;
+	hc->up_left = hc->down_left = 0;
 	hc->tried = 0;
 	hc->attempts = 0;
 	if (m->meth == TQ_HTTP_M_CONNECT) {
@@ -331,6 +383,10 @@ request_head(struct hconn *hc)
 		(uint32_t)n : 0;
 	hc->got_be = false;
 	hc->no_reuse = false;
+	/* A Content-Length body is counted here, not parsed, so that it
+	 * may be spliced (splice_up()). */
+	if (m->body == TQ_HTTP_BODY_LENGTH)
+		hc->up_left = m->content_length;
 	tq_http_parser_expect(&hc->down.p, hc->meth);
 	connect_next(hc);
 }
@@ -355,7 +411,7 @@ client_in(struct hconn *hc)
 		}
 		return progress;
 	}
-	if (s->ilen < HIN && !hc->cl_eof) {
+	if (s->ilen < HIN && !hc->cl_eof && !can_splice_up(hc)) {
 		n = tq_stream_read(hc->cl, s->in + s->ilen, HIN - s->ilen);
 		if (n > 0) {
 			s->ilen += (uint32_t)n;
@@ -377,6 +433,25 @@ client_in(struct hconn *hc)
 		len = s->ilen - off;
 		if (len > room)
 			len = room;
+		if (hc->rq == RQ_BODY && hc->up_left) {
+			/* What came with the head, and the last byte. */
+			if (len > hc->up_left)
+				len = (uint32_t)hc->up_left;
+			if (len == 0)
+				break;
+			append(s, s->in + off, len);
+			count_up(hc, len);
+			off += len;
+			hc->up_left -= len;
+			progress = true;
+			if (hc->up_left == 0) {
+				/* Its parser skipped the body. */
+				tq_http_parser_init(&s->p, TQ_HTTP_REQUEST,
+						&hlim);
+				hc->rq = RQ_DONE;
+			}
+			continue;
+		}
 		n = tq_http_parse(&s->p, s->in + off, len, &ev);
 		if (n < 0) {
 			if (hc->rq == RQ_HEAD) {
@@ -391,11 +466,7 @@ client_in(struct hconn *hc)
 		if (hc->rq == RQ_BODY) {
 			/* Body and its chunk framing go on as they came. */
 			append(s, s->in + off, (uint32_t)n);
-			if (n && hc->be >= 0) {
-				hc->w->l[hc->lidx].bytes_up += (uint32_t)n;
-				hc->w->be[hc->be].bytes_up += (uint32_t)n;
-				pctr(hc->w, PC_BYTES_UP, (uint32_t)n);
-			}
+			count_up(hc, (uint32_t)n);
 		}
 		off += (uint32_t)n;
 		if (n)
@@ -488,6 +559,8 @@ response_head(struct hconn *hc)
 	d->olen += (uint32_t)n;
 	hc->resp_started = true;
 	hc->rs = RS_BODY;
+	if (m->body == TQ_HTTP_BODY_LENGTH)
+		hc->down_left = m->content_length;
 	count_status(hc, m->status, false);
 	/* Passive health counts answers, not opens (a backend that opens
 	 * and answers 5xx is not well). */
@@ -542,7 +615,7 @@ backend_in(struct hconn *hc)
 
 	if (!hc->bst || !hc->be_up)
 		return false;
-	if (d->ilen < HIN) {
+	if (d->ilen < HIN && !can_splice_down(hc)) {
 		n = tq_stream_read(hc->bst, d->in + d->ilen, HIN - d->ilen);
 		if (n > 0) {
 			d->ilen += (uint32_t)n;
@@ -563,6 +636,24 @@ backend_in(struct hconn *hc)
 		len = d->ilen - off;
 		if (len > room)
 			len = room;
+		if (hc->rs == RS_BODY && hc->down_left) {
+			if (len > hc->down_left)
+				len = (uint32_t)hc->down_left;
+			if (len == 0)
+				break;
+			append(d, d->in + off, len);
+			count_down(hc, len);
+			off += len;
+			hc->down_left -= len;
+			progress = true;
+			if (hc->down_left == 0) {
+				/* (response_done() reads its head first.) */
+				response_done(hc);
+				tq_http_parser_init(&d->p, TQ_HTTP_RESPONSE,
+						&hlim);
+			}
+			continue;
+		}
 		n = tq_http_parse(&d->p, d->in + off, len, &ev);
 		if (n < 0) {
 			backend_fail(hc);
@@ -571,11 +662,8 @@ backend_in(struct hconn *hc)
 		if (hc->rs == RS_BODY && !hc->dechunk && n) {
 			append(d, d->in + off, (uint32_t)n);
 		}
-		if (hc->rs == RS_BODY && n) {
-			hc->w->l[hc->lidx].bytes_down += (uint32_t)n;
-			hc->w->be[hc->be].bytes_down += (uint32_t)n;
-			pctr(hc->w, PC_BYTES_DOWN, (uint32_t)n);
-		}
+		if (hc->rs == RS_BODY && n)
+			count_down(hc, (uint32_t)n);
 		off += (uint32_t)n;
 		if (n)
 			progress = true;
@@ -683,6 +771,36 @@ run(struct hconn *hc)
 		}
 		if (!hc->cl)
 			return;
+		if (can_splice_up(hc)) {
+			n = tq_stream_splice(hc->cl, hc->bst,
+					(uint32_t)(hc->up_left - 1 > UINT32_MAX ?
+					UINT32_MAX : hc->up_left - 1));
+			if (n > 0) {
+				hc->up_left -= (uint32_t)n;
+				count_up(hc, (uint32_t)n);
+				hc->last_cl = hc->last_be =
+					tq_shard_now(hc->w->s);
+				progress = true;
+			} else if (n < 0 && n != -ENOTCONN) {
+				backend_fail(hc);
+				continue;
+			}
+		}
+		if (hc->bst && hc->be_up && can_splice_down(hc)) {
+			n = tq_stream_splice(hc->bst, hc->cl,
+					(uint32_t)(hc->down_left - 1 > UINT32_MAX ?
+					UINT32_MAX : hc->down_left - 1));
+			if (n > 0) {
+				hc->down_left -= (uint32_t)n;
+				count_down(hc, (uint32_t)n);
+				hc->last_be = tq_shard_now(hc->w->s);
+				hc->got_be = true;
+				progress = true;
+			} else if (n < 0 && n != -ENOTCONN) {
+				abort_client(hc);
+				return;
+			}
+		}
 		progress |= client_in(hc);
 		if (!hc->cl)
 			return;
@@ -939,6 +1057,7 @@ http_accept(struct tq_shard *s, struct tq_listener *l, void *arg)
 		}
 		hc->w = w;
 		hc->be = -1;
+		hc->last_pick = -1;
 		hc->lidx = pl->idx;
 		hc->cl = st;
 		w->nconns++;

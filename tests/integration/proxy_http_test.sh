@@ -120,7 +120,10 @@ done
 a=$(used a "GET /big")
 b=$(used b "GET /big")
 ((a >= 1 && b >= 1)) || tq_fail "30 MB: a served $a, b $b"
-tq_pass "30 MB byte-exact three times (HTTP/1.1 and 1.0), a $a, b $b"
+# Content-Length bodies go by splice, no byte copied.
+spliced=$(tq_ctr StreamSplicedBytes)
+((spliced >= 89000000)) || tq_fail "StreamSplicedBytes $spliced: not by splice"
+tq_pass "30 MB byte-exact three times (HTTP/1.1 and 1.0), a $a, b $b; spliced $spliced"
 
 # 2. wrk (keep-alive, many requests on a connection): no errors.
 a0=$(used a "GET /small")
@@ -154,9 +157,12 @@ tq_pass "X-Forwarded-For and Forwarded: $line"
 # 4. Request bodies, Content-Length and chunked, 5 MB, intact.
 head -c 5000000 /dev/urandom >"$TQ_TMP/post"
 psum=$(sha256sum "$TQ_TMP/post" | cut -d' ' -f1)
+s0=$(tq_ctr StreamSplicedBytes)
 out=$(tq_peer curl -sf --data-binary @"$TQ_TMP/post" "$url/py/sum") ||
 	{ dump; tq_fail "POST Content-Length"; }
 [[ $out == "$psum 5000000" ]] || tq_fail "POST Content-Length: $out"
+s=$(($(tq_ctr StreamSplicedBytes) - s0))
+((s >= 4900000)) || tq_fail "POST Content-Length: $s bytes spliced"
 out=$(tq_peer curl -sf -H 'Transfer-Encoding: chunked' \
 	--data-binary @"$TQ_TMP/post" "$url/py/sum") ||
 	{ dump; tq_fail "POST chunked"; }
