@@ -256,7 +256,14 @@ local5=$(tq_ctr ProxyHttpLocalAnswers)
 ((reqs >= 100 && ok >= 100 && local5 >= 4)) ||
 	{ dump; tq_fail "counters: requests $reqs, 2xx $ok, local $local5"; }
 ((TQ_SERVER_PID)) && tq_alive "$TQ_SERVER_PID" || tq_fail "tq-proxy died"
-tq_pass "ProxyHttpRequests $reqs, ProxyHttp2xx $ok, local answers $local5"
+out=$("$TQ_CTL" --file-prefix "$TQ_PREFIX" backends) || tq_fail "tq-ctl backends"
+tq_log "tq-ctl backends:"$'\n'"$out"
+awk -v r="$reqs" -v a="$peer:8081" '
+	$1 == "listen" && $9 == r {l++}
+	$2 == a && $9 > 0 && $10 == $9 {b++}
+	END {exit !(l == 1 && b == 1)}' <<<"$out" ||
+	tq_fail "tq-ctl backends: no HTTP requests per listener and backend"
+tq_pass "ProxyHttpRequests $reqs, ProxyHttp2xx $ok, local answers $local5; tq-ctl backends agrees"
 tq_stop_pid "$TQ_SERVER_PID"
 [[ $TQ_STOP_RC == 0 ]] || tq_fail "tq-proxy exited with $TQ_STOP_RC on SIGTERM"
 tq_pass "tq-proxy stopped cleanly"
@@ -302,6 +309,9 @@ for ((i = 0; i < 12; i++)); do
 done
 ((fives == 2 && $(tq_ctr ProxyEjects) == 1)) ||
 	{ dump; tq_fail "passive: $fives answers 500, $(tq_ctr ProxyEjects) ejects"; }
+out=$("$TQ_CTL" --file-prefix "$TQ_PREFIX" backends) || tq_fail "tq-ctl backends"
+awk -v a="$peer:8091" '$2 == a && $1 == "down" && $12 == 2 {f++}
+	END {exit !f}' <<<"$out" || tq_fail "passive: tq-ctl backends: $out"
 tq_pass "passive: two 500 answers, then ejected: the other 10 got 200"
 tq_stop_pid "$TQ_SERVER_PID"
 health_proxy 200 /health
