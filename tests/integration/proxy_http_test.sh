@@ -246,6 +246,10 @@ c=$(code -H "X-Big: $(head -c 20000 /dev/zero | tr '\0' y)" "$url/small")
 c=$(code -H 'Transfer-Encoding: gzip' -d x "$url/py/sum")
 [[ $c == 501 || $c == 400 ]] || tq_fail "unknown coding: $c"
 tq_pass "own answers: 502, 503, 504 after $t ms, 431, $c"
+# Broken clients: answered (400, 505, 501) or dropped, nothing left.
+out=$(tq_peer "$py" "$peerpy" abuse "$TQ_ENG4" 5000 /py/who 2>&1) ||
+	{ dump; tq_fail "abuse: $out"; }
+tq_pass "$out"
 # After them all, the proxy still serves.
 tq_peer curl -sf -o /dev/null "$url/small" || tq_fail "served no more"
 
@@ -264,6 +268,15 @@ awk -v r="$reqs" -v a="$peer:8081" '
 	END {exit !(l == 1 && b == 1)}' <<<"$out" ||
 	tq_fail "tq-ctl backends: no HTTP requests per listener and backend"
 tq_pass "ProxyHttpRequests $reqs, ProxyHttp2xx $ok, local answers $local5; tq-ctl backends agrees"
+# Nothing left behind: no client connection, no backend leg in use.
+for ((i = 0; i < 30; i++)); do
+	out=$("$TQ_CTL" --file-prefix "$TQ_PREFIX" backends)
+	awk '$4 != 0 && $1 != "what" {n++} END {exit n > 0}' <<<"$out" && break
+	sleep 0.1
+done
+awk '$4 != 0 && $1 != "what" {n++} END {exit n > 0}' <<<"$out" ||
+	{ dump; tq_fail "connections left active: $out"; }
+tq_pass "no connection left active"
 tq_stop_pid "$TQ_SERVER_PID"
 [[ $TQ_STOP_RC == 0 ]] || tq_fail "tq-proxy exited with $TQ_STOP_RC on SIGTERM"
 tq_pass "tq-proxy stopped cleanly"

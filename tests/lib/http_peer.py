@@ -15,6 +15,11 @@ server ADDR PORT STATUS: the same, every answer with STATUS (a "500
   Internal Server Error" backend), /health too.
 pipeline ADDR PORT PATH N: N GET requests in one write, one connection;
   the N answers must come in order (their bodies say the path given).
+abuse ADDR PORT PATH: broken clients, one connection each: garbage, a
+  head cut short then closed or reset, a body cut short, a reset in the
+  middle of an answer, a request split byte by byte, an obs-fold, two
+  Content-Lengths; every answer that comes must be a well-formed status
+  line, and the byte-by-byte one a 200.
 """
 import hashlib
 import socket
@@ -159,6 +164,73 @@ def pipeline(addr, port, path, n):
     print("%d pipelined answers in order" % n)
 
 
+def abuse_one(addr, port, data, how):
+    s = socket.create_connection((addr, port), timeout=5)
+    try:
+        if how == "bytes":
+            for i in range(len(data)):
+                s.send(data[i:i + 1])
+                time.sleep(0.001)
+        else:
+            s.sendall(data)
+        if how == "rst":
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                         b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            s.close()
+            return None
+        if how == "close":
+            s.shutdown(socket.SHUT_WR)
+        out = b""
+        while True:
+            try:
+                d = s.recv(65536)
+            except (ConnectionError, socket.timeout):
+                break
+            if not d:
+                break
+            out += d
+            if how == "rstmid" and len(out) > 100000:
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                             b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                s.close()
+                return None
+        return out
+    finally:
+        try:
+            s.close()
+        except OSError:
+            pass
+
+
+def abuse(addr, port, path):
+    get = b"GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % path.encode()
+    cases = [
+        (b"\x00\xff garbage \r\n\r\n", "close", 400),
+        (b"GET / HTTP/1.1\r\nHost: x\r\nX-a: b", "close", 400),
+        (b"GET / HTTP/1.1\r\nHost: x\r\nX-a: b", "rst", None),
+        (b"POST /py/sum HTTP/1.1\r\nHost: x\r\nContent-Length: 100"
+         b"\r\n\r\nabc", "close", None),
+        (b"POST /py/sum HTTP/1.1\r\nHost: x\r\nContent-Length: 100000"
+         b"\r\n\r\nabc", "rst", None),
+        (b"GET / HTTP/1.1\r\nHost: x\r\nX: a\r\n b\r\n\r\n", "close",
+         400),
+        (b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n"
+         b"Content-Length: 2\r\n\r\nab", "close", 400),
+        (b"GET / HTTP/3.0\r\nHost: x\r\n\r\n", "close", 505),
+        (b"CONNECT a:1 HTTP/1.1\r\nHost: a:1\r\n\r\n", "close", 501),
+        (b"GET /big HTTP/1.1\r\nHost: x\r\n\r\n", "rstmid", None),
+        (get.replace(b"Host: x", b"Host: x\r\nConnection: close"), "bytes",
+         200),
+    ]
+    for data, how, want in cases:
+        out = abuse_one(addr, port, data, how)
+        if want is None:
+            continue
+        if not out.startswith(b"HTTP/1.1 %d " % want):
+            sys.exit("%r (%s): got %r" % (data[:40], how, out[:80]))
+    print("%d broken clients answered or dropped" % len(cases))
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "server":
         if len(sys.argv) > 4:
@@ -167,5 +239,7 @@ if __name__ == "__main__":
     elif sys.argv[1] == "pipeline":
         pipeline(sys.argv[2], int(sys.argv[3]), sys.argv[4],
                  int(sys.argv[5]))
+    elif sys.argv[1] == "abuse":
+        abuse(sys.argv[2], int(sys.argv[3]), sys.argv[4])
     else:
         sys.exit("usage: see the docstring")
