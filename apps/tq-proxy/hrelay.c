@@ -889,7 +889,7 @@ conn_timer(struct tq_shard *s, struct tq_app_timer *t, void *arg)
 {
 	struct hconn *hc = arg;
 	struct proxy *p = hc->w->p;
-	uint64_t now = tq_shard_now(s), lim, quiet;
+	uint64_t now = tq_shard_now(s), lim, quiet, idle;
 
 	(void)t;
 	enter(hc);
@@ -901,6 +901,23 @@ conn_timer(struct tq_shard *s, struct tq_app_timer *t, void *arg)
 	} else if (hc->cl && !hc->draining &&
 			(hc->rs == RS_HEAD || hc->rs == RS_BODY)) {
 		lim = (uint64_t)p->conf.backend_timeout_ms * NS_PER_MS;
+		if (hc->rq != RQ_DONE && hc->up.olen == 0 &&
+				hc->up.ilen == 0 &&
+				tq_stream_readable(hc->cl) == 0) {
+			/* The request is not all there and the backend took
+			 * what came (Expect: 100-continue, a slow upload): the
+			 * client is the one to wait for, by the idle timeout. */
+			hc->last_be = now;
+			idle = (uint64_t)p->conf.idle_timeout_ms * NS_PER_MS;
+			if (idle && now - hc->last_cl >= idle) {
+				pctr(hc->w, PC_IDLE_TIMEOUTS, 1);
+				abort_client(hc);
+			} else if (lim) {
+				tq_app_timer_arm(hc->t, lim);
+			}
+			leave(hc);
+			return;
+		}
 		quiet = now - hc->last_be;
 		if (!lim) {
 			/* No backend timeout: nothing to watch. */
