@@ -50,6 +50,12 @@ const struct proxy_conf_key proxy_conf_keys[] = {
 	{ "backend-keepalive", "limits", "N",
 		"http: idle backend connections kept for reuse, per backend "
 		"per worker; 0: one connection per request (16)" },
+	{ "max-head", "limits", "BYTES",
+		"http: longest request head, start line and fields; more is "
+		"answered 431 (16384)" },
+	{ "max-body", "limits", "BYTES",
+		"http: longest request body; more is answered 413 (or, "
+		"chunked, reset) (1073741824)" },
 	{ "max-conns", "limits", "N",
 		"relayed connections per worker; more are reset (4096)" },
 	{ "health-interval-ms", "health", "MS",
@@ -85,6 +91,8 @@ proxy_conf_init(struct proxy_conf *c)
 	c->backend_timeout_ms = 30000;
 	c->backend_keepalive = 16;
 	c->backend_idle_ms = 15000;
+	c->max_head = 16384;
+	c->max_body = 1ull << 30;
 }
 
 static int
@@ -347,6 +355,22 @@ proxy_conf_set(struct proxy_conf *c, const char *name, const char *v)
 	if (!strcmp(name, "backend-keepalive"))
 		return parse_u32(v, 0, PROXY_KEEPALIVE_MAX,
 				&c->backend_keepalive);
+	/* The head must fit hrelay.c's 16 KB input buffer. */
+	if (!strcmp(name, "max-head"))
+		return parse_u32(v, 1024, 16384, &c->max_head);
+	if (!strcmp(name, "max-body")) {
+		unsigned long long x;
+		char *end;
+
+		if (!v || !*v || *v == '-' || *v == '+')
+			return -EINVAL;
+		errno = 0;
+		x = strtoull(v, &end, 10);
+		if (errno || *end || x == 0)
+			return -EINVAL;
+		c->max_body = x;
+		return 0;
+	}
 	if (!strcmp(name, "retries"))
 		return parse_u32(v, 0, PROXY_MAX_BACKENDS - 1, &c->retries);
 	/* Four queues of at least 4096 bytes each (TQ_OPT_SNDBUF/RCVBUF). */

@@ -73,6 +73,8 @@ struct proxy_conf {
 	uint32_t backend_timeout_ms;	/* http: response awaited; 0: none */
 	uint32_t backend_keepalive;	/* http: idle backend conns kept */
 	uint32_t backend_idle_ms;	/* http: ... for this long at most */
+	uint32_t max_head;		/* http: request head bytes (431) */
+	uint64_t max_body;		/* http: request body bytes (413) */
 };
 
 /* One option: its name, INI section, value form and help. */

@@ -23,7 +23,11 @@
 #define HIN 16384
 #define HOUT (HIN + 2048)
 
-static const struct tq_http_limits hlim = { .max_head = HIN };
+/* Answers: any length (a backend serves what it has). */
+static const struct tq_http_limits rlim = {
+	.max_head = HIN,
+	.max_body = UINT64_MAX,
+};
 
 struct hside {
 	struct tq_http_parser p;
@@ -447,7 +451,7 @@ client_in(struct hconn *hc)
 			if (hc->up_left == 0) {
 				/* Its parser skipped the body. */
 				tq_http_parser_init(&s->p, TQ_HTTP_REQUEST,
-						&hlim);
+						&hc->w->p->qlim);
 				hc->rq = RQ_DONE;
 			}
 			continue;
@@ -650,7 +654,7 @@ backend_in(struct hconn *hc)
 				/* (response_done() reads its head first.) */
 				response_done(hc);
 				tq_http_parser_init(&d->p, TQ_HTTP_RESPONSE,
-						&hlim);
+						&rlim);
 			}
 			continue;
 		}
@@ -1048,7 +1052,6 @@ http_accept(struct tq_shard *s, struct tq_listener *l, void *arg)
 {
 	struct plisten *pl = arg;
 	struct pworker *w = tq_shard_app_ctx(s);
-	struct tq_http_limits lim = { .max_head = HIN };
 	struct tq_conn_info info;
 	struct tq_stream *st;
 	struct hconn *hc;
@@ -1080,8 +1083,8 @@ http_accept(struct tq_shard *s, struct tq_listener *l, void *arg)
 		w->nconns++;
 		w->l[pl->idx].active++;
 		w->l[pl->idx].total++;
-		tq_http_parser_init(&hc->up.p, TQ_HTTP_REQUEST, &lim);
-		tq_http_parser_init(&hc->down.p, TQ_HTTP_RESPONSE, &lim);
+		tq_http_parser_init(&hc->up.p, TQ_HTTP_REQUEST, &pl->p->qlim);
+		tq_http_parser_init(&hc->down.p, TQ_HTTP_RESPONSE, &rlim);
 		tq_stream_set_ops(st, &hclient_ops, hc);
 		tq_stream_info(st, &info);
 		hc->caddr = info.raddr;

@@ -88,6 +88,8 @@ main(int argc, char **argv)
 	}
 	for (i = 0; i < p->conf.nb_pools; i++)
 		p->pool_mask[i] = proxy_conf_pool_mask(&p->conf, i);
+	p->qlim.max_head = p->conf.max_head;
+	p->qlim.max_body = p->conf.max_body;
 	p->nb_workers = tq_engine_workers(p->e);
 	p->w = calloc(p->nb_workers ? p->nb_workers : 1, sizeof(*p->w));
 	ret = p->w ? stats_register(p) : -ENOMEM;

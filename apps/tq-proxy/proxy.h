@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include <tachyon/tachyon.h>
+#include <tachyon/tq_http.h>
 #include <tachyon/tq_tcp.h>
 #include <tachyon/tq_worker.h>
 
@@ -93,6 +94,7 @@ struct proxy {
 	struct pworker *w;		/* nb_workers of them */
 	struct backend_state bst[PROXY_MAX_BACKENDS];
 	struct plisten lis[PROXY_MAX_LISTEN];
+	struct tq_http_limits qlim;		/* http: requests' */
 	int ctr[PC_MAX];
 };
 

@@ -9,7 +9,7 @@
 # Forwarded as the backend sees them, POST bodies (Content-Length and
 # chunked, 5 MB) intact, chunked answers (and de-chunked for HTTP/1.0),
 # pipelined requests answered in order, HEAD, Host and path routing to
-# pools, 431, 502, 503 and 504.
+# pools, 413, 431, 502, 503 and 504.
 set -euo pipefail
 source "${TQ_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/netns.sh"
 
@@ -38,6 +38,7 @@ tq_engine_up af_packet 10.234 fd34:234 "${eal[@]}" -- --mode http --listen 5000 
 	--route "/dead/=dead" --backend "$peer:8099,dead" \
 	--route "/empty/=nothing" \
 	--backend-timeout-ms 1000 --health-interval-ms 0 --health-fall 100 \
+	--max-head 8192 --max-body 6000000 \
 	--connect-timeout-ms 1000
 
 www=$TQ_TMP/www
@@ -241,11 +242,14 @@ c=$(code "$url/py/hang")
 t=$((($(date +%s%N) - t0) / 1000000))
 [[ $c == 504 ]] || { dump; tq_fail "silent backend: $c"; }
 ((t >= 900 && t < 5000)) || tq_fail "504 after $t ms"
-c=$(code -H "X-Big: $(head -c 20000 /dev/zero | tr '\0' y)" "$url/small")
-[[ $c == 431 ]] || tq_fail "20 KB header: $c"
+c=$(code -H "X-Big: $(head -c 10000 /dev/zero | tr '\0' y)" "$url/small")
+[[ $c == 431 ]] || tq_fail "10 KB header over --max-head 8192: $c"
+head -c 7000000 /dev/zero >"$TQ_TMP/post7"
+c=$(code --data-binary @"$TQ_TMP/post7" "$url/py/sum")
+[[ $c == 413 ]] || tq_fail "7 MB body over --max-body 6000000: $c"
 c=$(code -H 'Transfer-Encoding: gzip' -d x "$url/py/sum")
 [[ $c == 501 || $c == 400 ]] || tq_fail "unknown coding: $c"
-tq_pass "own answers: 502, 503, 504 after $t ms, 431, $c"
+tq_pass "own answers: 502, 503, 504 after $t ms, 431, 413, $c"
 # Broken clients: answered (400, 505, 501) or dropped, nothing left.
 out=$(tq_peer "$py" "$peerpy" abuse "$TQ_ENG4" 5000 /py/who 2>&1) ||
 	{ dump; tq_fail "abuse: $out"; }

@@ -222,6 +222,14 @@ routes(void **state)
 			-EINVAL);
 	assert_int_equal(proxy_conf_set(&c, "backend-idle-timeout-ms", "0"),
 			-EINVAL);
+	assert_int_equal(c.max_head, 16384);
+	assert_int_equal(proxy_conf_set(&c, "max-head", "16385"), -EINVAL);
+	assert_int_equal(proxy_conf_set(&c, "max-head", "4096"), 0);
+	assert_true(c.max_body == 1ull << 30);
+	assert_int_equal(proxy_conf_set(&c, "max-body", "8000000000"), 0);
+	assert_true(c.max_body == 8000000000ull);
+	assert_int_equal(proxy_conf_set(&c, "max-body", "0"), -EINVAL);
+	assert_int_equal(proxy_conf_set(&c, "max-body", "-1"), -EINVAL);
 	assert_string_equal(c.health_http, "");
 	assert_int_equal(proxy_conf_set(&c, "health-http", "/health?x=1"), 0);
 	assert_string_equal(c.health_http, "/health?x=1");
