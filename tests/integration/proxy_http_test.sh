@@ -221,6 +221,15 @@ reused=$(($(tq_ctr ProxyHttpBackendReused) - r0))
 sleep 2.5
 tq_peer curl -sf -o /dev/null "$url/py/after-idle" ||
 	{ dump; tq_fail "request after the backend's idle close"; }
+# A kept connection reset unanswered (the backend dropped it just as
+# the request came): the request goes again on a new one.
+st0=$(tq_ctr ProxyHttpBackendStale)
+for ((i = 0; i < 3; i++)); do
+	tq_peer curl -sf -o /dev/null "$url/py/stale" ||
+		{ dump; tq_fail "stale kept connection: request $i failed"; }
+done
+st=$(($(tq_ctr ProxyHttpBackendStale) - st0))
+((st >= 2)) || { dump; tq_fail "stale kept connections: $st retried"; }
 # wrk: many more requests than backend connections.
 c0=$(tq_ctr ProxyBackendConnects)
 q0=$(tq_ctr ProxyHttpRequests)
@@ -229,7 +238,7 @@ grep -qE 'Socket errors|Non-2xx' <<<"$out" && { dump; tq_fail "wrk errors: $out"
 c=$(($(tq_ctr ProxyBackendConnects) - c0))
 q=$(($(tq_ctr ProxyHttpRequests) - q0))
 ((q > 1000 && c <= 40)) || { dump; tq_fail "wrk: $q requests over $c new backend connections"; }
-tq_pass "backend keep-alive: 20 clients on $conns backend connection(s) ($reused reused); wrk $q requests over $c new ones; stale: $(tq_ctr ProxyHttpBackendStale)"
+tq_pass "backend keep-alive: 20 clients on $conns backend connection(s) ($reused reused); $st stale ones retried; wrk $q requests over $c new ones"
 
 # 9. The proxy's own answers.
 c=$(code "$url/dead/x")

@@ -9,6 +9,9 @@ server ADDR PORT: an HTTP/1.1 backend, keep-alive (2 s idle at most),
     /sum        the SHA-256 and length of the request body ("HEX LEN\n")
     /chunked?N  N lines "line I\n", chunked, in several chunks
     /hang       read the request, never answer
+    /stale      answered as the first request of a connection; as a
+                later one, the connection is reset unanswered (a kept
+                connection the server dropped just as the request came)
     /five       a 500 answer
     other       "PATH HOST XFF | FORWARDED\n" of the request
 server ADDR PORT STATUS: the same, every answer with STATUS (a "500
@@ -91,6 +94,10 @@ def serve(conn, ordinal):
                 hdrs[k.strip().lower()] = v.strip()
             h, n = read_body(f, hdrs)
             extra = "X-Conn: %d\r\nX-Req: %d\r\n" % (ordinal, req)
+            if target.endswith("/stale") and req > 1:
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                return
             if target.endswith("/hang"):
                 time.sleep(30)
                 return
