@@ -504,8 +504,8 @@ client_in(struct hconn *hc)
 				answer(hc, 400);
 		}
 	}
-	if (hc->cl_eof)
-		hc->keep = false;
+	/* A client that half-closed after its requests still gets every
+	 * answer; it is let go once none is left (above). */
 	return progress;
 }
 

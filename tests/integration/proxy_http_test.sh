@@ -187,7 +187,9 @@ tq_pass "chunked answers: chunked to 1.1, bare to 1.0; HEAD without body"
 # 6. Pipelining: eight requests in one write, answered in order.
 out=$(tq_peer "$py" "$peerpy" pipeline "$TQ_ENG4" 5000 /py/echo 8) ||
 	{ dump; tq_fail "pipeline: $out"; }
-tq_pass "pipelining: $out"
+out2=$(tq_peer "$py" "$peerpy" pipeline "$TQ_ENG4" 5000 /py/echo 5 \
+	halfclose) || { dump; tq_fail "pipeline, half-closed: $out2"; }
+tq_pass "pipelining: $out; half-closed after them: $out2"
 
 # 7. Routing: Host b.example to pool bonly (nginx b), /py/ to python.
 a0=$(used a "GET /small?host")

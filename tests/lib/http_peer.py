@@ -16,8 +16,9 @@ server ADDR PORT: an HTTP/1.1 backend, keep-alive (2 s idle at most),
     other       "PATH HOST XFF | FORWARDED\n" of the request
 server ADDR PORT STATUS: the same, every answer with STATUS (a "500
   Internal Server Error" backend), /health too.
-pipeline ADDR PORT PATH N: N GET requests in one write, one connection;
-  the N answers must come in order (their bodies say the path given).
+pipeline ADDR PORT PATH N [halfclose]: N GET requests in one write, one
+  connection (then our FIN, with halfclose); the N answers must come in
+  order (their bodies say the path given), then the end.
 abuse ADDR PORT PATH: broken clients, one connection each: garbage, a
   head cut short then closed or reset, a body cut short, a reset in the
   middle of an answer, a request split byte by byte, an obs-fold, two
@@ -153,11 +154,13 @@ def server(addr, port):
         threading.Thread(target=serve, args=(c, o), daemon=True).start()
 
 
-def pipeline(addr, port, path, n):
+def pipeline(addr, port, path, n, half):
     s = socket.create_connection((addr, port), timeout=10)
     reqs = b"".join(b"GET %s?%d HTTP/1.1\r\nHost: p\r\n\r\n" %
                     (path.encode(), i) for i in range(n))
     s.sendall(reqs)
+    if half:
+        s.shutdown(socket.SHUT_WR)
     f = s.makefile("rb")
     for i in range(n):
         head = read_head(f)
@@ -168,6 +171,8 @@ def pipeline(addr, port, path, n):
         body = f.read(cl).decode()
         if not body.startswith("%s?%d " % (path, i)):
             sys.exit("answer %d out of order: %r" % (i, body))
+    if half and f.read(1) != b"":
+        sys.exit("more than the answers, or no end")
     print("%d pipelined answers in order" % n)
 
 
@@ -245,7 +250,7 @@ if __name__ == "__main__":
         server(sys.argv[2], int(sys.argv[3]))
     elif sys.argv[1] == "pipeline":
         pipeline(sys.argv[2], int(sys.argv[3]), sys.argv[4],
-                 int(sys.argv[5]))
+                 int(sys.argv[5]), len(sys.argv) > 6)
     elif sys.argv[1] == "abuse":
         abuse(sys.argv[2], int(sys.argv[3]), sys.argv[4])
     else:
