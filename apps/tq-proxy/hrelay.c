@@ -601,6 +601,9 @@ backend_fail(struct hconn *hc)
 {
 	if (stale_retry(hc))
 		return;
+	/* A kept leg found closed says nothing of the backend. */
+	if (hc->last_pick >= 0 && !(hc->reused && !hc->got_be))
+		health_passive(hc->w, (unsigned int)hc->last_pick, false);
 	if (hc->resp_started)
 		abort_client(hc);
 	else
@@ -1013,9 +1016,6 @@ backend_closed(struct tq_stream *st, enum tq_close_reason why, void *ctx)
 		connect_next(hc);
 		run(hc);
 	} else if (hc->rs == RS_HEAD || hc->rs == RS_BODY) {
-		/* A kept leg found closed says nothing of the backend. */
-		if (b >= 0 && !(hc->reused && !hc->got_be))
-			health_passive(w, (unsigned int)b, false);
 		backend_fail(hc);
 		run(hc);
 	}
