@@ -215,7 +215,9 @@ hmsg_response(const struct tq_http_msg *m, unsigned int client_minor,
 		putspan(&w, f.value);
 		puts_(&w, "\r\n");
 	}
-	if (m->body == TQ_HTTP_BODY_CHUNKED && !dechunk)
+	if ((m->body == TQ_HTTP_BODY_CHUNKED && !dechunk) ||
+			(m->body == TQ_HTTP_BODY_TO_CLOSE && keep_alive &&
+			 client_minor == 1))
 		puts_(&w, "Transfer-Encoding: chunked\r\n");
 	if (!keep_alive)
 		puts_(&w, "Connection: close\r\n");

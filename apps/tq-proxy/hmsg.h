@@ -35,7 +35,8 @@ int hmsg_request(const struct tq_http_msg *m, const struct hmsg_req *r,
 /*
  * The response head for the client: "HTTP/1.1 STATUS REASON", the fields
  * less the hop-by-hop ones; "Transfer-Encoding: chunked" when the body
- * goes on chunked (chunked and not dechunk); "Connection: close" when
+ * goes on chunked (chunked and not dechunk, or read to the backend's
+ * close and re-chunked for a 1.1 client kept); "Connection: close" when
  * !keep_alive, "Connection: keep-alive" to an HTTP/1.0 client that keeps
  * it.  dechunk: the body goes on bare (to an HTTP/1.0 client, ended by
  * the close).

@@ -63,6 +63,7 @@ struct hconn {
 	bool timed_out;			/* we gave up the backend open */
 	bool keep;			/* the client stays after this answer */
 	bool dechunk;			/* chunked answer to an HTTP/1.0 client */
+	bool rechunk;			/* answer to the close, chunked to 1.1 */
 	bool interim;			/* a 1xx answer is being parsed */
 	bool resp_started;		/* a head of this answer went out */
 	bool cl_eof;
@@ -329,6 +330,18 @@ can_splice_down(const struct hconn *hc)
 		!tq_stream_eof(hc->bst);
 }
 
+/* One chunk of a re-chunked answer (room kept by the caller). */
+static void
+put_chunk(struct hside *d, const char *p, uint32_t n)
+{
+	int h = tq_http_write_chunk(d->out + d->olen, HOUT - d->olen, n);
+
+	if (h > 0)
+		d->olen += (uint32_t)h;
+	append(d, p, n);
+	append(d, "\r\n", 2);
+}
+
 static void
 request_head(struct hconn *hc)
 {
@@ -354,6 +367,7 @@ request_head(struct hconn *hc)
 	hc->resp_started = false;
 	hc->interim = false;
 	hc->up_left = hc->down_left = 0;
+	hc->dechunk = hc->rechunk = false;
 	hc->tried = 0;
 	hc->attempts = 0;
 	if (m->meth == TQ_HTTP_M_CONNECT) {
@@ -552,7 +566,12 @@ response_head(struct hconn *hc)
 		return;
 	}
 	hc->dechunk = m->body == TQ_HTTP_BODY_CHUNKED && hc->cminor == 0;
-	if (m->body == TQ_HTTP_BODY_TO_CLOSE || hc->dechunk)
+	/* An answer ended by the backend's close goes chunked to a 1.1
+	 * client, which then keeps its connection. */
+	hc->rechunk = m->body == TQ_HTTP_BODY_TO_CLOSE && hc->cminor == 1 &&
+		hc->keep;
+	if ((m->body == TQ_HTTP_BODY_TO_CLOSE && !hc->rechunk) ||
+			hc->dechunk)
 		hc->keep = false;
 	n = hmsg_response(m, hc->cminor, hc->dechunk, hc->keep,
 			d->out + d->olen, HOUT - d->olen);
@@ -641,6 +660,13 @@ backend_in(struct hconn *hc)
 		if (room == 0)
 			break;
 		len = d->ilen - off;
+		if (hc->rechunk && hc->rs == RS_BODY) {
+			/* Room for a chunk line, its CRLF and the last
+			 * chunk at the close. */
+			if (room <= 32)
+				break;
+			room -= 32;
+		}
 		if (len > room)
 			len = room;
 		if (hc->rs == RS_BODY && hc->down_left) {
@@ -666,9 +692,8 @@ backend_in(struct hconn *hc)
 			backend_fail(hc);
 			return true;
 		}
-		if (hc->rs == RS_BODY && !hc->dechunk && n) {
+		if (hc->rs == RS_BODY && !hc->dechunk && !hc->rechunk && n)
 			append(d, d->in + off, (uint32_t)n);
-		}
 		if (hc->rs == RS_BODY && n)
 			count_down(hc, (uint32_t)n);
 		off += (uint32_t)n;
@@ -678,7 +703,9 @@ backend_in(struct hconn *hc)
 			response_head(hc);
 			progress = true;
 		} else if (ev.type == TQ_HTTP_EV_BODY) {
-			if (hc->dechunk)
+			if (hc->rechunk && ev.len)
+				put_chunk(d, ev.data, ev.len);
+			else if (hc->dechunk)
 				append(d, ev.data, ev.len);
 		} else if (ev.type == TQ_HTTP_EV_DONE) {
 			progress = true;
@@ -711,7 +738,13 @@ backend_in(struct hconn *hc)
 			if (tq_http_parse_eof(&d->p, &ev) == 0 &&
 					ev.type == TQ_HTTP_EV_DONE &&
 					hc->rs == RS_BODY) {
+				if (hc->rechunk)
+					append(d, "0\r\n\r\n", 5);
 				response_done(hc);
+				/* Its parser saw the end of the input: a new
+				 * one for the next leg. */
+				tq_http_parser_init(&d->p, TQ_HTTP_RESPONSE,
+						&rlim);
 				drop_backend(hc, false);
 			} else {
 				backend_fail(hc);

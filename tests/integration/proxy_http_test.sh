@@ -182,7 +182,18 @@ out=$(tq_peer curl -sf -I "$url/py/chunked?5") || tq_fail "HEAD"
 grep -q '^HTTP/1.1 200' <<<"$out" || tq_fail "HEAD: $out"
 out=$(tq_peer curl -sf -I "$url/small") || tq_fail "HEAD small"
 grep -qi '^content-length: 1000' <<<"$out" || tq_fail "HEAD small: $out"
-tq_pass "chunked answers: chunked to 1.1, bare to 1.0; HEAD without body"
+# An answer ended by the backend's close: re-chunked to a 1.1 client,
+# whose connection then serves a second request.
+tq_peer curl -sf -v -o "$TQ_TMP/tc1" "$url/py/toclose?2000" \
+	-o "$TQ_TMP/tc2" "$url/py/toclose?2000" 2>"$TQ_TMP/tc.err" ||
+	{ dump; tq_fail "answer to the close: $(tail -5 "$TQ_TMP/tc.err")"; }
+[[ $(sha256sum <"$TQ_TMP/tc1") == "$want" && $(sha256sum <"$TQ_TMP/tc2") == "$want" ]] ||
+	tq_fail "answer to the close: not intact"
+grep -qi '< transfer-encoding: chunked' "$TQ_TMP/tc.err" ||
+	tq_fail "answer to the close not re-chunked"
+grep -qiE 're-?using existing connection' "$TQ_TMP/tc.err" ||
+	tq_fail "answer to the close: client connection not kept"
+tq_pass "chunked answers: chunked to 1.1, bare to 1.0, read-to-close re-chunked (connection kept); HEAD without body"
 
 # 6. Pipelining: eight requests in one write, answered in order.
 out=$(tq_peer "$py" "$peerpy" pipeline "$TQ_ENG4" 5000 /py/echo 8) ||

@@ -9,6 +9,7 @@ server ADDR PORT: an HTTP/1.1 backend, keep-alive (2 s idle at most),
     /sum        the SHA-256 and length of the request body ("HEX LEN\n")
     /chunked?N  N lines "line I\n", chunked, in several chunks
     /hang       read the request, never answer
+    /toclose?N  N lines "line I\n", no length, ended by the close
     /stale      answered as the first request of a connection; as a
                 later one, the connection is reset unanswered (a kept
                 connection the server dropped just as the request came)
@@ -98,6 +99,13 @@ def serve(conn, ordinal):
             if target.endswith("/stale") and req > 1:
                 conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
                                 b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                return
+            if "/toclose?" in target:
+                cnt = int(target.split("?", 1)[1])
+                out = ("HTTP/1.1 200 OK\r\n%s\r\n" % extra).encode()
+                out += b"".join(("line %d\n" % i).encode()
+                                for i in range(cnt))
+                conn.sendall(out)
                 return
             if target.endswith("/hang"):
                 time.sleep(30)

@@ -133,6 +133,20 @@ response(void **state)
 	assert_string_equal(out, "HTTP/1.1 404 Not Found\r\n"
 		"Content-Length: 3\r\nConnection: keep-alive\r\n\r\n");
 	assert_int_equal(hmsg_response(m, 0, false, true, out, 20), -ENOSPC);
+	/* Read to the close: re-chunked to a 1.1 client that stays, bare
+	 * (and closed) otherwise. */
+	m = parse("HTTP/1.1 200 OK\r\nServer: y\r\n\r\n", TQ_HTTP_RESPONSE);
+	assert_int_equal(m->body, TQ_HTTP_BODY_TO_CLOSE);
+	n = hmsg_response(m, 1, false, true, out, sizeof(out));
+	assert_true(n > 0);
+	out[n] = '\0';
+	assert_string_equal(out, "HTTP/1.1 200 OK\r\nServer: y\r\n"
+		"Transfer-Encoding: chunked\r\n\r\n");
+	n = hmsg_response(m, 1, false, false, out, sizeof(out));
+	assert_true(n > 0);
+	out[n] = '\0';
+	assert_string_equal(out, "HTTP/1.1 200 OK\r\nServer: y\r\n"
+		"Connection: close\r\n\r\n");
 }
 
 static void
