@@ -51,24 +51,34 @@ tq_ctl_backends(int fd, int json)
 		printf("\n");
 		json_decref(all);
 	} else {
-		printf("%-8s %-44s %-12s %8s %10s %14s %14s %8s\n", "what",
-			"address", "pool", "active", "total", "bytes_up",
-			"bytes_down", "fails");
+		/* The last four are HTTP mode's (0 in tcp mode). */
+		printf("%-8s %-44s %-12s %8s %10s %14s %14s %8s %10s %10s "
+			"%8s %8s\n", "what", "address", "pool", "active",
+			"total", "bytes_up", "bytes_down", "fails", "requests",
+			"2xx", "4xx", "5xx");
 		json_object_foreach(l, k, v)
 			printf("%-8s %-44" PRIu64 " %-12s %8" PRIu64 " %10"
-				PRIu64 " %14" PRIu64 " %14" PRIu64 " %8s\n",
+				PRIu64 " %14" PRIu64 " %14" PRIu64 " %8s %10"
+				PRIu64 " %10" PRIu64 " %8" PRIu64 " %8" PRIu64
+				"\n",
 				"listen", u64(v, "port"), str(v, "pool"),
 				u64(v, "active"), u64(v, "total"),
-				u64(v, "bytes_up"), u64(v, "bytes_down"), "-");
+				u64(v, "bytes_up"), u64(v, "bytes_down"), "-",
+				u64(v, "requests"), u64(v, "resp_2xx"),
+				u64(v, "resp_4xx"), u64(v, "resp_5xx"));
 		json_object_foreach(b, k, v)
 			printf("%-8s %-44s %-12s %8" PRIu64 " %10" PRIu64
-				" %14" PRIu64 " %14" PRIu64 " %8" PRIu64 "\n",
+				" %14" PRIu64 " %14" PRIu64 " %8" PRIu64
+				" %10" PRIu64 " %10" PRIu64 " %8" PRIu64
+				" %8" PRIu64 "\n",
 				u64(v, "up") ? "up" : "down",
 				json_string_value(json_object_get(v, "addr")) ?:
 				k, str(v, "pool"),
 				u64(v, "active"), u64(v, "total"),
 				u64(v, "bytes_up"), u64(v, "bytes_down"),
-				u64(v, "connect_fails"));
+				u64(v, "connect_fails"), u64(v, "requests"),
+				u64(v, "resp_2xx"), u64(v, "resp_4xx"),
+				u64(v, "resp_5xx"));
 	}
 	json_decref(l);
 	json_decref(b);

@@ -21,7 +21,11 @@ const struct proxy_conf_key proxy_conf_keys[] = {
 	{ "backend", "proxy", "ADDR:PORT[,POOL]",
 		"a backend of POOL (default); [ADDR]:PORT for IPv6 "
 		"(repeatable)" },
-	{ "mode", "proxy", "tcp|http", "tcp: L4 relay (http: not yet)" },
+	{ "mode", "proxy", "tcp|http",
+		"tcp: L4 relay; http: HTTP/1.1 reverse proxy (tcp)" },
+	{ "route", "proxy", "[HOST]/PREFIX=POOL",
+		"http: requests for HOST (any) under PREFIX go to POOL; "
+		"longest prefix wins (repeatable)" },
 	{ "balance", "proxy", "rr|leastconn|hash",
 		"backend choice; hash: of the client address (rr)" },
 	{ "proxy-protocol", "proxy", NULL,
@@ -32,11 +36,26 @@ const struct proxy_conf_key proxy_conf_keys[] = {
 		"backend open given up (and retried) after MS (3000)" },
 	{ "idle-timeout-ms", "timeouts", "MS",
 		"reset a relayed connection idle for MS; 0: never (300000)" },
+	{ "backend-timeout-ms", "timeouts", "MS",
+		"http: 504 when a backend sends nothing of its answer for "
+		"MS; 0: never (30000)" },
+	{ "backend-idle-timeout-ms", "timeouts", "MS",
+		"http: an idle backend connection kept for reuse is closed "
+		"after MS (15000)" },
 	{ "retries", "timeouts", "N",
 		"further backends tried after a failed open (2)" },
 	{ "max-conn-buf", "limits", "BYTES",
 		"buffer bytes one relayed connection holds, all queues "
 		"(262144)" },
+	{ "backend-keepalive", "limits", "N",
+		"http: idle backend connections kept for reuse, per backend "
+		"per worker; 0: one connection per request (16)" },
+	{ "max-head", "limits", "BYTES",
+		"http: longest request head, start line and fields; more is "
+		"answered 431 (16384)" },
+	{ "max-body", "limits", "BYTES",
+		"http: longest request body; more is answered 413 (or, "
+		"chunked, reset) (1073741824)" },
 	{ "max-conns", "limits", "N",
 		"relayed connections per worker; more are reset (4096)" },
 	{ "health-interval-ms", "health", "MS",
@@ -45,6 +64,8 @@ const struct proxy_conf_key proxy_conf_keys[] = {
 		"consecutive failures that eject a backend (2)" },
 	{ "health-rise", "health", "N",
 		"consecutive good checks that restore it (1)" },
+	{ "health-http", "health", "PATH",
+		"active checks GET PATH: 2xx or 3xx is up (TCP open only)" },
 };
 
 const unsigned int proxy_conf_nb_keys =
@@ -67,6 +88,11 @@ proxy_conf_init(struct proxy_conf *c)
 	c->health_interval_ms = 2000;
 	c->health_fall = 2;
 	c->health_rise = 1;
+	c->backend_timeout_ms = 30000;
+	c->backend_keepalive = 16;
+	c->backend_idle_ms = 15000;
+	c->max_head = 16384;
+	c->max_body = 1ull << 30;
 }
 
 static int
@@ -196,6 +222,83 @@ add_backend(struct proxy_conf *c, const char *v)
 	return 0;
 }
 
+/* "[HOST]/PREFIX=POOL": the pool is named as for --backend. */
+static int
+add_route(struct proxy_conf *c, const char *v)
+{
+	struct proxy_route r;
+	char tmp[PROXY_ROUTE_HOST_MAX + PROXY_ROUTE_PREFIX_MAX + 40];
+	char buf[sizeof(tmp)];
+	const char *eq, *slash;
+	size_t n, i;
+	int ret;
+
+	if (!v || !(eq = strrchr(v, '=')))
+		return -EINVAL;
+	/* The pool parser takes "VALUE,POOL". */
+	n = strlen(v);
+	if (n + 1 >= sizeof(tmp))
+		return -EINVAL;
+	memcpy(tmp, v, n + 1);
+	tmp[eq - v] = ',';
+	memset(&r, 0, sizeof(r));
+	if (c->nb_routes == PROXY_MAX_ROUTES)
+		return -ENOSPC;
+	ret = split_pool(c, tmp, buf, sizeof(buf), &r.pool);
+	if (ret)
+		return ret;
+	if (!(slash = strchr(buf, '/')))
+		return -EINVAL;
+	n = (size_t)(slash - buf);
+	if (n > PROXY_ROUTE_HOST_MAX ||
+			strlen(slash) > PROXY_ROUTE_PREFIX_MAX)
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		if (!isalnum((unsigned char)buf[i]) && buf[i] != '.' &&
+				buf[i] != '-' && buf[i] != '_')
+			return -EINVAL;
+		r.host[i] = (char)tolower((unsigned char)buf[i]);
+	}
+	for (i = 0; slash[i]; i++)
+		if ((unsigned char)slash[i] <= ' ' || slash[i] == 0x7f)
+			return -EINVAL;
+	strcpy(r.prefix, slash);
+	c->route[c->nb_routes++] = r;
+	return 0;
+}
+
+unsigned int
+proxy_route_pick(const struct proxy_conf *c, const char *host, size_t hlen,
+		const char *path, size_t plen, unsigned int dflt)
+{
+	const struct proxy_route *r, *best = NULL;
+	size_t i, n, bestlen = 0;
+	bool named, best_named = false;
+
+	/* The port of Host, and an IPv6 literal's brackets, stay out. */
+	if (hlen && host[0] != '[') {
+		for (i = 0; i < hlen && host[i] != ':'; i++)
+			;
+		hlen = i;
+	}
+	for (r = c->route; r < c->route + c->nb_routes; r++) {
+		named = r->host[0] != '\0';
+		if (named && (strlen(r->host) != hlen ||
+				strncasecmp(r->host, host, hlen)))
+			continue;
+		n = strlen(r->prefix);
+		if (n > plen || memcmp(r->prefix, path, n))
+			continue;
+		if (best && (n < bestlen ||
+				(n == bestlen && (best_named || !named))))
+			continue;
+		best = r;
+		bestlen = n;
+		best_named = named;
+	}
+	return best ? best->pool : dflt;
+}
+
 uint64_t
 proxy_conf_pool_mask(const struct proxy_conf *c, unsigned int pool)
 {
@@ -219,7 +322,7 @@ proxy_conf_set(struct proxy_conf *c, const char *name, const char *v)
 		if (v && !strcmp(v, "tcp"))
 			c->mode = PROXY_MODE_TCP;
 		else if (v && !strcmp(v, "http"))
-			c->mode = PROXY_MODE_HTTP; /* refused by the check */
+			c->mode = PROXY_MODE_HTTP;
 		else
 			return -EINVAL;
 		return 0;
@@ -243,6 +346,31 @@ proxy_conf_set(struct proxy_conf *c, const char *name, const char *v)
 		return parse_u32(v, 1, 3600000, &c->connect_timeout_ms);
 	if (!strcmp(name, "idle-timeout-ms"))
 		return parse_u32(v, 0, 86400000, &c->idle_timeout_ms);
+	if (!strcmp(name, "route"))
+		return add_route(c, v);
+	if (!strcmp(name, "backend-timeout-ms"))
+		return parse_u32(v, 0, 3600000, &c->backend_timeout_ms);
+	if (!strcmp(name, "backend-idle-timeout-ms"))
+		return parse_u32(v, 1, 3600000, &c->backend_idle_ms);
+	if (!strcmp(name, "backend-keepalive"))
+		return parse_u32(v, 0, PROXY_KEEPALIVE_MAX,
+				&c->backend_keepalive);
+	/* The head must fit hrelay.c's 16 KB input buffer. */
+	if (!strcmp(name, "max-head"))
+		return parse_u32(v, 1024, 16384, &c->max_head);
+	if (!strcmp(name, "max-body")) {
+		unsigned long long x;
+		char *end;
+
+		if (!v || !*v || *v == '-' || *v == '+')
+			return -EINVAL;
+		errno = 0;
+		x = strtoull(v, &end, 10);
+		if (errno || *end || x == 0)
+			return -EINVAL;
+		c->max_body = x;
+		return 0;
+	}
 	if (!strcmp(name, "retries"))
 		return parse_u32(v, 0, PROXY_MAX_BACKENDS - 1, &c->retries);
 	/* Four queues of at least 4096 bytes each (TQ_OPT_SNDBUF/RCVBUF). */
@@ -256,6 +384,17 @@ proxy_conf_set(struct proxy_conf *c, const char *name, const char *v)
 		return parse_u32(v, 1, 100, &c->health_fall);
 	if (!strcmp(name, "health-rise"))
 		return parse_u32(v, 1, 100, &c->health_rise);
+	if (!strcmp(name, "health-http")) {
+		size_t i, n = v ? strlen(v) : 0;
+
+		if (n == 0 || n >= sizeof(c->health_http) || v[0] != '/')
+			return -EINVAL;
+		for (i = 0; i < n; i++)
+			if ((unsigned char)v[i] <= ' ' || v[i] == 0x7f)
+				return -EINVAL;
+		memcpy(c->health_http, v, n + 1);
+		return 0;
+	}
 	return -ENOENT;
 }
 
@@ -264,9 +403,8 @@ proxy_conf_check(const struct proxy_conf *c, char *err, size_t len)
 {
 	unsigned int i;
 
-	if (c->mode == PROXY_MODE_HTTP) {
-		snprintf(err, len, "--mode http: not yet (only the L4 relay, "
-			"--mode tcp, is built)");
+	if (c->nb_routes && c->mode != PROXY_MODE_HTTP) {
+		snprintf(err, len, "--route needs --mode http");
 		return -EINVAL;
 	}
 	if (c->nb_listen == 0) {

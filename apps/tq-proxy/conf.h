@@ -16,6 +16,10 @@
 #define PROXY_MAX_BACKENDS 64	/* a tried-backends mask is one uint64_t */
 #define PROXY_MAX_POOLS 16
 #define PROXY_POOL_NAME_MAX 31
+#define PROXY_MAX_ROUTES 32
+#define PROXY_ROUTE_HOST_MAX 63
+#define PROXY_ROUTE_PREFIX_MAX 127
+#define PROXY_KEEPALIVE_MAX 64	/* idle backend connections, per backend */
 
 enum proxy_mode {
 	PROXY_MODE_TCP,
@@ -31,6 +35,14 @@ enum balance_mode {
 struct proxy_backend {
 	struct tq_addr addr;
 	uint16_t port;
+	uint8_t pool;
+};
+
+/* HTTP mode: requests for HOST (any when empty) whose path starts with
+ * PREFIX go to POOL (docs/tq-proxy.md, HTTP mode). */
+struct proxy_route {
+	char host[PROXY_ROUTE_HOST_MAX + 1];	/* lower case, no port */
+	char prefix[PROXY_ROUTE_PREFIX_MAX + 1];	/* starts with '/' */
 	uint8_t pool;
 };
 
@@ -55,6 +67,14 @@ struct proxy_conf {
 	uint32_t health_interval_ms;	/* 0: no active checks */
 	uint32_t health_fall;
 	uint32_t health_rise;
+	char health_http[256];		/* "": TCP checks; else GET this */
+	struct proxy_route route[PROXY_MAX_ROUTES];
+	unsigned int nb_routes;
+	uint32_t backend_timeout_ms;	/* http: response awaited; 0: none */
+	uint32_t backend_keepalive;	/* http: idle backend conns kept */
+	uint32_t backend_idle_ms;	/* http: ... for this long at most */
+	uint32_t max_head;		/* http: request head bytes (431) */
+	uint64_t max_body;		/* http: request body bytes (413) */
 };
 
 /* One option: its name, INI section, value form and help. */
@@ -80,11 +100,20 @@ int proxy_conf_set(struct proxy_conf *c, const char *name, const char *val);
 
 /*
  * What only the whole can tell (a listener and a backend are needed,
- * http mode is not built yet, ...): 0, or -EINVAL with the reason in err.
+ * routes only in http mode, ...): 0, or -EINVAL with the reason in err.
  */
 int proxy_conf_check(const struct proxy_conf *c, char *err, size_t len);
 
 const char *proxy_balance_str(enum balance_mode m);
+
+/*
+ * The pool of an HTTP request: among the routes whose host is the
+ * request's (compared without case and without a ":port") or any, the
+ * one with the longest prefix of path; a tie goes to a route naming the
+ * host, then to the first given.  dflt when none matches.
+ */
+unsigned int proxy_route_pick(const struct proxy_conf *c, const char *host,
+		size_t hlen, const char *path, size_t plen, unsigned int dflt);
 
 /* The backends of a pool, a bit each. */
 uint64_t proxy_conf_pool_mask(const struct proxy_conf *c, unsigned int pool);

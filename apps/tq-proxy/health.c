@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Backend health (docs/tq-proxy.md, Health).  Passive: live opens that
- * fail eject a backend after --health-fall in a row.  Active: worker 0
- * opens a TCP connection to every backend each --health-interval-ms;
- * --health-fall failed checks eject, --health-rise good ones restore.
+ * fail (and, in HTTP mode, 5xx answers) eject a backend after
+ * --health-fall in a row.  Active: worker 0 opens a TCP connection to
+ * every backend each --health-interval-ms (and with --health-http
+ * PATH, GETs PATH on it: 2xx or 3xx is up); --health-fall failed checks
+ * eject, --health-rise good ones restore.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "proxy.h"
 
@@ -16,7 +19,10 @@ struct hcheck {
 	unsigned int b;
 	struct tq_stream *st;	/* the check in flight */
 	bool ok;
+	bool done;		/* its verdict is given */
 	bool late;		/* aborted by us: not up in an interval */
+	uint32_t len;
+	char buf[16];		/* "HTTP/1.x NNN" of an HTTP check */
 };
 
 struct health {
@@ -90,14 +96,61 @@ check_result(struct health *h, unsigned int b, bool ok)
 }
 
 static void
+verdict(struct hcheck *ck, struct tq_stream *st, bool ok)
+{
+	ck->ok = ok;
+	ck->done = true;
+	check_result(ck->h, ck->b, ok);
+	/* A reset: no TIME_WAIT left behind per check. */
+	tq_stream_abort(st, 0);
+}
+
+static void
 hc_connected(struct tq_stream *st, void *ctx)
 {
 	struct hcheck *ck = ctx;
+	struct proxy *p = ck->h->w->p;
+	char req[512], a[TQ_ADDR_STRLEN];
+	int n;
 
-	ck->ok = true;
-	check_result(ck->h, ck->b, true);
-	/* A reset: no TIME_WAIT left behind per check. */
-	tq_stream_abort(st, 0);
+	if (!p->conf.health_http[0]) {
+		verdict(ck, st, true);
+		return;
+	}
+	tq_addr_format(&p->conf.be[ck->b].addr, a, sizeof(a));
+	n = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: %s%s%s:%u"
+		"\r\nUser-Agent: tq-proxy-health\r\nConnection: close\r\n\r\n",
+		p->conf.health_http,
+		p->conf.be[ck->b].addr.family == AF_INET6 ? "[" : "", a,
+		p->conf.be[ck->b].addr.family == AF_INET6 ? "]" : "",
+		p->conf.be[ck->b].port);
+	/* A fresh send queue takes a request this small at once. */
+	if (n < 0 || (size_t)n >= sizeof(req) ||
+			tq_stream_write(st, req, (uint32_t)n) != n)
+		verdict(ck, st, false);
+}
+
+/* The status line is all a check reads: "HTTP/1.x NNN". */
+static void
+hc_readable(struct tq_stream *st, void *ctx)
+{
+	struct hcheck *ck = ctx;
+	int n;
+
+	if (ck->done)
+		return;
+	n = tq_stream_read(st, ck->buf + ck->len,
+			(uint32_t)(sizeof(ck->buf) - ck->len));
+	if (n > 0)
+		ck->len += (uint32_t)n;
+	if (ck->len < 12 && n > 0)
+		return;
+	if (n == -EAGAIN && ck->len < 12)
+		return;
+	verdict(ck, st, ck->len >= 12 && !memcmp(ck->buf, "HTTP/1.", 7) &&
+		ck->buf[8] == ' ' && (ck->buf[9] == '2' || ck->buf[9] == '3') &&
+		ck->buf[10] >= '0' && ck->buf[10] <= '9' &&
+		ck->buf[11] >= '0' && ck->buf[11] <= '9');
 }
 
 static void
@@ -108,14 +161,16 @@ hc_closed(struct tq_stream *st, enum tq_close_reason why, void *ctx)
 	(void)st;
 	ck->st = NULL;
 	/* Aborted and not by us: the engine is stopping, no verdict. */
-	if (!ck->ok && (why != TQ_CLOSE_ABORTED || ck->late))
+	if (!ck->done && (why != TQ_CLOSE_ABORTED || ck->late))
 		check_result(ck->h, ck->b, false);
 	ck->ok = false;
+	ck->done = false;
 	ck->late = false;
 }
 
 static const struct tq_stream_ops hc_ops = {
 	.connected = hc_connected,
+	.readable = hc_readable,
 	.closed = hc_closed,
 };
 
@@ -137,6 +192,8 @@ health_tick(struct tq_shard *s, struct tq_app_timer *t, void *arg)
 		}
 		pctr(h->w, PC_HEALTH_CHECKS, 1);
 		ck->ok = false;
+		ck->done = false;
+		ck->len = 0;
 		ck->st = tq_tcp_connect(s, &p->conf.be[b].addr,
 				p->conf.be[b].port, NULL, 0, &hc_ops, ck, &err);
 		if (!ck->st)

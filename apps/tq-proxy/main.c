@@ -18,16 +18,9 @@ static int
 opt_set(void *arg, const char *v)
 {
 	const struct proxy_conf_key *k = arg;
-	char err[160];
 
 	if (proxy_conf_set(&proxy.conf, k->name, v))
 		return -EINVAL;
-	/* Said at once, before EAL comes up, and in so many words. */
-	if (proxy.conf.mode == PROXY_MODE_HTTP) {
-		proxy_conf_check(&proxy.conf, err, sizeof(err));
-		fprintf(stderr, "tq-proxy: %s\n", err);
-		return -EINVAL;
-	}
 	return 0;
 }
 
@@ -45,6 +38,9 @@ worker_start(struct tq_shard *s, void *arg)
 	for (i = 0; i < p->conf.nb_pools; i++)
 		w->rr[i] = tq_shard_id(s) % p->conf.nb_backends;
 	tq_shard_set_app_ctx(s, w);
+	if (p->conf.mode == PROXY_MODE_HTTP && bpool_start(w) < 0)
+		fprintf(stderr, "tq-proxy: worker %u: no memory for backend "
+			"connection pools\n", tq_shard_id(s));
 	if (health_start(w) < 0)
 		fprintf(stderr, "tq-proxy: worker %u: no memory for health "
 			"checks\n", tq_shard_id(s));
@@ -56,12 +52,13 @@ worker_stop(struct tq_shard *s, void *arg)
 	struct proxy *p = arg;
 
 	health_stop(&p->w[tq_shard_id(s)]);
+	bpool_stop(&p->w[tq_shard_id(s)]);
 }
 
 int
 main(int argc, char **argv)
 {
-	struct tq_app_opt opts[32];
+	struct tq_app_opt opts[40];
 	struct proxy *p = &proxy;
 	char err[160];
 	unsigned int i;
@@ -91,6 +88,8 @@ main(int argc, char **argv)
 	}
 	for (i = 0; i < p->conf.nb_pools; i++)
 		p->pool_mask[i] = proxy_conf_pool_mask(&p->conf, i);
+	p->qlim.max_head = p->conf.max_head;
+	p->qlim.max_body = p->conf.max_body;
 	p->nb_workers = tq_engine_workers(p->e);
 	p->w = calloc(p->nb_workers ? p->nb_workers : 1, sizeof(*p->w));
 	ret = p->w ? stats_register(p) : -ENOMEM;
@@ -109,7 +108,9 @@ main(int argc, char **argv)
 		p->lis[i].p = p;
 		p->lis[i].idx = i;
 		ret = tq_tcp_listen(p->e, NULL, p->conf.listen[i],
-				p->conf.backlog, relay_accept, &p->lis[i]);
+				p->conf.backlog,
+				p->conf.mode == PROXY_MODE_HTTP ?
+				http_accept : relay_accept, &p->lis[i]);
 		if (ret < 0) {
 			fprintf(stderr, "tq-proxy: --listen %u: %s\n",
 					p->conf.listen[i], strerror(-ret));
@@ -118,8 +119,10 @@ main(int argc, char **argv)
 			return TQ_EXIT_CONFIG;
 		}
 	}
-	fprintf(stderr, "tq-proxy: %u listener(s), %u backend(s) in %u "
-		"pool(s), balance %s\n", p->conf.nb_listen,
+	fprintf(stderr, "tq-proxy: mode %s, %u listener(s), %u backend(s) "
+		"in %u pool(s), balance %s\n",
+		p->conf.mode == PROXY_MODE_HTTP ? "http" : "tcp",
+		p->conf.nb_listen,
 		p->conf.nb_backends, p->conf.nb_pools,
 		proxy_balance_str(p->conf.balance));
 	ret = tq_engine_run(p->e);

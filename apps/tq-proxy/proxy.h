@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include <tachyon/tachyon.h>
+#include <tachyon/tq_http.h>
 #include <tachyon/tq_tcp.h>
 #include <tachyon/tq_worker.h>
 
@@ -29,20 +30,37 @@ enum proxy_ctr {
 	PC_HEALTH_FAILS,
 	PC_EJECTS,
 	PC_RESTORES,
+	PC_HTTP_REQUESTS,
+	PC_HTTP_1XX,		/* the five in order: PC_HTTP_1XX + class - 1 */
+	PC_HTTP_2XX,
+	PC_HTTP_3XX,
+	PC_HTTP_4XX,
+	PC_HTTP_5XX,
+	PC_HTTP_LOCAL,
+	PC_HTTP_BACKEND_TIMEOUTS,
+	PC_HTTP_BACKEND_REUSED,
+	PC_HTTP_BACKEND_PARKED,
+	PC_HTTP_BACKEND_STALE,
 	PC_MAX,
 };
 
 /* Per worker, written only there, summed by telemetry. */
 struct pstat_be {
 	uint64_t active, total, bytes_up, bytes_down, connect_fails;
+	uint64_t requests;		/* http: requests sent to it */
+	uint64_t resp[5];		/* http: its answers, by class */
 };
 
 struct pstat_listen {
 	uint64_t active, total, bytes_up, bytes_down;
+	uint64_t requests;		/* http: requests parsed */
+	uint64_t resp[5];		/* http: answers, by class */
+	uint64_t errors;		/* http: answered by the proxy itself */
 };
 
 struct health;
 struct proxy;
+struct bpool;
 
 struct pworker {
 	struct proxy *p;
@@ -53,6 +71,7 @@ struct pworker {
 	struct pstat_be be[PROXY_MAX_BACKENDS];
 	struct pstat_listen l[PROXY_MAX_LISTEN];
 	struct health *h;		/* worker 0 with active checks */
+	struct bpool *bp;		/* http: idle backend connections */
 };
 
 /* Shared by all workers: relaxed atomics, touched per connection
@@ -75,6 +94,7 @@ struct proxy {
 	struct pworker *w;		/* nb_workers of them */
 	struct backend_state bst[PROXY_MAX_BACKENDS];
 	struct plisten lis[PROXY_MAX_LISTEN];
+	struct tq_http_limits qlim;		/* http: requests' */
 	int ctr[PC_MAX];
 };
 
@@ -92,6 +112,18 @@ backend_up(const struct proxy *p, unsigned int b)
 
 /* relay.c */
 void relay_accept(struct tq_shard *s, struct tq_listener *l, void *arg);
+
+/* hrelay.c: --mode http */
+void http_accept(struct tq_shard *s, struct tq_listener *l, void *arg);
+
+/* bpool.c: idle backend connections of a worker (http) */
+int bpool_start(struct pworker *w);
+void bpool_stop(struct pworker *w);
+/* An idle connection to backend b, taken out of the pool, or NULL. */
+struct tq_stream *bpool_take(struct pworker *w, unsigned int b);
+/* Keep st (up, between answers) for reuse; false: no room, the caller
+ * closes it. */
+bool bpool_put(struct pworker *w, unsigned int b, struct tq_stream *st);
 
 /* health.c */
 void health_init(struct proxy *p);

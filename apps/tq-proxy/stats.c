@@ -45,7 +45,40 @@ static const struct {
 		"Backends marked down (active or passive checks)" },
 	[PC_RESTORES] = { "ProxyRestores",
 		"Backends marked up again" },
+	[PC_HTTP_REQUESTS] = { "ProxyHttpRequests",
+		"HTTP mode: requests parsed" },
+	[PC_HTTP_1XX] = { "ProxyHttp1xx", "HTTP mode: 1xx answers sent" },
+	[PC_HTTP_2XX] = { "ProxyHttp2xx", "HTTP mode: 2xx answers sent" },
+	[PC_HTTP_3XX] = { "ProxyHttp3xx", "HTTP mode: 3xx answers sent" },
+	[PC_HTTP_4XX] = { "ProxyHttp4xx", "HTTP mode: 4xx answers sent" },
+	[PC_HTTP_5XX] = { "ProxyHttp5xx", "HTTP mode: 5xx answers sent" },
+	[PC_HTTP_LOCAL] = { "ProxyHttpLocalAnswers",
+		"HTTP mode: answers made by the proxy (400, 413, 431, 502, "
+		"503, 504)" },
+	[PC_HTTP_BACKEND_TIMEOUTS] = { "ProxyHttpBackendTimeouts",
+		"HTTP mode: backends silent for --backend-timeout-ms" },
+	[PC_HTTP_BACKEND_REUSED] = { "ProxyHttpBackendReused",
+		"HTTP mode: requests sent on a kept backend connection" },
+	[PC_HTTP_BACKEND_PARKED] = { "ProxyHttpBackendParked",
+		"HTTP mode: backend connections kept idle after an answer" },
+	[PC_HTTP_BACKEND_STALE] = { "ProxyHttpBackendStale",
+		"HTTP mode: kept backend connections found closed, the "
+		"request sent again on a new one" },
 };
+
+/* HTTP mode's requests and answers by class (0 in tcp mode). */
+static void
+add_http(struct rte_tel_data *c, uint64_t requests, const uint64_t *resp)
+{
+	static const char *const cls[5] = {
+		"resp_1xx", "resp_2xx", "resp_3xx", "resp_4xx", "resp_5xx",
+	};
+	unsigned int k;
+
+	rte_tel_data_add_dict_u64(c, "requests", requests);
+	for (k = 0; k < 5; k++)
+		rte_tel_data_add_dict_u64(c, cls[k], resp[k]);
+}
 
 /* rte_telemetry callbacks take no argument. */
 static struct proxy *tel_proxy;
@@ -55,7 +88,7 @@ tel_backends(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	struct proxy *p = tel_proxy;
 	char name[16], addr[TQ_ADDR_STRLEN + 8], a[TQ_ADDR_STRLEN];
-	unsigned int b, i;
+	unsigned int b, i, k;
 
 	(void)cmd;
 	(void)params;
@@ -75,6 +108,9 @@ tel_backends(const char *cmd, const char *params, struct rte_tel_data *d)
 			sum.bytes_up += x->bytes_up;
 			sum.bytes_down += x->bytes_down;
 			sum.connect_fails += x->connect_fails;
+			sum.requests += x->requests;
+			for (k = 0; k < 5; k++)
+				sum.resp[k] += x->resp[k];
 		}
 		tq_addr_format(&be->addr, a, sizeof(a));
 		snprintf(addr, sizeof(addr), be->addr.family == AF_INET6 ?
@@ -91,6 +127,7 @@ tel_backends(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(c, "bytes_down", sum.bytes_down);
 		rte_tel_data_add_dict_u64(c, "connect_fails",
 				sum.connect_fails);
+		add_http(c, sum.requests, sum.resp);
 		rte_tel_data_add_dict_container(d, name, c, 0);
 	}
 	return 0;
@@ -100,7 +137,7 @@ static int
 tel_listeners(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	struct proxy *p = tel_proxy;
-	unsigned int l, i;
+	unsigned int l, i, k;
 	char name[16];
 
 	(void)cmd;
@@ -119,6 +156,10 @@ tel_listeners(const char *cmd, const char *params, struct rte_tel_data *d)
 			sum.total += x->total;
 			sum.bytes_up += x->bytes_up;
 			sum.bytes_down += x->bytes_down;
+			sum.requests += x->requests;
+			sum.errors += x->errors;
+			for (k = 0; k < 5; k++)
+				sum.resp[k] += x->resp[k];
 		}
 		snprintf(name, sizeof(name), "listen%u", l);
 		rte_tel_data_start_dict(c);
@@ -129,6 +170,8 @@ tel_listeners(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(c, "total", sum.total);
 		rte_tel_data_add_dict_u64(c, "bytes_up", sum.bytes_up);
 		rte_tel_data_add_dict_u64(c, "bytes_down", sum.bytes_down);
+		add_http(c, sum.requests, sum.resp);
+		rte_tel_data_add_dict_u64(c, "errors", sum.errors);
 		rte_tel_data_add_dict_container(d, name, c, 0);
 	}
 	return 0;

@@ -23,13 +23,14 @@ tq_require_tools nginx wrk curl sha256sum
 py=$(tq_python)
 client="$TQ_LIB_DIR/proxy_client.py"
 
-# HTTP mode is not built: refused before EAL starts, in so many words.
+# A bad option is refused before EAL starts, in so many words (HTTP
+# mode has its own test, proxy_http_test).
 rc=0
-"$TQ_SERVER" --no-huge --no-pci -- --mode http --listen 80 \
+"$TQ_SERVER" --no-huge --no-pci -- --route /a --listen 80 \
 	--backend 10.9.9.9:80 >"$TQ_TMP/http.out" 2>&1 || rc=$?
-((rc == 2)) && grep -q "mode http: not yet" "$TQ_TMP/http.out" ||
-	tq_fail "--mode http: exit $rc: $(cat "$TQ_TMP/http.out")"
-tq_pass "--mode http refused: not yet"
+((rc == 2)) && grep -q -- "--route: bad value '/a'" "$TQ_TMP/http.out" ||
+	tq_fail "--route /a: exit $rc: $(cat "$TQ_TMP/http.out")"
+tq_pass "--route without a pool refused"
 
 # tq_engine_up picks the same free subnet: nothing is set up in between.
 n=$(tq_free_subnet 10.233)

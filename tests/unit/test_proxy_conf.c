@@ -173,10 +173,98 @@ modes(void **state)
 	assert_int_equal(proxy_conf_set(&c, "mode", "udp"), -EINVAL);
 	assert_int_equal(proxy_conf_set(&c, "mode", "tcp"), 0);
 	assert_int_equal(proxy_conf_check(&c, err, sizeof(err)), 0);
-	/* http parses (it is a mode) but is refused: not built yet. */
-	assert_int_equal(proxy_conf_set(&c, "mode", "http"), 0);
+	/* Routes need http mode. */
+	assert_int_equal(proxy_conf_set(&c, "route", "/api=api"), 0);
 	assert_int_equal(proxy_conf_check(&c, err, sizeof(err)), -EINVAL);
-	assert_non_null(strstr(err, "not yet"));
+	assert_non_null(strstr(err, "--mode http"));
+	assert_int_equal(proxy_conf_set(&c, "mode", "http"), 0);
+	assert_int_equal(c.mode, PROXY_MODE_HTTP);
+	assert_int_equal(proxy_conf_check(&c, err, sizeof(err)), 0);
+}
+
+static void
+routes(void **state)
+{
+	struct proxy_conf c;
+	const char *p;
+	unsigned int i;
+	char v[32];
+
+	(void)state;
+	proxy_conf_init(&c);
+	assert_int_equal(c.backend_timeout_ms, 30000);
+	assert_int_equal(proxy_conf_set(&c, "backend-timeout-ms", "0"), 0);
+	assert_int_equal(proxy_conf_set(&c, "backend-timeout-ms", "x"),
+			-EINVAL);
+	assert_int_equal(proxy_conf_set(&c, "route", "/api=api"), 0);
+	assert_int_equal(proxy_conf_set(&c, "route", "/api/v2=v2"), 0);
+	assert_int_equal(proxy_conf_set(&c, "route",
+			"Img.Example.com/=img"), 0);
+	assert_int_equal(proxy_conf_set(&c, "route",
+			"img.example.com/api=imgapi"), 0);
+	assert_int_equal(proxy_conf_set(&c, "route", "/=all"), 0);
+	assert_int_equal(c.nb_routes, 5);
+	assert_string_equal(c.route[2].host, "img.example.com");
+	assert_string_equal(c.route[2].prefix, "/");
+	assert_string_equal(c.pool[c.route[0].pool], "api");
+	/* No '=', no pool, no '/', a bad host or pool, a space: refused. */
+	assert_int_equal(proxy_conf_set(&c, "route", "/x"), -EINVAL);
+	assert_int_equal(proxy_conf_set(&c, "route", "/x="), -EINVAL);
+	assert_int_equal(proxy_conf_set(&c, "route", "host=p"), -EINVAL);
+	assert_int_equal(proxy_conf_set(&c, "route", "a:b/=p"), -EINVAL);
+	assert_int_equal(proxy_conf_set(&c, "route", "/a b=p"), -EINVAL);
+	assert_int_equal(proxy_conf_set(&c, "route", "/x=p!"), -EINVAL);
+	assert_int_equal(c.nb_routes, 5);
+	/* Keep-alive pools and HTTP checks. */
+	assert_int_equal(c.backend_keepalive, 16);
+	assert_int_equal(proxy_conf_set(&c, "backend-keepalive", "0"), 0);
+	assert_int_equal(proxy_conf_set(&c, "backend-keepalive", "65"),
+			-EINVAL);
+	assert_int_equal(proxy_conf_set(&c, "backend-idle-timeout-ms", "0"),
+			-EINVAL);
+	assert_int_equal(c.max_head, 16384);
+	assert_int_equal(proxy_conf_set(&c, "max-head", "16385"), -EINVAL);
+	assert_int_equal(proxy_conf_set(&c, "max-head", "4096"), 0);
+	assert_true(c.max_body == 1ull << 30);
+	assert_int_equal(proxy_conf_set(&c, "max-body", "8000000000"), 0);
+	assert_true(c.max_body == 8000000000ull);
+	assert_int_equal(proxy_conf_set(&c, "max-body", "0"), -EINVAL);
+	assert_int_equal(proxy_conf_set(&c, "max-body", "-1"), -EINVAL);
+	assert_string_equal(c.health_http, "");
+	assert_int_equal(proxy_conf_set(&c, "health-http", "/health?x=1"), 0);
+	assert_string_equal(c.health_http, "/health?x=1");
+	assert_int_equal(proxy_conf_set(&c, "health-http", "health"), -EINVAL);
+	assert_int_equal(proxy_conf_set(&c, "health-http", "/a b"), -EINVAL);
+	assert_int_equal(proxy_conf_set(&c, "health-http", ""), -EINVAL);
+#define PICK(h, path) proxy_route_pick(&c, h, strlen(h), path, \
+		strlen(path), 99)
+	/* Longest prefix among those for any host. */
+	p = c.pool[PICK("a.org", "/api/v2/x")];
+	assert_string_equal(p, "v2");
+	assert_string_equal(c.pool[PICK("a.org", "/api/v1")], "api");
+	assert_string_equal(c.pool[PICK("a.org", "/apix")], "api");
+	assert_string_equal(c.pool[PICK("a.org", "/other")], "all");
+	/* The host's own routes: case and port do not matter; a longer
+	 * prefix for any host still wins, a tie goes to the host's. */
+	assert_string_equal(c.pool[PICK("IMG.example.com:8080", "/pic")],
+			"img");
+	assert_string_equal(c.pool[PICK("img.example.com", "/api/v2")],
+			"v2");
+	assert_string_equal(c.pool[PICK("img.example.com", "/api/v1")],
+			"imgapi");
+	assert_string_equal(c.pool[PICK("img.example.comx", "/pic")], "all");
+	/* No route matches: the listener's pool. */
+	proxy_conf_init(&c);
+	assert_int_equal(proxy_conf_set(&c, "route", "h/x=p"), 0);
+	assert_int_equal(PICK("h", "/y"), 99);
+	assert_int_equal(PICK("", "/x"), 99);
+	assert_int_equal(PICK("h", "/x"), 1);
+	for (i = 1; i < PROXY_MAX_ROUTES; i++) {
+		snprintf(v, sizeof(v), "/r%u=p", i);
+		assert_int_equal(proxy_conf_set(&c, "route", v), 0);
+	}
+	assert_int_equal(proxy_conf_set(&c, "route", "/z=p"), -ENOSPC);
+#undef PICK
 }
 
 static void
@@ -278,6 +366,7 @@ main(void)
 		cmocka_unit_test(backends),
 		cmocka_unit_test(pools),
 		cmocka_unit_test(modes),
+		cmocka_unit_test(routes),
 		cmocka_unit_test(flags_and_numbers),
 		cmocka_unit_test(key_table),
 		cmocka_unit_test(every_option_documented),
