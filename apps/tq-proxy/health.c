@@ -20,7 +20,8 @@ struct hcheck {
 	struct tq_stream *st;	/* the check in flight */
 	bool ok;
 	bool done;		/* its verdict is given */
-	bool late;		/* aborted by us: not up in an interval */
+	bool late;		/* aborted by us: not up in time */
+	uint64_t started;	/* ns, tq_shard_now() */
 	uint32_t len;
 	char buf[16];		/* "HTTP/1.x NNN" of an HTTP check */
 };
@@ -174,6 +175,15 @@ static const struct tq_stream_ops hc_ops = {
 	.closed = hc_closed,
 };
 
+static uint64_t
+check_timeout(const struct proxy *p)
+{
+	uint64_t ms = p->conf.connect_timeout_ms > p->conf.health_interval_ms ?
+		p->conf.connect_timeout_ms : p->conf.health_interval_ms;
+
+	return ms * 1000000ull;
+}
+
 static void
 health_tick(struct tq_shard *s, struct tq_app_timer *t, void *arg)
 {
@@ -185,8 +195,15 @@ health_tick(struct tq_shard *s, struct tq_app_timer *t, void *arg)
 
 	for (b = 0; b < p->conf.nb_backends; b++) {
 		ck = &h->ck[b];
-		/* Not up within a whole interval: failed (closed() says). */
+		/*
+		 * A check still in flight has the connect timeout (or the
+		 * interval, if longer) to answer, as a live open would:
+		 * failing it at the next tick of a short interval ejected
+		 * healthy backends on a loaded machine, then restored them.
+		 */
 		if (ck->st) {
+			if (tq_shard_now(s) - ck->started < check_timeout(p))
+				continue;
 			ck->late = true;
 			tq_stream_abort(ck->st, 0);
 		}
@@ -194,6 +211,7 @@ health_tick(struct tq_shard *s, struct tq_app_timer *t, void *arg)
 		ck->ok = false;
 		ck->done = false;
 		ck->len = 0;
+		ck->started = tq_shard_now(s);
 		ck->st = tq_tcp_connect(s, &p->conf.be[b].addr,
 				p->conf.be[b].port, NULL, 0, &hc_ops, ck, &err);
 		if (!ck->st)
