@@ -336,6 +336,62 @@ tq_metrics_page(struct tq_engine *e, struct tq_prom *p)
 			tq_modules[m]->metrics(e->shards, e->nb_workers, p);
 	port_xstats(e, p);
 	mempools(e, p);
+	/* The page is a tq_prom; apps see it as struct tq_metrics_page. */
+	for (m = 0; m < e->nb_on_metrics; m++)
+		e->on_metrics[m].fn((struct tq_metrics_page *)p,
+				e->on_metrics[m].arg);
+}
+
+int
+tq_engine_on_metrics(struct tq_engine *e, tq_metrics_fn fn, void *arg)
+{
+	if (!fn)
+		return -EINVAL;
+	if (e->started)
+		return -EBUSY;
+	if (e->nb_on_metrics == TQ_METRICS_HOOKS_MAX)
+		return -ENOSPC;
+	e->on_metrics[e->nb_on_metrics].fn = fn;
+	e->on_metrics[e->nb_on_metrics].arg = arg;
+	e->nb_on_metrics++;
+	return 0;
+}
+
+void
+tq_metrics_family(struct tq_metrics_page *pg, const char *name,
+		const char *type, const char *help)
+{
+	tq_prom_family((struct tq_prom *)pg, name, type, help);
+}
+
+void
+tq_metrics_sample(struct tq_metrics_page *pg, const char *name,
+		const char *labels, double v)
+{
+	tq_prom_double((struct tq_prom *)pg, name, labels, v);
+}
+
+int
+tq_metrics_escape(char *out, size_t len, const char *v)
+{
+	size_t n = 0;
+
+	for (; *v; v++) {
+		const char *r = *v == '\\' ? "\\\\" : *v == '"' ? "\\\"" :
+			*v == '\n' ? "\\n" : NULL;
+		size_t k = r ? 2 : 1;
+
+		if (n + k < len) {
+			if (r)
+				memcpy(out + n, r, 2);
+			else
+				out[n] = *v;
+		}
+		n += k;
+	}
+	if (len)
+		out[n < len ? n : len - 1] = '\0';
+	return (int)n;
 }
 
 static void

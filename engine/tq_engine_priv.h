@@ -69,6 +69,11 @@ struct tq_engine {
 	bool started;		/* tq_engine_run() called: hooks, names fixed */
 	bool running;		/* shards take commands (atomic access) */
 	unsigned int nb_on_start, nb_on_stop, nb_on_stopping;
+	unsigned int nb_on_metrics;
+	struct {
+		tq_metrics_fn fn;
+		void *arg;
+	} on_metrics[TQ_METRICS_HOOKS_MAX];
 	struct tq_worker_hook {
 		tq_worker_fn fn;
 		void *arg;

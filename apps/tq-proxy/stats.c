@@ -177,6 +177,121 @@ tel_listeners(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+/*
+ * Per backend on the --metrics page, labelled with its address and
+ * pool (what app counters cannot carry): up, connections now and in
+ * all, bytes each way, failed opens, and in HTTP mode requests and
+ * answers by class.
+ */
+static void
+prom_backends(struct tq_metrics_page *pg, void *arg)
+{
+	static const struct {
+		const char *name, *type, *help;
+	} fam[] = {
+		{ "tachyon_proxy_backend_up", "gauge",
+		  "1 while tq-proxy sends to the backend, 0 while ejected" },
+		{ "tachyon_proxy_backend_connections", "gauge",
+		  "relayed connections to the backend now" },
+		{ "tachyon_proxy_backend_connections_total", "counter",
+		  "connections relayed to the backend" },
+		{ "tachyon_proxy_backend_sent_bytes_total", "counter",
+		  "bytes sent to the backend" },
+		{ "tachyon_proxy_backend_received_bytes_total", "counter",
+		  "bytes received from the backend" },
+		{ "tachyon_proxy_backend_connect_failures_total", "counter",
+		  "opens to the backend refused, unreachable or timed out" },
+		{ "tachyon_proxy_backend_requests_total", "counter",
+		  "HTTP mode: requests sent to the backend" },
+		{ "tachyon_proxy_backend_responses_total", "counter",
+		  "HTTP mode: the backend's answers by status class" },
+	};
+	static const char *const cls[5] = { "1xx", "2xx", "3xx", "4xx", "5xx" };
+	struct proxy *p = arg;
+	struct pstat_be sum[PROXY_MAX_BACKENDS];
+	char lab[PROXY_MAX_BACKENDS][256], l2[300];
+	unsigned int b, i, k, f;
+
+	for (b = 0; b < p->conf.nb_backends; b++) {
+		const struct proxy_backend *be = &p->conf.be[b];
+		char a[TQ_ADDR_STRLEN], addr[TQ_ADDR_STRLEN + 8];
+		char ea[2 * sizeof(addr)], ep[2 * PROXY_POOL_NAME_MAX + 2];
+
+		memset(&sum[b], 0, sizeof(sum[b]));
+		for (i = 0; i < p->nb_workers; i++) {
+			const struct pstat_be *x = &p->w[i].be[b];
+
+			sum[b].active += __atomic_load_n(&x->active,
+					__ATOMIC_RELAXED);
+			sum[b].total += __atomic_load_n(&x->total,
+					__ATOMIC_RELAXED);
+			sum[b].bytes_up += __atomic_load_n(&x->bytes_up,
+					__ATOMIC_RELAXED);
+			sum[b].bytes_down += __atomic_load_n(&x->bytes_down,
+					__ATOMIC_RELAXED);
+			sum[b].connect_fails += __atomic_load_n(
+					&x->connect_fails, __ATOMIC_RELAXED);
+			sum[b].requests += __atomic_load_n(&x->requests,
+					__ATOMIC_RELAXED);
+			for (k = 0; k < 5; k++)
+				sum[b].resp[k] += __atomic_load_n(&x->resp[k],
+						__ATOMIC_RELAXED);
+		}
+		tq_addr_format(&be->addr, a, sizeof(a));
+		snprintf(addr, sizeof(addr), be->addr.family == AF_INET6 ?
+				"[%s]:%u" : "%s:%u", a, be->port);
+		tq_metrics_escape(ea, sizeof(ea), addr);
+		tq_metrics_escape(ep, sizeof(ep), p->conf.pool[be->pool]);
+		snprintf(lab[b], sizeof(lab[b]), "backend=\"%s\",pool=\"%s\"",
+				ea, ep);
+	}
+	for (f = 0; f < RTE_DIM(fam); f++) {
+		tq_metrics_family(pg, fam[f].name, fam[f].type, fam[f].help);
+		for (b = 0; b < p->conf.nb_backends; b++) {
+			const struct pstat_be *x = &sum[b];
+
+			switch (f) {
+			case 0:
+				tq_metrics_sample(pg, fam[f].name, lab[b],
+						backend_up(p, b));
+				break;
+			case 1:
+				tq_metrics_sample(pg, fam[f].name, lab[b],
+						(double)x->active);
+				break;
+			case 2:
+				tq_metrics_sample(pg, fam[f].name, lab[b],
+						(double)x->total);
+				break;
+			case 3:
+				tq_metrics_sample(pg, fam[f].name, lab[b],
+						(double)x->bytes_up);
+				break;
+			case 4:
+				tq_metrics_sample(pg, fam[f].name, lab[b],
+						(double)x->bytes_down);
+				break;
+			case 5:
+				tq_metrics_sample(pg, fam[f].name, lab[b],
+						(double)x->connect_fails);
+				break;
+			case 6:
+				tq_metrics_sample(pg, fam[f].name, lab[b],
+						(double)x->requests);
+				break;
+			default:
+				for (k = 0; k < 5; k++) {
+					snprintf(l2, sizeof(l2),
+						"%s,class=\"%s\"", lab[b],
+						cls[k]);
+					tq_metrics_sample(pg, fam[f].name, l2,
+						(double)x->resp[k]);
+				}
+			}
+		}
+	}
+}
+
 int
 stats_register(struct proxy *p)
 {
@@ -191,6 +306,9 @@ stats_register(struct proxy *p)
 		p->ctr[i] = id;
 	}
 	tel_proxy = p;
+	id = tq_engine_on_metrics(p->e, prom_backends, p);
+	if (id < 0)
+		return id;
 	rte_telemetry_register_cmd("/tqproxy/backends", tel_backends,
 		"Per backend of tq-proxy: up, active, total, bytes_up, "
 		"bytes_down, connect_fails");

@@ -155,7 +155,15 @@ n=$(grep -c '^# TYPE tachyon_app_proxy_' "$m" || true)
 ((n >= 5)) || tq_fail "tq-proxy: $n proxy families on /metrics"
 grep -Eq '^tachyon_app_proxy_[a-z_]*_total\{worker="all"\} [1-9]' "$m" ||
 	tq_fail "tq-proxy: no proxy counter rose: $(grep '^tachyon_app_proxy' "$m" | head -5)"
+# Its own families (tq_engine_on_metrics), labelled by backend.
+bl="backend=\"$TQ_PEER4:8081\",pool=\"default\""
+grep -qF "tachyon_proxy_backend_up{$bl} 1" "$m" ||
+	tq_fail "tq-proxy: no backend_up for $bl: $(grep '^tachyon_proxy_backend_up' "$m")"
+grep -Eq "^tachyon_proxy_backend_connections_total\{backend=\"$TQ_PEER4:8081\",pool=\"default\"\} [1-9]" "$m" ||
+	tq_fail "tq-proxy: the relayed connection not counted per backend"
+grep -Eq "^tachyon_proxy_backend_received_bytes_total\{backend=\"$TQ_PEER4:8081\",pool=\"default\"\} [1-9]" "$m" ||
+	tq_fail "tq-proxy: no bytes from the backend counted"
 tq_stop_pid "$TQ_SERVER_PID" 3
 [[ $TQ_STOP_RC -eq 0 ]] || tq_fail "tq-proxy exited with $TQ_STOP_RC"
-tq_pass "tq-proxy --metrics: $n proxy families, promtool clean, the relayed request counted"
+tq_pass "tq-proxy --metrics: $n proxy families and per-backend ones, promtool clean, the relayed request counted"
 tq_pass "all checks passed"

@@ -79,6 +79,42 @@ void tq_engine_destroy(struct tq_engine *e);
 /** Number of workers (lcores other than the main one). */
 unsigned int tq_engine_workers(const struct tq_engine *e);
 
+/** The --metrics page being written, for an app's own families. */
+struct tq_metrics_page;
+
+/** An app's part of the --metrics page: called on the metrics thread
+ * at each scrape, after the engine's families. */
+typedef void (*tq_metrics_fn)(struct tq_metrics_page *pg, void *arg);
+
+/** Most metrics hooks an engine holds. */
+#define TQ_METRICS_HOOKS_MAX 8
+
+/**
+ * Add fn to the --metrics page, before tq_engine_run(): for what app
+ * counters cannot say (a gauge, labels such as a backend's address).
+ * fn reads per-worker state relaxed, as the engine does for counters.
+ * @return 0, -EINVAL, -EBUSY (the engine runs), -ENOSPC.
+ */
+int tq_engine_on_metrics(struct tq_engine *e, tq_metrics_fn fn, void *arg);
+
+/**
+ * "# HELP" and "# TYPE" of a family (type "counter" or "gauge"): names
+ * in Prometheus's rules (a counter's ends in _total, base units).
+ */
+void tq_metrics_family(struct tq_metrics_page *pg, const char *name,
+		const char *type, const char *help);
+
+/**
+ * One sample, name{labels} value; labels is what goes inside the
+ * braces (label="value",...), its values made with tq_metrics_escape().
+ */
+void tq_metrics_sample(struct tq_metrics_page *pg, const char *name,
+		const char *labels, double v);
+
+/** A label value escaped for the page (\, " and newline); snprintf's
+ * return. */
+int tq_metrics_escape(char *out, size_t len, const char *v);
+
 /**
  * The engine's own addresses (--addr), in the order given: up to max
  * into out (NULL with max 0 to count).
