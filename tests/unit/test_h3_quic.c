@@ -1,0 +1,981 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * HTTP/3 over real QUIC connections (issue 10): our client session on
+ * the client connection and our server session on the server connection
+ * of a tests/lib/tq_quic_pair.c pair (ALPN h3), on a fake clock with
+ * delay, loss and reordering.  The app sides are test_h3.c's; what is
+ * checked here is that the session's transport requirements
+ * (docs/http3.md) hold on the QUIC streams.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <tachyon/tq_h3.h>
+
+#include "tq_quic_pair.h"
+#include "tq_test.h"
+#define BIG (1u << 20)
+#define MAXREQ 128
+
+static uint8_t *big;
+
+static uint8_t
+pat(size_t i)
+{
+	return (uint8_t)(i * 7 + i / 251);
+}
+
+/* ---- the server app ---- */
+
+struct sreq {
+	char path[64];
+	uint64_t count;		/* request body bytes */
+	int bad;		/* request body bytes off the pattern */
+	size_t gen_total, gen_sent;
+	size_t cancel_at;	/* /cut: cancel after this many */
+	struct tq_http_field hf[200];
+	uint32_t nhf;
+	char *hbuf;
+};
+
+struct srv {
+	struct tq_h3_conn *h;
+	unsigned int requests, closed, errors;
+	uint64_t last_code;
+	uint64_t conn_code;
+	bool conn_closed;
+	struct tq_h3_req *held;
+	bool shutdown_on_request;
+	bool pause_echo;
+	unsigned int mbufs;
+	unsigned int closed_after_conn;
+	uint64_t rx;		/* request body bytes, all exchanges */
+};
+
+static struct srv srv;
+
+static void
+s_gen(struct tq_h3_req *r, struct sreq *q)
+{
+	uint8_t buf[4096];
+
+	while (q->gen_sent < q->gen_total) {
+		size_t i, n = RTE_MIN(sizeof(buf), q->gen_total - q->gen_sent);
+		int w;
+
+		if (q->cancel_at && q->gen_sent >= q->cancel_at) {
+			tq_h3_req_cancel(r, TQ_H3_INTERNAL_ERROR);
+			return;
+		}
+		for (i = 0; i < n; i++)
+			buf[i] = pat(q->gen_sent + i);
+		w = tq_h3_body_write(r, buf, n);
+		assert_true(w >= 0);
+		q->gen_sent += (size_t)w;
+		if ((size_t)w < n)
+			return;	/* writable() comes */
+	}
+	assert_int_equal(tq_h3_body_end(r), 0);
+}
+
+static void
+s_respond(struct tq_h3_req *r, struct sreq *q)
+{
+	static const struct tq_http_field ct[] = {
+		{ { "content-type", 12 }, { "Text/Plain", 10 } },
+	};
+
+	if (!strcmp(q->path, "/big")) {
+		assert_int_equal(tq_h3_respond(r, 200, ct, 1, big, BIG, 0), 0);
+	} else if (!strcmp(q->path, "/echo")) {
+		char cnt[32];
+		struct tq_http_field f[1] = {
+			{ { "x-count", 7 }, { cnt, 0 } },
+		};
+
+		f[0].value.len = (uint32_t)snprintf(cnt, sizeof(cnt), "%lu",
+				(unsigned long)q->count);
+		q->gen_total = q->count;
+		assert_int_equal(tq_h3_respond(r, q->bad ? 400 : 200, f, 1,
+				NULL, 0, TQ_H3_BODY_STREAM), 0);
+		s_gen(r, q);
+	} else if (!strcmp(q->path, "/cut")) {
+		q->gen_total = BIG;
+		q->cancel_at = 50000;
+		assert_int_equal(tq_h3_respond(r, 200, NULL, 0, NULL, 0,
+				TQ_H3_BODY_STREAM), 0);
+		s_gen(r, q);
+	} else if (!strcmp(q->path, "/hdrs")) {
+		assert_int_equal(tq_h3_respond(r, 204, q->hf, q->nhf, NULL, 0,
+				0), 0);
+	} else {
+		/* The body is the path, from a buffer that lives as long
+		 * as the exchange. */
+		assert_int_equal(tq_h3_respond(r, 200, NULL, 0, q->path,
+				strlen(q->path), 0), 0);
+	}
+}
+
+static void
+s_headers(struct tq_h3_req *r, const struct tq_h3_msg *m, void *arg)
+{
+	struct sreq *q = calloc(1, sizeof(*q));
+	size_t hl = 0, off = 0;
+	uint32_t i;
+
+	assert_non_null(q);
+	tq_h3_req_set_udata(r, q);
+	srv.requests++;
+	assert_true(m->path.len < sizeof(q->path));
+	memcpy(q->path, m->path.p, m->path.len);
+	assert_int_equal(m->scheme.len, 5);
+	assert_memory_equal(m->scheme.p, "https", 5);
+	assert_true(m->authority.len > 0);
+	/* Keep the fields to echo them back (/hdrs). */
+	for (i = 0; i < m->nfields; i++)
+		hl += m->fields[i].name.len + m->fields[i].value.len;
+	q->hbuf = malloc(hl + 1);
+	assert_true(m->nfields <= RTE_DIM(q->hf));
+	for (i = 0; i < m->nfields; i++) {
+		struct tq_http_field *f = &q->hf[q->nhf++];
+
+		memcpy(q->hbuf + off, m->fields[i].name.p,
+				m->fields[i].name.len);
+		f->name.p = q->hbuf + off;
+		f->name.len = m->fields[i].name.len;
+		off += f->name.len;
+		memcpy(q->hbuf + off, m->fields[i].value.p,
+				m->fields[i].value.len);
+		f->value.p = q->hbuf + off;
+		f->value.len = m->fields[i].value.len;
+		off += f->value.len;
+	}
+	if (srv.shutdown_on_request) {
+		srv.held = r;
+		assert_int_equal(tq_h3_shutdown(tq_h3_req_conn(r)), 0);
+		return;
+	}
+	if (srv.pause_echo && !strcmp(q->path, "/echo")) {
+		tq_h3_req_pause(r, true);
+		srv.held = r;
+	}
+	if (strcmp(q->path, "/echo") && strcmp(q->path, "/hold"))
+		s_respond(r, q);
+	else if (!strcmp(q->path, "/hold"))
+		srv.held = r;
+}
+
+static void
+s_data(struct tq_h3_req *r, const uint8_t *d, size_t len, void *arg)
+{
+	struct sreq *q = tq_h3_req_udata(r);
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (d[i] != pat(q->count + i))
+			q->bad++;
+	q->count += len;
+	srv.rx += len;
+}
+
+/* The same, the bytes as mbufs shared with the received segments. */
+static void
+s_data_mbuf(struct tq_h3_req *r, struct rte_mbuf *m, void *arg)
+{
+	struct rte_mbuf *seg;
+	uint32_t len = 0;
+
+	assert_true(RTE_MBUF_CLONED(m));
+	for (seg = m; seg; seg = seg->next) {
+		s_data(r, rte_pktmbuf_mtod(seg, const uint8_t *),
+				seg->data_len, arg);
+		len += seg->data_len;
+	}
+	assert_int_equal(len, m->pkt_len);
+	srv.mbufs++;
+	rte_pktmbuf_free(m);
+}
+
+static void
+s_end(struct tq_h3_req *r, void *arg)
+{
+	struct sreq *q = tq_h3_req_udata(r);
+
+	if (!strcmp(q->path, "/echo"))
+		s_respond(r, q);
+}
+
+static void
+s_writable(struct tq_h3_req *r, void *arg)
+{
+	s_gen(r, tq_h3_req_udata(r));
+}
+
+static void
+s_closed(struct tq_h3_req *r, uint64_t code, void *arg)
+{
+	struct sreq *q = tq_h3_req_udata(r);
+
+	srv.closed++;
+	srv.last_code = code;
+	if (srv.conn_closed)
+		srv.closed_after_conn++;
+	if (code)
+		srv.errors++;
+	if (srv.held == r)
+		srv.held = NULL;
+	if (q) {
+		free(q->hbuf);
+		free(q);
+	}
+}
+
+static void
+s_conn_closed(struct tq_h3_conn *h, uint64_t code, void *arg)
+{
+	srv.conn_closed = true;
+	srv.conn_code = code;
+	srv.h = NULL;
+}
+
+static struct tq_h3_ops srv_ops = {
+	.headers = s_headers,
+	.data = s_data,
+	.end = s_end,
+	.writable = s_writable,
+	.closed = s_closed,
+	.conn_closed = s_conn_closed,
+};
+
+/* ---- the client app ---- */
+
+struct creq {
+	uint16_t status;
+	uint64_t got;
+	int bad;		/* bytes off what was expected */
+	const uint8_t *expect;	/* NULL: the pattern */
+	size_t expect_len;
+	bool ended, closed;
+	bool closed_after_conn;	/* closed() after conn_closed(): wrong */
+	uint64_t code;
+	int64_t count_hdr;
+	const struct tq_http_field *want;	/* fields to find */
+	uint32_t nwant, found;
+	/* a streamed request body */
+	size_t gen_total, gen_sent;
+};
+
+struct cli {
+	struct tq_h3_conn *h;
+	bool conn_closed;
+	uint64_t conn_code;
+	int64_t goaway_id;
+	unsigned int goaways;
+};
+
+static struct cli cli;
+static struct creq creqs[MAXREQ];
+
+static void
+c_gen(struct tq_h3_req *r, struct creq *q)
+{
+	uint8_t buf[3000];
+
+	while (q->gen_sent < q->gen_total) {
+		size_t i, n = RTE_MIN(sizeof(buf), q->gen_total - q->gen_sent);
+		int w;
+
+		for (i = 0; i < n; i++)
+			buf[i] = pat(q->gen_sent + i);
+		w = tq_h3_body_write(r, buf, n);
+		assert_true(w >= 0);
+		q->gen_sent += (size_t)w;
+		if ((size_t)w < n)
+			return;
+	}
+	assert_int_equal(tq_h3_body_end(r), 0);
+}
+
+static void
+c_headers(struct tq_h3_req *r, const struct tq_h3_msg *m, void *arg)
+{
+	struct creq *q = tq_h3_req_udata(r);
+	uint32_t i, j;
+
+	q->status = m->status;
+	for (i = 0; i < m->nfields; i++) {
+		if (m->fields[i].name.len == 7 &&
+				!memcmp(m->fields[i].name.p, "x-count", 7))
+			q->count_hdr = strtoll(m->fields[i].value.p, NULL, 10);
+		for (j = 0; j < q->nwant; j++)
+			if (m->fields[i].name.len == q->want[j].name.len &&
+					m->fields[i].value.len ==
+					q->want[j].value.len &&
+					!memcmp(m->fields[i].name.p,
+						q->want[j].name.p,
+						q->want[j].name.len) &&
+					!memcmp(m->fields[i].value.p,
+						q->want[j].value.p,
+						q->want[j].value.len))
+				q->found++;
+	}
+}
+
+static void
+c_data(struct tq_h3_req *r, const uint8_t *d, size_t len, void *arg)
+{
+	struct creq *q = tq_h3_req_udata(r);
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		uint8_t want = q->expect ? (q->got + i < q->expect_len ?
+				q->expect[q->got + i] : 0) : pat(q->got + i);
+
+		if (d[i] != want)
+			q->bad++;
+	}
+	q->got += len;
+}
+
+static void
+c_end(struct tq_h3_req *r, void *arg)
+{
+	((struct creq *)tq_h3_req_udata(r))->ended = true;
+}
+
+static void
+c_writable(struct tq_h3_req *r, void *arg)
+{
+	c_gen(r, tq_h3_req_udata(r));
+}
+
+static void
+c_closed(struct tq_h3_req *r, uint64_t code, void *arg)
+{
+	struct creq *q = tq_h3_req_udata(r);
+
+	q->closed = true;
+	q->code = code;
+	if (cli.conn_closed)
+		q->closed_after_conn = true;
+}
+
+static void
+c_goaway(struct tq_h3_conn *h, int64_t id, void *arg)
+{
+	cli.goaways++;
+	cli.goaway_id = id;
+}
+
+/* Requests refused with -EAGAIN wait here for streams_available(). */
+static unsigned int c_next, c_total, c_eagain;
+static char c_paths[MAXREQ][32];
+
+static void
+c_issue(void)
+{
+	while (c_next < c_total) {
+		struct creq *q = &creqs[c_next];
+		int err = 0;
+
+		snprintf(c_paths[c_next], sizeof(c_paths[c_next]), "/lim/%u",
+				c_next);
+		q->expect = (const uint8_t *)c_paths[c_next];
+		q->expect_len = strlen(c_paths[c_next]);
+		if (!tq_h3_client_request(cli.h, "GET", NULL, "test.example",
+				c_paths[c_next], NULL, 0, NULL, 0, 0, q,
+				&err)) {
+			assert_int_equal(err, -EAGAIN);
+			c_eagain++;
+			return;
+		}
+		c_next++;
+	}
+}
+
+static void
+c_streams_available(struct tq_h3_conn *h, void *arg)
+{
+	c_issue();
+}
+
+static void
+c_conn_closed(struct tq_h3_conn *h, uint64_t code, void *arg)
+{
+	cli.conn_closed = true;
+	cli.conn_code = code;
+	cli.h = NULL;
+}
+
+static const struct tq_h3_ops cli_ops = {
+	.headers = c_headers,
+	.data = c_data,
+	.end = c_end,
+	.writable = c_writable,
+	.closed = c_closed,
+	.goaway = c_goaway,
+	.streams_available = c_streams_available,
+	.conn_closed = c_conn_closed,
+};
+
+/* ---- the pair: two QUIC connections on a simulated link ---- */
+
+#define MS UINT64_C(1000000)
+#define SEC (1000 * MS)
+
+static struct qp P;
+static unsigned int pool_before;
+static const struct tq_h3_conf *srv_conf;
+
+static const struct qp_link clean = { .delay_ns = 10 * MS };
+
+/* The server session starts on the server connection as soon as it
+ * exists, before its first datagram: as the module will do for ALPN h3. */
+static void
+on_server(struct qp *p)
+{
+	int err = 0;
+
+	srv.h = tq_h3_server_new(tq_quic_conn_base(p->c[1]), &srv_ops, NULL,
+			srv_conf, &err);
+	assert_non_null(srv.h);
+}
+
+static bool
+h3_ready(void *arg)
+{
+	(void)arg;
+	return P.c[1] && tq_quic_conn_confirmed(P.c[0]) &&
+		tq_quic_conn_confirmed(P.c[1]);
+}
+
+static void
+pair_up(const struct qp_link *l, uint64_t seed,
+		const struct tq_quic_conn_cfg *cfg, const struct tq_h3_conf *sc)
+{
+	int err = 0;
+
+	memset(&srv, 0, sizeof(srv));
+	memset(&cli, 0, sizeof(cli));
+	memset(creqs, 0, sizeof(creqs));
+	pool_before = tq_test_pool_avail();
+	srv_conf = sc;
+	qp_init(&P, l, seed, cfg, NULL, NULL, NULL, NULL);
+	P.on_server = on_server;
+	/* Before the handshake: the session opens its streams at
+	 * established() (stream_open is -ENOTCONN until then). */
+	cli.h = tq_h3_client_new(tq_quic_conn_base(P.c[0]), &cli_ops, NULL,
+			sc, &err);
+	assert_non_null(cli.h);
+	assert_true(qp_run(&P, 10 * SEC, h3_ready, NULL));
+	assert_non_null(srv.h);
+	/* ALPN h3 was negotiated */
+	{
+		size_t al = 0;
+		const uint8_t *a = tq_quic_tls_alpn(tq_quic_conn_tls(P.c[0]),
+				&al);
+
+		assert_non_null(a);
+		assert_int_equal(al, 2);
+		assert_memory_equal(a, "h3", 2);
+	}
+}
+
+static bool
+all_closed(void *arg)
+{
+	unsigned int i, n = *(unsigned int *)arg;
+
+	for (i = 0; i < n; i++)
+		if (!creqs[i].closed)
+			return false;
+	return true;
+}
+
+/* Run until the first n client exchanges have closed. */
+static void
+run_until(unsigned int n, uint64_t ns)
+{
+	assert_true(qp_run(&P, ns, all_closed, &n));
+}
+
+static bool
+conns_done(void *arg)
+{
+	(void)arg;
+	return tq_quic_conn_done(P.c[0]) && tq_quic_conn_done(P.c[1]);
+}
+
+/* Both connections to CLOSED, freed; every mbuf back. */
+static void
+pair_free(void)
+{
+	assert_true(qp_run(&P, 60 * SEC, conns_done, NULL));
+	assert_int_equal(srv.closed_after_conn, 0);
+	qp_fini(&P);
+	assert_int_equal(tq_test_pool_avail(), pool_before);
+}
+
+static void
+pair_down(void)
+{
+	uint64_t code;
+	bool app, remote;
+
+	if (cli.h)
+		tq_h3_close(cli.h, TQ_H3_NO_ERROR);
+	assert_true(cli.conn_closed);
+	qp_run(&P, 5 * SEC, NULL, NULL);
+	assert_true(srv.conn_closed);
+	assert_int_equal(srv.conn_code, TQ_H3_NO_ERROR);
+	tq_quic_conn_close_info(P.c[1], &code, &app, &remote);
+	assert_int_equal(code, TQ_H3_NO_ERROR);
+	assert_true(app && remote);
+	pair_free();
+}
+
+static struct tq_h3_req *
+get(const char *path, struct creq *q)
+{
+	int err = 0;
+	struct tq_h3_req *r = tq_h3_client_request(cli.h, "GET", NULL,
+			"test.example", path, NULL, 0, NULL, 0, 0, q, &err);
+
+	assert_non_null(r);
+	q->count_hdr = -1;
+	return r;
+}
+
+/* ---- cases ---- */
+
+static void
+check_big(struct creq *q)
+{
+	assert_int_equal(q->status, 200);
+	assert_int_equal(q->got, BIG);
+	assert_int_equal(q->bad, 0);
+	assert_true(q->ended);
+	assert_true(q->closed);
+	assert_int_equal(q->code, 0);
+}
+
+/* A GET of 1 MB, byte-exact. */
+static void
+test_get_big(void **state)
+{
+	const struct tq_h3_stats *st;
+
+	(void)state;
+	pair_up(&clean, 1, NULL, NULL);
+	creqs[0].expect = big;
+	creqs[0].expect_len = BIG;
+	get("/big", &creqs[0]);
+	run_until(1, 30 * SEC);
+	check_big(&creqs[0]);
+	assert_int_equal(srv.requests, 1);
+	assert_int_equal(srv.closed, 1);
+	assert_int_equal(srv.errors, 0);
+	st = tq_h3_conn_stats(srv.h);
+	assert_int_equal(st->requests, 1);
+	assert_int_equal(st->responses[2], 1);
+	assert_int_equal(st->body_tx, BIG);
+	assert_int_equal(tq_h3_conn_stats(cli.h)->body_rx, BIG);
+	assert_int_equal(tq_quic_conn_stats(P.c[0])->proto_err, 0);
+	assert_int_equal(tq_quic_conn_stats(P.c[1])->proto_err, 0);
+	pair_down();
+}
+
+/* 50 requests at once on one connection. */
+static void
+test_concurrent(void **state)
+{
+	static char paths[50][32];
+	struct tq_h3_stats agg = { 0 };
+	struct tq_h3_conf conf = { .stats = &agg };
+	unsigned int i;
+
+	(void)state;
+	pair_up(&clean, 2, NULL, &conf);
+	for (i = 0; i < 50; i++) {
+		snprintf(paths[i], sizeof(paths[i]), "/item/%u", i * 37);
+		creqs[i].expect = (const uint8_t *)paths[i];
+		creqs[i].expect_len = strlen(paths[i]);
+		get(paths[i], &creqs[i]);
+	}
+	creqs[50].expect = big;
+	creqs[50].expect_len = BIG;
+	get("/big", &creqs[50]);
+	run_until(51, 30 * SEC);
+	for (i = 0; i < 50; i++) {
+		assert_int_equal(creqs[i].status, 200);
+		assert_int_equal(creqs[i].got, creqs[i].expect_len);
+		assert_int_equal(creqs[i].bad, 0);
+		assert_true(creqs[i].ended && creqs[i].closed);
+		assert_int_equal(creqs[i].code, 0);
+	}
+	check_big(&creqs[50]);
+	assert_int_equal(srv.requests, 51);
+	assert_int_equal(agg.requests, 102);
+	assert_int_equal(agg.responses[2], 102);
+	assert_int_equal(agg.stream_errors, 0);
+	pair_down();
+}
+
+static void
+post_echo(size_t len, uint64_t ns)
+{
+	int err = 0;
+	struct tq_h3_req *r;
+
+	creqs[0].gen_total = len;
+	r = tq_h3_client_request(cli.h, "POST", NULL, "test.example", "/echo",
+			NULL, 0, NULL, 0, TQ_H3_BODY_STREAM, &creqs[0], &err);
+	assert_non_null(r);
+	c_gen(r, &creqs[0]);
+	run_until(1, ns);
+	assert_int_equal(creqs[0].gen_sent, len);
+	assert_int_equal(creqs[0].status, 200);
+	assert_int_equal(creqs[0].count_hdr, (int64_t)len);
+	assert_int_equal(creqs[0].got, len);
+	assert_int_equal(creqs[0].bad, 0);
+	assert_true(creqs[0].ended && creqs[0].closed);
+	assert_int_equal(creqs[0].code, 0);
+}
+
+/* A streamed request body (more than the stream's send buffer and
+ * initial window), answered with a streamed body of the same bytes. */
+static void
+test_post(void **state)
+{
+	struct tq_quic_conn_cfg cfg = { .sndbuf = 16384,
+		.max_stream_data = 32768 };
+
+	(void)state;
+	pair_up(&clean, 3, &cfg, NULL);
+	post_echo(1000000, 60 * SEC);
+	pair_down();
+}
+
+/* The same, the server taking the body as mbufs shared with the QUIC
+ * receive buffers. */
+static void
+test_post_mbuf(void **state)
+{
+	(void)state;
+	srv_ops.data_mbuf = s_data_mbuf;
+	srv_ops.data = NULL;
+	pair_up(&clean, 4, NULL, NULL);
+	post_echo(300000, 60 * SEC);
+	pair_down();
+	srv_ops.data_mbuf = NULL;
+	srv_ops.data = s_data;
+	assert_true(srv.mbufs > 0);
+}
+
+/* 5% loss each way with reordering: a GET of 1 MB, a POST echo, and 20
+ * small requests, all byte-exact. */
+static void
+test_lossy(void **state)
+{
+	static const struct qp_link l = { .delay_ns = 20 * MS, .loss = 0.05,
+		.reorder = 0.2, .bw_bps = 100000000 };
+	static char paths[20][32];
+	uint64_t seed;
+	unsigned int i;
+
+	(void)state;
+	for (seed = 11; seed < 14; seed++) {
+		pair_up(&l, seed, NULL, NULL);
+		post_echo(200000, 120 * SEC);
+		memset(creqs, 0, sizeof(creqs));
+		creqs[0].expect = big;
+		creqs[0].expect_len = BIG;
+		get("/big", &creqs[0]);
+		for (i = 1; i <= 20; i++) {
+			snprintf(paths[i - 1], sizeof(paths[i - 1]), "/l/%u", i);
+			creqs[i].expect = (const uint8_t *)paths[i - 1];
+			creqs[i].expect_len = strlen(paths[i - 1]);
+			get(paths[i - 1], &creqs[i]);
+		}
+		run_until(21, 120 * SEC);
+		check_big(&creqs[0]);
+		for (i = 1; i <= 20; i++) {
+			assert_int_equal(creqs[i].got, creqs[i].expect_len);
+			assert_int_equal(creqs[i].bad, 0);
+			assert_int_equal(creqs[i].code, 0);
+		}
+		assert_true(P.lost[0] + P.lost[1] > 0);
+		assert_true(tq_quic_conn_stats(P.c[1])->retransmits > 0);
+		pair_down();
+	}
+}
+
+static bool
+srv_got(void *arg)
+{
+	return srv.rx >= *(uint64_t *)arg;
+}
+
+/* The client cancels a request mid-body: the server's app sees the
+ * code the client gave (RESET_STREAM), the client's its own; the server
+ * cancels a response mid-body: the client sees its code and no end. */
+static void
+test_cancel_mid_body(void **state)
+{
+	int err = 0;
+	uint64_t want = 100000;
+	struct tq_h3_req *r;
+
+	/* A send buffer smaller than where /cut cancels, so part of the
+	 * body is on the wire before the reset: a reset drops what the
+	 * transport still holds (RFC 9000 3.1), unlike the test
+	 * transport, which delivers it first. */
+	struct tq_quic_conn_cfg cfg = { .sndbuf = 16384 };
+
+	(void)state;
+	pair_up(&clean, 5, &cfg, NULL);
+	creqs[0].gen_total = BIG;
+	r = tq_h3_client_request(cli.h, "POST", NULL, "test.example", "/echo",
+			NULL, 0, NULL, 0, TQ_H3_BODY_STREAM, &creqs[0], &err);
+	assert_non_null(r);
+	c_gen(r, &creqs[0]);
+	assert_true(qp_run(&P, 10 * SEC, srv_got, &want));
+	assert_int_equal(srv.closed, 0);
+	tq_h3_req_cancel(r, TQ_H3_REQUEST_CANCELLED);
+	assert_true(creqs[0].closed);
+	assert_int_equal(creqs[0].code, TQ_H3_REQUEST_CANCELLED);
+	qp_run(&P, 2 * SEC, NULL, NULL);
+	assert_int_equal(srv.closed, 1);
+	assert_int_equal(srv.errors, 1);
+	assert_int_equal(srv.last_code, TQ_H3_REQUEST_CANCELLED);
+	assert_false(creqs[0].ended);
+
+	get("/cut", &creqs[1]);
+	run_until(2, 10 * SEC);
+	assert_int_equal(creqs[1].status, 200);
+	assert_true(creqs[1].got > 0 && creqs[1].got < BIG);
+	assert_int_equal(creqs[1].bad, 0);
+	assert_false(creqs[1].ended);
+	assert_int_equal(creqs[1].code, TQ_H3_INTERNAL_ERROR);
+	qp_run(&P, 2 * SEC, NULL, NULL);
+	assert_int_equal(srv.closed, 2);
+	assert_int_equal(srv.last_code, TQ_H3_INTERNAL_ERROR);
+	pair_down();
+}
+
+/* GOAWAY with a request in progress: it completes, a new one gets
+ * -ESHUTDOWN, then the server closes with H3_NO_ERROR and both
+ * connections' closed() see it, the client's from the peer. */
+static void
+test_goaway(void **state)
+{
+	struct tq_h3_req *r;
+	uint64_t code;
+	bool app, remote;
+	int err = 0;
+
+	(void)state;
+	pair_up(&clean, 6, NULL, NULL);
+	srv.shutdown_on_request = true;
+	get("/x", &creqs[0]);
+	qp_run(&P, 1 * SEC, NULL, NULL);
+	assert_non_null(srv.held);
+	assert_true(cli.goaways >= 1);
+	r = tq_h3_client_request(cli.h, "GET", NULL, "test.example", "/y",
+			NULL, 0, NULL, 0, 0, &creqs[1], &err);
+	assert_null(r);
+	assert_int_equal(err, -ESHUTDOWN);
+	assert_false(srv.conn_closed);
+	s_respond(srv.held, tq_h3_req_udata(srv.held));
+	qp_run(&P, 2 * SEC, NULL, NULL);
+	assert_int_equal(creqs[0].status, 200);
+	assert_true(creqs[0].ended && creqs[0].closed);
+	assert_int_equal(creqs[0].code, 0);
+	assert_true(srv.conn_closed);
+	assert_true(cli.conn_closed);
+	assert_int_equal(srv.conn_code, TQ_H3_NO_ERROR);
+	assert_int_equal(cli.conn_code, TQ_H3_NO_ERROR);
+	tq_quic_conn_close_info(P.c[0], &code, &app, &remote);
+	assert_int_equal(code, TQ_H3_NO_ERROR);
+	assert_true(app && remote);
+	tq_quic_conn_close_info(P.c[1], &code, &app, &remote);
+	assert_int_equal(code, TQ_H3_NO_ERROR);
+	assert_true(app && !remote);
+	pair_free();
+}
+
+/* The server closes the connection with an H3 error while the client
+ * has exchanges open: the client's connection sees the code in an
+ * application CONNECTION_CLOSE, each open exchange's closed() comes
+ * with it (tq_stream_error_code() of a stream ended by the close is the
+ * connection's code) and before the session's conn_closed(). */
+static void
+test_server_error_close(void **state)
+{
+	uint64_t code;
+	bool app, remote;
+
+	(void)state;
+	pair_up(&clean, 7, NULL, NULL);
+	get("/hold", &creqs[0]);
+	get("/hold", &creqs[1]);
+	qp_run(&P, 1 * SEC, NULL, NULL);
+	assert_int_equal(srv.requests, 2);
+	assert_false(creqs[0].closed);
+	tq_h3_close(srv.h, TQ_H3_EXCESSIVE_LOAD);
+	assert_true(srv.conn_closed);
+	assert_int_equal(srv.conn_code, TQ_H3_EXCESSIVE_LOAD);
+	assert_int_equal(srv.closed, 2);
+	qp_run(&P, 1 * SEC, NULL, NULL);
+	assert_true(cli.conn_closed);
+	assert_int_equal(cli.conn_code, TQ_H3_EXCESSIVE_LOAD);
+	tq_quic_conn_close_info(P.c[0], &code, &app, &remote);
+	assert_int_equal(code, TQ_H3_EXCESSIVE_LOAD);
+	assert_true(app && remote);
+	assert_true(creqs[0].closed && creqs[1].closed);
+	assert_int_equal(creqs[0].code, TQ_H3_EXCESSIVE_LOAD);
+	assert_int_equal(creqs[1].code, TQ_H3_EXCESSIVE_LOAD);
+	assert_false(creqs[0].closed_after_conn);
+	assert_false(creqs[1].closed_after_conn);
+	assert_false(creqs[0].ended);
+	pair_free();
+}
+
+/* At QUIC's stream limit (MAX_STREAMS 10) requests fail with -EAGAIN
+ * and go out at streams_available(), as MAX_STREAMS rises. */
+static void
+test_stream_limit(void **state)
+{
+	struct tq_quic_conn_cfg cfg = { .max_streams_bidi = 10 };
+	unsigned int i;
+
+	(void)state;
+	pair_up(&clean, 8, &cfg, NULL);
+	c_next = 0;
+	c_total = 40;
+	c_eagain = 0;
+	c_issue();
+	assert_int_equal(c_next, 10);
+	run_until(40, 30 * SEC);
+	assert_int_equal(c_next, 40);
+	assert_true(c_eagain >= 3);
+	for (i = 0; i < 40; i++) {
+		assert_int_equal(creqs[i].status, 200);
+		assert_int_equal(creqs[i].bad, 0);
+		assert_int_equal(creqs[i].got, creqs[i].expect_len);
+		assert_int_equal(creqs[i].code, 0);
+	}
+	pair_down();
+}
+
+/* ---- the transport's own side of the requirements ---- */
+
+static int t_new, t_readable_first;
+
+static void
+t_readable(struct tq_stream *st, void *ctx)
+{
+	uint8_t buf[256];
+
+	(void)ctx;
+	if (!t_new)
+		t_readable_first++;
+	while (tq_stream_read(st, buf, sizeof(buf)) > 0)
+		;
+}
+
+static const struct tq_stream_ops t_sops = { .readable = t_readable };
+
+static void
+t_new_stream(struct tq_conn *c, struct tq_stream *st, void *u)
+{
+	(void)c;
+	(void)u;
+	t_new++;
+	tq_stream_set_ops(st, &t_sops, NULL);
+}
+
+static const struct tq_conn_ops t_cops = { .new_stream = t_new_stream };
+
+/* -ENOTCONN before the handshake, QUIC's stream ids (what nghttp3
+ * derives initiator and direction from), -EBADF on the wrong side of a
+ * unidirectional stream, new_stream() before the first readable(),
+ * writev copying (the caller's buffer reused at once), -EPIPE after
+ * shutdown. */
+static void
+test_transport_rules(void **state)
+{
+	struct tq_conn *cc;
+	struct tq_stream *b0, *b1, *u0;
+	uint8_t buf[64];
+	struct iovec iov[2];
+	int err = 0;
+
+	(void)state;
+	pool_before = tq_test_pool_avail();
+	qp_init(&P, &clean, 9, NULL, NULL, NULL, &t_cops, NULL);
+	cc = tq_quic_conn_base(P.c[0]);
+	assert_null(tq_conn_stream_open(cc, 0, NULL, NULL, &err));
+	assert_int_equal(err, -ENOTCONN);
+	assert_true(qp_run(&P, 10 * SEC, h3_ready, NULL));
+	b0 = tq_conn_stream_open(cc, 0, NULL, NULL, &err);
+	b1 = tq_conn_stream_open(cc, 0, NULL, NULL, &err);
+	u0 = tq_conn_stream_open(cc, TQ_STREAM_UNI, NULL, NULL, &err);
+	assert_non_null(b0);
+	assert_non_null(b1);
+	assert_non_null(u0);
+	assert_int_equal(tq_stream_id(b0), 0);
+	assert_int_equal(tq_stream_id(b1), 4);
+	assert_int_equal(tq_stream_id(u0), 2);
+	assert_true(tq_stream_is_uni(u0));
+	assert_int_equal(tq_stream_read(u0, buf, sizeof(buf)), -EBADF);
+	memset(buf, 'a', sizeof(buf));
+	iov[0].iov_base = buf;
+	iov[0].iov_len = 32;
+	iov[1].iov_base = buf + 32;
+	iov[1].iov_len = 32;
+	assert_int_equal(tq_stream_writev(u0, iov, 2), 64);
+	memset(buf, 'X', sizeof(buf));	/* copied: no longer ours */
+	assert_int_equal(tq_stream_write(b1, "hello", 5), 5);
+	assert_int_equal(tq_stream_shutdown(b1), 0);
+	assert_int_equal(tq_stream_write(b1, "x", 1), -EPIPE);
+	qp_run(&P, 1 * SEC, NULL, NULL);
+	/* stream 0 had nothing written but is announced; 4 and 2 carry
+	 * data: three new_stream(), none preceded by a readable() */
+	assert_int_equal(t_new, 3);
+	assert_int_equal(t_readable_first, 0);
+	tq_conn_close(cc, 0);
+	assert_true(qp_run(&P, 60 * SEC, conns_done, NULL));
+	qp_fini(&P);
+	assert_int_equal(tq_test_pool_avail(), pool_before);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_transport_rules),
+		cmocka_unit_test(test_get_big),
+		cmocka_unit_test(test_concurrent),
+		cmocka_unit_test(test_post),
+		cmocka_unit_test(test_post_mbuf),
+		cmocka_unit_test(test_lossy),
+		cmocka_unit_test(test_cancel_mid_body),
+		cmocka_unit_test(test_goaway),
+		cmocka_unit_test(test_server_error_close),
+		cmocka_unit_test(test_stream_limit),
+	};
+	size_t i;
+	int rc;
+
+	if (tq_test_eal_init("test_h3_quic") < 0)
+		return 1;
+	big = malloc(BIG);
+	for (i = 0; i < BIG; i++)
+		big[i] = pat(i);
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	free(big);
+	return rc;
+}
