@@ -873,17 +873,26 @@ test_stream_limit(void **state)
 /* ---- the transport's own side of the requirements ---- */
 
 static int t_new, t_readable_first;
+static unsigned int t_a, t_other;	/* 'a' and other bytes on stream 2 */
+static struct tq_stream *t_srv[8];
 
 static void
 t_readable(struct tq_stream *st, void *ctx)
 {
 	uint8_t buf[256];
+	int n, i;
 
 	(void)ctx;
 	if (!t_new)
 		t_readable_first++;
-	while (tq_stream_read(st, buf, sizeof(buf)) > 0)
-		;
+	while ((n = tq_stream_read(st, buf, sizeof(buf))) > 0)
+		if (tq_stream_id(st) == 2)
+			for (i = 0; i < n; i++) {
+				if (buf[i] == 'a')
+					t_a++;
+				else
+					t_other++;
+			}
 }
 
 static const struct tq_stream_ops t_sops = { .readable = t_readable };
@@ -893,6 +902,8 @@ t_new_stream(struct tq_conn *c, struct tq_stream *st, void *u)
 {
 	(void)c;
 	(void)u;
+	if (t_new < 8)
+		t_srv[t_new] = st;
 	t_new++;
 	tq_stream_set_ops(st, &t_sops, NULL);
 }
@@ -946,7 +957,106 @@ test_transport_rules(void **state)
 	 * data: three new_stream(), none preceded by a readable() */
 	assert_int_equal(t_new, 3);
 	assert_int_equal(t_readable_first, 0);
+	assert_int_equal(t_a, 64);
+	assert_int_equal(t_other, 0);
 	tq_conn_close(cc, 0);
+	assert_true(qp_run(&P, 60 * SEC, conns_done, NULL));
+	qp_fini(&P);
+	assert_int_equal(tq_test_pool_avail(), pool_before);
+}
+
+struct t_cl {
+	int closed;
+	enum tq_close_reason why;
+	uint64_t code;
+	int conn_closed_before;	/* the connection's closed() came first */
+};
+
+static struct t_cl t_cl[4];
+static int t_conn_closed;
+
+static void
+t_cl_closed(struct tq_stream *st, enum tq_close_reason why, void *ctx)
+{
+	struct t_cl *c = ctx;
+
+	c->closed++;
+	c->why = why;
+	c->code = tq_stream_error_code(st);
+	if (t_conn_closed)
+		c->conn_closed_before++;
+}
+
+static const struct tq_stream_ops t_cl_ops = { .closed = t_cl_closed };
+
+static void
+t_conn_closed_cb(struct tq_conn *c, enum tq_close_reason why, uint64_t code,
+		void *u)
+{
+	(void)c;
+	(void)why;
+	(void)code;
+	(void)u;
+	t_conn_closed++;
+}
+
+static const struct tq_conn_ops t_ccops = { .closed = t_conn_closed_cb };
+
+/* STOP_SENDING is answered by the transport with RESET_STREAM carrying
+ * its code (RFC 9000 3.5): the stopped side sees closed(RESET) with the
+ * code, the stopping side's read ends on the reset.  Then a connection
+ * close with an H3 code: every open stream's closed() before the
+ * connection's, with tq_stream_error_code() the connection's code. */
+static void
+test_transport_stop_and_close(void **state)
+{
+	struct tq_conn *cc;
+	struct tq_stream *a, *b;
+	uint8_t buf[4000];
+	int err = 0, i;
+
+	(void)state;
+	t_new = 0;
+	memset(t_cl, 0, sizeof(t_cl));
+	t_conn_closed = 0;
+	pool_before = tq_test_pool_avail();
+	qp_init(&P, &clean, 10, NULL, &t_ccops, NULL, &t_cops, NULL);
+	cc = tq_quic_conn_base(P.c[0]);
+	assert_true(qp_run(&P, 10 * SEC, h3_ready, NULL));
+	a = tq_conn_stream_open(cc, 0, &t_cl_ops, &t_cl[0], &err);
+	b = tq_conn_stream_open(cc, 0, &t_cl_ops, &t_cl[1], &err);
+	assert_non_null(a);
+	assert_non_null(b);
+	memset(buf, 'z', sizeof(buf));
+	for (i = 0; i < 10; i++)
+		assert_int_equal(tq_stream_write(a, buf, sizeof(buf)),
+				(int)sizeof(buf));
+	assert_int_equal(tq_stream_write(b, buf, 10), 10);
+	qp_run(&P, 1 * SEC, NULL, NULL);
+	assert_int_equal(t_new, 2);
+	assert_int_equal(tq_stream_id(t_srv[0]), 0);
+	/* the server stops stream 0 and ends its own side */
+	tq_stream_set_ops(t_srv[0], &t_cl_ops, &t_cl[2]);
+	assert_int_equal(tq_stream_shutdown_read(t_srv[0], TQ_H3_REQUEST_REJECTED),
+			0);
+	assert_int_equal(tq_stream_shutdown(t_srv[0]), 0);
+	qp_run(&P, 1 * SEC, NULL, NULL);
+	assert_int_equal(t_cl[0].closed, 1);
+	assert_int_equal(t_cl[0].why, TQ_CLOSE_RESET);
+	assert_int_equal(t_cl[0].code, TQ_H3_REQUEST_REJECTED);
+	/* (a is freed after its closed(): not touched again) */
+	assert_int_equal(t_cl[2].closed, 1);
+	/* the connection closes with an H3 code: stream 4 is still open */
+	tq_stream_set_ops(t_srv[1], &t_cl_ops, &t_cl[3]);
+	tq_conn_close(cc, TQ_H3_GENERAL_PROTOCOL_ERROR);
+	assert_int_equal(t_cl[1].closed, 1);
+	assert_int_equal(t_cl[1].conn_closed_before, 0);
+	assert_int_equal(t_cl[1].code, TQ_H3_GENERAL_PROTOCOL_ERROR);
+	assert_int_equal(t_conn_closed, 1);
+	qp_run(&P, 1 * SEC, NULL, NULL);
+	/* the server's stream 4 with the code from the peer's close */
+	assert_int_equal(t_cl[3].closed, 1);
+	assert_int_equal(t_cl[3].code, TQ_H3_GENERAL_PROTOCOL_ERROR);
 	assert_true(qp_run(&P, 60 * SEC, conns_done, NULL));
 	qp_fini(&P);
 	assert_int_equal(tq_test_pool_avail(), pool_before);
@@ -957,6 +1067,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_transport_rules),
+		cmocka_unit_test(test_transport_stop_and_close),
 		cmocka_unit_test(test_get_big),
 		cmocka_unit_test(test_concurrent),
 		cmocka_unit_test(test_post),
