@@ -1062,6 +1062,131 @@ test_transport_stop_and_close(void **state)
 	assert_int_equal(tq_test_pool_avail(), pool_before);
 }
 
+/* 80 fields both ways, one value of 14000 bytes (a HEADERS frame over
+ * many packets); a section over the limit is answered 431. */
+static void
+test_headers(void **state)
+{
+	static struct tq_http_field f[80];
+	static char names[80][16], vals[80][32], large[14000], huge[21000];
+	struct tq_http_field hf = { { "x-huge", 6 }, { huge, sizeof(huge) } };
+	struct tq_h3_conf sc = { .max_field_section = 20000 };
+	int err = 0;
+	unsigned int i;
+
+	(void)state;
+	pair_up(&clean, 20, NULL, &sc);
+	for (i = 0; i < 79; i++) {
+		f[i].name.len = (uint32_t)snprintf(names[i], sizeof(names[i]),
+				"x-field-%u", i);
+		f[i].name.p = names[i];
+		f[i].value.len = (uint32_t)snprintf(vals[i], sizeof(vals[i]),
+				"Value-%u MiXeD\tCase", i);
+		f[i].value.p = vals[i];
+	}
+	memset(large, 'L', sizeof(large));
+	f[79].name.p = "x-large";
+	f[79].name.len = 7;
+	f[79].value.p = large;
+	f[79].value.len = sizeof(large);
+	creqs[0].want = f;
+	creqs[0].nwant = 80;
+	assert_non_null(tq_h3_client_request(cli.h, "GET", NULL,
+			"test.example", "/hdrs", f, 80, NULL, 0, 0, &creqs[0],
+			&err));
+	memset(huge, 'H', sizeof(huge));
+	assert_non_null(tq_h3_client_request(cli.h, "GET", NULL,
+			"test.example", "/hdrs", &hf, 1, NULL, 0, 0, &creqs[1],
+			&err));
+	run_until(2, 10 * SEC);
+	assert_int_equal(creqs[0].status, 204);
+	assert_int_equal(creqs[0].found, 80);
+	assert_int_equal(creqs[0].code, 0);
+	assert_int_equal(creqs[1].status, 431);
+	assert_int_equal(srv.requests, 1);
+	assert_int_equal(tq_h3_conn_stats(srv.h)->responses[4], 1);
+	pair_down();
+}
+
+/* A paused upload holds the sender back through QUIC's flow control
+ * (the stream window opens only as the server reads); resumed, it
+ * completes byte-exact. */
+static void
+test_pause(void **state)
+{
+	struct tq_quic_conn_cfg cfg = { .sndbuf = 8192,
+		.max_stream_data = 65536 };
+	int err = 0;
+	struct tq_h3_req *r;
+	size_t sent;
+
+	(void)state;
+	pair_up(&clean, 21, &cfg, NULL);
+	srv.pause_echo = true;
+	creqs[0].gen_total = 1u << 20;
+	r = tq_h3_client_request(cli.h, "POST", NULL, "test.example", "/echo",
+			NULL, 0, NULL, 0, TQ_H3_BODY_STREAM, &creqs[0], &err);
+	assert_non_null(r);
+	c_gen(r, &creqs[0]);
+	qp_run(&P, 5 * SEC, NULL, NULL);
+	assert_non_null(srv.held);
+	sent = creqs[0].gen_sent;
+	/* stream window (64 KB) + send buffer (8 KB) + our ring (16 KB) */
+	assert_true(sent < 120000);
+	assert_true(sent > 65536);
+	assert_true(((struct sreq *)tq_h3_req_udata(srv.held))->count <
+			2000);
+	tq_h3_req_pause(srv.held, false);
+	run_until(1, 60 * SEC);
+	assert_int_equal(creqs[0].gen_sent, 1u << 20);
+	assert_int_equal(creqs[0].count_hdr, 1u << 20);
+	assert_int_equal(creqs[0].got, 1u << 20);
+	assert_int_equal(creqs[0].bad, 0);
+	assert_int_equal(creqs[0].code, 0);
+	pair_down();
+}
+
+/* nghttp3's memory capped on the server: 100 held requests push it
+ * over; H3_EXCESSIVE_LOAD reaches both connections. */
+static void
+test_mem_cap(void **state)
+{
+	struct tq_h3_stats agg = { 0 };
+	struct tq_h3_conf sc = { .max_mem = 64 * 1024, .stats = &agg };
+	uint64_t code;
+	bool app, remote;
+	unsigned int i;
+	int err = 0;
+
+	(void)state;
+	memset(&srv, 0, sizeof(srv));
+	memset(&cli, 0, sizeof(cli));
+	memset(creqs, 0, sizeof(creqs));
+	pool_before = tq_test_pool_avail();
+	srv_conf = &sc;
+	qp_init(&P, &clean, 22, NULL, NULL, NULL, NULL, NULL);
+	P.on_server = on_server;
+	cli.h = tq_h3_client_new(tq_quic_conn_base(P.c[0]), &cli_ops, NULL,
+			NULL, &err);
+	assert_non_null(cli.h);
+	assert_true(qp_run(&P, 10 * SEC, h3_ready, NULL));
+	for (i = 0; i < 100; i++)
+		get("/hold", &creqs[i]);
+	qp_run(&P, 5 * SEC, NULL, NULL);
+	assert_true(srv.conn_closed);
+	assert_true(cli.conn_closed);
+	assert_int_equal(srv.conn_code, TQ_H3_EXCESSIVE_LOAD);
+	assert_int_equal(cli.conn_code, TQ_H3_EXCESSIVE_LOAD);
+	tq_quic_conn_close_info(P.c[0], &code, &app, &remote);
+	assert_int_equal(code, TQ_H3_EXCESSIVE_LOAD);
+	assert_true(app && remote);
+	assert_true(agg.mem_refused > 0);
+	assert_int_equal(agg.conn_errors, 1);
+	for (i = 0; i < 100; i++)
+		assert_true(creqs[i].closed);
+	pair_free();
+}
+
 int
 main(void)
 {
@@ -1077,6 +1202,9 @@ main(void)
 		cmocka_unit_test(test_goaway),
 		cmocka_unit_test(test_server_error_close),
 		cmocka_unit_test(test_stream_limit),
+		cmocka_unit_test(test_headers),
+		cmocka_unit_test(test_pause),
+		cmocka_unit_test(test_mem_cap),
 	};
 	size_t i;
 	int rc;
