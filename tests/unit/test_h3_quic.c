@@ -512,8 +512,12 @@ conns_done(void *arg)
 static void
 pair_free(void)
 {
+	unsigned int i;
+
 	assert_true(qp_run(&P, 60 * SEC, conns_done, NULL));
 	assert_int_equal(srv.closed_after_conn, 0);
+	for (i = 0; i < MAXREQ; i++)
+		assert_false(creqs[i].closed_after_conn);
 	qp_fini(&P);
 	assert_int_equal(tq_test_pool_avail(), pool_before);
 }
