@@ -408,6 +408,48 @@ test_goaway(void **state)
 	pair_free();
 }
 
+static bool
+srv_held(void *arg)
+{
+	(void)arg;
+	return srv.held != NULL;
+}
+
+static bool
+both_h3_closed(void *arg)
+{
+	(void)arg;
+	return srv.conn_closed && cli.conn_closed;
+}
+
+/* GOAWAY while a 1 MB response is held, over a lossy link: the close
+ * waits until the whole body is acknowledged (a CONNECTION_CLOSE would
+ * drop what is still in flight). */
+static void
+test_goaway_lossy(void **state)
+{
+	static const struct qp_link l = { .delay_ns = 20 * MS, .loss = 0.05,
+		.reorder = 0.2, .bw_bps = 100000000 };
+	uint64_t seed;
+
+	(void)state;
+	for (seed = 30; seed < 33; seed++) {
+		pair_up(&l, seed, NULL, NULL);
+		srv.shutdown_on_request = true;
+		creqs[0].expect = big;
+		creqs[0].expect_len = BIG;
+		get("/big", &creqs[0]);
+		assert_true(qp_run(&P, 10 * SEC, srv_held, NULL));
+		s_respond(srv.held, tq_h3_req_udata(srv.held));
+		assert_true(qp_run(&P, 120 * SEC, both_h3_closed, NULL));
+		check_big(&creqs[0]);
+		assert_int_equal(srv.conn_code, TQ_H3_NO_ERROR);
+		assert_int_equal(cli.conn_code, TQ_H3_NO_ERROR);
+		assert_true(tq_quic_conn_stats(P.c[1])->retransmits > 0);
+		pair_free();
+	}
+}
+
 /* The server closes the connection with an H3 error while the client
  * has exchanges open: the client's connection sees the code in an
  * application CONNECTION_CLOSE, each open exchange's closed() comes
@@ -802,6 +844,7 @@ main(void)
 		cmocka_unit_test(test_lossy),
 		cmocka_unit_test(test_cancel_mid_body),
 		cmocka_unit_test(test_goaway),
+		cmocka_unit_test(test_goaway_lossy),
 		cmocka_unit_test(test_server_error_close),
 		cmocka_unit_test(test_stream_limit),
 		cmocka_unit_test(test_headers),
