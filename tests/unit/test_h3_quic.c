@@ -450,6 +450,48 @@ test_goaway_lossy(void **state)
 	}
 }
 
+
+/* The server answers a POST before the body is through (RFC 9114 4.1:
+ * it may): the client gets the whole response, its upload still goes
+ * through (we send no STOP_SENDING), both exchanges end cleanly, and a
+ * GET on the same connection works after. */
+static void
+test_early_response(void **state)
+{
+	int err = 0;
+	struct tq_h3_req *r;
+
+	(void)state;
+	pair_up(&clean, 40, NULL, NULL);
+	creqs[0].gen_total = BIG;
+	creqs[0].expect = (const uint8_t *)"/early";
+	creqs[0].expect_len = 6;
+	r = tq_h3_client_request(cli.h, "POST", NULL, "test.example",
+			"/early", NULL, 0, NULL, 0, TQ_H3_BODY_STREAM,
+			&creqs[0], &err);
+	assert_non_null(r);
+	c_gen(r, &creqs[0]);
+	run_until(1, 30 * SEC);
+	assert_int_equal(creqs[0].status, 200);
+	assert_int_equal(creqs[0].got, 6);
+	assert_int_equal(creqs[0].bad, 0);
+	assert_true(creqs[0].ended);
+	creqs[1].expect = (const uint8_t *)"/after";
+	creqs[1].expect_len = 6;
+	get("/after", &creqs[1]);
+	run_until(2, 10 * SEC);
+	assert_int_equal(creqs[1].got, 6);
+	assert_int_equal(creqs[1].code, 0);
+	/* the server read the rest of the body (it sends no STOP_SENDING)
+	 * and both its exchanges ended cleanly */
+	assert_int_equal(creqs[0].gen_sent, BIG);
+	assert_int_equal(creqs[0].code, 0);
+	assert_int_equal(srv.closed, 2);
+	assert_int_equal(srv.errors, 0);
+	assert_int_equal(srv.rx, BIG);
+	pair_down();
+}
+
 /* The server closes the connection with an H3 error while the client
  * has exchanges open: the client's connection sees the code in an
  * application CONNECTION_CLOSE, each open exchange's closed() comes
@@ -845,6 +887,7 @@ main(void)
 		cmocka_unit_test(test_cancel_mid_body),
 		cmocka_unit_test(test_goaway),
 		cmocka_unit_test(test_goaway_lossy),
+		cmocka_unit_test(test_early_response),
 		cmocka_unit_test(test_server_error_close),
 		cmocka_unit_test(test_stream_limit),
 		cmocka_unit_test(test_headers),
