@@ -906,10 +906,13 @@ st_closed(struct tq_stream *st, enum tq_close_reason why, void *ctx)
 			code = r->rd_fin && r->wr_fin ? 0 :
 				TQ_H3_REQUEST_CANCELLED;
 		tq_h3_finish(r, code, 0);
-	} else if (r->kind == H3_PEER_UNI && why != TQ_CLOSE_RESET &&
+	} else if (r->kind == H3_PEER_UNI && why == TQ_CLOSE_NORMAL &&
 			!h->closing && !h->gone) {
 		/* Ended on its own (not with the connection): nghttp3
-		 * fails the session if it was critical. */
+		 * fails the session if it was critical.  A stream ended
+		 * by the connection's end comes with the connection's
+		 * reason (QUIC: TIMEOUT, PROTOCOL, RESET...) and is
+		 * not the peer closing a critical stream. */
 		tq_h3_finish(r, 0, 0);
 	}
 	tq_h3_leave(h);

@@ -492,6 +492,104 @@ test_early_response(void **state)
 	pair_down();
 }
 
+
+/* A key update (RFC 9001 6) in the middle of a 1 MB response: the body
+ * arrives whole on the new keys. */
+static void
+test_key_update(void **state)
+{
+	(void)state;
+	pair_up(&clean, 41, NULL, NULL);
+	creqs[0].expect = big;
+	creqs[0].expect_len = BIG;
+	get("/big", &creqs[0]);
+	qp_run(&P, 50 * MS, NULL, NULL);
+	assert_true(creqs[0].got > 0 && creqs[0].got < BIG);
+	assert_int_equal(tq_quic_conn_key_update(P.c[0]), 0);
+	run_until(1, 30 * SEC);
+	check_big(&creqs[0]);
+	assert_true(tq_quic_conn_stats(P.c[1])->key_updates > 0);
+	pair_down();
+}
+
+static bool
+drop_all(struct qp *p, int from, uint8_t *d, size_t *len)
+{
+	(void)p;
+	(void)from;
+	(void)d;
+	(void)len;
+	return false;
+}
+
+/* The link dies mid-body: both connections reach their idle timeout,
+ * both sessions end every exchange with a code and then the session,
+ * and every mbuf held in flight or in the receive buffers comes back. */
+static void
+test_link_dies(void **state)
+{
+	struct tq_quic_conn_cfg cfg = { .idle_timeout_ms = 2000 };
+
+	(void)state;
+	pair_up(&clean, 42, &cfg, NULL);
+	creqs[0].expect = big;
+	creqs[0].expect_len = BIG;
+	get("/big", &creqs[0]);
+	creqs[1].gen_total = BIG;
+	{
+		int err = 0;
+		struct tq_h3_req *r = tq_h3_client_request(cli.h, "POST",
+				NULL, "test.example", "/echo", NULL, 0, NULL,
+				0, TQ_H3_BODY_STREAM, &creqs[1], &err);
+
+		assert_non_null(r);
+		c_gen(r, &creqs[1]);
+	}
+	qp_run(&P, 60 * MS, NULL, NULL);
+	assert_true(creqs[0].got > 0 && creqs[0].got < BIG);
+	P.tap = drop_all;
+	assert_true(qp_run(&P, 30 * SEC, both_h3_closed, NULL));
+	assert_true(creqs[0].closed && creqs[1].closed);
+	assert_int_not_equal(creqs[0].code, 0);
+	assert_int_not_equal(creqs[1].code, 0);
+	assert_false(creqs[0].ended);
+	assert_int_equal(srv.closed, 2);
+	assert_int_equal(srv.errors, 2);
+	/* no H3 code was sent: the sessions say so (0), and count no
+	 * critical stream closed by the peer */
+	assert_int_equal(cli.conn_code, 0);
+	assert_int_equal(srv.conn_code, 0);
+	assert_int_equal(creqs[0].code, TQ_H3_REQUEST_CANCELLED);
+	pair_free();
+}
+
+
+/* A transport error (PROTOCOL_VIOLATION) closes the connection under
+ * the sessions: each sees the transport's code, not an H3 error of its
+ * own making (such as H3_CLOSED_CRITICAL_STREAM for the peer's control
+ * stream ending with the connection). */
+static void
+test_transport_error(void **state)
+{
+	(void)state;
+	pair_up(&clean, 43, NULL, NULL);
+	creqs[0].expect = big;
+	creqs[0].expect_len = BIG;
+	get("/big", &creqs[0]);
+	qp_run(&P, 50 * MS, NULL, NULL);
+	assert_true(creqs[0].got > 0 && creqs[0].got < BIG);
+	tq_quic_conn_error(P.c[1], TQ_QUIC_PROTOCOL_VIOLATION, 0);
+	assert_true(srv.conn_closed);
+	assert_int_equal(srv.conn_code, TQ_QUIC_PROTOCOL_VIOLATION);
+	assert_true(qp_run(&P, 5 * SEC, both_h3_closed, NULL));
+	assert_int_equal(cli.conn_code, TQ_QUIC_PROTOCOL_VIOLATION);
+	assert_true(creqs[0].closed);
+	assert_false(creqs[0].ended);
+	assert_int_not_equal(creqs[0].code, 0);
+	assert_int_equal(srv.closed, 1);
+	pair_free();
+}
+
 /* The server closes the connection with an H3 error while the client
  * has exchanges open: the client's connection sees the code in an
  * application CONNECTION_CLOSE, each open exchange's closed() comes
@@ -888,6 +986,9 @@ main(void)
 		cmocka_unit_test(test_goaway),
 		cmocka_unit_test(test_goaway_lossy),
 		cmocka_unit_test(test_early_response),
+		cmocka_unit_test(test_key_update),
+		cmocka_unit_test(test_link_dies),
+		cmocka_unit_test(test_transport_error),
 		cmocka_unit_test(test_server_error_close),
 		cmocka_unit_test(test_stream_limit),
 		cmocka_unit_test(test_headers),
