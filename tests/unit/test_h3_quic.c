@@ -590,6 +590,7 @@ test_transport_error(void **state)
 	pair_free();
 }
 
+
 /* The server closes the connection with an H3 error while the client
  * has exchanges open: the client's connection sees the code in an
  * application CONNECTION_CLOSE, each open exchange's closed() comes
@@ -971,6 +972,68 @@ test_mem_cap(void **state)
 	pair_free();
 }
 
+static uint64_t t_conn_code;
+
+static void
+t_conn_closed_code(struct tq_conn *c, enum tq_close_reason why,
+		uint64_t code, void *u)
+{
+	(void)c;
+	(void)why;
+	(void)u;
+	t_conn_closed++;
+	t_conn_code = code;
+}
+
+/* it takes the server's streams (else the transport refuses them, and
+ * the server's control stream stopped is H3_CLOSED_CRITICAL_STREAM) */
+static const struct tq_conn_ops t_rawops = { .new_stream = t_new_stream,
+	.closed = t_conn_closed_code };
+
+/* A raw QUIC client against our server session: its control stream
+ * (type 0, an empty SETTINGS) ended with FIN is the peer closing a
+ * critical stream (TQ_CLOSE_NORMAL): H3_CLOSED_CRITICAL_STREAM on both
+ * connections.  The other half of the fix above. */
+static void
+test_raw_closed_control(void **state)
+{
+	static const uint8_t ctl[] = { 0x00, 0x04, 0x00 };
+	struct tq_conn *cc;
+	struct tq_stream *u;
+	uint64_t code;
+	bool app, remote;
+	int err = 0;
+
+	(void)state;
+	memset(&srv, 0, sizeof(srv));
+	t_conn_closed = 0;
+	t_conn_code = 0;
+	t_new = 0;
+	pool_before = tq_test_pool_avail();
+	srv_conf = NULL;
+	qp_init(&P, &clean, 44, NULL, &t_rawops, NULL, NULL, NULL);
+	P.on_server = on_server;
+	cc = tq_quic_conn_base(P.c[0]);
+	assert_true(qp_run(&P, 10 * SEC, h3_ready, NULL));
+	u = tq_conn_stream_open(cc, TQ_STREAM_UNI, NULL, NULL, &err);
+	assert_non_null(u);
+	assert_int_equal(tq_stream_write(u, ctl, sizeof(ctl)), sizeof(ctl));
+	qp_run(&P, 200 * MS, NULL, NULL);
+	assert_int_equal(t_new, 3);	/* control, QPACK encoder, decoder */
+	assert_false(srv.conn_closed);
+	assert_int_equal(tq_stream_shutdown(u), 0);
+	qp_run(&P, 1 * SEC, NULL, NULL);
+	assert_true(srv.conn_closed);
+	assert_int_equal(srv.conn_code, TQ_H3_CLOSED_CRITICAL_STREAM);
+	assert_int_equal(t_conn_closed, 1);
+	assert_int_equal(t_conn_code, TQ_H3_CLOSED_CRITICAL_STREAM);
+	tq_quic_conn_close_info(P.c[0], &code, &app, &remote);
+	assert_true(app && remote);
+	assert_true(qp_run(&P, 60 * SEC, conns_done, NULL));
+	qp_fini(&P);
+	assert_int_equal(tq_test_pool_avail(), pool_before);
+}
+
 int
 main(void)
 {
@@ -989,6 +1052,7 @@ main(void)
 		cmocka_unit_test(test_key_update),
 		cmocka_unit_test(test_link_dies),
 		cmocka_unit_test(test_transport_error),
+		cmocka_unit_test(test_raw_closed_control),
 		cmocka_unit_test(test_server_error_close),
 		cmocka_unit_test(test_stream_limit),
 		cmocka_unit_test(test_headers),
