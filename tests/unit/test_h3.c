@@ -12,6 +12,7 @@
 #include <tachyon/tq_h3.h>
 
 #include "tq_memconn.h"
+#include "tq_quic_pair.h"
 #include "tq_test.h"
 
 #include "test_h3_apps.h"
@@ -469,10 +470,56 @@ static const struct tq_conn_ops raw_conn_ops = {
 	.closed = raw_closed,
 };
 
+/*
+ * The raw cases run on either transport: the test transport, or a real
+ * QUIC pair (tests/lib/tq_quic_pair.c) whose client connection is the
+ * raw peer.
+ */
+static bool raw_quic;
+static struct qp QP;
+
+static struct tq_conn *
+raw_conn(void)
+{
+	return raw_quic ? tq_quic_conn_base(QP.c[0]) : tq_memconn_end(mc, 0);
+}
+
+static void
+raw_run(void)
+{
+	if (raw_quic)
+		qp_run(&QP, 300 * 1000000ull, NULL, NULL);
+	else
+		run(100);
+}
+
+static void
+raw_on_server(struct qp *p)
+{
+	int err = 0;
+
+	srv.h = tq_h3_server_new(tq_quic_conn_base(p->c[1]), &srv_ops, NULL,
+			NULL, &err);
+	assert_non_null(srv.h);
+}
+
+static bool
+raw_quic_ready(void *arg)
+{
+	return QP.c[1] && tq_quic_conn_confirmed(QP.c[0]) &&
+		tq_quic_conn_confirmed(QP.c[1]);
+}
+
+static bool
+raw_quic_done(void *arg)
+{
+	return tq_quic_conn_done(QP.c[0]) && tq_quic_conn_done(QP.c[1]);
+}
+
 static struct tq_stream *
 raw_open(unsigned int flags, const void *bytes, uint32_t len)
 {
-	struct tq_stream *st = tq_conn_stream_open(tq_memconn_end(mc, 0),
+	struct tq_stream *st = tq_conn_stream_open(raw_conn(),
 			flags, &raw_stream_ops, NULL, NULL);
 
 	assert_non_null(st);
@@ -491,6 +538,25 @@ raw_case(void (*build)(void), uint64_t want)
 	memset(&srv, 0, sizeof(srv));
 	memset(&raw, 0, sizeof(raw));
 	pool_before = tq_test_pool_avail();
+	if (raw_quic) {
+		static const struct qp_link l = { .delay_ns = 10000000 };
+
+		qp_init(&QP, &l, 1, NULL, &raw_conn_ops, NULL, NULL, NULL);
+		QP.on_server = raw_on_server;
+		assert_true(qp_run(&QP, 10000000000ull, raw_quic_ready,
+				NULL));
+		assert_false(srv.conn_closed);
+		build();
+		raw_run();
+		assert_true(srv.conn_closed);
+		assert_true(raw.closed);
+		assert_int_equal(srv.conn_code, want);
+		assert_int_equal(raw.code, want);
+		assert_true(qp_run(&QP, 60000000000ull, raw_quic_done, NULL));
+		qp_fini(&QP);
+		assert_int_equal(tq_test_pool_avail(), pool_before);
+		return;
+	}
 	mc = tq_memconn_new(&conf);
 	srv.h = tq_h3_server_new(tq_memconn_end(mc, 1), &srv_ops, NULL, NULL,
 			&err);
@@ -511,7 +577,7 @@ static void
 build_second_control(void)
 {
 	raw_open(TQ_STREAM_UNI, ctrl_settings, sizeof(ctrl_settings));
-	run(100);
+	raw_run();
 	assert_false(srv.conn_closed);
 	raw_open(TQ_STREAM_UNI, ctrl_settings, sizeof(ctrl_settings));
 }
@@ -540,7 +606,7 @@ build_close_control(void)
 	struct tq_stream *st = raw_open(TQ_STREAM_UNI, ctrl_settings,
 			sizeof(ctrl_settings));
 
-	run(100);
+	raw_run();
 	assert_false(srv.conn_closed);
 	assert_int_equal(tq_stream_shutdown(st), 0);
 }
@@ -580,6 +646,45 @@ static void
 test_settings_on_request(void **state)
 {
 	raw_case(build_settings_on_request, TQ_H3_FRAME_UNEXPECTED);
+}
+
+/* The same hand-built frames from a raw QUIC client. */
+static void
+raw_case_quic(void (*build)(void), uint64_t want)
+{
+	raw_quic = true;
+	raw_case(build, want);
+	raw_quic = false;
+}
+
+static void
+test_second_control_quic(void **state)
+{
+	raw_case_quic(build_second_control, TQ_H3_STREAM_CREATION_ERROR);
+}
+
+static void
+test_data_before_headers_quic(void **state)
+{
+	raw_case_quic(build_data_first, TQ_H3_FRAME_UNEXPECTED);
+}
+
+static void
+test_missing_settings_quic(void **state)
+{
+	raw_case_quic(build_no_settings, TQ_H3_MISSING_SETTINGS);
+}
+
+static void
+test_closed_control_quic(void **state)
+{
+	raw_case_quic(build_close_control, TQ_H3_CLOSED_CRITICAL_STREAM);
+}
+
+static void
+test_settings_on_request_quic(void **state)
+{
+	raw_case_quic(build_settings_on_request, TQ_H3_FRAME_UNEXPECTED);
 }
 
 /* A server that opens a bidirectional stream: the client closes with
@@ -721,6 +826,11 @@ main(void)
 		cmocka_unit_test(test_missing_settings),
 		cmocka_unit_test(test_closed_control),
 		cmocka_unit_test(test_settings_on_request),
+		cmocka_unit_test(test_second_control_quic),
+		cmocka_unit_test(test_data_before_headers_quic),
+		cmocka_unit_test(test_missing_settings_quic),
+		cmocka_unit_test(test_closed_control_quic),
+		cmocka_unit_test(test_settings_on_request_quic),
 		cmocka_unit_test(test_client_refuses_push_bidi),
 		cmocka_unit_test(test_client_interim_and_trailers),
 	};
