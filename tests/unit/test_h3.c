@@ -773,6 +773,96 @@ test_client_interim_and_trailers(void **state)
 	assert_int_equal(tq_test_pool_avail(), pool_before);
 }
 
+/* The two raw-server cases from a raw QUIC server connection: our
+ * client session on the pair's client connection. */
+static void
+raw_server_quic_up(void)
+{
+	static const struct qp_link l = { .delay_ns = 10000000 };
+	int err = 0;
+
+	memset(&cli, 0, sizeof(cli));
+	memset(&raw, 0, sizeof(raw));
+	memset(creqs, 0, sizeof(creqs));
+	raw_last_bidi = NULL;
+	pool_before = tq_test_pool_avail();
+	qp_init(&QP, &l, 2, NULL, NULL, NULL, &raw_conn_ops, NULL);
+	cli.h = tq_h3_client_new(tq_quic_conn_base(QP.c[0]), &cli_ops, NULL,
+			NULL, &err);
+	assert_non_null(cli.h);
+	assert_true(qp_run(&QP, 10000000000ull, raw_quic_ready, NULL));
+}
+
+static void
+raw_server_quic_down(void)
+{
+	assert_true(qp_run(&QP, 60000000000ull, raw_quic_done, NULL));
+	qp_fini(&QP);
+	assert_int_equal(tq_test_pool_avail(), pool_before);
+}
+
+static void
+test_client_refuses_push_bidi_quic(void **state)
+{
+	struct tq_stream *st;
+
+	raw_server_quic_up();
+	st = tq_conn_stream_open(tq_quic_conn_base(QP.c[1]), 0,
+			&raw_stream_ops, NULL, NULL);
+	assert_non_null(st);
+	assert_int_equal(tq_stream_id(st), 1);
+	assert_int_equal(tq_stream_write(st, ctrl_settings + 1, 2), 2);
+	qp_run(&QP, 300000000ull, NULL, NULL);
+	assert_true(cli.conn_closed);
+	assert_int_equal(cli.conn_code, TQ_H3_STREAM_CREATION_ERROR);
+	assert_int_equal(raw.code, TQ_H3_STREAM_CREATION_ERROR);
+	raw_server_quic_down();
+}
+
+static void
+test_client_interim_and_trailers_quic(void **state)
+{
+	static const uint8_t resp[] = {
+		0x01, 0x03, 0x00, 0x00, 0xc0 | 24,	/* :status 103 */
+		0x01, 0x03, 0x00, 0x00, 0xc0 | 25,	/* :status 200 */
+		0x00, 0x02, 'h', 'i',			/* DATA */
+		0x01, 0x03, 0x00, 0x00, 0xc0 | 2,	/* trailer age: 0 */
+	};
+	struct tq_stream *ctl;
+
+	raw_server_quic_up();
+	ctl = tq_conn_stream_open(tq_quic_conn_base(QP.c[1]), TQ_STREAM_UNI,
+			&raw_stream_ops, NULL, NULL);
+	assert_non_null(ctl);
+	assert_int_equal(tq_stream_write(ctl, ctrl_settings,
+			sizeof(ctrl_settings)), sizeof(ctrl_settings));
+	qp_run(&QP, 300000000ull, NULL, NULL);
+	creqs[0].expect = (const uint8_t *)"hi";
+	creqs[0].expect_len = 2;
+	get("/", &creqs[0]);
+	qp_run(&QP, 300000000ull, NULL, NULL);
+	assert_non_null(raw_last_bidi);
+	assert_int_equal(tq_stream_write(raw_last_bidi, resp, sizeof(resp)),
+			sizeof(resp));
+	assert_int_equal(tq_stream_shutdown(raw_last_bidi), 0);
+	qp_run(&QP, 300000000ull, NULL, NULL);
+	assert_int_equal(creqs[0].status, 200);
+	assert_int_equal(tq_h3_conn_stats(cli.h)->responses[1], 1);
+	assert_int_equal(tq_h3_conn_stats(cli.h)->responses[2], 1);
+	assert_int_equal(creqs[0].got, 2);
+	assert_int_equal(creqs[0].bad, 0);
+	assert_true(creqs[0].ended);
+	assert_true(creqs[0].closed);
+	assert_int_equal(creqs[0].code, 0);
+	assert_false(cli.conn_closed);
+	tq_h3_close(cli.h, TQ_H3_NO_ERROR);
+	assert_true(cli.conn_closed);
+	qp_run(&QP, 300000000ull, NULL, NULL);
+	assert_true(raw.closed);
+	assert_int_equal(raw.code, TQ_H3_NO_ERROR);
+	raw_server_quic_down();
+}
+
 /* The memconn itself keeps a transport's rules. */
 static void
 test_memconn_rules(void **state)
@@ -831,6 +921,8 @@ main(void)
 		cmocka_unit_test(test_missing_settings_quic),
 		cmocka_unit_test(test_closed_control_quic),
 		cmocka_unit_test(test_settings_on_request_quic),
+		cmocka_unit_test(test_client_refuses_push_bidi_quic),
+		cmocka_unit_test(test_client_interim_and_trailers_quic),
 		cmocka_unit_test(test_client_refuses_push_bidi),
 		cmocka_unit_test(test_client_interim_and_trailers),
 	};
