@@ -296,7 +296,8 @@ test_lossy(void **state)
 		creqs[0].expect_len = BIG;
 		get("/big", &creqs[0]);
 		for (i = 1; i <= 20; i++) {
-			snprintf(paths[i - 1], sizeof(paths[i - 1]), "/l/%u", i);
+			snprintf(paths[i - 1], sizeof(paths[i - 1]), "/l/%u",
+					i);
 			creqs[i].expect = (const uint8_t *)paths[i - 1];
 			creqs[i].expect_len = strlen(paths[i - 1]);
 			get(paths[i - 1], &creqs[i]);
@@ -754,7 +755,7 @@ struct t_cl {
 	int closed;
 	enum tq_close_reason why;
 	uint64_t code;
-	int conn_closed_before;	/* the connection's closed() came first */
+	int conn_closed_before;	/* the connection's closed() first */
 };
 
 static struct t_cl t_cl[4];
@@ -822,8 +823,8 @@ test_transport_stop_and_close(void **state)
 	assert_int_equal(tq_stream_id(t_srv[0]), 0);
 	/* the server stops stream 0 and ends its own side */
 	tq_stream_set_ops(t_srv[0], &t_cl_ops, &t_cl[2]);
-	assert_int_equal(tq_stream_shutdown_read(t_srv[0], TQ_H3_REQUEST_REJECTED),
-			0);
+	assert_int_equal(tq_stream_shutdown_read(t_srv[0],
+			TQ_H3_REQUEST_REJECTED), 0);
 	assert_int_equal(tq_stream_shutdown(t_srv[0]), 0);
 	qp_run(&P, 1 * SEC, NULL, NULL);
 	assert_int_equal(t_cl[0].closed, 1);
