@@ -346,13 +346,14 @@ test_cancel_mid_body(void **state)
 	c_gen(r, &creqs[0]);
 	assert_true(qp_run(&P, 10 * SEC, srv_got, &want));
 	assert_int_equal(srv.closed, 0);
-	tq_h3_req_cancel(r, TQ_H3_REQUEST_CANCELLED);
+	/* a code other than the default, to see it is the client's */
+	tq_h3_req_cancel(r, TQ_H3_REQUEST_INCOMPLETE);
 	assert_true(creqs[0].closed);
-	assert_int_equal(creqs[0].code, TQ_H3_REQUEST_CANCELLED);
+	assert_int_equal(creqs[0].code, TQ_H3_REQUEST_INCOMPLETE);
 	qp_run(&P, 2 * SEC, NULL, NULL);
 	assert_int_equal(srv.closed, 1);
 	assert_int_equal(srv.errors, 1);
-	assert_int_equal(srv.last_code, TQ_H3_REQUEST_CANCELLED);
+	assert_int_equal(srv.last_code, TQ_H3_REQUEST_INCOMPLETE);
 	assert_false(creqs[0].ended);
 
 	get("/cut", &creqs[1]);
