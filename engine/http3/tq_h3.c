@@ -414,6 +414,30 @@ h3_teardown(struct tq_h3_conn *h)
 	free(h);
 }
 
+/* After GOAWAY, close once no exchange is left and every request
+ * stream's bytes have been delivered. */
+static void
+h3_shutdown_done(struct tq_h3_conn *h)
+{
+	if (h->shutting && h->nreqs == 0 && h->lingering == 0)
+		h3_conn_fail(h, TQ_H3_NO_ERROR);
+}
+
+static void
+h3_linger_closed(struct tq_stream *st, enum tq_close_reason why, void *ctx)
+{
+	struct tq_h3_conn *h = ctx;
+
+	tq_h3_enter(h);
+	h->lingering--;
+	h3_shutdown_done(h);
+	tq_h3_leave(h);
+}
+
+static const struct tq_stream_ops h3_linger_ops = {
+	.closed = h3_linger_closed,
+};
+
 /* The exchange is over: let the stream go and tell nghttp3 and the app. */
 static void
 h3_req_end(struct tq_h3_req *r)
@@ -425,11 +449,20 @@ h3_req_end(struct tq_h3_req *r)
 
 	if (st) {
 		r->st = NULL;
-		tq_stream_set_ops(st, NULL, NULL);
-		if (r->abort_code)
+		if (r->abort_code) {
+			tq_stream_set_ops(st, NULL, NULL);
 			tq_stream_abort(st, r->abort_code);
-		else
+		} else if (r->kind == H3_REQ) {
+			/* QUIC's CONNECTION_CLOSE drops stream data not yet
+			 * acknowledged: a GOAWAY's close waits for this
+			 * stream's closed() (all acknowledged). */
+			h->lingering++;
+			tq_stream_set_ops(st, &h3_linger_ops, h);
 			tq_stream_close(st);
+		} else {
+			tq_stream_set_ops(st, NULL, NULL);
+			tq_stream_close(st);
+		}
 	}
 	rv = nghttp3_conn_close_stream(h->ng, r->id,
 			code ? code : TQ_H3_NO_ERROR);
@@ -442,8 +475,7 @@ h3_req_end(struct tq_h3_req *r)
 			h->ops->closed(r, code, h->arg);
 	}
 	h3_req_free(r);
-	if (h->shutting && h->nreqs == 0)
-		h3_conn_fail(h, TQ_H3_NO_ERROR);
+	h3_shutdown_done(h);
 }
 
 uint32_t
@@ -874,10 +906,13 @@ st_closed(struct tq_stream *st, enum tq_close_reason why, void *ctx)
 			code = r->rd_fin && r->wr_fin ? 0 :
 				TQ_H3_REQUEST_CANCELLED;
 		tq_h3_finish(r, code, 0);
-	} else if (r->kind == H3_PEER_UNI && why != TQ_CLOSE_RESET &&
+	} else if (r->kind == H3_PEER_UNI && why == TQ_CLOSE_NORMAL &&
 			!h->closing && !h->gone) {
 		/* Ended on its own (not with the connection): nghttp3
-		 * fails the session if it was critical. */
+		 * fails the session if it was critical.  A stream ended
+		 * by the connection's end comes with the connection's
+		 * reason (QUIC: TIMEOUT, PROTOCOL, RESET...) and is
+		 * not the peer closing a critical stream. */
 		tq_h3_finish(r, 0, 0);
 	}
 	tq_h3_leave(h);
@@ -1110,8 +1145,7 @@ tq_h3_shutdown(struct tq_h3_conn *h)
 	else
 		h3_conn_fail_lib(h, rv);
 	h3_flush(h);
-	if (h->nreqs == 0)
-		h3_conn_fail(h, TQ_H3_NO_ERROR);
+	h3_shutdown_done(h);
 	tq_h3_leave(h);
 	return 0;
 }

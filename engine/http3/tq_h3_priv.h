@@ -85,6 +85,11 @@ struct tq_h3_conn {
 	bool goaway_rx;
 	uint64_t close_code;
 	unsigned int nreqs;	/* exchanges alive */
+	/* request streams we closed cleanly whose closed() has not come
+	 * yet: their last bytes may not have reached the peer, so a
+	 * GOAWAY's close waits for them (a CONNECTION_CLOSE would drop
+	 * them) */
+	unsigned int lingering;
 	struct tq_h3_req *buckets[H3_BUCKETS];
 	struct tq_h3_req *reqs;
 	struct tq_h3_req *pend_list;

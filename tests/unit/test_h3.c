@@ -12,403 +12,10 @@
 #include <tachyon/tq_h3.h>
 
 #include "tq_memconn.h"
+#include "tq_quic_pair.h"
 #include "tq_test.h"
 
-#define BIG (1u << 20)
-#define MAXREQ 128
-
-static uint8_t *big;
-
-static uint8_t
-pat(size_t i)
-{
-	return (uint8_t)(i * 7 + i / 251);
-}
-
-/* ---- the server app ---- */
-
-struct sreq {
-	char path[64];
-	uint64_t count;		/* request body bytes */
-	int bad;		/* request body bytes off the pattern */
-	size_t gen_total, gen_sent;
-	size_t cancel_at;	/* /cut: cancel after this many */
-	struct tq_http_field hf[200];
-	uint32_t nhf;
-	char *hbuf;
-};
-
-struct srv {
-	struct tq_h3_conn *h;
-	unsigned int requests, closed, errors;
-	uint64_t last_code;
-	uint64_t conn_code;
-	bool conn_closed;
-	struct tq_h3_req *held;
-	bool shutdown_on_request;
-	bool pause_echo;
-	unsigned int mbufs;
-};
-
-static struct srv srv;
-
-static void
-s_gen(struct tq_h3_req *r, struct sreq *q)
-{
-	uint8_t buf[4096];
-
-	while (q->gen_sent < q->gen_total) {
-		size_t i, n = RTE_MIN(sizeof(buf), q->gen_total - q->gen_sent);
-		int w;
-
-		if (q->cancel_at && q->gen_sent >= q->cancel_at) {
-			tq_h3_req_cancel(r, TQ_H3_INTERNAL_ERROR);
-			return;
-		}
-		for (i = 0; i < n; i++)
-			buf[i] = pat(q->gen_sent + i);
-		w = tq_h3_body_write(r, buf, n);
-		assert_true(w >= 0);
-		q->gen_sent += (size_t)w;
-		if ((size_t)w < n)
-			return;	/* writable() comes */
-	}
-	assert_int_equal(tq_h3_body_end(r), 0);
-}
-
-static void
-s_respond(struct tq_h3_req *r, struct sreq *q)
-{
-	static const struct tq_http_field ct[] = {
-		{ { "content-type", 12 }, { "Text/Plain", 10 } },
-	};
-
-	if (!strcmp(q->path, "/big")) {
-		assert_int_equal(tq_h3_respond(r, 200, ct, 1, big, BIG, 0), 0);
-	} else if (!strcmp(q->path, "/echo")) {
-		char cnt[32];
-		struct tq_http_field f[1] = {
-			{ { "x-count", 7 }, { cnt, 0 } },
-		};
-
-		f[0].value.len = (uint32_t)snprintf(cnt, sizeof(cnt), "%lu",
-				(unsigned long)q->count);
-		q->gen_total = q->count;
-		assert_int_equal(tq_h3_respond(r, q->bad ? 400 : 200, f, 1,
-				NULL, 0, TQ_H3_BODY_STREAM), 0);
-		s_gen(r, q);
-	} else if (!strcmp(q->path, "/cut")) {
-		q->gen_total = BIG;
-		q->cancel_at = 50000;
-		assert_int_equal(tq_h3_respond(r, 200, NULL, 0, NULL, 0,
-				TQ_H3_BODY_STREAM), 0);
-		s_gen(r, q);
-	} else if (!strcmp(q->path, "/hdrs")) {
-		assert_int_equal(tq_h3_respond(r, 204, q->hf, q->nhf, NULL, 0,
-				0), 0);
-	} else {
-		/* The body is the path, from a buffer that lives as long
-		 * as the exchange. */
-		assert_int_equal(tq_h3_respond(r, 200, NULL, 0, q->path,
-				strlen(q->path), 0), 0);
-	}
-}
-
-static void
-s_headers(struct tq_h3_req *r, const struct tq_h3_msg *m, void *arg)
-{
-	struct sreq *q = calloc(1, sizeof(*q));
-	size_t hl = 0, off = 0;
-	uint32_t i;
-
-	assert_non_null(q);
-	tq_h3_req_set_udata(r, q);
-	srv.requests++;
-	assert_true(m->path.len < sizeof(q->path));
-	memcpy(q->path, m->path.p, m->path.len);
-	assert_int_equal(m->scheme.len, 5);
-	assert_memory_equal(m->scheme.p, "https", 5);
-	assert_true(m->authority.len > 0);
-	/* Keep the fields to echo them back (/hdrs). */
-	for (i = 0; i < m->nfields; i++)
-		hl += m->fields[i].name.len + m->fields[i].value.len;
-	q->hbuf = malloc(hl + 1);
-	assert_true(m->nfields <= RTE_DIM(q->hf));
-	for (i = 0; i < m->nfields; i++) {
-		struct tq_http_field *f = &q->hf[q->nhf++];
-
-		memcpy(q->hbuf + off, m->fields[i].name.p,
-				m->fields[i].name.len);
-		f->name.p = q->hbuf + off;
-		f->name.len = m->fields[i].name.len;
-		off += f->name.len;
-		memcpy(q->hbuf + off, m->fields[i].value.p,
-				m->fields[i].value.len);
-		f->value.p = q->hbuf + off;
-		f->value.len = m->fields[i].value.len;
-		off += f->value.len;
-	}
-	if (srv.shutdown_on_request) {
-		srv.held = r;
-		assert_int_equal(tq_h3_shutdown(tq_h3_req_conn(r)), 0);
-		return;
-	}
-	if (srv.pause_echo && !strcmp(q->path, "/echo")) {
-		tq_h3_req_pause(r, true);
-		srv.held = r;
-	}
-	if (strcmp(q->path, "/echo") && strcmp(q->path, "/hold"))
-		s_respond(r, q);
-	else if (!strcmp(q->path, "/hold"))
-		srv.held = r;
-}
-
-static void
-s_data(struct tq_h3_req *r, const uint8_t *d, size_t len, void *arg)
-{
-	struct sreq *q = tq_h3_req_udata(r);
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (d[i] != pat(q->count + i))
-			q->bad++;
-	q->count += len;
-}
-
-/* The same, the bytes as mbufs shared with the received segments. */
-static void
-s_data_mbuf(struct tq_h3_req *r, struct rte_mbuf *m, void *arg)
-{
-	struct rte_mbuf *seg;
-	uint32_t len = 0;
-
-	assert_true(RTE_MBUF_CLONED(m));
-	for (seg = m; seg; seg = seg->next) {
-		s_data(r, rte_pktmbuf_mtod(seg, const uint8_t *),
-				seg->data_len, arg);
-		len += seg->data_len;
-	}
-	assert_int_equal(len, m->pkt_len);
-	srv.mbufs++;
-	rte_pktmbuf_free(m);
-}
-
-static void
-s_end(struct tq_h3_req *r, void *arg)
-{
-	struct sreq *q = tq_h3_req_udata(r);
-
-	if (!strcmp(q->path, "/echo"))
-		s_respond(r, q);
-}
-
-static void
-s_writable(struct tq_h3_req *r, void *arg)
-{
-	s_gen(r, tq_h3_req_udata(r));
-}
-
-static void
-s_closed(struct tq_h3_req *r, uint64_t code, void *arg)
-{
-	struct sreq *q = tq_h3_req_udata(r);
-
-	srv.closed++;
-	srv.last_code = code;
-	if (code)
-		srv.errors++;
-	if (srv.held == r)
-		srv.held = NULL;
-	if (q) {
-		free(q->hbuf);
-		free(q);
-	}
-}
-
-static void
-s_conn_closed(struct tq_h3_conn *h, uint64_t code, void *arg)
-{
-	srv.conn_closed = true;
-	srv.conn_code = code;
-	srv.h = NULL;
-}
-
-static struct tq_h3_ops srv_ops = {
-	.headers = s_headers,
-	.data = s_data,
-	.end = s_end,
-	.writable = s_writable,
-	.closed = s_closed,
-	.conn_closed = s_conn_closed,
-};
-
-/* ---- the client app ---- */
-
-struct creq {
-	uint16_t status;
-	uint64_t got;
-	int bad;		/* bytes off what was expected */
-	const uint8_t *expect;	/* NULL: the pattern */
-	size_t expect_len;
-	bool ended, closed;
-	uint64_t code;
-	int64_t count_hdr;
-	const struct tq_http_field *want;	/* fields to find */
-	uint32_t nwant, found;
-	/* a streamed request body */
-	size_t gen_total, gen_sent;
-};
-
-struct cli {
-	struct tq_h3_conn *h;
-	bool conn_closed;
-	uint64_t conn_code;
-	int64_t goaway_id;
-	unsigned int goaways;
-};
-
-static struct cli cli;
-static struct creq creqs[MAXREQ];
-
-static void
-c_gen(struct tq_h3_req *r, struct creq *q)
-{
-	uint8_t buf[3000];
-
-	while (q->gen_sent < q->gen_total) {
-		size_t i, n = RTE_MIN(sizeof(buf), q->gen_total - q->gen_sent);
-		int w;
-
-		for (i = 0; i < n; i++)
-			buf[i] = pat(q->gen_sent + i);
-		w = tq_h3_body_write(r, buf, n);
-		assert_true(w >= 0);
-		q->gen_sent += (size_t)w;
-		if ((size_t)w < n)
-			return;
-	}
-	assert_int_equal(tq_h3_body_end(r), 0);
-}
-
-static void
-c_headers(struct tq_h3_req *r, const struct tq_h3_msg *m, void *arg)
-{
-	struct creq *q = tq_h3_req_udata(r);
-	uint32_t i, j;
-
-	q->status = m->status;
-	for (i = 0; i < m->nfields; i++) {
-		if (m->fields[i].name.len == 7 &&
-				!memcmp(m->fields[i].name.p, "x-count", 7))
-			q->count_hdr = strtoll(m->fields[i].value.p, NULL, 10);
-		for (j = 0; j < q->nwant; j++)
-			if (m->fields[i].name.len == q->want[j].name.len &&
-					m->fields[i].value.len ==
-					q->want[j].value.len &&
-					!memcmp(m->fields[i].name.p,
-						q->want[j].name.p,
-						q->want[j].name.len) &&
-					!memcmp(m->fields[i].value.p,
-						q->want[j].value.p,
-						q->want[j].value.len))
-				q->found++;
-	}
-}
-
-static void
-c_data(struct tq_h3_req *r, const uint8_t *d, size_t len, void *arg)
-{
-	struct creq *q = tq_h3_req_udata(r);
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		uint8_t want = q->expect ? (q->got + i < q->expect_len ?
-				q->expect[q->got + i] : 0) : pat(q->got + i);
-
-		if (d[i] != want)
-			q->bad++;
-	}
-	q->got += len;
-}
-
-static void
-c_end(struct tq_h3_req *r, void *arg)
-{
-	((struct creq *)tq_h3_req_udata(r))->ended = true;
-}
-
-static void
-c_writable(struct tq_h3_req *r, void *arg)
-{
-	c_gen(r, tq_h3_req_udata(r));
-}
-
-static void
-c_closed(struct tq_h3_req *r, uint64_t code, void *arg)
-{
-	struct creq *q = tq_h3_req_udata(r);
-
-	q->closed = true;
-	q->code = code;
-}
-
-static void
-c_goaway(struct tq_h3_conn *h, int64_t id, void *arg)
-{
-	cli.goaways++;
-	cli.goaway_id = id;
-}
-
-/* Requests refused with -EAGAIN wait here for streams_available(). */
-static unsigned int c_next, c_total, c_eagain;
-static char c_paths[MAXREQ][32];
-
-static void
-c_issue(void)
-{
-	while (c_next < c_total) {
-		struct creq *q = &creqs[c_next];
-		int err = 0;
-
-		snprintf(c_paths[c_next], sizeof(c_paths[c_next]), "/lim/%u",
-				c_next);
-		q->expect = (const uint8_t *)c_paths[c_next];
-		q->expect_len = strlen(c_paths[c_next]);
-		if (!tq_h3_client_request(cli.h, "GET", NULL, "test.example",
-				c_paths[c_next], NULL, 0, NULL, 0, 0, q,
-				&err)) {
-			assert_int_equal(err, -EAGAIN);
-			c_eagain++;
-			return;
-		}
-		c_next++;
-	}
-}
-
-static void
-c_streams_available(struct tq_h3_conn *h, void *arg)
-{
-	c_issue();
-}
-
-static void
-c_conn_closed(struct tq_h3_conn *h, uint64_t code, void *arg)
-{
-	cli.conn_closed = true;
-	cli.conn_code = code;
-	cli.h = NULL;
-}
-
-static const struct tq_h3_ops cli_ops = {
-	.headers = c_headers,
-	.data = c_data,
-	.end = c_end,
-	.writable = c_writable,
-	.closed = c_closed,
-	.goaway = c_goaway,
-	.streams_available = c_streams_available,
-	.conn_closed = c_conn_closed,
-};
+#include "test_h3_apps.h"
 
 /* ---- the pair ---- */
 
@@ -455,6 +62,7 @@ pair_down(void)
 	run(65536);
 	assert_true(cli.conn_closed);
 	assert_true(srv.conn_closed);
+	assert_int_equal(srv.closed_after_conn, 0);
 	tq_memconn_free(mc);
 	mc = NULL;
 	assert_int_equal(tq_test_pool_avail(), pool_before);
@@ -862,10 +470,56 @@ static const struct tq_conn_ops raw_conn_ops = {
 	.closed = raw_closed,
 };
 
+/*
+ * The raw cases run on either transport: the test transport, or a real
+ * QUIC pair (tests/lib/tq_quic_pair.c) whose client connection is the
+ * raw peer.
+ */
+static bool raw_quic;
+static struct qp QP;
+
+static struct tq_conn *
+raw_conn(void)
+{
+	return raw_quic ? tq_quic_conn_base(QP.c[0]) : tq_memconn_end(mc, 0);
+}
+
+static void
+raw_run(void)
+{
+	if (raw_quic)
+		qp_run(&QP, 300 * 1000000ull, NULL, NULL);
+	else
+		run(100);
+}
+
+static void
+raw_on_server(struct qp *p)
+{
+	int err = 0;
+
+	srv.h = tq_h3_server_new(tq_quic_conn_base(p->c[1]), &srv_ops, NULL,
+			NULL, &err);
+	assert_non_null(srv.h);
+}
+
+static bool
+raw_quic_ready(void *arg)
+{
+	return QP.c[1] && tq_quic_conn_confirmed(QP.c[0]) &&
+		tq_quic_conn_confirmed(QP.c[1]);
+}
+
+static bool
+raw_quic_done(void *arg)
+{
+	return tq_quic_conn_done(QP.c[0]) && tq_quic_conn_done(QP.c[1]);
+}
+
 static struct tq_stream *
 raw_open(unsigned int flags, const void *bytes, uint32_t len)
 {
-	struct tq_stream *st = tq_conn_stream_open(tq_memconn_end(mc, 0),
+	struct tq_stream *st = tq_conn_stream_open(raw_conn(),
 			flags, &raw_stream_ops, NULL, NULL);
 
 	assert_non_null(st);
@@ -884,6 +538,25 @@ raw_case(void (*build)(void), uint64_t want)
 	memset(&srv, 0, sizeof(srv));
 	memset(&raw, 0, sizeof(raw));
 	pool_before = tq_test_pool_avail();
+	if (raw_quic) {
+		static const struct qp_link l = { .delay_ns = 10000000 };
+
+		qp_init(&QP, &l, 1, NULL, &raw_conn_ops, NULL, NULL, NULL);
+		QP.on_server = raw_on_server;
+		assert_true(qp_run(&QP, 10000000000ull, raw_quic_ready,
+				NULL));
+		assert_false(srv.conn_closed);
+		build();
+		raw_run();
+		assert_true(srv.conn_closed);
+		assert_true(raw.closed);
+		assert_int_equal(srv.conn_code, want);
+		assert_int_equal(raw.code, want);
+		assert_true(qp_run(&QP, 60000000000ull, raw_quic_done, NULL));
+		qp_fini(&QP);
+		assert_int_equal(tq_test_pool_avail(), pool_before);
+		return;
+	}
 	mc = tq_memconn_new(&conf);
 	srv.h = tq_h3_server_new(tq_memconn_end(mc, 1), &srv_ops, NULL, NULL,
 			&err);
@@ -904,7 +577,7 @@ static void
 build_second_control(void)
 {
 	raw_open(TQ_STREAM_UNI, ctrl_settings, sizeof(ctrl_settings));
-	run(100);
+	raw_run();
 	assert_false(srv.conn_closed);
 	raw_open(TQ_STREAM_UNI, ctrl_settings, sizeof(ctrl_settings));
 }
@@ -933,7 +606,7 @@ build_close_control(void)
 	struct tq_stream *st = raw_open(TQ_STREAM_UNI, ctrl_settings,
 			sizeof(ctrl_settings));
 
-	run(100);
+	raw_run();
 	assert_false(srv.conn_closed);
 	assert_int_equal(tq_stream_shutdown(st), 0);
 }
@@ -973,6 +646,45 @@ static void
 test_settings_on_request(void **state)
 {
 	raw_case(build_settings_on_request, TQ_H3_FRAME_UNEXPECTED);
+}
+
+/* The same hand-built frames from a raw QUIC client. */
+static void
+raw_case_quic(void (*build)(void), uint64_t want)
+{
+	raw_quic = true;
+	raw_case(build, want);
+	raw_quic = false;
+}
+
+static void
+test_second_control_quic(void **state)
+{
+	raw_case_quic(build_second_control, TQ_H3_STREAM_CREATION_ERROR);
+}
+
+static void
+test_data_before_headers_quic(void **state)
+{
+	raw_case_quic(build_data_first, TQ_H3_FRAME_UNEXPECTED);
+}
+
+static void
+test_missing_settings_quic(void **state)
+{
+	raw_case_quic(build_no_settings, TQ_H3_MISSING_SETTINGS);
+}
+
+static void
+test_closed_control_quic(void **state)
+{
+	raw_case_quic(build_close_control, TQ_H3_CLOSED_CRITICAL_STREAM);
+}
+
+static void
+test_settings_on_request_quic(void **state)
+{
+	raw_case_quic(build_settings_on_request, TQ_H3_FRAME_UNEXPECTED);
 }
 
 /* A server that opens a bidirectional stream: the client closes with
@@ -1061,6 +773,96 @@ test_client_interim_and_trailers(void **state)
 	assert_int_equal(tq_test_pool_avail(), pool_before);
 }
 
+/* The two raw-server cases from a raw QUIC server connection: our
+ * client session on the pair's client connection. */
+static void
+raw_server_quic_up(void)
+{
+	static const struct qp_link l = { .delay_ns = 10000000 };
+	int err = 0;
+
+	memset(&cli, 0, sizeof(cli));
+	memset(&raw, 0, sizeof(raw));
+	memset(creqs, 0, sizeof(creqs));
+	raw_last_bidi = NULL;
+	pool_before = tq_test_pool_avail();
+	qp_init(&QP, &l, 2, NULL, NULL, NULL, &raw_conn_ops, NULL);
+	cli.h = tq_h3_client_new(tq_quic_conn_base(QP.c[0]), &cli_ops, NULL,
+			NULL, &err);
+	assert_non_null(cli.h);
+	assert_true(qp_run(&QP, 10000000000ull, raw_quic_ready, NULL));
+}
+
+static void
+raw_server_quic_down(void)
+{
+	assert_true(qp_run(&QP, 60000000000ull, raw_quic_done, NULL));
+	qp_fini(&QP);
+	assert_int_equal(tq_test_pool_avail(), pool_before);
+}
+
+static void
+test_client_refuses_push_bidi_quic(void **state)
+{
+	struct tq_stream *st;
+
+	raw_server_quic_up();
+	st = tq_conn_stream_open(tq_quic_conn_base(QP.c[1]), 0,
+			&raw_stream_ops, NULL, NULL);
+	assert_non_null(st);
+	assert_int_equal(tq_stream_id(st), 1);
+	assert_int_equal(tq_stream_write(st, ctrl_settings + 1, 2), 2);
+	qp_run(&QP, 300000000ull, NULL, NULL);
+	assert_true(cli.conn_closed);
+	assert_int_equal(cli.conn_code, TQ_H3_STREAM_CREATION_ERROR);
+	assert_int_equal(raw.code, TQ_H3_STREAM_CREATION_ERROR);
+	raw_server_quic_down();
+}
+
+static void
+test_client_interim_and_trailers_quic(void **state)
+{
+	static const uint8_t resp[] = {
+		0x01, 0x03, 0x00, 0x00, 0xc0 | 24,	/* :status 103 */
+		0x01, 0x03, 0x00, 0x00, 0xc0 | 25,	/* :status 200 */
+		0x00, 0x02, 'h', 'i',			/* DATA */
+		0x01, 0x03, 0x00, 0x00, 0xc0 | 2,	/* trailer age: 0 */
+	};
+	struct tq_stream *ctl;
+
+	raw_server_quic_up();
+	ctl = tq_conn_stream_open(tq_quic_conn_base(QP.c[1]), TQ_STREAM_UNI,
+			&raw_stream_ops, NULL, NULL);
+	assert_non_null(ctl);
+	assert_int_equal(tq_stream_write(ctl, ctrl_settings,
+			sizeof(ctrl_settings)), sizeof(ctrl_settings));
+	qp_run(&QP, 300000000ull, NULL, NULL);
+	creqs[0].expect = (const uint8_t *)"hi";
+	creqs[0].expect_len = 2;
+	get("/", &creqs[0]);
+	qp_run(&QP, 300000000ull, NULL, NULL);
+	assert_non_null(raw_last_bidi);
+	assert_int_equal(tq_stream_write(raw_last_bidi, resp, sizeof(resp)),
+			sizeof(resp));
+	assert_int_equal(tq_stream_shutdown(raw_last_bidi), 0);
+	qp_run(&QP, 300000000ull, NULL, NULL);
+	assert_int_equal(creqs[0].status, 200);
+	assert_int_equal(tq_h3_conn_stats(cli.h)->responses[1], 1);
+	assert_int_equal(tq_h3_conn_stats(cli.h)->responses[2], 1);
+	assert_int_equal(creqs[0].got, 2);
+	assert_int_equal(creqs[0].bad, 0);
+	assert_true(creqs[0].ended);
+	assert_true(creqs[0].closed);
+	assert_int_equal(creqs[0].code, 0);
+	assert_false(cli.conn_closed);
+	tq_h3_close(cli.h, TQ_H3_NO_ERROR);
+	assert_true(cli.conn_closed);
+	qp_run(&QP, 300000000ull, NULL, NULL);
+	assert_true(raw.closed);
+	assert_int_equal(raw.code, TQ_H3_NO_ERROR);
+	raw_server_quic_down();
+}
+
 /* The memconn itself keeps a transport's rules. */
 static void
 test_memconn_rules(void **state)
@@ -1114,6 +916,13 @@ main(void)
 		cmocka_unit_test(test_missing_settings),
 		cmocka_unit_test(test_closed_control),
 		cmocka_unit_test(test_settings_on_request),
+		cmocka_unit_test(test_second_control_quic),
+		cmocka_unit_test(test_data_before_headers_quic),
+		cmocka_unit_test(test_missing_settings_quic),
+		cmocka_unit_test(test_closed_control_quic),
+		cmocka_unit_test(test_settings_on_request_quic),
+		cmocka_unit_test(test_client_refuses_push_bidi_quic),
+		cmocka_unit_test(test_client_interim_and_trailers_quic),
 		cmocka_unit_test(test_client_refuses_push_bidi),
 		cmocka_unit_test(test_client_interim_and_trailers),
 	};
