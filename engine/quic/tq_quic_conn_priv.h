@@ -143,6 +143,9 @@ struct tq_quic_conn {
 	struct rte_mempool *pool;
 	struct tq_quic_cid scid, dcid, odcid, peer_scid;
 	bool have_peer_cid;
+	/* for tq_conn_info; the module sets them (family 0: unset) */
+	struct tq_addr laddr, raddr;
+	uint16_t lport, rport;
 	struct tq_quic_tp ltp, ptp;
 	bool have_ptp;
 	/* packet number spaces */

@@ -761,6 +761,10 @@ qc_info(const struct tq_conn *cb, struct tq_conn_info *i)
 	memset(i, 0, sizeof(*i));
 	i->transport = TQ_TRANSPORT_QUIC;
 	i->state = names[c->state];
+	i->laddr = c->laddr;
+	i->raddr = c->raddr;
+	i->lport = c->lport;
+	i->rport = c->rport;
 	i->mss = c->max_dgram;
 	i->cwnd = (uint32_t)RTE_MIN(c->rec.cc.cwnd, (uint64_t)UINT32_MAX);
 	i->ssthresh = (uint32_t)RTE_MIN(c->rec.cc.ssthresh,
