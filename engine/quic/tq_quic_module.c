@@ -204,6 +204,22 @@ quic_init(void *state)
 	m->lb.nonce_len = QM_NONCE_LEN;
 }
 
+/* The server's credentials: the files given, or a self-signed pair made
+ * once (tq_quic_listen() may come before the engine runs, so before
+ * finish). */
+static int
+creds(struct tq_quic_mod *m)
+{
+	if (!m->cert_file != !m->key_file) {
+		QLOG(ERR, "--quic-cert and --quic-key go together\n");
+		return -EINVAL;
+	}
+	if (m->cert_file || m->cert_pem)
+		return 0;
+	QLOG(WARNING, "no --quic-cert: a self-signed certificate for localhost\n");
+	return tq_quic_tls_self_signed("localhost", &m->cert_pem, &m->key_pem);
+}
+
 static int
 quic_finish(void *state, const struct tq_module_env *env)
 {
@@ -216,16 +232,9 @@ quic_finish(void *state, const struct tq_module_env *env)
 	if (tq_quic_lb_check(&m->lb) < 0)
 		return -EINVAL;
 	m->cid_len = (uint8_t)tq_quic_lb_cid_len(&m->lb);
-	if (!m->cert_file != !m->key_file) {
-		QLOG(ERR, "--quic-cert and --quic-key go together\n");
-		return -EINVAL;
-	}
-	if (!m->cert_file) {
-		r = tq_quic_tls_self_signed("localhost", &m->cert_pem,
-				&m->key_pem);
-		if (r < 0)
-			return r;
-	}
+	r = creds(m);
+	if (r < 0)
+		return r;
 	/* Stateless reset tokens must agree on every worker: one secret
 	 * for the run, the engine's 16 bytes and 16 of our own. */
 	memcpy(m->secret, env->secret, 16);
@@ -398,8 +407,9 @@ send_vn(struct qm_worker *w, const struct tq_udp_dgram *d,
 			(uint8_t)(rte_rand() & 0x7f));
 	if (n < 0)
 		return;
+	/* the writer's position is the packet's end */
 	if (tq_udp_sendto(w->s, &d->dst, d->dport, &d->src, d->sport,
-			w->buf, (uint32_t)n) == 0)
+			w->buf, (uint32_t)(wr.pos - w->buf)) == 0)
 		TQ_INC(w->s, QUIC_VERSION_NEGS);
 }
 
@@ -688,12 +698,11 @@ tq_quic_listen(struct tq_engine *e, const struct tq_addr *addr,
 	if (!m || port == 0 || (alpn && (!*alpn ||
 			strlen(alpn) >= sizeof(l->alpn))))
 		return -EINVAL;
-	if (!m->cert_file && !m->cert_pem) {
-		/* finish() has not run: no engine options parsed */
-		return -EINVAL;
-	}
-	if (!m->cert_file)
-		QLOG(WARNING, "no --quic-cert: serving a self-signed certificate\n");
+	tq_engine_ctl_lock(e);
+	r = creds(m);
+	tq_engine_ctl_unlock(e);
+	if (r < 0)
+		return r;
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		return -ENOMEM;
