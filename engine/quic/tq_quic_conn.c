@@ -600,6 +600,7 @@ tq_quic_conn_ping(struct tq_quic_conn *c)
 	if (c->state != TQ_QUIC_CS_ESTABLISHED)
 		return -ENOTCONN;
 	c->ping_want = true;
+	tq_qc_kick(c);
 	return 0;
 }
 
@@ -768,6 +769,14 @@ void
 tq_quic_conn_set_shard(struct tq_quic_conn *c, struct tq_shard *s)
 {
 	c->base.s = s;
+}
+
+void
+tq_quic_conn_set_kick(struct tq_quic_conn *c, void (*fn)(void *arg),
+		void *arg)
+{
+	c->kick = fn;
+	c->kick_arg = arg;
 }
 
 void

@@ -114,6 +114,14 @@ void tq_quic_conn_on_timer(struct tq_quic_conn *c, uint64_t now);
 struct tq_conn *tq_quic_conn_base(struct tq_quic_conn *c);
 /* The worker that owns it (tq_conn_shard()); the module sets it. */
 void tq_quic_conn_set_shard(struct tq_quic_conn *c, struct tq_shard *s);
+/*
+ * fn(arg) on every app call that may make output (stream writes, reads
+ * that open flow control, shutdowns, closes, opens, ping): the caller,
+ * which drives output after its own calls, then drives it after the
+ * app's too.  fn must not call into the connection.  NULL: none.
+ */
+void tq_quic_conn_set_kick(struct tq_quic_conn *c, void (*fn)(void *arg),
+		void *arg);
 /* The path's addresses (host byte order ports), for tq_conn_info(). */
 void tq_quic_conn_set_addrs(struct tq_quic_conn *c, const struct tq_addr *laddr,
 		uint16_t lport, const struct tq_addr *raddr, uint16_t rport);

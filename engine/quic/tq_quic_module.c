@@ -313,6 +313,8 @@ conn_free(struct qm_conn *q)
 	if (q->next)
 		q->next->pprev = q->pprev;
 	w->nb_conns--;
+	/* closed() callbacks from the free below must not arm the timer */
+	tq_quic_conn_set_kick(q->c, NULL, NULL);
 	if (!q->confirmed)
 		TQ_INC(s, QUIC_HANDSHAKE_FAILS);
 	TQ_INC(s, QUIC_CONNS_CLOSED);
@@ -366,6 +368,22 @@ on_timer(struct tq_timer *t, void *arg)
 	if (q->w->s->now >= tq_quic_conn_next_timer(q->c))
 		tq_quic_conn_on_timer(q->c, q->w->s->now);
 	drive(q);
+}
+
+/*
+ * An app call on the connection (a write from an app timer, a close):
+ * drive it at the next poll's timers.  Calls made inside our own input,
+ * timer or output are covered by the drive that follows them, which
+ * re-arms the timer for what the connection asks.
+ */
+static void
+kick(void *arg)
+{
+	struct qm_conn *q = arg;
+	struct tq_shard *s = q->w->s;
+
+	if (!tq_timer_pending(&q->timer) || q->timer.expire > s->now)
+		tq_timer_arm(s->timers, &q->timer, s->now);
 }
 
 /* A token for an answer to what has no connection, if the bucket has
@@ -495,6 +513,7 @@ conn_new(struct qm_worker *w, struct tq_quic_listener *l,
 	if (tq_quic_table_add(&w->table, &cfg.dcid, q) == 0)
 		q->ocid = cfg.dcid;
 	tq_quic_conn_set_shard(q->c, s);
+	tq_quic_conn_set_kick(q->c, kick, q);
 	tq_quic_conn_set_addrs(q->c, &q->local, q->lport, &q->peer, q->pport);
 	q->next = w->conns;
 	if (q->next)

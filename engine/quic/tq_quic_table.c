@@ -16,10 +16,16 @@
 static uint32_t
 cid_hash(const struct tq_quic_cid *cid)
 {
-	/* Our CIDs carry a random nonce, but a peer picks the DCIDs of
-	 * Initials we look up too: a keyed-looking mix of every byte, not
-	 * a prefix, so crafted IDs cannot all land in one run cheaply. */
-	return rte_hash_crc(cid->id, cid->len, 0x9e3779b9u ^ cid->len);
+	/* CRC32 over every byte (our CIDs' randomness is in the nonce,
+	 * not the prefix).  Not keyed: a client choosing the DCIDs of its
+	 * Initials could aim them at one run; a keyed hash is left. */
+	uint64_t k[3] = { 0, 0, 0 };	/* aligned, zero-padded: 20 bytes */
+	uint32_t h = 0x9e3779b9u ^ cid->len;
+
+	memcpy(k, cid->id, cid->len);
+	h = rte_hash_crc_8byte(k[0], h);
+	h = rte_hash_crc_8byte(k[1], h);
+	return rte_hash_crc_8byte(k[2], h);
 }
 
 static int
