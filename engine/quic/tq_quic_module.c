@@ -18,6 +18,9 @@
 #include <rte_log.h>
 #include <rte_mbuf.h>
 #include <rte_random.h>
+#include <rte_ring.h>
+#include <rte_ether.h>
+#include <rte_udp.h>
 
 #include <tachyon/tq_quic.h>
 #include <tachyon/tq_udp.h>
@@ -532,6 +535,35 @@ fail:
 	return NULL;
 }
 
+/*
+ * Hand a datagram to the worker its DCID names, as TCP steers a segment:
+ * the frame's headers are still in front of the payload (Ethernet, the
+ * IP header of m->l3_len, UDP), so the owner takes it from the top of
+ * its input.  A reassembled (chained) datagram cannot be: dropped.
+ */
+static void
+steer(struct tq_shard *s, struct rte_mbuf *m, unsigned int owner)
+{
+	struct tq_xmsg msg = { .type = TQ_XMSG_FRAME, .len = sizeof(m) };
+	struct rte_ring *r = s->peers && owner < s->nb_workers ?
+		s->peers[owner]->xin[s->id] : NULL;
+
+	if (!r || m->nb_segs > 1 || m->l3_len == 0 ||
+			!rte_pktmbuf_prepend(m, (uint16_t)(RTE_ETHER_HDR_LEN +
+				m->l3_len + sizeof(struct rte_udp_hdr)))) {
+		TQ_INC(s, QUIC_STEER_FAILS);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	memcpy(msg.data, &m, sizeof(m));
+	if (rte_ring_enqueue_elem(r, &msg, sizeof(msg)) < 0) {
+		TQ_INC(s, QUIC_STEER_FAILS);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	TQ_INC(s, QUIC_STEERED);
+}
+
 /* The UDP callback of a listener's port, on the receiving worker. */
 static void
 quic_rx(struct tq_shard *s, struct tq_udp_dgram *d, void *arg)
@@ -574,14 +606,17 @@ quic_rx(struct tq_shard *s, struct tq_udp_dgram *d, void *arg)
 	memcpy(cid.id, h.dcid, h.dcid_len);
 	q = tq_quic_table_lookup(&w->table, &cid);
 	if (!q) {
+		/* Ours, for another worker (a path RSS puts elsewhere): the
+		 * whole frame goes there.  Not a client's Initial, whose DCID
+		 * the client chose. */
+		if (s->nb_workers > 1 && h.type != TQ_QUIC_PKT_INITIAL &&
+				tq_quic_lb_cid_route(&w->mod->lb, h.dcid,
+					h.dcid_len, &owner) == 0 &&
+				owner != s->id) {
+			steer(s, m, owner);
+			return;
+		}
 		if (!(p[0] & 0x80)) {
-			if (s->nb_workers > 1 &&
-					tq_quic_lb_cid_route(&w->mod->lb, h.dcid,
-						h.dcid_len, &owner) == 0 &&
-					owner != s->id) {
-				TQ_INC(s, QUIC_DROP_OTHER_WORKER);
-				goto drop;
-			}
 			TQ_INC(s, QUIC_DROP_NO_CONN);
 			send_reset(w, d, h.dcid, len);
 			goto drop;
