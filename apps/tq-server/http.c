@@ -223,7 +223,7 @@ http_date(void)
 	return text;
 }
 
-static const char *
+const char *
 http_content_type(const char *path)
 {
 	static const struct {
@@ -299,7 +299,7 @@ http_overflow_status(const char *p, size_t n)
  * '/' kept ("." for the root itself).  ".." segments and NUL are refused
  * (400), encoded or not, so nothing can climb out of the root.
  */
-static int
+int
 http_target_path(const char *t, size_t n, char *out, size_t cap)
 {
 	size_t i = 0, o = 0, seg = 0;
@@ -419,7 +419,7 @@ http_errno_status(int err)
  * returns the fd, sb filled and rel ending in the name served; else the
  * status as a negative number: -403, -404, -500, -503.
  */
-static int
+int
 http_open_file(const struct http_service *h, char *rel, size_t cap,
 		struct stat *sb)
 {
@@ -984,6 +984,28 @@ http_has_openat2(int dirfd)
 }
 
 int
+http_root_open(struct http_service *h)
+{
+	if (h->root)
+		return 0;
+	if (!h->docroot)
+		return -EINVAL;
+	h->root_fd = -1;
+	h->root = realpath(h->docroot, NULL);
+	if (h->root)
+		h->root_fd = open(h->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (h->root_fd < 0) {
+		fprintf(stderr, "tq-server: --docroot %s: %s\n", h->docroot,
+				strerror(errno));
+		free(h->root);
+		h->root = NULL;
+		return -EINVAL;
+	}
+	h->use_openat2 = http_has_openat2(h->root_fd);
+	return 0;
+}
+
+int
 http_listen(struct tq_engine *e, struct http_service *h, uint32_t backlog)
 {
 	unsigned int i;
@@ -995,16 +1017,8 @@ http_listen(struct tq_engine *e, struct http_service *h, uint32_t backlog)
 		fprintf(stderr, "tq-server: --http needs --docroot\n");
 		return -EINVAL;
 	}
-	h->root_fd = -1;
-	h->root = realpath(h->docroot, NULL);
-	if (h->root)
-		h->root_fd = open(h->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (h->root_fd < 0) {
-		fprintf(stderr, "tq-server: --docroot %s: %s\n", h->docroot,
-				strerror(errno));
+	if (http_root_open(h) < 0)
 		return -EINVAL;
-	}
-	h->use_openat2 = http_has_openat2(h->root_fd);
 	/* The head fits the read buffer: the parser never needs more. */
 	h->limits.max_head = HTTP_HDR_MAX;
 	h->limits.max_fields = HTTP_MAX_FIELDS;

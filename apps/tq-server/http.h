@@ -50,6 +50,21 @@ int http_opt_max_body(void *arg, const char *val);
 int http_listen(struct tq_engine *e, struct http_service *h,
 		uint32_t backlog);
 
+/* The docroot opened once for --http and --h3: 0 or -EINVAL (said on
+ * stderr). */
+int http_root_open(struct http_service *h);
+
+/* Shared with the HTTP/3 server (h3.c), as --http uses them: a request
+ * target to a path under the root (0, or 400/414); open it (a
+ * directory: its index.html) as a regular file: the fd, or -403,
+ * -404, -500, -503; the Content-Type of a name. */
+#define HTTP_REL_MAX (2048 + 16)
+struct stat;
+int http_target_path(const char *t, size_t n, char *out, size_t cap);
+int http_open_file(const struct http_service *h, char *rel, size_t cap,
+		struct stat *sb);
+const char *http_content_type(const char *path);
+
 /* After tq_engine_run() has returned: print the totals and free the
  * connections the workers left open (the engine drops them silently). */
 void http_service_free(struct http_service *h);

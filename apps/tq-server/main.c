@@ -17,6 +17,7 @@
 #include <tachyon/tq_udp.h>
 #include <tachyon/tq_worker.h>
 
+#include "h3.h"
 #include "http.h"
 
 #define MAX_SVC 8
@@ -315,6 +316,7 @@ main(int argc, char **argv)
 		{ .sv = &sv, .opt = "udp-echo-late", .udp = true },
 	};
 	struct http_service http = { .nb_ports = 0 };
+	struct h3_service h3 = { .port = 0 };
 	const struct tq_app_opt opts[] = {
 		{ "udp-echo", "server", "PORT",
 			"UDP echo service on PORT (repeatable)", set_udp_echo,
@@ -335,7 +337,11 @@ main(int argc, char **argv)
 			"HTTP/1.1 file service on PORT (repeatable)",
 			http_opt_port, &http },
 		{ "docroot", "server", "DIR",
-			"files served by --http", http_opt_docroot, &http },
+			"files served by --http and --h3", http_opt_docroot,
+			&http },
+		{ "h3", "server", "PORT",
+			"HTTP/3 file service on UDP PORT (QUIC: the --quic-* "
+			"options)", h3_opt_port, &h3 },
 		{ "http-max-body", "server", "BYTES",
 			"largest POST or PUT body --http reads; more is 413 "
 			"(67108864)", http_opt_max_body, &http },
@@ -412,7 +418,10 @@ main(int argc, char **argv)
 		}
 	}
 	ret = http_listen(e, &http, sv.backlog);
+	if (ret == 0)
+		ret = h3_listen(e, &h3, &http);
 	if (ret < 0) {
+		h3_service_free(&h3);
 		http_service_free(&http);
 		tq_engine_destroy(e);
 		return TQ_EXIT_CONFIG;
@@ -430,6 +439,7 @@ main(int argc, char **argv)
 	for (i = 0; i < 2; i++)
 		if (started & (1u << i))
 			pthread_join(late[i].th, NULL);
+	h3_service_free(&h3);
 	http_service_free(&http);
 	tq_engine_destroy(e);
 	return ret < 0 ? 1 : 0;

@@ -4,7 +4,7 @@
 
 /*
  * Protocol modules: what a protocol above the network layer (UDP, TCP,
- * next QUIC) adds to the engine lives in its own directory and reaches
+ * QUIC) adds to the engine lives in its own directory and reaches
  * the engine through one struct tq_module, listed once in
  * core/tq_modules.def.  The engine walks that list to add the module's
  * option rows (command line and config file), give it a state block of

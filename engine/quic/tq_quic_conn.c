@@ -349,6 +349,11 @@ set_our_tp(struct tq_quic_conn *c)
 	/* no path validation or migration here yet (RFC 9000 9): a
 	 * client must not move on purpose */
 	tp->disable_active_migration = c->is_server;
+	if (c->is_server && g->has_reset_token) {
+		tp->has_stateless_reset_token = true;
+		memcpy(tp->stateless_reset_token, g->reset_token,
+				sizeof(tp->stateless_reset_token));
+	}
 	n = tq_quic_tp_encode(tp, c->is_server, b, sizeof(b));
 	if (n < 0)
 		return n;
@@ -595,6 +600,7 @@ tq_quic_conn_ping(struct tq_quic_conn *c)
 	if (c->state != TQ_QUIC_CS_ESTABLISHED)
 		return -ENOTCONN;
 	c->ping_want = true;
+	tq_qc_kick(c);
 	return 0;
 }
 
@@ -763,6 +769,24 @@ void
 tq_quic_conn_set_shard(struct tq_quic_conn *c, struct tq_shard *s)
 {
 	c->base.s = s;
+}
+
+void
+tq_quic_conn_set_kick(struct tq_quic_conn *c, void (*fn)(void *arg),
+		void *arg)
+{
+	c->kick = fn;
+	c->kick_arg = arg;
+}
+
+void
+tq_quic_conn_set_addrs(struct tq_quic_conn *c, const struct tq_addr *laddr,
+		uint16_t lport, const struct tq_addr *raddr, uint16_t rport)
+{
+	c->laddr = *laddr;
+	c->lport = lport;
+	c->raddr = *raddr;
+	c->rport = rport;
 }
 
 enum tq_quic_conn_state

@@ -14,6 +14,8 @@
 
 #include <rte_mbuf.h>
 
+#include <tachyon/tq_addr.h>
+
 #include "core/tq_stream_impl.h"
 #include "quic/tq_quic_ack.h"
 #include "quic/tq_quic_fc.h"
@@ -41,6 +43,10 @@ struct tq_quic_conn_cfg {
 	 * DCID (from the token); the address counts as validated */
 	bool retried;
 	struct tq_quic_cid original_dcid;
+	/* server: the stateless reset token of .scid (RFC 9000 10.3),
+	 * sent in our transport parameters */
+	bool has_reset_token;
+	uint8_t reset_token[16];
 	/* our transport parameters; 0: the defaults below */
 	uint64_t idle_timeout_ms;	/* 30000 */
 	uint64_t max_data;		/* 1.5 x max_stream_data */
@@ -108,6 +114,17 @@ void tq_quic_conn_on_timer(struct tq_quic_conn *c, uint64_t now);
 struct tq_conn *tq_quic_conn_base(struct tq_quic_conn *c);
 /* The worker that owns it (tq_conn_shard()); the module sets it. */
 void tq_quic_conn_set_shard(struct tq_quic_conn *c, struct tq_shard *s);
+/*
+ * fn(arg) on every app call that may make output (stream writes, reads
+ * that open flow control, shutdowns, closes, opens, ping): the caller,
+ * which drives output after its own calls, then drives it after the
+ * app's too.  fn must not call into the connection.  NULL: none.
+ */
+void tq_quic_conn_set_kick(struct tq_quic_conn *c, void (*fn)(void *arg),
+		void *arg);
+/* The path's addresses (host byte order ports), for tq_conn_info(). */
+void tq_quic_conn_set_addrs(struct tq_quic_conn *c, const struct tq_addr *laddr,
+		uint16_t lport, const struct tq_addr *raddr, uint16_t rport);
 enum tq_quic_conn_state tq_quic_conn_state(const struct tq_quic_conn *c);
 bool tq_quic_conn_done(const struct tq_quic_conn *c);
 bool tq_quic_conn_confirmed(const struct tq_quic_conn *c);

@@ -143,6 +143,12 @@ struct tq_quic_conn {
 	struct rte_mempool *pool;
 	struct tq_quic_cid scid, dcid, odcid, peer_scid;
 	bool have_peer_cid;
+	/* tq_quic_conn_set_kick(): told of every app call */
+	void (*kick)(void *arg);
+	void *kick_arg;
+	/* for tq_conn_info; the module sets them (family 0: unset) */
+	struct tq_addr laddr, raddr;
+	uint16_t lport, rport;
 	struct tq_quic_tp ltp, ptp;
 	bool have_ptp;
 	/* packet number spaces */
@@ -274,5 +280,14 @@ void tq_qc_stream_writable_check(struct tq_quic_stream *s);
 void tq_qc_stream_acked_tell(struct tq_quic_stream *s);
 void tq_qc_stream_connected(struct tq_quic_stream *s);
 int tq_qc_stream_rx_ready(struct tq_quic_stream *s);
+
+/* An app call may have made output: tell the module (once per call; it
+ * drives the connection soon, outside the call). */
+static inline void
+tq_qc_kick(struct tq_quic_conn *c)
+{
+	if (c->kick)
+		c->kick(c->kick_arg);
+}
 
 #endif

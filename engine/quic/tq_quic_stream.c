@@ -362,6 +362,7 @@ qs_write(struct tq_stream *st, const void *buf, uint32_t len)
 	uint32_t left, k, done = 0;
 	int rc = qs_write_check(st);
 
+	tq_qc_kick(tq_qc_stream(st)->c);
 	if (rc < 0)
 		return rc;
 	left = RTE_MIN(len, tq_qc_sq_space(&s->sq));
@@ -401,6 +402,7 @@ qs_write_mbuf(struct tq_stream *st, struct rte_mbuf *m,
 	struct rte_mbuf *x;
 	int rc = qs_write_check(st);
 
+	tq_qc_kick(tq_qc_stream(st)->c);
 	*rest = m;
 	if (rc < 0)
 		return rc;
@@ -479,6 +481,7 @@ qs_read(struct tq_stream *st, void *buf, uint32_t len)
 	struct tq_quic_stream *s = tq_qc_stream(st);
 	size_t n;
 
+	tq_qc_kick(tq_qc_stream(st)->c);
 	if (!s->has_recv)
 		return -EBADF;
 	if (s->peer_reset)
@@ -500,6 +503,7 @@ qs_read_mbuf(struct tq_stream *st, uint32_t max_bytes, uint32_t max_segs)
 	struct tq_quic_rxseg seg;
 	uint32_t n = 0, segs = 0, k;
 
+	tq_qc_kick(tq_qc_stream(st)->c);
 	if (!s->has_recv || s->peer_reset || s->shut_rd)
 		return NULL;
 	while (n < max_bytes && segs < max_segs &&
@@ -556,6 +560,7 @@ qs_shutdown(struct tq_stream *st)
 {
 	struct tq_quic_stream *s = tq_qc_stream(st);
 
+	tq_qc_kick(tq_qc_stream(st)->c);
 	if (!s->has_send)
 		return -EBADF;
 	if (s->reset_want || s->c->state >= TQ_QUIC_CS_CLOSING)
@@ -591,6 +596,7 @@ qs_shutdown_read(struct tq_stream *st, uint64_t code)
 {
 	struct tq_quic_stream *s = tq_qc_stream(st);
 
+	tq_qc_kick(tq_qc_stream(st)->c);
 	if (!s->has_recv)
 		return -EBADF;
 	stop_reading(s, code);
@@ -613,6 +619,7 @@ qs_abort(struct tq_stream *st, uint64_t code)
 {
 	struct tq_quic_stream *s = tq_qc_stream(st);
 
+	tq_qc_kick(tq_qc_stream(st)->c);
 	s->app_closed = true;
 	st->err_code = code;
 	reset_sending(s, code);
@@ -632,6 +639,7 @@ qs_close(struct tq_stream *st)
 {
 	struct tq_quic_stream *s = tq_qc_stream(st);
 
+	tq_qc_kick(tq_qc_stream(st)->c);
 	if (s->has_recv && !s->peer_reset && !s->shut_rd &&
 			tq_quic_rxbuf_readable(&s->rb) > 0) {
 		qs_abort(st, 0); /* unread data: reset, as TCP does */
@@ -651,6 +659,7 @@ qs_set_opt(struct tq_stream *st, enum tq_stream_opt opt, uint32_t val)
 {
 	struct tq_quic_stream *s = tq_qc_stream(st);
 
+	tq_qc_kick(tq_qc_stream(st)->c);
 	switch (opt) {
 	case TQ_OPT_NODELAY:
 	case TQ_OPT_QUICKACK:
@@ -761,6 +770,10 @@ qc_info(const struct tq_conn *cb, struct tq_conn_info *i)
 	memset(i, 0, sizeof(*i));
 	i->transport = TQ_TRANSPORT_QUIC;
 	i->state = names[c->state];
+	i->laddr = c->laddr;
+	i->raddr = c->raddr;
+	i->lport = c->lport;
+	i->rport = c->rport;
 	i->mss = c->max_dgram;
 	i->cwnd = (uint32_t)RTE_MIN(c->rec.cc.cwnd, (uint64_t)UINT32_MAX);
 	i->ssthresh = (uint32_t)RTE_MIN(c->rec.cc.ssthresh,
@@ -784,6 +797,7 @@ qc_info(const struct tq_conn *cb, struct tq_conn_info *i)
 static void
 qc_close(struct tq_conn *cb, uint64_t code)
 {
+	tq_qc_kick((struct tq_quic_conn *)cb);
 	tq_qc_close((struct tq_quic_conn *)cb, code, 0, true);
 }
 
@@ -800,6 +814,7 @@ qc_stream_open(struct tq_conn *cb, unsigned int flags,
 		*err = c->state < TQ_QUIC_CS_ESTABLISHED ? -ENOTCONN : -EPIPE;
 		return NULL;
 	}
+	tq_qc_kick(c);
 	idx = tq_quic_streams_local_open(&c->sc[uni]);
 	if (idx < 0) {
 		c->sa_want[uni] = true;

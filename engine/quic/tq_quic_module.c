@@ -1,0 +1,793 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The QUIC module (docs/quic.md, The module): its options (--quic-*),
+ * per worker a crypto context, a connection table by our CIDs and the
+ * connections on the shard's timer wheel; tq_quic_listen() binds a UDP
+ * port whose datagrams come here.  The connection layer does the
+ * protocol; this file feeds it datagrams and the time, sends what it
+ * makes with the UDP layer, re-arms its timer after every call, answers
+ * what has no connection (version negotiation, stateless reset) and
+ * sums the connections' figures into the QUIC counters.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_common.h>
+#include <rte_log.h>
+#include <rte_mbuf.h>
+#include <rte_random.h>
+#include <rte_ring.h>
+#include <rte_ether.h>
+#include <rte_udp.h>
+
+#include <tachyon/tq_quic.h>
+#include <tachyon/tq_udp.h>
+
+#include "core/tq_module.h"
+#include "core/tq_opts.h"
+#include "core/tq_shard.h"
+#include "core/tq_timer.h"
+#include "quic/tq_quic_conn.h"
+#include "quic/tq_quic_crypto.h"
+#include "quic/tq_quic_lb.h"
+#include "quic/tq_quic_table.h"
+#include "quic/tq_quic_tls.h"
+#include "quic/tq_quic_token.h"
+
+RTE_LOG_REGISTER(tq_quic_logtype, tachyon.quic, INFO);
+#define QLOG(lvl, ...) rte_log(RTE_LOG_##lvl, tq_quic_logtype, \
+		"quic: " __VA_ARGS__)
+
+#define QM_DGRAM_MAX	1500	/* what we read and send per datagram */
+#define QM_OUT_BURST	256	/* datagrams per drive before yielding */
+/* Stateless resets and version negotiations per worker and second: an
+ * answer to what has no connection must not become an amplifier. */
+#define QM_ANSWERS_PER_SEC	100
+#define QM_NONCE_LEN	8
+
+struct qm_worker;
+
+struct tq_quic_listener {
+	struct tq_quic_mod *mod;
+	struct tq_quic_tls_ctx *tls;
+	tq_quic_accept_cb cb;
+	void *arg;
+	char alpn[64];
+	struct tq_quic_listener *next;
+};
+
+struct qm_conn {
+	struct tq_quic_conn *c;
+	struct qm_worker *w;
+	struct tq_timer timer;
+	struct tq_quic_cid scid;	/* ours */
+	struct tq_quic_cid ocid;	/* the client's first DCID */
+	struct tq_addr local, peer;
+	uint16_t lport, pport;
+	bool confirmed;
+	struct tq_quic_conn_stats seen;	/* already in the counters */
+	struct qm_conn *next, **pprev;
+};
+
+struct qm_worker {
+	struct tq_shard *s;
+	struct tq_quic_mod *mod;
+	struct tq_quic_crypto_worker *cw;
+	struct tq_quic_token_key *tok;
+	struct tq_quic_table table;
+	uint32_t nb_conns;
+	struct qm_conn *conns;
+	/* answers to what has no connection: a token bucket */
+	uint64_t answer_ts;
+	uint32_t answer_tokens;
+	uint8_t buf[QM_DGRAM_MAX];	/* output, one datagram */
+	uint8_t rxbuf[QM_DGRAM_MAX];	/* a chained datagram, flattened */
+};
+
+struct tq_quic_mod {
+	/* options */
+	char *cert_file, *key_file;
+	uint32_t idle_ms;
+	uint32_t max_conns;	/* per worker */
+	struct tq_quic_lb_conf lb;
+	enum tq_quic_crypto_backend crypto;
+	/* settled in finish */
+	char *cert_pem, *key_pem;	/* self-signed without --quic-cert */
+	uint8_t secret[TQ_QUIC_TOKEN_SECRET_LEN];
+	uint8_t cid_len;
+	struct tq_quic_listener *listeners;
+	struct qm_worker *w[TQ_MAX_WORKERS];
+};
+
+const struct tq_module tq_quic_module;
+
+/* ---- options ---- */
+
+#define ST struct tq_quic_mod
+
+TQ_OPT_U_SETTER(set_idle, ST, idle_ms, uint32_t, 1, 600000, 1)
+TQ_OPT_U_SETTER(set_max_conns, ST, max_conns, uint32_t, 1, 1u << 22, 1)
+
+static int
+set_str(char **field, const char *v)
+{
+	char *d = strdup(v);
+
+	if (!d)
+		return -ENOMEM;
+	free(*field);
+	*field = d;
+	return 0;
+}
+
+static int
+set_cert(void *arg, const char *v)
+{
+	return set_str(&((ST *)arg)->cert_file, v);
+}
+
+static int
+set_key(void *arg, const char *v)
+{
+	return set_str(&((ST *)arg)->key_file, v);
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static int
+set_server_id(void *arg, const char *v)
+{
+	struct tq_quic_lb_conf lb = ((ST *)arg)->lb;
+	size_t n = strlen(v), i;
+
+	if (n == 0 || n % 2 || n / 2 > TQ_QUIC_LB_SERVER_ID_MAX ||
+			n / 2 + QM_NONCE_LEN > 19)
+		return -EINVAL;
+	for (i = 0; i < n / 2; i++) {
+		int hi = hexval(v[2 * i]), lo = hexval(v[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -EINVAL;
+		lb.server_id[i] = (uint8_t)(hi << 4 | lo);
+	}
+	lb.server_id_len = (uint8_t)(n / 2);
+	if (tq_quic_lb_check(&lb) < 0)
+		return -EINVAL;
+	((ST *)arg)->lb = lb;
+	return 0;
+}
+
+static int
+set_crypto(void *arg, const char *v)
+{
+	if (strcmp(v, "ipsecmb") == 0)
+		((ST *)arg)->crypto = TQ_QUIC_CRYPTO_IPSECMB;
+	else if (strcmp(v, "gnutls") == 0)
+		((ST *)arg)->crypto = TQ_QUIC_CRYPTO_GNUTLS;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static const struct tq_app_opt quic_opts[] = {
+	{ "quic-cert", "quic", "FILE", "server certificate chain, PEM (none: a self-signed one, with a warning)", set_cert, NULL },
+	{ "quic-key", "quic", "FILE", "the certificate's private key, PEM", set_key, NULL },
+	{ "quic-idle-ms", "quic", "MS", "idle timeout we advertise (30000)", set_idle, NULL },
+	{ "quic-max-conns", "quic", "N", "QUIC connections per worker (4096)", set_max_conns, NULL },
+	{ "quic-server-id", "quic", "HEX", "QUIC-LB server id in our connection IDs, 1 to 11 bytes in hex (01)", set_server_id, NULL },
+	{ "quic-crypto", "quic", "NAME", "packet protection backend: ipsecmb, gnutls (ipsecmb when the CPU has it)", set_crypto, NULL },
+};
+
+#undef ST
+
+static void
+quic_init(void *state)
+{
+	struct tq_quic_mod *m = state;
+
+	m->idle_ms = 30000;
+	m->max_conns = 4096;
+	m->crypto = TQ_QUIC_CRYPTO_AUTO;
+	m->lb.config_id = 0;
+	m->lb.encode_len = true;
+	m->lb.server_id_len = 1;
+	m->lb.server_id[0] = 0x01;
+	m->lb.nonce_len = QM_NONCE_LEN;
+}
+
+/* The server's credentials: the files given, or a self-signed pair made
+ * once (tq_quic_listen() may come before the engine runs, so before
+ * finish). */
+static int
+creds(struct tq_quic_mod *m)
+{
+	if (!m->cert_file != !m->key_file) {
+		QLOG(ERR, "--quic-cert and --quic-key go together\n");
+		return -EINVAL;
+	}
+	if (m->cert_file || m->cert_pem)
+		return 0;
+	QLOG(WARNING, "no --quic-cert: a self-signed certificate for localhost\n");
+	return tq_quic_tls_self_signed("localhost", &m->cert_pem, &m->key_pem);
+}
+
+static int
+quic_finish(void *state, const struct tq_module_env *env)
+{
+	struct tq_quic_mod *m = state;
+	unsigned int i;
+	int r;
+
+	if (env->nb_workers > 256)
+		return -EINVAL;	/* the worker is one nonce byte */
+	if (tq_quic_lb_check(&m->lb) < 0)
+		return -EINVAL;
+	m->cid_len = (uint8_t)tq_quic_lb_cid_len(&m->lb);
+	r = creds(m);
+	if (r < 0)
+		return r;
+	/* Stateless reset tokens must agree on every worker: one secret
+	 * for the run, the engine's 16 bytes and 16 of our own. */
+	memcpy(m->secret, env->secret, 16);
+	for (i = 16; i < sizeof(m->secret); i++)
+		m->secret[i] = (uint8_t)rte_rand();
+	return 0;
+}
+
+static int
+quic_attach(struct tq_shard *s, void *state, const struct tq_module_env *env)
+{
+	struct tq_quic_mod *m = state;
+	struct qm_worker *w;
+	int r;
+
+	(void)env;
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	w->s = s;
+	w->mod = m;
+	r = tq_quic_crypto_worker_new(m->crypto, &w->cw);
+	if (r == 0)
+		r = tq_quic_token_key_new(m->secret, &w->tok);
+	/* two CIDs per connection while the client may still send to its
+	 * first DCID */
+	if (r == 0)
+		r = tq_quic_table_init(&w->table, m->max_conns * 2);
+	if (r < 0) {
+		tq_quic_token_key_free(w->tok);
+		if (w->cw)
+			tq_quic_crypto_worker_free(w->cw);
+		free(w);
+		return r;
+	}
+	w->answer_tokens = QM_ANSWERS_PER_SEC;
+	m->w[s->id] = w;
+	return 0;
+}
+
+/* ---- connections ---- */
+
+/* Add what the connection counted since the last time. */
+static void
+account(struct qm_conn *q)
+{
+	const struct tq_quic_conn_stats *st = tq_quic_conn_stats(q->c);
+	struct tq_shard *s = q->w->s;
+
+#define D(f) (st->f - q->seen.f)
+	TQ_ADD(s, QUIC_DGRAMS_IN, D(dgrams_in));
+	TQ_ADD(s, QUIC_DGRAMS_OUT, D(dgrams_out));
+	TQ_ADD(s, QUIC_PKTS_IN, D(pkts_in));
+	TQ_ADD(s, QUIC_PKTS_OUT, D(pkts_out));
+	TQ_ADD(s, QUIC_RETRANSMITS, D(retransmits));
+	TQ_ADD(s, QUIC_PROTO_ERRORS, D(proto_err));
+	TQ_ADD(s, QUIC_DROP_NOKEY, D(drop_nokey));
+	TQ_ADD(s, QUIC_DROP_DECRYPT, D(drop_decrypt));
+	TQ_ADD(s, QUIC_DROP_DUP, D(drop_dup));
+	TQ_ADD(s, QUIC_DROP_CONN_OTHER, D(drop_cid) + D(drop_unsupported));
+#undef D
+	q->seen = *st;
+}
+
+static void
+conn_free(struct qm_conn *q)
+{
+	struct qm_worker *w = q->w;
+	struct tq_shard *s = w->s;
+
+	tq_timer_cancel(s->timers, &q->timer);
+	tq_quic_table_del(&w->table, &q->scid);
+	if (q->ocid.len)
+		tq_quic_table_del(&w->table, &q->ocid);
+	*q->pprev = q->next;
+	if (q->next)
+		q->next->pprev = q->pprev;
+	w->nb_conns--;
+	/* closed() callbacks from the free below must not arm the timer */
+	tq_quic_conn_set_kick(q->c, NULL, NULL);
+	if (!q->confirmed)
+		TQ_INC(s, QUIC_HANDSHAKE_FAILS);
+	TQ_INC(s, QUIC_CONNS_CLOSED);
+	s->ctr[TQ_CTR_QUIC_CURR_CONNS]--;
+	tq_quic_conn_free(q->c);
+	free(q);
+}
+
+/*
+ * After every input, timer and app call: send what the connection has
+ * (up to a burst; the rest at the next tick), count, free it when done,
+ * else arm its timer for when it asks.
+ */
+static void
+drive(struct qm_conn *q)
+{
+	struct qm_worker *w = q->w;
+	struct tq_shard *s = w->s;
+	uint64_t now = s->now, t;
+	unsigned int i;
+	size_t n = 0;
+
+	for (i = 0; i < QM_OUT_BURST; i++) {
+		n = tq_quic_conn_output(q->c, w->buf, sizeof(w->buf), now);
+		if (n == 0)
+			break;
+		if (tq_udp_sendto(s, &q->local, q->lport, &q->peer, q->pport,
+				w->buf, (uint32_t)n) < 0)
+			TQ_INC(s, QUIC_SEND_FAILS);
+	}
+	if (!q->confirmed && tq_quic_conn_confirmed(q->c))
+		q->confirmed = true;
+	account(q);
+	if (tq_quic_conn_done(q->c)) {
+		conn_free(q);
+		return;
+	}
+	t = n ? now : tq_quic_conn_next_timer(q->c);
+	if (t == UINT64_MAX)
+		tq_timer_cancel(s->timers, &q->timer);
+	else
+		tq_timer_arm(s->timers, &q->timer, RTE_MAX(t, now));
+}
+
+static void
+on_timer(struct tq_timer *t, void *arg)
+{
+	struct qm_conn *q = arg;
+
+	(void)t;
+	if (q->w->s->now >= tq_quic_conn_next_timer(q->c))
+		tq_quic_conn_on_timer(q->c, q->w->s->now);
+	drive(q);
+}
+
+/*
+ * An app call on the connection (a write from an app timer, a close):
+ * drive it at the next poll's timers.  Calls made inside our own input,
+ * timer or output are covered by the drive that follows them, which
+ * re-arms the timer for what the connection asks.
+ */
+static void
+kick(void *arg)
+{
+	struct qm_conn *q = arg;
+	struct tq_shard *s = q->w->s;
+
+	if (!tq_timer_pending(&q->timer) || q->timer.expire > s->now)
+		tq_timer_arm(s->timers, &q->timer, s->now);
+}
+
+/* A token for an answer to what has no connection, if the bucket has
+ * one (refilled once a second). */
+static bool
+answer_ok(struct qm_worker *w)
+{
+	uint64_t now = w->s->now;
+
+	if (now - w->answer_ts >= 1000000000ull) {
+		w->answer_ts = now;
+		w->answer_tokens = QM_ANSWERS_PER_SEC;
+	}
+	if (w->answer_tokens == 0) {
+		TQ_INC(w->s, QUIC_RESETS_LIMITED);
+		return false;
+	}
+	w->answer_tokens--;
+	return true;
+}
+
+/* RFC 9000 6.1: what we speak, to a client of another version. */
+static void
+send_vn(struct qm_worker *w, const struct tq_udp_dgram *d,
+		const struct tq_quic_hdr *h, size_t dgram_len)
+{
+	static const uint32_t versions[] = { TQ_QUIC_VERSION_1 };
+	struct tq_quic_wr wr;
+	int n;
+
+	/* 6.1 / 14.1: not for a datagram a client's first could not be,
+	 * and never for a version negotiation */
+	if (h->version == TQ_QUIC_VERSION_NEG || dgram_len < 1200 ||
+			!answer_ok(w))
+		return;
+	tq_quic_wr_init(&wr, w->buf, sizeof(w->buf));
+	n = tq_quic_vn_write(&wr, h->scid, h->scid_len, h->dcid, h->dcid_len,
+			versions, RTE_DIM(versions),
+			(uint8_t)(rte_rand() & 0x7f));
+	if (n < 0)
+		return;
+	/* the writer's position is the packet's end */
+	if (tq_udp_sendto(w->s, &d->dst, d->dport, &d->src, d->sport,
+			w->buf, (uint32_t)(wr.pos - w->buf)) == 0)
+		TQ_INC(w->s, QUIC_VERSION_NEGS);
+}
+
+/*
+ * RFC 9000 10.3: a short header for a CID of ours we no longer know
+ * (a restart, a connection freed): a stateless reset, shorter than
+ * what triggered it (10.3.3: no loop between two endpoints), at least
+ * 21 bytes, unpredictable but for the token at its end.
+ */
+static void
+send_reset(struct qm_worker *w, const struct tq_udp_dgram *d,
+		const uint8_t *cid, size_t dgram_len)
+{
+	size_t n = RTE_MIN(dgram_len - 1, (size_t)41), i;
+
+	if (dgram_len < 22 || !answer_ok(w))
+		return;
+	for (i = 0; i < n - TQ_QUIC_RESET_TOKEN_LEN; i++)
+		w->buf[i] = (uint8_t)rte_rand();
+	w->buf[0] = (uint8_t)((w->buf[0] & 0x3f) | 0x40);
+	if (tq_quic_reset_token(w->tok, cid, w->mod->cid_len,
+			w->buf + n - TQ_QUIC_RESET_TOKEN_LEN) < 0)
+		return;
+	if (tq_udp_sendto(w->s, &d->dst, d->dport, &d->src, d->sport,
+			w->buf, (uint32_t)n) == 0)
+		TQ_INC(w->s, QUIC_RESETS_SENT);
+}
+
+/* A client's first Initial: a server connection (RFC 9000 7.2). */
+static struct qm_conn *
+conn_new(struct qm_worker *w, struct tq_quic_listener *l,
+		const struct tq_udp_dgram *d, const struct tq_quic_hdr *h)
+{
+	struct tq_shard *s = w->s;
+	struct tq_quic_mod *m = w->mod;
+	struct tq_quic_conn_cfg cfg;
+	uint8_t rnd[TQ_QUIC_CID_MAX];
+	struct qm_conn *q;
+	unsigned int i;
+
+	if (w->nb_conns >= m->max_conns) {
+		TQ_INC(s, QUIC_DROP_FULL);
+		return NULL;
+	}
+	q = calloc(1, sizeof(*q));
+	if (!q) {
+		TQ_INC(s, QUIC_DROP_NOMEM);
+		return NULL;
+	}
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.is_server = true;
+	cfg.tls = l->tls;
+	cfg.cw = w->cw;
+	cfg.pool = s->pool;
+	for (i = 0; i < sizeof(rnd); i++)
+		rnd[i] = (uint8_t)rte_rand();
+	cfg.scid.len = m->cid_len;
+	if (tq_quic_lb_cid_make(&m->lb, (uint8_t)s->id, rnd, cfg.scid.id) < 0)
+		goto fail;
+	cfg.dcid.len = h->dcid_len;
+	memcpy(cfg.dcid.id, h->dcid, h->dcid_len);
+	cfg.peer_scid.len = h->scid_len;
+	memcpy(cfg.peer_scid.id, h->scid, h->scid_len);
+	cfg.idle_timeout_ms = m->idle_ms;
+	cfg.has_reset_token = tq_quic_reset_token(w->tok, cfg.scid.id,
+			cfg.scid.len, cfg.reset_token) == 0;
+	if (tq_quic_conn_new(&cfg, s->now, &q->c) < 0)
+		goto fail;
+	q->w = w;
+	q->scid = cfg.scid;
+	q->local = d->dst;
+	q->lport = d->dport;
+	q->peer = d->src;
+	q->pport = d->sport;
+	tq_timer_init(&q->timer, on_timer, q);
+	if (tq_quic_table_add(&w->table, &q->scid, q) < 0) {
+		tq_quic_conn_free(q->c);
+		goto fail;
+	}
+	/* Until our Initial reaches it the client sends to its own
+	 * choice; a collision with another client's just means the later
+	 * one's retransmits find nothing until it adopts our CID. */
+	if (tq_quic_table_add(&w->table, &cfg.dcid, q) == 0)
+		q->ocid = cfg.dcid;
+	tq_quic_conn_set_shard(q->c, s);
+	tq_quic_conn_set_kick(q->c, kick, q);
+	tq_quic_conn_set_addrs(q->c, &q->local, q->lport, &q->peer, q->pport);
+	q->next = w->conns;
+	if (q->next)
+		q->next->pprev = &q->next;
+	q->pprev = &w->conns;
+	w->conns = q;
+	w->nb_conns++;
+	TQ_INC(s, QUIC_CONNS_OPENED);
+	s->ctr[TQ_CTR_QUIC_CURR_CONNS]++;
+	if (l->cb)
+		l->cb(s, tq_quic_conn_base(q->c), l->arg);
+	return q;
+fail:
+	TQ_INC(s, QUIC_DROP_NOMEM);
+	free(q);
+	return NULL;
+}
+
+/*
+ * Hand a datagram to the worker its DCID names, as TCP steers a segment:
+ * the frame's headers are still in front of the payload (Ethernet, the
+ * IP header of m->l3_len, UDP), so the owner takes it from the top of
+ * its input.  A reassembled (chained) datagram cannot be: dropped.
+ */
+static void
+steer(struct tq_shard *s, struct rte_mbuf *m, unsigned int owner)
+{
+	struct tq_xmsg msg = { .type = TQ_XMSG_FRAME, .len = sizeof(m) };
+	struct rte_ring *r = s->peers && owner < s->nb_workers ?
+		s->peers[owner]->xin[s->id] : NULL;
+
+	if (!r || m->nb_segs > 1 || m->l3_len == 0 ||
+			!rte_pktmbuf_prepend(m, (uint16_t)(RTE_ETHER_HDR_LEN +
+				m->l3_len + sizeof(struct rte_udp_hdr)))) {
+		TQ_INC(s, QUIC_STEER_FAILS);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	memcpy(msg.data, &m, sizeof(m));
+	if (rte_ring_enqueue_elem(r, &msg, sizeof(msg)) < 0) {
+		TQ_INC(s, QUIC_STEER_FAILS);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	TQ_INC(s, QUIC_STEERED);
+}
+
+/* The UDP callback of a listener's port, on the receiving worker. */
+static void
+quic_rx(struct tq_shard *s, struct tq_udp_dgram *d, void *arg)
+{
+	struct tq_quic_listener *l = arg;
+	struct qm_worker *w = l->mod->w[s->id];
+	struct rte_mbuf *m = d->m;
+	size_t len = rte_pktmbuf_pkt_len(m);
+	const uint8_t *p;
+	struct tq_quic_hdr h;
+	struct tq_quic_cid cid;
+	struct qm_conn *q;
+	uint8_t owner;
+	int r;
+
+	if (unlikely(!w || len == 0 || len > sizeof(w->rxbuf))) {
+		TQ_INC(s, QUIC_DROP_MALFORMED);
+		goto drop;
+	}
+	/* Reassembled datagrams come chained: flatten to parse, and give
+	 * the connection the copy. */
+	if (m->nb_segs > 1) {
+		p = rte_pktmbuf_read(m, 0, (uint32_t)len, w->rxbuf);
+		if (p != w->rxbuf)
+			memcpy(w->rxbuf, p, len);
+		p = w->rxbuf;
+	} else {
+		p = rte_pktmbuf_mtod(m, const uint8_t *);
+	}
+	r = tq_quic_hdr_parse(p, len, w->mod->cid_len, &h);
+	if (r == -EPROTONOSUPPORT) {
+		send_vn(w, d, &h, len);
+		goto drop;
+	}
+	if (r < 0) {
+		TQ_INC(s, QUIC_DROP_MALFORMED);
+		goto drop;
+	}
+	cid.len = h.dcid_len;
+	memcpy(cid.id, h.dcid, h.dcid_len);
+	q = tq_quic_table_lookup(&w->table, &cid);
+	if (!q) {
+		/* Ours, for another worker (a path RSS puts elsewhere): the
+		 * whole frame goes there.  Not a client's Initial, whose DCID
+		 * the client chose. */
+		if (s->nb_workers > 1 && h.type != TQ_QUIC_PKT_INITIAL &&
+				tq_quic_lb_cid_route(&w->mod->lb, h.dcid,
+					h.dcid_len, &owner) == 0 &&
+				owner != s->id) {
+			steer(s, m, owner);
+			return;
+		}
+		if (!(p[0] & 0x80)) {
+			TQ_INC(s, QUIC_DROP_NO_CONN);
+			send_reset(w, d, h.dcid, len);
+			goto drop;
+		}
+		if (h.type != TQ_QUIC_PKT_INITIAL) {
+			TQ_INC(s, QUIC_DROP_NO_CONN);
+			goto drop;
+		}
+		if (len < 1200) {
+			TQ_INC(s, QUIC_DROP_SHORT_INITIAL);
+			goto drop;
+		}
+		/* RFC 9000 7.2: a client's first DCID has 8 bytes or more */
+		if (h.dcid_len < 8) {
+			TQ_INC(s, QUIC_DROP_MALFORMED);
+			goto drop;
+		}
+		q = conn_new(w, l, d, &h);
+		if (!q)
+			goto drop;
+	}
+	if (p == w->rxbuf) {
+		r = tq_quic_conn_input(q->c, p, len,
+				(enum tq_quic_ecn)tq_ecn(d->tos), s->now);
+		rte_pktmbuf_free(m);
+	} else {
+		r = tq_quic_conn_input_mbuf(q->c, m,
+				(enum tq_quic_ecn)tq_ecn(d->tos), s->now);
+	}
+	if (r < 0)
+		TQ_INC(s, QUIC_DROP_NOMEM);
+	drive(q);
+	return;
+drop:
+	rte_pktmbuf_free(m);
+}
+
+/* ---- stop, detach ---- */
+
+/* The engine stops: close every connection (CONNECTION_CLOSE sent
+ * while the worker still polls); what is left is freed at detach. */
+static void
+quic_stop(struct tq_shard *s)
+{
+	struct tq_quic_mod *m = tq_engine_module_state(s->engine,
+			&tq_quic_module);
+	struct qm_worker *w = m ? m->w[s->id] : NULL;
+	struct qm_conn *q, *next;
+
+	if (!w)
+		return;
+	for (q = w->conns; q; q = next) {
+		next = q->next;
+		tq_conn_close(tq_quic_conn_base(q->c), 0);
+		drive(q);
+	}
+}
+
+static void
+quic_detach(struct tq_shard *s)
+{
+	struct tq_quic_mod *m = s->engine ? tq_engine_module_state(s->engine,
+			&tq_quic_module) : NULL;
+	struct qm_worker *w = m ? m->w[s->id] : NULL;
+
+	if (!w)
+		return;
+	while (w->conns)
+		conn_free(w->conns);
+	tq_quic_table_fini(&w->table);
+	tq_quic_token_key_free(w->tok);
+	tq_quic_crypto_worker_free(w->cw);
+	m->w[s->id] = NULL;
+	free(w);
+}
+
+static void
+quic_fini(void *state)
+{
+	struct tq_quic_mod *m = state;
+	struct tq_quic_listener *l;
+	unsigned int i;
+
+	for (i = 0; i < TQ_MAX_WORKERS; i++) {
+		if (!m->w[i])
+			continue;
+		/* never attached to a running engine: no detach came */
+		while (m->w[i]->conns)
+			conn_free(m->w[i]->conns);
+		tq_quic_table_fini(&m->w[i]->table);
+		tq_quic_token_key_free(m->w[i]->tok);
+		tq_quic_crypto_worker_free(m->w[i]->cw);
+		free(m->w[i]);
+		m->w[i] = NULL;
+	}
+	while ((l = m->listeners) != NULL) {
+		m->listeners = l->next;
+		tq_quic_tls_ctx_free(l->tls);
+		free(l);
+	}
+	free(m->cert_file);
+	free(m->key_file);
+	free(m->cert_pem);
+	free(m->key_pem);
+}
+
+const struct tq_module tq_quic_module = {
+	.name = "quic",
+	.opts = quic_opts,
+	.nb_opts = RTE_DIM(quic_opts),
+	.state_size = sizeof(struct tq_quic_mod),
+	.init = quic_init,
+	.finish = quic_finish,
+	.attach = quic_attach,
+	.stop = quic_stop,
+	.detach = quic_detach,
+	.fini = quic_fini,
+};
+
+/* ---- the public API ---- */
+
+int
+tq_quic_listen(struct tq_engine *e, const struct tq_addr *addr,
+		uint16_t port, const char *alpn, tq_quic_accept_cb cb,
+		void *arg)
+{
+	struct tq_quic_mod *m = tq_engine_module_state(e, &tq_quic_module);
+	struct tq_quic_tls_conf tc;
+	struct tq_quic_listener *l;
+	const char *alpns[1];
+	int r;
+
+	if (!m || port == 0 || (alpn && (!*alpn ||
+			strlen(alpn) >= sizeof(l->alpn))))
+		return -EINVAL;
+	tq_engine_ctl_lock(e);
+	r = creds(m);
+	tq_engine_ctl_unlock(e);
+	if (r < 0)
+		return r;
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	snprintf(l->alpn, sizeof(l->alpn), "%s", alpn ? alpn : "h3");
+	alpns[0] = l->alpn;
+	memset(&tc, 0, sizeof(tc));
+	tc.is_server = true;
+	tc.alpn = alpns;
+	tc.n_alpn = 1;
+	tc.cert_file = m->cert_file;
+	tc.key_file = m->key_file;
+	tc.cert_pem = m->cert_pem;
+	tc.key_pem = m->key_pem;
+	r = tq_quic_tls_ctx_new(&tc, &l->tls);
+	if (r < 0) {
+		free(l);
+		return r;
+	}
+	l->mod = m;
+	l->cb = cb;
+	l->arg = arg;
+	r = tq_udp_bind(e, addr, port, quic_rx, l);
+	if (r < 0) {
+		tq_quic_tls_ctx_free(l->tls);
+		free(l);
+		return r;
+	}
+	/* Kept until the engine ends: a worker may still hold it. */
+	tq_engine_ctl_lock(e);
+	l->next = m->listeners;
+	m->listeners = l;
+	tq_engine_ctl_unlock(e);
+	return 0;
+}
