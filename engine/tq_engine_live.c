@@ -123,6 +123,36 @@ log_get_one(const char *name, const char *level, void *arg)
 		1 : -ENOSPC;
 }
 
+/* A copy of size bytes of state, aligned for the workers to read. */
+static struct tq_live_copy *
+live_copy_new(size_t size)
+{
+	return aligned_alloc(RTE_CACHE_LINE_SIZE, RTE_ALIGN_CEIL(
+			sizeof(struct tq_live_copy) + size,
+			RTE_CACHE_LINE_SIZE));
+}
+
+/*
+ * Under the control lock: every polling worker runs fn(c), then the
+ * copy joins the list freed at the end (a worker that timed out runs
+ * its command later, so it must outlive the wait).
+ */
+static int
+live_publish(struct tq_engine *e, struct tq_live_copy *c, tq_cmd_fn fn)
+{
+	unsigned int k;
+	int ret = 0;
+
+	for (k = 0; fn && k < e->nb_workers && tq_engine_running(e); k++) {
+		ret = tq_worker_run_wait(e, k, fn, c, LIVE_WAIT_MS);
+		if (ret < 0)
+			break;
+	}
+	c->next = e->live_copies;
+	e->live_copies = c;
+	return ret == -ETIMEDOUT ? -EAGAIN : ret;
+}
+
 static void
 fault_cmd(struct tq_shard *s, void *arg)
 {
@@ -142,7 +172,6 @@ fault_set(struct tq_engine *e, const char *key, const char *val)
 	struct tq_fault_spec sp;
 	struct tq_live_copy *c;
 	const char *bad;
-	unsigned int k;
 	int ret = 0;
 
 	if (tq_engine_running(e) && tq_engine_on_worker(e))
@@ -150,34 +179,24 @@ fault_set(struct tq_engine *e, const char *key, const char *val)
 	tq_engine_ctl_lock(e);
 	sp = e->fault;
 	if (!strcmp(key, "fault")) {
-		if (!strcmp(val, "off") || !*val) {
-			sp.drop = sp.dup = sp.reorder = sp.corrupt = 0;
-			sp.delay_us = 0;
-		} else if (tq_fault_parse(val, &sp, &bad) < 0) {
+		if (!strcmp(val, "off") || !*val)
+			tq_fault_spec_off(&sp);
+		else if (tq_fault_parse(val, &sp, &bad) < 0)
 			ret = -EINVAL;
-		}
 	} else if (tq_fault_set_item(&sp, key + 6, val) < 0) {
 		ret = -EINVAL;
 	}
-	c = ret ? NULL : aligned_alloc(RTE_CACHE_LINE_SIZE,
-			RTE_ALIGN_CEIL(sizeof(*c) + sizeof(sp),
-			RTE_CACHE_LINE_SIZE));
+	c = ret ? NULL : live_copy_new(sizeof(sp));
 	if (!c) {
 		tq_engine_ctl_unlock(e);
 		return ret ? ret : -ENOMEM;
 	}
 	c->m = NULL;
 	memcpy(c->state, &sp, sizeof(sp));
-	for (k = 0; k < e->nb_workers && tq_engine_running(e); k++) {
-		ret = tq_worker_run_wait(e, k, fault_cmd, c, LIVE_WAIT_MS);
-		if (ret < 0)
-			break;
-	}
+	ret = live_publish(e, c, fault_cmd);
 	e->fault = sp;
-	c->next = e->live_copies;
-	e->live_copies = c;
 	tq_engine_ctl_unlock(e);
-	return ret == -ETIMEDOUT ? -EAGAIN : ret;
+	return ret;
 }
 
 static const char *const fault_items[] = {
@@ -227,8 +246,8 @@ engine_set(struct tq_engine *e, const char *key, const char *val)
 	const struct tq_live_opt *o;
 	const struct tq_module *m;
 	struct tq_live_copy *c;
-	unsigned int mi, k;
-	int ret = 0;
+	unsigned int mi;
+	int ret;
 
 	if (!strncmp(key, "log.", 4)) {
 		int l = log_level(val);
@@ -248,8 +267,7 @@ engine_set(struct tq_engine *e, const char *key, const char *val)
 	m = tq_modules[mi];
 	if (tq_engine_running(e) && tq_engine_on_worker(e))
 		return -EDEADLK;
-	c = aligned_alloc(RTE_CACHE_LINE_SIZE, RTE_ALIGN_CEIL(sizeof(*c) +
-			m->state_size, RTE_CACHE_LINE_SIZE));
+	c = live_copy_new(m->state_size);
 	if (!c)
 		return -ENOMEM;
 	c->m = m;
@@ -261,22 +279,15 @@ engine_set(struct tq_engine *e, const char *key, const char *val)
 		return -EINVAL;
 	}
 	/* Workers not polling yet copy the master when they attach. */
-	for (k = 0; k < e->nb_workers && tq_engine_running(e) && m->publish;
-			k++) {
-		ret = tq_worker_run_wait(e, k, publish_cmd, c, LIVE_WAIT_MS);
-		if (ret < 0)
-			break;
-	}
+	ret = live_publish(e, c, m->publish ? publish_cmd : NULL);
 	/*
 	 * The master copy: what the next set starts from, what get shows.
 	 * Kept even when a worker timed out: its command runs later and
 	 * it ends up with the same settings.
 	 */
 	memcpy(e->mod_state[mi], c->state, m->state_size);
-	c->next = e->live_copies;
-	e->live_copies = c;
 	tq_engine_ctl_unlock(e);
-	return ret == -ETIMEDOUT ? -EAGAIN : ret;
+	return ret;
 }
 
 /* Every change is logged, so the log says when behaviour changed. */

@@ -153,10 +153,8 @@ fault_dir(struct tq_shard *s, unsigned int i, struct tq_fault **slot,
 {
 	struct tq_fault_spec sp = *spec;
 
-	if (!(spec->dir & dir)) {
-		sp.drop = sp.dup = sp.reorder = sp.corrupt = 0;
-		sp.delay_us = 0;
-	}
+	if (!(spec->dir & dir))
+		tq_fault_spec_off(&sp);
 	tq_fault_respec(&s->fault[i], &sp);
 	if (!tq_fault_idle(&s->fault[i])) {
 		*slot = &s->fault[i];

@@ -127,6 +127,13 @@ tq_fault_parse(const char *s, struct tq_fault_spec *spec, const char **bad)
 	return 0;
 }
 
+void
+tq_fault_spec_off(struct tq_fault_spec *spec)
+{
+	spec->drop = spec->dup = spec->reorder = spec->corrupt = 0;
+	spec->delay_us = 0;
+}
+
 bool
 tq_fault_active(const struct tq_fault_spec *spec)
 {

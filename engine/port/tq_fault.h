@@ -71,6 +71,9 @@ int tq_fault_set_item(struct tq_fault_spec *spec, const char *key,
 /* The spec in tq_fault_parse()'s syntax, every item; snprintf's return. */
 int tq_fault_format(const struct tq_fault_spec *spec, char *buf, size_t len);
 
+/* Every rate and the delay to zero (seed and dir kept): does nothing. */
+void tq_fault_spec_off(struct tq_fault_spec *spec);
+
 /* True when the spec does anything at all. */
 bool tq_fault_active(const struct tq_fault_spec *spec);
 
