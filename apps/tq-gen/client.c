@@ -58,8 +58,13 @@ gen_count_bytes(struct gen_worker *w, uint64_t rx, uint64_t tx)
 static void
 record_done(struct gen_conn *c, uint64_t now)
 {
-	struct gen_worker *w = c->w;
-	uint64_t lat = gen_latency(c->intended, now);
+	gen_record(c->w, c->intended, now);
+}
+
+void
+gen_record(struct gen_worker *w, uint64_t intended, uint64_t now)
+{
+	uint64_t lat = gen_latency(intended, now);
 
 	if (w->phase <= GP_MEASURE) {
 		w->sec.requests++;
@@ -151,6 +156,23 @@ slot_next(struct gen_conn *c, uint64_t delay)
 		return;
 	}
 	tq_app_timer_arm(c->t, delay);
+}
+
+void
+gen_slot_done(struct gen_conn *c, uint64_t delay)
+{
+	slot_reset(c);
+	slot_next(c, delay);
+}
+
+void
+gen_conn_up(struct gen_conn *c)
+{
+	struct gen_worker *w = c->w;
+
+	w->up++;
+	count_conn(w);
+	ramp(w);
 }
 
 static const struct tq_stream_ops gone_ops = { 0 };
@@ -268,6 +290,10 @@ conn_open(struct gen_conn *c)
 
 	if (stopping(w) || w->phase >= GP_DRAIN)
 		return;
+	if (g->mode == GEN_MODE_H3) {
+		gen_h3_open(c);
+		return;
+	}
 	if (w->ports) {
 		if (!w->ports[c->group].made && ports_make(w, c) < 0)
 			return;
@@ -663,6 +689,10 @@ conn_timer(struct tq_shard *s, struct tq_app_timer *t, void *arg)
 
 	if (stopping(c->w))
 		return;
+	if (c->w->g->mode == GEN_MODE_H3) {
+		gen_h3_timer(c);
+		return;
+	}
 	switch (c->state) {
 	case GC_IDLE:
 		conn_open(c);
@@ -723,9 +753,12 @@ drain_timer(struct tq_shard *s, struct tq_app_timer *t, void *arg)
 
 	/* Answers still missing when the drain is over are not errors of
 	 * the server: the run ended under them. */
-	for (i = 0; i < w->nconn; i++)
+	for (i = 0; i < w->nconn; i++) {
 		if (w->conns[i].st)
 			conn_end(&w->conns[i], true);
+		else if (w->conns[i].h3)
+			gen_h3_abort(&w->conns[i]);
+	}
 	gen_worker_idle_check(w);
 }
 
@@ -802,6 +835,10 @@ gen_worker_conns_end(struct gen_worker *w)
 	for (i = 0; i < w->nconn; i++) {
 		struct gen_conn *c = &w->conns[i];
 
+		if (w->g->mode == GEN_MODE_H3) {
+			gen_h3_end(c);
+			continue;
+		}
 		switch (c->state) {
 		case GC_IDLE:
 			tq_app_timer_cancel(c->t);
@@ -835,6 +872,7 @@ gen_worker_conns_free(struct gen_worker *w)
 
 	for (i = 0; w->conns && i < w->nconn; i++) {
 		tq_app_timer_free(w->conns[i].t);
+		tq_app_timer_free(w->conns[i].t2);
 		free(w->conns[i].carry);
 	}
 	free(w->conns);

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include <tachyon/tachyon.h>
+#include <tachyon/tq_h3.h>
 #include <tachyon/tq_http.h>
 #include <tachyon/tq_stream.h>
 #include <tachyon/tq_worker.h>
@@ -31,6 +32,7 @@ enum gen_mode {
 	GEN_MODE_TCP_ECHO,
 	GEN_MODE_TCP_BULK,
 	GEN_MODE_UDP,
+	GEN_MODE_H3,
 };
 
 struct gen_url {
@@ -38,6 +40,7 @@ struct gen_url {
 	struct tq_addr addr;
 	uint16_t port;
 	char host[80];		/* as written, for Host */
+	char name[64];		/* the host alone: --h3's SNI */
 	char path[1024];
 	char req[GEN_REQ_MAX];	/* the request, keep-alive */
 	uint32_t req_len;
@@ -76,6 +79,12 @@ struct gen {
 	uint32_t size;		/* tcp-echo / udp payload bytes */
 	const char *json_path;
 	bool quiet;		/* no progress lines */
+	/* --h3 */
+	uint32_t streams;	/* requests in flight per connection */
+	unsigned int ciphers;	/* TQ_QUIC_CIPHER_*; 0: all */
+	const char *ca_file;	/* verify the server against it */
+	uint64_t expect_len, expect_fnv;
+	bool expect_len_set, expect_fnv_set;
 
 	/* Run. */
 	struct tq_engine *e;
@@ -135,6 +144,12 @@ struct gen_conn {
 	 * holds no buffer: a million of them hold none. */
 	char *buf;
 	char *carry;
+	/* --h3 */
+	struct tq_conn *qc;
+	struct tq_h3_conn *h3;
+	struct tq_app_timer *t2;	/* no progress within --timeout */
+	uint32_t inflight, sent;
+	bool h3_closing, h3_goaway;
 };
 
 enum gen_phase {
@@ -183,7 +198,18 @@ int gen_udp_bind(struct gen *g);
 int gen_udp_start(struct gen_worker *w);
 void gen_udp_free(struct gen_worker *w);
 
+/* h3.c */
+uint64_t gen_fnv64(uint64_t h, const uint8_t *p, size_t n);
+void gen_h3_open(struct gen_conn *c);
+void gen_h3_timer(struct gen_conn *c);
+void gen_h3_timeout(struct tq_shard *s, struct tq_app_timer *t, void *arg);
+void gen_h3_end(struct gen_conn *c);
+void gen_h3_abort(struct gen_conn *c);
+
 /* client.c */
+void gen_record(struct gen_worker *w, uint64_t intended, uint64_t now);
+void gen_slot_done(struct gen_conn *c, uint64_t delay);
+void gen_conn_up(struct gen_conn *c);
 void gen_count_bytes(struct gen_worker *w, uint64_t rx, uint64_t tx);
 int gen_worker_conns_start(struct gen_worker *w);
 void gen_worker_conns_end(struct gen_worker *w);

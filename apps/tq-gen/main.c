@@ -18,9 +18,13 @@
 #include <string.h>
 
 #include <tachyon/tachyon.h>
+#include <tachyon/tq_quic.h>
 #include <tachyon/tq_worker.h>
 
 #include "gen.h"
+
+/* --quic-client-ports of --h3 when none is given */
+#define GEN_H3_CLIENT_PORTS "47100-47163"
 
 
 static const char *const mode_names[] = {
@@ -28,6 +32,7 @@ static const char *const mode_names[] = {
 	[GEN_MODE_TCP_ECHO] = "tcp-echo",
 	[GEN_MODE_TCP_BULK] = "tcp-bulk",
 	[GEN_MODE_UDP] = "udp",
+	[GEN_MODE_H3] = "h3",
 };
 
 /* ---- options ---- */
@@ -68,7 +73,7 @@ set_url(void *arg, const char *v)
 		return -EINVAL;
 	memcpy(u->scheme, v, n);
 	if (strcmp(u->scheme, "http") && strcmp(u->scheme, "tcp") &&
-			strcmp(u->scheme, "udp"))
+			strcmp(u->scheme, "udp") && strcmp(u->scheme, "https"))
 		return -EINVAL;
 	auth = p + 3;
 	end = strchr(auth, '/');
@@ -94,6 +99,7 @@ set_url(void *arg, const char *v)
 		return -EINVAL;
 	memcpy(host, auth, n);
 	host[n] = '\0';
+	snprintf(u->name, sizeof(u->name), "%s", host);
 	if (tq_addr_parse(host, &u->addr) < 0)
 		return -EINVAL;
 	if (p < end) {
@@ -107,6 +113,8 @@ set_url(void *arg, const char *v)
 			return -EINVAL;
 	} else if (!strcmp(u->scheme, "http")) {
 		u->port = 80;
+	} else if (!strcmp(u->scheme, "https")) {
+		u->port = 443;
 	} else {
 		return -EINVAL;
 	}
@@ -239,10 +247,83 @@ build_requests(struct gen *g)
 }
 
 static int
+set_h3(void *arg, const char *v)
+{
+	(void)v;
+	((struct gen *)arg)->mode = GEN_MODE_H3;
+	return 0;
+}
+
+static int
+set_streams(void *arg, const char *v)
+{
+	return parse_u32(v, 1, 1000, &((struct gen *)arg)->streams);
+}
+
+static int
+set_ciphers(void *arg, const char *v)
+{
+	struct gen *g = arg;
+	char buf[64], *tok, *save = NULL;
+
+	if (snprintf(buf, sizeof(buf), "%s", v) >= (int)sizeof(buf))
+		return -EINVAL;
+	g->ciphers = 0;
+	for (tok = strtok_r(buf, ",", &save); tok;
+			tok = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(tok, "aes128"))
+			g->ciphers |= TQ_QUIC_CIPHER_AES_128_GCM;
+		else if (!strcmp(tok, "aes256"))
+			g->ciphers |= TQ_QUIC_CIPHER_AES_256_GCM;
+		else if (!strcmp(tok, "chacha20"))
+			g->ciphers |= TQ_QUIC_CIPHER_CHACHA20;
+		else
+			return -EINVAL;
+	}
+	return g->ciphers ? 0 : -EINVAL;
+}
+
+static int
+set_ca(void *arg, const char *v)
+{
+	((struct gen *)arg)->ca_file = v;
+	return 0;
+}
+
+static int
+set_expect_len(void *arg, const char *v)
+{
+	struct gen *g = arg;
+	char *end;
+
+	errno = 0;
+	g->expect_len = strtoull(v, &end, 10);
+	if (errno || *end || !*v || *v == '-')
+		return -EINVAL;
+	g->expect_len_set = true;
+	return 0;
+}
+
+static int
+set_expect_fnv(void *arg, const char *v)
+{
+	struct gen *g = arg;
+	char *end;
+
+	errno = 0;
+	g->expect_fnv = strtoull(v, &end, 16);
+	if (errno || *end || !*v)
+		return -EINVAL;
+	g->expect_fnv_set = true;
+	return 0;
+}
+
+static int
 check_options(struct gen *g)
 {
 	const char *want = g->mode == GEN_MODE_HTTP ? "http" :
-		g->mode == GEN_MODE_UDP ? "udp" : "tcp";
+		g->mode == GEN_MODE_UDP ? "udp" :
+		g->mode == GEN_MODE_H3 ? "https" : "tcp";
 	unsigned int i;
 
 	if (g->mode == GEN_MODE_UDP) {
@@ -281,6 +362,8 @@ check_options(struct gen *g)
 	}
 	if (g->cps_milli && !g->reqs_per_conn)
 		g->reqs_per_conn = 1;
+	if (g->mode == GEN_MODE_H3)
+		return 0;
 	return build_requests(g);
 }
 
@@ -485,7 +568,7 @@ worker_stop(struct tq_shard *s, void *arg)
 static json_t *
 config_json(const struct gen *g)
 {
-	json_t *urls = json_array();
+	json_t *urls = json_array(), *o;
 	unsigned int i;
 
 	for (i = 0; urls && i < g->nurl; i++) {
@@ -494,11 +577,12 @@ config_json(const struct gen *g)
 
 		tq_addr_format(&g->url[i].addr, a, sizeof(a));
 		snprintf(buf, sizeof(buf), "%s://%s%s", g->url[i].scheme,
-				g->url[i].host, g->mode == GEN_MODE_HTTP ?
+				g->url[i].host, g->mode == GEN_MODE_HTTP ||
+				g->mode == GEN_MODE_H3 ?
 				g->url[i].path : "");
 		json_array_append_new(urls, json_string(buf));
 	}
-	return json_pack("{s:o, s:s, s:I, s:I, s:f, s:f, s:I, s:I, s:f, "
+	o = json_pack("{s:o, s:s, s:I, s:I, s:f, s:f, s:I, s:I, s:f, "
 			"s:I, s:I}", "urls", urls ? urls : json_array(),
 			"mode", mode_names[g->mode],
 			"connections", (json_int_t)g->connections,
@@ -510,6 +594,10 @@ config_json(const struct gen *g)
 			"timeout_s", (double)g->timeout_ns / 1e9,
 			"size", (json_int_t)g->size,
 			"workers", (json_int_t)g->nworkers);
+	if (o && g->mode == GEN_MODE_H3)
+		json_object_set_new(o, "streams",
+				json_integer((json_int_t)g->streams));
+	return o;
 }
 
 static int
@@ -624,13 +712,53 @@ main(int argc, char **argv)
 		{ "json", "gen", "FILE", "write the JSON report to FILE",
 			set_json, &g },
 		{ "quiet", "gen", NULL, "no progress lines", set_quiet, &g },
+		{ "h3", "gen", NULL, "HTTP/3 over QUIC to https://IP[:PORT]/PATH "
+			"URLs (the engine's QUIC client)", set_h3, &g },
+		{ "streams", "gen", "M", "--h3: requests in flight per "
+			"connection (1)", set_streams, &g },
+		{ "ciphers", "gen", "LIST", "--h3: cipher suites offered, of "
+			"aes128,aes256,chacha20 (all)", set_ciphers, &g },
+		{ "ca", "gen", "FILE", "--h3: verify the server's certificate "
+			"against FILE (PEM; default: not verified)",
+			set_ca, &g },
+		{ "expect-length", "gen", "BYTES", "--h3: a response body of "
+			"another length is an error", set_expect_len, &g },
+		{ "expect-fnv", "gen", "HEX", "--h3: a response body whose "
+			"FNV-1a 64 hash differs is an error", set_expect_fnv,
+			&g },
 	};
+	char **av = NULL;
 	unsigned int i;
 	int ret;
 
 	for (i = 1; i < (unsigned int)argc; i++)
 		if (!strcmp(argv[i], "--merge"))
 			return merge_main(argc, argv);
+	/* --h3 opens from the QUIC module's client ports: give it a range
+	 * when the command line does not. */
+	for (i = 1; i < (unsigned int)argc; i++)
+		if (!strcmp(argv[i], "--h3"))
+			break;
+	if (i < (unsigned int)argc) {
+		bool dd = false, have = false;
+
+		for (i = 1; i < (unsigned int)argc; i++) {
+			dd |= !strcmp(argv[i], "--");
+			have |= !strcmp(argv[i], "--quic-client-ports");
+		}
+		if (!have) {
+			av = calloc((size_t)argc + 4, sizeof(*av));
+			if (!av)
+				return 1;
+			memcpy(av, argv, (size_t)argc * sizeof(*av));
+			if (!dd)
+				av[argc++] = (char *)"--";
+			av[argc++] = (char *)"--quic-client-ports";
+			av[argc++] = (char *)GEN_H3_CLIENT_PORTS;
+			argv = av;
+		}
+	}
+	g.streams = 1;
 	ret = tq_engine_create(argc, argv, "tq-gen", opts,
 			sizeof(opts) / sizeof(opts[0]), &g.e);
 	if (ret == 1)
@@ -693,5 +821,6 @@ out:
 	for (i = 0; i < GEN_AGG_SLOTS; i++)
 		free(g.agg[i].h);
 	free(g.payload);
+	free(av);
 	return ret;
 }

@@ -964,6 +964,10 @@ conn_established(struct tq_conn *c, void *udata)
 		if (rv < 0 && rv != -EAGAIN)
 			h3_conn_fail(h, TQ_H3_INTERNAL_ERROR);
 	}
+	/* A client's requests made before the handshake failed with
+	 * -ENOTCONN: now they can go. */
+	if (!h->server && !h->closing && h->ops->streams_available)
+		h->ops->streams_available(h, h->arg);
 	tq_h3_leave(h);
 }
 

@@ -23,12 +23,14 @@
 #include <rte_udp.h>
 
 #include <tachyon/tq_quic.h>
+#include <tachyon/tq_tcp.h>
 #include <tachyon/tq_udp.h>
 
 #include "core/tq_module.h"
 #include "core/tq_opts.h"
 #include "core/tq_shard.h"
 #include "core/tq_timer.h"
+#include "net/tq_net.h"
 #include "quic/tq_quic_conn.h"
 #include "quic/tq_quic_crypto.h"
 #include "quic/tq_quic_lb.h"
@@ -49,6 +51,17 @@ RTE_LOG_REGISTER(tq_quic_logtype, tachyon.quic, INFO);
 
 struct qm_worker;
 
+/* A client TLS context of one set of settings, per worker: made at the
+ * first connection that asks for them, kept until detach. */
+struct qm_client_tls {
+	struct tq_quic_tls_ctx *tls;
+	unsigned int ciphers;
+	bool verify;
+	char alpn[64];
+	char *ca_file;
+	struct qm_client_tls *next;
+};
+
 struct tq_quic_listener {
 	struct tq_quic_mod *mod;
 	struct tq_quic_tls_ctx *tls;
@@ -67,6 +80,7 @@ struct qm_conn {
 	struct tq_addr local, peer;
 	uint16_t lport, pport;
 	bool confirmed;
+	bool client;
 	struct tq_quic_conn_stats seen;	/* already in the counters */
 	struct qm_conn *next, **pprev;
 };
@@ -82,6 +96,9 @@ struct qm_worker {
 	/* answers to what has no connection: a token bucket */
 	uint64_t answer_ts;
 	uint32_t answer_tokens;
+	/* client side: TLS contexts by settings, the next port to try */
+	struct qm_client_tls *ctls;
+	uint16_t cport_next;
 	uint8_t buf[QM_DGRAM_MAX];	/* output, one datagram */
 	uint8_t rxbuf[QM_DGRAM_MAX];	/* a chained datagram, flattened */
 };
@@ -93,6 +110,7 @@ struct tq_quic_mod {
 	uint32_t max_conns;	/* per worker */
 	struct tq_quic_lb_conf lb;
 	enum tq_quic_crypto_backend crypto;
+	uint16_t cport_lo, cport_hi;	/* client ports; 0: none */
 	/* settled in finish */
 	char *cert_pem, *key_pem;	/* self-signed without --quic-cert */
 	uint8_t secret[TQ_QUIC_TOKEN_SECRET_LEN];
@@ -181,6 +199,28 @@ set_crypto(void *arg, const char *v)
 	return 0;
 }
 
+static int
+set_client_ports(void *arg, const char *v)
+{
+	unsigned long lo, hi;
+	char *end;
+
+	if (strcmp(v, "none") == 0) {
+		((ST *)arg)->cport_lo = ((ST *)arg)->cport_hi = 0;
+		return 0;
+	}
+	lo = strtoul(v, &end, 10);
+	if (*end == '-')
+		hi = strtoul(end + 1, &end, 10);
+	else
+		hi = lo;
+	if (*end || lo == 0 || hi < lo || hi > 65535 || hi - lo >= 4096)
+		return -EINVAL;
+	((ST *)arg)->cport_lo = (uint16_t)lo;
+	((ST *)arg)->cport_hi = (uint16_t)hi;
+	return 0;
+}
+
 static const struct tq_app_opt quic_opts[] = {
 	{ "quic-cert", "quic", "FILE", "server certificate chain, PEM (none: a self-signed one, with a warning)", set_cert, NULL },
 	{ "quic-key", "quic", "FILE", "the certificate's private key, PEM", set_key, NULL },
@@ -188,6 +228,7 @@ static const struct tq_app_opt quic_opts[] = {
 	{ "quic-max-conns", "quic", "N", "QUIC connections per worker (4096)", set_max_conns, NULL },
 	{ "quic-server-id", "quic", "HEX", "QUIC-LB server id in our connection IDs, 1 to 11 bytes in hex (01)", set_server_id, NULL },
 	{ "quic-crypto", "quic", "NAME", "packet protection backend: ipsecmb, gnutls (ipsecmb when the CPU has it)", set_crypto, NULL },
+	{ "quic-client-ports", "quic", "LO-HI", "local UDP ports of client connections, bound on every worker, up to 4096 (none)", set_client_ports, NULL },
 };
 
 #undef ST
@@ -246,6 +287,8 @@ quic_finish(void *state, const struct tq_module_env *env)
 	return 0;
 }
 
+static void client_rx(struct tq_shard *s, struct tq_udp_dgram *d, void *arg);
+
 static int
 quic_attach(struct tq_shard *s, void *state, const struct tq_module_env *env)
 {
@@ -275,6 +318,30 @@ quic_attach(struct tq_shard *s, void *state, const struct tq_module_env *env)
 	}
 	w->answer_tokens = QM_ANSWERS_PER_SEC;
 	m->w[s->id] = w;
+	/* Every worker takes the client ports: a server's datagram may
+	 * arrive on any, and is steered to the one its DCID names. */
+	if (m->cport_lo) {
+		unsigned int p;
+
+		for (p = m->cport_lo; p <= m->cport_hi; p++) {
+			r = tq_udp_shard_bind(s, NULL, (uint16_t)p,
+					client_rx, m);
+			if (r < 0) {
+				QLOG(ERR, "--quic-client-ports: port %u: %s\n",
+						p, strerror(-r));
+				while (--p >= m->cport_lo)
+					tq_udp_shard_unbind(s, NULL,
+							(uint16_t)p);
+				m->w[s->id] = NULL;
+				tq_quic_table_fini(&w->table);
+				tq_quic_token_key_free(w->tok);
+				tq_quic_crypto_worker_free(w->cw);
+				free(w);
+				return r;
+			}
+		}
+		w->cport_next = m->cport_lo;
+	}
 	return 0;
 }
 
@@ -348,8 +415,11 @@ drive(struct qm_conn *q)
 				w->buf, (uint32_t)n) < 0)
 			TQ_INC(s, QUIC_SEND_FAILS);
 	}
-	if (!q->confirmed && tq_quic_conn_confirmed(q->c))
+	if (!q->confirmed && tq_quic_conn_confirmed(q->c)) {
 		q->confirmed = true;
+		if (q->client)
+			TQ_INC(s, QUIC_CLIENT_HANDSHAKES);
+	}
 	account(q);
 	if (tq_quic_conn_done(q->c)) {
 		conn_free(q);
@@ -654,6 +724,163 @@ drop:
 	rte_pktmbuf_free(m);
 }
 
+/* ---- client connections ---- */
+
+/*
+ * A datagram to a client port: from a server, to a DCID we chose, which
+ * names our worker whatever the packet's type (unlike a server's port,
+ * where a client's Initial carries a DCID of the client's choice).
+ */
+static void
+client_rx(struct tq_shard *s, struct tq_udp_dgram *d, void *arg)
+{
+	struct tq_quic_mod *mod = arg;
+	struct qm_worker *w = mod->w[s->id];
+	struct rte_mbuf *m = d->m;
+	size_t len = rte_pktmbuf_pkt_len(m);
+	const uint8_t *p;
+	struct tq_quic_hdr h;
+	struct tq_quic_cid cid;
+	struct qm_conn *q;
+	uint8_t owner;
+	int r;
+
+	if (unlikely(!w || len == 0 || len > sizeof(w->rxbuf))) {
+		TQ_INC(s, QUIC_DROP_MALFORMED);
+		goto drop;
+	}
+	if (m->nb_segs > 1) {
+		p = rte_pktmbuf_read(m, 0, (uint32_t)len, w->rxbuf);
+		if (p != w->rxbuf)
+			memcpy(w->rxbuf, p, len);
+		p = w->rxbuf;
+	} else {
+		p = rte_pktmbuf_mtod(m, const uint8_t *);
+	}
+	r = tq_quic_hdr_parse(p, len, mod->cid_len, &h);
+	if (r < 0) {
+		/* a version negotiation among them: we speak only v1 */
+		TQ_INC(s, QUIC_DROP_MALFORMED);
+		goto drop;
+	}
+	cid.len = h.dcid_len;
+	memcpy(cid.id, h.dcid, h.dcid_len);
+	q = tq_quic_table_lookup(&w->table, &cid);
+	if (!q || !q->client) {
+		if (s->nb_workers > 1 && tq_quic_lb_cid_route(&mod->lb,
+				h.dcid, h.dcid_len, &owner) == 0 &&
+				owner != s->id) {
+			steer(s, m, owner);
+			return;
+		}
+		TQ_INC(s, QUIC_DROP_NO_CONN);
+		goto drop;
+	}
+	if (p == w->rxbuf) {
+		r = tq_quic_conn_input(q->c, p, len,
+				(enum tq_quic_ecn)tq_ecn(d->tos), s->now);
+		rte_pktmbuf_free(m);
+	} else {
+		r = tq_quic_conn_input_mbuf(q->c, m,
+				(enum tq_quic_ecn)tq_ecn(d->tos), s->now);
+	}
+	if (r < 0)
+		TQ_INC(s, QUIC_DROP_NOMEM);
+	drive(q);
+	return;
+drop:
+	rte_pktmbuf_free(m);
+}
+
+/* The worker's TLS context for these client settings, made if new. */
+static struct tq_quic_tls_ctx *
+client_tls(struct qm_worker *w, const struct tq_quic_client_conf *conf,
+		int *err)
+{
+	const char *alpn = conf->alpn ? conf->alpn : "h3";
+	const char *ca = conf->verify ? conf->ca_file : NULL;
+	struct tq_quic_tls_conf tc;
+	struct qm_client_tls *t;
+
+	for (t = w->ctls; t; t = t->next)
+		if (t->ciphers == conf->ciphers && t->verify == conf->verify &&
+				strcmp(t->alpn, alpn) == 0 &&
+				!t->ca_file == !ca &&
+				(!ca || strcmp(t->ca_file, ca) == 0))
+			return t->tls;
+	t = calloc(1, sizeof(*t));
+	if (!t || (ca && !(t->ca_file = strdup(ca)))) {
+		free(t);
+		*err = -ENOMEM;
+		return NULL;
+	}
+	snprintf(t->alpn, sizeof(t->alpn), "%s", alpn);
+	t->ciphers = conf->ciphers;
+	t->verify = conf->verify;
+	memset(&tc, 0, sizeof(tc));
+	tc.alpn = &alpn;
+	tc.n_alpn = 1;
+	tc.ciphers = conf->ciphers;
+	tc.verify = conf->verify;
+	tc.ca_file = ca;
+	*err = tq_quic_tls_ctx_new(&tc, &t->tls);
+	if (*err < 0) {
+		free(t->ca_file);
+		free(t);
+		return NULL;
+	}
+	t->next = w->ctls;
+	w->ctls = t;
+	return t->tls;
+}
+
+static void
+client_tls_free(struct qm_worker *w)
+{
+	struct qm_client_tls *t;
+
+	while ((t = w->ctls) != NULL) {
+		w->ctls = t->next;
+		tq_quic_tls_ctx_free(t->tls);
+		free(t->ca_file);
+		free(t);
+	}
+}
+
+/*
+ * A client port for a connection to dst:dport: the next one in the
+ * range whose 4-tuple RSS brings back to this worker (the hash is
+ * TCP's, which is the NIC's for UDP as well); without one, the next
+ * port, and the DCID steering brings the datagrams here.  Ports are
+ * shared by connections: the DCID tells them apart.
+ */
+static uint16_t
+client_port(struct qm_worker *w, const struct tq_addr *dst, uint16_t dport,
+		int *err)
+{
+	struct tq_quic_mod *m = w->mod;
+	struct tq_shard *s = w->s;
+	unsigned int range = (unsigned int)m->cport_hi - m->cport_lo + 1, i;
+	uint16_t p = w->cport_next, first = p;
+	int owner;
+
+	for (i = 0; i < range; i++) {
+		owner = tq_tcp_flow_worker(s, NULL, p, dst, dport);
+		if (owner < 0) {
+			*err = owner;
+			return 0;
+		}
+		if (owner == (int)s->id) {
+			first = p;
+			break;
+		}
+		p = p == m->cport_hi ? m->cport_lo : (uint16_t)(p + 1);
+	}
+	w->cport_next = first == m->cport_hi ? m->cport_lo :
+		(uint16_t)(first + 1);
+	return first;
+}
+
 /* ---- stop, detach ---- */
 
 /* The engine stops: close every connection (CONNECTION_CLOSE sent
@@ -686,6 +913,7 @@ quic_detach(struct tq_shard *s)
 		return;
 	while (w->conns)
 		conn_free(w->conns);
+	client_tls_free(w);
 	tq_quic_table_fini(&w->table);
 	tq_quic_token_key_free(w->tok);
 	tq_quic_crypto_worker_free(w->cw);
@@ -706,6 +934,7 @@ quic_fini(void *state)
 		/* never attached to a running engine: no detach came */
 		while (m->w[i]->conns)
 			conn_free(m->w[i]->conns);
+		client_tls_free(m->w[i]);
 		tq_quic_table_fini(&m->w[i]->table);
 		tq_quic_token_key_free(m->w[i]->tok);
 		tq_quic_crypto_worker_free(m->w[i]->cw);
@@ -790,4 +1019,116 @@ tq_quic_listen(struct tq_engine *e, const struct tq_addr *addr,
 	m->listeners = l;
 	tq_engine_ctl_unlock(e);
 	return 0;
+}
+
+struct tq_conn *
+tq_quic_connect(struct tq_shard *s, const struct tq_addr *dst, uint16_t dport,
+		const struct tq_quic_client_conf *conf,
+		const struct tq_conn_ops *ops, void *udata, int *err)
+{
+	struct tq_quic_mod *m = s && s->engine ?
+		tq_engine_module_state(s->engine, &tq_quic_module) : NULL;
+	struct qm_worker *w = m && s->id < TQ_MAX_WORKERS ? m->w[s->id] : NULL;
+	static const struct tq_quic_client_conf defaults;
+	struct tq_quic_conn_cfg cfg;
+	uint8_t rnd[TQ_QUIC_CID_MAX];
+	struct tq_conn *c;
+	struct qm_conn *q;
+	unsigned int i, tries;
+	uint16_t lport;
+	int dummy;
+
+	if (!err)
+		err = &dummy;
+	*err = 0;
+	if (!conf)
+		conf = &defaults;
+	if (!w || !dst || dport == 0 || (dst->family != AF_INET &&
+			dst->family != AF_INET6) ||
+			(conf->alpn && (!*conf->alpn || strlen(conf->alpn) >=
+				sizeof(((struct qm_client_tls *)0)->alpn))) ||
+			conf->ciphers > 7) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	if (!m->cport_lo) {
+		*err = -EADDRNOTAVAIL;
+		return NULL;
+	}
+	if (w->nb_conns >= m->max_conns) {
+		*err = -ENOBUFS;
+		return NULL;
+	}
+	lport = client_port(w, dst, dport, err);
+	if (!lport)
+		return NULL;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.tls = client_tls(w, conf, err);
+	if (!cfg.tls)
+		return NULL;
+	q = calloc(1, sizeof(*q));
+	if (!q) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	cfg.is_server = false;
+	cfg.cw = w->cw;
+	cfg.pool = s->pool;
+	cfg.server_name = conf->server_name;
+	cfg.idle_timeout_ms = m->idle_ms;
+	/* RFC 9000 7.2: a first DCID of at least 8 random bytes */
+	cfg.dcid.len = 8;
+	for (i = 0; i < cfg.dcid.len; i++)
+		cfg.dcid.id[i] = (uint8_t)rte_rand();
+	/* Our CID names the worker, as a server's does: whatever queue a
+	 * datagram of this connection comes in on, it is steered here. */
+	cfg.scid.len = m->cid_len;
+	for (tries = 0; tries < 4; tries++) {
+		for (i = 0; i < sizeof(rnd); i++)
+			rnd[i] = (uint8_t)rte_rand();
+		if (tq_quic_lb_cid_make(&m->lb, (uint8_t)s->id, rnd,
+				cfg.scid.id) < 0)
+			break;
+		if (!tq_quic_table_lookup(&w->table, &cfg.scid))
+			break;
+	}
+	if (tq_quic_conn_new(&cfg, s->now, &q->c) < 0) {
+		free(q);
+		*err = -ENOMEM;
+		return NULL;
+	}
+	q->w = w;
+	q->client = true;
+	q->scid = cfg.scid;
+	memset(&q->local, 0, sizeof(q->local));
+	q->local.family = dst->family;
+	q->lport = lport;
+	q->peer = *dst;
+	q->pport = dport;
+	tq_timer_init(&q->timer, on_timer, q);
+	if (tq_quic_table_add(&w->table, &q->scid, q) < 0) {
+		tq_quic_conn_free(q->c);
+		free(q);
+		*err = -ENOMEM;
+		return NULL;
+	}
+	c = tq_quic_conn_base(q->c);
+	tq_conn_set_udata(c, udata);
+	tq_conn_set_ops(c, ops);
+	tq_quic_conn_set_shard(q->c, s);
+	tq_quic_conn_set_kick(q->c, kick, q);
+	tq_quic_conn_set_addrs(q->c, &q->local, q->lport, &q->peer, q->pport);
+	q->next = w->conns;
+	if (q->next)
+		q->next->pprev = &q->next;
+	q->pprev = &w->conns;
+	w->conns = q;
+	w->nb_conns++;
+	TQ_INC(s, QUIC_CONNS_OPENED);
+	TQ_INC(s, QUIC_CLIENT_CONNS);
+	s->ctr[TQ_CTR_QUIC_CURR_CONNS]++;
+	/* The ClientHello goes out from the timer, not inside the app's
+	 * call: a failure then comes as closed(), never before we return. */
+	tq_timer_arm(s->timers, &q->timer, s->now);
+	return c;
 }

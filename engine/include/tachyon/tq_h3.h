@@ -167,7 +167,9 @@ struct tq_h3_ops {
 	void (*goaway)(struct tq_h3_conn *h, int64_t id, void *arg);
 	/**
 	 * Client: tq_h3_client_request() failed with -EAGAIN (the peer's
-	 * stream limit) before; the peer now allows more.
+	 * stream limit) before; the peer now allows more.  Also once when
+	 * the handshake completes, before which requests fail with
+	 * -ENOTCONN.
 	 */
 	void (*streams_available)(struct tq_h3_conn *h, void *arg);
 	/**
@@ -226,6 +228,7 @@ void tq_h3_close(struct tq_h3_conn *h, uint64_t code);
  * streamed (TQ_H3_BODY_STREAM).
  * @return the exchange, or NULL with *err: -ESHUTDOWN (after GOAWAY),
  *   -EAGAIN (the peer's stream limit: retry at streams_available()),
+ *   -ENOTCONN (the handshake not done: likewise),
  *   -EINVAL, -ENOMEM.
  */
 struct tq_h3_req *tq_h3_client_request(struct tq_h3_conn *h,

@@ -10,6 +10,7 @@
  * datagrams arrive on, with its callbacks run there.
  */
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <tachyon/tachyon.h>
@@ -36,5 +37,48 @@ typedef void (*tq_quic_accept_cb)(struct tq_shard *s, struct tq_conn *c,
 int tq_quic_listen(struct tq_engine *e, const struct tq_addr *addr,
 		uint16_t port, const char *alpn, tq_quic_accept_cb cb,
 		void *arg);
+
+/** @name Cipher suites (struct tq_quic_client_conf.ciphers)
+ * @{ */
+#define TQ_QUIC_CIPHER_AES_128_GCM	(1u << 0) /**< TLS_AES_128_GCM_SHA256 */
+#define TQ_QUIC_CIPHER_AES_256_GCM	(1u << 1) /**< TLS_AES_256_GCM_SHA384 */
+#define TQ_QUIC_CIPHER_CHACHA20	(1u << 2) /**< TLS_CHACHA20_POLY1305_SHA256 */
+/** @} */
+
+/** How a client connection talks to its server (tq_quic_connect()). */
+struct tq_quic_client_conf {
+	/** SNI, and the name checked against the certificate when
+	 * verifying; NULL: none sent (an IP address is checked, not
+	 * sent). */
+	const char *server_name;
+	/** The ALPN protocol offered; NULL: "h3". */
+	const char *alpn;
+	/** TQ_QUIC_CIPHER_* offered; 0: all three. */
+	unsigned int ciphers;
+	/** Check the server's certificate and name, against ca_file (PEM)
+	 * or, without one, the system's trust store.  Off: anything is
+	 * taken (load generators, tests). */
+	bool verify;
+	const char *ca_file;
+};
+
+/**
+ * Open a QUIC connection from worker s (on it) to dst:dport.  It lives
+ * on s: our connection IDs name s's worker (QUIC-LB, as a server's do),
+ * and the local UDP port is one of --quic-client-ports whose 4-tuple
+ * the NIC's RSS sends back to s where the range has one; a datagram
+ * arriving elsewhere is steered to s by its DCID.  ops (established
+ * when streams can be opened, new_stream, closed) and udata are set
+ * before the handshake starts; the first Initial goes out at the
+ * worker's next timer pass.  Counted as the server's connections are,
+ * plus QuicClientConnsOpened and QuicClientHandshakes.
+ * @return the connection (closed() follows if the handshake fails), or
+ *   NULL with *err: -EINVAL, -EADDRNOTAVAIL (no --quic-client-ports),
+ *   -EHOSTUNREACH (no route), -ENOBUFS (--quic-max-conns on the
+ *   worker), -ENOMEM, -ENOENT/-EBADMSG (ca_file).
+ */
+struct tq_conn *tq_quic_connect(struct tq_shard *s, const struct tq_addr *dst,
+		uint16_t dport, const struct tq_quic_client_conf *conf,
+		const struct tq_conn_ops *ops, void *udata, int *err);
 
 #endif
