@@ -158,4 +158,45 @@ r["requests"] > 20 and r["errors"]["total"] == 0 and
 r["connections"] == 8 and r["config"]["workers"] == 2')
 [[ $check == True ]] || { cat "$TQ_TMP/w2.json" >&2; tq_fail "two workers"; }
 tq_pass "two workers: 8 connections, $(gen_json "$TQ_TMP/w2.json" 'r["requests"]') requests"
+
+# ---- engine to engine: tq-server --h3 behind the netns, which routes ----
+kill "$gspid" 2>/dev/null || true
+n2=$(tq_free_subnet 10.238)
+srv=10.238.$n2.2
+SRV_IF=$(tq_ifname s)
+RT_IF=$(tq_ifname r)
+ip link add "$SRV_IF" type veth peer name "$RT_IF"
+TQ_LINKS+=("|$SRV_IF")
+ip link set "$RT_IF" netns "$TQ_NS"
+TQ_LINKS+=("$TQ_NS|$RT_IF")
+sysctl -qw "net.ipv6.conf.$SRV_IF.disable_ipv6=1" || true
+ip link set "$SRV_IF" up
+tq_peer ip addr add "10.238.$n2.1/24" dev "$RT_IF"
+tq_peer ip link set "$RT_IF" up
+tq_peer ethtool -K "$RT_IF" tx off >/dev/null 2>&1 || true
+tq_peer sysctl -qw net.ipv4.ip_forward=1
+TQ_SERVER=$TQ_BUILD_DIR/apps/tq-server tq_server_start \
+	"--vdev=net_af_packet0,iface=$SRV_IF" -- --addr "$srv/24" \
+	--gateway "10.238.$n2.1" --h3 4433 --docroot "$doc"
+srvpid=$TQ_SERVER_PID
+TQ_SERVER=$TQ_GEN
+h3gen "$TQ_TMP/e2e.json" "$(tq_vdev_af_packet)" -- --addr "$eng/24" \
+	--gateway "$peer" --h3 --url "https://$srv:4433/r5m.bin" \
+	--connections 2 --streams 2 --duration 3 --timeout 10 \
+	--expect-length 5000000 --expect-fnv "$fnv_big"
+check=$(gen_json "$TQ_TMP/e2e.json" '
+r["requests"] >= 2 and r["errors"]["total"] == 0 and r["connections"] == 2')
+[[ $check == True ]] || { cat "$TQ_TMP/e2e.json" >&2; tq_fail "engine to engine"; }
+tq_alive "$srvpid" || tq_fail "tq-server died"
+tq_pass "engine to engine: $(gen_json "$TQ_TMP/e2e.json" 'r["requests"]') downloads of 5 MB byte-exact from tq-server --h3"
+h3gen "$TQ_TMP/e2e_small.json" "$(tq_vdev_af_packet)" -- --addr "$eng/24" \
+	--gateway "$peer" --h3 --url "https://$srv:4433/index.html" \
+	--connections 4 --streams 8 --duration 2 --requests-per-conn 50 \
+	--expect-fnv "$fnv_small"
+check=$(gen_json "$TQ_TMP/e2e_small.json" '
+r["requests"] > 200 and r["errors"]["total"] == 0 and r["connections"] > 4')
+[[ $check == True ]] || { cat "$TQ_TMP/e2e_small.json" >&2; tq_fail "engine to engine: 50 per connection"; }
+tq_pass "engine to engine: $(gen_json "$TQ_TMP/e2e_small.json" 'r["requests"]') requests, 50 per connection over $(gen_json "$TQ_TMP/e2e_small.json" 'r["connections"]') connections"
+tq_stop_pid "$srvpid"
+[[ $TQ_STOP_RC -eq 0 ]] || tq_fail "tq-server exited with $TQ_STOP_RC"
 tq_pass "all checks passed"
