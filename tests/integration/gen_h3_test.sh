@@ -175,12 +175,14 @@ tq_peer ip addr add "10.238.$n2.1/24" dev "$RT_IF"
 tq_peer ip link set "$RT_IF" up
 tq_peer ethtool -K "$RT_IF" tx off >/dev/null 2>&1 || true
 tq_peer sysctl -qw net.ipv4.ip_forward=1
-TQ_SERVER=$TQ_BUILD_DIR/apps/tq-server tq_server_start \
+SSLKEYLOGFILE=$TQ_TMP/keys-server.log \
+	TQ_SERVER=$TQ_BUILD_DIR/apps/tq-server tq_server_start \
 	"--vdev=net_af_packet0,iface=$SRV_IF" -- --addr "$srv/24" \
 	--gateway "10.238.$n2.1" --h3 4433 --docroot "$doc"
 srvpid=$TQ_SERVER_PID
 TQ_SERVER=$TQ_GEN
-h3gen "$TQ_TMP/e2e.json" "$(tq_vdev_af_packet)" -- --addr "$eng/24" \
+SSLKEYLOGFILE=$TQ_TMP/keys-client.log \
+	h3gen "$TQ_TMP/e2e.json" "$(tq_vdev_af_packet)" -- --addr "$eng/24" \
 	--gateway "$peer" --h3 --url "https://$srv:4433/r5m.bin" \
 	--connections 2 --streams 2 --duration 3 --timeout 10 \
 	--expect-length 5000000 --expect-fnv "$fnv_big"
@@ -189,6 +191,16 @@ r["requests"] >= 2 and r["errors"]["total"] == 0 and r["connections"] == 2')
 [[ $check == True ]] || { cat "$TQ_TMP/e2e.json" >&2; tq_fail "engine to engine"; }
 tq_alive "$srvpid" || tq_fail "tq-server died"
 tq_pass "engine to engine: $(gen_json "$TQ_TMP/e2e.json" 'r["requests"]') downloads of 5 MB byte-exact from tq-server --h3"
+# SSLKEYLOGFILE: both roles write NSS key log lines (GnuTLS does, for
+# our sessions too), the same connections' client randoms in both.
+for f in client server; do
+	grep -q '^CLIENT_TRAFFIC_SECRET_0 ' "$TQ_TMP/keys-$f.log" 2>/dev/null ||
+		tq_fail "SSLKEYLOGFILE: no key log lines from the $f"
+done
+cr=$(awk '$1 == "CLIENT_TRAFFIC_SECRET_0" {print $2; exit}' "$TQ_TMP/keys-client.log")
+grep -q "^CLIENT_TRAFFIC_SECRET_0 $cr " "$TQ_TMP/keys-server.log" ||
+	tq_fail "SSLKEYLOGFILE: the client's connection is not in the server's log"
+tq_pass "SSLKEYLOGFILE: key log lines from both engines, matching"
 h3gen "$TQ_TMP/e2e_small.json" "$(tq_vdev_af_packet)" -- --addr "$eng/24" \
 	--gateway "$peer" --h3 --url "https://$srv:4433/index.html" \
 	--connections 4 --streams 8 --duration 2 --requests-per-conn 50 \
