@@ -12,7 +12,9 @@
 #  - ChaCha20-Poly1305 alone (--ciphers chacha20), and a server that
 #    does not offer our only suite fails the handshake, counted;
 #  - loss both ways: the engine's --fault drop and gtlsserver's -t/-r;
-#  - two workers, connections on both, replies steered by our CIDs;
+#  - two workers, connections on both (the client counters read
+#    mid-run), replies steered by our CIDs where they land elsewhere;
+#  - a Retry (gtlsserver -V) before every handshake;
 #  - tq-gen --h3 against tq-server --h3 through the netns (engine to
 #    engine), byte-exact.
 set -euo pipefail
@@ -148,16 +150,43 @@ r["requests"] >= 1 and r["errors"]["total"] == 0')
 [[ $check == True ]] || { cat "$TQ_TMP/loss.json" >&2; tq_fail "under loss"; }
 tq_pass "2% loss each way in gtlsserver and 2% in the engine: 5 MB byte-exact"
 
-# ---- two workers ----
+# ---- two workers, counters mid-run ----
 gserve 4436
-h3gen "$TQ_TMP/w2.json" "$(tq_vdev_af_packet qpairs=2)" --lcores 0@0,1@1,2@1 \
+tq_server_start "$(tq_vdev_af_packet qpairs=2)" --lcores 0@0,1@1,2@1 \
 	-- --addr "$eng/24" --h3 --url "https://$peer:4436/index.html" \
-	--connections 8 --duration 2 --expect-fnv "$fnv_small"
+	--connections 8 --duration 3 --expect-fnv "$fnv_small" \
+	--json "$TQ_TMP/w2.json"
+genpid=$TQ_SERVER_PID
+sleep 2
+opened=$(tq_ctr QuicClientConnsOpened)
+hs=$(tq_ctr QuicClientHandshakes)
+fails=$(tq_ctr QuicHandshakeFails)
+curr=$(tq_ctr QuicCurrConns)
+for ((i = 0; i < 100; i++)); do
+	tq_alive "$genpid" || break
+	sleep 0.1
+done
+tq_alive "$genpid" && tq_fail "two workers: tq-gen still running"
+rc=0
+wait "$genpid" || rc=$?
+((rc == 0)) || { cat "$TQ_SERVER_LOG" >&2; tq_fail "two workers: tq-gen exited with $rc"; }
+((opened == 8 && hs == 8 && fails == 0 && curr == 8)) ||
+	tq_fail "two workers: QuicClientConnsOpened $opened, QuicClientHandshakes $hs, QuicHandshakeFails $fails, QuicCurrConns $curr (want 8, 8, 0, 8)"
 check=$(gen_json "$TQ_TMP/w2.json" '
 r["requests"] > 20 and r["errors"]["total"] == 0 and
 r["connections"] == 8 and r["config"]["workers"] == 2')
 [[ $check == True ]] || { cat "$TQ_TMP/w2.json" >&2; tq_fail "two workers"; }
-tq_pass "two workers: 8 connections, $(gen_json "$TQ_TMP/w2.json" 'r["requests"]') requests"
+tq_pass "two workers: 8 client connections opened and confirmed (counters), $(gen_json "$TQ_TMP/w2.json" 'r["requests"]') requests"
+
+# ---- a server that asks for a Retry first ----
+gserve 4437 -V
+h3gen "$TQ_TMP/retry.json" "$(tq_vdev_af_packet)" -- --addr "$eng/24" \
+	--h3 --url "https://$peer:4437/index.html" --connections 2 \
+	--duration 1 --requests-per-conn 20 --expect-fnv "$fnv_small"
+check=$(gen_json "$TQ_TMP/retry.json" '
+r["requests"] > 40 and r["errors"]["total"] == 0 and r["connections"] > 2')
+[[ $check == True ]] || { cat "$TQ_TMP/retry.json" >&2; tq_fail "Retry"; }
+tq_pass "gtlsserver -V: $(gen_json "$TQ_TMP/retry.json" 'r["connections"]') connections through a Retry each"
 
 # ---- engine to engine: tq-server --h3 behind the netns, which routes ----
 kill "$gspid" 2>/dev/null || true
