@@ -76,8 +76,8 @@ def table(path):
     doc = json.load(open(path))
     r = doc["results"]
     print("| workload | client | server | MB/s | req/s | p99 ms | errors | "
-          "tq-server / gtlsserver |")
-    print("|---|---|---|---|---|---|---|---|")
+          "tq-server / gtlsserver | tq-gen / gtlsclient |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for w in WORKLOADS:
         key = "mbyte_s" if w == "dl" else "req_s"
         for c in CLIENTS:
@@ -86,11 +86,15 @@ def table(path):
                 m = r[c][t][w]["median"] or {}
                 ratio = (m[key] / base if t == "tq-server" and base and
                          m.get(key) else None)
-                print("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                gb = (r["gtlsclient"][t][w]["median"] or {}).get(key)
+                cr = (m[key] / gb if c == "tq-gen" and gb and m.get(key)
+                      else None)
+                print("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
                     LABEL[w], c, t, fmt(m.get("mbyte_s"), "%.1f"),
                     fmt(m.get("req_s")), fmt(m.get("p99_ms"), "%.2f"),
                     fmt(m.get("errors")),
-                    fmt(ratio, "%.2fx") if ratio else ""))
+                    fmt(ratio, "%.2fx") if ratio else "",
+                    fmt(cr, "%.2fx") if cr else ""))
     print()
     print("%d s per tq-gen run, %d streams (small), median of %d; %s, "
           "%d CPUs, Linux %s" % (doc["duration_s"], doc["streams"],
