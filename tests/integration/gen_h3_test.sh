@@ -4,8 +4,8 @@
 # gen_h3_test: tq-gen --h3, the engine's QUIC client (tq_quic_connect())
 # with its HTTP/3 client session, on net_af_packet against ngtcp2's
 # gtlsserver serving files in a netns:
-#  - a small page: handshakes confirmed (QuicClientHandshakes), every
-#    request answered whole, the JSON report's fields;
+#  - a small page: every request answered whole, the JSON report's
+#    fields; --rate 300 held overall and in every second;
 #  - a 5 MB file byte-exact (its length and FNV-1a 64 checked by
 #    tq-gen on every response), the certificate verified against its CA;
 #  - 30 files on parallel streams of one connection (--streams 30);
@@ -109,6 +109,16 @@ check=$(gen_json "$TQ_TMP/bad.json" '
 r["requests"] == 0 and r["errors"]["parse"] > 0')
 [[ $check == True ]] || { cat "$TQ_TMP/bad.json" >&2; tq_fail "a wrong hash not caught"; }
 tq_pass "a body of another hash is counted as a parse error"
+
+# ---- open loop ----
+h3gen "$TQ_TMP/rate.json" "$(tq_vdev_af_packet)" -- --addr "$eng/24" \
+	--h3 --url "$url/index.html" --connections 2 --streams 4 \
+	--rate 300 --duration 3 --expect-fnv "$fnv_small"
+check=$(gen_json "$TQ_TMP/rate.json" '
+abs(r["requests"] - 900) <= 27 and r["errors"]["total"] == 0 and
+all(abs(x["requests"] - 300) <= 18 for x in r["series"])')
+[[ $check == True ]] || { cat "$TQ_TMP/rate.json" >&2; tq_fail "--rate 300: not held"; }
+tq_pass "--rate 300: $(gen_json "$TQ_TMP/rate.json" 'r["requests"]') requests in 3 s, every second within 6%"
 
 # ---- 30 files on parallel streams ----
 for i in $(seq 1 30); do
