@@ -1087,8 +1087,12 @@ tq_quic_connect(struct tq_shard *s, const struct tq_addr *dst, uint16_t dport,
 		for (i = 0; i < sizeof(rnd); i++)
 			rnd[i] = (uint8_t)rte_rand();
 		if (tq_quic_lb_cid_make(&m->lb, (uint8_t)s->id, rnd,
-				cfg.scid.id) < 0)
-			break;
+				cfg.scid.id) < 0) {
+			free(q);
+			*err = -EINVAL;
+			return NULL;
+		}
+		/* a clash with a connection's CID: another nonce */
 		if (!tq_quic_table_lookup(&w->table, &cfg.scid))
 			break;
 	}
