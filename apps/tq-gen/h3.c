@@ -24,6 +24,8 @@
 #define FNV_OFFSET 0xcbf29ce484222325ull
 #define FNV_PRIME 0x100000001b3ull
 
+static int warned;	/* a setup error said once, not per retry */
+
 struct h3_req {
 	struct gen_conn *c;
 	uint64_t intended;
@@ -319,9 +321,12 @@ gen_h3_open(struct gen_conn *c)
 			tq_conn_close(conn, TQ_H3_INTERNAL_ERROR);
 		if (err == -EHOSTUNREACH)
 			gen_count_err(w, GEN_E_UNREACHABLE);
-		else if (err == -EADDRNOTAVAIL || err == -EINVAL)
-			fprintf(stderr, "tq-gen: tq_quic_connect: %s\n",
-					strerror(-err));
+		else if ((err == -EADDRNOTAVAIL || err == -EINVAL) &&
+				!__atomic_exchange_n(&warned, 1,
+					__ATOMIC_RELAXED))
+			fprintf(stderr, "tq-gen: tq_quic_connect: %s%s\n",
+					strerror(-err), err == -EADDRNOTAVAIL ?
+					" (--quic-client-ports none?)" : "");
 		c->state = GC_IDLE;
 		w->busy--;
 		gen_slot_done(c, H3_RECONNECT_NS);
