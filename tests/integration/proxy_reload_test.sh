@@ -11,7 +11,8 @@
 # non-zero, the reason in its message) and traffic goes on with the
 # running configuration; SIGHUP does what tq-ctl reload does, a bad file
 # included.  HTTP mode: a keep-alive client's next request takes the new
-# backend, and a slow download goes on across the reload.
+# backend, and a slow download goes on across the reload.  With
+# "workers": two workers, each taking every generation.
 set -euo pipefail
 source "${TQ_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/netns.sh"
 
@@ -26,6 +27,11 @@ peer=10.236.$n.1
 eng=10.236.$n.2
 tq_veth_setup "$peer/24" "fd36:236:$n::1/64"
 ini=$TQ_TMP/proxy.ini
+eal=()
+if [[ ${1:-} == workers ]]; then
+	TQ_VDEV_ARGS=qpairs=2
+	eal=(--lcores 0@0,1@1,2@1)
+fi
 
 # conf MODE LPORT|BPORT|RLINE...: a config with these listeners (all in
 # the default pool), backends on the peer and raw [proxy] lines.
@@ -42,7 +48,9 @@ conf() {
 			esac
 		done
 		printf '\n[timeouts]\nconnect-timeout-ms = 1000\n'
-		printf '\n[health]\nhealth-interval-ms = 0\n'
+		printf '\n[health]\nhealth-interval-ms = %s\n' "${HEALTH:-0}"
+		[[ -z ${MAXCONNS:-} ]] ||
+			printf '\n[limits]\nmax-conns = %s\n' "$MAXCONNS"
 	} >"$ini.new"
 	mv "$ini.new" "$ini"
 }
@@ -70,7 +78,8 @@ wait_port 8101
 wait_port 8102
 
 conf tcp L5001 L5002 B8101
-tq_server_start "$(tq_vdev_af_packet)" -- --config "$ini"
+tq_server_start "$(tq_vdev_af_packet "${TQ_VDEV_ARGS:-}")" "${eal[@]}" \
+	-- --config "$ini"
 tq_wait_ping "$eng"
 out=$(who 5001) && [[ $out == A ]] || { dump; tq_fail "5001 before: '$out'"; }
 out=$(who 5002) && [[ $out == A ]] || { dump; tq_fail "5002 before: '$out'"; }
@@ -130,10 +139,11 @@ out=$("$TQ_CTL" --file-prefix "$TQ_PREFIX" reload 2>&1) || rc=$?
 ((rc != 0)) || tq_fail "a config without a backend was taken: $out"
 out=$(who 5002) && [[ $out == B ]] || { dump; tq_fail "after the second refusal: '$out'"; }
 tq_pass "a config without a backend refused too: still B"
-# A good reload that keeps B and listener 5002 (limits changed): their
-# stats go on (B: 7 + 3 connections; 5002: 1 + 6 + 2).
-cp "$TQ_TMP/good.ini" "$ini"
-printf '\n[limits]\nmax-conns = 100\n' >>"$ini"
+# A good reload that keeps B and listener 5002 (limits changed, active
+# health checks on): their stats go on (B: 7 + 3 connections; 5002:
+# 1 + 6 + 2).
+(($(tq_ctr ProxyHealthChecks) == 0)) || tq_fail "health checks while off"
+HEALTH=200 MAXCONNS=100 conf tcp L5002 L5003 B8102
 out=$("$TQ_CTL" --file-prefix "$TQ_PREFIX" reload 2>&1) ||
 	{ dump; tq_fail "tq-ctl reload (limits): $out"; }
 [[ $out == *"generation 3"* ]] || tq_fail "tq-ctl reload said '$out'"
@@ -144,6 +154,10 @@ ltot=$("$TQ_CTL" --file-prefix "$TQ_PREFIX" backends |
 [[ $tot == 10 && $ltot == 9 ]] ||
 	{ dump; tq_fail "stats across a reload: B total '$tot' (10), 5002 total '$ltot' (9)"; }
 tq_pass "generation 3 keeps B's and 5002's stats (B 10 connections, 5002 9)"
+sleep 1
+hc=$(tq_ctr ProxyHealthChecks)
+((hc >= 2)) || { dump; tq_fail "health-interval-ms 200 by reload: $hc checks in 1 s"; }
+tq_pass "health checks started by the reload ($hc in 1 s)"
 
 # 3. SIGHUP: back to A on 5001 and 5002, 5003 removed; then a bad file.
 conf tcp L5001 L5002 B8101
@@ -161,6 +175,10 @@ if out=$(who 5003); then
 fi
 grep -q "reload: generation 4" "$TQ_SERVER_LOG" || tq_fail "no generation 4 logged"
 tq_pass "SIGHUP reloaded: generation 4, 5001 back, 5003 gone, A serves"
+hc=$(tq_ctr ProxyHealthChecks)
+sleep 0.6
+(($(tq_ctr ProxyHealthChecks) == hc)) || tq_fail "health checks go on after the reload turned them off"
+tq_pass "health checks stopped by it"
 conf tcp L5001 L5002 B8101 "Rlisten = x"
 kill -HUP "$TQ_SERVER_PID"
 for ((i = 0; i < 50; i++)); do
@@ -181,7 +199,8 @@ tq_bg ip netns exec "$TQ_NS" "$py" "$rp" http "$peer" 8112 HB
 wait_port 8111
 wait_port 8112
 conf http L5001 B8111
-tq_server_start "$(tq_vdev_af_packet)" -- --config "$ini"
+tq_server_start "$(tq_vdev_af_packet "${TQ_VDEV_ARGS:-}")" "${eal[@]}" \
+	-- --config "$ini"
 tq_wait_ping "$eng"
 sig=$TQ_TMP/sig
 tq_peer "$py" "$rp" hclient "$eng" 5001 2 "$sig" >"$TQ_TMP/keep.log" 2>&1 &
