@@ -368,6 +368,8 @@ request_head(struct hconn *hc)
 		gen_release(hc->w, hc->g);
 		hc->g = hc->w->g;
 		gen_hold(hc->w, hc->g);
+		/* Its slot may be free once the old generation is. */
+		hc->last_pick = -1;
 	}
 	pctr(hc->w, PC_HTTP_REQUESTS, 1);
 	hc->w->l[hc->lslot].requests++;
