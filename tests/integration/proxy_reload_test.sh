@@ -203,16 +203,22 @@ tq_server_start "$(tq_vdev_af_packet "${TQ_VDEV_ARGS:-}")" "${eal[@]}" \
 	-- --config "$ini"
 tq_wait_ping "$eng"
 sig=$TQ_TMP/sig
-tq_peer "$py" "$rp" hclient "$eng" 5001 2 "$sig" >"$TQ_TMP/keep.log" 2>&1 &
-keep=$!
+# The download first, so the keep-alive client's request cannot take
+# its leg from the pool: it opens one of its own, kept idle after.
 tq_peer "$py" "$rp" hbig "$eng" 5001 6000000 1500000 >"$TQ_TMP/hbig.log" 2>&1 &
 hbig=$!
+sleep 0.5
+tq_peer "$py" "$rp" hclient "$eng" 5001 2 "$sig" >"$TQ_TMP/keep.log" 2>&1 &
+keep=$!
 for ((i = 0; i < 100; i++)); do
 	[[ -e ${sig}got0 ]] && break
 	sleep 0.1
 done
 [[ -e ${sig}got0 ]] || { cat "$TQ_TMP/keep.log" >&2; tq_fail "no first answer"; }
 sleep 0.5
+# HA has two: the download's, and the first request's leg kept idle.
+before=$(tq_peer ss -Htn state established '( sport = :8111 )' | wc -l)
+((before == 2)) || { tq_peer ss -tn >&2; tq_fail "http: $before connections at HA, not 2"; }
 conf http L5001 B8112
 out=$("$TQ_CTL" --file-prefix "$TQ_PREFIX" reload 2>&1) ||
 	{ dump; tq_fail "http: tq-ctl reload: $out"; }
@@ -223,6 +229,16 @@ out=$(tr '\n' ' ' <"$TQ_TMP/keep.log")
 tq_pass "http: one keep-alive connection, before and after the reload: $out"
 wait "$hbig" || { dump; cat "$TQ_TMP/hbig.log" >&2; tq_fail "http slow download broken by the reload"; }
 tq_pass "http: slow download from HA across the reload: $(cat "$TQ_TMP/hbig.log")"
+# HA is gone from the pools: its idle kept connection was closed at the
+# reload, the download's leg when it ended (the idle timeout is 15 s).
+for ((i = 0; i < 30; i++)); do
+	left=$(tq_peer ss -Htn state established '( sport = :8111 )' | wc -l)
+	((left == 0)) && break
+	sleep 0.1
+done
+((left == 0)) || { tq_peer ss -tn >&2; tq_fail "http: $left connections to removed HA left open"; }
+(($(tq_ctr ProxyHttpBackendParked) >= 1)) || tq_fail "nothing was parked"
+tq_pass "http: no connection to the removed backend left in the pools"
 tq_stop_pid "$TQ_SERVER_PID"
 [[ $TQ_STOP_RC == 0 ]] || { tail "$TQ_SERVER_LOG" >&2; tq_fail "tq-proxy exited $TQ_STOP_RC"; }
 tq_pass "tq-proxy stopped cleanly"
