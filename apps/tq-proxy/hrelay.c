@@ -42,8 +42,8 @@ enum rs_state { RS_NONE, RS_HEAD, RS_BODY, RS_DONE };
 
 struct hconn {
 	struct pworker *w;
-	struct pgen *g;			/* its generation: the newest at its
-					 * accept or at its last request */
+	struct pgen *g;		/* its generation: the newest at its
+				 * accept or at its last request */
 	struct tq_stream *cl;		/* the client leg */
 	struct tq_stream *bst;		/* the backend leg of this request */
 	struct tq_app_timer *t;		/* connect, backend or idle timeout */
@@ -51,7 +51,7 @@ struct hconn {
 	uint64_t last_cl;		/* tq_shard_now() of the last client byte */
 	uint64_t last_be;		/* ... of the last move to or from the
 					 * backend, or answer byte written */
-	int be;				/* the backend leg's slot, -1: none */
+	int be;				/* the backend leg's slot, -1 */
 	int last_pick;			/* the slot of the last leg */
 	int last_idx;			/* ... its backend in g */
 	unsigned int lslot;		/* its listener's slot */
@@ -928,7 +928,8 @@ connect_next(struct hconn *hc)
 		}
 		hc->reused = false;
 		st = tq_tcp_connect(w->s, &hc->g->conf.be[b].addr,
-				hc->g->conf.be[b].port, NULL, 0, &hbackend_ops, hc,
+				hc->g->conf.be[b].port, NULL, 0, &hbackend_ops,
+				hc,
 				&err);
 		if (st) {
 			hc->bst = st;
@@ -967,7 +968,8 @@ conn_timer(struct tq_shard *s, struct tq_app_timer *t, void *arg)
 			 * what came (Expect: 100-continue, a slow upload): the
 			 * client is the one to wait for, by the idle timeout. */
 			hc->last_be = now;
-			idle = (uint64_t)hc->g->conf.idle_timeout_ms * NS_PER_MS;
+			idle = (uint64_t)hc->g->conf.idle_timeout_ms *
+				NS_PER_MS;
 			if (idle && now - hc->last_cl >= idle) {
 				pctr(hc->w, PC_IDLE_TIMEOUTS, 1);
 				abort_client(hc);

@@ -134,7 +134,7 @@ struct proxy {
 	char reload_err[256];		/* the last failure's reason */
 	struct proxy_backend sbe[PROXY_MAX_SLOTS];	/* each slot's key */
 	char spool[PROXY_MAX_SLOTS][PROXY_POOL_NAME_MAX + 1];
-	uint32_t sgens[PROXY_MAX_SLOTS];	/* live gens naming it, atomic */
+	uint32_t sgens[PROXY_MAX_SLOTS];	/* live gens naming it */
 	uint16_t lport[PROXY_MAX_LSLOTS];
 	uint32_t lgens[PROXY_MAX_LSLOTS];	/* atomic */
 	bool llistening[PROXY_MAX_LSLOTS];

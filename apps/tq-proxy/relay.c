@@ -18,7 +18,7 @@
 struct pconn {
 	struct tq_stream *side[2];	/* 0: client, 1: backend */
 	struct pworker *w;
-	struct pgen *g;			/* the generation it started with */
+	struct pgen *g;			/* its generation (at accept) */
 	struct tq_app_timer *t;		/* connect, then idle timeout */
 	uint64_t tried;			/* backends tried, a bit each */
 	uint64_t last_move;		/* tq_shard_now() of the last splice */

@@ -135,7 +135,8 @@ gen_build(struct proxy *p, const struct proxy_conf *c, char *err, size_t len)
 			__atomic_store_n(&p->bst[s].up, 1, __ATOMIC_RELAXED);
 			__atomic_store_n(&p->bst[s].fails, 0, __ATOMIC_RELAXED);
 			for (i = 0; i < p->nb_workers; i++) {
-				memset(&p->w[i].be[s], 0, sizeof(p->w[i].be[s]));
+				memset(&p->w[i].be[s], 0,
+						sizeof(p->w[i].be[s]));
 				p->w[i].active[s] = 0;
 			}
 		}
@@ -210,12 +211,23 @@ count_fail(struct tq_shard *s, void *arg)
 int
 proxy_listen(struct proxy *p, const struct pgen *g, unsigned int i)
 {
-	unsigned int ls = g->lslot[i];
+	unsigned int ls = g->lslot[i], tries;
 	int ret;
 
-	ret = tq_tcp_listen(p->e, NULL, g->conf.listen[i], g->conf.backlog,
-			g->conf.mode == PROXY_MODE_HTTP ?
-			http_accept : relay_accept, &p->lis[ls]);
+	for (tries = 0;; tries++) {
+		ret = tq_tcp_listen(p->e, NULL, g->conf.listen[i],
+				g->conf.backlog, g->conf.mode ==
+				PROXY_MODE_HTTP ? http_accept : relay_accept,
+				&p->lis[ls]);
+		if (ret != -ETIMEDOUT || tries == 2)
+			break;
+		/* A worker starved of CPU for 2 s: the engine keeps the
+		 * slot for it, so take the port back (queued behind its
+		 * add) and try again rather than refuse the reload. */
+		fprintf(stderr, "tq-proxy: listen %u: a worker was slow, "
+			"again\n", g->conf.listen[i]);
+		tq_tcp_unlisten(p->e, NULL, g->conf.listen[i]);
+	}
 	if (ret == 0)
 		p->llistening[ls] = true;
 	return ret;
@@ -332,7 +344,8 @@ fail:
 	snprintf(p->reload_err, sizeof(p->reload_err), "%s", err);
 	fprintf(stderr, "tq-proxy: reload refused, the running "
 		"configuration stays: %s\n", err);
-	tq_worker_run(p->e, 0, count_fail, NULL);
+	/* Counted before the answer goes, like a reload taken. */
+	tq_worker_run_wait(p->e, 0, count_fail, NULL, 2000);
 	pthread_mutex_unlock(&p->lock);
 	return ret;
 }
