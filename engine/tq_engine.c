@@ -435,6 +435,52 @@ find_port(struct tq_engine *e, uint16_t *pid)
 	return -EINVAL;
 }
 
+/* The engine's own options are read at start only. */
+static int
+opt_ignore(void *arg, const char *val)
+{
+	(void)arg;
+	(void)val;
+	return 0;
+}
+
+int
+tq_engine_reload_app_opts(struct tq_engine *e, char *err, size_t len)
+{
+	struct tq_opts *o;
+	const char *cfg;
+	unsigned int i;
+	int sep, ret = 0;
+
+	if (!e || !e->argv)
+		return -EINVAL;
+	o = calloc(1, sizeof(*o));
+	if (!o)
+		return -ENOMEM;
+	/* Every key stays known, so the file is checked as at start, but
+	 * only the app's setters run. */
+	o->n = e->opts.n;
+	memcpy(o->v, e->opts.v, sizeof(o->v[0]) * o->n);
+	for (i = 0; i + e->nb_app_opts < o->n; i++)
+		o->v[i].set = opt_ignore;
+	for (sep = 1; sep < e->argc; sep++)
+		if (!strcmp(e->argv[sep], "--"))
+			break;
+	cfg = sep < e->argc ?
+		tq_opts_find_config(e->argc - sep, e->argv + sep) : NULL;
+	if (cfg)
+		ret = tq_opts_load_ini(o, cfg);
+	if (ret == 0 && sep < e->argc)
+		ret = tq_opts_parse_argv(o, e->argc - sep, e->argv + sep);
+	if (ret > 0)
+		ret = 0;
+	if (ret < 0 && err)
+		snprintf(err, len, "%s", o->err[0] ? o->err : strerror(-ret));
+	tq_opts_free(o);
+	free(o);
+	return ret < 0 ? ret : 0;
+}
+
 int
 tq_engine_create(int argc, char **argv, const char *app_name,
 		const struct tq_app_opt *opts, unsigned int nb_opts,
@@ -469,6 +515,9 @@ tq_engine_create(int argc, char **argv, const char *app_name,
 			return -EINVAL;
 		}
 	}
+	e->argc = argc;
+	e->argv = argv;
+	e->nb_app_opts = nb_opts;
 
 	for (sep = 1; sep < argc; sep++)
 		if (!strcmp(argv[sep], "--"))

@@ -33,6 +33,11 @@ extern int tq_engine_logtype;
 
 struct tq_engine {
 	struct tq_opts opts;
+	/* What tq_engine_reload_app_opts() reads again: the app's options
+	 * are the last nb_app_opts of opts. */
+	int argc;
+	char **argv;
+	unsigned int nb_app_opts;
 	char app_name[32];
 	char port_name[RTE_ETH_NAME_MAX_LEN];
 	struct tq_port_conf port_conf;

@@ -10,6 +10,7 @@
  *   tq-ctl [--file-prefix P] [--interval S] [--json] workers
  *   tq-ctl [--file-prefix P] set KEY VALUE
  *   tq-ctl [--file-prefix P] get [KEY]
+ *   tq-ctl [--file-prefix P] reload
  */
 #include <errno.h>
 #include <getopt.h>
@@ -182,6 +183,11 @@ usage(FILE *f)
 		"down, connections\n"
 		"                active and total, bytes each way, connect "
 		"failures\n"
+		"       tq-ctl [--file-prefix P] reload\n"
+		"  reload        tq-proxy: read its --config file again and "
+		"take it; exits 1\n"
+		"                when it is refused (the running one "
+		"stays)\n"
 		"       tq-ctl [--file-prefix P] set KEY VALUE\n"
 		"       tq-ctl [--file-prefix P] get [KEY]\n"
 		"  set, get      settings that change while running (tcp.cc, "
@@ -287,6 +293,7 @@ main(int argc, char **argv)
 			strcmp(argv[optind], "info") &&
 			strcmp(argv[optind], "conns") &&
 			strcmp(argv[optind], "backends") &&
+			strcmp(argv[optind], "reload") &&
 			strcmp(argv[optind], "workers"))) {
 		usage(stderr);
 		return 2;
@@ -299,6 +306,11 @@ main(int argc, char **argv)
 		if (ret)
 			fprintf(stderr, "tq-ctl: the engine did not answer "
 				"/tachyon/workers\n");
+		close(fd);
+		return ret;
+	}
+	if (!strcmp(argv[optind], "reload")) {
+		ret = tq_ctl_reload(fd) < 0;
 		close(fd);
 		return ret;
 	}

@@ -2,7 +2,7 @@
 /*
  * tq-ctl backends: tq-proxy's listeners and backends (its telemetry
  * /tqproxy/listeners and /tqproxy/backends, docs/tq-proxy.md), one a
- * line.
+ * line; tq-ctl reload: its configuration read again.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -83,4 +83,35 @@ tq_ctl_backends(int fd, int json)
 	json_decref(l);
 	json_decref(b);
 	return 0;
+}
+
+/*
+ * tq-ctl reload: tq-proxy reads its configuration again (its telemetry
+ * /tqproxy/reload).  0 once every worker took it; -EINVAL when it was
+ * refused (the running one stays), with tq-proxy's reason.
+ */
+int
+tq_ctl_reload(int fd)
+{
+	json_t *b = NULL;
+	int ret;
+
+	ret = tq_ctl_query_json(fd, "/tqproxy/reload", &b);
+	if (ret < 0) {
+		fprintf(stderr, "tq-ctl: no /tqproxy/reload telemetry: is it "
+			"tq-proxy?\n");
+		return ret;
+	}
+	if (u64(b, "ok")) {
+		printf("reloaded: generation %" PRIu64 " (%" PRIu64
+			" reloads, %" PRIu64 " refused)\n",
+			u64(b, "generation"), u64(b, "reloads"),
+			u64(b, "reload_fails"));
+	} else {
+		fprintf(stderr, "tq-ctl: reload refused, generation %" PRIu64
+			" stays: %s\n", u64(b, "generation"), str(b, "error"));
+		ret = -EINVAL;
+	}
+	json_decref(b);
+	return ret;
 }

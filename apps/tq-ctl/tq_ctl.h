@@ -34,6 +34,10 @@ int tq_ctl_get(int fd, const char *key);
 /* tq-ctl backends: tq-proxy's listeners and backends. */
 int tq_ctl_backends(int fd, int json);
 
+/* tq-ctl reload: tq-proxy's configuration read again; 0 or a negative
+ * errno (-EINVAL: refused, the running one stays). */
+int tq_ctl_reload(int fd);
+
 /* tq-ctl workers: each worker's load over interval seconds. */
 int tq_ctl_workers(int fd, double interval, int json);
 

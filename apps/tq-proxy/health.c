@@ -16,7 +16,7 @@
 
 struct hcheck {
 	struct health *h;
-	unsigned int b;
+	unsigned int slot;	/* its backend's */
 	struct tq_stream *st;	/* the check in flight */
 	bool ok;
 	bool done;		/* its verdict is given */
@@ -29,8 +29,8 @@ struct hcheck {
 struct health {
 	struct pworker *w;
 	struct tq_app_timer *t;
-	uint32_t oks[PROXY_MAX_BACKENDS];	/* consecutive, this worker */
-	struct hcheck ck[PROXY_MAX_BACKENDS];
+	uint32_t oks[PROXY_MAX_SLOTS];	/* consecutive, this worker */
+	struct hcheck ck[PROXY_MAX_BACKENDS];	/* by backend of w->g */
 };
 
 static void
@@ -38,10 +38,11 @@ log_state(struct proxy *p, unsigned int b, const char *what)
 {
 	char a[TQ_ADDR_STRLEN];
 
-	/* Rare (a state change), so a line on stderr is fine here. */
-	tq_addr_format(&p->conf.be[b].addr, a, sizeof(a));
+	/* Rare (a state change), so a line on stderr is fine here.  A
+	 * slot's key stays while a generation names it. */
+	tq_addr_format(&p->sbe[b].addr, a, sizeof(a));
 	fprintf(stderr, "tq-proxy: backend %s port %u %s\n", a,
-			p->conf.be[b].port, what);
+			p->sbe[b].port, what);
 }
 
 static void
@@ -64,7 +65,7 @@ fail(struct pworker *w, unsigned int b)
 	struct proxy *p = w->p;
 	uint32_t n = __atomic_add_fetch(&p->bst[b].fails, 1, __ATOMIC_RELAXED);
 
-	if (n >= p->conf.health_fall)
+	if (n >= w->g->conf.health_fall)
 		set_up(w, b, 0);
 }
 
@@ -92,7 +93,7 @@ check_result(struct health *h, unsigned int b, bool ok)
 		return;
 	}
 	__atomic_store_n(&w->p->bst[b].fails, 0, __ATOMIC_RELAXED);
-	if (++h->oks[b] >= w->p->conf.health_rise)
+	if (++h->oks[b] >= w->g->conf.health_rise)
 		set_up(w, b, 1);
 }
 
@@ -101,7 +102,7 @@ verdict(struct hcheck *ck, struct tq_stream *st, bool ok)
 {
 	ck->ok = ok;
 	ck->done = true;
-	check_result(ck->h, ck->b, ok);
+	check_result(ck->h, ck->slot, ok);
 	/* A reset: no TIME_WAIT left behind per check. */
 	tq_stream_abort(st, 0);
 }
@@ -110,21 +111,21 @@ static void
 hc_connected(struct tq_stream *st, void *ctx)
 {
 	struct hcheck *ck = ctx;
-	struct proxy *p = ck->h->w->p;
+	struct pworker *w = ck->h->w;
+	const struct proxy_backend *be = &w->p->sbe[ck->slot];
 	char req[512], a[TQ_ADDR_STRLEN];
 	int n;
 
-	if (!p->conf.health_http[0]) {
+	if (!w->g->conf.health_http[0]) {
 		verdict(ck, st, true);
 		return;
 	}
-	tq_addr_format(&p->conf.be[ck->b].addr, a, sizeof(a));
+	tq_addr_format(&be->addr, a, sizeof(a));
 	n = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: %s%s%s:%u"
 		"\r\nUser-Agent: tq-proxy-health\r\nConnection: close\r\n\r\n",
-		p->conf.health_http,
-		p->conf.be[ck->b].addr.family == AF_INET6 ? "[" : "", a,
-		p->conf.be[ck->b].addr.family == AF_INET6 ? "]" : "",
-		p->conf.be[ck->b].port);
+		w->g->conf.health_http,
+		be->addr.family == AF_INET6 ? "[" : "", a,
+		be->addr.family == AF_INET6 ? "]" : "", be->port);
 	/* A fresh send queue takes a request this small at once. */
 	if (n < 0 || (size_t)n >= sizeof(req) ||
 			tq_stream_write(st, req, (uint32_t)n) != n)
@@ -163,7 +164,7 @@ hc_closed(struct tq_stream *st, enum tq_close_reason why, void *ctx)
 	ck->st = NULL;
 	/* Aborted and not by us: the engine is stopping, no verdict. */
 	if (!ck->done && (why != TQ_CLOSE_ABORTED || ck->late))
-		check_result(ck->h, ck->b, false);
+		check_result(ck->h, ck->slot, false);
 	ck->ok = false;
 	ck->done = false;
 	ck->late = false;
@@ -176,10 +177,10 @@ static const struct tq_stream_ops hc_ops = {
 };
 
 static uint64_t
-check_timeout(const struct proxy *p)
+check_timeout(const struct pgen *g)
 {
-	uint64_t ms = p->conf.connect_timeout_ms > p->conf.health_interval_ms ?
-		p->conf.connect_timeout_ms : p->conf.health_interval_ms;
+	uint64_t ms = g->conf.connect_timeout_ms > g->conf.health_interval_ms ?
+		g->conf.connect_timeout_ms : g->conf.health_interval_ms;
 
 	return ms * 1000000ull;
 }
@@ -188,12 +189,12 @@ static void
 health_tick(struct tq_shard *s, struct tq_app_timer *t, void *arg)
 {
 	struct health *h = arg;
-	struct proxy *p = h->w->p;
+	const struct pgen *g = h->w->g;
 	struct hcheck *ck;
 	unsigned int b;
 	int err;
 
-	for (b = 0; b < p->conf.nb_backends; b++) {
+	for (b = 0; b < g->conf.nb_backends; b++) {
 		ck = &h->ck[b];
 		/*
 		 * A check still in flight has the connect timeout (or the
@@ -202,7 +203,7 @@ health_tick(struct tq_shard *s, struct tq_app_timer *t, void *arg)
 		 * healthy backends on a loaded machine, then restored them.
 		 */
 		if (ck->st) {
-			if (tq_shard_now(s) - ck->started < check_timeout(p))
+			if (tq_shard_now(s) - ck->started < check_timeout(g))
 				continue;
 			ck->late = true;
 			tq_stream_abort(ck->st, 0);
@@ -212,23 +213,13 @@ health_tick(struct tq_shard *s, struct tq_app_timer *t, void *arg)
 		ck->done = false;
 		ck->len = 0;
 		ck->started = tq_shard_now(s);
-		ck->st = tq_tcp_connect(s, &p->conf.be[b].addr,
-				p->conf.be[b].port, NULL, 0, &hc_ops, ck, &err);
+		ck->slot = g->slot[b];
+		ck->st = tq_tcp_connect(s, &g->conf.be[b].addr,
+				g->conf.be[b].port, NULL, 0, &hc_ops, ck, &err);
 		if (!ck->st)
-			check_result(h, b, false);
+			check_result(h, ck->slot, false);
 	}
-	tq_app_timer_arm(t, (uint64_t)p->conf.health_interval_ms * 1000000);
-}
-
-void
-health_init(struct proxy *p)
-{
-	unsigned int b;
-
-	for (b = 0; b < p->conf.nb_backends; b++) {
-		p->bst[b].up = 1;
-		p->bst[b].fails = 0;
-	}
+	tq_app_timer_arm(t, (uint64_t)g->conf.health_interval_ms * 1000000);
 }
 
 int
@@ -237,16 +228,14 @@ health_start(struct pworker *w)
 	struct health *h;
 	unsigned int b;
 
-	if (tq_shard_id(w->s) != 0 || w->p->conf.health_interval_ms == 0)
+	if (tq_shard_id(w->s) != 0 || w->g->conf.health_interval_ms == 0)
 		return 0;
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return -ENOMEM;
 	h->w = w;
-	for (b = 0; b < PROXY_MAX_BACKENDS; b++) {
+	for (b = 0; b < PROXY_MAX_BACKENDS; b++)
 		h->ck[b].h = h;
-		h->ck[b].b = b;
-	}
 	h->t = tq_app_timer_create(w->s, health_tick, h);
 	if (!h->t) {
 		free(h);
@@ -266,4 +255,30 @@ health_stop(struct pworker *w)
 	tq_app_timer_free(w->h->t);
 	free(w->h);
 	w->h = NULL;
+}
+
+void
+health_reload(struct pworker *w)
+{
+	struct health *h = w->h;
+	unsigned int b;
+
+	if (!h) {
+		if (health_start(w) < 0)
+			fprintf(stderr, "tq-proxy: worker %u: no memory for "
+				"health checks\n", tq_shard_id(w->s));
+		return;
+	}
+	/* The checks in flight were for the old list: dropped without a
+	 * verdict; the new one is checked at once. */
+	for (b = 0; b < PROXY_MAX_BACKENDS; b++) {
+		if (!h->ck[b].st)
+			continue;
+		h->ck[b].done = true;
+		tq_stream_abort(h->ck[b].st, 0);
+	}
+	if (w->g->conf.health_interval_ms)
+		tq_app_timer_arm(h->t, 0);
+	else
+		tq_app_timer_cancel(h->t);
 }

@@ -42,6 +42,8 @@ enum rs_state { RS_NONE, RS_HEAD, RS_BODY, RS_DONE };
 
 struct hconn {
 	struct pworker *w;
+	struct pgen *g;		/* its generation: the newest at its
+				 * accept or at its last request */
 	struct tq_stream *cl;		/* the client leg */
 	struct tq_stream *bst;		/* the backend leg of this request */
 	struct tq_app_timer *t;		/* connect, backend or idle timeout */
@@ -49,9 +51,10 @@ struct hconn {
 	uint64_t last_cl;		/* tq_shard_now() of the last client byte */
 	uint64_t last_be;		/* ... of the last move to or from the
 					 * backend, or answer byte written */
-	int be;				/* the backend leg's, -1: none */
-	int last_pick;			/* the backend of the last leg */
-	unsigned int lidx;
+	int be;				/* the backend leg's slot, -1 */
+	int last_pick;			/* the slot of the last leg */
+	int last_idx;			/* ... its backend in g */
+	unsigned int lslot;		/* its listener's slot */
 	unsigned int attempts;
 	unsigned int depth;		/* callbacks of ours on the stack */
 	uint8_t pool;
@@ -97,8 +100,9 @@ hconn_free(struct hconn *hc)
 	struct pworker *w = hc->w;
 
 	tq_app_timer_free(hc->t);
-	w->l[hc->lidx].active--;
+	w->l[hc->lslot].active--;
 	w->nconns--;
+	gen_release(w, hc->g);
 	free(hc);
 }
 
@@ -122,7 +126,7 @@ leave(struct hconn *hc)
 static void
 set_bufs(struct hconn *hc, struct tq_stream *st)
 {
-	uint32_t mb = hc->w->p->conf.max_conn_buf;
+	uint32_t mb = hc->g->conf.max_conn_buf;
 	uint32_t own = 2 * (HIN + HOUT);
 	uint32_t q = mb > own ? (mb - own) / 4 : 0;
 
@@ -222,10 +226,10 @@ count_status(struct hconn *hc, unsigned int status, bool local)
 
 	if (c < 1 || c > 5)
 		return;
-	w->l[hc->lidx].resp[c - 1]++;
+	w->l[hc->lslot].resp[c - 1]++;
 	pctr(w, (enum proxy_ctr)(PC_HTTP_1XX + c - 1), 1);
 	if (local) {
-		w->l[hc->lidx].errors++;
+		w->l[hc->lslot].errors++;
 		pctr(w, PC_HTTP_LOCAL, 1);
 	} else if (hc->be >= 0) {
 		w->be[hc->be].resp[c - 1]++;
@@ -290,7 +294,7 @@ count_up(struct hconn *hc, uint32_t n)
 {
 	struct pworker *w = hc->w;
 
-	w->l[hc->lidx].bytes_up += n;
+	w->l[hc->lslot].bytes_up += n;
 	if (hc->last_pick >= 0)
 		w->be[hc->last_pick].bytes_up += n;
 	pctr(w, PC_BYTES_UP, n);
@@ -301,7 +305,7 @@ count_down(struct hconn *hc, uint32_t n)
 {
 	struct pworker *w = hc->w;
 
-	w->l[hc->lidx].bytes_down += n;
+	w->l[hc->lslot].bytes_down += n;
 	if (hc->last_pick >= 0)
 		w->be[hc->last_pick].bytes_down += n;
 	pctr(w, PC_BYTES_DOWN, n);
@@ -357,8 +361,18 @@ request_head(struct hconn *hc)
 	uint64_t up = 0;
 	int n;
 
+	/* A kept connection takes a newer generation between requests,
+	 * unless its listener is gone from it. */
+	if (hc->g != hc->w->g && hc->be < 0 && !hc->bst &&
+			hc->w->g->lidx[hc->lslot] >= 0) {
+		gen_release(hc->w, hc->g);
+		hc->g = hc->w->g;
+		gen_hold(hc->w, hc->g);
+		/* Its slot may be free once the old generation is. */
+		hc->last_pick = -1;
+	}
 	pctr(hc->w, PC_HTTP_REQUESTS, 1);
-	hc->w->l[hc->lidx].requests++;
+	hc->w->l[hc->lslot].requests++;
 	hc->cminor = m->minor;
 	hc->meth = m->meth;
 	hc->keep = m->keep_alive;
@@ -375,13 +389,13 @@ request_head(struct hconn *hc)
 		return;
 	}
 	tq_http_field_get(m, "host", &host);
-	hc->pool = (uint8_t)proxy_route_pick(&p->conf, host.p, host.len,
-			m->target.p, m->target.len,
-			p->conf.listen_pool[hc->lidx]);
-	for (b = 0; b < p->conf.nb_backends; b++)
-		if (backend_up(p, b))
+	hc->pool = (uint8_t)proxy_route_pick(&hc->g->conf, host.p, host.len,
+			m->target.p, m->target.len, hc->g->conf.listen_pool[
+			hc->g->lidx[hc->lslot]]);
+	for (b = 0; b < hc->g->conf.nb_backends; b++)
+		if (backend_up(p, hc->g->slot[b]))
 			up |= 1ull << b;
-	if (!(p->pool_mask[hc->pool] & up)) {
+	if (!(hc->g->pool_mask[hc->pool] & up)) {
 		/* No backend, or none healthy: nobody to ask. */
 		pctr(hc->w, PC_NO_BACKEND, 1);
 		answer(hc, 503);
@@ -465,7 +479,7 @@ client_in(struct hconn *hc)
 			if (hc->up_left == 0) {
 				/* Its parser skipped the body. */
 				tq_http_parser_init(&s->p, TQ_HTTP_REQUEST,
-						&hc->w->p->qlim);
+						&hc->g->qlim);
 				hc->rq = RQ_DONE;
 			}
 			continue;
@@ -598,10 +612,11 @@ response_head(struct hconn *hc)
 static bool
 stale_retry(struct hconn *hc)
 {
-	int b = hc->last_pick;
+	int b = hc->last_idx;
 
 	if (!hc->reused || hc->got_be || !hc->replay_len ||
-			hc->resp_started || hc->rq != RQ_DONE || b < 0)
+			hc->resp_started || hc->rq != RQ_DONE ||
+			hc->last_pick < 0)
 		return false;
 	pctr(hc->w, PC_HTTP_BACKEND_STALE, 1);
 	drop_backend(hc, true);
@@ -761,21 +776,19 @@ backend_in(struct hconn *hc)
 static void
 next_request(struct hconn *hc)
 {
-	struct proxy *p = hc->w->p;
-
 	if (!hc->keep) {
 		/* FIN after the answer; what the client still sends is
 		 * read and dropped, so no RST overtakes the answer. */
 		tq_stream_shutdown(hc->cl);
 		hc->draining = true;
 		hc->rs = RS_NONE;
-		arm(hc, p->conf.idle_timeout_ms);
+		arm(hc, hc->g->conf.idle_timeout_ms);
 		return;
 	}
 	hc->rq = RQ_HEAD;
 	hc->rs = RS_NONE;
 	hc->resp_started = false;
-	arm(hc, p->conf.idle_timeout_ms);
+	arm(hc, hc->g->conf.idle_timeout_ms);
 }
 
 static void
@@ -859,27 +872,32 @@ connect_next(struct hconn *hc)
 {
 	struct pworker *w = hc->w;
 	struct proxy *p = w->p;
+	const struct pgen *g = hc->g;
+	uint32_t act[PROXY_MAX_BACKENDS];
 	struct balance_in in = {
-		.mode = p->conf.balance,
-		.n = p->conf.nb_backends,
-		.pool = p->pool_mask[hc->pool],
-		.active = w->active,
+		.mode = g->conf.balance,
+		.n = g->conf.nb_backends,
+		.pool = g->pool_mask[hc->pool],
+		.active = act,
 	};
 	struct tq_stream *st;
-	unsigned int b;
+	unsigned int b, slot;
 	int pick, err;
 
 	in.key = balance_addr_key(&hc->caddr);
 	while (hc->cl) {
-		if (hc->attempts > p->conf.retries) {
+		if (hc->attempts > hc->g->conf.retries) {
 			answer(hc, 502);
 			return;
 		}
 		in.tried = hc->tried;
 		in.up = 0;
-		for (b = 0; b < in.n; b++)
-			if (backend_up(p, b))
+		for (b = 0; b < in.n; b++) {
+			/* The load is kept per slot, across generations. */
+			act[b] = w->active[g->slot[b]];
+			if (backend_up(p, g->slot[b]))
 				in.up |= 1ull << b;
+		}
 		pick = balance_pick(&in, &w->rr[hc->pool]);
 		if (pick < 0) {
 			answer(hc, 502);
@@ -890,37 +908,40 @@ connect_next(struct hconn *hc)
 		if (hc->attempts++)
 			pctr(w, PC_RETRIES, 1);
 		hc->timed_out = false;
-		hc->be = pick;
-		hc->last_pick = pick;
-		w->active[b]++;
-		w->be[b].active++;
-		st = hc->no_reuse ? NULL : bpool_take(w, b);
+		slot = g->slot[b];
+		hc->be = (int)slot;
+		hc->last_pick = (int)slot;
+		hc->last_idx = pick;
+		w->active[slot]++;
+		w->be[slot].active++;
+		st = hc->no_reuse ? NULL : bpool_take(w, slot);
 		if (st) {
 			hc->bst = st;
 			hc->be_up = true;
 			hc->reused = true;
 			tq_stream_set_ops(st, &hbackend_ops, hc);
-			w->be[b].requests++;
+			w->be[slot].requests++;
 			pctr(w, PC_HTTP_BACKEND_REUSED, 1);
 			hc->last_be = tq_shard_now(w->s);
-			arm(hc, p->conf.backend_timeout_ms);
+			arm(hc, hc->g->conf.backend_timeout_ms);
 			return;
 		}
 		hc->reused = false;
-		st = tq_tcp_connect(w->s, &p->conf.be[b].addr,
-				p->conf.be[b].port, NULL, 0, &hbackend_ops, hc,
+		st = tq_tcp_connect(w->s, &hc->g->conf.be[b].addr,
+				hc->g->conf.be[b].port, NULL, 0, &hbackend_ops,
+				hc,
 				&err);
 		if (st) {
 			hc->bst = st;
 			hc->be_up = false;
 			set_bufs(hc, st);
-			arm(hc, p->conf.connect_timeout_ms);
+			arm(hc, hc->g->conf.connect_timeout_ms);
 			return;
 		}
 		drop_backend(hc, false);
-		w->be[b].connect_fails++;
+		w->be[slot].connect_fails++;
 		pctr(w, PC_CONNECT_FAILS, 1);
-		health_passive(w, b, false);
+		health_passive(w, slot, false);
 	}
 }
 
@@ -928,7 +949,6 @@ static void
 conn_timer(struct tq_shard *s, struct tq_app_timer *t, void *arg)
 {
 	struct hconn *hc = arg;
-	struct proxy *p = hc->w->p;
 	uint64_t now = tq_shard_now(s), lim, quiet, idle;
 
 	(void)t;
@@ -940,7 +960,7 @@ conn_timer(struct tq_shard *s, struct tq_app_timer *t, void *arg)
 		tq_stream_abort(hc->bst, 0);
 	} else if (hc->cl && !hc->draining &&
 			(hc->rs == RS_HEAD || hc->rs == RS_BODY)) {
-		lim = (uint64_t)p->conf.backend_timeout_ms * NS_PER_MS;
+		lim = (uint64_t)hc->g->conf.backend_timeout_ms * NS_PER_MS;
 		if (hc->rq != RQ_DONE && hc->up.olen == 0 &&
 				hc->up.ilen == 0 &&
 				tq_stream_readable(hc->cl) == 0) {
@@ -948,7 +968,8 @@ conn_timer(struct tq_shard *s, struct tq_app_timer *t, void *arg)
 			 * what came (Expect: 100-continue, a slow upload): the
 			 * client is the one to wait for, by the idle timeout. */
 			hc->last_be = now;
-			idle = (uint64_t)p->conf.idle_timeout_ms * NS_PER_MS;
+			idle = (uint64_t)hc->g->conf.idle_timeout_ms *
+				NS_PER_MS;
 			if (idle && now - hc->last_cl >= idle) {
 				pctr(hc->w, PC_IDLE_TIMEOUTS, 1);
 				abort_client(hc);
@@ -976,7 +997,7 @@ conn_timer(struct tq_shard *s, struct tq_app_timer *t, void *arg)
 			tq_app_timer_arm(hc->t, lim - quiet);
 		}
 	} else if (hc->cl) {
-		lim = (uint64_t)p->conf.idle_timeout_ms * NS_PER_MS;
+		lim = (uint64_t)hc->g->conf.idle_timeout_ms * NS_PER_MS;
 		quiet = now - (hc->last_cl > hc->last_be ? hc->last_cl :
 				hc->last_be);
 		if (lim && quiet >= lim) {
@@ -1013,7 +1034,7 @@ backend_connected(struct tq_stream *st, void *ctx)
 	w->be[hc->be].requests++;
 	pctr(w, PC_BACKEND_CONNECTS, 1);
 	hc->last_be = tq_shard_now(w->s);
-	arm(hc, w->p->conf.backend_timeout_ms);
+	arm(hc, hc->g->conf.backend_timeout_ms);
 	run(hc);
 	leave(hc);
 }
@@ -1089,11 +1110,13 @@ http_accept(struct tq_shard *s, struct tq_listener *l, void *arg)
 	struct tq_stream *st;
 	struct hconn *hc;
 	char a[TQ_ADDR_STRLEN];
+	int li;
 
 	while ((st = tq_tcp_accept(l, &hclient_ops, NULL)) != NULL) {
 		pctr(w, PC_ACCEPTED, 1);
 		hc = NULL;
-		if (w->nconns < pl->p->conf.max_conns)
+		li = w->g->lidx[pl->slot];
+		if (li >= 0 && w->nconns < w->g->conf.max_conns)
 			hc = calloc(1, sizeof(*hc));
 		if (hc) {
 			hc->t = tq_app_timer_create(s, conn_timer, hc);
@@ -1111,12 +1134,14 @@ http_accept(struct tq_shard *s, struct tq_listener *l, void *arg)
 		hc->w = w;
 		hc->be = -1;
 		hc->last_pick = -1;
-		hc->lidx = pl->idx;
+		hc->lslot = pl->slot;
+		hc->g = w->g;
+		gen_hold(w, hc->g);
 		hc->cl = st;
 		w->nconns++;
-		w->l[pl->idx].active++;
-		w->l[pl->idx].total++;
-		tq_http_parser_init(&hc->up.p, TQ_HTTP_REQUEST, &pl->p->qlim);
+		w->l[pl->slot].active++;
+		w->l[pl->slot].total++;
+		tq_http_parser_init(&hc->up.p, TQ_HTTP_REQUEST, &hc->g->qlim);
 		tq_http_parser_init(&hc->down.p, TQ_HTTP_RESPONSE, &rlim);
 		tq_stream_set_ops(st, &hclient_ops, hc);
 		tq_stream_info(st, &info);
@@ -1129,7 +1154,7 @@ http_accept(struct tq_shard *s, struct tq_listener *l, void *arg)
 			a, info.lport);
 		hc->last_cl = hc->last_be = tq_shard_now(s);
 		set_bufs(hc, st);
-		arm(hc, pl->p->conf.idle_timeout_ms);
+		arm(hc, hc->g->conf.idle_timeout_ms);
 		enter(hc);
 		run(hc);
 		leave(hc);

@@ -19,7 +19,7 @@ opt_set(void *arg, const char *v)
 {
 	const struct proxy_conf_key *k = arg;
 
-	if (proxy_conf_set(&proxy.conf, k->name, v))
+	if (proxy_conf_set(proxy.parse_into, k->name, v))
 		return -EINVAL;
 	return 0;
 }
@@ -33,9 +33,12 @@ worker_start(struct tq_shard *s, void *arg)
 
 	w->p = p;
 	w->s = s;
+	/* Reloads wait for every worker to have started. */
+	w->g = p->cur;
+	gen_hold(w, w->g);
 	/* Each worker's round robin starts one further, so the first
 	 * clients of different workers go to different backends. */
-	for (i = 0; i < p->conf.nb_pools; i++)
+	for (i = 0; i < PROXY_MAX_POOLS; i++)
 		w->rr[i] = tq_shard_id(s) % p->conf.nb_backends;
 	tq_shard_set_app_ctx(s, w);
 	if (p->conf.mode == PROXY_MODE_HTTP && bpool_start(w) < 0)
@@ -44,15 +47,21 @@ worker_start(struct tq_shard *s, void *arg)
 	if (health_start(w) < 0)
 		fprintf(stderr, "tq-proxy: worker %u: no memory for health "
 			"checks\n", tq_shard_id(s));
+	__atomic_add_fetch(&p->started, 1, __ATOMIC_RELEASE);
 }
 
 static void
 worker_stop(struct tq_shard *s, void *arg)
 {
 	struct proxy *p = arg;
+	struct pworker *w = &p->w[tq_shard_id(s)];
 
-	health_stop(&p->w[tq_shard_id(s)]);
-	bpool_stop(&p->w[tq_shard_id(s)]);
+	health_stop(w);
+	bpool_stop(w);
+	/* The engine closed every connection: the last worker out frees
+	 * the generation. */
+	gen_release(w, w->g);
+	w->g = NULL;
 }
 
 int
@@ -65,6 +74,8 @@ main(int argc, char **argv)
 	int ret;
 
 	proxy_conf_init(&p->conf);
+	p->parse_into = &p->conf;
+	pthread_mutex_init(&p->lock, NULL);
 	for (i = 0; i < proxy_conf_nb_keys; i++) {
 		opts[i] = (struct tq_app_opt){
 			.name = proxy_conf_keys[i].name,
@@ -86,13 +97,13 @@ main(int argc, char **argv)
 		tq_engine_destroy(p->e);
 		return TQ_EXIT_CONFIG;
 	}
-	for (i = 0; i < p->conf.nb_pools; i++)
-		p->pool_mask[i] = proxy_conf_pool_mask(&p->conf, i);
-	p->qlim.max_head = p->conf.max_head;
-	p->qlim.max_body = p->conf.max_body;
 	p->nb_workers = tq_engine_workers(p->e);
 	p->w = calloc(p->nb_workers ? p->nb_workers : 1, sizeof(*p->w));
-	ret = p->w ? stats_register(p) : -ENOMEM;
+	if (p->w)
+		p->cur = gen_build(p, &p->conf, err, sizeof(err));
+	ret = p->cur ? stats_register(p) : -ENOMEM;
+	if (ret == 0)
+		ret = reload_register(p);
 	if (ret == 0)
 		ret = tq_engine_on_worker_start(p->e, worker_start, p);
 	if (ret == 0)
@@ -103,14 +114,8 @@ main(int argc, char **argv)
 		free(p->w);
 		return 1;
 	}
-	health_init(p);
 	for (i = 0; i < p->conf.nb_listen; i++) {
-		p->lis[i].p = p;
-		p->lis[i].idx = i;
-		ret = tq_tcp_listen(p->e, NULL, p->conf.listen[i],
-				p->conf.backlog,
-				p->conf.mode == PROXY_MODE_HTTP ?
-				http_accept : relay_accept, &p->lis[i]);
+		ret = proxy_listen(p, p->cur, i);
 		if (ret < 0) {
 			fprintf(stderr, "tq-proxy: --listen %u: %s\n",
 					p->conf.listen[i], strerror(-ret));

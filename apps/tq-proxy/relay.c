@@ -18,13 +18,15 @@
 struct pconn {
 	struct tq_stream *side[2];	/* 0: client, 1: backend */
 	struct pworker *w;
+	struct pgen *g;			/* its generation (at accept) */
 	struct tq_app_timer *t;		/* connect, then idle timeout */
 	uint64_t tried;			/* backends tried, a bit each */
 	uint64_t last_move;		/* tq_shard_now() of the last splice */
 	struct tq_addr caddr, laddr;	/* client, and ours it reached */
 	uint16_t cport, lport;
 	int be;				/* the backend leg's, -1: none */
-	unsigned int lidx;
+	unsigned int lslot;		/* its listener's slot */
+	unsigned int pool;
 	unsigned int attempts;
 	unsigned int depth;		/* callbacks of ours on the stack */
 	bool up;			/* the backend leg is established */
@@ -40,8 +42,9 @@ pconn_free(struct pconn *pc)
 	struct pworker *w = pc->w;
 
 	tq_app_timer_free(pc->t);
-	w->l[pc->lidx].active--;
+	w->l[pc->lslot].active--;
 	w->nconns--;
+	gen_release(w, pc->g);
 	free(pc);
 }
 
@@ -65,11 +68,13 @@ static void
 detach_backend(struct pconn *pc)
 {
 	struct pworker *w = pc->w;
+	unsigned int slot;
 
 	if (pc->be < 0)
 		return;
-	w->active[pc->be]--;
-	w->be[pc->be].active--;
+	slot = pc->g->slot[pc->be];
+	w->active[slot]--;
+	w->be[slot].active--;
 	pc->be = -1;
 }
 
@@ -82,7 +87,7 @@ detach_backend(struct pconn *pc)
 static void
 set_bufs(struct pconn *pc, struct tq_stream *st)
 {
-	uint32_t q = pc->w->p->conf.max_conn_buf / 4;
+	uint32_t q = pc->g->conf.max_conn_buf / 4;
 
 	if (q < 4096)
 		q = 4096;
@@ -98,14 +103,15 @@ static void
 count_bytes(struct pconn *pc, bool up, uint32_t n)
 {
 	struct pworker *w = pc->w;
+	unsigned int slot = pc->g->slot[pc->be];
 
 	if (up) {
-		w->l[pc->lidx].bytes_up += n;
-		w->be[pc->be].bytes_up += n;
+		w->l[pc->lslot].bytes_up += n;
+		w->be[slot].bytes_up += n;
 		pctr(w, PC_BYTES_UP, n);
 	} else {
-		w->l[pc->lidx].bytes_down += n;
-		w->be[pc->be].bytes_down += n;
+		w->l[pc->lslot].bytes_down += n;
+		w->be[slot].bytes_down += n;
 		pctr(w, PC_BYTES_DOWN, n);
 	}
 }
@@ -155,29 +161,33 @@ connect_next(struct pconn *pc)
 {
 	struct pworker *w = pc->w;
 	struct proxy *p = w->p;
+	const struct pgen *g = pc->g;
+	uint32_t act[PROXY_MAX_BACKENDS];
 	struct balance_in in = {
-		.mode = p->conf.balance,
-		.n = p->conf.nb_backends,
-		.pool = p->pool_mask[p->conf.listen_pool[pc->lidx]],
-		.active = w->active,
+		.mode = g->conf.balance,
+		.n = g->conf.nb_backends,
+		.pool = g->pool_mask[pc->pool],
+		.active = act,
 		.key = balance_addr_key(&pc->caddr),
 	};
 	struct tq_stream *st;
-	unsigned int b;
+	unsigned int b, slot;
 	int pick, err;
 
 	while (pc->side[0]) {
-		if (pc->attempts > p->conf.retries) {
+		if (pc->attempts > g->conf.retries) {
 			give_up(pc, PC_NO_BACKEND);
 			return;
 		}
 		in.tried = pc->tried;
 		in.up = 0;
-		for (b = 0; b < in.n; b++)
-			if (backend_up(p, b))
+		for (b = 0; b < in.n; b++) {
+			/* The load is kept per slot, across generations. */
+			act[b] = w->active[g->slot[b]];
+			if (backend_up(p, g->slot[b]))
 				in.up |= 1ull << b;
-		pick = balance_pick(&in,
-				&w->rr[p->conf.listen_pool[pc->lidx]]);
+		}
+		pick = balance_pick(&in, &w->rr[pc->pool]);
 		if (pick < 0) {
 			give_up(pc, PC_NO_BACKEND);
 			return;
@@ -188,12 +198,13 @@ connect_next(struct pconn *pc)
 			pctr(w, PC_RETRIES, 1);
 		pc->timed_out = false;
 		pc->be = pick;
-		w->active[b]++;
-		w->be[b].active++;
+		slot = g->slot[b];
+		w->active[slot]++;
+		w->be[slot].active++;
 		/* Source port 0: one whose replies come back to this worker,
 		 * so both legs live here. */
-		st = tq_tcp_connect(w->s, &p->conf.be[b].addr,
-				p->conf.be[b].port, NULL, 0, &backend_ops, pc,
+		st = tq_tcp_connect(w->s, &g->conf.be[b].addr,
+				g->conf.be[b].port, NULL, 0, &backend_ops, pc,
 				&err);
 		if (st) {
 			pc->side[1] = st;
@@ -201,13 +212,13 @@ connect_next(struct pconn *pc)
 			 * the backend sees is already the bounded one. */
 			set_bufs(pc, st);
 			tq_app_timer_arm(pc->t,
-				p->conf.connect_timeout_ms * NS_PER_MS);
+				g->conf.connect_timeout_ms * NS_PER_MS);
 			return;
 		}
 		detach_backend(pc);
-		w->be[b].connect_fails++;
+		w->be[slot].connect_fails++;
 		pctr(w, PC_CONNECT_FAILS, 1);
-		health_passive(w, b, false);
+		health_passive(w, slot, false);
 	}
 }
 
@@ -215,7 +226,7 @@ static void
 conn_timer(struct tq_shard *s, struct tq_app_timer *t, void *arg)
 {
 	struct pconn *pc = arg;
-	uint64_t idle = pc->w->p->conf.idle_timeout_ms * NS_PER_MS;
+	uint64_t idle = pc->g->conf.idle_timeout_ms * NS_PER_MS;
 	uint64_t quiet;
 
 	enter(pc);
@@ -254,21 +265,22 @@ backend_connected(struct tq_stream *st, void *ctx)
 {
 	struct pconn *pc = ctx;
 	struct pworker *w = pc->w;
-	struct proxy *p = w->p;
+	const struct pgen *g = pc->g;
+	unsigned int slot = g->slot[pc->be];
 	uint8_t hdr[PPV2_MAX_LEN];
 	int len;
 
 	enter(pc);
 	pc->up = true;
-	w->be[pc->be].total++;
+	w->be[slot].total++;
 	pctr(w, PC_BACKEND_CONNECTS, 1);
-	health_passive(w, (unsigned int)pc->be, true);
+	health_passive(w, slot, true);
 	pc->last_move = tq_shard_now(w->s);
-	if (p->conf.idle_timeout_ms)
-		tq_app_timer_arm(pc->t, p->conf.idle_timeout_ms * NS_PER_MS);
+	if (g->conf.idle_timeout_ms)
+		tq_app_timer_arm(pc->t, g->conf.idle_timeout_ms * NS_PER_MS);
 	else
 		tq_app_timer_cancel(pc->t);
-	if (p->conf.proxy_protocol) {
+	if (g->conf.proxy_protocol) {
 		/* First on the leg, before any spliced byte; a fresh send
 		 * queue always has room for it. */
 		len = ppv2_encode(hdr, sizeof(hdr), &pc->caddr, pc->cport,
@@ -304,9 +316,9 @@ backend_closed(struct tq_stream *st, enum tq_close_reason why, void *ctx)
 	if (!pc->up) {
 		/* The open failed, or the client left while it was on. */
 		if (pc->side[0] && b >= 0 && open_failed(pc, why)) {
-			w->be[b].connect_fails++;
+			w->be[pc->g->slot[b]].connect_fails++;
 			pctr(w, PC_CONNECT_FAILS, 1);
-			health_passive(w, (unsigned int)b, false);
+			health_passive(w, pc->g->slot[b], false);
 			/* Nothing was sent to it: another may serve. */
 			connect_next(pc);
 		} else if (pc->side[0]) {
@@ -365,11 +377,15 @@ relay_accept(struct tq_shard *s, struct tq_listener *l, void *arg)
 	struct tq_conn_info info;
 	struct tq_stream *st;
 	struct pconn *pc;
+	int li;
 
 	while ((st = tq_tcp_accept(l, &client_ops, NULL)) != NULL) {
 		pctr(w, PC_ACCEPTED, 1);
 		pc = NULL;
-		if (w->nconns < pl->p->conf.max_conns)
+		/* A listener a reload adds or removes may accept while the
+		 * workers take the generation that names it. */
+		li = w->g->lidx[pl->slot];
+		if (li >= 0 && w->nconns < w->g->conf.max_conns)
 			pc = calloc(1, sizeof(*pc));
 		if (pc) {
 			pc->t = tq_app_timer_create(s, conn_timer, pc);
@@ -386,12 +402,15 @@ relay_accept(struct tq_shard *s, struct tq_listener *l, void *arg)
 			continue;
 		}
 		pc->w = w;
+		pc->g = w->g;
+		gen_hold(w, pc->g);
 		pc->be = -1;
-		pc->lidx = pl->idx;
+		pc->lslot = pl->slot;
+		pc->pool = pc->g->conf.listen_pool[li];
 		pc->side[0] = st;
 		w->nconns++;
-		w->l[pl->idx].active++;
-		w->l[pl->idx].total++;
+		w->l[pl->slot].active++;
+		w->l[pl->slot].total++;
 		tq_stream_set_ops(st, &client_ops, pc);
 		tq_stream_info(st, &info);
 		pc->caddr = info.raddr;

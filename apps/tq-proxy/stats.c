@@ -64,6 +64,12 @@ static const struct {
 	[PC_HTTP_BACKEND_STALE] = { "ProxyHttpBackendStale",
 		"HTTP mode: kept backend connections found closed, the "
 		"request sent again on a new one" },
+	[PC_RELOADS] = { "ProxyReloads",
+		"Configurations reloaded (tq-ctl reload, SIGHUP) and "
+		"taken by every worker" },
+	[PC_RELOAD_FAILS] = { "ProxyReloadFails",
+		"Reloads refused: the file or the result was bad; the "
+		"running configuration stayed" },
 };
 
 /* HTTP mode's requests and answers by class (0 in tcp mode). */
@@ -88,20 +94,29 @@ tel_backends(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	struct proxy *p = tel_proxy;
 	char name[16], addr[TQ_ADDR_STRLEN + 8], a[TQ_ADDR_STRLEN];
-	unsigned int b, i, k;
+	unsigned int b, i, k, sl;
+	const struct pgen *g;
+	int ret = 0;
 
 	(void)cmd;
 	(void)params;
 	rte_tel_data_start_dict(d);
-	for (b = 0; b < p->conf.nb_backends; b++) {
-		const struct proxy_backend *be = &p->conf.be[b];
+	/* The newest generation's backends; it stays while we hold the
+	 * lock (a reload replaces it under the lock). */
+	pthread_mutex_lock(&p->lock);
+	g = p->cur;
+	for (b = 0; g && b < g->conf.nb_backends; b++) {
+		const struct proxy_backend *be = &g->conf.be[b];
 		struct pstat_be sum = { 0 };
 		struct rte_tel_data *c = rte_tel_data_alloc();
 
-		if (!c)
-			return -ENOMEM;
+		if (!c) {
+			ret = -ENOMEM;
+			break;
+		}
+		sl = g->slot[b];
 		for (i = 0; i < p->nb_workers; i++) {
-			const struct pstat_be *x = &p->w[i].be[b];
+			const struct pstat_be *x = &p->w[i].be[sl];
 
 			sum.active += x->active;
 			sum.total += x->total;
@@ -119,8 +134,8 @@ tel_backends(const char *cmd, const char *params, struct rte_tel_data *d)
 		snprintf(name, sizeof(name), "backend%u", b);
 		rte_tel_data_start_dict(c);
 		rte_tel_data_add_dict_string(c, "addr", addr);
-		rte_tel_data_add_dict_string(c, "pool", p->conf.pool[be->pool]);
-		rte_tel_data_add_dict_u64(c, "up", backend_up(p, b));
+		rte_tel_data_add_dict_string(c, "pool", g->conf.pool[be->pool]);
+		rte_tel_data_add_dict_u64(c, "up", backend_up(p, sl));
 		rte_tel_data_add_dict_u64(c, "active", sum.active);
 		rte_tel_data_add_dict_u64(c, "total", sum.total);
 		rte_tel_data_add_dict_u64(c, "bytes_up", sum.bytes_up);
@@ -130,7 +145,8 @@ tel_backends(const char *cmd, const char *params, struct rte_tel_data *d)
 		add_http(c, sum.requests, sum.resp);
 		rte_tel_data_add_dict_container(d, name, c, 0);
 	}
-	return 0;
+	pthread_mutex_unlock(&p->lock);
+	return ret;
 }
 
 static int
@@ -138,19 +154,26 @@ tel_listeners(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	struct proxy *p = tel_proxy;
 	unsigned int l, i, k;
+	const struct pgen *g;
 	char name[16];
+	int ret = 0;
 
 	(void)cmd;
 	(void)params;
 	rte_tel_data_start_dict(d);
-	for (l = 0; l < p->conf.nb_listen; l++) {
+	pthread_mutex_lock(&p->lock);
+	g = p->cur;
+	for (l = 0; g && l < g->conf.nb_listen; l++) {
 		struct pstat_listen sum = { 0 };
 		struct rte_tel_data *c = rte_tel_data_alloc();
 
-		if (!c)
-			return -ENOMEM;
+		if (!c) {
+			ret = -ENOMEM;
+			break;
+		}
 		for (i = 0; i < p->nb_workers; i++) {
-			const struct pstat_listen *x = &p->w[i].l[l];
+			const struct pstat_listen *x =
+				&p->w[i].l[g->lslot[l]];
 
 			sum.active += x->active;
 			sum.total += x->total;
@@ -163,9 +186,9 @@ tel_listeners(const char *cmd, const char *params, struct rte_tel_data *d)
 		}
 		snprintf(name, sizeof(name), "listen%u", l);
 		rte_tel_data_start_dict(c);
-		rte_tel_data_add_dict_u64(c, "port", p->conf.listen[l]);
+		rte_tel_data_add_dict_u64(c, "port", g->conf.listen[l]);
 		rte_tel_data_add_dict_string(c, "pool",
-				p->conf.pool[p->conf.listen_pool[l]]);
+				g->conf.pool[g->conf.listen_pool[l]]);
 		rte_tel_data_add_dict_u64(c, "active", sum.active);
 		rte_tel_data_add_dict_u64(c, "total", sum.total);
 		rte_tel_data_add_dict_u64(c, "bytes_up", sum.bytes_up);
@@ -174,7 +197,8 @@ tel_listeners(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(c, "errors", sum.errors);
 		rte_tel_data_add_dict_container(d, name, c, 0);
 	}
-	return 0;
+	pthread_mutex_unlock(&p->lock);
+	return ret;
 }
 
 /*
@@ -210,16 +234,23 @@ prom_backends(struct tq_metrics_page *pg, void *arg)
 	struct proxy *p = arg;
 	struct pstat_be sum[PROXY_MAX_BACKENDS];
 	char lab[PROXY_MAX_BACKENDS][256], l2[300];
-	unsigned int b, i, k, f;
+	unsigned int b, i, k, f, nb, sl[PROXY_MAX_BACKENDS];
+	const struct pgen *g;
+	uint64_t gen;
 
-	for (b = 0; b < p->conf.nb_backends; b++) {
-		const struct proxy_backend *be = &p->conf.be[b];
+	pthread_mutex_lock(&p->lock);
+	g = p->cur;
+	nb = g ? g->conf.nb_backends : 0;
+	gen = g ? g->id : 0;
+	for (b = 0; b < nb; b++) {
+		const struct proxy_backend *be = &g->conf.be[b];
 		char a[TQ_ADDR_STRLEN], addr[TQ_ADDR_STRLEN + 8];
 		char ea[2 * sizeof(addr)], ep[2 * PROXY_POOL_NAME_MAX + 2];
 
 		memset(&sum[b], 0, sizeof(sum[b]));
+		sl[b] = g->slot[b];
 		for (i = 0; i < p->nb_workers; i++) {
-			const struct pstat_be *x = &p->w[i].be[b];
+			const struct pstat_be *x = &p->w[i].be[sl[b]];
 
 			sum[b].active += __atomic_load_n(&x->active,
 					__ATOMIC_RELAXED);
@@ -241,19 +272,25 @@ prom_backends(struct tq_metrics_page *pg, void *arg)
 		snprintf(addr, sizeof(addr), be->addr.family == AF_INET6 ?
 				"[%s]:%u" : "%s:%u", a, be->port);
 		tq_metrics_escape(ea, sizeof(ea), addr);
-		tq_metrics_escape(ep, sizeof(ep), p->conf.pool[be->pool]);
+		tq_metrics_escape(ep, sizeof(ep), g->conf.pool[be->pool]);
 		snprintf(lab[b], sizeof(lab[b]), "backend=\"%s\",pool=\"%s\"",
 				ea, ep);
 	}
+	pthread_mutex_unlock(&p->lock);
+	tq_metrics_family(pg, "tachyon_proxy_config_generation", "gauge",
+		"tq-proxy's configuration generation: 1 at start, one more "
+		"per reload taken");
+	tq_metrics_sample(pg, "tachyon_proxy_config_generation", NULL,
+			(double)gen);
 	for (f = 0; f < RTE_DIM(fam); f++) {
 		tq_metrics_family(pg, fam[f].name, fam[f].type, fam[f].help);
-		for (b = 0; b < p->conf.nb_backends; b++) {
+		for (b = 0; b < nb; b++) {
 			const struct pstat_be *x = &sum[b];
 
 			switch (f) {
 			case 0:
 				tq_metrics_sample(pg, fam[f].name, lab[b],
-						backend_up(p, b));
+						backend_up(p, sl[b]));
 				break;
 			case 1:
 				tq_metrics_sample(pg, fam[f].name, lab[b],

@@ -67,6 +67,16 @@ int tq_engine_create(int argc, char **argv, const char *app_name,
 		const struct tq_app_opt *opts, unsigned int nb_opts,
 		struct tq_engine **out);
 
+/**
+ * Read the app's options again, as tq_engine_create() did: the config
+ * file (--config) first, then the command line after "--", each calling
+ * the app's setters again (the app points them at a fresh copy first).
+ * The engine's own options are checked as keys but not applied: they
+ * are read at start only.  Not from a worker; one caller at a time.
+ * @return 0, or -EINVAL with the reason (the key, the value) in err.
+ */
+int tq_engine_reload_app_opts(struct tq_engine *e, char *err, size_t len);
+
 /** Launch workers and serve until stopped; returns 0 or a negative errno. */
 int tq_engine_run(struct tq_engine *e);
 
