@@ -658,7 +658,12 @@ tq_qc_output(struct tq_quic_conn *c, uint8_t *buf, size_t cap, uint64_t now)
 	}
 	t.can_send = tq_quic_rec_cwnd_avail(&c->rec) > 0;
 	if (t.can_send) {
-		pace = tq_quic_pacer_next(&c->pacer, c->rec.cc.cwnd,
+		/* the cc's own rate when it sets one (BBR), else 7.7's */
+		pace = c->rec.cc.pacing_rate != 0 ?
+			tq_quic_pacer_next_rate(&c->pacer,
+					c->rec.cc.pacing_rate,
+					(uint32_t)t.limit, now) :
+			tq_quic_pacer_next(&c->pacer, c->rec.cc.cwnd,
 				c->rec.smoothed_rtt, (uint32_t)t.limit, now);
 		if (pace > now) {
 			c->pace_at = pace;
@@ -671,8 +676,13 @@ tq_qc_output(struct tq_quic_conn *c, uint8_t *buf, size_t cap, uint64_t now)
 			continue;
 		build(c, &t, sp);
 	}
-	if (t.n == 0)
+	if (t.n == 0) {
+		/* window and pacer allowed a packet and there was nothing
+		 * to send: the app (or flow control) limits us, not the path */
+		if (t.can_send)
+			tq_quic_rec_app_limited(&c->rec);
 		return 0;
+	}
 	finish(c, &t);
 	if (c->is_server && !c->validated)
 		c->amp_tx += t.used;

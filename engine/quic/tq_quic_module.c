@@ -93,6 +93,7 @@ struct tq_quic_mod {
 	uint32_t max_conns;	/* per worker */
 	struct tq_quic_lb_conf lb;
 	enum tq_quic_crypto_backend crypto;
+	const struct tq_cc_ops *cc;	/* NULL: NewReno */
 	/* settled in finish */
 	char *cert_pem, *key_pem;	/* self-signed without --quic-cert */
 	uint8_t secret[TQ_QUIC_TOKEN_SECRET_LEN];
@@ -181,6 +182,17 @@ set_crypto(void *arg, const char *v)
 	return 0;
 }
 
+static int
+set_cc(void *arg, const char *v)
+{
+	const struct tq_cc_ops *ops = tq_cc_find(v);
+
+	if (!ops)
+		return -EINVAL;
+	((ST *)arg)->cc = ops;
+	return 0;
+}
+
 static const struct tq_app_opt quic_opts[] = {
 	{ "quic-cert", "quic", "FILE", "server certificate chain, PEM (none: a self-signed one, with a warning)", set_cert, NULL },
 	{ "quic-key", "quic", "FILE", "the certificate's private key, PEM", set_key, NULL },
@@ -188,6 +200,7 @@ static const struct tq_app_opt quic_opts[] = {
 	{ "quic-max-conns", "quic", "N", "QUIC connections per worker (4096)", set_max_conns, NULL },
 	{ "quic-server-id", "quic", "HEX", "QUIC-LB server id in our connection IDs, 1 to 11 bytes in hex (01)", set_server_id, NULL },
 	{ "quic-crypto", "quic", "NAME", "packet protection backend: ipsecmb, gnutls (ipsecmb when the CPU has it)", set_crypto, NULL },
+	{ "quic-cc", "quic", "NAME", "congestion control of new connections: newreno, cubic, bbr (newreno)", set_cc, NULL },
 };
 
 #undef ST
@@ -495,6 +508,7 @@ conn_new(struct qm_worker *w, struct tq_quic_listener *l,
 	cfg.peer_scid.len = h->scid_len;
 	memcpy(cfg.peer_scid.id, h->scid, h->scid_len);
 	cfg.idle_timeout_ms = m->idle_ms;
+	cfg.cc = m->cc;
 	cfg.has_reset_token = tq_quic_reset_token(w->tok, cfg.scid.id,
 			cfg.scid.len, cfg.reset_token) == 0;
 	if (tq_quic_conn_new(&cfg, s->now, &q->c) < 0)
