@@ -677,9 +677,11 @@ tq_qc_output(struct tq_quic_conn *c, uint8_t *buf, size_t cap, uint64_t now)
 		build(c, &t, sp);
 	}
 	if (t.n == 0) {
-		/* window and pacer allowed a packet and there was nothing
-		 * to send: the app (or flow control) limits us, not the path */
-		if (t.can_send)
+		/* window and pacer allowed a packet and no stream had data:
+		 * the app limits us, not the path (a stream held back by the
+		 * peer's flow control stays queued and is not app-limited,
+		 * as Linux counts rwnd-limited apart) */
+		if (t.can_send && !c->sq_head)
 			tq_quic_rec_app_limited(&c->rec);
 		return 0;
 	}

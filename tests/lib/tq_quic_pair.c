@@ -142,6 +142,19 @@ send_dgram(struct qp *p, int from, uint8_t *d, size_t len)
 	}
 	if (p->nq + 2 > p->capq)
 		return; /* the link's queue is full: dropped */
+	if (p->link.bw_bps) {
+		uint64_t wait = p->busy[from] > p->now ?
+			p->busy[from] - p->now : 0;
+
+		if (p->link.queue_ns && wait > p->link.queue_ns) {
+			p->qdrops[from]++;
+			return;
+		}
+		p->qwait_sum[from] += wait;
+		p->qwait_n[from]++;
+		if (wait > p->qwait_max[from])
+			p->qwait_max[from] = wait;
+	}
 	g = &p->q[p->nq++];
 	g->at = p->now + p->link.delay_ns;
 	if (p->link.bw_bps) {
@@ -156,6 +169,10 @@ send_dgram(struct qp *p, int from, uint8_t *d, size_t len)
 	g->to = (uint8_t)(1 - from);
 	g->len = (uint16_t)len;
 	memcpy(g->data, d, len);
+	if (p->link.corrupt > 0 && rndf(p) < p->link.corrupt) {
+		g->data[rnd(p) % len] ^= (uint8_t)(1 + rnd(p) % 255);
+		p->corrupted[from]++;
+	}
 	if (p->link.dup > 0 && rndf(p) < p->link.dup) {
 		p->q[p->nq] = *g;
 		p->q[p->nq].at += 1000;

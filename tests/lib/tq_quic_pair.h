@@ -22,6 +22,10 @@ struct qp_link {
 	double reorder;		/* share delayed by up to another delay */
 	double dup;		/* share delivered twice */
 	uint64_t bw_bps;	/* 0: no serialization */
+	/* drop-tail: a datagram that would wait longer than this behind
+	 * the ones being serialized is dropped (0: no limit) */
+	uint64_t queue_ns;
+	double corrupt;		/* share with one byte flipped */
 };
 
 struct qp_dgram {
@@ -55,6 +59,9 @@ struct qp {
 	bool (*tap)(struct qp *p, int from, uint8_t *d, size_t *len);
 	bool loss_off;			/* until the handshake is done */
 	uint64_t busy[2];		/* the link's serialization, per way */
+	/* the bottleneck queue, per way: drops and the wait seen */
+	uint64_t qdrops[2], corrupted[2];
+	uint64_t qwait_max[2], qwait_sum[2], qwait_n[2];
 	struct tq_shard *shard[2];	/* given to the connections */
 	/* called once the server connection exists, before its first
 	 * datagram goes in */
