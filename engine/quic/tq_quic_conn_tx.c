@@ -509,6 +509,9 @@ finish(struct tq_quic_conn *c, struct txctx *t)
 			t->used = target;
 		}
 	}
+	/* one codepoint for the datagram, decided before its packets
+	 * are counted (the 10th test packet ends the testing phase) */
+	c->out_ect0 = tq_quic_rec_ecn_mark(&c->rec);
 	for (i = 0; i < t->n; i++) {
 		struct pend *pp = &t->p[i];
 		struct tq_quic_sent s = { 0 };
@@ -530,6 +533,7 @@ finish(struct tq_quic_conn *c, struct txctx *t)
 		s.ack_largest = pp->has_ack ? pp->ack_largest :
 			TQ_QUIC_PN_NONE;
 		s.handle = pp->rec;
+		s.ecn = c->out_ect0;
 		if (tq_quic_rec_on_sent(&c->rec, pp->sp, &s) < 0)
 			rec_put(c, pp->rec);
 		if (pp->has_ack)
@@ -553,6 +557,8 @@ output_close(struct tq_quic_conn *c, uint8_t *buf, size_t cap, uint64_t now)
 	struct tq_quic_wr w;
 	int sp;
 
+	/* closing packets are not tracked by recovery: unmarked */
+	c->out_ect0 = false;
 	if (!c->close_send)
 		return 0;
 	if (c->close_last_sent && now < c->close_last_sent +

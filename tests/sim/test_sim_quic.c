@@ -41,6 +41,7 @@ static struct xf xs[NX];
 static unsigned int nxs;
 static uint64_t up_size, down_size;	/* per stream, each way */
 static unsigned int established;
+static bool use_ecn;		/* cfg.ecn of the next start() */
 
 static uint8_t
 pat(int64_t id, uint64_t off)
@@ -197,6 +198,7 @@ start(const struct qp_link *l, uint64_t seed, const char *cc)
 	/* a bulk sender: its buffer holds more than the window, so the
 	 * app never limits it (an emptied buffer is app-limited) */
 	cfg.sndbuf = 1u << 21;
+	cfg.ecn = use_ecn;
 	nxs = 0;
 	established = 0;
 	qp_init(&P, l, seed, &cfg, &conn_ops, NULL, &conn_ops, NULL);
@@ -483,6 +485,115 @@ throughput_clean(void **state)
 	assert_true(bb.qdrops < cu.qdrops && bb.qdrops < nr.qdrops);
 }
 
+/* ---- ECN ---- */
+
+/*
+ * A bottleneck that marks CE once its queue passes 5 ms: both ends
+ * validate ECN (their ECT(0) marks come back counted in ACK_ECN
+ * frames), CE counts become congestion events, and CUBIC keeps the
+ * queue near the marking threshold with nothing dropped, where without
+ * ECN it fills the buffer (throughput_clean).
+ */
+static void
+ecn_ce_marks(void **state)
+{
+	static const struct qp_link l = {
+		.delay_ns = 20 * MS, .bw_bps = 20000000,
+		.queue_ns = 100 * MS, .ce_ns = 5 * MS,
+	};
+	uint64_t t0, bytes = 8u << 20;
+	double qwait, goodput;
+	unsigned int i;
+
+	(void)state;
+	up_size = bytes;
+	down_size = 0;
+	use_ecn = true;
+	start(&l, 41, "cubic");
+	use_ecn = false;
+	t0 = P.now;
+	xopen();
+	assert_false(qp_run(&P, 2 * S, all_closed, NULL));
+	P.qwait_sum[0] = P.qwait_n[0] = P.qwait_max[0] = 0;
+	assert_true(qp_run(&P, 120 * S, all_closed, NULL));
+	check_exact();
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(P.c[i]->rec.ecn_state, TQ_QUIC_ECN_CAPABLE);
+		assert_int_equal(tq_quic_conn_stats(P.c[i])->ecn_failed, 0);
+		assert_true(P.ect0[i] > 0);
+	}
+	/* the receiver counted what arrived marked, CE included, and its
+	 * ACKs told the sender, which reacted */
+	assert_true(P.ce_marked[0] > 0);
+	assert_true(P.c[1]->ackr[TQ_QUIC_SPACE_APP].ecn_seen);
+	assert_int_equal(P.c[1]->ackr[TQ_QUIC_SPACE_APP].ecn.ce,
+			P.ce_marked[0]);
+	assert_true(tq_quic_conn_stats(P.c[0])->ecn_ce > 0);
+	assert_true(P.c[0]->rec.stats.congestion >=
+			tq_quic_conn_stats(P.c[0])->ecn_ce);
+	assert_int_equal(P.qdrops[0], 0);
+	assert_int_equal(P.c[0]->rec.stats.lost, 0);
+	qwait = (double)P.qwait_sum[0] / (double)P.qwait_n[0] / 1e6;
+	goodput = (double)bytes * 8 / ((double)(xs[1].done_at - t0) / 1e9) /
+		(double)l.bw_bps;
+	print_message("ecn: %lu ECT(0) sent, %lu CE marked, %lu CE "
+			"congestion events, queue avg %.1f ms, goodput %.0f%%, "
+			"no loss\n", (unsigned long)P.ect0[0],
+			(unsigned long)P.ce_marked[0],
+			(unsigned long)tq_quic_conn_stats(P.c[0])->ecn_ce,
+			qwait, goodput * 100);
+	assert_true(qwait < 15);
+	assert_true(goodput > 0.8);
+	qp_fini(&P);
+}
+
+/* A path that clears the marks: validation fails (RFC 9000 13.4.2),
+ * marking stops after the ten test packets, the data still arrives. */
+static void
+ecn_bleached(void **state)
+{
+	static const struct qp_link l = {
+		.delay_ns = 10 * MS, .bw_bps = 50000000, .ecn_bleach = true,
+	};
+	unsigned int i;
+
+	(void)state;
+	up_size = 300000;
+	down_size = 200000;
+	use_ecn = true;
+	start(&l, 42, "newreno");
+	use_ecn = false;
+	xopen();
+	assert_true(qp_run(&P, 60 * S, all_closed, NULL));
+	check_exact();
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(P.c[i]->rec.ecn_state, TQ_QUIC_ECN_OFF);
+		assert_int_equal(tq_quic_conn_stats(P.c[i])->ecn_failed, 1);
+		assert_true(P.ect0[i] > 0 &&
+				P.ect0[i] <= TQ_QUIC_ECN_TESTING_PKTS);
+		assert_false(P.c[i]->ackr[TQ_QUIC_SPACE_APP].ecn_seen);
+	}
+	qp_fini(&P);
+}
+
+/* Without cfg.ecn nothing is marked. */
+static void
+ecn_off(void **state)
+{
+	static const struct qp_link l = { .delay_ns = 10 * MS };
+
+	(void)state;
+	up_size = 100000;
+	down_size = 100000;
+	start(&l, 43, "cubic");
+	xopen();
+	assert_true(qp_run(&P, 60 * S, all_closed, NULL));
+	check_exact();
+	assert_int_equal(P.ect0[0] + P.ect0[1], 0);
+	assert_int_equal(P.c[0]->rec.ecn_state, TQ_QUIC_ECN_OFF);
+	qp_fini(&P);
+}
+
 int
 main(void)
 {
@@ -493,6 +604,9 @@ main(void)
 		cmocka_unit_test(loss_on_one_stream),
 		cmocka_unit_test(throughput_lossy),
 		cmocka_unit_test(throughput_clean),
+		cmocka_unit_test(ecn_ce_marks),
+		cmocka_unit_test(ecn_bleached),
+		cmocka_unit_test(ecn_off),
 	};
 
 	if (tq_test_eal_init("sim_quic") != 0) {
