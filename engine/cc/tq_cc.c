@@ -16,6 +16,7 @@ static const struct {
 	{ "newreno", &tq_cc_newreno },
 	{ "reno", &tq_cc_newreno },
 	{ "cubic", &tq_cc_cubic },
+	{ "bbr", &tq_cc_bbr },
 };
 
 const struct tq_cc_ops *
@@ -57,6 +58,8 @@ tq_cc_reset(struct tq_cc *cc)
 	cc->prior_cwnd = 0;
 	cc->prior_ssthresh = UINT32_MAX;
 	cc->in_recovery = false;
+	cc->pacing_rate = 0;
+	memset(&cc->bbr, 0, sizeof(cc->bbr));
 	memset(&cc->cubic, 0, sizeof(cc->cubic));
 }
 

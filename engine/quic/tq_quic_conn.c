@@ -433,6 +433,7 @@ tq_quic_conn_new(const struct tq_quic_conn_cfg *cfg, uint64_t now,
 	rc.cc = cfg->cc;
 	rc.max_datagram = c->max_dgram;
 	rc.is_server = c->is_server;
+	rc.ecn = cfg->ecn;
 	rc.ops = &tq_qc_rec_ops;
 	rc.arg = c;
 	if (tq_quic_rec_init(&c->rec, &rc, c->sent, c->cfg.max_packets,
@@ -756,7 +757,15 @@ tq_quic_conn_output(struct tq_quic_conn *c, uint8_t *buf, size_t cap,
 	c->now = now;
 	n = tq_qc_output(c, buf, cap, now);
 	tq_qc_reap(c);
+	c->stats.ecn_ce = c->rec.stats.ecn_ce;
+	c->stats.ecn_failed = c->rec.stats.ecn_failed;
 	return n;
+}
+
+enum tq_quic_ecn
+tq_quic_conn_output_ecn(const struct tq_quic_conn *c)
+{
+	return c->out_ect0 ? TQ_QUIC_ECN_ECT0 : TQ_QUIC_ECN_NOT;
 }
 
 struct tq_conn *

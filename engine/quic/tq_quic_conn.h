@@ -59,6 +59,9 @@ struct tq_quic_conn_cfg {
 	 * over the spaces as recovery does; 1024 */
 	uint32_t max_packets;
 	const struct tq_cc_ops *cc;	/* NULL: NewReno */
+	/* mark our datagrams ECT(0) and validate the path's ECN (RFC 9000
+	 * 13.4): tq_quic_conn_output_ecn() says how to send each */
+	bool ecn;
 };
 
 enum tq_quic_conn_state {
@@ -87,6 +90,9 @@ struct tq_quic_conn_stats {
 	uint64_t blocked_sent;	/* *_BLOCKED frames */
 	uint64_t key_updates;	/* read key generations moved to */
 	uint64_t retries;	/* client: Retry packets taken */
+	/* ECN (RFC 9000 13.4), recovery's figures as of the last output:
+	 * congestion events from CE counts, validation failed (0 or 1) */
+	uint64_t ecn_ce, ecn_failed;
 };
 
 /* 0, -EINVAL, -ENOMEM, -EIO.  A client has its ClientHello queued. */
@@ -107,6 +113,9 @@ int tq_quic_conn_input_mbuf(struct tq_quic_conn *c, struct rte_mbuf *m,
 /* One datagram to send into buf (cap >= 1200); 0: nothing now. */
 size_t tq_quic_conn_output(struct tq_quic_conn *c, uint8_t *buf, size_t cap,
 		uint64_t now);
+/* The ECN codepoint for the datagram tq_quic_conn_output() last wrote:
+ * TQ_QUIC_ECN_ECT0 while the path's ECN is tested or validated. */
+enum tq_quic_ecn tq_quic_conn_output_ecn(const struct tq_quic_conn *c);
 /* When on_timer must run; UINT64_MAX: no timer. */
 uint64_t tq_quic_conn_next_timer(const struct tq_quic_conn *c);
 void tq_quic_conn_on_timer(struct tq_quic_conn *c, uint64_t now);

@@ -192,6 +192,7 @@ struct tq_quic_conn {
 	bool close_send;
 	bool elicit_since_rx;		/* an ack-eliciting sent since input */
 	uint64_t pace_at;
+	bool out_ect0;		/* the last datagram out is marked ECT(0) */
 	/* close */
 	uint64_t close_code, close_ftype;
 	bool close_app, close_remote;

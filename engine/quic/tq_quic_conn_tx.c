@@ -509,6 +509,9 @@ finish(struct tq_quic_conn *c, struct txctx *t)
 			t->used = target;
 		}
 	}
+	/* one codepoint for the datagram, decided before its packets
+	 * are counted (the 10th test packet ends the testing phase) */
+	c->out_ect0 = tq_quic_rec_ecn_mark(&c->rec);
 	for (i = 0; i < t->n; i++) {
 		struct pend *pp = &t->p[i];
 		struct tq_quic_sent s = { 0 };
@@ -530,6 +533,7 @@ finish(struct tq_quic_conn *c, struct txctx *t)
 		s.ack_largest = pp->has_ack ? pp->ack_largest :
 			TQ_QUIC_PN_NONE;
 		s.handle = pp->rec;
+		s.ecn = c->out_ect0;
 		if (tq_quic_rec_on_sent(&c->rec, pp->sp, &s) < 0)
 			rec_put(c, pp->rec);
 		if (pp->has_ack)
@@ -553,6 +557,8 @@ output_close(struct tq_quic_conn *c, uint8_t *buf, size_t cap, uint64_t now)
 	struct tq_quic_wr w;
 	int sp;
 
+	/* closing packets are not tracked by recovery: unmarked */
+	c->out_ect0 = false;
 	if (!c->close_send)
 		return 0;
 	if (c->close_last_sent && now < c->close_last_sent +
@@ -658,7 +664,12 @@ tq_qc_output(struct tq_quic_conn *c, uint8_t *buf, size_t cap, uint64_t now)
 	}
 	t.can_send = tq_quic_rec_cwnd_avail(&c->rec) > 0;
 	if (t.can_send) {
-		pace = tq_quic_pacer_next(&c->pacer, c->rec.cc.cwnd,
+		/* the cc's own rate when it sets one (BBR), else 7.7's */
+		pace = c->rec.cc.pacing_rate != 0 ?
+			tq_quic_pacer_next_rate(&c->pacer,
+					c->rec.cc.pacing_rate,
+					(uint32_t)t.limit, now) :
+			tq_quic_pacer_next(&c->pacer, c->rec.cc.cwnd,
 				c->rec.smoothed_rtt, (uint32_t)t.limit, now);
 		if (pace > now) {
 			c->pace_at = pace;
@@ -671,8 +682,15 @@ tq_qc_output(struct tq_quic_conn *c, uint8_t *buf, size_t cap, uint64_t now)
 			continue;
 		build(c, &t, sp);
 	}
-	if (t.n == 0)
+	if (t.n == 0) {
+		/* window and pacer allowed a packet and no stream had data:
+		 * the app limits us, not the path (a stream held back by the
+		 * peer's flow control stays queued and is not app-limited,
+		 * as Linux counts rwnd-limited apart) */
+		if (t.can_send && !c->sq_head)
+			tq_quic_rec_app_limited(&c->rec);
 		return 0;
+	}
 	finish(c, &t);
 	if (c->is_server && !c->validated)
 		c->amp_tx += t.used;

@@ -111,6 +111,8 @@ struct tq_quic_mod {
 	struct tq_quic_lb_conf lb;
 	enum tq_quic_crypto_backend crypto;
 	uint16_t cport_lo, cport_hi;	/* client ports; 0: none */
+	const struct tq_cc_ops *cc;	/* NULL: NewReno */
+	bool no_ecn;		/* do not mark ECT(0) */
 	/* settled in finish */
 	char *cert_pem, *key_pem;	/* self-signed without --quic-cert */
 	uint8_t secret[TQ_QUIC_TOKEN_SECRET_LEN];
@@ -127,6 +129,7 @@ const struct tq_module tq_quic_module;
 
 TQ_OPT_U_SETTER(set_idle, ST, idle_ms, uint32_t, 1, 600000, 1)
 TQ_OPT_U_SETTER(set_max_conns, ST, max_conns, uint32_t, 1, 1u << 22, 1)
+TQ_OPT_FLAG_SETTER(set_no_ecn, ST, no_ecn, true)
 
 static int
 set_str(char **field, const char *v)
@@ -221,6 +224,17 @@ set_client_ports(void *arg, const char *v)
 	return 0;
 }
 
+static int
+set_cc(void *arg, const char *v)
+{
+	const struct tq_cc_ops *ops = tq_cc_find(v);
+
+	if (!ops)
+		return -EINVAL;
+	((ST *)arg)->cc = ops;
+	return 0;
+}
+
 static const struct tq_app_opt quic_opts[] = {
 	{ "quic-cert", "quic", "FILE", "server certificate chain, PEM (none: a self-signed one, with a warning)", set_cert, NULL },
 	{ "quic-key", "quic", "FILE", "the certificate's private key, PEM", set_key, NULL },
@@ -229,6 +243,8 @@ static const struct tq_app_opt quic_opts[] = {
 	{ "quic-server-id", "quic", "HEX", "QUIC-LB server id in our connection IDs, 1 to 11 bytes in hex (01)", set_server_id, NULL },
 	{ "quic-crypto", "quic", "NAME", "packet protection backend: ipsecmb, gnutls (ipsecmb when the CPU has it)", set_crypto, NULL },
 	{ "quic-client-ports", "quic", "LO-HI", "local UDP ports of client connections, bound on every worker, up to 4096 (none)", set_client_ports, NULL },
+	{ "quic-cc", "quic", "NAME", "congestion control of new connections: newreno, cubic, bbr (newreno)", set_cc, NULL },
+	{ "quic-no-ecn", "quic", NULL, "send unmarked (no ECT(0), no ECN validation); received ECN is still counted in ACKs", set_no_ecn, NULL },
 };
 
 #undef ST
@@ -365,6 +381,8 @@ account(struct qm_conn *q)
 	TQ_ADD(s, QUIC_DROP_DECRYPT, D(drop_decrypt));
 	TQ_ADD(s, QUIC_DROP_DUP, D(drop_dup));
 	TQ_ADD(s, QUIC_DROP_CONN_OTHER, D(drop_cid) + D(drop_unsupported));
+	TQ_ADD(s, QUIC_ECN_CE, D(ecn_ce));
+	TQ_ADD(s, QUIC_ECN_FAILED, D(ecn_failed));
 #undef D
 	q->seen = *st;
 }
@@ -411,8 +429,11 @@ drive(struct qm_conn *q)
 		n = tq_quic_conn_output(q->c, w->buf, sizeof(w->buf), now);
 		if (n == 0)
 			break;
-		if (tq_udp_sendto(s, &q->local, q->lport, &q->peer, q->pport,
-				w->buf, (uint32_t)n) < 0)
+		if (tq_udp_sendto_tos(s, &q->local, q->lport, &q->peer,
+				q->pport, w->buf, (uint32_t)n,
+				tq_quic_conn_output_ecn(q->c) ==
+				TQ_QUIC_ECN_ECT0 ? TQ_ECN_ECT0 :
+				TQ_ECN_NOT_ECT) < 0)
 			TQ_INC(s, QUIC_SEND_FAILS);
 	}
 	if (!q->confirmed && tq_quic_conn_confirmed(q->c)) {
@@ -565,6 +586,8 @@ conn_new(struct qm_worker *w, struct tq_quic_listener *l,
 	cfg.peer_scid.len = h->scid_len;
 	memcpy(cfg.peer_scid.id, h->scid, h->scid_len);
 	cfg.idle_timeout_ms = m->idle_ms;
+	cfg.cc = m->cc;
+	cfg.ecn = !m->no_ecn;
 	cfg.has_reset_token = tq_quic_reset_token(w->tok, cfg.scid.id,
 			cfg.scid.len, cfg.reset_token) == 0;
 	if (tq_quic_conn_new(&cfg, s->now, &q->c) < 0)
@@ -1076,6 +1099,8 @@ tq_quic_connect(struct tq_shard *s, const struct tq_addr *dst, uint16_t dport,
 	cfg.pool = s->pool;
 	cfg.server_name = conf->server_name;
 	cfg.idle_timeout_ms = m->idle_ms;
+	cfg.cc = m->cc;
+	cfg.ecn = !m->no_ecn;
 	/* RFC 9000 7.2: a first DCID of at least 8 random bytes */
 	cfg.dcid.len = 8;
 	for (i = 0; i < cfg.dcid.len; i++)

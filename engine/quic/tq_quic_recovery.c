@@ -143,8 +143,11 @@ tq_quic_rec_on_sent(struct tq_quic_rec *r, enum tq_quic_space sp,
 	s->count++;
 	s->largest_sent = p->pn;
 	r->timer_base = p->time_sent;
-	if (e->in_flight)
+	if (e->in_flight) {
+		tq_cc_rate_on_sent(&r->rate, &e->rs, r->bytes_in_flight,
+				p->time_sent);
 		r->bytes_in_flight += e->size;
+	}
 	if (e->ack_eliciting) {
 		s->last_elicit_time = p->time_sent;
 		s->elicit_in_flight++;
@@ -402,6 +405,7 @@ tq_quic_rec_on_ack(struct tq_quic_rec *r, enum tq_quic_space sp,
 	bool largest_new = false, elicit_new = false, any_new = false;
 	bool recovery_over = false, cong = false, loss_cong, raises;
 	uint64_t newly_marked = 0;
+	struct tq_cc_rs rs;
 
 	if (s->discarded)
 		return TQ_QUIC_NO_ERROR;
@@ -413,6 +417,7 @@ tq_quic_rec_on_ack(struct tq_quic_rec *r, enum tq_quic_space sp,
 	if (raises)
 		s->largest_acked = ack->largest;
 
+	tq_cc_rate_begin(&rs, clamp32(flight_before));
 	tq_quic_ack_iter_init(&it, ack);
 	while (tq_quic_ack_iter_next(&it, &rg)) {
 		uint32_t i = ring_lower_bound(s, rg.smallest);
@@ -434,6 +439,9 @@ tq_quic_rec_on_ack(struct tq_quic_rec *r, enum tq_quic_space sp,
 			if (e->ecn)
 				newly_marked++;
 			sent_settle(r, s, e, SENT_ACKED);
+			if (e->in_flight)
+				tq_cc_rate_on_acked(&r->rate, &rs, &e->rs,
+						e->size, e->time_sent, now);
 			if (e->in_flight && (!r->in_recovery_period ||
 					e->time_sent > r->recovery_start)) {
 				/* 7.3.2: a packet sent during recovery is
@@ -469,6 +477,14 @@ tq_quic_rec_on_ack(struct tq_quic_rec *r, enum tq_quic_space sp,
 			r->cc.ops->on_recovery_end(&r->cc, now);
 	}
 	ring_pop(s);
+	if (r->cc.ops->on_rate_sample && rs.newly_acked > 0) {
+		rs.newly_lost = clamp32(r->stats.lost_bytes -
+				r->rate_lost_mark);
+		r->rate_lost_mark = r->stats.lost_bytes;
+		tq_cc_rate_finish(&r->rate, &rs, r->has_rtt ? r->min_rtt : 0);
+		r->cc.ops->on_rate_sample(&r->cc, &rs,
+				clamp32(r->bytes_in_flight), now);
+	}
 	/*
 	 * 7.8: grow only while cwnd is what limits us (at least half used,
 	 * in whole datagrams, the rule TCP applies too); growth on ACKs of
@@ -637,6 +653,8 @@ tq_quic_rec_discard(struct tq_quic_rec *r, enum tq_quic_space sp)
 
 /* ---- pacing ---- */
 
+#define NS_PER_S UINT64_C(1000000000)
+
 void
 tq_quic_pacer_init(struct tq_quic_pacer *p, uint64_t burst, uint64_t now)
 {
@@ -669,6 +687,29 @@ tq_quic_pacer_next(struct tq_quic_pacer *p, uint64_t cwnd, uint64_t srtt,
 	need = (unsigned __int128)(size - p->tokens) * 4 * srtt;
 	return now + (uint64_t)((need + 5 * (unsigned __int128)cwnd - 1) /
 			(5 * (unsigned __int128)cwnd));
+}
+
+uint64_t
+tq_quic_pacer_next_rate(struct tq_quic_pacer *p, uint64_t rate, uint32_t size,
+		uint64_t now)
+{
+	unsigned __int128 add, need;
+
+	if (rate == 0) {
+		p->tokens = p->burst;
+		p->last = now;
+		return now;
+	}
+	if (now > p->last) {
+		add = (unsigned __int128)(now - p->last) * rate / NS_PER_S;
+		p->tokens = add >= p->burst - p->tokens ? p->burst :
+			p->tokens + (uint64_t)add;
+		p->last = now;
+	}
+	if (p->tokens >= size || p->tokens >= p->burst)
+		return now;
+	need = (unsigned __int128)(size - p->tokens) * NS_PER_S;
+	return now + (uint64_t)((need + rate - 1) / rate);
 }
 
 void

@@ -45,6 +45,7 @@ struct tq_quic_sent {
 	bool in_flight;	/* counts toward bytes in flight, cwnd */
 	bool ecn;	/* sent marked ECT(0) (tq_quic_rec_ecn_mark()) */
 	uint8_t state;	/* private */
+	struct tq_cc_pkt_rs rs;	/* private: delivery-rate state */
 };
 
 /* ECN on the path (RFC 9000 13.4.2). */
@@ -125,6 +126,9 @@ struct tq_quic_rec {
 	uint32_t ecn_testing_sent;
 	uint32_t ecn_testing_lost;
 	struct tq_quic_rec_stats stats;
+	/* delivery-rate sampling for the cc (BBR) */
+	struct tq_cc_rate rate;
+	uint64_t rate_lost_mark;	/* stats.lost_bytes at the last sample */
 };
 
 struct tq_quic_rec_cfg {
@@ -169,6 +173,17 @@ tq_quic_rec_ecn_mark(const struct tq_quic_rec *r)
 {
 	return r->ecn_state == TQ_QUIC_ECN_TESTING ||
 		r->ecn_state == TQ_QUIC_ECN_CAPABLE;
+}
+
+/*
+ * The sender had cwnd to spare and nothing to send: what goes out until
+ * the bytes now in flight are delivered is app-limited, and its rate
+ * samples do not lower the cc's bandwidth estimate.
+ */
+static inline void
+tq_quic_rec_app_limited(struct tq_quic_rec *r)
+{
+	tq_cc_rate_app_limited(&r->rate, r->bytes_in_flight);
 }
 
 /* Whether a record is free in the space. */
@@ -234,6 +249,9 @@ void tq_quic_pacer_init(struct tq_quic_pacer *p, uint64_t burst,
 /* The earliest time a packet of size bytes may go (<= now: at once). */
 uint64_t tq_quic_pacer_next(struct tq_quic_pacer *p, uint64_t cwnd,
 		uint64_t srtt, uint32_t size, uint64_t now);
+/* The same at a rate the cc gives (bytes per second, BBR's pacing rate). */
+uint64_t tq_quic_pacer_next_rate(struct tq_quic_pacer *p, uint64_t rate,
+		uint32_t size, uint64_t now);
 /* A packet of size bytes went out. */
 void tq_quic_pacer_sent(struct tq_quic_pacer *p, uint32_t size);
 

@@ -85,7 +85,9 @@ set_cc(void *arg, const char *v)
 {
 	const struct tq_cc_ops *ops = tq_cc_find(v);
 
-	if (!ops)
+	/* TCP keeps no per-segment delivery-rate state yet, which BBR's
+	 * model is built from (docs/architecture.md, cc) */
+	if (!ops || ops->needs_rate_samples)
 		return -EINVAL;
 	((struct tq_tcp_mod *)arg)->conf.cc = ops;
 	return 0;

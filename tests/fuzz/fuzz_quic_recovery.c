@@ -217,7 +217,8 @@ tq_fuzz_quic_recovery_one(const uint8_t *d, size_t n)
 	memset(&m, 0, sizeof(m));
 	for (sp = 0; sp < TQ_QUIC_SPACE_N; sp++)
 		m.largest_acked[sp] = TQ_QUIC_PN_NONE;
-	cfg.cc = (d[0] & 2) ? &tq_cc_cubic : &tq_cc_newreno;
+	cfg.cc = (d[0] & 8) ? &tq_cc_bbr :
+		(d[0] & 2) ? &tq_cc_cubic : &tq_cc_newreno;
 	cfg.max_datagram = 1200;
 	cfg.is_server = d[0] & 1;
 	cfg.ecn = d[0] & 4;

@@ -69,6 +69,11 @@ done
 (($(tq_ctr QuicConnsClosed) == opened)) ||
 	tq_fail "closed $(tq_ctr QuicConnsClosed) of $opened"
 tq_pass "counters: $opened opened and closed, $(tq_ctr QuicPktsIn) packets in, $(tq_ctr QuicPktsOut) out"
+# ECN (on by default): gtlsclient reads the TOS and reports ECN counts,
+# so our ECT(0) marks validate on the veth path
+(($(tq_ctr QuicEcnValidationFailed) == 0)) ||
+	tq_fail "ECN validation failed on $(tq_ctr QuicEcnValidationFailed) connections"
+tq_pass "ECN: no validation failure ($(tq_ctr QuicEcnCe) CE events)"
 
 # ---- a missing file ----
 d=$TQ_TMP/dl-missing

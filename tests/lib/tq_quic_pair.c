@@ -122,14 +122,17 @@ qp_inject(struct qp *p, int to, const uint8_t *d, size_t len)
 	g = &p->q[p->nq++];
 	g->at = p->now + p->link.delay_ns;
 	g->to = (uint8_t)to;
+	g->ecn = TQ_QUIC_ECN_NOT;
 	g->len = (uint16_t)len;
 	memcpy(g->data, d, len);
 }
 
 static void
-send_dgram(struct qp *p, int from, uint8_t *d, size_t len)
+send_dgram(struct qp *p, int from, uint8_t *d, size_t len,
+		enum tq_quic_ecn ecn)
 {
 	struct qp_dgram *g;
+	uint64_t wait = 0;
 
 	p->dgrams[from]++;
 	if (from == 0 && (d[0] & 0xb0) == 0x80 && len < 1200)
@@ -142,6 +145,19 @@ send_dgram(struct qp *p, int from, uint8_t *d, size_t len)
 	}
 	if (p->nq + 2 > p->capq)
 		return; /* the link's queue is full: dropped */
+	if (ecn == TQ_QUIC_ECN_ECT0)
+		p->ect0[from]++;
+	if (p->link.bw_bps) {
+		wait = p->busy[from] > p->now ? p->busy[from] - p->now : 0;
+		if (p->link.queue_ns && wait > p->link.queue_ns) {
+			p->qdrops[from]++;
+			return;
+		}
+		p->qwait_sum[from] += wait;
+		p->qwait_n[from]++;
+		if (wait > p->qwait_max[from])
+			p->qwait_max[from] = wait;
+	}
 	g = &p->q[p->nq++];
 	g->at = p->now + p->link.delay_ns;
 	if (p->link.bw_bps) {
@@ -154,8 +170,20 @@ send_dgram(struct qp *p, int from, uint8_t *d, size_t len)
 	if (p->link.reorder > 0 && rndf(p) < p->link.reorder)
 		g->at += (uint64_t)(rndf(p) * (double)p->link.delay_ns);
 	g->to = (uint8_t)(1 - from);
+	if (p->link.ecn_bleach)
+		ecn = TQ_QUIC_ECN_NOT;
+	else if (p->link.ce_ns && wait > p->link.ce_ns &&
+			ecn != TQ_QUIC_ECN_NOT) {
+		ecn = TQ_QUIC_ECN_CE;
+		p->ce_marked[from]++;
+	}
+	g->ecn = (uint8_t)ecn;
 	g->len = (uint16_t)len;
 	memcpy(g->data, d, len);
+	if (p->link.corrupt > 0 && rndf(p) < p->link.corrupt) {
+		g->data[rnd(p) % len] ^= (uint8_t)(1 + rnd(p) % 255);
+		p->corrupted[from]++;
+	}
 	if (p->link.dup > 0 && rndf(p) < p->link.dup) {
 		p->q[p->nq] = *g;
 		p->q[p->nq].at += 1000;
@@ -183,7 +211,8 @@ qp_pump(struct qp *p)
 				if (!v && s > 3 * r)
 					p->amp_violations++;
 			}
-			send_dgram(p, i, buf, n);
+			send_dgram(p, i, buf, n,
+					tq_quic_conn_output_ecn(p->c[i]));
 		}
 	}
 }
@@ -280,7 +309,7 @@ deliver(struct qp *p)
 				server_new(p, &g);
 			if (p->c[g.to])
 				tq_quic_conn_input(p->c[g.to], g.data, g.len,
-						TQ_QUIC_ECN_NOT, p->now);
+						(enum tq_quic_ecn)g.ecn, p->now);
 		}
 	}
 }

@@ -22,11 +22,20 @@ struct qp_link {
 	double reorder;		/* share delayed by up to another delay */
 	double dup;		/* share delivered twice */
 	uint64_t bw_bps;	/* 0: no serialization */
+	/* drop-tail: a datagram that would wait longer than this behind
+	 * the ones being serialized is dropped (0: no limit) */
+	uint64_t queue_ns;
+	double corrupt;		/* share with one byte flipped */
+	/* ECN: an ECT datagram that waits longer than ce_ns is marked CE
+	 * (an AQM's marking; 0: never); ecn_bleach clears every mark */
+	uint64_t ce_ns;
+	bool ecn_bleach;
 };
 
 struct qp_dgram {
 	uint64_t at;
 	uint8_t to;
+	uint8_t ecn;		/* enum tq_quic_ecn */
 	uint16_t len;
 	uint8_t data[1500];
 };
@@ -55,6 +64,10 @@ struct qp {
 	bool (*tap)(struct qp *p, int from, uint8_t *d, size_t *len);
 	bool loss_off;			/* until the handshake is done */
 	uint64_t busy[2];		/* the link's serialization, per way */
+	/* the bottleneck queue, per way: drops and the wait seen */
+	uint64_t qdrops[2], corrupted[2];
+	uint64_t qwait_max[2], qwait_sum[2], qwait_n[2];
+	uint64_t ect0[2], ce_marked[2];	/* datagrams sent ECT(0), CE'd */
 	struct tq_shard *shard[2];	/* given to the connections */
 	/* called once the server connection exists, before its first
 	 * datagram goes in */
