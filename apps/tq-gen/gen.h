@@ -69,6 +69,7 @@ struct gen {
 	uint32_t reqs_per_conn;	/* 0: keep-alive for the whole run */
 	uint64_t rate_milli;	/* --rate; 0: closed loop */
 	uint64_t cps_milli;	/* --cps; 0: reconnect at once */
+	uint64_t ramp_milli;	/* --ramp: first opens per second; 0: at once */
 	uint32_t duration_s;
 	uint32_t warmup_s;
 	uint64_t timeout_ns;

@@ -155,6 +155,12 @@ set_cps(void *arg, const char *v)
 }
 
 static int
+set_ramp(void *arg, const char *v)
+{
+	return gen_rate_parse(v, &((struct gen *)arg)->ramp_milli);
+}
+
+static int
 set_duration(void *arg, const char *v)
 {
 	return parse_u32(v, 1, 86400, &((struct gen *)arg)->duration_s);
@@ -277,6 +283,11 @@ check_options(struct gen *g)
 	}
 	if (g->rate_milli && g->cps_milli) {
 		fprintf(stderr, "tq-gen: --rate and --cps do not mix\n");
+		return -EINVAL;
+	}
+	if (g->ramp_milli && g->cps_milli) {
+		fprintf(stderr, "tq-gen: --ramp and --cps do not mix (--cps "
+				"paces every open)\n");
 		return -EINVAL;
 	}
 	if (g->cps_milli && !g->reqs_per_conn)
@@ -498,13 +509,14 @@ config_json(const struct gen *g)
 				g->url[i].path : "");
 		json_array_append_new(urls, json_string(buf));
 	}
-	return json_pack("{s:o, s:s, s:I, s:I, s:f, s:f, s:I, s:I, s:f, "
-			"s:I, s:I}", "urls", urls ? urls : json_array(),
+	return json_pack("{s:o, s:s, s:I, s:I, s:f, s:f, s:f, s:I, s:I, "
+			"s:f, s:I, s:I}", "urls", urls ? urls : json_array(),
 			"mode", mode_names[g->mode],
 			"connections", (json_int_t)g->connections,
 			"requests_per_conn", (json_int_t)g->reqs_per_conn,
 			"rate", (double)g->rate_milli / GEN_RATE_SCALE,
 			"cps", (double)g->cps_milli / GEN_RATE_SCALE,
+			"ramp", (double)g->ramp_milli / GEN_RATE_SCALE,
 			"duration_s", (json_int_t)g->duration_s,
 			"warmup_s", (json_int_t)g->warmup_s,
 			"timeout_s", (double)g->timeout_ns / 1e9,
@@ -611,6 +623,8 @@ main(int argc, char **argv)
 			"latency from the intended send time", set_rate, &g },
 		{ "cps", "gen", "R", "new connections per second, open loop "
 			"(--connections caps how many are open)", set_cps, &g },
+		{ "ramp", "gen", "R", "first opens of the --connections per "
+			"second (all at once)", set_ramp, &g },
 		{ "duration", "gen", "S", "seconds measured (10)",
 			set_duration, &g },
 		{ "warmup", "gen", "S", "seconds before measuring (0)",
