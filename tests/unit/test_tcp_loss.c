@@ -446,6 +446,9 @@ sack_recovery(bool upper)
 	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_FAST_RETRANS), 1);
 	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_SACK_RECOVERY), 1);
 	assert_true(tp->flags & TF_INRECOVERY);
+	/* The scoreboard is a board of the worker's pool while ranges
+	 * are SACKed, and goes back when they are acked. */
+	assert_non_null(tp->sb);
 	sack_in(&f, SEG(2), 2, SEG(6), SEG(8), SEG(3), SEG(5));
 	sack_in(&f, SEG(2), 2, SEG(6), SEG(9), SEG(3), SEG(5));
 	sack_in(&f, SEG(2), 2, SEG(6), SEG(10), SEG(3), SEG(5));
@@ -462,6 +465,8 @@ sack_recovery(bool upper)
 	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_RETRANS_SEGS), 2);
 	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_TIMEOUTS), 0);
 	assert_int_equal(tp->sb_n, 0);
+	assert_null(tp->sb);
+	assert_int_equal(rte_mempool_in_use_count(tq_tcp(tp->s)->sbs), 0);
 	tt_at(&f.c, TT_S(5));
 	tt_fx_end(&f, TT_FX_ABORT);
 }
