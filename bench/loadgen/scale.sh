@@ -8,8 +8,8 @@
 # over all of them, open loop), and measures on both sides:
 #
 #   - time to open them all (tq-gen --ramp RAMP paces the SYNs; the
-#     clock runs from tq-gen's start until the server's TcpCurrEstab
-#     reaches CONNS);
+#     clock runs from tq-gen's start until each side's TcpCurrEstab
+#     reaches CONNS), and both sides' counters (tq-ctl stats) then;
 #   - memory per connection: RSS (with --no-huge, DPDK memory is shared
 #     memory counted in RSS as it is touched) of each process before and
 #     after, divided by CONNS; and, for the engine's preallocated pools,
@@ -20,15 +20,19 @@
 #     over IDLE_S seconds with all connections up, and tq-ctl workers'
 #     busy-cycle share.
 #
-# One server port (80) takes at most one connection per source address
-# and port, so tq-gen gets SRCS addresses (--addr, repeatable) with the
-# ephemeral range 1024-65535: about 64K connections each.
+# A server port takes at most one connection per source address and
+# port: tq-server listens on two (80, 81; tq-gen spreads connections
+# over its two URLs) and tq-gen gets SRCS addresses (--addr,
+# repeatable) with the ephemeral range 1024-65535, so each address holds
+# about 2 x 64K connections (at most half used, to keep the ephemeral
+# port walk short).
 #
 # Usage (root): bench/loadgen/scale.sh
 # Environment: CONNS (200000), RAMP (opens per second, 4000), RATE
 # (requests per second over all connections, 500), IDLE_S (10), SRCS
-# (CONNS / 40000 + 1), NO_DOCS=1 (do not copy to docs/bench), LABEL
-# (free text stored in the JSON, e.g. "busy machine").
+# (CONNS / 64000 + 1), NO_DOCS=1 (do not copy to docs/bench), LABEL
+# (free text stored in the JSON, e.g. "busy machine"), KEEP=1 (keep the
+# run's files: /tmp/scale-kept.PID).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -38,7 +42,7 @@ CONNS=${CONNS:-200000}
 RAMP=${RAMP:-4000}
 RATE=${RATE:-500}
 IDLE_S=${IDLE_S:-10}
-SRCS=${SRCS:-$((CONNS / 40000 + 1))}
+SRCS=${SRCS:-$((CONNS / 64000 + 1))}
 LABEL=${LABEL:-}
 PYTHON=/usr/bin/python3
 NS=tqsc$$		# none is made; lib.sh's cleanup tolerates that
@@ -58,10 +62,21 @@ for v in CONNS RAMP RATE IDLE_S SRCS; do
 	[[ ${!v} =~ ^[0-9]+$ ]] && [ "${!v}" -gt 0 ] || die "$v must be a whole number > 0"
 done
 [ "$SRCS" -le 16 ] || die "tq-gen takes at most 16 source addresses (SRCS)"
-[ $((SRCS * 64000)) -ge "$CONNS" ] || die "SRCS=$SRCS addresses hold at most $((SRCS * 64000)) connections"
+[ $((SRCS * 128000)) -ge "$CONNS" ] || die "SRCS=$SRCS addresses hold at most $((SRCS * 128000)) connections"
 
 TMP=$(mktemp -d /tmp/tqscale.XXXXXX)
-trap bench_cleanup EXIT
+cleanup() {
+	local rc=$?
+	set +e
+	if [ "${KEEP:-0}" = 1 ]; then
+		cp -r "$TMP" "/tmp/scale-kept.$$" 2>/dev/null &&
+			echo "kept: /tmp/scale-kept.$$" >&2
+	fi
+	rm -rf "/var/run/dpdk/${PREFIX}"[sgb] 2>/dev/null
+	(exit $rc)
+	bench_cleanup
+}
+trap cleanup EXIT
 trap 'exit 130' INT TERM
 [ -f "$REPO/build/build.ninja" ] || die "no $REPO/build: run './tachyon build' first"
 ninja -C "$REPO/build" apps/tq-server apps/tq-gen apps/tq-ctl >/dev/null
@@ -98,8 +113,9 @@ start_server() {
 	"$TQ_SERVER" --lcores 0@1,1@1 "${EAL_MEM[@]}" --no-pci \
 		--file-prefix "${PREFIX}s" \
 		--vdev="net_af_packet1,iface=$PEER,framecnt=4096" -- \
-		--addr "$SRV_IP/16" --http 80 --docroot "$DOC" \
-		--tcp-max-conns "$1" >"$2" 2>&1 &
+		--addr "$SRV_IP/16" --http 80 --http 81 --docroot "$DOC" \
+		--tcp-max-conns "$1" --backlog 65535 --neigh-queue 16 \
+		>"$2" 2>&1 &
 	SRV_PID=$!
 	PIDS+=("$SRV_PID")
 	for _ in $(seq 600); do
@@ -128,13 +144,19 @@ done
 GEN_EAL=(--lcores 0@0,1@0 "${EAL_MEM[@]}" --no-pci
 	--vdev="net_af_packet0,iface=$ENG,framecnt=4096")
 GEN_APP=("${ADDRS[@]}" --url "http://$SRV_IP/index.html"
+	--url "http://$SRV_IP:81/index.html"
 	--tcp-max-conns "$MAX" --tcp-port-range 1024-65535
 	--timeout 5 --quiet)
 "$TQ_GEN" "${GEN_EAL[@]}" --file-prefix "${PREFIX}b" -- "${GEN_APP[@]}" \
-	--connections 1 --duration 4 >"$TMP/gen0.log" 2>&1 &
+	--connections 1 --duration 3 >"$TMP/gen0.log" 2>&1 &
 GEN0=$!
 PIDS+=("$GEN0")
-sleep 3
+# Its pools are made (and touched) before it serves.
+for _ in $(seq 600); do
+	grep -q "serving on" "$TMP/gen0.log" && break
+	sleep 0.1
+done
+sleep 1
 RSS_GEN0=$(rss_kb "$GEN0")
 wait "$GEN0" || true
 forget_pid "$GEN0"
@@ -156,6 +178,7 @@ log "tq-gen: --ramp $RAMP, --rate $RATE, warmup ${WARMUP}s, ${DURATION}s measure
 
 : >"$TMP/timeline.txt"
 T_OPEN=""
+T_OPEN_GEN=""
 while kill -0 "$GEN_PID" 2>/dev/null; do
 	t=$(awk -v a="$T0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}')
 	es=$(estab "${PREFIX}s")
@@ -163,10 +186,14 @@ while kill -0 "$GEN_PID" 2>/dev/null; do
 	echo "$t $es $eg $(rss_kb "$SRV_PID") $(rss_kb "$GEN_PID")" >>"$TMP/timeline.txt"
 	if [ -z "$T_OPEN" ] && [ "${es:-0}" -ge "$CONNS" ]; then
 		T_OPEN=$t
-		log "all $CONNS up after ${t}s"
+		log "all $CONNS up on the server after ${t}s"
 	fi
-	# Far enough into the measured part: all up, the ramp's traffic over.
-	if [ -n "$T_OPEN" ] && awk -v t="$t" -v w="$WARMUP" 'BEGIN {exit !(t >= w + 2)}'; then
+	if [ -z "$T_OPEN_GEN" ] && [ "${eg:-0}" -ge "$CONNS" ]; then
+		T_OPEN_GEN=$t
+		log "all $CONNS up on tq-gen after ${t}s"
+	fi
+	# Far enough into the measured part: the ramp's traffic over.
+	if awk -v t="$t" -v w="$WARMUP" 'BEGIN {exit !(t >= w + 2)}'; then
 		break
 	fi
 	sleep 1
@@ -178,6 +205,8 @@ RSS_SRV1=$(rss_kb "$SRV_PID")
 RSS_GEN1=$(rss_kb "$GEN_PID")
 ES1=$(estab "${PREFIX}s")
 EG1=$(estab "${PREFIX}g")
+"$TQ_CTL" --file-prefix "${PREFIX}s" stats >"$TMP/srv_stats.txt" 2>&1 || true
+"$TQ_CTL" --file-prefix "${PREFIX}g" stats >"$TMP/gen_stats.txt" 2>&1 || true
 cs0=$(cpu_ticks "$SRV_PID"); cg0=$(cpu_ticks "$GEN_PID"); ti0=$(date +%s.%N)
 "$TQ_CTL" --file-prefix "${PREFIX}s" --interval "$IDLE_S" --json workers \
 	>"$TMP/srv_workers.json" 2>/dev/null &
@@ -200,7 +229,7 @@ OUT=$REPO/bench/results/scale-$DATE.json
 "$PYTHON" "$HERE/scale_report.py" assemble "$TMP" "$OUT" \
 	date="$DATE" label="$LABEL" conns="$CONNS" srcs="$SRCS" ramp="$RAMP" \
 	rate="$RATE" idle_s="$IDLE_S" max_conns="$MAX" mem_mb="$MEM_MB" \
-	t_open="${T_OPEN:-}" t_end="$T_END" \
+	t_open="${T_OPEN:-}" t_open_gen="${T_OPEN_GEN:-}" t_end="$T_END" \
 	rss_srv_small="$RSS_SRV_SMALL" rss_srv0="$RSS_SRV0" rss_srv1="$RSS_SRV1" \
 	rss_gen0="$RSS_GEN0" rss_gen1="$RSS_GEN1" estab_srv="$ES1" estab_gen="$EG1"
 "$PYTHON" "$HERE/scale_report.py" table "$OUT"

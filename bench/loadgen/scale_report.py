@@ -39,6 +39,14 @@ def workers(path):
              "rx_packets_per_sec": x["rx_packets_per_sec"]} for x in w]
 
 
+def stats(path):
+    try:
+        return {k: int(v) for k, v in (l.split()[:2] for l in open(path)
+                                       if len(l.split()) == 2)}
+    except (OSError, ValueError):
+        return None
+
+
 def num(v):
     if v in (None, ""):
         return None
@@ -71,7 +79,10 @@ def assemble(run, out, kv):
         "sizeof": dict(sizeof("tq-server", ["tq_tcb", "http_conn"]),
                        **sizeof("tq-gen", ["gen_conn", "tq_app_timer"])),
         "open": {"seconds": a["t_open"],
-                 "per_sec": conns / a["t_open"] if a["t_open"] else None},
+                 "per_sec": conns / a["t_open"] if a["t_open"] else None,
+                 "gen_seconds": a["t_open_gen"]},
+        "stats": {"server": stats(os.path.join(run, "srv_stats.txt")),
+                  "gen": stats(os.path.join(run, "gen_stats.txt"))},
         "established": {"server": a["estab_srv"], "gen": a["estab_gen"]},
         "memory": {
             "server_rss_kb": {"start_16384_slots": a["rss_srv_small"],
@@ -118,9 +129,8 @@ def table(path):
     rows = [
         ("established (server / tq-gen)", "%d / %d" % (d["established"]["server"],
                                                        d["established"]["gen"])),
-        ("time to open all", "%s s (%s/s)" % (
-            d["open"]["seconds"],
-            "%.0f" % d["open"]["per_sec"] if d["open"]["per_sec"] else "-")),
+        ("time to open all (server / tq-gen)", "%s / %s s" % (
+            d["open"]["seconds"] or "not all", d["open"]["gen_seconds"] or "not all")),
         ("sizeof tq_tcb / http_conn / gen_conn", "%s / %s / %s B" % (
             d["sizeof"]["tq_tcb"], d["sizeof"]["http_conn"], d["sizeof"]["gen_conn"])),
         ("TCB slot (pool + flow table), RSS", "%.0f B" % m["tcb_slot_bytes"]
@@ -141,6 +151,11 @@ def table(path):
             rows.append(("%s %d busy cycles, rx pkt/s" % (side.split("_")[0], w["worker"]),
                          "%.1f%%, %.0f" % (100 * w["busy_cycles_share"],
                                            w["rx_packets_per_sec"])))
+    for side in ("server", "gen"):
+        st = (d.get("stats") or {}).get(side) or {}
+        rows.append(("%s SYN cookies sent, ARP queue drops, retransmits" % side,
+                     "%s, %s, %s" % (st.get("SyncookiesSent", 0), st.get("ArpQueueFull", 0),
+                                     st.get("TcpRetransSegs", 0))))
     if d["gen"]:
         g = d["gen"]
         rows.append(("requests measured, errors, p99", "%d (%.0f/s), %d, %.0f us" % (
