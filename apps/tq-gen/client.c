@@ -394,6 +394,9 @@ conn_send(struct gen_conn *c)
 	c->wr_off = 0;
 	c->got = 0;
 	c->status = 0;
+	/* A response to HEAD has no body whatever its fields say. */
+	if (g->mode == GEN_MODE_HTTP)
+		tq_http_parser_expect(&c->p, g->meth);
 	c->keep = true;
 	c->state = GC_WAIT;
 	tq_app_timer_arm(c->t, g->timeout_ns);
