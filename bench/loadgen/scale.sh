@@ -31,7 +31,8 @@
 # Environment: CONNS (200000), RAMP (opens per second, 4000), RATE
 # (requests per second over all connections, 500), IDLE_S (10), SRCS
 # (CONNS / 64000 + 1), NO_DOCS=1 (do not copy to docs/bench), LABEL
-# (free text stored in the JSON, e.g. "busy machine"), KEEP=1 (keep the
+# (free text stored in the JSON, e.g. "busy machine"), ENGINE_OPTS
+# (engine options for both sides, e.g. "--tcp-keepalive"), KEEP=1 (keep the
 # run's files: /tmp/scale-kept.PID).
 set -euo pipefail
 
@@ -44,6 +45,7 @@ RATE=${RATE:-500}
 IDLE_S=${IDLE_S:-10}
 SRCS=${SRCS:-$((CONNS / 64000 + 1))}
 LABEL=${LABEL:-}
+read -r -a ENGINE_OPTS <<<"${ENGINE_OPTS:-}"
 PYTHON=/usr/bin/python3
 NS=tqsc$$		# none is made; lib.sh's cleanup tolerates that
 ENG=tqsg$$		# tq-gen's end of the veth
@@ -115,7 +117,7 @@ start_server() {
 		--vdev="net_af_packet1,iface=$PEER,framecnt=4096" -- \
 		--addr "$SRV_IP/16" --http 80 --http 81 --docroot "$DOC" \
 		--tcp-max-conns "$1" --backlog 65535 --neigh-queue 16 \
-		>"$2" 2>&1 &
+		"${ENGINE_OPTS[@]}" >"$2" 2>&1 &
 	SRV_PID=$!
 	PIDS+=("$SRV_PID")
 	for _ in $(seq 600); do
@@ -146,7 +148,7 @@ GEN_EAL=(--lcores 0@0,1@0 "${EAL_MEM[@]}" --no-pci
 GEN_APP=("${ADDRS[@]}" --url "http://$SRV_IP/index.html"
 	--url "http://$SRV_IP:81/index.html"
 	--tcp-max-conns "$MAX" --tcp-port-range 1024-65535
-	--timeout 5 --quiet)
+	--timeout 5 --quiet "${ENGINE_OPTS[@]}")
 "$TQ_GEN" "${GEN_EAL[@]}" --file-prefix "${PREFIX}b" -- "${GEN_APP[@]}" \
 	--connections 1 --duration 3 >"$TMP/gen0.log" 2>&1 &
 GEN0=$!
@@ -229,6 +231,7 @@ OUT=$REPO/bench/results/scale-$DATE.json
 "$PYTHON" "$HERE/scale_report.py" assemble "$TMP" "$OUT" \
 	date="$DATE" label="$LABEL" conns="$CONNS" srcs="$SRCS" ramp="$RAMP" \
 	rate="$RATE" idle_s="$IDLE_S" max_conns="$MAX" mem_mb="$MEM_MB" \
+	engine_opts="${ENGINE_OPTS[*]}" \
 	t_open="${T_OPEN:-}" t_open_gen="${T_OPEN_GEN:-}" t_end="$T_END" \
 	rss_srv_small="$RSS_SRV_SMALL" rss_srv0="$RSS_SRV0" rss_srv1="$RSS_SRV1" \
 	rss_gen0="$RSS_GEN0" rss_gen1="$RSS_GEN1" estab_srv="$ES1" estab_gen="$EG1"

@@ -54,7 +54,8 @@ def num(v):
 
 
 def assemble(run, out, kv):
-    a = {k: num(v) if k not in ("date", "label") else v for k, v in kv.items()}
+    a = {k: num(v) if k not in ("date", "label", "engine_opts") else v
+         for k, v in kv.items()}
     conns = a["conns"]
     cs0, cs1, cg0, cg1, t0, t1, hz = open(os.path.join(run, "idle_cpu.txt")).read().split()
     secs = float(t1) - float(t0)
@@ -75,7 +76,7 @@ def assemble(run, out, kv):
         "bench": "scale", "date": a["date"], "label": a["label"],
         "host": platform.node(), "cpus": os.cpu_count(),
         "config": {k: a[k] for k in ("conns", "srcs", "ramp", "rate", "idle_s",
-                                     "max_conns", "mem_mb")},
+                                     "max_conns", "mem_mb", "engine_opts")},
         "sizeof": dict(sizeof("tq-server", ["tq_tcb", "http_conn"]),
                        **sizeof("tq-gen", ["gen_conn", "tq_app_timer"])),
         "open": {"seconds": a["t_open"],
