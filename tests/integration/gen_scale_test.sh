@@ -4,8 +4,9 @@
 # gen_scale_test: tq-gen holds 20,000 keep-alive connections to
 # tq-server, engine to engine over one veth pair, from 4 source addresses
 # (--addr x4) with an ephemeral range of 6,000 ports, so no fewer
-# addresses could hold them; opened at --ramp 4000/s, each sending a
-# request now and then (--rate 200 over all).  Both sides count 20,000
+# addresses could hold them; opened at --ramp 4000/s (fewer than N/10
+# SYNs sent again), each sending a request now and then (--rate 200
+# over all).  Both sides count 20,000
 # established (tq-ctl stats TcpCurrEstab), the server's connections come
 # from the 4 addresses (tq-ctl conns), and the run ends with 20,000
 # connections, its requests answered and no error.
@@ -68,6 +69,13 @@ done
 tq_log "established: server ${es:-?}, tq-gen ${eg:-?} after ~$((i / 10)) s"
 [[ $es == "$N" && $eg == "$N" ]] ||
 	tq_fail "established: server ${es:-?}, tq-gen ${eg:-?}, want $N each"
+
+# Paced by --ramp: SYNs all at once would overflow the TX ring and
+# come again a second later, most of them.
+rtx=$("$TQ_CTL" --file-prefix "$GEN_PREFIX" -z stats |
+	awk '$1 == "TcpRetransSegs" {print $2}')
+tq_log "tq-gen retransmitted $rtx segments while opening"
+((rtx < N / 10)) || tq_fail "$rtx retransmissions opening $N connections: not paced"
 
 # The server's side: 20,000 from the 4 addresses, 5,000 each.
 "$TQ_CTL" --file-prefix "$SRV_PREFIX" --state ESTAB --port 80 conns \
