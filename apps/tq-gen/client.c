@@ -88,6 +88,26 @@ count_conn(struct gen_worker *w)
 		w->tot.connections++;
 }
 
+/*
+ * --ramp R: the first open of connection i of the run is due at
+ * start + i / R (the open-loop schedule's arithmetic), so a hundred
+ * thousand connections do not all send their SYN in one poll and
+ * overflow the TX ring; 0 without --ramp.
+ */
+static uint64_t
+ramp_delay(const struct gen_conn *c)
+{
+	const struct gen *g = c->w->g;
+	struct gen_sched r;
+	uint64_t now = tq_shard_now(c->w->s), due;
+
+	if (!g->ramp_milli)
+		return 0;
+	gen_sched_init(&r, g->start_ns, g->ramp_milli, 0, 1);
+	due = gen_sched_at(&r, c->gidx);
+	return due > now ? due - now : 0;
+}
+
 /* Once the first connection came up or failed, open the others: the
  * first one resolves the gateway or peer, and opening all at once would
  * overflow the neighbour queue (--neigh-queue, 8 frames) on the way. */
@@ -106,7 +126,8 @@ ramp(struct gen_worker *w)
 	for (i = 0; i < w->nconn; i++)
 		if (w->conns[i].state == GC_IDLE &&
 				!tq_app_timer_pending(w->conns[i].t))
-			tq_app_timer_arm(w->conns[i].t, 0);
+			tq_app_timer_arm(w->conns[i].t,
+					ramp_delay(&w->conns[i]));
 }
 
 void
@@ -399,6 +420,9 @@ conn_send(struct gen_conn *c)
 	c->wr_off = 0;
 	c->got = 0;
 	c->status = 0;
+	/* A response to HEAD has no body whatever its fields say. */
+	if (g->mode == GEN_MODE_HTTP)
+		tq_http_parser_expect(&c->p, g->meth);
 	c->keep = true;
 	c->state = GC_WAIT;
 	tq_app_timer_arm(c->t, g->timeout_ns);

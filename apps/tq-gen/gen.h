@@ -25,7 +25,8 @@
 #define GEN_MAX_URLS 16
 #define GEN_MAX_SRC 16		/* source addresses used (--addr) */
 #define GEN_RXBUF 16384		/* a response head fits (max_head 8 KiB) */
-#define GEN_REQ_MAX 2048
+#define GEN_REQ_MAX 2048	/* a request's head */
+#define GEN_BODY_MAX (64u << 20) /* --body, --body-size */
 
 enum gen_mode {
 	GEN_MODE_HTTP,
@@ -42,9 +43,9 @@ struct gen_url {
 	char host[80];		/* as written, for Host */
 	char name[64];		/* the host alone: --h3's SNI */
 	char path[1024];
-	char req[GEN_REQ_MAX];	/* the request, keep-alive */
+	char *req;		/* the request (head, body), keep-alive */
 	uint32_t req_len;
-	char req_close[GEN_REQ_MAX]; /* the last of --requests-per-conn */
+	char *req_close;	/* the last of --requests-per-conn */
 	uint32_t req_close_len;
 };
 
@@ -72,11 +73,17 @@ struct gen {
 	uint32_t reqs_per_conn;	/* 0: keep-alive for the whole run */
 	uint64_t rate_milli;	/* --rate; 0: closed loop */
 	uint64_t cps_milli;	/* --cps; 0: reconnect at once */
+	uint64_t ramp_milli;	/* --ramp: first opens per second; 0: at once */
 	uint32_t duration_s;
 	uint32_t warmup_s;
 	uint64_t timeout_ns;
 	uint16_t sport_lo, sport_hi; /* 0: the engine's ephemeral ports */
 	uint32_t size;		/* tcp-echo / udp payload bytes */
+	char method[32];	/* --method (GET) */
+	enum tq_http_method meth; /* what the parser expects an answer to */
+	char *body;		/* --body FILE or --body-size N bytes */
+	uint32_t body_len;
+	bool has_body;		/* Content-Length sent (even 0) */
 	const char *json_path;
 	bool quiet;		/* no progress lines */
 	/* --h3 */

@@ -11,6 +11,7 @@
  * the per-second series; at the end (or on Ctrl-C) a wrk-like summary
  * and the JSON report (docs/tq-gen.md).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -163,6 +164,12 @@ set_cps(void *arg, const char *v)
 }
 
 static int
+set_ramp(void *arg, const char *v)
+{
+	return gen_rate_parse(v, &((struct gen *)arg)->ramp_milli);
+}
+
+static int
 set_duration(void *arg, const char *v)
 {
 	return parse_u32(v, 1, 86400, &((struct gen *)arg)->duration_s);
@@ -207,6 +214,83 @@ set_src_ports(void *arg, const char *v)
 	return 0;
 }
 
+/* A token (RFC 9110 5.6.2), as methods are. */
+static int
+set_method(void *arg, const char *v)
+{
+	static const char *const known[] = {
+		[TQ_HTTP_M_GET] = "GET", [TQ_HTTP_M_HEAD] = "HEAD",
+		[TQ_HTTP_M_POST] = "POST", [TQ_HTTP_M_PUT] = "PUT",
+		[TQ_HTTP_M_DELETE] = "DELETE", [TQ_HTTP_M_OPTIONS] = "OPTIONS",
+	};
+	struct gen *g = arg;
+	size_t i, n = strlen(v);
+
+	if (!n || n >= sizeof(g->method))
+		return -EINVAL;
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)v[i]) &&
+				!strchr("!#$%&'*+-.^_`|~", v[i]))
+			return -EINVAL;
+	memcpy(g->method, v, n + 1);
+	/* CONNECT would end HTTP at a 2xx: not a load to generate. */
+	if (!strcmp(v, "CONNECT"))
+		return -EINVAL;
+	g->meth = TQ_HTTP_M_OTHER;
+	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (known[i] && !strcmp(v, known[i]))
+			g->meth = (enum tq_http_method)i;
+	return 0;
+}
+
+static int
+set_body_size(void *arg, const char *v)
+{
+	struct gen *g = arg;
+	uint32_t n, i;
+	char *b;
+
+	if (g->has_body || parse_u32(v, 0, GEN_BODY_MAX, &n) < 0)
+		return -EINVAL;
+	b = malloc(n ? n : 1);
+	if (!b)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		b[i] = (char)('a' + i % 26);
+	g->body = b;
+	g->body_len = n;
+	g->has_body = true;
+	return 0;
+}
+
+static int
+set_body(void *arg, const char *v)
+{
+	struct gen *g = arg;
+	FILE *f;
+	long n;
+	char *b;
+
+	if (g->has_body || !(f = fopen(v, "rb")))
+		return -EINVAL;
+	if (fseek(f, 0, SEEK_END) < 0 || (n = ftell(f)) < 0 ||
+			n > GEN_BODY_MAX || fseek(f, 0, SEEK_SET) < 0 ||
+			!(b = malloc(n ? (size_t)n : 1))) {
+		fclose(f);
+		return -EINVAL;
+	}
+	if (n && fread(b, 1, (size_t)n, f) != (size_t)n) {
+		free(b);
+		fclose(f);
+		return -EINVAL;
+	}
+	fclose(f);
+	g->body = b;
+	g->body_len = (uint32_t)n;
+	g->has_body = true;
+	return 0;
+}
+
 static int
 set_json(void *arg, const char *v)
 {
@@ -221,6 +305,38 @@ set_quiet(void *arg, const char *v)
 	return 0;
 }
 
+/* Head and body in one buffer, so a request is one write. */
+static char *
+request_make(const struct gen *g, const struct gen_url *u, bool close,
+		uint32_t *len)
+{
+	char head[GEN_REQ_MAX], clen[24], *r;
+	struct tq_http_hdr f[5] = {
+		{ "Host", u->host },
+		{ "User-Agent", "tq-gen" },
+	};
+	unsigned int nf = 2;
+	int n;
+
+	if (g->has_body) {
+		snprintf(clen, sizeof(clen), "%" PRIu32, g->body_len);
+		f[nf++] = (struct tq_http_hdr){ "Content-Length", clen };
+		f[nf++] = (struct tq_http_hdr){ "Content-Type",
+			"application/octet-stream" };
+	}
+	if (close)
+		f[nf++] = (struct tq_http_hdr){ "Connection", "close" };
+	n = tq_http_write_request(head, sizeof(head), g->method, u->path, 1,
+			f, nf);
+	if (n < 0 || !(r = malloc((size_t)n + g->body_len)))
+		return NULL;
+	memcpy(r, head, (size_t)n);
+	if (g->body_len)
+		memcpy(r + n, g->body, g->body_len);
+	*len = (uint32_t)n + g->body_len;
+	return r;
+}
+
 static int
 build_requests(struct gen *g)
 {
@@ -228,20 +344,11 @@ build_requests(struct gen *g)
 
 	for (i = 0; i < g->nurl; i++) {
 		struct gen_url *u = &g->url[i];
-		struct tq_http_hdr f[3] = {
-			{ "Host", u->host },
-			{ "User-Agent", "tq-gen" },
-			{ "Connection", "close" },
-		};
-		int n = tq_http_write_request(u->req, sizeof(u->req), "GET",
-				u->path, 1, f, 2);
-		int m = tq_http_write_request(u->req_close,
-				sizeof(u->req_close), "GET", u->path, 1, f, 3);
 
-		if (n < 0 || m < 0)
+		u->req = request_make(g, u, false, &u->req_len);
+		u->req_close = request_make(g, u, true, &u->req_close_len);
+		if (!u->req || !u->req_close)
 			return -EINVAL;
-		u->req_len = (uint32_t)n;
-		u->req_close_len = (uint32_t)m;
 	}
 	return 0;
 }
@@ -356,8 +463,19 @@ check_options(struct gen *g)
 			return -EINVAL;
 		}
 	}
+	if (g->mode != GEN_MODE_HTTP && (g->has_body ||
+			strcmp(g->method, "GET"))) {
+		fprintf(stderr, "tq-gen: --method and --body are for "
+				"--mode http\n");
+		return -EINVAL;
+	}
 	if (g->rate_milli && g->cps_milli) {
 		fprintf(stderr, "tq-gen: --rate and --cps do not mix\n");
+		return -EINVAL;
+	}
+	if (g->ramp_milli && g->cps_milli) {
+		fprintf(stderr, "tq-gen: --ramp and --cps do not mix (--cps "
+				"paces every open)\n");
 		return -EINVAL;
 	}
 	if (g->cps_milli && !g->reqs_per_conn)
@@ -582,18 +700,22 @@ config_json(const struct gen *g)
 				g->url[i].path : "");
 		json_array_append_new(urls, json_string(buf));
 	}
-	o = json_pack("{s:o, s:s, s:I, s:I, s:f, s:f, s:I, s:I, s:f, "
-			"s:I, s:I}", "urls", urls ? urls : json_array(),
+	o = json_pack("{s:o, s:s, s:I, s:I, s:f, s:f, s:f, s:I, s:I, "
+			"s:f, s:I, s:I, s:s, s:I}",
+			"urls", urls ? urls : json_array(),
 			"mode", mode_names[g->mode],
 			"connections", (json_int_t)g->connections,
 			"requests_per_conn", (json_int_t)g->reqs_per_conn,
 			"rate", (double)g->rate_milli / GEN_RATE_SCALE,
 			"cps", (double)g->cps_milli / GEN_RATE_SCALE,
+			"ramp", (double)g->ramp_milli / GEN_RATE_SCALE,
 			"duration_s", (json_int_t)g->duration_s,
 			"warmup_s", (json_int_t)g->warmup_s,
 			"timeout_s", (double)g->timeout_ns / 1e9,
 			"size", (json_int_t)g->size,
-			"workers", (json_int_t)g->nworkers);
+			"workers", (json_int_t)g->nworkers,
+			"method", g->method,
+			"body_bytes", (json_int_t)g->body_len);
 	if (o && g->mode == GEN_MODE_H3)
 		json_object_set_new(o, "streams",
 				json_integer((json_int_t)g->streams));
@@ -682,6 +804,8 @@ main(int argc, char **argv)
 		.duration_s = 10,
 		.timeout_ns = 2000000000ull,
 		.size = 64,
+		.method = "GET",
+		.meth = TQ_HTTP_M_GET,
 		.lock = PTHREAD_MUTEX_INITIALIZER,
 	};
 	const struct tq_app_opt opts[] = {
@@ -699,6 +823,8 @@ main(int argc, char **argv)
 			"latency from the intended send time", set_rate, &g },
 		{ "cps", "gen", "R", "new connections per second, open loop "
 			"(--connections caps how many are open)", set_cps, &g },
+		{ "ramp", "gen", "R", "first opens of the --connections per "
+			"second (all at once)", set_ramp, &g },
 		{ "duration", "gen", "S", "seconds measured (10)",
 			set_duration, &g },
 		{ "warmup", "gen", "S", "seconds before measuring (0)",
@@ -709,6 +835,12 @@ main(int argc, char **argv)
 			"(the engine's ephemeral range)", set_src_ports, &g },
 		{ "size", "gen", "BYTES", "tcp-echo request, tcp-bulk write, "
 			"udp datagram size (64)", set_size, &g },
+		{ "method", "gen", "M", "HTTP request method (GET)",
+			set_method, &g },
+		{ "body-size", "gen", "BYTES", "send a body of BYTES bytes "
+			"(with Content-Length)", set_body_size, &g },
+		{ "body", "gen", "FILE", "send FILE as the body (with "
+			"Content-Length)", set_body, &g },
 		{ "json", "gen", "FILE", "write the JSON report to FILE",
 			set_json, &g },
 		{ "quiet", "gen", NULL, "no progress lines", set_quiet, &g },
@@ -822,5 +954,10 @@ out:
 		free(g.agg[i].h);
 	free(g.payload);
 	free(av);
+	free(g.body);
+	for (i = 0; i < g.nurl; i++) {
+		free(g.url[i].req);
+		free(g.url[i].req_close);
+	}
 	return ret;
 }

@@ -3,11 +3,15 @@
  * HTTP/1.1 file service (RFC 9110, RFC 9112) over the engine's streams.
  *
  * One struct http_conn per connection, made at accept and freed in the
- * closed() callback, holds the bytes of the request head being parsed
- * (at most HTTP_HDR_MAX: more is never read, so the receive window closes
- * on a client that pipelines faster than we answer), the engine's HTTP/1.1
- * parser (<tachyon/tq_http.h>) and the response being queued.  Requests
- * are answered one at a time, in order.
+ * closed() callback, holds the engine's HTTP/1.1 parser
+ * (<tachyon/tq_http.h>) and the response being queued; its buffers (the
+ * bytes of the request head being parsed, at most HTTP_HDR_MAX: more is
+ * never read, so the receive window closes on a client that pipelines
+ * faster than we answer; and the response header) are a struct http_io
+ * lent by the worker while the connection has something in them, and
+ * given back when it idles between requests: a hundred thousand idle
+ * keep-alive connections hold none.  Requests are answered one at a
+ * time, in order.
  *
  * GET and HEAD serve files.  POST and PUT bodies (Content-Length or
  * chunked, at most --http-max-body) are read and dropped as they arrive,
@@ -99,15 +103,25 @@ struct http_conn {
 	size_t map_len;
 	size_t dropped; /* map[0, dropped) is released (MADV_DONTNEED) */
 	struct tq_http_parser parser;
+	struct http_io *io;   /* the buffers, while in use (http_io_get) */
+};
+
+struct http_io {
+	struct http_io *next; /* on the worker's free list */
 	char hdr[HTTP_RESP_MAX];
 	char buf[HTTP_HDR_MAX];
 };
+
+/* Buffers a worker keeps for its next busy connections. */
+#define HTTP_IO_CACHE 256
 
 TAILQ_HEAD(http_conn_head, http_conn);
 
 /* Only the worker of an lcore touches its list and counters. */
 struct http_conn_list {
 	struct http_conn_head head;
+	struct http_io *free_io;
+	unsigned int nfree_io;
 } __rte_cache_aligned;
 
 struct http_stats {
@@ -462,12 +476,12 @@ http_open_file(const struct http_service *h, char *rel, size_t cap,
 static bool __rte_format_printf(2, 3)
 http_hdr_add(struct http_conn *c, const char *fmt, ...)
 {
-	size_t room = sizeof(c->hdr) - c->hdr_len;
+	size_t room = sizeof(c->io->hdr) - c->hdr_len;
 	va_list ap;
 	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(c->hdr + c->hdr_len, room, fmt, ap);
+	n = vsnprintf(c->io->hdr + c->hdr_len, room, fmt, ap);
 	va_end(ap);
 	if (n < 0 || (size_t)n >= room)
 		return false;
@@ -549,7 +563,7 @@ http_respond_body(struct http_conn *c)
 /*
  * Act on a parsed head.  GET and HEAD are answered now; POST and PUT
  * once their body is read (c->in_body).  The head's spans point into
- * c->buf and are used before anything moves it.
+ * c->io->buf and are used before anything moves it.
  */
 static void
 http_respond(struct http_conn *c, const struct tq_http_msg *m)
@@ -702,7 +716,7 @@ http_send(struct http_conn *c)
 			b = (uint32_t)RTE_MIN(c->body_len - c->body_off,
 					(size_t)(sizeof(stage) - h));
 			b = RTE_MIN(b, room > h ? room - h : 0);
-			memcpy(stage, c->hdr + c->hdr_off, h);
+			memcpy(stage, c->io->hdr + c->hdr_off, h);
 			if (b)
 				memcpy(stage + h, c->body + c->body_off, b);
 			k = h + b;
@@ -744,11 +758,12 @@ http_next_request(struct http_conn *c)
 	int n, status;
 
 	for (;;) {
-		n = tq_http_parse(p, c->buf + c->rpos, c->wpos - c->rpos, &ev);
+		n = tq_http_parse(p, c->io->buf + c->rpos, c->wpos - c->rpos,
+				&ev);
 		if (n < 0) {
 			status = tq_http_error_status(p->error);
 			if (p->error == TQ_HTTP_E_HEAD_TOO_LARGE)
-				status = http_overflow_status(c->buf + c->rpos,
+				status = http_overflow_status(c->io->buf + c->rpos,
 						c->wpos - c->rpos);
 			/* the method may not be known: a body it is */
 			http_reject(c, status, false);
@@ -777,13 +792,14 @@ http_next_request(struct http_conn *c)
 		/* All but an unfinished head is consumed: keep that. */
 		if (c->rpos == c->wpos) {
 			c->rpos = c->wpos = 0;
-		} else if (c->wpos == sizeof(c->buf) && c->rpos) {
-			memmove(c->buf, c->buf + c->rpos, c->wpos - c->rpos);
+		} else if (c->wpos == sizeof(c->io->buf) && c->rpos) {
+			memmove(c->io->buf, c->io->buf + c->rpos,
+					c->wpos - c->rpos);
 			c->wpos -= c->rpos;
 			c->rpos = 0;
 		}
-		n = tq_stream_read(c->st, c->buf + c->wpos,
-				(uint32_t)sizeof(c->buf) - c->wpos);
+		n = tq_stream_read(c->st, c->io->buf + c->wpos,
+				(uint32_t)sizeof(c->io->buf) - c->wpos);
 		if (n == -EAGAIN)
 			return -EAGAIN;
 		if (n <= 0)
@@ -818,6 +834,56 @@ http_drain(struct http_conn *c, bool all_acked)
 		tq_stream_abort(c->st, 0);
 }
 
+/* Buffers for c, from its worker's free list or the heap. */
+static int
+http_io_get(struct http_conn *c)
+{
+	struct http_conn_list *l = &c->svc->conns[c->lcore];
+
+	if (c->io)
+		return 0;
+	c->io = l->free_io;
+	if (c->io) {
+		l->free_io = c->io->next;
+		l->nfree_io--;
+		return 0;
+	}
+	c->io = malloc(sizeof(*c->io));
+	return c->io ? 0 : -ENOMEM;
+}
+
+static void
+http_io_put(struct http_conn *c)
+{
+	struct http_conn_list *l = &c->svc->conns[c->lcore];
+
+	if (!c->io)
+		return;
+	if (l->nfree_io < HTTP_IO_CACHE) {
+		c->io->next = l->free_io;
+		l->free_io = c->io;
+		l->nfree_io++;
+	} else {
+		free(c->io);
+	}
+	c->io = NULL;
+}
+
+/*
+ * Between requests (nothing unparsed, no response pending) the buffers
+ * go back to the worker: the parser keeps no pointer into them once its
+ * bytes are consumed (an unfinished head is never consumed).
+ */
+static void
+http_io_idle(struct http_conn *c)
+{
+	if ((c->state == HTTP_READ && c->rpos == c->wpos &&
+			c->hdr_off >= c->hdr_len) || c->state == HTTP_DRAIN) {
+		c->rpos = c->wpos = 0;
+		http_io_put(c);
+	}
+}
+
 /*
  * Move the connection on as far as it goes now.  After it has closed or
  * aborted the stream, c may already be freed: nothing touches c after.
@@ -828,12 +894,16 @@ http_pump(struct http_conn *c)
 	struct tq_stream *st = c->st;
 	int ret;
 
+	if (http_io_get(c) < 0) {
+		tq_stream_abort(st, 0);
+		return;
+	}
 	for (;;) {
 		switch (c->state) {
 		case HTTP_SEND:
 			ret = http_send(c);
 			if (ret == -EAGAIN)
-				return;
+				return;	/* hdr may be unsent: kept */
 			if (ret < 0) {
 				tq_stream_abort(st, 0);
 				return;
@@ -845,13 +915,16 @@ http_pump(struct http_conn *c)
 			}
 			/* Our FIN now, close() later: see http_drain(). */
 			c->state = HTTP_DRAIN;
+			http_io_put(c);
 			tq_stream_shutdown(st);
 			http_drain(c, false);
 			return;
 		case HTTP_READ:
 			ret = http_next_request(c);
-			if (ret == -EAGAIN)
+			if (ret == -EAGAIN) {
+				http_io_idle(c);
 				return;
+			}
 			if (ret < 0) {
 				/* all read: FIN, no RST */
 				tq_stream_close(st);
@@ -859,6 +932,7 @@ http_pump(struct http_conn *c)
 			}
 			break;
 		case HTTP_DRAIN:
+			http_io_put(c);
 			http_drain(c, false);
 			return;
 		}
@@ -892,6 +966,7 @@ static void
 http_conn_free(struct http_conn *c)
 {
 	http_resp_done(c);
+	http_io_put(c);
 	TAILQ_REMOVE(&c->svc->conns[c->lcore].head, c, next);
 	free(c);
 }
@@ -954,6 +1029,7 @@ http_accept(struct tq_shard *s, struct tq_listener *l, void *arg)
 		c->body_len = c->body_off = 0;
 		c->map = NULL;
 		c->map_len = c->dropped = 0;
+		c->io = NULL;
 		TAILQ_INSERT_TAIL(&h->conns[lcore].head, c, next);
 		h->stats[lcore].accepted++;
 		/* Responses are whole writes: no need to wait for ACKs. */
@@ -1056,6 +1132,12 @@ http_service_free(struct http_service *h)
 			while ((c = TAILQ_FIRST(&h->conns[i].head)) != NULL) {
 				open++;
 				http_conn_free(c);
+			}
+			while (h->conns[i].free_io) {
+				struct http_io *io = h->conns[i].free_io;
+
+				h->conns[i].free_io = io->next;
+				free(io);
 			}
 		}
 		memset(&sum, 0, sizeof(sum));

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """bench/loadgen/report.py: wrk and tq-gen runs into JSON, a table, a plot.
 
-  report.py assemble RUNS_DIR OUT.json DATE DURATION REPEAT CONNS
+  report.py assemble RUNS_DIR OUT.json DATE DURATION REPEAT CONNS [CPS [LABEL]]
   report.py table OUT.json
   report.py plot OUT.json OUT.png
 """
@@ -14,8 +14,9 @@ import sys
 
 CLIENTS = ("wrk", "tq-gen")
 TARGETS = ("nginx", "tq-server")
-WORKLOADS = ("ka", "close")
-LABEL = {"ka": "keep-alive", "close": "one request per connection"}
+WORKLOADS = ("ka", "close", "cps")
+LABEL = {"ka": "keep-alive", "close": "one request per connection",
+         "cps": "short connections, tq-gen --cps"}
 TIME = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3}
 
 
@@ -39,12 +40,20 @@ def parse_wrk(d):
     return r
 
 
+def conn_s(x, w):
+    # wrk opens one connection per request under Connection: close
+    if "conn_s" not in x and x.get("req_s") is not None:
+        x["conn_s"] = x["req_s"] if w != "ka" else None
+    return x
+
+
 def parse_gen(d):
     path = os.path.join(d, "out.json")
     if not os.path.exists(path):
         return {"req_s": None, "p99_ms": None, "errors": None}
     j = json.load(open(path))
     return {"req_s": j["requests_per_sec"],
+            "conn_s": j["connections_per_sec"],
             "p99_ms": j["latency"]["p99"] / 1000.0,
             "errors": j["errors"]["total"]}
 
@@ -55,7 +64,7 @@ def cpu(d):
     return (float(c1) - float(c0)) / float(hz) / secs if secs > 0 else None
 
 
-def assemble(runs, out, date, duration, repeat, conns):
+def assemble(runs, out, date, duration, repeat, conns, cps="0", label=""):
     res = {}
     for c in CLIENTS:
         for t in TARGETS:
@@ -65,7 +74,8 @@ def assemble(runs, out, date, duration, repeat, conns):
                 for r in sorted(os.listdir(base)) if os.path.isdir(base) else []:
                     d = os.path.join(base, r)
                     try:
-                        x = parse_wrk(d) if c == "wrk" else parse_gen(d)
+                        x = conn_s(parse_wrk(d) if c == "wrk" else
+                                   parse_gen(d), w)
                         x["cpu_cores"] = cpu(d)
                     except (OSError, ValueError, KeyError) as e:
                         x = {"error": str(e)}
@@ -80,7 +90,8 @@ def assemble(runs, out, date, duration, repeat, conns):
     doc = {"bench": "loadgen", "date": date, "host": platform.node(),
            "kernel": platform.release(), "cpus": os.cpu_count(),
            "duration_s": int(duration), "repeat": int(repeat),
-           "connections": int(conns), "results": res}
+           "connections": int(conns), "cps": float(cps), "label": label,
+           "results": res}
     json.dump(doc, open(out, "w"), indent=1)
 
 
@@ -91,18 +102,20 @@ def fmt(v, f="%.0f"):
 def table(path):
     doc = json.load(open(path))
     r = doc["results"]
-    print("| server | workload | client | req/s | p99 ms | errors | "
+    print("| server | workload | client | req/s | conn/s | p99 ms | errors | "
           "client cores | core·s per 100K req | tq-gen / wrk |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for t in TARGETS:
         for w in WORKLOADS:
+            if not any(r[c][t].get(w, {}).get("runs") for c in CLIENTS):
+                continue
             base = (r["wrk"][t][w]["median"] or {}).get("req_s")
             for c in CLIENTS:
                 m = r[c][t][w]["median"] or {}
                 ratio = (m["req_s"] / base if c == "tq-gen" and base and
                          m.get("req_s") else None)
-                print("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
-                    t, LABEL[w], c, fmt(m.get("req_s")),
+                print("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                    t, LABEL[w], c, fmt(m.get("req_s")), fmt(m.get("conn_s")),
                     fmt(m.get("p99_ms"), "%.2f"), fmt(m.get("errors")),
                     fmt(m.get("cpu_cores"), "%.2f"),
                     fmt(m.get("core_s_per_100k"), "%.2f"),
@@ -111,6 +124,10 @@ def table(path):
     print("%d connections, %d s per run, median of %d; %s, %d CPUs, Linux %s"
           % (doc["connections"], doc["duration_s"], doc["repeat"],
              doc["date"], doc["cpus"], doc["kernel"]))
+    if doc.get("cps"):
+        print("tq-gen --cps %g (at most %d open)" % (doc["cps"], doc["connections"]))
+    if doc.get("label"):
+        print("note: %s" % doc["label"])
 
 
 def plot(path, png):
@@ -120,7 +137,8 @@ def plot(path, png):
     doc = json.load(open(path))
     r = doc["results"]
     fig, ax = plt.subplots(figsize=(8, 4))
-    groups = [(t, w) for t in TARGETS for w in WORKLOADS]
+    groups = [(t, w) for t in TARGETS for w in WORKLOADS
+              if any(r[c][t].get(w, {}).get("runs") for c in CLIENTS)]
     x = range(len(groups))
     for i, c in enumerate(CLIENTS):
         v = [((r[c][t][w]["median"] or {}).get("req_s") or 0) for t, w in groups]
@@ -138,8 +156,8 @@ def plot(path, png):
 
 if __name__ == "__main__":
     cmd = sys.argv[1] if len(sys.argv) > 1 else ""
-    if cmd == "assemble" and len(sys.argv) == 8:
-        assemble(*sys.argv[2:8])
+    if cmd == "assemble" and 8 <= len(sys.argv) <= 10:
+        assemble(*sys.argv[2:])
     elif cmd == "table" and len(sys.argv) == 3:
         table(sys.argv[2])
     elif cmd == "plot" and len(sys.argv) == 4:

@@ -19,14 +19,21 @@
 #           --connections CONNS)
 #   close   one request per connection (wrk -H "Connection: close";
 #           tq-gen --requests-per-conn 1)
+#   cps     dperf-style short connections: tq-gen opens CPS connections
+#           a second, open loop (--cps CPS, one request each, at most
+#           CONNS open), against wrk -H "Connection: close" (closed loop,
+#           CONNS connections, as in close) in the same run; req/s is
+#           connections/s for both
 # Per run: requests/s, p99 latency, errors, and the client's CPU
 # (utime + stime of its process over the run) as cores and as core
 # seconds per 100K requests.  REPEAT runs interleaved, the median shown.
 #
 # Usage (root): bench/loadgen/run.sh
 # Environment: DURATION (5), REPEAT (3), CONNS (32), QUIET_WAIT (30),
-# NO_PLOT=1, NO_DOCS=1, ONLY=CLIENT:TARGET:WORKLOAD (one case, e.g.
-# tq-gen:tq-server:close; KEEP=1 keeps the run's files in /tmp).
+# CPS (1000), WORKLOADS ("ka close cps"), LABEL (a note kept in the JSON,
+# e.g. "busy machine"), NO_PLOT=1, NO_DOCS=1, ONLY=CLIENT:TARGET:WORKLOAD
+# (one case, e.g. tq-gen:tq-server:close; KEEP=1 keeps the run's files
+# in /tmp).  OUT_NAME (loadgen) names the copy in docs/bench.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -36,6 +43,10 @@ DURATION=${DURATION:-5}
 REPEAT=${REPEAT:-3}
 CONNS=${CONNS:-32}
 QUIET_WAIT=${QUIET_WAIT:-30}
+CPS=${CPS:-1000}
+WORKLOADS=${WORKLOADS:-ka close cps}
+LABEL=${LABEL:-}
+OUT_NAME=${OUT_NAME:-loadgen}
 PYTHON=/usr/bin/python3
 NS=tqg$$
 ENG=tqge$$		# lib.sh's ENG/PEER: the clients' pair
@@ -56,7 +67,7 @@ log() { echo "== [${SECONDS}s] $*" >&2; }
 source "$HERE/../lib.sh"
 
 [ "$(id -u)" = 0 ] || die "needs root (namespaces, veth, DPDK)"
-for v in DURATION REPEAT CONNS QUIET_WAIT; do
+for v in DURATION REPEAT CONNS QUIET_WAIT CPS; do
 	[[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a whole number"
 done
 [ "$DURATION" -gt 0 ] && [ "$REPEAT" -gt 0 ] && [ "$CONNS" -gt 0 ] ||
@@ -180,6 +191,7 @@ run_gen() {
 	local dir=$1 url=$2 close=$3 pid c0 c1 t0 t1
 	local -a per=()
 	[ "$close" = 1 ] && per=(--requests-per-conn 1)
+	[ "$close" = cps ] && per=(--cps "$CPS")
 	"$TQ_GEN" --lcores 0@0,1@0 "${EAL_MEM[@]}" --no-pci \
 		--file-prefix "${PREFIX}g" \
 		--vdev="net_af_packet0,iface=$ENG,framecnt=4096" -- \
@@ -203,9 +215,11 @@ for REP in $(seq "$REPEAT"); do
 		nginx) URL=http://$PEER_IP/index.html ;;
 		tq-server) URL=http://$SRV_IP/index.html ;;
 		esac
-		for WL in ka close; do
+		for WL in $WORKLOADS; do
 			CLOSE=0
 			[ "$WL" = close ] && CLOSE=1
+			# wrk has no open loop: Connection: close, as in close
+			[ "$WL" = cps ] && CLOSE=cps
 			for CLIENT in wrk tq-gen; do
 				[ -z "${ONLY:-}" ] || [ "$ONLY" = "$CLIENT:$TARGET:$WL" ] ||
 					continue
@@ -214,7 +228,7 @@ for REP in $(seq "$REPEAT"); do
 				wait_quiet "$D"
 				log "run $REP/$REPEAT: $CLIENT -> $TARGET, $WL"
 				case $CLIENT in
-				wrk) run_wrk "$D" "$URL" "$CLOSE" ;;
+				wrk) run_wrk "$D" "$URL" "$([ "$CLOSE" = 0 ] && echo 0 || echo 1)" ;;
 				tq-gen) run_gen "$D" "$URL" "$CLOSE" ;;
 				esac
 				# TIME_WAIT of the last run's short connections
@@ -228,15 +242,15 @@ log "report"
 mkdir -p "$REPO/bench/results"
 OUT=$REPO/bench/results/loadgen-$DATE.json
 "$PYTHON" "$HERE/report.py" assemble "$TMP/runs" "$OUT" "$DATE" \
-	"$DURATION" "$REPEAT" "$CONNS"
+	"$DURATION" "$REPEAT" "$CONNS" "$CPS" "$LABEL"
 "$PYTHON" "$HERE/report.py" table "$OUT"
 echo "results: $OUT"
-[ "${NO_DOCS:-0}" = 1 ] || { mkdir -p "$REPO/docs/bench"; cp "$OUT" "$REPO/docs/bench/loadgen.json"; }
+[ "${NO_DOCS:-0}" = 1 ] || { mkdir -p "$REPO/docs/bench"; cp "$OUT" "$REPO/docs/bench/$OUT_NAME.json"; }
 if [ "${NO_PLOT:-0}" != 1 ]; then
 	PNG=$REPO/bench/results/loadgen-$DATE.png
 	if "$PYTHON" "$HERE/report.py" plot "$OUT" "$PNG"; then
 		echo "plot: $PNG"
-		[ "${NO_DOCS:-0}" = 1 ] || cp "$PNG" "$REPO/docs/bench/loadgen.png"
+		[ "${NO_DOCS:-0}" = 1 ] || cp "$PNG" "$REPO/docs/bench/$OUT_NAME.png"
 	else
 		echo "no plot drawn (no matplotlib)"
 	fi

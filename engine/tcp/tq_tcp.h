@@ -327,9 +327,14 @@ struct tq_tcb {
 
 	struct tq_cc cc;
 
-	/* sender scoreboard (RFC 6675): SACKed ranges above snd_una */
+	/*
+	 * sender scoreboard (RFC 6675): SACKed ranges above snd_una, in a
+	 * board of the worker's pool taken at the first SACK block and
+	 * given back once they are all acked (NULL: none; most connections
+	 * never need one, and an idle one holds none)
+	 */
 	uint8_t sb_n;
-	uint32_t sb[TQ_TCP_SB_MAX][2];
+	uint32_t (*sb)[2];	/* TQ_TCP_SB_MAX ranges */
 	uint32_t sacked_bytes;
 
 	/* receiver: out-of-order segments, sorted by seq (in hash.usr) */
@@ -392,6 +397,7 @@ struct tq_tcp {
 	const uint8_t *secret; /* 16 bytes, RFC 6528's key */
 	struct rte_hash *flows;
 	struct rte_mempool *tcbs;
+	struct rte_mempool *sbs;	/* SACK scoreboards (tq_tcb.sb) */
 	uint32_t nconns;
 	uint32_t rx_held;	/* mbufs in receive queues (in order + ooo) */
 	uint16_t next_eport;
@@ -591,6 +597,8 @@ uint64_t tq_tcp_retries_timeout(uint64_t rto_base, uint64_t rto_max,
 /* sack */
 void tq_tcp_sb_update(struct tq_tcb *tp, const struct tq_tcp_seg *seg);
 void tq_tcp_sb_ack(struct tq_tcb *tp);
+/* Give the scoreboard back to the pool (TCB freed or in TIME_WAIT). */
+void tq_tcp_sb_free(struct tq_tcb *tp);
 bool tq_tcp_sb_is_sacked(const struct tq_tcb *tp, uint32_t seq,
 		uint32_t *end);
 uint32_t tq_tcp_sb_highest(const struct tq_tcb *tp);

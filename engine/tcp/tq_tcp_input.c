@@ -348,6 +348,7 @@ tq_tcb_tw_release(struct tq_tcb *tp)
 	tq_mq_free(&tp->rcvq);
 	tq_mq_free(&tp->sndq);
 	tq_tcp_ooo_free(tp);
+	tq_tcp_sb_free(tp);
 	tq_tcb_rx_sync(tp);
 }
 

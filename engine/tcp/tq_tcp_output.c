@@ -388,7 +388,8 @@ sacked_in(const struct tq_tcb *tp, uint32_t a, uint32_t b)
 /*
  * RFC 6675 pipe: bytes thought to be in the network.  Without SACK the
  * duplicate ACKs stand for segments that left it (as Linux counts
- * sacked_out for Reno).
+ * sacked_out for Reno); so too when SACK blocks came but found no
+ * scoreboard free (TCPSackNoBoard).
  */
 static uint32_t
 pipe_bytes(const struct tq_tcb *tp)
@@ -396,7 +397,7 @@ pipe_bytes(const struct tq_tcb *tp)
 	uint32_t flight = tp->snd_max - tp->snd_una;
 	uint32_t sacked, lost = 0;
 
-	if (tp->flags & TF_SACK_OK)
+	if ((tp->flags & TF_SACK_OK) && tp->sb)
 		sacked = tp->sacked_bytes;
 	else
 		sacked = RTE_MIN((uint32_t)tp->dupacks * tp->mss,

@@ -21,10 +21,32 @@ sb_recount(struct tq_tcb *tp)
 	tp->sacked_bytes = n;
 }
 
+void
+tq_tcp_sb_free(struct tq_tcb *tp)
+{
+	if (!tp->sb)
+		return;
+	rte_mempool_put(tq_tcp(tp->s)->sbs, tp->sb);
+	tp->sb = NULL;
+	tp->sb_n = 0;
+}
+
 static void
 sb_insert(struct tq_tcb *tp, uint32_t a, uint32_t b)
 {
 	unsigned int i, j;
+	void *obj;
+
+	/* The first range: the connection needs a board now.  With the
+	 * pool empty, recovery goes by duplicate ACKs alone. */
+	if (!tp->sb) {
+		if (rte_mempool_get(tq_tcp(tp->s)->sbs, &obj) < 0) {
+			TQ_INC(tp->s, TCP_SACK_NO_BOARD);
+			return;
+		}
+		tp->sb = obj;
+		tp->sb_n = 0;
+	}
 
 	/* Find the first range ending at or after a. */
 	for (i = 0; i < tp->sb_n && SEQ_LT(tp->sb[i][1], a); i++)
@@ -92,6 +114,8 @@ tq_tcp_sb_ack(struct tq_tcb *tp)
 	}
 	if (tp->sb_n && SEQ_LT(tp->sb[0][0], tp->snd_una))
 		tp->sb[0][0] = tp->snd_una;
+	if (!tp->sb_n)
+		tq_tcp_sb_free(tp);
 	sb_recount(tp);
 }
 

@@ -206,13 +206,21 @@ tq_tcp_attach(struct tq_shard *s, const struct tq_tcp_conf *conf,
 	hp.hash_func = rte_hash_crc;
 	hp.socket_id = s->socket;
 	t->flows = rte_hash_create(&hp);
+	/* Scoreboards for a quarter of the connections at once: only
+	 * those with SACKed data outstanding hold one. */
+	snprintf(name, sizeof(name), "tq_sb_%u_%u", s->id, seq);
+	t->sbs = rte_mempool_create(name, conf->max_conns / 4 + 64,
+			TQ_TCP_SB_MAX * 2 * sizeof(uint32_t), 0, 0, NULL, NULL,
+			NULL, NULL, s->socket,
+			MEMPOOL_F_SP_PUT | MEMPOOL_F_SC_GET);
 	snprintf(name, sizeof(name), "tq_tcb_%u_%u", s->id, seq++);
 	t->tcbs = rte_mempool_create(name, conf->max_conns,
 			sizeof(struct tq_tcb), 0, 0, NULL, NULL, NULL, NULL,
 			s->socket, MEMPOOL_F_SP_PUT | MEMPOOL_F_SC_GET);
-	if (!t->flows || !t->tcbs) {
+	if (!t->flows || !t->tcbs || !t->sbs) {
 		rte_hash_free(t->flows);
 		rte_mempool_free(t->tcbs);
+		rte_mempool_free(t->sbs);
 		rte_free(t);
 		return -ENOMEM;
 	}
@@ -249,10 +257,12 @@ tq_tcp_detach(struct tq_shard *s)
 		tq_mq_free(&tp->sndq);
 		tq_mq_free(&tp->rcvq);
 		tq_tcp_ooo_free(tp);
+		tq_tcp_sb_free(tp);
 		rte_mempool_put(t->tcbs, tp);
 	}
 	rte_hash_free(t->flows);
 	rte_mempool_free(t->tcbs);
+	rte_mempool_free(t->sbs);
 	if (s->net) {
 		tq_net(s)->tcp_input = NULL;
 		tq_net(s)->tcp_icmp = NULL;
@@ -616,6 +626,7 @@ tq_tcb_close(struct tq_tcb *tp, enum tq_close_reason why)
 	tq_mq_free(&tp->sndq);
 	tq_mq_free(&tp->rcvq);
 	tq_tcp_ooo_free(tp);
+	tq_tcp_sb_free(tp);
 	tq_tcb_rx_sync(tp);
 	t->nconns--;
 	rte_mempool_put(t->tcbs, tp);

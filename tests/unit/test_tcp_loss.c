@@ -446,6 +446,9 @@ sack_recovery(bool upper)
 	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_FAST_RETRANS), 1);
 	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_SACK_RECOVERY), 1);
 	assert_true(tp->flags & TF_INRECOVERY);
+	/* The scoreboard is a board of the worker's pool while ranges
+	 * are SACKed, and goes back when they are acked. */
+	assert_non_null(tp->sb);
 	sack_in(&f, SEG(2), 2, SEG(6), SEG(8), SEG(3), SEG(5));
 	sack_in(&f, SEG(2), 2, SEG(6), SEG(9), SEG(3), SEG(5));
 	sack_in(&f, SEG(2), 2, SEG(6), SEG(10), SEG(3), SEG(5));
@@ -462,6 +465,8 @@ sack_recovery(bool upper)
 	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_RETRANS_SEGS), 2);
 	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_TIMEOUTS), 0);
 	assert_int_equal(tp->sb_n, 0);
+	assert_null(tp->sb);
+	assert_int_equal(rte_mempool_in_use_count(tq_tcp(tp->s)->sbs), 0);
 	tt_at(&f.c, TT_S(5));
 	tt_fx_end(&f, TT_FX_ABORT);
 }
@@ -532,6 +537,66 @@ sack_recovery_slow_peer(void **state)
 	tt_in(&f.c, ".", 1, SEG(11), 0);
 	while (tt_out(&f.c, &sg))
 		;
+	tt_fx_end(&f, TT_FX_ABORT);
+}
+
+/*
+ * With every scoreboard of the worker taken, SACK blocks are counted
+ * (TCPSackNoBoard) and not recorded; recovery still starts on the third
+ * duplicate ACK and resends the first hole, as it would without SACK.
+ */
+static void
+sack_no_board(void **state)
+{
+	static const struct tt_step burst[] = {
+		{ 0, '>', ".", SEG(1), 1, MSS, -1 },
+		{ 0, '>', ".", SEG(2), 1, MSS, -1 },
+		{ 0, '>', ".", SEG(3), 1, MSS, -1 },
+		{ 0, '>', ".", SEG(4), 1, MSS, -1 },
+		{ 0, '>', ".", SEG(5), 1, MSS, -1 },
+		{ 0, '>', ".", SEG(6), 1, MSS, -1 },
+		{ 0, '>', ".", SEG(7), 1, MSS, -1 },
+		{ 0, '>', ".", SEG(8), 1, MSS, -1 },
+		{ 0, '>', ".", SEG(9), 1, MSS, -1 },
+		{ 0, '>', "P.", SEG(10), 1, MSS, -1 },
+	};
+	static struct tt_fx f;
+	static void *held[1 << 16];
+	struct tq_tcptest_seg sg;
+	struct rte_mempool *mp;
+	unsigned int n = 0;
+	struct tq_tcb *tp;
+
+	begin(&f);
+	tt_pick_pport(&f.c, false);
+	open_now(&f);
+	tp = tq_stream_tcb(f.c.st);
+	mp = tq_tcp(tp->s)->sbs;
+	while (n < RTE_DIM(held) && rte_mempool_get(mp, &held[n]) == 0)
+		n++;
+	assert_int_equal(rte_mempool_avail_count(mp), 0);
+	write_pattern(f.c.st, 0, 10 * MSS);
+	TT_RUN(&f.c, burst);
+	tt_at(&f.c, TT_MS(1));
+	tt_in(&f.c, ".", 1, SEG(2), 0);
+	sack_in(&f, SEG(2), 1, SEG(3), SEG(4));
+	sack_in(&f, SEG(2), 1, SEG(3), SEG(5));
+	tt_none(&f.c);
+	sack_in(&f, SEG(2), 2, SEG(6), SEG(7), SEG(3), SEG(5));
+	tt_expect(&f.c, ".", SEG(2), 1, MSS);
+	assert_null(tp->sb);
+	assert_int_equal(tp->sb_n, 0);
+	assert_int_equal(tp->sacked_bytes, 0);
+	assert_true(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_SACK_NO_BOARD) >= 3);
+	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_TCP_FAST_RETRANS), 1);
+	while (n)
+		rte_mempool_put(mp, held[--n]);
+	while (tt_out(&f.c, &sg))
+		;
+	tt_in(&f.c, ".", 1, SEG(11), 0);
+	while (tt_out(&f.c, &sg))
+		;
+	assert_int_equal(rte_mempool_in_use_count(mp), 0);
 	tt_fx_end(&f, TT_FX_ABORT);
 }
 
@@ -793,6 +858,7 @@ main(void)
 		TT_TEST(sack_recovery_holes),
 		TT_TEST(sack_recovery_high_isn),
 		TT_TEST(sack_recovery_slow_peer),
+		TT_TEST(sack_no_board),
 		TT_TEST(rto_go_back_skip_sacked),
 		TT_TEST(persist_window_opens),
 		TT_TEST(small_window_override),
