@@ -117,6 +117,7 @@ struct qx {
 	bool replay;			/* body-less: ub holds the head only */
 	bool paused;
 	bool interim;			/* a 1xx answer is being parsed */
+	bool poll;			/* parse again, even with no input */
 	bool resp_started;		/* the answer's head went out */
 	bool resp_done;
 	bool local;			/* answered by the proxy */
@@ -210,6 +211,7 @@ drop_backend(struct qx *x, bool abort)
 	x->bst = NULL;
 	x->be_up = false;
 	x->ilen = x->pos = x->ps = x->pl = 0;
+	x->poll = false;
 	tq_stream_set_ops(st, &qgone_ops, NULL);
 	if (abort)
 		tq_stream_abort(st, 0);
@@ -496,7 +498,10 @@ backend_in(struct qx *x)
 				return;	/* writable() comes */
 			continue;
 		}
-		if (x->pos < x->ilen) {
+		/* After a head or body bytes the parser is asked again even
+		 * with no byte left: a message may end with none more. */
+		if (x->pos < x->ilen || x->poll) {
+			x->poll = false;
 			n = tq_http_parse(&x->dp, x->in + x->pos,
 					x->ilen - x->pos, &ev);
 			if (n < 0) {
@@ -505,10 +510,12 @@ backend_in(struct qx *x)
 			}
 			x->pos += (uint32_t)n;
 			if (ev.type == TQ_HTTP_EV_HEAD) {
+				x->poll = true;
 				response_head(x);
 				continue;
 			}
 			if (ev.type == TQ_HTTP_EV_BODY) {
+				x->poll = true;
 				x->ps = (uint32_t)(ev.data - x->in);
 				x->pl = ev.len;
 				continue;
@@ -516,6 +523,7 @@ backend_in(struct qx *x)
 			if (ev.type == TQ_HTTP_EV_DONE) {
 				if (x->interim) {
 					x->interim = false;
+					x->poll = true;
 					tq_http_parser_expect(&x->dp, x->meth);
 					continue;
 				}
