@@ -102,6 +102,7 @@ struct qx {
 	struct tq_app_timer *t;		/* connect or backend timeout */
 	uint64_t tried;
 	uint64_t last_be;
+	uint64_t body;			/* request body bytes received */
 	int be, last_pick;
 	unsigned int attempts;
 	unsigned int depth;		/* callbacks of ours on the stack */
@@ -272,6 +273,7 @@ answer(struct qx *x, unsigned int status)
 		const char *body;
 	} bodies[] = {
 		{ 400, "400 Bad Request\n" },
+		{ 413, "413 Content Too Large\n" },
 		{ 431, "431 Request Header Fields Too Large\n" },
 		{ 500, "500 Internal Server Error\n" },
 		{ 501, "501 Not Implemented\n" },
@@ -849,6 +851,11 @@ h_headers(struct tq_h3_req *r, const struct tq_h3_msg *m, void *arg)
 		goto out;
 	}
 	x->ulen = (uint32_t)n;
+	if (m->content_length >= 0 &&
+			(uint64_t)m->content_length > p->conf.max_body) {
+		answer(x, 413);
+		goto out;
+	}
 	/* A known length goes now; otherwise the body's form waits for its
 	 * first byte or the end of the request. */
 	if (m->content_length >= 0) {
@@ -898,6 +905,15 @@ h_data(struct tq_h3_req *r, const uint8_t *data, size_t len, void *arg)
 	if (x->chunked) {
 		memcpy(x->ub + x->ulen, "\r\n", 2);
 		x->ulen += 2;
+	}
+	x->body += len;
+	if (x->body > x->w->p->conf.max_body) {
+		/* --max-body: what went on already cannot be taken back. */
+		if (x->resp_started)
+			cancel(x);
+		else
+			answer(x, 413);
+		goto out;
 	}
 	qst(x)->bytes_up += len;
 	if (x->last_pick >= 0)
