@@ -16,7 +16,9 @@
 #    502 with both nginx stopped, as HTTP/3 answers;
 #  - a client that stops reading mid-answer: the proxy stops reading
 #    the backend; gone: the backend leg reset, not kept;
-#  - the front's stats: tq-ctl stats, tq-ctl backends, /metrics.
+#  - the front's stats: tq-ctl stats, tq-ctl backends, /metrics;
+#  - from a --config file: the front alone, a 5xx backend ejected
+#    (passive health), then 503.
 set -euo pipefail
 source "${TQ_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/netns.sh"
 
@@ -277,4 +279,45 @@ tq_pass "both nginx stopped: 502"
 tq_alive "$TQ_SERVER_PID" || tq_fail "tq-proxy died"
 tq_stop_pid "$TQ_SERVER_PID"
 [[ $TQ_STOP_RC -eq 0 ]] || tq_fail "tq-proxy exited with $TQ_STOP_RC"
+
+# 9. From a --config file, the front alone (no --listen), its
+# certificate in [quic]; a backend answering 500 to all: its answers go
+# on, and eject it after --health-fall (passive health), then 503.
+tq_bg ip netns exec "$TQ_NS" "$py" "$peerpy" server "$peer" 8091 500
+for ((i = 0; i < 50; i++)); do
+	tq_peer ss -ltn | grep -q ':8091 ' && break
+	sleep 0.1
+done
+cat >"$TQ_TMP/h3.ini" <<INI
+[net]
+addr = $TQ_ENG4/24
+
+[proxy]
+mode = http
+quic = 4433
+backend = $peer:8091
+
+[quic]
+quic-cert = $TQ_TMP/cert.pem
+quic-key = $TQ_TMP/key.pem
+
+[health]
+health-interval-ms = 0
+health-fall = 2
+INI
+tq_server_start "$(tq_vdev_af_packet)" -- --config "$TQ_TMP/h3.ini"
+tq_wait_ping "$TQ_ENG4"
+grep -q "self-signed" "$TQ_SERVER_LOG" &&
+	tq_fail "config: [quic] quic-cert not taken"
+got=
+for i in 1 2 3; do
+	V=1 get "$d" "$url/f$i" || tq_fail "config: gtlsclient $i failed"
+	got+=$(status "$d.log")
+done
+[[ $got == "500 500 503 " ]] || { dump; tq_fail "config, 5xx backend: '$got'"; }
+[[ $(cat "$d/f3") == "503 Service Unavailable" ]] || tq_fail "config: 503 body"
+(($(tq_ctr ProxyEjects) == 1)) || tq_fail "config: ProxyEjects $(tq_ctr ProxyEjects)"
+tq_pass "from --config: 500, 500 passed on, the backend ejected, then 503"
+tq_stop_pid "$TQ_SERVER_PID"
+[[ $TQ_STOP_RC -eq 0 ]] || tq_fail "tq-proxy (config) exited with $TQ_STOP_RC"
 tq_pass "all checks passed"
