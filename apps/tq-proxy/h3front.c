@@ -119,6 +119,9 @@ struct qx {
 	bool paused;
 	bool interim;			/* a 1xx answer is being parsed */
 	bool poll;			/* parse again, even with no input */
+	bool running, rerun;		/* run() on the stack; go round again */
+	bool reading;			/* in data() or end() */
+	struct tq_app_timer *rt;	/* resumes a paused stream */
 	bool resp_started;		/* the answer's head went out */
 	bool resp_done;
 	bool local;			/* answered by the proxy */
@@ -143,6 +146,7 @@ static const struct tq_stream_ops qgone_ops;
 
 static void connect_next(struct qx *x);
 static void run(struct qx *x);
+static void unpause(struct qx *x);
 
 static struct qstat *
 qst(const struct qx *x)
@@ -160,6 +164,7 @@ static void
 qx_free(struct qx *x)
 {
 	tq_app_timer_free(x->t);
+	tq_app_timer_free(x->rt);
 	free(x->ub);
 	free(x);
 }
@@ -294,10 +299,7 @@ answer(struct qx *x, unsigned int status)
 	x->resp_started = x->resp_done = true;
 	count_status(x, status, true);
 	/* The rest of the request is read and dropped. */
-	if (x->paused && x->r) {
-		x->paused = false;
-		tq_h3_req_pause(x->r, false);
-	}
+	unpause(x);
 	if (x->r && tq_h3_respond(x->r, (uint16_t)status, f, RTE_DIM(f),
 			len ? body : NULL, len, 0) < 0 && x->r)
 		tq_h3_req_cancel(x->r, TQ_H3_INTERNAL_ERROR);
@@ -481,7 +483,13 @@ backend_in(struct qx *x)
 		if (!x->r || !x->bst || !x->be_up || x->resp_done)
 			return;
 		if (x->pl) {
+			struct tq_stream *st = x->bst;
+
 			n = tq_h3_body_write(x->r, x->in + x->ps, x->pl);
+			/* The session may have called us back within (the
+			 * exchange closed, its backend dropped). */
+			if (!x->r || x->bst != st || x->resp_done)
+				return;
 			if (n < 0) {
 				if (x->r)
 					cancel(x);
@@ -565,24 +573,66 @@ backend_in(struct qx *x)
 }
 
 static void
-maybe_resume(struct qx *x)
+resume_timer(struct tq_shard *s, struct tq_app_timer *t, void *arg)
 {
-	if (x->paused && x->r && x->ulen - x->uoff < UP_PAUSE / 2) {
-		x->paused = false;
-		tq_h3_req_pause(x->r, false);
-	}
+	struct qx *x = arg;
+
+	(void)s;
+	(void)t;
+	enter(x);
+	run(x);
+	if (x->local || x->resp_done)
+		unpause(x);	/* the rest is read and dropped */
+	leave(x);
 }
 
 static void
+unpause(struct qx *x)
+{
+	if (!x->paused || !x->r)
+		return;
+	if (x->reading) {
+		/* Not from within the session's read of this stream: a
+		 * moment later, from a timer. */
+		if (!x->rt)
+			x->rt = tq_app_timer_create(x->w->s, resume_timer, x);
+		if (x->rt)
+			tq_app_timer_arm(x->rt, 1);
+		return;
+	}
+	x->paused = false;
+	tq_h3_req_pause(x->r, false);
+}
+
+static void
+maybe_resume(struct qx *x)
+{
+	if (x->ulen - x->uoff < UP_PAUSE / 2)
+		unpause(x);
+}
+
+/*
+ * Move what can move.  A session call made here (a body write, a
+ * resume) may call us back (writable(), data()): that run is left to
+ * this one, which goes round again.
+ */
+static void
 run(struct qx *x)
 {
-	if (!x->r || x->resp_done)
+	if (x->running) {
+		x->rerun = true;
 		return;
-	if (!flush_up(x))
-		return;
-	backend_in(x);
-	if (!x->resp_done)
-		maybe_resume(x);
+	}
+	x->running = true;
+	do {
+		x->rerun = false;
+		if (!x->r || x->resp_done || !flush_up(x))
+			break;
+		backend_in(x);
+		if (!x->resp_done)
+			maybe_resume(x);
+	} while (x->rerun);
+	x->running = false;
 }
 
 static void
@@ -882,6 +932,7 @@ h_data(struct tq_h3_req *r, const uint8_t *data, size_t len, void *arg)
 	if (!x || x->local || x->resp_done)
 		return;	/* dropped: nobody will read it */
 	enter(x);
+	x->reading = true;
 	if (!x->head_final && !finish_head(x, -1, true)) {
 		cancel(x);
 		goto out;
@@ -923,8 +974,9 @@ h_data(struct tq_h3_req *r, const uint8_t *data, size_t len, void *arg)
 		x->paused = true;
 		tq_h3_req_pause(r, true);
 	}
-	flush_up(x);
+	run(x);
 out:
+	x->reading = false;
 	leave(x);
 }
 
@@ -937,6 +989,7 @@ h_end(struct tq_h3_req *r, void *arg)
 	if (!x || x->local || x->resp_done)
 		return;
 	enter(x);
+	x->reading = true;
 	x->req_end = true;
 	if (!x->head_final) {
 		/* No byte of body came: none (a POST gets its zero length
@@ -956,6 +1009,7 @@ h_end(struct tq_h3_req *r, void *arg)
 	}
 	run(x);
 out:
+	x->reading = false;
 	leave(x);
 }
 
@@ -990,6 +1044,8 @@ h_closed(struct tq_h3_req *r, uint64_t code, void *arg)
 		drop_backend(x, true);
 	}
 	tq_app_timer_cancel(x->t);
+	if (x->rt)
+		tq_app_timer_cancel(x->rt);
 	if (x->depth == 0 && !x->bst)
 		qx_free(x);
 }

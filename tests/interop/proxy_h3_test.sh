@@ -38,7 +38,14 @@ mport=$((20000 + $$ % 20000))
 n=$(tq_free_subnet 10.236)
 peer=10.236.$n.1
 peer6=fd36:236:$n::1
-tq_engine_up af_packet 10.236 fd36:236 -- --mode http --listen 5000 \
+eal=()
+if [[ ${1:-} == workers ]]; then
+	# Two workers on the two cores (oversubscribed: correctness only):
+	# each QUIC connection's backend legs live on its worker.
+	TQ_VDEV_ARGS=qpairs=2
+	eal=(--lcores 0@0,1@1,2@1)
+fi
+tq_engine_up af_packet 10.236 fd36:236 "${eal[@]}" -- --mode http --listen 5000 \
 	--quic 4433 --cert "$TQ_TMP/cert.pem" --key "$TQ_TMP/key.pem" \
 	--backend "$peer:8081" --backend "[$peer6]:8082" \
 	--route "/py/=py" --backend "$peer:8090,py" \
@@ -226,6 +233,14 @@ page=$(curl -sS --max-time 5 "http://127.0.0.1:$mport/metrics") ||
 		tq_fail "/metrics: no quic listener requests"
 }
 tq_pass "stats: $req requests, tq-ctl backends has the quic row"
+if ((${#eal[@]})); then
+	per=$("$TQ_CTL" --file-prefix "$TQ_PREFIX" --per-worker stats |
+		awk '$1 == "ProxyQuicRequests" {printf "%s ", $2}')
+	read -r w0 w1 <<<"$per"
+	((${w0:-0} > 0 && ${w1:-0} > 0)) ||
+		tq_fail "requests per worker: '$per': not both workers"
+	tq_pass "both workers served (requests $w0 and $w1)"
+fi
 
 # 7. A client that stops reading in the middle of a 100 MB answer: the
 # proxy stops too (what it hands on stalls, nginx is not read: bounded);
@@ -305,7 +320,8 @@ quic-key = $TQ_TMP/key.pem
 health-interval-ms = 0
 health-fall = 2
 INI
-tq_server_start "$(tq_vdev_af_packet)" -- --config "$TQ_TMP/h3.ini"
+tq_server_start "$(tq_vdev_af_packet "${TQ_VDEV_ARGS:-}")" "${eal[@]}" \
+	-- --config "$TQ_TMP/h3.ini"
 tq_wait_ping "$TQ_ENG4"
 grep -q "self-signed" "$TQ_SERVER_LOG" &&
 	tq_fail "config: [quic] quic-cert not taken"
