@@ -114,12 +114,12 @@ struct qx {
 	bool got_be;			/* a byte of the answer came */
 	bool head_final;		/* the request head is whole in ub */
 	bool chunked;			/* the body goes chunked */
-	bool req_end;			/* the client's message is complete */
-	bool replay;			/* body-less: ub holds the head only */
+	bool req_end;			/* the client's message is whole */
+	bool replay;			/* no body: ub has the head only */
 	bool paused;
 	bool interim;			/* a 1xx answer is being parsed */
 	bool poll;			/* parse again, even with no input */
-	bool running, rerun;		/* run() on the stack; go round again */
+	bool running, rerun;		/* run() under way; once more */
 	bool reading;			/* in data() or end() */
 	struct tq_app_timer *rt;	/* resumes a paused stream */
 	bool resp_started;		/* the answer's head went out */

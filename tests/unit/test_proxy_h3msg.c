@@ -127,7 +127,8 @@ request_v6(void **state)
 	out[n + k] = '\0';
 	m = parse(out, TQ_HTTP_REQUEST);
 	assert_true(has(m, "x-forwarded-for", "fd00::9"));
-	assert_true(has(m, "forwarded", "for=\"[fd00::9]\";proto=https;host=h"));
+	assert_true(has(m, "forwarded",
+			"for=\"[fd00::9]\";proto=https;host=h"));
 	assert_false(has(m, "cookie", ""));
 }
 
