@@ -19,6 +19,8 @@
 #  - the front's stats: tq-ctl stats, tq-ctl backends, /metrics;
 #  - from a --config file: the front alone, a 5xx backend ejected
 #    (passive health), then 503.
+#  - a reload swapping the backend: the next request goes to the new
+#    one; a reload moving the quic port is refused.
 set -euo pipefail
 source "${TQ_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/netns.sh"
 
@@ -334,6 +336,27 @@ done
 [[ $(cat "$d/f3") == "503 Service Unavailable" ]] || tq_fail "config: 503 body"
 (($(tq_ctr ProxyEjects) == 1)) || tq_fail "config: ProxyEjects $(tq_ctr ProxyEjects)"
 tq_pass "from --config: 500, 500 passed on, the backend ejected, then 503"
+
+# 10. A reload that swaps the backend (the ejected 500 one for the
+# python one on 8090): the next HTTP/3 request goes to the new backend
+# (the old generation would answer 503).  A reload moving the front's
+# UDP port is refused and the front goes on.
+sed -i "s/^backend = .*/backend = $peer:8090/" "$TQ_TMP/h3.ini"
+out=$("$TQ_CTL" --file-prefix "$TQ_PREFIX" reload 2>&1) ||
+	tq_fail "reload (new backend) refused: $out"
+V=1 get "$d" "$url/f4" || tq_fail "after reload: gtlsclient failed"
+[[ $(status "$d.log") == "200 " &&
+	$(cat "$d/f4") == "/f4 $TQ_ENG4:4433 $peer | "* ]] ||
+	{ dump; tq_fail "after reload: '$(status "$d.log")' '$(cat "$d/f4" 2>/dev/null)'"; }
+sed -i "s/^quic = 4433/quic = 4434/" "$TQ_TMP/h3.ini"
+rc=0
+out=$("$TQ_CTL" --file-prefix "$TQ_PREFIX" reload 2>&1) || rc=$?
+((rc != 0)) && [[ $out == *quic* ]] ||
+	tq_fail "reload moving the quic port: rc $rc: $out"
+V=1 get "$d" "$url/f5" || tq_fail "after refused reload: gtlsclient failed"
+[[ $(status "$d.log") == "200 " ]] ||
+	tq_fail "after refused reload: '$(status "$d.log")'"
+tq_pass "reload: the next HTTP/3 request went to the new backend; a new quic port refused"
 tq_stop_pid "$TQ_SERVER_PID"
 [[ $TQ_STOP_RC -eq 0 ]] || tq_fail "tq-proxy (config) exited with $TQ_STOP_RC"
 tq_pass "all checks passed"
