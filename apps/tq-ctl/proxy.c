@@ -61,7 +61,9 @@ tq_ctl_backends(int fd, int json)
 				PRIu64 " %14" PRIu64 " %14" PRIu64 " %8s %10"
 				PRIu64 " %10" PRIu64 " %8" PRIu64 " %8" PRIu64
 				"\n",
-				"listen", u64(v, "port"), str(v, "pool"),
+				json_object_get(v, "proto") ?
+				str(v, "proto") : "listen",
+				u64(v, "port"), str(v, "pool"),
 				u64(v, "active"), u64(v, "total"),
 				u64(v, "bytes_up"), u64(v, "bytes_down"), "-",
 				u64(v, "requests"), u64(v, "resp_2xx"),

@@ -66,6 +66,9 @@ const struct proxy_conf_key proxy_conf_keys[] = {
 		"consecutive good checks that restore it (1)" },
 	{ "health-http", "health", "PATH",
 		"active checks GET PATH: 2xx or 3xx is up (TCP open only)" },
+	{ "quic", "proxy", "PORT[,POOL]",
+		"http: HTTP/3 front on UDP PORT, routed as --listen's "
+		"requests (certificate: --cert/--key)" },
 };
 
 const unsigned int proxy_conf_nb_keys =
@@ -395,6 +398,20 @@ proxy_conf_set(struct proxy_conf *c, const char *name, const char *v)
 		memcpy(c->health_http, v, n + 1);
 		return 0;
 	}
+	if (!strcmp(name, "quic")) {
+		char buf[16];
+		uint16_t port;
+		uint8_t pool;
+		int ret = split_pool(c, v, buf, sizeof(buf), &pool);
+
+		if (ret)
+			return ret;
+		if (tq_port_parse(buf, &port) || port == 0)
+			return -EINVAL;
+		c->quic_port = port;
+		c->quic_pool = pool;
+		return 0;
+	}
 	return -ENOENT;
 }
 
@@ -407,7 +424,16 @@ proxy_conf_check(const struct proxy_conf *c, char *err, size_t len)
 		snprintf(err, len, "--route needs --mode http");
 		return -EINVAL;
 	}
-	if (c->nb_listen == 0) {
+	if (c->quic_port && c->mode != PROXY_MODE_HTTP) {
+		snprintf(err, len, "--quic needs --mode http");
+		return -EINVAL;
+	}
+	if (c->quic_port && !proxy_conf_pool_mask(c, c->quic_pool)) {
+		snprintf(err, len, "--quic %u: pool '%s' has no backend",
+			c->quic_port, c->pool[c->quic_pool]);
+		return -EINVAL;
+	}
+	if (c->nb_listen == 0 && !c->quic_port) {
 		snprintf(err, len, "no --listen PORT");
 		return -EINVAL;
 	}

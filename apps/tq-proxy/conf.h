@@ -75,6 +75,8 @@ struct proxy_conf {
 	uint32_t backend_idle_ms;	/* http: ... for this long at most */
 	uint32_t max_head;		/* http: request head bytes (431) */
 	uint64_t max_body;		/* http: request body bytes (413) */
+	uint16_t quic_port;		/* http: HTTP/3 front; 0: none */
+	uint8_t quic_pool;		/* ... its pool without a route */
 };
 
 /* One option: its name, INI section, value form and help. */

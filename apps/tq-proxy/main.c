@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "h3front.h"
 #include "proxy.h"
 
 static struct proxy proxy;
@@ -64,6 +65,48 @@ worker_stop(struct tq_shard *s, void *arg)
 	w->g = NULL;
 }
 
+/*
+ * --cert FILE and --key FILE (the HTTP/3 front's certificate) are the
+ * QUIC module's --quic-cert and --quic-key: renamed after the "--" that
+ * ends EAL's options, before the engine parses them.  In a config file
+ * they are that module's keys, [quic] quic-cert and quic-key.
+ */
+static char **
+cert_args(int argc, char **argv)
+{
+	static const struct {
+		const char *from, *to;
+	} ren[] = {
+		{ "--cert", "--quic-cert" },
+		{ "--key", "--quic-key" },
+	};
+	char **v = calloc((size_t)argc + 1, sizeof(*v));
+	bool apps = false;
+	size_t n, i;
+	int a;
+
+	if (!v)
+		return NULL;
+	for (a = 0; a < argc; a++) {
+		v[a] = argv[a];
+		if (!apps) {
+			apps = strcmp(argv[a], "--") == 0;
+			continue;
+		}
+		for (i = 0; i < sizeof(ren) / sizeof(ren[0]); i++) {
+			n = strlen(ren[i].from);
+			if (strncmp(argv[a], ren[i].from, n) ||
+					(argv[a][n] && argv[a][n] != '='))
+				continue;
+			v[a] = malloc(strlen(argv[a]) + 6);
+			if (!v[a])
+				return NULL;
+			sprintf(v[a], "%s%s", ren[i].to, argv[a] + n);
+		}
+	}
+	return v;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -76,6 +119,9 @@ main(int argc, char **argv)
 	proxy_conf_init(&p->conf);
 	p->parse_into = &p->conf;
 	pthread_mutex_init(&p->lock, NULL);
+	argv = cert_args(argc, argv);
+	if (!argv)
+		return 1;
 	for (i = 0; i < proxy_conf_nb_keys; i++) {
 		opts[i] = (struct tq_app_opt){
 			.name = proxy_conf_keys[i].name,
@@ -105,6 +151,8 @@ main(int argc, char **argv)
 	if (ret == 0)
 		ret = reload_register(p);
 	if (ret == 0)
+		ret = h3front_register(p);
+	if (ret == 0)
 		ret = tq_engine_on_worker_start(p->e, worker_start, p);
 	if (ret == 0)
 		ret = tq_engine_on_worker_stop(p->e, worker_stop, p);
@@ -124,6 +172,14 @@ main(int argc, char **argv)
 			return TQ_EXIT_CONFIG;
 		}
 	}
+	ret = h3front_listen(p);
+	if (ret < 0) {
+		fprintf(stderr, "tq-proxy: --quic %u: %s\n",
+				p->conf.quic_port, strerror(-ret));
+		tq_engine_destroy(p->e);
+		free(p->w);
+		return TQ_EXIT_CONFIG;
+	}
 	fprintf(stderr, "tq-proxy: mode %s, %u listener(s), %u backend(s) "
 		"in %u pool(s), balance %s\n",
 		p->conf.mode == PROXY_MODE_HTTP ? "http" : "tcp",
@@ -132,6 +188,7 @@ main(int argc, char **argv)
 		proxy_balance_str(p->conf.balance));
 	ret = tq_engine_run(p->e);
 	tq_engine_destroy(p->e);
+	h3front_free();
 	free(p->w);
 	return ret < 0 ? 1 : 0;
 }

@@ -288,6 +288,13 @@ proxy_reload(struct proxy *p, char *err, size_t len)
 			"restart can)");
 		ret = -EINVAL;
 	}
+	/* The QUIC front's UDP port is bound once, at start; its pool
+	 * and routes do follow the reload. */
+	if (ret == 0 && c->quic_port != p->cur->conf.quic_port) {
+		snprintf(err, len, "quic: the port cannot change on a reload "
+			"(a restart can)");
+		ret = -EINVAL;
+	}
 	if (ret == 0) {
 		g = gen_build(p, c, err, len);
 		if (!g)

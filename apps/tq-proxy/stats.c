@@ -9,6 +9,7 @@
 
 #include <rte_telemetry.h>
 
+#include "h3front.h"
 #include "proxy.h"
 
 static const struct {
@@ -197,6 +198,7 @@ tel_listeners(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(c, "errors", sum.errors);
 		rte_tel_data_add_dict_container(d, name, c, 0);
 	}
+	h3front_tel_listener(d);
 	pthread_mutex_unlock(&p->lock);
 	return ret;
 }

@@ -307,6 +307,35 @@ flags_and_numbers(void **state)
 }
 
 /* Every key has a section, help, and a parser that knows it. */
+/* --quic PORT[,POOL]: HTTP mode's HTTP/3 front; alone it is a listener. */
+static void
+quic(void **state)
+{
+	struct proxy_conf c;
+	char err[128];
+
+	(void)state;
+	proxy_conf_init(&c);
+	proxy_conf_set(&c, "backend", "10.0.0.1:80");
+	assert_int_equal(proxy_conf_check(&c, err, sizeof(err)), -EINVAL);
+	assert_int_equal(proxy_conf_set(&c, "quic", "0"), -EINVAL);
+	assert_int_equal(proxy_conf_set(&c, "quic", "443x"), -EINVAL);
+	assert_int_equal(proxy_conf_set(&c, "quic", "443"), 0);
+	assert_int_equal(c.quic_port, 443);
+	assert_int_equal(c.quic_pool, 0);
+	assert_int_equal(proxy_conf_check(&c, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "--quic needs --mode http"));
+	proxy_conf_set(&c, "mode", "http");
+	assert_int_equal(proxy_conf_check(&c, err, sizeof(err)), 0);
+	assert_int_equal(proxy_conf_set(&c, "quic", "8443,h3"), 0);
+	assert_int_equal(c.quic_port, 8443);
+	assert_int_equal(c.quic_pool, 1);
+	assert_int_equal(proxy_conf_check(&c, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "pool 'h3' has no backend"));
+	proxy_conf_set(&c, "backend", "10.0.0.2:80,h3");
+	assert_int_equal(proxy_conf_check(&c, err, sizeof(err)), 0);
+}
+
 static void
 key_table(void **state)
 {
@@ -367,6 +396,7 @@ main(void)
 		cmocka_unit_test(pools),
 		cmocka_unit_test(modes),
 		cmocka_unit_test(routes),
+		cmocka_unit_test(quic),
 		cmocka_unit_test(flags_and_numbers),
 		cmocka_unit_test(key_table),
 		cmocka_unit_test(every_option_documented),
