@@ -59,6 +59,16 @@ struct tq_quic_conn_cfg {
 	 * over the spaces as recovery does; 1024 */
 	uint32_t max_packets;
 	const struct tq_cc_ops *cc;	/* NULL: NewReno */
+	/* client: resume the session of an earlier connection to the same
+	 * server (the bytes of tq_quic_conn_session(), copied).  With a
+	 * TLS context made with early_data, 0-RTT is offered: streams
+	 * opened and written before the handshake completes go in 0-RTT
+	 * packets, within the limits of the server's remembered transport
+	 * parameters (RFC 9000 7.4.1), and are sent again in 1-RTT if the
+	 * server refuses them (RFC 9001 4.6.2).  Bytes that do not parse
+	 * mean a full handshake. */
+	const uint8_t *session;
+	size_t session_len;
 };
 
 enum tq_quic_conn_state {
@@ -87,6 +97,12 @@ struct tq_quic_conn_stats {
 	uint64_t blocked_sent;	/* *_BLOCKED frames */
 	uint64_t key_updates;	/* read key generations moved to */
 	uint64_t retries;	/* client: Retry packets taken */
+	uint64_t resumed;	/* the handshake resumed a session: 0 or 1 */
+	uint64_t early_accepted; /* 0-RTT offered and taken: 0 or 1 */
+	uint64_t early_rejected; /* 0-RTT offered (client) or seen (server)
+				  * and refused: 0 or 1 */
+	uint64_t early_pkts;	/* 0-RTT packets sent (client), opened
+				 * (server) */
 };
 
 /* 0, -EINVAL, -ENOMEM, -EIO.  A client has its ClientHello queued. */
@@ -153,6 +169,16 @@ void tq_quic_conn_amp(const struct tq_quic_conn *c, uint64_t *sent,
 		uint64_t *received, bool *validated);
 /* The TLS session (ALPN, suite, the peer's transport parameters). */
 struct tq_quic_tls *tq_quic_conn_tls(struct tq_quic_conn *c);
+/*
+ * Client: what a later connection to the same server resumes with
+ * (cfg.session): the TLS session with the server's ticket and the
+ * server's transport parameters, malloc()ed into *out.  0, -EAGAIN (no
+ * ticket yet: the server sends it after the handshake), -ENOMEM,
+ * -EINVAL (a server).
+ */
+int tq_quic_conn_session(struct tq_quic_conn *c, uint8_t **out, size_t *len);
+/* The handshake resumed a session (known once complete). */
+bool tq_quic_conn_resumed(const struct tq_quic_conn *c);
 /* The peer's CID we send to. */
 const struct tq_quic_cid *tq_quic_conn_dcid(const struct tq_quic_conn *c);
 

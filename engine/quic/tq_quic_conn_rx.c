@@ -432,10 +432,13 @@ packet_in(struct tq_quic_conn *c, struct rte_mbuf *m, uint8_t *pkt,
 		on_retry(c, pkt, h);
 		return;
 	}
-	if (h->type == TQ_QUIC_PKT_0RTT || h->type == TQ_QUIC_PKT_VN) {
+	if (h->type == TQ_QUIC_PKT_VN ||
+			(h->type == TQ_QUIC_PKT_0RTT && !c->is_server)) {
 		c->stats.drop_unsupported++;
 		return;
 	}
+	if (h->type == TQ_QUIC_PKT_0RTT)
+		c->early_seen = true;
 	sp = space_of(h->type);
 	if (!cid_is(&c->scid, h->dcid, h->dcid_len) &&
 			!(c->is_server && !c->complete &&
@@ -444,7 +447,9 @@ packet_in(struct tq_quic_conn *c, struct rte_mbuf *m, uint8_t *pkt,
 		return;
 	}
 	a = c->discarded[sp] ? NULL :
-		tq_quic_key_set_get(&c->ks, tq_qc_level(sp), TQ_QUIC_DIR_READ);
+		tq_quic_key_set_get(&c->ks, h->type == TQ_QUIC_PKT_0RTT ?
+				TQ_QUIC_LEVEL_EARLY : tq_qc_level(sp),
+				TQ_QUIC_DIR_READ);
 	if (!a) {
 		c->stats.drop_nokey++;
 		return;
@@ -468,6 +473,13 @@ packet_in(struct tq_quic_conn *c, struct rte_mbuf *m, uint8_t *pkt,
 		return;
 	}
 	c->stats.pkts_in++;
+	if (h->type == TQ_QUIC_PKT_0RTT)
+		c->stats.early_pkts++;
+	else if (h->type == TQ_QUIC_PKT_1RTT && c->is_server &&
+			tq_quic_key_set_get(&c->ks, TQ_QUIC_LEVEL_EARLY,
+				TQ_QUIC_DIR_READ))
+		/* RFC 9001 4.9.3: no 0-RTT after the client's 1-RTT */
+		tq_quic_key_set_drop(&c->ks, TQ_QUIC_LEVEL_EARLY);
 	if (!c->is_server && sp == TQ_QUIC_SPACE_INITIAL &&
 			!c->have_peer_cid) {
 		/* RFC 9000 7.2: the server's SCID from now on */

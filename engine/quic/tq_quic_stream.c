@@ -810,7 +810,9 @@ qc_stream_open(struct tq_conn *cb, unsigned int flags,
 	struct tq_quic_stream *s;
 	int64_t idx;
 
-	if (c->state != TQ_QUIC_CS_ESTABLISHED) {
+	/* a client sending 0-RTT opens streams before the handshake ends */
+	if (c->state != TQ_QUIC_CS_ESTABLISHED &&
+			!(c->early_tx && c->state == TQ_QUIC_CS_HANDSHAKE)) {
 		*err = c->state < TQ_QUIC_CS_ESTABLISHED ? -ENOTCONN : -EPIPE;
 		return NULL;
 	}
