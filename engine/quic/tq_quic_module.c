@@ -93,6 +93,8 @@ struct tq_quic_mod {
 	uint32_t max_conns;	/* per worker */
 	struct tq_quic_lb_conf lb;
 	enum tq_quic_crypto_backend crypto;
+	bool early;		/* --quic-0rtt */
+	uint32_t early_window_ms;
 	/* settled in finish */
 	char *cert_pem, *key_pem;	/* self-signed without --quic-cert */
 	uint8_t secret[TQ_QUIC_TOKEN_SECRET_LEN];
@@ -109,6 +111,19 @@ const struct tq_module tq_quic_module;
 
 TQ_OPT_U_SETTER(set_idle, ST, idle_ms, uint32_t, 1, 600000, 1)
 TQ_OPT_U_SETTER(set_max_conns, ST, max_conns, uint32_t, 1, 1u << 22, 1)
+TQ_OPT_U_SETTER(set_early_window, ST, early_window_ms, uint32_t, 1, 3600000, 1)
+
+static int
+set_early(void *arg, const char *v)
+{
+	if (strcmp(v, "on") == 0)
+		((ST *)arg)->early = true;
+	else if (strcmp(v, "off") == 0)
+		((ST *)arg)->early = false;
+	else
+		return -EINVAL;
+	return 0;
+}
 
 static int
 set_str(char **field, const char *v)
@@ -188,6 +203,8 @@ static const struct tq_app_opt quic_opts[] = {
 	{ "quic-max-conns", "quic", "N", "QUIC connections per worker (4096)", set_max_conns, NULL },
 	{ "quic-server-id", "quic", "HEX", "QUIC-LB server id in our connection IDs, 1 to 11 bytes in hex (01)", set_server_id, NULL },
 	{ "quic-crypto", "quic", "NAME", "packet protection backend: ipsecmb, gnutls (ipsecmb when the CPU has it)", set_crypto, NULL },
+	{ "quic-0rtt", "quic", "on|off", "take 0-RTT from resuming clients (off; replays refused within --quic-0rtt-window)", set_early, NULL },
+	{ "quic-0rtt-window", "quic", "MS", "0-RTT anti-replay window (10000)", set_early_window, NULL },
 };
 
 #undef ST
@@ -200,6 +217,7 @@ quic_init(void *state)
 	m->idle_ms = 30000;
 	m->max_conns = 4096;
 	m->crypto = TQ_QUIC_CRYPTO_AUTO;
+	m->early_window_ms = 10000;
 	m->lb.config_id = 0;
 	m->lb.encode_len = true;
 	m->lb.server_id_len = 1;
@@ -298,6 +316,10 @@ account(struct qm_conn *q)
 	TQ_ADD(s, QUIC_DROP_DECRYPT, D(drop_decrypt));
 	TQ_ADD(s, QUIC_DROP_DUP, D(drop_dup));
 	TQ_ADD(s, QUIC_DROP_CONN_OTHER, D(drop_cid) + D(drop_unsupported));
+	TQ_ADD(s, QUIC_RESUMED, D(resumed));
+	TQ_ADD(s, QUIC_0RTT_ACCEPTED, D(early_accepted));
+	TQ_ADD(s, QUIC_0RTT_REJECTED, D(early_rejected));
+	TQ_ADD(s, QUIC_0RTT_PKTS, D(early_pkts));
 #undef D
 	q->seen = *st;
 }
@@ -770,6 +792,13 @@ tq_quic_listen(struct tq_engine *e, const struct tq_addr *addr,
 	tc.key_file = m->key_file;
 	tc.cert_pem = m->cert_pem;
 	tc.key_pem = m->key_pem;
+	/* tickets sealed with a key of this listener's, so a ticket only
+	 * resumes here, where the transport parameters it remembers are
+	 * the ones we still send (the options do not change in a run):
+	 * RFC 9000 7.4.1's "not reduced" holds by construction */
+	tc.tickets = true;
+	tc.early_data = m->early;
+	tc.anti_replay_ms = m->early_window_ms;
 	r = tq_quic_tls_ctx_new(&tc, &l->tls);
 	if (r < 0) {
 		free(l);

@@ -1,0 +1,72 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# quic_conn_resume: resumption and 0-RTT of our connection as a client
+# (tests/interop/quic_conn_peer.c over a kernel UDP socket) against
+# ngtcp2's gtlsserver on loopback.  A first connection saves the
+# session the server's NewSessionTicket gives (--session-file); a second
+# one resumes with it and sends an HTTP/3 control stream in 0-RTT,
+# which the server takes; a third resumes without 0-RTT; then against a
+# restarted server (another ticket key) the ticket is refused, the
+# 0-RTT packet with it, and the stream goes again in 1-RTT: a full
+# handshake that still ends cleanly.
+set -euo pipefail
+
+peer=$1
+certmaker=$2
+name=quic_conn_resume
+server=$(command -v gtlsserver || true)
+[[ -z $server && -x /usr/sbin/gtlsserver ]] && server=/usr/sbin/gtlsserver
+[[ -n $server ]] || { echo "SKIP [$name]: needs gtlsserver (apt-get install ngtcp2-server)" >&2; exit 77; }
+
+tmp=$(mktemp -d "/tmp/tq-$name.XXXXXX")
+spid=""
+stop_server() {
+	if [[ -n $spid ]]; then
+		kill "$spid" 2>/dev/null || true
+		wait "$spid" 2>/dev/null || true
+		spid=""
+	fi
+}
+cleanup() {
+	local rc=$?
+	set +e
+	stop_server
+	rm -rf "$tmp"
+	exit "$rc"
+}
+trap cleanup EXIT
+
+"$certmaker" make-cert "$tmp" localhost
+mkdir "$tmp/htdocs"
+port=$((20000 + RANDOM % 20000))
+start_server() {
+	"$server" -q -d "$tmp/htdocs" 127.0.0.1 "$port" "$tmp/key.pem" "$tmp/cert.pem" \
+		>"$tmp/server.log" 2>&1 &
+	spid=$!
+	sleep 0.5
+	kill -0 "$spid" 2>/dev/null || { echo "FAIL [$name]: gtlsserver did not start" >&2; cat "$tmp/server.log" >&2; exit 1; }
+}
+run() { # what, want..., -- peer args
+	local what=$1 out
+	shift
+	local -a want=()
+	while [[ $1 != -- ]]; do want+=("$1"); shift; done
+	shift
+	out=$("$peer" client 127.0.0.1 "$port" --ca "$tmp/cert.pem" --name localhost \
+		--session-file "$tmp/session" "$@") ||
+		{ echo "FAIL [$name]: $what" >&2; tail -20 "$tmp/server.log" >&2; exit 1; }
+	for w in "${want[@]}"; do
+		[[ $out == *"$w"* ]] || { echo "FAIL [$name]: $what: no '$w' in: $out" >&2; exit 1; }
+	done
+	echo "ok [$name]: $what: $out" >&2
+}
+
+start_server
+run "first connection" "full handshake" "0-RTT none (0 packets)" -- --early
+[[ -s $tmp/session ]] || { echo "FAIL [$name]: no session saved" >&2; exit 1; }
+run "resumed with 0-RTT" ", resumed," "0-RTT accepted (1 packets)" -- --early
+run "resumed without 0-RTT" ", resumed," "0-RTT none (0 packets)" --
+stop_server
+start_server
+run "a ticket the server no longer knows" "full handshake" "0-RTT rejected (1 packets)" -- --early
