@@ -265,6 +265,8 @@ on_secret(void *arg, enum tq_quic_level l, enum tq_quic_dir dir,
 	 * read key when it takes the early data */
 	if (l == TQ_QUIC_LEVEL_HANDSHAKE)
 		c->rec.have_handshake_keys = true;
+	if (unlikely(c->qlog))
+		tq_qc_qlog_key(c, l, dir, "tls");
 	return tq_quic_key_set_install(&c->ks, c->cw, l, dir, ci, s, n);
 }
 
@@ -465,6 +467,61 @@ tq_qc_early_settle(struct tq_quic_conn *c)
 	tq_quic_rec_lose_all(&c->rec, TQ_QUIC_SPACE_APP);
 }
 
+/* ---- qlog ---- */
+
+int
+tq_quic_conn_set_qlog(struct tq_quic_conn *c, const char *dir)
+{
+	int rc;
+
+	if (c->qlog)
+		return -EBUSY;
+	rc = tq_quic_qlog_open(dir, c->is_server, &c->odcid, c->now,
+			&c->qlog);
+	if (rc < 0)
+		return rc;
+	tq_quic_qlog_event(c->qlog, c->now, "connectivity:connection_started",
+			"\"protocol\":\"QUIC\",\"src_cid_length\":%u,"
+			"\"dst_cid_length\":%u", c->scid.len, c->dcid.len);
+	return 0;
+}
+
+void
+tq_qc_qlog_metrics(struct tq_quic_conn *c, uint64_t now)
+{
+	const struct tq_quic_rec *r = &c->rec;
+
+	tq_quic_qlog_event(c->qlog, now, "recovery:metrics_updated",
+			"\"min_rtt\":%.3f,\"smoothed_rtt\":%.3f,"
+			"\"latest_rtt\":%.3f,\"rtt_variance\":%.3f,"
+			"\"congestion_window\":%u,\"bytes_in_flight\":%llu",
+			(double)r->min_rtt / 1e6, (double)r->smoothed_rtt / 1e6,
+			(double)r->latest_rtt / 1e6, (double)r->rttvar / 1e6,
+			r->cc.cwnd, (unsigned long long)r->bytes_in_flight);
+}
+
+void
+tq_qc_qlog_key(struct tq_quic_conn *c, enum tq_quic_level l,
+		enum tq_quic_dir dir, const char *trigger)
+{
+	static const char *const lv[] = {
+		[TQ_QUIC_LEVEL_INITIAL] = "initial",
+		[TQ_QUIC_LEVEL_EARLY] = "0rtt",
+		[TQ_QUIC_LEVEL_HANDSHAKE] = "handshake",
+		[TQ_QUIC_LEVEL_APP] = "1rtt",
+	};
+	/* whose secret: the writer's */
+	bool client = (dir == TQ_QUIC_DIR_WRITE) != c->is_server;
+
+	if ((unsigned int)l >= TQ_QUIC_LEVEL_MAX)
+		return;
+	tq_quic_qlog_event(c->qlog, c->now, "security:key_updated",
+			"\"key_type\":\"%s_%s_secret\",\"trigger\":\"%s\","
+			"\"generation\":%llu",
+			client ? "client" : "server", lv[l], trigger,
+			(unsigned long long)c->stats.key_updates);
+}
+
 bool
 tq_quic_conn_resumed(const struct tq_quic_conn *c)
 {
@@ -549,6 +606,7 @@ tq_quic_conn_new(const struct tq_quic_conn_cfg *cfg, uint64_t now,
 	c->base.transport = TQ_TRANSPORT_QUIC;
 	c->is_server = cfg->is_server;
 	c->cw = cfg->cw;
+	c->qlog = NULL;
 	c->pool = cfg->pool;
 	c->scid = cfg->scid;
 	c->odcid = cfg->dcid;
@@ -646,6 +704,19 @@ tq_quic_conn_free(struct tq_quic_conn *c)
 	for (sp = 0; sp < TQ_QUIC_SPACE_N; sp++) {
 		tq_quic_rxbuf_reset(&c->crb[sp]);
 		tq_qc_sq_free(&c->csq[sp]);
+	}
+	if (c->qlog) {
+		tq_quic_qlog_event(c->qlog, c->now,
+				"connectivity:connection_closed",
+				"\"owner\":\"%s\",\"%s\":%llu,"
+				"\"trigger\":\"%s\"",
+				c->close_remote ? "remote" : "local",
+				c->close_app ? "application_code" :
+				"connection_code",
+				(unsigned long long)c->close_code,
+				c->state < TQ_QUIC_CS_CLOSING ? "unspecified" :
+				c->close_code == 0 ? "clean" : "error");
+		tq_quic_qlog_close(c->qlog);
 	}
 	if (c->tls)
 		tq_quic_tls_free(c->tls);
@@ -783,6 +854,9 @@ tq_quic_conn_key_update(struct tq_quic_conn *c)
 	rc = tq_quic_key_set_next(&c->ks, c->cw, TQ_QUIC_DIR_WRITE, &w);
 	if (rc < 0)
 		return rc;
+	if (unlikely(c->qlog))
+		tq_qc_qlog_key(c, TQ_QUIC_LEVEL_APP, TQ_QUIC_DIR_WRITE,
+				"local_update");
 	tq_quic_aead_free(c->ks.aead[TQ_QUIC_LEVEL_APP][TQ_QUIC_DIR_WRITE]);
 	c->ks.aead[TQ_QUIC_LEVEL_APP][TQ_QUIC_DIR_WRITE] = w;
 	c->write_phase = !c->write_phase;

@@ -177,6 +177,13 @@ struct tq_quic_tls *tq_quic_conn_tls(struct tq_quic_conn *c);
  * -EINVAL (a server).
  */
 int tq_quic_conn_session(struct tq_quic_conn *c, uint8_t **out, size_t *len);
+/*
+ * qlog (docs/observability.md): a file DIR/<original DCID>_<role>.sqlog
+ * with this connection's events from now to its free.  Call it right
+ * after tq_quic_conn_new() (a client: before its first output).  0,
+ * -EBUSY (one already), or what opening the file gave.
+ */
+int tq_quic_conn_set_qlog(struct tq_quic_conn *c, const char *dir);
 /* The handshake resumed a session (known once complete). */
 bool tq_quic_conn_resumed(const struct tq_quic_conn *c);
 /* The peer's CID we send to. */

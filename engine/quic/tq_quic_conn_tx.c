@@ -507,6 +507,26 @@ build(struct tq_quic_conn *c, struct txctx *t, enum tq_quic_space sp)
 	t->n++;
 }
 
+static enum tq_quic_pkt_type
+pkt_type(enum tq_quic_space sp, bool zrtt)
+{
+	return zrtt ? TQ_QUIC_PKT_0RTT : sp == TQ_QUIC_SPACE_INITIAL ?
+		TQ_QUIC_PKT_INITIAL : sp == TQ_QUIC_SPACE_HANDSHAKE ?
+		TQ_QUIC_PKT_HANDSHAKE : TQ_QUIC_PKT_1RTT;
+}
+
+/* transport:packet_sent, the frames read back from the plaintext */
+static void
+qlog_sent(struct tq_quic_conn *c, const struct txctx *t,
+		const struct pend *pp)
+{
+	size_t at = pp->pos.pn_off + pp->pos.pn_len;
+
+	tq_quic_qlog_packet(c->qlog, t->now, true, pkt_type(pp->sp, pp->zrtt),
+			pp->pn, t->buf + at, pp->end - at,
+			pp->end + TQ_QUIC_TAG_LEN - pp->pos.start);
+}
+
 /* Seal the packets and hand them to recovery. */
 static void
 finish(struct tq_quic_conn *c, struct txctx *t)
@@ -541,6 +561,8 @@ finish(struct tq_quic_conn *c, struct txctx *t)
 					pp->end + TQ_QUIC_TAG_LEN);
 		if (pp->zrtt)
 			c->stats.early_pkts++;
+		if (unlikely(c->qlog))
+			qlog_sent(c, t, pp);
 		n = tq_quic_packet_seal(pp->a, c->cw, t->buf + pp->pos.start,
 				pp->pos.pn_off - pp->pos.start, pp->pn,
 				payload);
@@ -633,6 +655,8 @@ output_close(struct tq_quic_conn *c, uint8_t *buf, size_t cap, uint64_t now)
 		if (pp->sp != TQ_QUIC_SPACE_APP)
 			tq_quic_hdr_set_length(t.buf, &pp->pos,
 					pp->end + TQ_QUIC_TAG_LEN);
+		if (unlikely(c->qlog))
+			qlog_sent(c, &t, pp);
 		tq_quic_packet_seal(pp->a, c->cw, t.buf + pp->pos.start,
 				pp->pos.pn_off - pp->pos.start, pp->pn,
 				pp->end - pp->pos.pn_off - pp->pos.pn_len);
@@ -837,7 +861,12 @@ void
 tq_qc_pkt_lost(struct tq_quic_conn *c, enum tq_quic_space sp,
 		const struct tq_quic_sent *p)
 {
-	(void)sp;
+	if (unlikely(c->qlog))
+		tq_quic_qlog_event(c->qlog, c->now, "recovery:packet_lost",
+				"\"header\":{\"packet_type\":\"%s\","
+				"\"packet_number\":%llu}",
+				tq_quic_qlog_pkt_type(pkt_type(sp, false)),
+				(unsigned long long)p->pn);
 	frames_fate(c, p, false);
 	rec_put(c, p->handle);
 }

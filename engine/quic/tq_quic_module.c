@@ -94,6 +94,7 @@ struct tq_quic_mod {
 	struct tq_quic_lb_conf lb;
 	enum tq_quic_crypto_backend crypto;
 	bool early;		/* --quic-0rtt */
+	char *qlog_dir;		/* --qlog-dir */
 	uint32_t early_window_ms;
 	/* settled in finish */
 	char *cert_pem, *key_pem;	/* self-signed without --quic-cert */
@@ -141,6 +142,12 @@ static int
 set_cert(void *arg, const char *v)
 {
 	return set_str(&((ST *)arg)->cert_file, v);
+}
+
+static int
+set_qlog_dir(void *arg, const char *v)
+{
+	return set_str(&((ST *)arg)->qlog_dir, v);
 }
 
 static int
@@ -204,6 +211,7 @@ static const struct tq_app_opt quic_opts[] = {
 	{ "quic-server-id", "quic", "HEX", "QUIC-LB server id in our connection IDs, 1 to 11 bytes in hex (01)", set_server_id, NULL },
 	{ "quic-crypto", "quic", "NAME", "packet protection backend: ipsecmb, gnutls (ipsecmb when the CPU has it)", set_crypto, NULL },
 	{ "quic-0rtt", "quic", "on|off", "take 0-RTT from resuming clients (off; replays refused within --quic-0rtt-window)", set_early, NULL },
+	{ "qlog-dir", "quic", "DIR", "a qlog file (JSON-SEQ) per QUIC connection in DIR (none)", set_qlog_dir, NULL },
 	{ "quic-0rtt-window", "quic", "MS", "0-RTT anti-replay window (10000)", set_early_window, NULL },
 };
 
@@ -521,6 +529,10 @@ conn_new(struct qm_worker *w, struct tq_quic_listener *l,
 			cfg.scid.len, cfg.reset_token) == 0;
 	if (tq_quic_conn_new(&cfg, s->now, &q->c) < 0)
 		goto fail;
+	/* a file per connection, opened here on the worker (docs/
+	 * observability.md: qlog); one that does not open means no qlog */
+	if (m->qlog_dir)
+		(void)tq_quic_conn_set_qlog(q->c, m->qlog_dir);
 	q->w = w;
 	q->scid = cfg.scid;
 	q->local = d->dst;
@@ -741,6 +753,7 @@ quic_fini(void *state)
 	}
 	free(m->cert_file);
 	free(m->key_file);
+	free(m->qlog_dir);
 	free(m->cert_pem);
 	free(m->key_pem);
 }

@@ -13,7 +13,11 @@
 #    Quic0rttPkts count;
 #  - 0-RTT with --quic-0rtt off: resumed, gtlsclient's early data
 #    rejected and sent again in 1-RTT (the page arrives), Quic0rttRejected
-#    counts it and Quic0rttAccepted stays 0.
+#    counts it and Quic0rttAccepted stays 0;
+#  - qlog (--qlog-dir): a file per connection, every record JSON, the
+#    expected events in time order, packets received as QuicPktsIn
+#    counted them and sent about as QuicPktsOut (tests/interop/
+#    qlog_check.py).
 set -euo pipefail
 source "${TQ_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/netns.sh"
 
@@ -45,8 +49,9 @@ resumed() { grep -qiE '00 ?29 ?00 ?02' "$TQ_TMP/$1.log"; }
 
 for mode in on off; do
 	s=$TQ_TMP/session-$mode tp=$TQ_TMP/tp-$mode
+	mkdir -p "$TQ_TMP/qlog-$mode"
 	tq_engine_up af_packet 10.187 fd87:87 -- --h3 4433 --docroot "$doc" \
-		--quic-0rtt "$mode"
+		--quic-0rtt "$mode" --qlog-dir "$TQ_TMP/qlog-$mode"
 	get "first-$mode" --session-file="$s" --tp-file="$tp" ||
 		tq_fail "$mode: first run"
 	[[ -s $s && -s $tp ]] || tq_fail "$mode: gtlsclient saved no session"
@@ -80,6 +85,15 @@ for mode in on off; do
 		tq_pass "0-RTT off: resumed, early data rejected and resent, page byte-exact; Quic0rttRejected $rej"
 	fi
 	(($(tq_ctr QuicHandshakeFails) == 0)) || tq_fail "$mode: handshake failures"
+	for ((i = 0; i < 100; i++)); do
+		(($(tq_ctr QuicCurrConns) == 0)) && break
+		sleep 0.1
+	done
+	(($(tq_ctr QuicCurrConns) == 0)) || tq_fail "$mode: connections left"
+	out=$(python3 "$(dirname "$0")/qlog_check.py" "$TQ_TMP/qlog-$mode" \
+		"$(tq_ctr QuicConnsOpened)" --sent "$(tq_ctr QuicPktsOut)" \
+		--received "$(tq_ctr QuicPktsIn)") || tq_fail "$mode: qlog"
+	tq_pass "$mode: $out"
 	tq_stop_pid "$TQ_SERVER_PID"
 	[[ $TQ_STOP_RC -eq 0 ]] || tq_fail "$mode: tq-server exited with $TQ_STOP_RC"
 done

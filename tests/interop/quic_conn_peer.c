@@ -15,6 +15,7 @@
  *   --key-update: make a key update once confirmed (RFC 9001 6)
  *   --session-file FILE (client): resume with the session in FILE if it
  *     has one; save the session the server's ticket gives to it
+ *   --qlog-dir DIR: a qlog file of the connection in DIR
  *   --early (client): offer 0-RTT when resuming, and open an HTTP/3
  *     control stream (type, empty SETTINGS) before the first datagram,
  *     so it goes in 0-RTT (or in 1-RTT once the handshake is done, when
@@ -242,7 +243,7 @@ report(struct tq_quic_conn *c, const char *who, const char *want)
 			"bytes), %llu key updates, %llu Retry, closed with "
 			"H3_NO_ERROR; "
 			"%llu datagrams in, %llu out, %llu dropped "
-			"undecryptable\n", who,
+			"undecryptable; %llu packets in, %llu out\n", who,
 			tq_quic_cipher_name(ci),
 			st->resumed ? "resumed" : "full handshake",
 			st->early_accepted ? "accepted" : st->early_rejected ?
@@ -255,12 +256,14 @@ report(struct tq_quic_conn *c, const char *who, const char *want)
 			(unsigned long long)st->dgrams_in,
 			(unsigned long long)st->dgrams_out,
 			(unsigned long long)(st->drop_decrypt +
-				st->drop_nokey));
+				st->drop_nokey),
+			(unsigned long long)st->pkts_in,
+			(unsigned long long)st->pkts_out);
 }
 
 /* The state after the handshake, and the close. */
 static bool key_update, early;
-static const char *session_file;
+static const char *session_file, *qlog_dir;
 static struct tq_stream *ctl;
 
 static const struct tq_stream_ops ctl_ops = { 0 };
@@ -432,6 +435,8 @@ run_server(struct tq_quic_conn_cfg *cfg, const char *addr, const char *port,
 	memcpy(cfg->peer_scid.id, h.scid, h.scid_len);
 	if (tq_quic_conn_new(cfg, now_ns(), &c) < 0)
 		die("connection");
+	if (qlog_dir && tq_quic_conn_set_qlog(c, qlog_dir) < 0)
+		die("qlog in %s", qlog_dir);
 	tq_conn_set_ops(tq_quic_conn_base(c), &conn_ops);
 	tq_quic_conn_input(c, dg, (size_t)r, TQ_QUIC_ECN_NOT, now_ns());
 	if (!drive(c, fd, now_ns() + 5000000000ull, complete))
@@ -488,6 +493,8 @@ main(int argc, char **argv)
 			tc.key_file = argv[i + 1];
 		else if (!strcmp(argv[i], "--session-file"))
 			session_file = argv[i + 1];
+		else if (!strcmp(argv[i], "--qlog-dir"))
+			qlog_dir = argv[i + 1];
 		else
 			die("unknown option %s", argv[i]);
 	}
@@ -520,6 +527,8 @@ main(int argc, char **argv)
 		if (tq_quic_conn_new(&cfg, now_ns(), &c) < 0)
 			die("connection");
 		free(sess);
+		if (qlog_dir && tq_quic_conn_set_qlog(c, qlog_dir) < 0)
+			die("qlog in %s", qlog_dir);
 		tq_conn_set_ops(tq_quic_conn_base(c), &conn_ops);
 		/* before anything is sent: into 0-RTT if resuming */
 		if (early)

@@ -9,7 +9,10 @@
 # which the server takes; a third resumes without 0-RTT; then against a
 # restarted server (another ticket key) the ticket is refused, the
 # 0-RTT packet with it, and the stream goes again in 1-RTT: a full
-# handshake that still ends cleanly.
+# handshake that still ends cleanly.  Then a connection with
+# --qlog-dir: one file, every record JSON, the expected events in time
+# order, the packets as the connection counted them
+# (tests/interop/qlog_check.py).
 set -euo pipefail
 
 peer=$1
@@ -48,7 +51,7 @@ start_server() {
 	kill -0 "$spid" 2>/dev/null || { echo "FAIL [$name]: gtlsserver did not start" >&2; cat "$tmp/server.log" >&2; exit 1; }
 }
 run() { # what, want..., -- peer args
-	local what=$1 out
+	local what=$1
 	shift
 	local -a want=()
 	while [[ $1 != -- ]]; do want+=("$1"); shift; done
@@ -70,3 +73,10 @@ run "resumed without 0-RTT" ", resumed," "0-RTT none (0 packets)" --
 stop_server
 start_server
 run "a ticket the server no longer knows" "full handshake" "0-RTT rejected (1 packets)" -- --early
+mkdir "$tmp/qlog"
+run "qlog" "0-RTT accepted" -- --early --qlog-dir "$tmp/qlog"
+[[ $out =~ ([0-9]+)\ packets\ in,\ ([0-9]+)\ out ]] || { echo "FAIL [$name]: no packet counts: $out" >&2; exit 1; }
+check=$(python3 "$(dirname "$0")/qlog_check.py" "$tmp/qlog" 1 \
+	--received "${BASH_REMATCH[1]}" --sent "${BASH_REMATCH[2]}") ||
+	{ echo "FAIL [$name]: qlog" >&2; exit 1; }
+echo "ok [$name]: $check" >&2
