@@ -7,7 +7,9 @@
  * opened and written before the first datagram goes out reaches the
  * server in 0-RTT packets, byte-exact, before the server's handshake is
  * complete.  Refused 0-RTT (a server without it, a server with another
- * ticket key) is sent again in 1-RTT and arrives all the same.
+ * ticket key) is sent again in 1-RTT and arrives all the same.  A
+ * server that took 0-RTT but announces a smaller limit than the
+ * ticket's connection had is refused with PROTOCOL_VIOLATION.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -121,14 +123,15 @@ has_session(void *arg)
 
 /* A first connection to server: the session it leaves the client. */
 static uint8_t *
-first(struct tq_quic_tls_ctx *server, size_t *len)
+first_cfg(struct tq_quic_tls_ctx *server, const struct tq_quic_conn_cfg *cfg,
+		size_t *len)
 {
 	static const struct qp_link clean = { .delay_ns = 10 * MS };
 	uint8_t *sess = NULL, *none;
 	size_t none_len;
 
 	qp_set_ctxs(server, c_early);
-	qp_init(&P, &clean, 1, NULL, &client_ops, NULL, &server_ops, NULL);
+	qp_init(&P, &clean, 1, cfg, &client_ops, NULL, &server_ops, NULL);
 	assert_int_equal(tq_quic_conn_session(P.c[0], &sess, len), -EAGAIN);
 	assert_true(qp_run(&P, 5 * S, has_session, &sess));
 	free(sess);
@@ -139,6 +142,12 @@ first(struct tq_quic_tls_ctx *server, size_t *len)
 			-EINVAL);
 	qp_fini(&P);
 	return sess;
+}
+
+static uint8_t *
+first(struct tq_quic_tls_ctx *server, size_t *len)
+{
+	return first_cfg(server, NULL, len);
 }
 
 static bool
@@ -154,11 +163,11 @@ all_there(void *arg)
  * becomes of the 0-RTT.
  */
 static void
-second(struct tq_quic_tls_ctx *server, const uint8_t *sess, size_t len,
-		uint64_t seed)
+second_cfg(struct tq_quic_tls_ctx *server, struct tq_quic_conn_cfg cfg,
+		const uint8_t *sess, size_t len, uint64_t seed,
+		bool (*done)(void *arg))
 {
 	static const struct qp_link link = { .delay_ns = 20 * MS };
-	struct tq_quic_conn_cfg cfg = { 0 };
 	struct tq_stream *st;
 	int err = 0;
 
@@ -174,7 +183,16 @@ second(struct tq_quic_tls_ctx *server, const uint8_t *sess, size_t len,
 	assert_non_null(st);
 	assert_int_equal(tq_stream_write(st, sent, LEN), LEN);
 	assert_int_equal(tq_stream_shutdown(st), 0);
-	assert_true(qp_run(&P, 10 * S, all_there, NULL));
+	assert_true(qp_run(&P, 10 * S, done, NULL));
+}
+
+static void
+second(struct tq_quic_tls_ctx *server, const uint8_t *sess, size_t len,
+		uint64_t seed)
+{
+	struct tq_quic_conn_cfg cfg = { 0 };
+
+	second_cfg(server, cfg, sess, len, seed, all_there);
 	assert_int_equal(got_len, LEN);
 	assert_memory_equal(got, sent, LEN);
 }
@@ -257,6 +275,38 @@ other_server(void **state)
 }
 
 static bool
+client_closed(void *arg)
+{
+	(void)arg;
+	return P.c[0] && tq_quic_conn_state(P.c[0]) >= TQ_QUIC_CS_CLOSING;
+}
+
+/* RFC 9000 7.4.1: a server that takes 0-RTT and then announces a
+ * smaller limit than the ticket's connection did is refused. */
+static void
+reduced_limits(void **state)
+{
+	struct tq_quic_conn_cfg big = { 0 }, small = { 0 };
+	uint64_t code;
+	uint8_t *sess;
+	size_t len;
+	bool app, remote;
+
+	(void)state;
+	big.max_data = 4 << 20;
+	small.max_data = 1 << 20;
+	sess = first_cfg(s_early, &big, &len);
+	second_cfg(s_early, small, sess, len, 6, client_closed);
+	assert_int_equal(tq_quic_conn_stats(P.c[0])->early_accepted, 1);
+	tq_quic_conn_close_info(P.c[0], &code, &app, &remote);
+	assert_false(app);
+	assert_false(remote);
+	assert_int_equal(code, TQ_QUIC_PROTOCOL_VIOLATION);
+	qp_fini(&P);
+	free(sess);
+}
+
+static bool
 confirmed(void *arg)
 {
 	(void)arg;
@@ -295,6 +345,7 @@ main(void)
 		cmocka_unit_test(refused_0rtt),
 		cmocka_unit_test(other_server),
 		cmocka_unit_test(bad_session),
+		cmocka_unit_test(reduced_limits),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
