@@ -32,6 +32,13 @@
  * which costs a round trip, never a replay. */
 #define REPLAY_SLOTS	(1u << 16)
 #define REPLAY_PROBE	32
+/* GnuTLS's anti-replay context is written by each check (the window's
+ * rollover), so each thread (worker) has its own, and they share the
+ * table of ClientHellos seen: up to AR_THREADS threads. */
+#define AR_THREADS	64
+/* the key GnuTLS gives starts with its context's window start (12
+ * bytes), which differs per context: the rest is the ClientHello's */
+#define AR_KEY_PREFIX	12
 
 struct replay_db {
 	pthread_mutex_t mu;
@@ -51,7 +58,7 @@ struct tq_quic_tls_ctx {
 	gnutls_datum_t alpn[TQ_QUIC_TLS_MAX_ALPN];
 	bool tickets, early;
 	gnutls_datum_t ticket_key;
-	gnutls_anti_replay_t ar;
+	gnutls_anti_replay_t ar[AR_THREADS];
 	struct replay_db *replay;
 };
 
@@ -147,8 +154,9 @@ tq_quic_tls_ctx_free(struct tq_quic_tls_ctx *ctx)
 		gnutls_certificate_free_credentials(ctx->cred);
 	for (i = 0; i < ctx->n_alpn; i++)
 		free(ctx->alpn[i].data);
-	if (ctx->ar)
-		gnutls_anti_replay_deinit(ctx->ar);
+	for (i = 0; i < AR_THREADS; i++)
+		if (ctx->ar[i])
+			gnutls_anti_replay_deinit(ctx->ar[i]);
 	if (ctx->replay) {
 		pthread_mutex_destroy(&ctx->replay->mu);
 		free(ctx->replay);
@@ -239,7 +247,8 @@ replay_add(void *ptr, time_t exp, const gnutls_datum_t *key,
 	int rc = GNUTLS_E_DB_ERROR;
 
 	(void)data;
-	for (i = 0; i < key->size; i++)
+	for (i = key->size > AR_KEY_PREFIX ? AR_KEY_PREFIX : 0;
+			i < key->size; i++)
 		h = (h ^ key->data[i]) * 0x100000001b3ull;
 	h |= 1;	/* 0 marks an empty slot */
 	pthread_mutex_lock(&db->mu);
@@ -267,6 +276,7 @@ replay_add(void *ptr, time_t exp, const gnutls_datum_t *key,
 static int
 ctx_tickets(struct tq_quic_tls_ctx *ctx, const struct tq_quic_tls_conf *conf)
 {
+	unsigned int i;
 	int rc;
 
 	if (!conf->is_server) {
@@ -286,14 +296,17 @@ ctx_tickets(struct tq_quic_tls_ctx *ctx, const struct tq_quic_tls_conf *conf)
 	if (!ctx->replay)
 		return -ENOMEM;
 	pthread_mutex_init(&ctx->replay->mu, NULL);
-	if (gnutls_anti_replay_init(&ctx->ar) < 0) {
-		ctx->ar = NULL;
-		return -ENOMEM;
+	for (i = 0; i < AR_THREADS; i++) {
+		if (gnutls_anti_replay_init(&ctx->ar[i]) < 0) {
+			ctx->ar[i] = NULL;
+			return -ENOMEM;
+		}
+		gnutls_anti_replay_set_window(ctx->ar[i],
+				conf->anti_replay_ms ? conf->anti_replay_ms :
+				10000);
+		gnutls_anti_replay_set_ptr(ctx->ar[i], ctx->replay);
+		gnutls_anti_replay_set_add_function(ctx->ar[i], replay_add);
 	}
-	gnutls_anti_replay_set_window(ctx->ar, conf->anti_replay_ms ?
-			conf->anti_replay_ms : 10000);
-	gnutls_anti_replay_set_ptr(ctx->ar, ctx->replay);
-	gnutls_anti_replay_set_add_function(ctx->ar, replay_add);
 	return 0;
 }
 
@@ -500,6 +513,19 @@ hs_alert(gnutls_session_t s, gnutls_record_encryption_level_t level,
 
 /* ---- session ---- */
 
+/* This thread's anti-replay context (see AR_THREADS). */
+static unsigned int
+ar_slot(void)
+{
+	static unsigned int next;
+	static __thread unsigned int slot = UINT32_MAX;
+
+	if (slot == UINT32_MAX)
+		slot = __atomic_fetch_add(&next, 1, __ATOMIC_RELAXED) %
+			AR_THREADS;
+	return slot;
+}
+
 int
 tq_quic_tls_new(struct tq_quic_tls_ctx *ctx, const char *server_name,
 		const struct tq_quic_tls_ops *ops, void *arg,
@@ -566,7 +592,7 @@ tq_quic_tls_new(struct tq_quic_tls_ctx *ctx, const char *server_name,
 				&ctx->ticket_key);
 	if (rc == 0 && ctx->is_server && ctx->early) {
 		/* RFC 9001 4.6.1: a ticket for QUIC 0-RTT says 0xffffffff */
-		gnutls_anti_replay_enable(t->s, ctx->ar);
+		gnutls_anti_replay_enable(t->s, ctx->ar[ar_slot()]);
 		rc = gnutls_record_set_max_early_data_size(t->s, 0xffffffffu);
 	}
 	if (rc < 0) {
