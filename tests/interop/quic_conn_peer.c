@@ -16,6 +16,9 @@
  *   --session-file FILE (client): resume with the session in FILE if it
  *     has one; save the session the server's ticket gives to it
  *   --qlog-dir DIR: a qlog file of the connection in DIR
+ *   --clients N (server): answer N clients one after the other, with
+ *     session tickets (and with --early, 0-RTT taken), so a client's
+ *     second run resumes
  *   --early (client): offer 0-RTT when resuming, and open an HTTP/3
  *     control stream (type, empty SETTINGS) before the first datagram,
  *     so it goes in 0-RTT (or in 1-RTT once the handshake is done, when
@@ -264,6 +267,7 @@ report(struct tq_quic_conn *c, const char *who, const char *want)
 /* The state after the handshake, and the close. */
 static bool key_update, early;
 static const char *session_file, *qlog_dir;
+static int nclients = 1;
 static struct tq_stream *ctl;
 
 static const struct tq_stream_ops ctl_ops = { 0 };
@@ -394,18 +398,14 @@ fail_info(struct tq_quic_conn *c, const char *what)
 			app ? "application" : tq_quic_err_str(code));
 }
 
+static void serve_one(struct tq_quic_conn_cfg *cfg, int fd,
+		const char *want);
+
 static int
 run_server(struct tq_quic_conn_cfg *cfg, const char *addr, const char *port,
 		const char *want)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM }, *ai;
-	struct sockaddr_storage from;
-	socklen_t flen = sizeof(from);
-	struct pollfd pfd;
-	struct tq_quic_hdr h;
-	struct tq_quic_conn *c;
-	uint8_t dg[2048];
-	ssize_t r;
 	int fd;
 
 	if (getaddrinfo(addr, port, &hints, &ai) != 0)
@@ -414,6 +414,30 @@ run_server(struct tq_quic_conn_cfg *cfg, const char *addr, const char *port,
 	if (fd < 0 || bind(fd, ai->ai_addr, ai->ai_addrlen) < 0)
 		die("bind %s:%s: %s", addr, port, strerror(errno));
 	freeaddrinfo(ai);
+	for (; nclients > 0; nclients--) {
+		struct sockaddr unspec = { .sa_family = AF_UNSPEC };
+
+		serve_one(cfg, fd, want);
+		/* the next client, from wherever */
+		connect(fd, &unspec, sizeof(unspec));
+		established = closed = 0;
+		peer_streams = peer_bytes = 0;
+	}
+	close(fd);
+	return 0;
+}
+
+static void
+serve_one(struct tq_quic_conn_cfg *cfg, int fd, const char *want)
+{
+	struct sockaddr_storage from;
+	socklen_t flen = sizeof(from);
+	struct pollfd pfd;
+	struct tq_quic_hdr h;
+	struct tq_quic_conn *c;
+	uint8_t dg[2048];
+	ssize_t r;
+
 	pfd.fd = fd;
 	pfd.events = POLLIN;
 	if (poll(&pfd, 1, 10000) <= 0)
@@ -444,8 +468,6 @@ run_server(struct tq_quic_conn_cfg *cfg, const char *addr, const char *port,
 	settle_and_close(c, fd);
 	report(c, "server", want);
 	tq_quic_conn_free(c);
-	close(fd);
-	return 0;
 }
 
 int
@@ -495,6 +517,8 @@ main(int argc, char **argv)
 			session_file = argv[i + 1];
 		else if (!strcmp(argv[i], "--qlog-dir"))
 			qlog_dir = argv[i + 1];
+		else if (!strcmp(argv[i], "--clients"))
+			nclients = atoi(argv[i + 1]);
 		else
 			die("unknown option %s", argv[i]);
 	}
@@ -504,6 +528,7 @@ main(int argc, char **argv)
 		tc.ciphers = (unsigned int)cipher_mask(want);
 	tc.verify = !server && tc.ca_file != NULL;
 	tc.early_data = early;
+	tc.tickets = server && nclients > 1;
 	if (tq_quic_tls_ctx_new(&tc, &ctx) < 0)
 		die("TLS context");
 	if (tq_quic_crypto_worker_new(TQ_QUIC_CRYPTO_AUTO, &cw) < 0)

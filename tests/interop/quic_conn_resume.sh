@@ -12,7 +12,8 @@
 # handshake that still ends cleanly.  Then a connection with
 # --qlog-dir: one file, every record JSON, the expected events in time
 # order, the packets as the connection counted them
-# (tests/interop/qlog_check.py).
+# (tests/interop/qlog_check.py).  Last, our connection as the server
+# for gtlsclient: resumed, 0-RTT taken, and refused when off.
 set -euo pipefail
 
 peer=$1
@@ -80,3 +81,46 @@ check=$(python3 "$(dirname "$0")/qlog_check.py" "$tmp/qlog" 1 \
 	--received "${BASH_REMATCH[1]}" --sent "${BASH_REMATCH[2]}") ||
 	{ echo "FAIL [$name]: qlog" >&2; exit 1; }
 echo "ok [$name]: $check" >&2
+
+# Our connection as the server (quic_conn_peer server --clients 2, with
+# tickets) for gtlsclient run twice with --session-file/--tp-file: the
+# second run resumes; with --early its HTTP/3 streams come in 0-RTT and
+# are taken, without it the 0-RTT is refused and the streams still
+# arrive (in 1-RTT).
+stop_server
+client=$(command -v gtlsclient || true)
+[[ -z $client && -x /usr/bin/gtlsclient ]] && client=/usr/bin/gtlsclient
+[[ -n $client ]] || { echo "ok [$name]: no gtlsclient: our server side not tested" >&2; exit 0; }
+for early in --early ""; do
+	rm -f "$tmp/cs" "$tmp/ctp"
+	port=$((20000 + RANDOM % 20000))
+	"$peer" server 127.0.0.1 "$port" --cert "$tmp/cert.pem" --key "$tmp/key.pem" \
+		--clients 2 $early >"$tmp/ours.out" 2>&1 &
+	spid=$!
+	sleep 0.3
+	timeout 20 "$client" --timeout=5s --session-file="$tmp/cs" --tp-file="$tmp/ctp" \
+		127.0.0.1 "$port" >"$tmp/c1.log" 2>&1 || true
+	# the first connection's closing period over: our socket is the
+	# second client's then
+	for ((i = 0; i < 50; i++)); do
+		grep -q '^server:' "$tmp/ours.out" && break
+		sleep 0.1
+	done
+	timeout 20 "$client" --timeout=5s --session-file="$tmp/cs" --tp-file="$tmp/ctp" \
+		127.0.0.1 "$port" >"$tmp/c2.log" 2>&1 || true
+	src=0
+	wait "$spid" || src=$?
+	spid=""
+	((src == 0)) || { echo "FAIL [$name]: our server ($early) exited $src" >&2; cat "$tmp/ours.out" >&2; exit 1; }
+	first=$(sed -n 1p "$tmp/ours.out") second=$(sed -n 2p "$tmp/ours.out")
+	[[ $first == *"full handshake, 0-RTT none"* ]] || { echo "FAIL [$name]: first: $first" >&2; exit 1; }
+	if [[ -n $early ]]; then
+		want="resumed, 0-RTT accepted (1 packets), 3 peer streams"
+	else
+		want="resumed, 0-RTT rejected (0 packets), 3 peer streams"
+		grep -q "Early data was rejected by server" "$tmp/c2.log" ||
+			{ echo "FAIL [$name]: gtlsclient's early data not rejected" >&2; exit 1; }
+	fi
+	[[ $second == *"$want"* ]] || { echo "FAIL [$name]: second ($early): $second" >&2; exit 1; }
+	echo "ok [$name]: our server${early:+ with 0-RTT}: $second" >&2
+done
