@@ -88,7 +88,8 @@ struct tq_quic_conn_stats {
 	uint64_t drop_decrypt;	/* did not open */
 	uint64_t drop_dup;	/* duplicate packet number */
 	uint64_t drop_cid;	/* not our DCID */
-	uint64_t drop_unsupported; /* 0-RTT to a client, Retry, VN, bad header */
+	uint64_t drop_unsupported; /* 0-RTT to a client, Retry, VN, bad
+				    * header */
 	uint64_t proto_err;	/* connection errors we detected */
 	uint64_t stream_frames_in, stream_bytes_in;
 	uint64_t retransmits;	/* packets whose frames were resent */

@@ -70,7 +70,8 @@ tq_quic_qlog_open(const char *dir, bool is_server,
 	setvbuf(q->f, q->buf, _IOFBF, QLOG_BUF);
 	q->t0 = now;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	fprintf(q->f, "\x1e{\"qlog_version\":\"0.3\",\"qlog_format\":\"JSON-SEQ\","
+	fprintf(q->f, "\x1e{\"qlog_version\":\"0.3\","
+		"\"qlog_format\":\"JSON-SEQ\","
 		"\"title\":\"tachyon %s\",\"trace\":{\"vantage_point\":"
 		"{\"name\":\"tachyon\",\"type\":\"%s\"},\"common_fields\":"
 		"{\"ODCID\":\"%s\",\"group_id\":\"%s\",\"protocol_type\":"
@@ -240,7 +241,8 @@ frame(FILE *f, const struct tq_quic_frame *fr)
 		fprintf(f, "{\"frame_type\":\"new_connection_id\","
 				"\"sequence_number\":%llu,\"retire_prior_to\":"
 				"%llu,\"connection_id_length\":%u}",
-				U(fr->new_cid.seq), U(fr->new_cid.retire_prior_to),
+				U(fr->new_cid.seq),
+				U(fr->new_cid.retire_prior_to),
 				fr->new_cid.cid_len);
 		break;
 	case TQ_QUIC_FT_RETIRE_CONNECTION_ID:
@@ -257,7 +259,8 @@ frame(FILE *f, const struct tq_quic_frame *fr)
 	case TQ_QUIC_FT_CONNECTION_CLOSE:
 	case TQ_QUIC_FT_CONNECTION_CLOSE_APP:
 		fprintf(f, "{\"frame_type\":\"connection_close\","
-				"\"error_space\":\"%s\",\"raw_error_code\":%llu}",
+				"\"error_space\":\"%s\","
+				"\"raw_error_code\":%llu}",
 				t == TQ_QUIC_FT_CONNECTION_CLOSE_APP ?
 				"application" : "transport",
 				U(fr->close.error));

@@ -946,9 +946,10 @@ replay_once(void *arg)
  * resumed, the client gets a 0-RTT write secret with its ClientHello
  * and the server the matching read secret, and both say early data was
  * taken; the same ClientHello again (a replay), on this thread and on
- * another, resumes but gets no 0-RTT key; a server without 0-RTT resumes but refuses the 0-RTT the
- * client offers (GnuTLS's client offers it on any TLS 1.3 ticket): no
- * read key, both say not accepted; one without tickets sends none.
+ * another, resumes but gets no 0-RTT key; a server without 0-RTT
+ * resumes but refuses the 0-RTT the client offers (GnuTLS's client
+ * offers it on any TLS 1.3 ticket): no read key, both say not accepted;
+ * one without tickets sends none.
  */
 static void
 resume_and_early(void **state)
@@ -1024,7 +1025,8 @@ resume_and_early(void **state)
 		replay_once(&rp);
 		assert_int_equal(rp.e, TQ_QUIC_NO_ERROR);
 		assert_false(rp.got_key);
-		assert_int_equal(pthread_create(&th, NULL, replay_once, &rp), 0);
+		assert_int_equal(pthread_create(&th, NULL, replay_once, &rp),
+				0);
 		assert_int_equal(pthread_join(th, NULL), 0);
 		assert_int_equal(rp.e, TQ_QUIC_NO_ERROR);
 		assert_false(rp.got_key);
