@@ -997,6 +997,14 @@ conn_new_stream(struct tq_conn *c, struct tq_stream *st, void *udata)
 	if (h->closing || h->gone)
 		return;		/* left without ops: refused */
 	tq_h3_enter(h);
+	/* A request in 0-RTT comes before established(): the control and
+	 * QPACK streams first, as the response needs them. */
+	if (h->server && !h->uni_open) {
+		int rv = h3_open_uni(h);
+
+		if (rv < 0 && rv != -ENOTCONN && rv != -EAGAIN)
+			h3_conn_fail(h, TQ_H3_INTERNAL_ERROR);
+	}
 	if (!tq_stream_is_uni(st) && !h->server) {
 		/* RFC 9114 6.1: servers open no bidirectional streams. */
 		h3_conn_fail(h, TQ_H3_STREAM_CREATION_ERROR);

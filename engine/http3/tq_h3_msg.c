@@ -94,6 +94,9 @@ tq_h3_submit_response(struct tq_h3_req *r, uint16_t status,
 	nghttp3_nv pseudo, *nva;
 	int err = 0, rv;
 
+	/* nghttp3 asserts on a response before its QPACK encoder stream */
+	if (!r->h->uni_open)
+		return -ENOTCONN;
 	sbuf[0] = (char)('0' + status / 100 % 10);
 	sbuf[1] = (char)('0' + status / 10 % 10);
 	sbuf[2] = (char)('0' + status % 10);

@@ -261,10 +261,12 @@ on_secret(void *arg, enum tq_quic_level l, enum tq_quic_dir dir,
 {
 	struct tq_quic_conn *c = arg;
 
-	if (l == TQ_QUIC_LEVEL_EARLY)
-		return 0; /* 0-RTT is issue 11 */
+	/* 0-RTT: a client's write key with its ClientHello, a server's
+	 * read key when it takes the early data */
 	if (l == TQ_QUIC_LEVEL_HANDSHAKE)
 		c->rec.have_handshake_keys = true;
+	if (unlikely(c->qlog))
+		tq_qc_qlog_key(c, l, dir, "tls");
 	return tq_quic_key_set_install(&c->ks, c->cw, l, dir, ci, s, n);
 }
 
@@ -315,6 +317,216 @@ static const struct tq_quic_tls_ops tls_ops = {
 	.secret = on_secret,
 	.peer_tp = on_peer_tp,
 };
+
+/* ---- resumption and 0-RTT ---- */
+
+/* What tq_quic_conn_session() gives: "TQS1", the TLS session's length
+ * (4 bytes, network order) and bytes, the server's transport
+ * parameters' length (2) and bytes. */
+#define SESS_MAGIC "TQS1"
+
+int
+tq_quic_conn_session(struct tq_quic_conn *c, uint8_t **out, size_t *len)
+{
+	const uint8_t *tp;
+	uint8_t *tls, *p;
+	size_t tls_len, tp_len;
+	int rc;
+
+	*out = NULL;
+	*len = 0;
+	if (c->is_server)
+		return -EINVAL;
+	tp = tq_quic_tls_peer_tp(c->tls, &tp_len);
+	if (!tp || tp_len > UINT16_MAX)
+		return -EAGAIN;
+	rc = tq_quic_tls_get_session(c->tls, &tls, &tls_len);
+	if (rc < 0)
+		return rc;
+	p = malloc(4 + 4 + tls_len + 2 + tp_len);
+	if (!p) {
+		free(tls);
+		return -ENOMEM;
+	}
+	memcpy(p, SESS_MAGIC, 4);
+	p[4] = (uint8_t)(tls_len >> 24);
+	p[5] = (uint8_t)(tls_len >> 16);
+	p[6] = (uint8_t)(tls_len >> 8);
+	p[7] = (uint8_t)tls_len;
+	memcpy(p + 8, tls, tls_len);
+	p[8 + tls_len] = (uint8_t)(tp_len >> 8);
+	p[9 + tls_len] = (uint8_t)tp_len;
+	memcpy(p + 10 + tls_len, tp, tp_len);
+	free(tls);
+	*out = p;
+	*len = 10 + tls_len + tp_len;
+	return 0;
+}
+
+/* The client's cfg.session into the TLS session and c->rtp; bytes that
+ * do not parse leave a full handshake. */
+static void
+session_load(struct tq_quic_conn *c, const uint8_t *p, size_t n)
+{
+	size_t tls_len, tp_len;
+
+	if (n < 10 || memcmp(p, SESS_MAGIC, 4) != 0)
+		return;
+	tls_len = (size_t)p[4] << 24 | (size_t)p[5] << 16 |
+		(size_t)p[6] << 8 | p[7];
+	if (tls_len == 0 || tls_len > n - 10)
+		return;
+	tp_len = (size_t)p[8 + tls_len] << 8 | p[9 + tls_len];
+	if (tp_len != n - 10 - tls_len)
+		return;
+	if (tq_quic_tp_decode(p + 10 + tls_len, tp_len, true, &c->rtp) !=
+			TQ_QUIC_NO_ERROR)
+		return;
+	if (tq_quic_tls_set_session(c->tls, p + 8, tls_len) < 0)
+		return;
+	c->have_rtp = true;
+}
+
+/*
+ * RFC 9000 7.4.1: 0-RTT obeys the limits the server's transport
+ * parameters set on the connection the ticket came from (the others
+ * stay at their defaults until the new ones arrive).
+ */
+static void
+early_limits(struct tq_quic_conn *c)
+{
+	const struct tq_quic_tp *r = &c->rtp;
+	struct tq_quic_tp *tp = &c->ptp;
+
+	tp->active_connection_id_limit = r->active_connection_id_limit;
+	tp->initial_max_data = r->initial_max_data;
+	tp->initial_max_stream_data_bidi_local =
+		r->initial_max_stream_data_bidi_local;
+	tp->initial_max_stream_data_bidi_remote =
+		r->initial_max_stream_data_bidi_remote;
+	tp->initial_max_stream_data_uni = r->initial_max_stream_data_uni;
+	tp->initial_max_streams_bidi = r->initial_max_streams_bidi;
+	tp->initial_max_streams_uni = r->initial_max_streams_uni;
+	tp->max_udp_payload_size = r->max_udp_payload_size;
+	tq_quic_fc_tx_update(&c->fct, r->initial_max_data);
+	tq_quic_streams_local_update(&c->sc[0], r->initial_max_streams_bidi);
+	tq_quic_streams_local_update(&c->sc[1], r->initial_max_streams_uni);
+}
+
+/* A limit 0-RTT used that the server's new parameters reduce. */
+static bool
+early_reduced(const struct tq_quic_tp *r, const struct tq_quic_tp *n)
+{
+	return n->active_connection_id_limit < r->active_connection_id_limit ||
+		n->initial_max_data < r->initial_max_data ||
+		n->initial_max_stream_data_bidi_local <
+			r->initial_max_stream_data_bidi_local ||
+		n->initial_max_stream_data_bidi_remote <
+			r->initial_max_stream_data_bidi_remote ||
+		n->initial_max_stream_data_uni <
+			r->initial_max_stream_data_uni ||
+		n->initial_max_streams_bidi < r->initial_max_streams_bidi ||
+		n->initial_max_streams_uni < r->initial_max_streams_uni;
+}
+
+/*
+ * Once complete: was the session resumed, was 0-RTT taken.  A client
+ * whose 0-RTT was refused sends it all again in 1-RTT (RFC 9001 4.6.2:
+ * its packets count as lost, their frames queued again); one whose
+ * 0-RTT was taken checks that the server reduced no limit it used
+ * (RFC 9000 7.4.1).  A server forgets its 0-RTT key at the first 1-RTT
+ * packet (RFC 9001 4.9.3), see the input.
+ */
+void
+tq_qc_early_settle(struct tq_quic_conn *c)
+{
+	bool taken = tq_quic_tls_early_accepted(c->tls);
+
+	if (c->early_done)
+		return;
+	c->early_done = true;
+	c->stats.resumed = tq_quic_tls_resumed(c->tls);
+	if (c->is_server) {
+		if (taken)
+			c->stats.early_accepted = 1;
+		else if (c->early_seen)
+			c->stats.early_rejected = 1;
+		return;
+	}
+	if (!c->early_tx)
+		return;
+	c->early_tx = false;
+	tq_quic_key_set_drop(&c->ks, TQ_QUIC_LEVEL_EARLY);
+	if (taken) {
+		c->stats.early_accepted = 1;
+		if (early_reduced(&c->rtp, &c->ptp))
+			tq_qc_close(c, TQ_QUIC_PROTOCOL_VIOLATION, 0, false);
+		return;
+	}
+	c->stats.early_rejected = 1;
+	tq_quic_rec_lose_all(&c->rec, TQ_QUIC_SPACE_APP);
+}
+
+/* ---- qlog ---- */
+
+int
+tq_quic_conn_set_qlog(struct tq_quic_conn *c, const char *dir)
+{
+	int rc;
+
+	if (c->qlog)
+		return -EBUSY;
+	rc = tq_quic_qlog_open(dir, c->is_server, &c->odcid, c->now,
+			&c->qlog);
+	if (rc < 0)
+		return rc;
+	tq_quic_qlog_event(c->qlog, c->now, "connectivity:connection_started",
+			"\"protocol\":\"QUIC\",\"src_cid_length\":%u,"
+			"\"dst_cid_length\":%u", c->scid.len, c->dcid.len);
+	return 0;
+}
+
+void
+tq_qc_qlog_metrics(struct tq_quic_conn *c, uint64_t now)
+{
+	const struct tq_quic_rec *r = &c->rec;
+
+	tq_quic_qlog_event(c->qlog, now, "recovery:metrics_updated",
+			"\"min_rtt\":%.3f,\"smoothed_rtt\":%.3f,"
+			"\"latest_rtt\":%.3f,\"rtt_variance\":%.3f,"
+			"\"congestion_window\":%u,\"bytes_in_flight\":%llu",
+			(double)r->min_rtt / 1e6, (double)r->smoothed_rtt / 1e6,
+			(double)r->latest_rtt / 1e6, (double)r->rttvar / 1e6,
+			r->cc.cwnd, (unsigned long long)r->bytes_in_flight);
+}
+
+void
+tq_qc_qlog_key(struct tq_quic_conn *c, enum tq_quic_level l,
+		enum tq_quic_dir dir, const char *trigger)
+{
+	static const char *const lv[] = {
+		[TQ_QUIC_LEVEL_INITIAL] = "initial",
+		[TQ_QUIC_LEVEL_EARLY] = "0rtt",
+		[TQ_QUIC_LEVEL_HANDSHAKE] = "handshake",
+		[TQ_QUIC_LEVEL_APP] = "1rtt",
+	};
+	/* whose secret: the writer's */
+	bool client = (dir == TQ_QUIC_DIR_WRITE) != c->is_server;
+
+	if ((unsigned int)l >= TQ_QUIC_LEVEL_MAX)
+		return;
+	tq_quic_qlog_event(c->qlog, c->now, "security:key_updated",
+			"\"key_type\":\"%s_%s_secret\",\"trigger\":\"%s\","
+			"\"generation\":%llu",
+			client ? "client" : "server", lv[l], trigger,
+			(unsigned long long)c->stats.key_updates);
+}
+
+bool
+tq_quic_conn_resumed(const struct tq_quic_conn *c)
+{
+	return c->stats.resumed != 0;
+}
 
 /* ---- life ---- */
 
@@ -394,6 +606,7 @@ tq_quic_conn_new(const struct tq_quic_conn_cfg *cfg, uint64_t now,
 	c->base.transport = TQ_TRANSPORT_QUIC;
 	c->is_server = cfg->is_server;
 	c->cw = cfg->cw;
+	c->qlog = NULL;
 	c->pool = cfg->pool;
 	c->scid = cfg->scid;
 	c->odcid = cfg->dcid;
@@ -453,12 +666,21 @@ tq_quic_conn_new(const struct tq_quic_conn_cfg *cfg, uint64_t now,
 			&tls_ops, c, &c->tls);
 	if (rc2 < 0)
 		goto fail;
+	if (!c->is_server && cfg->session)
+		session_load(c, cfg->session, cfg->session_len);
+	c->cfg.session = NULL;
+	c->cfg.session_len = 0;
 	rc2 = set_our_tp(c);
 	if (rc2 < 0)
 		goto fail;
 	if (tq_quic_tls_start(c->tls) != TQ_QUIC_NO_ERROR) {
 		rc2 = -EIO;
 		goto fail;
+	}
+	if (c->have_rtp && tq_quic_key_set_get(&c->ks, TQ_QUIC_LEVEL_EARLY,
+			TQ_QUIC_DIR_WRITE)) {
+		c->early_tx = true;
+		early_limits(c);
 	}
 	*out = c;
 	return 0;
@@ -483,6 +705,19 @@ tq_quic_conn_free(struct tq_quic_conn *c)
 	for (sp = 0; sp < TQ_QUIC_SPACE_N; sp++) {
 		tq_quic_rxbuf_reset(&c->crb[sp]);
 		tq_qc_sq_free(&c->csq[sp]);
+	}
+	if (c->qlog) {
+		tq_quic_qlog_event(c->qlog, c->now,
+				"connectivity:connection_closed",
+				"\"owner\":\"%s\",\"%s\":%llu,"
+				"\"trigger\":\"%s\"",
+				c->close_remote ? "remote" : "local",
+				c->close_app ? "application_code" :
+				"connection_code",
+				(unsigned long long)c->close_code,
+				c->state < TQ_QUIC_CS_CLOSING ? "unspecified" :
+				c->close_code == 0 ? "clean" : "error");
+		tq_quic_qlog_close(c->qlog);
 	}
 	if (c->tls)
 		tq_quic_tls_free(c->tls);
@@ -515,6 +750,7 @@ tq_qc_handshake_progress(struct tq_quic_conn *c)
 {
 	if (!c->complete && tq_quic_tls_complete(c->tls)) {
 		c->complete = true;
+		tq_qc_early_settle(c);
 		if (c->is_server) {
 			/* RFC 9001 4.1.2: confirmed once complete */
 			c->confirmed = true;
@@ -619,6 +855,9 @@ tq_quic_conn_key_update(struct tq_quic_conn *c)
 	rc = tq_quic_key_set_next(&c->ks, c->cw, TQ_QUIC_DIR_WRITE, &w);
 	if (rc < 0)
 		return rc;
+	if (unlikely(c->qlog))
+		tq_qc_qlog_key(c, TQ_QUIC_LEVEL_APP, TQ_QUIC_DIR_WRITE,
+				"local_update");
 	tq_quic_aead_free(c->ks.aead[TQ_QUIC_LEVEL_APP][TQ_QUIC_DIR_WRITE]);
 	c->ks.aead[TQ_QUIC_LEVEL_APP][TQ_QUIC_DIR_WRITE] = w;
 	c->write_phase = !c->write_phase;

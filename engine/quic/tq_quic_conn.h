@@ -62,6 +62,16 @@ struct tq_quic_conn_cfg {
 	/* mark our datagrams ECT(0) and validate the path's ECN (RFC 9000
 	 * 13.4): tq_quic_conn_output_ecn() says how to send each */
 	bool ecn;
+	/* client: resume the session of an earlier connection to the same
+	 * server (the bytes of tq_quic_conn_session(), copied).  With a
+	 * TLS context made with early_data, 0-RTT is offered: streams
+	 * opened and written before the handshake completes go in 0-RTT
+	 * packets, within the limits of the server's remembered transport
+	 * parameters (RFC 9000 7.4.1), and are sent again in 1-RTT if the
+	 * server refuses them (RFC 9001 4.6.2).  Bytes that do not parse
+	 * mean a full handshake. */
+	const uint8_t *session;
+	size_t session_len;
 };
 
 enum tq_quic_conn_state {
@@ -81,7 +91,8 @@ struct tq_quic_conn_stats {
 	uint64_t drop_decrypt;	/* did not open */
 	uint64_t drop_dup;	/* duplicate packet number */
 	uint64_t drop_cid;	/* not our DCID */
-	uint64_t drop_unsupported; /* 0-RTT, Retry, VN, bad header */
+	uint64_t drop_unsupported; /* 0-RTT to a client, Retry, VN, bad
+				    * header */
 	uint64_t proto_err;	/* connection errors we detected */
 	uint64_t stream_frames_in, stream_bytes_in;
 	uint64_t retransmits;	/* packets whose frames were resent */
@@ -93,6 +104,12 @@ struct tq_quic_conn_stats {
 	/* ECN (RFC 9000 13.4), recovery's figures as of the last output:
 	 * congestion events from CE counts, validation failed (0 or 1) */
 	uint64_t ecn_ce, ecn_failed;
+	uint64_t resumed;	/* the handshake resumed a session: 0 or 1 */
+	uint64_t early_accepted; /* 0-RTT offered and taken: 0 or 1 */
+	uint64_t early_rejected; /* 0-RTT offered (client) or seen (server)
+				  * and refused: 0 or 1 */
+	uint64_t early_pkts;	/* 0-RTT packets sent (client), opened
+				 * (server) */
 };
 
 /* 0, -EINVAL, -ENOMEM, -EIO.  A client has its ClientHello queued. */
@@ -162,6 +179,23 @@ void tq_quic_conn_amp(const struct tq_quic_conn *c, uint64_t *sent,
 		uint64_t *received, bool *validated);
 /* The TLS session (ALPN, suite, the peer's transport parameters). */
 struct tq_quic_tls *tq_quic_conn_tls(struct tq_quic_conn *c);
+/*
+ * Client: what a later connection to the same server resumes with
+ * (cfg.session): the TLS session with the server's ticket and the
+ * server's transport parameters, malloc()ed into *out.  0, -EAGAIN (no
+ * ticket yet: the server sends it after the handshake), -ENOMEM,
+ * -EINVAL (a server).
+ */
+int tq_quic_conn_session(struct tq_quic_conn *c, uint8_t **out, size_t *len);
+/*
+ * qlog (docs/observability.md): a file DIR/<original DCID>_<role>.sqlog
+ * with this connection's events from now to its free.  Call it right
+ * after tq_quic_conn_new() (a client: before its first output).  0,
+ * -EBUSY (one already), or what opening the file gave.
+ */
+int tq_quic_conn_set_qlog(struct tq_quic_conn *c, const char *dir);
+/* The handshake resumed a session (known once complete). */
+bool tq_quic_conn_resumed(const struct tq_quic_conn *c);
 /* The peer's CID we send to. */
 const struct tq_quic_cid *tq_quic_conn_dcid(const struct tq_quic_conn *c);
 

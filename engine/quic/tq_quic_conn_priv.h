@@ -6,6 +6,7 @@
  * tq_quic_stream.c only. */
 
 #include "quic/tq_quic_conn.h"
+#include "quic/tq_quic_qlog.h"
 
 #define TQ_QC_SENT_CAP 1024	/* recovery records (sent packets), default */
 #define TQ_QC_PKT_FRAMES 8	/* retransmittable frames per packet */
@@ -219,6 +220,18 @@ struct tq_quic_conn {
 	struct tq_quic_cid retry_scid;
 	uint8_t *token;
 	size_t token_len;
+	/* 0-RTT (RFC 9001 4.6): a client sending it (its write key came
+	 * with the ClientHello) until the handshake says whether it was
+	 * taken; a server that saw 0-RTT packets */
+	bool early_tx;
+	bool early_seen;
+	bool early_done;	/* taken or refused: settled */
+	/* client resuming: the server's transport parameters remembered
+	 * with the ticket, which 0-RTT obeys */
+	struct tq_quic_tp rtp;
+	bool have_rtp;
+	/* tq_quic_conn_set_qlog(): NULL when off, each event one branch */
+	struct tq_quic_qlog *qlog;
 	struct tq_quic_conn_stats stats;
 };
 
@@ -244,6 +257,10 @@ void tq_qc_discard(struct tq_quic_conn *c, enum tq_quic_space sp);
 void tq_qc_handshake_progress(struct tq_quic_conn *c);
 uint64_t tq_qc_pto3(const struct tq_quic_conn *c);
 void tq_qc_idle_restart(struct tq_quic_conn *c, uint64_t now);
+void tq_qc_early_settle(struct tq_quic_conn *c);
+void tq_qc_qlog_metrics(struct tq_quic_conn *c, uint64_t now);
+void tq_qc_qlog_key(struct tq_quic_conn *c, enum tq_quic_level l,
+		enum tq_quic_dir dir, const char *trigger);
 extern const struct tq_quic_rec_ops tq_qc_rec_ops;
 extern const struct tq_quic_rxbuf_ops tq_qc_mbuf_ref_ops;
 

@@ -222,6 +222,8 @@ on_frame(struct tq_quic_conn *c, enum tq_quic_space sp,
 			TQ_QUIC_TP_DEFAULT_ACK_DELAY_EXPONENT;
 		e = tq_quic_rec_on_ack(&c->rec, sp, &f->ack,
 				tq_quic_ack_delay_ns(f->ack.delay, exp), now);
+		if (unlikely(c->qlog))
+			tq_qc_qlog_metrics(c, now);
 		if (!c->is_server && sp == TQ_QUIC_SPACE_HANDSHAKE)
 			c->rec.peer_validated = true;
 		return e;
@@ -402,6 +404,9 @@ tq_qc_open_1rtt(struct tq_quic_conn *c, uint8_t *pkt,
 	c->read_phase = phase;
 	c->ku_pn = *pn;
 	c->stats.key_updates++;
+	if (unlikely(c->qlog))
+		tq_qc_qlog_key(c, TQ_QUIC_LEVEL_APP, TQ_QUIC_DIR_READ,
+				"remote_update");
 	if (c->write_phase != phase) {
 		if (tq_quic_key_set_next(&c->ks, c->cw, TQ_QUIC_DIR_WRITE,
 				&w) < 0)
@@ -432,10 +437,13 @@ packet_in(struct tq_quic_conn *c, struct rte_mbuf *m, uint8_t *pkt,
 		on_retry(c, pkt, h);
 		return;
 	}
-	if (h->type == TQ_QUIC_PKT_0RTT || h->type == TQ_QUIC_PKT_VN) {
+	if (h->type == TQ_QUIC_PKT_VN ||
+			(h->type == TQ_QUIC_PKT_0RTT && !c->is_server)) {
 		c->stats.drop_unsupported++;
 		return;
 	}
+	if (h->type == TQ_QUIC_PKT_0RTT)
+		c->early_seen = true;
 	sp = space_of(h->type);
 	if (!cid_is(&c->scid, h->dcid, h->dcid_len) &&
 			!(c->is_server && !c->complete &&
@@ -444,7 +452,9 @@ packet_in(struct tq_quic_conn *c, struct rte_mbuf *m, uint8_t *pkt,
 		return;
 	}
 	a = c->discarded[sp] ? NULL :
-		tq_quic_key_set_get(&c->ks, tq_qc_level(sp), TQ_QUIC_DIR_READ);
+		tq_quic_key_set_get(&c->ks, h->type == TQ_QUIC_PKT_0RTT ?
+				TQ_QUIC_LEVEL_EARLY : tq_qc_level(sp),
+				TQ_QUIC_DIR_READ);
 	if (!a) {
 		c->stats.drop_nokey++;
 		return;
@@ -468,6 +478,16 @@ packet_in(struct tq_quic_conn *c, struct rte_mbuf *m, uint8_t *pkt,
 		return;
 	}
 	c->stats.pkts_in++;
+	if (unlikely(c->qlog))
+		tq_quic_qlog_packet(c->qlog, now, false, h->type, pn, pkt + off,
+				(size_t)len, h->len);
+	if (h->type == TQ_QUIC_PKT_0RTT)
+		c->stats.early_pkts++;
+	else if (h->type == TQ_QUIC_PKT_1RTT && c->is_server &&
+			tq_quic_key_set_get(&c->ks, TQ_QUIC_LEVEL_EARLY,
+				TQ_QUIC_DIR_READ))
+		/* RFC 9001 4.9.3: no 0-RTT after the client's 1-RTT */
+		tq_quic_key_set_drop(&c->ks, TQ_QUIC_LEVEL_EARLY);
 	if (!c->is_server && sp == TQ_QUIC_SPACE_INITIAL &&
 			!c->have_peer_cid) {
 		/* RFC 9000 7.2: the server's SCID from now on */

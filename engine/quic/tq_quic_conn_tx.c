@@ -21,6 +21,7 @@ struct pend {
 	uint64_t pn;
 	size_t end;		/* payload end, from the datagram start */
 	bool elicit;
+	bool zrtt;		/* a client's 0-RTT packet (long header) */
 	bool has_ack;
 	uint64_t ack_largest;
 	struct tq_qc_pktrec *rec;
@@ -359,6 +360,16 @@ put_app_control(struct tq_quic_conn *c, struct tq_quic_wr *w,
 
 /* ---- packets ---- */
 
+/* A client sends at 1-RTT once it has the key, before that at 0-RTT
+ * while its early data may be taken. */
+static bool
+early_out(const struct tq_quic_conn *c, enum tq_quic_space sp)
+{
+	return sp == TQ_QUIC_SPACE_APP && c->early_tx &&
+		!tq_quic_key_set_get(&c->ks, TQ_QUIC_LEVEL_APP,
+				TQ_QUIC_DIR_WRITE);
+}
+
 static bool
 space_wants(struct tq_quic_conn *c, enum tq_quic_space sp, uint64_t now,
 		bool can_send)
@@ -375,6 +386,8 @@ space_wants(struct tq_quic_conn *c, enum tq_quic_space sp, uint64_t now,
 		return false;
 	if (tq_qc_sq_peek(&c->csq[sp], &off, &len, &retx))
 		return true;
+	if (early_out(c, sp))
+		return c->sq_head != NULL;
 	if (sp != TQ_QUIC_SPACE_APP || !c->complete)
 		return sp == TQ_QUIC_SPACE_APP && c->path_resp_want;
 	if (!c->md_want && tq_quic_fc_rx_update(&c->fcr, now,
@@ -405,13 +418,19 @@ begin(struct tq_quic_conn *c, struct txctx *t, enum tq_quic_space sp,
 
 	memset(pp, 0, sizeof(*pp));
 	pp->sp = sp;
+	pp->zrtt = early_out(c, sp);
 	pp->pn = c->next_pn[sp];
 	pn_len = tq_quic_pn_len(pp->pn, c->rec.sp[sp].largest_acked);
 	if (pn_len < 0)
 		return pn_len;
 	tq_quic_wr_init(w, t->buf + t->used,
 			t->limit - t->used - TQ_QUIC_TAG_LEN);
-	if (sp == TQ_QUIC_SPACE_APP)
+	if (pp->zrtt)
+		rc = tq_quic_hdr_write_long(w, t->buf, TQ_QUIC_PKT_0RTT,
+				TQ_QUIC_VERSION_1, c->dcid.id, c->dcid.len,
+				c->scid.id, c->scid.len, NULL, 0, pp->pn,
+				(size_t)pn_len, &pp->pos);
+	else if (sp == TQ_QUIC_SPACE_APP)
 		rc = tq_quic_hdr_write_short(w, t->buf, c->dcid.id,
 				c->dcid.len, false, c->write_phase, pp->pn,
 				(size_t)pn_len, &pp->pos);
@@ -449,8 +468,8 @@ build(struct tq_quic_conn *c, struct txctx *t, enum tq_quic_space sp)
 		return;
 	if (begin(c, t, sp, &w, pp) < 0)
 		return;
-	pp->a = tq_quic_key_set_get(&c->ks, tq_qc_level(sp),
-			TQ_QUIC_DIR_WRITE);
+	pp->a = tq_quic_key_set_get(&c->ks, pp->zrtt ? TQ_QUIC_LEVEL_EARLY :
+			tq_qc_level(sp), TQ_QUIC_DIR_WRITE);
 	pp->rec = rec_alloc(c);
 	start = w.pos;
 	if (tq_quic_ackr_pending(&c->ackr[sp]) &&
@@ -463,6 +482,8 @@ build(struct tq_quic_conn *c, struct txctx *t, enum tq_quic_space sp)
 		put_crypto(c, sp, &w, pp);
 		if (sp == TQ_QUIC_SPACE_APP && c->complete) {
 			put_app_control(c, &w, pp);
+			put_streams(c, &w, pp, can);
+		} else if (pp->zrtt) {
 			put_streams(c, &w, pp, can);
 		}
 	}
@@ -484,6 +505,26 @@ build(struct tq_quic_conn *c, struct txctx *t, enum tq_quic_space sp)
 	t->used = pp->end + TQ_QUIC_TAG_LEN;
 	c->next_pn[sp]++;
 	t->n++;
+}
+
+static enum tq_quic_pkt_type
+pkt_type(enum tq_quic_space sp, bool zrtt)
+{
+	return zrtt ? TQ_QUIC_PKT_0RTT : sp == TQ_QUIC_SPACE_INITIAL ?
+		TQ_QUIC_PKT_INITIAL : sp == TQ_QUIC_SPACE_HANDSHAKE ?
+		TQ_QUIC_PKT_HANDSHAKE : TQ_QUIC_PKT_1RTT;
+}
+
+/* transport:packet_sent, the frames read back from the plaintext */
+static void
+qlog_sent(struct tq_quic_conn *c, const struct txctx *t,
+		const struct pend *pp)
+{
+	size_t at = pp->pos.pn_off + pp->pos.pn_len;
+
+	tq_quic_qlog_packet(c->qlog, t->now, true, pkt_type(pp->sp, pp->zrtt),
+			pp->pn, t->buf + at, pp->end - at,
+			pp->end + TQ_QUIC_TAG_LEN - pp->pos.start);
 }
 
 /* Seal the packets and hand them to recovery. */
@@ -518,9 +559,13 @@ finish(struct tq_quic_conn *c, struct txctx *t)
 		size_t payload = pp->end - pp->pos.pn_off - pp->pos.pn_len;
 		int n;
 
-		if (pp->sp != TQ_QUIC_SPACE_APP)
+		if (pp->sp != TQ_QUIC_SPACE_APP || pp->zrtt)
 			tq_quic_hdr_set_length(t->buf, &pp->pos,
 					pp->end + TQ_QUIC_TAG_LEN);
+		if (pp->zrtt)
+			c->stats.early_pkts++;
+		if (unlikely(c->qlog))
+			qlog_sent(c, t, pp);
 		n = tq_quic_packet_seal(pp->a, c->cw, t->buf + pp->pos.start,
 				pp->pos.pn_off - pp->pos.start, pp->pn,
 				payload);
@@ -616,6 +661,8 @@ output_close(struct tq_quic_conn *c, uint8_t *buf, size_t cap, uint64_t now)
 		if (pp->sp != TQ_QUIC_SPACE_APP)
 			tq_quic_hdr_set_length(t.buf, &pp->pos,
 					pp->end + TQ_QUIC_TAG_LEN);
+		if (unlikely(c->qlog))
+			qlog_sent(c, &t, pp);
 		tq_quic_packet_seal(pp->a, c->cw, t.buf + pp->pos.start,
 				pp->pos.pn_off - pp->pos.start, pp->pn,
 				pp->end - pp->pos.pn_off - pp->pos.pn_len);
@@ -677,8 +724,9 @@ tq_qc_output(struct tq_quic_conn *c, uint8_t *buf, size_t cap, uint64_t now)
 		}
 	}
 	for (sp = 0; sp < TQ_QUIC_SPACE_N; sp++) {
-		if (c->discarded[sp] || !tq_quic_key_set_get(&c->ks,
-				tq_qc_level(sp), TQ_QUIC_DIR_WRITE))
+		if (c->discarded[sp] || (!tq_quic_key_set_get(&c->ks,
+				tq_qc_level(sp), TQ_QUIC_DIR_WRITE) &&
+				!early_out(c, sp)))
 			continue;
 		build(c, &t, sp);
 	}
@@ -831,7 +879,12 @@ void
 tq_qc_pkt_lost(struct tq_quic_conn *c, enum tq_quic_space sp,
 		const struct tq_quic_sent *p)
 {
-	(void)sp;
+	if (unlikely(c->qlog))
+		tq_quic_qlog_event(c->qlog, c->now, "recovery:packet_lost",
+				"\"header\":{\"packet_type\":\"%s\","
+				"\"packet_number\":%llu}",
+				tq_quic_qlog_pkt_type(pkt_type(sp, false)),
+				(unsigned long long)p->pn);
 	frames_fate(c, p, false);
 	rec_put(c, p->handle);
 }

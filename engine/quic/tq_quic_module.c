@@ -113,6 +113,9 @@ struct tq_quic_mod {
 	uint16_t cport_lo, cport_hi;	/* client ports; 0: none */
 	const struct tq_cc_ops *cc;	/* NULL: NewReno */
 	bool no_ecn;		/* do not mark ECT(0) */
+	bool early;		/* --quic-0rtt */
+	char *qlog_dir;		/* --qlog-dir */
+	uint32_t early_window_ms;
 	/* settled in finish */
 	char *cert_pem, *key_pem;	/* self-signed without --quic-cert */
 	uint8_t secret[TQ_QUIC_TOKEN_SECRET_LEN];
@@ -130,6 +133,19 @@ const struct tq_module tq_quic_module;
 TQ_OPT_U_SETTER(set_idle, ST, idle_ms, uint32_t, 1, 600000, 1)
 TQ_OPT_U_SETTER(set_max_conns, ST, max_conns, uint32_t, 1, 1u << 22, 1)
 TQ_OPT_FLAG_SETTER(set_no_ecn, ST, no_ecn, true)
+TQ_OPT_U_SETTER(set_early_window, ST, early_window_ms, uint32_t, 1, 3600000, 1)
+
+static int
+set_early(void *arg, const char *v)
+{
+	if (strcmp(v, "on") == 0)
+		((ST *)arg)->early = true;
+	else if (strcmp(v, "off") == 0)
+		((ST *)arg)->early = false;
+	else
+		return -EINVAL;
+	return 0;
+}
 
 static int
 set_str(char **field, const char *v)
@@ -147,6 +163,12 @@ static int
 set_cert(void *arg, const char *v)
 {
 	return set_str(&((ST *)arg)->cert_file, v);
+}
+
+static int
+set_qlog_dir(void *arg, const char *v)
+{
+	return set_str(&((ST *)arg)->qlog_dir, v);
 }
 
 static int
@@ -245,6 +267,9 @@ static const struct tq_app_opt quic_opts[] = {
 	{ "quic-client-ports", "quic", "LO-HI", "local UDP ports of client connections, bound on every worker, up to 4096 (none)", set_client_ports, NULL },
 	{ "quic-cc", "quic", "NAME", "congestion control of new connections: newreno, cubic, bbr (newreno)", set_cc, NULL },
 	{ "quic-no-ecn", "quic", NULL, "send unmarked (no ECT(0), no ECN validation); received ECN is still counted in ACKs", set_no_ecn, NULL },
+	{ "quic-0rtt", "quic", "on|off", "take 0-RTT from resuming clients (off; replays refused within --quic-0rtt-window)", set_early, NULL },
+	{ "qlog-dir", "quic", "DIR", "a qlog file (JSON-SEQ) per QUIC connection in DIR (none)", set_qlog_dir, NULL },
+	{ "quic-0rtt-window", "quic", "MS", "0-RTT anti-replay window (10000)", set_early_window, NULL },
 };
 
 #undef ST
@@ -257,6 +282,7 @@ quic_init(void *state)
 	m->idle_ms = 30000;
 	m->max_conns = 4096;
 	m->crypto = TQ_QUIC_CRYPTO_AUTO;
+	m->early_window_ms = 10000;
 	m->lb.config_id = 0;
 	m->lb.encode_len = true;
 	m->lb.server_id_len = 1;
@@ -383,6 +409,10 @@ account(struct qm_conn *q)
 	TQ_ADD(s, QUIC_DROP_CONN_OTHER, D(drop_cid) + D(drop_unsupported));
 	TQ_ADD(s, QUIC_ECN_CE, D(ecn_ce));
 	TQ_ADD(s, QUIC_ECN_FAILED, D(ecn_failed));
+	TQ_ADD(s, QUIC_RESUMED, D(resumed));
+	TQ_ADD(s, QUIC_0RTT_ACCEPTED, D(early_accepted));
+	TQ_ADD(s, QUIC_0RTT_REJECTED, D(early_rejected));
+	TQ_ADD(s, QUIC_0RTT_PKTS, D(early_pkts));
 #undef D
 	q->seen = *st;
 }
@@ -592,6 +622,10 @@ conn_new(struct qm_worker *w, struct tq_quic_listener *l,
 			cfg.scid.len, cfg.reset_token) == 0;
 	if (tq_quic_conn_new(&cfg, s->now, &q->c) < 0)
 		goto fail;
+	/* a file per connection, opened here on the worker (docs/
+	 * observability.md: qlog); one that does not open means no qlog */
+	if (m->qlog_dir)
+		(void)tq_quic_conn_set_qlog(q->c, m->qlog_dir);
 	q->w = w;
 	q->scid = cfg.scid;
 	q->local = d->dst;
@@ -971,6 +1005,7 @@ quic_fini(void *state)
 	}
 	free(m->cert_file);
 	free(m->key_file);
+	free(m->qlog_dir);
 	free(m->cert_pem);
 	free(m->key_pem);
 }
@@ -1022,6 +1057,13 @@ tq_quic_listen(struct tq_engine *e, const struct tq_addr *addr,
 	tc.key_file = m->key_file;
 	tc.cert_pem = m->cert_pem;
 	tc.key_pem = m->key_pem;
+	/* tickets sealed with a key of this listener's, so a ticket only
+	 * resumes here, where the transport parameters it remembers are
+	 * the ones we still send (the options do not change in a run):
+	 * RFC 9000 7.4.1's "not reduced" holds by construction */
+	tc.tickets = true;
+	tc.early_data = m->early;
+	tc.anti_replay_ms = m->early_window_ms;
 	r = tq_quic_tls_ctx_new(&tc, &l->tls);
 	if (r < 0) {
 		free(l);

@@ -651,6 +651,28 @@ tq_quic_rec_discard(struct tq_quic_rec *r, enum tq_quic_space sp)
 	r->pto_count = 0;
 }
 
+void
+tq_quic_rec_lose_all(struct tq_quic_rec *r, enum tq_quic_space sp)
+{
+	struct tq_quic_rec_space *s = &r->sp[sp];
+	uint32_t i;
+
+	for (i = 0; i < s->count; i++) {
+		struct tq_quic_sent *e = ring_at(s, i);
+
+		if (e->state != SENT_LIVE)
+			continue;
+		sent_settle(r, s, e, SENT_LOST);
+		if (r->ops->on_lost != NULL)
+			r->ops->on_lost(r->arg, sp, e);
+	}
+	s->head = 0;
+	s->count = 0;
+	s->loss_time = 0;
+	s->elicit_in_flight = 0;
+	r->pto_count = 0;
+}
+
 /* ---- pacing ---- */
 
 #define NS_PER_S UINT64_C(1000000000)

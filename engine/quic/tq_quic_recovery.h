@@ -219,6 +219,9 @@ enum tq_quic_rec_timeout tq_quic_rec_on_timeout(struct tq_quic_rec *r,
 
 /* 6.4: the space's keys were discarded; its packets leave. */
 void tq_quic_rec_discard(struct tq_quic_rec *r, enum tq_quic_space sp);
+/* RFC 9001 4.6.2: 0-RTT refused, so every packet of sp in flight is
+ * lost (on_lost, no congestion event); the space stays. */
+void tq_quic_rec_lose_all(struct tq_quic_rec *r, enum tq_quic_space sp);
 
 /* smoothed_rtt + max(4 rttvar, 1 ms): the PTO before max_ack_delay and
  * backoff (also 3 of them for closing and draining, RFC 9000 10.2). */

@@ -810,7 +810,13 @@ qc_stream_open(struct tq_conn *cb, unsigned int flags,
 	struct tq_quic_stream *s;
 	int64_t idx;
 
-	if (c->state != TQ_QUIC_CS_ESTABLISHED) {
+	/* Before the handshake ends: a client sending 0-RTT, and a server
+	 * with the client's transport parameters, whose streams then wait
+	 * for completion (an HTTP/3 server answering a 0-RTT request needs
+	 * its control and QPACK streams first) */
+	if (c->state != TQ_QUIC_CS_ESTABLISHED &&
+			!(c->state == TQ_QUIC_CS_HANDSHAKE && (c->early_tx ||
+			  (c->is_server && c->have_ptp)))) {
 		*err = c->state < TQ_QUIC_CS_ESTABLISHED ? -ENOTCONN : -EPIPE;
 		return NULL;
 	}

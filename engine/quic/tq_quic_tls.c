@@ -12,6 +12,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,27 @@
 
 #define TP_EXT_TYPE	0x39	/* quic_transport_parameters, RFC 9001 8.2 */
 #define TP_MAX		65535	/* an extension's length is 16 bits */
+/* ClientHellos with early data remembered for the anti-replay window:
+ * a fixed table (control path, one lock per 0-RTT handshake); one
+ * that finds no free slot within REPLAY_PROBE refuses the early data,
+ * which costs a round trip, never a replay. */
+#define REPLAY_SLOTS	(1u << 16)
+#define REPLAY_PROBE	32
+/* GnuTLS's anti-replay context is written by each check (the window's
+ * rollover), so each thread (worker) has its own, and they share the
+ * table of ClientHellos seen: up to AR_THREADS threads. */
+#define AR_THREADS	64
+/* the key GnuTLS gives starts with its context's window start (12
+ * bytes), which differs per context: the rest is the ClientHello's */
+#define AR_KEY_PREFIX	12
+
+struct replay_db {
+	pthread_mutex_t mu;
+	struct {
+		uint64_t h;
+		time_t exp;
+	} e[REPLAY_SLOTS];
+};
 
 struct tq_quic_tls_ctx {
 	bool is_server;
@@ -34,6 +56,10 @@ struct tq_quic_tls_ctx {
 	gnutls_priority_t prio;
 	size_t n_alpn;
 	gnutls_datum_t alpn[TQ_QUIC_TLS_MAX_ALPN];
+	bool tickets, early;
+	gnutls_datum_t ticket_key;
+	gnutls_anti_replay_t ar[AR_THREADS];
+	struct replay_db *replay;
 };
 
 struct tq_quic_tls {
@@ -49,6 +75,9 @@ struct tq_quic_tls {
 	bool started;
 	bool complete;
 	bool confirmed;
+	bool ticket_sent;
+	bool early_offered;
+	unsigned int tickets_rx;
 	/* The highest level a read secret came for: CRYPTO data must come
 	 * at it (RFC 9001 4.1.3), or at APP after completion. */
 	enum tq_quic_level rx_level;
@@ -125,6 +154,17 @@ tq_quic_tls_ctx_free(struct tq_quic_tls_ctx *ctx)
 		gnutls_certificate_free_credentials(ctx->cred);
 	for (i = 0; i < ctx->n_alpn; i++)
 		free(ctx->alpn[i].data);
+	for (i = 0; i < AR_THREADS; i++)
+		if (ctx->ar[i])
+			gnutls_anti_replay_deinit(ctx->ar[i]);
+	if (ctx->replay) {
+		pthread_mutex_destroy(&ctx->replay->mu);
+		free(ctx->replay);
+	}
+	if (ctx->ticket_key.data) {
+		tq_quic_wipe(ctx->ticket_key.data, ctx->ticket_key.size);
+		gnutls_free(ctx->ticket_key.data);
+	}
 	free(ctx);
 }
 
@@ -191,6 +231,85 @@ ctx_cred(struct tq_quic_tls_ctx *ctx, const struct tq_quic_tls_conf *conf)
 	return rc < 0 ? gnutls_to_errno(rc) : 0;
 }
 
+/*
+ * GnuTLS's anti-replay check (RFC 8446 8.2: a ClientHello with early
+ * data, within the window, seen once) asks us to remember its key until
+ * exp; an entry that is there and not expired is a replay.
+ */
+static int
+replay_add(void *ptr, time_t exp, const gnutls_datum_t *key,
+		const gnutls_datum_t *data)
+{
+	struct replay_db *db = ptr;
+	time_t now = time(NULL);
+	uint64_t h = 0xcbf29ce484222325ull;
+	unsigned int i, at, free_at = REPLAY_SLOTS;
+	int rc = GNUTLS_E_DB_ERROR;
+
+	(void)data;
+	for (i = key->size > AR_KEY_PREFIX ? AR_KEY_PREFIX : 0;
+			i < key->size; i++)
+		h = (h ^ key->data[i]) * 0x100000001b3ull;
+	h |= 1;	/* 0 marks an empty slot */
+	pthread_mutex_lock(&db->mu);
+	for (i = 0; i < REPLAY_PROBE; i++) {
+		at = (unsigned int)(h + i) & (REPLAY_SLOTS - 1);
+		if (db->e[at].h == h && db->e[at].exp >= now) {
+			rc = GNUTLS_E_DB_ENTRY_EXISTS;
+			break;
+		}
+		if (free_at == REPLAY_SLOTS &&
+				(db->e[at].h == 0 || db->e[at].exp < now))
+			free_at = at;
+	}
+	if (i == REPLAY_PROBE && free_at != REPLAY_SLOTS) {
+		db->e[free_at].h = h;
+		db->e[free_at].exp = exp;
+		rc = 0;
+	}
+	pthread_mutex_unlock(&db->mu);
+	return rc;
+}
+
+/* Tickets (and 0-RTT) for a server context: the ticket key, and for
+ * 0-RTT the anti-replay context with its table. */
+static int
+ctx_tickets(struct tq_quic_tls_ctx *ctx, const struct tq_quic_tls_conf *conf)
+{
+	unsigned int i;
+	int rc;
+
+	if (!conf->is_server) {
+		ctx->early = conf->early_data;
+		return 0;
+	}
+	ctx->tickets = conf->tickets;
+	ctx->early = conf->tickets && conf->early_data;
+	if (!ctx->tickets)
+		return 0;
+	rc = gnutls_session_ticket_key_generate(&ctx->ticket_key);
+	if (rc < 0)
+		return -EIO;
+	if (!ctx->early)
+		return 0;
+	ctx->replay = calloc(1, sizeof(*ctx->replay));
+	if (!ctx->replay)
+		return -ENOMEM;
+	pthread_mutex_init(&ctx->replay->mu, NULL);
+	for (i = 0; i < AR_THREADS; i++) {
+		if (gnutls_anti_replay_init(&ctx->ar[i]) < 0) {
+			ctx->ar[i] = NULL;
+			return -ENOMEM;
+		}
+		gnutls_anti_replay_set_window(ctx->ar[i],
+				conf->anti_replay_ms ? conf->anti_replay_ms :
+				10000);
+		gnutls_anti_replay_set_ptr(ctx->ar[i], ctx->replay);
+		gnutls_anti_replay_set_add_function(ctx->ar[i], replay_add);
+	}
+	return 0;
+}
+
 int
 tq_quic_tls_ctx_new(const struct tq_quic_tls_conf *conf,
 		struct tq_quic_tls_ctx **out)
@@ -212,6 +331,8 @@ tq_quic_tls_ctx_new(const struct tq_quic_tls_conf *conf,
 	rc = ctx_alpn(ctx, conf);
 	if (rc == 0)
 		rc = ctx_cred(ctx, conf);
+	if (rc == 0)
+		rc = ctx_tickets(ctx, conf);
 	if (rc == 0)
 		rc = build_priority(ctx->ciphers,
 				conf->groups ? conf->groups : 7u, prio,
@@ -307,6 +428,9 @@ hs_hook(gnutls_session_t s, unsigned int htype, unsigned int when,
 	bool check;
 
 	(void)msg;
+	if (when == GNUTLS_HOOK_POST && incoming &&
+			htype == GNUTLS_HANDSHAKE_NEW_SESSION_TICKET)
+		t->tickets_rx++;
 	if (when != GNUTLS_HOOK_PRE)
 		return 0;
 	if (t->ctx->is_server)
@@ -356,6 +480,8 @@ hs_secret(gnutls_session_t s, gnutls_record_encryption_level_t level,
 	if (tq_quic_cipher_from_gnutls(gc, &c) < 0 ||
 			len != tq_quic_cipher_secret_len(c))
 		return fail_local(t, TQ_QUIC_INTERNAL_ERROR);
+	if (level == GNUTLS_ENCRYPTION_LEVEL_EARLY && wr)
+		t->early_offered = true;
 	if (rd) {
 		if (t->ops.secret(t->arg, (enum tq_quic_level)level,
 				TQ_QUIC_DIR_READ, c, rd, len) != 0)
@@ -387,6 +513,19 @@ hs_alert(gnutls_session_t s, gnutls_record_encryption_level_t level,
 
 /* ---- session ---- */
 
+/* This thread's anti-replay context (see AR_THREADS). */
+static unsigned int
+ar_slot(void)
+{
+	static unsigned int next;
+	static __thread unsigned int slot = UINT32_MAX;
+
+	if (slot == UINT32_MAX)
+		slot = __atomic_fetch_add(&next, 1, __ATOMIC_RELAXED) %
+			AR_THREADS;
+	return slot;
+}
+
 int
 tq_quic_tls_new(struct tq_quic_tls_ctx *ctx, const char *server_name,
 		const struct tq_quic_tls_ops *ops, void *arg,
@@ -408,10 +547,14 @@ tq_quic_tls_new(struct tq_quic_tls_ctx *ctx, const char *server_name,
 	t->arg = arg;
 	t->alert = -1;
 	t->rx_level = TQ_QUIC_LEVEL_INITIAL;
-	/* Tickets wait for issue 11: sent by hand once complete.  The
-	 * client offers a key share for each of its three groups. */
+	/* Tickets are sent by hand once complete (handshake_done()), so
+	 * they go out at 1-RTT.  The client offers a key share for each of
+	 * its three groups.  0-RTT in QUIC has no EndOfEarlyData (RFC 9001
+	 * 8.3). */
 	flags = ctx->is_server ? GNUTLS_SERVER | GNUTLS_NO_AUTO_SEND_TICKET :
 		GNUTLS_CLIENT | GNUTLS_KEY_SHARE_TOP3;
+	if (ctx->early)
+		flags |= GNUTLS_ENABLE_EARLY_DATA | GNUTLS_NO_END_OF_EARLY_DATA;
 	rc = gnutls_init(&t->s, flags);
 	if (rc < 0) {
 		free(t);
@@ -444,6 +587,14 @@ tq_quic_tls_new(struct tq_quic_tls_ctx *ctx, const char *server_name,
 	}
 	if (rc == 0 && ctx->verify)
 		gnutls_session_set_verify_cert(t->s, server_name, 0);
+	if (rc == 0 && ctx->tickets)
+		rc = gnutls_session_ticket_enable_server(t->s,
+				&ctx->ticket_key);
+	if (rc == 0 && ctx->is_server && ctx->early) {
+		/* RFC 9001 4.6.1: a ticket for QUIC 0-RTT says 0xffffffff */
+		gnutls_anti_replay_enable(t->s, ctx->ar[ar_slot()]);
+		rc = gnutls_record_set_max_early_data_size(t->s, 0xffffffffu);
+	}
 	if (rc < 0) {
 		tq_quic_tls_free(t);
 		return gnutls_to_errno(rc);
@@ -452,7 +603,7 @@ tq_quic_tls_new(struct tq_quic_tls_ctx *ctx, const char *server_name,
 	gnutls_handshake_set_read_function(t->s, hs_out);
 	gnutls_alert_set_read_function(t->s, hs_alert);
 	gnutls_handshake_set_hook_function(t->s, GNUTLS_HANDSHAKE_ANY,
-			GNUTLS_HOOK_PRE, hs_hook);
+			GNUTLS_HOOK_BOTH, hs_hook);
 	*out = t;
 	return 0;
 }
@@ -534,6 +685,12 @@ handshake_done(struct tq_quic_tls *t)
 	t->complete = true;
 	if (t->ctx->is_server)
 		t->confirmed = true;
+	/* One ticket, at 1-RTT (crypto_data at APP); a connection works
+	 * on without one, so a failure here is not the handshake's. */
+	if (t->ctx->tickets && !t->ticket_sent) {
+		t->ticket_sent = true;
+		(void)gnutls_session_ticket_send(t->s, 1, 0);
+	}
 	return TQ_QUIC_NO_ERROR;
 }
 
@@ -655,6 +812,67 @@ tq_quic_tls_peer_tp(const struct tq_quic_tls *t, size_t *len)
 {
 	*len = t->peer_tp_seen ? t->peer_tp_len : 0;
 	return t->peer_tp_seen ? t->peer_tp : NULL;
+}
+
+int
+tq_quic_tls_set_session(struct tq_quic_tls *t, const uint8_t *data,
+		size_t len)
+{
+	if (t->ctx->is_server || !data || len == 0 || len > UINT32_MAX)
+		return -EINVAL;
+	if (t->started)
+		return -EBUSY;
+	if (gnutls_session_set_data(t->s, data, len) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+int
+tq_quic_tls_get_session(struct tq_quic_tls *t, uint8_t **data, size_t *len)
+{
+	gnutls_datum_t d = { NULL, 0 };
+	uint8_t *p;
+
+	*data = NULL;
+	*len = 0;
+	if (t->ctx->is_server || !t->complete || t->tickets_rx == 0)
+		return -EAGAIN;
+	if (gnutls_session_get_data2(t->s, &d) < 0 || d.size == 0)
+		return -EAGAIN;
+	p = malloc(d.size);
+	if (p)
+		memcpy(p, d.data, d.size);
+	gnutls_free(d.data);
+	if (!p)
+		return -ENOMEM;
+	*data = p;
+	*len = d.size;
+	return 0;
+}
+
+unsigned int
+tq_quic_tls_tickets(const struct tq_quic_tls *t)
+{
+	return t->tickets_rx;
+}
+
+bool
+tq_quic_tls_resumed(const struct tq_quic_tls *t)
+{
+	return t->complete && gnutls_session_is_resumed(t->s) != 0;
+}
+
+bool
+tq_quic_tls_early_offered(const struct tq_quic_tls *t)
+{
+	return t->early_offered;
+}
+
+bool
+tq_quic_tls_early_accepted(const struct tq_quic_tls *t)
+{
+	return t->complete && (gnutls_session_get_flags(t->s) &
+			GNUTLS_SFLAGS_EARLY_DATA) != 0;
 }
 
 void *

@@ -29,7 +29,7 @@
 /* Encryption levels (RFC 9001 4.1.4), GnuTLS's order. */
 enum tq_quic_level {
 	TQ_QUIC_LEVEL_INITIAL,
-	TQ_QUIC_LEVEL_EARLY,	/* 0-RTT: not offered yet (issue 11) */
+	TQ_QUIC_LEVEL_EARLY,	/* 0-RTT */
 	TQ_QUIC_LEVEL_HANDSHAKE,
 	TQ_QUIC_LEVEL_APP,	/* 1-RTT */
 	TQ_QUIC_LEVEL_MAX,
@@ -80,6 +80,17 @@ struct tq_quic_tls_conf {
 	 * ca_file (PEM) or, without one, the system's trust store. */
 	bool verify;
 	const char *ca_file;
+	/* Server: a NewSessionTicket once the handshake is complete, so
+	 * clients can resume (RFC 8446 4.6.1), sealed with a ticket key
+	 * made for this context (GnuTLS derives the keys that encrypt
+	 * tickets from it and rotates them with time). */
+	bool tickets;
+	/* Server (with tickets): tickets allow 0-RTT and 0-RTT is taken,
+	 * a ClientHello seen before within anti_replay_ms refused (RFC
+	 * 8446 8).  Client: offer 0-RTT when resuming a ticket that
+	 * allows it. */
+	bool early_data;
+	uint32_t anti_replay_ms;	/* 0: 10000 */
 };
 
 /*
@@ -170,6 +181,27 @@ void tq_quic_tls_confirm(struct tq_quic_tls *t);
 /* The error the session failed with, TQ_QUIC_NO_ERROR if none. */
 enum tq_quic_err tq_quic_tls_error(const struct tq_quic_tls *t);
 bool tq_quic_tls_is_server(const struct tq_quic_tls *t);
+
+/*
+ * Resumption (client).  set_session, before tq_quic_tls_start(): the
+ * bytes tq_quic_tls_get_session() gave on an earlier connection (GnuTLS
+ * session data with its ticket); a session the server does not take
+ * falls back to a full handshake.  0, -EINVAL (not a client, or bytes
+ * GnuTLS refuses), -EBUSY (started).  get_session: malloc()ed bytes
+ * once a NewSessionTicket arrived; 0, -EAGAIN (none yet), -ENOMEM.
+ */
+int tq_quic_tls_set_session(struct tq_quic_tls *t, const uint8_t *data,
+		size_t len);
+int tq_quic_tls_get_session(struct tq_quic_tls *t, uint8_t **data,
+		size_t *len);
+/* NewSessionTicket messages a client took in. */
+unsigned int tq_quic_tls_tickets(const struct tq_quic_tls *t);
+/* The handshake resumed a session (PSK), once complete. */
+bool tq_quic_tls_resumed(const struct tq_quic_tls *t);
+/* Client: 0-RTT was offered (its write secret came).  Either side, once
+ * complete: the server took it (RFC 8446 4.2.10). */
+bool tq_quic_tls_early_offered(const struct tq_quic_tls *t);
+bool tq_quic_tls_early_accepted(const struct tq_quic_tls *t);
 
 /* The negotiated ALPN (not NUL-terminated), NULL before it is known. */
 const uint8_t *tq_quic_tls_alpn(const struct tq_quic_tls *t, size_t *len);

@@ -13,6 +13,16 @@
  *   quic_conn_peer client HOST PORT [--cipher NAME] [--ca FILE --name NAME]
  *   quic_conn_peer server ADDR PORT --cert FILE --key FILE [--cipher NAME]
  *   --key-update: make a key update once confirmed (RFC 9001 6)
+ *   --session-file FILE (client): resume with the session in FILE if it
+ *     has one; save the session the server's ticket gives to it
+ *   --qlog-dir DIR: a qlog file of the connection in DIR
+ *   --clients N (server): answer N clients one after the other, with
+ *     session tickets (and with --early, 0-RTT taken), so a client's
+ *     second run resumes
+ *   --early (client): offer 0-RTT when resuming, and open an HTTP/3
+ *     control stream (type, empty SETTINGS) before the first datagram,
+ *     so it goes in 0-RTT (or in 1-RTT once the handshake is done, when
+ *     there is no 0-RTT)
  *
  * As a server (for ngtcp2's gtlsclient) it answers the first client: the
  * connection is made from its first Initial as the module will, the
@@ -231,12 +241,17 @@ report(struct tq_quic_conn *c, const char *who, const char *want)
 	st = tq_quic_conn_stats(c);
 	if (st->proto_err)
 		die("%llu protocol errors", (unsigned long long)st->proto_err);
-	printf("%s: %s, ALPN h3, confirmed, %llu peer streams (%llu "
+	printf("%s: %s, ALPN h3, confirmed, %s, 0-RTT %s (%llu packets), "
+			"%llu peer streams (%llu "
 			"bytes), %llu key updates, %llu Retry, closed with "
 			"H3_NO_ERROR; "
 			"%llu datagrams in, %llu out, %llu dropped "
-			"undecryptable\n", who,
+			"undecryptable; %llu packets in, %llu out\n", who,
 			tq_quic_cipher_name(ci),
+			st->resumed ? "resumed" : "full handshake",
+			st->early_accepted ? "accepted" : st->early_rejected ?
+			"rejected" : "none",
+			(unsigned long long)st->early_pkts,
 			(unsigned long long)peer_streams,
 			(unsigned long long)peer_bytes,
 			(unsigned long long)st->key_updates,
@@ -244,11 +259,74 @@ report(struct tq_quic_conn *c, const char *who, const char *want)
 			(unsigned long long)st->dgrams_in,
 			(unsigned long long)st->dgrams_out,
 			(unsigned long long)(st->drop_decrypt +
-				st->drop_nokey));
+				st->drop_nokey),
+			(unsigned long long)st->pkts_in,
+			(unsigned long long)st->pkts_out);
 }
 
 /* The state after the handshake, and the close. */
-static bool key_update;
+static bool key_update, early;
+static const char *session_file, *qlog_dir;
+static int nclients = 1;
+static struct tq_stream *ctl;
+
+static const struct tq_stream_ops ctl_ops = { 0 };
+
+/* An HTTP/3 control stream: its type (0x00) and an empty SETTINGS. */
+static int
+open_control(struct tq_quic_conn *c)
+{
+	static const uint8_t h3ctl[] = { 0x00, 0x04, 0x00 };
+	int err = 0;
+
+	if (ctl)
+		return 0;
+	ctl = tq_conn_stream_open(tq_quic_conn_base(c), TQ_STREAM_UNI,
+			&ctl_ops, NULL, &err);
+	if (!ctl)
+		return err;
+	if (tq_stream_write(ctl, h3ctl, sizeof(h3ctl)) != sizeof(h3ctl))
+		die("control stream write");
+	return 0;
+}
+
+static uint8_t *
+load_session(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *p;
+	long n;
+
+	*len = 0;
+	if (!f)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) < 0 || (n = ftell(f)) <= 0 ||
+			fseek(f, 0, SEEK_SET) < 0) {
+		fclose(f);
+		return NULL;
+	}
+	p = malloc((size_t)n);
+	if (!p || fread(p, 1, (size_t)n, f) != (size_t)n)
+		die("read %s", path);
+	fclose(f);
+	*len = (size_t)n;
+	return p;
+}
+
+static bool
+has_session(struct tq_quic_conn *c)
+{
+	uint8_t *p;
+	size_t n;
+
+	if (tq_quic_conn_session(c, &p, &n) < 0)
+		return tq_quic_conn_state(c) >= TQ_QUIC_CS_CLOSING;
+	free(p);
+	return true;
+}
+
+static void
+save_session(struct tq_quic_conn *c, int fd);
 
 static void
 settle_and_close(struct tq_quic_conn *c, int fd)
@@ -278,9 +356,33 @@ settle_and_close(struct tq_quic_conn *c, int fd)
 				remote ? "peer's" : "our",
 				(unsigned long long)code);
 	}
+	if (early && open_control(c) < 0)
+		die("control stream");
+	if (session_file)
+		save_session(c, fd);
 	tq_conn_close(tq_quic_conn_base(c), H3_NO_ERROR);
 	if (!drive(c, fd, now_ns() + 5000000000ull, finished))
 		die("closing period did not end");
+}
+
+/* The server's ticket comes after the handshake: wait for it a while. */
+static bool drive(struct tq_quic_conn *c, int fd, uint64_t deadline,
+		bool (*done)(struct tq_quic_conn *c));
+
+static void
+save_session(struct tq_quic_conn *c, int fd)
+{
+	uint8_t *p;
+	size_t n;
+	FILE *f;
+
+	drive(c, fd, now_ns() + 2000000000ull, has_session);
+	if (tq_quic_conn_session(c, &p, &n) < 0)
+		die("no session ticket from the server");
+	f = fopen(session_file, "wb");
+	if (!f || fwrite(p, 1, n, f) != n || fclose(f) != 0)
+		die("write %s", session_file);
+	free(p);
 }
 
 static void
@@ -296,18 +398,14 @@ fail_info(struct tq_quic_conn *c, const char *what)
 			app ? "application" : tq_quic_err_str(code));
 }
 
+static void serve_one(struct tq_quic_conn_cfg *cfg, int fd,
+		const char *want);
+
 static int
 run_server(struct tq_quic_conn_cfg *cfg, const char *addr, const char *port,
 		const char *want)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM }, *ai;
-	struct sockaddr_storage from;
-	socklen_t flen = sizeof(from);
-	struct pollfd pfd;
-	struct tq_quic_hdr h;
-	struct tq_quic_conn *c;
-	uint8_t dg[2048];
-	ssize_t r;
 	int fd;
 
 	if (getaddrinfo(addr, port, &hints, &ai) != 0)
@@ -316,6 +414,30 @@ run_server(struct tq_quic_conn_cfg *cfg, const char *addr, const char *port,
 	if (fd < 0 || bind(fd, ai->ai_addr, ai->ai_addrlen) < 0)
 		die("bind %s:%s: %s", addr, port, strerror(errno));
 	freeaddrinfo(ai);
+	for (; nclients > 0; nclients--) {
+		struct sockaddr unspec = { .sa_family = AF_UNSPEC };
+
+		serve_one(cfg, fd, want);
+		/* the next client, from wherever */
+		connect(fd, &unspec, sizeof(unspec));
+		established = closed = 0;
+		peer_streams = peer_bytes = 0;
+	}
+	close(fd);
+	return 0;
+}
+
+static void
+serve_one(struct tq_quic_conn_cfg *cfg, int fd, const char *want)
+{
+	struct sockaddr_storage from;
+	socklen_t flen = sizeof(from);
+	struct pollfd pfd;
+	struct tq_quic_hdr h;
+	struct tq_quic_conn *c;
+	uint8_t dg[2048];
+	ssize_t r;
+
 	pfd.fd = fd;
 	pfd.events = POLLIN;
 	if (poll(&pfd, 1, 10000) <= 0)
@@ -337,6 +459,8 @@ run_server(struct tq_quic_conn_cfg *cfg, const char *addr, const char *port,
 	memcpy(cfg->peer_scid.id, h.scid, h.scid_len);
 	if (tq_quic_conn_new(cfg, now_ns(), &c) < 0)
 		die("connection");
+	if (qlog_dir && tq_quic_conn_set_qlog(c, qlog_dir) < 0)
+		die("qlog in %s", qlog_dir);
 	tq_conn_set_ops(tq_quic_conn_base(c), &conn_ops);
 	tq_quic_conn_input(c, dg, (size_t)r, TQ_QUIC_ECN_NOT, now_ns());
 	if (!drive(c, fd, now_ns() + 5000000000ull, complete))
@@ -344,8 +468,6 @@ run_server(struct tq_quic_conn_cfg *cfg, const char *addr, const char *port,
 	settle_and_close(c, fd);
 	report(c, "server", want);
 	tq_quic_conn_free(c);
-	close(fd);
-	return 0;
 }
 
 int
@@ -357,6 +479,7 @@ main(int argc, char **argv)
 	struct tq_quic_crypto_worker *cw;
 	struct tq_quic_tls_ctx *ctx;
 	struct tq_quic_conn *c;
+	uint8_t *sess = NULL;
 	bool server;
 	int fd, i;
 
@@ -373,6 +496,11 @@ main(int argc, char **argv)
 			i--;
 			continue;
 		}
+		if (!strcmp(argv[i], "--early")) {
+			early = true;
+			i--;
+			continue;
+		}
 		if (i + 1 >= argc)
 			die("%s needs a value", argv[i]);
 		if (!strcmp(argv[i], "--cipher"))
@@ -385,6 +513,12 @@ main(int argc, char **argv)
 			tc.cert_file = argv[i + 1];
 		else if (!strcmp(argv[i], "--key"))
 			tc.key_file = argv[i + 1];
+		else if (!strcmp(argv[i], "--session-file"))
+			session_file = argv[i + 1];
+		else if (!strcmp(argv[i], "--qlog-dir"))
+			qlog_dir = argv[i + 1];
+		else if (!strcmp(argv[i], "--clients"))
+			nclients = atoi(argv[i + 1]);
 		else
 			die("unknown option %s", argv[i]);
 	}
@@ -393,6 +527,8 @@ main(int argc, char **argv)
 	if (want)
 		tc.ciphers = (unsigned int)cipher_mask(want);
 	tc.verify = !server && tc.ca_file != NULL;
+	tc.early_data = early;
+	tc.tickets = server && nclients > 1;
 	if (tq_quic_tls_ctx_new(&tc, &ctx) < 0)
 		die("TLS context");
 	if (tq_quic_crypto_worker_new(TQ_QUIC_CRYPTO_AUTO, &cw) < 0)
@@ -410,9 +546,18 @@ main(int argc, char **argv)
 	} else {
 		cfg.server_name = name ? name : argv[2];
 		fd = udp_socket(argv[2], argv[3]);
+		if (session_file)
+			cfg.session = sess = load_session(session_file,
+					&cfg.session_len);
 		if (tq_quic_conn_new(&cfg, now_ns(), &c) < 0)
 			die("connection");
+		free(sess);
+		if (qlog_dir && tq_quic_conn_set_qlog(c, qlog_dir) < 0)
+			die("qlog in %s", qlog_dir);
 		tq_conn_set_ops(tq_quic_conn_base(c), &conn_ops);
+		/* before anything is sent: into 0-RTT if resuming */
+		if (early)
+			open_control(c);
 		if (!drive(c, fd, now_ns() + 5000000000ull, confirmed))
 			fail_info(c, "not confirmed in 5 s");
 		settle_and_close(c, fd);

@@ -43,6 +43,15 @@ make_ctxs(void)
 	free(key);
 }
 
+static struct tq_quic_tls_ctx *sctx_use, *cctx_use;
+
+void
+qp_set_ctxs(struct tq_quic_tls_ctx *server, struct tq_quic_tls_ctx *client)
+{
+	sctx_use = server;
+	cctx_use = client;
+}
+
 static uint64_t
 rnd(struct qp *p)
 {
@@ -72,8 +81,8 @@ qp_init(struct qp *p, const struct qp_link *l, uint64_t seed,
 	qp_crypto_worker();
 	make_ctxs();
 	p->cw = cw;
-	p->sctx = sctx;
-	p->cctx = cctx;
+	p->sctx = sctx_use ? sctx_use : sctx;
+	p->cctx = cctx_use ? cctx_use : cctx;
 	p->link = *l;
 	p->rng = seed * 2654435761u + 88172645463325252ull;
 	p->now = T0;
@@ -83,7 +92,7 @@ qp_init(struct qp *p, const struct qp_link *l, uint64_t seed,
 	if (cfg)
 		p->cfg = *cfg;
 	p->cfg.is_server = false;
-	p->cfg.tls = cctx;
+	p->cfg.tls = p->cctx;
 	p->cfg.cw = cw;
 	p->cfg.pool = tq_test_pool();
 	p->cfg.server_name = "quic.test";

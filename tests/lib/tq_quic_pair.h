@@ -86,6 +86,10 @@ void qp_init(struct qp *p, const struct qp_link *l, uint64_t seed,
 		const struct tq_conn_ops *client_ops, void *client_udata,
 		const struct tq_conn_ops *server_ops, void *server_udata);
 void qp_fini(struct qp *p);
+/* The TLS contexts later qp_init() calls use (a test's own, e.g. with
+ * tickets or 0-RTT); NULL, NULL: the harness's again. */
+void qp_set_ctxs(struct tq_quic_tls_ctx *server,
+		struct tq_quic_tls_ctx *client);
 /* Run up to ns of simulated time, or until done(arg). */
 bool qp_run(struct qp *p, uint64_t ns, bool (*done)(void *arg), void *arg);
 /* The pieces of qp_run, for a caller running several pairs on one

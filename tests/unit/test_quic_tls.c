@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -891,6 +892,163 @@ post_handshake_ticket(void **state)
 	gnutls_free(key.data);
 }
 
+/* One session of ctx on side s, transport parameters set. */
+static void
+side_new(struct side *sd, struct tq_quic_tls_ctx *ctx, bool server)
+{
+	memset(sd, 0, sizeof(*sd));
+	sd->is_server = server;
+	assert_int_equal(tq_quic_tls_new(ctx, server ? NULL : NAME, &ops, sd,
+			&sd->t), 0);
+	set_tp(sd);
+}
+
+static void
+side_fini(struct side *sd)
+{
+	tq_quic_tls_free(sd->t);
+	tq_quic_key_set_free(&sd->ks);
+}
+
+struct replay {
+	struct tq_quic_tls_ctx *sctx;
+	const uint8_t *ch;
+	size_t ch_len;
+	bool got_key;
+	enum tq_quic_err e;
+};
+
+/* A ClientHello given to a new server session of ctx: whether it got a
+ * 0-RTT read key.  Run on another thread too: each thread has its own
+ * anti-replay context, the table of ClientHellos seen is the
+ * context's. */
+static void *
+replay_once(void *arg)
+{
+	struct replay *r = arg;
+	struct side sd;
+
+	side_new(&sd, r->sctx, true);
+	r->e = tq_quic_tls_provide(sd.t, TQ_QUIC_LEVEL_INITIAL, r->ch,
+			r->ch_len);
+	r->got_key = tq_quic_key_set_get(&sd.ks, TQ_QUIC_LEVEL_EARLY,
+			TQ_QUIC_DIR_READ) != NULL;
+	if (sd.out[TQ_QUIC_LEVEL_HANDSHAKE].len == 0)
+		r->e = TQ_QUIC_INTERNAL_ERROR;
+	side_fini(&sd);
+	return NULL;
+}
+
+/*
+ * Session tickets, resumption and 0-RTT between our two sides: a server
+ * context with tickets sends one at 1-RTT once complete (a client takes
+ * it, its session bytes come out); a second handshake with them is
+ * resumed, the client gets a 0-RTT write secret with its ClientHello
+ * and the server the matching read secret, and both say early data was
+ * taken; the same ClientHello again (a replay), on this thread and on
+ * another, resumes but gets no 0-RTT key; a server without 0-RTT
+ * resumes but refuses the 0-RTT the client offers (GnuTLS's client
+ * offers it on any TLS 1.3 ticket): no read key, both say not accepted;
+ * one without tickets sends none.
+ */
+static void
+resume_and_early(void **state)
+{
+	struct tq_quic_tls_conf sc = { 0 }, cc = { 0 };
+	struct tq_quic_tls_ctx *sctx, *cctx;
+	struct pair p;
+	uint8_t *sess, ch[OUT_CAP];
+	size_t sess_len, ch_len;
+	struct replay rp;
+	pthread_t th;
+	int early;
+
+	(void)state;
+	sc.is_server = true;
+	sc.cert_file = cert_path;
+	sc.key_file = key_path;
+	cc.early_data = true;
+	assert_int_equal(tq_quic_tls_ctx_new(&cc, &cctx), 0);
+	for (early = 1; early >= 0; early--) {
+		sc.tickets = true;
+		sc.early_data = early;
+		assert_int_equal(tq_quic_tls_ctx_new(&sc, &sctx), 0);
+		memset(&p, 0, sizeof(p));
+		side_new(&p.c, cctx, false);
+		side_new(&p.s, sctx, true);
+		assert_int_equal(tq_quic_tls_get_session(p.c.t, &sess,
+				&sess_len), -EAGAIN);
+		assert_int_equal(handshake(&p, SIZE_MAX), TQ_QUIC_NO_ERROR);
+		check_done(&p);
+		assert_int_equal(tq_quic_tls_tickets(p.c.t), 1);
+		assert_false(tq_quic_tls_resumed(p.c.t));
+		assert_false(tq_quic_tls_early_offered(p.c.t));
+		assert_int_equal(tq_quic_tls_get_session(p.c.t, &sess,
+				&sess_len), 0);
+		assert_true(sess_len > 0);
+		side_fini(&p.c);
+		side_fini(&p.s);
+
+		/* resumed */
+		side_new(&p.c, cctx, false);
+		side_new(&p.s, sctx, true);
+		assert_int_equal(tq_quic_tls_set_session(p.c.t, sess,
+				sess_len), 0);
+		assert_int_equal(tq_quic_tls_start(p.c.t), TQ_QUIC_NO_ERROR);
+		/* GnuTLS's client offers 0-RTT on any TLS 1.3 ticket */
+		assert_true(tq_quic_tls_early_offered(p.c.t));
+		assert_non_null(tq_quic_key_set_get(&p.c.ks,
+				TQ_QUIC_LEVEL_EARLY, TQ_QUIC_DIR_WRITE));
+		ch_len = p.c.out[TQ_QUIC_LEVEL_INITIAL].len;
+		memcpy(ch, p.c.out[TQ_QUIC_LEVEL_INITIAL].buf, ch_len);
+		assert_int_equal(pump(&p, SIZE_MAX), TQ_QUIC_NO_ERROR);
+		check_done(&p);
+		assert_true(tq_quic_tls_resumed(p.c.t));
+		assert_true(tq_quic_tls_resumed(p.s.t));
+		assert_int_equal(tq_quic_tls_early_accepted(p.c.t), early);
+		assert_int_equal(tq_quic_tls_early_accepted(p.s.t), early);
+		if (early)
+			check_keys(&p.c, &p.s, TQ_QUIC_LEVEL_EARLY);
+		else
+			assert_null(tq_quic_key_set_get(&p.s.ks,
+					TQ_QUIC_LEVEL_EARLY, TQ_QUIC_DIR_READ));
+		assert_int_equal(tq_quic_tls_set_session(p.c.t, sess,
+				sess_len), -EBUSY);
+		side_fini(&p.c);
+		side_fini(&p.s);
+
+		/* the same ClientHello again, here and on another thread:
+		 * no 0-RTT key for it */
+		rp.sctx = sctx;
+		rp.ch = ch;
+		rp.ch_len = ch_len;
+		replay_once(&rp);
+		assert_int_equal(rp.e, TQ_QUIC_NO_ERROR);
+		assert_false(rp.got_key);
+		assert_int_equal(pthread_create(&th, NULL, replay_once, &rp),
+				0);
+		assert_int_equal(pthread_join(th, NULL), 0);
+		assert_int_equal(rp.e, TQ_QUIC_NO_ERROR);
+		assert_false(rp.got_key);
+		free(sess);
+		tq_quic_tls_ctx_free(sctx);
+	}
+	/* no tickets: none sent, nothing to resume with */
+	sc.tickets = false;
+	assert_int_equal(tq_quic_tls_ctx_new(&sc, &sctx), 0);
+	side_new(&p.c, cctx, false);
+	side_new(&p.s, sctx, true);
+	assert_int_equal(handshake(&p, SIZE_MAX), TQ_QUIC_NO_ERROR);
+	check_done(&p);
+	assert_int_equal(p.s.out[TQ_QUIC_LEVEL_APP].len, 0);
+	assert_int_equal(tq_quic_tls_get_session(p.c.t, &sess, &sess_len),
+			-EAGAIN);
+	side_fini(&p.c);
+	side_fini(&p.s);
+	tq_quic_tls_ctx_free(sctx);
+	tq_quic_tls_ctx_free(cctx);
+}
+
 /* Seal with a, open with b: whether it opens. */
 static bool
 opens(struct tq_quic_aead *a, struct tq_quic_aead *b, uint64_t pn)
@@ -1242,6 +1400,7 @@ main(void)
 		cmocka_unit_test(alpn_mismatch),
 		cmocka_unit_test(hello_retry),
 		cmocka_unit_test(post_handshake_ticket),
+		cmocka_unit_test(resume_and_early),
 		cmocka_unit_test(key_update),
 		cmocka_unit_test(client_hello_without),
 		cmocka_unit_test(one_byte_at_a_time),
