@@ -406,7 +406,7 @@ tq_quic_conn_new(const struct tq_quic_conn_cfg *cfg, uint64_t now,
 	}
 	c->max_dgram = c->cfg.max_dgram;
 	/* RFC 9000 8.1.2: a Retry token validates the address */
-	c->validated = c->is_server && cfg->retried;
+	c->validated = c->is_server && (cfg->retried || cfg->addr_validated);
 	c->idle_ns = c->cfg.idle_timeout_ms * TQ_QUIC_NS_PER_MS;
 	c->idle_at = now + c->idle_ns;
 	c->now = now;
@@ -420,6 +420,26 @@ tq_quic_conn_new(const struct tq_quic_conn_cfg *cfg, uint64_t now,
 				TQ_QC_CRYPTO_SND, true, &tq_qc_mbuf_ref_ops);
 		if (tq_qc_sq_init(&c->csq[sp], TQ_QC_CRYPTO_SND) < 0)
 			goto nomem;
+	}
+	/* the caller's token: ours to send (server, NEW_TOKEN) or to put
+	 * in our Initials (client) */
+	c->cfg.token = NULL;
+	c->cfg.token_len = 0;
+	if (cfg->token_len) {
+		uint8_t *t = malloc(cfg->token_len);
+
+		if (!t || !cfg->token) {
+			free(t);
+			goto nomem;
+		}
+		memcpy(t, cfg->token, cfg->token_len);
+		if (c->is_server) {
+			c->nt = t;
+			c->nt_len = cfg->token_len;
+		} else {
+			c->token = t;
+			c->token_len = cfg->token_len;
+		}
 	}
 	if (!c->cfg.max_packets)
 		c->cfg.max_packets = TQ_QC_SENT_CAP;
@@ -488,6 +508,7 @@ tq_quic_conn_free(struct tq_quic_conn *c)
 	tq_quic_aead_free(c->prev_read);
 	tq_quic_aead_free(c->next_read);
 	free(c->token);
+	free(c->nt);
 	free(c->sent);
 	free(c->pkts);
 	tq_quic_key_set_free(&c->ks);
@@ -518,6 +539,7 @@ tq_qc_handshake_progress(struct tq_quic_conn *c)
 			/* RFC 9001 4.1.2: confirmed once complete */
 			c->confirmed = true;
 			c->hd_want = true;
+			c->nt_want = c->nt != NULL;
 			tq_quic_tls_confirm(c->tls);
 			c->rec.handshake_confirmed = true;
 			tq_qc_discard(c, TQ_QUIC_SPACE_HANDSHAKE);
@@ -848,6 +870,13 @@ struct tq_quic_tls *
 tq_quic_conn_tls(struct tq_quic_conn *c)
 {
 	return c->tls;
+}
+
+const uint8_t *
+tq_quic_conn_new_token(const struct tq_quic_conn *c, size_t *len)
+{
+	*len = c->is_server ? 0 : c->nt_len;
+	return c->is_server ? NULL : c->nt;
 }
 
 const struct tq_quic_cid *

@@ -43,6 +43,15 @@ struct tq_quic_conn_cfg {
 	 * DCID (from the token); the address counts as validated */
 	bool retried;
 	struct tq_quic_cid original_dcid;
+	/* server: a NEW_TOKEN token in the client's Initial validated its
+	 * address (RFC 9000 8.1.3): no amplification limit, no Retry IDs */
+	bool addr_validated;
+	/* server: a token for the client's next connection, sent in a
+	 * NEW_TOKEN frame once the handshake is confirmed (8.1.3);
+	 * client: a NEW_TOKEN token of an earlier connection to this
+	 * server, sent in our Initials.  Copied. */
+	const uint8_t *token;
+	size_t token_len;
 	/* server: the stateless reset token of .scid (RFC 9000 10.3),
 	 * sent in our transport parameters */
 	bool has_reset_token;
@@ -87,6 +96,7 @@ struct tq_quic_conn_stats {
 	uint64_t blocked_sent;	/* *_BLOCKED frames */
 	uint64_t key_updates;	/* read key generations moved to */
 	uint64_t retries;	/* client: Retry packets taken */
+	uint64_t new_tokens;	/* NEW_TOKEN frames sent (server), kept (client) */
 };
 
 /* 0, -EINVAL, -ENOMEM, -EIO.  A client has its ClientHello queued. */
@@ -153,6 +163,10 @@ void tq_quic_conn_amp(const struct tq_quic_conn *c, uint64_t *sent,
 		uint64_t *received, bool *validated);
 /* The TLS session (ALPN, suite, the peer's transport parameters). */
 struct tq_quic_tls *tq_quic_conn_tls(struct tq_quic_conn *c);
+/* Client: the last NEW_TOKEN token the server gave (for a later
+ * connection's cfg.token), NULL if none; *len its length. */
+const uint8_t *tq_quic_conn_new_token(const struct tq_quic_conn *c,
+		size_t *len);
 /* The peer's CID we send to. */
 const struct tq_quic_cid *tq_quic_conn_dcid(const struct tq_quic_conn *c);
 

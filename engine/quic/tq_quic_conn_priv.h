@@ -78,6 +78,7 @@ enum tq_qc_fkind {
 	TQ_QC_F_STREAMS_BLOCKED_BIDI,
 	TQ_QC_F_STREAMS_BLOCKED_UNI,
 	TQ_QC_F_STREAM_DATA_BLOCKED,
+	TQ_QC_F_NEW_TOKEN,
 };
 
 struct tq_qc_pktrec {
@@ -218,6 +219,11 @@ struct tq_quic_conn {
 	struct tq_quic_cid retry_scid;
 	uint8_t *token;
 	size_t token_len;
+	/* NEW_TOKEN: the server's to send (nt_want once confirmed), the
+	 * client's last one received */
+	uint8_t *nt;
+	size_t nt_len;
+	bool nt_want;
 	struct tq_quic_conn_stats stats;
 };
 

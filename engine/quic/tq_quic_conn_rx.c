@@ -231,10 +231,22 @@ on_frame(struct tq_quic_conn *c, enum tq_quic_space sp,
 		return on_reset(c, f);
 	case TQ_QUIC_FT_STOP_SENDING:
 		return on_stop_sending(c, f);
-	case TQ_QUIC_FT_NEW_TOKEN:
-		/* 19.7: only servers send it; a client keeps none yet */
-		return c->is_server ? TQ_QUIC_PROTOCOL_VIOLATION :
-			TQ_QUIC_NO_ERROR;
+	case TQ_QUIC_FT_NEW_TOKEN: {
+		uint8_t *t;
+
+		/* 19.7: only servers send it; the client keeps the last
+		 * one for a later connection (8.1.3) */
+		if (c->is_server)
+			return TQ_QUIC_PROTOCOL_VIOLATION;
+		t = realloc(c->nt, f->new_token.len);
+		if (!t)
+			return TQ_QUIC_NO_ERROR;	/* only an optimisation */
+		memcpy(t, f->new_token.token, f->new_token.len);
+		c->nt = t;
+		c->nt_len = f->new_token.len;
+		c->stats.new_tokens++;
+		return TQ_QUIC_NO_ERROR;
+	}
 	case TQ_QUIC_FT_MAX_DATA:
 		tq_quic_fc_tx_update(&c->fct, f->max_data.max);
 		return TQ_QUIC_NO_ERROR;
@@ -331,6 +343,9 @@ on_retry(struct tq_quic_conn *c, const uint8_t *pkt,
 		c->stats.drop_decrypt++;
 		return;
 	}
+	/* a NEW_TOKEN token we had is replaced by the Retry's */
+	free(c->token);
+	c->token_len = 0;
 	c->token = malloc(h->token_len);
 	if (!c->token) {
 		tq_qc_close(c, TQ_QUIC_INTERNAL_ERROR, 0, false);

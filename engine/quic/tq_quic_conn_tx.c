@@ -287,6 +287,17 @@ put_app_control(struct tq_quic_conn *c, struct tq_quic_wr *w,
 			pp->elicit = true;
 		}
 	}
+	if (c->nt_want && !c->hd_want && !rec_full(pp->rec)) {
+		f.type = TQ_QUIC_FT_NEW_TOKEN;
+		f.new_token.token = c->nt;
+		f.new_token.len = c->nt_len;
+		if (put_simple(w, &f)) {
+			c->nt_want = false;
+			rec_add(pp->rec, TQ_QC_F_NEW_TOKEN, 0, 0, 0, false);
+			pp->elicit = true;
+			c->stats.new_tokens++;
+		}
+	}
 	if (c->path_resp_want) {
 		f.type = TQ_QUIC_FT_PATH_RESPONSE;
 		memcpy(f.path.data, c->path_data, 8);
@@ -720,6 +731,10 @@ frames_fate(struct tq_quic_conn *c, const struct tq_quic_sent *p, bool acked)
 		case TQ_QC_F_HANDSHAKE_DONE:
 			if (!acked)
 				c->hd_want = true;
+			break;
+		case TQ_QC_F_NEW_TOKEN:
+			if (!acked)
+				c->nt_want = true;
 			break;
 		case TQ_QC_F_MAX_DATA:
 			if (!acked)

@@ -46,6 +46,16 @@ RTE_LOG_REGISTER(tq_quic_logtype, tachyon.quic, INFO);
  * answer to what has no connection must not become an amplifier. */
 #define QM_ANSWERS_PER_SEC	100
 #define QM_NONCE_LEN	8
+/* Address validation tokens' lifetimes: a Retry token comes back one
+ * RTT later; a NEW_TOKEN token is for the client's next visit. */
+#define QM_RETRY_TOKEN_MS	10000
+#define QM_NEW_TOKEN_MS		(24 * 3600 * 1000)
+
+enum qm_retry {
+	QM_RETRY_OFF,
+	QM_RETRY_ON,
+	QM_RETRY_AUTO,
+};
 
 struct qm_worker;
 
@@ -76,6 +86,11 @@ struct qm_worker {
 	struct tq_quic_mod *mod;
 	struct tq_quic_crypto_worker *cw;
 	struct tq_quic_token_key *tok;
+	struct tq_quic_aead *retry_aead;	/* Retry integrity tags */
+	/* client Initials without a valid token: this second's and the
+	 * last one's, for --quic-retry auto */
+	uint64_t hs_ts;
+	uint32_t hs_cur, hs_prev;
 	struct tq_quic_table table;
 	uint32_t nb_conns;
 	struct qm_conn *conns;
@@ -93,6 +108,8 @@ struct tq_quic_mod {
 	uint32_t max_conns;	/* per worker */
 	struct tq_quic_lb_conf lb;
 	enum tq_quic_crypto_backend crypto;
+	enum qm_retry retry;
+	uint32_t retry_threshold;	/* auto: Initials/s per worker */
 	/* settled in finish */
 	char *cert_pem, *key_pem;	/* self-signed without --quic-cert */
 	uint8_t secret[TQ_QUIC_TOKEN_SECRET_LEN];
@@ -109,6 +126,22 @@ const struct tq_module tq_quic_module;
 
 TQ_OPT_U_SETTER(set_idle, ST, idle_ms, uint32_t, 1, 600000, 1)
 TQ_OPT_U_SETTER(set_max_conns, ST, max_conns, uint32_t, 1, 1u << 22, 1)
+TQ_OPT_U_SETTER(set_retry_threshold, ST, retry_threshold, uint32_t, 1,
+		1u << 30, 1)
+
+static int
+set_retry(void *arg, const char *v)
+{
+	if (strcmp(v, "off") == 0)
+		((ST *)arg)->retry = QM_RETRY_OFF;
+	else if (strcmp(v, "on") == 0)
+		((ST *)arg)->retry = QM_RETRY_ON;
+	else if (strcmp(v, "auto") == 0)
+		((ST *)arg)->retry = QM_RETRY_AUTO;
+	else
+		return -EINVAL;
+	return 0;
+}
 
 static int
 set_str(char **field, const char *v)
@@ -188,6 +221,8 @@ static const struct tq_app_opt quic_opts[] = {
 	{ "quic-max-conns", "quic", "N", "QUIC connections per worker (4096)", set_max_conns, NULL },
 	{ "quic-server-id", "quic", "HEX", "QUIC-LB server id in our connection IDs, 1 to 11 bytes in hex (01)", set_server_id, NULL },
 	{ "quic-crypto", "quic", "NAME", "packet protection backend: ipsecmb, gnutls (ipsecmb when the CPU has it)", set_crypto, NULL },
+	{ "quic-retry", "quic", "off|on|auto", "Retry a new client (address validation) never, always, or past --quic-retry-threshold (auto)", set_retry, NULL },
+	{ "quic-retry-threshold", "quic", "N", "auto: new client Initials per second and worker past which they get a Retry (1000)", set_retry_threshold, NULL },
 };
 
 #undef ST
@@ -200,6 +235,8 @@ quic_init(void *state)
 	m->idle_ms = 30000;
 	m->max_conns = 4096;
 	m->crypto = TQ_QUIC_CRYPTO_AUTO;
+	m->retry = QM_RETRY_AUTO;
+	m->retry_threshold = 1000;
 	m->lb.config_id = 0;
 	m->lb.encode_len = true;
 	m->lb.server_id_len = 1;
@@ -262,11 +299,14 @@ quic_attach(struct tq_shard *s, void *state, const struct tq_module_env *env)
 	r = tq_quic_crypto_worker_new(m->crypto, &w->cw);
 	if (r == 0)
 		r = tq_quic_token_key_new(m->secret, &w->tok);
+	if (r == 0)
+		r = tq_quic_retry_aead_new(w->cw, &w->retry_aead);
 	/* two CIDs per connection while the client may still send to its
 	 * first DCID */
 	if (r == 0)
 		r = tq_quic_table_init(&w->table, m->max_conns * 2);
 	if (r < 0) {
+		tq_quic_aead_free(w->retry_aead);
 		tq_quic_token_key_free(w->tok);
 		if (w->cw)
 			tq_quic_crypto_worker_free(w->cw);
@@ -298,6 +338,7 @@ account(struct qm_conn *q)
 	TQ_ADD(s, QUIC_DROP_DECRYPT, D(drop_decrypt));
 	TQ_ADD(s, QUIC_DROP_DUP, D(drop_dup));
 	TQ_ADD(s, QUIC_DROP_CONN_OTHER, D(drop_cid) + D(drop_unsupported));
+	TQ_ADD(s, QUIC_NEW_TOKENS, D(new_tokens));
 #undef D
 	q->seen = *st;
 }
@@ -459,17 +500,152 @@ send_reset(struct qm_worker *w, const struct tq_udp_dgram *d,
 		TQ_INC(w->s, QUIC_RESETS_SENT);
 }
 
+/* How a client's first Initial stands (its token checked). */
+struct qm_valid {
+	bool retried;		/* a Retry token: odcid is the first DCID */
+	bool validated;		/* any good token */
+	struct tq_quic_cid odcid;
+};
+
+/* A CID of ours naming this worker (QUIC-LB, random nonce). */
+static int
+make_cid(struct qm_worker *w, struct tq_quic_cid *cid)
+{
+	uint8_t rnd[TQ_QUIC_CID_MAX];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(rnd); i++)
+		rnd[i] = (uint8_t)rte_rand();
+	cid->len = w->mod->cid_len;
+	return tq_quic_lb_cid_make(&w->mod->lb, (uint8_t)w->s->id, rnd,
+			cid->id);
+}
+
+/* --quic-retry: whether a client Initial without a valid token gets a
+ * Retry.  auto counts them per second (this one and the last, so a
+ * flood does not slip through at each second's start), as a SYN-flood
+ * defence counts SYNs: past the threshold every new client proves its
+ * address first. */
+static bool
+retry_wanted(struct qm_worker *w)
+{
+	uint64_t now = w->s->now, el = now - w->hs_ts;
+
+	if (el >= 1000000000ull) {
+		w->hs_prev = el < 2000000000ull ? w->hs_cur : 0;
+		w->hs_cur = 0;
+		w->hs_ts = now;
+	}
+	w->hs_cur++;
+	switch (w->mod->retry) {
+	case QM_RETRY_ON:
+		return true;
+	case QM_RETRY_AUTO:
+		return RTE_MAX(w->hs_cur - 1, w->hs_prev) >=
+			w->mod->retry_threshold;
+	default:
+		return false;
+	}
+}
+
+/* RFC 9000 17.2.5, 8.1.2: a Retry with a token sealing the client's
+ * address, the time and its first DCID; our new CID for the client's
+ * next Initial; the integrity tag over the client's first DCID. */
+static void
+send_retry(struct qm_worker *w, const struct tq_udp_dgram *d,
+		const struct tq_quic_hdr *h)
+{
+	uint8_t tok[TQ_QUIC_TOKEN_MAX], nonce[TQ_QUIC_TOKEN_NONCE_LEN];
+	struct tq_quic_cid rcid;
+	struct tq_quic_wr wr;
+	unsigned int i;
+	size_t n;
+	int tl;
+
+	for (i = 0; i < sizeof(nonce); i++)
+		nonce[i] = (uint8_t)rte_rand();
+	tl = tq_quic_token_make(w->tok, TQ_QUIC_TOKEN_RETRY, &d->src, h->dcid,
+			h->dcid_len, w->s->now / 1000000, nonce, tok,
+			sizeof(tok));
+	if (tl < 0 || make_cid(w, &rcid) < 0)
+		return;
+	tq_quic_wr_init(&wr, w->buf, sizeof(w->buf));
+	if (tq_quic_hdr_write_retry(&wr, TQ_QUIC_VERSION_1, h->scid,
+			h->scid_len, rcid.id, rcid.len, tok, (size_t)tl,
+			(uint8_t)(rte_rand() & 0xf)) < 0)
+		return;
+	n = (size_t)(wr.pos - w->buf);
+	if (n + TQ_QUIC_RETRY_TAG_LEN > sizeof(w->buf) ||
+			tq_quic_retry_tag(w->retry_aead, w->cw, h->dcid,
+				h->dcid_len, w->buf, n, w->buf + n) < 0)
+		return;
+	n += TQ_QUIC_RETRY_TAG_LEN;
+	if (tq_udp_sendto(w->s, &d->dst, d->dport, &d->src, d->sport,
+			w->buf, (uint32_t)n) == 0)
+		TQ_INC(w->s, QUIC_RETRY_SENT);
+	else
+		TQ_INC(w->s, QUIC_SEND_FAILS);
+}
+
+/*
+ * A client's first Initial (no connection for its DCID): check its
+ * token, if any, and apply the Retry policy.  true: make the
+ * connection, *v saying how its address stands; false: answered with a
+ * Retry, or dropped.  RFC 9000 8.1.3: a token that does not validate
+ * counts for nothing (the client is treated as one without), but one
+ * that was a Retry's (expired, another address) ends the attempt: the
+ * client takes no second Retry, so it is dropped rather than
+ * retried again.
+ */
+static bool
+initial_gate(struct qm_worker *w, const struct tq_udp_dgram *d,
+		const struct tq_quic_hdr *h, struct qm_valid *v)
+{
+	struct tq_shard *s = w->s;
+	enum tq_quic_token_kind kind = 0;
+	size_t olen = 0;
+	int r;
+
+	memset(v, 0, sizeof(*v));
+	if (h->token_len) {
+		r = tq_quic_token_check(w->tok, h->token, h->token_len,
+				&d->src, s->now / 1000000, QM_RETRY_TOKEN_MS,
+				QM_NEW_TOKEN_MS, &kind, v->odcid.id, &olen);
+		if (r == 0) {
+			TQ_INC(s, QUIC_TOKENS_ACCEPTED);
+			v->validated = true;
+			v->retried = kind == TQ_QUIC_TOKEN_RETRY;
+			v->odcid.len = (uint8_t)olen;
+			return true;
+		}
+		if (r == -ETIMEDOUT)
+			TQ_INC(s, QUIC_TOKENS_EXPIRED);
+		else if (r == -EACCES)
+			TQ_INC(s, QUIC_TOKENS_WRONG_ADDR);
+		else
+			TQ_INC(s, QUIC_TOKENS_BAD);
+		if (r != -EBADMSG && kind == TQ_QUIC_TOKEN_RETRY)
+			return false;
+	}
+	if (!retry_wanted(w))
+		return true;
+	send_retry(w, d, h);
+	return false;
+}
+
 /* A client's first Initial: a server connection (RFC 9000 7.2). */
 static struct qm_conn *
 conn_new(struct qm_worker *w, struct tq_quic_listener *l,
-		const struct tq_udp_dgram *d, const struct tq_quic_hdr *h)
+		const struct tq_udp_dgram *d, const struct tq_quic_hdr *h,
+		const struct qm_valid *v)
 {
 	struct tq_shard *s = w->s;
 	struct tq_quic_mod *m = w->mod;
 	struct tq_quic_conn_cfg cfg;
-	uint8_t rnd[TQ_QUIC_CID_MAX];
+	uint8_t nt[TQ_QUIC_TOKEN_MAX], nonce[TQ_QUIC_TOKEN_NONCE_LEN];
 	struct qm_conn *q;
 	unsigned int i;
+	int ntl;
 
 	if (w->nb_conns >= m->max_conns) {
 		TQ_INC(s, QUIC_DROP_FULL);
@@ -485,16 +661,26 @@ conn_new(struct qm_worker *w, struct tq_quic_listener *l,
 	cfg.tls = l->tls;
 	cfg.cw = w->cw;
 	cfg.pool = s->pool;
-	for (i = 0; i < sizeof(rnd); i++)
-		rnd[i] = (uint8_t)rte_rand();
-	cfg.scid.len = m->cid_len;
-	if (tq_quic_lb_cid_make(&m->lb, (uint8_t)s->id, rnd, cfg.scid.id) < 0)
+	if (make_cid(w, &cfg.scid) < 0)
 		goto fail;
 	cfg.dcid.len = h->dcid_len;
 	memcpy(cfg.dcid.id, h->dcid, h->dcid_len);
 	cfg.peer_scid.len = h->scid_len;
 	memcpy(cfg.peer_scid.id, h->scid, h->scid_len);
 	cfg.idle_timeout_ms = m->idle_ms;
+	cfg.retried = v->retried;
+	cfg.original_dcid = v->odcid;
+	cfg.addr_validated = v->validated;
+	/* RFC 9000 8.1.3: a token for the client's next connection, sent
+	 * once the handshake is confirmed */
+	for (i = 0; i < sizeof(nonce); i++)
+		nonce[i] = (uint8_t)rte_rand();
+	ntl = tq_quic_token_make(w->tok, TQ_QUIC_TOKEN_NEW, &d->src, NULL, 0,
+			s->now / 1000000, nonce, nt, sizeof(nt));
+	if (ntl > 0) {
+		cfg.token = nt;
+		cfg.token_len = (size_t)ntl;
+	}
 	cfg.has_reset_token = tq_quic_reset_token(w->tok, cfg.scid.id,
 			cfg.scid.len, cfg.reset_token) == 0;
 	if (tq_quic_conn_new(&cfg, s->now, &q->c) < 0)
@@ -575,6 +761,7 @@ quic_rx(struct tq_shard *s, struct tq_udp_dgram *d, void *arg)
 	const uint8_t *p;
 	struct tq_quic_hdr h;
 	struct tq_quic_cid cid;
+	struct qm_valid v;
 	struct qm_conn *q;
 	uint8_t owner;
 	int r;
@@ -634,7 +821,9 @@ quic_rx(struct tq_shard *s, struct tq_udp_dgram *d, void *arg)
 			TQ_INC(s, QUIC_DROP_MALFORMED);
 			goto drop;
 		}
-		q = conn_new(w, l, d, &h);
+		if (!initial_gate(w, d, &h, &v))
+			goto drop;
+		q = conn_new(w, l, d, &h, &v);
 		if (!q)
 			goto drop;
 	}
@@ -687,6 +876,7 @@ quic_detach(struct tq_shard *s)
 	while (w->conns)
 		conn_free(w->conns);
 	tq_quic_table_fini(&w->table);
+	tq_quic_aead_free(w->retry_aead);
 	tq_quic_token_key_free(w->tok);
 	tq_quic_crypto_worker_free(w->cw);
 	m->w[s->id] = NULL;
@@ -707,6 +897,7 @@ quic_fini(void *state)
 		while (m->w[i]->conns)
 			conn_free(m->w[i]->conns);
 		tq_quic_table_fini(&m->w[i]->table);
+		tq_quic_aead_free(m->w[i]->retry_aead);
 		tq_quic_token_key_free(m->w[i]->tok);
 		tq_quic_crypto_worker_free(m->w[i]->cw);
 		free(m->w[i]);
