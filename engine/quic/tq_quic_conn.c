@@ -405,6 +405,7 @@ tq_quic_conn_new(const struct tq_quic_conn_cfg *cfg, uint64_t now,
 		c->dcid = cfg->dcid;
 	}
 	c->max_dgram = c->cfg.max_dgram;
+	tq_qc_cid_init(c);
 	/* RFC 9000 8.1.2: a Retry token validates the address */
 	c->validated = c->is_server && (cfg->retried || cfg->addr_validated);
 	c->idle_ns = c->cfg.idle_timeout_ms * TQ_QUIC_NS_PER_MS;

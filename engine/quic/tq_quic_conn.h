@@ -68,6 +68,9 @@ struct tq_quic_conn_cfg {
 	 * over the spaces as recovery does; 1024 */
 	uint32_t max_packets;
 	const struct tq_cc_ops *cc;	/* NULL: NewReno */
+	/* our CIDs the peer may hold at once (with cid ops), at most
+	 * the peer's active_connection_id_limit; 0: 8 */
+	uint8_t max_cids;
 };
 
 enum tq_quic_conn_state {
@@ -97,6 +100,8 @@ struct tq_quic_conn_stats {
 	uint64_t key_updates;	/* read key generations moved to */
 	uint64_t retries;	/* client: Retry packets taken */
 	uint64_t new_tokens;	/* NEW_TOKEN frames sent (server), kept (client) */
+	uint64_t cids_issued;	/* NEW_CONNECTION_ID made (not resends) */
+	uint64_t cids_retired;	/* of ours, retired by the peer */
 };
 
 /* 0, -EINVAL, -ENOMEM, -EIO.  A client has its ClientHello queued. */
@@ -163,6 +168,35 @@ void tq_quic_conn_amp(const struct tq_quic_conn *c, uint64_t *sent,
 		uint64_t *received, bool *validated);
 /* The TLS session (ALPN, suite, the peer's transport parameters). */
 struct tq_quic_tls *tq_quic_conn_tls(struct tq_quic_conn *c);
+/*
+ * Our connection IDs past the handshake's (RFC 9000 5.1): the module
+ * makes each (its length cfg.scid's, routable to its worker) with its
+ * stateless reset token and enters it in its table; it is told when
+ * the peer retires one.  Without ops the connection issues none.
+ */
+struct tq_quic_conn_cid_ops {
+	/* 0, or negative: none now */
+	int (*make)(void *arg, struct tq_quic_cid *cid, uint8_t token[16]);
+	/* a CID of ours the peer retired: not ours any more */
+	void (*retired)(void *arg, const struct tq_quic_cid *cid);
+};
+void tq_quic_conn_set_cid_ops(struct tq_quic_conn *c,
+		const struct tq_quic_conn_cid_ops *ops, void *arg);
+/* Our CIDs the peer may still use, i from 0; false past the last (the
+ * module takes them out of its table when the connection ends). */
+bool tq_quic_conn_local_cid(const struct tq_quic_conn *c, unsigned int i,
+		struct tq_quic_cid *out);
+/* Ask the peer to retire every CID of ours issued so far (new ones go
+ * with Retire Prior To past them).  0, -ENOTCONN before confirmation,
+ * -ENOTSUP without cid ops. */
+int tq_quic_conn_retire_cids(struct tq_quic_conn *c);
+/* Send to the next unused CID of the peer's and retire the one in use
+ * (RFC 9000 9.5: a client moving to a new path).  0, -ENOENT (none
+ * spare). */
+int tq_quic_conn_rotate_dcid(struct tq_quic_conn *c);
+/* How many unused CIDs the peer gave us. */
+unsigned int tq_quic_conn_spare_dcids(const struct tq_quic_conn *c);
+
 /* Client: the last NEW_TOKEN token the server gave (for a later
  * connection's cfg.token), NULL if none; *len its length. */
 const uint8_t *tq_quic_conn_new_token(const struct tq_quic_conn *c,

@@ -13,6 +13,10 @@
 #define TQ_QC_CRYPTO_SND 32768	/* CRYPTO bytes we send per level */
 #define TQ_QC_CRYPTO_SEGS 64
 #define TQ_QC_PEER_CIDS 8
+/* ours: up to the peer's limit (capped at TQ_QC_PEER_CIDS) in use,
+ * as many again asked to retire and not retired yet */
+#define TQ_QC_LOCAL_CIDS (2 * TQ_QC_PEER_CIDS)
+#define TQ_QC_RETIRE_Q 16	/* RETIRE_CONNECTION_ID to send */
 #define TQ_QC_MAX_DGRAM_DEFAULT 1200
 
 /* [lo, hi) */
@@ -79,6 +83,8 @@ enum tq_qc_fkind {
 	TQ_QC_F_STREAMS_BLOCKED_UNI,
 	TQ_QC_F_STREAM_DATA_BLOCKED,
 	TQ_QC_F_NEW_TOKEN,
+	TQ_QC_F_NEW_CID,
+	TQ_QC_F_RETIRE_CID,
 };
 
 struct tq_qc_pktrec {
@@ -203,6 +209,23 @@ struct tq_quic_conn {
 		struct tq_quic_cid cid;
 	} pcid[TQ_QC_PEER_CIDS];
 	unsigned int n_pcid;
+	uint64_t dcid_seq;		/* the peer's CID in use */
+	uint64_t peer_rpt;		/* the peer's highest Retire Prior To */
+	uint64_t rcid_q[TQ_QC_RETIRE_Q];	/* RETIRE_CONNECTION_ID to send */
+	unsigned int n_rcid;
+	/* ours (tq_quic_conn_cid.c): sequence 0 is the handshake's */
+	struct tq_qc_lcid {
+		uint64_t seq;
+		struct tq_quic_cid cid;
+		uint8_t token[16];
+		bool want;		/* NEW_CONNECTION_ID to send */
+	} lcid[TQ_QC_LOCAL_CIDS];
+	unsigned int n_lcid;
+	uint64_t lcid_next;		/* the next sequence number */
+	uint64_t lcid_rpt;		/* our Retire Prior To */
+	const struct tq_quic_conn_cid_ops *cid_ops;
+	void *cid_arg;
+	struct tq_quic_cid rx_dcid;	/* of the packet being processed */
 	uint32_t max_dgram;
 	uint64_t bytes_acked, bytes_rx;
 	uint64_t now;			/* of the last call in */
@@ -257,6 +280,17 @@ int tq_qc_open_1rtt(struct tq_quic_conn *c, uint8_t *pkt,
 		const struct tq_quic_hdr *h, uint64_t *pn, size_t *off);
 void tq_qc_input(struct tq_quic_conn *c, struct rte_mbuf *m,
 		enum tq_quic_ecn ecn, uint64_t now);
+
+/* tq_quic_conn_cid.c */
+void tq_qc_cid_init(struct tq_quic_conn *c);
+bool tq_qc_cid_ours(const struct tq_quic_conn *c, const uint8_t *id,
+		size_t len);
+void tq_qc_cid_top_up(struct tq_quic_conn *c);
+/* NEW_CONNECTION_ID or RETIRE_CONNECTION_ID to send (topped up first) */
+bool tq_qc_cid_pending(struct tq_quic_conn *c);
+enum tq_quic_err tq_qc_cid_on_retire(struct tq_quic_conn *c, uint64_t seq);
+struct tq_qc_lcid *tq_qc_cid_find(struct tq_quic_conn *c, uint64_t seq);
+void tq_qc_cid_retire_peer(struct tq_quic_conn *c, uint64_t seq);
 
 /* tq_quic_conn_tx.c */
 size_t tq_qc_output(struct tq_quic_conn *c, uint8_t *buf, size_t cap,

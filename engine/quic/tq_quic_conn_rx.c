@@ -182,21 +182,34 @@ on_new_cid(struct tq_quic_conn *c, const struct tq_quic_frame *f)
 	for (i = 0; i < c->n_pcid; i++)
 		if (c->pcid[i].seq == f->new_cid.seq)
 			return TQ_QUIC_NO_ERROR;
-	/* forget those it retires (RETIRE_CONNECTION_ID not sent yet:
-	 * we never use them) */
-	for (i = j = 0; i < c->n_pcid; i++)
-		if (c->pcid[i].seq >= f->new_cid.retire_prior_to)
-			c->pcid[j++] = c->pcid[i];
-	c->n_pcid = j;
-	if (f->new_cid.seq < f->new_cid.retire_prior_to)
+	if (f->new_cid.seq == c->dcid_seq)
+		return TQ_QUIC_NO_ERROR;	/* the one in use, again */
+	/* RFC 9000 5.1.2: retire what it asks, with RETIRE_CONNECTION_ID;
+	 * the one in use too, moving to the lowest left */
+	if (f->new_cid.retire_prior_to > c->peer_rpt) {
+		c->peer_rpt = f->new_cid.retire_prior_to;
+		for (i = j = 0; i < c->n_pcid; i++) {
+			if (c->pcid[i].seq >= c->peer_rpt)
+				c->pcid[j++] = c->pcid[i];
+			else
+				tq_qc_cid_retire_peer(c, c->pcid[i].seq);
+		}
+		c->n_pcid = j;
+	}
+	if (f->new_cid.seq < c->peer_rpt) {
+		/* retired on arrival (19.15) */
+		tq_qc_cid_retire_peer(c, f->new_cid.seq);
 		return TQ_QUIC_NO_ERROR;
-	/* the handshake CID (sequence 0) counts toward our limit */
+	}
+	/* the one in use counts toward our limit */
 	if (c->n_pcid + 1 >= TQ_QC_PEER_CIDS)
 		return TQ_QUIC_CONNECTION_ID_LIMIT_ERROR;
 	c->pcid[c->n_pcid].seq = f->new_cid.seq;
 	c->pcid[c->n_pcid].cid.len = f->new_cid.cid_len;
 	memcpy(c->pcid[c->n_pcid].cid.id, f->new_cid.cid, f->new_cid.cid_len);
 	c->n_pcid++;
+	if (c->dcid_seq < c->peer_rpt && tq_quic_conn_rotate_dcid(c) < 0)
+		return TQ_QUIC_INTERNAL_ERROR;
 	return TQ_QUIC_NO_ERROR;
 }
 
@@ -275,10 +288,7 @@ on_frame(struct tq_quic_conn *c, enum tq_quic_space sp,
 	case TQ_QUIC_FT_NEW_CONNECTION_ID:
 		return on_new_cid(c, f);
 	case TQ_QUIC_FT_RETIRE_CONNECTION_ID:
-		/* we issued only sequence 0, the CID this packet was sent
-		 * to: retiring it, or one never issued, is a violation
-		 * (19.16) */
-		return TQ_QUIC_PROTOCOL_VIOLATION;
+		return tq_qc_cid_on_retire(c, f->retire_cid.seq);
 	case TQ_QUIC_FT_PATH_CHALLENGE:
 		memcpy(c->path_data, f->path.data, 8);
 		c->path_resp_want = true;
@@ -452,12 +462,14 @@ packet_in(struct tq_quic_conn *c, struct rte_mbuf *m, uint8_t *pkt,
 		return;
 	}
 	sp = space_of(h->type);
-	if (!cid_is(&c->scid, h->dcid, h->dcid_len) &&
+	if (!tq_qc_cid_ours(c, h->dcid, h->dcid_len) &&
 			!(c->is_server && !c->complete &&
 			  cid_is(&c->odcid, h->dcid, h->dcid_len))) {
 		c->stats.drop_cid++;
 		return;
 	}
+	c->rx_dcid.len = h->dcid_len;
+	memcpy(c->rx_dcid.id, h->dcid, h->dcid_len);
 	a = c->discarded[sp] ? NULL :
 		tq_quic_key_set_get(&c->ks, tq_qc_level(sp), TQ_QUIC_DIR_READ);
 	if (!a) {

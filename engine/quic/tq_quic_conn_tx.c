@@ -276,6 +276,7 @@ put_app_control(struct tq_quic_conn *c, struct tq_quic_wr *w,
 {
 	struct tq_quic_frame f;
 	uint64_t max;
+	unsigned int i;
 	int uni;
 
 	memset(&f, 0, sizeof(f));
@@ -297,6 +298,35 @@ put_app_control(struct tq_quic_conn *c, struct tq_quic_wr *w,
 			pp->elicit = true;
 			c->stats.new_tokens++;
 		}
+	}
+	tq_qc_cid_top_up(c);
+	for (i = 0; i < c->n_lcid && !rec_full(pp->rec); i++) {
+		struct tq_qc_lcid *l = &c->lcid[i];
+
+		if (!l->want)
+			continue;
+		f.type = TQ_QUIC_FT_NEW_CONNECTION_ID;
+		f.new_cid.seq = l->seq;
+		f.new_cid.retire_prior_to = c->lcid_rpt;
+		f.new_cid.cid = l->cid.id;
+		f.new_cid.cid_len = l->cid.len;
+		f.new_cid.reset_token = l->token;
+		if (!put_simple(w, &f))
+			break;
+		l->want = false;
+		rec_add(pp->rec, TQ_QC_F_NEW_CID, l->seq, 0, 0, false);
+		pp->elicit = true;
+	}
+	while (c->n_rcid && !rec_full(pp->rec)) {
+		f.type = TQ_QUIC_FT_RETIRE_CONNECTION_ID;
+		f.retire_cid.seq = c->rcid_q[0];
+		if (!put_simple(w, &f))
+			break;
+		rec_add(pp->rec, TQ_QC_F_RETIRE_CID, c->rcid_q[0], 0, 0,
+				false);
+		pp->elicit = true;
+		memmove(c->rcid_q, c->rcid_q + 1,
+				--c->n_rcid * sizeof(c->rcid_q[0]));
 	}
 	if (c->path_resp_want) {
 		f.type = TQ_QUIC_FT_PATH_RESPONSE;
@@ -400,6 +430,7 @@ space_wants(struct tq_quic_conn *c, enum tq_quic_space sp, uint64_t now,
 				&off))
 			return true;
 	return c->hd_want || c->md_want || c->ms_want[0] || c->ms_want[1] ||
+		c->nt_want || tq_qc_cid_pending(c) ||
 		c->path_resp_want || c->sq_head || c->ping_want ||
 		(c->db_want && tq_quic_fc_tx_blocked(&c->fct, &off));
 }
@@ -735,6 +766,19 @@ frames_fate(struct tq_quic_conn *c, const struct tq_quic_sent *p, bool acked)
 		case TQ_QC_F_NEW_TOKEN:
 			if (!acked)
 				c->nt_want = true;
+			break;
+		case TQ_QC_F_NEW_CID: {
+			struct tq_qc_lcid *l = acked ? NULL :
+				tq_qc_cid_find(c, r->f[i].id);
+
+			/* again, unless retired since */
+			if (l)
+				l->want = true;
+			break;
+		}
+		case TQ_QC_F_RETIRE_CID:
+			if (!acked)
+				tq_qc_cid_retire_peer(c, r->f[i].id);
 			break;
 		case TQ_QC_F_MAX_DATA:
 			if (!acked)

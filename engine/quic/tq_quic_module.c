@@ -46,6 +46,9 @@ RTE_LOG_REGISTER(tq_quic_logtype, tachyon.quic, INFO);
  * answer to what has no connection must not become an amplifier. */
 #define QM_ANSWERS_PER_SEC	100
 #define QM_NONCE_LEN	8
+/* Our CIDs a client may hold at once (RFC 9000 5.1.1), each in the
+ * table; twice as many while a batch retires. */
+#define QM_CIDS		4
 /* Address validation tokens' lifetimes: a Retry token comes back one
  * RTT later; a NEW_TOKEN token is for the client's next visit. */
 #define QM_RETRY_TOKEN_MS	10000
@@ -301,10 +304,12 @@ quic_attach(struct tq_shard *s, void *state, const struct tq_module_env *env)
 		r = tq_quic_token_key_new(m->secret, &w->tok);
 	if (r == 0)
 		r = tq_quic_retry_aead_new(w->cw, &w->retry_aead);
-	/* two CIDs per connection while the client may still send to its
-	 * first DCID */
+	/* a connection's CIDs (twice QM_CIDS while some retire) and the
+	 * client's first DCID until it takes ours */
 	if (r == 0)
-		r = tq_quic_table_init(&w->table, m->max_conns * 2);
+		r = tq_quic_table_init(&w->table, (uint32_t)RTE_MIN(
+				(uint64_t)m->max_conns * (2 * QM_CIDS + 1),
+				(uint64_t)1 << 24));
 	if (r < 0) {
 		tq_quic_aead_free(w->retry_aead);
 		tq_quic_token_key_free(w->tok);
@@ -339,6 +344,8 @@ account(struct qm_conn *q)
 	TQ_ADD(s, QUIC_DROP_DUP, D(drop_dup));
 	TQ_ADD(s, QUIC_DROP_CONN_OTHER, D(drop_cid) + D(drop_unsupported));
 	TQ_ADD(s, QUIC_NEW_TOKENS, D(new_tokens));
+	TQ_ADD(s, QUIC_CIDS_ISSUED, D(cids_issued));
+	TQ_ADD(s, QUIC_CIDS_RETIRED, D(cids_retired));
 #undef D
 	q->seen = *st;
 }
@@ -348,9 +355,14 @@ conn_free(struct qm_conn *q)
 {
 	struct qm_worker *w = q->w;
 	struct tq_shard *s = w->s;
+	struct tq_quic_cid cid;
+	unsigned int i;
 
 	tq_timer_cancel(s->timers, &q->timer);
-	tq_quic_table_del(&w->table, &q->scid);
+	/* every CID the peer may still use (the handshake's among them,
+	 * unless retired) */
+	for (i = 0; tq_quic_conn_local_cid(q->c, i, &cid); i++)
+		tq_quic_table_del(&w->table, &cid);
 	if (q->ocid.len)
 		tq_quic_table_del(&w->table, &q->ocid);
 	*q->pprev = q->next;
@@ -633,6 +645,36 @@ initial_gate(struct qm_worker *w, const struct tq_udp_dgram *d,
 	return false;
 }
 
+/* NEW_CONNECTION_ID: a CID naming this worker, its stateless reset
+ * token, in the table. */
+static int
+cid_make(void *arg, struct tq_quic_cid *cid, uint8_t token[16])
+{
+	struct qm_conn *q = arg;
+	struct qm_worker *w = q->w;
+	int r;
+
+	r = make_cid(w, cid);
+	if (r == 0)
+		r = tq_quic_reset_token(w->tok, cid->id, cid->len, token);
+	if (r == 0)
+		r = tq_quic_table_add(&w->table, cid, q);
+	return r;
+}
+
+static void
+cid_retired(void *arg, const struct tq_quic_cid *cid)
+{
+	struct qm_conn *q = arg;
+
+	tq_quic_table_del(&q->w->table, cid);
+}
+
+static const struct tq_quic_conn_cid_ops cid_ops = {
+	.make = cid_make,
+	.retired = cid_retired,
+};
+
 /* A client's first Initial: a server connection (RFC 9000 7.2). */
 static struct qm_conn *
 conn_new(struct qm_worker *w, struct tq_quic_listener *l,
@@ -668,6 +710,7 @@ conn_new(struct qm_worker *w, struct tq_quic_listener *l,
 	cfg.peer_scid.len = h->scid_len;
 	memcpy(cfg.peer_scid.id, h->scid, h->scid_len);
 	cfg.idle_timeout_ms = m->idle_ms;
+	cfg.max_cids = QM_CIDS;
 	cfg.retried = v->retried;
 	cfg.original_dcid = v->odcid;
 	cfg.addr_validated = v->validated;
@@ -703,6 +746,7 @@ conn_new(struct qm_worker *w, struct tq_quic_listener *l,
 		q->ocid = cfg.dcid;
 	tq_quic_conn_set_shard(q->c, s);
 	tq_quic_conn_set_kick(q->c, kick, q);
+	tq_quic_conn_set_cid_ops(q->c, &cid_ops, q);
 	tq_quic_conn_set_addrs(q->c, &q->local, q->lport, &q->peer, q->pport);
 	q->next = w->conns;
 	if (q->next)

@@ -5,7 +5,7 @@
 # ngtcp2's gtlsclient over af_packet (as tests/integration/h3_test.sh):
 #  - --quic-retry on: gtlsclient is sent a Retry, brings its token back
 #    and downloads byte-exact; Retry sent, token accepted, NEW_TOKEN sent
-#    counted; the NEW_TOKEN token saved by gtlsclient (--token-file)
+#    counted, three NEW_CONNECTION_IDs issued; the NEW_TOKEN token saved by gtlsclient (--token-file)
 #    validates a later Initial from its address: no Retry, the token
 #    accepted; from another address it is refused, and Retried;
 #  - tokens refused, by reason, with a probe in Python: garbage (not
@@ -125,6 +125,9 @@ acc=$(tq_ctr QuicTokensAccepted)
 (($(tq_ctr QuicHandshakeFails) == 0)) || tq_fail "retry on: handshake failed"
 (($(tq_ctr QuicNewTokensSent) >= 1)) || tq_fail "retry on: no NEW_TOKEN sent"
 [[ -s $tf ]] || tq_fail "retry on: gtlsclient saved no NEW_TOKEN token"
+# RFC 9000 5.1.1: NEW_CONNECTION_ID up to our cap of 4 (gtlsclient's
+# limit is higher): three besides the handshake's
+(($(tq_ctr QuicCidsIssued) == 3)) || tq_fail "QuicCidsIssued $(tq_ctr QuicCidsIssued), want 3"
 tq_pass "retry on: Retry sent, its token accepted, byte-exact; NEW_TOKEN saved"
 
 # gtlsclient 0.12 cannot read back the token file it writes ("Could
