@@ -348,7 +348,8 @@ set_our_tp(struct tq_quic_conn *c)
 	tp->active_connection_id_limit = TQ_QC_PEER_CIDS;
 	/* no path validation or migration here yet (RFC 9000 9): a
 	 * client must not move on purpose */
-	tp->disable_active_migration = c->is_server;
+	/* servers follow a client's new path (tq_quic_conn_path.c) */
+	tp->disable_active_migration = false;
 	if (c->is_server && g->has_reset_token) {
 		tp->has_stateless_reset_token = true;
 		memcpy(tp->stateless_reset_token, g->reset_token,
@@ -677,6 +678,7 @@ tq_quic_conn_next_timer(const struct tq_quic_conn *c)
 	t = RTE_MIN(t, c->idle_at);
 	if (c->pace_at)
 		t = RTE_MIN(t, c->pace_at);
+	t = RTE_MIN(t, tq_qc_path_timer(c));
 	return t;
 }
 
@@ -720,6 +722,7 @@ tq_quic_conn_on_timer(struct tq_quic_conn *c, uint64_t now)
 	}
 	if (c->pace_at && now >= c->pace_at)
 		c->pace_at = 0;
+	tq_qc_path_on_timer(c, now);
 	if (tq_quic_rec_timer(&c->rec, now) <= now &&
 			tq_quic_rec_on_timeout(&c->rec, now, &sp, &probes) ==
 			TQ_QUIC_REC_PTO) {

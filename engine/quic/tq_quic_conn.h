@@ -102,6 +102,9 @@ struct tq_quic_conn_stats {
 	uint64_t new_tokens;	/* NEW_TOKEN frames sent (server), kept (client) */
 	uint64_t cids_issued;	/* NEW_CONNECTION_ID made (not resends) */
 	uint64_t cids_retired;	/* of ours, retired by the peer */
+	uint64_t migrations;	/* server: the client's address changed */
+	uint64_t path_challenges; /* PATH_CHALLENGE rounds started */
+	uint64_t path_failed;	/* paths not validated: back to the old */
 };
 
 /* 0, -EINVAL, -ENOMEM, -EIO.  A client has its ClientHello queued. */
@@ -196,6 +199,18 @@ int tq_quic_conn_retire_cids(struct tq_quic_conn *c);
 int tq_quic_conn_rotate_dcid(struct tq_quic_conn *c);
 /* How many unused CIDs the peer gave us. */
 unsigned int tq_quic_conn_spare_dcids(const struct tq_quic_conn *c);
+
+/*
+ * Server paths (RFC 9000 9): where the next datagram given to input
+ * came from (every time: the connection compares it with the path in
+ * use), and where to send now (it moves when the client's address
+ * changes, and back if the new path fails validation); validating:
+ * the path in use is not validated yet.
+ */
+void tq_quic_conn_set_rx_path(struct tq_quic_conn *c,
+		const struct tq_addr *raddr, uint16_t rport);
+void tq_quic_conn_path(const struct tq_quic_conn *c, struct tq_addr *raddr,
+		uint16_t *rport, bool *validating);
 
 /* Client: the last NEW_TOKEN token the server gave (for a later
  * connection's cfg.token), NULL if none; *len its length. */

@@ -226,6 +226,23 @@ struct tq_quic_conn {
 	const struct tq_quic_conn_cid_ops *cid_ops;
 	void *cid_arg;
 	struct tq_quic_cid rx_dcid;	/* of the packet being processed */
+	/* paths (tq_quic_conn_path.c): the datagram's source, and the
+	 * validation of a new path with what to go back to */
+	struct tq_addr rx_addr;
+	uint16_t rx_port;
+	bool rx_path_set;
+	size_t rx_dgram_len;
+	struct {
+		bool active, want, rec_reset;
+		uint8_t data[8];
+		uint64_t resend_at, end;
+		struct tq_addr old_addr;
+		uint16_t old_port;
+		uint64_t smoothed_rtt, rttvar, min_rtt, latest_rtt;
+		uint64_t first_rtt_sample;
+		bool has_rtt;
+		struct tq_cc cc;
+	} pv;
 	uint32_t max_dgram;
 	uint64_t bytes_acked, bytes_rx;
 	uint64_t now;			/* of the last call in */
@@ -291,6 +308,13 @@ bool tq_qc_cid_pending(struct tq_quic_conn *c);
 enum tq_quic_err tq_qc_cid_on_retire(struct tq_quic_conn *c, uint64_t seq);
 struct tq_qc_lcid *tq_qc_cid_find(struct tq_quic_conn *c, uint64_t seq);
 void tq_qc_cid_retire_peer(struct tq_quic_conn *c, uint64_t seq);
+
+/* tq_quic_conn_path.c */
+void tq_qc_path_on_packet(struct tq_quic_conn *c, bool largest, bool probing,
+		uint64_t now);
+void tq_qc_path_on_response(struct tq_quic_conn *c, const uint8_t data[8]);
+uint64_t tq_qc_path_timer(const struct tq_quic_conn *c);
+void tq_qc_path_on_timer(struct tq_quic_conn *c, uint64_t now);
 
 /* tq_quic_conn_tx.c */
 size_t tq_qc_output(struct tq_quic_conn *c, uint8_t *buf, size_t cap,

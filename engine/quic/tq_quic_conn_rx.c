@@ -294,7 +294,8 @@ on_frame(struct tq_quic_conn *c, enum tq_quic_space sp,
 		c->path_resp_want = true;
 		return TQ_QUIC_NO_ERROR;
 	case TQ_QUIC_FT_PATH_RESPONSE:
-		return TQ_QUIC_NO_ERROR; /* we send no challenge */
+		tq_qc_path_on_response(c, f->path.data);
+		return TQ_QUIC_NO_ERROR;
 	case TQ_QUIC_FT_CONNECTION_CLOSE:
 	case TQ_QUIC_FT_CONNECTION_CLOSE_APP:
 		tq_qc_drain(c, f->close.error,
@@ -448,7 +449,7 @@ packet_in(struct tq_quic_conn *c, struct rte_mbuf *m, uint8_t *pkt,
 	struct tq_quic_frame f;
 	struct tq_quic_rd rd;
 	enum tq_quic_err e;
-	bool elicit = false;
+	bool elicit = false, largest, probing = true;
 	uint64_t pn;
 	size_t off;
 	int len;
@@ -514,6 +515,8 @@ packet_in(struct tq_quic_conn *c, struct rte_mbuf *m, uint8_t *pkt,
 		tq_qc_close(c, TQ_QUIC_PROTOCOL_VIOLATION, 0, false);
 		return;
 	}
+	largest = c->ackr[sp].largest == TQ_QUIC_PN_NONE ||
+		pn > c->ackr[sp].largest;
 	tq_quic_rd_init(&rd, pkt + off, (size_t)len);
 	while (tq_quic_rd_left(&rd)) {
 		e = tq_quic_frame_decode(&rd, h->type, &f);
@@ -526,8 +529,15 @@ packet_in(struct tq_quic_conn *c, struct rte_mbuf *m, uint8_t *pkt,
 		if (c->state >= TQ_QUIC_CS_CLOSING || c->discarded[sp])
 			return;
 		elicit |= tq_quic_frame_ack_eliciting(f.type);
+		/* RFC 9000 9.1: probing frames */
+		probing &= f.type == TQ_QUIC_FT_PADDING ||
+			f.type == TQ_QUIC_FT_PATH_CHALLENGE ||
+			f.type == TQ_QUIC_FT_PATH_RESPONSE ||
+			f.type == TQ_QUIC_FT_NEW_CONNECTION_ID;
 	}
 	tq_quic_ackr_record(&c->ackr[sp], pn, elicit, ecn, now);
+	if (h->type == TQ_QUIC_PKT_1RTT)
+		tq_qc_path_on_packet(c, largest, probing, now);
 	c->elicit_since_rx = false;
 	tq_qc_idle_restart(c, now);
 }
@@ -561,6 +571,7 @@ tq_qc_input(struct tq_quic_conn *c, struct rte_mbuf *m, enum tq_quic_ecn ecn,
 	n = m->data_len;
 	c->stats.dgrams_in++;
 	c->stats.bytes_in += n;
+	c->rx_dgram_len = n;
 	if (c->is_server && !c->validated)
 		c->amp_rx += n;
 	c->rec.amp_blocked = false;

@@ -328,6 +328,15 @@ put_app_control(struct tq_quic_conn *c, struct tq_quic_wr *w,
 		memmove(c->rcid_q, c->rcid_q + 1,
 				--c->n_rcid * sizeof(c->rcid_q[0]));
 	}
+	if (c->pv.want) {
+		/* RFC 9000 8.2.1: to the new path, which output now is */
+		f.type = TQ_QUIC_FT_PATH_CHALLENGE;
+		memcpy(f.path.data, c->pv.data, 8);
+		if (put_simple(w, &f)) {
+			c->pv.want = false;
+			pp->elicit = true;
+		}
+	}
 	if (c->path_resp_want) {
 		f.type = TQ_QUIC_FT_PATH_RESPONSE;
 		memcpy(f.path.data, c->path_data, 8);
@@ -430,7 +439,7 @@ space_wants(struct tq_quic_conn *c, enum tq_quic_space sp, uint64_t now,
 				&off))
 			return true;
 	return c->hd_want || c->md_want || c->ms_want[0] || c->ms_want[1] ||
-		c->nt_want || tq_qc_cid_pending(c) ||
+		c->nt_want || tq_qc_cid_pending(c) || c->pv.want ||
 		c->path_resp_want || c->sq_head || c->ping_want ||
 		(c->db_want && tq_quic_fc_tx_blocked(&c->fct, &off));
 }

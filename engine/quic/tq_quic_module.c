@@ -346,6 +346,8 @@ account(struct qm_conn *q)
 	TQ_ADD(s, QUIC_NEW_TOKENS, D(new_tokens));
 	TQ_ADD(s, QUIC_CIDS_ISSUED, D(cids_issued));
 	TQ_ADD(s, QUIC_CIDS_RETIRED, D(cids_retired));
+	TQ_ADD(s, QUIC_MIGRATIONS, D(migrations));
+	TQ_ADD(s, QUIC_PATH_FAILS, D(path_failed));
 #undef D
 	q->seen = *st;
 }
@@ -393,6 +395,8 @@ drive(struct qm_conn *q)
 	unsigned int i;
 	size_t n = 0;
 
+	/* the client's path may have moved (or moved back) */
+	tq_quic_conn_path(q->c, &q->peer, &q->pport, NULL);
 	for (i = 0; i < QM_OUT_BURST; i++) {
 		n = tq_quic_conn_output(q->c, w->buf, sizeof(w->buf), now);
 		if (n == 0)
@@ -871,6 +875,7 @@ quic_rx(struct tq_shard *s, struct tq_udp_dgram *d, void *arg)
 		if (!q)
 			goto drop;
 	}
+	tq_quic_conn_set_rx_path(q->c, &d->src, d->sport);
 	if (p == w->rxbuf) {
 		r = tq_quic_conn_input(q->c, p, len,
 				(enum tq_quic_ecn)tq_ecn(d->tos), s->now);
