@@ -170,6 +170,10 @@ tq_qc_path_on_timer(struct tq_quic_conn *c, uint64_t now)
 		c->pv.rec_reset = false;
 		c->validated = true;
 		c->rec.amp_blocked = false;
+		/* the old path has been silent for a while: probe it now,
+		 * not after a PTO backed off over the failed one */
+		c->rec.pto_count = 0;
+		c->probes[TQ_QUIC_SPACE_APP]++;
 		c->stats.path_failed++;
 		return;
 	}

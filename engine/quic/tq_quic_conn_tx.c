@@ -270,6 +270,32 @@ put_streams(struct tq_quic_conn *c, struct tq_quic_wr *w, struct pend *pp,
 	}
 }
 
+/* PATH_CHALLENGE (RFC 9000 8.2.1: to the new path, which output now
+ * is) and PATH_RESPONSE. */
+static void
+put_path(struct tq_quic_conn *c, struct tq_quic_wr *w, struct pend *pp)
+{
+	struct tq_quic_frame f;
+
+	memset(&f, 0, sizeof(f));
+	if (c->pv.want) {
+		f.type = TQ_QUIC_FT_PATH_CHALLENGE;
+		memcpy(f.path.data, c->pv.data, 8);
+		if (put_simple(w, &f)) {
+			c->pv.want = false;
+			pp->elicit = true;
+		}
+	}
+	if (c->path_resp_want) {
+		f.type = TQ_QUIC_FT_PATH_RESPONSE;
+		memcpy(f.path.data, c->path_data, 8);
+		if (put_simple(w, &f)) {
+			c->path_resp_want = false;
+			pp->elicit = true;
+		}
+	}
+}
+
 static void
 put_app_control(struct tq_quic_conn *c, struct tq_quic_wr *w,
 		struct pend *pp)
@@ -328,23 +354,7 @@ put_app_control(struct tq_quic_conn *c, struct tq_quic_wr *w,
 		memmove(c->rcid_q, c->rcid_q + 1,
 				--c->n_rcid * sizeof(c->rcid_q[0]));
 	}
-	if (c->pv.want) {
-		/* RFC 9000 8.2.1: to the new path, which output now is */
-		f.type = TQ_QUIC_FT_PATH_CHALLENGE;
-		memcpy(f.path.data, c->pv.data, 8);
-		if (put_simple(w, &f)) {
-			c->pv.want = false;
-			pp->elicit = true;
-		}
-	}
-	if (c->path_resp_want) {
-		f.type = TQ_QUIC_FT_PATH_RESPONSE;
-		memcpy(f.path.data, c->path_data, 8);
-		if (put_simple(w, &f)) {
-			c->path_resp_want = false;
-			pp->elicit = true;
-		}
-	}
+	put_path(c, w, pp);
 	if (!c->md_want && tq_quic_fc_rx_update(&c->fcr, c->now,
 			c->rec.smoothed_rtt, &max))
 		c->md_want = true;
@@ -419,6 +429,9 @@ space_wants(struct tq_quic_conn *c, enum tq_quic_space sp, uint64_t now,
 
 	if (c->probes[sp])
 		return true;
+	if (sp == TQ_QUIC_SPACE_APP && c->complete &&
+			(c->pv.want || c->path_resp_want))
+		return true;
 	if (tq_quic_ackr_due(&c->ackr[sp], now))
 		return true;
 	if (!can_send)
@@ -486,6 +499,11 @@ build(struct tq_quic_conn *c, struct txctx *t, enum tq_quic_space sp)
 	uint8_t *start;
 	bool probe = c->probes[sp] > 0;
 	bool can = t->can_send || probe;
+	/* path validation goes whatever the window (RFC 9000 8.2: a
+	 * PATH_RESPONSE at once; a PATH_CHALLENGE probes a path the
+	 * window was not measured on), alone */
+	bool path_only = !can && sp == TQ_QUIC_SPACE_APP && c->complete &&
+		(c->pv.want || c->path_resp_want);
 
 	/* The last records are kept for ACKs: two ends whose records are
 	 * all in flight must still acknowledge each other's. */
@@ -516,6 +534,8 @@ build(struct tq_quic_conn *c, struct txctx *t, enum tq_quic_space sp)
 			put_app_control(c, &w, pp);
 			put_streams(c, &w, pp, can);
 		}
+	} else if (path_only) {
+		put_path(c, &w, pp);
 	}
 	if ((probe || (sp == TQ_QUIC_SPACE_APP && c->ping_want && can)) &&
 			!pp->elicit && tq_quic_wr_u8(&w, TQ_QUIC_FT_PING) == 0)
@@ -700,7 +720,9 @@ tq_qc_output(struct tq_quic_conn *c, uint8_t *buf, size_t cap, uint64_t now)
 		uint64_t left = 3 * c->amp_rx > c->amp_tx ?
 			3 * c->amp_rx - c->amp_tx : 0;
 
-		if (left < TQ_QUIC_MIN_INITIAL_DGRAM) {
+		/* a new path's (9.3) needs no 1200-byte Initial: what fits
+		 * (a PATH_CHALLENGE, an ACK) goes */
+		if (left < (c->pv.active ? 64 : TQ_QUIC_MIN_INITIAL_DGRAM)) {
 			c->rec.amp_blocked = true;
 			c->stats.amp_blocked++;
 			return 0;

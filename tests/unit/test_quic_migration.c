@@ -258,7 +258,20 @@ validated(void *arg)
 static void
 finish(uint64_t total)
 {
-	assert_true(qp_run(&P, 120 * S, done, NULL));
+	bool ok = qp_run(&P, 120 * S, done, NULL);
+
+	if (!ok)
+		print_message("stuck: rcvd %llu/%llu, migrations %llu, "
+				"failed %llu, misrouted %u, blackholed %u, "
+				"states %d/%d, validating %d\n",
+				(unsigned long long)sd[0].rcvd,
+				(unsigned long long)sd[1].rcvd,
+				(unsigned long long)tq_quic_conn_stats(P.c[1])->migrations,
+				(unsigned long long)tq_quic_conn_stats(P.c[1])->path_failed,
+				P.misrouted, P.blackholed,
+				tq_quic_conn_state(P.c[0]),
+				tq_quic_conn_state(P.c[1]), P.c[1]->pv.active);
+	assert_true(ok);
 	assert_false(sd[0].bad);
 	assert_false(sd[1].bad);
 	assert_int_equal(sd[0].rcvd, total);
