@@ -58,7 +58,7 @@ tq_qc_cid_top_up(struct tq_quic_conn *c)
 	struct tq_qc_lcid *l;
 
 	if (!c->cid_ops || !c->have_ptp || !c->confirmed ||
-			c->state != TQ_QUIC_CS_ESTABLISHED)
+			c->lcid_starved || c->state != TQ_QUIC_CS_ESTABLISHED)
 		return;
 	limit = RTE_MIN(c->ptp.active_connection_id_limit,
 			(uint64_t)TQ_QC_PEER_CIDS);
@@ -70,8 +70,10 @@ tq_qc_cid_top_up(struct tq_quic_conn *c)
 		l = &c->lcid[c->n_lcid];
 		memset(l, 0, sizeof(*l));
 		if (c->cid_ops->make(c->cid_arg, &l->cid, l->token) < 0 ||
-				l->cid.len != c->scid.len)
+				l->cid.len != c->scid.len) {
+			c->lcid_starved = true;
 			return;
+		}
 		l->seq = c->lcid_next++;
 		l->want = true;
 		c->n_lcid++;
@@ -113,6 +115,7 @@ tq_qc_cid_on_retire(struct tq_quic_conn *c, uint64_t seq)
 	cid = l->cid;
 	*l = c->lcid[--c->n_lcid];
 	c->stats.cids_retired++;
+	c->lcid_starved = false;
 	if (c->cid_ops)
 		c->cid_ops->retired(c->cid_arg, &cid);
 	return TQ_QUIC_NO_ERROR;
@@ -163,6 +166,7 @@ tq_quic_conn_retire_cids(struct tq_quic_conn *c)
 	if (!c->confirmed || c->state != TQ_QUIC_CS_ESTABLISHED)
 		return -ENOTCONN;
 	c->lcid_rpt = c->lcid_next;
+	c->lcid_starved = false;
 	tq_qc_cid_top_up(c);
 	tq_qc_kick(c);
 	return 0;

@@ -223,6 +223,8 @@ struct tq_quic_conn {
 	unsigned int n_lcid;
 	uint64_t lcid_next;		/* the next sequence number */
 	uint64_t lcid_rpt;		/* our Retire Prior To */
+	bool lcid_starved;		/* make failed: not again until one
+					 * is retired (no retry per packet) */
 	const struct tq_quic_conn_cid_ops *cid_ops;
 	void *cid_arg;
 	struct tq_quic_cid rx_dcid;	/* of the packet being processed */

@@ -660,9 +660,12 @@ cid_make(void *arg, struct tq_quic_cid *cid, uint8_t token[16])
 
 	r = make_cid(w, cid);
 	if (r == 0)
-		r = tq_quic_reset_token(w->tok, cid->id, cid->len, token);
-	if (r == 0)
 		r = tq_quic_table_add(&w->table, cid, q);
+	if (r == 0 && tq_quic_reset_token(w->tok, cid->id, cid->len,
+			token) < 0) {
+		tq_quic_table_del(&w->table, cid);
+		r = -EIO;
+	}
 	return r;
 }
 

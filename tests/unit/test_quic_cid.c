@@ -33,7 +33,7 @@
 struct side {
 	int est;
 	uint8_t tag;
-	unsigned int made;
+	unsigned int made, calls, cap;	/* cap: a full table (0: TBL) */
 	struct tq_quic_cid tbl[TBL];
 	unsigned int n;
 	unsigned int retired;
@@ -51,7 +51,8 @@ t_make(void *arg, struct tq_quic_cid *cid, uint8_t token[16])
 {
 	struct side *s = arg;
 
-	if (s->n == TBL)
+	s->calls++;
+	if (s->n == (s->cap ? s->cap : TBL))
 		return -ENOSPC;
 	s->made++;
 	cid->len = 8;
@@ -344,6 +345,42 @@ retire_prior_to(void **state)
 	qp_fini(&P);
 }
 
+/* A module whose table is full: what could be made is issued, and
+ * make is not asked again packet after packet, only once a CID of
+ * ours is retired. */
+static void
+table_full(void **state)
+{
+	unsigned int calls;
+
+	(void)state;
+	memset(sd, 0, sizeof(sd));
+	sd[0].tag = 0xc0;
+	sd[1].tag = 0x5e;
+	sd[1].cap = 2;
+	qp_init(&P, &clean, 3, NULL, &conn_ops, &sd[0], &conn_ops, &sd[1]);
+	tq_quic_conn_set_cid_ops(P.c[0], &t_ops, &sd[0]);
+	P.on_server = set_ops;
+	assert_true(qp_run(&P, 10 * S, up, NULL));
+	tq_quic_conn_ping(P.c[1]);
+	qp_run(&P, 1 * S, NULL, NULL);
+	assert_int_equal(tq_quic_conn_spare_dcids(P.c[0]), 2);
+	calls = sd[1].calls;
+	assert_int_equal(calls, 3);
+	tq_quic_conn_ping(P.c[0]);
+	tq_quic_conn_ping(P.c[1]);
+	qp_run(&P, 1 * S, NULL, NULL);
+	assert_int_equal(sd[1].calls, calls);
+	/* the client retires the handshake CID: one more is tried (the
+	 * table is still full, two in it) */
+	assert_int_equal(tq_quic_conn_rotate_dcid(P.c[0]), 0);
+	qp_run(&P, 1 * S, NULL, NULL);
+	assert_int_equal(tq_quic_conn_stats(P.c[1])->cids_retired, 1);
+	assert_int_equal(sd[1].calls, calls + 1);
+	assert_int_equal(tq_quic_conn_stats(P.c[1])->proto_err, 0);
+	qp_fini(&P);
+}
+
 /* Without cid ops nothing is issued, as before. */
 static void
 none_without_ops(void **state)
@@ -366,6 +403,7 @@ main(void)
 		cmocka_unit_test(issued_up_to_limit),
 		cmocka_unit_test(rotate_mid_transfer),
 		cmocka_unit_test(retire_prior_to),
+		cmocka_unit_test(table_full),
 		cmocka_unit_test(none_without_ops),
 	};
 
