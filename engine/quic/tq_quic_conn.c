@@ -560,7 +560,8 @@ set_our_tp(struct tq_quic_conn *c)
 	tp->active_connection_id_limit = TQ_QC_PEER_CIDS;
 	/* no path validation or migration here yet (RFC 9000 9): a
 	 * client must not move on purpose */
-	tp->disable_active_migration = c->is_server;
+	/* servers follow a client's new path (tq_quic_conn_path.c) */
+	tp->disable_active_migration = false;
 	if (c->is_server && g->has_reset_token) {
 		tp->has_stateless_reset_token = true;
 		memcpy(tp->stateless_reset_token, g->reset_token,
@@ -618,8 +619,9 @@ tq_quic_conn_new(const struct tq_quic_conn_cfg *cfg, uint64_t now,
 		c->dcid = cfg->dcid;
 	}
 	c->max_dgram = c->cfg.max_dgram;
+	tq_qc_cid_init(c);
 	/* RFC 9000 8.1.2: a Retry token validates the address */
-	c->validated = c->is_server && cfg->retried;
+	c->validated = c->is_server && (cfg->retried || cfg->addr_validated);
 	c->idle_ns = c->cfg.idle_timeout_ms * TQ_QUIC_NS_PER_MS;
 	c->idle_at = now + c->idle_ns;
 	c->now = now;
@@ -633,6 +635,26 @@ tq_quic_conn_new(const struct tq_quic_conn_cfg *cfg, uint64_t now,
 				TQ_QC_CRYPTO_SND, true, &tq_qc_mbuf_ref_ops);
 		if (tq_qc_sq_init(&c->csq[sp], TQ_QC_CRYPTO_SND) < 0)
 			goto nomem;
+	}
+	/* the caller's token: ours to send (server, NEW_TOKEN) or to put
+	 * in our Initials (client) */
+	c->cfg.token = NULL;
+	c->cfg.token_len = 0;
+	if (cfg->token_len) {
+		uint8_t *t = malloc(cfg->token_len);
+
+		if (!t || !cfg->token) {
+			free(t);
+			goto nomem;
+		}
+		memcpy(t, cfg->token, cfg->token_len);
+		if (c->is_server) {
+			c->nt = t;
+			c->nt_len = cfg->token_len;
+		} else {
+			c->token = t;
+			c->token_len = cfg->token_len;
+		}
 	}
 	if (!c->cfg.max_packets)
 		c->cfg.max_packets = TQ_QC_SENT_CAP;
@@ -724,6 +746,7 @@ tq_quic_conn_free(struct tq_quic_conn *c)
 	tq_quic_aead_free(c->prev_read);
 	tq_quic_aead_free(c->next_read);
 	free(c->token);
+	free(c->nt);
 	free(c->sent);
 	free(c->pkts);
 	tq_quic_key_set_free(&c->ks);
@@ -755,6 +778,7 @@ tq_qc_handshake_progress(struct tq_quic_conn *c)
 			/* RFC 9001 4.1.2: confirmed once complete */
 			c->confirmed = true;
 			c->hd_want = true;
+			c->nt_want = c->nt != NULL;
 			tq_quic_tls_confirm(c->tls);
 			c->rec.handshake_confirmed = true;
 			tq_qc_discard(c, TQ_QUIC_SPACE_HANDSHAKE);
@@ -894,6 +918,7 @@ tq_quic_conn_next_timer(const struct tq_quic_conn *c)
 	t = RTE_MIN(t, c->idle_at);
 	if (c->pace_at)
 		t = RTE_MIN(t, c->pace_at);
+	t = RTE_MIN(t, tq_qc_path_timer(c));
 	return t;
 }
 
@@ -937,6 +962,7 @@ tq_quic_conn_on_timer(struct tq_quic_conn *c, uint64_t now)
 	}
 	if (c->pace_at && now >= c->pace_at)
 		c->pace_at = 0;
+	tq_qc_path_on_timer(c, now);
 	if (tq_quic_rec_timer(&c->rec, now) <= now &&
 			tq_quic_rec_on_timeout(&c->rec, now, &sp, &probes) ==
 			TQ_QUIC_REC_PTO) {
@@ -1096,6 +1122,13 @@ struct tq_quic_tls *
 tq_quic_conn_tls(struct tq_quic_conn *c)
 {
 	return c->tls;
+}
+
+const uint8_t *
+tq_quic_conn_new_token(const struct tq_quic_conn *c, size_t *len)
+{
+	*len = c->is_server ? 0 : c->nt_len;
+	return c->is_server ? NULL : c->nt;
 }
 
 const struct tq_quic_cid *

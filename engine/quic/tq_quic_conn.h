@@ -43,6 +43,15 @@ struct tq_quic_conn_cfg {
 	 * DCID (from the token); the address counts as validated */
 	bool retried;
 	struct tq_quic_cid original_dcid;
+	/* server: a NEW_TOKEN token in the client's Initial validated its
+	 * address (RFC 9000 8.1.3): no amplification limit, no Retry IDs */
+	bool addr_validated;
+	/* server: a token for the client's next connection, sent in a
+	 * NEW_TOKEN frame once the handshake is confirmed (8.1.3);
+	 * client: a NEW_TOKEN token of an earlier connection to this
+	 * server, sent in our Initials.  Copied. */
+	const uint8_t *token;
+	size_t token_len;
 	/* server: the stateless reset token of .scid (RFC 9000 10.3),
 	 * sent in our transport parameters */
 	bool has_reset_token;
@@ -72,6 +81,9 @@ struct tq_quic_conn_cfg {
 	 * mean a full handshake. */
 	const uint8_t *session;
 	size_t session_len;
+	/* our CIDs the peer may hold at once (with cid ops), at most
+	 * the peer's active_connection_id_limit; 0: 8 */
+	uint8_t max_cids;
 };
 
 enum tq_quic_conn_state {
@@ -110,6 +122,12 @@ struct tq_quic_conn_stats {
 				  * and refused: 0 or 1 */
 	uint64_t early_pkts;	/* 0-RTT packets sent (client), opened
 				 * (server) */
+	uint64_t new_tokens;	/* NEW_TOKEN frames sent (server), kept (client) */
+	uint64_t cids_issued;	/* NEW_CONNECTION_ID made (not resends) */
+	uint64_t cids_retired;	/* of ours, retired by the peer */
+	uint64_t migrations;	/* server: the client's address changed */
+	uint64_t path_challenges; /* PATH_CHALLENGE rounds started */
+	uint64_t path_failed;	/* paths not validated: back to the old */
 };
 
 /* 0, -EINVAL, -ENOMEM, -EIO.  A client has its ClientHello queued. */
@@ -196,6 +214,50 @@ int tq_quic_conn_session(struct tq_quic_conn *c, uint8_t **out, size_t *len);
 int tq_quic_conn_set_qlog(struct tq_quic_conn *c, const char *dir);
 /* The handshake resumed a session (known once complete). */
 bool tq_quic_conn_resumed(const struct tq_quic_conn *c);
+ * Our connection IDs past the handshake's (RFC 9000 5.1): the module
+ * makes each (its length cfg.scid's, routable to its worker) with its
+ * stateless reset token and enters it in its table; it is told when
+ * the peer retires one.  Without ops the connection issues none.
+ */
+struct tq_quic_conn_cid_ops {
+	/* 0, or negative: none now */
+	int (*make)(void *arg, struct tq_quic_cid *cid, uint8_t token[16]);
+	/* a CID of ours the peer retired: not ours any more */
+	void (*retired)(void *arg, const struct tq_quic_cid *cid);
+};
+void tq_quic_conn_set_cid_ops(struct tq_quic_conn *c,
+		const struct tq_quic_conn_cid_ops *ops, void *arg);
+/* Our CIDs the peer may still use, i from 0; false past the last (the
+ * module takes them out of its table when the connection ends). */
+bool tq_quic_conn_local_cid(const struct tq_quic_conn *c, unsigned int i,
+		struct tq_quic_cid *out);
+/* Ask the peer to retire every CID of ours issued so far (new ones go
+ * with Retire Prior To past them).  0, -ENOTCONN before confirmation,
+ * -ENOTSUP without cid ops. */
+int tq_quic_conn_retire_cids(struct tq_quic_conn *c);
+/* Send to the next unused CID of the peer's and retire the one in use
+ * (RFC 9000 9.5: a client moving to a new path).  0, -ENOENT (none
+ * spare). */
+int tq_quic_conn_rotate_dcid(struct tq_quic_conn *c);
+/* How many unused CIDs the peer gave us. */
+unsigned int tq_quic_conn_spare_dcids(const struct tq_quic_conn *c);
+
+/*
+ * Server paths (RFC 9000 9): where the next datagram given to input
+ * came from (every time: the connection compares it with the path in
+ * use), and where to send now (it moves when the client's address
+ * changes, and back if the new path fails validation); validating:
+ * the path in use is not validated yet.
+ */
+void tq_quic_conn_set_rx_path(struct tq_quic_conn *c,
+		const struct tq_addr *raddr, uint16_t rport);
+void tq_quic_conn_path(const struct tq_quic_conn *c, struct tq_addr *raddr,
+		uint16_t *rport, bool *validating);
+
+/* Client: the last NEW_TOKEN token the server gave (for a later
+ * connection's cfg.token), NULL if none; *len its length. */
+const uint8_t *tq_quic_conn_new_token(const struct tq_quic_conn *c,
+		size_t *len);
 /* The peer's CID we send to. */
 const struct tq_quic_cid *tq_quic_conn_dcid(const struct tq_quic_conn *c);
 

@@ -14,6 +14,10 @@
 #define TQ_QC_CRYPTO_SND 32768	/* CRYPTO bytes we send per level */
 #define TQ_QC_CRYPTO_SEGS 64
 #define TQ_QC_PEER_CIDS 8
+/* ours: up to the peer's limit (capped at TQ_QC_PEER_CIDS) in use,
+ * as many again asked to retire and not retired yet */
+#define TQ_QC_LOCAL_CIDS (2 * TQ_QC_PEER_CIDS)
+#define TQ_QC_RETIRE_Q 16	/* RETIRE_CONNECTION_ID to send */
 #define TQ_QC_MAX_DGRAM_DEFAULT 1200
 
 /* [lo, hi) */
@@ -79,6 +83,9 @@ enum tq_qc_fkind {
 	TQ_QC_F_STREAMS_BLOCKED_BIDI,
 	TQ_QC_F_STREAMS_BLOCKED_UNI,
 	TQ_QC_F_STREAM_DATA_BLOCKED,
+	TQ_QC_F_NEW_TOKEN,
+	TQ_QC_F_NEW_CID,
+	TQ_QC_F_RETIRE_CID,
 };
 
 struct tq_qc_pktrec {
@@ -204,6 +211,42 @@ struct tq_quic_conn {
 		struct tq_quic_cid cid;
 	} pcid[TQ_QC_PEER_CIDS];
 	unsigned int n_pcid;
+	uint64_t dcid_seq;		/* the peer's CID in use */
+	uint64_t peer_rpt;		/* the peer's highest Retire Prior To */
+	uint64_t rcid_q[TQ_QC_RETIRE_Q];	/* RETIRE_CONNECTION_ID to send */
+	unsigned int n_rcid;
+	/* ours (tq_quic_conn_cid.c): sequence 0 is the handshake's */
+	struct tq_qc_lcid {
+		uint64_t seq;
+		struct tq_quic_cid cid;
+		uint8_t token[16];
+		bool want;		/* NEW_CONNECTION_ID to send */
+	} lcid[TQ_QC_LOCAL_CIDS];
+	unsigned int n_lcid;
+	uint64_t lcid_next;		/* the next sequence number */
+	uint64_t lcid_rpt;		/* our Retire Prior To */
+	bool lcid_starved;		/* make failed: not again until one
+					 * is retired (no retry per packet) */
+	const struct tq_quic_conn_cid_ops *cid_ops;
+	void *cid_arg;
+	struct tq_quic_cid rx_dcid;	/* of the packet being processed */
+	/* paths (tq_quic_conn_path.c): the datagram's source, and the
+	 * validation of a new path with what to go back to */
+	struct tq_addr rx_addr;
+	uint16_t rx_port;
+	bool rx_path_set;
+	size_t rx_dgram_len;
+	struct {
+		bool active, want, rec_reset;
+		uint8_t data[8];
+		uint64_t resend_at, end;
+		struct tq_addr old_addr;
+		uint16_t old_port;
+		uint64_t smoothed_rtt, rttvar, min_rtt, latest_rtt;
+		uint64_t first_rtt_sample;
+		bool has_rtt;
+		struct tq_cc cc;
+	} pv;
 	uint32_t max_dgram;
 	uint64_t bytes_acked, bytes_rx;
 	uint64_t now;			/* of the last call in */
@@ -232,6 +275,11 @@ struct tq_quic_conn {
 	bool have_rtp;
 	/* tq_quic_conn_set_qlog(): NULL when off, each event one branch */
 	struct tq_quic_qlog *qlog;
+	/* NEW_TOKEN: the server's to send (nt_want once confirmed), the
+	 * client's last one received */
+	uint8_t *nt;
+	size_t nt_len;
+	bool nt_want;
 	struct tq_quic_conn_stats stats;
 };
 
@@ -269,6 +317,24 @@ int tq_qc_open_1rtt(struct tq_quic_conn *c, uint8_t *pkt,
 		const struct tq_quic_hdr *h, uint64_t *pn, size_t *off);
 void tq_qc_input(struct tq_quic_conn *c, struct rte_mbuf *m,
 		enum tq_quic_ecn ecn, uint64_t now);
+
+/* tq_quic_conn_cid.c */
+void tq_qc_cid_init(struct tq_quic_conn *c);
+bool tq_qc_cid_ours(const struct tq_quic_conn *c, const uint8_t *id,
+		size_t len);
+void tq_qc_cid_top_up(struct tq_quic_conn *c);
+/* NEW_CONNECTION_ID or RETIRE_CONNECTION_ID to send (topped up first) */
+bool tq_qc_cid_pending(struct tq_quic_conn *c);
+enum tq_quic_err tq_qc_cid_on_retire(struct tq_quic_conn *c, uint64_t seq);
+struct tq_qc_lcid *tq_qc_cid_find(struct tq_quic_conn *c, uint64_t seq);
+void tq_qc_cid_retire_peer(struct tq_quic_conn *c, uint64_t seq);
+
+/* tq_quic_conn_path.c */
+void tq_qc_path_on_packet(struct tq_quic_conn *c, bool largest, bool probing,
+		uint64_t now);
+void tq_qc_path_on_response(struct tq_quic_conn *c, const uint8_t data[8]);
+uint64_t tq_qc_path_timer(const struct tq_quic_conn *c);
+void tq_qc_path_on_timer(struct tq_quic_conn *c, uint64_t now);
 
 /* tq_quic_conn_tx.c */
 size_t tq_qc_output(struct tq_quic_conn *c, uint8_t *buf, size_t cap,

@@ -182,21 +182,34 @@ on_new_cid(struct tq_quic_conn *c, const struct tq_quic_frame *f)
 	for (i = 0; i < c->n_pcid; i++)
 		if (c->pcid[i].seq == f->new_cid.seq)
 			return TQ_QUIC_NO_ERROR;
-	/* forget those it retires (RETIRE_CONNECTION_ID not sent yet:
-	 * we never use them) */
-	for (i = j = 0; i < c->n_pcid; i++)
-		if (c->pcid[i].seq >= f->new_cid.retire_prior_to)
-			c->pcid[j++] = c->pcid[i];
-	c->n_pcid = j;
-	if (f->new_cid.seq < f->new_cid.retire_prior_to)
+	if (f->new_cid.seq == c->dcid_seq)
+		return TQ_QUIC_NO_ERROR;	/* the one in use, again */
+	/* RFC 9000 5.1.2: retire what it asks, with RETIRE_CONNECTION_ID;
+	 * the one in use too, moving to the lowest left */
+	if (f->new_cid.retire_prior_to > c->peer_rpt) {
+		c->peer_rpt = f->new_cid.retire_prior_to;
+		for (i = j = 0; i < c->n_pcid; i++) {
+			if (c->pcid[i].seq >= c->peer_rpt)
+				c->pcid[j++] = c->pcid[i];
+			else
+				tq_qc_cid_retire_peer(c, c->pcid[i].seq);
+		}
+		c->n_pcid = j;
+	}
+	if (f->new_cid.seq < c->peer_rpt) {
+		/* retired on arrival (19.15) */
+		tq_qc_cid_retire_peer(c, f->new_cid.seq);
 		return TQ_QUIC_NO_ERROR;
-	/* the handshake CID (sequence 0) counts toward our limit */
+	}
+	/* the one in use counts toward our limit */
 	if (c->n_pcid + 1 >= TQ_QC_PEER_CIDS)
 		return TQ_QUIC_CONNECTION_ID_LIMIT_ERROR;
 	c->pcid[c->n_pcid].seq = f->new_cid.seq;
 	c->pcid[c->n_pcid].cid.len = f->new_cid.cid_len;
 	memcpy(c->pcid[c->n_pcid].cid.id, f->new_cid.cid, f->new_cid.cid_len);
 	c->n_pcid++;
+	if (c->dcid_seq < c->peer_rpt && tq_quic_conn_rotate_dcid(c) < 0)
+		return TQ_QUIC_INTERNAL_ERROR;
 	return TQ_QUIC_NO_ERROR;
 }
 
@@ -233,10 +246,22 @@ on_frame(struct tq_quic_conn *c, enum tq_quic_space sp,
 		return on_reset(c, f);
 	case TQ_QUIC_FT_STOP_SENDING:
 		return on_stop_sending(c, f);
-	case TQ_QUIC_FT_NEW_TOKEN:
-		/* 19.7: only servers send it; a client keeps none yet */
-		return c->is_server ? TQ_QUIC_PROTOCOL_VIOLATION :
-			TQ_QUIC_NO_ERROR;
+	case TQ_QUIC_FT_NEW_TOKEN: {
+		uint8_t *t;
+
+		/* 19.7: only servers send it; the client keeps the last
+		 * one for a later connection (8.1.3) */
+		if (c->is_server)
+			return TQ_QUIC_PROTOCOL_VIOLATION;
+		t = realloc(c->nt, f->new_token.len);
+		if (!t)
+			return TQ_QUIC_NO_ERROR;	/* only an optimisation */
+		memcpy(t, f->new_token.token, f->new_token.len);
+		c->nt = t;
+		c->nt_len = f->new_token.len;
+		c->stats.new_tokens++;
+		return TQ_QUIC_NO_ERROR;
+	}
 	case TQ_QUIC_FT_MAX_DATA:
 		tq_quic_fc_tx_update(&c->fct, f->max_data.max);
 		return TQ_QUIC_NO_ERROR;
@@ -265,16 +290,14 @@ on_frame(struct tq_quic_conn *c, enum tq_quic_space sp,
 	case TQ_QUIC_FT_NEW_CONNECTION_ID:
 		return on_new_cid(c, f);
 	case TQ_QUIC_FT_RETIRE_CONNECTION_ID:
-		/* we issued only sequence 0, the CID this packet was sent
-		 * to: retiring it, or one never issued, is a violation
-		 * (19.16) */
-		return TQ_QUIC_PROTOCOL_VIOLATION;
+		return tq_qc_cid_on_retire(c, f->retire_cid.seq);
 	case TQ_QUIC_FT_PATH_CHALLENGE:
 		memcpy(c->path_data, f->path.data, 8);
 		c->path_resp_want = true;
 		return TQ_QUIC_NO_ERROR;
 	case TQ_QUIC_FT_PATH_RESPONSE:
-		return TQ_QUIC_NO_ERROR; /* we send no challenge */
+		tq_qc_path_on_response(c, f->path.data);
+		return TQ_QUIC_NO_ERROR;
 	case TQ_QUIC_FT_CONNECTION_CLOSE:
 	case TQ_QUIC_FT_CONNECTION_CLOSE_APP:
 		tq_qc_drain(c, f->close.error,
@@ -333,6 +356,9 @@ on_retry(struct tq_quic_conn *c, const uint8_t *pkt,
 		c->stats.drop_decrypt++;
 		return;
 	}
+	/* a NEW_TOKEN token we had is replaced by the Retry's */
+	free(c->token);
+	c->token_len = 0;
 	c->token = malloc(h->token_len);
 	if (!c->token) {
 		tq_qc_close(c, TQ_QUIC_INTERNAL_ERROR, 0, false);
@@ -428,7 +454,7 @@ packet_in(struct tq_quic_conn *c, struct rte_mbuf *m, uint8_t *pkt,
 	struct tq_quic_frame f;
 	struct tq_quic_rd rd;
 	enum tq_quic_err e;
-	bool elicit = false;
+	bool elicit = false, largest, probing = true;
 	uint64_t pn;
 	size_t off;
 	int len;
@@ -445,12 +471,14 @@ packet_in(struct tq_quic_conn *c, struct rte_mbuf *m, uint8_t *pkt,
 	if (h->type == TQ_QUIC_PKT_0RTT)
 		c->early_seen = true;
 	sp = space_of(h->type);
-	if (!cid_is(&c->scid, h->dcid, h->dcid_len) &&
+	if (!tq_qc_cid_ours(c, h->dcid, h->dcid_len) &&
 			!(c->is_server && !c->complete &&
 			  cid_is(&c->odcid, h->dcid, h->dcid_len))) {
 		c->stats.drop_cid++;
 		return;
 	}
+	c->rx_dcid.len = h->dcid_len;
+	memcpy(c->rx_dcid.id, h->dcid, h->dcid_len);
 	a = c->discarded[sp] ? NULL :
 		tq_quic_key_set_get(&c->ks, h->type == TQ_QUIC_PKT_0RTT ?
 				TQ_QUIC_LEVEL_EARLY : tq_qc_level(sp),
@@ -507,6 +535,8 @@ packet_in(struct tq_quic_conn *c, struct rte_mbuf *m, uint8_t *pkt,
 		tq_qc_close(c, TQ_QUIC_PROTOCOL_VIOLATION, 0, false);
 		return;
 	}
+	largest = c->ackr[sp].largest == TQ_QUIC_PN_NONE ||
+		pn > c->ackr[sp].largest;
 	tq_quic_rd_init(&rd, pkt + off, (size_t)len);
 	while (tq_quic_rd_left(&rd)) {
 		e = tq_quic_frame_decode(&rd, h->type, &f);
@@ -519,8 +549,15 @@ packet_in(struct tq_quic_conn *c, struct rte_mbuf *m, uint8_t *pkt,
 		if (c->state >= TQ_QUIC_CS_CLOSING || c->discarded[sp])
 			return;
 		elicit |= tq_quic_frame_ack_eliciting(f.type);
+		/* RFC 9000 9.1: probing frames */
+		probing &= f.type == TQ_QUIC_FT_PADDING ||
+			f.type == TQ_QUIC_FT_PATH_CHALLENGE ||
+			f.type == TQ_QUIC_FT_PATH_RESPONSE ||
+			f.type == TQ_QUIC_FT_NEW_CONNECTION_ID;
 	}
 	tq_quic_ackr_record(&c->ackr[sp], pn, elicit, ecn, now);
+	if (h->type == TQ_QUIC_PKT_1RTT)
+		tq_qc_path_on_packet(c, largest, probing, now);
 	c->elicit_since_rx = false;
 	tq_qc_idle_restart(c, now);
 }
@@ -554,6 +591,7 @@ tq_qc_input(struct tq_quic_conn *c, struct rte_mbuf *m, enum tq_quic_ecn ecn,
 	n = m->data_len;
 	c->stats.dgrams_in++;
 	c->stats.bytes_in += n;
+	c->rx_dgram_len = n;
 	if (c->is_server && !c->validated)
 		c->amp_rx += n;
 	c->rec.amp_blocked = false;

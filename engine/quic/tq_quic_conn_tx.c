@@ -271,20 +271,19 @@ put_streams(struct tq_quic_conn *c, struct tq_quic_wr *w, struct pend *pp,
 	}
 }
 
+/* PATH_CHALLENGE (RFC 9000 8.2.1: to the new path, which output now
+ * is) and PATH_RESPONSE. */
 static void
-put_app_control(struct tq_quic_conn *c, struct tq_quic_wr *w,
-		struct pend *pp)
+put_path(struct tq_quic_conn *c, struct tq_quic_wr *w, struct pend *pp)
 {
 	struct tq_quic_frame f;
-	uint64_t max;
-	int uni;
 
 	memset(&f, 0, sizeof(f));
-	if (c->hd_want && !rec_full(pp->rec)) {
-		f.type = TQ_QUIC_FT_HANDSHAKE_DONE;
+	if (c->pv.want) {
+		f.type = TQ_QUIC_FT_PATH_CHALLENGE;
+		memcpy(f.path.data, c->pv.data, 8);
 		if (put_simple(w, &f)) {
-			c->hd_want = false;
-			rec_add(pp->rec, TQ_QC_F_HANDSHAKE_DONE, 0, 0, 0, false);
+			c->pv.want = false;
 			pp->elicit = true;
 		}
 	}
@@ -296,6 +295,67 @@ put_app_control(struct tq_quic_conn *c, struct tq_quic_wr *w,
 			pp->elicit = true;
 		}
 	}
+}
+
+static void
+put_app_control(struct tq_quic_conn *c, struct tq_quic_wr *w,
+		struct pend *pp)
+{
+	struct tq_quic_frame f;
+	uint64_t max;
+	unsigned int i;
+	int uni;
+
+	memset(&f, 0, sizeof(f));
+	if (c->hd_want && !rec_full(pp->rec)) {
+		f.type = TQ_QUIC_FT_HANDSHAKE_DONE;
+		if (put_simple(w, &f)) {
+			c->hd_want = false;
+			rec_add(pp->rec, TQ_QC_F_HANDSHAKE_DONE, 0, 0, 0, false);
+			pp->elicit = true;
+		}
+	}
+	if (c->nt_want && !c->hd_want && !rec_full(pp->rec)) {
+		f.type = TQ_QUIC_FT_NEW_TOKEN;
+		f.new_token.token = c->nt;
+		f.new_token.len = c->nt_len;
+		if (put_simple(w, &f)) {
+			c->nt_want = false;
+			rec_add(pp->rec, TQ_QC_F_NEW_TOKEN, 0, 0, 0, false);
+			pp->elicit = true;
+			c->stats.new_tokens++;
+		}
+	}
+	tq_qc_cid_top_up(c);
+	for (i = 0; i < c->n_lcid && !rec_full(pp->rec); i++) {
+		struct tq_qc_lcid *l = &c->lcid[i];
+
+		if (!l->want)
+			continue;
+		f.type = TQ_QUIC_FT_NEW_CONNECTION_ID;
+		f.new_cid.seq = l->seq;
+		f.new_cid.retire_prior_to = c->lcid_rpt;
+		f.new_cid.cid = l->cid.id;
+		f.new_cid.cid_len = l->cid.len;
+		f.new_cid.reset_token = l->token;
+		if (!put_simple(w, &f))
+			break;
+		l->want = false;
+		rec_add(pp->rec, TQ_QC_F_NEW_CID, l->seq, 0, 0, false);
+		pp->elicit = true;
+	}
+	while (c->n_rcid && !rec_full(pp->rec)) {
+		f.type = TQ_QUIC_FT_RETIRE_CONNECTION_ID;
+		f.retire_cid.seq = c->rcid_q[0];
+		if (!put_simple(w, &f))
+			break;
+		rec_add(pp->rec, TQ_QC_F_RETIRE_CID, c->rcid_q[0], 0, 0,
+				false);
+		pp->elicit = true;
+		memmove(c->rcid_q, c->rcid_q + 1,
+				--c->n_rcid * sizeof(c->rcid_q[0]));
+	}
+	put_path(c, w, pp);
 	if (!c->md_want && tq_quic_fc_rx_update(&c->fcr, c->now,
 			c->rec.smoothed_rtt, &max))
 		c->md_want = true;
@@ -380,6 +440,9 @@ space_wants(struct tq_quic_conn *c, enum tq_quic_space sp, uint64_t now,
 
 	if (c->probes[sp])
 		return true;
+	if (sp == TQ_QUIC_SPACE_APP && c->complete &&
+			(c->pv.want || c->path_resp_want))
+		return true;
 	if (tq_quic_ackr_due(&c->ackr[sp], now))
 		return true;
 	if (!can_send)
@@ -402,6 +465,7 @@ space_wants(struct tq_quic_conn *c, enum tq_quic_space sp, uint64_t now,
 				&off))
 			return true;
 	return c->hd_want || c->md_want || c->ms_want[0] || c->ms_want[1] ||
+		c->nt_want || tq_qc_cid_pending(c) || c->pv.want ||
 		c->path_resp_want || c->sq_head || c->ping_want ||
 		(c->db_want && tq_quic_fc_tx_blocked(&c->fct, &off));
 }
@@ -454,6 +518,11 @@ build(struct tq_quic_conn *c, struct txctx *t, enum tq_quic_space sp)
 	uint8_t *start;
 	bool probe = c->probes[sp] > 0;
 	bool can = t->can_send || probe;
+	/* path validation goes whatever the window (RFC 9000 8.2: a
+	 * PATH_RESPONSE at once; a PATH_CHALLENGE probes a path the
+	 * window was not measured on), alone */
+	bool path_only = !can && sp == TQ_QUIC_SPACE_APP && c->complete &&
+		(c->pv.want || c->path_resp_want);
 
 	/* The last records are kept for ACKs: two ends whose records are
 	 * all in flight must still acknowledge each other's. */
@@ -486,6 +555,8 @@ build(struct tq_quic_conn *c, struct txctx *t, enum tq_quic_space sp)
 		} else if (pp->zrtt) {
 			put_streams(c, &w, pp, can);
 		}
+	} else if (path_only) {
+		put_path(c, &w, pp);
 	}
 	if ((probe || (sp == TQ_QUIC_SPACE_APP && c->ping_want && can)) &&
 			!pp->elicit && tq_quic_wr_u8(&w, TQ_QUIC_FT_PING) == 0)
@@ -702,7 +773,9 @@ tq_qc_output(struct tq_quic_conn *c, uint8_t *buf, size_t cap, uint64_t now)
 		uint64_t left = 3 * c->amp_rx > c->amp_tx ?
 			3 * c->amp_rx - c->amp_tx : 0;
 
-		if (left < TQ_QUIC_MIN_INITIAL_DGRAM) {
+		/* a new path's (9.3) needs no 1200-byte Initial: what fits
+		 * (a PATH_CHALLENGE, an ACK) goes */
+		if (left < (c->pv.active ? 64 : TQ_QUIC_MIN_INITIAL_DGRAM)) {
 			c->rec.amp_blocked = true;
 			c->stats.amp_blocked++;
 			return 0;
@@ -786,6 +859,23 @@ frames_fate(struct tq_quic_conn *c, const struct tq_quic_sent *p, bool acked)
 		case TQ_QC_F_HANDSHAKE_DONE:
 			if (!acked)
 				c->hd_want = true;
+			break;
+		case TQ_QC_F_NEW_TOKEN:
+			if (!acked)
+				c->nt_want = true;
+			break;
+		case TQ_QC_F_NEW_CID: {
+			struct tq_qc_lcid *l = acked ? NULL :
+				tq_qc_cid_find(c, r->f[i].id);
+
+			/* again, unless retired since */
+			if (l)
+				l->want = true;
+			break;
+		}
+		case TQ_QC_F_RETIRE_CID:
+			if (!acked)
+				tq_qc_cid_retire_peer(c, r->f[i].id);
 			break;
 		case TQ_QC_F_MAX_DATA:
 			if (!acked)

@@ -48,6 +48,19 @@ RTE_LOG_REGISTER(tq_quic_logtype, tachyon.quic, INFO);
  * answer to what has no connection must not become an amplifier. */
 #define QM_ANSWERS_PER_SEC	100
 #define QM_NONCE_LEN	8
+/* Our CIDs a client may hold at once (RFC 9000 5.1.1), each in the
+ * table; twice as many while a batch retires. */
+#define QM_CIDS		4
+/* Address validation tokens' lifetimes: a Retry token comes back one
+ * RTT later; a NEW_TOKEN token is for the client's next visit. */
+#define QM_RETRY_TOKEN_MS	10000
+#define QM_NEW_TOKEN_MS		(24 * 3600 * 1000)
+
+enum qm_retry {
+	QM_RETRY_OFF,
+	QM_RETRY_ON,
+	QM_RETRY_AUTO,
+};
 
 struct qm_worker;
 
@@ -90,6 +103,11 @@ struct qm_worker {
 	struct tq_quic_mod *mod;
 	struct tq_quic_crypto_worker *cw;
 	struct tq_quic_token_key *tok;
+	struct tq_quic_aead *retry_aead;	/* Retry integrity tags */
+	/* client Initials without a valid token: this second's and the
+	 * last one's, for --quic-retry auto */
+	uint64_t hs_ts;
+	uint32_t hs_cur, hs_prev;
 	struct tq_quic_table table;
 	uint32_t nb_conns;
 	struct qm_conn *conns;
@@ -116,6 +134,8 @@ struct tq_quic_mod {
 	bool early;		/* --quic-0rtt */
 	char *qlog_dir;		/* --qlog-dir */
 	uint32_t early_window_ms;
+	enum qm_retry retry;
+	uint32_t retry_threshold;	/* auto: Initials/s per worker */
 	/* settled in finish */
 	char *cert_pem, *key_pem;	/* self-signed without --quic-cert */
 	uint8_t secret[TQ_QUIC_TOKEN_SECRET_LEN];
@@ -142,6 +162,23 @@ set_early(void *arg, const char *v)
 		((ST *)arg)->early = true;
 	else if (strcmp(v, "off") == 0)
 		((ST *)arg)->early = false;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+TQ_OPT_U_SETTER(set_retry_threshold, ST, retry_threshold, uint32_t, 1,
+		1u << 30, 1)
+
+static int
+set_retry(void *arg, const char *v)
+{
+	if (strcmp(v, "off") == 0)
+		((ST *)arg)->retry = QM_RETRY_OFF;
+	else if (strcmp(v, "on") == 0)
+		((ST *)arg)->retry = QM_RETRY_ON;
+	else if (strcmp(v, "auto") == 0)
+		((ST *)arg)->retry = QM_RETRY_AUTO;
 	else
 		return -EINVAL;
 	return 0;
@@ -270,6 +307,8 @@ static const struct tq_app_opt quic_opts[] = {
 	{ "quic-0rtt", "quic", "on|off", "take 0-RTT from resuming clients (off; replays refused within --quic-0rtt-window)", set_early, NULL },
 	{ "qlog-dir", "quic", "DIR", "a qlog file (JSON-SEQ) per QUIC connection in DIR (none)", set_qlog_dir, NULL },
 	{ "quic-0rtt-window", "quic", "MS", "0-RTT anti-replay window (10000)", set_early_window, NULL },
+	{ "quic-retry", "quic", "off|on|auto", "Retry a new client (address validation) never, always, or past --quic-retry-threshold (auto)", set_retry, NULL },
+	{ "quic-retry-threshold", "quic", "N", "auto: new client Initials per second and worker past which they get a Retry (1000)", set_retry_threshold, NULL },
 };
 
 #undef ST
@@ -283,6 +322,8 @@ quic_init(void *state)
 	m->max_conns = 4096;
 	m->crypto = TQ_QUIC_CRYPTO_AUTO;
 	m->early_window_ms = 10000;
+	m->retry = QM_RETRY_AUTO;
+	m->retry_threshold = 1000;
 	m->lb.config_id = 0;
 	m->lb.encode_len = true;
 	m->lb.server_id_len = 1;
@@ -347,11 +388,16 @@ quic_attach(struct tq_shard *s, void *state, const struct tq_module_env *env)
 	r = tq_quic_crypto_worker_new(m->crypto, &w->cw);
 	if (r == 0)
 		r = tq_quic_token_key_new(m->secret, &w->tok);
-	/* two CIDs per connection while the client may still send to its
-	 * first DCID */
 	if (r == 0)
-		r = tq_quic_table_init(&w->table, m->max_conns * 2);
+		r = tq_quic_retry_aead_new(w->cw, &w->retry_aead);
+	/* a connection's CIDs (twice QM_CIDS while some retire) and the
+	 * client's first DCID until it takes ours */
+	if (r == 0)
+		r = tq_quic_table_init(&w->table, (uint32_t)RTE_MIN(
+				(uint64_t)m->max_conns * (2 * QM_CIDS + 1),
+				(uint64_t)1 << 24));
 	if (r < 0) {
+		tq_quic_aead_free(w->retry_aead);
 		tq_quic_token_key_free(w->tok);
 		if (w->cw)
 			tq_quic_crypto_worker_free(w->cw);
@@ -413,6 +459,11 @@ account(struct qm_conn *q)
 	TQ_ADD(s, QUIC_0RTT_ACCEPTED, D(early_accepted));
 	TQ_ADD(s, QUIC_0RTT_REJECTED, D(early_rejected));
 	TQ_ADD(s, QUIC_0RTT_PKTS, D(early_pkts));
+	TQ_ADD(s, QUIC_NEW_TOKENS, D(new_tokens));
+	TQ_ADD(s, QUIC_CIDS_ISSUED, D(cids_issued));
+	TQ_ADD(s, QUIC_CIDS_RETIRED, D(cids_retired));
+	TQ_ADD(s, QUIC_MIGRATIONS, D(migrations));
+	TQ_ADD(s, QUIC_PATH_FAILS, D(path_failed));
 #undef D
 	q->seen = *st;
 }
@@ -422,9 +473,14 @@ conn_free(struct qm_conn *q)
 {
 	struct qm_worker *w = q->w;
 	struct tq_shard *s = w->s;
+	struct tq_quic_cid cid;
+	unsigned int i;
 
 	tq_timer_cancel(s->timers, &q->timer);
-	tq_quic_table_del(&w->table, &q->scid);
+	/* every CID the peer may still use (the handshake's among them,
+	 * unless retired) */
+	for (i = 0; tq_quic_conn_local_cid(q->c, i, &cid); i++)
+		tq_quic_table_del(&w->table, &cid);
 	if (q->ocid.len)
 		tq_quic_table_del(&w->table, &q->ocid);
 	*q->pprev = q->next;
@@ -455,6 +511,8 @@ drive(struct qm_conn *q)
 	unsigned int i;
 	size_t n = 0;
 
+	/* the client's path may have moved (or moved back) */
+	tq_quic_conn_path(q->c, &q->peer, &q->pport, NULL);
 	for (i = 0; i < QM_OUT_BURST; i++) {
 		n = tq_quic_conn_output(q->c, w->buf, sizeof(w->buf), now);
 		if (n == 0)
@@ -580,17 +638,185 @@ send_reset(struct qm_worker *w, const struct tq_udp_dgram *d,
 		TQ_INC(w->s, QUIC_RESETS_SENT);
 }
 
+/* How a client's first Initial stands (its token checked). */
+struct qm_valid {
+	bool retried;		/* a Retry token: odcid is the first DCID */
+	bool validated;		/* any good token */
+	struct tq_quic_cid odcid;
+};
+
+/* A CID of ours naming this worker (QUIC-LB, random nonce). */
+static int
+make_cid(struct qm_worker *w, struct tq_quic_cid *cid)
+{
+	uint8_t rnd[TQ_QUIC_CID_MAX];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(rnd); i++)
+		rnd[i] = (uint8_t)rte_rand();
+	cid->len = w->mod->cid_len;
+	return tq_quic_lb_cid_make(&w->mod->lb, (uint8_t)w->s->id, rnd,
+			cid->id);
+}
+
+/* --quic-retry: whether a client Initial without a valid token gets a
+ * Retry.  auto counts them per second (this one and the last, so a
+ * flood does not slip through at each second's start), as a SYN-flood
+ * defence counts SYNs: past the threshold every new client proves its
+ * address first. */
+static bool
+retry_wanted(struct qm_worker *w)
+{
+	uint64_t now = w->s->now, el = now - w->hs_ts;
+
+	if (el >= 1000000000ull) {
+		w->hs_prev = el < 2000000000ull ? w->hs_cur : 0;
+		w->hs_cur = 0;
+		w->hs_ts = now;
+	}
+	w->hs_cur++;
+	switch (w->mod->retry) {
+	case QM_RETRY_ON:
+		return true;
+	case QM_RETRY_AUTO:
+		return RTE_MAX(w->hs_cur - 1, w->hs_prev) >=
+			w->mod->retry_threshold;
+	default:
+		return false;
+	}
+}
+
+/* RFC 9000 17.2.5, 8.1.2: a Retry with a token sealing the client's
+ * address, the time and its first DCID; our new CID for the client's
+ * next Initial; the integrity tag over the client's first DCID. */
+static void
+send_retry(struct qm_worker *w, const struct tq_udp_dgram *d,
+		const struct tq_quic_hdr *h)
+{
+	uint8_t tok[TQ_QUIC_TOKEN_MAX], nonce[TQ_QUIC_TOKEN_NONCE_LEN];
+	struct tq_quic_cid rcid;
+	struct tq_quic_wr wr;
+	unsigned int i;
+	size_t n;
+	int tl;
+
+	for (i = 0; i < sizeof(nonce); i++)
+		nonce[i] = (uint8_t)rte_rand();
+	tl = tq_quic_token_make(w->tok, TQ_QUIC_TOKEN_RETRY, &d->src, h->dcid,
+			h->dcid_len, w->s->now / 1000000, nonce, tok,
+			sizeof(tok));
+	if (tl < 0 || make_cid(w, &rcid) < 0)
+		return;
+	tq_quic_wr_init(&wr, w->buf, sizeof(w->buf));
+	if (tq_quic_hdr_write_retry(&wr, TQ_QUIC_VERSION_1, h->scid,
+			h->scid_len, rcid.id, rcid.len, tok, (size_t)tl,
+			(uint8_t)(rte_rand() & 0xf)) < 0)
+		return;
+	n = (size_t)(wr.pos - w->buf);
+	if (n + TQ_QUIC_RETRY_TAG_LEN > sizeof(w->buf) ||
+			tq_quic_retry_tag(w->retry_aead, w->cw, h->dcid,
+				h->dcid_len, w->buf, n, w->buf + n) < 0)
+		return;
+	n += TQ_QUIC_RETRY_TAG_LEN;
+	if (tq_udp_sendto(w->s, &d->dst, d->dport, &d->src, d->sport,
+			w->buf, (uint32_t)n) == 0)
+		TQ_INC(w->s, QUIC_RETRY_SENT);
+	else
+		TQ_INC(w->s, QUIC_SEND_FAILS);
+}
+
+/*
+ * A client's first Initial (no connection for its DCID): check its
+ * token, if any, and apply the Retry policy.  true: make the
+ * connection, *v saying how its address stands; false: answered with a
+ * Retry, or dropped.  RFC 9000 8.1.3: a token that does not validate
+ * counts for nothing (the client is treated as one without), but one
+ * that was a Retry's (expired, another address) ends the attempt: the
+ * client takes no second Retry, so it is dropped rather than
+ * retried again.
+ */
+static bool
+initial_gate(struct qm_worker *w, const struct tq_udp_dgram *d,
+		const struct tq_quic_hdr *h, struct qm_valid *v)
+{
+	struct tq_shard *s = w->s;
+	enum tq_quic_token_kind kind = 0;
+	size_t olen = 0;
+	int r;
+
+	memset(v, 0, sizeof(*v));
+	if (h->token_len) {
+		r = tq_quic_token_check(w->tok, h->token, h->token_len,
+				&d->src, s->now / 1000000, QM_RETRY_TOKEN_MS,
+				QM_NEW_TOKEN_MS, &kind, v->odcid.id, &olen);
+		if (r == 0) {
+			TQ_INC(s, QUIC_TOKENS_ACCEPTED);
+			v->validated = true;
+			v->retried = kind == TQ_QUIC_TOKEN_RETRY;
+			v->odcid.len = (uint8_t)olen;
+			return true;
+		}
+		if (r == -ETIMEDOUT)
+			TQ_INC(s, QUIC_TOKENS_EXPIRED);
+		else if (r == -EACCES)
+			TQ_INC(s, QUIC_TOKENS_WRONG_ADDR);
+		else
+			TQ_INC(s, QUIC_TOKENS_BAD);
+		if (r != -EBADMSG && kind == TQ_QUIC_TOKEN_RETRY)
+			return false;
+	}
+	if (!retry_wanted(w))
+		return true;
+	send_retry(w, d, h);
+	return false;
+}
+
+/* NEW_CONNECTION_ID: a CID naming this worker, its stateless reset
+ * token, in the table. */
+static int
+cid_make(void *arg, struct tq_quic_cid *cid, uint8_t token[16])
+{
+	struct qm_conn *q = arg;
+	struct qm_worker *w = q->w;
+	int r;
+
+	r = make_cid(w, cid);
+	if (r == 0)
+		r = tq_quic_table_add(&w->table, cid, q);
+	if (r == 0 && tq_quic_reset_token(w->tok, cid->id, cid->len,
+			token) < 0) {
+		tq_quic_table_del(&w->table, cid);
+		r = -EIO;
+	}
+	return r;
+}
+
+static void
+cid_retired(void *arg, const struct tq_quic_cid *cid)
+{
+	struct qm_conn *q = arg;
+
+	tq_quic_table_del(&q->w->table, cid);
+}
+
+static const struct tq_quic_conn_cid_ops cid_ops = {
+	.make = cid_make,
+	.retired = cid_retired,
+};
+
 /* A client's first Initial: a server connection (RFC 9000 7.2). */
 static struct qm_conn *
 conn_new(struct qm_worker *w, struct tq_quic_listener *l,
-		const struct tq_udp_dgram *d, const struct tq_quic_hdr *h)
+		const struct tq_udp_dgram *d, const struct tq_quic_hdr *h,
+		const struct qm_valid *v)
 {
 	struct tq_shard *s = w->s;
 	struct tq_quic_mod *m = w->mod;
 	struct tq_quic_conn_cfg cfg;
-	uint8_t rnd[TQ_QUIC_CID_MAX];
+	uint8_t nt[TQ_QUIC_TOKEN_MAX], nonce[TQ_QUIC_TOKEN_NONCE_LEN];
 	struct qm_conn *q;
 	unsigned int i;
+	int ntl;
 
 	if (w->nb_conns >= m->max_conns) {
 		TQ_INC(s, QUIC_DROP_FULL);
@@ -606,10 +832,7 @@ conn_new(struct qm_worker *w, struct tq_quic_listener *l,
 	cfg.tls = l->tls;
 	cfg.cw = w->cw;
 	cfg.pool = s->pool;
-	for (i = 0; i < sizeof(rnd); i++)
-		rnd[i] = (uint8_t)rte_rand();
-	cfg.scid.len = m->cid_len;
-	if (tq_quic_lb_cid_make(&m->lb, (uint8_t)s->id, rnd, cfg.scid.id) < 0)
+	if (make_cid(w, &cfg.scid) < 0)
 		goto fail;
 	cfg.dcid.len = h->dcid_len;
 	memcpy(cfg.dcid.id, h->dcid, h->dcid_len);
@@ -618,6 +841,20 @@ conn_new(struct qm_worker *w, struct tq_quic_listener *l,
 	cfg.idle_timeout_ms = m->idle_ms;
 	cfg.cc = m->cc;
 	cfg.ecn = !m->no_ecn;
+	cfg.max_cids = QM_CIDS;
+	cfg.retried = v->retried;
+	cfg.original_dcid = v->odcid;
+	cfg.addr_validated = v->validated;
+	/* RFC 9000 8.1.3: a token for the client's next connection, sent
+	 * once the handshake is confirmed */
+	for (i = 0; i < sizeof(nonce); i++)
+		nonce[i] = (uint8_t)rte_rand();
+	ntl = tq_quic_token_make(w->tok, TQ_QUIC_TOKEN_NEW, &d->src, NULL, 0,
+			s->now / 1000000, nonce, nt, sizeof(nt));
+	if (ntl > 0) {
+		cfg.token = nt;
+		cfg.token_len = (size_t)ntl;
+	}
 	cfg.has_reset_token = tq_quic_reset_token(w->tok, cfg.scid.id,
 			cfg.scid.len, cfg.reset_token) == 0;
 	if (tq_quic_conn_new(&cfg, s->now, &q->c) < 0)
@@ -644,6 +881,7 @@ conn_new(struct qm_worker *w, struct tq_quic_listener *l,
 		q->ocid = cfg.dcid;
 	tq_quic_conn_set_shard(q->c, s);
 	tq_quic_conn_set_kick(q->c, kick, q);
+	tq_quic_conn_set_cid_ops(q->c, &cid_ops, q);
 	tq_quic_conn_set_addrs(q->c, &q->local, q->lport, &q->peer, q->pport);
 	q->next = w->conns;
 	if (q->next)
@@ -702,6 +940,7 @@ quic_rx(struct tq_shard *s, struct tq_udp_dgram *d, void *arg)
 	const uint8_t *p;
 	struct tq_quic_hdr h;
 	struct tq_quic_cid cid;
+	struct qm_valid v;
 	struct qm_conn *q;
 	uint8_t owner;
 	int r;
@@ -761,10 +1000,13 @@ quic_rx(struct tq_shard *s, struct tq_udp_dgram *d, void *arg)
 			TQ_INC(s, QUIC_DROP_MALFORMED);
 			goto drop;
 		}
-		q = conn_new(w, l, d, &h);
+		if (!initial_gate(w, d, &h, &v))
+			goto drop;
+		q = conn_new(w, l, d, &h, &v);
 		if (!q)
 			goto drop;
 	}
+	tq_quic_conn_set_rx_path(q->c, &d->src, d->sport);
 	if (p == w->rxbuf) {
 		r = tq_quic_conn_input(q->c, p, len,
 				(enum tq_quic_ecn)tq_ecn(d->tos), s->now);
@@ -972,6 +1214,7 @@ quic_detach(struct tq_shard *s)
 		conn_free(w->conns);
 	client_tls_free(w);
 	tq_quic_table_fini(&w->table);
+	tq_quic_aead_free(w->retry_aead);
 	tq_quic_token_key_free(w->tok);
 	tq_quic_crypto_worker_free(w->cw);
 	m->w[s->id] = NULL;
@@ -993,6 +1236,7 @@ quic_fini(void *state)
 			conn_free(m->w[i]->conns);
 		client_tls_free(m->w[i]);
 		tq_quic_table_fini(&m->w[i]->table);
+		tq_quic_aead_free(m->w[i]->retry_aead);
 		tq_quic_token_key_free(m->w[i]->tok);
 		tq_quic_crypto_worker_free(m->w[i]->cw);
 		free(m->w[i]);

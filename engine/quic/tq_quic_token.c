@@ -126,6 +126,9 @@ tq_quic_token_check(struct tq_quic_token_key *k, const uint8_t *tok,
 			(plain[0] != TQ_QUIC_TOKEN_RETRY &&
 			 plain[0] != TQ_QUIC_TOKEN_NEW))
 		return -EBADMSG;
+	/* Genuine from here: the caller learns the kind even of a token it
+	 * must refuse (a Retry token refused ends the attempt, 8.1.2). */
+	*kind = (enum tq_quic_token_kind)plain[0];
 	put_addr(addr, client);
 	if (memcmp(addr, plain + 9, sizeof(addr)))
 		return -EACCES;
@@ -135,7 +138,6 @@ tq_quic_token_check(struct tq_quic_token_key *k, const uint8_t *tok,
 		max_age_new_ms;
 	if (issued > now_ms || now_ms - issued > max_age)
 		return -ETIMEDOUT;
-	*kind = (enum tq_quic_token_kind)plain[0];
 	if (odcid && odcid_len) {
 		memcpy(odcid, plain + 27, plain[26]);
 		*odcid_len = plain[26];

@@ -61,7 +61,7 @@ int tq_quic_token_make(struct tq_quic_token_key *k,
  * of its kind may be.  0 with *kind (and, for Retry, the odcid) filled;
  * -EBADMSG (not ours: altered, garbage, another secret), -EACCES
  * (issued to another address), -ETIMEDOUT (expired, or from the
- * future).
+ * future); with -EACCES and -ETIMEDOUT *kind is filled too.
  */
 int tq_quic_token_check(struct tq_quic_token_key *k, const uint8_t *tok,
 		size_t len, const struct tq_addr *client, uint64_t now_ms,

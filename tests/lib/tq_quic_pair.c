@@ -193,6 +193,12 @@ send_dgram(struct qp *p, int from, uint8_t *d, size_t len,
 		g->data[rnd(p) % len] ^= (uint8_t)(1 + rnd(p) % 255);
 		p->corrupted[from]++;
 	}
+	if (p->paths && from == 0) {
+		g->addr = p->caddr;
+		g->port = p->cport;
+	} else if (p->paths && p->c[1]) {
+		tq_quic_conn_path(p->c[1], &g->addr, &g->port, NULL);
+	}
 	if (p->link.dup > 0 && rndf(p) < p->link.dup) {
 		p->q[p->nq] = *g;
 		p->q[p->nq].at += 1000;
@@ -290,6 +296,9 @@ server_new(struct qp *p, const struct qp_dgram *g)
 	memcpy(sc.peer_scid.id, h.scid, h.scid_len);
 	assert_int_equal(tq_quic_conn_new(&sc, p->now, &p->c[1]), 0);
 	tq_quic_conn_set_shard(p->c[1], p->shard[1]);
+	if (p->paths)
+		tq_quic_conn_set_addrs(p->c[1], &p->saddr, 443, &g->addr,
+				g->port);
 	tq_conn_set_ops(tq_quic_conn_base(p->c[1]), p->ops[1]);
 	tq_conn_set_udata(tq_quic_conn_base(p->c[1]), p->udata[1]);
 	if (p->on_server)
@@ -316,6 +325,20 @@ deliver(struct qp *p)
 			p->q[best] = p->q[--p->nq];
 			if (g.to == 1 && !p->c[1])
 				server_new(p, &g);
+			if (p->paths && g.to == 1 && p->c[1])
+				tq_quic_conn_set_rx_path(p->c[1], &g.addr,
+						g.port);
+			if (p->paths && g.to == 0 &&
+					g.port == p->blackhole_port &&
+					tq_addr_equal(&g.addr, &p->blackhole)) {
+				p->blackholed++;
+				continue;
+			}
+			if (p->paths && g.to == 0 && (g.port != p->cport ||
+					!tq_addr_equal(&g.addr, &p->caddr))) {
+				p->misrouted++;
+				continue;
+			}
 			if (p->c[g.to])
 				tq_quic_conn_input(p->c[g.to], g.data, g.len,
 						(enum tq_quic_ecn)g.ecn, p->now);

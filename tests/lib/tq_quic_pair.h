@@ -37,6 +37,10 @@ struct qp_dgram {
 	uint8_t to;
 	uint8_t ecn;		/* enum tq_quic_ecn */
 	uint16_t len;
+	/* with paths: the client's source (to the server) or the
+	 * server's destination (to the client) */
+	struct tq_addr addr;
+	uint16_t port;
 	uint8_t data[1500];
 };
 
@@ -78,6 +82,15 @@ struct qp {
 	bool retry, retry_bad_tag, retry_no_tp;
 	unsigned int retries_sent;
 	struct tq_quic_cid retry_odcid;
+	/* paths (set before qp_init's first run, or at any time after):
+	 * the server sees the client's datagrams come from caddr:cport
+	 * (change them to move the client), and the client gets only the
+	 * server's datagrams sent there (others: misrouted); the server's
+	 * to the blackhole address are lost */
+	bool paths;
+	struct tq_addr saddr, caddr, blackhole;
+	uint16_t cport, blackhole_port;
+	unsigned int misrouted, blackholed;
 };
 
 /* cfg: overrides of the defaults for both sides (may be NULL). */

@@ -146,8 +146,8 @@ test_handshake(void **state)
 	assert_true(tq_quic_conn_has_keys(P.c[0], TQ_QUIC_LEVEL_APP));
 	assert_int_equal(P.client_initial_small, 0);
 	assert_int_equal(P.amp_violations, 0);
-	/* the server asks not to be migrated (we validate no path) */
-	assert_true(P.c[0]->ptp.disable_active_migration);
+	/* the server follows a client to a new path: migration allowed */
+	assert_false(P.c[0]->ptp.disable_active_migration);
 	assert_false(P.c[1]->ptp.disable_active_migration);
 	/* the client talks to the server's CID now */
 	assert_int_equal(tq_quic_conn_dcid(P.c[0])->id[0], 0x5e);

@@ -114,8 +114,12 @@ refused(void **state)
 			-EBADMSG);
 	assert_int_equal(tq_quic_token_check(k2, tok, (size_t)n, &c, 50001,
 			RETRY_AGE, NEW_AGE, &kind, NULL, NULL), -EBADMSG);
+	kind = 0;
 	assert_int_equal(tq_quic_token_check(k, tok, (size_t)n, &other,
 			50001, RETRY_AGE, NEW_AGE, &kind, NULL, NULL), -EACCES);
+	/* a genuine token refused still says its kind (the module drops a
+	 * refused Retry token's Initial rather than retrying it again) */
+	assert_int_equal(kind, TQ_QUIC_TOKEN_RETRY);
 	/* An IPv4-mapped IPv6 address is another address. */
 	assert_int_equal(tq_quic_token_check(k, tok, (size_t)n, &c6, 50001,
 			RETRY_AGE, NEW_AGE, &kind, NULL, NULL), -EACCES);
@@ -123,9 +127,11 @@ refused(void **state)
 	assert_int_equal(tq_quic_token_check(k, tok, (size_t)n, &c,
 			50000 + RETRY_AGE, RETRY_AGE, NEW_AGE, &kind, NULL,
 			NULL), 0);
+	kind = 0;
 	assert_int_equal(tq_quic_token_check(k, tok, (size_t)n, &c,
 			50001 + RETRY_AGE, RETRY_AGE, NEW_AGE, &kind, NULL,
 			NULL), -ETIMEDOUT);
+	assert_int_equal(kind, TQ_QUIC_TOKEN_RETRY);
 	assert_int_equal(tq_quic_token_check(k, tok, (size_t)n, &c, 49999,
 			RETRY_AGE, NEW_AGE, &kind, NULL, NULL), -ETIMEDOUT);
 	/* Making: too small, bad kind, a CID over 20 bytes. */
