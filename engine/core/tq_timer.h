@@ -70,6 +70,24 @@ void tq_timer_arm(struct tq_timer_wheel *w, struct tq_timer *t,
 
 void tq_timer_cancel(struct tq_timer_wheel *w, struct tq_timer *t);
 
+/*
+ * Arm for expire, touching the wheel only when that is earlier than a
+ * pending timer's time: a timer the wheel reaches before its time is put
+ * back where it belongs (as a cascade does), so a deadline that moves
+ * later, as a retransmission timer's does with every segment, costs a
+ * store instead of an unlink and a link.
+ */
+static inline void
+tq_timer_arm_later(struct tq_timer_wheel *w, struct tq_timer *t,
+		uint64_t expire)
+{
+	if (tq_timer_pending(t) && expire >= t->expire) {
+		t->expire = expire;
+		return;
+	}
+	tq_timer_arm(w, t, expire);
+}
+
 /* Fire every timer whose expiry is <= now; returns how many fired. */
 unsigned int tq_timer_run(struct tq_timer_wheel *w, uint64_t now);
 

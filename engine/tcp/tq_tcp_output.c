@@ -465,7 +465,7 @@ tq_tcp_output(struct tq_tcb *tp)
 {
 	struct tq_shard *s = tp->s;
 	uint32_t wnd, budget, sent_any = 0;
-	bool new_data = false;
+	bool new_data = false, arm = false;
 
 	if (!TQ_TCPS_ESTABLISHED_OR_LATER(tp->state)) {
 		if ((tp->flags & TF_ACKNOW) &&
@@ -546,15 +546,15 @@ tq_tcp_output(struct tq_tcb *tp)
 		if (SEQ_GT(tp->snd_nxt, tp->snd_max))
 			tp->snd_max = tp->snd_nxt;
 		budget = budget > len ? budget - len : 0;
-		if (!tq_timer_pending(&tp->t_rexmt) ||
-				(tp->flags & TF_PERSIST))
-			tq_tcp_timer_rearm(tp);
+		if (!tq_tcp_rexmt_pending(tp) || (tp->flags & TF_PERSIST))
+			arm = true;
 		if (fin || len == 0)
 			break;
 	}
-	/* RFC 8985 7.2: the probe timeout counts from the end of a burst,
-	 * with the whole flight known. */
-	if (new_data && (tp->flags & TF_TLP))
+	/* Armed once a burst (now is the same for all of it); RFC 8985
+	 * 7.2: the probe timeout counts from the end of a burst, with the
+	 * whole flight known. */
+	if (arm || (new_data && (tp->flags & TF_TLP)))
 		tq_tcp_timer_rearm(tp);
 	if (!sent_any && (tp->flags & TF_ACKNOW))
 		tq_tcp_send_ack(tp);
@@ -568,10 +568,9 @@ tq_tcp_output(struct tq_tcb *tp)
 	 */
 	if (tp->sndq.bytes > tp->snd_nxt - tp->snd_una &&
 			tp->snd_max == tp->snd_una &&
-			!tq_timer_pending(&tp->t_rexmt)) {
+			!tq_tcp_rexmt_pending(tp)) {
 		tp->flags |= TF_PERSIST;
-		tq_timer_arm(s->timers, &tp->t_rexmt, s->now +
-				RTE_MAX(tp->rto,
+		tq_tcp_rexmt_at(tp, s->now + RTE_MAX(tp->rto,
 					tq_tcp(s)->conf->rto_min_ns));
 	}
 }
