@@ -16,14 +16,13 @@
 #define TCPOLEN_WS 3
 #define TCPOLEN_SACK_PERM 2
 #define TCPOLEN_TS 10
+#define TQ_TCP_MAX_OPTLEN 40
 
 static void
 put32(uint8_t *p, uint32_t v)
 {
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
+	v = rte_cpu_to_be_32(v);
+	memcpy(p, &v, sizeof(v));
 }
 
 /* The window we can offer now, never less than what we offered before
@@ -136,13 +135,11 @@ build_options(struct tq_tcb *tp, uint8_t *opt, uint8_t flags)
 		return n;
 	}
 	if (tp->flags & TF_TS_OK) {
-		opt[n++] = 1;
-		opt[n++] = 1;
-		opt[n++] = 8;
-		opt[n++] = TCPOLEN_TS;
-		put32(&opt[n], tq_tcp_ts_now(tp));
-		put32(&opt[n + 4], tp->ts_recent);
-		n += 8;
+		/* NOP, NOP, kind 8, length 10 */
+		put32(&opt[n], 0x0101080a);
+		put32(&opt[n + 4], tq_tcp_ts_now(tp));
+		put32(&opt[n + 8], tp->ts_recent);
+		n += 12;
 	}
 	if ((tp->flags & TF_SACK_OK) && tp->ooo) {
 		uint32_t blk[TQ_TCP_MAX_SACK][2];
@@ -234,19 +231,22 @@ send_segment(struct tq_tcb *tp, uint32_t seq, uint32_t len, uint8_t flags)
 	struct rte_mbuf *h = tq_net_alloc(s);
 	struct rte_tcp_hdr *th;
 	struct tq_addr la, fa;
-	uint8_t opt[40];
 	unsigned int olen;
 	uint32_t win;
 
 	if (!h)
 		return -ENOBUFS;
-	olen = build_options(tp, opt, flags);
+	/* Room for the most options, built in place, the rest given back
+	 * (the header mbuf holds nothing else yet). */
 	th = (struct rte_tcp_hdr *)rte_pktmbuf_append(h,
-			(uint16_t)(sizeof(*th) + olen));
+			(uint16_t)(sizeof(*th) + TQ_TCP_MAX_OPTLEN));
 	if (!th) {
 		rte_pktmbuf_free(h);
 		return -ENOBUFS;
 	}
+	olen = build_options(tp, (uint8_t *)(th + 1), flags);
+	h->data_len = (uint16_t)(sizeof(*th) + olen);
+	h->pkt_len = h->data_len;
 	/* On a SYN (fast open) the data starts at the queue's head. */
 	if (len && attach_payload(tp, h, (flags & TQ_TH_SYN) ? 0 :
 			seq - tp->snd_una, len) < 0) {
@@ -277,7 +277,6 @@ send_segment(struct tq_tcb *tp, uint32_t seq, uint32_t len, uint8_t flags)
 	th->rx_win = rte_cpu_to_be_16((uint16_t)win);
 	th->cksum = 0;
 	th->tcp_urp = 0;
-	memcpy(th + 1, opt, olen);
 	if (flags & TQ_TH_ACK) {
 		tp->flags &= ~(TF_ACKNOW | TF_DELACK);
 		tp->segs_unacked = 0;
