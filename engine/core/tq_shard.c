@@ -398,7 +398,7 @@ shard_poll(struct tq_shard *s, uint64_t now, uint64_t t0)
 		total += n;
 	} while (n == TQ_BURST && ++b < s->rx_bursts);
 	run_loopback(s);
-	tq_timer_run(s->timers, now);
+	tq_timer_poll(s->timers, now);
 	drain_messages(s);
 	s->load.polls++;
 	if (total || s->tx_n) {
