@@ -283,6 +283,17 @@ send_segment(struct tq_tcb *tp, uint32_t seq, uint32_t len, uint8_t flags)
 		tq_timer_cancel(s->timers, &tp->t_delack);
 	}
 	TQ_INC(s, TCP_OUT_SEGS);
+	/* IPv4 with the next hop known (nearly every segment): the key's
+	 * addresses as they are, no struct tq_addr pair, straight to the
+	 * IPv4 output. */
+	if (tp->key.family == AF_INET && tq_route_cache_valid(s, &tp->rc)) {
+		uint32_t la4, fa4;
+
+		memcpy(&la4, tp->key.laddr, sizeof(la4));
+		memcpy(&fa4, tp->key.faddr, sizeof(fa4));
+		return tq_ipv4_output(s, h, la4, fa4, IPPROTO_TCP,
+				&tp->rc.mac);
+	}
 	tq_tcp_key_addrs(&tp->key, &la, &fa);
 	return tq_ip_output_rc(s, h, &la, &fa, IPPROTO_TCP, &tp->rc);
 }
