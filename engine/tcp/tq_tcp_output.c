@@ -483,6 +483,13 @@ tq_tcp_output(struct tq_tcb *tp)
 			tq_tcp_send_syn(tp);
 		return;
 	}
+	/* Nothing unsent, nothing to resend, no FIN or ACK owed (the
+	 * output after most input segments): what the loop and the checks
+	 * below would conclude. */
+	if (!(tp->flags & (TF_ACKNOW | TF_INRECOVERY | TF_SHUT_WR)) &&
+			tp->snd_nxt == tp->snd_max &&
+			tp->sndq.bytes == tp->snd_nxt - tp->snd_una)
+		return;
 	wnd = RTE_MIN(tp->snd_wnd, tp->cc.cwnd);
 	if (tp->flags & TF_INRECOVERY) {
 		uint32_t pipe = pipe_bytes(tp);
