@@ -314,6 +314,22 @@ drain_commands(struct tq_shard *s)
 	return n;
 }
 
+/* Almost always false: a few loads a poll instead of the dequeues. */
+static inline bool
+messages_waiting(const struct tq_shard *s)
+{
+	unsigned int j;
+
+	if (!rte_ring_empty(s->cmd))
+		return true;
+	if (!s->xmsg_input)
+		return false;
+	for (j = 0; j < s->nb_workers; j++)
+		if (s->xin[j] && !rte_ring_empty(s->xin[j]))
+			return true;
+	return false;
+}
+
 static void
 drain_messages(struct tq_shard *s)
 {
@@ -398,8 +414,9 @@ shard_poll(struct tq_shard *s, uint64_t now, uint64_t t0)
 		total += n;
 	} while (n == TQ_BURST && ++b < s->rx_bursts);
 	run_loopback(s);
-	tq_timer_run(s->timers, now);
-	drain_messages(s);
+	tq_timer_poll(s->timers, now);
+	if (messages_waiting(s))
+		drain_messages(s);
 	s->load.polls++;
 	if (total || s->tx_n) {
 		t1 = rte_rdtsc();

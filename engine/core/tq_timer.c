@@ -11,6 +11,7 @@ tq_timer_wheel_init(struct tq_timer_wheel *w, uint64_t tick_ns, uint64_t now)
 	memset(w, 0, sizeof(*w));
 	w->tick_ns = tick_ns ? tick_ns : 1000000;
 	w->cur_tick = now / w->tick_ns;
+	w->tick_end = (w->cur_tick + 1) * w->tick_ns;
 }
 
 static void
@@ -148,8 +149,10 @@ tq_timer_run(struct tq_timer_wheel *w, uint64_t now)
 	unsigned int fired = 0;
 
 	if (w->count == 0) {
-		if (now_tick > w->cur_tick)
+		if (now_tick > w->cur_tick) {
 			w->cur_tick = now_tick;
+			w->tick_end = (now_tick + 1) * w->tick_ns;
+		}
 		return 0;
 	}
 	if (now_tick < w->cur_tick)
@@ -160,6 +163,7 @@ tq_timer_run(struct tq_timer_wheel *w, uint64_t now)
 	 * (and first next time).  So cur_tick moves first.
 	 */
 	w->cur_tick = now_tick;
+	w->tick_end = (now_tick + 1) * w->tick_ns;
 	if (now_tick - prev >= TQ_WHEEL_SLOTS)
 		return run_jump(w, now);
 	/* At most one level-0 turn ends in between (the jump above takes

@@ -38,6 +38,7 @@ struct tq_timer {
 struct tq_timer_wheel {
 	uint64_t tick_ns;
 	uint64_t cur_tick; /* last tick processed */
+	uint64_t tick_end; /* ns: where the tick after cur_tick starts */
 	uint32_t count;
 	uint64_t moved;	   /* timers relinked while not due (cascades) */
 	/* level k's slots at [k * TQ_WHEEL_SLOTS] */
@@ -70,7 +71,40 @@ void tq_timer_arm(struct tq_timer_wheel *w, struct tq_timer *t,
 
 void tq_timer_cancel(struct tq_timer_wheel *w, struct tq_timer *t);
 
+/*
+ * Arm for expire, touching the wheel only when that is earlier than a
+ * pending timer's time: a timer the wheel reaches before its time is put
+ * back where it belongs (as a cascade does), so a deadline that moves
+ * later, as a retransmission timer's does with every segment, costs a
+ * store instead of an unlink and a link.
+ */
+static inline void
+tq_timer_arm_later(struct tq_timer_wheel *w, struct tq_timer *t,
+		uint64_t expire)
+{
+	if (tq_timer_pending(t) && expire >= t->expire) {
+		t->expire = expire;
+		return;
+	}
+	tq_timer_arm(w, t, expire);
+}
+
 /* Fire every timer whose expiry is <= now; returns how many fired. */
 unsigned int tq_timer_run(struct tq_timer_wheel *w, uint64_t now);
+
+/*
+ * tq_timer_run() for a poll loop: within the tick last run only a timer
+ * in that tick's level-0 slot can be due (one armed for a time already
+ * past lands there), so with that slot empty there is nothing to do and
+ * no call is made.
+ */
+static inline unsigned int
+tq_timer_poll(struct tq_timer_wheel *w, uint64_t now)
+{
+	if (now < w->tick_end &&
+			!w->slot[w->cur_tick & (TQ_WHEEL_SLOTS - 1)])
+		return 0;
+	return tq_timer_run(w, now);
+}
 
 #endif

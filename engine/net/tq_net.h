@@ -318,6 +318,14 @@ int tq_ip_output_rc(struct tq_shard *s, struct rte_mbuf *m,
 		const struct tq_addr *src, const struct tq_addr *dst,
 		uint8_t proto, struct tq_route_cache *rc);
 
+/* The entry holds the next hop: the output may go straight to the
+ * address family's output with rc->mac (what tq_ip_output_rc() does). */
+static inline bool
+tq_route_cache_valid(struct tq_shard *s, const struct tq_route_cache *rc)
+{
+	return rc->gen == tq_net(s)->l2_gen;
+}
+
 int tq_ip_output_opt(struct tq_shard *s, struct rte_mbuf *m,
 		const struct tq_addr *src, const struct tq_addr *dst,
 		uint8_t proto, const struct rte_ether_addr *l2dst,

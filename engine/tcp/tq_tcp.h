@@ -265,6 +265,8 @@ struct tq_listener {
 				    * up: only the app holds it now */
 #define TF_WND_DEFER	0x40000000 /* a window update owed while busy: sent
 				    * when tq_tcp_input lets go of the TCB */
+#define TF_REXMT_OFF	0x80000000u /* t_rexmt stopped but left in the
+				     * wheel: it does nothing if it fires */
 
 struct tq_tcb {
 	/* The public handles of a TCP connection: its one stream (id 0). */
@@ -584,6 +586,16 @@ void tq_tcp_timers_init(struct tq_tcb *tp);
 void tq_tcp_timers_cancel(struct tq_tcb *tp);
 void tq_tcp_rexmt_arm(struct tq_tcb *tp);
 void tq_tcp_rexmt_stop(struct tq_tcb *tp);
+/* t_rexmt (retransmission, probe or persist) at an absolute time. */
+void tq_tcp_rexmt_at(struct tq_tcb *tp, uint64_t expire);
+
+/* Whether t_rexmt runs: stopping it leaves it in the wheel. */
+static inline bool
+tq_tcp_rexmt_pending(const struct tq_tcb *tp)
+{
+	return tq_timer_pending(&tp->t_rexmt) &&
+		!(tp->flags & TF_REXMT_OFF);
+}
 /* Arm the probe timeout (RFC 8985 7) when allowed, else the RTO. */
 void tq_tcp_timer_rearm(struct tq_tcb *tp);
 void tq_tcp_delack_arm(struct tq_tcb *tp);

@@ -16,14 +16,13 @@
 #define TCPOLEN_WS 3
 #define TCPOLEN_SACK_PERM 2
 #define TCPOLEN_TS 10
+#define TQ_TCP_MAX_OPTLEN 40
 
 static void
 put32(uint8_t *p, uint32_t v)
 {
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
+	v = rte_cpu_to_be_32(v);
+	memcpy(p, &v, sizeof(v));
 }
 
 /* The window we can offer now, never less than what we offered before
@@ -136,13 +135,11 @@ build_options(struct tq_tcb *tp, uint8_t *opt, uint8_t flags)
 		return n;
 	}
 	if (tp->flags & TF_TS_OK) {
-		opt[n++] = 1;
-		opt[n++] = 1;
-		opt[n++] = 8;
-		opt[n++] = TCPOLEN_TS;
-		put32(&opt[n], tq_tcp_ts_now(tp));
-		put32(&opt[n + 4], tp->ts_recent);
-		n += 8;
+		/* NOP, NOP, kind 8, length 10 */
+		put32(&opt[n], 0x0101080a);
+		put32(&opt[n + 4], tq_tcp_ts_now(tp));
+		put32(&opt[n + 8], tp->ts_recent);
+		n += 12;
 	}
 	if ((tp->flags & TF_SACK_OK) && tp->ooo) {
 		uint32_t blk[TQ_TCP_MAX_SACK][2];
@@ -234,19 +231,22 @@ send_segment(struct tq_tcb *tp, uint32_t seq, uint32_t len, uint8_t flags)
 	struct rte_mbuf *h = tq_net_alloc(s);
 	struct rte_tcp_hdr *th;
 	struct tq_addr la, fa;
-	uint8_t opt[40];
 	unsigned int olen;
 	uint32_t win;
 
 	if (!h)
 		return -ENOBUFS;
-	olen = build_options(tp, opt, flags);
+	/* Room for the most options, built in place, the rest given back
+	 * (the header mbuf holds nothing else yet). */
 	th = (struct rte_tcp_hdr *)rte_pktmbuf_append(h,
-			(uint16_t)(sizeof(*th) + olen));
+			(uint16_t)(sizeof(*th) + TQ_TCP_MAX_OPTLEN));
 	if (!th) {
 		rte_pktmbuf_free(h);
 		return -ENOBUFS;
 	}
+	olen = build_options(tp, (uint8_t *)(th + 1), flags);
+	h->data_len = (uint16_t)(sizeof(*th) + olen);
+	h->pkt_len = h->data_len;
 	/* On a SYN (fast open) the data starts at the queue's head. */
 	if (len && attach_payload(tp, h, (flags & TQ_TH_SYN) ? 0 :
 			seq - tp->snd_una, len) < 0) {
@@ -277,13 +277,23 @@ send_segment(struct tq_tcb *tp, uint32_t seq, uint32_t len, uint8_t flags)
 	th->rx_win = rte_cpu_to_be_16((uint16_t)win);
 	th->cksum = 0;
 	th->tcp_urp = 0;
-	memcpy(th + 1, opt, olen);
 	if (flags & TQ_TH_ACK) {
 		tp->flags &= ~(TF_ACKNOW | TF_DELACK);
 		tp->segs_unacked = 0;
 		tq_timer_cancel(s->timers, &tp->t_delack);
 	}
 	TQ_INC(s, TCP_OUT_SEGS);
+	/* IPv4 with the next hop known (nearly every segment): the key's
+	 * addresses as they are, no struct tq_addr pair, straight to the
+	 * IPv4 output. */
+	if (tp->key.family == AF_INET && tq_route_cache_valid(s, &tp->rc)) {
+		uint32_t la4, fa4;
+
+		memcpy(&la4, tp->key.laddr, sizeof(la4));
+		memcpy(&fa4, tp->key.faddr, sizeof(fa4));
+		return tq_ipv4_output(s, h, la4, fa4, IPPROTO_TCP,
+				&tp->rc.mac);
+	}
 	tq_tcp_key_addrs(&tp->key, &la, &fa);
 	return tq_ip_output_rc(s, h, &la, &fa, IPPROTO_TCP, &tp->rc);
 }
@@ -466,7 +476,7 @@ tq_tcp_output(struct tq_tcb *tp)
 {
 	struct tq_shard *s = tp->s;
 	uint32_t wnd, budget, sent_any = 0;
-	bool new_data = false;
+	bool new_data = false, arm = false;
 
 	if (!TQ_TCPS_ESTABLISHED_OR_LATER(tp->state)) {
 		if ((tp->flags & TF_ACKNOW) &&
@@ -474,6 +484,13 @@ tq_tcp_output(struct tq_tcb *tp)
 			tq_tcp_send_syn(tp);
 		return;
 	}
+	/* Nothing unsent, nothing to resend, no FIN or ACK owed (the
+	 * output after most input segments): what the loop and the checks
+	 * below would conclude. */
+	if (!(tp->flags & (TF_ACKNOW | TF_INRECOVERY | TF_SHUT_WR)) &&
+			tp->snd_nxt == tp->snd_max &&
+			tp->sndq.bytes == tp->snd_nxt - tp->snd_una)
+		return;
 	wnd = RTE_MIN(tp->snd_wnd, tp->cc.cwnd);
 	if (tp->flags & TF_INRECOVERY) {
 		uint32_t pipe = pipe_bytes(tp);
@@ -547,15 +564,15 @@ tq_tcp_output(struct tq_tcb *tp)
 		if (SEQ_GT(tp->snd_nxt, tp->snd_max))
 			tp->snd_max = tp->snd_nxt;
 		budget = budget > len ? budget - len : 0;
-		if (!tq_timer_pending(&tp->t_rexmt) ||
-				(tp->flags & TF_PERSIST))
-			tq_tcp_timer_rearm(tp);
+		if (!tq_tcp_rexmt_pending(tp) || (tp->flags & TF_PERSIST))
+			arm = true;
 		if (fin || len == 0)
 			break;
 	}
-	/* RFC 8985 7.2: the probe timeout counts from the end of a burst,
-	 * with the whole flight known. */
-	if (new_data && (tp->flags & TF_TLP))
+	/* Armed once a burst (now is the same for all of it); RFC 8985
+	 * 7.2: the probe timeout counts from the end of a burst, with the
+	 * whole flight known. */
+	if (arm || (new_data && (tp->flags & TF_TLP)))
 		tq_tcp_timer_rearm(tp);
 	if (!sent_any && (tp->flags & TF_ACKNOW))
 		tq_tcp_send_ack(tp);
@@ -569,10 +586,9 @@ tq_tcp_output(struct tq_tcb *tp)
 	 */
 	if (tp->sndq.bytes > tp->snd_nxt - tp->snd_una &&
 			tp->snd_max == tp->snd_una &&
-			!tq_timer_pending(&tp->t_rexmt)) {
+			!tq_tcp_rexmt_pending(tp)) {
 		tp->flags |= TF_PERSIST;
-		tq_timer_arm(s->timers, &tp->t_rexmt, s->now +
-				RTE_MAX(tp->rto,
+		tq_tcp_rexmt_at(tp, s->now + RTE_MAX(tp->rto,
 					tq_tcp(s)->conf->rto_min_ns));
 	}
 }

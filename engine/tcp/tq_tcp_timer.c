@@ -31,7 +31,7 @@ tq_tcp_timers_cancel(struct tq_tcb *tp)
 	tq_timer_cancel(w, &tp->t_delack);
 	tq_timer_cancel(w, &tp->t_2msl);
 	tq_timer_cancel(w, &tp->t_keep);
-	tp->flags &= ~(TF_DELACK | TF_PERSIST);
+	tp->flags &= ~(TF_DELACK | TF_PERSIST | TF_REXMT_OFF);
 }
 
 /* Linux's tcp_model_timeout(): doubling from rto_base until rto_max,
@@ -61,18 +61,32 @@ backed_off_rto(const struct tq_tcb *tp)
 	return RTE_MIN(rto, c->rto_max_ns);
 }
 
+/*
+ * The retransmission timer is lazy: it is re-armed with every segment
+ * sent and stopped with every ACK that leaves nothing in flight, so it
+ * stays in the wheel, its time only moving later, and a stopped one is
+ * marked rather than unlinked.  The wheel is touched when the time moves
+ * earlier, and when a timer left behind comes due (rexmt_cb).
+ */
+void
+tq_tcp_rexmt_at(struct tq_tcb *tp, uint64_t expire)
+{
+	tp->flags &= ~TF_REXMT_OFF;
+	tq_timer_arm_later(tp->s->timers, &tp->t_rexmt, expire);
+}
+
 void
 tq_tcp_rexmt_arm(struct tq_tcb *tp)
 {
 	tp->flags &= ~(TF_PERSIST | TF_TLP);
-	tq_timer_arm(tp->s->timers, &tp->t_rexmt,
-			tp->s->now + backed_off_rto(tp));
+	tq_tcp_rexmt_at(tp, tp->s->now + backed_off_rto(tp));
 }
 
 void
 tq_tcp_rexmt_stop(struct tq_tcb *tp)
 {
-	tq_timer_cancel(tp->s->timers, &tp->t_rexmt);
+	if (tq_timer_pending(&tp->t_rexmt))
+		tp->flags |= TF_REXMT_OFF;
 	tp->flags &= ~(TF_PERSIST | TF_TLP);
 }
 
@@ -103,7 +117,7 @@ tq_tcp_timer_rearm(struct tq_tcb *tp)
 	}
 	tp->flags &= ~TF_PERSIST;
 	tp->flags |= TF_TLP;
-	tq_timer_arm(tp->s->timers, &tp->t_rexmt, tp->s->now + pto);
+	tq_tcp_rexmt_at(tp, tp->s->now + pto);
 }
 
 void
@@ -160,8 +174,7 @@ persist_probe(struct tq_tcb *tp)
 	if (tp->rxtshift < 30)
 		tp->rxtshift++;
 	tp->flags |= TF_PERSIST;
-	tq_timer_arm(tp->s->timers, &tp->t_rexmt,
-			tp->s->now + RTE_MIN(RTE_MAX(backed_off_rto(tp),
+	tq_tcp_rexmt_at(tp, tp->s->now + RTE_MIN(RTE_MAX(backed_off_rto(tp),
 					c->rto_min_ns), c->rto_max_ns));
 }
 
@@ -173,6 +186,11 @@ rexmt_cb(struct tq_timer *t, void *arg)
 	const struct tq_tcp_conf *c = tq_tcp(s)->conf;
 	uint64_t limit;
 
+	/* Stopped while in the wheel (tq_tcp_rexmt_stop()). */
+	if (tp->flags & TF_REXMT_OFF) {
+		tp->flags &= ~TF_REXMT_OFF;
+		return;
+	}
 	if (tp->flags & TF_PERSIST) {
 		if (tp->sndq.bytes <= tp->snd_nxt - tp->snd_una ||
 				tp->snd_max != tp->snd_una) {

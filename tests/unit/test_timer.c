@@ -35,6 +35,7 @@ rec_cb(struct tq_timer *t, void *arg)
 
 	assert_ptr_equal(t, &r->t);
 	assert_false(tq_timer_pending(t));
+	assert_true(run_now >= t->expire); /* never early */
 	r->fired++;
 	r->fired_at = run_now;
 	if (r->cancel)
@@ -511,6 +512,90 @@ clock_matches_tsc(void **state)
 	assert_true(tq_clock_ns() - k >= 1900000);
 }
 
+/*
+ * tq_timer_poll() skips the run within a tick when the tick's slot is
+ * empty; it must fire exactly what tq_timer_run() fires, also timers armed
+ * for a time already past and timers due later in the same tick.
+ * tq_timer_arm_later() only stores a later time: the wheel still fires it
+ * at that time, not at the old one.
+ */
+static void
+poll_and_arm_later(void **state)
+{
+	static struct tq_timer_wheel w, w2;
+	struct rec a, b[64], b2[64];
+	uint64_t now = 0;
+	unsigned int i, step;
+
+	(void)state;
+	tq_timer_wheel_init(&w, TICK, 0);
+	rec_init(&a, &w);
+	tq_timer_arm(&w, &a.t, 500000);
+	run_now = 400000;
+	assert_int_equal(tq_timer_poll(&w, 400000), 0);
+	run_now = 500000;
+	assert_int_equal(tq_timer_poll(&w, 500000), 1);
+	/* Armed in the past, in the tick last run. */
+	tq_timer_arm(&w, &a.t, 100000);
+	run_now = 600000;
+	assert_int_equal(tq_timer_poll(&w, 600000), 1);
+	assert_int_equal(a.fired, 2);
+
+	/* Later: stays in its slot, fires at the new time. */
+	tq_timer_arm(&w, &a.t, MS(10));
+	tq_timer_arm_later(&w, &a.t, MS(20));
+	assert_int_equal(w.count, 1);
+	assert_int_equal(run(&w, MS(10)), 0);
+	assert_true(tq_timer_pending(&a.t));
+	assert_int_equal(run(&w, MS(20) - 1), 0);
+	assert_int_equal(run(&w, MS(20)), 1);
+	assert_int_equal(a.fired_at, MS(20));
+	/* Earlier: moved. */
+	tq_timer_arm(&w, &a.t, MS(50));
+	tq_timer_arm_later(&w, &a.t, MS(30));
+	assert_int_equal(run(&w, MS(30)), 1);
+	assert_int_equal(a.fired_at, MS(30));
+	/* Not pending: armed. */
+	tq_timer_arm_later(&w, &a.t, MS(40));
+	assert_int_equal(run(&w, MS(40)), 1);
+	assert_int_equal(w.count, 0);
+
+	/* The same random arms, one wheel run every step, the other polled:
+	 * the same timers fire at the same steps. */
+	srand(7);
+	tq_timer_wheel_init(&w, TICK, 0);
+	tq_timer_wheel_init(&w2, TICK, 0);
+	for (i = 0; i < RTE_DIM(b); i++) {
+		rec_init(&b[i], &w);
+		rec_init(&b2[i], &w2);
+	}
+	for (step = 0; step < 20000; step++) {
+		now += (uint64_t)(rand() % 300) * 1000; /* up to 0.3 ms */
+		i = (unsigned int)rand() % RTE_DIM(b);
+		if (rand() % 4 == 0) {
+			/* from 2 ms back to 30 ms ahead */
+			uint64_t at = now + (uint64_t)(rand() % 32000) * 1000;
+
+			at = at > MS(2) ? at - MS(2) : 0;
+			if (rand() % 2) {
+				tq_timer_arm(&w, &b[i].t, at);
+				tq_timer_arm(&w2, &b2[i].t, at);
+			} else {
+				tq_timer_arm_later(&w, &b[i].t, at);
+				tq_timer_arm_later(&w2, &b2[i].t, at);
+			}
+		}
+		run_now = now;
+		tq_timer_run(&w, now);
+		tq_timer_poll(&w2, now);
+		for (i = 0; i < RTE_DIM(b); i++) {
+			assert_int_equal(b[i].fired, b2[i].fired);
+			assert_int_equal(b[i].fired_at, b2[i].fired_at);
+		}
+		assert_int_equal(w.count, w2.count);
+	}
+}
+
 int
 main(void)
 {
@@ -526,6 +611,7 @@ main(void)
 		cmocka_unit_test(far_timers_stay_put),
 		cmocka_unit_test(property_levels),
 		cmocka_unit_test(clock_matches_tsc),
+		cmocka_unit_test(poll_and_arm_later),
 	};
 
 	if (tq_test_eal_init("timer") < 0)
