@@ -91,6 +91,7 @@ struct gen {
 	unsigned int ciphers;	/* TQ_QUIC_CIPHER_*; 0: all */
 	const char *ca_file;	/* verify the server against it */
 	bool resume;		/* --resume */
+	bool migrate;		/* --migrate */
 	uint64_t expect_len, expect_fnv;
 	bool expect_len_set, expect_fnv_set;
 
@@ -164,6 +165,7 @@ struct gen_conn {
 	size_t sess_len, tok_len;
 	bool sess_new, tok_new;
 	bool h3_early;		/* resuming: requests may go in 0-RTT */
+	bool migrated;		/* --migrate: done on this connection */
 };
 
 enum gen_phase {

@@ -182,6 +182,11 @@ h3_req_closed(struct tq_h3_req *r, uint64_t code, void *arg)
 	tq_h3_req_set_udata(r, NULL);
 	c->inflight--;
 	h3_keep_session(c);
+	/* --migrate: once, after an answer (the handshake is confirmed
+	 * and the server's spare CIDs are in by then, as a rule) */
+	if (w->g->migrate && !c->migrated && code == 0 && c->qc &&
+			tq_quic_migrate(c->qc) == 0)
+		c->migrated = true;
 	if (code == 0 && q->ended) {
 		e = h3_check(w->g, q);
 		if (e >= 0)
@@ -366,6 +371,7 @@ gen_h3_open(struct gen_conn *c)
 	c->h3_early = qc.session != NULL;
 	c->sess_new = false;
 	c->tok_new = false;
+	c->migrated = false;
 	c->state = GC_CONNECTING;
 	c->nreq = 0;
 	c->sent = 0;

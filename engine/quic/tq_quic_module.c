@@ -1513,3 +1513,44 @@ tq_quic_resumed(struct tq_conn *c, bool *early)
 		*early = st->early_accepted != 0;
 	return st->resumed != 0;
 }
+
+int
+tq_quic_migrate(struct tq_conn *c)
+{
+	struct tq_quic_conn *qc = quic_of(c);
+	struct tq_shard *s = qc ? tq_conn_shard(c) : NULL;
+	struct tq_quic_mod *m = s && s->engine ?
+		tq_engine_module_state(s->engine, &tq_quic_module) : NULL;
+	struct qm_worker *w = m && s->id < TQ_MAX_WORKERS ? m->w[s->id] : NULL;
+	struct tq_quic_cid cid;
+	struct qm_conn *q = NULL;
+	uint16_t lport;
+	unsigned int i;
+	int err = 0, r;
+
+	if (!w)
+		return -EINVAL;
+	/* our qm_conn: the table entry of any CID of ours */
+	for (i = 0; !q && tq_quic_conn_local_cid(qc, i, &cid); i++)
+		q = tq_quic_table_lookup(&w->table, &cid);
+	if (!q || q->c != qc || !q->client)
+		return -EINVAL;
+	if (!q->confirmed)
+		return -ENOTCONN;
+	if (tq_quic_conn_spare_dcids(qc) == 0)
+		return -ENOENT;
+	lport = client_port(w, &q->peer, q->pport, &err);
+	if (lport == q->lport)	/* the worker's only port: try the next */
+		lport = client_port(w, &q->peer, q->pport, &err);
+	if (!lport || lport == q->lport)
+		return err ? err : -EADDRNOTAVAIL;
+	r = tq_quic_conn_rotate_dcid(qc);
+	if (r < 0)
+		return r;
+	q->lport = lport;
+	tq_quic_conn_set_addrs(qc, &q->local, q->lport, &q->peer, q->pport);
+	/* a non-probing packet on the new path: the server moves to it */
+	(void)tq_quic_conn_ping(qc);
+	kick(q);
+	return 0;
+}

@@ -12,6 +12,9 @@
 #    Quic0rttAccepted, Quic0rttPkts), bodies byte-exact; the client's
 #    qlog files (--qlog-dir, *_client.sqlog) parse (qlog_check.py);
 #  - without --resume: nothing resumed (the counts can be zero);
+#  - --migrate: every connection moves to another local port
+#    (tq_quic_migrate()) after its first answer; the server validates
+#    the path and follows (QuicMigrations), later bodies byte-exact;
 #  - against ngtcp2's gtlsserver: resumed, bodies byte-exact.
 set -euo pipefail
 source "${TQ_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/netns.sh"
@@ -113,6 +116,21 @@ nq=$(find "$TQ_TMP/qlog" -name '*_client.sqlog' | wc -l)
 	tq_fail "qlog: $nq client files"
 out=$("$py" "$qcheck" "$TQ_TMP/qlog" "$nq") || tq_fail "qlog of client connections"
 tq_pass "client qlog: $out"
+
+# ---- client migration: tq_quic_migrate() after each first answer ----
+mig0=$(srvctr QuicMigrations)
+h3gen "$TQ_TMP/mig.json" "$(tq_vdev_af_packet)" -- --addr "$eng/24" \
+	--gateway "$peer" --h3 --url "https://$srv:4433/r30k.bin" \
+	--connections 2 --requests-per-conn 5 --duration 2 --migrate \
+	--expect-length 30000 --expect-fnv "$fnv"
+check=$(gen_json "$TQ_TMP/mig.json" '
+r["requests"] >= 10 and r["errors"]["total"] == 0 and
+r["bytes_rx"] == 30000 * r["requests"]')
+[[ $check == True ]] || { cat "$TQ_TMP/mig.json" >&2; tq_fail "--migrate: report"; }
+gconn=$(gen_json "$TQ_TMP/mig.json" 'r["connections"]')
+mig=$(($(srvctr QuicMigrations) - mig0))
+((mig > 0 && mig >= gconn - 2)) || tq_fail "--migrate: server QuicMigrations $mig for $gconn connections"
+tq_pass "--migrate: $gconn connections each moved to another local port after its first answer, the server followed (QuicMigrations $mig), bodies byte-exact"
 tq_stop_pid "$srvpid"
 [[ $TQ_STOP_RC -eq 0 ]] || tq_fail "tq-server exited with $TQ_STOP_RC"
 

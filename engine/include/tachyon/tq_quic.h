@@ -119,4 +119,16 @@ int tq_quic_new_token(struct tq_conn *c, uint8_t **out, size_t *len);
  */
 bool tq_quic_resumed(struct tq_conn *c, bool *early);
 
+/**
+ * Move client connection c (on its worker) to another local port of
+ * --quic-client-ports that the worker owns, sending from there to the
+ * next connection ID the server gave (RFC 9000 9.5: none reused across
+ * paths) and retiring the one in use; the server validates the new
+ * path (PATH_CHALLENGE) and follows it.  A PING goes at once.
+ * @return 0, -EINVAL (not a QUIC client connection, or not on this
+ *   worker), -ENOTCONN (handshake not confirmed), -ENOENT (no spare
+ *   connection ID of the server's), -EADDRNOTAVAIL (no other port).
+ */
+int tq_quic_migrate(struct tq_conn *c);
+
 #endif
