@@ -898,6 +898,8 @@ gen_worker_conns_free(struct gen_worker *w)
 		tq_app_timer_free(w->conns[i].t);
 		tq_app_timer_free(w->conns[i].t2);
 		free(w->conns[i].carry);
+		free(w->conns[i].sess);
+		free(w->conns[i].tok);
 	}
 	free(w->conns);
 	free(w->scratch);

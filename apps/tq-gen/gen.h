@@ -90,6 +90,8 @@ struct gen {
 	uint32_t streams;	/* requests in flight per connection */
 	unsigned int ciphers;	/* TQ_QUIC_CIPHER_*; 0: all */
 	const char *ca_file;	/* verify the server against it */
+	bool resume;		/* --resume */
+	bool migrate;		/* --migrate */
 	uint64_t expect_len, expect_fnv;
 	bool expect_len_set, expect_fnv_set;
 
@@ -157,6 +159,13 @@ struct gen_conn {
 	struct tq_app_timer *t2;	/* no progress within --timeout */
 	uint32_t inflight, sent;
 	bool h3_closing, h3_goaway;
+	/* --resume: the last session and NEW_TOKEN token the slot got,
+	 * for its next connection; taken from this connection yet */
+	uint8_t *sess, *tok;
+	size_t sess_len, tok_len;
+	bool sess_new, tok_new;
+	bool h3_early;		/* resuming: requests may go in 0-RTT */
+	bool migrated;		/* --migrate: done on this connection */
 };
 
 enum gen_phase {

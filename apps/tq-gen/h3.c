@@ -56,6 +56,50 @@ stopping(const struct gen_worker *w)
 
 static void h3_fill(struct gen_conn *c);
 
+/* --resume: keep the newest session and token of c's connection for the
+ * slot's next one.  The server sends its ticket after the handshake and
+ * its token once it is confirmed, so asked at each answer until got. */
+static void
+h3_keep_session(struct gen_conn *c)
+{
+	uint8_t *p;
+	size_t n;
+
+	if (!c->w->g->resume || !c->qc)
+		return;
+	if (!c->sess_new && tq_quic_session(c->qc, &p, &n) == 0) {
+		free(c->sess);
+		c->sess = p;
+		c->sess_len = n;
+		c->sess_new = true;
+	}
+	if (!c->tok_new && tq_quic_new_token(c->qc, &p, &n) == 0) {
+		free(c->tok);
+		c->tok = p;
+		c->tok_len = n;
+		c->tok_new = true;
+	}
+}
+
+/* A handshake done: count it if it resumed (the phases of count_conn). */
+static void
+h3_count_resumed(struct gen_conn *c)
+{
+	struct gen_worker *w = c->w;
+	bool early;
+
+	if (!c->qc || !tq_quic_resumed(c->qc, &early))
+		return;
+	if (w->phase <= GP_MEASURE) {
+		w->sec.resumed++;
+		w->sec.early += early;
+	}
+	if (w->phase == GP_MEASURE || w->phase == GP_DRAIN) {
+		w->tot.resumed++;
+		w->tot.early += early;
+	}
+}
+
 /* Close c's session; its conn_closed() frees the slot. */
 static void
 h3_close(struct gen_conn *c, bool abort)
@@ -137,6 +181,12 @@ h3_req_closed(struct tq_h3_req *r, uint64_t code, void *arg)
 		return;
 	tq_h3_req_set_udata(r, NULL);
 	c->inflight--;
+	h3_keep_session(c);
+	/* --migrate: once, after an answer (the handshake is confirmed
+	 * and the server's spare CIDs are in by then, as a rule) */
+	if (w->g->migrate && !c->migrated && code == 0 && c->qc &&
+			tq_quic_migrate(c->qc) == 0)
+		c->migrated = true;
 	if (code == 0 && q->ended) {
 		e = h3_check(w->g, q);
 		if (e >= 0)
@@ -186,6 +236,7 @@ h3_streams_available(struct tq_h3_conn *h, void *arg)
 	if (c->state == GC_CONNECTING) {
 		tq_app_timer_cancel(c->t);
 		gen_conn_up(c);
+		h3_count_resumed(c);
 		c->state = GC_WAIT;
 	}
 	h3_fill(c);
@@ -246,9 +297,15 @@ h3_fill(struct gen_conn *c)
 	uint64_t now = tq_shard_now(w->s), at;
 	int rv;
 
-	if (!c->h3 || c->state == GC_CONNECTING || c->h3_closing)
+	if (!c->h3 || c->h3_closing)
 		return;
-	if (stopping(w) || w->phase >= GP_DRAIN || c->h3_goaway ||
+	/* connecting: only requests in 0-RTT (a resumed session, closed
+	 * loop); the rest waits for streams_available() */
+	if (c->state == GC_CONNECTING) {
+		if (!c->h3_early || g->rate_milli || stopping(w) ||
+				w->phase >= GP_DRAIN)
+			return;
+	} else if (stopping(w) || w->phase >= GP_DRAIN || c->h3_goaway ||
 			(g->reqs_per_conn && c->sent >= g->reqs_per_conn)) {
 		if (c->inflight == 0) {
 			c->state = GC_CLOSING;
@@ -305,6 +362,16 @@ gen_h3_open(struct gen_conn *c)
 	qc.ciphers = g->ciphers;
 	qc.verify = g->ca_file != NULL;
 	qc.ca_file = g->ca_file;
+	if (g->resume) {
+		qc.session = c->sess;
+		qc.session_len = c->sess_len;
+		qc.token = c->tok;
+		qc.token_len = c->tok_len;
+	}
+	c->h3_early = qc.session != NULL;
+	c->sess_new = false;
+	c->tok_new = false;
+	c->migrated = false;
 	c->state = GC_CONNECTING;
 	c->nreq = 0;
 	c->sent = 0;
@@ -334,6 +401,9 @@ gen_h3_open(struct gen_conn *c)
 	}
 	c->qc = conn;
 	tq_app_timer_arm(c->t, g->timeout_ns);
+	/* resuming: the first requests go in 0-RTT (-ENOTCONN if the
+	 * session allows none: then at streams_available()) */
+	h3_fill(c);
 }
 
 /* c->t: the connect timeout, a request due, or a close to make. */

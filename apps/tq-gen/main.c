@@ -362,6 +362,22 @@ set_h3(void *arg, const char *v)
 }
 
 static int
+set_resume(void *arg, const char *v)
+{
+	(void)v;
+	((struct gen *)arg)->resume = true;
+	return 0;
+}
+
+static int
+set_migrate(void *arg, const char *v)
+{
+	(void)v;
+	((struct gen *)arg)->migrate = true;
+	return 0;
+}
+
+static int
 set_streams(void *arg, const char *v)
 {
 	return parse_u32(v, 1, 1000, &((struct gen *)arg)->streams);
@@ -848,6 +864,12 @@ main(int argc, char **argv)
 			"URLs (the engine's QUIC client)", set_h3, &g },
 		{ "streams", "gen", "M", "--h3: requests in flight per "
 			"connection (1)", set_streams, &g },
+		{ "resume", "gen", NULL, "--h3: a connection resumes the "
+			"session of its slot's last one (0-RTT offered, with "
+			"its NEW_TOKEN token)", set_resume, &g },
+		{ "migrate", "gen", NULL, "--h3: each connection moves to "
+			"another local port after its first answer "
+			"(tq_quic_migrate())", set_migrate, &g },
 		{ "ciphers", "gen", "LIST", "--h3: cipher suites offered, of "
 			"aes128,aes256,chacha20 (all)", set_ciphers, &g },
 		{ "ca", "gen", "FILE", "--h3: verify the server's certificate "

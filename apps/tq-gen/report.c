@@ -29,6 +29,8 @@ gen_counts_add(struct gen_counts *dst, const struct gen_counts *src)
 	dst->connections += src->connections;
 	dst->bytes_rx += src->bytes_rx;
 	dst->bytes_tx += src->bytes_tx;
+	dst->resumed += src->resumed;
+	dst->early += src->early;
 	for (i = 0; i < GEN_E_MAX; i++)
 		dst->errors[i] += src->errors[i];
 }
@@ -184,6 +186,10 @@ counts_into(json_t *o, const struct gen_counts *c)
 			json_integer((json_int_t)c->bytes_rx));
 	ret |= json_object_set_new(o, "bytes_tx",
 			json_integer((json_int_t)c->bytes_tx));
+	ret |= json_object_set_new(o, "resumed",
+			json_integer((json_int_t)c->resumed));
+	ret |= json_object_set_new(o, "early_accepted",
+			json_integer((json_int_t)c->early));
 	ret |= json_object_set_new(o, "errors", errors_json(c));
 	return ret ? -ENOMEM : 0;
 }
@@ -325,6 +331,11 @@ counts_from(const json_t *o, struct gen_counts *c, char *err, size_t len)
 		set_err(err, len, "missing or bad counts");
 		return -EINVAL;
 	}
+	/* an older report has none */
+	if (json_object_get(o, "resumed"))
+		(void)get_u64(o, "resumed", &c->resumed);
+	if (json_object_get(o, "early_accepted"))
+		(void)get_u64(o, "early_accepted", &c->early);
 	for (i = 0; i < GEN_E_MAX; i++) {
 		/* A kind an older report lacks counts as none. */
 		if (json_object_get(e, err_names[i]) &&
@@ -464,6 +475,9 @@ gen_report_print(const struct gen_report *r, FILE *f)
 			r->c.requests, r->c.connections, r->duration_s,
 			(double)r->c.bytes_rx / 1e6,
 			(double)r->c.bytes_tx / 1e6);
+	if (r->c.resumed)
+		fprintf(f, "  %" PRIu64 " resumed, %" PRIu64 " with 0-RTT "
+				"accepted\n", r->c.resumed, r->c.early);
 	if (errs) {
 		fprintf(f, "  Errors: %" PRIu64, errs);
 		for (i = 0; i < GEN_E_MAX; i++)

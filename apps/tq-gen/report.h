@@ -42,6 +42,8 @@ struct gen_counts {
 	uint64_t connections;	/* connections established */
 	uint64_t bytes_rx;	/* payload bytes received */
 	uint64_t bytes_tx;	/* payload bytes sent */
+	uint64_t resumed;	/* --h3: handshakes that resumed a session */
+	uint64_t early;		/* --h3: of them, 0-RTT taken */
 	uint64_t errors[GEN_E_MAX];
 };
 

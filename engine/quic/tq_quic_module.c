@@ -1122,6 +1122,9 @@ client_tls(struct qm_worker *w, const struct tq_quic_client_conf *conf,
 	tc.ciphers = conf->ciphers;
 	tc.verify = conf->verify;
 	tc.ca_file = ca;
+	/* 0-RTT is offered only when a connection resumes (conf->session);
+	 * a full handshake is the same with it */
+	tc.early_data = true;
 	*err = tq_quic_tls_ctx_new(&tc, &t->tls);
 	if (*err < 0) {
 		free(t->ca_file);
@@ -1387,6 +1390,10 @@ tq_quic_connect(struct tq_shard *s, const struct tq_addr *dst, uint16_t dport,
 	cfg.idle_timeout_ms = m->idle_ms;
 	cfg.cc = m->cc;
 	cfg.ecn = !m->no_ecn;
+	cfg.session = conf->session;
+	cfg.session_len = conf->session ? conf->session_len : 0;
+	cfg.token = conf->token;
+	cfg.token_len = conf->token ? conf->token_len : 0;
 	/* RFC 9000 7.2: a first DCID of at least 8 random bytes */
 	cfg.dcid.len = 8;
 	for (i = 0; i < cfg.dcid.len; i++)
@@ -1412,6 +1419,9 @@ tq_quic_connect(struct tq_shard *s, const struct tq_addr *dst, uint16_t dport,
 		*err = -ENOMEM;
 		return NULL;
 	}
+	/* before its first output, as a server's (no file: no qlog) */
+	if (m->qlog_dir)
+		(void)tq_quic_conn_set_qlog(q->c, m->qlog_dir);
 	q->w = w;
 	q->client = true;
 	q->scid = cfg.scid;
@@ -1446,4 +1456,101 @@ tq_quic_connect(struct tq_shard *s, const struct tq_addr *dst, uint16_t dport,
 	 * call: a failure then comes as closed(), never before we return. */
 	tq_timer_arm(s->timers, &q->timer, s->now);
 	return c;
+}
+
+/* The QUIC connection of c, NULL for another transport's. */
+static struct tq_quic_conn *
+quic_of(struct tq_conn *c)
+{
+	if (!c || tq_conn_transport(c) != TQ_TRANSPORT_QUIC)
+		return NULL;
+	/* the tq_conn is the connection's base (tq_quic_conn_base()) */
+	return (struct tq_quic_conn *)c;
+}
+
+int
+tq_quic_session(struct tq_conn *c, uint8_t **out, size_t *len)
+{
+	struct tq_quic_conn *q = quic_of(c);
+
+	if (!q || !out || !len)
+		return -EINVAL;
+	return tq_quic_conn_session(q, out, len);
+}
+
+int
+tq_quic_new_token(struct tq_conn *c, uint8_t **out, size_t *len)
+{
+	struct tq_quic_conn *q = quic_of(c);
+	const uint8_t *t;
+	size_t n;
+
+	if (!q || !out || !len)
+		return -EINVAL;
+	t = tq_quic_conn_new_token(q, &n);
+	if (!t || n == 0)
+		return -ENOENT;
+	*out = malloc(n);
+	if (!*out)
+		return -ENOMEM;
+	memcpy(*out, t, n);
+	*len = n;
+	return 0;
+}
+
+bool
+tq_quic_resumed(struct tq_conn *c, bool *early)
+{
+	struct tq_quic_conn *q = quic_of(c);
+	const struct tq_quic_conn_stats *st;
+
+	if (early)
+		*early = false;
+	if (!q)
+		return false;
+	st = tq_quic_conn_stats(q);
+	if (early)
+		*early = st->early_accepted != 0;
+	return st->resumed != 0;
+}
+
+int
+tq_quic_migrate(struct tq_conn *c)
+{
+	struct tq_quic_conn *qc = quic_of(c);
+	struct tq_shard *s = qc ? tq_conn_shard(c) : NULL;
+	struct tq_quic_mod *m = s && s->engine ?
+		tq_engine_module_state(s->engine, &tq_quic_module) : NULL;
+	struct qm_worker *w = m && s->id < TQ_MAX_WORKERS ? m->w[s->id] : NULL;
+	struct tq_quic_cid cid;
+	struct qm_conn *q = NULL;
+	uint16_t lport;
+	unsigned int i;
+	int err = 0, r;
+
+	if (!w)
+		return -EINVAL;
+	/* our qm_conn: the table entry of any CID of ours */
+	for (i = 0; !q && tq_quic_conn_local_cid(qc, i, &cid); i++)
+		q = tq_quic_table_lookup(&w->table, &cid);
+	if (!q || q->c != qc || !q->client)
+		return -EINVAL;
+	if (!q->confirmed)
+		return -ENOTCONN;
+	if (tq_quic_conn_spare_dcids(qc) == 0)
+		return -ENOENT;
+	lport = client_port(w, &q->peer, q->pport, &err);
+	if (lport == q->lport)	/* the worker's only port: try the next */
+		lport = client_port(w, &q->peer, q->pport, &err);
+	if (!lport || lport == q->lport)
+		return err ? err : -EADDRNOTAVAIL;
+	r = tq_quic_conn_rotate_dcid(qc);
+	if (r < 0)
+		return r;
+	q->lport = lport;
+	tq_quic_conn_set_addrs(qc, &q->local, q->lport, &q->peer, q->pport);
+	/* a non-probing packet on the new path: the server moves to it */
+	(void)tq_quic_conn_ping(qc);
+	kick(q);
+	return 0;
 }

@@ -60,6 +60,19 @@ struct tq_quic_client_conf {
 	 * taken (load generators, tests). */
 	bool verify;
 	const char *ca_file;
+	/** Resume (docs/quic.md, Resumption and 0-RTT): the bytes of
+	 * tq_quic_session() of an earlier connection to the same server
+	 * (copied).  0-RTT is offered: streams opened and written before
+	 * established() go in 0-RTT packets, and again in 1-RTT if the
+	 * server refuses them.  NULL: a full handshake; bytes that do not
+	 * parse: the same. */
+	const uint8_t *session;
+	size_t session_len;
+	/** A NEW_TOKEN token of an earlier connection to this server
+	 * (tq_quic_new_token()), sent in our Initials so the server may
+	 * skip address validation (RFC 9000 8.1.3).  Copied; NULL: none. */
+	const uint8_t *token;
+	size_t token_len;
 };
 
 /**
@@ -80,5 +93,42 @@ struct tq_quic_client_conf {
 struct tq_conn *tq_quic_connect(struct tq_shard *s, const struct tq_addr *dst,
 		uint16_t dport, const struct tq_quic_client_conf *conf,
 		const struct tq_conn_ops *ops, void *udata, int *err);
+
+/**
+ * Client connection c (of tq_quic_connect()): what a later connection to
+ * the same server resumes with (tq_quic_client_conf.session): the TLS
+ * session with the server's ticket and its transport parameters,
+ * malloc()ed into *out (free() it).  The server sends its ticket after
+ * the handshake: ask from a callback after established().
+ * @return 0, -EAGAIN (no ticket yet), -ENOMEM, -EINVAL (not a QUIC
+ *   client connection).
+ */
+int tq_quic_session(struct tq_conn *c, uint8_t **out, size_t *len);
+
+/**
+ * Client connection c: the last NEW_TOKEN token the server gave, for
+ * tq_quic_client_conf.token, malloc()ed into *out (free() it).
+ * @return 0, -ENOENT (none), -ENOMEM, -EINVAL (not a QUIC connection).
+ */
+int tq_quic_new_token(struct tq_conn *c, uint8_t **out, size_t *len);
+
+/**
+ * QUIC connection c, once established: whether its handshake resumed
+ * a session, and (early, may be NULL) whether the 0-RTT it offered
+ * (client) or got (server) was taken.  false for other connections.
+ */
+bool tq_quic_resumed(struct tq_conn *c, bool *early);
+
+/**
+ * Move client connection c (on its worker) to another local port of
+ * --quic-client-ports that the worker owns, sending from there to the
+ * next connection ID the server gave (RFC 9000 9.5: none reused across
+ * paths) and retiring the one in use; the server validates the new
+ * path (PATH_CHALLENGE) and follows it.  A PING goes at once.
+ * @return 0, -EINVAL (not a QUIC client connection, or not on this
+ *   worker), -ENOTCONN (handshake not confirmed), -ENOENT (no spare
+ *   connection ID of the server's), -EADDRNOTAVAIL (no other port).
+ */
+int tq_quic_migrate(struct tq_conn *c);
 
 #endif
