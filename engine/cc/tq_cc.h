@@ -72,6 +72,29 @@ void tq_cc_rate_finish(struct tq_cc_rate *r, struct tq_cc_rs *rs,
  * app-limited and cannot lower the bandwidth estimate. */
 void tq_cc_rate_app_limited(struct tq_cc_rate *r, uint64_t in_flight);
 
+/*
+ * A token bucket for a transport that paces with a timer wheel rather
+ * than a per-packet clock (TCP): the bucket refills from the burst's
+ * time stamp at the rate and holds at most one quantum: the bytes the
+ * rate gives per wheel tick (at least two segments, as Linux's fq
+ * quantum) plus one segment for what a tick's sends leave of one.
+ */
+struct tq_cc_pace {
+	uint64_t tokens;	/* bytes that may go now */
+	uint64_t stamp;		/* ns of the last refill */
+};
+
+/* Bytes per quantum at rate bytes/s for ticks of tick_ns. */
+uint32_t tq_cc_pace_quantum(uint64_t rate, uint64_t tick_ns, uint32_t mss);
+/* Refill to now; returns the bytes that may go. */
+uint64_t tq_cc_pace_avail(struct tq_cc_pace *p, uint64_t rate,
+		uint32_t quantum, uint64_t now);
+/* bytes went out (may overdraw: the bucket floors at zero). */
+void tq_cc_pace_spend(struct tq_cc_pace *p, uint32_t bytes);
+/* When need bytes will have accumulated, at rate, from now. */
+uint64_t tq_cc_pace_next(const struct tq_cc_pace *p, uint64_t rate,
+		uint32_t need, uint64_t now);
+
 struct tq_cc_ops {
 	const char *name;
 	/* Reset state for a new connection (cwnd = initial window). */

@@ -360,6 +360,14 @@ struct tq_tcb {
 	struct tq_timer t_delack;
 	struct tq_timer t_2msl;	   /* TIME_WAIT, FIN_WAIT_2 */
 	struct tq_timer t_keep;	   /* keepalive, when on */
+	/*
+	 * pacing, when the cc sets a rate (BBR): output sends what the
+	 * bucket holds and t_pace lets out the rest (tq_tcp_rate.c)
+	 */
+	struct tq_cc_pace pace;
+	struct tq_timer t_pace;
+	/* BBR only: per-transmission delivery records (NULL: none) */
+	struct tq_tcp_rate *rate;
 
 	struct tq_listener *listener;
 	struct tq_tcb *acc_next;
@@ -611,6 +619,31 @@ void tq_tcp_sb_update(struct tq_tcb *tp, const struct tq_tcp_seg *seg);
 void tq_tcp_sb_ack(struct tq_tcb *tp);
 /* Give the scoreboard back to the pool (TCB freed or in TIME_WAIT). */
 void tq_tcp_sb_free(struct tq_tcb *tp);
+
+/*
+ * Delivery-rate samples and pacing for algorithms that need them
+ * (tq_tcp_rate.c).  tq_tcp_rate_init() with the timers;
+ * tq_tcp_rate_start() after tq_cc_init(): takes the records if the
+ * algorithm needs rate samples (-ENOMEM: none to be had, and the
+ * connection runs cubic instead);
+ * tq_tcp_rate_free() where the connection's memory goes.
+ */
+void tq_tcp_rate_init(struct tq_tcb *tp);
+int tq_tcp_rate_start(struct tq_tcb *tp);
+void tq_tcp_rate_free(struct tq_tcb *tp);
+/* A data segment [seq, seq + len) goes out. */
+void tq_tcp_rate_sent(struct tq_tcb *tp, uint32_t seq, uint32_t len);
+/* Inflight as BBR counts it: not SACKed and not taken for lost. */
+uint32_t tq_tcp_rate_inflight(const struct tq_tcb *tp);
+/* After an ACK was processed: one sample to the cc; prior_in_flight is
+ * tq_tcp_rate_inflight() before it. */
+void tq_tcp_rate_ack(struct tq_tcb *tp, uint32_t prior_in_flight);
+/* Output found nothing to send with room left: app-limited. */
+void tq_tcp_rate_app_limited(struct tq_tcb *tp);
+/* Bytes the pacer lets out now (the cc sets a rate). */
+uint64_t tq_tcp_pace_avail(struct tq_tcb *tp);
+/* Output held need bytes back for the pacer: the timer sends them. */
+void tq_tcp_pace_wait(struct tq_tcb *tp, uint32_t need);
 bool tq_tcp_sb_is_sacked(const struct tq_tcb *tp, uint32_t seq,
 		uint32_t *end);
 uint32_t tq_tcp_sb_highest(const struct tq_tcb *tp);

@@ -349,6 +349,7 @@ tq_tcb_tw_release(struct tq_tcb *tp)
 	tq_mq_free(&tp->sndq);
 	tq_tcp_ooo_free(tp);
 	tq_tcp_sb_free(tp);
+	tq_tcp_rate_free(tp);
 	tq_tcb_rx_sync(tp);
 }
 
@@ -540,6 +541,7 @@ cookie_ack(struct tq_shard *s, struct tq_listener *l,
 	tp->snd_wl2 = seg->ack;
 	tp->cc.init_cwnd_segs = t->conf->init_cwnd;
 	tq_cc_init(&tp->cc, t->conf->cc, tp->mss, s->now);
+	tq_tcp_rate_start(tp);
 	tq_tcb_set_state(tp, TQ_TCPS_ESTABLISHED);
 	tp->last_rcv = s->now;
 	tq_tcp_keep_arm(tp);
@@ -592,6 +594,7 @@ listen_input(struct tq_shard *s, struct tq_listener *l, struct tq_rx *rx,
 	tp->snd_wl2 = tp->iss;
 	tp->cc.init_cwnd_segs = t->conf->init_cwnd;
 	tq_cc_init(&tp->cc, t->conf->cc, tp->mss, s->now);
+	tq_tcp_rate_start(tp);
 	tq_tcb_set_state(tp, TQ_TCPS_SYN_RECEIVED);
 	TQ_INC(s, TCP_PASSIVE_OPENS);
 	if (seg->tfo && (t->conf->fastopen & 2) && fastopen_passive(tp, l, seg))
@@ -653,6 +656,7 @@ syn_sent_input(struct tq_tcb *tp, struct tq_rx *rx, struct tq_tcp_seg *seg)
 	apply_syn_options(tp, seg, true);
 	tp->cc.init_cwnd_segs = tq_tcp(s)->conf->init_cwnd;
 	tq_cc_init(&tp->cc, tq_tcp(s)->conf->cc, tp->mss, s->now);
+	tq_tcp_rate_start(tp);
 	if (tp->flags & TF_TFO_REQ)
 		fastopen_active(tp, seg);
 	if (seg->flags & TQ_TH_ACK) {
@@ -819,7 +823,7 @@ static bool
 ack_input(struct tq_tcb *tp, struct tq_rx *rx, struct tq_tcp_seg *seg)
 {
 	struct tq_shard *s = tp->s;
-	uint32_t sacked_before;
+	uint32_t sacked_before, prior_in_flight;
 	bool fin_acked;
 
 	if (tp->state == TQ_TCPS_SYN_RECEIVED) {
@@ -880,6 +884,8 @@ ack_input(struct tq_tcb *tp, struct tq_rx *rx, struct tq_tcp_seg *seg)
 		return false;
 	}
 	sacked_before = tp->sacked_bytes;
+	prior_in_flight = unlikely(tp->rate != NULL) ?
+		tq_tcp_rate_inflight(tp) : 0;
 	if (tp->flags & TF_SACK_OK && seg->nsack)
 		tq_tcp_sb_update(tp, seg);
 	fin_acked = (tp->flags & TF_FIN_SENT) &&
@@ -907,6 +913,8 @@ ack_input(struct tq_tcb *tp, struct tq_rx *rx, struct tq_tcp_seg *seg)
 			tp->rexmit_end = SEQ_MAX(tp->rexmit_end,
 					tq_tcp_sb_highest(tp));
 	}
+	if (unlikely(tp->rate != NULL))
+		tq_tcp_rate_ack(tp, prior_in_flight);
 	/* RFC 9293 3.10.7.4: window update from a newer segment. */
 	if (SEQ_LT(tp->snd_wl1, seg->seq) || (tp->snd_wl1 == seg->seq &&
 			SEQ_LEQ(tp->snd_wl2, seg->ack))) {

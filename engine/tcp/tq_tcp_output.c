@@ -306,6 +306,8 @@ send_segment(struct tq_tcb *tp, uint32_t seq, uint32_t len, uint8_t flags)
 		tq_timer_cancel(s->timers, &tp->t_delack);
 	}
 	TQ_INC(s, TCP_OUT_SEGS);
+	if (unlikely(tp->rate != NULL) && len && !(flags & TQ_TH_SYN))
+		tq_tcp_rate_sent(tp, seq, len);
 	/* IPv4 with the next hop known (nearly every segment): the key's
 	 * addresses as they are, no struct tq_addr pair, straight to the
 	 * IPv4 output. */
@@ -500,6 +502,7 @@ tq_tcp_output(struct tq_tcb *tp)
 	struct tq_shard *s = tp->s;
 	uint32_t wnd, budget, sent_any = 0;
 	bool new_data = false, arm = false;
+	uint64_t pace = UINT64_MAX;	/* bytes the pacer lets out */
 
 	if (!TQ_TCPS_ESTABLISHED_OR_LATER(tp->state)) {
 		if ((tp->flags & TF_ACKNOW) &&
@@ -514,6 +517,8 @@ tq_tcp_output(struct tq_tcb *tp)
 			tp->snd_nxt == tp->snd_max &&
 			tp->sndq.bytes == tp->snd_nxt - tp->snd_una)
 		return;
+	if (unlikely(tp->cc.pacing_rate != 0))
+		pace = tq_tcp_pace_avail(tp);
 	wnd = RTE_MIN(tp->snd_wnd, tp->cc.cwnd);
 	if (tp->flags & TF_INRECOVERY) {
 		uint32_t pipe = pipe_bytes(tp);
@@ -567,9 +572,19 @@ tq_tcp_output(struct tq_tcb *tp)
 			flags |= TQ_TH_FIN;
 		if (len == 0)
 			flags &= (uint8_t)~TQ_TH_PSH;
+		/* a whole segment or none: the timer sends it when the
+		 * bucket holds it */
+		if (unlikely(len > pace)) {
+			tq_tcp_pace_wait(tp, len);
+			break;
+		}
 		if (send_segment(tp, tp->snd_nxt, len, flags) < 0)
 			break;
 		sent_any++;
+		if (unlikely(pace != UINT64_MAX)) {
+			pace -= len;
+			tq_cc_pace_spend(&tp->pace, len);
+		}
 		if (rexmit) {
 			TQ_INC(s, TCP_RETRANS_SEGS);
 			tp->retrans++;
@@ -597,6 +612,11 @@ tq_tcp_output(struct tq_tcb *tp)
 	 * whole flight known. */
 	if (arm || (new_data && (tp->flags & TF_TLP)))
 		tq_tcp_timer_rearm(tp);
+	/* the window had room the app did not fill: samples from here
+	 * until this flight is delivered cannot lower BBR's estimate */
+	if (unlikely(tp->rate != NULL) && budget >= tp->mss &&
+			tp->sndq.bytes <= tp->snd_nxt - tp->snd_una)
+		tq_tcp_rate_app_limited(tp);
 	if (!sent_any && (tp->flags & TF_ACKNOW))
 		tq_tcp_send_ack(tp);
 	/*

@@ -294,6 +294,8 @@ tq_tcp_detach(struct tq_shard *s)
 		tq_mq_free(&tp->rcvq);
 		tq_tcp_ooo_free(tp);
 		tq_tcp_sb_free(tp);
+		tq_tcp_rate_free(tp);
+	tq_tcp_rate_free(tp);
 		rte_mempool_put(t->tcbs, tp);
 	}
 	rte_hash_free(t->flows);
@@ -663,6 +665,7 @@ tq_tcb_close(struct tq_tcb *tp, enum tq_close_reason why)
 	tq_mq_free(&tp->rcvq);
 	tq_tcp_ooo_free(tp);
 	tq_tcp_sb_free(tp);
+	tq_tcp_rate_free(tp);
 	tq_tcb_rx_sync(tp);
 	t->nconns--;
 	rte_mempool_put(t->tcbs, tp);

@@ -20,6 +20,7 @@ tq_tcp_timers_init(struct tq_tcb *tp)
 	tq_timer_init(&tp->t_delack, delack_cb, tp);
 	tq_timer_init(&tp->t_2msl, tw_cb, tp);
 	tq_timer_init(&tp->t_keep, keep_cb, tp);
+	tq_tcp_rate_init(tp);
 }
 
 void
@@ -31,6 +32,7 @@ tq_tcp_timers_cancel(struct tq_tcb *tp)
 	tq_timer_cancel(w, &tp->t_delack);
 	tq_timer_cancel(w, &tp->t_2msl);
 	tq_timer_cancel(w, &tp->t_keep);
+	tq_timer_cancel(w, &tp->t_pace);
 	tp->flags &= ~(TF_DELACK | TF_PERSIST | TF_REXMT_OFF);
 }
 

@@ -373,6 +373,65 @@ bbr_rto(void **state)
 	assert_true(l.cc.cwnd > MSS);
 }
 
+/* The TCP pacer's bucket: one quantum per tick, refilled at the rate
+ * from the burst's stamp, and a timer time that is when the next
+ * segment's bytes are there. */
+static void
+pace_bucket(void **state)
+{
+	struct tq_cc_pace p = { 0, 0 };
+	uint64_t rate = 12500000;	/* 100 Mbit/s */
+	uint32_t q = tq_cc_pace_quantum(rate, MS, 1448);
+	uint64_t t;
+
+	(void)state;
+	/* 1 ms of 100 Mbit/s is 12500 bytes, and a segment for the rest
+	 * of one; never under two segments (and the rest), never over
+	 * 64 KB */
+	assert_int_equal(q, 12500 + 1448);
+	assert_int_equal(tq_cc_pace_quantum(100000, MS, 1448), 3 * 1448);
+	assert_int_equal(tq_cc_pace_quantum(10000000000ull, MS, 1448),
+			64 * 1024);
+	/* a fresh (or long idle) bucket holds one quantum, no more */
+	assert_int_equal(tq_cc_pace_avail(&p, rate, q, 5 * SEC), q);
+	tq_cc_pace_spend(&p, 8 * 1448);
+	assert_int_equal(tq_cc_pace_avail(&p, rate, q, 5 * SEC),
+			q - 8 * 1448);
+	tq_cc_pace_spend(&p, 2 * 1448);
+	assert_int_equal(p.tokens, 0);	/* overdrawn: floors at zero */
+	/* 1448 bytes take 115.84 us at 100 Mbit/s */
+	t = tq_cc_pace_next(&p, rate, 1448, 5 * SEC);
+	assert_int_equal(t, 5 * SEC + 115840);
+	assert_true(tq_cc_pace_avail(&p, rate, q, t - 1000) < 1448);
+	assert_int_equal(tq_cc_pace_avail(&p, rate, q, t), 1448);
+	/* half a millisecond later: 6250 more */
+	assert_int_equal(tq_cc_pace_avail(&p, rate, q, t + MS / 2),
+			1448 + 6250);
+	/* enough already: now */
+	assert_int_equal(tq_cc_pace_next(&p, rate, 1448, t + MS / 2),
+			t + MS / 2);
+	/* sending at the rate for a second lets out rate bytes, within a
+	 * quantum, whatever the tick */
+	{
+		struct tq_cc_pace b = { 0, 0 };
+		uint64_t now = 10 * SEC, sent = 0;
+
+		tq_cc_pace_avail(&b, rate, q, now);
+		tq_cc_pace_spend(&b, q);
+		while (now < 11 * SEC) {
+			now = tq_cc_pace_next(&b, rate, 1448, now);
+			if (now % MS)
+				now += MS - now % MS;	/* a 1 ms wheel */
+			while (tq_cc_pace_avail(&b, rate, q, now) >= 1448) {
+				tq_cc_pace_spend(&b, 1448);
+				sent += 1448;
+			}
+		}
+		assert_true(sent <= rate + q);
+		assert_true(sent >= rate - 2 * q);
+	}
+}
+
 int
 main(void)
 {
@@ -385,6 +444,7 @@ main(void)
 		cmocka_unit_test(bbr_loss),
 		cmocka_unit_test(bbr_app_limited_keeps_bw),
 		cmocka_unit_test(bbr_rto),
+		cmocka_unit_test(pace_bucket),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
