@@ -214,6 +214,7 @@ int tq_quic_conn_session(struct tq_quic_conn *c, uint8_t **out, size_t *len);
 int tq_quic_conn_set_qlog(struct tq_quic_conn *c, const char *dir);
 /* The handshake resumed a session (known once complete). */
 bool tq_quic_conn_resumed(const struct tq_quic_conn *c);
+/*
  * Our connection IDs past the handshake's (RFC 9000 5.1): the module
  * makes each (its length cfg.scid's, routable to its worker) with its
  * stateless reset token and enters it in its table; it is told when
