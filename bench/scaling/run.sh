@@ -176,7 +176,7 @@ run_one() {
 	srv=$!
 	PIDS+=("$srv")
 	for _ in $(seq 150); do
-		grep -q "serving on" "$dir/server.log" && break
+		grep -qs "serving on" "$dir/server.log" && break
 		kill -0 "$srv" 2>/dev/null || break
 		sleep 0.1
 	done
