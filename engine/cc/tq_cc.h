@@ -159,6 +159,9 @@ struct tq_cc_bbr {
 	uint64_t full_bw;
 	uint64_t cycle_stamp;
 	uint64_t probe_rtt_done;	/* ns, 0: not yet timed */
+	/* samples of packets sent before C.delivered reached this are
+	 * PROBE_RTT's and cannot lower btl_bw */
+	uint64_t probe_rtt_mark;
 	uint64_t delivered;	/* C.delivered at the last sample */
 	uint32_t prior_cwnd;	/* saved for recovery and PROBE_RTT */
 	uint32_t pacing_gain;	/* x256 */

@@ -114,6 +114,22 @@ enter_probe_bw(struct tq_cc *cc, uint64_t now)
 	b->pacing_gain = pacing_cycle[b->cycle_index];
 }
 
+/*
+ * A sample that cannot lower the bandwidth estimate: sent while the app
+ * held the sender back, or while PROBE_RTT did (4.3.4.4: its four-packet
+ * flights deliver at a fraction of the rate, and the ten-round window
+ * would otherwise lose every real sample in the 200 ms it lasts, leaving
+ * PROBE_BW to climb back from a few Mbit/s at 1.25 per eight rounds).
+ * The draft marks those packets app-limited in the transport; the mark
+ * kept here (delivered + in flight, renewed on every PROBE_RTT ACK)
+ * does the same for any transport.
+ */
+static bool
+sample_app_limited(const struct tq_cc_bbr *b, const struct tq_cc_rs *rs)
+{
+	return rs->is_app_limited || rs->prior_delivered < b->probe_rtt_mark;
+}
+
 static void
 update_btl_bw(struct tq_cc *cc, const struct tq_cc_rs *rs)
 {
@@ -130,7 +146,8 @@ update_btl_bw(struct tq_cc *cc, const struct tq_cc_rs *rs)
 	}
 	/* an app-limited sample only counts when it raises the estimate */
 	if (rs->delivery_rate == 0 ||
-			(rs->is_app_limited && rs->delivery_rate < b->btl_bw))
+			(sample_app_limited(b, rs) &&
+			 rs->delivery_rate < b->btl_bw))
 		return;
 	slot = b->round_count % TQ_CC_BBR_BW_ROUNDS;
 	if (b->bw_win[slot].round != b->round_count) {
@@ -177,7 +194,7 @@ check_full_pipe(struct tq_cc *cc, const struct tq_cc_rs *rs)
 {
 	struct tq_cc_bbr *b = &cc->bbr;
 
-	if (b->filled_pipe || !b->round_start || rs->is_app_limited)
+	if (b->filled_pipe || !b->round_start || sample_app_limited(b, rs))
 		return;
 	/* 4.2.1.2: three rounds without 25% growth */
 	if (b->btl_bw >= b->full_bw + b->full_bw / 4) {
@@ -308,6 +325,8 @@ bbr_on_rate_sample(struct tq_cc *cc, const struct tq_cc_rs *rs,
 	check_full_pipe(cc, rs);
 	check_drain(cc, in_flight, now);
 	update_rtprop(cc, rs, in_flight, now);
+	if (b->mode == BBR_PROBE_RTT)
+		b->probe_rtt_mark = rs->delivered + in_flight;
 	/* one round of packet conservation on entering recovery (4.2.3.5) */
 	if (b->packet_conservation && b->round_count >= b->conservation_end)
 		b->packet_conservation = false;

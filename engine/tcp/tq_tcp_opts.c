@@ -85,9 +85,8 @@ set_cc(void *arg, const char *v)
 {
 	const struct tq_cc_ops *ops = tq_cc_find(v);
 
-	/* TCP keeps no per-segment delivery-rate state yet, which BBR's
-	 * model is built from (docs/architecture.md, cc) */
-	if (!ops || ops->needs_rate_samples)
+	/* BBR's delivery-rate samples and pacing: tq_tcp_rate.c */
+	if (!ops)
 		return -EINVAL;
 	((struct tq_tcp_mod *)arg)->conf.cc = ops;
 	return 0;
@@ -114,7 +113,7 @@ static const struct tq_app_opt tcp_opts[] = {
 	{ "tcp-sndbuf", "tcp", "BYTES", "send buffer per connection (262144)", set_sndbuf, NULL },
 	{ "tcp-rcvbuf", "tcp", "BYTES", "receive buffer per connection (262144)", set_rcvbuf, NULL },
 	{ "tcp-rcv-mbufs", "tcp", "N", "mbufs the receive queues of one worker may hold; past it data is dropped (TCPRcvQDrop); 0: no bound (half the worker's share of the pool)", set_rcv_mbufs, NULL },
-	{ "tcp-cc", "tcp", "NAME", "congestion control: cubic, newreno (cubic)", set_cc, NULL },
+	{ "tcp-cc", "tcp", "NAME", "congestion control: cubic, newreno, bbr (cubic)", set_cc, NULL },
 	{ "tcp-init-cwnd", "tcp", "SEGS", "initial congestion window (10)", set_init_cwnd, NULL },
 	{ "tcp-rto-min-ms", "tcp", "MS", "minimum RTO (200)", set_rto_min, NULL },
 	{ "tcp-rto-max-ms", "tcp", "MS", "maximum RTO (120000)", set_rto_max, NULL },

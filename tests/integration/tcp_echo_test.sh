@@ -1,18 +1,21 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# tcp_echo_test [af_packet|tap] [fault]: a kernel client streams 20 MB
+# tcp_echo_test [af_packet|tap] [fault] [CC]: a kernel client streams 20 MB
 # through tq-server's --tcp-echo over IPv4 and IPv6 and gets it back
 # byte-exact; a connect to a port with no listener is refused (RST);
 # every connection ends (TcpCurrEstab back to 0).  With "fault" the
 # engine runs --fault drop=0.02,reorder=0.02,dup=0.01,corrupt=0.005:
 # retransmission, reordering and checksums must still deliver every byte.
+# With CC (bbr) the engine runs --tcp-cc CC: what it echoes goes out
+# under that algorithm (BBR: paced, TcpPaceWaits counts the holds).
 set -euo pipefail
 source "${TQ_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/netns.sh"
 
 mode=${1:-af_packet}
 fault=${2:-}
-tq_init "tcp_echo_${mode}${fault:+_$fault}"
+cc=${3:-}
+tq_init "tcp_echo_${mode}${fault:+_$fault}${cc:+_$cc}"
 app=(--tcp-echo 7 --tcp-discard 9)
 size=20000000
 if [[ -n $fault ]]; then
@@ -20,6 +23,10 @@ if [[ -n $fault ]]; then
 	size=5000000
 fi
 b=$((220 + ${#fault}))
+if [[ -n $cc ]]; then
+	app+=(--tcp-cc "$cc")
+	b=$((227 + ${#fault} / 5))
+fi
 if [[ $mode == tap ]]; then
 	tq_engine_up tap 10.$((b + 1)) fd12:$((b + 1)) -- "${app[@]}"
 elif [[ $mode == workers ]]; then
@@ -63,6 +70,12 @@ if [[ $mode == workers ]]; then
 	r=$(tq_ctr_sum TcpEstabResets TCPAbortOnData TCPAbortOnClose TCPAbortOnTimeout TcpAttemptFails)
 	((r == 0)) || tq_fail "$r connections reset or aborted: flows crossed workers"
 	tq_pass "8 parallel echoes byte-exact over 2 workers, none reset; TcpSteered $(tq_ctr TcpSteered), TcpOutRsts $(tq_ctr TcpOutRsts)"
+fi
+
+if [[ $cc == bbr ]]; then
+	(($(tq_ctr TcpPaceWaits) > 0)) || tq_fail "bbr: nothing was paced (TcpPaceWaits 0)"
+	(($(tq_ctr TcpRateNoMem) == 0)) || tq_fail "bbr: connections fell back to cubic (TcpRateNoMem)"
+	tq_pass "bbr: TcpPaceWaits $(tq_ctr TcpPaceWaits), TcpRetransSegs $(tq_ctr TcpRetransSegs)"
 fi
 
 out=$(tq_peer "$py" "$client" refused "$TQ_ENG4" 5555) ||

@@ -1113,6 +1113,11 @@ link_send(struct tq_sim *sim, unsigned int d, struct rte_mbuf *m)
 	struct rte_mbuf *f;
 
 	l->st.sent++;
+	l->burst = l->st.sent > 1 && l->last_sent == sim->now ?
+		l->burst + 1 : 1;
+	l->last_sent = sim->now;
+	if (l->burst > l->st.max_burst)
+		l->st.max_burst = l->burst;
 	if (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_GOOD)
 		l->st.csum_offloaded++;
 	if (sim_down(sim, sim->now)) {
@@ -1132,6 +1137,9 @@ link_send(struct tq_sim *sim, unsigned int d, struct rte_mbuf *m)
 		}
 		if (backlog + size > l->st.max_queue_bytes)
 			l->st.max_queue_bytes = (uint32_t)(backlog + size);
+		l->st.qwait_sum += l->busy_until > sim->now ?
+			l->busy_until - sim->now : 0;
+		l->st.qwait_n++;
 		depart = RTE_MAX(sim->now, l->busy_until) +
 			(uint64_t)size * 8000000000ull / c->bw_bps;
 		l->busy_until = depart;

@@ -325,6 +325,12 @@ struct tq_sim_link_stats {
 	/* frames sent with their checksums left to the link's offload */
 	uint64_t csum_offloaded;
 	uint32_t max_queue_bytes;
+	/* ns frames waited in the bottleneck queue, summed, and how many
+	 * went through it: the mean standing queue (bw_bps links only) */
+	uint64_t qwait_sum, qwait_n;
+	/* most frames that entered at one instant of the clock, one after
+	 * the other: the sender's largest burst (a pacer bounds it) */
+	uint32_t max_burst;
 };
 
 struct tq_sim_frame {
@@ -336,6 +342,8 @@ struct tq_sim_frame {
 struct tq_sim_link {
 	struct tq_sim_link_conf conf;
 	uint64_t busy_until;
+	uint64_t last_sent;	/* clock of the last frame in */
+	uint32_t burst;		/* frames in at last_sent */
 	struct tq_sim_frame *heap;
 	uint32_t n, cap;
 	struct tq_sim_link_stats st;

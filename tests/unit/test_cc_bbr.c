@@ -306,6 +306,47 @@ bbr_probe_rtt(void **state)
 	assert_true(l.cc.bbr.rtprop < 31 * MS);
 }
 
+/*
+ * PROBE_RTT's 200 ms at four packets spans more than the bandwidth
+ * filter's ten rounds on a short path (10 ms here: some 20 rounds):
+ * its slow samples must not replace the estimate, or PROBE_BW restarts
+ * from four packets a round trip and climbs back over seconds.
+ */
+static void
+bbr_probe_rtt_keeps_bw(void **state)
+{
+	static struct link l;
+	uint64_t bw = 12000000, rtt = 10 * MS, t_end, low = UINT64_MAX;
+	uint64_t start, delivered;
+	bool seen = false;
+
+	link_init(&l, &tq_cc_bbr, bw, rtt);
+	run(&l, l.now + 2 * SEC);
+	assert_int_equal(l.cc.bbr.mode, 2);
+	assert_true(l.cc.bbr.btl_bw > bw * 95 / 100);
+	/* no sample at the old min from here: PROBE_RTT in 10 s */
+	l.rtt = 11 * MS;
+	t_end = l.now + 11 * SEC;
+	while (l.now < t_end) {
+		run(&l, l.now + 2 * MS);
+		if (l.cc.bbr.mode == 3)
+			seen = true;
+		if (l.cc.bbr.btl_bw < low)
+			low = l.cc.bbr.btl_bw;
+	}
+	assert_true(seen);
+	assert_int_equal(l.cc.bbr.mode, 2);
+	print_message("bbr: lowest estimate through PROBE_RTT %lu of %lu\n",
+			(unsigned long)low, (unsigned long)bw);
+	assert_true(low > bw * 90 / 100);
+	/* and the second after it runs at the link's rate */
+	start = l.now;
+	delivered = l.rate.delivered;
+	run(&l, l.now + SEC);
+	assert_true((l.rate.delivered - delivered) * SEC / (l.now - start) >
+			bw * 90 / 100);
+}
+
 /* Random-ish loss (1 in 50) does not make BBR give up the rate: the
  * model is the bandwidth, not the loss. */
 static void
@@ -441,6 +482,7 @@ main(void)
 		cmocka_unit_test(rate_sample_app_limited),
 		cmocka_unit_test(bbr_converges),
 		cmocka_unit_test(bbr_probe_rtt),
+		cmocka_unit_test(bbr_probe_rtt_keeps_bw),
 		cmocka_unit_test(bbr_loss),
 		cmocka_unit_test(bbr_app_limited_keeps_bw),
 		cmocka_unit_test(bbr_rto),
