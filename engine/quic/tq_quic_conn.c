@@ -32,6 +32,34 @@ tq_qc_sq_alloc(struct tq_qc_sq *q)
 	return q->buf ? 0 : -ENOMEM;
 }
 
+int
+tq_qc_sq_grow(struct tq_qc_sq *q, uint32_t cap)
+{
+	uint64_t off;
+	uint32_t at, n;
+	uint8_t *b;
+
+	if (cap <= q->cap)
+		return 0;
+	if (!q->buf) {
+		q->cap = cap;
+		return 0;
+	}
+	b = malloc(cap);
+	if (!b)
+		return -ENOMEM;
+	/* each byte goes where off % cap puts it in the new ring */
+	for (off = q->base; off < q->end; off += n) {
+		at = (uint32_t)(off % cap);
+		n = (uint32_t)RTE_MIN(q->end - off, (uint64_t)(cap - at));
+		tq_qc_sq_copy(q, off, b + at, n);
+	}
+	free(q->buf);
+	q->buf = b;
+	q->cap = cap;
+	return 0;
+}
+
 void
 tq_qc_sq_free(struct tq_qc_sq *q)
 {
@@ -599,8 +627,16 @@ tq_quic_conn_new(const struct tq_quic_conn_cfg *cfg, uint64_t now,
 		c->cfg.max_streams_bidi = 100;
 	if (!c->cfg.max_streams_uni)
 		c->cfg.max_streams_uni = 100;
+	/* an sndbuf set is the app's choice: it grows only if told to */
+	if (!c->cfg.sndbuf_max)
+		c->cfg.sndbuf_max = c->cfg.sndbuf ? c->cfg.sndbuf :
+			16 * 256 * 1024;
 	if (!c->cfg.sndbuf)
 		c->cfg.sndbuf = 256 * 1024;
+	c->cfg.sndbuf_max = RTE_MAX(c->cfg.sndbuf_max, c->cfg.sndbuf);
+	if (!c->cfg.sndbuf_grow_total)
+		c->cfg.sndbuf_grow_total = (uint32_t)RTE_MIN(
+				2ull * c->cfg.sndbuf_max, (uint64_t)UINT32_MAX);
 	if (!c->cfg.max_dgram)
 		c->cfg.max_dgram = TQ_QC_MAX_DGRAM_DEFAULT;
 	c->base.vt = &tq_qc_conn_vt;

@@ -63,6 +63,15 @@ struct tq_quic_conn_cfg {
 	uint64_t max_streams_bidi;	/* 100 */
 	uint64_t max_streams_uni;	/* 100 */
 	uint32_t sndbuf;		/* per stream, 256 KiB */
+	/* a stream's send buffer doubles up to this when the app had more
+	 * than it held and all of it was out (the peer acknowledging a
+	 * buffer per round trip would cap it at sndbuf / RTT); 0: 4 MiB
+	 * (16 x the default) when sndbuf is 0, else sndbuf (no growth) */
+	uint32_t sndbuf_max;
+	/* what the connection's streams may grow by together (bytes above
+	 * their sndbuf, summed): a peer reading many streams slowly holds
+	 * at most this much more; 0: 2 x sndbuf_max */
+	uint32_t sndbuf_grow_total;
 	uint32_t max_dgram;		/* datagrams we send, 1200 */
 	/* sent packets tracked (in flight and not yet settled), split
 	 * over the spaces as recovery does; 1024 */
@@ -108,6 +117,9 @@ struct tq_quic_conn_stats {
 	uint64_t proto_err;	/* connection errors we detected */
 	uint64_t stream_frames_in, stream_bytes_in;
 	uint64_t retransmits;	/* packets whose frames were resent */
+	uint64_t sndbuf_grows;	/* stream send buffers doubled */
+	uint64_t sndbuf_capped;	/* a doubling the connection's budget
+				 * (sndbuf_grow_total) refused */
 	uint64_t amp_blocked;	/* output stopped by the 3x limit */
 	uint64_t streams_opened, streams_refused;
 	uint64_t blocked_sent;	/* *_BLOCKED frames */

@@ -46,6 +46,8 @@ int tq_qc_sq_init(struct tq_qc_sq *q, uint32_t cap);
 void tq_qc_sq_free(struct tq_qc_sq *q);
 /* The ring's memory, if not there yet: 0 or -ENOMEM. */
 int tq_qc_sq_alloc(struct tq_qc_sq *q);
+/* A larger ring (cap > q->cap) holding the same bytes: 0 or -ENOMEM. */
+int tq_qc_sq_grow(struct tq_qc_sq *q, uint32_t cap);
 static inline uint32_t
 tq_qc_sq_space(const struct tq_qc_sq *q)
 {
@@ -112,6 +114,12 @@ struct tq_quic_stream {
 	struct tq_quic_fc_tx fct;
 	uint32_t lowat;
 	bool want_write;
+	/* the ring may double up to sq_max at the app's next write: set
+	 * when output took its last byte while the app had more to write
+	 * (the buffer, not the window, held the sender back) */
+	uint32_t sq_max;
+	uint32_t sq_grown;	/* bytes above cfg.sndbuf, in c->sq_grown */
+	bool sq_starved;
 	bool fin_want, fin_sent, fin_lost, fin_acked;
 	bool reset_want, reset_sent, reset_acked;
 	uint64_t reset_code;
@@ -179,12 +187,16 @@ struct tq_quic_conn {
 	struct tq_quic_fc_tx fct;
 	bool md_want;
 	bool db_want;			/* DATA_BLOCKED */
+	/* a stream left the send queue with new data only the
+	 * connection's limit held back: MAX_DATA must requeue it */
+	bool fc_held;
 	struct tq_quic_streams sc[2];	/* bidi, uni */
 	bool ms_want[2];
 	bool sa_want[2];		/* the app saw -EAGAIN */
 	struct tq_quic_stream *streams;
 	struct tq_quic_stream *sq_head, *sq_tail;
 	unsigned int nstreams;
+	uint64_t sq_grown;	/* the streams' sq_grown summed */
 	/* handshake */
 	bool complete, confirmed, established_told;
 	bool hd_want;			/* HANDSHAKE_DONE to send */
@@ -358,6 +370,8 @@ void tq_qc_stream_maybe_free(struct tq_quic_stream *s);
 void tq_qc_streams_close_all(struct tq_quic_conn *c,
 		enum tq_close_reason why, uint64_t code);
 void tq_qc_streams_free(struct tq_quic_conn *c);
+/* The connection's limit grew: streams it held back send again. */
+void tq_qc_streams_fc_unblock(struct tq_quic_conn *c);
 void tq_qc_reap(struct tq_quic_conn *c);
 void tq_qc_streams_on_peer_tp(struct tq_quic_conn *c);
 void tq_qc_stream_writable_check(struct tq_quic_stream *s);

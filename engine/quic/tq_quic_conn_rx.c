@@ -263,7 +263,8 @@ on_frame(struct tq_quic_conn *c, enum tq_quic_space sp,
 		return TQ_QUIC_NO_ERROR;
 	}
 	case TQ_QUIC_FT_MAX_DATA:
-		tq_quic_fc_tx_update(&c->fct, f->max_data.max);
+		if (tq_quic_fc_tx_update(&c->fct, f->max_data.max))
+			tq_qc_streams_fc_unblock(c);
 		return TQ_QUIC_NO_ERROR;
 	case TQ_QUIC_FT_MAX_STREAM_DATA:
 		s = tq_qc_stream_get(c, f->max_stream_data.id, false, &e);

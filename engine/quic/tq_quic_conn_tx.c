@@ -212,6 +212,8 @@ put_stream(struct tq_quic_conn *c, struct tq_quic_stream *s,
 			tq_quic_fc_tx_sent(&c->fct, newb);
 		}
 		tq_qc_sq_sent(&s->sq, off, fit, retx);
+		if (s->want_write && s->sq.next == s->sq.end)
+			s->sq_starved = true;
 		if (fin) {
 			s->fin_sent = true;
 			s->fin_lost = false;
@@ -264,10 +266,16 @@ put_streams(struct tq_quic_conn *c, struct tq_quic_wr *w, struct pend *pp,
 		s->snext = NULL;
 		s->in_sendq = false;
 		put_stream(c, s, w, pp, can_send);
-		if (stream_pending(c, s))
+		if (stream_pending(c, s)) {
 			tq_qc_stream_sendq(s);
-		else
-			tq_qc_stream_maybe_free(s);
+			continue;
+		}
+		/* new data the connection's limit holds back: MAX_DATA
+		 * puts it back (tq_qc_streams_fc_unblock) */
+		if (s->has_send && !s->reset_want && s->sq.next < s->sq.end &&
+				tq_quic_fc_tx_credit(&c->fct) == 0)
+			c->fc_held = true;
+		tq_qc_stream_maybe_free(s);
 	}
 }
 

@@ -101,6 +101,7 @@ stream_new(struct tq_quic_conn *c, uint64_t id)
 		c->ptp.initial_max_stream_data_bidi_local;
 	tq_quic_fc_tx_init(&s->fct, peer_max);
 	s->lowat = c->cfg.sndbuf / 2;
+	s->sq_max = c->cfg.sndbuf_max;
 	s->next = c->streams;
 	c->streams = s;
 	c->nstreams++;
@@ -151,6 +152,7 @@ stream_free(struct tq_quic_stream *s)
 	if (!is_local(c, (uint64_t)s->st.id))
 		tq_quic_streams_peer_closed(&c->sc[(s->st.id & 2) != 0]);
 	tq_quic_rxbuf_reset(&s->rb);
+	c->sq_grown -= s->sq_grown;
 	tq_qc_sq_free(&s->sq);
 	free(s->mu);
 	free(s->segs);
@@ -231,6 +233,21 @@ tq_qc_streams_free(struct tq_quic_conn *c)
 {
 	while (c->streams)
 		stream_free(c->streams);
+}
+
+/* Walks the streams only after one was held back (fc_held), so a peer
+ * sending MAX_DATA often costs one branch per frame. */
+void
+tq_qc_streams_fc_unblock(struct tq_quic_conn *c)
+{
+	struct tq_quic_stream *s;
+
+	if (!c->fc_held)
+		return;
+	c->fc_held = false;
+	for (s = c->streams; s; s = s->next)
+		if (s->has_send && !s->reset_want && s->sq.next < s->sq.end)
+			tq_qc_stream_sendq(s);
 }
 
 void
@@ -331,6 +348,61 @@ mu_release(struct tq_quic_stream *s)
 		s->mu_tail_room = 0;
 }
 
+static int
+mu_resize(struct tq_quic_stream *s, uint32_t val)
+{
+	if (val > s->mu_cap) {
+		uint64_t *n = calloc(val, sizeof(*n));
+		uint32_t i;
+
+		if (!n)
+			return -ENOMEM;
+		for (i = 0; i < s->mu_n; i++)
+			n[i] = s->mu[(s->mu_head + i) % s->mu_cap];
+		free(s->mu);
+		s->mu = n;
+		s->mu_cap = val;
+		s->mu_head = 0;
+	}
+	s->mu_limit = val;
+	return 0;
+}
+
+/*
+ * Send buffer autotuning: a stream whose whole buffer went out while
+ * the app had more to write was held to one buffer per round trip, not
+ * by the window; double the ring (up to sq_max) at the app's write, out
+ * of the per-packet path.  The low-water mark and the units follow
+ * when they are still the defaults.
+ */
+static void
+sq_autogrow(struct tq_quic_stream *s)
+{
+	struct tq_quic_conn *c = s->c;
+	uint32_t old = s->sq.cap, cap;
+
+	if (!s->sq_starved)
+		return;
+	s->sq_starved = false;
+	if (old >= s->sq_max)
+		return;
+	cap = (uint32_t)RTE_MIN((uint64_t)old * 2, (uint64_t)s->sq_max);
+	if (c->sq_grown + (cap - old) > c->cfg.sndbuf_grow_total) {
+		c->stats.sndbuf_capped++;
+		return;
+	}
+	if (s->mu_limit == RTE_MAX(old / 512, 1u) &&
+			mu_resize(s, RTE_MAX(cap / 512, 1u)) < 0)
+		return;
+	if (tq_qc_sq_grow(&s->sq, cap) < 0)
+		return;
+	if (s->lowat == old / 2)
+		s->lowat = cap / 2;
+	s->sq_grown += cap - old;
+	c->sq_grown += cap - old;
+	c->stats.sndbuf_grows++;
+}
+
 static bool
 send_low(const struct tq_quic_stream *s)
 {
@@ -365,6 +437,7 @@ qs_write(struct tq_stream *st, const void *buf, uint32_t len)
 	tq_qc_kick(tq_qc_stream(st)->c);
 	if (rc < 0)
 		return rc;
+	sq_autogrow(s);
 	left = RTE_MIN(len, tq_qc_sq_space(&s->sq));
 	/* fill the last unit first, then new 2 KiB ones, as TCP fills
 	 * its mbufs */
@@ -397,7 +470,7 @@ qs_write_mbuf(struct tq_stream *st, struct rte_mbuf *m,
 		struct rte_mbuf **rest)
 {
 	struct tq_quic_stream *s = tq_qc_stream(st);
-	uint32_t room = tq_qc_sq_space(&s->sq), segs = mu_free(s);
+	uint32_t room, segs;
 	uint32_t take = 0, n = 0, k;
 	struct rte_mbuf *x;
 	int rc = qs_write_check(st);
@@ -406,6 +479,10 @@ qs_write_mbuf(struct tq_stream *st, struct rte_mbuf *m,
 	*rest = m;
 	if (rc < 0)
 		return rc;
+	if (s->has_send)
+		sq_autogrow(s);
+	room = tq_qc_sq_space(&s->sq);
+	segs = mu_free(s);
 	if (tq_qc_sq_alloc(&s->sq) < 0)
 		return 0;
 	for (x = m; x && n < segs && take < room; x = x->next, n++)
@@ -442,7 +519,11 @@ static uint32_t
 qs_write_space(struct tq_stream *st, uint32_t *segs)
 {
 	struct tq_quic_stream *s = tq_qc_stream(st);
-	uint32_t space = s->has_send ? tq_qc_sq_space(&s->sq) : 0;
+	uint32_t space;
+
+	if (s->has_send)
+		sq_autogrow(s);
+	space = s->has_send ? tq_qc_sq_space(&s->sq) : 0;
 
 	if (s->has_send && send_low(s))
 		s->want_write = true;
@@ -667,21 +748,7 @@ qs_set_opt(struct tq_stream *st, enum tq_stream_opt opt, uint32_t val)
 	case TQ_OPT_SNDBUF_MBUFS:
 		if (!s->has_send || val == 0)
 			return -EINVAL;
-		if (val > s->mu_cap) {
-			uint64_t *n = calloc(val, sizeof(*n));
-			uint32_t i;
-
-			if (!n)
-				return -ENOMEM;
-			for (i = 0; i < s->mu_n; i++)
-				n[i] = s->mu[(s->mu_head + i) % s->mu_cap];
-			free(s->mu);
-			s->mu = n;
-			s->mu_cap = val;
-			s->mu_head = 0;
-		}
-		s->mu_limit = val;
-		return 0;
+		return mu_resize(s, val);
 	case TQ_OPT_SNDLOWAT:
 		s->lowat = val;
 		return 0;
@@ -700,7 +767,10 @@ qs_set_opt(struct tq_stream *st, enum tq_stream_opt opt, uint32_t val)
 		tq_qc_sq_free(&s->sq);
 		if (tq_qc_sq_init(&s->sq, val) < 0)
 			return -ENOMEM;
+		s->c->sq_grown -= s->sq_grown;
+		s->sq_grown = 0;
 		s->lowat = val / 2;
+		s->sq_max = val;	/* the app's choice: no autotuning */
 		return 0;
 	default:
 		return -ENOTSUP;
