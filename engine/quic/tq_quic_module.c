@@ -136,6 +136,8 @@ struct tq_quic_mod {
 	uint32_t early_window_ms;
 	enum qm_retry retry;
 	uint32_t retry_threshold;	/* auto: Initials/s per worker */
+	/* receive windows we advertise first; 0: the connection's own */
+	uint64_t max_stream_data, max_data;
 	/* settled in finish */
 	char *cert_pem, *key_pem;	/* self-signed without --quic-cert */
 	uint8_t secret[TQ_QUIC_TOKEN_SECRET_LEN];
@@ -154,6 +156,12 @@ TQ_OPT_U_SETTER(set_idle, ST, idle_ms, uint32_t, 1, 600000, 1)
 TQ_OPT_U_SETTER(set_max_conns, ST, max_conns, uint32_t, 1, 1u << 22, 1)
 TQ_OPT_FLAG_SETTER(set_no_ecn, ST, no_ecn, true)
 TQ_OPT_U_SETTER(set_early_window, ST, early_window_ms, uint32_t, 1, 3600000, 1)
+/* At least a packet's worth (a window below a frame's overhead would
+ * stall the HTTP/3 control streams); at most 1 GiB, which the 16x of
+ * autotuning keeps within QUIC's 2^62. */
+TQ_OPT_U_SETTER(set_max_stream_data, ST, max_stream_data, uint64_t, 1200,
+		1u << 30, 1)
+TQ_OPT_U_SETTER(set_max_data, ST, max_data, uint64_t, 1200, 1u << 30, 1)
 
 static int
 set_early(void *arg, const char *v)
@@ -308,6 +316,8 @@ static const struct tq_app_opt quic_opts[] = {
 	{ "qlog-dir", "quic", "DIR", "a qlog file (JSON-SEQ) per QUIC connection in DIR (none)", set_qlog_dir, NULL },
 	{ "quic-0rtt-window", "quic", "MS", "0-RTT anti-replay window (10000)", set_early_window, NULL },
 	{ "quic-retry", "quic", "off|on|auto", "Retry a new client (address validation) never, always, or past --quic-retry-threshold (auto)", set_retry, NULL },
+	{ "quic-max-stream-data", "quic", "BYTES", "initial receive window per stream we advertise; autotuning grows it up to 16x (262144)", set_max_stream_data, NULL },
+	{ "quic-max-data", "quic", "BYTES", "initial connection receive window we advertise; autotuning grows it up to 16x (1.5 x --quic-max-stream-data)", set_max_data, NULL },
 	{ "quic-retry-threshold", "quic", "N", "auto: new client Initials per second and worker past which they get a Retry (1000)", set_retry_threshold, NULL },
 };
 
@@ -839,6 +849,8 @@ conn_new(struct qm_worker *w, struct tq_quic_listener *l,
 	cfg.peer_scid.len = h->scid_len;
 	memcpy(cfg.peer_scid.id, h->scid, h->scid_len);
 	cfg.idle_timeout_ms = m->idle_ms;
+	cfg.max_stream_data = m->max_stream_data;
+	cfg.max_data = m->max_data;
 	cfg.cc = m->cc;
 	cfg.ecn = !m->no_ecn;
 	cfg.max_cids = QM_CIDS;
@@ -1388,6 +1400,8 @@ tq_quic_connect(struct tq_shard *s, const struct tq_addr *dst, uint16_t dport,
 	cfg.pool = s->pool;
 	cfg.server_name = conf->server_name;
 	cfg.idle_timeout_ms = m->idle_ms;
+	cfg.max_stream_data = m->max_stream_data;
+	cfg.max_data = m->max_data;
 	cfg.cc = m->cc;
 	cfg.ecn = !m->no_ecn;
 	cfg.session = conf->session;
