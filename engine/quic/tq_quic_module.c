@@ -32,6 +32,8 @@
 #include "core/tq_timer.h"
 #include "net/tq_net.h"
 #include "quic/tq_quic_conn.h"
+#include "quic/tq_quic_conn_info.h"
+#include "quic/tq_quic_ctl.h"
 #include "quic/tq_quic_crypto.h"
 #include "quic/tq_quic_lb.h"
 #include "quic/tq_quic_table.h"
@@ -1280,7 +1282,69 @@ const struct tq_module tq_quic_module = {
 	.stop = quic_stop,
 	.detach = quic_detach,
 	.fini = quic_fini,
+	.telemetry = tq_quic_telemetry,
 };
+
+/* ---- tq-ctl conns ---- */
+
+static void
+conn_row(const struct qm_conn *q, struct tq_quic_conn_row *r)
+{
+	struct tq_quic_conn_info in;
+
+	tq_quic_conn_info(q->c, &in);
+	memset(r, 0, sizeof(*r));
+	r->la = q->local;
+	r->lport = q->lport;
+	r->fa = q->peer;
+	r->fport = q->pport;
+	r->state = (uint8_t)in.state;
+	r->client = q->client;
+	r->rtt_us = in.srtt_ns / 1000;
+	r->rttvar_us = in.rttvar_ns / 1000;
+	r->cwnd = in.cwnd;
+	r->ssthresh = in.ssthresh;
+	r->inflight = in.inflight;
+	r->bytes_in = in.bytes_in;
+	r->bytes_out = in.bytes_out;
+	r->retrans = in.retransmits;
+	r->lost = in.lost;
+	r->streams = in.streams;
+	snprintf(r->cc, sizeof(r->cc), "%s", in.cc);
+}
+
+unsigned int
+tq_quic_conns_walk(struct tq_shard *s, const struct tq_quic_conn_filter *f,
+		uint32_t *cursor, bool *end, struct tq_quic_conn_row *rows,
+		unsigned int max)
+{
+	struct tq_quic_mod *m = s && s->engine ?
+		tq_engine_module_state(s->engine, &tq_quic_module) : NULL;
+	struct qm_worker *w = m && s->id < TQ_MAX_WORKERS ? m->w[s->id] : NULL;
+	const struct qm_conn *q;
+	uint32_t i = 0;
+	unsigned int n = 0;
+
+	*end = true;
+	if (!w)
+		return 0;
+	for (q = w->conns; q; q = q->next, i++) {
+		if (i < *cursor)
+			continue;
+		if (n == max) {
+			*end = false;
+			break;
+		}
+		if (f->state >= 0 &&
+				(int)tq_quic_conn_state(q->c) != f->state)
+			continue;
+		if (f->port && q->lport != f->port && q->pport != f->port)
+			continue;
+		conn_row(q, &rows[n++]);
+	}
+	*cursor = i;
+	return n;
+}
 
 /* ---- the public API ---- */
 
