@@ -10,7 +10,8 @@
 #  - small stream windows both ways: we advertise 16 KiB per stream and
 #    32 KiB per connection (--quic-max-stream-data, --quic-max-data, as
 #    gtlsserver's qlog shows) while gtlsserver sends 5 MB through them,
-#    and gtlsserver advertises 16 KiB / 32 KiB without autotuning.
+#    and gtlsserver advertises 16 KiB / 32 KiB without autotuning;
+#  - tq-ctl conns lists tq-gen's QUIC connections as clients mid-run.
 set -euo pipefail
 source "${TQ_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/netns.sh"
 source "$TQ_LIB_DIR/gen_lib.sh"
@@ -82,6 +83,29 @@ r["requests"] >= 30 and r["errors"]["total"] == 0 and
 r["connections"] == 1 and r["config"]["streams"] == 30')
 [[ $check == True ]] || { cat "$TQ_TMP/v6mux.json" >&2; tq_fail "ipv6 30 streams: report"; }
 tq_pass "ipv6: 30 streams at once on one connection, $(gen_json "$TQ_TMP/v6mux.json" 'r["requests"]') responses byte-exact"
+
+# ---- tq-ctl conns on the client ----
+tq_server_start "$(tq_vdev_af_packet)" -- --addr "$eng/24" --addr "$eng6/64" \
+	--h3 --url "https://[$peer6]:4433/r5m.bin" --connections 2 \
+	--duration 4 --timeout 10 --expect-fnv "$fnv_big" --json "$TQ_TMP/ctl.json"
+gen=$TQ_SERVER_PID
+rows=""
+for ((i = 0; i < 60; i++)); do
+	out=$("$TQ_CTL" --file-prefix "$TQ_PREFIX" conns 2>/dev/null) || out=""
+	rows=$(awk -v p="[$peer6]:4433" '$1 == "ESTAB" && $3 == "client" &&
+		$4 ~ /^\*:/ && $5 == p && $8 > 0' <<<"$out")
+	(($(wc -l <<<"$rows") == 2)) && [[ -n $rows ]] && break
+	sleep 0.1
+done
+echo "$out"
+(($(wc -l <<<"$rows") == 2)) && [[ -n $rows ]] ||
+	tq_fail "tq-ctl conns: not the 2 client rows to [$peer6]:4433"
+rc=0
+wait "$gen" || rc=$?
+((rc == 0)) || { cat "$TQ_SERVER_LOG" >&2; tq_fail "tq-gen exited with $rc"; }
+check=$(gen_json "$TQ_TMP/ctl.json" 'r["requests"] >= 1 and r["errors"]["total"] == 0')
+[[ $check == True ]] || { cat "$TQ_TMP/ctl.json" >&2; tq_fail "conns run: report"; }
+tq_pass "tq-ctl conns: tq-gen's 2 QUIC connections listed as ESTAB clients to [$peer6]:4433 with a cwnd"
 
 # ---- small windows both ways ----
 gen_run 90 "$(tq_vdev_af_packet)" -- --addr "$eng/24" \
