@@ -31,10 +31,11 @@ struct tq_quic_conn_row {
 };
 
 /*
- * Up to max rows of the shard's QUIC connections matching f, from the
- * *cursor-th on (the list changes between pages: a connection opened
- * or closed meanwhile may shift the rest by one).  *cursor is where
- * the next page starts, *end whether the list is done.  On the worker.
+ * Up to max rows of the shard's QUIC connections matching f, walking
+ * its CID table from slot *cursor (at most 65536 slots per call); the
+ * next page starts at the new *cursor, *end says the table is done.  A
+ * connection opened or closed between pages may be missed or listed
+ * twice (its CIDs move), as ss's dump.  On the worker.
  */
 unsigned int tq_quic_conns_walk(struct tq_shard *s,
 		const struct tq_quic_conn_filter *f, uint32_t *cursor,

@@ -1313,6 +1313,16 @@ conn_row(const struct qm_conn *q, struct tq_quic_conn_row *r)
 	snprintf(r->cc, sizeof(r->cc), "%s", in.cc);
 }
 
+/* Table slots a worker looks at per page: a call never holds it long,
+ * however many connections it has. */
+#define QM_WALK_BUDGET 65536
+
+/*
+ * By table slot, so the cursor stays put while connections come and
+ * go.  A connection has several CIDs in the table (and a server's the
+ * client's first DCID): it is listed at the slot of its first CID of
+ * ours, once.
+ */
 unsigned int
 tq_quic_conns_walk(struct tq_shard *s, const struct tq_quic_conn_filter *f,
 		uint32_t *cursor, bool *end, struct tq_quic_conn_row *rows,
@@ -1321,20 +1331,22 @@ tq_quic_conns_walk(struct tq_shard *s, const struct tq_quic_conn_filter *f,
 	struct tq_quic_mod *m = s && s->engine ?
 		tq_engine_module_state(s->engine, &tq_quic_module) : NULL;
 	struct qm_worker *w = m && s->id < TQ_MAX_WORKERS ? m->w[s->id] : NULL;
-	const struct qm_conn *q;
-	uint32_t i = 0;
+	const struct tq_quic_table *t = w ? &w->table : NULL;
+	uint32_t i = *cursor, budget = QM_WALK_BUDGET;
 	unsigned int n = 0;
 
 	*end = true;
-	if (!w)
+	if (!t || !t->ent)
 		return 0;
-	for (q = w->conns; q; q = q->next, i++) {
-		if (i < *cursor)
+	for (; i <= t->mask && n < max && budget; i++, budget--) {
+		const struct tq_quic_table_ent *e = &t->ent[i];
+		const struct qm_conn *q = e->val;
+		struct tq_quic_cid first;
+
+		if (!q || !tq_quic_conn_local_cid(q->c, 0, &first) ||
+				first.len != e->cid.len ||
+				memcmp(first.id, e->cid.id, first.len) != 0)
 			continue;
-		if (n == max) {
-			*end = false;
-			break;
-		}
 		if (f->state >= 0 &&
 				(int)tq_quic_conn_state(q->c) != f->state)
 			continue;
@@ -1343,6 +1355,7 @@ tq_quic_conns_walk(struct tq_shard *s, const struct tq_quic_conn_filter *f,
 		conn_row(q, &rows[n++]);
 	}
 	*cursor = i;
+	*end = i > t->mask;
 	return n;
 }
 

@@ -95,9 +95,11 @@ mkdir -p "$TQ_TMP/hold"
 tq_bg ip netns exec "$TQ_NS" gtlsclient -q --timeout=8s --ciphers="$base" \
 	--download="$TQ_TMP/hold" "$TQ_ENG6" 4433 "$u6/m30.bin"
 hold=$TQ_BG_PID
-for ((i = 0; i < 50; i++)); do
+# (once the 237 KB file is out: bytes out, column 12, past it)
+for ((i = 0; i < 100; i++)); do
 	out=$(ctl conns) || tq_fail "tq-ctl conns failed"
-	row=$(awk '$1 == "ESTAB" && $4 ~ /^\[fd97:/ && $3 == "server"' <<<"$out")
+	row=$(awk '$1 == "ESTAB" && $4 ~ /^\[fd97:/ && $3 == "server" &&
+		$12 > 237000' <<<"$out")
 	[[ -n $row ]] && break
 	sleep 0.1
 done
