@@ -32,6 +32,8 @@
 #include "core/tq_timer.h"
 #include "net/tq_net.h"
 #include "quic/tq_quic_conn.h"
+#include "quic/tq_quic_conn_info.h"
+#include "quic/tq_quic_ctl.h"
 #include "quic/tq_quic_crypto.h"
 #include "quic/tq_quic_lb.h"
 #include "quic/tq_quic_table.h"
@@ -136,6 +138,8 @@ struct tq_quic_mod {
 	uint32_t early_window_ms;
 	enum qm_retry retry;
 	uint32_t retry_threshold;	/* auto: Initials/s per worker */
+	/* receive windows we advertise first; 0: the connection's own */
+	uint64_t max_stream_data, max_data;
 	/* settled in finish */
 	char *cert_pem, *key_pem;	/* self-signed without --quic-cert */
 	uint8_t secret[TQ_QUIC_TOKEN_SECRET_LEN];
@@ -154,6 +158,12 @@ TQ_OPT_U_SETTER(set_idle, ST, idle_ms, uint32_t, 1, 600000, 1)
 TQ_OPT_U_SETTER(set_max_conns, ST, max_conns, uint32_t, 1, 1u << 22, 1)
 TQ_OPT_FLAG_SETTER(set_no_ecn, ST, no_ecn, true)
 TQ_OPT_U_SETTER(set_early_window, ST, early_window_ms, uint32_t, 1, 3600000, 1)
+/* At least a packet's worth (a window below a frame's overhead would
+ * stall the HTTP/3 control streams); at most 1 GiB, which the 16x of
+ * autotuning keeps within QUIC's 2^62. */
+TQ_OPT_U_SETTER(set_max_stream_data, ST, max_stream_data, uint64_t, 1200,
+		1u << 30, 1)
+TQ_OPT_U_SETTER(set_max_data, ST, max_data, uint64_t, 1200, 1u << 30, 1)
 
 static int
 set_early(void *arg, const char *v)
@@ -308,6 +318,8 @@ static const struct tq_app_opt quic_opts[] = {
 	{ "qlog-dir", "quic", "DIR", "a qlog file (JSON-SEQ) per QUIC connection in DIR (none)", set_qlog_dir, NULL },
 	{ "quic-0rtt-window", "quic", "MS", "0-RTT anti-replay window (10000)", set_early_window, NULL },
 	{ "quic-retry", "quic", "off|on|auto", "Retry a new client (address validation) never, always, or past --quic-retry-threshold (auto)", set_retry, NULL },
+	{ "quic-max-stream-data", "quic", "BYTES", "initial receive window per stream we advertise; autotuning grows it up to 16x (262144)", set_max_stream_data, NULL },
+	{ "quic-max-data", "quic", "BYTES", "initial connection receive window we advertise; autotuning grows it up to 16x (1.5 x --quic-max-stream-data)", set_max_data, NULL },
 	{ "quic-retry-threshold", "quic", "N", "auto: new client Initials per second and worker past which they get a Retry (1000)", set_retry_threshold, NULL },
 };
 
@@ -839,6 +851,8 @@ conn_new(struct qm_worker *w, struct tq_quic_listener *l,
 	cfg.peer_scid.len = h->scid_len;
 	memcpy(cfg.peer_scid.id, h->scid, h->scid_len);
 	cfg.idle_timeout_ms = m->idle_ms;
+	cfg.max_stream_data = m->max_stream_data;
+	cfg.max_data = m->max_data;
 	cfg.cc = m->cc;
 	cfg.ecn = !m->no_ecn;
 	cfg.max_cids = QM_CIDS;
@@ -1268,7 +1282,82 @@ const struct tq_module tq_quic_module = {
 	.stop = quic_stop,
 	.detach = quic_detach,
 	.fini = quic_fini,
+	.telemetry = tq_quic_telemetry,
 };
+
+/* ---- tq-ctl conns ---- */
+
+static void
+conn_row(const struct qm_conn *q, struct tq_quic_conn_row *r)
+{
+	struct tq_quic_conn_info in;
+
+	tq_quic_conn_info(q->c, &in);
+	memset(r, 0, sizeof(*r));
+	r->la = q->local;
+	r->lport = q->lport;
+	r->fa = q->peer;
+	r->fport = q->pport;
+	r->state = (uint8_t)in.state;
+	r->client = q->client;
+	r->rtt_us = in.srtt_ns / 1000;
+	r->rttvar_us = in.rttvar_ns / 1000;
+	r->cwnd = in.cwnd;
+	r->ssthresh = in.ssthresh;
+	r->inflight = in.inflight;
+	r->bytes_in = in.bytes_in;
+	r->bytes_out = in.bytes_out;
+	r->retrans = in.retransmits;
+	r->lost = in.lost;
+	r->streams = in.streams;
+	snprintf(r->cc, sizeof(r->cc), "%s", in.cc);
+}
+
+/* Table slots a worker looks at per page: a call never holds it long,
+ * however many connections it has. */
+#define QM_WALK_BUDGET 65536
+
+/*
+ * By table slot, so the cursor stays put while connections come and
+ * go.  A connection has several CIDs in the table (and a server's the
+ * client's first DCID): it is listed at the slot of its first CID of
+ * ours, once.
+ */
+unsigned int
+tq_quic_conns_walk(struct tq_shard *s, const struct tq_quic_conn_filter *f,
+		uint32_t *cursor, bool *end, struct tq_quic_conn_row *rows,
+		unsigned int max)
+{
+	struct tq_quic_mod *m = s && s->engine ?
+		tq_engine_module_state(s->engine, &tq_quic_module) : NULL;
+	struct qm_worker *w = m && s->id < TQ_MAX_WORKERS ? m->w[s->id] : NULL;
+	const struct tq_quic_table *t = w ? &w->table : NULL;
+	uint32_t i = *cursor, budget = QM_WALK_BUDGET;
+	unsigned int n = 0;
+
+	*end = true;
+	if (!t || !t->ent)
+		return 0;
+	for (; i <= t->mask && n < max && budget; i++, budget--) {
+		const struct tq_quic_table_ent *e = &t->ent[i];
+		const struct qm_conn *q = e->val;
+		struct tq_quic_cid first;
+
+		if (!q || !tq_quic_conn_local_cid(q->c, 0, &first) ||
+				first.len != e->cid.len ||
+				memcmp(first.id, e->cid.id, first.len) != 0)
+			continue;
+		if (f->state >= 0 &&
+				(int)tq_quic_conn_state(q->c) != f->state)
+			continue;
+		if (f->port && q->lport != f->port && q->pport != f->port)
+			continue;
+		conn_row(q, &rows[n++]);
+	}
+	*cursor = i;
+	*end = i > t->mask;
+	return n;
+}
 
 /* ---- the public API ---- */
 
@@ -1388,6 +1477,8 @@ tq_quic_connect(struct tq_shard *s, const struct tq_addr *dst, uint16_t dport,
 	cfg.pool = s->pool;
 	cfg.server_name = conf->server_name;
 	cfg.idle_timeout_ms = m->idle_ms;
+	cfg.max_stream_data = m->max_stream_data;
+	cfg.max_data = m->max_data;
 	cfg.cc = m->cc;
 	cfg.ecn = !m->no_ecn;
 	cfg.session = conf->session;

@@ -5,27 +5,29 @@
 #include <errno.h>
 #include <string.h>
 
-#include <rte_common.h>
-#include <rte_hash_crc.h>
 #include <stdlib.h>
+#include <sys/random.h>
 
+#include <rte_common.h>
+#include <rte_random.h>
+
+#include "core/tq_siphash.h"
 #include "quic/tq_quic_table.h"
 
 #define TABLE_MAX	(1u << 24)
 
 static uint32_t
-cid_hash(const struct tq_quic_cid *cid)
+cid_hash(const struct tq_quic_table *t, const struct tq_quic_cid *cid)
 {
-	/* CRC32 over every byte (our CIDs' randomness is in the nonce,
-	 * not the prefix).  Not keyed: a client choosing the DCIDs of its
-	 * Initials could aim them at one run; a keyed hash is left. */
-	uint64_t k[3] = { 0, 0, 0 };	/* aligned, zero-padded: 20 bytes */
-	uint32_t h = 0x9e3779b9u ^ cid->len;
+	/* SipHash under the table's own random key: the DCIDs of a
+	 * client's Initials are its choice, and with a hash it could
+	 * compute it would aim them all at one probe run.  The length
+	 * goes in too: CIDs that differ only in it are others. */
+	uint8_t b[1 + TQ_QUIC_CID_MAX];
 
-	memcpy(k, cid->id, cid->len);
-	h = rte_hash_crc_8byte(k[0], h);
-	h = rte_hash_crc_8byte(k[1], h);
-	return rte_hash_crc_8byte(k[2], h);
+	b[0] = cid->len;
+	memcpy(b + 1, cid->id, cid->len);
+	return (uint32_t)tq_siphash(t->key, b, 1u + cid->len);
 }
 
 static int
@@ -50,7 +52,34 @@ tq_quic_table_init(struct tq_quic_table *t, uint32_t max)
 		return -ENOMEM;
 	t->mask = slots - 1;
 	t->max = max;
+	/* A key per table (per worker, per run), never the same twice:
+	 * the kernel's randomness, else rte_rand() (seeded at start). */
+	if (getrandom(t->key, sizeof(t->key), GRND_NONBLOCK) !=
+			(ssize_t)sizeof(t->key)) {
+		uint64_t k[2] = { rte_rand(), rte_rand() };
+
+		memcpy(t->key, k, sizeof(t->key));
+	}
 	return 0;
+}
+
+int
+tq_quic_table_set_key(struct tq_quic_table *t, const uint8_t key[16])
+{
+	if (!t->ent)
+		return -EINVAL;
+	/* entries sit at the slots of the old key */
+	if (t->count)
+		return -EBUSY;
+	memcpy(t->key, key, sizeof(t->key));
+	return 0;
+}
+
+uint32_t
+tq_quic_table_home(const struct tq_quic_table *t,
+		const struct tq_quic_cid *cid)
+{
+	return cid_hash(t, cid) & t->mask;
 }
 
 void
@@ -84,7 +113,7 @@ tq_quic_table_lookup(const struct tq_quic_table *t,
 
 	if (!t->ent || cid->len == 0 || cid->len > TQ_QUIC_CID_MAX)
 		return NULL;
-	i = find(t, cid, cid_hash(cid));
+	i = find(t, cid, cid_hash(t, cid));
 	return i < 0 ? NULL : t->ent[i].val;
 }
 
@@ -96,7 +125,7 @@ tq_quic_table_add(struct tq_quic_table *t, const struct tq_quic_cid *cid,
 
 	if (!t->ent || !val || cid->len == 0 || cid->len > TQ_QUIC_CID_MAX)
 		return -EINVAL;
-	h = cid_hash(cid);
+	h = cid_hash(t, cid);
 	if (find(t, cid, h) >= 0)
 		return -EEXIST;
 	if (t->count >= t->max)
@@ -118,7 +147,7 @@ tq_quic_table_del(struct tq_quic_table *t, const struct tq_quic_cid *cid)
 
 	if (!t->ent || cid->len == 0 || cid->len > TQ_QUIC_CID_MAX)
 		return -ENOENT;
-	at = find(t, cid, cid_hash(cid));
+	at = find(t, cid, cid_hash(t, cid));
 	if (at < 0)
 		return -ENOENT;
 	i = (uint32_t)at;

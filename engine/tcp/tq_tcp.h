@@ -23,6 +23,7 @@
 #include "../cc/tq_cc.h"
 #include "../core/tq_log.h"
 #include "../core/tq_shard.h"
+#include "../core/tq_siphash.h"
 #include "../core/tq_stream_impl.h"
 #include "../core/tq_timer.h"
 #include "../net/tq_net.h"
@@ -547,7 +548,6 @@ uint32_t tq_tcp_ts_offset(const uint8_t *secret, const struct tq_tcp_key *k);
  * not two).
  */
 uint32_t tq_tcp_isn_tcb(const struct tq_tcb *tp, uint64_t now);
-uint64_t tq_siphash(const uint8_t key[16], const void *data, size_t len);
 
 static inline uint32_t
 tq_tcp_ts_now(const struct tq_tcb *tp)

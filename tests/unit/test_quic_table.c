@@ -3,7 +3,9 @@
  * The per-worker QUIC connection ID table (engine/quic/tq_quic_table.c):
  * add, lookup, delete against a reference model over random sequences
  * (backward-shift deletion keeps every remaining entry findable), CIDs
- * that differ only in length or one byte, the limits.
+ * that differ only in length or one byte, the limits; the hash is
+ * keyed: CIDs aimed at one slot under a known key spread under another,
+ * and every table draws a key of its own.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -15,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "core/tq_siphash.h"
 #include "quic/tq_quic_table.h"
 
 static struct tq_quic_cid
@@ -119,12 +122,90 @@ model(void **state)
 	tq_quic_table_fini(&t);
 }
 
+/* SipHash-2-4's reference vectors (key 00..0f; input empty, 00). */
+static void
+siphash_vectors(void **state)
+{
+	uint8_t key[16], in[1] = { 0 };
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < 16; i++)
+		key[i] = (uint8_t)i;
+	assert_true(tq_siphash(key, in, 0) == 0x726fdb47dd0e0e31ull);
+	assert_true(tq_siphash(key, in, 1) == 0x74f839c593dc67fdull);
+}
+
+#define AIMED 64
+
+/*
+ * A peer that knows the key can find CIDs that all start at one slot
+ * (the attack on an unkeyed hash); under another key the same CIDs
+ * spread over the table.  Tables made by init draw different keys.
+ */
+static void
+keyed(void **state)
+{
+	static const uint8_t ka[16] = "tachyon-key-A..";
+	static const uint8_t kb[16] = "tachyon-key-B..";
+	struct tq_quic_cid aimed[AIMED], c;
+	struct tq_quic_table a, b, r1, r2;
+	uint32_t n, found = 0, at0 = 0, same = 0, i, j, distinct = 0;
+	int x;
+
+	(void)state;
+	assert_int_equal(tq_quic_table_init(&a, 512), 0);	/* 1024 slots */
+	assert_int_equal(tq_quic_table_init(&b, 512), 0);
+	assert_int_equal(tq_quic_table_set_key(&a, ka), 0);
+	assert_int_equal(tq_quic_table_set_key(&b, kb), 0);
+	for (n = 0; found < AIMED && n < 10000000; n++) {
+		c = mkcid(n, 8);
+		if (tq_quic_table_home(&a, &c) == 0)
+			aimed[found++] = c;
+	}
+	assert_int_equal(found, AIMED);
+	/* under key A they all probe one run: inserts pile up behind
+	 * slot 0 */
+	for (i = 0; i < AIMED; i++)
+		assert_int_equal(tq_quic_table_home(&a, &aimed[i]), 0);
+	for (i = 0; i < AIMED; i++) {
+		uint32_t h = tq_quic_table_home(&b, &aimed[i]);
+
+		at0 += h == 0;
+		for (j = 0; j < i; j++)
+			if (tq_quic_table_home(&b, &aimed[j]) == h)
+				break;
+		distinct += j == i;
+	}
+	assert_true(at0 <= 2);
+	assert_true(distinct >= AIMED - 8);
+	/* the key goes with an empty table only */
+	assert_int_equal(tq_quic_table_add(&a, &aimed[0], &x), 0);
+	assert_int_equal(tq_quic_table_set_key(&a, kb), -EBUSY);
+	assert_ptr_equal(tq_quic_table_lookup(&a, &aimed[0]), &x);
+	/* two tables, two random keys: the same CIDs land elsewhere */
+	assert_int_equal(tq_quic_table_init(&r1, 512), 0);
+	assert_int_equal(tq_quic_table_init(&r2, 512), 0);
+	for (i = 0; i < 256; i++) {
+		c = mkcid(i, 8);
+		same += tq_quic_table_home(&r1, &c) ==
+			tq_quic_table_home(&r2, &c);
+	}
+	assert_true(same < 16);
+	tq_quic_table_fini(&a);
+	tq_quic_table_fini(&b);
+	tq_quic_table_fini(&r1);
+	tq_quic_table_fini(&r2);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(basic),
 		cmocka_unit_test(model),
+		cmocka_unit_test(siphash_vectors),
+		cmocka_unit_test(keyed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
