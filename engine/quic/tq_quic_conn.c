@@ -325,6 +325,11 @@ on_peer_tp(void *arg, const uint8_t *p, size_t n)
 						 &c->retry_scid))))
 		return TQ_QUIC_TRANSPORT_PARAMETER_ERROR;
 	c->have_ptp = true;
+	/* the token of the server's handshake CID (sequence 0) */
+	if (tp->has_stateless_reset_token && c->dcid_seq == 0) {
+		memcpy(c->dcid_token, tp->stateless_reset_token, 16);
+		c->has_dcid_token = true;
+	}
 	tq_quic_fc_tx_update(&c->fct, tp->initial_max_data);
 	tq_quic_streams_local_update(&c->sc[0], tp->initial_max_streams_bidi);
 	tq_quic_streams_local_update(&c->sc[1], tp->initial_max_streams_uni);
@@ -773,6 +778,7 @@ tq_quic_conn_free(struct tq_quic_conn *c)
 				c->close_app ? "application_code" :
 				"connection_code",
 				(unsigned long long)c->close_code,
+				c->sreset ? "stateless_reset" :
 				c->state < TQ_QUIC_CS_CLOSING ? "unspecified" :
 				c->close_code == 0 ? "clean" : "error");
 		tq_quic_qlog_close(c->qlog);
@@ -839,6 +845,8 @@ tq_qc_pto3(const struct tq_quic_conn *c)
 static enum tq_close_reason
 close_reason(const struct tq_quic_conn *c)
 {
+	if (c->sreset)
+		return TQ_CLOSE_RESET;
 	if (!c->close_app && c->close_code != TQ_QUIC_NO_ERROR)
 		return TQ_CLOSE_PROTOCOL;
 	if (c->close_remote)

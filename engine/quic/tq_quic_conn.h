@@ -140,6 +140,8 @@ struct tq_quic_conn_stats {
 	uint64_t migrations;	/* server: the client's address changed */
 	uint64_t path_challenges; /* PATH_CHALLENGE rounds started */
 	uint64_t path_failed;	/* paths not validated: back to the old */
+	uint64_t stateless_resets; /* ended by the peer's stateless reset
+				    * (RFC 9000 10.3.1): 0 or 1 */
 };
 
 /* 0, -EINVAL, -ENOMEM, -EIO.  A client has its ClientHello queued. */
@@ -186,6 +188,20 @@ bool tq_quic_conn_done(const struct tq_quic_conn *c);
 bool tq_quic_conn_confirmed(const struct tq_quic_conn *c);
 const struct tq_quic_conn_stats *
 tq_quic_conn_stats(const struct tq_quic_conn *c);
+/*
+ * Stateless resets (RFC 9000 10.3.1).  The token a reset from the peer
+ * would end with: of the peer's CID in use, if it gave one; false
+ * without one or once the connection drains (nothing to detect then).
+ * The module finds a connection by it for a datagram whose DCID it does
+ * not know; tq_quic_conn_stateless_reset() then checks the datagram
+ * (any datagram a connection cannot open is checked by
+ * tq_quic_conn_input() itself): true if it was one, the connection then
+ * draining and the app told (TQ_CLOSE_RESET).
+ */
+bool tq_quic_conn_peer_reset_token(const struct tq_quic_conn *c,
+		uint8_t out[TQ_QUIC_RESET_TOKEN_LEN]);
+bool tq_quic_conn_stateless_reset(struct tq_quic_conn *c, const uint8_t *d,
+		size_t len, uint64_t now);
 /* Why it closed: the code, whether the application's, who sent it. */
 void tq_quic_conn_close_info(const struct tq_quic_conn *c, uint64_t *code,
 		bool *app, bool *remote);

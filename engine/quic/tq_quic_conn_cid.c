@@ -185,6 +185,8 @@ tq_quic_conn_rotate_dcid(struct tq_quic_conn *c)
 	tq_qc_cid_retire_peer(c, c->dcid_seq);
 	c->dcid_seq = c->pcid[best].seq;
 	c->dcid = c->pcid[best].cid;
+	memcpy(c->dcid_token, c->pcid[best].token, 16);
+	c->has_dcid_token = true;
 	c->pcid[best] = c->pcid[--c->n_pcid];
 	tq_qc_kick(c);
 	return 0;
@@ -194,4 +196,51 @@ unsigned int
 tq_quic_conn_spare_dcids(const struct tq_quic_conn *c)
 {
 	return c->n_pcid;
+}
+
+/*
+ * RFC 9000 10.3.1: a datagram that ends with the stateless reset token
+ * of the peer's CID in use ends the connection at once: draining, no
+ * packet sent again, the app told (RESET).  The compare takes the same
+ * time wherever it differs (10.3.1), so a forger learns nothing of the
+ * token from our timing.
+ */
+bool
+tq_qc_reset_check(struct tq_quic_conn *c, const uint8_t *d, size_t len)
+{
+	const uint8_t *t;
+	uint8_t diff = 0;
+	unsigned int i;
+
+	/* 10.3: the smallest a reset can be is 21 bytes */
+	if (!c->has_dcid_token || len < 21 || (d[0] & 0x80) ||
+			c->state >= TQ_QUIC_CS_DRAINING)
+		return false;
+	t = d + len - TQ_QUIC_RESET_TOKEN_LEN;
+	for (i = 0; i < TQ_QUIC_RESET_TOKEN_LEN; i++)
+		diff |= (uint8_t)(t[i] ^ c->dcid_token[i]);
+	if (diff)
+		return false;
+	c->sreset = true;
+	c->stats.stateless_resets++;
+	tq_qc_drain(c, TQ_QUIC_NO_ERROR, false);
+	return true;
+}
+
+bool
+tq_quic_conn_stateless_reset(struct tq_quic_conn *c, const uint8_t *d,
+		size_t len, uint64_t now)
+{
+	c->now = now;
+	return tq_qc_reset_check(c, d, len);
+}
+
+bool
+tq_quic_conn_peer_reset_token(const struct tq_quic_conn *c,
+		uint8_t out[TQ_QUIC_RESET_TOKEN_LEN])
+{
+	if (!c->has_dcid_token || c->state >= TQ_QUIC_CS_DRAINING)
+		return false;
+	memcpy(out, c->dcid_token, TQ_QUIC_RESET_TOKEN_LEN);
+	return true;
 }

@@ -221,9 +221,15 @@ struct tq_quic_conn {
 	struct {
 		uint64_t seq;
 		struct tq_quic_cid cid;
+		uint8_t token[16];	/* its stateless reset token */
 	} pcid[TQ_QC_PEER_CIDS];
 	unsigned int n_pcid;
 	uint64_t dcid_seq;		/* the peer's CID in use */
+	/* the stateless reset token of the peer's CID in use, the only
+	 * one checked (RFC 9000 10.3.1: not those unused or retired) */
+	uint8_t dcid_token[16];
+	bool has_dcid_token;
+	bool sreset;			/* ended by a stateless reset */
 	uint64_t peer_rpt;		/* the peer's highest Retire Prior To */
 	uint64_t rcid_q[TQ_QC_RETIRE_Q];	/* RETIRE_CONNECTION_ID to send */
 	unsigned int n_rcid;
@@ -332,6 +338,7 @@ void tq_qc_input(struct tq_quic_conn *c, struct rte_mbuf *m,
 
 /* tq_quic_conn_cid.c */
 void tq_qc_cid_init(struct tq_quic_conn *c);
+bool tq_qc_reset_check(struct tq_quic_conn *c, const uint8_t *d, size_t len);
 bool tq_qc_cid_ours(const struct tq_quic_conn *c, const uint8_t *id,
 		size_t len);
 void tq_qc_cid_top_up(struct tq_quic_conn *c);

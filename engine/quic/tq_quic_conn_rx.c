@@ -207,6 +207,7 @@ on_new_cid(struct tq_quic_conn *c, const struct tq_quic_frame *f)
 	c->pcid[c->n_pcid].seq = f->new_cid.seq;
 	c->pcid[c->n_pcid].cid.len = f->new_cid.cid_len;
 	memcpy(c->pcid[c->n_pcid].cid.id, f->new_cid.cid, f->new_cid.cid_len);
+	memcpy(c->pcid[c->n_pcid].token, f->new_cid.reset_token, 16);
 	c->n_pcid++;
 	if (c->dcid_seq < c->peer_rpt && tq_quic_conn_rotate_dcid(c) < 0)
 		return TQ_QUIC_INTERNAL_ERROR;
@@ -570,6 +571,7 @@ tq_qc_input(struct tq_quic_conn *c, struct rte_mbuf *m, enum tq_quic_ecn ecn,
 	struct tq_quic_dgram_iter it;
 	struct tq_quic_hdr h;
 	uint8_t *p;
+	uint64_t pkts;
 	size_t n;
 	int rc;
 
@@ -596,6 +598,7 @@ tq_qc_input(struct tq_quic_conn *c, struct rte_mbuf *m, enum tq_quic_ecn ecn,
 	if (c->is_server && !c->validated)
 		c->amp_rx += n;
 	c->rec.amp_blocked = false;
+	pkts = c->stats.pkts_in;
 	tq_quic_dgram_iter_init(&it, p, n, c->scid.len);
 	while ((rc = tq_quic_dgram_next(&it, &h)) == 1) {
 		packet_in(c, m, p + it.off - h.len, &h, ecn, now);
@@ -605,5 +608,9 @@ tq_qc_input(struct tq_quic_conn *c, struct rte_mbuf *m, enum tq_quic_ecn ecn,
 	if (rc < 0)
 		c->stats.drop_unsupported++;
 	c->stats.drop_cid += it.skipped;
+	/* RFC 9000 10.3.1: a short header that did not open (or was a
+	 * duplicate) may be a stateless reset */
+	if (c->stats.pkts_in == pkts && !(p[0] & 0x80))
+		tq_qc_reset_check(c, p, n);
 	rte_pktmbuf_free(m);
 }

@@ -96,6 +96,9 @@ struct qm_conn {
 	uint16_t lport, pport;
 	bool confirmed;
 	bool client;
+	/* the peer's stateless reset token entered in the worker's rtab */
+	bool has_rtok;
+	struct tq_quic_cid rtok;
 	struct tq_quic_conn_stats seen;	/* already in the counters */
 	struct qm_conn *next, **pprev;
 };
@@ -111,6 +114,9 @@ struct qm_worker {
 	uint64_t hs_ts;
 	uint32_t hs_cur, hs_prev;
 	struct tq_quic_table table;
+	/* connections by the peer's stateless reset token (RFC 9000
+	 * 10.3.1: a reset carries no DCID we know) */
+	struct tq_quic_table rtab;
 	uint32_t nb_conns;
 	struct qm_conn *conns;
 	/* answers to what has no connection: a token bucket */
@@ -408,6 +414,12 @@ quic_attach(struct tq_shard *s, void *state, const struct tq_module_env *env)
 		r = tq_quic_table_init(&w->table, (uint32_t)RTE_MIN(
 				(uint64_t)m->max_conns * (2 * QM_CIDS + 1),
 				(uint64_t)1 << 24));
+	if (r == 0) {
+		r = tq_quic_table_init(&w->rtab, RTE_MIN(m->max_conns,
+				(uint32_t)1 << 24));
+		if (r < 0)
+			tq_quic_table_fini(&w->table);
+	}
 	if (r < 0) {
 		tq_quic_aead_free(w->retry_aead);
 		tq_quic_token_key_free(w->tok);
@@ -434,6 +446,7 @@ quic_attach(struct tq_shard *s, void *state, const struct tq_module_env *env)
 							(uint16_t)p);
 				m->w[s->id] = NULL;
 				tq_quic_table_fini(&w->table);
+				tq_quic_table_fini(&w->rtab);
 				tq_quic_token_key_free(w->tok);
 				tq_quic_crypto_worker_free(w->cw);
 				free(w);
@@ -476,6 +489,7 @@ account(struct qm_conn *q)
 	TQ_ADD(s, QUIC_CIDS_RETIRED, D(cids_retired));
 	TQ_ADD(s, QUIC_MIGRATIONS, D(migrations));
 	TQ_ADD(s, QUIC_PATH_FAILS, D(path_failed));
+	TQ_ADD(s, QUIC_RESETS_RX, D(stateless_resets));
 #undef D
 	q->seen = *st;
 }
@@ -495,6 +509,8 @@ conn_free(struct qm_conn *q)
 		tq_quic_table_del(&w->table, &cid);
 	if (q->ocid.len)
 		tq_quic_table_del(&w->table, &q->ocid);
+	if (q->has_rtok)
+		tq_quic_table_del(&w->rtab, &q->rtok);
 	*q->pprev = q->next;
 	if (q->next)
 		q->next->pprev = q->pprev;
@@ -507,6 +523,45 @@ conn_free(struct qm_conn *q)
 	s->ctr[TQ_CTR_QUIC_CURR_CONNS]--;
 	tq_quic_conn_free(q->c);
 	free(q);
+}
+
+static void drive(struct qm_conn *q);
+
+/* Keep the worker's rtab on the peer's token in use: it comes with the
+ * transport parameters and changes with the peer's CID. */
+static void
+rtok_sync(struct qm_conn *q)
+{
+	struct tq_quic_cid t = { .len = TQ_QUIC_RESET_TOKEN_LEN };
+	bool has = tq_quic_conn_peer_reset_token(q->c, t.id);
+
+	if (has == q->has_rtok && (!has ||
+			memcmp(t.id, q->rtok.id, t.len) == 0))
+		return;
+	if (q->has_rtok)
+		tq_quic_table_del(&q->w->rtab, &q->rtok);
+	/* -EEXIST (another connection's, a peer reusing one): not
+	 * entered, so a reset ends only the first */
+	q->has_rtok = has && tq_quic_table_add(&q->w->rtab, &t, q) == 0;
+	q->rtok = t;
+}
+
+/* A datagram with a short header and no connection: a stateless reset
+ * for one of ours (RFC 9000 10.3.1)?  It ends the connection then. */
+static bool
+reset_rx(struct qm_worker *w, const uint8_t *p, size_t len)
+{
+	struct tq_quic_cid t = { .len = TQ_QUIC_RESET_TOKEN_LEN };
+	struct qm_conn *q;
+
+	if (len < 21 || (p[0] & 0x80) || w->rtab.count == 0)
+		return false;
+	memcpy(t.id, p + len - TQ_QUIC_RESET_TOKEN_LEN, t.len);
+	q = tq_quic_table_lookup(&w->rtab, &t);
+	if (!q || !tq_quic_conn_stateless_reset(q->c, p, len, w->s->now))
+		return false;
+	drive(q);
+	return true;
 }
 
 /*
@@ -546,6 +601,7 @@ drive(struct qm_conn *q)
 		conn_free(q);
 		return;
 	}
+	rtok_sync(q);
 	t = n ? now : tq_quic_conn_next_timer(q->c);
 	if (t == UINT64_MAX)
 		tq_timer_cancel(s->timers, &q->timer);
@@ -627,23 +683,20 @@ send_vn(struct qm_worker *w, const struct tq_udp_dgram *d,
 
 /*
  * RFC 9000 10.3: a short header for a CID of ours we no longer know
- * (a restart, a connection freed): a stateless reset, shorter than
- * what triggered it (10.3.3: no loop between two endpoints), at least
- * 21 bytes, unpredictable but for the token at its end.
+ * (a restart, a connection freed): a stateless reset
+ * (tq_quic_reset_build()).
  */
 static void
 send_reset(struct qm_worker *w, const struct tq_udp_dgram *d,
 		const uint8_t *cid, size_t dgram_len)
 {
-	size_t n = RTE_MIN(dgram_len - 1, (size_t)41), i;
+	int n;
 
 	if (dgram_len < 22 || !answer_ok(w))
 		return;
-	for (i = 0; i < n - TQ_QUIC_RESET_TOKEN_LEN; i++)
-		w->buf[i] = (uint8_t)rte_rand();
-	w->buf[0] = (uint8_t)((w->buf[0] & 0x3f) | 0x40);
-	if (tq_quic_reset_token(w->tok, cid, w->mod->cid_len,
-			w->buf + n - TQ_QUIC_RESET_TOKEN_LEN) < 0)
+	n = tq_quic_reset_build(w->tok, cid, w->mod->cid_len, dgram_len,
+			w->buf, sizeof(w->buf));
+	if (n < 0)
 		return;
 	if (tq_udp_sendto(w->s, &d->dst, d->dport, &d->src, d->sport,
 			w->buf, (uint32_t)n) == 0)
@@ -985,6 +1038,8 @@ quic_rx(struct tq_shard *s, struct tq_udp_dgram *d, void *arg)
 	cid.len = h.dcid_len;
 	memcpy(cid.id, h.dcid, h.dcid_len);
 	q = tq_quic_table_lookup(&w->table, &cid);
+	if (!q && reset_rx(w, p, len))
+		goto drop;
 	if (!q) {
 		/* Ours, for another worker (a path RSS puts elsewhere): the
 		 * whole frame goes there.  Not a client's Initial, whose DCID
@@ -1079,6 +1134,8 @@ client_rx(struct tq_shard *s, struct tq_udp_dgram *d, void *arg)
 	cid.len = h.dcid_len;
 	memcpy(cid.id, h.dcid, h.dcid_len);
 	q = tq_quic_table_lookup(&w->table, &cid);
+	if (!q && reset_rx(w, p, len))
+		goto drop;
 	if (!q || !q->client) {
 		if (s->nb_workers > 1 && tq_quic_lb_cid_route(&mod->lb,
 				h.dcid, h.dcid_len, &owner) == 0 &&
@@ -1231,6 +1288,7 @@ quic_detach(struct tq_shard *s)
 		conn_free(w->conns);
 	client_tls_free(w);
 	tq_quic_table_fini(&w->table);
+	tq_quic_table_fini(&w->rtab);
 	tq_quic_aead_free(w->retry_aead);
 	tq_quic_token_key_free(w->tok);
 	tq_quic_crypto_worker_free(w->cw);
@@ -1253,6 +1311,7 @@ quic_fini(void *state)
 			conn_free(m->w[i]->conns);
 		client_tls_free(m->w[i]);
 		tq_quic_table_fini(&m->w[i]->table);
+		tq_quic_table_fini(&m->w[i]->rtab);
 		tq_quic_aead_free(m->w[i]->retry_aead);
 		tq_quic_token_key_free(m->w[i]->tok);
 		tq_quic_crypto_worker_free(m->w[i]->cw);

@@ -9,6 +9,8 @@
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 
+#include <rte_random.h>
+
 #define TAG_LEN 16
 #define PLAIN_FIXED (1 + 8 + 1 + 16 + 1)
 #define CID_MAX 20
@@ -158,4 +160,24 @@ tq_quic_reset_token(struct tq_quic_token_key *k, const uint8_t *cid,
 		return -EIO;
 	memcpy(out, mac, TQ_QUIC_RESET_TOKEN_LEN);
 	return 0;
+}
+
+int
+tq_quic_reset_build(struct tq_quic_token_key *k, const uint8_t *cid,
+		size_t cid_len, size_t dgram_len, uint8_t *buf, size_t cap)
+{
+	size_t n, i;
+	int r;
+
+	if (dgram_len < 22)
+		return -EMSGSIZE;
+	n = dgram_len - 1 < 41 ? dgram_len - 1 : 41;
+	if (cap < n)
+		return -EMSGSIZE;
+	for (i = 0; i < n - TQ_QUIC_RESET_TOKEN_LEN; i++)
+		buf[i] = (uint8_t)rte_rand();
+	buf[0] = (uint8_t)((buf[0] & 0x3f) | 0x40);
+	r = tq_quic_reset_token(k, cid, cid_len,
+			buf + n - TQ_QUIC_RESET_TOKEN_LEN);
+	return r < 0 ? r : (int)n;
 }

@@ -73,4 +73,14 @@ int tq_quic_token_check(struct tq_quic_token_key *k, const uint8_t *tok,
 int tq_quic_reset_token(struct tq_quic_token_key *k, const uint8_t *cid,
 		size_t len, uint8_t out[TQ_QUIC_RESET_TOKEN_LEN]);
 
+/*
+ * A stateless reset (RFC 9000 10.3) answering a short-header datagram
+ * of dgram_len bytes to cid: shorter than it (10.3.3: no loop between
+ * two endpoints), at most 41 bytes, unpredictable but for the fixed
+ * bit and the token at its end.  The bytes written, -EMSGSIZE (a
+ * datagram under 22 bytes gets none, or cap too small), -EIO.
+ */
+int tq_quic_reset_build(struct tq_quic_token_key *k, const uint8_t *cid,
+		size_t cid_len, size_t dgram_len, uint8_t *buf, size_t cap);
+
 #endif
