@@ -406,6 +406,10 @@ struct tq_tcp {
 	const struct tq_tcp_listen_table *lt;
 	const uint8_t *secret; /* 16 bytes, RFC 6528's key */
 	struct rte_hash *flows;
+	/* The flow last found or added (4.4BSD's one-entry PCB cache):
+	 * the segments of a burst, an exchange's next segment, mostly hit
+	 * it and skip the hash.  Cleared when that TCB leaves the table. */
+	struct tq_tcb *last;
 	struct rte_mempool *tcbs;
 	struct rte_mempool *sbs;	/* SACK scoreboards (tq_tcb.sb) */
 	uint32_t nconns;
