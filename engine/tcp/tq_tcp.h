@@ -552,6 +552,8 @@ uint32_t tq_tcp_ts_offset(const uint8_t *secret, const struct tq_tcp_key *k);
  */
 uint32_t tq_tcp_isn_tcb(const struct tq_tcb *tp, uint64_t now);
 uint64_t tq_siphash(const uint8_t key[16], const void *data, size_t len);
+/* SipHash of a key's 4-tuple: F() in the low half, TS offset high. */
+uint64_t tq_tcp_tuple_hash(const uint8_t *secret, const struct tq_tcp_key *k);
 
 static inline uint32_t
 tq_tcp_ts_now(const struct tq_tcb *tp)

@@ -447,7 +447,7 @@ tq_tcb_new(struct tq_shard *s, const struct tq_tcp_key *k, hash_sig_t sig)
 	{
 		/* One hash for both: the ISN's F() in the low half (as
 		 * tq_tcp_isn), the timestamp offset in the high. */
-		uint64_t h = tq_siphash(t->secret, k, sizeof(*k));
+		uint64_t h = tq_tcp_tuple_hash(t->secret, k);
 
 		tp->isn_hash = (uint32_t)h;
 		tp->ts_offset = (uint32_t)(h >> 32);
