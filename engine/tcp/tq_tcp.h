@@ -407,6 +407,10 @@ struct tq_tcp {
 	const struct tq_tcp_listen_table *lt;
 	const uint8_t *secret; /* 16 bytes, RFC 6528's key */
 	struct rte_hash *flows;
+	/* The flow last found or added (4.4BSD's one-entry PCB cache):
+	 * the segments of a burst, an exchange's next segment, mostly hit
+	 * it and skip the hash.  Cleared when that TCB leaves the table. */
+	struct tq_tcb *last;
 	struct rte_mempool *tcbs;
 	struct rte_mempool *sbs;	/* SACK scoreboards (tq_tcb.sb) */
 	uint32_t nconns;
@@ -548,6 +552,8 @@ uint32_t tq_tcp_ts_offset(const uint8_t *secret, const struct tq_tcp_key *k);
  * not two).
  */
 uint32_t tq_tcp_isn_tcb(const struct tq_tcb *tp, uint64_t now);
+/* SipHash of a key's 4-tuple: F() in the low half, TS offset high. */
+uint64_t tq_tcp_tuple_hash(const uint8_t *secret, const struct tq_tcp_key *k);
 
 static inline uint32_t
 tq_tcp_ts_now(const struct tq_tcb *tp)

@@ -209,6 +209,19 @@ flow_hash(const struct tq_tcp_key *k)
 #endif
 }
 
+static inline bool
+flow_key_eq(const struct tq_tcp_key *a, const struct tq_tcp_key *b)
+{
+	uint64_t x[5], y[5];
+
+	/* Five words, spelled out: not a loop, not memcmp's call. */
+	RTE_BUILD_BUG_ON(sizeof(*a) != sizeof(x));
+	memcpy(x, a, sizeof(x));
+	memcpy(y, b, sizeof(y));
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) |
+			(x[3] ^ y[3]) | (x[4] ^ y[4])) == 0;
+}
+
 static uint32_t
 flow_hash_func(const void *key, uint32_t len, uint32_t init)
 {
@@ -295,7 +308,6 @@ tq_tcp_detach(struct tq_shard *s)
 		tq_tcp_ooo_free(tp);
 		tq_tcp_sb_free(tp);
 		tq_tcp_rate_free(tp);
-	tq_tcp_rate_free(tp);
 		rte_mempool_put(t->tcbs, tp);
 	}
 	rte_hash_free(t->flows);
@@ -314,11 +326,17 @@ tq_tcp_lookup(struct tq_shard *s, const struct tq_tcp_key *k,
 		hash_sig_t *sig)
 {
 	struct tq_tcp *t = tq_tcp(s);
+	struct tq_tcb *last = t->last;
 	void *data;
 
+	if (last && flow_key_eq(&last->key, k)) {
+		*sig = last->sig;
+		return last;
+	}
 	*sig = flow_hash(k);
 	if (rte_hash_lookup_with_hash_data(t->flows, k, *sig, &data) < 0)
 		return NULL;
+	t->last = data;
 	return data;
 }
 
@@ -404,6 +422,7 @@ tq_tcb_new(struct tq_shard *s, const struct tq_tcp_key *k, hash_sig_t sig)
 		TQ_INC(s, TCP_NO_TCB);
 		return NULL;
 	}
+	t->last = tp;
 	tp->s = s;
 	tp->born = s->now;
 	tq_tcb_handles_init(tp, NULL, NULL);
@@ -427,7 +446,7 @@ tq_tcb_new(struct tq_shard *s, const struct tq_tcp_key *k, hash_sig_t sig)
 	{
 		/* One hash for both: the ISN's F() in the low half (as
 		 * tq_tcp_isn), the timestamp offset in the high. */
-		uint64_t h = tq_siphash(t->secret, k, sizeof(*k));
+		uint64_t h = tq_tcp_tuple_hash(t->secret, k);
 
 		tp->isn_hash = (uint32_t)h;
 		tp->ts_offset = (uint32_t)(h >> 32);
@@ -615,9 +634,13 @@ tq_tcp_accept_remove(struct tq_listener *l, struct tq_tcb *tp)
 void
 tq_tcb_unhash(struct tq_tcb *tp)
 {
+	struct tq_tcp *t = tq_tcp(tp->s);
+
 	if (tp->flags & TF_UNHASHED)
 		return;
-	rte_hash_del_key_with_hash(tq_tcp(tp->s)->flows, &tp->key, tp->sig);
+	rte_hash_del_key_with_hash(t->flows, &tp->key, tp->sig);
+	if (t->last == tp)
+		t->last = NULL;
 	tp->flags |= TF_UNHASHED;
 	TQ_INC(tp->s, TCP_TW_APP_FREED);
 }
@@ -661,6 +684,8 @@ tq_tcb_close(struct tq_tcb *tp, enum tq_close_reason why)
 	}
 	if (!(tp->flags & TF_UNHASHED))
 		rte_hash_del_key_with_hash(t->flows, &tp->key, tp->sig);
+	if (t->last == tp)
+		t->last = NULL;
 	tq_mq_free(&tp->sndq);
 	tq_mq_free(&tp->rcvq);
 	tq_tcp_ooo_free(tp);
