@@ -128,6 +128,7 @@ TQ_OPT_FLAG_SETTER(set_promisc, struct tq_engine, port_conf.promisc, true)
 TQ_OPT_FLAG_SETTER(set_no_offload, struct tq_engine, port_conf.no_offload,
 		true)
 TQ_OPT_FLAG_SETTER(set_no_garp, struct tq_engine, net_conf.garp, false)
+TQ_OPT_FLAG_SETTER(set_gso, struct tq_engine, gso, true)
 
 static int
 set_port(void *arg, const char *v)
@@ -225,6 +226,7 @@ static const struct tq_app_opt engine_opts[] = {
 	{ "mbufs", "port", "N", "mbufs per socket pool (16383)", set_mbufs, NULL },
 	{ "promisc", "port", NULL, "promiscuous mode", set_promisc, NULL },
 	{ "no-offload", "port", NULL, "checksums in software even if the PMD offers them", set_no_offload, NULL },
+	{ "gso", "port", NULL, "TCP sends segments of up to 64 KiB, cut to the MSS in software before the TX ring", set_gso, NULL },
 	{ "stats-interval", "engine", "S", "print stats every S seconds (0: never)", set_stats, NULL },
 	{ "metrics", "engine", "ADDR:PORT", "serve Prometheus /metrics on this kernel TCP address ([v6]:port)", set_metrics, NULL },
 	{ "fault", "engine", "SPEC", "drop=P,dup=P,reorder=P,corrupt=P,delay=USEC,seed=N,dir=rx|tx|both", set_fault, NULL },
@@ -634,6 +636,9 @@ tq_engine_create(int argc, char **argv, const char *app_name,
 	e->iface.tx_udp_cksum = e->port.tx_udp_cksum;
 	e->iface.tx_tcp_cksum = e->port.tx_tcp_cksum;
 	e->iface.tx_multiseg = e->port.tx_multiseg;
+	/* The shards cut them (tq_shard_tx()): the PMDs we run on have no
+	 * TSO of their own. */
+	e->iface.tso_max = e->gso ? TQ_TSO_MAX_BYTES : 0;
 	e->iface.reta_size = e->port.reta_size;
 	memcpy(e->iface.reta, e->port.reta, sizeof(e->iface.reta));
 	memcpy(e->iface.rss_key, e->port.rss_key, sizeof(e->iface.rss_key));

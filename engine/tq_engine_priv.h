@@ -44,6 +44,7 @@ struct tq_engine {
 	struct tq_net_conf net_conf;
 	struct tq_iface iface;
 	struct tq_fault_spec fault;
+	bool gso;	/* --gso: TCP segments up to 64 KiB, cut in software */
 	unsigned int stats_interval;
 	/* --metrics (tq_engine_metrics.c) */
 	struct sockaddr_storage metrics_addr;

@@ -36,6 +36,7 @@ struct tq_loop {
 	struct tq_memlink link;
 	bool link_up;
 	bool csum;	/* the link offers checksum offloads */
+	bool tso;	/* and TSO */
 	struct loop_side side[2];
 	/* Stack-only figures need no secrecy, only a fixed key. */
 	uint8_t secret[16];
@@ -79,6 +80,8 @@ side_init(struct tq_loop *l, unsigned int i, const struct tq_loop_conf *c)
 	h->net = true;
 	tq_io_init_memlink(&h->s->io, &l->link, (int)i);
 	tq_io_memlink_csum_offload(&h->s->io, l->csum);
+	tq_io_memlink_tso(&h->s->io, l->tso, l->pool);
+	h->ifc.tso_max = l->tso ? TQ_TSO_MAX_BYTES : 0;
 	ret = tq_tcp_attach(h->s, &h->tconf, &h->lt, l->secret);
 	if (ret < 0)
 		return ret;
@@ -123,6 +126,7 @@ tq_loop_create(int argc, char **argv, const struct tq_loop_conf *conf,
 		goto fail;
 	l->link_up = true;
 	l->csum = tq_memlink_csum_default();
+	l->tso = tq_memlink_tso_default();
 	for (i = 0; i < 2; i++) {
 		ret = side_init(l, i, conf);
 		if (ret < 0)

@@ -11,6 +11,7 @@
 #include <rte_memcpy.h>
 #include <rte_ring_elem.h>
 
+#include "../port/tq_gso.h"
 #include "tq_clock.h"
 #include "tq_mbuf.h"
 
@@ -182,9 +183,48 @@ sync_fault_counters(struct tq_shard *s)
 	s->ctr[TQ_CTR_FAULT_DELAYED] = r->delayed + t->delayed;
 }
 
+/* Software GSO: the segment cut into frames here, checksums as the IP
+ * output asked for them (offloaded where the port can). */
+static int
+gso_cut(struct tq_shard *s, struct rte_mbuf *m, bool offload,
+		struct rte_mbuf **out)
+{
+	uint64_t f = m->ol_flags;
+	int n;
+
+	n = tq_gso_segment(m, s->pool,
+			offload || (f & RTE_MBUF_F_TX_IP_CKSUM),
+			offload || (f & RTE_MBUF_F_TX_L4_MASK) ==
+				RTE_MBUF_F_TX_TCP_CKSUM,
+			out, TQ_GSO_MAX_OUT);
+	if (n < 0)
+		TQ_INC(s, TX_GSO_FAILS);
+	else
+		TQ_ADD(s, TX_GSO_FRAMES, n);
+	return n;
+}
+
+void
+tq_shard_tx_gso(struct tq_shard *s, struct rte_mbuf *m)
+{
+	struct rte_mbuf *out[TQ_GSO_MAX_OUT];
+	int n = gso_cut(s, m, false, out), i;
+
+	for (i = 0; i < n; i++)
+		tq_shard_tx(s, out[i]);
+}
+
 void
 tq_shard_loop(struct tq_shard *s, struct rte_mbuf *m)
 {
+	if (unlikely(m->ol_flags & RTE_MBUF_F_TX_TCP_SEG)) {
+		struct rte_mbuf *out[TQ_GSO_MAX_OUT];
+		int n = gso_cut(s, m, true, out), i;
+
+		for (i = 0; i < n; i++)
+			tq_shard_loop(s, out[i]);
+		return;
+	}
 	if (unlikely(s->loop_n == TQ_LOOP_MAX)) {
 		TQ_INC(s, LOOP_FULL);
 		rte_pktmbuf_free(m);

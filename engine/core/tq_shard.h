@@ -163,7 +163,13 @@ static inline void
 tq_shard_tx(struct tq_shard *s, struct rte_mbuf *m)
 {
 	extern void tq_shard_flush(struct tq_shard *s);
+	extern void tq_shard_tx_gso(struct tq_shard *s, struct rte_mbuf *m);
 
+	/* A TCP segment above the MSS for a port that cannot cut it. */
+	if (unlikely(m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) && !s->io.tso) {
+		tq_shard_tx_gso(s, m);
+		return;
+	}
 	if (unlikely(s->tx_n == TQ_TX_BATCH))
 		tq_shard_flush(s);
 	s->tx[s->tx_n++] = m;

@@ -263,6 +263,15 @@ ipv4_output(struct tq_shard *s, struct rte_mbuf *m, uint32_t src,
 	m->l3_len = sizeof(*ip);
 	TQ_INC(s, IP_OUT_REQUESTS);
 
+	if (unlikely(m->ol_flags & RTE_MBUF_F_TX_TCP_SEG)) {
+		/* Cut to the MSS below (tq_gso.c or the port), checksummed
+		 * frame by frame there, offloaded where the port can. */
+		m->ol_flags |= RTE_MBUF_F_TX_IPV4 |
+			(ifc->tx_ip_cksum ? RTE_MBUF_F_TX_IP_CKSUM : 0) |
+			(ifc->tx_tcp_cksum ? RTE_MBUF_F_TX_TCP_CKSUM : 0);
+		tq_eth_output(s, m, RTE_ETHER_TYPE_IPV4, &nh, l2dst);
+		return 0;
+	}
 	if (likely(len <= ifc->mtu)) {
 		l4_cksum4(s, m, ip, proto, true);
 		ip_cksum4(s, m, ip);

@@ -295,6 +295,16 @@ tq_ipv6_output_opt(struct tq_shard *s, struct rte_mbuf *m,
 	memcpy(ip->dst_addr, dst->v6, 16);
 	TQ_INC(s, IP6_OUT_REQUESTS);
 
+	if (unlikely(m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) &&
+			dst->v6[0] != 0xff) {
+		/* Cut to the MSS below, as for IPv4. */
+		m->l2_len = RTE_ETHER_HDR_LEN;
+		m->l3_len = sizeof(*ip);
+		m->ol_flags |= RTE_MBUF_F_TX_IPV6 |
+			(ifc->tx_tcp_cksum ? RTE_MBUF_F_TX_TCP_CKSUM : 0);
+		tq_eth_output(s, m, RTE_ETHER_TYPE_IPV6, &nh, l2dst);
+		return 0;
+	}
 	if (likely(plen + sizeof(*ip) <= mtu)) {
 		struct rte_ether_addr mc;
 

@@ -32,6 +32,11 @@ struct tq_ifaddr {
 	uint8_t plen;
 };
 
+/* The largest TCP segment handed down for TSO/GSO: within the 16-bit IP
+ * length with the biggest headers, and at most this many frames. */
+#define TQ_TSO_MAX_BYTES 65280
+#define TQ_TSO_MAX_SEGS 64
+
 /* The interface: written before the workers start, read-only after. */
 struct tq_iface {
 	struct rte_ether_addr mac;
@@ -42,6 +47,10 @@ struct tq_iface {
 	bool rx_ip_cksum, rx_l4_cksum;
 	bool tx_ip_cksum, tx_udp_cksum, tx_tcp_cksum;
 	bool tx_multiseg;
+	/* TCP may hand down segments of up to this many payload bytes
+	 * (RTE_MBUF_F_TX_TCP_SEG) for the port's TSO or, below the port,
+	 * software GSO to cut to the MSS; 0: one MSS a segment. */
+	uint32_t tso_max;
 	/* RSS as the port does it, so flows can be placed where the NIC
 	 * will deliver them; reta_size 0: no usable RSS (software hash). */
 	uint16_t reta_size;

@@ -21,6 +21,9 @@ struct tq_io {
 	 * RTE_ETH_TX_OFFLOAD_MULTI_SEGS, e.g. DPDK 22.11's af_xdp): the
 	 * shard copies chains into one buffer before tx. */
 	bool tx_flat;
+	/* tx takes TCP segments larger than the MSS (RTE_MBUF_F_TX_TCP_SEG)
+	 * and cuts them itself; else the shard does (tq_gso.c) first. */
+	bool tso;
 	union {
 		struct {
 			uint16_t port;
@@ -29,6 +32,11 @@ struct tq_io {
 		struct {
 			struct rte_ring *rx;
 			struct rte_ring *tx;
+			/* TSO: headers and shared pieces of the frames */
+			struct rte_mempool *pool;
+			bool csum;
+			uint64_t tso_frames;	/* frames cut from segments */
+			uint64_t tso_drops;	/* segments it could not cut */
 		} ring;
 	};
 };
@@ -66,5 +74,18 @@ void tq_io_memlink_csum_offload(struct tq_io *io, bool on);
  * benchmarks run the software checksum path too when asked.
  */
 bool tq_memlink_csum_default(void);
+
+/*
+ * Make a memlink end offer TSO as a virtual NIC does: a TCP segment of
+ * up to 64 KiB handed to tx crosses as frames of its tso_segsz payload
+ * (tq_gso_segment(), headers and shared pieces from pool), checksummed
+ * as the csum offload of the end says.  The caller also sets the
+ * iface's tso_max so TCP builds such segments.  Off by default.
+ */
+void tq_io_memlink_tso(struct tq_io *io, bool on, struct rte_mempool *pool);
+
+/* Whether a memlink between engines should offer TSO: yes unless
+ * TQ_MEMLINK_TSO=0 in the environment. */
+bool tq_memlink_tso_default(void);
 
 #endif

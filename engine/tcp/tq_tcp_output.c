@@ -300,6 +300,13 @@ send_segment(struct tq_tcb *tp, uint32_t seq, uint32_t len, uint8_t flags)
 	th->rx_win = rte_cpu_to_be_16((uint16_t)win);
 	th->cksum = 0;
 	th->tcp_urp = 0;
+	if (len > tp->mss && !(flags & TQ_TH_SYN)) {
+		/* cut to the MSS below us: tq_tcp_seg_max() */
+		h->ol_flags |= RTE_MBUF_F_TX_TCP_SEG;
+		h->tso_segsz = tp->mss;
+		h->l4_len = (uint8_t)(sizeof(*th) + olen);
+		TQ_INC(s, TCP_OUT_TSO);
+	}
 	if (flags & TQ_TH_ACK) {
 		tp->flags &= ~(TF_ACKNOW | TF_DELACK);
 		tp->segs_unacked = 0;
@@ -490,6 +497,27 @@ retransmit_lost(struct tq_tcb *tp, uint32_t *budget)
 	return true;
 }
 
+/*
+ * Payload of the next segment at most: one MSS, or with TSO/GSO below
+ * us as many whole MSS as the interface takes, so the headers, options,
+ * window, IP and Ethernet work is done once per up to 64 KiB.  Not for
+ * retransmissions (one MSS each, around SACKed data), nor while SACK
+ * blocks ride on our segments (every frame would carry them, past the
+ * MTU), and no more than the pacer lets out now.
+ */
+static uint32_t
+seg_max(const struct tq_tcb *tp, uint64_t pace, bool rexmit)
+{
+	uint32_t mss = tp->mss, tso = tq_net(tp->s)->ifc->tso_max;
+
+	if (likely(tso <= mss) || rexmit || tp->ooo)
+		return mss;
+	tso = RTE_MIN(tso, mss * TQ_TSO_MAX_SEGS);
+	if (unlikely(pace != UINT64_MAX))
+		tso = (uint32_t)RTE_MIN((uint64_t)tso, pace);
+	return RTE_MAX(tso / mss * mss, mss);
+}
+
 void
 tq_tcp_retransmit_una(struct tq_tcb *tp)
 {
@@ -548,8 +576,11 @@ tq_tcp_output(struct tq_tcb *tp)
 		usable = SEQ_GT(tp->snd_una + tp->snd_wnd, tp->snd_nxt) ?
 			tp->snd_una + tp->snd_wnd - tp->snd_nxt : 0;
 		usable = RTE_MIN(usable, budget);
-		len = RTE_MIN(unsent, (uint32_t)tp->mss);
+		len = RTE_MIN(unsent, seg_max(tp, pace, rexmit));
 		len = RTE_MIN(len, usable);
+		/* whole MSS but for the tail of what is queued */
+		if (len > tp->mss && len < unsent)
+			len -= len % tp->mss;
 		fin = (tp->flags & TF_SHUT_WR) && off + len == tp->sndq.bytes &&
 			off <= tp->sndq.bytes &&
 			(!(tp->flags & TF_FIN_SENT) || rexmit);

@@ -1197,6 +1197,20 @@ tq_sim_init(struct tq_sim *sim, struct tq_tcptest_host *a,
 		sim_csum_offload(a);
 		sim_csum_offload(b);
 	}
+	/* TSO likewise unless TQ_MEMLINK_TSO=0: the link cuts the
+	 * segments, so loss, reordering and duplication hit frames.  With
+	 * TQ_MEMLINK_TSO=gso the link does not, and the shard cuts them in
+	 * software before its TX (what a port without TSO gets). */
+	if (tq_memlink_tso_default()) {
+		const char *v = getenv("TQ_MEMLINK_TSO");
+		bool gso = v && strcmp(v, "gso") == 0;
+
+		for (i = 0; i < 2; i++) {
+			sim->host[i]->h.ifc.tso_max = TQ_TSO_MAX_BYTES;
+			tq_io_memlink_tso(&sim->host[i]->h.s->io, !gso,
+					tq_test_pool());
+		}
+	}
 	for (i = 0; i < b->h.ifc.nb_addrs; i++)
 		learn_addr(a, &b->h.ifc.addrs[i].addr, &b->h.ifc.mac);
 	for (i = 0; i < a->h.ifc.nb_addrs; i++)

@@ -11,6 +11,11 @@
  *       buffer each delivers bit-exact, BBR at several times the rate;
  *   (c) the link goes down for 5 s mid-transfer and comes back: the
  *       connection survives (RTO backoff) and the data arrives bit-exact.
+ * The link offers checksum offloads and TSO (TCP sends up to 64 KiB a
+ * segment, the link cuts them to the MSS before loss, reordering and
+ * duplication act on the frames) unless TQ_MEMLINK_CSUM=0 /
+ * TQ_MEMLINK_TSO=0; with TQ_MEMLINK_TSO=gso the shard cuts them in
+ * software instead (tq_gso.c, as for af_packet): meson runs each.
  * Host A (10.0.0.1) connects; host B (10.0.0.2) listens, reads with
  * read_mbuf, checks every byte against the pattern and keeps a CRC32C.
  */
@@ -18,6 +23,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -366,11 +372,13 @@ report(const struct xfer *x)
 			data_secs > 0 ? x->snk.received * 8 / data_secs / 1e6 :
 			0, x->wall_ns / 1e9,
 			x->iss >= 0x80000000u ? "upper" : "lower");
-	print_message("%s: A: segs out %" PRIu64 ", retrans %" PRIu64
+	print_message("%s: A: segs out %" PRIu64 " (TSO %" PRIu64 ")"
+			", retrans %" PRIu64
 			", fast retrans %" PRIu64 " (SACK %" PRIu64 ", Reno %"
 			PRIu64 "), timeouts %" PRIu64 ", probes %" PRIu64
 			"; B: ofo %" PRIu64 ", pruned %" PRIu64 "\n", x->name,
 			x->a_ctr[TQ_CTR_TCP_OUT_SEGS],
+			x->a_ctr[TQ_CTR_TCP_OUT_TSO],
 			x->a_ctr[TQ_CTR_TCP_RETRANS_SEGS],
 			x->a_ctr[TQ_CTR_TCP_FAST_RETRANS],
 			x->a_ctr[TQ_CTR_TCP_SACK_RECOVERY],
@@ -421,6 +429,18 @@ check_complete(const struct xfer *x)
 	else
 		assert_true(x->ls[0].csum_offloaded == 0 &&
 				x->ls[1].csum_offloaded == 0);
+	/* TQ_MEMLINK_TSO: the sender's data went down in large segments
+	 * (cut to the MSS by the link), or not at all. */
+	if (tq_memlink_tso_default()) {
+		const char *v = getenv("TQ_MEMLINK_TSO");
+
+		assert_true(x->a_ctr[TQ_CTR_TCP_OUT_TSO] > 0);
+		/* =gso: cut by the shard, not the link */
+		assert_int_equal(x->a_ctr[TQ_CTR_TX_GSO_FRAMES] > 0,
+				v && strcmp(v, "gso") == 0);
+	} else {
+		assert_true(x->a_ctr[TQ_CTR_TCP_OUT_TSO] == 0);
+	}
 }
 
 /* ------------------------------------------------------------------ */

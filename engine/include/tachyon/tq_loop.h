@@ -18,7 +18,9 @@
  * The link offers checksum offloads, as a virtual NIC between two guests
  * does: the checksums are not computed at all (no wire can damage the
  * frames).  With TQ_MEMLINK_CSUM=0 in the environment it does not, and
- * both sides compute and check every checksum in software.
+ * both sides compute and check every checksum in software.  It offers
+ * TSO too (TCP hands it segments of up to 64 KiB, it cuts them to the
+ * MSS), unless TQ_MEMLINK_TSO=0.
  */
 
 #include <stdint.h>
