@@ -507,12 +507,18 @@ tq_engine_create(int argc, char **argv, const char *app_name,
 	e->idle_sleep_us = 250;
 	e->fault.seed = 1;
 	e->fault.dir = TQ_FAULT_RX | TQ_FAULT_TX;
-	if (tq_engine_add_opts(&e->opts, e) < 0) {
+	if ((ret = tq_engine_add_opts(&e->opts, e)) < 0) {
+		fprintf(stderr, "%s: engine options: %s\n", app_name,
+			strerror(-ret));
 		tq_engine_destroy(e);
 		return -EINVAL;
 	}
 	for (k = 0; k < nb_opts; k++) {
-		if (tq_opts_add(&e->opts, &opts[k]) < 0) {
+		if ((ret = tq_opts_add(&e->opts, &opts[k])) < 0) {
+			fprintf(stderr, "%s: option --%s: %s\n", app_name,
+				opts[k].name, ret == -EEXIST ?
+				"the engine has one of that name" :
+				strerror(-ret));
 			tq_engine_destroy(e);
 			return -EINVAL;
 		}

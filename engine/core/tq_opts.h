@@ -13,7 +13,9 @@
 
 #include <tachyon/tachyon.h>
 
-#define TQ_OPTS_MAX 96
+/* Engine, module and app options together: tq-gen alone has 30 and the
+ * modules add one per feature, so leave room (96 ran out silently). */
+#define TQ_OPTS_MAX 256
 #define TQ_EAL_ARGS_MAX 64
 
 struct tq_opts {

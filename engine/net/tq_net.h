@@ -54,7 +54,7 @@ struct tq_iface {
 	/* RSS as the port does it, so flows can be placed where the NIC
 	 * will deliver them; reta_size 0: no usable RSS (software hash). */
 	uint16_t reta_size;
-	uint8_t rss_key[40];
+	uint8_t rss_key[40] __rte_aligned(4); /* rte_softrss loads words */
 	uint16_t reta[512];
 };
 
