@@ -13,7 +13,8 @@
 
 #include <tachyon/tachyon.h>
 
-#define TQ_OPTS_MAX 96
+/* the engine's, its modules' and an app's (tq-gen has the most) */
+#define TQ_OPTS_MAX 128
 #define TQ_EAL_ARGS_MAX 64
 
 struct tq_opts {
