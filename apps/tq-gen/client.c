@@ -350,6 +350,9 @@ conn_open(struct gen_conn *c)
 		return;
 	}
 	c->st = st;
+	/* before the handshake: the connection starts with it */
+	if (g->cc)
+		tq_stream_set_opt(st, TQ_OPT_CC, g->cc);
 	tq_app_timer_arm(c->t, g->timeout_ns);
 }
 

@@ -86,6 +86,7 @@ struct gen {
 	bool has_body;		/* Content-Length sent (even 0) */
 	const char *json_path;
 	bool quiet;		/* no progress lines */
+	uint32_t cc;		/* --cc: enum tq_cc_algo, 0: the engine's */
 	/* --h3 */
 	uint32_t streams;	/* requests in flight per connection */
 	unsigned int ciphers;	/* TQ_QUIC_CIPHER_*; 0: all */

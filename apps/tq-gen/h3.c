@@ -381,6 +381,9 @@ gen_h3_open(struct gen_conn *c)
 	w->busy++;
 	conn = tq_quic_connect(w->s, &c->url->addr, c->url->port, &qc, NULL,
 			NULL, &err);
+	/* nothing is acknowledged yet: as if it started with it */
+	if (conn && w->g->cc)
+		tq_conn_set_opt(conn, TQ_OPT_CC, w->g->cc);
 	if (conn)
 		c->h3 = tq_h3_client_new(conn, &h3_ops, c, NULL, &err);
 	if (!conn || !c->h3) {

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <tachyon/tachyon.h>
 #include <tachyon/tq_quic.h>
@@ -303,6 +304,23 @@ set_quiet(void *arg, const char *v)
 {
 	((struct gen *)arg)->quiet = !v || strcmp(v, "0");
 	return 0;
+}
+
+static int
+set_cc(void *arg, const char *v)
+{
+	static const char *const names[] = {
+		[TQ_CC_NEWRENO] = "newreno", [TQ_CC_CUBIC] = "cubic",
+		[TQ_CC_BBR] = "bbr",
+	};
+	uint32_t i;
+
+	for (i = 1; i < sizeof(names) / sizeof(names[0]); i++)
+		if (v && strcasecmp(v, names[i]) == 0) {
+			((struct gen *)arg)->cc = i;
+			return 0;
+		}
+	return -EINVAL;
 }
 
 /* Head and body in one buffer, so a request is one write. */
@@ -860,6 +878,9 @@ main(int argc, char **argv)
 		{ "json", "gen", "FILE", "write the JSON report to FILE",
 			set_json, &g },
 		{ "quiet", "gen", NULL, "no progress lines", set_quiet, &g },
+		{ "cc", "gen", "NAME", "congestion control of each connection "
+			"it opens: newreno, cubic or bbr (TQ_OPT_CC; default: "
+			"the engine's --tcp-cc / --quic-cc)", set_cc, &g },
 		{ "h3", "gen", NULL, "HTTP/3 over QUIC to https://IP[:PORT]/PATH "
 			"URLs (the engine's QUIC client)", set_h3, &g },
 		{ "streams", "gen", "M", "--h3: requests in flight per "

@@ -33,6 +33,17 @@ tq_cc_find(const char *name)
 	return NULL;
 }
 
+const struct tq_cc_ops *
+tq_cc_by_id(unsigned int id)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(cc_algos) / sizeof(cc_algos[0]); i++)
+		if (id != 0 && cc_algos[i].ops->id == id)
+			return cc_algos[i].ops;
+	return NULL;
+}
+
 void
 tq_cc_init(struct tq_cc *cc, const struct tq_cc_ops *ops, uint32_t mss,
 		uint64_t now)
@@ -40,6 +51,29 @@ tq_cc_init(struct tq_cc *cc, const struct tq_cc_ops *ops, uint32_t mss,
 	cc->ops = ops != NULL ? ops : &tq_cc_newreno;
 	cc->mss = mss != 0 ? mss : TQ_CC_MSS_DEFAULT;
 	cc->ops->init(cc, now);
+}
+
+void
+tq_cc_switch(struct tq_cc *cc, const struct tq_cc_ops *ops, uint64_t now)
+{
+	uint32_t cwnd = cc->cwnd, ssthresh = cc->ssthresh, init_cwnd;
+	bool in_recovery = cc->in_recovery;
+
+	if (ops == NULL || ops == cc->ops)
+		return;
+	cc->ops = ops;
+	ops->init(cc, now);
+	init_cwnd = cc->cwnd;
+	/* a window of zero is a connection whose cc never ran: keep the
+	 * new algorithm's initial one */
+	if (cwnd == 0)
+		return;
+	if (cc->pacing_rate != 0 && init_cwnd != 0)
+		cc->pacing_rate = (uint64_t)((unsigned __int128)cc->pacing_rate *
+				cwnd / init_cwnd);
+	cc->cwnd = cwnd;
+	cc->ssthresh = ssthresh;
+	cc->in_recovery = in_recovery;
 }
 
 void

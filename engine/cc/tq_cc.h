@@ -97,6 +97,8 @@ uint64_t tq_cc_pace_next(const struct tq_cc_pace *p, uint64_t rate,
 
 struct tq_cc_ops {
 	const char *name;
+	/* The app's number for it: enum tq_cc_algo (tachyon/tq_stream.h). */
+	unsigned int id;
 	/* Reset state for a new connection (cwnd = initial window). */
 	void (*init)(struct tq_cc *cc, uint64_t now);
 	/*
@@ -206,8 +208,23 @@ extern const struct tq_cc_ops tq_cc_bbr;
  * if none. */
 const struct tq_cc_ops *tq_cc_find(const char *name);
 
+/* The algorithm of enum tq_cc_algo id; NULL if none. */
+const struct tq_cc_ops *tq_cc_by_id(unsigned int id);
+
 /* Set ops and mss, then ops->init(). */
 void tq_cc_init(struct tq_cc *cc, const struct tq_cc_ops *ops, uint32_t mss,
+		uint64_t now);
+
+/*
+ * Change a running connection's algorithm (the app's TQ_OPT_CC, as
+ * Linux's TCP_CONGESTION): the new one starts from its init() with the
+ * window the path has shown so far: cwnd and ssthresh carry over, and
+ * so does being in recovery (the transport still ends it); the old
+ * algorithm's own state and what it kept for undo do not.  A pacing
+ * rate the new one derives from its initial window (BBR) is scaled to
+ * the carried cwnd.  Same ops: nothing changes.
+ */
+void tq_cc_switch(struct tq_cc *cc, const struct tq_cc_ops *ops,
 		uint64_t now);
 
 #endif

@@ -389,6 +389,7 @@ bbr_on_undo(struct tq_cc *cc)
 
 const struct tq_cc_ops tq_cc_bbr = {
 	.name = "bbr",
+	.id = 3,	/* TQ_CC_BBR */
 	.init = bbr_init,
 	.on_ack = bbr_on_ack,
 	.on_congestion = bbr_on_congestion,

@@ -285,6 +285,7 @@ cubic_on_undo(struct tq_cc *cc)
 
 const struct tq_cc_ops tq_cc_cubic = {
 	.name = "cubic",
+	.id = 2,	/* TQ_CC_CUBIC */
 	.init = cubic_init,
 	.on_ack = cubic_on_ack,
 	.on_congestion = cubic_on_congestion,

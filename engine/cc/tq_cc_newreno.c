@@ -123,6 +123,7 @@ newreno_on_undo(struct tq_cc *cc)
 
 const struct tq_cc_ops tq_cc_newreno = {
 	.name = "newreno",
+	.id = 1,	/* TQ_CC_NEWRENO */
 	.init = newreno_init,
 	.on_ack = newreno_on_ack,
 	.on_congestion = newreno_on_congestion,

@@ -248,7 +248,21 @@ tq_stream_error_code(const struct tq_stream *st)
 int
 tq_stream_set_opt(struct tq_stream *st, enum tq_stream_opt opt, uint32_t val)
 {
+	/* the connection's, whichever stream it is asked through */
+	if (opt == TQ_OPT_CC)
+		return tq_conn_set_opt(st->conn, opt, val);
 	return st->vt->set_opt(st, opt, val);
+}
+
+int
+tq_stream_get_opt(const struct tq_stream *st, enum tq_stream_opt opt,
+		uint32_t *val)
+{
+	if (opt == TQ_OPT_CC)
+		return tq_conn_get_opt(st->conn, opt, val);
+	if (!st->vt->get_opt)
+		return -ENOTSUP;
+	return st->vt->get_opt(st, opt, val);
 }
 
 int64_t
@@ -297,6 +311,23 @@ tq_conn_info(const struct tq_conn *c, struct tq_conn_info *info)
 	memset(info, 0, sizeof(*info));
 	c->vt->info(c, info);
 	info->transport = (enum tq_transport)c->transport;
+}
+
+int
+tq_conn_set_opt(struct tq_conn *c, enum tq_stream_opt opt, uint32_t val)
+{
+	if (!c->vt->set_opt)
+		return -ENOTSUP;
+	return c->vt->set_opt(c, opt, val);
+}
+
+int
+tq_conn_get_opt(const struct tq_conn *c, enum tq_stream_opt opt,
+		uint32_t *val)
+{
+	if (!c->vt->get_opt)
+		return -ENOTSUP;
+	return c->vt->get_opt(c, opt, val);
 }
 
 enum tq_transport

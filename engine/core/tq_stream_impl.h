@@ -41,6 +41,9 @@ struct tq_stream_vt {
 	void (*abort)(struct tq_stream *st, uint64_t code);
 	int (*set_opt)(struct tq_stream *st, enum tq_stream_opt opt,
 			uint32_t val);
+	/* NULL: no option can be read (-ENOTSUP). */
+	int (*get_opt)(const struct tq_stream *st, enum tq_stream_opt opt,
+			uint32_t *val);
 };
 
 struct tq_conn_vt {
@@ -50,6 +53,11 @@ struct tq_conn_vt {
 	/* NULL: one stream only (-ENOTSUP). */
 	struct tq_stream *(*stream_open)(struct tq_conn *c, unsigned int flags,
 			const struct tq_stream_ops *ops, void *ctx, int *err);
+	/* The connection's options (TQ_OPT_CC); NULL: -ENOTSUP. */
+	int (*set_opt)(struct tq_conn *c, enum tq_stream_opt opt,
+			uint32_t val);
+	int (*get_opt)(const struct tq_conn *c, enum tq_stream_opt opt,
+			uint32_t *val);
 };
 
 struct tq_conn {

@@ -777,6 +777,30 @@ qs_set_opt(struct tq_stream *st, enum tq_stream_opt opt, uint32_t val)
 	}
 }
 
+static int
+qs_get_opt(const struct tq_stream *st, enum tq_stream_opt opt,
+		uint32_t *val)
+{
+	const struct tq_quic_stream *s = (const struct tq_quic_stream *)st;
+
+	switch (opt) {
+	case TQ_OPT_SNDBUF:
+		*val = s->has_send ? s->sq.cap : 0;
+		return 0;
+	case TQ_OPT_SNDBUF_MBUFS:
+		*val = s->mu_limit;
+		return 0;
+	case TQ_OPT_SNDLOWAT:
+		*val = s->lowat;
+		return 0;
+	case TQ_OPT_RCVBUF:
+		*val = (uint32_t)RTE_MIN(s->fcr.window, (uint64_t)UINT32_MAX);
+		return 0;
+	default:
+		return -ENOTSUP;
+	}
+}
+
 void
 tq_qc_stream_acked_tell(struct tq_quic_stream *s)
 {
@@ -825,6 +849,7 @@ static const struct tq_stream_vt stream_vt = {
 	.close = qs_close,
 	.abort = qs_abort,
 	.set_opt = qs_set_opt,
+	.get_opt = qs_get_opt,
 };
 
 /* ---- tq_conn_vt ---- */
@@ -913,11 +938,43 @@ qc_stream_open(struct tq_conn *cb, unsigned int flags,
 	return &s->st;
 }
 
+/* TQ_OPT_CC: one cc for the connection, whichever stream asks; QUIC
+ * samples delivery rates for every packet, so BBR can take over at any
+ * time (tq_cc_switch() says what carries over). */
+static int
+qc_set_opt(struct tq_conn *cb, enum tq_stream_opt opt, uint32_t val)
+{
+	struct tq_quic_conn *c = (struct tq_quic_conn *)cb;
+	const struct tq_cc_ops *ops;
+
+	if (opt != TQ_OPT_CC)
+		return -ENOTSUP;
+	ops = tq_cc_by_id(val);
+	if (!ops)
+		return -EINVAL;
+	tq_qc_kick(c);
+	tq_cc_switch(&c->rec.cc, ops, c->now);
+	return 0;
+}
+
+static int
+qc_get_opt(const struct tq_conn *cb, enum tq_stream_opt opt, uint32_t *val)
+{
+	const struct tq_quic_conn *c = (const struct tq_quic_conn *)cb;
+
+	if (opt != TQ_OPT_CC)
+		return -ENOTSUP;
+	*val = c->rec.cc.ops ? c->rec.cc.ops->id : TQ_CC_NEWRENO;
+	return 0;
+}
+
 const struct tq_conn_vt tq_qc_conn_vt = {
 	.info = qc_info,
 	.close = qc_close,
 	.abort = qc_close,
 	.stream_open = qc_stream_open,
+	.set_opt = qc_set_opt,
+	.get_opt = qc_get_opt,
 };
 
 void

@@ -188,6 +188,16 @@ struct tq_tcp_conf {
 
 void tq_tcp_conf_defaults(struct tq_tcp_conf *c);
 
+struct tq_tcb;
+struct tq_listener;
+/*
+ * The cc a connection starts with, when its handshake sets cc up: the
+ * app's TQ_OPT_CC if it set one on the opening stream, else its
+ * listener's (l, NULL for an active open), else --tcp-cc.
+ */
+const struct tq_cc_ops *tq_tcp_cc_start(const struct tq_tcb *tp,
+		const struct tq_listener *l);
+
 struct tq_tcp_key {
 	uint8_t laddr[16];
 	uint8_t faddr[16];
@@ -203,6 +213,10 @@ struct tq_listen_conf {
 	uint32_t backlog;
 	tq_accept_cb cb;
 	void *arg;
+	/* what its connections start with (tq_tcp_listen_set_opt());
+	 * NULL: --tcp-cc.  Written by the control thread, read (atomically)
+	 * by the workers at each SYN. */
+	const struct tq_cc_ops *cc;
 };
 
 #define TQ_TCP_MAX_LISTEN TQ_TCP_LISTENERS_MAX
@@ -329,6 +343,9 @@ struct tq_tcb {
 	uint64_t born;		/* created: the handshake time's start */
 
 	struct tq_cc cc;
+	/* the app's TQ_OPT_CC before the handshake set up cc; NULL: the
+	 * listener's or --tcp-cc (tq_tcp_cc_start()) */
+	const struct tq_cc_ops *cc_pick;
 
 	/*
 	 * sender scoreboard (RFC 6675): SACKed ranges above snd_una, in a
@@ -500,6 +517,11 @@ int tq_tcp_listen_table_add(struct tq_tcp_listen_table *lt,
  * or -ENOENT. */
 int tq_tcp_listen_table_find(const struct tq_tcp_listen_table *lt,
 		const struct tq_addr *addr, uint16_t port);
+/* tq_tcp_listen_set_opt() on a table (the caller serializes writers):
+ * 0, -ENOENT, -EINVAL, -ENOTSUP. */
+int tq_tcp_listen_table_set_opt(struct tq_tcp_listen_table *lt,
+		const struct tq_addr *addr, uint16_t port,
+		enum tq_stream_opt opt, uint32_t val);
 /* Free slot idx (every worker's replica must be gone). */
 void tq_tcp_listen_table_del(struct tq_tcp_listen_table *lt,
 		unsigned int idx);

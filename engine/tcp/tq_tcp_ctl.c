@@ -82,6 +82,40 @@ out:
 }
 
 int
+tq_tcp_listen_table_set_opt(struct tq_tcp_listen_table *lt,
+		const struct tq_addr *addr, uint16_t port,
+		enum tq_stream_opt opt, uint32_t val)
+{
+	const struct tq_cc_ops *ops = NULL;
+	int idx;
+
+	if (opt != TQ_OPT_CC)
+		return -ENOTSUP;
+	if (val != 0 && !(ops = tq_cc_by_id(val)))
+		return -EINVAL;
+	idx = tq_tcp_listen_table_find(lt, addr, port);
+	if (idx < 0)
+		return idx;
+	/* the workers read it at each SYN through their replica's conf,
+	 * which is this slot: no command needed */
+	__atomic_store_n(&lt->l[idx].cc, ops, __ATOMIC_RELAXED);
+	return 0;
+}
+
+int
+tq_tcp_listen_set_opt(struct tq_engine *e, const struct tq_addr *addr,
+		uint16_t port, enum tq_stream_opt opt, uint32_t val)
+{
+	int ret;
+
+	tq_engine_ctl_lock(e);
+	ret = tq_tcp_listen_table_set_opt(&tcp_state(e)->listen, addr, port,
+			opt, val);
+	tq_engine_ctl_unlock(e);
+	return ret;
+}
+
+int
 tq_tcp_unlisten(struct tq_engine *e, const struct tq_addr *addr,
 		uint16_t port)
 {

@@ -540,7 +540,7 @@ cookie_ack(struct tq_shard *s, struct tq_listener *l,
 	tp->snd_wl1 = seg->seq - 1;
 	tp->snd_wl2 = seg->ack;
 	tp->cc.init_cwnd_segs = t->conf->init_cwnd;
-	tq_cc_init(&tp->cc, t->conf->cc, tp->mss, s->now);
+	tq_cc_init(&tp->cc, tq_tcp_cc_start(tp, l), tp->mss, s->now);
 	tq_tcp_rate_start(tp);
 	tq_tcb_set_state(tp, TQ_TCPS_ESTABLISHED);
 	tp->last_rcv = s->now;
@@ -593,7 +593,7 @@ listen_input(struct tq_shard *s, struct tq_listener *l, struct tq_rx *rx,
 	tp->snd_wl1 = seg->seq;
 	tp->snd_wl2 = tp->iss;
 	tp->cc.init_cwnd_segs = t->conf->init_cwnd;
-	tq_cc_init(&tp->cc, t->conf->cc, tp->mss, s->now);
+	tq_cc_init(&tp->cc, tq_tcp_cc_start(tp, l), tp->mss, s->now);
 	tq_tcp_rate_start(tp);
 	tq_tcb_set_state(tp, TQ_TCPS_SYN_RECEIVED);
 	TQ_INC(s, TCP_PASSIVE_OPENS);
@@ -655,7 +655,7 @@ syn_sent_input(struct tq_tcb *tp, struct tq_rx *rx, struct tq_tcp_seg *seg)
 	tp->rcv_adv = tp->rcv_nxt;
 	apply_syn_options(tp, seg, true);
 	tp->cc.init_cwnd_segs = tq_tcp(s)->conf->init_cwnd;
-	tq_cc_init(&tp->cc, tq_tcp(s)->conf->cc, tp->mss, s->now);
+	tq_cc_init(&tp->cc, tq_tcp_cc_start(tp, NULL), tp->mss, s->now);
 	tq_tcp_rate_start(tp);
 	if (tp->flags & TF_TFO_REQ)
 		fastopen_active(tp, seg);

@@ -92,6 +92,16 @@ set_cc(void *arg, const char *v)
 	return 0;
 }
 
+const struct tq_cc_ops *
+tq_tcp_cc_start(const struct tq_tcb *tp, const struct tq_listener *l)
+{
+	const struct tq_cc_ops *ops = tp->cc_pick;
+
+	if (!ops && l)
+		ops = __atomic_load_n(&l->conf->cc, __ATOMIC_RELAXED);
+	return ops ? ops : tq_tcp(tp->s)->conf->cc;
+}
+
 static int
 set_ports(void *arg, const char *v)
 {
@@ -228,7 +238,7 @@ get_cc(const void *arg, char *buf, size_t len)
 }
 
 static const struct tq_live_opt tcp_live[] = {
-	{ "tcp.cc", "NAME", "congestion control of new connections: cubic, newreno", set_cc, get_cc },
+	{ "tcp.cc", "NAME", "congestion control of new connections: cubic, newreno, bbr (an app may choose per connection: TQ_OPT_CC)", set_cc, get_cc },
 	{ "tcp.keepalive", "0|1", "keepalive on new connections", live_keepalive, get_keepalive },
 	{ "tcp.keepalive_time", "S", "idle seconds before probing", set_keep_idle, get_keep_idle },
 	{ "tcp.keepalive_intvl", "S", "seconds between probes", set_keep_intvl, get_keep_intvl },

@@ -646,8 +646,43 @@ tcp_set_opt(struct tq_stream *st, enum tq_stream_opt opt, uint32_t val)
 			return -EINVAL;
 		tp->rcvbuf = val;
 		return 0;
+	case TQ_OPT_CC:
+		break; /* the connection's: tcp_conn_set_opt() */
 	}
 	return -EINVAL;
+}
+
+static int
+tcp_get_opt(const struct tq_stream *st, enum tq_stream_opt opt,
+		uint32_t *val)
+{
+	const struct tq_tcb *tp = tq_stream_tcb(st);
+
+	switch (opt) {
+	case TQ_OPT_NODELAY:
+		*val = !!(tp->flags & TF_NODELAY);
+		return 0;
+	case TQ_OPT_QUICKACK:
+		*val = !!(tp->flags & TF_QUICKACK);
+		return 0;
+	case TQ_OPT_KEEPALIVE:
+		*val = !!(tp->flags & TF_KEEPALIVE);
+		return 0;
+	case TQ_OPT_SNDBUF:
+		*val = tp->sndbuf;
+		return 0;
+	case TQ_OPT_SNDBUF_MBUFS:
+		*val = tp->sndbuf_segs;
+		return 0;
+	case TQ_OPT_SNDLOWAT:
+		*val = tp->sndlowat;
+		return 0;
+	case TQ_OPT_RCVBUF:
+		*val = tp->rcvbuf;
+		return 0;
+	default:
+		return -ENOTSUP;
+	}
 }
 
 static const struct tq_stream_vt tcp_stream_vt = {
@@ -665,6 +700,7 @@ static const struct tq_stream_vt tcp_stream_vt = {
 	.close = tcp_close,
 	.abort = tcp_abort,
 	.set_opt = tcp_set_opt,
+	.get_opt = tcp_get_opt,
 };
 
 /* ---- the connection (tq_conn_vt) ---- */
@@ -706,10 +742,70 @@ tcp_conn_abort(struct tq_conn *c, uint64_t code)
 	tcp_abort(&container_of(c, struct tq_tcb, conn)->st, code);
 }
 
+/*
+ * TQ_OPT_CC.  Before the handshake set cc up (an active open that is
+ * still connecting) the choice waits in cc_pick; after it the running
+ * cc is switched in place (tq_cc_switch(): cwnd and ssthresh carry
+ * over).  BBR needs the delivery-rate records: taken now, at the app's
+ * call, and given back when the app switches to a window-based
+ * algorithm (records present mean samples are fed to the cc, which
+ * NewReno and CUBIC do not take).
+ */
+static int
+tcp_conn_set_opt(struct tq_conn *c, enum tq_stream_opt opt, uint32_t val)
+{
+	struct tq_tcb *tp = container_of(c, struct tq_tcb, conn);
+	const struct tq_cc_ops *ops;
+	struct tq_cc old;
+
+	if (opt != TQ_OPT_CC)
+		return -ENOTSUP;
+	ops = tq_cc_by_id(val);
+	if (!ops)
+		return -EINVAL;
+	if (!tp->cc.ops) {
+		tp->cc_pick = ops;
+		return 0;
+	}
+	if (ops->needs_rate_samples && !tp->rate) {
+		old = tp->cc;
+		tp->cc.ops = ops;
+		if (tq_tcp_rate_start(tp) < 0) {
+			tp->cc = old;	/* it fell back to CUBIC: undo */
+			return -ENOMEM;
+		}
+		tp->cc = old;
+	} else if (!ops->needs_rate_samples && tp->rate) {
+		tq_tcp_rate_free(tp);
+	}
+	tq_cc_switch(&tp->cc, ops, tp->s->now);
+	tp->cc_pick = ops;
+	/* a new pacing rate (or none) governs the next send */
+	tq_tcp_output(tp);
+	return 0;
+}
+
+static int
+tcp_conn_get_opt(const struct tq_conn *c, enum tq_stream_opt opt,
+		uint32_t *val)
+{
+	const struct tq_tcb *tp = container_of(c, struct tq_tcb, conn);
+	const struct tq_cc_ops *ops;
+
+	if (opt != TQ_OPT_CC)
+		return -ENOTSUP;
+	ops = tp->cc.ops ? tp->cc.ops :
+		tq_tcp_cc_start(tp, tp->listener);
+	*val = ops ? ops->id : TQ_CC_NEWRENO;
+	return 0;
+}
+
 static const struct tq_conn_vt tcp_conn_vt = {
 	.info = tcp_conn_info,
 	.close = tcp_conn_close,
 	.abort = tcp_conn_abort,
+	.set_opt = tcp_conn_set_opt,
+	.get_opt = tcp_conn_get_opt,
 };
 
 void

@@ -38,3 +38,15 @@ check=$(gen_json "$TQ_TMP/bulk.json" '
 r["bytes_tx"] > 10**6 and r["errors"]["total"] == 0 and r["bytes_per_sec"] > 0')
 [[ $check == True ]] || { cat "$TQ_TMP/bulk.json" >&2; tq_fail "tcp-bulk"; }
 tq_pass "tcp-bulk: $(gen_json "$TQ_TMP/bulk.json" 'int(r["bytes_per_sec"])') bytes/s"
+
+# --cc: every connection tq-gen opens is set to BBR (TQ_OPT_CC before
+# its handshake; an unknown option or name would stop tq-gen) and the
+# bulk flows without errors.  That each connection runs the cc it was
+# given is sim_cc_conn's check.
+gen_run 20 "$(tq_vdev_af_packet)" -- --addr "$eng/24" --mode tcp-bulk \
+	--url "tcp://$peer:8009" --connections 2 --size 16384 --duration 2 \
+	--cc bbr --json "$TQ_TMP/bulk_bbr.json"
+check=$(gen_json "$TQ_TMP/bulk_bbr.json" '
+r["bytes_tx"] > 10**6 and r["errors"]["total"] == 0')
+[[ $check == True ]] || { cat "$TQ_TMP/bulk_bbr.json" >&2; tq_fail "tcp-bulk --cc bbr"; }
+tq_pass "tcp-bulk --cc bbr: $(gen_json "$TQ_TMP/bulk_bbr.json" 'int(r["bytes_per_sec"])') bytes/s"

@@ -91,15 +91,16 @@ r["bytes_rx"] == 1000 * r["requests"] and r["config"]["mode"] == "h3"')
 [[ $check == True ]] || { cat "$TQ_TMP/small.json" >&2; tq_fail "small page: report"; }
 tq_pass "small page: $(gen_json "$TQ_TMP/small.json" 'r["requests"]') requests over 2 QUIC connections, every body checked"
 
-# ---- 5 MB byte-exact, certificate verified ----
+# ---- 5 MB byte-exact, certificate verified; the connection set to
+# CUBIC (--cc, TQ_OPT_CC right after tq_quic_connect()) ----
 h3gen "$TQ_TMP/big.json" "$(tq_vdev_af_packet)" -- --addr "$eng/24" \
 	--h3 --url "$url/r5m.bin" --connections 1 --duration 3 \
-	--ca "$TQ_TMP/cert.pem" --timeout 10 \
+	--ca "$TQ_TMP/cert.pem" --timeout 10 --cc cubic \
 	--expect-length 5000000 --expect-fnv "$fnv_big"
 check=$(gen_json "$TQ_TMP/big.json" '
 r["requests"] >= 1 and r["errors"]["total"] == 0')
 [[ $check == True ]] || { cat "$TQ_TMP/big.json" >&2; tq_fail "5 MB: report"; }
-tq_pass "5 MB: $(gen_json "$TQ_TMP/big.json" 'r["requests"]') download(s) byte-exact, certificate verified"
+tq_pass "5 MB: $(gen_json "$TQ_TMP/big.json" 'r["requests"]') download(s) byte-exact, certificate verified, --cc cubic"
 
 # ---- a body that differs is an error (the check can fail) ----
 h3gen "$TQ_TMP/bad.json" "$(tq_vdev_af_packet)" -- --addr "$eng/24" \

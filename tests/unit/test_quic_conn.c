@@ -550,6 +550,78 @@ transfer(const struct qp_link *l, uint64_t seed, uint64_t size)
 	assert_int_equal(tq_test_pool_avail(), avail);
 }
 
+/*
+ * TQ_OPT_CC on QUIC: each connection of a pair has its own cc, shared
+ * by its streams; the client's changes mid-transfer (CUBIC -> BBR) and
+ * every byte still arrives.
+ */
+static bool
+half_sent(void *arg)
+{
+	(void)arg;
+	return xs[0].acked > xfer_size / 4;
+}
+
+static void
+test_cc_per_conn(void **state)
+{
+	const struct qp_link l = { .delay_ns = 10 * MS, .loss = 0.005,
+		.bw_bps = 50000000, .queue_ns = 20 * MS };
+	unsigned int avail = tq_test_pool_avail(), i;
+	struct tq_conn *cc0, *cc1;
+	struct tq_conn_info ci;
+	uint32_t v;
+
+	(void)state;
+	xfer_size = 4 << 20;
+	xpair(&l, 21, NULL);
+	assert_true(qp_run(&P, 30 * S, both_established, NULL));
+	P.loss_off = false;
+	cc0 = tq_quic_conn_base(P.c[0]);
+	cc1 = tq_quic_conn_base(P.c[1]);
+	assert_int_equal(tq_conn_set_opt(cc0, TQ_OPT_CC, 0), -EINVAL);
+	assert_int_equal(tq_conn_set_opt(cc0, TQ_OPT_CC, 77), -EINVAL);
+	assert_int_equal(tq_conn_set_opt(cc0, TQ_OPT_NODELAY, 1), -ENOTSUP);
+	assert_int_equal(tq_conn_set_opt(cc0, TQ_OPT_CC, TQ_CC_CUBIC), 0);
+	xopen(P.c[0], false);
+	xopen(P.c[1], true);
+	/* through a stream: the connection's */
+	assert_int_equal(tq_stream_set_opt(xs[1].st, TQ_OPT_CC, TQ_CC_BBR),
+			0);
+	assert_int_equal(tq_stream_set_opt(xs[1].st, TQ_OPT_CC, 4), -EINVAL);
+	assert_int_equal(tq_conn_get_opt(cc0, TQ_OPT_CC, &v), 0);
+	assert_int_equal(v, TQ_CC_CUBIC);
+	assert_int_equal(tq_stream_get_opt(xs[1].st, TQ_OPT_CC, &v), 0);
+	assert_int_equal(v, TQ_CC_BBR);
+	assert_ptr_equal(P.c[1]->rec.cc.ops, &tq_cc_bbr);
+	assert_true(qp_run(&P, 600 * S, half_sent, NULL));
+	tq_conn_info(cc0, &ci);
+	assert_string_equal(ci.cc, "cubic");
+	assert_int_equal(P.c[0]->rec.cc.pacing_rate, 0);
+	/* the server's BBR ran: a bandwidth estimate and its pacing */
+	assert_true(P.c[1]->rec.cc.bbr.btl_bw > 0);
+	assert_true(P.c[1]->rec.cc.pacing_rate > 0);
+	tq_conn_info(cc1, &ci);
+	assert_string_equal(ci.cc, "bbr");
+	/* mid-transfer: the client moves to BBR from its window */
+	v = P.c[0]->rec.cc.cwnd;
+	assert_int_equal(tq_conn_set_opt(cc0, TQ_OPT_CC, TQ_CC_BBR), 0);
+	assert_int_equal(P.c[0]->rec.cc.cwnd, v);
+	assert_true(P.c[0]->rec.cc.pacing_rate > 0);
+	assert_true(qp_run(&P, 600 * S, all_closed, NULL));
+	for (i = 0; i < nxs; i++) {
+		assert_false(xs[i].bad);
+		assert_int_equal(xs[i].rcvd, xs[i].total_rx);
+		assert_int_equal(xs[i].sent, xs[i].total_tx);
+		assert_int_equal(xs[i].why, TQ_CLOSE_NORMAL);
+	}
+	assert_true(P.c[0]->rec.cc.bbr.btl_bw > 0);
+	tq_conn_info(cc0, &ci);
+	assert_string_equal(ci.cc, "bbr");
+	qp_fini(&P);
+	assert_int_equal(tq_test_pool_avail(), avail);
+}
+
 static void
 test_streams_clean(void **state)
 {
@@ -1345,6 +1417,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_handshake),
+		cmocka_unit_test(test_cc_per_conn),
 		cmocka_unit_test(test_amplification),
 		cmocka_unit_test(test_handshake_lossy),
 		cmocka_unit_test(test_close_app_code),

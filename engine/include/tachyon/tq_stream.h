@@ -237,11 +237,31 @@ enum tq_stream_opt {
 			      *   one per 512 bytes of the send buffer) */
 	TQ_OPT_SNDLOWAT,  /**< bytes free before writable() comes (default
 			   *   half the send buffer) */
+	TQ_OPT_CC,	  /**< the connection's congestion control, an
+			   *   enum tq_cc_algo (see tq_conn_set_opt()) */
 };
 
-/** @return 0, -EINVAL, or -ENOTSUP for an option the transport lacks. */
+/** Congestion controls (TQ_OPT_CC); 0 is never one. */
+enum tq_cc_algo {
+	TQ_CC_NEWRENO = 1,	/**< RFC 5681 / RFC 6582, RFC 9002 7 */
+	TQ_CC_CUBIC = 2,	/**< RFC 9438 */
+	TQ_CC_BBR = 3,		/**< BBRv1, paced */
+};
+
+/**
+ * Set an option.  TQ_OPT_CC is the connection's (tq_conn_set_opt()): on a
+ * QUIC stream it changes the cc every stream of the connection shares.
+ * @return 0, -EINVAL, or -ENOTSUP for an option the transport lacks.
+ */
 int tq_stream_set_opt(struct tq_stream *st, enum tq_stream_opt opt,
 		uint32_t val);
+
+/**
+ * Read an option back into *val.
+ * @return 0, or -ENOTSUP for one the transport cannot tell.
+ */
+int tq_stream_get_opt(const struct tq_stream *st, enum tq_stream_opt opt,
+		uint32_t *val);
 
 /** The stream's id: 0 for TCP, the QUIC stream id for QUIC. */
 int64_t tq_stream_id(const struct tq_stream *st);
@@ -284,6 +304,21 @@ struct tq_conn_info {
 
 /** Fill info for the connection. */
 void tq_conn_info(const struct tq_conn *c, struct tq_conn_info *info);
+
+/**
+ * Set an option of the whole connection: TQ_OPT_CC, its congestion
+ * control, at any time (as Linux's TCP_CONGESTION).  Before the TCP
+ * handshake ends (just after tq_tcp_connect()) the connection starts with
+ * it; later the new algorithm takes over from the cwnd and ssthresh
+ * reached so far (docs/api.md, Congestion control per connection).
+ * @return 0, -EINVAL (not an enum tq_cc_algo), -ENOTSUP (another option),
+ *   -ENOMEM (BBR's per-connection records on TCP: the old cc stays).
+ */
+int tq_conn_set_opt(struct tq_conn *c, enum tq_stream_opt opt, uint32_t val);
+
+/** Read a connection option back. @return 0 or -ENOTSUP. */
+int tq_conn_get_opt(const struct tq_conn *c, enum tq_stream_opt opt,
+		uint32_t *val);
 
 /** tq_conn_info() of the stream's connection. */
 void tq_stream_info(const struct tq_stream *st, struct tq_conn_info *info);

@@ -57,6 +57,18 @@ int tq_tcp_listen(struct tq_engine *e, const struct tq_addr *addr,
 int tq_tcp_unlisten(struct tq_engine *e, const struct tq_addr *addr,
 		uint16_t port);
 
+/**
+ * Set an option of the listener on exactly addr:port (as given to
+ * tq_tcp_listen()) that its connections start with: TQ_OPT_CC (an enum
+ * tq_cc_algo; 0 back to --tcp-cc).  Takes effect at the next SYN on every
+ * worker, so set it right after tq_tcp_listen(), or before
+ * tq_engine_run(), for every connection to have it.  Any thread.
+ * @return 0, -ENOENT (no such listener), -EINVAL, -ENOTSUP (another
+ *   option).
+ */
+int tq_tcp_listen_set_opt(struct tq_engine *e, const struct tq_addr *addr,
+		uint16_t port, enum tq_stream_opt opt, uint32_t val);
+
 /** Take the oldest established connection off the accept queue. */
 struct tq_stream *tq_tcp_accept(struct tq_listener *l,
 		const struct tq_stream_ops *ops, void *ctx);
