@@ -576,7 +576,10 @@ tq_tcp_output(struct tq_tcb *tp)
 		usable = SEQ_GT(tp->snd_una + tp->snd_wnd, tp->snd_nxt) ?
 			tp->snd_una + tp->snd_wnd - tp->snd_nxt : 0;
 		usable = RTE_MIN(usable, budget);
-		len = RTE_MIN(unsent, seg_max(tp, pace, rexmit));
+		/* seg_max() is at least one MSS: a request's or response's
+		 * tail, the usual send, needs none of its TSO sums */
+		len = unsent <= tp->mss ? unsent :
+			RTE_MIN(unsent, seg_max(tp, pace, rexmit));
 		len = RTE_MIN(len, usable);
 		/* whole MSS but for the tail of what is queued */
 		if (len > tp->mss && len < unsent)
