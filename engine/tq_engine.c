@@ -129,6 +129,7 @@ TQ_OPT_FLAG_SETTER(set_no_offload, struct tq_engine, port_conf.no_offload,
 		true)
 TQ_OPT_FLAG_SETTER(set_no_garp, struct tq_engine, net_conf.garp, false)
 TQ_OPT_FLAG_SETTER(set_gso, struct tq_engine, gso, true)
+TQ_OPT_FLAG_SETTER(set_gro, struct tq_engine, gro, true)
 
 static int
 set_port(void *arg, const char *v)
@@ -227,6 +228,7 @@ static const struct tq_app_opt engine_opts[] = {
 	{ "promisc", "port", NULL, "promiscuous mode", set_promisc, NULL },
 	{ "no-offload", "port", NULL, "checksums in software even if the PMD offers them", set_no_offload, NULL },
 	{ "gso", "port", NULL, "TCP sends segments of up to 64 KiB, cut to the MSS in software before the TX ring", set_gso, NULL },
+	{ "gro", "port", NULL, "merge in-order TCP segments of a flow in each RX burst before TCP input", set_gro, NULL },
 	{ "stats-interval", "engine", "S", "print stats every S seconds (0: never)", set_stats, NULL },
 	{ "metrics", "engine", "ADDR:PORT", "serve Prometheus /metrics on this kernel TCP address ([v6]:port)", set_metrics, NULL },
 	{ "fault", "engine", "SPEC", "drop=P,dup=P,reorder=P,corrupt=P,delay=USEC,seed=N,dir=rx|tx|both", set_fault, NULL },
@@ -758,6 +760,7 @@ setup_shards(struct tq_engine *e)
 		}
 		tq_io_init_ethdev(&e->shards[k]->io, e->port.id, (uint16_t)k);
 		e->shards[k]->io.tx_flat = !e->port.tx_multiseg;
+		e->shards[k]->io.gro = e->gro;
 		ret = tq_net_attach(e->shards[k], &e->iface, &e->net_conf,
 				tq_engine_module_state(e, &tq_udp_module));
 		if (ret < 0)

@@ -45,6 +45,7 @@ struct tq_engine {
 	struct tq_iface iface;
 	struct tq_fault_spec fault;
 	bool gso;	/* --gso: TCP segments up to 64 KiB, cut in software */
+	bool gro;	/* --gro: RX bursts merged before TCP (tq_gro.c) */
 	unsigned int stats_interval;
 	/* --metrics (tq_engine_metrics.c) */
 	struct sockaddr_storage metrics_addr;

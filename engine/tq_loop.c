@@ -82,6 +82,7 @@ side_init(struct tq_loop *l, unsigned int i, const struct tq_loop_conf *c)
 	tq_io_memlink_csum_offload(&h->s->io, l->csum);
 	tq_io_memlink_tso(&h->s->io, l->tso, l->pool);
 	h->ifc.tso_max = l->tso ? TQ_TSO_MAX_BYTES : 0;
+	h->s->io.gro = tq_memlink_gro_default();
 	ret = tq_tcp_attach(h->s, &h->tconf, &h->lt, l->secret);
 	if (ret < 0)
 		return ret;

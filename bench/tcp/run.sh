@@ -22,7 +22,8 @@
 # the client's netns, /proc/net/softnet_stat drops and /proc/stat per core.
 #
 # Usage (root): bench/tcp/run.sh
-# Environment: DURATION (5), REPEAT (5), QUIET_WAIT (60: seconds to wait
+# Environment: ENGINE_OPTS (more tq-server options, e.g. "--gso --gro"),
+# DURATION (5), REPEAT (5), QUIET_WAIT (60: seconds to wait
 # for the machine to go idle before each run), NO_PLOT=1, NO_DOCS=1 (no
 # copy into docs/bench/).
 set -euo pipefail
@@ -33,6 +34,7 @@ REPO=$(cd "$HERE/../.." && pwd)
 DURATION=${DURATION:-5}
 REPEAT=${REPEAT:-5}
 QUIET_WAIT=${QUIET_WAIT:-60}
+ENGINE_OPTS=${ENGINE_OPTS:-}	# more tq-server options, e.g. "--gso --gro"
 PYTHON=/usr/bin/python3
 NS=tqt$$
 ENG=tqte$$
@@ -228,7 +230,7 @@ case_engine() {
 	# default) overflow with ACKs under 32 downloads at once
 	"$TQ_SERVER" -l 0-1 "${EAL_MEM[@]}" --no-pci --file-prefix "$PREFIX" \
 		--vdev="net_af_packet0,iface=$ENG,framecnt=4096" -- \
-		--addr "$ENG_IP/24" --http 80 --docroot "$DOC" \
+		--addr "$ENG_IP/24" --http 80 --docroot "$DOC" $ENGINE_OPTS \
 		>"$dir/server.log" 2>&1 &
 	pid=$!
 	PIDS+=("$pid")

@@ -11,6 +11,7 @@
 #include <rte_memcpy.h>
 #include <rte_ring_elem.h>
 
+#include "../port/tq_gro.h"
 #include "../port/tq_gso.h"
 #include "tq_clock.h"
 #include "tq_mbuf.h"
@@ -389,6 +390,20 @@ drain_messages(struct tq_shard *s)
 	}
 }
 
+/* GRO (tq_gro.c): after the fault injector, which stands for the wire. */
+static void
+rx_input(struct tq_shard *s, struct rte_mbuf **pkts, uint16_t n)
+{
+	if (s->io.gro && n > 1) {
+		struct tq_gro_stats st = { 0, 0 };
+
+		n = tq_gro_burst(pkts, n, &st);
+		TQ_ADD(s, RX_GRO_MERGED, st.merged);
+		TQ_ADD(s, RX_GRO_SEGS, st.segs);
+	}
+	s->input(s, pkts, n);
+}
+
 /*
  * One RX burst through the fault injector into input; frames received.
  * *t is the TSC when the burst began, moved to when input ended.
@@ -419,9 +434,9 @@ rx_burst(struct tq_shard *s, uint64_t *t)
 		if (tq_fault_idle(s->fault_rx))
 			s->fault_rx = NULL;
 		if (m)
-			s->input(s, out, m);
+			rx_input(s, out, m);
 	} else if (n) {
-		s->input(s, pkts, n);
+		rx_input(s, pkts, n);
 	}
 	if (n) {
 		t2 = rte_rdtsc();

@@ -27,6 +27,7 @@ void
 tq_io_init_ethdev(struct tq_io *io, uint16_t port, uint16_t queue)
 {
 	io->rx = eth_rx;
+	io->gro = false;
 	io->tx = eth_tx;
 	io->eth.port = port;
 	io->eth.queue = queue;
@@ -156,6 +157,7 @@ tq_io_init_memlink(struct tq_io *io, struct tq_memlink *l, int end)
 	io->rx = ring_rx;
 	io->tx = ring_tx;
 	io->tso = false;
+	io->gro = false;
 	io->ring.csum = false;
 	io->ring.pool = NULL;
 	io->ring.tso_frames = io->ring.tso_drops = 0;
@@ -184,6 +186,14 @@ tq_memlink_tso_default(void)
 	const char *v = getenv("TQ_MEMLINK_TSO");
 
 	return !v || strcmp(v, "0") != 0;
+}
+
+bool
+tq_memlink_gro_default(void)
+{
+	const char *v = getenv("TQ_MEMLINK_GRO");
+
+	return v && strcmp(v, "1") == 0;
 }
 
 bool

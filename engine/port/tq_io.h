@@ -24,6 +24,9 @@ struct tq_io {
 	/* tx takes TCP segments larger than the MSS (RTE_MBUF_F_TX_TCP_SEG)
 	 * and cuts them itself; else the shard does (tq_gso.c) first. */
 	bool tso;
+	/* the shard merges TCP segments of a burst before input
+	 * (tq_gro.c): --gro, or TQ_MEMLINK_GRO=1 on the in-memory link */
+	bool gro;
 	union {
 		struct {
 			uint16_t port;
@@ -87,5 +90,9 @@ void tq_io_memlink_tso(struct tq_io *io, bool on, struct rte_mempool *pool);
 /* Whether a memlink between engines should offer TSO: yes unless
  * TQ_MEMLINK_TSO=0 in the environment. */
 bool tq_memlink_tso_default(void);
+
+/* Whether the engines on a memlink should merge received segments
+ * (io.gro): no unless TQ_MEMLINK_GRO=1 in the environment. */
+bool tq_memlink_gro_default(void);
 
 #endif

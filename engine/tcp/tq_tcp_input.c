@@ -952,12 +952,25 @@ ack_input(struct tq_tcb *tp, struct tq_rx *rx, struct tq_tcp_seg *seg)
 	return true;
 }
 
+/*
+ * Segments a merged one stands for (GRO, tq_gro.c, or a NIC's LRO: the
+ * size of the first in tso_segsz), so the ACK rules see what the peer
+ * sent rather than what reached TCP: 1 for a segment as it came.
+ */
+static uint32_t
+merged_segs(const struct rte_mbuf *m, uint32_t len)
+{
+	if (likely(!(m->ol_flags & RTE_MBUF_F_RX_LRO)) || m->tso_segsz == 0)
+		return 1;
+	return RTE_MAX((len + m->tso_segsz - 1) / m->tso_segsz, 1u);
+}
+
 static void
 data_input(struct tq_tcb *tp, struct tq_tcp_seg *seg, bool *readable)
 {
 	const struct tq_tcp *t = tq_tcp(tp->s);
 	struct rte_mbuf *m = seg->m;
-	uint32_t len = seg->len;
+	uint32_t len = seg->len, segs;
 
 	seg->m = NULL;
 	if (len == 0) {
@@ -987,6 +1000,7 @@ data_input(struct tq_tcb *tp, struct tq_tcp_seg *seg, bool *readable)
 		rte_pktmbuf_free(m);
 		return;
 	}
+	segs = merged_segs(m, len);
 	if (seg->seq == tp->rcv_nxt) {
 		bool had_ooo = tp->ooo != NULL;
 		const struct tq_tcp_conf *c = t->conf;
@@ -1013,12 +1027,15 @@ data_input(struct tq_tcb *tp, struct tq_tcp_seg *seg, bool *readable)
 		}
 		*readable = true;
 		/* RFC 1122 4.2.3.2 / RFC 5681 4.2: every second full
-		 * segment is ACKed at once, others wait for the timer. */
+		 * segment is ACKed at once, others wait for the timer;
+		 * a merged one of two or more, at once. */
+		tp->segs_unacked = (uint16_t)RTE_MIN(tp->segs_unacked + segs,
+				(uint32_t)UINT16_MAX);
 		if (tp->quick) {
 			tp->quick--;
 			tp->flags |= TF_ACKNOW;
 		} else if ((tp->flags & TF_QUICKACK) ||
-				++tp->segs_unacked >= 2 ||
+				tp->segs_unacked >= 2 ||
 				(seg->flags & TQ_TH_PSH && len < tp->mss)) {
 			tp->flags |= TF_ACKNOW;
 		} else {
@@ -1027,7 +1044,11 @@ data_input(struct tq_tcb *tp, struct tq_tcp_seg *seg, bool *readable)
 	} else {
 		ooo_insert(tp, m, seg->seq);
 		/* RFC 5681 4.2: an out-of-order segment gets an
-		 * immediate (duplicate) ACK, with SACK blocks. */
+		 * immediate (duplicate) ACK, with SACK blocks; a merged
+		 * one, one per segment it stands for, so a sender without
+		 * SACK still counts three duplicates. */
+		while (--segs > 0)
+			tq_tcp_send_ack(tp);
 		tp->flags |= TF_ACKNOW;
 	}
 	tq_tcb_rx_sync(tp);

@@ -1151,6 +1151,8 @@ link_send(struct tq_sim *sim, unsigned int d, struct rte_mbuf *m)
 		return;
 	}
 	at = depart + c->delay_ns;
+	if (c->coalesce_ns)
+		at += c->coalesce_ns - at % c->coalesce_ns;
 	if (c->reorder > 0 && sim_unit(sim) < c->reorder) {
 		uint64_t span = c->reorder_max_ns > c->reorder_min_ns ?
 			c->reorder_max_ns - c->reorder_min_ns : 0;
@@ -1211,6 +1213,10 @@ tq_sim_init(struct tq_sim *sim, struct tq_tcptest_host *a,
 					tq_test_pool());
 		}
 	}
+	/* GRO when TQ_MEMLINK_GRO=1: after the link's loss, reordering
+	 * and duplication, as a NIC's would be. */
+	for (i = 0; i < 2; i++)
+		sim->host[i]->h.s->io.gro = tq_memlink_gro_default();
 	for (i = 0; i < b->h.ifc.nb_addrs; i++)
 		learn_addr(a, &b->h.ifc.addrs[i].addr, &b->h.ifc.mac);
 	for (i = 0; i < a->h.ifc.nb_addrs; i++)

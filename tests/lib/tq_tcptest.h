@@ -317,6 +317,10 @@ struct tq_sim_link_conf {
 	uint32_t queue_bytes;	/* drop-tail bound of the queue; 0: none */
 	double loss, reorder, dup;
 	uint64_t reorder_min_ns, reorder_max_ns; /* extra delay */
+	/* Arrivals rounded up to a multiple of this (0: off), as a NIC's
+	 * interrupt moderation hands frames up in bursts, the bursts GRO
+	 * (TQ_MEMLINK_GRO=1) merges within. */
+	uint64_t coalesce_ns;
 };
 
 struct tq_sim_link_stats {

@@ -15,7 +15,9 @@
  * segment, the link cuts them to the MSS before loss, reordering and
  * duplication act on the frames) unless TQ_MEMLINK_CSUM=0 /
  * TQ_MEMLINK_TSO=0; with TQ_MEMLINK_TSO=gso the shard cuts them in
- * software instead (tq_gso.c, as for af_packet): meson runs each.
+ * software instead (tq_gso.c, as for af_packet); with TQ_MEMLINK_GRO=1
+ * the receivers merge the frames of each burst (tq_gro.c) after the
+ * link's loss, reordering and duplication: meson runs each.
  * Host A (10.0.0.1) connects; host B (10.0.0.2) listens, reads with
  * read_mbuf, checks every byte against the pattern and keeps a CRC32C.
  */
@@ -441,6 +443,8 @@ check_complete(const struct xfer *x)
 	} else {
 		assert_true(x->a_ctr[TQ_CTR_TCP_OUT_TSO] == 0);
 	}
+	if (!tq_memlink_gro_default())
+		assert_int_equal(x->b_ctr[TQ_CTR_RX_GRO_MERGED], 0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -463,6 +467,7 @@ lossy_bulk_transfer(void **state)
 			.dup = 0.005,
 			.reorder_min_ns = TT_US(100),
 			.reorder_max_ns = TT_MS(2),
+			.coalesce_ns = TT_US(20),
 		},
 		.seed = 1,
 		.total = 100ull * 1000 * 1000,
@@ -474,6 +479,11 @@ lossy_bulk_transfer(void **state)
 	assert_true(x.ls[0].lost > 0 && x.ls[0].reordered > 0 &&
 			x.ls[0].duplicated > 0);
 	check_complete(&x);
+	/* TQ_MEMLINK_GRO=1: the receiver merged the frames of its
+	 * bursts (20 us of arrivals each), across none of the faults. */
+	if (tq_memlink_gro_default())
+		assert_true(x.b_ctr[TQ_CTR_RX_GRO_MERGED] > 0 &&
+				x.b_ctr[TQ_CTR_RX_GRO_SEGS] > 0);
 }
 
 /*

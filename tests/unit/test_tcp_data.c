@@ -193,6 +193,66 @@ quickack_mode(void **state)
 	tt_fx_end(&f, TT_FX_ABORT);
 }
 
+/* A data segment from the peer, queued on the wire without a poll, so
+ * several arrive in one RX burst. */
+static void
+queue_data(struct tq_tcptest_conn *c, uint32_t seq, uint32_t len)
+{
+	struct tq_tcptest_seg sg;
+	uint8_t pl[2048], fr[2048];
+	uint32_t n;
+
+	memset(&sg, 0, sizeof(sg));
+	sg.flags = TQ_TH_ACK;
+	sg.seq = c->piss + seq;
+	sg.ack = c->hiss + 1;
+	sg.win = c->win;
+	if (c->ts) {
+		sg.has_ts = true;
+		sg.tsval = (uint32_t)(c->t->h.now / 1000000) + c->ts_base;
+		sg.tsecr = c->host_tsval;
+		c->peer_tsval = sg.tsval;
+	}
+	tq_tcptest_pattern_fill(pl, seq - 1, len);
+	sg.payload = pl;
+	sg.len = len;
+	sg.sport = c->pport;
+	sg.dport = c->hport;
+	n = tq_tcptest_build(fr, c->t->h.ifc.mac.addr_bytes, c->peer,
+			c->host, &sg);
+	tq_test_wire_send(&c->t->h, fr, n);
+}
+
+/*
+ * GRO (tq_gro.c): two full segments merged into one are ACKed at once,
+ * as the two would be (RFC 5681 4.2), not after the delayed-ACK timer;
+ * three out-of-order ones merged get three duplicate ACKs, as unmerged.
+ */
+static void
+gro_merged_acks(void **state)
+{
+	static struct tt_fx f;
+	unsigned int i;
+
+	tt_fx_begin(&f);
+	f.t.conf.quickack_max = 0; /* delayed ACKs from the start */
+	tt_fx_up(&f);
+	f.t.h.s->io.gro = true;
+	queue_data(&f.c, 1, MSS);
+	queue_data(&f.c, 1 + MSS, MSS);
+	tt_advance(&f.c, 0);
+	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_RX_GRO_MERGED), 1);
+	tt_expect(&f.c, ".", 1, 1 + 2 * MSS, 0);
+	for (i = 3; i < 6; i++)
+		queue_data(&f.c, 1 + i * MSS, MSS);
+	tt_advance(&f.c, 0);
+	assert_int_equal(tq_tcptest_ctr(&f.t, TQ_CTR_RX_GRO_MERGED), 3);
+	for (i = 0; i < 3; i++)
+		tt_expect(&f.c, ".", 1, 1 + 2 * MSS, 0);
+	tt_none(&f.c);
+	tt_fx_end(&f, TT_FX_ABORT);
+}
+
 /* A data segment of ours carries the owed ACK: no separate ACK later. */
 static void
 delayed_ack_piggybacked(void **state)
@@ -946,6 +1006,7 @@ main(void)
 		TT_TEST(delayed_ack),
 		TT_TEST(delayed_ack_piggybacked),
 		TT_TEST(quickack_mode),
+		TT_TEST(gro_merged_acks),
 		TT_TEST(out_of_order_sack),
 		TT_TEST(out_of_order_two_holes),
 		TT_TEST(timestamps_echoed),

@@ -20,7 +20,8 @@
  * frames).  With TQ_MEMLINK_CSUM=0 in the environment it does not, and
  * both sides compute and check every checksum in software.  It offers
  * TSO too (TCP hands it segments of up to 64 KiB, it cuts them to the
- * MSS), unless TQ_MEMLINK_TSO=0.
+ * MSS), unless TQ_MEMLINK_TSO=0.  With TQ_MEMLINK_GRO=1 each side merges
+ * the in-order TCP segments of a received burst before TCP (--gro).
  */
 
 #include <stdint.h>
