@@ -13,7 +13,7 @@
 
 #include <tachyon/tachyon.h>
 
-#define TQ_OPTS_MAX 96
+#define TQ_OPTS_MAX 128
 #define TQ_EAL_ARGS_MAX 64
 
 struct tq_opts {
