@@ -121,6 +121,9 @@ struct tq_quic_conn_stats {
 	uint64_t sndbuf_capped;	/* a doubling the connection's budget
 				 * (sndbuf_grow_total) refused */
 	uint64_t amp_blocked;	/* output stopped by the 3x limit */
+	/* datagrams with PATH_CHALLENGE/RESPONSE under 1200 bytes: the 3x
+	 * limit of an unvalidated path (RFC 9000 8.2.1) */
+	uint64_t path_small;
 	uint64_t streams_opened, streams_refused;
 	uint64_t blocked_sent;	/* *_BLOCKED frames */
 	uint64_t key_updates;	/* read key generations moved to */

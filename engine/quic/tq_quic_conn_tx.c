@@ -23,6 +23,7 @@ struct pend {
 	bool elicit;
 	bool zrtt;		/* a client's 0-RTT packet (long header) */
 	bool has_ack;
+	bool path;		/* PATH_CHALLENGE or PATH_RESPONSE in it */
 	uint64_t ack_largest;
 	struct tq_qc_pktrec *rec;
 };
@@ -293,6 +294,7 @@ put_path(struct tq_quic_conn *c, struct tq_quic_wr *w, struct pend *pp)
 		if (put_simple(w, &f)) {
 			c->pv.want = false;
 			pp->elicit = true;
+			pp->path = true;
 		}
 	}
 	if (c->path_resp_want) {
@@ -301,6 +303,7 @@ put_path(struct tq_quic_conn *c, struct tq_quic_wr *w, struct pend *pp)
 		if (put_simple(w, &f)) {
 			c->path_resp_want = false;
 			pp->elicit = true;
+			pp->path = true;
 		}
 	}
 }
@@ -610,15 +613,23 @@ qlog_sent(struct tq_quic_conn *c, const struct txctx *t,
 static void
 finish(struct tq_quic_conn *c, struct txctx *t)
 {
-	bool pad = false;
+	bool pad = false, path = false;
 	unsigned int i;
 	size_t target;
 
-	for (i = 0; i < t->n; i++)
+	for (i = 0; i < t->n; i++) {
 		if (t->p[i].sp == TQ_QUIC_SPACE_INITIAL &&
 				(!c->is_server || t->p[i].elicit))
 			pad = true;
-	if (pad) {
+		path |= t->p[i].path;
+	}
+	/* RFC 9000 8.2.1/8.2.2: a PATH_CHALLENGE or PATH_RESPONSE goes in
+	 * a 1200-byte datagram, so that validating a path proves it
+	 * carries them; t->limit holds the 3x limit of an unvalidated
+	 * path, under which it goes smaller (allowed, and counted) */
+	if (path && t->limit < TQ_QUIC_MIN_INITIAL_DGRAM)
+		c->stats.path_small++;
+	if (pad || path) {
 		/* RFC 9000 14.1: the datagram to 1200 bytes */
 		struct pend *last = &t->p[t->n - 1];
 

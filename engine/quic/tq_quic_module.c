@@ -132,6 +132,7 @@ struct qm_worker {
 struct tq_quic_mod {
 	/* options */
 	char *cert_file, *key_file;
+	char *secret_file;	/* --quic-secret */
 	uint32_t idle_ms;
 	uint32_t max_conns;	/* per worker */
 	struct tq_quic_lb_conf lb;
@@ -149,6 +150,8 @@ struct tq_quic_mod {
 	/* settled in finish */
 	char *cert_pem, *key_pem;	/* self-signed without --quic-cert */
 	uint8_t secret[TQ_QUIC_TOKEN_SECRET_LEN];
+	uint8_t ticket_key[TQ_QUIC_TICKET_KEY_LEN];
+	bool have_secret;	/* secret and ticket_key from --quic-secret */
 	uint8_t cid_len;
 	struct tq_quic_listener *listeners;
 	struct qm_worker *w[TQ_MAX_WORKERS];
@@ -216,6 +219,12 @@ static int
 set_cert(void *arg, const char *v)
 {
 	return set_str(&((ST *)arg)->cert_file, v);
+}
+
+static int
+set_secret(void *arg, const char *v)
+{
+	return set_str(&((ST *)arg)->secret_file, v);
 }
 
 static int
@@ -313,6 +322,7 @@ set_cc(void *arg, const char *v)
 static const struct tq_app_opt quic_opts[] = {
 	{ "quic-cert", "quic", "FILE", "server certificate chain, PEM (none: a self-signed one, with a warning)", set_cert, NULL },
 	{ "quic-key", "quic", "FILE", "the certificate's private key, PEM", set_key, NULL },
+	{ "quic-secret", "quic", "FILE", "at least 32 bytes of secret the stateless reset, address-token and session-ticket keys derive from, shared by restarts and servers behind one load balancer (none: random keys per run)", set_secret, NULL },
 	{ "quic-idle-ms", "quic", "MS", "idle timeout we advertise (30000)", set_idle, NULL },
 	{ "quic-max-conns", "quic", "N", "QUIC connections per worker (4096)", set_max_conns, NULL },
 	{ "quic-server-id", "quic", "HEX", "QUIC-LB server id in our connection IDs, 1 to 11 bytes in hex (01)", set_server_id, NULL },
@@ -349,6 +359,33 @@ quic_init(void *state)
 	m->lb.nonce_len = QM_NONCE_LEN;
 }
 
+/* The keys of --quic-secret, once (like creds(): tq_quic_listen() may
+ * come before finish and needs the ticket key).  Without the option the
+ * keys are random per run: quic_finish() and each listener's own. */
+static int
+load_secret(struct tq_quic_mod *m)
+{
+	uint8_t buf[TQ_QUIC_SECRET_MAX];
+	int n, r;
+
+	if (!m->secret_file || m->have_secret)
+		return 0;
+	n = tq_quic_secret_read(m->secret_file, buf, sizeof(buf));
+	if (n < 0) {
+		QLOG(ERR, "--quic-secret %s: %s\n", m->secret_file,
+				n == -EMSGSIZE ? "under 32 bytes" :
+				n == -EFBIG ? "over 4096 bytes" :
+				strerror(-n));
+		return -EINVAL;
+	}
+	r = tq_quic_secret_derive(buf, (size_t)n, m->secret, m->ticket_key);
+	tq_quic_wipe(buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	m->have_secret = true;
+	return 0;
+}
+
 /* The server's credentials: the files given, or a self-signed pair made
  * once (tq_quic_listen() may come before the engine runs, so before
  * finish). */
@@ -378,8 +415,12 @@ quic_finish(void *state, const struct tq_module_env *env)
 		return -EINVAL;
 	m->cid_len = (uint8_t)tq_quic_lb_cid_len(&m->lb);
 	r = creds(m);
+	if (r == 0)
+		r = load_secret(m);
 	if (r < 0)
 		return r;
+	if (m->have_secret)
+		return 0;
 	/* Stateless reset tokens must agree on every worker: one secret
 	 * for the run, the engine's 16 bytes and 16 of our own. */
 	memcpy(m->secret, env->secret, 16);
@@ -1324,6 +1365,9 @@ quic_fini(void *state)
 		free(l);
 	}
 	free(m->cert_file);
+	free(m->secret_file);
+	tq_quic_wipe(m->secret, sizeof(m->secret));
+	tq_quic_wipe(m->ticket_key, sizeof(m->ticket_key));
 	free(m->key_file);
 	free(m->qlog_dir);
 	free(m->cert_pem);
@@ -1436,6 +1480,8 @@ tq_quic_listen(struct tq_engine *e, const struct tq_addr *addr,
 		return -EINVAL;
 	tq_engine_ctl_lock(e);
 	r = creds(m);
+	if (r == 0)
+		r = load_secret(m);
 	tq_engine_ctl_unlock(e);
 	if (r < 0)
 		return r;
@@ -1452,11 +1498,13 @@ tq_quic_listen(struct tq_engine *e, const struct tq_addr *addr,
 	tc.key_file = m->key_file;
 	tc.cert_pem = m->cert_pem;
 	tc.key_pem = m->key_pem;
-	/* tickets sealed with a key of this listener's, so a ticket only
-	 * resumes here, where the transport parameters it remembers are
-	 * the ones we still send (the options do not change in a run):
-	 * RFC 9000 7.4.1's "not reduced" holds by construction */
+	/* tickets sealed with a key of this listener's, or with the one
+	 * --quic-secret derives, shared by the servers and restarts that
+	 * share the file: a ticket resumes where the transport parameters
+	 * it remembers are the ones we still send, the same options (RFC
+	 * 9000 7.4.1's "not reduced" holds as long as they do) */
 	tc.tickets = true;
+	tc.ticket_key = m->have_secret ? m->ticket_key : NULL;
 	tc.early_data = m->early;
 	tc.anti_replay_ms = m->early_window_ms;
 	r = tq_quic_tls_ctx_new(&tc, &l->tls);

@@ -287,9 +287,17 @@ ctx_tickets(struct tq_quic_tls_ctx *ctx, const struct tq_quic_tls_conf *conf)
 	ctx->early = conf->tickets && conf->early_data;
 	if (!ctx->tickets)
 		return 0;
-	rc = gnutls_session_ticket_key_generate(&ctx->ticket_key);
-	if (rc < 0)
-		return -EIO;
+	if (conf->ticket_key) {
+		ctx->ticket_key.data = gnutls_malloc(64);
+		if (!ctx->ticket_key.data)
+			return -ENOMEM;
+		memcpy(ctx->ticket_key.data, conf->ticket_key, 64);
+		ctx->ticket_key.size = 64;
+	} else {
+		rc = gnutls_session_ticket_key_generate(&ctx->ticket_key);
+		if (rc < 0)
+			return -EIO;
+	}
 	if (!ctx->early)
 		return 0;
 	ctx->replay = calloc(1, sizeof(*ctx->replay));

@@ -85,6 +85,11 @@ struct tq_quic_tls_conf {
 	 * made for this context (GnuTLS derives the keys that encrypt
 	 * tickets from it and rotates them with time). */
 	bool tickets;
+	/* Server (with tickets): the ticket master key, 64 bytes
+	 * (TQ_QUIC_TICKET_KEY_LEN), so that tickets sealed by another
+	 * server or an earlier run with the same key resume here; NULL: a
+	 * random one for this context. */
+	const uint8_t *ticket_key;
 	/* Server (with tickets): tickets allow 0-RTT and 0-RTT is taken,
 	 * a ClientHello seen before within anti_replay_ms refused (RFC
 	 * 8446 8).  Client: offer 0-RTT when resuming a ticket that

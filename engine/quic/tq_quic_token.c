@@ -2,9 +2,11 @@
 #include "quic/tq_quic_token.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
@@ -180,4 +182,88 @@ tq_quic_reset_build(struct tq_quic_token_key *k, const uint8_t *cid,
 	r = tq_quic_reset_token(k, cid, cid_len,
 			buf + n - TQ_QUIC_RESET_TOKEN_LEN);
 	return r < 0 ? r : (int)n;
+}
+
+/* Labels of the keys: a new use gets a new label, never an old one's. */
+static const char *const secret_labels[] = {
+	"tachyon quic address token",
+	"tachyon quic stateless reset",
+	"tachyon quic session ticket",
+};
+
+int
+tq_quic_secret_derive(const uint8_t *secret, size_t len,
+		uint8_t token_secret[TQ_QUIC_TOKEN_SECRET_LEN],
+		uint8_t ticket_key[TQ_QUIC_TICKET_KEY_LEN])
+{
+	static const uint8_t salt_bytes[] = "tachyon quic secret v1";
+	uint8_t prk[32];
+	gnutls_datum_t ikm, salt, key, info;
+	uint8_t *out[3];
+	size_t out_len[3];
+	unsigned int i;
+	int rc = 0;
+
+	if (!secret || len < TQ_QUIC_SECRET_MIN || !token_secret ||
+			!ticket_key)
+		return -EINVAL;
+	ikm.data = (unsigned char *)(uintptr_t)secret;
+	ikm.size = (unsigned int)len;
+	salt.data = (unsigned char *)(uintptr_t)salt_bytes;
+	salt.size = sizeof(salt_bytes) - 1;
+	if (gnutls_hkdf_extract(GNUTLS_MAC_SHA256, &ikm, &salt, prk) < 0)
+		return -EIO;
+	out[0] = token_secret;
+	out_len[0] = 16;
+	out[1] = token_secret + 16;
+	out_len[1] = TQ_QUIC_TOKEN_SECRET_LEN - 16;
+	out[2] = ticket_key;
+	out_len[2] = TQ_QUIC_TICKET_KEY_LEN;
+	key.data = prk;
+	key.size = sizeof(prk);
+	for (i = 0; i < 3 && rc == 0; i++) {
+		info.data = (unsigned char *)(uintptr_t)secret_labels[i];
+		info.size = (unsigned int)strlen(secret_labels[i]);
+		if (gnutls_hkdf_expand(GNUTLS_MAC_SHA256, &key, &info,
+				out[i], out_len[i]) < 0)
+			rc = -EIO;
+	}
+	gnutls_memset(prk, 0, sizeof(prk));
+	return rc;
+}
+
+int
+tq_quic_secret_read(const char *path, uint8_t *buf, size_t cap)
+{
+	size_t n = 0;
+	ssize_t r;
+	int fd;
+
+	if (!path || !buf || cap == 0)
+		return -EINVAL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		r = read(fd, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			r = -errno;
+			close(fd);
+			return (int)r;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+		if (n == cap) {
+			uint8_t extra;
+
+			r = read(fd, &extra, 1);
+			close(fd);
+			return r == 0 ? (int)n : -EFBIG;
+		}
+	}
+	close(fd);
+	return n < TQ_QUIC_SECRET_MIN ? -EMSGSIZE : (int)n;
 }

@@ -32,6 +32,11 @@
 #define TQ_QUIC_TOKEN_NONCE_LEN 12
 #define TQ_QUIC_TOKEN_MAX (12 + 1 + 8 + 1 + 16 + 1 + 20 + 16)
 #define TQ_QUIC_RESET_TOKEN_LEN 16
+/* --quic-secret: at least this much, and what a file may hold at most */
+#define TQ_QUIC_SECRET_MIN 32
+#define TQ_QUIC_SECRET_MAX 4096
+/* GnuTLS's session ticket master key (gnutls_session_ticket_key_generate) */
+#define TQ_QUIC_TICKET_KEY_LEN 64
 
 enum tq_quic_token_kind {
 	TQ_QUIC_TOKEN_RETRY = 1,	/* in a Retry: short-lived */
@@ -68,6 +73,26 @@ int tq_quic_token_check(struct tq_quic_token_key *k, const uint8_t *tok,
 		uint64_t max_age_retry_ms, uint64_t max_age_new_ms,
 		enum tq_quic_token_kind *kind, uint8_t *odcid,
 		size_t *odcid_len);
+
+/*
+ * The keys a server derives from a configured secret (--quic-secret),
+ * each by HKDF-SHA256 with its own label, so none says anything of
+ * another: token_secret (for tq_quic_token_key_new(): its first half
+ * the token AEAD key, its second the reset-token HMAC key, each from
+ * its own label) and the session ticket master key.  The same secret
+ * gives the same keys on every server and after every restart.
+ * 0, -EINVAL (NULL, or len under TQ_QUIC_SECRET_MIN), -EIO.
+ */
+int tq_quic_secret_derive(const uint8_t *secret, size_t len,
+		uint8_t token_secret[TQ_QUIC_TOKEN_SECRET_LEN],
+		uint8_t ticket_key[TQ_QUIC_TICKET_KEY_LEN]);
+
+/*
+ * Read a secret file into buf (cap bytes).  Its length, or -errno of
+ * the open/read, -EFBIG (more than cap), -EMSGSIZE (under
+ * TQ_QUIC_SECRET_MIN).
+ */
+int tq_quic_secret_read(const char *path, uint8_t *buf, size_t cap);
 
 /* The stateless reset token of a CID (RFC 9000 10.3.2). 0 or -EIO. */
 int tq_quic_reset_token(struct tq_quic_token_key *k, const uint8_t *cid,

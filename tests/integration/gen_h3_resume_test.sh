@@ -50,23 +50,10 @@ h3gen() {
 }
 
 # ---- engine to engine: tq-server --h3 --quic-0rtt on behind the netns ----
-n2=$(tq_free_subnet 10.240)
-srv=10.240.$n2.2
-SRV_IF=$(tq_ifname s)
-RT_IF=$(tq_ifname r)
-ip link add "$SRV_IF" type veth peer name "$RT_IF"
-TQ_LINKS+=("|$SRV_IF")
-ip link set "$RT_IF" netns "$TQ_NS"
-TQ_LINKS+=("$TQ_NS|$RT_IF")
-sysctl -qw "net.ipv6.conf.$SRV_IF.disable_ipv6=1" || true
-ip link set "$SRV_IF" up
-tq_peer ip addr add "10.240.$n2.1/24" dev "$RT_IF"
-tq_peer ip link set "$RT_IF" up
-tq_peer ethtool -K "$RT_IF" tx off >/dev/null 2>&1 || true
-tq_peer sysctl -qw net.ipv4.ip_forward=1
+gen_routed_link 10.240
 TQ_SERVER=$TQ_BUILD_DIR/apps/tq-server tq_server_start \
 	"--vdev=net_af_packet0,iface=$SRV_IF" -- --addr "$srv/24" \
-	--gateway "10.240.$n2.1" --h3 4433 --docroot "$doc" --quic-0rtt on
+	--gateway "$srv_gw" --h3 4433 --docroot "$doc" --quic-0rtt on
 srvpid=$TQ_SERVER_PID
 srvprefix=$TQ_PREFIX
 TQ_SERVER=$TQ_GEN

@@ -96,3 +96,28 @@ import json, sys
 r = json.load(open(sys.argv[1]))
 print(eval("(" + sys.argv[2] + ")"))' "$1" "$2"
 }
+
+# gen_routed_link NET: a second veth from the host into the peer's
+# namespace, on NET.N.0/24 (N free), the namespace routing between it
+# and the first link, so an engine (tq-server) on it and another
+# (tq-gen) on the first talk engine to engine.  Sets SRV_IF (the host
+# end, for the server's af_packet vdev), srv (its address, NET.N.2) and
+# srv_gw (the namespace's end, NET.N.1).
+gen_routed_link() {
+	local net=$1 n2 rt_if
+	n2=$(tq_free_subnet "$net")
+	srv=$net.$n2.2
+	srv_gw=$net.$n2.1
+	SRV_IF=$(tq_ifname s)
+	rt_if=$(tq_ifname r)
+	ip link add "$SRV_IF" type veth peer name "$rt_if"
+	TQ_LINKS+=("|$SRV_IF")
+	ip link set "$rt_if" netns "$TQ_NS"
+	TQ_LINKS+=("$TQ_NS|$rt_if")
+	sysctl -qw "net.ipv6.conf.$SRV_IF.disable_ipv6=1" || true
+	ip link set "$SRV_IF" up
+	tq_peer ip addr add "$srv_gw/24" dev "$rt_if"
+	tq_peer ip link set "$rt_if" up
+	tq_peer ethtool -K "$rt_if" tx off >/dev/null 2>&1 || true
+	tq_peer sysctl -qw net.ipv4.ip_forward=1
+}

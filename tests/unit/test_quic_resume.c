@@ -9,7 +9,9 @@
  * complete.  Refused 0-RTT (a server without it, a server with another
  * ticket key) is sent again in 1-RTT and arrives all the same.  A
  * server that took 0-RTT but announces a smaller limit than the
- * ticket's connection had is refused with PROTOCOL_VIOLATION.
+ * ticket's connection had is refused with PROTOCOL_VIOLATION.  Two
+ * servers given the ticket key one --quic-secret derives (another
+ * server, or the same after a restart) resume each other's tickets.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -25,12 +27,14 @@
 #include "tq_quic_pair.h"
 #include "tq_test.h"
 #include "quic/tq_quic_conn_priv.h"
+#include "quic/tq_quic_token.h"
 
 #define MS UINT64_C(1000000)
 #define S (1000 * MS)
 #define LEN 20000
 
 static struct tq_quic_tls_ctx *s_early, *s_plain, *s_other, *c_early;
+static struct tq_quic_tls_ctx *s_keyed[2];	/* one --quic-secret */
 static struct qp P;
 static uint8_t sent[LEN], got[LEN];
 static size_t got_len;
@@ -89,6 +93,20 @@ setup(void **state)
 	if (tq_quic_tls_ctx_new(&sc, &s_early) < 0 ||
 			tq_quic_tls_ctx_new(&sc, &s_other) < 0)
 		return -1;
+	{
+		uint8_t file[40], tsec[TQ_QUIC_TOKEN_SECRET_LEN];
+		uint8_t tkey[TQ_QUIC_TICKET_KEY_LEN];
+
+		for (size_t i = 0; i < sizeof(file); i++)
+			file[i] = (uint8_t)(i * 13 + 5);
+		if (tq_quic_secret_derive(file, sizeof(file), tsec, tkey) < 0)
+			return -1;
+		sc.ticket_key = tkey;
+		if (tq_quic_tls_ctx_new(&sc, &s_keyed[0]) < 0 ||
+				tq_quic_tls_ctx_new(&sc, &s_keyed[1]) < 0)
+			return -1;
+		sc.ticket_key = NULL;
+	}
 	sc.early_data = false;
 	if (tq_quic_tls_ctx_new(&sc, &s_plain) < 0 ||
 			tq_quic_tls_ctx_new(&cc, &c_early) < 0)
@@ -107,6 +125,8 @@ teardown(void **state)
 	qp_set_ctxs(NULL, NULL);
 	tq_quic_tls_ctx_free(s_early);
 	tq_quic_tls_ctx_free(s_other);
+	tq_quic_tls_ctx_free(s_keyed[0]);
+	tq_quic_tls_ctx_free(s_keyed[1]);
 	tq_quic_tls_ctx_free(s_plain);
 	tq_quic_tls_ctx_free(c_early);
 	return 0;
@@ -274,6 +294,30 @@ other_server(void **state)
 	free(sess);
 }
 
+/* A ticket another server sealed with the key of the same secret
+ * (a restart, a server behind the same load balancer): resumed, and
+ * its 0-RTT taken. */
+static void
+shared_secret(void **state)
+{
+	const struct tq_quic_conn_stats *cs, *ss;
+	uint8_t *sess;
+	size_t len;
+
+	(void)state;
+	sess = first(s_keyed[0], &len);
+	second(s_keyed[1], sess, len, 6);
+	cs = tq_quic_conn_stats(P.c[0]);
+	ss = tq_quic_conn_stats(P.c[1]);
+	assert_true(tq_quic_conn_resumed(P.c[0]));
+	assert_true(tq_quic_conn_resumed(P.c[1]));
+	assert_int_equal(cs->early_accepted, 1);
+	assert_int_equal(ss->early_accepted, 1);
+	assert_int_equal(cs->early_rejected + ss->early_rejected, 0);
+	qp_fini(&P);
+	free(sess);
+}
+
 static bool
 client_closed(void *arg)
 {
@@ -344,6 +388,7 @@ main(void)
 		cmocka_unit_test(resumed_with_0rtt),
 		cmocka_unit_test(refused_0rtt),
 		cmocka_unit_test(other_server),
+		cmocka_unit_test(shared_secret),
 		cmocka_unit_test(bad_session),
 		cmocka_unit_test(reduced_limits),
 	};

@@ -10,7 +10,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
@@ -171,6 +174,102 @@ reset_tokens(void **state)
 	tq_quic_token_key_free(k2);
 }
 
+/* A secret file as --quic-secret reads it. */
+static int
+secret_file(const uint8_t *b, size_t n, char *path)
+{
+	FILE *f;
+
+	strcpy(path, "/tmp/tq_quic_secret_XXXXXX");
+	assert_true(mkstemp(path) >= 0);
+	f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(b, 1, n, f), n);
+	assert_int_equal(fclose(f), 0);
+	return 0;
+}
+
+/*
+ * --quic-secret: the same file gives the same keys (a restarted server
+ * or a sibling accepts the tokens, reset tokens and tickets of the
+ * first); another gives others; the three keys differ from each other;
+ * a short or missing file is refused.
+ */
+static void
+configured_secret(void **state)
+{
+	uint8_t file[48], other[48], buf[TQ_QUIC_SECRET_MAX];
+	uint8_t ts1[TQ_QUIC_TOKEN_SECRET_LEN], ts2[TQ_QUIC_TOKEN_SECRET_LEN];
+	uint8_t ts3[TQ_QUIC_TOKEN_SECRET_LEN];
+	uint8_t tk1[TQ_QUIC_TICKET_KEY_LEN], tk2[TQ_QUIC_TICKET_KEY_LEN];
+	uint8_t tk3[TQ_QUIC_TICKET_KEY_LEN];
+	uint8_t tok[TQ_QUIC_TOKEN_MAX], r1[16], r2[16], r3[16];
+	struct tq_quic_token_key *k1, *k2, *k3;
+	struct tq_addr c = a4("192.0.2.9");
+	enum tq_quic_token_kind kind;
+	char path[64];
+	int n;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(file); i++)
+		file[i] = (uint8_t)(i * 31 + 3);
+	memcpy(other, file, sizeof(other));
+	other[47] ^= 0x80;
+
+	/* read back what was written; refused when short or missing */
+	secret_file(file, sizeof(file), path);
+	assert_int_equal(tq_quic_secret_read(path, buf, sizeof(buf)), 48);
+	assert_memory_equal(buf, file, sizeof(file));
+	assert_int_equal(tq_quic_secret_read(path, buf, 40), -EFBIG);
+	unlink(path);
+	secret_file(file, TQ_QUIC_SECRET_MIN - 1, path);
+	assert_int_equal(tq_quic_secret_read(path, buf, sizeof(buf)),
+			-EMSGSIZE);
+	unlink(path);
+	assert_int_equal(tq_quic_secret_read(path, buf, sizeof(buf)),
+			-ENOENT);
+	assert_int_equal(tq_quic_secret_derive(file, TQ_QUIC_SECRET_MIN - 1,
+			ts1, tk1), -EINVAL);
+
+	assert_int_equal(tq_quic_secret_derive(file, sizeof(file), ts1, tk1),
+			0);
+	assert_int_equal(tq_quic_secret_derive(file, sizeof(file), ts2, tk2),
+			0);
+	assert_int_equal(tq_quic_secret_derive(other, sizeof(other), ts3,
+			tk3), 0);
+	assert_memory_equal(ts1, ts2, sizeof(ts1));
+	assert_memory_equal(tk1, tk2, sizeof(tk1));
+	assert_memory_not_equal(ts1, ts3, 16);
+	assert_memory_not_equal(ts1 + 16, ts3 + 16, 16);
+	assert_memory_not_equal(tk1, tk3, sizeof(tk1));
+	/* independent: no key is another's bytes */
+	assert_memory_not_equal(ts1, ts1 + 16, 16);
+	assert_memory_not_equal(tk1, ts1, 16);
+	assert_memory_not_equal(tk1, ts1 + 16, 16);
+	/* derived, not the file itself */
+	assert_memory_not_equal(ts1, file, sizeof(ts1));
+
+	assert_int_equal(tq_quic_token_key_new(ts1, &k1), 0);
+	assert_int_equal(tq_quic_token_key_new(ts2, &k2), 0);
+	assert_int_equal(tq_quic_token_key_new(ts3, &k3), 0);
+	n = tq_quic_token_make(k1, TQ_QUIC_TOKEN_NEW, &c, NULL, 0, 1000,
+			nonce, tok, sizeof(tok));
+	assert_true(n > 0);
+	assert_int_equal(tq_quic_token_check(k2, tok, (size_t)n, &c, 2000,
+			RETRY_AGE, NEW_AGE, &kind, NULL, NULL), 0);
+	assert_int_equal(kind, TQ_QUIC_TOKEN_NEW);
+	assert_int_equal(tq_quic_token_check(k3, tok, (size_t)n, &c, 2000,
+			RETRY_AGE, NEW_AGE, &kind, NULL, NULL), -EBADMSG);
+	assert_int_equal(tq_quic_reset_token(k1, odcid, 8, r1), 0);
+	assert_int_equal(tq_quic_reset_token(k2, odcid, 8, r2), 0);
+	assert_int_equal(tq_quic_reset_token(k3, odcid, 8, r3), 0);
+	assert_memory_equal(r1, r2, 16);
+	assert_memory_not_equal(r1, r3, 16);
+	tq_quic_token_key_free(k1);
+	tq_quic_token_key_free(k2);
+	tq_quic_token_key_free(k3);
+}
+
 int
 main(void)
 {
@@ -178,6 +277,7 @@ main(void)
 		cmocka_unit_test(round_trip),
 		cmocka_unit_test(refused),
 		cmocka_unit_test(reset_tokens),
+		cmocka_unit_test(configured_secret),
 	};
 	size_t i;
 
