@@ -69,11 +69,16 @@ genctr() {
 		awk -v k="$1" '$1 == k {print $2}' || true
 }
 
-# run NAME [server options]: tq-gen for 14 s (idle timeout 6 s, so its
+# run NAME [server options]: tq-gen for 20 s (idle timeout 12 s, so its
 # probes outlive the restart), the server killed at 3 s
 # (SIGKILL: no CONNECTION_CLOSE, the clients learn of it only by a
 # stateless reset) and started again; tq-gen's report in
-# $TQ_TMP/NAME.json, its resets received, the new server's counters
+# $TQ_TMP/NAME.json, its resets received, the new server's counters.
+# The idle timeout leaves room for a slow restart: a connection whose
+# packets went to the dead process probes with backed-off PTOs (the one
+# about 6.4 s after the kill must reach the new process), and the run is
+# long enough for the connections that time out without the secret to
+# be replaced by ones presenting the old tokens.
 run() {
 	local name=$1 i v
 	shift
@@ -81,8 +86,8 @@ run() {
 	TQ_SERVER=$TQ_GEN tq_server_start "$(tq_vdev_af_packet)" -- \
 		--addr "$eng/24" --gateway "$peer" --h3 \
 		--url "https://$srv:4433/r30k.bin" --connections 2 \
-		--requests-per-conn 0 --duration 14 --resume \
-		--quic-idle-ms 6000 --json "$TQ_TMP/$name.json"
+		--requests-per-conn 0 --duration 20 --resume \
+		--quic-idle-ms 12000 --json "$TQ_TMP/$name.json"
 	genpid=$TQ_SERVER_PID
 	genprefix=$TQ_PREFIX
 	sleep 3
