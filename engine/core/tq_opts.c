@@ -9,6 +9,8 @@
 
 #include <rte_cfgfile.h>
 
+#include "tq_shard.h"
+
 int
 tq_opts_add(struct tq_opts *o, const struct tq_app_opt *opt)
 {
@@ -318,4 +320,45 @@ tq_opts_free(struct tq_opts *o)
 	for (i = 0; i < o->eal_argc; i++)
 		free(o->eal_argv[i]);
 	o->eal_argc = 0;
+}
+
+int
+tq_ctl_conn_params(const char *params, int (*state_by_name)(const char *),
+		unsigned int *worker, uint32_t *cursor, int *state,
+		uint16_t *port)
+{
+	char buf[256], *save = NULL, *kv;
+
+	if (!params || !*params)
+		return 0;
+	if (strlen(params) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, params);
+	for (kv = strtok_r(buf, ",", &save); kv;
+			kv = strtok_r(NULL, ",", &save)) {
+		char *v = strchr(kv, '='), *end;
+		unsigned long n;
+
+		if (!v)
+			return -EINVAL;
+		*v++ = '\0';
+		if (!strcmp(kv, "state")) {
+			*state = state_by_name(v);
+			if (*state < 0)
+				return -EINVAL;
+			continue;
+		}
+		n = strtoul(v, &end, 10);
+		if (!*v || *end)
+			return -EINVAL;
+		if (!strcmp(kv, "w") && n < TQ_MAX_WORKERS)
+			*worker = (unsigned int)n;
+		else if (!strcmp(kv, "c") && n <= UINT32_MAX)
+			*cursor = (uint32_t)n;
+		else if (!strcmp(kv, "port") && n > 0 && n <= 65535)
+			*port = (uint16_t)n;
+		else
+			return -EINVAL;
+	}
+	return 0;
 }

@@ -79,4 +79,14 @@ int tq_opts_parse_u64(const char *v, uint64_t min, uint64_t max,
 		return 0;                                            \
 	}
 
+/*
+ * A connection listing's telemetry parameters, "w=0,c=12,state=NAME,
+ * port=N", all optional (TCP's /tachyon/conns, QUIC's /tachyon/quic/conns):
+ * fields not named keep their values; state_by_name() gives a state's
+ * number or -1.
+ */
+int tq_ctl_conn_params(const char *params, int (*state_by_name)(const char *),
+		unsigned int *worker, uint32_t *cursor, int *state,
+		uint16_t *port);
+
 #endif

@@ -18,6 +18,7 @@
 #include <tachyon/tq_worker.h>
 
 #include "core/tq_module.h"
+#include "core/tq_opts.h"
 #include "core/tq_shard.h"
 #include "quic/tq_quic_conn.h"
 #include "quic/tq_quic_ctl.h"
@@ -85,46 +86,6 @@ snap_cmd(struct tq_shard *s, void *arg)
 			PAGE_MAX);
 	__atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
 	snap_put(r);
-}
-
-/* "w=0,c=12,state=ESTAB,port=4433": all optional. */
-static int
-parse_params(const char *params, unsigned int *worker, struct snap_req *r)
-{
-	char buf[256], *save = NULL, *kv;
-
-	if (!params || !*params)
-		return 0;
-	if (strlen(params) >= sizeof(buf))
-		return -EINVAL;
-	strcpy(buf, params);
-	for (kv = strtok_r(buf, ",", &save); kv;
-			kv = strtok_r(NULL, ",", &save)) {
-		char *v = strchr(kv, '='), *end;
-		unsigned long n;
-
-		if (!v)
-			return -EINVAL;
-		*v++ = '\0';
-		if (!strcmp(kv, "state")) {
-			r->f.state = tq_quic_state_by_name(v);
-			if (r->f.state < 0)
-				return -EINVAL;
-			continue;
-		}
-		n = strtoul(v, &end, 10);
-		if (!*v || *end)
-			return -EINVAL;
-		if (!strcmp(kv, "w") && n < TQ_MAX_WORKERS)
-			*worker = (unsigned int)n;
-		else if (!strcmp(kv, "c") && n <= UINT32_MAX)
-			r->cursor = (uint32_t)n;
-		else if (!strcmp(kv, "port") && n > 0 && n <= 65535)
-			r->f.port = (uint16_t)n;
-		else
-			return -EINVAL;
-	}
-	return 0;
 }
 
 enum col_str { COL_STATE, COL_ROLE, COL_LOCAL, COL_PEER, COL_CC };
@@ -212,7 +173,8 @@ tel_quic_conns(const char *cmd, const char *params, struct rte_tel_data *d)
 	if (!r)
 		return -ENOMEM;
 	r->f.state = -1;
-	if (parse_params(params, &worker, r) < 0 ||
+	if (tq_ctl_conn_params(params, tq_quic_state_by_name, &worker,
+			&r->cursor, &r->f.state, &r->f.port) < 0 ||
 			worker >= tq_engine_workers(e)) {
 		free(r);
 		return -EINVAL;
