@@ -70,7 +70,8 @@ genctr() {
 }
 
 # run NAME [server options]: tq-gen for 20 s (idle timeout 12 s, so its
-# probes outlive the restart), the server killed at 3 s
+# probes outlive the restart), the server killed once tq-gen's two
+# connections are made with it
 # (SIGKILL: no CONNECTION_CLOSE, the clients learn of it only by a
 # stateless reset) and started again; tq-gen's report in
 # $TQ_TMP/NAME.json, its resets received, the new server's counters.
@@ -90,7 +91,18 @@ run() {
 		--quic-idle-ms 12000 --json "$TQ_TMP/$name.json"
 	genpid=$TQ_SERVER_PID
 	genprefix=$TQ_PREFIX
-	sleep 3
+	v=
+	# the kill must find tq-gen's connections made with this process
+	# (a start slowed by load once put them all on the next one):
+	# both confirmed, then a second for the tickets and tokens
+	for ((i = 0; i < 150; i++)); do
+		v=$(genctr QuicClientHandshakes)
+		[[ -n $v ]] && ((v >= 2)) && break
+		tq_alive "$genpid" || break
+		sleep 0.2
+	done
+	[[ -n $v ]] && ((v >= 2)) || tq_fail "$name: tq-gen made no connections before the restart"
+	sleep 1
 	tq_alive "$genpid" || tq_fail "$name: tq-gen ended before the restart"
 	kill -KILL "$srvpid"
 	wait "$srvpid" 2>/dev/null || true
