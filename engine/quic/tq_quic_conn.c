@@ -650,6 +650,12 @@ tq_quic_conn_new(const struct tq_quic_conn_cfg *cfg, uint64_t now,
 	c->cw = cfg->cw;
 	c->qlog = NULL;
 	c->pool = cfg->pool;
+	c->spool = cfg->spool;
+	if (!c->spool) {
+		if (tq_quic_stream_pool_new(0, 8, &c->spool) < 0)
+			goto nomem;
+		c->spool_own = true;
+	}
 	c->scid = cfg->scid;
 	c->odcid = cfg->dcid;
 	if (c->is_server) {
@@ -765,6 +771,8 @@ tq_quic_conn_free(struct tq_quic_conn *c)
 	if (!c)
 		return;
 	tq_qc_streams_free(c);
+	if (c->spool_own)
+		tq_quic_stream_pool_free(c->spool);
 	for (sp = 0; sp < TQ_QUIC_SPACE_N; sp++) {
 		tq_quic_rxbuf_reset(&c->crb[sp]);
 		tq_qc_sq_free(&c->csq[sp]);
@@ -929,7 +937,56 @@ tq_quic_conn_key_update(struct tq_quic_conn *c)
 	tq_quic_aead_free(c->ks.aead[TQ_QUIC_LEVEL_APP][TQ_QUIC_DIR_WRITE]);
 	c->ks.aead[TQ_QUIC_LEVEL_APP][TQ_QUIC_DIR_WRITE] = w;
 	c->write_phase = !c->write_phase;
+	c->aead_sealed = 0;
 	return 0;
+}
+
+/*
+ * RFC 9001 6.6, B.1 and B.2: packets one key may seal.  AES-GCM's
+ * confidentiality limit is 2^23 packets; ChaCha20-Poly1305's is past
+ * any connection's reach.
+ */
+static uint64_t
+conf_limit(const struct tq_quic_conn *c, const struct tq_quic_aead *a)
+{
+	if (c->cfg.aead_conf_limit)
+		return c->cfg.aead_conf_limit;
+	return tq_quic_aead_cipher(a) == TQ_QUIC_CHACHA20_POLY1305 ?
+		UINT64_MAX : UINT64_C(1) << 23;
+}
+
+uint64_t
+tq_qc_integ_limit(const struct tq_quic_conn *c, const struct tq_quic_aead *a)
+{
+	if (c->cfg.aead_integ_limit)
+		return c->cfg.aead_integ_limit;
+	return tq_quic_aead_cipher(a) == TQ_QUIC_CHACHA20_POLY1305 ?
+		UINT64_C(1) << 36 : UINT64_C(1) << 52;
+}
+
+/*
+ * The write key sealed three quarters of what it may: a key update,
+ * retried after each datagram while the last one is unanswered (6.5).
+ * At seven eighths with none possible the connection closes (6.6: before
+ * the limit, so that the close itself stays within it).
+ */
+void
+tq_qc_aead_limit(struct tq_quic_conn *c)
+{
+	const struct tq_quic_aead *a = c->ks.aead[TQ_QUIC_LEVEL_APP]
+		[TQ_QUIC_DIR_WRITE];
+	uint64_t limit;
+
+	if (!a)
+		return;
+	limit = conf_limit(c, a);
+	c->aead_soft = limit - limit / 4;
+	if (c->aead_sealed < c->aead_soft)
+		return;
+	if (tq_quic_conn_key_update(c) == 0)
+		c->stats.aead_limit_updates++;
+	else if (c->aead_sealed >= limit - limit / 8)
+		tq_qc_close(c, TQ_QUIC_AEAD_LIMIT_REACHED, 0, false);
 }
 
 void

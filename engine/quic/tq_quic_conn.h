@@ -32,6 +32,9 @@ struct tq_quic_conn_cfg {
 	struct tq_quic_crypto_worker *cw;
 	/* RX copies of byte input, indirect mbufs of read_mbuf */
 	struct rte_mempool *pool;
+	/* the streams' memory, shared by the connections of one thread
+	 * (tq_quic_stream_pool_new()); NULL: the connection keeps its own */
+	struct tq_quic_stream_pool *spool;
 	const char *server_name;	/* client: SNI */
 	struct tq_quic_cid scid;	/* ours */
 	/* client: the first DCID (random, >= 8 bytes); server: the DCID
@@ -93,6 +96,14 @@ struct tq_quic_conn_cfg {
 	/* our CIDs the peer may hold at once (with cid ops), at most
 	 * the peer's active_connection_id_limit; 0: 8 */
 	uint8_t max_cids;
+	/* RFC 9001 6.6, 0: the cipher's.  Packets sealed with one 1-RTT
+	 * key (a key update is started at three quarters; the connection
+	 * closes with AEAD_LIMIT_REACHED if none could be by the limit),
+	 * and packets failing authentication in the connection (closes
+	 * with AEAD_LIMIT_REACHED): 2^23 and 2^52 for AES-GCM, none and
+	 * 2^36 for ChaCha20-Poly1305.  Set lower for tests. */
+	uint64_t aead_conf_limit;
+	uint64_t aead_integ_limit;
 };
 
 enum tq_quic_conn_state {
@@ -127,6 +138,10 @@ struct tq_quic_conn_stats {
 	uint64_t streams_opened, streams_refused;
 	uint64_t blocked_sent;	/* *_BLOCKED frames */
 	uint64_t key_updates;	/* read key generations moved to */
+	/* key updates we started at the confidentiality limit; packets
+	 * that failed authentication (under Handshake or 1-RTT keys) */
+	uint64_t aead_limit_updates;
+	uint64_t auth_fails;
 	uint64_t retries;	/* client: Retry packets taken */
 	/* ECN (RFC 9000 13.4), recovery's figures as of the last output:
 	 * congestion events from CE counts, validation failed (0 or 1) */
@@ -146,6 +161,28 @@ struct tq_quic_conn_stats {
 	uint64_t stateless_resets; /* ended by the peer's stateless reset
 				    * (RFC 9000 10.3.1): 0 or 1 */
 };
+
+/*
+ * Stream memory: a stream, its send units and its receive descriptors
+ * (some 133 KiB, mostly untouched) in one slot, kept on a free list
+ * when its stream ends, so that a peer opening streams costs no
+ * allocation and no zeroing in steady state (a new slot only when more
+ * streams are open at once than ever before).  One thread's.
+ * prealloc: slots made at once; keep: free slots kept at most (more are
+ * given back to the heap).  0, -ENOMEM.
+ */
+struct tq_quic_stream_pool;
+int tq_quic_stream_pool_new(uint32_t prealloc, uint32_t keep,
+		struct tq_quic_stream_pool **out);
+/* The connections using it are freed first.  NULL is fine. */
+void tq_quic_stream_pool_free(struct tq_quic_stream_pool *p);
+struct tq_quic_stream_pool_stats {
+	uint64_t made;		/* slots allocated, ever */
+	uint64_t taken;		/* streams given a slot, ever */
+	uint32_t in_use, free;
+};
+void tq_quic_stream_pool_stats(const struct tq_quic_stream_pool *p,
+		struct tq_quic_stream_pool_stats *st);
 
 /* 0, -EINVAL, -ENOMEM, -EIO.  A client has its ClientHello queued. */
 int tq_quic_conn_new(const struct tq_quic_conn_cfg *cfg, uint64_t now,

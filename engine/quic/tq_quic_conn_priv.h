@@ -194,6 +194,8 @@ struct tq_quic_conn {
 	bool ms_want[2];
 	bool sa_want[2];		/* the app saw -EAGAIN */
 	struct tq_quic_stream *streams;
+	struct tq_quic_stream_pool *spool;
+	bool spool_own;			/* made for this connection */
 	struct tq_quic_stream *sq_head, *sq_tail;
 	unsigned int nstreams;
 	uint64_t sq_grown;	/* the streams' sq_grown summed */
@@ -276,6 +278,9 @@ struct tq_quic_conn {
 	bool read_phase, write_phase;
 	struct tq_quic_aead *prev_read, *next_read;
 	uint64_t ku_pn;			/* first packet of the read phase */
+	/* RFC 9001 6.6: packets sealed with the current 1-RTT write key,
+	 * and how many before a key update is due (0: not known yet) */
+	uint64_t aead_sealed, aead_soft;
 	/* client: the Retry taken (RFC 9000 17.2.5) */
 	bool got_retry;
 	struct tq_quic_cid retry_scid;
@@ -319,6 +324,10 @@ tq_qc_stream(struct tq_stream *st)
 void tq_qc_close(struct tq_quic_conn *c, uint64_t code, uint64_t ftype,
 		bool app);
 void tq_qc_drain(struct tq_quic_conn *c, uint64_t code, bool app);
+/* RFC 9001 6.6: the AEAD limits (tq_quic_conn.c) */
+void tq_qc_aead_limit(struct tq_quic_conn *c);
+uint64_t tq_qc_integ_limit(const struct tq_quic_conn *c,
+		const struct tq_quic_aead *a);
 void tq_qc_discard(struct tq_quic_conn *c, enum tq_quic_space sp);
 void tq_qc_handshake_progress(struct tq_quic_conn *c);
 uint64_t tq_qc_pto3(const struct tq_quic_conn *c);

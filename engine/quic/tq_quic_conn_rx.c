@@ -443,6 +443,7 @@ tq_qc_open_1rtt(struct tq_quic_conn *c, uint8_t *pkt,
 				[TQ_QUIC_DIR_WRITE]);
 		c->ks.aead[TQ_QUIC_LEVEL_APP][TQ_QUIC_DIR_WRITE] = w;
 		c->write_phase = phase;
+		c->aead_sealed = 0;
 	}
 	return n;
 }
@@ -496,6 +497,11 @@ packet_in(struct tq_quic_conn *c, struct rte_mbuf *m, uint8_t *pkt,
 				c->ackr[sp].largest, &pn, &off);
 	if (len < 0) {
 		c->stats.drop_decrypt++;
+		/* RFC 9001 6.6: forgeries are counted against the integrity
+		 * limit; Initial keys are public, so theirs do not count */
+		if (len == -EBADMSG && h->type != TQ_QUIC_PKT_INITIAL &&
+				++c->stats.auth_fails >= tq_qc_integ_limit(c, a))
+			tq_qc_close(c, TQ_QUIC_AEAD_LIMIT_REACHED, 0, false);
 		return;
 	}
 	e = tq_quic_hdr_check_reserved(h->type, pkt[0]);

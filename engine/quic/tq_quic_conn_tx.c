@@ -660,6 +660,8 @@ finish(struct tq_quic_conn *c, struct txctx *t)
 				pp->pos.pn_off - pp->pos.start, pp->pn,
 				payload);
 		(void)n;
+		if (pp->sp == TQ_QUIC_SPACE_APP && !pp->zrtt)
+			c->aead_sealed++;
 		s.pn = pp->pn;
 		s.time_sent = t->now;
 		s.size = (uint32_t)(pp->end + TQ_QUIC_TAG_LEN - pp->pos.start);
@@ -832,6 +834,8 @@ tq_qc_output(struct tq_quic_conn *c, uint8_t *buf, size_t cap, uint64_t now)
 		return 0;
 	}
 	finish(c, &t);
+	if (unlikely(c->aead_sealed >= c->aead_soft))
+		tq_qc_aead_limit(c);
 	if (c->is_server && !c->validated)
 		c->amp_tx += t.used;
 	for (sp = 0; sp < (int)t.n; sp++)

@@ -225,6 +225,20 @@ int tq_quic_retry_verify(struct tq_quic_aead *a, struct tq_quic_crypto_worker *w
 		const uint8_t *odcid, size_t odcid_len, const uint8_t *pkt,
 		size_t len);
 
+/* ---- a stateless CONNECTION_CLOSE (tq_quic_close.c) ---- */
+
+/*
+ * A server's Initial packet with CONNECTION_CLOSE (error, reason: may be
+ * NULL) answering a client Initial that has no connection: sealed with
+ * the Initial keys of that Initial's DCID (dcid), sent from scid to the
+ * client's SCID (peer_cid).  The packet's length in buf, -EMSGSIZE,
+ * -EINVAL, -ENOMEM, -EIO.
+ */
+int tq_quic_initial_close(struct tq_quic_crypto_worker *cw,
+		const uint8_t *dcid, size_t dcid_len, const uint8_t *scid,
+		size_t scid_len, const uint8_t *peer_cid, size_t peer_cid_len,
+		uint64_t error, const char *reason, uint8_t *buf, size_t cap);
+
 /* Packet number decoding (RFC 9000 A.3) is the wire codecs':
  * tq_quic_pn_decode() in quic/tq_quic_wire.h. */
 

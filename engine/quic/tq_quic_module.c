@@ -57,6 +57,11 @@ RTE_LOG_REGISTER(tq_quic_logtype, tachyon.quic, INFO);
  * RTT later; a NEW_TOKEN token is for the client's next visit. */
 #define QM_RETRY_TOKEN_MS	10000
 #define QM_NEW_TOKEN_MS		(24 * 3600 * 1000)
+/* Stream slots per worker (tq_quic_stream_pool_new()): made at start,
+ * and kept free at most once the streams open at once fall back (a
+ * slot that carried a bulk download holds up to 133 KiB). */
+#define QM_STREAMS_PREALLOC	64
+#define QM_STREAMS_KEEP		1024
 
 enum qm_retry {
 	QM_RETRY_OFF,
@@ -114,6 +119,7 @@ struct qm_worker {
 	uint64_t hs_ts;
 	uint32_t hs_cur, hs_prev;
 	struct tq_quic_table table;
+	struct tq_quic_stream_pool *spool;	/* its connections' streams */
 	/* connections by the peer's stateless reset token (RFC 9000
 	 * 10.3.1: a reset carries no DCID we know) */
 	struct tq_quic_table rtab;
@@ -461,6 +467,14 @@ quic_attach(struct tq_shard *s, void *state, const struct tq_module_env *env)
 		if (r < 0)
 			tq_quic_table_fini(&w->table);
 	}
+	if (r == 0) {
+		r = tq_quic_stream_pool_new(QM_STREAMS_PREALLOC,
+				QM_STREAMS_KEEP, &w->spool);
+		if (r < 0) {
+			tq_quic_table_fini(&w->table);
+			tq_quic_table_fini(&w->rtab);
+		}
+	}
 	if (r < 0) {
 		tq_quic_aead_free(w->retry_aead);
 		tq_quic_token_key_free(w->tok);
@@ -488,6 +502,8 @@ quic_attach(struct tq_shard *s, void *state, const struct tq_module_env *env)
 				m->w[s->id] = NULL;
 				tq_quic_table_fini(&w->table);
 				tq_quic_table_fini(&w->rtab);
+				tq_quic_stream_pool_free(w->spool);
+				tq_quic_aead_free(w->retry_aead);
 				tq_quic_token_key_free(w->tok);
 				tq_quic_crypto_worker_free(w->cw);
 				free(w);
@@ -531,6 +547,8 @@ account(struct qm_conn *q)
 	TQ_ADD(s, QUIC_MIGRATIONS, D(migrations));
 	TQ_ADD(s, QUIC_PATH_FAILS, D(path_failed));
 	TQ_ADD(s, QUIC_RESETS_RX, D(stateless_resets));
+	TQ_ADD(s, QUIC_KEY_UPDATES, D(key_updates));
+	TQ_ADD(s, QUIC_AEAD_LIMIT_UPDATES, D(aead_limit_updates));
 #undef D
 	q->seen = *st;
 }
@@ -831,15 +849,38 @@ send_retry(struct qm_worker *w, const struct tq_udp_dgram *d,
 		TQ_INC(w->s, QUIC_SEND_FAILS);
 }
 
+/* RFC 9000 8.1.3: a Retry token that no longer validates ends the
+ * attempt, which the client learns at once rather than by timing out. */
+static void
+send_invalid_token(struct qm_worker *w, const struct tq_udp_dgram *d,
+		const struct tq_quic_hdr *h)
+{
+	struct tq_quic_cid scid;
+	int n;
+
+	if (!answer_ok(w) || make_cid(w, &scid) < 0)
+		return;
+	n = tq_quic_initial_close(w->cw, h->dcid, h->dcid_len, scid.id,
+			scid.len, h->scid, h->scid_len, TQ_QUIC_INVALID_TOKEN,
+			"invalid token", w->buf, sizeof(w->buf));
+	if (n < 0)
+		return;
+	if (tq_udp_sendto(w->s, &d->dst, d->dport, &d->src, d->sport,
+			w->buf, (uint32_t)n) == 0)
+		TQ_INC(w->s, QUIC_INVALID_TOKEN_SENT);
+	else
+		TQ_INC(w->s, QUIC_SEND_FAILS);
+}
+
 /*
  * A client's first Initial (no connection for its DCID): check its
  * token, if any, and apply the Retry policy.  true: make the
  * connection, *v saying how its address stands; false: answered with a
- * Retry, or dropped.  RFC 9000 8.1.3: a token that does not validate
- * counts for nothing (the client is treated as one without), but one
- * that was a Retry's (expired, another address) ends the attempt: the
- * client takes no second Retry, so it is dropped rather than
- * retried again.
+ * Retry or a close, or dropped.  RFC 9000 8.1.3: a token that does not
+ * validate counts for nothing (the client is treated as one without),
+ * but one that was a Retry's (expired, another address) ends the
+ * attempt: the client takes no second Retry, so it is closed with
+ * INVALID_TOKEN rather than retried again.
  */
 static bool
 initial_gate(struct qm_worker *w, const struct tq_udp_dgram *d,
@@ -868,8 +909,10 @@ initial_gate(struct qm_worker *w, const struct tq_udp_dgram *d,
 			TQ_INC(s, QUIC_TOKENS_WRONG_ADDR);
 		else
 			TQ_INC(s, QUIC_TOKENS_BAD);
-		if (r != -EBADMSG && kind == TQ_QUIC_TOKEN_RETRY)
+		if (r != -EBADMSG && kind == TQ_QUIC_TOKEN_RETRY) {
+			send_invalid_token(w, d, h);
 			return false;
+		}
 	}
 	if (!retry_wanted(w))
 		return true;
@@ -938,6 +981,7 @@ conn_new(struct qm_worker *w, struct tq_quic_listener *l,
 	cfg.tls = l->tls;
 	cfg.cw = w->cw;
 	cfg.pool = s->pool;
+	cfg.spool = w->spool;
 	if (make_cid(w, &cfg.scid) < 0)
 		goto fail;
 	cfg.dcid.len = h->dcid_len;
@@ -1328,6 +1372,7 @@ quic_detach(struct tq_shard *s)
 	while (w->conns)
 		conn_free(w->conns);
 	client_tls_free(w);
+	tq_quic_stream_pool_free(w->spool);
 	tq_quic_table_fini(&w->table);
 	tq_quic_table_fini(&w->rtab);
 	tq_quic_aead_free(w->retry_aead);
@@ -1582,6 +1627,7 @@ tq_quic_connect(struct tq_shard *s, const struct tq_addr *dst, uint16_t dport,
 	cfg.is_server = false;
 	cfg.cw = w->cw;
 	cfg.pool = s->pool;
+	cfg.spool = w->spool;
 	cfg.server_name = conf->server_name;
 	cfg.idle_timeout_ms = m->idle_ms;
 	cfg.max_stream_data = m->max_stream_data;

@@ -11,8 +11,124 @@
 #include "quic/tq_quic_conn_priv.h"
 
 #define RX_SEGS 4096
+/* send units a slot holds: a 256 KiB send buffer's (sndbuf / 512) */
+#define SLOT_UNITS 512
 
 static const struct tq_stream_vt stream_vt;
+
+/* ---- stream memory ---- */
+
+struct qs_slot {
+	struct tq_quic_stream s;	/* first: a stream is its slot */
+	struct qs_slot *next_free;
+	/* neither is read before it is written: not zeroed on reuse */
+	uint64_t mu[SLOT_UNITS];
+	struct tq_quic_rxseg segs[RX_SEGS];
+};
+
+struct tq_quic_stream_pool {
+	struct qs_slot *free;
+	uint32_t n_free, keep, in_use;
+	uint64_t made, taken;
+};
+
+static struct qs_slot *
+slot_of(struct tq_quic_stream *s)
+{
+	return (struct qs_slot *)s;
+}
+
+static struct qs_slot *
+slot_make(struct tq_quic_stream_pool *p)
+{
+	/* malloc, not calloc: only the stream's part needs zeroes, and
+	 * slot_get gives them */
+	struct qs_slot *x = malloc(sizeof(*x));
+
+	if (x)
+		p->made++;
+	return x;
+}
+
+int
+tq_quic_stream_pool_new(uint32_t prealloc, uint32_t keep,
+		struct tq_quic_stream_pool **out)
+{
+	struct tq_quic_stream_pool *p = calloc(1, sizeof(*p));
+	uint32_t i;
+
+	*out = NULL;
+	if (!p)
+		return -ENOMEM;
+	p->keep = RTE_MAX(keep, prealloc);
+	for (i = 0; i < prealloc; i++) {
+		struct qs_slot *x = slot_make(p);
+
+		if (!x) {
+			tq_quic_stream_pool_free(p);
+			return -ENOMEM;
+		}
+		x->next_free = p->free;
+		p->free = x;
+		p->n_free++;
+	}
+	*out = p;
+	return 0;
+}
+
+void
+tq_quic_stream_pool_free(struct tq_quic_stream_pool *p)
+{
+	struct qs_slot *x;
+
+	if (!p)
+		return;
+	while ((x = p->free) != NULL) {
+		p->free = x->next_free;
+		free(x);
+	}
+	free(p);
+}
+
+void
+tq_quic_stream_pool_stats(const struct tq_quic_stream_pool *p,
+		struct tq_quic_stream_pool_stats *st)
+{
+	st->made = p->made;
+	st->taken = p->taken;
+	st->in_use = p->in_use;
+	st->free = p->n_free;
+}
+
+static struct qs_slot *
+slot_get(struct tq_quic_stream_pool *p)
+{
+	struct qs_slot *x = p->free;
+
+	if (x) {
+		p->free = x->next_free;
+		p->n_free--;
+	} else if (!(x = slot_make(p))) {
+		return NULL;
+	}
+	memset(&x->s, 0, sizeof(x->s));
+	p->in_use++;
+	p->taken++;
+	return x;
+}
+
+static void
+slot_put(struct tq_quic_stream_pool *p, struct qs_slot *x)
+{
+	p->in_use--;
+	if (p->n_free >= p->keep) {
+		free(x);
+		return;
+	}
+	x->next_free = p->free;
+	p->free = x;
+	p->n_free++;
+}
 
 static bool
 is_local(const struct tq_quic_conn *c, uint64_t id)
@@ -68,12 +184,14 @@ sendq_remove(struct tq_quic_stream *s)
 static struct tq_quic_stream *
 stream_new(struct tq_quic_conn *c, uint64_t id)
 {
-	struct tq_quic_stream *s = calloc(1, sizeof(*s));
+	struct qs_slot *x = slot_get(c->spool);
 	bool uni = id & 2, local = is_local(c, id);
+	struct tq_quic_stream *s;
 	uint64_t peer_max;
 
-	if (!s)
+	if (!x)
 		return NULL;
+	s = &x->s;
 	s->c = c;
 	s->st.vt = &stream_vt;
 	s->st.conn = &c->base;
@@ -86,10 +204,15 @@ stream_new(struct tq_quic_conn *c, uint64_t id)
 		goto fail;
 	if (s->has_send) {
 		s->mu_limit = RTE_MAX(c->cfg.sndbuf / 512, 1u);
-		s->mu_cap = s->mu_limit;
-		s->mu = calloc(s->mu_cap, sizeof(*s->mu));
-		if (!s->mu)
-			goto fail;
+		if (s->mu_limit <= SLOT_UNITS) {
+			s->mu_cap = SLOT_UNITS;
+			s->mu = x->mu;
+		} else {
+			s->mu_cap = s->mu_limit;
+			s->mu = malloc(s->mu_cap * sizeof(*s->mu));
+			if (!s->mu)
+				goto fail;
+		}
 	}
 	/* descriptors come with the first data (tq_qc_stream_rx_ready) */
 	tq_quic_rxbuf_init(&s->rb, NULL, 0, c->cfg.max_stream_data * 16,
@@ -109,9 +232,7 @@ stream_new(struct tq_quic_conn *c, uint64_t id)
 	return s;
 fail:
 	tq_qc_sq_free(&s->sq);
-	free(s->mu);
-	free(s->segs);
-	free(s);
+	slot_put(c->spool, x);
 	return NULL;
 }
 
@@ -125,9 +246,7 @@ tq_qc_stream_rx_ready(struct tq_quic_stream *s)
 
 	if (s->segs)
 		return 0;
-	s->segs = calloc(RX_SEGS, sizeof(*s->segs));
-	if (!s->segs)
-		return -ENOMEM;
+	s->segs = slot_of(s)->segs;
 	tq_quic_rxbuf_init(&s->rb, s->segs, RX_SEGS, old.max_buffer, false,
 			old.ops);
 	s->rb.read_off = old.read_off;
@@ -154,9 +273,9 @@ stream_free(struct tq_quic_stream *s)
 	tq_quic_rxbuf_reset(&s->rb);
 	c->sq_grown -= s->sq_grown;
 	tq_qc_sq_free(&s->sq);
-	free(s->mu);
-	free(s->segs);
-	free(s);
+	if (s->mu != slot_of(s)->mu)
+		free(s->mu);
+	slot_put(c->spool, slot_of(s));
 }
 
 static bool
@@ -352,14 +471,15 @@ static int
 mu_resize(struct tq_quic_stream *s, uint32_t val)
 {
 	if (val > s->mu_cap) {
-		uint64_t *n = calloc(val, sizeof(*n));
+		uint64_t *n = malloc(val * sizeof(*n));
 		uint32_t i;
 
 		if (!n)
 			return -ENOMEM;
 		for (i = 0; i < s->mu_n; i++)
 			n[i] = s->mu[(s->mu_head + i) % s->mu_cap];
-		free(s->mu);
+		if (s->mu != slot_of(s)->mu)
+			free(s->mu);
 		s->mu = n;
 		s->mu_cap = val;
 		s->mu_head = 0;

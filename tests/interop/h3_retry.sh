@@ -11,8 +11,9 @@
 #  - tokens refused, by reason, with a probe in Python: garbage (not
 #    ours: treated as no token, so Retried again), a Retry token from
 #    another address (the IPv4 one's, sent over IPv6) and the same one
-#    once expired (10 s): dropped, not Retried again (the client takes
-#    no second Retry);
+#    once expired (10 s): not Retried again (the client takes no second
+#    Retry) but closed at once, an Initial with CONNECTION_CLOSE
+#    INVALID_TOKEN (RFC 9000 8.1.3) that the probe decrypts;
 #  - --quic-retry auto --quic-retry-threshold 3: of five new clients at
 #    once three go through, the fourth and fifth get a Retry, and
 #    gtlsclient right after still completes, through a Retry.
@@ -51,13 +52,17 @@ get() {
 # payload, a valid long header, padded to 1200) and what comes back.
 #   retry  : no token; prints "retry" and saves the Retry's token
 #   bad    : a garbage token; prints retry/none/other
-#   replay : the saved token; prints retry/none/other
+#   replay : the saved token; prints retry/none/other, or close:CODE for
+#            a server Initial (opened with the Initial keys of the DCID
+#            sent) whose first frame is CONNECTION_CLOSE
 #   burstN : N Initials without a token back to back, each from its own
 #            port; prints what each got, in order
 #   floodN : the same, waiting for nothing
 probe=$TQ_TMP/probe.py
 cat >"$probe" <<'PY'
-import os, socket, sys
+import hashlib, hmac, os, socket, sys
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 host, port, mode = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 tf = sys.argv[4] if len(sys.argv) > 4 else None
 fam = socket.AF_INET6 if ':' in host else socket.AF_INET
@@ -65,6 +70,36 @@ def varint(n):
     if n < 64: return bytes([n])
     if n < 16384: return bytes([0x40 | n >> 8, n & 0xff])
     raise ValueError
+def rdvarint(b, i):
+    n = 1 << (b[i] >> 6)
+    v = b[i] & 0x3f
+    for k in range(1, n):
+        v = v << 8 | b[i + k]
+    return v, i + n
+# RFC 9001 5.2 and 5.4: the server's Initial keys of a DCID, by hand
+def label(secret, name, n):
+    full = b'tls13 ' + name
+    info = n.to_bytes(2, 'big') + bytes([len(full)]) + full + b'\x00'
+    return hmac.new(secret, info + b'\x01', hashlib.sha256).digest()[:n]
+def open_server_initial(b, dcid):
+    salt = bytes.fromhex('38762cf7f55934b34d179ae6a4c80cadccbb7f0a')
+    ss = label(hmac.new(salt, dcid, hashlib.sha256).digest(), b'server in', 32)
+    key, iv, hp = label(ss, b'quic key', 16), label(ss, b'quic iv', 12), \
+        label(ss, b'quic hp', 16)
+    i = 5
+    i += 1 + b[i]
+    i += 1 + b[i]
+    tl, i = rdvarint(b, i)
+    ln, i = rdvarint(b, i + tl)
+    e = Cipher(algorithms.AES(hp), modes.ECB()).encryptor()
+    mask = e.update(b[i + 4:i + 20]) + e.finalize()
+    first = b[0] ^ (mask[0] & 0x0f)
+    pnl = (first & 3) + 1
+    pnb = bytes(b[i + k] ^ mask[1 + k] for k in range(pnl))
+    nonce = bytes(x ^ y for x, y in
+                  zip(iv, int.from_bytes(pnb, 'big').to_bytes(12, 'big')))
+    return AESGCM(key).decrypt(nonce, b[i + pnl:i + ln],
+                               bytes([first]) + b[1:i] + pnb)
 def send(token):
     s = socket.socket(fam, socket.SOCK_DGRAM)
     s.settimeout(1.5)
@@ -73,12 +108,20 @@ def send(token):
         bytes([8]) + scid + varint(len(token)) + token
     rest = 1200 - len(hdr) - 2
     s.sendto(hdr + varint(rest) + os.urandom(rest), (host, port))
-    return s, scid
-def answer(s, scid):
+    return s, scid, dcid
+def answer(s, scid, dcid):
     try:
         b, _ = s.recvfrom(2000)
     except socket.timeout:
         return 'none', None
+    if b[0] & 0xb0 == 0x80 and b[1:5] == bytes.fromhex('00000001'):
+        try:
+            p = open_server_initial(b, dcid).lstrip(b'\x00')
+        except Exception:
+            return 'other', None
+        if p[0] != 0x1c:
+            return 'other', None
+        return 'close:%d' % rdvarint(p, 1)[0], None
     if b[0] & 0xb0 != 0xb0 or b[1:5] != bytes.fromhex('00000001'):
         return 'other', None
     i = 5
@@ -94,7 +137,7 @@ if mode.startswith('flood'):
     sys.exit(0)
 if mode.startswith('burst'):
     socks = [send(b'') for _ in range(int(mode[5:]))]
-    print(' '.join(answer(s, c)[0] for s, c in socks))
+    print(' '.join(answer(*x)[0] for x in socks))
     sys.exit(0)
 token = b''
 if mode == 'bad':
@@ -158,16 +201,19 @@ got=$(tq_peer "$py" "$probe" "$TQ_ENG4" 4433 retry "$rt")
 got=$(tq_peer "$py" "$probe" "$TQ_ENG4" 4433 bad)
 [[ $got == retry ]] || tq_fail "garbage token: got '$got', want a Retry"
 (($(tq_ctr QuicTokensBad) == 1)) || tq_fail "QuicTokensBad $(tq_ctr QuicTokensBad)"
+# INVALID_TOKEN is 0x0b
 got=$(tq_peer "$py" "$probe" "$TQ_ENG6" 4433 replay "$rt")
-[[ $got == none ]] || tq_fail "token from another address: got '$got', want nothing"
+[[ $got == close:11 ]] || tq_fail "token from another address: got '$got', want close:11"
 (($(tq_ctr QuicTokensWrongAddr) == 2)) ||
 	tq_fail "QuicTokensWrongAddr $(tq_ctr QuicTokensWrongAddr)"
 sleep 10.5
 got=$(tq_peer "$py" "$probe" "$TQ_ENG4" 4433 replay "$rt")
-[[ $got == none ]] || tq_fail "expired token: got '$got', want nothing"
+[[ $got == close:11 ]] || tq_fail "expired token: got '$got', want close:11"
 (($(tq_ctr QuicTokensExpired) == 1)) ||
 	tq_fail "QuicTokensExpired $(tq_ctr QuicTokensExpired)"
-tq_pass "tokens refused and counted: garbage (Retried), another address, expired (dropped)"
+(($(tq_ctr QuicInvalidTokenSent) == 2)) ||
+	tq_fail "QuicInvalidTokenSent $(tq_ctr QuicInvalidTokenSent), want 2"
+tq_pass "tokens refused and counted: garbage (Retried), another address, expired (closed with INVALID_TOKEN)"
 tq_alive "$TQ_SERVER_PID" || tq_fail "tq-server died"
 tq_stop_pid "$TQ_SERVER_PID"
 [[ $TQ_STOP_RC -eq 0 ]] || tq_fail "tq-server exited with $TQ_STOP_RC"

@@ -489,6 +489,19 @@ all_closed(void *arg)
 	return true;
 }
 
+/* Run until every transfer closed, within limit; each byte-exact. */
+static void
+xrun_whole(uint64_t limit)
+{
+	unsigned int i;
+
+	assert_true(qp_run(&P, limit, all_closed, NULL));
+	for (i = 0; i < nxs; i++) {
+		assert_false(xs[i].bad);
+		assert_int_equal(xs[i].rcvd, xfer_size);
+	}
+}
+
 static void
 transfer(const struct qp_link *l, uint64_t seed, uint64_t size)
 {
@@ -1121,7 +1134,6 @@ static void
 test_key_update(void **state)
 {
 	struct qp_link l = { .delay_ns = 10 * MS, .reorder = 0.2 };
-	unsigned int i;
 
 	(void)state;
 	xfer_size = 1 << 20;
@@ -1138,15 +1150,115 @@ test_key_update(void **state)
 	assert_int_equal(tq_quic_conn_key_update(P.c[1]), 0);
 	qp_run(&P, 200 * MS, NULL, NULL);
 	assert_int_equal(tq_quic_conn_key_update(P.c[1]), 0);
-	assert_true(qp_run(&P, 60 * S, all_closed, NULL));
-	for (i = 0; i < nxs; i++) {
-		assert_false(xs[i].bad);
-		assert_int_equal(xs[i].rcvd, xfer_size);
-	}
+	xrun_whole(60 * S);
 	assert_int_equal(tq_quic_conn_stats(P.c[0])->key_updates, 3);
 	assert_int_equal(tq_quic_conn_stats(P.c[1])->key_updates, 3);
 	assert_int_equal(tq_quic_conn_stats(P.c[0])->proto_err, 0);
 	assert_int_equal(tq_quic_conn_stats(P.c[1])->proto_err, 0);
+	qp_fini(&P);
+}
+
+/* Streams come from a slot pool shared by the connections of a thread:
+ * fifty rounds of three request/response streams (300 streams, both
+ * ends) take slots back from the free list, with no new memory once the
+ * most ever open at once (six) were made; all back at the end. */
+static void
+test_stream_slots(void **state)
+{
+	struct tq_quic_stream_pool *pool;
+	struct tq_quic_stream_pool_stats st;
+	struct tq_quic_conn_cfg cfg = { 0 };
+	unsigned int r, i;
+
+	(void)state;
+	assert_int_equal(tq_quic_stream_pool_new(0, 16, &pool), 0);
+	cfg.spool = pool;
+	xfer_size = 3000;
+	xpair(&clean, 43, &cfg);
+	assert_true(qp_run(&P, 10 * S, both_established, NULL));
+	for (r = 0; r < 50; r++) {
+		nxs = 0;
+		for (i = 0; i < 3; i++)
+			xopen(P.c[0], false);
+		xrun_whole(10 * S);
+	}
+	tq_quic_stream_pool_stats(pool, &st);
+	print_message("stream slots: %llu taken, %llu made, %u in use\n",
+			(unsigned long long)st.taken,
+			(unsigned long long)st.made, st.in_use);
+	assert_int_equal(st.taken, 300);
+	assert_true(st.made <= 6);
+	qp_fini(&P);
+	tq_quic_stream_pool_stats(pool, &st);
+	assert_int_equal(st.in_use, 0);
+	assert_int_equal(st.free, st.made);
+	tq_quic_stream_pool_free(pool);
+}
+
+/* RFC 9001 6.6: with a confidentiality limit of 2048 packets a key,
+ * the ends of a 4 MiB transfer each way update their keys by
+ * themselves, before the limit, and the data arrives whole. */
+static void
+test_aead_conf_limit(void **state)
+{
+	/* the bottleneck keeps the flight (and so the packets sealed
+	 * while an update awaits its answer) well under limit / 8 */
+	struct qp_link l = { .delay_ns = 5 * MS, .bw_bps = 50000000,
+		.queue_ns = 20 * MS };
+	struct tq_quic_conn_cfg cfg = { .aead_conf_limit = 2048 };
+	const struct tq_quic_conn_stats *st;
+	uint64_t started = 0;
+	unsigned int i;
+
+	(void)state;
+	xfer_size = 4 << 20;
+	xpair(&l, 41, &cfg);
+	assert_true(qp_run(&P, 10 * S, both_established, NULL));
+	xopen(P.c[0], false);
+	xrun_whole(120 * S);
+	for (i = 0; i < 2; i++) {
+		st = tq_quic_conn_stats(P.c[i]);
+		print_message("aead limit %u: %llu packets out, %llu updates "
+				"started, %llu key generations\n", i,
+				(unsigned long long)st->pkts_out,
+				(unsigned long long)st->aead_limit_updates,
+				(unsigned long long)st->key_updates);
+		/* some 3900 packets each way: an update answered renews
+		 * the answering end's key too, so the ends share them */
+		started += st->aead_limit_updates;
+		assert_true(st->key_updates >= 2);
+		assert_int_equal(st->proto_err, 0);
+		assert_true(P.c[i]->aead_sealed < 2048);
+	}
+	assert_true(started >= 2);
+	assert_int_equal(cs.closed, 0);
+	assert_int_equal(ss.closed, 0);
+	qp_fini(&P);
+}
+
+/* RFC 9001 6.6: packets failing authentication past the integrity
+ * limit (4 here) close the connection with AEAD_LIMIT_REACHED. */
+static void
+test_aead_integ_limit(void **state)
+{
+	struct qp_link l = { .delay_ns = 10 * MS, .corrupt = 0.05 };
+	struct tq_quic_conn_cfg cfg = { .aead_integ_limit = 4 };
+	const struct tq_quic_conn_stats *st[2];
+
+	(void)state;
+	xfer_size = 1 << 20;
+	xpair(&l, 42, &cfg);
+	assert_true(qp_run(&P, 10 * S, both_established, NULL));
+	xopen(P.c[0], false);
+	assert_true(qp_run(&P, 60 * S, both_closed, NULL));
+	st[0] = tq_quic_conn_stats(P.c[0]);
+	st[1] = tq_quic_conn_stats(P.c[1]);
+	/* one end reached the limit and closed; the other heard it */
+	assert_true(st[0]->auth_fails >= 4 || st[1]->auth_fails >= 4);
+	assert_int_equal(cs.closed, 1);
+	assert_int_equal(ss.closed, 1);
+	assert_int_equal(cs.code, TQ_QUIC_AEAD_LIMIT_REACHED);
+	assert_int_equal(ss.code, TQ_QUIC_AEAD_LIMIT_REACHED);
 	qp_fini(&P);
 }
 
@@ -1254,18 +1366,13 @@ test_fat_pipe_both_ways(void **state)
 	struct tq_quic_conn_cfg cfg = { .max_stream_data = 8 << 20,
 		.max_data = 16 << 20, .sndbuf = 4 << 20 };
 	struct qp_link l = { .delay_ns = 50 * MS };
-	unsigned int i;
 
 	(void)state;
 	xfer_size = 12 << 20;
 	xpair(&l, 37, &cfg);
 	assert_true(qp_run(&P, 10 * S, both_established, NULL));
 	xopen(P.c[0], false);
-	assert_true(qp_run(&P, 120 * S, all_closed, NULL));
-	for (i = 0; i < nxs; i++) {
-		assert_false(xs[i].bad);
-		assert_int_equal(xs[i].rcvd, xfer_size);
-	}
+	xrun_whole(120 * S);
 	assert_true(P.c[0]->rec.cc.cwnd > 768 * 1200);
 	print_message("fat pipe: %.1f s, cwnd %u\n",
 			(double)(P.now - 1000000000ull) / 1e9,
@@ -1438,6 +1545,9 @@ main(void)
 		cmocka_unit_test(test_draining_silent),
 		cmocka_unit_test(test_blocked),
 		cmocka_unit_test(test_key_update),
+		cmocka_unit_test(test_stream_slots),
+		cmocka_unit_test(test_aead_conf_limit),
+		cmocka_unit_test(test_aead_integ_limit),
 		cmocka_unit_test(test_random_frames),
 		cmocka_unit_test(test_fat_pipe_both_ways),
 		cmocka_unit_test(test_retry),

@@ -672,6 +672,65 @@ backend_choice(void **state)
 			&c), -ENOTSUP);
 }
 
+/*
+ * A stateless CONNECTION_CLOSE (RFC 9000 8.1.3, INVALID_TOKEN): the
+ * client opens it with the server's Initial keys of the DCID it sent,
+ * and finds the error; every backend.
+ */
+static void
+initial_close(void **state)
+{
+	static const uint8_t scid[5] = { 1, 2, 3, 4, 5 };
+	static const uint8_t ccid[4] = { 9, 8, 7, 6 };
+
+	(void)state;
+	for (unsigned int i = 0; i < nb_backends; i++) {
+		uint8_t buf[256], ss[32];
+		struct tq_quic_aead *a;
+		struct tq_quic_keys k;
+		struct tq_quic_hdr h;
+		struct tq_quic_frame f;
+		struct tq_quic_rd r;
+		size_t off;
+		uint64_t pn;
+		int n, len;
+
+		n = tq_quic_initial_close(workers[i], dcid, sizeof(dcid),
+				scid, sizeof(scid), ccid, sizeof(ccid),
+				TQ_QUIC_INVALID_TOKEN, "invalid token", buf,
+				sizeof(buf));
+		assert_true(n > 0);
+		assert_int_equal(tq_quic_hdr_parse(buf, (size_t)n, 0, &h), 0);
+		assert_int_equal(h.type, TQ_QUIC_PKT_INITIAL);
+		assert_int_equal(h.len, (size_t)n);
+		assert_memory_equal(h.dcid, ccid, sizeof(ccid));
+		assert_memory_equal(h.scid, scid, sizeof(scid));
+		assert_int_equal(h.token_len, 0);
+		assert_int_equal(tq_quic_initial_secrets(dcid, sizeof(dcid),
+				NULL, ss), 0);
+		assert_int_equal(tq_quic_keys_derive(TQ_QUIC_AES_128_GCM, ss,
+				32, &k), 0);
+		assert_int_equal(tq_quic_aead_new(workers[i], &k, &a), 0);
+		len = tq_quic_packet_open(a, workers[i], buf, (size_t)n,
+				h.pn_off, 0, &pn, &off);
+		tq_quic_aead_free(a);
+		assert_true(len > 0);
+		assert_int_equal(pn, 0);
+		tq_quic_rd_init(&r, buf + off, (size_t)len);
+		assert_int_equal(tq_quic_frame_decode(&r, TQ_QUIC_PKT_INITIAL,
+				&f), TQ_QUIC_NO_ERROR);
+		assert_int_equal(f.type, TQ_QUIC_FT_CONNECTION_CLOSE);
+		assert_int_equal(f.close.error, TQ_QUIC_INVALID_TOKEN);
+		assert_int_equal(f.close.reason_len, 13);
+		assert_memory_equal(f.close.reason, "invalid token", 13);
+		/* too small a buffer is refused, not overrun */
+		assert_true(tq_quic_initial_close(workers[i], dcid,
+				sizeof(dcid), scid, sizeof(scid), ccid,
+				sizeof(ccid), TQ_QUIC_INVALID_TOKEN, NULL, buf,
+				40) < 0);
+	}
+}
+
 int
 main(void)
 {
@@ -687,6 +746,7 @@ main(void)
 		cmocka_unit_test(hp_bounds),
 		cmocka_unit_test(a4_retry_tag),
 		cmocka_unit_test(backend_choice),
+		cmocka_unit_test(initial_close),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
