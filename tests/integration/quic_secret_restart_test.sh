@@ -75,6 +75,9 @@ genctr() {
 # (SIGKILL: no CONNECTION_CLOSE, the clients learn of it only by a
 # stateless reset) and started again; tq-gen's report in
 # $TQ_TMP/NAME.json, its resets received, the new server's counters.
+# The request timeout (10 s, not 2) keeps tq-gen from giving up on a
+# connection, and so from sending its last packets, before the new
+# process is up to answer them with a reset.
 # The idle timeout leaves room for a slow restart: a connection whose
 # packets went to the dead process probes with backed-off PTOs (the one
 # about 6.4 s after the kill must reach the new process), and the run is
@@ -88,7 +91,7 @@ run() {
 		--addr "$eng/24" --gateway "$peer" --h3 \
 		--url "https://$srv:4433/r30k.bin" --connections 2 \
 		--requests-per-conn 0 --duration 20 --resume \
-		--quic-idle-ms 12000 --json "$TQ_TMP/$name.json"
+		--quic-idle-ms 12000 --timeout 10 --json "$TQ_TMP/$name.json"
 	genpid=$TQ_SERVER_PID
 	genprefix=$TQ_PREFIX
 	v=
