@@ -670,6 +670,8 @@ tq_quic_conn_new(const struct tq_quic_conn_cfg *cfg, uint64_t now,
 	/* RFC 9000 8.1.2: a Retry token validates the address */
 	c->validated = c->is_server && (cfg->retried || cfg->addr_validated);
 	c->idle_ns = c->cfg.idle_timeout_ms * TQ_QUIC_NS_PER_MS;
+	c->keepalive_ns = (uint64_t)c->cfg.keepalive_ms * TQ_QUIC_NS_PER_MS;
+	c->elicit_tx_at = now;
 	c->idle_at = now + c->idle_ns;
 	c->now = now;
 	c->close_end = UINT64_MAX;
@@ -1017,6 +1019,9 @@ tq_quic_conn_next_timer(const struct tq_quic_conn *c)
 			t = RTE_MIN(t, tq_quic_ackr_deadline(&c->ackr[sp]));
 	t = RTE_MIN(t, tq_quic_rec_timer(&c->rec, c->rec.timer_base));
 	t = RTE_MIN(t, c->idle_at);
+	if (c->keepalive_ns && c->state == TQ_QUIC_CS_ESTABLISHED &&
+			!c->ping_want)
+		t = RTE_MIN(t, c->elicit_tx_at + c->keepalive_ns);
 	if (c->pace_at)
 		t = RTE_MIN(t, c->pace_at);
 	t = RTE_MIN(t, tq_qc_path_timer(c));
@@ -1048,6 +1053,18 @@ tq_quic_conn_on_timer(struct tq_quic_conn *c, uint64_t now)
 	if (c->state == TQ_QUIC_CS_CLOSED)
 		return;
 	if (c->state >= TQ_QUIC_CS_CLOSING) {
+		/* An app's close between our calls took the last call's
+		 * time: after a quiet spell its closing period would be
+		 * over before CONNECTION_CLOSE went out, and the peer
+		 * would learn nothing.  It starts when the close goes. */
+		if (c->state == TQ_QUIC_CS_CLOSING && c->close_send &&
+				!c->close_last_sent && !c->close_rebased) {
+			/* once: a close that cannot go (the 3x limit)
+			 * must not hold the connection for ever */
+			c->close_rebased = true;
+			c->close_end = RTE_MAX(c->close_end,
+					now + tq_qc_pto3(c));
+		}
 		if (now >= c->close_end)
 			c->state = TQ_QUIC_CS_CLOSED;
 		return;
@@ -1063,6 +1080,9 @@ tq_quic_conn_on_timer(struct tq_quic_conn *c, uint64_t now)
 	}
 	if (c->pace_at && now >= c->pace_at)
 		c->pace_at = 0;
+	if (c->keepalive_ns && c->state == TQ_QUIC_CS_ESTABLISHED &&
+			now >= c->elicit_tx_at + c->keepalive_ns)
+		c->ping_want = true;
 	tq_qc_path_on_timer(c, now);
 	if (tq_quic_rec_timer(&c->rec, now) <= now &&
 			tq_quic_rec_on_timeout(&c->rec, now, &sp, &probes) ==

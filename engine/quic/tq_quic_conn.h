@@ -104,6 +104,11 @@ struct tq_quic_conn_cfg {
 	 * 2^36 for ChaCha20-Poly1305.  Set lower for tests. */
 	uint64_t aead_conf_limit;
 	uint64_t aead_integ_limit;
+	/* RFC 9000 10.1.2: a PING once no ack-eliciting packet went out
+	 * for this long (0: never), so that a peer gone quiet (or dead)
+	 * is probed by the loss timers rather than waited out to the
+	 * idle timeout, and NAT bindings stay up */
+	uint32_t keepalive_ms;
 };
 
 enum tq_quic_conn_state {

@@ -212,6 +212,8 @@ struct tq_quic_conn {
 	uint64_t close_end;
 	uint64_t close_last_sent;
 	bool close_send;
+	bool close_rebased;		/* close_end moved to a late close */
+	uint64_t keepalive_ns, elicit_tx_at;	/* last ack-eliciting out */
 	bool elicit_since_rx;		/* an ack-eliciting sent since input */
 	uint64_t pace_at;
 	bool out_ect0;		/* the last datagram out is marked ECT(0) */

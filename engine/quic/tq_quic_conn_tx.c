@@ -676,6 +676,8 @@ finish(struct tq_quic_conn *c, struct txctx *t)
 		if (pp->has_ack)
 			tq_quic_ackr_sent(&c->ackr[pp->sp]);
 		c->stats.pkts_out++;
+		if (pp->elicit)
+			c->elicit_tx_at = t->now;
 		if (pp->elicit && !c->elicit_since_rx) {
 			c->elicit_since_rx = true;
 			tq_qc_idle_restart(c, t->now);

@@ -140,6 +140,7 @@ struct tq_quic_mod {
 	char *cert_file, *key_file;
 	char *secret_file;	/* --quic-secret */
 	uint32_t idle_ms;
+	uint32_t keepalive_ms;	/* --quic-keepalive-ms, 0: off */
 	uint32_t max_conns;	/* per worker */
 	struct tq_quic_lb_conf lb;
 	enum tq_quic_crypto_backend crypto;
@@ -170,6 +171,7 @@ const struct tq_module tq_quic_module;
 #define ST struct tq_quic_mod
 
 TQ_OPT_U_SETTER(set_idle, ST, idle_ms, uint32_t, 1, 600000, 1)
+TQ_OPT_U_SETTER(set_keepalive, ST, keepalive_ms, uint32_t, 0, 600000, 1)
 TQ_OPT_U_SETTER(set_max_conns, ST, max_conns, uint32_t, 1, 1u << 22, 1)
 TQ_OPT_FLAG_SETTER(set_no_ecn, ST, no_ecn, true)
 TQ_OPT_U_SETTER(set_early_window, ST, early_window_ms, uint32_t, 1, 3600000, 1)
@@ -330,6 +332,7 @@ static const struct tq_app_opt quic_opts[] = {
 	{ "quic-key", "quic", "FILE", "the certificate's private key, PEM", set_key, NULL },
 	{ "quic-secret", "quic", "FILE", "at least 32 bytes of secret the stateless reset, address-token and session-ticket keys derive from, shared by restarts and servers behind one load balancer (none: random keys per run)", set_secret, NULL },
 	{ "quic-idle-ms", "quic", "MS", "idle timeout we advertise (30000)", set_idle, NULL },
+	{ "quic-keepalive-ms", "quic", "MS", "a PING after this long without an ack-eliciting packet sent (0: off)", set_keepalive, NULL },
 	{ "quic-max-conns", "quic", "N", "QUIC connections per worker (4096)", set_max_conns, NULL },
 	{ "quic-server-id", "quic", "HEX", "QUIC-LB server id in our connection IDs, 1 to 11 bytes in hex (01)", set_server_id, NULL },
 	{ "quic-crypto", "quic", "NAME", "packet protection backend: ipsecmb, gnutls (ipsecmb when the CPU has it)", set_crypto, NULL },
@@ -989,6 +992,7 @@ conn_new(struct qm_worker *w, struct tq_quic_listener *l,
 	cfg.peer_scid.len = h->scid_len;
 	memcpy(cfg.peer_scid.id, h->scid, h->scid_len);
 	cfg.idle_timeout_ms = m->idle_ms;
+	cfg.keepalive_ms = m->keepalive_ms;
 	cfg.max_stream_data = m->max_stream_data;
 	cfg.max_data = m->max_data;
 	cfg.cc = m->cc;
@@ -1630,6 +1634,7 @@ tq_quic_connect(struct tq_shard *s, const struct tq_addr *dst, uint16_t dport,
 	cfg.spool = w->spool;
 	cfg.server_name = conf->server_name;
 	cfg.idle_timeout_ms = m->idle_ms;
+	cfg.keepalive_ms = m->keepalive_ms;
 	cfg.max_stream_data = m->max_stream_data;
 	cfg.max_data = m->max_data;
 	cfg.cc = m->cc;

@@ -75,14 +75,15 @@ genctr() {
 # (SIGKILL: no CONNECTION_CLOSE, the clients learn of it only by a
 # stateless reset) and started again; tq-gen's report in
 # $TQ_TMP/NAME.json, its resets received, the new server's counters.
-# The request timeout (10 s, not 2) keeps tq-gen from giving up on a
-# connection, and so from sending its last packets, before the new
-# process is up to answer them with a reset.
-# The idle timeout leaves room for a slow restart: a connection whose
-# packets went to the dead process probes with backed-off PTOs (the one
-# about 6.4 s after the kill must reach the new process), and the run is
-# long enough for the connections that time out without the secret to
-# be replaced by ones presenting the old tokens.
+# A connection whose request was acknowledged before the kill has only
+# ACKs in flight: nothing for the loss timers to probe, so it would
+# wait in silence.  --quic-keepalive-ms 300 makes it PING, and the PING
+# unanswered starts the probes (backed off) that the new process
+# answers with a reset; the request timeout (10 s, not 2) keeps the
+# connection that long even when a loaded machine is slow to restart
+# the server, and the run (20 s) leaves room after it for connections
+# that time out without the secret to be replaced by ones presenting
+# the old tokens.
 run() {
 	local name=$1 i v
 	shift
@@ -91,7 +92,8 @@ run() {
 		--addr "$eng/24" --gateway "$peer" --h3 \
 		--url "https://$srv:4433/r30k.bin" --connections 2 \
 		--requests-per-conn 0 --duration 20 --resume \
-		--quic-idle-ms 12000 --timeout 10 --json "$TQ_TMP/$name.json"
+		--quic-idle-ms 12000 --quic-keepalive-ms 300 --timeout 10 \
+		--json "$TQ_TMP/$name.json"
 	genpid=$TQ_SERVER_PID
 	genprefix=$TQ_PREFIX
 	v=

@@ -229,6 +229,63 @@ test_close_app_code(void **state)
 	qp_fini(&P);
 }
 
+/* A close by the app after a quiet spell (no call into the connection
+ * for 20 s, so its clock is that old) still sends CONNECTION_CLOSE:
+ * the closing period starts when it goes, not 20 s back. */
+static void
+test_close_after_quiet(void **state)
+{
+	(void)state;
+	pair(&clean, 44, NULL);
+	handshake();
+	qp_run(&P, 20 * S, NULL, NULL);
+	assert_int_equal(ss.closed, 0);
+	tq_conn_close(tq_quic_conn_base(P.c[0]), 0x77);
+	/* as the module does: a call from the app arms the connection's
+	 * timer at once, and the timer's handler runs before output */
+	qp_advance(&P, P.now);
+	assert_true(qp_run(&P, 5 * S, both_closed, NULL));
+	assert_int_equal(ss.closed, 1);
+	assert_int_equal(ss.why, TQ_CLOSE_RESET);
+	assert_int_equal(ss.code, 0x77);
+	qp_fini(&P);
+}
+
+/* RFC 9000 10.1.2: with keepalive_ms a quiet connection PINGs once a
+ * second (so a dead peer is probed, not waited out); without, it stays
+ * silent.  Each PING is answered: the connection stays up. */
+static void
+test_keepalive(void **state)
+{
+	struct tq_quic_conn_cfg cfg = { .keepalive_ms = 1000 };
+	uint64_t before;
+
+	(void)state;
+	pair(&clean, 45, NULL);
+	handshake();
+	qp_run(&P, 1 * S, NULL, NULL);
+	before = tq_quic_conn_stats(P.c[0])->pkts_out;
+	qp_run(&P, 10 * S, NULL, NULL);
+	assert_int_equal(tq_quic_conn_stats(P.c[0])->pkts_out, before);
+	qp_fini(&P);
+
+	pair(&clean, 45, &cfg);
+	handshake();
+	qp_run(&P, 1 * S, NULL, NULL);
+	before = tq_quic_conn_stats(P.c[0])->pkts_out;
+	qp_run(&P, 10 * S, NULL, NULL);
+	print_message("keepalive: %llu packets in 10 s\n",
+			(unsigned long long)(tq_quic_conn_stats(P.c[0])->pkts_out -
+				before));
+	/* its PINGs, and ACKs of the server's (same settings) */
+	assert_true(tq_quic_conn_stats(P.c[0])->pkts_out - before >= 9);
+	assert_true(tq_quic_conn_stats(P.c[0])->pkts_out - before <= 24);
+	assert_int_equal(cs.closed, 0);
+	assert_int_equal(ss.closed, 0);
+	assert_int_equal(tq_quic_conn_state(P.c[0]), TQ_QUIC_CS_ESTABLISHED);
+	qp_fini(&P);
+}
+
 static void
 test_close_no_error(void **state)
 {
@@ -1528,6 +1585,8 @@ main(void)
 		cmocka_unit_test(test_amplification),
 		cmocka_unit_test(test_handshake_lossy),
 		cmocka_unit_test(test_close_app_code),
+		cmocka_unit_test(test_close_after_quiet),
+		cmocka_unit_test(test_keepalive),
 		cmocka_unit_test(test_close_no_error),
 		cmocka_unit_test(test_close_during_handshake),
 		cmocka_unit_test(test_idle_timeout),
