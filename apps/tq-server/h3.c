@@ -25,6 +25,7 @@
 #include <tachyon/tq_h3.h>
 #include <tachyon/tq_quic.h>
 
+#include "fcache.h"
 #include "h3.h"
 #include "http.h"
 
@@ -38,8 +39,10 @@ struct h3_stats {
 
 /* One exchange's file mapping, unmapped at closed(). */
 struct h3_body {
-	void *map;
+	void *map;			/* our own mapping (a big file) */
 	size_t len;
+	struct fcache_file *cf;		/* or the worker's cached one */
+	unsigned int lcore;		/* whose cache */
 };
 
 static struct h3_stats *
@@ -92,12 +95,34 @@ h3_status(struct h3_service *h, struct tq_h3_req *r, uint16_t status)
 	}
 }
 
+/* 200 with a body of len bytes at body (NULL: a HEAD, none sent). */
+static void
+h3_ok(struct h3_service *h, struct tq_h3_req *r, const char *type,
+		size_t len, const void *body)
+{
+	struct tq_http_field f[2];
+	char clen[24];
+
+	snprintf(clen, sizeof(clen), "%" PRIu64, (uint64_t)len);
+	f[0] = (struct tq_http_field){ { "content-type", 12 },
+		{ type, (uint32_t)strlen(type) } };
+	f[1] = (struct tq_http_field){ { "content-length", 14 },
+		{ clen, (uint32_t)strlen(clen) } };
+	h3_stats(h)->status[2]++;
+	if (tq_h3_respond(r, 200, f, RTE_DIM(f), body, body ? len : 0,
+			0) < 0) {
+		tq_h3_req_cancel(r, TQ_H3_INTERNAL_ERROR);
+		return;
+	}
+	if (body)
+		h3_stats(h)->body_bytes += len;
+}
+
 static void
 h3_headers(struct tq_h3_req *r, const struct tq_h3_msg *m, void *arg)
 {
 	struct h3_service *h = arg;
-	char rel[HTTP_REL_MAX], clen[24];
-	struct tq_http_field f[2];
+	char rel[HTTP_REL_MAX];
 	struct h3_body *b;
 	struct stat sb;
 	bool head;
@@ -115,15 +140,23 @@ h3_headers(struct tq_h3_req *r, const struct tq_h3_msg *m, void *arg)
 		h3_status(h, r, (uint16_t)st);
 		return;
 	}
-	fd = http_open_file(h->http, rel, sizeof(rel), &sb);
-	if (fd < 0) {
-		h3_status(h, r, (uint16_t)-fd);
-		return;
-	}
 	b = calloc(1, sizeof(*b));
 	if (!b) {
-		close(fd);
 		h3_status(h, r, 503);
+		return;
+	}
+	b->lcore = rte_lcore_id();
+	st = fcache_open(http_fcache(h->http, b->lcore), h->http, rel,
+			sizeof(rel), head, &b->cf, &fd, &sb);
+	if (st < 0) {
+		free(b);
+		h3_status(h, r, (uint16_t)-st);
+		return;
+	}
+	if (b->cf) {
+		tq_h3_req_set_udata(r, b);
+		h3_ok(h, r, b->cf->type, b->cf->len,
+				head ? NULL : b->cf->map);
 		return;
 	}
 	if (!head && sb.st_size > 0) {
@@ -139,18 +172,7 @@ h3_headers(struct tq_h3_req *r, const struct tq_h3_msg *m, void *arg)
 	}
 	close(fd);
 	tq_h3_req_set_udata(r, b);
-	snprintf(clen, sizeof(clen), "%" PRIu64, (uint64_t)sb.st_size);
-	f[0] = (struct tq_http_field){ { "content-type", 12 },
-		{ http_content_type(rel),
-		  (uint32_t)strlen(http_content_type(rel)) } };
-	f[1] = (struct tq_http_field){ { "content-length", 14 },
-		{ clen, (uint32_t)strlen(clen) } };
-	h3_stats(h)->status[2]++;
-	if (tq_h3_respond(r, 200, f, RTE_DIM(f), b->map, b->len, 0) < 0) {
-		tq_h3_req_cancel(r, TQ_H3_INTERNAL_ERROR);
-		return;
-	}
-	h3_stats(h)->body_bytes += b->len;
+	h3_ok(h, r, http_content_type(rel), (size_t)sb.st_size, b->map);
 }
 
 static void
@@ -165,6 +187,8 @@ h3_closed(struct tq_h3_req *r, uint64_t code, void *arg)
 		return;
 	if (b->map)
 		munmap(b->map, b->len);
+	if (b->cf)
+		fcache_put(http_fcache(h->http, b->lcore), b->cf);
 	free(b);
 }
 

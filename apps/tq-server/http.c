@@ -63,6 +63,7 @@
 #include <tachyon/tq_http.h>
 #include <tachyon/tq_tcp.h>
 
+#include "fcache.h"
 #include "http.h"
 
 #define HTTP_HDR_MAX 8192	 /* request line and header fields, with EOLs */
@@ -101,6 +102,7 @@ struct http_conn {
 	size_t body_len, body_off;
 	void *map; /* the file's mapping (body), or NULL */
 	size_t map_len;
+	struct fcache_file *cf; /* or the cache's (body), held */
 	size_t dropped; /* map[0, dropped) is released (MADV_DONTNEED) */
 	struct tq_http_parser parser;
 	struct http_io *io;   /* the buffers, while in use (http_io_get) */
@@ -573,6 +575,7 @@ http_respond(struct http_conn *c, const struct tq_http_msg *m)
 	bool head = m->meth == TQ_HTTP_M_HEAD;
 	bool has_body = m->body != TQ_HTTP_BODY_NONE;
 	char rel[HTTP_PATH_MAX];
+	struct fcache_file *cf = NULL;
 	struct stat sb;
 	void *map = NULL;
 	int status, fd;
@@ -621,11 +624,27 @@ http_respond(struct http_conn *c, const struct tq_http_msg *m)
 		http_error(c, status, head);
 		return;
 	}
-	fd = http_open_file(c->svc, rel, sizeof(rel), &sb);
-	if (fd < 0) {
-		if (fd == -503)
+	status = fcache_open(http_fcache(c->svc, c->lcore), c->svc, rel,
+			sizeof(rel), head, &cf, &fd, &sb);
+	if (status < 0) {
+		if (status == -503)
 			c->keep_alive = false;
-		http_error(c, -fd, head);
+		http_error(c, -status, head);
+		return;
+	}
+	if (cf) {
+		http_hdr_build(c, 200, cf->type, cf->len, cf->sb.st_mtime,
+				false);
+		s->status[2]++;
+		c->state = HTTP_SEND;
+		if (head || !cf->map) {
+			fcache_put(http_fcache(c->svc, c->lcore), cf);
+			return;
+		}
+		c->cf = cf;
+		c->body = cf->map;
+		c->body_len = cf->len;
+		c->body_off = 0;
 		return;
 	}
 	if (!head && sb.st_size > 0) {
@@ -666,6 +685,10 @@ http_resp_done(struct http_conn *c)
 		munmap(c->map, c->map_len);
 		s->unmaps++;
 		c->map = NULL;
+	}
+	if (c->cf) {
+		fcache_put(http_fcache(c->svc, c->lcore), c->cf);
+		c->cf = NULL;
 	}
 	c->dropped = 0;
 	c->body = NULL;
@@ -1029,6 +1052,7 @@ http_accept(struct tq_shard *s, struct tq_listener *l, void *arg)
 		c->body_len = c->body_off = 0;
 		c->map = NULL;
 		c->map_len = c->dropped = 0;
+		c->cf = NULL;
 		c->io = NULL;
 		TAILQ_INSERT_TAIL(&h->conns[lcore].head, c, next);
 		h->stats[lcore].accepted++;
@@ -1078,6 +1102,8 @@ http_root_open(struct http_service *h)
 		return -EINVAL;
 	}
 	h->use_openat2 = http_has_openat2(h->root_fd);
+	/* the caches themselves come at each worker's first request */
+	h->fcache = calloc(RTE_MAX_LCORE, sizeof(*h->fcache));
 	return 0;
 }
 
@@ -1119,9 +1145,48 @@ http_listen(struct tq_engine *e, struct http_service *h, uint32_t backlog)
 	return 0;
 }
 
+struct fcache *
+http_fcache(struct http_service *h, unsigned int lcore)
+{
+	if (!h->fcache || lcore >= RTE_MAX_LCORE)
+		return NULL;
+	if (!h->fcache[lcore])
+		h->fcache[lcore] = fcache_new();
+	return h->fcache[lcore];
+}
+
+/* The workers' file caches, emptied: their mappings are counted with
+ * the responses' own. */
+static void
+http_fcache_free(struct http_service *h, struct fcache_stats *sum)
+{
+	struct fcache_stats st;
+	unsigned int i;
+
+	memset(sum, 0, sizeof(*sum));
+	if (!h->fcache)
+		return;
+	for (i = 0; i < RTE_MAX_LCORE; i++) {
+		if (!h->fcache[i])
+			continue;
+		/* every response was put back with its connection */
+		fcache_free(h->fcache[i], &st);
+		sum->hits += st.hits;
+		sum->misses += st.misses;
+		sum->checks += st.checks;
+		sum->stale += st.stale;
+		sum->evictions += st.evictions;
+		sum->maps += st.maps;
+		sum->unmaps += st.unmaps;
+	}
+	free(h->fcache);
+	h->fcache = NULL;
+}
+
 void
 http_service_free(struct http_service *h)
 {
+	struct fcache_stats fs;
 	struct http_stats sum;
 	struct http_conn *c;
 	unsigned int i, k, open = 0;
@@ -1140,7 +1205,10 @@ http_service_free(struct http_service *h)
 				free(io);
 			}
 		}
+		http_fcache_free(h, &fs);
 		memset(&sum, 0, sizeof(sum));
+		sum.maps = fs.maps;
+		sum.unmaps = fs.unmaps;
 		for (i = 0; i < RTE_MAX_LCORE; i++) {
 			const struct http_stats *s = &h->stats[i];
 
@@ -1161,16 +1229,20 @@ http_service_free(struct http_service *h)
 			" received); closed: normal %"
 			PRIu64 " reset %" PRIu64 " timeout %" PRIu64
 			" aborted %" PRIu64 "; open at exit %u; mappings %"
-			PRIu64 "/%" PRIu64 " unmapped\n",
+			PRIu64 "/%" PRIu64 " unmapped; file cache: hits %"
+			PRIu64 " misses %" PRIu64 " checks %" PRIu64
+			" stale %" PRIu64 " evicted %" PRIu64 "\n",
 			sum.accepted, sum.requests, sum.status[2],
 			sum.status[4], sum.status[5], sum.body_bytes,
 			sum.rx_body_bytes,
 			sum.closed[TQ_CLOSE_NORMAL], sum.closed[TQ_CLOSE_RESET],
 			sum.closed[TQ_CLOSE_TIMEOUT],
 			sum.closed[TQ_CLOSE_ABORTED], open, sum.unmaps,
-			sum.maps);
+			sum.maps, fs.hits, fs.misses, fs.checks, fs.stale,
+			fs.evictions);
 		fflush(stdout);
 	}
+	http_fcache_free(h, &fs);
 	free(h->conns);
 	free(h->stats);
 	h->conns = NULL;

@@ -33,6 +33,7 @@ struct http_service {
 	struct tq_http_limits limits; /* of every connection's parser */
 	struct http_conn_list *conns; /* per lcore: open connections */
 	struct http_stats *stats;     /* per lcore */
+	struct fcache **fcache;	      /* per lcore, made at first use */
 };
 
 /* Option setters for --http PORT (repeatable) and --docroot DIR; arg is
@@ -64,6 +65,11 @@ int http_target_path(const char *t, size_t n, char *out, size_t cap);
 int http_open_file(const struct http_service *h, char *rel, size_t cap,
 		struct stat *sb);
 const char *http_content_type(const char *path);
+
+/* The file cache of an lcore's worker (fcache.h), made at its first
+ * use; NULL when it cannot be (fcache_open() then opens every time). */
+struct fcache;
+struct fcache *http_fcache(struct http_service *h, unsigned int lcore);
 
 /* After tq_engine_run() has returned: print the totals and free the
  * connections the workers left open (the engine drops them silently). */

@@ -439,8 +439,12 @@ main(int argc, char **argv)
 	for (i = 0; i < 2; i++)
 		if (started & (1u << i))
 			pthread_join(late[i].th, NULL);
+	/* The engine first: the HTTP/3 exchanges still open end in its
+	 * teardown, and their closed() callbacks use the services' stats
+	 * and file caches (TCP connections are dropped silently, left for
+	 * http_service_free()). */
+	tq_engine_destroy(e);
 	h3_service_free(&h3);
 	http_service_free(&http);
-	tq_engine_destroy(e);
 	return ret < 0 ? 1 : 0;
 }

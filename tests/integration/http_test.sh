@@ -10,6 +10,8 @@
 #    HTTP/1.0 close it; pipelined requests are answered in order;
 #  - wrk, keep-alive and Connection: close, 2 s each: no socket errors,
 #    no non-2xx but on a missing file (where all are 404);
+#  - small files served from the worker's file cache, a file changed on
+#    disk (rewritten, renamed over, removed) served new after 1.2 s;
 #  - at exit every connection was closed and every mapping unmapped;
 #  - downloads stay byte-exact under --fault drop/reorder/dup/corrupt.
 set -euo pipefail
@@ -231,6 +233,32 @@ wrk_run 0 -H 'Connection: close' "http://$h4/index.html"
 wrk_run 0 "http://$h6/r100k.bin"
 wrk_run 1 "http://$h4/nope"
 
+# ---- the file cache: a file changed on disk is served new ----
+# Small files stay mapped per worker and are checked again after 1 s:
+# rewritten in place (same size, new mtime), replaced by a rename (new
+# inode), removed (404).
+printf 'version-1\n' >"$doc/changing.txt"
+for i in 1 2 3; do
+	got=$(tq_peer curl -sS "http://$h4/changing.txt")
+	[[ $got == version-1 ]] || tq_fail "cache: got '$got', want version-1"
+done
+printf 'version-2\n' >"$doc/changing.txt"
+sleep 1.2
+got=$(tq_peer curl -sS "http://$h4/changing.txt")
+[[ $got == version-2 ]] || tq_fail "cache: rewritten file served as '$got' after 1.2 s"
+printf 'version-3\n' >"$doc/changing.tmp"
+mv "$doc/changing.tmp" "$doc/changing.txt"
+sleep 1.2
+got=$(tq_peer curl -sS "http://$h4/changing.txt")
+[[ $got == version-3 ]] || tq_fail "cache: renamed-over file served as '$got' after 1.2 s"
+got=$(tq_peer curl -sS -I "http://$h4/changing.txt" | tr -d '\r' | awk -F': ' 'tolower($1) == "content-length" {print $2}')
+[[ $got == 10 ]] || tq_fail "cache: HEAD gave Content-Length '$got', want 10"
+rm "$doc/changing.txt"
+sleep 1.2
+code=$(tq_peer curl -sS -o /dev/null -w '%{http_code}' "http://$h4/changing.txt")
+[[ $code == 404 ]] || tq_fail "cache: removed file answered $code, want 404"
+tq_pass "file cache: a file rewritten, renamed over and removed is served new after 1.2 s"
+
 # ---- every connection closed, every mapping unmapped ----
 for ((i = 0; i < 50; i++)); do
 	(($(tq_ctr TcpCurrEstab) == 0)) && break
@@ -244,6 +272,12 @@ line=$(grep 'tq-server: http:' "$TQ_SERVER_LOG") || tq_fail "no http summary in 
 [[ $line == *"open at exit 0;"* ]] || tq_fail "connections left: $line"
 [[ $line =~ mappings\ ([0-9]+)/([0-9]+)\ unmapped ]] &&
 	[[ ${BASH_REMATCH[1]} == "${BASH_REMATCH[2]}" ]] || tq_fail "mappings left: $line"
+# wrk's thousands of requests for two small files: served from the
+# cache; the changes above found by its checks
+[[ $line =~ file\ cache:\ hits\ ([0-9]+)\ misses\ ([0-9]+)\ checks\ ([0-9]+)\ stale\ ([0-9]+) ]] ||
+	tq_fail "no file cache figures: $line"
+((BASH_REMATCH[1] > 1000 && BASH_REMATCH[4] >= 3)) ||
+	tq_fail "file cache: hits ${BASH_REMATCH[1]}, stale ${BASH_REMATCH[4]}: $line"
 tq_pass "$line"
 
 # ---- the same downloads through a lossy, reordering, corrupting link ----
