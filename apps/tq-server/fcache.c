@@ -161,13 +161,14 @@ same_file(const struct stat *a, const struct stat *b)
 
 static int
 hit(struct fcache *fc, struct fc_ent *e, char *rel, size_t cap,
-		struct fcache_file **f)
+		struct stat *sb, struct fcache_file **f)
 {
 	size_t n = strlen(e->served);
 
 	if (n >= cap)
 		return -404;
 	memcpy(rel, e->served, n + 1);
+	*sb = e->f.sb;
 	lru_unlink(fc, e);
 	lru_push(fc, e);
 	e->refs++;
@@ -211,7 +212,6 @@ insert(struct fcache *fc, const char *key, uint32_t hash, const char *rel,
 	e->f.map = map;
 	e->f.len = (size_t)sb->st_size;
 	e->f.sb = *sb;
-	e->f.type = http_content_type(e->served);
 	e->hash = hash;
 	e->checked = now;
 	if (fc->n >= FCACHE_ENTRIES) {
@@ -247,13 +247,14 @@ fcache_open(struct fcache *fc, const struct http_service *h, char *rel,
 		*fd = http_open_file(h, rel, cap, sb);
 		return *fd < 0 ? *fd : 1;
 	}
-	if (kl >= sizeof(key) || kl >= cap)
+	if (kl >= sizeof(key))
 		return -404;
-	memcpy(key, rel, kl + 1);
-	hash = fc_hash(key);
-	e = lookup(fc, key, hash);
+	hash = fc_hash(rel);
+	e = lookup(fc, rel, hash);
 	if (e && now - e->checked < fc->valid_tsc)
-		return hit(fc, e, rel, cap, f);
+		return hit(fc, e, rel, cap, sb, f);
+	/* the request's path, which the open may rewrite, is the key */
+	memcpy(key, rel, kl + 1);
 	*fd = http_open_file(h, rel, cap, sb);
 	if (e) {
 		/* older than FCACHE_VALID_MS: still the same file? */
@@ -263,7 +264,7 @@ fcache_open(struct fcache *fc, const struct http_service *h, char *rel,
 			close(*fd);
 			*fd = -1;
 			e->checked = now;
-			return hit(fc, e, rel, cap, f);
+			return hit(fc, e, rel, cap, sb, f);
 		}
 		fc->st.stale++;
 		ent_remove(fc, e);

@@ -32,7 +32,6 @@ struct fcache_file {
 	const void *map;	/* NULL for an empty file */
 	size_t len;
 	struct stat sb;
-	const char *type;	/* Content-Type */
 };
 
 struct fcache_stats {
@@ -48,7 +47,7 @@ void fcache_stats(const struct fcache *fc, struct fcache_stats *st);
 
 /*
  * Serve rel (as http_target_path() gave it; rewritten to the name
- * served, as by http_open_file()):
+ * served, as by http_open_file()); *sb is the file's either way:
  *   0   *f is a cached mapping, held until fcache_put();
  *   1   not cached (too big, or HEAD of a file not in the cache): *fd
  *       is open and *sb filled, as http_open_file() returns them;

@@ -123,6 +123,7 @@ h3_headers(struct tq_h3_req *r, const struct tq_h3_msg *m, void *arg)
 {
 	struct h3_service *h = arg;
 	char rel[HTTP_REL_MAX];
+	const void *body = NULL;
 	struct h3_body *b;
 	struct stat sb;
 	bool head;
@@ -154,12 +155,9 @@ h3_headers(struct tq_h3_req *r, const struct tq_h3_msg *m, void *arg)
 		return;
 	}
 	if (b->cf) {
-		tq_h3_req_set_udata(r, b);
-		h3_ok(h, r, b->cf->type, b->cf->len,
-				head ? NULL : b->cf->map);
-		return;
-	}
-	if (!head && sb.st_size > 0) {
+		if (!head)
+			body = b->cf->map;
+	} else if (!head && sb.st_size > 0) {
 		b->map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_SHARED,
 				fd, 0);
 		if (b->map == MAP_FAILED) {
@@ -169,10 +167,12 @@ h3_headers(struct tq_h3_req *r, const struct tq_h3_msg *m, void *arg)
 			return;
 		}
 		b->len = (size_t)sb.st_size;
+		body = b->map;
 	}
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	tq_h3_req_set_udata(r, b);
-	h3_ok(h, r, http_content_type(rel), (size_t)sb.st_size, b->map);
+	h3_ok(h, r, http_content_type(rel), (size_t)sb.st_size, body);
 }
 
 static void

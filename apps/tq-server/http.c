@@ -632,22 +632,11 @@ http_respond(struct http_conn *c, const struct tq_http_msg *m)
 		http_error(c, -status, head);
 		return;
 	}
-	if (cf) {
-		http_hdr_build(c, 200, cf->type, cf->len, cf->sb.st_mtime,
-				false);
-		s->status[2]++;
-		c->state = HTTP_SEND;
-		if (head || !cf->map) {
-			fcache_put(http_fcache(c->svc, c->lcore), cf);
-			return;
-		}
-		c->cf = cf;
-		c->body = cf->map;
-		c->body_len = cf->len;
-		c->body_off = 0;
-		return;
-	}
-	if (!head && sb.st_size > 0) {
+	if (cf && (head || !cf->map)) {
+		/* a HEAD, or an empty file: the header is all */
+		fcache_put(http_fcache(c->svc, c->lcore), cf);
+		cf = NULL;
+	} else if (!cf && !head && sb.st_size > 0) {
 		map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_SHARED, fd,
 				0);
 		if (map == MAP_FAILED) {
@@ -660,13 +649,19 @@ http_respond(struct http_conn *c, const struct tq_http_msg *m)
 		if ((size_t)sb.st_size >= HTTP_SEQ_ADVISE)
 			madvise(map, (size_t)sb.st_size, MADV_SEQUENTIAL);
 	}
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	http_hdr_build(c, 200, http_content_type(rel), (uint64_t)sb.st_size,
 			sb.st_mtime, false);
-	if (map) {
+	if (cf) {
+		c->cf = cf;
+		c->body = cf->map;
+	} else if (map) {
 		c->map = map;
 		c->map_len = (size_t)sb.st_size;
 		c->body = map;
+	}
+	if (cf || map) {
 		c->body_len = (size_t)sb.st_size;
 		c->body_off = 0;
 	}

@@ -110,14 +110,8 @@ gen_routed_link() {
 	srv_gw=$net.$n2.1
 	SRV_IF=$(tq_ifname s)
 	rt_if=$(tq_ifname r)
-	ip link add "$SRV_IF" type veth peer name "$rt_if"
-	TQ_LINKS+=("|$SRV_IF")
-	ip link set "$rt_if" netns "$TQ_NS"
-	TQ_LINKS+=("$TQ_NS|$rt_if")
-	sysctl -qw "net.ipv6.conf.$SRV_IF.disable_ipv6=1" || true
-	ip link set "$SRV_IF" up
+	tq_veth_pair "$SRV_IF" "$rt_if"
 	tq_peer ip addr add "$srv_gw/24" dev "$rt_if"
-	tq_peer ip link set "$rt_if" up
-	tq_peer ethtool -K "$rt_if" tx off >/dev/null 2>&1 || true
+	tq_veth_ns_up "$rt_if"
 	tq_peer sysctl -qw net.ipv4.ip_forward=1
 }

@@ -209,23 +209,35 @@ tq_peer_addrs() {
 	done
 }
 
+# tq_veth_pair ROOT_IF NS_IF: a veth pair, both ends removed at exit:
+# ROOT_IF up in the root namespace without addresses and without IPv6
+# (an engine's end: the kernel does not chatter on it), NS_IF in the
+# test's namespace, down until tq_veth_ns_up.
+tq_veth_pair() {
+	ip link add "$1" type veth peer name "$2"
+	TQ_LINKS+=("|$1")
+	ip link set "$2" netns "$TQ_NS"
+	TQ_LINKS+=("$TQ_NS|$2")
+	sysctl -qw "net.ipv6.conf.$1.disable_ipv6=1" || true
+	ip link set "$1" up
+}
+
+# tq_veth_ns_up NS_IF: the namespace's end up, with checksums done in
+# software: without it the kernel hands frames over with partial ones.
+tq_veth_ns_up() {
+	tq_peer ip link set "$1" up
+	tq_peer ethtool -K "$1" tx off >/dev/null 2>&1 || true
+}
+
 # tq_veth_setup PEER_ADDR/PLEN...: netns + veth; the engine's end stays
-# in the root namespace without addresses and without IPv6 (so the
-# kernel does not chatter on it), the peer's end goes in the namespace.
+# in the root namespace, the peer's end goes in the namespace.
 tq_veth_setup() {
 	tq_netns_new
 	TQ_ENG_IF=$(tq_ifname e)
 	TQ_PEER_IF=$(tq_ifname p)
-	ip link add "$TQ_ENG_IF" type veth peer name "$TQ_PEER_IF"
-	TQ_LINKS+=("|$TQ_ENG_IF")
-	ip link set "$TQ_PEER_IF" netns "$TQ_NS"
-	TQ_LINKS+=("$TQ_NS|$TQ_PEER_IF")
-	sysctl -qw "net.ipv6.conf.$TQ_ENG_IF.disable_ipv6=1" || true
-	ip link set "$TQ_ENG_IF" up
+	tq_veth_pair "$TQ_ENG_IF" "$TQ_PEER_IF"
 	tq_peer_addrs "$@"
-	tq_peer ip link set "$TQ_PEER_IF" up
-	# Without this the kernel hands frames over with partial checksums.
-	tq_peer ethtool -K "$TQ_PEER_IF" tx off >/dev/null 2>&1 || true
+	tq_veth_ns_up "$TQ_PEER_IF"
 }
 
 # net_af_packet's sockets use PACKET_FANOUT_FLAG_DEFRAG: the kernel
