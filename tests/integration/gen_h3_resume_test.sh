@@ -15,7 +15,13 @@
 #  - --migrate: every connection moves to another local port
 #    (tq_quic_migrate()) after its first answer; the server validates
 #    the path and follows (QuicMigrations), later bodies byte-exact;
-#  - against ngtcp2's gtlsserver: resumed, bodies byte-exact.
+#  - against ngtcp2's gtlsserver: resumed, bodies byte-exact; --migrate
+#    (interop's connectionmigration in the client role); and through a
+#    UDP NAT in the namespace (tests/interop/nat_relay.py) whose mapping
+#    changes mid-connection, port, then address (rebind-port,
+#    rebind-addr): gtlsserver follows and validates the new path through
+#    the NAT, our client answering its PATH_CHALLENGE, every body
+#    byte-exact on the one connection.
 set -euo pipefail
 source "${TQ_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/netns.sh"
 source "$TQ_LIB_DIR/gen_lib.sh"
@@ -142,6 +148,51 @@ r["requests"] >= 6 and r["errors"]["total"] == 0 and
 r["resumed"] >= r["connections"] - 2 and r["resumed"] > 0')
 	[[ $check == True ]] || { cat "$TQ_TMP/gs.json" >&2; tq_fail "gtlsserver: report"; }
 	tq_pass "--resume against gtlsserver: $(gen_json "$TQ_TMP/gs.json" 'r["resumed"]') of $(gen_json "$TQ_TMP/gs.json" 'r["connections"]') resumed, $(gen_json "$TQ_TMP/gs.json" 'r["early_accepted"]') with 0-RTT taken, bodies byte-exact"
+	# connectionmigration, the client role
+	h3gen "$TQ_TMP/gsmig.json" "$(tq_vdev_af_packet)" -- --addr "$eng/24" \
+		--h3 --url "https://$peer:4433/r30k.bin" --connections 2 \
+		--requests-per-conn 5 --duration 2 --migrate \
+		--expect-length 30000 --expect-fnv "$fnv"
+	check=$(gen_json "$TQ_TMP/gsmig.json" '
+r["requests"] >= 10 and r["errors"]["total"] == 0 and
+r["bytes_rx"] == 30000 * r["requests"]')
+	[[ $check == True ]] || { cat "$TQ_TMP/gsmig.json" >&2; tq_fail "--migrate against gtlsserver: report"; }
+	tq_pass "--migrate against gtlsserver: $(gen_json "$TQ_TMP/gsmig.json" 'r["connections"]') connections each moved to another local port after its first answer, $(gen_json "$TQ_TMP/gsmig.json" 'r["requests"]') bodies byte-exact"
+
+	# gen_nat NAME [NAT_RELAY OPTIONS...]: one keep-alive connection
+	# to gtlsserver through a NAT on $peer:4434 that rebinds after
+	# 600 KB has come back
+	gen_nat() {
+		local name=$1 stats=$TQ_TMP/nat-$1.stats k v pid
+		shift
+		tq_bg ip netns exec "$TQ_NS" "$py" \
+			"$TQ_SOURCE_DIR/tests/interop/nat_relay.py" 4434 "$peer" 4433 \
+			--listen-ip "$peer" --after 600000 --stats "$stats" "$@" \
+			>"$TQ_TMP/nat-$name.log" 2>&1
+		pid=$TQ_BG_PID
+		for ((k = 0; k < 50; k++)); do
+			grep -q "mapped port" "$TQ_TMP/nat-$name.log" && break
+			sleep 0.1
+		done
+		h3gen "$TQ_TMP/$name.json" "$(tq_vdev_af_packet)" -- \
+			--addr "$eng/24" --h3 --url "https://$peer:4434/r30k.bin" \
+			--connections 1 --requests-per-conn 0 --duration 3 \
+			--expect-length 30000 --expect-fnv "$fnv"
+		tq_stop_pid "$pid"
+		declare -gA NAT=()
+		while read -r k v; do NAT[$k]=$v; done <"$stats"
+		cat "$TQ_TMP/nat-$name.log" >&2
+		check=$(gen_json "$TQ_TMP/$name.json" '
+r["requests"] >= 40 and r["errors"]["total"] == 0 and r["connections"] == 1 and
+r["bytes_rx"] == 30000 * r["requests"]')
+		[[ $check == True ]] || { cat "$TQ_TMP/$name.json" >&2; tq_fail "$name: report"; }
+		((NAT[rebound] == 1)) || tq_fail "$name: the NAT never rebound"
+		((NAT[new_up] > 10 && NAT[new_down] > 100)) ||
+			tq_fail "$name: after the rebinding ${NAT[new_up]} up, ${NAT[new_down]} down"
+		tq_pass "$name: gtlsserver followed our client through the NAT's new mapping (${NAT[new_down]} datagrams down it), $(gen_json "$TQ_TMP/$name.json" 'r["requests"]') bodies byte-exact on one connection"
+	}
+	gen_nat rebind-port
+	gen_nat rebind-addr --src "$peer" --new-src 127.0.0.1
 	kill "$gspid" 2>/dev/null || true
 else
 	tq_log "no gtlsserver: its part skipped"
