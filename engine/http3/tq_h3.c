@@ -264,8 +264,10 @@ h3_conn_fail_lib(struct tq_h3_conn *h, int liberr)
 static int
 h3_feed(struct tq_h3_req *r, const uint8_t *p, size_t len, int fin)
 {
-	nghttp3_ssize n = nghttp3_conn_read_stream(r->h->ng, r->id, p, len,
-			fin);
+	nghttp3_ssize n;
+
+	r->h->dirty = true;
+	n = nghttp3_conn_read_stream(r->h->ng, r->id, p, len, fin);
 
 	if (n < 0) {
 		h3_conn_fail_lib(r->h, (int)n);
@@ -320,6 +322,8 @@ tq_h3_read_stream(struct tq_h3_req *r)
 static void
 h3_flush(struct tq_h3_conn *h)
 {
+	if (!h->dirty)
+		return;
 	while (!h->closing && !h->gone) {
 		nghttp3_vec vec[H3_IOV_MAX];
 		struct iovec iov[H3_IOV_MAX];
@@ -335,10 +339,12 @@ h3_flush(struct tq_h3_conn *h)
 			h3_conn_fail_lib(h, (int)n);
 			return;
 		}
-		if (sid < 0)
+		if (sid < 0 || (n == 0 && !fin)) {
+			/* nothing (after all: do not spin on it) until a
+			 * call gives nghttp3 more */
+			h->dirty = false;
 			return;
-		if (n == 0 && !fin)
-			return;	/* nothing after all: do not spin on it */
+		}
 		r = h3_find(h, sid);
 		if (!r || !r->st || r->done) {
 			/* Nowhere to write any more: stop nghttp3 asking. */
@@ -464,6 +470,7 @@ h3_req_end(struct tq_h3_req *r)
 			tq_stream_close(st);
 		}
 	}
+	h->dirty = true;
 	rv = nghttp3_conn_close_stream(h->ng, r->id,
 			code ? code : TQ_H3_NO_ERROR);
 	if (rv && rv != NGHTTP3_ERR_STREAM_NOT_FOUND)
@@ -848,6 +855,7 @@ st_writable(struct tq_stream *st, void *ctx)
 	tq_h3_enter(h);
 	if (r->blocked) {
 		r->blocked = false;
+		h->dirty = true;
 		if (nghttp3_conn_unblock_stream(h->ng, r->id))
 			h3_conn_fail(h, TQ_H3_INTERNAL_ERROR);
 	}
@@ -861,6 +869,7 @@ st_peer_reset(struct tq_stream *st, uint64_t code, void *ctx)
 	struct tq_h3_conn *h = r->h;
 
 	tq_h3_enter(h);
+	h->dirty = true;
 	if (r->kind == H3_REQ) {
 		nghttp3_conn_shutdown_stream_read(h->ng, r->id);
 		tq_h3_finish(r, code ? code : TQ_H3_REQUEST_CANCELLED,
@@ -880,6 +889,7 @@ st_stop_sending(struct tq_stream *st, uint64_t code, void *ctx)
 	struct tq_h3_conn *h = r->h;
 
 	tq_h3_enter(h);
+	h->dirty = true;
 	nghttp3_conn_shutdown_stream_write(h->ng, r->id);
 	if (r->kind == H3_REQ)
 		tq_h3_finish(r, code ? code : TQ_H3_REQUEST_CANCELLED,
@@ -945,6 +955,7 @@ h3_open_uni(struct tq_h3_conn *h)
 		if (!tq_h3_req_new(h, st[i], H3_LOCAL_UNI))
 			return -ENOMEM;
 	h->uni_open = true;
+	h->dirty = true;
 	rv = nghttp3_conn_bind_control_stream(h->ng, tq_stream_id(st[0]));
 	if (rv == 0)
 		rv = nghttp3_conn_bind_qpack_streams(h->ng,
@@ -1149,6 +1160,7 @@ tq_h3_shutdown(struct tq_h3_conn *h)
 		return 0;
 	tq_h3_enter(h);
 	h->shutting = true;
+	h->dirty = true;
 	rv = nghttp3_conn_submit_shutdown_notice(h->ng);
 	if (rv == 0)
 		rv = nghttp3_conn_shutdown(h->ng);

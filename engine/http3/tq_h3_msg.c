@@ -106,6 +106,7 @@ tq_h3_submit_response(struct tq_h3_req *r, uint16_t status,
 		return err;
 	if (r->stream_body || r->body_len)
 		dr = &h3_reader;
+	r->h->dirty = true;
 	rv = nghttp3_conn_submit_response(r->h->ng, r->id, nva, 1 + nfields,
 			dr);
 	free(nva);
@@ -182,6 +183,7 @@ tq_h3_client_request(struct tq_h3_conn *h, const char *method,
 		r->udata = udata;
 		r->seen = true;
 		rv = h3_body_setup(r, body, len, flags, &dr);
+		h->dirty = true;
 		if (rv == 0)
 			rv = nghttp3_conn_submit_request(h->ng, r->id, nva,
 					4 + nfields, dr, r) ? -EPROTO : 0;
@@ -222,6 +224,7 @@ tq_h3_body_write(struct tq_h3_req *r, const void *buf, size_t len)
 	memcpy(r->ring, (const uint8_t *)buf + k, n - k);
 	r->r_tail += n;
 	tq_h3_enter(h);
+	h->dirty = true;
 	nghttp3_conn_resume_stream(h->ng, r->id);
 	tq_h3_leave(h);
 	return (int)n;
@@ -240,6 +243,7 @@ tq_h3_body_end(struct tq_h3_req *r)
 		return 0;
 	r->body_eof = true;
 	tq_h3_enter(h);
+	h->dirty = true;
 	nghttp3_conn_resume_stream(h->ng, r->id);
 	tq_h3_leave(h);
 	return 0;
@@ -255,6 +259,7 @@ tq_h3_req_cancel(struct tq_h3_req *r, uint64_t code)
 	tq_h3_enter(h);
 	if (!code)
 		code = TQ_H3_REQUEST_CANCELLED;
+	h->dirty = true;
 	nghttp3_conn_shutdown_stream_read(h->ng, r->id);
 	tq_h3_finish(r, code, code);
 	tq_h3_leave(h);

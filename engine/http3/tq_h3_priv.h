@@ -78,6 +78,11 @@ struct tq_h3_conn {
 	nghttp3_mem mem;
 	size_t mem_used;
 	unsigned int depth;
+	/* A call that may have given nghttp3 something to send (a read,
+	 * a submit, a resume, a shutdown) since the last writev that came
+	 * back empty: an empty nghttp3_conn_writev_stream() costs about
+	 * what a small request's parse does, so h3_flush() asks only then. */
+	bool dirty;
 	bool uni_open;		/* our three streams are open */
 	bool closing;		/* we closed the connection */
 	bool gone;		/* the transport's closed() came */
