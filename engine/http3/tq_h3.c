@@ -41,16 +41,11 @@ tq_h3_error_str(uint64_t code)
 
 /* ---- nghttp3's memory, counted and capped per session ---- */
 
-struct h3_mhdr {
-	size_t size;
-	size_t pad;	/* keeps the payload 16-byte aligned */
-};
-
 static void *
 h3_malloc(size_t size, void *ud)
 {
 	struct tq_h3_conn *h = ud;
-	struct h3_mhdr *m;
+	void *p;
 
 	if (h->mem_used + size > h->conf.max_mem) {
 		h->stats.mem_refused++;
@@ -58,25 +53,21 @@ h3_malloc(size_t size, void *ud)
 			h->conf.stats->mem_refused++;
 		return NULL;
 	}
-	m = malloc(sizeof(*m) + size);
-	if (!m)
-		return NULL;
-	m->size = size;
-	h->mem_used += size;
-	return m + 1;
+	p = tq_h3_mem_alloc(size);
+	if (p)
+		h->mem_used += size;
+	return p;
 }
 
 static void
 h3_free(void *p, void *ud)
 {
 	struct tq_h3_conn *h = ud;
-	struct h3_mhdr *m;
 
 	if (!p)
 		return;
-	m = (struct h3_mhdr *)p - 1;
-	h->mem_used -= m->size;
-	free(m);
+	h->mem_used -= tq_h3_mem_size(p);
+	tq_h3_mem_free(p);
 }
 
 static void *
@@ -96,7 +87,7 @@ static void *
 h3_realloc(void *p, size_t size, void *ud)
 {
 	struct tq_h3_conn *h = ud;
-	struct h3_mhdr *m;
+	size_t old;
 	void *q;
 
 	if (!p)
@@ -105,11 +96,11 @@ h3_realloc(void *p, size_t size, void *ud)
 		h3_free(p, ud);
 		return NULL;
 	}
-	m = (struct h3_mhdr *)p - 1;
+	old = tq_h3_mem_size(p);
 	q = h3_malloc(size, ud);
 	if (!q)
 		return NULL;
-	memcpy(q, p, m->size < size ? m->size : size);
+	memcpy(q, p, old < size ? old : size);
 	h3_free(p, h);
 	return q;
 }
@@ -143,7 +134,7 @@ h3_find(struct tq_h3_conn *h, int64_t id)
 struct tq_h3_req *
 tq_h3_req_new(struct tq_h3_conn *h, struct tq_stream *st, enum h3_kind kind)
 {
-	struct tq_h3_req *r = calloc(1, sizeof(*r));
+	struct tq_h3_req *r = tq_h3_mem_zalloc(sizeof(*r));
 	struct tq_h3_req **b;
 
 	if (!r)
@@ -206,10 +197,10 @@ h3_req_free(struct tq_h3_req *r)
 	if (r->kind == H3_REQ)
 		h->nreqs--;
 	h3_fields_clear(r);
-	free(r->rc);
-	free(r->fields);
+	tq_h3_mem_free(r->rc);
+	tq_h3_mem_free(r->fields);
 	free(r->ring);
-	free(r);
+	tq_h3_mem_free(r);
 }
 
 static void
@@ -418,6 +409,7 @@ h3_teardown(struct tq_h3_conn *h)
 	if (h->ops->conn_closed)
 		h->ops->conn_closed(h, code, h->arg);
 	free(h);
+	tq_h3_mem_session(-1);
 }
 
 /* After GOAWAY, close once no exchange is left and every request
@@ -599,8 +591,10 @@ cb_begin_headers(nghttp3_conn *ng, int64_t id, void *ud, void *sud)
 		return 0;
 	h3_fields_clear(r);
 	if (!r->rc) {
-		r->rc = malloc(sizeof(*r->rc) * (2 * h->conf.max_fields + 10));
-		r->fields = malloc(sizeof(*r->fields) * h->conf.max_fields);
+		r->rc = tq_h3_mem_alloc(sizeof(*r->rc) *
+				(2 * h->conf.max_fields + 10));
+		r->fields = tq_h3_mem_alloc(sizeof(*r->fields) *
+				h->conf.max_fields);
 		if (!r->rc || !r->fields)
 			return NGHTTP3_ERR_CALLBACK_FAILURE;
 	}
@@ -1072,6 +1066,7 @@ h3_new(struct tq_conn *c, bool server, const struct tq_h3_ops *ops,
 		*err = -ENOMEM;
 		return NULL;
 	}
+	tq_h3_mem_session(1);
 	h->c = c;
 	h->server = server;
 	h->ops = ops ? ops : &no_ops;
@@ -1101,6 +1096,7 @@ h3_new(struct tq_conn *c, bool server, const struct tq_h3_ops *ops,
 			&h->mem, h);
 	if (rv) {
 		free(h);
+		tq_h3_mem_session(-1);
 		*err = -ENOMEM;
 		return NULL;
 	}
@@ -1113,6 +1109,7 @@ h3_new(struct tq_conn *c, bool server, const struct tq_h3_ops *ops,
 			h3_req_free(h->reqs);
 		nghttp3_conn_del(h->ng);
 		free(h);
+		tq_h3_mem_session(-1);
 		*err = rv;
 		return NULL;
 	}

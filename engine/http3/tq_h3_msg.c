@@ -49,7 +49,7 @@ h3_nva(const nghttp3_nv *pseudo, uint32_t npseudo,
 			*err = -EINVAL;
 			return NULL;
 		}
-	nva = malloc(sizeof(*nva) * (npseudo + nfields));
+	nva = tq_h3_mem_alloc(sizeof(*nva) * (npseudo + nfields));
 	if (!nva) {
 		*err = -ENOMEM;
 		return NULL;
@@ -109,7 +109,7 @@ tq_h3_submit_response(struct tq_h3_req *r, uint16_t status,
 	r->h->dirty = true;
 	rv = nghttp3_conn_submit_response(r->h->ng, r->id, nva, 1 + nfields,
 			dr);
-	free(nva);
+	tq_h3_mem_free(nva);
 	return rv ? -EPIPE : 0;
 }
 
@@ -197,7 +197,7 @@ tq_h3_client_request(struct tq_h3_conn *h, const char *method,
 			H3_STAT(h, requests, 1);
 		}
 	}
-	free(nva);
+	tq_h3_mem_free(nva);
 	tq_h3_leave(h);
 	return r;
 }

@@ -110,6 +110,14 @@ struct tq_h3_conn {
 /* Enter and leave the session from an entry point: the outermost leave
  * sends what nghttp3 has, runs deferred work, and frees a session whose
  * connection has gone. */
+/* tq_h3_mem.c: small blocks from per-thread free lists */
+void *tq_h3_mem_alloc(size_t size);
+void *tq_h3_mem_zalloc(size_t size);
+size_t tq_h3_mem_size(const void *p);
+void tq_h3_mem_free(void *p);
+void tq_h3_mem_session(int delta);
+size_t tq_h3_mem_kept(void);	/* bytes on this thread's lists */
+
 void tq_h3_enter(struct tq_h3_conn *h);
 void tq_h3_leave(struct tq_h3_conn *h);
 

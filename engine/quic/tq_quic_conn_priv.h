@@ -102,10 +102,14 @@ struct tq_qc_pktrec {
 	} f[TQ_QC_PKT_FRAMES];
 };
 
+#define TQ_QC_SBUCKETS 64	/* a power of two */
+
 struct tq_quic_stream {
 	struct tq_stream st;	/* first */
 	struct tq_quic_conn *c;
 	struct tq_quic_stream *next;	/* every stream */
+	struct tq_quic_stream **pprev;
+	struct tq_quic_stream *hnext;	/* its bucket of c->sbuckets */
 	struct tq_quic_stream *snext;	/* round robin of senders */
 	bool in_sendq;
 	bool has_send, has_recv;
@@ -194,6 +198,9 @@ struct tq_quic_conn {
 	bool ms_want[2];
 	bool sa_want[2];		/* the app saw -EAGAIN */
 	struct tq_quic_stream *streams;
+	/* streams by ID: a frame names its stream, and a list walk per
+	 * frame cost ~600 instructions a request with 100 streams open */
+	struct tq_quic_stream *sbuckets[TQ_QC_SBUCKETS];
 	struct tq_quic_stream_pool *spool;
 	bool spool_own;			/* made for this connection */
 	struct tq_quic_stream *sq_head, *sq_tail;

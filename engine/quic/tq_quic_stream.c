@@ -136,12 +136,21 @@ is_local(const struct tq_quic_conn *c, uint64_t id)
 	return (id & 1) == (uint64_t)c->is_server;
 }
 
+/* The four kinds of stream count up side by side: consecutive IDs of
+ * one kind land in consecutive buckets, each kind offset. */
+static struct tq_quic_stream **
+bucket(struct tq_quic_conn *c, uint64_t id)
+{
+	return &c->sbuckets[((id >> 2) + (id & 3) * 17) &
+		(TQ_QC_SBUCKETS - 1)];
+}
+
 struct tq_quic_stream *
 tq_qc_stream_find(struct tq_quic_conn *c, uint64_t id)
 {
 	struct tq_quic_stream *s;
 
-	for (s = c->streams; s; s = s->next)
+	for (s = *bucket(c, id); s; s = s->hnext)
 		if ((uint64_t)s->st.id == id)
 			return s;
 	return NULL;
@@ -226,7 +235,12 @@ stream_new(struct tq_quic_conn *c, uint64_t id)
 	s->lowat = c->cfg.sndbuf / 2;
 	s->sq_max = c->cfg.sndbuf_max;
 	s->next = c->streams;
+	if (s->next)
+		s->next->pprev = &s->next;
+	s->pprev = &c->streams;
 	c->streams = s;
+	s->hnext = *bucket(c, id);
+	*bucket(c, id) = s;
 	c->nstreams++;
 	c->stats.streams_opened++;
 	return s;
@@ -262,11 +276,12 @@ stream_free(struct tq_quic_stream *s)
 	struct tq_quic_stream **pp;
 
 	sendq_remove(s);
-	for (pp = &c->streams; *pp; pp = &(*pp)->next)
-		if (*pp == s) {
-			*pp = s->next;
-			break;
-		}
+	*s->pprev = s->next;
+	if (s->next)
+		s->next->pprev = s->pprev;
+	for (pp = bucket(c, (uint64_t)s->st.id); *pp != s; pp = &(*pp)->hnext)
+		;
+	*pp = s->hnext;
 	c->nstreams--;
 	if (!is_local(c, (uint64_t)s->st.id))
 		tq_quic_streams_peer_closed(&c->sc[(s->st.id & 2) != 0]);
