@@ -110,6 +110,8 @@ struct tq_quic_stream {
 	struct tq_quic_stream *next;	/* every stream */
 	struct tq_quic_stream **pprev;
 	struct tq_quic_stream *hnext;	/* its bucket of c->sbuckets */
+	struct tq_quic_stream *rnext;	/* c->reap_head, when in_reap */
+	bool in_reap;
 	struct tq_quic_stream *snext;	/* round robin of senders */
 	bool in_sendq;
 	bool has_send, has_recv;
@@ -201,6 +203,10 @@ struct tq_quic_conn {
 	/* streams by ID: a frame names its stream, and a list walk per
 	 * frame cost ~600 instructions a request with 100 streams open */
 	struct tq_quic_stream *sbuckets[TQ_QC_SBUCKETS];
+	/* streams an app call may have finished, for the reaper at the
+	 * end of the entry point (the connection's own paths free theirs
+	 * on the spot) */
+	struct tq_quic_stream *reap_head;
 	struct tq_quic_stream_pool *spool;
 	bool spool_own;			/* made for this connection */
 	struct tq_quic_stream *sq_head, *sq_tail;
