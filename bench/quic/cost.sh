@@ -19,13 +19,17 @@
 # tq-server's figure includes its polls that found nothing while the
 # client was busy (part of what a polling server costs).
 #
+# SIZE makes the page SIZE bytes instead (bulk: SIZE=1000000 N=20, the
+# figure then per request of a megabyte).
+#
 # Usage (root): bench/quic/cost.sh [OUT.json]
-# Environment: N (2000), TOP (25).
+# Environment: N (2000), SIZE (1024), TOP (25).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 N=${N:-2000}
+SIZE=${SIZE:-1024}
 TOP=${TOP:-25}
 OUT=${1:-$REPO/build/bench-quic-cost/cost.json}
 NS=tqqc$$
@@ -46,7 +50,8 @@ GS=$(command -v gtlsserver || echo /usr/sbin/gtlsserver)
 for c in "$GS" gtlsclient valgrind callgrind_annotate callgrind_control openssl; do
 	command -v "$c" >/dev/null || die "needs $c"
 done
-[[ $N =~ ^[0-9]+$ && $N -ge 100 ]] || die "N must be a number >= 100"
+[[ $N =~ ^[0-9]+$ && $N -ge 10 ]] || die "N must be a number >= 10"
+[[ $SIZE =~ ^[0-9]+$ && $SIZE -ge 1 ]] || die "SIZE must be a number of bytes"
 [ -x "$TQ_SERVER" ] || die "no $TQ_SERVER: build first"
 
 TMP=$(mktemp -d)
@@ -57,7 +62,7 @@ mkdir -p "$(dirname "$OUT")"
 DOC=$TMP/www
 mkdir -p "$DOC"
 chmod 755 "$TMP" "$DOC"
-head -c 1024 /dev/zero | tr '\0' x >"$DOC/index.html"
+head -c "$SIZE" /dev/urandom >"$DOC/index.html"
 chmod 644 "$DOC/index.html"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 	-keyout "$TMP/key.pem" -out "$TMP/cert.pem" -days 2 \
@@ -79,7 +84,7 @@ fetch() {
 measure() {
 	local name=$1 host=$2 pid=$3 base=$4 i
 	log "$name: warm-up, then $N and $((2 * N)) requests under callgrind"
-	fetch "$host" 50
+	fetch "$host" $((N < 50 ? N : 50))
 	callgrind_control -d "$pid" >/dev/null
 	fetch "$host" "$N"
 	callgrind_control -d "$pid" >/dev/null
@@ -136,6 +141,6 @@ commit=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)
 if [ -n "$(git -C "$REPO" status --porcelain --untracked-files=no 2>/dev/null)" ]; then
 	commit="$commit+dirty"
 fi
-"$PYTHON" "$HERE/cost_report.py" "$OUT" "$commit" "$N" "$TOP" \
+"$PYTHON" "$HERE/cost_report.py" "$OUT" "$commit" "$N" "$TOP" "$SIZE" \
 	gtlsserver "$TMP/gs.2.txt" "$TMP/gs.3.txt" \
 	tq-server "$TMP/tq.2.txt" "$TMP/tq.3.txt"

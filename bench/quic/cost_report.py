@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """bench/quic/cost_report.py: instructions per HTTP/3 request per server.
 
-  cost_report.py OUT.json COMMIT N TOP {NAME ANNOT_N ANNOT_2N}...
+  cost_report.py OUT.json COMMIT N TOP SIZE {NAME ANNOT_N ANNOT_2N}...
 
 ANNOT_N and ANNOT_2N are `callgrind_annotate --threshold=100` of the
 dumps after N and after 2N requests (each its own connection); their
@@ -53,12 +53,13 @@ def group(ob):
 
 
 def main():
-    out, commit, n, top = sys.argv[1], sys.argv[2], int(sys.argv[3]), \
-        int(sys.argv[4])
-    rest = sys.argv[5:]
-    res = {"commit": commit, "requests": n, "what": "instructions per "
-           "HTTP/3 request of a 1 KiB page in the server process, user "
-           "space, callgrind (bench/quic/cost.sh)", "servers": {}}
+    out, commit, n, top, size = sys.argv[1], sys.argv[2], \
+        int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+    rest = sys.argv[6:]
+    res = {"commit": commit, "requests": n, "body_bytes": size,
+           "what": f"instructions per HTTP/3 request of a {size}-byte "
+           "page in the server process, user space, callgrind "
+           "(bench/quic/cost.sh)", "servers": {}}
     for i in range(0, len(rest), 3):
         name, a, b = rest[i], rest[i + 1], rest[i + 2]
         ta, fa = parse(a)
@@ -85,8 +86,8 @@ def main():
             "top": [{"function": fn, "object": ob, "per_request": round(d)}
                     for (fn, ob), d in tops],
         }
-    print(f"instructions per request (1 KiB page, {n} requests, commit "
-          f"{commit}; callgrind, user space):")
+    print(f"instructions per request ({size}-byte page, {n} requests, "
+          f"commit {commit}; callgrind, user space):")
     for name, r in res["servers"].items():
         parts = ", ".join(f"{g} {v:,}" for g, v in r["by_object"].items())
         print(f"  {name:11s} {r['per_request']:8,}  ({parts})")
