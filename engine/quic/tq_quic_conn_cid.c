@@ -58,7 +58,8 @@ tq_qc_cid_top_up(struct tq_quic_conn *c)
 	struct tq_qc_lcid *l;
 
 	if (!c->cid_ops || !c->have_ptp || !c->confirmed ||
-			c->lcid_starved || c->state != TQ_QUIC_CS_ESTABLISHED)
+			c->lcid_starved || c->lcid_full ||
+			c->state != TQ_QUIC_CS_ESTABLISHED)
 		return;
 	limit = RTE_MIN(c->ptp.active_connection_id_limit,
 			(uint64_t)TQ_QC_PEER_CIDS);
@@ -80,6 +81,7 @@ tq_qc_cid_top_up(struct tq_quic_conn *c)
 		active++;
 		c->stats.cids_issued++;
 	}
+	c->lcid_full = active >= limit;
 }
 
 bool
@@ -116,6 +118,7 @@ tq_qc_cid_on_retire(struct tq_quic_conn *c, uint64_t seq)
 	*l = c->lcid[--c->n_lcid];
 	c->stats.cids_retired++;
 	c->lcid_starved = false;
+	c->lcid_full = false;
 	if (c->cid_ops)
 		c->cid_ops->retired(c->cid_arg, &cid);
 	return TQ_QUIC_NO_ERROR;
@@ -167,6 +170,7 @@ tq_quic_conn_retire_cids(struct tq_quic_conn *c)
 		return -ENOTCONN;
 	c->lcid_rpt = c->lcid_next;
 	c->lcid_starved = false;
+	c->lcid_full = false;
 	tq_qc_cid_top_up(c);
 	tq_qc_kick(c);
 	return 0;

@@ -262,6 +262,9 @@ struct tq_quic_conn {
 	uint64_t lcid_rpt;		/* our Retire Prior To */
 	bool lcid_starved;		/* make failed: not again until one
 					 * is retired (no retry per packet) */
+	bool lcid_full;			/* as many as the peer takes: not
+					 * looked at again (once a packet)
+					 * until one is retired */
 	const struct tq_quic_conn_cid_ops *cid_ops;
 	void *cid_arg;
 	struct tq_quic_cid rx_dcid;	/* of the packet being processed */
