@@ -46,6 +46,7 @@ RTE_LOG_REGISTER(tq_quic_logtype, tachyon.quic, INFO);
 
 #define QM_DGRAM_MAX	1500	/* what we read and send per datagram */
 #define QM_OUT_BURST	256	/* datagrams per drive before yielding */
+#define QM_TX_BURST	32	/* datagrams per UDP burst */
 /* Stateless resets and version negotiations per worker and second: an
  * answer to what has no connection must not become an amplifier. */
 #define QM_ANSWERS_PER_SEC	100
@@ -131,7 +132,8 @@ struct qm_worker {
 	/* client side: TLS contexts by settings, the next port to try */
 	struct qm_client_tls *ctls;
 	uint16_t cport_next;
-	uint8_t buf[QM_DGRAM_MAX];	/* output, one datagram */
+	uint8_t buf[QM_DGRAM_MAX];	/* a stateless answer */
+	struct tq_udp_tx tx[QM_TX_BURST];	/* connections' output */
 	uint8_t rxbuf[QM_DGRAM_MAX];	/* a chained datagram, flattened */
 };
 
@@ -631,28 +633,73 @@ reset_rx(struct qm_worker *w, const uint8_t *p, size_t len)
  * (up to a burst; the rest at the next tick), count, free it when done,
  * else arm its timer for when it asks.
  */
+/*
+ * The datagrams of a drive, built in the mbufs they go out in, in one
+ * UDP burst: one route and one neighbour lookup for the run, no copy
+ * (a copy of each datagram and a route lookup per datagram before).
+ * One the UDP layer refuses is counted and dropped: the connection
+ * took it as sent and recovers it as lost.
+ */
+static void
+send_tx(struct tq_shard *s, struct tq_udp_tx *tx, unsigned int n)
+{
+	unsigned int done = 0;
+	int k;
+
+	while (done < n) {
+		k = tq_udp_send_burst(s, tx + done, n - done);
+		if (k > 0) {
+			done += (unsigned int)k;
+			continue;
+		}
+		rte_pktmbuf_free(tx[done].m);
+		TQ_INC(s, QUIC_SEND_FAILS);
+		done++;
+	}
+}
+
 static void
 drive(struct qm_conn *q)
 {
 	struct qm_worker *w = q->w;
 	struct tq_shard *s = w->s;
 	uint64_t now = s->now, t;
-	unsigned int i;
+	unsigned int i, nt = 0;
+	bool starved = false;
 	size_t n = 0;
 
 	/* the client's path may have moved (or moved back) */
 	tq_quic_conn_path(q->c, &q->peer, &q->pport, NULL);
 	for (i = 0; i < QM_OUT_BURST; i++) {
-		n = tq_quic_conn_output(q->c, w->buf, sizeof(w->buf), now);
-		if (n == 0)
+		struct tq_udp_tx *x = &w->tx[nt];
+		struct rte_mbuf *m = tq_net_alloc(s);
+
+		if (!m) {
+			starved = true;	/* the rest at the next tick */
 			break;
-		if (tq_udp_sendto_tos(s, &q->local, q->lport, &q->peer,
-				q->pport, w->buf, (uint32_t)n,
-				tq_quic_conn_output_ecn(q->c) ==
-				TQ_QUIC_ECN_ECT0 ? TQ_ECN_ECT0 :
-				TQ_ECN_NOT_ECT) < 0)
-			TQ_INC(s, QUIC_SEND_FAILS);
+		}
+		n = tq_quic_conn_output(q->c, rte_pktmbuf_mtod(m, uint8_t *),
+				RTE_MIN((size_t)QM_DGRAM_MAX,
+					(size_t)rte_pktmbuf_tailroom(m)), now);
+		if (n == 0) {
+			rte_pktmbuf_free(m);
+			break;
+		}
+		m->data_len = (uint16_t)n;
+		m->pkt_len = (uint32_t)n;
+		x->m = m;
+		x->dst = q->peer;
+		x->src = q->local;
+		x->sport = q->lport;
+		x->dport = q->pport;
+		x->tos = tq_quic_conn_output_ecn(q->c) == TQ_QUIC_ECN_ECT0 ?
+			TQ_ECN_ECT0 : TQ_ECN_NOT_ECT;
+		if (++nt == RTE_DIM(w->tx)) {
+			send_tx(s, w->tx, nt);
+			nt = 0;
+		}
 	}
+	send_tx(s, w->tx, nt);
 	if (!q->confirmed && tq_quic_conn_confirmed(q->c)) {
 		q->confirmed = true;
 		if (q->client)
@@ -664,7 +711,7 @@ drive(struct qm_conn *q)
 		return;
 	}
 	rtok_sync(q);
-	t = n ? now : tq_quic_conn_next_timer(q->c);
+	t = n || starved ? now : tq_quic_conn_next_timer(q->c);
 	if (t == UINT64_MAX)
 		tq_timer_cancel(s->timers, &q->timer);
 	else
