@@ -76,6 +76,11 @@ struct tq_quic_conn_cfg {
 	 * at most this much more; 0: 2 x sndbuf_max */
 	uint32_t sndbuf_grow_total;
 	uint32_t max_dgram;		/* datagrams we send, 1200 */
+	/* the largest UDP payload the local path carries: after the
+	 * handshake, a probe of that size (capped by the peer's
+	 * max_udp_payload_size) raises max_dgram when acknowledged
+	 * (DPLPMTUD, RFC 9000 14.3, RFC 8899); 0: no search */
+	uint32_t max_dgram_probe;
 	/* sent packets tracked (in flight and not yet settled), split
 	 * over the spaces as recovery does; 1024 */
 	uint32_t max_packets;
@@ -140,6 +145,9 @@ struct tq_quic_conn_stats {
 	/* datagrams with PATH_CHALLENGE/RESPONSE under 1200 bytes: the 3x
 	 * limit of an unvalidated path (RFC 9000 8.2.1) */
 	uint64_t path_small;
+	/* PMTU probes sent; acknowledged ones (max_dgram raised) */
+	uint64_t pmtu_probes;
+	uint64_t pmtu_raised;
 	uint64_t streams_opened, streams_refused;
 	uint64_t blocked_sent;	/* *_BLOCKED frames */
 	uint64_t key_updates;	/* read key generations moved to */

@@ -52,6 +52,19 @@ restore_rec(struct tq_quic_conn *c)
 	r->first_rtt_sample = c->pv.first_rtt_sample;
 	r->has_rtt = c->pv.has_rtt;
 	r->cc = c->pv.cc;
+	/* the path MTU is searched again (pmtu_reset came with the move) */
+	r->cc.mss = c->max_dgram;
+}
+
+/* A new path's MTU is unknown: 1200-byte datagrams until a probe on it
+ * says more (RFC 9000 14.3). */
+static void
+pmtu_reset(struct tq_quic_conn *c)
+{
+	c->max_dgram = c->cfg.max_dgram;
+	c->rec.max_datagram = c->max_dgram;
+	c->rec.cc.mss = c->max_dgram;
+	memset(&c->pmtu, 0, sizeof(c->pmtu));
 }
 
 /* RFC 9000 9.4: a new path's capacity and delay are unknown: the
@@ -120,8 +133,10 @@ tq_qc_path_on_packet(struct tq_quic_conn *c, bool largest, bool probing,
 		c->pv.old_port = c->rport;
 		save_rec(c);
 	}
-	if (!port_only)
+	if (!port_only) {
+		pmtu_reset(c);
 		reset_rec(c, now);
+	}
 	c->pv.rec_reset |= !port_only;
 	c->raddr = c->rx_addr;
 	c->rport = c->rx_port;

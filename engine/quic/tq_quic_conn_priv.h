@@ -88,6 +88,7 @@ enum tq_qc_fkind {
 	TQ_QC_F_NEW_TOKEN,
 	TQ_QC_F_NEW_CID,
 	TQ_QC_F_RETIRE_CID,
+	TQ_QC_F_PMTU_PROBE,	/* id: the probe's size */
 };
 
 struct tq_qc_pktrec {
@@ -262,6 +263,14 @@ struct tq_quic_conn {
 	uint64_t lcid_rpt;		/* our Retire Prior To */
 	bool lcid_starved;		/* make failed: not again until one
 					 * is retired (no retry per packet) */
+	/* DPLPMTUD (RFC 8899): one probe of size at a time, up to
+	 * TQ_QC_PMTU_TRIES; done when one is acknowledged or the last
+	 * is lost, until a new path */
+	struct {
+		uint32_t size;
+		uint8_t tries;
+		bool inflight, done;
+	} pmtu;
 	bool lcid_full;			/* as many as the peer takes: not
 					 * looked at again (once a packet)
 					 * until one is retired */

@@ -34,6 +34,7 @@ struct txctx {
 	size_t used;
 	uint64_t now;
 	bool can_send;		/* cwnd and pacing allow new data */
+	bool pmtu;		/* a PMTU probe, padded to limit */
 	struct pend p[TQ_QUIC_SPACE_N];
 	unsigned int n;
 };
@@ -629,11 +630,13 @@ finish(struct tq_quic_conn *c, struct txctx *t)
 	 * path, under which it goes smaller (allowed, and counted) */
 	if (path && t->limit < TQ_QUIC_MIN_INITIAL_DGRAM)
 		c->stats.path_small++;
-	if (pad || path) {
-		/* RFC 9000 14.1: the datagram to 1200 bytes */
+	if (pad || path || t->pmtu) {
+		/* RFC 9000 14.1: the datagram to 1200 bytes (a PMTU probe:
+		 * to the size it probes) */
 		struct pend *last = &t->p[t->n - 1];
 
-		target = RTE_MIN((size_t)TQ_QUIC_MIN_INITIAL_DGRAM, t->limit);
+		target = t->pmtu ? t->limit :
+			RTE_MIN((size_t)TQ_QUIC_MIN_INITIAL_DGRAM, t->limit);
 		if (t->used < target) {
 			memset(t->buf + last->end, 0, target - t->used);
 			last->end += target - t->used;
@@ -671,6 +674,7 @@ finish(struct tq_quic_conn *c, struct txctx *t)
 			TQ_QUIC_PN_NONE;
 		s.handle = pp->rec;
 		s.ecn = c->out_ect0;
+		s.no_cc = t->pmtu;
 		if (tq_quic_rec_on_sent(&c->rec, pp->sp, &s) < 0)
 			rec_put(c, pp->rec);
 		if (pp->has_ack)
@@ -777,10 +781,88 @@ output_close(struct tq_quic_conn *c, uint8_t *buf, size_t cap, uint64_t now)
 	return t.used;
 }
 
+/*
+ * DPLPMTUD (RFC 9000 14.3, RFC 8899), one step: once the handshake is
+ * confirmed on a validated path, a PING padded to the largest UDP
+ * payload the local link carries (within the peer's
+ * max_udp_payload_size) tells whether the path carries it; its
+ * acknowledgement moves our datagrams to that size.  A lost probe is
+ * tried again up to TQ_QC_PMTU_TRIES times, and is no congestion
+ * signal (14.4).  Datagrams stay at 1200 bytes meanwhile.
+ */
+#define TQ_QC_PMTU_TRIES 3
+
+static bool
+pmtu_due(struct tq_quic_conn *c, size_t bufcap)
+{
+	uint64_t size;
+
+	if (!c->cfg.max_dgram_probe || c->pmtu.done || c->pmtu.inflight ||
+			!c->confirmed || (c->is_server && !c->validated) ||
+			c->pv.active ||
+			c->state != TQ_QUIC_CS_ESTABLISHED)
+		return false;
+	size = RTE_MIN((uint64_t)c->cfg.max_dgram_probe, (uint64_t)bufcap);
+	if (c->have_ptp)
+		size = RTE_MIN(size, c->ptp.max_udp_payload_size);
+	if (size <= c->max_dgram) {
+		c->pmtu.done = true;
+		return false;
+	}
+	c->pmtu.size = (uint32_t)size;
+	return true;
+}
+
+static void
+pmtu_build(struct tq_quic_conn *c, struct txctx *t, size_t bufcap)
+{
+	struct pend *pp = &t->p[0];
+	struct tq_quic_wr w;
+
+	if (!tq_quic_rec_can_send(&c->rec, TQ_QUIC_SPACE_APP) ||
+			!c->pkt_free || c->pmtu.size > bufcap)
+		return;
+	t->limit = c->pmtu.size;
+	if (begin(c, t, TQ_QUIC_SPACE_APP, &w, pp) < 0)
+		return;
+	pp->a = tq_quic_key_set_get(&c->ks, tq_qc_level(TQ_QUIC_SPACE_APP),
+			TQ_QUIC_DIR_WRITE);
+	pp->rec = rec_alloc(c);
+	if (tq_quic_wr_u8(&w, TQ_QUIC_FT_PING) < 0) {
+		rec_put(c, pp->rec);
+		return;
+	}
+	pp->elicit = true;
+	rec_add(pp->rec, TQ_QC_F_PMTU_PROBE, c->pmtu.size, 0, 0, false);
+	pp->end = (size_t)(w.pos - t->buf);
+	t->used = pp->end + TQ_QUIC_TAG_LEN;
+	c->next_pn[TQ_QUIC_SPACE_APP]++;
+	t->n = 1;
+	t->pmtu = true;
+	c->pmtu.inflight = true;
+	c->stats.pmtu_probes++;
+}
+
+static void
+pmtu_fate(struct tq_quic_conn *c, bool acked)
+{
+	c->pmtu.inflight = false;
+	if (acked) {
+		c->max_dgram = c->pmtu.size;
+		c->rec.max_datagram = c->pmtu.size;
+		c->rec.cc.mss = c->pmtu.size;
+		c->pmtu.done = true;
+		c->stats.pmtu_raised++;
+	} else if (++c->pmtu.tries >= TQ_QC_PMTU_TRIES) {
+		c->pmtu.done = true;
+	}
+}
+
 size_t
 tq_qc_output(struct tq_quic_conn *c, uint8_t *buf, size_t cap, uint64_t now)
 {
 	struct txctx t = { .buf = buf, .now = now };
+	size_t bufcap = cap;
 	uint64_t pace;
 	int sp;
 
@@ -819,7 +901,9 @@ tq_qc_output(struct tq_quic_conn *c, uint8_t *buf, size_t cap, uint64_t now)
 			t.can_send = false;
 		}
 	}
-	for (sp = 0; sp < TQ_QUIC_SPACE_N; sp++) {
+	if (t.can_send && pmtu_due(c, bufcap))
+		pmtu_build(c, &t, bufcap);
+	for (sp = 0; sp < TQ_QUIC_SPACE_N && !t.pmtu; sp++) {
 		if (c->discarded[sp] || (!tq_quic_key_set_get(&c->ks,
 				tq_qc_level(sp), TQ_QUIC_DIR_WRITE) &&
 				!early_out(c, sp)))
@@ -884,6 +968,10 @@ frames_fate(struct tq_quic_conn *c, const struct tq_quic_sent *p, bool acked)
 		case TQ_QC_F_HANDSHAKE_DONE:
 			if (!acked)
 				c->hd_want = true;
+			break;
+		case TQ_QC_F_PMTU_PROBE:
+			if (c->pmtu.inflight && r->f[i].id == c->pmtu.size)
+				pmtu_fate(c, acked);
 			break;
 		case TQ_QC_F_NEW_TOKEN:
 			if (!acked)

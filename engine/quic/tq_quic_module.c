@@ -149,6 +149,7 @@ struct tq_quic_mod {
 	uint16_t cport_lo, cport_hi;	/* client ports; 0: none */
 	const struct tq_cc_ops *cc;	/* NULL: NewReno */
 	bool no_ecn;		/* do not mark ECT(0) */
+	bool no_pmtud;		/* stay at 1200-byte datagrams */
 	bool early;		/* --quic-0rtt */
 	char *qlog_dir;		/* --qlog-dir */
 	uint32_t early_window_ms;
@@ -176,6 +177,7 @@ TQ_OPT_U_SETTER(set_idle, ST, idle_ms, uint32_t, 1, 600000, 1)
 TQ_OPT_U_SETTER(set_keepalive, ST, keepalive_ms, uint32_t, 0, 600000, 1)
 TQ_OPT_U_SETTER(set_max_conns, ST, max_conns, uint32_t, 1, 1u << 22, 1)
 TQ_OPT_FLAG_SETTER(set_no_ecn, ST, no_ecn, true)
+TQ_OPT_FLAG_SETTER(set_no_pmtud, ST, no_pmtud, true)
 TQ_OPT_U_SETTER(set_early_window, ST, early_window_ms, uint32_t, 1, 3600000, 1)
 /* At least a packet's worth (a window below a frame's overhead would
  * stall the HTTP/3 control streams); at most 1 GiB, which the 16x of
@@ -341,6 +343,7 @@ static const struct tq_app_opt quic_opts[] = {
 	{ "quic-client-ports", "quic", "LO-HI", "local UDP ports of client connections, bound on every worker, up to 4096 (none)", set_client_ports, NULL },
 	{ "quic-cc", "quic", "NAME", "congestion control of new connections: newreno, cubic, bbr (newreno)", set_cc, NULL },
 	{ "quic-no-ecn", "quic", NULL, "send unmarked (no ECT(0), no ECN validation); received ECN is still counted in ACKs", set_no_ecn, NULL },
+	{ "quic-no-pmtud", "quic", NULL, "no path MTU search: datagrams stay at 1200 bytes", set_no_pmtud, NULL },
 	{ "quic-0rtt", "quic", "on|off", "take 0-RTT from resuming clients (off; replays refused within --quic-0rtt-window)", set_early, NULL },
 	{ "qlog-dir", "quic", "DIR", "a qlog file (JSON-SEQ) per QUIC connection in DIR (none)", set_qlog_dir, NULL },
 	{ "quic-0rtt-window", "quic", "MS", "0-RTT anti-replay window (10000)", set_early_window, NULL },
@@ -554,6 +557,8 @@ account(struct qm_conn *q)
 	TQ_ADD(s, QUIC_RESETS_RX, D(stateless_resets));
 	TQ_ADD(s, QUIC_KEY_UPDATES, D(key_updates));
 	TQ_ADD(s, QUIC_AEAD_LIMIT_UPDATES, D(aead_limit_updates));
+	TQ_ADD(s, QUIC_PMTU_PROBES, D(pmtu_probes));
+	TQ_ADD(s, QUIC_PMTU_RAISED, D(pmtu_raised));
 #undef D
 	q->seen = *st;
 }
@@ -1003,6 +1008,21 @@ static const struct tq_quic_conn_cid_ops cid_ops = {
 	.retired = cid_retired,
 };
 
+/* The largest UDP payload our link carries to peer, for the PMTU
+ * search: the interface MTU less the IP and UDP headers (the path may
+ * be narrower: the search finds out), within our datagram buffers. */
+static uint32_t
+probe_ceiling(const struct tq_quic_mod *m, struct tq_shard *s,
+		const struct tq_addr *peer)
+{
+	uint32_t mtu = tq_net(s)->ifc->mtu;
+	uint32_t hdr = (peer->family == AF_INET6 ? 40 : 20) + 8;
+
+	if (m->no_pmtud || mtu <= hdr)
+		return 0;
+	return RTE_MIN(mtu - hdr, (uint32_t)QM_DGRAM_MAX);
+}
+
 /* A client's first Initial: a server connection (RFC 9000 7.2). */
 static struct qm_conn *
 conn_new(struct qm_worker *w, struct tq_quic_listener *l,
@@ -1044,6 +1064,7 @@ conn_new(struct qm_worker *w, struct tq_quic_listener *l,
 	cfg.max_data = m->max_data;
 	cfg.cc = m->cc;
 	cfg.ecn = !m->no_ecn;
+	cfg.max_dgram_probe = probe_ceiling(m, s, &d->src);
 	cfg.max_cids = QM_CIDS;
 	cfg.retried = v->retried;
 	cfg.original_dcid = v->odcid;
@@ -1686,6 +1707,7 @@ tq_quic_connect(struct tq_shard *s, const struct tq_addr *dst, uint16_t dport,
 	cfg.max_data = m->max_data;
 	cfg.cc = m->cc;
 	cfg.ecn = !m->no_ecn;
+	cfg.max_dgram_probe = probe_ceiling(m, s, dst);
 	cfg.session = conf->session;
 	cfg.session_len = conf->session ? conf->session_len : 0;
 	cfg.token = conf->token;

@@ -306,13 +306,13 @@ detect_lost(struct tq_quic_rec *r, enum tq_quic_space sp, uint64_t now,
 			r->ecn_state = TQ_QUIC_ECN_OFF;
 			r->stats.ecn_failed++;
 		}
-		if (e->in_flight) {
+		if (e->in_flight && !e->no_cc) {
 			lost_in_flight = true;
 			last_lost_time = u64_max(last_lost_time, e->time_sent);
 		}
 		/* 7.6.2: only ack-eliciting packets sent after the first RTT
 		 * sample, spanning more than the duration */
-		if (e->ack_eliciting && r->has_rtt &&
+		if (e->ack_eliciting && !e->no_cc && r->has_rtt &&
 				e->time_sent > r->first_rtt_sample) {
 			if (run_start == UINT64_MAX)
 				run_start = e->time_sent;

@@ -44,6 +44,9 @@ struct tq_quic_sent {
 	bool ack_eliciting;
 	bool in_flight;	/* counts toward bytes in flight, cwnd */
 	bool ecn;	/* sent marked ECT(0) (tq_quic_rec_ecn_mark()) */
+	/* a PMTU probe: its loss says the path is narrower, not
+	 * congested (RFC 9000 14.4): no congestion response */
+	bool no_cc;
 	uint8_t state;	/* private */
 	struct tq_cc_pkt_rs rs;	/* private: delivery-rate state */
 };

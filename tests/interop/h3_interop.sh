@@ -12,6 +12,9 @@
 #    the peer's limits over and over for the 5 MB; and ours small
 #    (--quic-max-stream-data, --quic-max-data) as the client sees them
 #    in its qlog;
+#  - the path MTU search: gtlsclient acknowledges a probe and our
+#    datagrams grow past 1200 bytes (QuicPmtuRaised); none with
+#    --quic-no-pmtud;
 #  - tq-ctl conns lists the QUIC connection (addresses, state, rtt,
 #    cwnd, bytes, cc), in text and --json, while gtlsclient holds it.
 set -euo pipefail
@@ -66,6 +69,10 @@ get "$TQ_TMP/v6" "$TQ_ENG6" -- "$u6/index.html" "$u6/r5m.bin" ||
 	tq_fail "ipv6: gtlsclient failed"
 r=$(same "$TQ_TMP/v6" index.html r5m.bin) || tq_fail "ipv6: $r"
 tq_pass "ipv6: index.html and 5 MB byte-exact from [$TQ_ENG6]:4433"
+# the path MTU search: gtlsclient acknowledged our 1452-byte probe
+(($(tq_ctr QuicPmtuRaised) >= 1)) ||
+	tq_fail "pmtu: QuicPmtuProbes $(tq_ctr QuicPmtuProbes), none acknowledged"
+tq_pass "pmtu: datagrams raised past 1200 bytes on an acknowledged probe ($(tq_ctr QuicPmtuProbes) sent)"
 
 # ---- multiplexing ----
 opened=$(tq_ctr QuicConnsOpened)
@@ -136,7 +143,7 @@ tq_stop_pid "$TQ_SERVER_PID"
 
 # ---- our windows small ----
 tq_engine_up af_packet 10.98 fd98:98 -- --h3 4433 --docroot "$doc" \
-	--quic-max-stream-data 4096 --quic-max-data 8192
+	--quic-max-stream-data 4096 --quic-max-data 8192 --quic-no-pmtud
 mkdir -p "$TQ_TMP/qlog"
 get "$TQ_TMP/ours" "$TQ_ENG4" --qlog-dir="$TQ_TMP/qlog" -- \
 	"https://$TQ_ENG4:4433/index.html" "https://$TQ_ENG4:4433/m3.bin" ||
@@ -159,6 +166,7 @@ assert seen["initial_max_stream_data_bidi_remote"] == 4096, seen
 assert seen["initial_max_stream_data_uni"] == 4096, seen
 assert seen["initial_max_data"] == 8192, seen
 PY
+(($(tq_ctr QuicPmtuProbes) == 0)) || tq_fail "--quic-no-pmtud: probes sent"
 tq_stop_pid "$TQ_SERVER_PID"
 [[ $TQ_STOP_RC -eq 0 ]] || tq_fail "tq-server exited with $TQ_STOP_RC"
 tq_pass "our windows 4 KiB per stream, 8 KiB per connection (as gtlsclient's qlog shows): byte-exact"

@@ -621,6 +621,73 @@ transfer(const struct qp_link *l, uint64_t seed, uint64_t size)
 }
 
 /*
+ * The path MTU search (RFC 9000 14.3, 14.4): with a ceiling of 1472,
+ * a path that carries it moves both ends' datagrams up after one
+ * probe each; a path of 1300 loses the three probes, both ends stay
+ * at 1200, and those losses are no congestion event.  2 MB byte-exact
+ * either way.
+ */
+static size_t pmtu_path, pmtu_largest[2];
+
+static bool
+pmtu_tap(struct qp *p, int from, uint8_t *d, size_t *len)
+{
+	(void)p;
+	(void)d;
+	if (*len > pmtu_largest[from])
+		pmtu_largest[from] = *len;
+	return pmtu_path == 0 || *len <= pmtu_path;
+}
+
+static void
+pmtu_run(size_t path)
+{
+	struct tq_quic_conn_cfg cfg = { .max_dgram_probe = 1472 };
+
+	pmtu_path = path;
+	pmtu_largest[0] = pmtu_largest[1] = 0;
+	xfer_size = 2000000;
+	xpair(&clean, 5, &cfg);
+	P.tap = pmtu_tap;
+	assert_true(qp_run(&P, 30 * S, both_established, NULL));
+	xopen(P.c[0], false);
+	xrun_whole(60 * S);
+}
+
+static void
+test_pmtu(void **state)
+{
+	unsigned int avail = tq_test_pool_avail(), i;
+
+	(void)state;
+	pmtu_run(0);
+	for (i = 0; i < 2; i++) {
+		const struct tq_quic_conn_stats *st = tq_quic_conn_stats(P.c[i]);
+
+		assert_int_equal(st->pmtu_probes, 1);
+		assert_int_equal(st->pmtu_raised, 1);
+		assert_int_equal(P.c[i]->max_dgram, 1472);
+		assert_int_equal(pmtu_largest[i], 1472);
+		assert_int_equal(st->proto_err, 0);
+	}
+	qp_fini(&P);
+	pmtu_run(1300);
+	for (i = 0; i < 2; i++) {
+		const struct tq_quic_conn_stats *st = tq_quic_conn_stats(P.c[i]);
+
+		assert_int_equal(st->pmtu_probes, 3);
+		assert_int_equal(st->pmtu_raised, 0);
+		assert_int_equal(P.c[i]->max_dgram, 1200);
+		assert_int_equal(pmtu_largest[i], 1472);
+		/* the clean link lost nothing else */
+		assert_int_equal(P.c[i]->rec.stats.lost, 3);
+		assert_int_equal(P.c[i]->rec.stats.congestion, 0);
+	}
+	qp_fini(&P);
+	assert_int_equal(tq_test_pool_avail(), avail);
+}
+
+/*
  * TQ_OPT_CC on QUIC: each connection of a pair has its own cc, shared
  * by its streams; the client's changes mid-transfer (CUBIC -> BBR) and
  * every byte still arrives.
@@ -1581,6 +1648,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_handshake),
+		cmocka_unit_test(test_pmtu),
 		cmocka_unit_test(test_cc_per_conn),
 		cmocka_unit_test(test_amplification),
 		cmocka_unit_test(test_handshake_lossy),
