@@ -43,7 +43,7 @@ bench_cleanup() {
 	[ "$ENG_ADDR_SET" = 1 ] && ip addr del "$ENG_IP/24" dev "$ENG" 2>/dev/null
 	ip link del "$ENG" 2>/dev/null
 	ip netns del "$NS" 2>/dev/null
-	rm -rf "/var/run/dpdk/$PREFIX" /dev/hugepages/"$PREFIX"* 2>/dev/null
+	rm -rf "/var/run/dpdk/$PREFIX"* /dev/hugepages/"$PREFIX"* 2>/dev/null
 	[ -n "${TMP:-}" ] && rm -rf "$TMP"
 	exit $rc
 }

@@ -2,6 +2,7 @@
 #include "tq_test.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,17 @@ static struct rte_mempool *pool;
 
 const uint8_t tq_test_peer_mac[6] = { 0x02, 0, 0, 0, 0, 0xee };
 
+/* EAL leaves its (empty, with --no-shconf) runtime directory behind:
+ * thousands of them in /var/run/dpdk after a few test runs. */
+static char runtime_dir[PATH_MAX];
+
+static void
+remove_runtime_dir(void)
+{
+	if (runtime_dir[0])
+		rmdir(runtime_dir);
+}
+
 int
 tq_test_eal_init(const char *name)
 {
@@ -31,6 +43,9 @@ tq_test_eal_init(const char *name)
 	snprintf(prefix, sizeof(prefix), "tqt_%s_%d", name, (int)getpid());
 	if (rte_eal_init((int)RTE_DIM(argv) - 1, argv) < 0)
 		return -1;
+	snprintf(runtime_dir, sizeof(runtime_dir), "%s",
+			rte_eal_get_runtime_dir());
+	atexit(remove_runtime_dir);
 	tq_clock_init();
 	pool = rte_pktmbuf_pool_create("tq_test_pool", 8191, 0, 0,
 			RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
