@@ -134,6 +134,9 @@ struct qm_worker {
 	uint16_t cport_next;
 	uint8_t buf[QM_DGRAM_MAX];	/* a stateless answer */
 	struct tq_udp_tx tx[QM_TX_BURST];	/* connections' output */
+	/* the mbuf a drive took and found nothing to put in: the next
+	 * drive's, rather than a free and an allocation per drive */
+	struct rte_mbuf *spare;
 	uint8_t rxbuf[QM_DGRAM_MAX];	/* a chained datagram, flattened */
 };
 
@@ -634,11 +637,6 @@ reset_rx(struct qm_worker *w, const uint8_t *p, size_t len)
 }
 
 /*
- * After every input, timer and app call: send what the connection has
- * (up to a burst; the rest at the next tick), count, free it when done,
- * else arm its timer for when it asks.
- */
-/*
  * The datagrams of a drive, built in the mbufs they go out in, in one
  * UDP burst: one route and one neighbour lookup for the run, no copy
  * (a copy of each datagram and a route lookup per datagram before).
@@ -663,6 +661,11 @@ send_tx(struct tq_shard *s, struct tq_udp_tx *tx, unsigned int n)
 	}
 }
 
+/*
+ * After every input, timer and app call: send what the connection has
+ * (up to a burst; the rest at the next tick), count, free it when done,
+ * else arm its timer for when it asks.
+ */
 static void
 drive(struct qm_conn *q)
 {
@@ -677,7 +680,7 @@ drive(struct qm_conn *q)
 	tq_quic_conn_path(q->c, &q->peer, &q->pport, NULL);
 	for (i = 0; i < QM_OUT_BURST; i++) {
 		struct tq_udp_tx *x = &w->tx[nt];
-		struct rte_mbuf *m = tq_net_alloc(s);
+		struct rte_mbuf *m = w->spare ? w->spare : tq_net_alloc(s);
 
 		if (!m) {
 			starved = true;	/* the rest at the next tick */
@@ -687,9 +690,10 @@ drive(struct qm_conn *q)
 				RTE_MIN((size_t)QM_DGRAM_MAX,
 					(size_t)rte_pktmbuf_tailroom(m)), now);
 		if (n == 0) {
-			rte_pktmbuf_free(m);
+			w->spare = m;
 			break;
 		}
+		w->spare = NULL;
 		m->data_len = (uint16_t)n;
 		m->pkt_len = (uint32_t)n;
 		x->m = m;
@@ -1443,6 +1447,7 @@ quic_detach(struct tq_shard *s)
 		return;
 	while (w->conns)
 		conn_free(w->conns);
+	rte_pktmbuf_free(w->spare);
 	client_tls_free(w);
 	tq_quic_stream_pool_free(w->spool);
 	tq_quic_table_fini(&w->table);
@@ -1467,6 +1472,7 @@ quic_fini(void *state)
 		/* never attached to a running engine: no detach came */
 		while (m->w[i]->conns)
 			conn_free(m->w[i]->conns);
+		rte_pktmbuf_free(m->w[i]->spare);
 		client_tls_free(m->w[i]);
 		tq_quic_table_fini(&m->w[i]->table);
 		tq_quic_table_fini(&m->w[i]->rtab);

@@ -67,31 +67,18 @@ tq_pass "active migration: 5 MB byte-exact across the move, QuicMigrations $m1"
 # nat NAME [NAT_RELAY OPTIONS...]: the download through a NAT that
 # rebinds after 1.5 MB has come back
 nat() {
-	local name=$1 port=$((5433 + TQ_SEQ)) stats=$TQ_TMP/nat-$1.stats
-	local m0 f0 pid k v
+	local name=$1 port=$((5433 + TQ_SEQ)) m0 f0
 	shift
 	TQ_SEQ=$((TQ_SEQ + 1))
 	m0=$(tq_ctr QuicMigrations)
 	f0=$(tq_ctr QuicPathValidationFails)
-	tq_bg ip netns exec "$TQ_NS" "$py" "$TQ_SOURCE_DIR/tests/interop/nat_relay.py" \
-		"$port" "$TQ_ENG4" 4433 --after 1500000 --stats "$stats" "$@" \
-		>"$TQ_TMP/nat-$name.log" 2>&1
-	pid=$TQ_BG_PID
-	for ((k = 0; k < 50; k++)); do
-		grep -q "mapped port" "$TQ_TMP/nat-$name.log" && break
-		sleep 0.1
-	done
+	tq_nat_start "$name" "$port" "$TQ_ENG4" 4433 --after 1500000 "$@"
 	TO=(127.0.0.1 "$port")
 	get "$name" || { cat "$TQ_TMP/nat-$name.log" >&2; tq_stats | grep Quic >&2;
 		tq_fail "$name: gtlsclient failed through the NAT"; }
 	TO=()
-	tq_stop_pid "$pid"
-	declare -gA NAT=()
-	while read -r k v; do NAT[$k]=$v; done <"$stats"
-	((NAT[rebound] == 1)) || tq_fail "$name: the NAT never rebound"
 	# both ways on the new mapping: the server followed the client
-	((NAT[new_up] > 10 && NAT[new_down] > 100)) ||
-		tq_fail "$name: after the rebinding ${NAT[new_up]} up, ${NAT[new_down]} down"
+	tq_nat_stop "$name"
 	(($(tq_ctr QuicMigrations) > m0)) || tq_fail "$name: QuicMigrations not counted"
 	(($(tq_ctr QuicPathValidationFails) == f0)) || tq_fail "$name: the new path failed"
 }

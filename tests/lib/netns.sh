@@ -311,6 +311,38 @@ tq_server_start() {
 	tq_fail "tq-server did not print 'serving on' within 30 s"
 }
 
+# tq_nat_start NAME NAT_RELAY_ARGS...: tests/interop/nat_relay.py (a
+# UDP NAT that rebinds mid-flow) in the peer's namespace, listening;
+# its pid in TQ_NAT_PID, its output in $TQ_TMP/nat-NAME.log.
+tq_nat_start() {
+	local name=$1 k
+	shift
+	tq_bg ip netns exec "$TQ_NS" "$(tq_python)" \
+		"$TQ_SOURCE_DIR/tests/interop/nat_relay.py" \
+		--stats "$TQ_TMP/nat-$name.stats" "$@" >"$TQ_TMP/nat-$name.log" 2>&1
+	TQ_NAT_PID=$TQ_BG_PID
+	for ((k = 0; k < 50; k++)); do
+		grep -q "mapped port" "$TQ_TMP/nat-$name.log" && return 0
+		sleep 0.1
+	done
+	cat "$TQ_TMP/nat-$name.log" >&2
+	tq_fail "$name: nat_relay.py did not start"
+}
+
+# tq_nat_stop NAME: stop it; its figures in the array NAT (old_port,
+# new_port, old_up, old_down, new_up, new_down, rebound).  Fails unless
+# it rebound and datagrams went both ways on the new mapping (the far
+# end followed).
+tq_nat_stop() {
+	local name=$1 k v
+	tq_stop_pid "$TQ_NAT_PID"
+	declare -gA NAT=()
+	while read -r k v; do NAT[$k]=$v; done <"$TQ_TMP/nat-$name.stats"
+	((NAT[rebound] == 1)) || tq_fail "$name: the NAT never rebound"
+	((NAT[new_up] > 10 && NAT[new_down] > 100)) ||
+		tq_fail "$name: after the rebinding ${NAT[new_up]} up, ${NAT[new_down]} down"
+}
+
 # tq_wait_ping ADDR [TRIES]: until the peer gets an echo reply.
 tq_wait_ping() {
 	local addr=$1 tries=${2:-40} i
