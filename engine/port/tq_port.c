@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_cycles.h>
 #include <rte_dev.h>
@@ -13,6 +14,8 @@
 #include <rte_log.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_pool_ops.h>
+#include <rte_mempool.h>
 
 RTE_LOG_REGISTER(tq_port_logtype, tachyon.port, INFO);
 #define PLOG(level, fmt, ...) \
@@ -75,21 +78,118 @@ data_room(const struct rte_eth_dev_info *info)
 	return (uint16_t)room;
 }
 
+/*
+ * net_af_xdp (DPDK 22.11) registers the mbuf pool itself as the AF_XDP
+ * UMEM, sized as if its objects lay end to end from the first one:
+ * populated_size times the object size (xdp_umem_configure).  A default
+ * pool keeps each object inside one page (objects are IOVA-contiguous),
+ * leaving a gap at every page end: with 4 KiB pages (--no-huge) each
+ * 2368-byte object takes a page of its own and 42% of the mbufs lie past
+ * the UMEM's end; 2 MiB pages leave about a dozen out.  The kernel
+ * rejects a descriptor naming such an mbuf (tx_invalid_descs), never
+ * completes it (the mbuf is lost to the pool, the frame to the wire),
+ * and since Linux 6.6 a sendto() drops one invalid TX descriptor and
+ * returns 0, leaving every frame behind it in the TX ring for the next
+ * kick: a bulk transfer stalls, SYN-ACKs and echo replies queue behind.
+ * Packed objects (RTE_MEMPOOL_F_NO_IOVA_CONTIG: in copy mode nothing
+ * DMAs into them; the kernel maps the UMEM virtually contiguous) in one
+ * chunk all lie inside the UMEM.
+ */
+static struct rte_mempool *
+packed_pool(const char *name, uint32_t n, uint16_t room, int socket)
+{
+	struct rte_pktmbuf_pool_private priv;
+	struct rte_mempool *mp;
+	int ret;
+
+	memset(&priv, 0, sizeof(priv));
+	priv.mbuf_data_room_size = room;
+	mp = rte_mempool_create_empty(name, n, sizeof(struct rte_mbuf) + room,
+			256, sizeof(priv), socket, RTE_MEMPOOL_F_NO_IOVA_CONTIG);
+	if (!mp)
+		return NULL;
+	if (rte_mempool_set_ops_byname(mp, rte_mbuf_best_mempool_ops(),
+				NULL) < 0)
+		goto fail;
+	rte_pktmbuf_pool_init(mp, &priv);
+	ret = rte_mempool_populate_default(mp);
+	if (ret < 0) {
+		rte_errno = -ret;
+		goto fail;
+	}
+	rte_mempool_obj_iter(mp, rte_pktmbuf_init, NULL);
+	return mp;
+fail:
+	rte_mempool_free(mp);
+	return NULL;
+}
+
+struct umem_span {
+	uintptr_t base;
+	uint64_t size;
+	uint32_t obj;
+	uint32_t out;
+};
+
+static void
+umem_check_obj(struct rte_mempool *mp, void *arg, void *obj,
+		unsigned int idx)
+{
+	struct umem_span *u = arg;
+	uintptr_t o = (uintptr_t)obj - mp->header_size;
+
+	(void)idx;
+	if (o < u->base || o - u->base + u->obj > u->size)
+		u->out++;
+}
+
+/* mbufs of mp outside the UMEM net_af_xdp will make of it. */
+static uint32_t
+umem_outside(struct rte_mempool *mp)
+{
+	struct rte_mempool_memhdr *h = STAILQ_FIRST(&mp->mem_list);
+	struct umem_span u;
+
+	if (!h)
+		return 0;
+	u.base = (uintptr_t)h->addr & ~((uintptr_t)getpagesize() - 1);
+	u.obj = rte_mempool_calc_obj_size(mp->elt_size, mp->flags, NULL);
+	u.size = (uint64_t)mp->populated_size * u.obj +
+		((uintptr_t)h->addr - u.base);
+	u.out = 0;
+	rte_mempool_obj_iter(mp, umem_check_obj, &u);
+	return u.out;
+}
+
 static int
 make_pool(struct tq_port *p, int socket, uint32_t n, uint16_t room)
 {
 	char name[RTE_MEMPOOL_NAMESIZE];
 	int idx = socket < 0 ? 0 : socket;
+	bool af_xdp = !strcmp(p->driver, "net_af_xdp");
 
 	if (p->pool[idx])
 		return 0;
 	snprintf(name, sizeof(name), "tq_mb_p%u_s%d", p->id, idx);
-	p->pool[idx] = rte_pktmbuf_pool_create(name, n, 256, 0, room,
-			socket);
+	if (af_xdp)
+		p->pool[idx] = packed_pool(name, n, room, socket);
+	else
+		p->pool[idx] = rte_pktmbuf_pool_create(name, n, 256, 0, room,
+				socket);
 	if (!p->pool[idx]) {
 		PLOG(ERR, "mbuf pool on socket %d: %s", socket,
 				rte_strerror(rte_errno));
 		return -ENOMEM;
+	}
+	if (af_xdp) {
+		uint32_t out = umem_outside(p->pool[idx]);
+
+		if (out)
+			PLOG(ERR, "%s: %u of %u mbufs lie outside the AF_XDP "
+				"UMEM (pool in %u chunks): their frames will "
+				"be dropped by the kernel", p->name, out,
+				p->pool[idx]->populated_size,
+				p->pool[idx]->nb_mem_chunks);
 	}
 	return 0;
 }
