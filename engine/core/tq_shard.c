@@ -70,6 +70,40 @@ fail:
 }
 
 void
+tq_shard_stash_refill(struct tq_shard *s)
+{
+	if (rte_mempool_get_bulk(s->pool, (void **)s->stash,
+			TQ_STASH / 2) == 0) {
+		s->stash_n = TQ_STASH / 2;
+		return;
+	}
+	/* the pool is nearly empty: what it has, one at a time */
+	while (s->stash_n < TQ_STASH / 2) {
+		struct rte_mbuf *m = rte_mbuf_raw_alloc(s->pool);
+
+		if (!m)
+			break;
+		s->stash[s->stash_n++] = m;
+	}
+}
+
+void
+tq_shard_stash_spill(struct tq_shard *s)
+{
+	rte_mempool_put_bulk(s->pool, (void **)&s->stash[TQ_STASH / 2],
+			TQ_STASH / 2);
+	s->stash_n = TQ_STASH / 2;
+}
+
+void
+tq_shard_stash_flush(struct tq_shard *s)
+{
+	if (s->stash_n)
+		rte_mempool_put_bulk(s->pool, (void **)s->stash, s->stash_n);
+	s->stash_n = 0;
+}
+
+void
 tq_shard_free(struct tq_shard *s)
 {
 	unsigned int i;
@@ -82,6 +116,7 @@ tq_shard_free(struct tq_shard *s)
 	for (i = 0; i < s->loop_n; i++)
 		rte_pktmbuf_free(s->loop[i]);
 	s->loop_n = 0;
+	tq_shard_stash_flush(s);
 	tq_fault_fini(&s->fault[0]);
 	tq_fault_fini(&s->fault[1]);
 	for (i = 0; i < TQ_MAX_WORKERS; i++)

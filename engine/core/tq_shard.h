@@ -31,6 +31,7 @@
 #define TQ_IDLE_NAP0_US 4
 #define TQ_TX_BATCH 256
 #define TQ_LOOP_MAX 256 /* frames to our own addresses, per poll */
+#define TQ_STASH 64	/* mbufs a shard keeps for its own allocations */
 #define TQ_MAX_WORKERS 64
 #define TQ_CMD_RING 1024 /* commands waiting per worker */
 
@@ -129,6 +130,10 @@ struct tq_shard {
 	/* frames sent to ourselves, input again at the next poll */
 	uint16_t loop_n;
 	struct rte_mbuf *loop[TQ_LOOP_MAX];
+	/* mbufs of pool freed by the stack, for its next allocations
+	 * (tq_shard_mbuf_alloc/free) */
+	uint16_t stash_n;
+	struct rte_mbuf *stash[TQ_STASH];
 
 	/* written by this worker only, read relaxed by the control path */
 	struct tq_shard_load load __rte_cache_aligned;
@@ -176,6 +181,77 @@ tq_shard_tx(struct tq_shard *s, struct rte_mbuf *m)
 }
 
 void tq_shard_flush(struct tq_shard *s);
+
+/*
+ * The stack's own mbuf allocations and frees on the per-segment path
+ * (a segment's frame, the send queue's data, a receive queue's mbufs
+ * once read) go through a stack of up to TQ_STASH mbufs in the shard:
+ * a push or a pop and the fields rte_pktmbuf_reset() sets, where the
+ * mempool's per-lcore cache costs a lookup of the lcore's cache, its
+ * flush threshold and a copy loop each way (bench/cost).  Half the
+ * stash goes back to the pool in one bulk put when it fills and comes
+ * from it in one bulk get when it is empty.  Mbufs of other pools, and
+ * indirect, external or shared ones, take the usual path.  The stash is
+ * returned to the pool by tq_shard_stash_flush() (and tq_shard_free()),
+ * which a count of the pool's free mbufs must call first.
+ */
+void tq_shard_stash_refill(struct tq_shard *s);
+void tq_shard_stash_spill(struct tq_shard *s);
+void tq_shard_stash_flush(struct tq_shard *s);
+
+static inline struct rte_mbuf *
+tq_shard_mbuf_alloc(struct tq_shard *s)
+{
+	struct rte_mbuf *m;
+
+	if (unlikely(s->stash_n == 0)) {
+		tq_shard_stash_refill(s);
+		if (s->stash_n == 0)
+			return NULL;
+	}
+	m = s->stash[--s->stash_n];
+	/* what rte_pktmbuf_reset() sets; next and nb_segs were set by
+	 * rte_pktmbuf_prefree_seg() when the mbuf was freed */
+	m->pkt_len = 0;
+	m->tx_offload = 0;
+	m->vlan_tci = 0;
+	m->vlan_tci_outer = 0;
+	m->port = RTE_MBUF_PORT_INVALID;
+	m->ol_flags &= RTE_MBUF_F_EXTERNAL;
+	m->packet_type = 0;
+	m->data_off = (uint16_t)RTE_MIN((uint16_t)RTE_PKTMBUF_HEADROOM,
+			m->buf_len);
+	m->data_len = 0;
+	return m;
+}
+
+/* rte_pktmbuf_free_seg() for the stack: m's next is not followed. */
+static inline void
+tq_shard_mbuf_free_seg(struct tq_shard *s, struct rte_mbuf *m)
+{
+	m = rte_pktmbuf_prefree_seg(m);
+	if (unlikely(m == NULL))
+		return;
+	if (unlikely(m->pool != s->pool || !RTE_MBUF_DIRECT(m))) {
+		rte_mbuf_raw_free(m);
+		return;
+	}
+	if (unlikely(s->stash_n == TQ_STASH))
+		tq_shard_stash_spill(s);
+	s->stash[s->stash_n++] = m;
+}
+
+/* rte_pktmbuf_free() for the stack: the whole chain. */
+static inline void
+tq_shard_mbuf_free(struct tq_shard *s, struct rte_mbuf *m)
+{
+	while (m != NULL) {
+		struct rte_mbuf *next = m->next;
+
+		tq_shard_mbuf_free_seg(s, m);
+		m = next;
+	}
+}
 
 /* Hand a frame for one of our own addresses back to input (loopback). */
 void tq_shard_loop(struct tq_shard *s, struct rte_mbuf *m);

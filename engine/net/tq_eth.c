@@ -159,7 +159,7 @@ tq_net_detach(struct tq_shard *s)
 struct rte_mbuf *
 tq_net_alloc(struct tq_shard *s)
 {
-	struct rte_mbuf *m = rte_pktmbuf_alloc(s->pool);
+	struct rte_mbuf *m = tq_shard_mbuf_alloc(s);
 
 	if (unlikely(!m))
 		TQ_INC(s, NO_MBUF);

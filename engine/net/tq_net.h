@@ -261,6 +261,20 @@ void tq_udp_input(struct tq_shard *s, struct tq_rx *rx);
 /* Is a one of our addresses (same family)? */
 bool tq_iface_has_addr(const struct tq_iface *ifc, const struct tq_addr *a);
 
+/* The same for an IPv4 address as in a header, without building a
+ * struct tq_addr (every received IPv4 packet asks). */
+static inline bool
+tq_iface_has_addr4(const struct tq_iface *ifc, uint32_t be)
+{
+	unsigned int i;
+
+	for (i = 0; i < ifc->nb_addrs; i++)
+		if (ifc->addrs[i].addr.v4 == be &&
+				ifc->addrs[i].addr.family == AF_INET)
+			return true;
+	return false;
+}
+
 /*
  * The rest of e from the first 8 bytes of the quoted TCP header, once the
  * caller set the addresses: false when the quoted source is not ours.

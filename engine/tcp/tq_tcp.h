@@ -681,7 +681,7 @@ unsigned int tq_tcp_sack_blocks(const struct tq_tcb *tp,
 /* mbuf queue */
 void tq_mq_append(struct tq_mq *q, struct rte_mbuf *m, uint32_t len);
 /* Drop n bytes from the front, freeing whole segments. */
-void tq_mq_drop(struct tq_mq *q, uint32_t n);
+void tq_mq_drop(struct tq_shard *s, struct tq_mq *q, uint32_t n);
 void tq_mq_free(struct tq_mq *q);
 
 /* the stream of a tcb and back */

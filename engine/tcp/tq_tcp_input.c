@@ -664,7 +664,7 @@ syn_sent_input(struct tq_tcb *tp, struct tq_rx *rx, struct tq_tcp_seg *seg)
 
 		/* Fast open: the SYN's data acknowledged with it. */
 		if (syn_data) {
-			tq_mq_drop(&tp->sndq, syn_data);
+			tq_mq_drop(tp->s, &tp->sndq, syn_data);
 			tp->bytes_acked += syn_data;
 		}
 		tp->snd_una = seg->ack;
@@ -762,7 +762,7 @@ ack_advance(struct tq_tcb *tp, uint32_t ack)
 	uint32_t data = RTE_MIN(acked, tp->sndq.bytes);
 	uint64_t rtt = 0;
 
-	tq_mq_drop(&tp->sndq, data);
+	tq_mq_drop(s, &tp->sndq, data);
 	tp->bytes_acked += data;
 	tp->snd_una = ack;
 	if (SEQ_LT(tp->snd_nxt, tp->snd_una))
@@ -974,7 +974,7 @@ data_input(struct tq_tcb *tp, struct tq_tcp_seg *seg, bool *readable)
 
 	seg->m = NULL;
 	if (len == 0) {
-		rte_pktmbuf_free(m);
+		tq_shard_mbuf_free(tp->s, m);
 		return;
 	}
 	if (tp->flags & TF_APP_GONE) {
@@ -1428,7 +1428,12 @@ tq_tcp_input(struct tq_shard *s, struct tq_rx *rx)
 		TQ_INC(s, TCP_TO_BCAST);
 		goto drop;
 	}
-	memset(&seg, 0, sizeof(seg));
+	/* the SACK blocks and the fast open cookie are read only as far as
+	 * nsack and tfo_len say */
+	memset(&seg, 0, offsetof(struct tq_tcp_seg, sack));
+	seg.tfo = false;
+	seg.tfo_len = 0;
+	seg.m = NULL;
 	seg.seq = rte_be_to_cpu_32(th->sent_seq);
 	seg.ack = rte_be_to_cpu_32(th->recv_ack);
 	seg.flags = th->tcp_flags & 0x3f;
@@ -1547,8 +1552,9 @@ done:
 	if (tp && --tp->busy == 0 && (tp->flags & TF_DOOMED))
 		tq_tcb_close(tp, (enum tq_close_reason)tp->close_reason);
 drop_seg:
-	rte_pktmbuf_free(seg.m);
+	if (seg.m)
+		tq_shard_mbuf_free(s, seg.m);
 	return;
 drop:
-	rte_pktmbuf_free(m);
+	tq_shard_mbuf_free(s, m);
 }

@@ -638,7 +638,11 @@ tq_tcp_output(struct tq_tcb *tp)
 		budget = budget > len ? budget - len : 0;
 		if (!tq_tcp_rexmt_pending(tp) || (tp->flags & TF_PERSIST))
 			arm = true;
-		if (fin || len == 0)
+		/* All of it gone and no FIN to follow: the next turn
+		 * would find nothing (a request's or response's one
+		 * segment, the usual send). */
+		if (fin || len == 0 ||
+				(len == unsent && !(tp->flags & TF_SHUT_WR)))
 			break;
 	}
 	/* Armed once a burst (now is the same for all of it); RFC 8985

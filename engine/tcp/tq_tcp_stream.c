@@ -269,7 +269,7 @@ copy_in(struct tq_tcb *tp, const void *buf, uint32_t len)
 		}
 	}
 	while (left && tp->sndq.nsegs < tp->sndbuf_segs) {
-		struct rte_mbuf *m = rte_pktmbuf_alloc(tp->s->pool);
+		struct rte_mbuf *m = tq_shard_mbuf_alloc(tp->s);
 		uint32_t k;
 
 		if (!m) {
@@ -377,14 +377,20 @@ tcp_eof(const struct tq_stream *st)
 static void
 window_update(struct tq_tcb *tp)
 {
-	uint32_t wnd = tq_tcp_rcv_wnd(tp);
+	uint32_t used = tp->rcvq.bytes + tp->ooo_bytes;
 	uint32_t adv = SEQ_GT(tp->rcv_adv, tp->rcv_nxt) ?
 		tp->rcv_adv - tp->rcv_nxt : 0;
+	uint32_t need = RTE_MIN(2u * tp->mss, tp->rcvbuf / 2);
+	uint32_t wnd;
 
-	if (!TQ_TCPS_RCV_DATA(tp->state))
+	/* The window can grow at most to the free buffer: short of the
+	 * threshold (a read of a small request, the usual case), no
+	 * update and no need to work it out. */
+	if (used >= tp->rcvbuf || tp->rcvbuf - used < adv + need ||
+			!TQ_TCPS_RCV_DATA(tp->state))
 		return;
-	if (wnd > adv && (wnd - adv >= 2u * tp->mss ||
-			wnd - adv >= tp->rcvbuf / 2)) {
+	wnd = tq_tcp_rcv_wnd(tp);
+	if (wnd > adv && wnd - adv >= need) {
 		tp->flags |= TF_ACKNOW;
 		/* Read from a callback of the input: the answer the app
 		 * writes next carries the update, or tq_tcp_input sends it
@@ -415,7 +421,7 @@ tcp_read(struct tq_stream *st, void *buf, uint32_t len)
 				k);
 		done += k;
 		/* k may be 0 for an empty segment: drop frees it anyway */
-		tq_mq_drop(q, k);
+		tq_mq_drop(tp->s, q, k);
 	}
 	tq_tcb_rx_sync(tp);
 	window_update(tp);

@@ -716,7 +716,7 @@ tq_mq_append(struct tq_mq *q, struct rte_mbuf *m, uint32_t len)
 }
 
 void
-tq_mq_drop(struct tq_mq *q, uint32_t n)
+tq_mq_drop(struct tq_shard *s, struct tq_mq *q, uint32_t n)
 {
 	/* Empty segments at the head go too (a trimmed chain can leave
 	 * some), so a reader never finds a head with nothing in it. */
@@ -736,7 +736,7 @@ tq_mq_drop(struct tq_mq *q, uint32_t n)
 			q->tail = NULL;
 		m->next = NULL;
 		m->nb_segs = 1;
-		rte_pktmbuf_free_seg(m);
+		tq_shard_mbuf_free_seg(s, m);
 		q->nsegs--;
 		q->off = 0;
 	}

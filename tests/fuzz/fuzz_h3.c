@@ -114,7 +114,7 @@ tq_fuzz_h3_one(const uint8_t *d, size_t n)
 	if (nrec == 0 || rec[0].len == 0)
 		return 0;
 	memset(&h3fz, 0, sizeof(h3fz));
-	avail = rte_mempool_avail_count(tq_test_pool());
+	avail = tq_test_pool_avail();
 	chunk = 1u << (rec[0].p[0] & 7);
 	chunk = chunk * 64 - (rec[0].p[0] >> 3);
 	mc = tq_memconn_new(NULL);
@@ -161,9 +161,9 @@ tq_fuzz_h3_one(const uint8_t *d, size_t n)
 	FZ_CHECK(h3fz.closed == h3fz.seen, "closed %u, seen %u", h3fz.closed,
 			h3fz.seen);
 	tq_memconn_free(mc);
-	FZ_CHECK(rte_mempool_avail_count(tq_test_pool()) == avail,
+	FZ_CHECK(tq_test_pool_avail() == avail,
 			"mbufs leaked: %u of %u back",
-			rte_mempool_avail_count(tq_test_pool()), avail);
+			tq_test_pool_avail(), avail);
 	return 0;
 }
 

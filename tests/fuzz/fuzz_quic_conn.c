@@ -138,7 +138,7 @@ tq_fuzz_quic_conn_one(const uint8_t *d, size_t n)
 	int err;
 
 	nr = tq_fuzz_records(d, n, r, FZ_MAX_RECS);
-	avail = rte_mempool_avail_count(tq_test_pool());
+	avail = tq_test_pool_avail();
 	qp_init(p, &link, 1, NULL, &fzc_conn_ops, NULL, &fzc_conn_ops, NULL);
 	FZ_CHECK(qp_run(p, 5000000000ull, fzc_established, p),
 			"no handshake");
@@ -159,7 +159,7 @@ tq_fuzz_quic_conn_one(const uint8_t *d, size_t n)
 	qp_run(p, 2000000000ull, NULL, NULL);
 	fzc_check(p);
 	qp_fini(p);
-	FZ_CHECK(rte_mempool_avail_count(tq_test_pool()) == avail,
+	FZ_CHECK(tq_test_pool_avail() == avail,
 			"%d mbufs not back in the pool",
 			(int)avail - (int)rte_mempool_avail_count(
 				tq_test_pool()));

@@ -52,6 +52,10 @@ tq_test_eal_init(const char *name)
 	return pool ? 0 : -1;
 }
 
+/* The hosts up, whose shards' mbuf stashes a count of the pool's free
+ * mbufs returns first (tq_shard_mbuf_alloc()). */
+static struct tq_test_host *live[64];
+
 struct rte_mempool *
 tq_test_pool(void)
 {
@@ -109,6 +113,11 @@ tq_test_host_init_opts(struct tq_test_host *h, uint8_t id,
 	h->s = tq_shard_create(&sc);
 	if (!h->s)
 		return -1;
+	for (i = 0; i < RTE_DIM(live); i++)
+		if (!live[i]) {
+			live[i] = h;
+			break;
+		}
 	tq_io_init_memlink(&h->s->io, &h->link, 0);
 	tq_io_init_memlink(&h->wire, &h->link, 1);
 	return tq_net_attach(h->s, &h->ifc, &h->conf, &h->udp);
@@ -117,6 +126,11 @@ tq_test_host_init_opts(struct tq_test_host *h, uint8_t id,
 void
 tq_test_host_fini(struct tq_test_host *h)
 {
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(live); i++)
+		if (live[i] == h)
+			live[i] = NULL;
 	if (h->s) {
 		tq_net_detach(h->s);
 		tq_shard_free(h->s);
@@ -194,6 +208,11 @@ tq_test_counter(const struct tq_test_host *h, unsigned int id)
 unsigned int
 tq_test_pool_avail(void)
 {
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(live); i++)
+		if (live[i] && live[i]->s)
+			tq_shard_stash_flush(live[i]->s);
 	return rte_mempool_avail_count(pool);
 }
 

@@ -639,10 +639,94 @@ commands(void **state)
 	bare_fini(&b);
 }
 
+/*
+ * The shard's mbuf stash: frees and allocations of the stack go through
+ * it, a fresh mbuf from it looks like rte_pktmbuf_alloc()'s, it spills
+ * half to the pool when full and refills half when empty, mbufs of
+ * another pool or still shared go their own way, and a flush (or the
+ * shard's end) returns all of it.
+ */
+static void
+mbuf_stash(void **state)
+{
+	struct rte_mempool *other;
+	struct rte_mbuf *m[TQ_STASH * 2 + 8], *o, *x;
+	unsigned int avail, i;
+	struct bare b;
+
+	(void)state;
+	bare_init(&b, 0, 1, 256, NULL);
+	avail = tq_test_pool_avail();
+	/* empty: the first allocation takes half a stash from the pool */
+	m[0] = tq_shard_mbuf_alloc(b.s);
+	assert_non_null(m[0]);
+	assert_int_equal(b.s->stash_n, TQ_STASH / 2 - 1);
+	assert_int_equal(rte_mempool_avail_count(tq_test_pool()),
+			avail - TQ_STASH / 2);
+	for (i = 1; i < RTE_DIM(m); i++) {
+		m[i] = tq_shard_mbuf_alloc(b.s);
+		assert_non_null(m[i]);
+	}
+	/* as rte_pktmbuf_alloc() leaves it, whatever it was used for */
+	rte_pktmbuf_append(m[5], 100);
+	m[5]->ol_flags |= RTE_MBUF_F_TX_TCP_CKSUM;
+	m[5]->l2_len = 14;
+	m[5]->data_off = 7;
+	tq_shard_mbuf_free_seg(b.s, m[5]);
+	x = tq_shard_mbuf_alloc(b.s);
+	assert_ptr_equal(x, m[5]);
+	assert_int_equal(x->data_len, 0);
+	assert_int_equal(x->pkt_len, 0);
+	assert_int_equal(x->nb_segs, 1);
+	assert_null(x->next);
+	assert_int_equal(x->ol_flags, 0);
+	assert_int_equal(x->tx_offload, 0);
+	assert_int_equal(x->data_off, RTE_PKTMBUF_HEADROOM);
+	assert_int_equal(rte_mbuf_refcnt_read(x), 1);
+	/* full: half goes back to the pool in one put */
+	for (i = 0; i < RTE_DIM(m); i++)
+		tq_shard_mbuf_free_seg(b.s, m[i]);
+	assert_true(b.s->stash_n <= TQ_STASH);
+	assert_true(b.s->stash_n >= TQ_STASH / 2);
+	/* shared: only the last reference frees it */
+	x = tq_shard_mbuf_alloc(b.s);
+	rte_mbuf_refcnt_update(x, 1);
+	i = b.s->stash_n;
+	tq_shard_mbuf_free_seg(b.s, x);
+	assert_int_equal(b.s->stash_n, i);
+	tq_shard_mbuf_free_seg(b.s, x);
+	assert_int_equal(b.s->stash_n, i + 1);
+	/* another pool's mbuf goes back to its pool, not the stash */
+	other = rte_pktmbuf_pool_create("tqs_other", 63, 0, 0,
+			RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	assert_non_null(other);
+	o = rte_pktmbuf_alloc(other);
+	assert_non_null(o);
+	tq_shard_mbuf_free(b.s, o);
+	assert_int_equal(b.s->stash_n, i + 1);
+	assert_int_equal(rte_mempool_avail_count(other), 63);
+	rte_mempool_free(other);
+	/* a chain, every segment */
+	x = tq_shard_mbuf_alloc(b.s);
+	o = tq_shard_mbuf_alloc(b.s);
+	assert_int_equal(rte_pktmbuf_chain(x, o), 0);
+	i = b.s->stash_n;
+	tq_shard_mbuf_free(b.s, x);
+	assert_int_equal(b.s->stash_n, i + 2);
+	/* all of it back (a bare shard is no test host: flushed here) */
+	tq_shard_stash_flush(b.s);
+	assert_int_equal(b.s->stash_n, 0);
+	assert_int_equal(tq_test_pool_avail(), avail);
+	tq_shard_mbuf_free_seg(b.s, tq_shard_mbuf_alloc(b.s));
+	bare_fini(&b);
+	assert_int_equal(tq_test_pool_avail(), avail);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(mbuf_stash),
 		cmocka_unit_test(rx_bursts),
 		cmocka_unit_test(rx_bursts_per_poll),
 		cmocka_unit_test(tx_batch),
