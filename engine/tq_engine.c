@@ -687,8 +687,12 @@ print_stats(struct tq_engine *e, uint64_t *prev, double dt)
 	unsigned int k;
 
 	tq_engine_sum_counters(e, -1, c);
-	for (k = TQ_CTR_RX_NO_MBUF; k < TQ_CTR_MAX; k++)
-		drops += c[k];
+	/* the drop reasons: from RxNoMbuf to the QUIC counters, but for
+	 * the two that count bytes */
+	for (k = TQ_CTR_RX_NO_MBUF; k < TQ_CTR_QUIC_CONNS_OPENED; k++)
+		if (k != TQ_CTR_STREAM_RCV_DISCARD &&
+				k != TQ_CTR_TX_MBUF_DROPPED)
+			drops += c[k];
 	printf("[stats] rx %" PRIu64 " pkts (%.0f/s)  tx %" PRIu64
 		" pkts (%.0f/s)  udp in %" PRIu64 "  icmp echo %" PRIu64
 		"  arp/nd in %" PRIu64 "  drops %" PRIu64 "\n",
