@@ -40,6 +40,8 @@ bench_cleanup() {
 	for pid in "${PIDS[@]+"${PIDS[@]}"}"; do
 		stop_pid "$pid"
 	done
+	# a mount the script made for its processes (bench/tcp: bpffs)
+	[ -n "${BENCH_UMOUNT:-}" ] && umount "$BENCH_UMOUNT" 2>/dev/null
 	[ "$ENG_ADDR_SET" = 1 ] && ip addr del "$ENG_IP/24" dev "$ENG" 2>/dev/null
 	ip link del "$ENG" 2>/dev/null
 	ip netns del "$NS" 2>/dev/null

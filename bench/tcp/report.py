@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """bench/tcp/report.py: parse wrk/curl output, write JSON, print a table, plot.
 
-  report.py assemble TMPDIR OUT.json DATE EAL_MEM [DURATION REPEAT]
+  report.py assemble TMPDIR OUT.json DATE EAL_MEM [DURATION REPEAT
+            [WORKERS PMD WRK ENGINE_LCORES NGINX_AFFINITY CLIENT_PIN]]
   report.py table OUT.json
   report.py plot OUT.json OUT.png
 """
@@ -71,7 +72,7 @@ def sh(*a):
 
 
 KEY = ("RxMissed", "TCPTimeouts", "TcpRetransSegs", "TCPLossProbes",
-       "BacklogDrops")
+       "BacklogDrops", "TcpSteered")
 # client side (nstat in its netns): DSACKs it sent tell of duplicates it
 # got, i.e. retransmissions that were not needed
 CLIENT_KEY = ("TCPDSACKOldSent", "TCPDSACKOfoSent", "TCPRcvQDrop",
@@ -102,6 +103,50 @@ def ctr_deltas(d, ext=".ctr"):
             out[w] = {k: v - prev.get(k, 0) for k, v in cur.items()
                       if v - prev.get(k, 0)}
         prev = cur
+    return out
+
+
+# per engine worker (tq-ctl --per-worker): what each one carried, and
+# the segments it handed to their owner worker
+PW_KEY = ("RxPackets", "TxPackets", "TcpSteered", "TcpPassiveOpens")
+
+
+def read_per_worker(path):
+    """tq-ctl --per-worker stats: [{name: value}, ...] by worker"""
+    if not os.path.exists(path):
+        return None
+    out = []
+    for line in open(path):
+        t = line.split()
+        if line.startswith("# worker"):
+            out.append({})
+        elif out and len(t) >= 2 and t[1].isdigit():
+            out[-1][t[0]] = int(t[1])
+    return out or None
+
+
+def per_worker_deltas(d):
+    """{workload: [{counter: delta} per worker]} for PW_KEY"""
+    out, prev = {}, read_per_worker(os.path.join(d, "start.pw"))
+    for w in WORKLOADS:
+        cur = read_per_worker(os.path.join(d, w + ".pw"))
+        if prev and cur and len(prev) == len(cur):
+            out[w] = [{k: c.get(k, 0) - p.get(k, 0) for k in PW_KEY}
+                      for p, c in zip(prev, cur)]
+        prev = cur
+    return out
+
+
+def read_tw(d):
+    """{workload: {before, after}}: the client's TIME_WAIT sockets before
+    and after the flush (ss -K) that precedes each wrk run"""
+    out = {}
+    for w in WRK:
+        p = os.path.join(d, w + ".tw")
+        if os.path.exists(p):
+            t = open(p).read().split()
+            if len(t) >= 2:
+                out[w] = {"before": int(t[0]), "after": int(t[1])}
     return out
 
 
@@ -142,15 +187,25 @@ def parse_run(d):
     r["counters"] = ctr_deltas(d)
     r["client_counters"] = ctr_deltas(d, ".cli")
     r["cpu"] = cpu_split(d)
-    st = os.path.join(d, "stats.txt")
-    if os.path.exists(st):
-        r["tq_ctl_stats"] = open(st).read()
+    r["time_wait"] = read_tw(d)
+    pw = per_worker_deltas(d)
+    if pw:
+        r["per_worker"] = pw
+    for f_, k in (("pmd", "pmd"), ("pmd_fallback", "pmd_fallback")):
+        p = os.path.join(d, f_)
+        if os.path.exists(p):
+            r[k] = open(p).read().strip()
+    for f_, k in (("stats.txt", "tq_ctl_stats"),
+                  ("stats-per-worker.txt", "tq_ctl_stats_per_worker")):
+        st = os.path.join(d, f_)
+        if os.path.exists(st):
+            r[k] = open(st).read()
     q = os.path.join(d, "quiet")
     if os.path.exists(q):
         t = open(q).read().split()
         r["quiet"] = {"waited_s": int(t[0]), "quiet": t[1] == "yes",
                       "busy_pct_of_a_core": int(t[2]) if len(t) > 2 else None}
-    for f in ("server.log", "error.log", "load.txt"):
+    for f in ("server.log", "server-af_xdp.log", "error.log", "load.txt"):
         p = os.path.join(d, f)
         if os.path.exists(p):
             r[f] = open(p).read()[-4000:]
@@ -174,20 +229,31 @@ def median_run(runs, w):
     return order[(len(order) - 1) // 2] if order else None
 
 
-def assemble(tmp, out, date, eal_mem, duration="5", repeat="1"):
+def assemble(tmp, out, date, eal_mem, duration="5", repeat="1",
+             workers="1", pmd="af_packet", wrk=None, engine_lcores="-l 0-1",
+             nginx_affinity="10", client_pin="taskset -c 0"):
+    workers = int(workers)
+    pmd_vdev = {"af_packet": "net_af_packet (qpairs=%d, framecnt=4096)" % workers,
+                "af_xdp": "net_af_xdp (queue_count=%d), af_packet if it does "
+                          "not start" % workers}.get(pmd, pmd)
     res = {"bench": "tcp", "date": date, "command": "bench/tcp/run.sh",
-           "params": {"DURATION": int(duration), "REPEAT": int(repeat)},
+           "params": {"DURATION": int(duration), "REPEAT": int(repeat),
+                      "WORKERS": workers, "PMD": pmd},
            "commit": sh("git", "-C", os.path.dirname(os.path.abspath(__file__)),
                         "rev-parse", "--short", "HEAD"),
            "host": {"cpus": os.cpu_count(), "kernel": platform.release(),
                     "nginx": sh("sh", "-c", "nginx -v 2>&1"),
-                    "wrk": "wrk -t1 -c32 -d%ss --latency" % duration,
+                    "wrk": wrk or "wrk -t1 -c32 -d%ss --latency" % duration,
                     "dpdk": sh("pkg-config", "--modversion", "libdpdk")},
            "eal_mem": eal_mem,
-           "setup": {"link": "veth; engine on net_af_packet (framecnt=4096), "
-                     "kernel (nginx) on the same root-netns end holding "
-                     "10.96.0.2 while it runs",
-                     "client_cpu": 0, "server_cpu": 1},
+           "setup": {"link": "veth; engine on %s, kernel (nginx) on the same "
+                     "root-netns end holding 10.96.0.2 while it runs" % pmd_vdev,
+                     "workers": workers,
+                     "engine_lcores": engine_lcores,
+                     "nginx_worker_cpu_affinity": nginx_affinity,
+                     "client": client_pin,
+                     "client_time_wait_flush": "ss -K state time-wait in the "
+                     "client's netns before every wrk run"},
            "method": "per workload, the run with the median req/s (bulk: "
                      "MiB/s) of REPEAT interleaved runs; counters: deltas "
                      "around each workload, per run (engine: tq-ctl; "
@@ -199,6 +265,8 @@ def assemble(tmp, out, date, eal_mem, duration="5", repeat="1"):
                       if os.path.isdir(base) else [], key=lambda x: int(x[1:]))
         runs = [parse_run(os.path.join(base, x)) for x in dirs]
         r = {"runs": runs, "counters": {}}
+        if s == "engine":
+            r["pmd_used"] = [x.get("pmd") for x in runs]
         for w in WORKLOADS:
             i = median_run(runs, w)
             if i is None:
@@ -215,6 +283,8 @@ def assemble(tmp, out, date, eal_mem, duration="5", repeat="1"):
                 if w in x["client_counters"] else None
                 for x in runs] for k in CLIENT_KEY})
         res["servers"][s] = r
+    if workers == 1:
+        res["setup"].update(client_cpu=0, server_cpu=1)
     json.dump(res, open(out, "w"), indent=1)
 
 
@@ -289,9 +359,70 @@ def table(path):
             c(e, w, "TCPLossProbes"), c(e, w, "BacklogDrops"),
             c(k, w, "TCPTimeouts"), c(k, w, "TcpRetransSegs"),
             c(k, w, "TCPLossProbes"), c(k, w, "BacklogDrops")))
+    setup = res.get("setup") or {}
+    workers = (res.get("params") or {}).get("WORKERS", 1)
+    eruns, kruns = e.get("runs") or [], k.get("runs") or []
+    if any(x.get("per_worker") for x in eruns):
+        nw = max(len(v) for x in eruns
+                 for v in (x.get("per_worker") or {}).values())
+        print()
+        print("Engine workers (%s; PMD per run: %s): per workload, one "
+              "figure per run, each worker's RX / TX packets and the "
+              "segments handed to their owner worker (TcpSteered, summed "
+              "over the workers):" % (
+                  setup.get("engine_lcores", "?"),
+                  " / ".join(str(x.get("pmd")) for x in eruns)))
+        for x in eruns:
+            if x.get("pmd_fallback"):
+                print("(af_xdp did not start: %s)" % x["pmd_fallback"])
+        print()
+        print("| workload | %s | TcpSteered |" % " | ".join(
+            "worker %d RX / TX" % i for i in range(nw)))
+        print("|---|%s--:|" % ("--:|" * nw))
+
+        def pw(x, w, i):
+            v = (x.get("per_worker") or {}).get(w)
+            if not v or i >= len(v):
+                return "—"
+            return "%d / %d" % (v[i]["RxPackets"], v[i]["TxPackets"])
+
+        def steered(x, w):
+            v = (x.get("per_worker") or {}).get(w)
+            return str(sum(y["TcpSteered"] for y in v)) if v else "—"
+        for w in WORKLOADS:
+            print("| %s | %s | %s |" % (
+                LABEL.get(w, "bulk download"),
+                " | ".join(" ; ".join(pw(x, w, i) for x in eruns)
+                           for i in range(nw)),
+                " / ".join(steered(x, w) for x in eruns)))
+    if any(x.get("time_wait") for x in eruns + kruns):
+        print()
+        print("The client's TIME_WAIT sockets before / after the flush (ss -K) "
+              "that precedes each wrk run, one pair per run:")
+        print()
+        print("| workload | engine runs | kernel runs |")
+        print("|---|--:|--:|")
+
+        def tw(runs, w):
+            return " ; ".join(
+                "%d / %d" % (t["before"], t["after"]) if t else "—"
+                for t in ((y.get("time_wait") or {}).get(w) for y in runs))
+        for w in WRK:
+            print("| %s | %s | %s |" % (LABEL[w], tw(eruns, w) or "—",
+                                        tw(kruns, w) or "—"))
     print()
+    if workers == 1:
+        where = "core 0: client, core 1: server"
+    else:
+        where = ("client unpinned; nginx workers on %s (worker_cpu_affinity "
+                 "%s), engine %s" % (
+                     ", ".join("core %d" % (i % ((res.get("host") or {})
+                                                 .get("cpus") or 1))
+                               for i in range(workers)),
+                     setup.get("nginx_worker_cpu_affinity", "?"),
+                     setup.get("engine_lcores", "?")))
     print("CPU per core during the median run, % of the core busy (user / "
-          "sys / softirq); core 0: client, core 1: server:")
+          "sys / softirq); " + where + ":")
     print()
     print("| workload | engine core 0 | engine core 1 | kernel core 0 "
           "| kernel core 1 |")
@@ -350,10 +481,14 @@ def plot(path, png):
     ax2.set_xticklabels(names, rotation=15, fontsize=8)
     ax2.set_ylabel("engine / kernel")
     ax2.set_title("ratio")
+    params = res.get("params") or {}
+    pmds = sorted({p for p in e.get("pmd_used") or [] if p}) or ["af_packet"]
     fig.suptitle("bench/tcp %s (%s, median of %s runs): veth, engine on "
-                 "net_af_packet; 2 cores shared (functional comparison)"
+                 "net_%s, %s worker(s) each; 2 cores shared (functional "
+                 "comparison)"
                  % (res["date"], res.get("commit") or "?",
-                    (res.get("params") or {}).get("REPEAT", 1)), fontsize=9)
+                    params.get("REPEAT", 1), "/".join(pmds),
+                    params.get("WORKERS", 1)), fontsize=9)
     fig.tight_layout()
     fig.savefig(png, dpi=100)
 
@@ -361,7 +496,7 @@ def plot(path, png):
 if __name__ == "__main__":
     cmd = sys.argv[1]
     if cmd == "assemble":
-        assemble(*sys.argv[2:8])
+        assemble(*sys.argv[2:14])
     elif cmd == "table":
         table(sys.argv[2])
     elif cmd == "plot":

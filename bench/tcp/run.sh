@@ -4,25 +4,40 @@
 # bench/tcp/run.sh: HTTP over TCP, tq-server against nginx-light (the kernel
 # stack), same files, same veth, same client runs, in one run.
 #
-#   kernel   nginx (worker_processes 1, pinned to core 1) in the root netns
-#            on the veth end the engine uses, holding 10.96.0.2 while it runs
-#   engine   tq-server --http 80 on net_af_packet over that end (worker lcore 1)
+#   kernel   nginx (WORKERS worker processes) in the root netns on the veth
+#            end the engine uses, holding 10.96.0.2 while it runs
+#   engine   tq-server --http 80 (WORKERS workers) on net_af_packet (or
+#            net_af_xdp where it starts, else net_af_packet) over that end
 #
-# Workloads (client in a netns, pinned to core 0):
-#   small-ka     wrk -t1 -c32 -d5s --latency  /index.html (1 KiB), keep-alive
+# Layout: WORKERS=2 (the default): nginx worker_processes 2 with
+# worker_cpu_affinity 01 10; tq-server --lcores 0@0,1@0,2@1 (workers on
+# CPUs 0 and 1, the control thread beside the first) with one queue per
+# worker (af_packet qpairs=2, spread by PACKET_FANOUT; af_xdp
+# queue_count=2 on a veth with 2 channels); the client unpinned, wrk -t2.
+# WORKERS=1: nginx worker_processes 1, worker_cpu_affinity 10 (core 1);
+# tq-server -l 0-1 (worker lcore 1); the client pinned to core 0, wrk -t1.
+#
+# Workloads (client in a netns):
+#   small-ka     wrk -tWORKERS -c32 -d5s --latency  /index.html (1 KiB), keep-alive
 #   small-close  the same with -H "Connection: close"
 #   1m-ka        wrk keep-alive on /1m.bin (1 MiB)
 #   bulk         one curl download of /bulk.bin (200 MiB)
+# Before every wrk run the client's TIME_WAIT sockets are destroyed
+# (ss -K in its netns), so that one run's closed connections do not take
+# the ports of the next.
 #
 # Every run of the four workloads gets a fresh server; REPEAT runs of each
 # server, interleaved (kernel, engine, kernel, engine, ...), and the table
 # shows, per workload, the run with the median req/s (MiB/s for bulk).
-# Counters are read around every workload: `tq-ctl -z stats` for the
-# engine, `nstat` (root netns, the server's side) for the kernel, nstat in
-# the client's netns, /proc/net/softnet_stat drops and /proc/stat per core.
+# Counters are read around every workload: `tq-ctl -z stats` (and
+# `--per-worker`: each worker's packets, TcpSteered) for the engine,
+# `nstat` (root netns, the server's side) for the kernel, nstat in the
+# client's netns, /proc/net/softnet_stat drops and /proc/stat per core.
 #
 # Usage (root): bench/tcp/run.sh
-# Environment: ENGINE_OPTS (more tq-server options, e.g. "--gso --gro"),
+# Environment: WORKERS (2; 1 to nproc), PMD (af_xdp, the default: falls
+# back to af_packet for the rest of the run, with a one-line note, if
+# tq-server does not answer on it; af_packet), ENGINE_OPTS (more tq-server options, e.g. "--gso --gro"),
 # DURATION (5), REPEAT (5), QUIET_WAIT (60: seconds to wait
 # for the machine to go idle before each run), NO_PLOT=1, NO_DOCS=1 (no
 # copy into docs/bench/).
@@ -34,6 +49,8 @@ REPO=$(cd "$HERE/../.." && pwd)
 DURATION=${DURATION:-5}
 REPEAT=${REPEAT:-5}
 QUIET_WAIT=${QUIET_WAIT:-60}
+WORKERS=${WORKERS:-2}
+PMD=${PMD:-af_xdp}
 ENGINE_OPTS=${ENGINE_OPTS:-}	# more tq-server options, e.g. "--gso --gro"
 PYTHON=/usr/bin/python3
 NS=tqt$$
@@ -44,23 +61,64 @@ ENG_IP=10.96.0.2
 PEER_IP=10.96.0.1
 CLIENT_CPU=0
 SERVER_CPU=1
+NCPU=$(nproc)
 TQ_SERVER=$REPO/build/apps/tq-server
 TQ_CTL=$REPO/build/apps/tq-ctl
-WRK_ARGS=(-t1 -c32 -d"${DURATION}s" --latency)
 
 log() { echo "== [${SECONDS}s] $*" >&2; }
 source "$HERE/../lib.sh"
 
 [ "$(id -u)" = 0 ] || die "needs root (namespaces, veth, DPDK)"
-for v in DURATION REPEAT QUIET_WAIT; do
+for v in DURATION REPEAT QUIET_WAIT WORKERS; do
 	[[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a whole number"
 done
 [ "$DURATION" -gt 0 ] && [ "$REPEAT" -gt 0 ] || die "DURATION and REPEAT must be > 0"
-for c in wrk nginx curl taskset ethtool nstat; do
+if [ "$WORKERS" -lt 1 ] || [ "$WORKERS" -gt "$NCPU" ]; then
+	die "WORKERS must be 1 to $NCPU (the CPUs here)"
+fi
+case $PMD in
+af_packet|af_xdp) ;;
+*) die "PMD must be af_packet or af_xdp" ;;
+esac
+for c in wrk nginx curl taskset ethtool nstat ss; do
 	command -v "$c" >/dev/null || die "needs $c"
 done
 [ -x "$PYTHON" ] || die "needs $PYTHON"
 [ ${#ENG} -le 15 ] && [ ${#PEER} -le 15 ] || die "interface name too long"
+if [ "${NO_PLOT:-0}" != 1 ] && ! "$PYTHON" -c 'import matplotlib' 2>/dev/null; then
+	log "installing python3-matplotlib for the plot"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+		--no-install-recommends python3-matplotlib >/dev/null 2>&1 ||
+		log "could not install python3-matplotlib: no plot"
+fi
+
+# --- layout -------------------------------------------------------------------
+# WORKERS=1: the server on core 1, the client pinned to core 0.  More: the
+# servers' workers round-robin over the CPUs (tq-server's control thread
+# beside its first worker, on CPU 0), the client unpinned.
+if [ "$WORKERS" = 1 ]; then
+	ENGINE_LCORES=(-l 0-1)
+	NGINX_AFFINITY=10
+	CLIENT_PIN=(taskset -c "$CLIENT_CPU")
+	NGINX_PIN=(taskset -c "$SERVER_CPU")
+else
+	lc=0@0
+	NGINX_AFFINITY=
+	for ((i = 0; i < WORKERS; i++)); do
+		c=$((i % NCPU))
+		lc+=",$((i + 1))@$c"
+		# nginx's masks are bit strings, CPU 0 rightmost: 01 10 on 2 CPUs
+		m=
+		for ((b = NCPU - 1; b >= 0; b--)); do
+			if [ "$b" = "$c" ]; then m+=1; else m+=0; fi
+		done
+		NGINX_AFFINITY+="${NGINX_AFFINITY:+ }$m"
+	done
+	ENGINE_LCORES=(--lcores "$lc")
+	CLIENT_PIN=()
+	NGINX_PIN=()
+fi
+WRK_ARGS=(-t"$WORKERS" -c32 -d"${DURATION}s" --latency)
 
 TMP=$(mktemp -d /tmp/tqtcp.XXXXXX)
 trap bench_cleanup EXIT
@@ -68,7 +126,9 @@ trap 'exit 130' INT TERM
 
 # --- build, memory ----------------------------------------------------------
 [ -f "$REPO/build/build.ninja" ] || die "no $REPO/build: run 'meson setup build' first"
-ninja -C "$REPO/build" >/dev/null
+# ninja prints its errors on stdout: show them when it fails
+ninja -C "$REPO/build" >"$TMP/ninja.log" 2>&1 ||
+	{ tail -20 "$TMP/ninja.log" >&2; die "ninja -C $REPO/build failed"; }
 HUGE_FREE=$(awk '/^HugePages_Free:/ {print $2}' /proc/meminfo)
 if [ "${HUGE_FREE:-0}" -ge 256 ] && mountpoint -q /dev/hugepages; then
 	EAL_MEM=(-m 256)
@@ -90,6 +150,23 @@ chmod 644 "$DOC"/*
 
 # --- namespace and veth ---------------------------------------------------------
 bench_veth_up
+PMD_USE=$PMD	# af_xdp falls back to af_packet for the rest of the run
+if [ "$PMD" = af_xdp ]; then
+	# as drivers-config/af_xdp.ini says: bpffs for libxdp's dispatcher
+	# (locked memory: ulimit -l unlimited, set for tq-server alone below)
+	if ! mountpoint -q /sys/fs/bpf; then
+		if mount -t bpf bpf /sys/fs/bpf 2>/dev/null; then
+			BENCH_UMOUNT=/sys/fs/bpf
+		else
+			log "could not mount bpffs on /sys/fs/bpf"
+		fi
+	fi
+	# queue_count=WORKERS, one AF_XDP socket per worker.  DPDK 22.11's
+	# PMD counts an interface's queues by its combined channels; a veth
+	# has separate RX and TX channels only, so it counts one and refuses
+	# queue_count=2 ("Specified queue count 2 is larger than combined
+	# queue count 1"): with WORKERS > 1 this falls back to af_packet.
+fi
 
 # --- helpers ------------------------------------------------------------------
 SNAP=none
@@ -100,7 +177,10 @@ snap() {
 	# through it; netdev_max_backlog), summed over the CPUs, and the
 	# client's netns counters into DIR/NAME.cli
 	case $SNAP in
-	engine) "$TQ_CTL" --file-prefix "$PREFIX" -z stats >"$1/$2.ctr" 2>&1 || true ;;
+	engine)
+		"$TQ_CTL" --file-prefix "$PREFIX" -z stats >"$1/$2.ctr" 2>&1 || true
+		"$TQ_CTL" --file-prefix "$PREFIX" -z --per-worker stats >"$1/$2.pw" 2>&1 || true
+		;;
 	kernel) nstat -asz >"$1/$2.ctr" 2>&1 || true ;;
 	esac
 	local d=0 drops
@@ -118,7 +198,43 @@ cpu_mark() {
 	grep '^cpu[0-9]' /proc/stat >"$1/$2" || true
 }
 
-in_ns() { ip netns exec "$NS" taskset -c "$CLIENT_CPU" "$@"; }
+# the client: pinned to core 0 with WORKERS=1, unpinned otherwise
+in_ns() { ip netns exec "$NS" "${CLIENT_PIN[@]+"${CLIENT_PIN[@]}"}" "$@"; }
+
+SSK_NOTED=0
+flush_time_wait() {
+	# flush_time_wait DIR NAME: destroy the client's TIME_WAIT sockets
+	# (ss -K; the kernel needs CONFIG_INET_DIAG_DESTROY), so that the
+	# ports of one run's closed connections are free for the next; notes
+	# "BEFORE AFTER" (sockets in TIME_WAIT) in DIR/NAME.tw
+	local before after
+	before=$(ip netns exec "$NS" ss -Htn state time-wait 2>/dev/null | wc -l) || before=0
+	after=$before
+	if [ "$before" -gt 0 ]; then
+		ip netns exec "$NS" ss -HtK state time-wait >/dev/null 2>&1 || true
+		after=$(ip netns exec "$NS" ss -Htn state time-wait 2>/dev/null | wc -l) || after=0
+		if [ "$after" -ge "$before" ] && [ "$SSK_NOTED" = 0 ]; then
+			log "ss -K removed none of the client's $before TIME_WAIT sockets (unsupported here?); going on without the flush"
+			SSK_NOTED=1
+		fi
+	fi
+	echo "$before $after" >"$1/$2.tw"
+}
+
+run_wrk() {
+	# run_wrk DIR NAME URL [wrk options]: one wrk run from the client
+	local dir=$1 name=$2 url=$3
+	shift 3
+	flush_time_wait "$dir" "$name"
+	cpu_mark "$dir" "$name.cpu0"
+	timeout $((DURATION + 20)) \
+		ip netns exec "$NS" "${CLIENT_PIN[@]+"${CLIENT_PIN[@]}"}" \
+		wrk "${WRK_ARGS[@]}" "$@" "$url" \
+		>"$dir/$name.txt" 2>&1 || log "wrk exited with $?"
+	cpu_mark "$dir" "$name.cpu1"
+	sleep 1
+	snap "$dir" "$name"
+}
 
 wait_http() {
 	# wait_http SECONDS PID: until GET /index.html answers; fails if PID dies
@@ -138,30 +254,11 @@ workloads() {
 	{ cat /proc/loadavg; top -bn1 -w 160 | sed -n '7,13p'; } >"$dir/load.txt" 2>&1 || true
 	snap "$dir" start
 	log "  small-ka"
-	cpu_mark "$dir" small-ka.cpu0
-	timeout $((DURATION + 20)) ip netns exec "$NS" taskset -c "$CLIENT_CPU" \
-		wrk "${WRK_ARGS[@]}" "http://$ENG_IP/index.html" \
-		>"$dir/small-ka.txt" 2>&1 || log "wrk exited with $?"
-	cpu_mark "$dir" small-ka.cpu1
-	sleep 1
-	snap "$dir" small-ka
+	run_wrk "$dir" small-ka "http://$ENG_IP/index.html"
 	log "  small-close"
-	cpu_mark "$dir" small-close.cpu0
-	timeout $((DURATION + 20)) ip netns exec "$NS" taskset -c "$CLIENT_CPU" \
-		wrk "${WRK_ARGS[@]}" -H "Connection: close" \
-		"http://$ENG_IP/index.html" \
-		>"$dir/small-close.txt" 2>&1 || log "wrk exited with $?"
-	cpu_mark "$dir" small-close.cpu1
-	sleep 1
-	snap "$dir" small-close
+	run_wrk "$dir" small-close "http://$ENG_IP/index.html" -H "Connection: close"
 	log "  1m-ka"
-	cpu_mark "$dir" 1m-ka.cpu0
-	timeout $((DURATION + 20)) ip netns exec "$NS" taskset -c "$CLIENT_CPU" \
-		wrk "${WRK_ARGS[@]}" "http://$ENG_IP/1m.bin" \
-		>"$dir/1m-ka.txt" 2>&1 || log "wrk exited with $?"
-	cpu_mark "$dir" 1m-ka.cpu1
-	sleep 1
-	snap "$dir" 1m-ka
+	run_wrk "$dir" 1m-ka "http://$ENG_IP/1m.bin"
 	log "  bulk"
 	cpu_mark "$dir" bulk.cpu0
 	in_ns curl -s -o /dev/null -m 40 -w '%{speed_download} %{size_download} %{http_code}\n' \
@@ -178,8 +275,8 @@ case_kernel() {
 	cat >"$TMP/nginx/nginx.conf" <<EOF
 daemon off;
 user www-data;
-worker_processes 1;
-worker_cpu_affinity 10;
+worker_processes $WORKERS;
+worker_cpu_affinity $NGINX_AFFINITY;
 pid $TMP/nginx/nginx.pid;
 error_log $TMP/nginx/error.log warn;
 events { worker_connections 1024; }
@@ -203,7 +300,7 @@ http {
 EOF
 	ip addr add "$ENG_IP/24" dev "$ENG"
 	ENG_ADDR_SET=1
-	taskset -c "$SERVER_CPU" nginx -c "$TMP/nginx/nginx.conf" -p "$TMP/nginx" \
+	"${NGINX_PIN[@]+"${NGINX_PIN[@]}"}" nginx -c "$TMP/nginx/nginx.conf" -p "$TMP/nginx" \
 		-e "$TMP/nginx/error.log" >"$dir/server.log" 2>&1 &
 	pid=$!
 	PIDS+=("$pid")
@@ -221,30 +318,78 @@ EOF
 	ENG_ADDR_SET=0
 }
 
+start_engine() {
+	# start_engine DIR PMD: tq-server in the background, its pid in
+	# ENGINE_PID; one queue per worker on either PMD
+	local dir=$1 pmd=$2 vdev
+	case $pmd in
+	af_packet)
+		# framecnt as in drivers-config/af_packet.ini: 512 frames (the
+		# default) overflow with ACKs under 32 downloads at once;
+		# qpairs: one queue per worker, spread by PACKET_FANOUT
+		vdev="net_af_packet0,iface=$ENG,qpairs=$WORKERS,framecnt=4096" ;;
+	af_xdp)
+		vdev="net_af_xdp0,iface=$ENG,start_queue=0,queue_count=$WORKERS" ;;
+	esac
+	# shellcheck disable=SC2086 # ENGINE_OPTS: words on purpose
+	(
+		# af_xdp: libbpf's maps and libxdp's dispatcher lock memory
+		[ "$pmd" = af_xdp ] && { ulimit -l unlimited 2>/dev/null || true; }
+		exec "$TQ_SERVER" "${ENGINE_LCORES[@]}" "${EAL_MEM[@]}" --no-pci \
+			--file-prefix "$PREFIX" --vdev="$vdev" -- \
+			--addr "$ENG_IP/24" --http 80 --docroot "$DOC" $ENGINE_OPTS
+	) >"$dir/server.log" 2>&1 &
+	ENGINE_PID=$!
+	PIDS+=("$ENGINE_PID")
+}
+
 case_engine() {
-	local dir=$1 pid
+	local dir=$1 pid why up=0
 	mkdir -p "$dir"
 	# never the kernel and the engine on one address at once
 	ip -4 -o addr show dev "$ENG" | grep -q inet && die "$ENG still has an IPv4 address"
-	# framecnt as in drivers-config/af_packet.ini: 512 frames (the
-	# default) overflow with ACKs under 32 downloads at once
-	"$TQ_SERVER" -l 0-1 "${EAL_MEM[@]}" --no-pci --file-prefix "$PREFIX" \
-		--vdev="net_af_packet0,iface=$ENG,framecnt=4096" -- \
-		--addr "$ENG_IP/24" --http 80 --docroot "$DOC" $ENGINE_OPTS \
-		>"$dir/server.log" 2>&1 &
-	pid=$!
-	PIDS+=("$pid")
+	start_engine "$dir" "$PMD_USE"
+	pid=$ENGINE_PID
 	if wait_http 30 "$pid"; then
+		up=1
+	elif [ "$PMD_USE" = af_xdp ]; then
+		if kill -0 "$pid" 2>/dev/null; then
+			why="tq-server runs but GET /index.html had no answer within 30 s"
+		else
+			# the PMD's first complaint says why (libbpf's chatter
+			# aside), else the log's last line
+			why=$(grep -v '^libbpf' "$dir/server.log" | grep -iE -m1 'xdp|xsk|init_internals|queue_setup' || true)
+			[ -n "$why" ] || why=$(grep -v '^[[:space:]]*$' "$dir/server.log" | tail -1 || true)
+			why="tq-server exited: ${why:-no message}"
+		fi
+		stop_pid "$pid"
+		forget_pid "$pid"
+		log "af_xdp did not start ($why); using af_packet for the rest of the run"
+		mv "$dir/server.log" "$dir/server-af_xdp.log"
+		echo "$why" >"$dir/pmd_fallback"
+		ip link set dev "$ENG" xdp off 2>/dev/null || true
+		PMD_USE=af_packet
+		start_engine "$dir" "$PMD_USE"
+		pid=$ENGINE_PID
+		wait_http 30 "$pid" && up=1
+	fi
+	echo "$PMD_USE" >"$dir/pmd"
+	if [ "$up" = 1 ]; then
 		SNAP=engine
 		workloads "$dir"
 		SNAP=none
 		"$TQ_CTL" --file-prefix "$PREFIX" stats >"$dir/stats.txt" 2>&1 || true
+		"$TQ_CTL" --file-prefix "$PREFIX" --per-worker stats \
+			>"$dir/stats-per-worker.txt" 2>&1 || true
 	else
 		log "tq-server did not start: $(tail -5 "$dir/server.log")"
 	fi
 	kill -0 "$pid" 2>/dev/null || log "tq-server exited early: $(tail -5 "$dir/server.log")"
 	stop_pid "$pid"
 	forget_pid "$pid"
+	# no XDP program left on the veth for the next (kernel) run, should
+	# tq-server not have detached it (killed)
+	[ "$PMD_USE" = af_packet ] || ip link set dev "$ENG" xdp off 2>/dev/null || true
 }
 
 DATE=$(date -u +%Y%m%dT%H%M%SZ)
@@ -264,7 +409,8 @@ mkdir -p "$REPO/bench/results"
 OUT=$REPO/bench/results/tcp-$DATE.json
 MD=$TMP/table.md
 "$PYTHON" "$HERE/report.py" assemble "$TMP" "$OUT" "$DATE" "${EAL_MEM[*]}" \
-	"$DURATION" "$REPEAT"
+	"$DURATION" "$REPEAT" "$WORKERS" "$PMD" "wrk ${WRK_ARGS[*]}" \
+	"${ENGINE_LCORES[*]}" "$NGINX_AFFINITY" "${CLIENT_PIN[*]:-unpinned}"
 "$PYTHON" "$HERE/report.py" table "$OUT" | tee "$MD"
 echo "results: $OUT"
 [ "${NO_DOCS:-0}" = 1 ] || { mkdir -p "$REPO/docs/bench"; cp "$OUT" "$REPO/docs/bench/tcp.json"; }
