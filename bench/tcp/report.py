@@ -2,7 +2,8 @@
 """bench/tcp/report.py: parse wrk/curl output, write JSON, print a table, plot.
 
   report.py assemble TMPDIR OUT.json DATE EAL_MEM [DURATION REPEAT
-            [WORKERS PMD WRK ENGINE_LCORES NGINX_AFFINITY CLIENT_PIN]]
+            [WORKERS PMD WRK ENGINE_LCORES NGINX_AFFINITY CLIENT_PIN
+            [ENGINE_WORKERS]]]
   report.py table OUT.json
   report.py plot OUT.json OUT.png
 """
@@ -231,14 +232,17 @@ def median_run(runs, w):
 
 def assemble(tmp, out, date, eal_mem, duration="5", repeat="1",
              workers="1", pmd="af_packet", wrk=None, engine_lcores="-l 0-1",
-             nginx_affinity="10", client_pin="taskset -c 0"):
+             nginx_affinity="10", client_pin="taskset -c 0",
+             engine_workers=None):
     workers = int(workers)
-    pmd_vdev = {"af_packet": "net_af_packet (qpairs=%d, framecnt=4096)" % workers,
+    ew = int(engine_workers) if engine_workers else workers
+    pmd_vdev = {"af_packet": "net_af_packet (qpairs=%d, framecnt=4096)" % ew,
                 "af_xdp": "net_af_xdp (queue_count=%d), af_packet if it does "
-                          "not start" % workers}.get(pmd, pmd)
+                          "not start" % ew}.get(pmd, pmd)
     res = {"bench": "tcp", "date": date, "command": "bench/tcp/run.sh",
            "params": {"DURATION": int(duration), "REPEAT": int(repeat),
-                      "WORKERS": workers, "PMD": pmd},
+                      "WORKERS": workers, "ENGINE_WORKERS": ew,
+                      "PMD": pmd},
            "commit": sh("git", "-C", os.path.dirname(os.path.abspath(__file__)),
                         "rev-parse", "--short", "HEAD"),
            "host": {"cpus": os.cpu_count(), "kernel": platform.release(),
@@ -248,7 +252,7 @@ def assemble(tmp, out, date, eal_mem, duration="5", repeat="1",
            "eal_mem": eal_mem,
            "setup": {"link": "veth; engine on %s, kernel (nginx) on the same "
                      "root-netns end holding 10.96.0.2 while it runs" % pmd_vdev,
-                     "workers": workers,
+                     "workers": workers, "engine_workers": ew,
                      "engine_lcores": engine_lcores,
                      "nginx_worker_cpu_affinity": nginx_affinity,
                      "client": client_pin,
@@ -283,7 +287,7 @@ def assemble(tmp, out, date, eal_mem, duration="5", repeat="1",
                 if w in x["client_counters"] else None
                 for x in runs] for k in CLIENT_KEY})
         res["servers"][s] = r
-    if workers == 1:
+    if workers == 1 and ew == 1:
         res["setup"].update(client_cpu=0, server_cpu=1)
     json.dump(res, open(out, "w"), indent=1)
 
@@ -361,6 +365,7 @@ def table(path):
             c(k, w, "TCPLossProbes"), c(k, w, "BacklogDrops")))
     setup = res.get("setup") or {}
     workers = (res.get("params") or {}).get("WORKERS", 1)
+    ew = (res.get("params") or {}).get("ENGINE_WORKERS", workers)
     eruns, kruns = e.get("runs") or [], k.get("runs") or []
     if any(x.get("per_worker") for x in eruns):
         nw = max(len(v) for x in eruns
@@ -411,7 +416,7 @@ def table(path):
             print("| %s | %s | %s |" % (LABEL[w], tw(eruns, w) or "—",
                                         tw(kruns, w) or "—"))
     print()
-    if workers == 1:
+    if workers == 1 and ew == 1:
         where = "core 0: client, core 1: server"
     else:
         where = ("client unpinned; nginx workers on %s (worker_cpu_affinity "
@@ -484,10 +489,11 @@ def plot(path, png):
     params = res.get("params") or {}
     pmds = sorted({p for p in e.get("pmd_used") or [] if p}) or ["af_packet"]
     fig.suptitle("bench/tcp %s (%s, median of %s runs): veth, engine on "
-                 "net_%s, %s worker(s) each; 2 cores shared (functional "
-                 "comparison)"
+                 "net_%s, %s engine / %s nginx worker(s); 2 cores shared "
+                 "(functional comparison)"
                  % (res["date"], res.get("commit") or "?",
                     params.get("REPEAT", 1), "/".join(pmds),
+                    params.get("ENGINE_WORKERS", params.get("WORKERS", 1)),
                     params.get("WORKERS", 1)), fontsize=9)
     fig.tight_layout()
     fig.savefig(png, dpi=100)
@@ -496,7 +502,7 @@ def plot(path, png):
 if __name__ == "__main__":
     cmd = sys.argv[1]
     if cmd == "assemble":
-        assemble(*sys.argv[2:14])
+        assemble(*sys.argv[2:15])
     elif cmd == "table":
         table(sys.argv[2])
     elif cmd == "plot":

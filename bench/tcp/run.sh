@@ -35,7 +35,9 @@
 # client's netns, /proc/net/softnet_stat drops and /proc/stat per core.
 #
 # Usage (root): bench/tcp/run.sh
-# Environment: WORKERS (2; 1 to nproc), PMD (af_xdp, the default: falls
+# Environment: WORKERS (2; 1 to nproc), ENGINE_WORKERS (tq-server's
+# workers when they should differ from nginx's: the best profile of each,
+# e.g. af_xdp with its one queue on a veth against nginx with 2), PMD (af_xdp, the default: falls
 # back to af_packet for the rest of the run, with a one-line note, if
 # tq-server does not answer on it; af_packet), ENGINE_OPTS (more tq-server options, e.g. "--gso --gro"),
 # DURATION (5), REPEAT (5), QUIET_WAIT (60: seconds to wait
@@ -50,6 +52,7 @@ DURATION=${DURATION:-5}
 REPEAT=${REPEAT:-5}
 QUIET_WAIT=${QUIET_WAIT:-60}
 WORKERS=${WORKERS:-2}
+ENGINE_WORKERS=${ENGINE_WORKERS:-$WORKERS}	# tq-server's, if not nginx's
 PMD=${PMD:-af_xdp}
 ENGINE_OPTS=${ENGINE_OPTS:-}	# more tq-server options, e.g. "--gso --gro"
 PYTHON=/usr/bin/python3
@@ -69,12 +72,13 @@ log() { echo "== [${SECONDS}s] $*" >&2; }
 source "$HERE/../lib.sh"
 
 [ "$(id -u)" = 0 ] || die "needs root (namespaces, veth, DPDK)"
-for v in DURATION REPEAT QUIET_WAIT WORKERS; do
+for v in DURATION REPEAT QUIET_WAIT WORKERS ENGINE_WORKERS; do
 	[[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a whole number"
 done
 [ "$DURATION" -gt 0 ] && [ "$REPEAT" -gt 0 ] || die "DURATION and REPEAT must be > 0"
-if [ "$WORKERS" -lt 1 ] || [ "$WORKERS" -gt "$NCPU" ]; then
-	die "WORKERS must be 1 to $NCPU (the CPUs here)"
+if [ "$WORKERS" -lt 1 ] || [ "$WORKERS" -gt "$NCPU" ] ||
+		[ "$ENGINE_WORKERS" -lt 1 ] || [ "$ENGINE_WORKERS" -gt "$NCPU" ]; then
+	die "WORKERS and ENGINE_WORKERS must be 1 to $NCPU (the CPUs here)"
 fi
 case $PMD in
 af_packet|af_xdp) ;;
@@ -93,20 +97,26 @@ if [ "${NO_PLOT:-0}" != 1 ] && ! "$PYTHON" -c 'import matplotlib' 2>/dev/null; t
 fi
 
 # --- layout -------------------------------------------------------------------
-# WORKERS=1: the server on core 1, the client pinned to core 0.  More: the
-# servers' workers round-robin over the CPUs (tq-server's control thread
-# beside its first worker, on CPU 0), the client unpinned.
-if [ "$WORKERS" = 1 ]; then
+# One worker: the server on core 1.  More: the server's workers
+# round-robin over the CPUs (tq-server's control thread beside its first
+# worker, on CPU 0).  The client is pinned to core 0 when both servers
+# have one worker, else unpinned.
+if [ "$ENGINE_WORKERS" = 1 ]; then
 	ENGINE_LCORES=(-l 0-1)
-	NGINX_AFFINITY=10
-	CLIENT_PIN=(taskset -c "$CLIENT_CPU")
-	NGINX_PIN=(taskset -c "$SERVER_CPU")
 else
 	lc=0@0
+	for ((i = 0; i < ENGINE_WORKERS; i++)); do
+		lc+=",$((i + 1))@$((i % NCPU))"
+	done
+	ENGINE_LCORES=(--lcores "$lc")
+fi
+if [ "$WORKERS" = 1 ]; then
+	NGINX_AFFINITY=10
+	NGINX_PIN=(taskset -c "$SERVER_CPU")
+else
 	NGINX_AFFINITY=
 	for ((i = 0; i < WORKERS; i++)); do
 		c=$((i % NCPU))
-		lc+=",$((i + 1))@$c"
 		# nginx's masks are bit strings, CPU 0 rightmost: 01 10 on 2 CPUs
 		m=
 		for ((b = NCPU - 1; b >= 0; b--)); do
@@ -114,11 +124,15 @@ else
 		done
 		NGINX_AFFINITY+="${NGINX_AFFINITY:+ }$m"
 	done
-	ENGINE_LCORES=(--lcores "$lc")
-	CLIENT_PIN=()
 	NGINX_PIN=()
 fi
-WRK_ARGS=(-t"$WORKERS" -c32 -d"${DURATION}s" --latency)
+CLIENT_THREADS=$((WORKERS > ENGINE_WORKERS ? WORKERS : ENGINE_WORKERS))
+if [ "$CLIENT_THREADS" = 1 ]; then
+	CLIENT_PIN=(taskset -c "$CLIENT_CPU")
+else
+	CLIENT_PIN=()
+fi
+WRK_ARGS=(-t"$CLIENT_THREADS" -c32 -d"${DURATION}s" --latency)
 
 TMP=$(mktemp -d /tmp/tqtcp.XXXXXX)
 trap bench_cleanup EXIT
@@ -165,7 +179,8 @@ if [ "$PMD" = af_xdp ]; then
 	# PMD counts an interface's queues by its combined channels; a veth
 	# has separate RX and TX channels only, so it counts one and refuses
 	# queue_count=2 ("Specified queue count 2 is larger than combined
-	# queue count 1"): with WORKERS > 1 this falls back to af_packet.
+	# queue count 1"): with ENGINE_WORKERS > 1 this falls back to
+	# af_packet.
 fi
 
 # --- helpers ------------------------------------------------------------------
@@ -198,7 +213,7 @@ cpu_mark() {
 	grep '^cpu[0-9]' /proc/stat >"$1/$2" || true
 }
 
-# the client: pinned to core 0 with WORKERS=1, unpinned otherwise
+# the client: pinned to core 0 when each server has one worker, else unpinned
 in_ns() { ip netns exec "$NS" "${CLIENT_PIN[@]+"${CLIENT_PIN[@]}"}" "$@"; }
 
 SSK_NOTED=0
@@ -327,9 +342,9 @@ start_engine() {
 		# framecnt as in drivers-config/af_packet.ini: 512 frames (the
 		# default) overflow with ACKs under 32 downloads at once;
 		# qpairs: one queue per worker, spread by PACKET_FANOUT
-		vdev="net_af_packet0,iface=$ENG,qpairs=$WORKERS,framecnt=4096" ;;
+		vdev="net_af_packet0,iface=$ENG,qpairs=$ENGINE_WORKERS,framecnt=4096" ;;
 	af_xdp)
-		vdev="net_af_xdp0,iface=$ENG,start_queue=0,queue_count=$WORKERS" ;;
+		vdev="net_af_xdp0,iface=$ENG,start_queue=0,queue_count=$ENGINE_WORKERS" ;;
 	esac
 	# shellcheck disable=SC2086 # ENGINE_OPTS: words on purpose
 	(
@@ -410,7 +425,8 @@ OUT=$REPO/bench/results/tcp-$DATE.json
 MD=$TMP/table.md
 "$PYTHON" "$HERE/report.py" assemble "$TMP" "$OUT" "$DATE" "${EAL_MEM[*]}" \
 	"$DURATION" "$REPEAT" "$WORKERS" "$PMD" "wrk ${WRK_ARGS[*]}" \
-	"${ENGINE_LCORES[*]}" "$NGINX_AFFINITY" "${CLIENT_PIN[*]:-unpinned}"
+	"${ENGINE_LCORES[*]}" "$NGINX_AFFINITY" "${CLIENT_PIN[*]:-unpinned}" \
+	"$ENGINE_WORKERS"
 "$PYTHON" "$HERE/report.py" table "$OUT" | tee "$MD"
 echo "results: $OUT"
 [ "${NO_DOCS:-0}" = 1 ] || { mkdir -p "$REPO/docs/bench"; cp "$OUT" "$REPO/docs/bench/tcp.json"; }
