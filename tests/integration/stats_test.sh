@@ -148,6 +148,11 @@ ns=$(grep -c '^\[stats\] rx' "$TQ_SERVER_LOG" || true)
 last=$(grep '^\[stats\] rx' "$TQ_SERVER_LOG" | tail -n 1)
 rxl=$(awk '{print $3}' <<<"$last")
 ((rxl > 0)) || tq_fail "last [stats] line shows no packets: $last"
+# its drops are drop reasons only: nothing here is lost, and the line
+# once summed every counter after RxNoMbuf (TCPHPHits, about one a
+# received segment, among them)
+drl=$(awk '{for (i = 1; i < NF; i++) if ($i == "drops") print $(i + 1)}' <<<"$last")
+[[ -n $drl ]] && ((drl * 2 < rxl)) || tq_fail "last [stats] line: drops $drl of $rxl received: $last"
 tq_pass "--stats-interval 1: $ns [stats] lines; last: $last"
 
 # SIGTERM: clean exit, status 0, within 2 s.
