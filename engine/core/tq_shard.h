@@ -186,7 +186,7 @@ void tq_shard_flush(struct tq_shard *s);
  * The stack's own mbuf allocations and frees on the per-segment path
  * (a segment's frame, the send queue's data, a receive queue's mbufs
  * once read) go through a stack of up to TQ_STASH mbufs in the shard:
- * a push or a pop and the fields rte_pktmbuf_reset() sets, where the
+ * a push or a pop and rte_pktmbuf_reset(), where the
  * mempool's per-lcore cache costs a lookup of the lcore's cache, its
  * flush threshold and a copy loop each way (bench/cost).  Half the
  * stash goes back to the pool in one bulk put when it fills and comes
@@ -210,18 +210,7 @@ tq_shard_mbuf_alloc(struct tq_shard *s)
 			return NULL;
 	}
 	m = s->stash[--s->stash_n];
-	/* what rte_pktmbuf_reset() sets; next and nb_segs were set by
-	 * rte_pktmbuf_prefree_seg() when the mbuf was freed */
-	m->pkt_len = 0;
-	m->tx_offload = 0;
-	m->vlan_tci = 0;
-	m->vlan_tci_outer = 0;
-	m->port = RTE_MBUF_PORT_INVALID;
-	m->ol_flags &= RTE_MBUF_F_EXTERNAL;
-	m->packet_type = 0;
-	m->data_off = (uint16_t)RTE_MIN((uint16_t)RTE_PKTMBUF_HEADROOM,
-			m->buf_len);
-	m->data_len = 0;
+	rte_pktmbuf_reset(m);
 	return m;
 }
 

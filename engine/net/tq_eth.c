@@ -225,27 +225,3 @@ tq_net_input(struct tq_shard *s, struct rte_mbuf **pkts, uint16_t n)
 	if (tq_net(s)->dr.cnt)
 		rte_ip_frag_free_death_row(&tq_net(s)->dr, 0);
 }
-
-void
-tq_eth_output(struct tq_shard *s, struct rte_mbuf *m, uint16_t etype,
-		const struct tq_addr *nexthop,
-		const struct rte_ether_addr *l2dst)
-{
-	struct rte_ether_hdr *eh;
-
-	eh = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, sizeof(*eh));
-	if (unlikely(!eh)) {
-		TQ_INC(s, NO_MBUF);
-		rte_pktmbuf_free(m);
-		return;
-	}
-	m->l2_len = sizeof(*eh);
-	eh->ether_type = rte_cpu_to_be_16(etype);
-	eh->src_addr = tq_net(s)->ifc->mac;
-	if (l2dst) {
-		eh->dst_addr = *l2dst;
-		tq_shard_tx(s, m);
-		return;
-	}
-	tq_neigh_send(s, nexthop, m);
-}

@@ -210,6 +210,38 @@ ip_cksum4(struct tq_shard *s, struct rte_mbuf *m, struct rte_ipv4_hdr *ip)
 	}
 }
 
+/* m, IP header on, past the MTU: its fragments, each to the next hop.
+ * Apart from ipv4_output(), whose every packet would otherwise carry
+ * this path's frame (the fragment array and its stack guard). */
+static __rte_noinline int
+fragment4(struct tq_shard *s, struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
+		uint8_t proto, const struct tq_addr *nh,
+		const struct rte_ether_addr *l2dst)
+{
+	struct rte_mbuf *frags[MAX_FRAGS];
+	int nf, i;
+
+	/* Fragments cannot share one offloaded L4 checksum. */
+	l4_cksum4(s, m, ip, proto, false);
+	nf = rte_ipv4_fragment_packet(m, frags, MAX_FRAGS,
+			tq_net(s)->ifc->mtu, s->pool, s->pool);
+	rte_pktmbuf_free(m);
+	if (nf < 0) {
+		TQ_INC(s, IP_FRAG_FAILS);
+		return nf;
+	}
+	TQ_ADD(s, IP_FRAG_CREATES, nf);
+	for (i = 0; i < nf; i++) {
+		struct rte_mbuf *f = frags[i];
+
+		ip = rte_pktmbuf_mtod(f, struct rte_ipv4_hdr *);
+		f->ol_flags = 0;
+		ip_cksum4(s, f, ip);
+		tq_eth_output(s, f, RTE_ETHER_TYPE_IPV4, nh, l2dst);
+	}
+	return 0;
+}
+
 static int
 ipv4_output(struct tq_shard *s, struct rte_mbuf *m, uint32_t src,
 		uint32_t dst, uint8_t proto, const struct rte_ether_addr *l2dst,
@@ -218,25 +250,30 @@ ipv4_output(struct tq_shard *s, struct rte_mbuf *m, uint32_t src,
 	struct tq_net *n = tq_net(s);
 	const struct tq_iface *ifc = n->ifc;
 	struct rte_ipv4_hdr *ip;
-	struct tq_addr nh, d = tq_addr_v4(dst), sa = tq_addr_v4(src);
-	struct rte_mbuf *frags[MAX_FRAGS];
+	struct tq_addr nh;
 	uint32_t len;
-	int nf, i;
 
-	if (l2dst)
-		; /* a reply: no route needed */
-	else if (o->nexthop)
+	/* Address structs only for a route lookup: a connection's segments
+	 * come with the next hop's MAC (nearly every packet sent). */
+	if (l2dst) {
+		; /* a reply or a cached route: no lookup needed */
+	} else if (o->nexthop) {
 		nh = *o->nexthop;
-	else if (tq_route_lookup(ifc, &d, &nh, &sa) < 0) {
-		TQ_INC(s, IP_OUT_NO_ROUTES);
-		if (NET_LOG_ON(DEBUG)) {
-			char a[TQ_ADDR_STRLEN];
+	} else {
+		struct tq_addr d = tq_addr_v4(dst), sa = tq_addr_v4(src);
 
-			NET_LOG(DEBUG, "no route to %s",
-				tq_addr_format(&d, a, sizeof(a)));
+		if (tq_route_lookup(ifc, &d, &nh, &sa) < 0) {
+			TQ_INC(s, IP_OUT_NO_ROUTES);
+			if (NET_LOG_ON(DEBUG)) {
+				char a[TQ_ADDR_STRLEN];
+
+				NET_LOG(DEBUG, "no route to %s",
+					tq_addr_format(&d, a, sizeof(a)));
+			}
+			rte_pktmbuf_free(m);
+			return -EHOSTUNREACH;
 		}
-		rte_pktmbuf_free(m);
-		return -EHOSTUNREACH;
+		src = sa.v4;
 	}
 	len = m->pkt_len + sizeof(*ip);
 	if (len > UINT16_MAX || (o->df && len > ifc->mtu)) {
@@ -256,7 +293,7 @@ ipv4_output(struct tq_shard *s, struct rte_mbuf *m, uint32_t src,
 	ip->fragment_offset = o->df ? RTE_BE16(RTE_IPV4_HDR_DF_FLAG) : 0;
 	ip->time_to_live = n->conf->ttl;
 	ip->next_proto_id = proto;
-	ip->src_addr = sa.v4;
+	ip->src_addr = src;
 	ip->dst_addr = dst;
 	ip->hdr_checksum = 0;
 	m->l2_len = RTE_ETHER_HDR_LEN;
@@ -278,25 +315,7 @@ ipv4_output(struct tq_shard *s, struct rte_mbuf *m, uint32_t src,
 		tq_eth_output(s, m, RTE_ETHER_TYPE_IPV4, &nh, l2dst);
 		return 0;
 	}
-	/* Fragments cannot share one offloaded L4 checksum. */
-	l4_cksum4(s, m, ip, proto, false);
-	nf = rte_ipv4_fragment_packet(m, frags, MAX_FRAGS, ifc->mtu, s->pool,
-			s->pool);
-	rte_pktmbuf_free(m);
-	if (nf < 0) {
-		TQ_INC(s, IP_FRAG_FAILS);
-		return nf;
-	}
-	TQ_ADD(s, IP_FRAG_CREATES, nf);
-	for (i = 0; i < nf; i++) {
-		struct rte_mbuf *f = frags[i];
-
-		ip = rte_pktmbuf_mtod(f, struct rte_ipv4_hdr *);
-		f->ol_flags = 0;
-		ip_cksum4(s, f, ip);
-		tq_eth_output(s, f, RTE_ETHER_TYPE_IPV4, &nh, l2dst);
-	}
-	return 0;
+	return fragment4(s, m, ip, proto, &nh, l2dst);
 }
 
 int
@@ -304,47 +323,8 @@ tq_ipv4_output(struct tq_shard *s, struct rte_mbuf *m, uint32_t src,
 		uint32_t dst, uint8_t proto, const struct rte_ether_addr *l2dst)
 {
 	static const struct tq_ip_txopt none;
-	struct tq_net *n = tq_net(s);
-	const struct tq_iface *ifc = n->ifc;
-	uint32_t len = m->pkt_len + sizeof(struct rte_ipv4_hdr);
-	struct rte_ether_hdr *eh;
-	struct rte_ipv4_hdr *ip;
 
-	/*
-	 * To a known next hop, within the MTU, not to be cut: nearly every
-	 * segment and datagram of a connection.  What ipv4_output() and
-	 * tq_eth_output() do for it in one pass: one prepend for both
-	 * headers, no route or address structs.
-	 */
-	if (unlikely(l2dst == NULL || len > ifc->mtu ||
-			(m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) ||
-			rte_pktmbuf_headroom(m) < sizeof(*eh) + sizeof(*ip)))
-		return ipv4_output(s, m, src, dst, proto, l2dst, &none);
-	eh = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m,
-			sizeof(*eh) + sizeof(*ip));
-	ip = (struct rte_ipv4_hdr *)(eh + 1);
-	eh->dst_addr = *l2dst;
-	eh->src_addr = ifc->mac;
-	eh->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
-	ip->version_ihl = RTE_IPV4_VHL_DEF;
-	ip->type_of_service = 0;
-	ip->total_length = rte_cpu_to_be_16((uint16_t)len);
-	ip->packet_id = rte_cpu_to_be_16(n->ip_id++);
-	ip->fragment_offset = 0;
-	ip->time_to_live = n->conf->ttl;
-	ip->next_proto_id = proto;
-	ip->src_addr = src;
-	ip->dst_addr = dst;
-	m->l2_len = sizeof(*eh);
-	m->l3_len = sizeof(*ip);
-	TQ_INC(s, IP_OUT_REQUESTS);
-	/* the checksums see the frame from its IP header */
-	rte_pktmbuf_adj(m, sizeof(*eh));
-	l4_cksum4(s, m, ip, proto, true);
-	ip_cksum4(s, m, ip);
-	rte_pktmbuf_prepend(m, sizeof(*eh));
-	tq_shard_tx(s, m);
-	return 0;
+	return ipv4_output(s, m, src, dst, proto, l2dst, &none);
 }
 
 int
