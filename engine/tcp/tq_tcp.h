@@ -12,8 +12,8 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
-#include <rte_hash.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
@@ -288,7 +288,10 @@ struct tq_tcb {
 	struct tq_conn conn;
 	struct tq_stream st;
 	struct tq_tcp_key key;
-	hash_sig_t sig;
+	uint32_t sig;
+	/* the flow table's chain (tq_tcp_flows.c); hpprev NULL: not in it */
+	struct tq_tcb *hnext;
+	struct tq_tcb **hpprev;
 	struct tq_shard *s;
 	uint8_t state;
 	uint8_t close_reason;	/* for a deferred close */
@@ -414,6 +417,56 @@ struct tq_tfo_entry {
 	uint8_t cookie[16];
 };
 
+/*
+ * The flow table (tq_tcp_flows.c): buckets of TCB chains under a keyed
+ * hash.  A walk's cursor is the bucket and the place in its chain.
+ */
+#define TQ_FLOWS_CHAIN_BITS 5
+#define TQ_FLOWS_CHAIN_MAX (1u << TQ_FLOWS_CHAIN_BITS)
+
+struct tq_flows {
+	struct tq_tcb **b;
+	uint32_t mask;
+	uint32_t n;
+	uint32_t k[sizeof(struct tq_tcp_key) / 4];	/* NH key */
+};
+
+int tq_flows_init(struct tq_flows *ft, uint32_t entries,
+		const uint8_t *secret, int socket);
+void tq_flows_free(struct tq_flows *ft);
+/* tp->sig must hold tq_flows_hash() of tp->key.  -ENOSPC: chain full. */
+int tq_flows_add(struct tq_flows *ft, struct tq_tcb *tp);
+void tq_flows_del(struct tq_flows *ft, struct tq_tcb *tp);
+/* The next TCB from *cursor (0 to start), NULL at the end.  The table
+ * may change between calls: a TCB may then be seen twice or missed. */
+struct tq_tcb *tq_flows_next(const struct tq_flows *ft, uint32_t *cursor);
+
+/* NH over the key's ten 32-bit words (a product per pair, the pair
+ * being a 64-bit word's halves), then a 64-bit mix so every bit of the
+ * bucket index depends on all of them.  Spelled out: as a loop over a
+ * copy of the key it cost twice the instructions. */
+static inline uint64_t
+tq_flows_nh(uint64_t x, const uint32_t *k)
+{
+	return (uint64_t)(uint32_t)((uint32_t)x + k[0]) *
+		(uint32_t)((uint32_t)(x >> 32) + k[1]);
+}
+
+static inline uint32_t
+tq_flows_hash(const struct tq_flows *ft, const struct tq_tcp_key *key)
+{
+	uint64_t w[5], h;
+
+	RTE_BUILD_BUG_ON(sizeof(*key) != sizeof(w));
+	memcpy(w, key, sizeof(w));
+	h = tq_flows_nh(w[0], &ft->k[0]) + tq_flows_nh(w[1], &ft->k[2]) +
+		tq_flows_nh(w[2], &ft->k[4]) + tq_flows_nh(w[3], &ft->k[6]) +
+		tq_flows_nh(w[4], &ft->k[8]);
+	h ^= h >> 31;
+	h *= 0x9e3779b97f4a7c15ull;
+	return (uint32_t)(h >> 32);
+}
+
 /* The TCP layer of one shard. */
 /* Handshake time histogram bounds (tq_tcp_table.c). */
 #define TQ_TCP_HS_BUCKETS 16
@@ -423,7 +476,7 @@ struct tq_tcp {
 	const struct tq_tcp_conf *conf;
 	const struct tq_tcp_listen_table *lt;
 	const uint8_t *secret; /* 16 bytes, RFC 6528's key */
-	struct rte_hash *flows;
+	struct tq_flows flows;
 	/* The flow last found or added (4.4BSD's one-entry PCB cache):
 	 * the segments of a burst, an exchange's next segment, mostly hit
 	 * it and skip the hash.  Cleared when that TCB leaves the table. */
@@ -531,11 +584,11 @@ void tq_tcp_listen_table_del(struct tq_tcp_listen_table *lt,
 void tq_tcp_listener_add(struct tq_shard *s, unsigned int idx);
 void tq_tcp_listener_del(struct tq_shard *s, unsigned int idx);
 struct tq_tcb *tq_tcp_lookup(struct tq_shard *s, const struct tq_tcp_key *k,
-		hash_sig_t *sig);
+		uint32_t *sig);
 struct tq_listener *tq_tcp_find_listener(struct tq_shard *s,
 		const struct tq_addr *dst, uint16_t port);
 struct tq_tcb *tq_tcb_new(struct tq_shard *s, const struct tq_tcp_key *k,
-		hash_sig_t sig);
+		uint32_t sig);
 /* Move to CLOSED: callbacks, out of the table, freed. */
 void tq_tcb_close(struct tq_tcb *tp, enum tq_close_reason why);
 void tq_tcb_unhash(struct tq_tcb *tp);

@@ -96,7 +96,7 @@ tq_tcp_icmp_input(struct tq_shard *s, struct tq_rx *rx,
 {
 	struct tq_tcp_key k;
 	struct tq_tcb *tp;
-	hash_sig_t sig;
+	uint32_t sig;
 
 	tq_tcp_key_make(&k, &e->laddr, &e->faddr, e->lport, e->fport);
 	/* The error came from a router, so it may have landed on any

@@ -485,7 +485,7 @@ send_cookie(struct tq_shard *s, struct tq_listener *l,
 static struct tq_tcb *
 cookie_ack(struct tq_shard *s, struct tq_listener *l,
 		struct tq_tcp_seg *seg, const struct tq_tcp_key *k,
-		hash_sig_t sig, bool *overflow)
+		uint32_t sig, bool *overflow)
 {
 	struct tq_tcp *t = tq_tcp(s);
 	struct tq_tcb *tp;
@@ -555,7 +555,7 @@ cookie_ack(struct tq_shard *s, struct tq_listener *l,
 static void
 listen_input(struct tq_shard *s, struct tq_listener *l, struct tq_rx *rx,
 		struct tq_tcp_seg *seg, const struct tq_tcp_key *k,
-		hash_sig_t sig)
+		uint32_t sig)
 {
 	struct tq_tcp *t = tq_tcp(s);
 	struct tq_tcb *tp;
@@ -1396,7 +1396,7 @@ tq_tcp_input(struct tq_shard *s, struct tq_rx *rx)
 	struct tq_tcp_key k;
 	struct tq_tcb *tp;
 	struct tq_listener *l = NULL;
-	hash_sig_t sig;
+	uint32_t sig;
 	unsigned int hlen, state;
 	uint8_t act;
 

@@ -27,7 +27,7 @@ tq_tcp_accept(struct tq_listener *l, const struct tq_stream_ops *ops,
  * (PAWS then rejects its old duplicates) and is over a second old.
  */
 static bool
-tuple_free(struct tq_shard *s, const struct tq_tcp_key *k, hash_sig_t *sig,
+tuple_free(struct tq_shard *s, const struct tq_tcp_key *k, uint32_t *sig,
 		uint32_t *min_iss)
 {
 	struct tq_tcb *tw = tq_tcp_lookup(s, k, sig);
@@ -99,7 +99,7 @@ tq_tcp_connect_data(struct tq_shard *s, const struct tq_addr *dst,
 	struct tq_addr sa;
 	struct tq_tcp_key k;
 	struct tq_tcb *tp;
-	hash_sig_t sig;
+	uint32_t sig;
 	uint32_t range, tries, min_iss = 0;
 	int dummy;
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The TCP state of a shard: the flow table (rte_hash of 4-tuples, no
- * locks: only this worker touches it), the TCB pool, the listener
+ * The TCP state of a shard: the flow table (tq_tcp_flows.c, no locks:
+ * only this worker touches it), the TCB pool, the listener
  * replicas with their SYN and accept queues.  The SYN queue is the flow
  * table itself: a SYN_RECEIVED TCB is found in O(1) by the third ACK, and
  * each listener counts its own against the backlog.
@@ -141,25 +141,31 @@ tq_tcp_listener_add(struct tq_shard *s, unsigned int idx)
 		t->nl = idx + 1;
 }
 
+/* Back to the start of the bucket tq_flows_next() last returned from:
+ * a close there may have taken the entries after it. */
+static void
+flows_rewind(uint32_t *cursor)
+{
+	*cursor = (*cursor - 1) & ~(TQ_FLOWS_CHAIN_MAX - 1);
+}
+
 /*
  * What waits on the listener goes, with a RST where the peer thinks it
  * is connected: nobody will accept it now.  Closing changes the flow
- * table, which rte_hash_iterate must not see, hence the two walks.
+ * table, and an app's closed() may close others: hence the two walks,
+ * the second going over a bucket again after each close.
  */
 void
 tq_tcp_listener_del(struct tq_shard *s, unsigned int idx)
 {
 	struct tq_tcp *t = tq_tcp(s);
 	struct tq_listener *l = &t->listeners[idx];
-	const void *key;
-	void *data;
+	struct tq_tcb *tp;
 	uint32_t iter = 0;
 
 	if (!l->conf)
 		return;
-	while (rte_hash_iterate(t->flows, &key, &data, &iter) >= 0) {
-		struct tq_tcb *tp = data;
-
+	while ((tp = tq_flows_next(&t->flows, &iter)) != NULL) {
 		if (tp->listener != l || (tp->flags & TF_DOOMED))
 			continue;
 		if (TQ_TCPS_SYNCHRONIZED(tp->state))
@@ -171,42 +177,15 @@ tq_tcp_listener_del(struct tq_shard *s, unsigned int idx)
 		tp->close_reason = (uint8_t)TQ_CLOSE_ABORTED;
 	}
 	iter = 0;
-	while (rte_hash_iterate(t->flows, &key, &data, &iter) >= 0) {
-		struct tq_tcb *tp = data;
-
+	while ((tp = tq_flows_next(&t->flows, &iter)) != NULL) {
 		if (tp->listener == l && (tp->flags & TF_DOOMED)) {
 			tq_tcb_close(tp, TQ_CLOSE_ABORTED);
-			iter = 0; /* the table changed: walk again */
+			flows_rewind(&iter);
 		}
 	}
 	memset(l, 0, sizeof(*l));
 	while (t->nl && !t->listeners[t->nl - 1].conf)
 		t->nl--;
-}
-
-/*
- * The flow table's hash: what rte_hash_crc() gives for the 40-byte key
- * (CRC32-C a word at a time), with the words loaded and summed inline.
- * rte_hash_crc() picks its instruction at run time for every word and is
- * reached through rte_hash_hash()'s indirect call: most of a lookup's
- * hashing cost, once per segment in.
- */
-static inline uint32_t
-flow_hash(const struct tq_tcp_key *k)
-{
-#if defined(RTE_ARCH_X86_64) && defined(__SSE4_2__)
-	uint64_t w[sizeof(*k) / 8];
-	uint64_t h = 0;
-	unsigned int i;
-
-	RTE_BUILD_BUG_ON(sizeof(*k) % 8 != 0);
-	memcpy(w, k, sizeof(w));
-	for (i = 0; i < RTE_DIM(w); i++)
-		h = _mm_crc32_u64(h, w[i]);
-	return (uint32_t)h;
-#else
-	return rte_hash_crc(k, sizeof(*k), 0);
-#endif
 }
 
 static inline bool
@@ -222,21 +201,12 @@ flow_key_eq(const struct tq_tcp_key *a, const struct tq_tcp_key *b)
 			(x[3] ^ y[3]) | (x[4] ^ y[4])) == 0;
 }
 
-static uint32_t
-flow_hash_func(const void *key, uint32_t len, uint32_t init)
-{
-	RTE_SET_USED(len);
-	RTE_SET_USED(init);
-	return flow_hash(key);
-}
-
 int
 tq_tcp_attach(struct tq_shard *s, const struct tq_tcp_conf *conf,
 		const struct tq_tcp_listen_table *lt, const uint8_t *secret)
 {
 	static unsigned int seq;
-	char name[RTE_HASH_NAMESIZE];
-	struct rte_hash_parameters hp = { 0 };
+	char name[RTE_MEMPOOL_NAMESIZE];
 	struct tq_tcp *t;
 	unsigned int i;
 
@@ -247,14 +217,12 @@ tq_tcp_attach(struct tq_shard *s, const struct tq_tcp_conf *conf,
 	t->conf = conf;
 	t->lt = lt;
 	t->secret = secret;
-	snprintf(name, sizeof(name), "tq_flows_%u_%u", s->id, seq);
-	hp.name = name;
-	/* TIME_WAIT entries live in the table too. */
-	hp.entries = RTE_MAX(conf->max_conns * 2, 64u);
-	hp.key_len = sizeof(struct tq_tcp_key);
-	hp.hash_func = flow_hash_func;
-	hp.socket_id = s->socket;
-	t->flows = rte_hash_create(&hp);
+	/* Every entry is a TCB of the pool (TIME_WAIT ones too). */
+	if (tq_flows_init(&t->flows, conf->max_conns, secret,
+			s->socket) < 0) {
+		rte_free(t);
+		return -ENOMEM;
+	}
 	/* Scoreboards for a quarter of the connections at once: only
 	 * those with SACKed data outstanding hold one. */
 	snprintf(name, sizeof(name), "tq_sb_%u_%u", s->id, seq);
@@ -266,8 +234,8 @@ tq_tcp_attach(struct tq_shard *s, const struct tq_tcp_conf *conf,
 	t->tcbs = rte_mempool_create(name, conf->max_conns,
 			sizeof(struct tq_tcb), 0, 0, NULL, NULL, NULL, NULL,
 			s->socket, MEMPOOL_F_SP_PUT | MEMPOOL_F_SC_GET);
-	if (!t->flows || !t->tcbs || !t->sbs) {
-		rte_hash_free(t->flows);
+	if (!t->tcbs || !t->sbs) {
+		tq_flows_free(&t->flows);
 		rte_mempool_free(t->tcbs);
 		rte_mempool_free(t->sbs);
 		rte_free(t);
@@ -291,16 +259,13 @@ void
 tq_tcp_detach(struct tq_shard *s)
 {
 	struct tq_tcp *t = tq_tcp(s);
-	const void *key;
-	void *data;
+	struct tq_tcb *tp;
 	uint32_t iter = 0;
 
 	if (!t)
 		return;
 	/* Free without callbacks: the engine is going away. */
-	while (rte_hash_iterate(t->flows, &key, &data, &iter) >= 0) {
-		struct tq_tcb *tp = data;
-
+	while ((tp = tq_flows_next(&t->flows, &iter)) != NULL) {
 		tp->flags |= TF_CLOSED_CB;
 		tq_tcp_timers_cancel(tp);
 		tq_mq_free(&tp->sndq);
@@ -310,7 +275,7 @@ tq_tcp_detach(struct tq_shard *s)
 		tq_tcp_rate_free(tp);
 		rte_mempool_put(t->tcbs, tp);
 	}
-	rte_hash_free(t->flows);
+	tq_flows_free(&t->flows);
 	rte_mempool_free(t->tcbs);
 	rte_mempool_free(t->sbs);
 	if (s->net) {
@@ -323,21 +288,22 @@ tq_tcp_detach(struct tq_shard *s)
 
 struct tq_tcb *
 tq_tcp_lookup(struct tq_shard *s, const struct tq_tcp_key *k,
-		hash_sig_t *sig)
+		uint32_t *sig)
 {
 	struct tq_tcp *t = tq_tcp(s);
-	struct tq_tcb *last = t->last;
-	void *data;
+	struct tq_tcb *tp = t->last;
 
-	if (last && flow_key_eq(&last->key, k)) {
-		*sig = last->sig;
-		return last;
+	if (tp && flow_key_eq(&tp->key, k)) {
+		*sig = tp->sig;
+		return tp;
 	}
-	*sig = flow_hash(k);
-	if (rte_hash_lookup_with_hash_data(t->flows, k, *sig, &data) < 0)
-		return NULL;
-	t->last = data;
-	return data;
+	*sig = tq_flows_hash(&t->flows, k);
+	for (tp = t->flows.b[*sig & t->flows.mask]; tp; tp = tp->hnext)
+		if (tp->sig == *sig && flow_key_eq(&tp->key, k)) {
+			t->last = tp;
+			return tp;
+		}
+	return NULL;
 }
 
 struct tq_listener *
@@ -402,7 +368,7 @@ const uint64_t tq_tcp_hs_bounds_ns[TQ_TCP_HS_BUCKETS] = {
 };
 
 struct tq_tcb *
-tq_tcb_new(struct tq_shard *s, const struct tq_tcp_key *k, hash_sig_t sig)
+tq_tcb_new(struct tq_shard *s, const struct tq_tcp_key *k, uint32_t sig)
 {
 	struct tq_tcp *t = tq_tcp(s);
 	const struct tq_tcp_conf *c = t->conf;
@@ -417,7 +383,7 @@ tq_tcb_new(struct tq_shard *s, const struct tq_tcp_key *k, hash_sig_t sig)
 	memset(tp, 0, sizeof(*tp));
 	tp->key = *k;
 	tp->sig = sig;
-	if (rte_hash_add_key_with_hash_data(t->flows, k, sig, tp) < 0) {
+	if (tq_flows_add(&t->flows, tp) < 0) {
 		rte_mempool_put(t->tcbs, tp);
 		TQ_INC(s, TCP_NO_TCB);
 		return NULL;
@@ -638,7 +604,7 @@ tq_tcb_unhash(struct tq_tcb *tp)
 
 	if (tp->flags & TF_UNHASHED)
 		return;
-	rte_hash_del_key_with_hash(t->flows, &tp->key, tp->sig);
+	tq_flows_del(&t->flows, tp);
 	if (t->last == tp)
 		t->last = NULL;
 	tp->flags |= TF_UNHASHED;
@@ -683,7 +649,7 @@ tq_tcb_close(struct tq_tcb *tp, enum tq_close_reason why)
 		tq_stream_cb_closed(&tp->st, why);
 	}
 	if (!(tp->flags & TF_UNHASHED))
-		rte_hash_del_key_with_hash(t->flows, &tp->key, tp->sig);
+		tq_flows_del(&t->flows, tp);
 	if (t->last == tp)
 		t->last = NULL;
 	tq_mq_free(&tp->sndq);
@@ -765,15 +731,12 @@ void
 tq_tcp_shutdown_all(struct tq_shard *s)
 {
 	struct tq_tcp *t = tq_tcp(s);
-	const void *key;
-	void *data;
+	struct tq_tcb *tp;
 	uint32_t iter = 0;
 
 	if (!t)
 		return;
-	while (rte_hash_iterate(t->flows, &key, &data, &iter) >= 0) {
-		struct tq_tcb *tp = data;
-
+	while ((tp = tq_flows_next(&t->flows, &iter)) != NULL) {
 		if (tp->state == TQ_TCPS_TIME_WAIT ||
 				(tp->flags & TF_DOOMED))
 			continue;
@@ -784,17 +747,14 @@ tq_tcp_shutdown_all(struct tq_shard *s)
 		else
 			/* close itself resets when data is left unread */
 			tq_stream_close(tq_tcb_stream(tp));
-		/* Freed after the walk: rte_hash must not change under
-		 * rte_hash_iterate. */
+		/* Freed after the walk: closed() may close others. */
 		tp->busy--;
 	}
 	iter = 0;
-	while (rte_hash_iterate(t->flows, &key, &data, &iter) >= 0) {
-		struct tq_tcb *tp = data;
-
+	while ((tp = tq_flows_next(&t->flows, &iter)) != NULL) {
 		if (tp->flags & TF_DOOMED) {
 			tq_tcb_close(tp, (enum tq_close_reason)tp->close_reason);
-			iter = 0; /* the table changed: walk again */
+			flows_rewind(&iter);
 		}
 	}
 }
@@ -805,8 +765,6 @@ tq_tcp_conns_walk(struct tq_shard *s, const struct tq_tcp_conn_filter *f,
 		unsigned int max, unsigned int budget)
 {
 	struct tq_tcp *t = tq_tcp(s);
-	const void *key;
-	void *data;
 	unsigned int n = 0;
 
 	*done = true;
@@ -820,9 +778,9 @@ tq_tcp_conns_walk(struct tq_shard *s, const struct tq_tcp_conn_filter *f,
 			*done = false;
 			break;
 		}
-		if (rte_hash_iterate(t->flows, &key, &data, cursor) < 0)
+		tp = tq_flows_next(&t->flows, cursor);
+		if (!tp)
 			return n;
-		tp = data;
 		if (f->state >= 0 && tp->state != f->state)
 			continue;
 		if (f->port && rte_be_to_cpu_16(tp->key.lport) != f->port &&

@@ -578,15 +578,16 @@ check_tcp(struct tq_shard *s)
 	struct tq_tcp *t = tq_tcp(s);
 	unsigned int estab = 0, tw = 0, n = 0, i;
 	unsigned int syn[TQ_TCP_MAX_LISTEN] = { 0 };
-	const void *key;
-	void *data;
+	const struct tq_tcb *tp;
 	uint32_t iter = 0;
 
-	while (rte_hash_iterate(t->flows, &key, &data, &iter) >= 0) {
-		const struct tq_tcb *tp = data;
-
+	while ((tp = tq_flows_next(&t->flows, &iter)) != NULL) {
 		n++;
 		check_tcb(tp);
+		FZ_CHECK(tp->sig == tq_flows_hash(&t->flows, &tp->key) &&
+				*tp->hpprev == tp &&
+				(!tp->hnext || tp->hnext->hpprev == &tp->hnext),
+				"flow table entry out of place");
 		if (tp->state == TQ_TCPS_ESTABLISHED ||
 				tp->state == TQ_TCPS_CLOSE_WAIT)
 			estab++;
@@ -601,6 +602,8 @@ check_tcp(struct tq_shard *s)
 	}
 	FZ_CHECK(n == t->nconns, "nconns %u, flow table holds %u",
 			t->nconns, n);
+	FZ_CHECK(n == t->flows.n, "flow table counts %u, holds %u",
+			t->flows.n, n);
 	FZ_CHECK(t->conf->max_conns - rte_mempool_avail_count(t->tcbs) == n,
 			"TCB pool has %u in use, flow table holds %u",
 			t->conf->max_conns - rte_mempool_avail_count(t->tcbs),

@@ -139,7 +139,7 @@ tq_tcptest_find(struct tq_tcptest_host *t, const char *laddr, uint16_t lport,
 {
 	struct tq_addr l = tq_test_addr(laddr), f = tq_test_addr(faddr);
 	struct tq_tcp_key k;
-	hash_sig_t sig;
+	uint32_t sig;
 
 	memset(&k, 0, sizeof(k));
 	k.family = l.family;
