@@ -327,6 +327,94 @@ tq_ipv4_output(struct tq_shard *s, struct rte_mbuf *m, uint32_t src,
 	return ipv4_output(s, m, src, dst, proto, l2dst, &none);
 }
 
+void
+tq_ip4_tmpl_build(struct tq_shard *s, struct tq_ip4_tmpl *t, uint32_t src,
+		uint32_t dst, uint8_t proto, const struct rte_ether_addr *mac)
+{
+	struct tq_net *n = tq_net(s);
+	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)t->hdr;
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eh + 1);
+
+	memset(t->hdr, 0, sizeof(t->hdr));
+	eh->dst_addr = *mac;
+	eh->src_addr = n->ifc->mac;
+	eh->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->time_to_live = n->conf->ttl;
+	ip->next_proto_id = proto;
+	ip->src_addr = src;
+	ip->dst_addr = dst;
+	/* What tq_ipv4_phdr_sum() adds up, less the length. */
+	t->phsum = (src & 0xffff) + (src >> 16) + (dst & 0xffff) +
+		(dst >> 16) + rte_cpu_to_be_16((uint16_t)proto);
+	t->gen = n->l2_gen;
+}
+
+int
+tq_ipv4_output_tmpl(struct tq_shard *s, struct rte_mbuf *m,
+		const struct tq_ip4_tmpl *t)
+{
+	const struct rte_ether_hdr *teh = (const struct rte_ether_hdr *)t->hdr;
+	const struct rte_ipv4_hdr *tip = (const struct rte_ipv4_hdr *)(teh + 1);
+	struct tq_net *n = tq_net(s);
+	const struct tq_iface *ifc = n->ifc;
+	uint32_t len = m->pkt_len + sizeof(*tip);
+	uint64_t tso = m->ol_flags & RTE_MBUF_F_TX_TCP_SEG;
+	uint8_t proto = tip->next_proto_id;
+	struct rte_ipv4_hdr *ip;
+	uint8_t *p;
+
+	/* Fragments, or past what a length can say: the general path. */
+	if (unlikely(len > ifc->mtu) && (!tso || len > UINT16_MAX))
+		return tq_ipv4_output(s, m, tip->src_addr, tip->dst_addr,
+				proto, &teh->dst_addr);
+	p = (uint8_t *)rte_pktmbuf_prepend(m, sizeof(t->hdr));
+	if (unlikely(!p)) {
+		TQ_INC(s, NO_MBUF);
+		rte_pktmbuf_free(m);
+		return -ENOBUFS;
+	}
+	memcpy(p, t->hdr, sizeof(t->hdr));
+	ip = (struct rte_ipv4_hdr *)(p + RTE_ETHER_HDR_LEN);
+	ip->total_length = rte_cpu_to_be_16((uint16_t)len);
+	ip->packet_id = rte_cpu_to_be_16(n->ip_id++);
+	m->l2_len = RTE_ETHER_HDR_LEN;
+	m->l3_len = sizeof(*ip);
+	TQ_INC(s, IP_OUT_REQUESTS);
+	if (unlikely(tso)) {
+		/* As ipv4_output(): cut and summed frame by frame below. */
+		m->ol_flags |= RTE_MBUF_F_TX_IPV4 |
+			(ifc->tx_ip_cksum ? RTE_MBUF_F_TX_IP_CKSUM : 0) |
+			(ifc->tx_tcp_cksum ? RTE_MBUF_F_TX_TCP_CKSUM : 0);
+	} else {
+		bool udp = proto == IPPROTO_UDP;
+		uint16_t *field = (uint16_t *)((uint8_t *)(ip + 1) +
+				(udp ? 6 : 16));
+
+		if (udp ? ifc->tx_udp_cksum : ifc->tx_tcp_cksum) {
+			uint32_t sum = t->phsum + rte_cpu_to_be_16(
+					(uint16_t)(len - sizeof(*ip)));
+
+			sum = (sum & 0xffff) + (sum >> 16);
+			sum = (sum & 0xffff) + (sum >> 16);
+			*field = (uint16_t)sum;
+			m->ol_flags |= RTE_MBUF_F_TX_IPV4 | (udp ?
+					RTE_MBUF_F_TX_UDP_CKSUM :
+					RTE_MBUF_F_TX_TCP_CKSUM);
+		} else {
+			struct tq_addr sa = tq_addr_v4(ip->src_addr);
+			struct tq_addr da = tq_addr_v4(ip->dst_addr);
+
+			*field = 0;
+			*field = tq_l4_cksum_out(&sa, &da, proto, m,
+					sizeof(t->hdr), len - sizeof(*ip));
+		}
+		ip_cksum4(s, m, ip);
+	}
+	tq_shard_tx(s, m);
+	return 0;
+}
+
 int
 tq_ip_output_opt(struct tq_shard *s, struct rte_mbuf *m,
 		const struct tq_addr *src, const struct tq_addr *dst,

@@ -315,16 +315,21 @@ send_segment(struct tq_tcb *tp, uint32_t seq, uint32_t len, uint8_t flags)
 	TQ_INC(s, TCP_OUT_SEGS);
 	if (unlikely(tp->rate != NULL) && len && !(flags & TQ_TH_SYN))
 		tq_tcp_rate_sent(tp, seq, len);
-	/* IPv4 with the next hop known (nearly every segment): the key's
-	 * addresses as they are, no struct tq_addr pair, straight to the
-	 * IPv4 output. */
-	if (tp->key.family == AF_INET && tq_route_cache_valid(s, &tp->rc)) {
-		uint32_t la4, fa4;
+	/* IPv4 with the next hop known (nearly every segment): the
+	 * connection's prebuilt headers, made again when the neighbour
+	 * table has moved on and the route cache still holds. */
+	if (tp->key.family == AF_INET) {
+		if (likely(tq_ip4_tmpl_valid(s, &tp->ip4t)))
+			return tq_ipv4_output_tmpl(s, h, &tp->ip4t);
+		if (tq_route_cache_valid(s, &tp->rc)) {
+			uint32_t la4, fa4;
 
-		memcpy(&la4, tp->key.laddr, sizeof(la4));
-		memcpy(&fa4, tp->key.faddr, sizeof(fa4));
-		return tq_ipv4_output(s, h, la4, fa4, IPPROTO_TCP,
-				&tp->rc.mac);
+			memcpy(&la4, tp->key.laddr, sizeof(la4));
+			memcpy(&fa4, tp->key.faddr, sizeof(fa4));
+			tq_ip4_tmpl_build(s, &tp->ip4t, la4, fa4, IPPROTO_TCP,
+					&tp->rc.mac);
+			return tq_ipv4_output_tmpl(s, h, &tp->ip4t);
+		}
 	}
 	tq_tcp_key_addrs(&tp->key, &la, &fa);
 	return tq_ip_output_rc(s, h, &la, &fa, IPPROTO_TCP, &tp->rc);
