@@ -437,12 +437,13 @@ tq_ip_output_rc(struct tq_shard *s, struct rte_mbuf *m,
 	struct tq_addr nh, sa = *src;
 	struct tq_ip_txopt o = { .nexthop = &nh };
 
-	if (likely(rc->gen == n->l2_gen))
+	if (likely(rc->gen == n->l2_gen) || tq_route_cache_fill(s, rc, dst))
 		return tq_ip_output(s, m, src, dst, proto, &rc->mac);
 	if (tq_route_lookup(n->ifc, dst, &nh, &sa) < 0)
 		return tq_ip_output(s, m, src, dst, proto, NULL); /* counted */
 	if (tq_neigh_reachable(s, &nh, &rc->mac) == 0) {
 		rc->gen = n->l2_gen;
+		tq_dcache_put(s, dst, &rc->mac);
 		return tq_ip_output(s, m, src, dst, proto, &rc->mac);
 	}
 	/* Not resolved, stale, or one of our own addresses (never in the

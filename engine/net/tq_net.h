@@ -167,6 +167,15 @@ struct tq_icmp_err {
 
 struct tq_neigh_table;
 
+/* One destination's next-hop MAC, valid under l2_gen (tq_route.c). */
+struct tq_dst_entry {
+	struct tq_addr dst;
+	struct rte_ether_addr mac;
+	uint32_t gen;		/* 0: empty */
+};
+
+#define TQ_DCACHE_SIZE 256	/* a power of two */
+
 struct tq_net {
 	const struct tq_iface *ifc;
 	const struct tq_net_conf *conf;
@@ -181,6 +190,10 @@ struct tq_net {
 	 * updated, gone stale or removed): invalidates every
 	 * struct tq_route_cache of the shard.  Never 0. */
 	uint32_t l2_gen;
+	/* What the route caches of the shard's connections hold, by
+	 * destination: a new connection to a peer already reached fills
+	 * its own from here. */
+	struct tq_dst_entry dcache[TQ_DCACHE_SIZE];
 	uint64_t icmp_tokens_ns; /* token bucket in time units */
 	uint64_t icmp_last;
 	/* the TCP layer, when attached */
@@ -348,6 +361,18 @@ tq_route_cache_valid(struct tq_shard *s, const struct tq_route_cache *rc)
 {
 	return rc->gen == tq_net(s)->l2_gen;
 }
+
+/*
+ * Fill an empty rc for dst from the shard's destination cache, which
+ * tq_ip_output_rc() fills; true if rc is valid now.  One probe: a
+ * connection to a peer the shard already reaches needs no route and
+ * neighbour lookup of its own.
+ */
+bool tq_route_cache_fill(struct tq_shard *s, struct tq_route_cache *rc,
+		const struct tq_addr *dst);
+/* dst's next hop is reachable at mac (l2_gen now). */
+void tq_dcache_put(struct tq_shard *s, const struct tq_addr *dst,
+		const struct rte_ether_addr *mac);
 
 int tq_ip_output_opt(struct tq_shard *s, struct rte_mbuf *m,
 		const struct tq_addr *src, const struct tq_addr *dst,

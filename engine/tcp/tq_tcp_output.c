@@ -319,13 +319,15 @@ send_segment(struct tq_tcb *tp, uint32_t seq, uint32_t len, uint8_t flags)
 	 * connection's prebuilt headers, made again when the neighbour
 	 * table has moved on and the route cache still holds. */
 	if (tp->key.family == AF_INET) {
+		uint32_t la4, fa4;
+
 		if (likely(tq_ip4_tmpl_valid(s, &tp->ip4t)))
 			return tq_ipv4_output_tmpl(s, h, &tp->ip4t);
-		if (tq_route_cache_valid(s, &tp->rc)) {
-			uint32_t la4, fa4;
-
-			memcpy(&la4, tp->key.laddr, sizeof(la4));
-			memcpy(&fa4, tp->key.faddr, sizeof(fa4));
+		memcpy(&la4, tp->key.laddr, sizeof(la4));
+		memcpy(&fa4, tp->key.faddr, sizeof(fa4));
+		fa = tq_addr_v4(fa4);
+		if (tq_route_cache_valid(s, &tp->rc) ||
+				tq_route_cache_fill(s, &tp->rc, &fa)) {
 			tq_ip4_tmpl_build(s, &tp->ip4t, la4, fa4, IPPROTO_TCP,
 					&tp->rc.mac);
 			return tq_ipv4_output_tmpl(s, h, &tp->ip4t);

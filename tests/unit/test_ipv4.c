@@ -734,6 +734,55 @@ tmpl_output(void **state)
 	assert_int_equal(tq_test_pool_avail(), avail);
 }
 
+/*
+ * The destination cache: a send through a route cache that had to look
+ * the route and the neighbour up leaves the next hop's MAC for the next
+ * connection to the same destination; a neighbour change empties it.
+ */
+static void
+dst_cache(void **state)
+{
+	static const uint8_t mac2[6] = { 0x02, 0, 0, 0, 0, 0x42 };
+	unsigned int avail = tq_test_pool_avail();
+	struct tq_addr src = tq_test_addr("10.0.0.2");
+	struct tq_addr dst = tq_test_addr("10.0.0.1");
+	struct tq_addr other = tq_test_addr("10.0.0.3");
+	struct tq_route_cache rc1, rc2;
+	struct rte_ether_addr m2;
+	struct tq_test_host h;
+	struct echo e;
+
+	(void)state;
+	host_up(&h, &e, NULL);
+	tq_test_host_learn(&h, "10.0.0.1");
+	memset(&rc1, 0, sizeof(rc1));
+	memset(&rc2, 0, sizeof(rc2));
+	assert_false(tq_route_cache_fill(h.s, &rc2, &dst));
+	assert_int_equal(tq_ip_output_rc(h.s, l4_msg(&h, 40, 1), &src, &dst,
+			IPPROTO_UDP, &rc1), 0);
+	assert_true(tq_route_cache_valid(h.s, &rc1));
+	assert_true(tq_route_cache_fill(h.s, &rc2, &dst));
+	assert_true(tq_route_cache_valid(h.s, &rc2));
+	assert_memory_equal(&rc2.mac, tq_test_peer_mac, 6);
+	assert_false(tq_route_cache_fill(h.s, &rc2, &other));
+
+	/* A new MAC: every cache is stale, the next send fills them again
+	 * with it. */
+	memcpy(&m2, mac2, 6);
+	tq_neigh_update(h.s, &dst, &m2, true, false);
+	memset(&rc2, 0, sizeof(rc2));
+	assert_false(tq_route_cache_valid(h.s, &rc1));
+	assert_false(tq_route_cache_fill(h.s, &rc2, &dst));
+	assert_int_equal(tq_ip_output_rc(h.s, l4_msg(&h, 40, 2), &src, &dst,
+			IPPROTO_UDP, &rc1), 0);
+	assert_true(tq_route_cache_fill(h.s, &rc2, &dst));
+	assert_memory_equal(&rc2.mac, mac2, 6);
+	tq_shard_flush(h.s);
+	assert_int_equal(tq_test_wire_drain(&h), 2);
+	tq_test_host_fini(&h);
+	assert_int_equal(tq_test_pool_avail(), avail);
+}
+
 int
 main(void)
 {
@@ -745,6 +794,7 @@ main(void)
 		cmocka_unit_test(reassembly_failures),
 		cmocka_unit_test(fragmentation),
 		cmocka_unit_test(tmpl_output),
+		cmocka_unit_test(dst_cache),
 	};
 
 	if (tq_test_eal_init("ipv4") < 0)
