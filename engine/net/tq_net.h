@@ -380,38 +380,42 @@ int tq_ip_output_opt(struct tq_shard *s, struct rte_mbuf *m,
 		const struct tq_ip_txopt *o);
 
 /*
- * A flow's Ethernet and IPv4 headers, built once while its next hop
- * holds (the prebuilt headers of mTCP and dperf): a packet copies them
- * and patches the length, the id and the checksums, where
- * tq_ipv4_output() stores a dozen fields, prepends twice and sums the
- * pseudo-header from the addresses every time.  TOS 0, DF clear, the
- * configured TTL.  Zeroed: empty.
+ * A flow's Ethernet and IP headers, built once while its next hop holds
+ * (the prebuilt headers of mTCP and dperf): a packet copies them and
+ * patches the length (and over IPv4 the id and header checksum) and the
+ * L4 checksum from the addresses' sum kept here, where the general
+ * output stores each field, prepends twice and sums the pseudo-header
+ * from the header every time.  TOS/traffic class 0, IPv4 DF clear, the
+ * configured TTL / hop limit (tq_ip_tmpl.c).  Zeroed: empty.
  */
-struct tq_ip4_tmpl {
-	uint8_t hdr[RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv4_hdr)];
+struct tq_ip_tmpl {
+	uint8_t hdr[RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv6_hdr)];
+	uint8_t len;	/* of hdr: 34 (IPv4) or 54 (IPv6) */
+	uint8_t proto;
 	uint32_t phsum;	/* pseudo-header sum of the addresses and proto */
 	uint32_t gen;	/* tq_net's l2_gen it was built under */
 };
 
-/* Build t for src -> dst (network order) through the next hop mac. */
-void tq_ip4_tmpl_build(struct tq_shard *s, struct tq_ip4_tmpl *t,
-		uint32_t src, uint32_t dst, uint8_t proto,
-		const struct rte_ether_addr *mac);
+/* Build t for src -> dst through the next hop mac. */
+void tq_ip_tmpl_build(struct tq_shard *s, struct tq_ip_tmpl *t,
+		const struct tq_addr *src, const struct tq_addr *dst,
+		uint8_t proto, const struct rte_ether_addr *mac);
 
 /* t still names the right next hop (the neighbour table moved on). */
 static inline bool
-tq_ip4_tmpl_valid(struct tq_shard *s, const struct tq_ip4_tmpl *t)
+tq_ip_tmpl_valid(struct tq_shard *s, const struct tq_ip_tmpl *t)
 {
 	return t->gen == tq_net(s)->l2_gen;
 }
 
 /*
- * tq_ipv4_output() with t's headers (t valid): m's data at L4, TCP or
- * UDP checksum filled (offloaded where the port can).  Takes ownership
- * of m.  Returns 0 or a negative errno.
+ * tq_ip_output() with t's headers (t valid): m's data at L4, the TCP or
+ * UDP checksum filled (offloaded where the port can); past the MTU the
+ * general path fragments.  Takes ownership of m.  Returns 0 or a
+ * negative errno.
  */
-int tq_ipv4_output_tmpl(struct tq_shard *s, struct rte_mbuf *m,
-		const struct tq_ip4_tmpl *t);
+int tq_ip_output_tmpl(struct tq_shard *s, struct rte_mbuf *m,
+		const struct tq_ip_tmpl *t);
 
 int tq_ipv4_output(struct tq_shard *s, struct rte_mbuf *m, uint32_t src,
 		uint32_t dst, uint8_t proto, const struct rte_ether_addr *l2dst);

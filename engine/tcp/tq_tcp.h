@@ -306,7 +306,7 @@ struct tq_tcb {
 	uint8_t quick;		/* ACKs still to send at once (quick-ACK mode) */
 	uint64_t last_data_rx;	/* when in-order data last came */
 	struct tq_route_cache rc; /* next hop's MAC: no lookups per segment */
-	struct tq_ip4_tmpl ip4t; /* IPv4: headers built from rc */
+	struct tq_ip_tmpl iph;	/* headers built from rc */
 
 	/* send side (RFC 9293 3.3.1) */
 	uint32_t iss, snd_una, snd_nxt, snd_max;

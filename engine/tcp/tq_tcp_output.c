@@ -315,25 +315,18 @@ send_segment(struct tq_tcb *tp, uint32_t seq, uint32_t len, uint8_t flags)
 	TQ_INC(s, TCP_OUT_SEGS);
 	if (unlikely(tp->rate != NULL) && len && !(flags & TQ_TH_SYN))
 		tq_tcp_rate_sent(tp, seq, len);
-	/* IPv4 with the next hop known (nearly every segment): the
-	 * connection's prebuilt headers, made again when the neighbour
-	 * table has moved on and the route cache still holds. */
-	if (tp->key.family == AF_INET) {
-		uint32_t la4, fa4;
-
-		if (likely(tq_ip4_tmpl_valid(s, &tp->ip4t)))
-			return tq_ipv4_output_tmpl(s, h, &tp->ip4t);
-		memcpy(&la4, tp->key.laddr, sizeof(la4));
-		memcpy(&fa4, tp->key.faddr, sizeof(fa4));
-		fa = tq_addr_v4(fa4);
-		if (tq_route_cache_valid(s, &tp->rc) ||
-				tq_route_cache_fill(s, &tp->rc, &fa)) {
-			tq_ip4_tmpl_build(s, &tp->ip4t, la4, fa4, IPPROTO_TCP,
-					&tp->rc.mac);
-			return tq_ipv4_output_tmpl(s, h, &tp->ip4t);
-		}
-	}
+	/* The next hop known (nearly every segment): the connection's
+	 * prebuilt headers, made again when the neighbour table has moved
+	 * on and the route cache holds or fills from the shard's. */
+	if (likely(tq_ip_tmpl_valid(s, &tp->iph)))
+		return tq_ip_output_tmpl(s, h, &tp->iph);
 	tq_tcp_key_addrs(&tp->key, &la, &fa);
+	if (tq_route_cache_valid(s, &tp->rc) ||
+			tq_route_cache_fill(s, &tp->rc, &fa)) {
+		tq_ip_tmpl_build(s, &tp->iph, &la, &fa, IPPROTO_TCP,
+				&tp->rc.mac);
+		return tq_ip_output_tmpl(s, h, &tp->iph);
+	}
 	return tq_ip_output_rc(s, h, &la, &fa, IPPROTO_TCP, &tp->rc);
 }
 

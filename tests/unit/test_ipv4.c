@@ -669,7 +669,7 @@ tmpl_output(void **state)
 	struct tq_addr src = tq_test_addr("10.0.0.2");
 	struct tq_addr dst = tq_test_addr("10.0.0.1");
 	struct rte_ether_addr mac;
-	struct tq_ip4_tmpl t;
+	struct tq_ip_tmpl t;
 	struct tq_test_host h;
 	struct echo e;
 	unsigned int off, pi, k;
@@ -678,7 +678,7 @@ tmpl_output(void **state)
 	host_up(&h, &e, NULL);
 	memcpy(mac.addr_bytes, tq_test_peer_mac, 6);
 	memset(&t, 0, sizeof(t));
-	assert_false(tq_ip4_tmpl_valid(h.s, &t));
+	assert_false(tq_ip_tmpl_valid(h.s, &t));
 	for (off = 0; off < 2; off++) {
 		h.ifc.tx_ip_cksum = h.ifc.tx_tcp_cksum = h.ifc.tx_udp_cksum =
 			off;
@@ -686,13 +686,13 @@ tmpl_output(void **state)
 			uint32_t la, lb;
 			uint64_t ola, olb;
 
-			tq_ip4_tmpl_build(h.s, &t, src.v4, dst.v4, protos[pi],
+			tq_ip_tmpl_build(h.s, &t, &src, &dst, protos[pi],
 					&mac);
-			assert_true(tq_ip4_tmpl_valid(h.s, &t));
+			assert_true(tq_ip_tmpl_valid(h.s, &t));
 			assert_int_equal(tq_ipv4_output(h.s, l4_msg(&h, 300,
 					(uint8_t)pi), src.v4, dst.v4,
 					protos[pi], &mac), 0);
-			assert_int_equal(tq_ipv4_output_tmpl(h.s, l4_msg(&h,
+			assert_int_equal(tq_ip_output_tmpl(h.s, l4_msg(&h,
 					300, (uint8_t)pi), &t), 0);
 			tq_shard_flush(h.s);
 			la = frame_norm(&h, a, sizeof(a), &ola);
@@ -711,8 +711,8 @@ tmpl_output(void **state)
 
 	/* Past the MTU: fragments, as the general path makes them. */
 	h.ifc.mtu = 1006; /* 984 bytes a fragment */
-	tq_ip4_tmpl_build(h.s, &t, src.v4, dst.v4, IPPROTO_UDP, &mac);
-	assert_int_equal(tq_ipv4_output_tmpl(h.s, l4_msg(&h, 1200, 9), &t),
+	tq_ip_tmpl_build(h.s, &t, &src, &dst, IPPROTO_UDP, &mac);
+	assert_int_equal(tq_ip_output_tmpl(h.s, l4_msg(&h, 1200, 9), &t),
 			0);
 	tq_shard_flush(h.s);
 	for (k = 0; k < 2; k++) {
@@ -729,7 +729,7 @@ tmpl_output(void **state)
 
 	/* The neighbour table moved on: the template is stale. */
 	tq_test_host_learn(&h, "10.0.0.9");
-	assert_false(tq_ip4_tmpl_valid(h.s, &t));
+	assert_false(tq_ip_tmpl_valid(h.s, &t));
 	tq_test_host_fini(&h);
 	assert_int_equal(tq_test_pool_avail(), avail);
 }
