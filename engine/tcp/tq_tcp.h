@@ -613,8 +613,23 @@ unsigned int tq_tcp_owner(const struct tq_shard *s,
 /* snd_una/nxt/max and what counts from the ISS, once tp->iss is set. */
 void tq_tcp_init_send_seq(struct tq_tcb *tp);
 /* The key of local l:lport and foreign f:fport (ports network order). */
-void tq_tcp_key_make(struct tq_tcp_key *k, const struct tq_addr *l,
-		const struct tq_addr *f, uint16_t lport, uint16_t fport);
+static inline void
+tq_tcp_key_make(struct tq_tcp_key *k, const struct tq_addr *l,
+		const struct tq_addr *f, uint16_t lport, uint16_t fport)
+{
+	memset(k, 0, sizeof(*k));
+	k->family = l->family;
+	if (k->family == AF_INET) {
+		memcpy(k->laddr, &l->v4, 4);
+		memcpy(k->faddr, &f->v4, 4);
+	} else {
+		memcpy(k->laddr, l->v6, 16);
+		memcpy(k->faddr, f->v6, 16);
+	}
+	k->lport = lport;
+	k->fport = fport;
+}
+
 void tq_tcp_key_addrs(const struct tq_tcp_key *k, struct tq_addr *l,
 		struct tq_addr *f);
 
@@ -649,7 +664,26 @@ void tq_tcp_send_ack(struct tq_tcb *tp);
 void tq_tcp_respond_rst(struct tq_shard *s, struct tq_rx *rx,
 		const struct tq_tcp_seg *seg);
 void tq_tcp_send_rst(struct tq_tcb *tp);
-uint32_t tq_tcp_rcv_wnd(const struct tq_tcb *tp);
+/* The window we can offer now, never less than what we offered before
+ * (RFC 9293 3.8.6.2.2: do not shrink the right edge). */
+static inline uint32_t
+tq_tcp_rcv_wnd(const struct tq_tcb *tp)
+{
+	uint32_t used = tp->rcvq.bytes + tp->ooo_bytes;
+	uint32_t space = tp->rcvbuf > used ? tp->rcvbuf - used : 0;
+	uint32_t max = (uint32_t)UINT16_MAX << tp->rcv_scale;
+
+	/* RFC 9293 3.8.6.2.2 receiver SWS avoidance: a small opening is
+	 * not worth advertising until it reaches an MSS or half the
+	 * buffer. */
+	if (space < RTE_MIN(tp->rcvbuf / 2, (uint32_t)tp->mss) &&
+			SEQ_GEQ(tp->rcv_nxt, tp->rcv_adv))
+		space = 0;
+	if (SEQ_LT(tp->rcv_nxt + space, tp->rcv_adv))
+		space = tp->rcv_adv - tp->rcv_nxt;
+	return RTE_MIN(space, max);
+}
+
 void tq_tcp_retransmit_una(struct tq_tcb *tp);
 /* RFC 8985 7.3: one new segment, or the last one again. */
 void tq_tcp_send_probe(struct tq_tcb *tp);

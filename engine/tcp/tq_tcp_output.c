@@ -26,26 +26,6 @@ put32(uint8_t *p, uint32_t v)
 	memcpy(p, &v, sizeof(v));
 }
 
-/* The window we can offer now, never less than what we offered before
- * (RFC 9293 3.8.6.2.2: do not shrink the right edge). */
-uint32_t
-tq_tcp_rcv_wnd(const struct tq_tcb *tp)
-{
-	uint32_t used = tp->rcvq.bytes + tp->ooo_bytes;
-	uint32_t space = tp->rcvbuf > used ? tp->rcvbuf - used : 0;
-	uint32_t max = (uint32_t)UINT16_MAX << tp->rcv_scale;
-
-	/* RFC 9293 3.8.6.2.2 receiver SWS avoidance: a small opening is
-	 * not worth advertising until it reaches an MSS or half the
-	 * buffer. */
-	if (space < RTE_MIN(tp->rcvbuf / 2, (uint32_t)tp->mss) &&
-			SEQ_GEQ(tp->rcv_nxt, tp->rcv_adv))
-		space = 0;
-	if (SEQ_LT(tp->rcv_nxt + space, tp->rcv_adv))
-		space = tp->rcv_adv - tp->rcv_nxt;
-	return RTE_MIN(space, max);
-}
-
 /* RFC 7413 option, padded to a multiple of 4 with leading NOPs. */
 static unsigned int
 build_tfo(struct tq_tcb *tp, uint8_t *opt)

@@ -343,23 +343,6 @@ tq_tcp_key_addrs(const struct tq_tcp_key *k, struct tq_addr *l,
 	}
 }
 
-void
-tq_tcp_key_make(struct tq_tcp_key *k, const struct tq_addr *l,
-		const struct tq_addr *f, uint16_t lport, uint16_t fport)
-{
-	memset(k, 0, sizeof(*k));
-	k->family = l->family;
-	if (k->family == AF_INET) {
-		memcpy(k->laddr, &l->v4, 4);
-		memcpy(k->faddr, &f->v4, 4);
-	} else {
-		memcpy(k->laddr, l->v6, 16);
-		memcpy(k->faddr, f->v6, 16);
-	}
-	k->lport = lport;
-	k->fport = fport;
-}
-
 /* From a LAN round trip to a SYN retransmitted twice. */
 const uint64_t tq_tcp_hs_bounds_ns[TQ_TCP_HS_BUCKETS] = {
 	100000, 250000, 500000, 1000000, 2500000, 5000000, 10000000,
