@@ -222,8 +222,14 @@ tq_neigh_update(struct tq_shard *s, const struct tq_addr *a,
 		const struct rte_ether_addr *mac, bool create, bool share)
 {
 	struct tq_neigh_table *t = tq_net(s)->neigh;
-	struct tq_neigh *e = find(t, a);
+	struct tq_neigh *e;
 
+	/* A frame claiming one of our own addresses (a duplicate address,
+	 * or spoofed): never an entry, or route caches would send what is
+	 * for us onto the wire. */
+	if (unlikely(tq_iface_has_addr(tq_net(s)->ifc, a)))
+		return;
+	e = find(t, a);
 	if (!e) {
 		if (!create) {
 			/* Not ours to learn, but maybe another worker's

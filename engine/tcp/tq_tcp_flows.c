@@ -27,7 +27,7 @@
 
 int
 tq_flows_init(struct tq_flows *ft, uint32_t entries, const uint8_t *secret,
-		int socket)
+		uint16_t salt, int socket)
 {
 	uint32_t n = rte_align32pow2(RTE_MAX(entries, 64u));
 	unsigned int i;
@@ -40,7 +40,8 @@ tq_flows_init(struct tq_flows *ft, uint32_t entries, const uint8_t *secret,
 	ft->mask = n - 1;
 	for (i = 0; i < RTE_DIM(ft->k) / 2; i++) {
 		/* Domain-separated from the ISN's and cookies' inputs. */
-		uint8_t in[8] = { 'f', 'l', 'o', 'w', 's', 0, 0, (uint8_t)i };
+		uint8_t in[8] = { 'f', 'l', 'o', 'w', 's', (uint8_t)salt,
+			(uint8_t)(salt >> 8), (uint8_t)i };
 		uint64_t v = tq_siphash(secret, in, sizeof(in));
 
 		ft->k[2 * i] = (uint32_t)v;

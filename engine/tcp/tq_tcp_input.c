@@ -789,7 +789,10 @@ ack_advance(struct tq_tcb *tp, uint32_t ack)
 		tq_tcp_rexmt_stop(tp);
 	else
 		tq_tcp_timer_rearm(tp); /* RFC 6298 5.3 */
-	tq_tcp_sb_ack(tp);
+	/* No scoreboard, nothing counted SACKed (nearly every ACK): the
+	 * call would find nothing to trim. */
+	if (tp->sb || tp->sacked_bytes)
+		tq_tcp_sb_ack(tp);
 	if (tp->flags & TF_INRECOVERY) {
 		if (SEQ_GEQ(ack, tp->recover)) {
 			tp->flags &= ~TF_INRECOVERY;

@@ -188,19 +188,6 @@ tq_tcp_listener_del(struct tq_shard *s, unsigned int idx)
 		t->nl--;
 }
 
-static inline bool
-flow_key_eq(const struct tq_tcp_key *a, const struct tq_tcp_key *b)
-{
-	uint64_t x[5], y[5];
-
-	/* Five words, spelled out: not a loop, not memcmp's call. */
-	RTE_BUILD_BUG_ON(sizeof(*a) != sizeof(x));
-	memcpy(x, a, sizeof(x));
-	memcpy(y, b, sizeof(y));
-	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) |
-			(x[3] ^ y[3]) | (x[4] ^ y[4])) == 0;
-}
-
 int
 tq_tcp_attach(struct tq_shard *s, const struct tq_tcp_conf *conf,
 		const struct tq_tcp_listen_table *lt, const uint8_t *secret)
@@ -219,7 +206,7 @@ tq_tcp_attach(struct tq_shard *s, const struct tq_tcp_conf *conf,
 	t->secret = secret;
 	/* Every entry is a TCB of the pool (TIME_WAIT ones too). */
 	if (tq_flows_init(&t->flows, conf->max_conns, secret,
-			s->socket) < 0) {
+			(uint16_t)s->id, s->socket) < 0) {
 		rte_free(t);
 		return -ENOMEM;
 	}
@@ -260,21 +247,25 @@ tq_tcp_detach(struct tq_shard *s)
 {
 	struct tq_tcp *t = tq_tcp(s);
 	struct tq_tcb *tp;
-	uint32_t iter = 0;
+	uint32_t b;
 
 	if (!t)
 		return;
-	/* Free without callbacks: the engine is going away. */
-	while ((tp = tq_flows_next(&t->flows, &iter)) != NULL) {
-		tp->flags |= TF_CLOSED_CB;
-		tq_tcp_timers_cancel(tp);
-		tq_mq_free(&tp->sndq);
-		tq_mq_free(&tp->rcvq);
-		tq_tcp_ooo_free(tp);
-		tq_tcp_sb_free(tp);
-		tq_tcp_rate_free(tp);
-		rte_mempool_put(t->tcbs, tp);
-	}
+	/* Free without callbacks: the engine is going away.  Each bucket
+	 * emptied from its head, so no walk reads a TCB already put back. */
+	for (b = 0; t->flows.b && b <= t->flows.mask; b++)
+		while ((tp = t->flows.b[b]) != NULL) {
+			tq_flows_del(&t->flows, tp);
+			tp->flags |= TF_CLOSED_CB;
+			tq_tcp_timers_cancel(tp);
+			tq_mq_free(&tp->sndq);
+			tq_mq_free(&tp->rcvq);
+			tq_tcp_ooo_free(tp);
+			tq_tcp_sb_free(tp);
+			tq_tcp_rate_free(tp);
+			rte_mempool_put(t->tcbs, tp);
+		}
+	t->last = NULL;
 	tq_flows_free(&t->flows);
 	rte_mempool_free(t->tcbs);
 	rte_mempool_free(t->sbs);
@@ -287,19 +278,15 @@ tq_tcp_detach(struct tq_shard *s)
 }
 
 struct tq_tcb *
-tq_tcp_lookup(struct tq_shard *s, const struct tq_tcp_key *k,
+tq_tcp_lookup_hash(struct tq_shard *s, const struct tq_tcp_key *k,
 		uint32_t *sig)
 {
 	struct tq_tcp *t = tq_tcp(s);
-	struct tq_tcb *tp = t->last;
+	struct tq_tcb *tp;
 
-	if (tp && flow_key_eq(&tp->key, k)) {
-		*sig = tp->sig;
-		return tp;
-	}
 	*sig = tq_flows_hash(&t->flows, k);
 	for (tp = t->flows.b[*sig & t->flows.mask]; tp; tp = tp->hnext)
-		if (tp->sig == *sig && flow_key_eq(&tp->key, k)) {
+		if (tp->sig == *sig && tq_tcp_key_eq(&tp->key, k)) {
 			t->last = tp;
 			return tp;
 		}

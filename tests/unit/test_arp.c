@@ -520,6 +520,17 @@ gratuitous(void **state)
 	tq_test_host_poll(&h, 1000);
 	assert_true(resolved(&h, "10.0.0.1", other_mac));
 	assert_int_equal(tq_test_wire_drain(&h), 0);
+
+	/* Another host claiming our address (a conflict, or spoofed)
+	 * gets no neighbour entry: what we send ourselves would go to
+	 * it. */
+	send_arp(&h, RTE_ARP_OP_REQUEST, other_mac, "10.0.0.2", zero_mac,
+			"10.0.0.2");
+	send_arp(&h, RTE_ARP_OP_REPLY, other_mac, "10.0.0.2",
+			h.ifc.mac.addr_bytes, "10.0.0.2");
+	tq_test_host_poll(&h, 1000);
+	assert_false(resolved(&h, "10.0.0.2", other_mac));
+	tq_test_wire_drain(&h);
 	tq_test_host_fini(&h);
 	assert_int_equal(tq_test_pool_avail(), avail);
 }

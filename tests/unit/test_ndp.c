@@ -234,6 +234,15 @@ ns_ignored(void **state)
 	tq_test_host_poll(&h, 1000);
 	assert_int_equal(neigh_count(&h), 0);
 	tq_test_wire_drain(&h);
+
+	/* Another host with our address as its source (a duplicate, or
+	 * spoofed): not learned, or what we send ourselves would go to
+	 * its MAC. */
+	send_nd(&h, sn_mac_2, "fd00::2", "ff02::1:ff00:2", 255, NS, 0,
+			"fd00::2", OPT_SLLA, other_mac);
+	tq_test_host_poll(&h, 1000);
+	assert_int_equal(neigh_count(&h), 0);
+	tq_test_wire_drain(&h);
 	tq_test_host_fini(&h);
 	assert_int_equal(tq_test_pool_avail(), avail);
 }

@@ -56,7 +56,7 @@ model(void **state)
 	uint32_t x = 12345, i, n = 0;
 
 	(void)state;
-	assert_int_equal(tq_flows_init(&ft, NTCB, secret_a, SOCKET_ID_ANY), 0);
+	assert_int_equal(tq_flows_init(&ft, NTCB, secret_a, 0, SOCKET_ID_ANY), 0);
 	assert_int_equal(ft.mask + 1, NTCB);
 	memset(in, 0, sizeof(in));
 	memset(tcbs, 0, sizeof(tcbs));
@@ -99,7 +99,7 @@ walk(void **state)
 	uint32_t cursor = 0, i, n = 0, steps = 0;
 
 	(void)state;
-	assert_int_equal(tq_flows_init(&ft, 256, secret_a, SOCKET_ID_ANY), 0);
+	assert_int_equal(tq_flows_init(&ft, 256, secret_a, 0, SOCKET_ID_ANY), 0);
 	memset(tcbs, 0, sizeof(tcbs));
 	memset(seen, 0, sizeof(seen));
 	/* 1024 in 256 buckets: chains of four on average, some longer */
@@ -145,7 +145,7 @@ chain_cap(void **state)
 	uint32_t i, full = 0, added = 0;
 
 	(void)state;
-	assert_int_equal(tq_flows_init(&ft, 64, secret_a, SOCKET_ID_ANY), 0);
+	assert_int_equal(tq_flows_init(&ft, 64, secret_a, 0, SOCKET_ID_ANY), 0);
 	memset(tcbs, 0, sizeof(tcbs));
 	/* Every key made to hash alike: at most a chain's worth go in. */
 	for (i = 0; i < 2 * TQ_FLOWS_CHAIN_MAX; i++) {
@@ -176,8 +176,8 @@ keyed(void **state)
 	uint32_t i, same = 0, hits[64] = { 0 }, worst = 0;
 
 	(void)state;
-	assert_int_equal(tq_flows_init(&a, 64, secret_a, SOCKET_ID_ANY), 0);
-	assert_int_equal(tq_flows_init(&b, 64, secret_b, SOCKET_ID_ANY), 0);
+	assert_int_equal(tq_flows_init(&a, 64, secret_a, 0, SOCKET_ID_ANY), 0);
+	assert_int_equal(tq_flows_init(&b, 64, secret_b, 0, SOCKET_ID_ANY), 0);
 	for (i = 0; i < 64000; i++) {
 		uint32_t ha, hb;
 
@@ -189,6 +189,21 @@ keyed(void **state)
 	}
 	/* the same bucket under both keys about 1 in 64, not always */
 	assert_true(same < 64000 / 64 * 2);
+	/* the same secret, another shard: another placement too */
+	{
+		struct tq_flows c;
+		uint32_t j, same_c = 0;
+
+		assert_int_equal(tq_flows_init(&c, 64, secret_a, 1,
+				SOCKET_ID_ANY), 0);
+		for (j = 0; j < 64000; j++) {
+			mkkey(&k, j);
+			same_c += (tq_flows_hash(&a, &k) & a.mask) ==
+				(tq_flows_hash(&c, &k) & c.mask);
+		}
+		assert_true(same_c < 64000 / 64 * 2);
+		tq_flows_free(&c);
+	}
 	/* sequential 4-tuples spread evenly: 1000 a bucket expected */
 	for (i = 0; i < 64; i++)
 		worst = RTE_MAX(worst, hits[i]);
