@@ -503,7 +503,8 @@ shard_poll(struct tq_shard *s, uint64_t now, uint64_t t0)
 		n = rx_burst(s, &t);
 		total += n;
 	} while (n == TQ_BURST && ++b < s->rx_bursts);
-	run_loopback(s);
+	if (unlikely(s->loop_n))
+		run_loopback(s);
 	tq_timer_poll(s->timers, now);
 	if (messages_waiting(s))
 		drain_messages(s);

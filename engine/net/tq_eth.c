@@ -156,16 +156,6 @@ tq_net_detach(struct tq_shard *s)
 	s->xmsg_input = NULL;
 }
 
-struct rte_mbuf *
-tq_net_alloc(struct tq_shard *s)
-{
-	struct rte_mbuf *m = tq_shard_mbuf_alloc(s);
-
-	if (unlikely(!m))
-		TQ_INC(s, NO_MBUF);
-	return m;
-}
-
 static bool
 mac_for_us(const struct tq_iface *ifc, const struct rte_ether_addr *d)
 {

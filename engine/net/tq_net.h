@@ -522,6 +522,14 @@ void tq_ipv6_solicited_node(const uint8_t *a, uint8_t *out);
 void tq_ipv6_mcast_mac(const uint8_t *a, struct rte_ether_addr *mac);
 
 /* Allocate an mbuf with room for headers in front; counts failure. */
-struct rte_mbuf *tq_net_alloc(struct tq_shard *s);
+static inline struct rte_mbuf *
+tq_net_alloc(struct tq_shard *s)
+{
+	struct rte_mbuf *m = tq_shard_mbuf_alloc(s);
+
+	if (unlikely(!m))
+		TQ_INC(s, NO_MBUF);
+	return m;
+}
 
 #endif

@@ -136,8 +136,24 @@ int tq_tcp_parse_options(const uint8_t *opt, unsigned int len,
  * timestamps and return true, with no option walk; false for anything
  * else (then tq_tcp_parse_options()).
  */
-bool tq_tcp_parse_ts_only(const uint8_t *opt, unsigned int len,
-		struct tq_tcp_seg *seg);
+static inline bool
+tq_tcp_parse_ts_only(const uint8_t *opt, unsigned int len,
+		struct tq_tcp_seg *seg)
+{
+	uint32_t lead, ts[2];
+
+	/* NOP, NOP, kind 8, length 10: one word, not a byte compare. */
+	if (len != 12)
+		return false;
+	memcpy(&lead, opt, sizeof(lead));
+	if (lead != rte_cpu_to_be_32(0x0101080a))
+		return false;
+	memcpy(ts, opt + 4, sizeof(ts));
+	seg->has_ts = true;
+	seg->tsval = rte_be_to_cpu_32(ts[0]);
+	seg->tsecr = rte_be_to_cpu_32(ts[1]);
+	return true;
+}
 
 /* A queue of payload bytes held in a list of mbuf segments. */
 struct tq_mq {
@@ -629,8 +645,14 @@ void tq_tcb_set_state(struct tq_tcb *tp, enum tq_tcp_state st);
 void tq_tcp_ooo_free(struct tq_tcb *tp);
 /* When another worker owns k, hand it the received frame (rx->m at L4)
  * and return true. */
-bool tq_tcp_steer_to_owner(struct tq_shard *s, struct tq_rx *rx,
+bool tq_tcp_steer(struct tq_shard *s, struct tq_rx *rx,
 		const struct tq_tcp_key *k);
+static inline bool
+tq_tcp_steer_to_owner(struct tq_shard *s, struct tq_rx *rx,
+		const struct tq_tcp_key *k)
+{
+	return unlikely(s->nb_workers > 1) && tq_tcp_steer(s, rx, k);
+}
 /* The largest MSS (before options) the path MTU learned for k's peer
  * allows, or UINT16_MAX when none is known. */
 uint16_t tq_tcp_pmtu_mss(struct tq_shard *s, const struct tq_tcp_key *k);
@@ -687,7 +709,24 @@ tq_tcp_ts_now(const struct tq_tcb *tp)
 void tq_tcp_input(struct tq_shard *s, struct tq_rx *rx);
 
 /* output */
-void tq_tcp_output(struct tq_tcb *tp);
+/* What tq_tcp_output() does when there is something to do. */
+void tq_tcp_output_run(struct tq_tcb *tp);
+
+/* Send what the windows allow, retransmissions, a FIN or an owed ACK. */
+static inline void
+tq_tcp_output(struct tq_tcb *tp)
+{
+	/* Nothing unsent, nothing to resend, no FIN or ACK owed (the
+	 * output after most input segments): what the loop and the checks
+	 * of tq_tcp_output_run() would conclude, without its frame. */
+	if (TQ_TCPS_ESTABLISHED_OR_LATER(tp->state) &&
+			!(tp->flags & (TF_ACKNOW | TF_INRECOVERY |
+					TF_SHUT_WR)) &&
+			tp->snd_nxt == tp->snd_max &&
+			tp->sndq.bytes == tp->snd_nxt - tp->snd_una)
+		return;
+	tq_tcp_output_run(tp);
+}
 void tq_tcp_send_syn(struct tq_tcb *tp);
 void tq_tcp_send_ack(struct tq_tcb *tp);
 /* RST for a segment that has no connection (RFC 9293 3.10.7.1). */
@@ -797,7 +836,23 @@ unsigned int tq_tcp_sack_blocks(const struct tq_tcb *tp,
 		uint32_t out[][2], unsigned int max);
 
 /* mbuf queue */
-void tq_mq_append(struct tq_mq *q, struct rte_mbuf *m, uint32_t len);
+/* Append the chain m of len bytes. */
+static inline void
+tq_mq_append(struct tq_mq *q, struct rte_mbuf *m, uint32_t len)
+{
+	struct rte_mbuf *last = rte_pktmbuf_lastseg(m);
+
+	if (q->tail)
+		q->tail->next = m;
+	else
+		q->head = m;
+	q->tail = last;
+	q->bytes += len;
+	q->nsegs += m->nb_segs;
+	/* Segments are freed one at a time from now on. */
+	m->nb_segs = 1;
+	m->pkt_len = m->data_len;
+}
 /* Drop n bytes from the front, freeing whole segments. */
 void tq_mq_drop(struct tq_shard *s, struct tq_mq *q, uint32_t n);
 void tq_mq_free(struct tq_mq *q);
@@ -832,7 +887,14 @@ void tq_tcb_tw_release(struct tq_tcb *tp);
 
 /* Tell the app: new data/EOF, room to write, bytes acked. */
 void tq_tcp_notify_readable(struct tq_tcb *tp);
-void tq_tcp_notify_writable(struct tq_tcb *tp);
+void tq_tcp_wake_writer(struct tq_tcb *tp);
+static inline void
+tq_tcp_notify_writable(struct tq_tcb *tp)
+{
+	/* Nearly always: the app is not waiting to write. */
+	if (tp->flags & TF_WANT_WRITE)
+		tq_tcp_wake_writer(tp);
+}
 /* Free send space under the low-water mark (bytes or mbufs)? */
 bool tq_tcp_sndq_low(const struct tq_tcb *tp);
 

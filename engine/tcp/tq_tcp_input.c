@@ -255,7 +255,7 @@ tq_tcp_sndq_low(const struct tq_tcb *tp)
 }
 
 void
-tq_tcp_notify_writable(struct tq_tcb *tp)
+tq_tcp_wake_writer(struct tq_tcb *tp)
 {
 	if (!(tp->flags & TF_WANT_WRITE) || (tp->flags & TF_APP_GONE))
 		return;
@@ -1351,13 +1351,10 @@ steer(struct tq_shard *s, struct tq_rx *rx, unsigned int owner)
 }
 
 bool
-tq_tcp_steer_to_owner(struct tq_shard *s, struct tq_rx *rx,
-		const struct tq_tcp_key *k)
+tq_tcp_steer(struct tq_shard *s, struct tq_rx *rx, const struct tq_tcp_key *k)
 {
 	unsigned int owner;
 
-	if (likely(s->nb_workers == 1))
-		return false;
 	owner = tq_tcp_owner(s, k);
 	if (owner == s->id)
 		return false;

@@ -505,7 +505,7 @@ tq_tcp_retransmit_una(struct tq_tcb *tp)
 }
 
 void
-tq_tcp_output(struct tq_tcb *tp)
+tq_tcp_output_run(struct tq_tcb *tp)
 {
 	struct tq_shard *s = tp->s;
 	uint32_t wnd, budget, sent_any = 0;
@@ -518,13 +518,8 @@ tq_tcp_output(struct tq_tcb *tp)
 			tq_tcp_send_syn(tp);
 		return;
 	}
-	/* Nothing unsent, nothing to resend, no FIN or ACK owed (the
-	 * output after most input segments): what the loop and the checks
-	 * below would conclude. */
-	if (!(tp->flags & (TF_ACKNOW | TF_INRECOVERY | TF_SHUT_WR)) &&
-			tp->snd_nxt == tp->snd_max &&
-			tp->sndq.bytes == tp->snd_nxt - tp->snd_una)
-		return;
+	/* (tq_tcp_output() returned already when there is nothing to
+	 * do: nothing unsent or to resend, no FIN or ACK owed.) */
 	if (unlikely(tp->cc.pacing_rate != 0))
 		pace = tq_tcp_pace_avail(tp);
 	wnd = RTE_MIN(tp->snd_wnd, tp->cc.cwnd);

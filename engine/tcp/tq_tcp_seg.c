@@ -22,21 +22,6 @@ get32(const uint8_t *p)
 		((uint32_t)p[2] << 8) | p[3];
 }
 
-bool
-tq_tcp_parse_ts_only(const uint8_t *opt, unsigned int len,
-		struct tq_tcp_seg *seg)
-{
-	static const uint8_t lead[4] = { TCPOPT_NOP, TCPOPT_NOP, TCPOPT_TS,
-		10 };
-
-	if (len != 12 || memcmp(opt, lead, sizeof(lead)) != 0)
-		return false;
-	seg->has_ts = true;
-	seg->tsval = get32(&opt[4]);
-	seg->tsecr = get32(&opt[8]);
-	return true;
-}
-
 int
 tq_tcp_parse_options(const uint8_t *opt, unsigned int len,
 		struct tq_tcp_seg *seg, bool syn)

@@ -635,23 +635,6 @@ tq_tcb_close(struct tq_tcb *tp, enum tq_close_reason why)
 /* ---- mbuf queue ---- */
 
 void
-tq_mq_append(struct tq_mq *q, struct rte_mbuf *m, uint32_t len)
-{
-	struct rte_mbuf *last = rte_pktmbuf_lastseg(m);
-
-	if (q->tail)
-		q->tail->next = m;
-	else
-		q->head = m;
-	q->tail = last;
-	q->bytes += len;
-	q->nsegs += m->nb_segs;
-	/* Segments are freed one at a time from now on. */
-	m->nb_segs = 1;
-	m->pkt_len = m->data_len;
-}
-
-void
 tq_mq_drop(struct tq_shard *s, struct tq_mq *q, uint32_t n)
 {
 	/* Empty segments at the head go too (a trimmed chain can leave
