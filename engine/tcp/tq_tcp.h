@@ -854,7 +854,26 @@ tq_mq_append(struct tq_mq *q, struct rte_mbuf *m, uint32_t len)
 	m->pkt_len = m->data_len;
 }
 /* Drop n bytes from the front, freeing whole segments. */
-void tq_mq_drop(struct tq_shard *s, struct tq_mq *q, uint32_t n);
+void tq_mq_drop_run(struct tq_shard *s, struct tq_mq *q, uint32_t n);
+static inline void
+tq_mq_drop(struct tq_shard *s, struct tq_mq *q, uint32_t n)
+{
+	struct rte_mbuf *m = q->head;
+
+	/* The usual case, a request or response read or acked whole: all
+	 * of the queue's one segment. */
+	if (m != NULL && m->next == NULL && n != 0 &&
+			n == (uint32_t)m->data_len - q->off) {
+		q->head = q->tail = NULL;
+		q->bytes -= n;
+		q->nsegs--;
+		q->off = 0;
+		m->nb_segs = 1;
+		tq_shard_mbuf_free_seg(s, m);
+		return;
+	}
+	tq_mq_drop_run(s, q, n);
+}
 void tq_mq_free(struct tq_mq *q);
 
 /* the stream of a tcb and back */

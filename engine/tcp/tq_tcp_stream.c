@@ -374,7 +374,7 @@ tcp_eof(const struct tq_stream *st)
 
 /* After the app made room: tell the peer if the window grew enough
  * (RFC 9293 3.8.6.2.2: by an MSS or half the buffer). */
-static void
+static __rte_always_inline void
 window_update(struct tq_tcb *tp)
 {
 	uint32_t used = tp->rcvq.bytes + tp->ooo_bytes;

@@ -635,7 +635,7 @@ tq_tcb_close(struct tq_tcb *tp, enum tq_close_reason why)
 /* ---- mbuf queue ---- */
 
 void
-tq_mq_drop(struct tq_shard *s, struct tq_mq *q, uint32_t n)
+tq_mq_drop_run(struct tq_shard *s, struct tq_mq *q, uint32_t n)
 {
 	/* Empty segments at the head go too (a trimmed chain can leave
 	 * some), so a reader never finds a head with nothing in it. */
