@@ -122,11 +122,14 @@ output(struct tq_shard *s, struct rte_mbuf *m, const struct tq_ip_tmpl *t,
 	uint32_t l4len = m->pkt_len;
 	uint64_t tso = m->ol_flags & RTE_MBUF_F_TX_TCP_SEG;
 	bool udp = t->proto == IPPROTO_UDP;
+	/* IPv6 links are at least 1280 (RFC 8200 5), as the general path
+	 * takes them. */
+	const uint32_t mtu = v4 ? ifc->mtu :
+		RTE_MAX(ifc->mtu, (uint16_t)1280);
 	uint8_t *p, *l3;
 
 	/* Fragments, or past what a length can say: the general path. */
-	if (unlikely(l3len + l4len > (v4 ? ifc->mtu :
-			RTE_MAX(ifc->mtu, (uint16_t)1280))) &&
+	if (unlikely(l3len + l4len > mtu) &&
 			(!tso || l3len + l4len > UINT16_MAX))
 		return general(s, m, t);
 	p = (uint8_t *)rte_pktmbuf_prepend(m, hlen);
