@@ -17,22 +17,6 @@
 
 #include "tq_net.h"
 
-static uint32_t
-sum16(const void *p, unsigned int len)
-{
-	const uint8_t *b = p;
-	uint32_t sum = 0;
-	unsigned int i;
-
-	for (i = 0; i < len; i += 2) {
-		uint16_t w;
-
-		memcpy(&w, b + i, sizeof(w));
-		sum += w;
-	}
-	return sum;
-}
-
 void
 tq_ip_tmpl_build(struct tq_shard *s, struct tq_ip_tmpl *t,
 		const struct tq_addr *src, const struct tq_addr *dst,
@@ -57,7 +41,7 @@ tq_ip_tmpl_build(struct tq_shard *s, struct tq_ip_tmpl *t,
 		ip->next_proto_id = proto;
 		ip->src_addr = src->v4;
 		ip->dst_addr = dst->v4;
-		t->phsum += sum16(&ip->src_addr, 8);
+		t->phsum += __rte_raw_cksum(&ip->src_addr, 8, 0);
 		t->len = RTE_ETHER_HDR_LEN + sizeof(*ip);
 	} else {
 		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(eh + 1);
@@ -68,7 +52,7 @@ tq_ip_tmpl_build(struct tq_shard *s, struct tq_ip_tmpl *t,
 		ip6->hop_limits = n->conf->ttl;
 		memcpy(ip6->src_addr, src->v6, 16);
 		memcpy(ip6->dst_addr, dst->v6, 16);
-		t->phsum += sum16(ip6->src_addr, 32);
+		t->phsum += __rte_raw_cksum(ip6->src_addr, 32, 0);
 		t->len = RTE_ETHER_HDR_LEN + sizeof(*ip6);
 	}
 	t->gen = n->l2_gen;

@@ -349,7 +349,7 @@ tq_ip_output_rc(struct tq_shard *s, struct rte_mbuf *m,
 	struct tq_addr nh, sa = *src;
 	struct tq_ip_txopt o = { .nexthop = &nh };
 
-	if (likely(rc->gen == n->l2_gen) || tq_route_cache_fill(s, rc, dst))
+	if (likely(rc->gen == n->l2_gen))
 		return tq_ip_output(s, m, src, dst, proto, &rc->mac);
 	if (tq_route_lookup(n->ifc, dst, &nh, &sa) < 0)
 		return tq_ip_output(s, m, src, dst, proto, NULL); /* counted */

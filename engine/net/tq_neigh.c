@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <string.h>
 
-#include <rte_hash_crc.h>
 #include <rte_malloc.h>
 
 #include "tq_net.h"
@@ -38,19 +37,6 @@ struct tq_neigh_table {
 	uint32_t qmax;
 	struct tq_neigh e[];
 };
-
-static uint32_t
-neigh_hash(const struct tq_addr *a)
-{
-	uint64_t w[2];
-
-	if (a->family == AF_INET)
-		return rte_hash_crc_4byte(a->v4, 0x1234567);
-	/* v6 is only 4-byte aligned in struct tq_addr and rte_hash_crc()
-	 * loads it 8 bytes at a time: copy it out (same hash). */
-	memcpy(w, a->v6, sizeof(w));
-	return rte_hash_crc_8byte(w[1], rte_hash_crc_8byte(w[0], 0x7654321));
-}
 
 struct tq_neigh_table *
 tq_neigh_create(const struct tq_net_conf *conf, int socket)
@@ -114,7 +100,7 @@ tq_neigh_count(const struct tq_neigh_table *t)
 static struct tq_neigh *
 find(struct tq_neigh_table *t, const struct tq_addr *a)
 {
-	uint32_t i = neigh_hash(a) & t->mask;
+	uint32_t i = tq_addr_hash(a) & t->mask;
 
 	for (;;) {
 		struct tq_neigh *e = &t->e[i];
@@ -134,7 +120,7 @@ insert(struct tq_neigh_table *t, const struct tq_addr *a)
 
 	if (t->count >= t->limit)
 		return NULL;
-	i = neigh_hash(a) & t->mask;
+	i = tq_addr_hash(a) & t->mask;
 	while (t->e[i].state != NEIGH_FREE)
 		i = (i + 1) & t->mask;
 	memset(&t->e[i], 0, sizeof(t->e[i]));
@@ -153,7 +139,7 @@ erase(struct tq_neigh_table *t, struct tq_neigh *e)
 		j = (j + 1) & t->mask;
 		if (t->e[j].state == NEIGH_FREE)
 			break;
-		k = neigh_hash(&t->e[j].addr) & t->mask;
+		k = tq_addr_hash(&t->e[j].addr) & t->mask;
 		/* Move j into the hole at i unless its home k lies
 		 * cyclically in (i, j]. */
 		if ((i <= j) ? (k <= i || k > j) : (k <= i && k > j)) {

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include <rte_ether.h>
+#include <rte_hash_crc.h>
 #include <rte_ip_frag.h>
 #include <rte_mbuf.h>
 
@@ -166,6 +167,21 @@ struct tq_icmp_err {
 };
 
 struct tq_neigh_table;
+
+/* A hash of an address for the shard's tables (neighbours, the
+ * destination cache), CRC32-C. */
+static inline uint32_t
+tq_addr_hash(const struct tq_addr *a)
+{
+	uint64_t w[2];
+
+	if (a->family == AF_INET)
+		return rte_hash_crc_4byte(a->v4, 0x1234567);
+	/* v6 is only 4-byte aligned in struct tq_addr and rte_hash_crc()
+	 * loads it 8 bytes at a time: copy it out (same hash). */
+	memcpy(w, a->v6, sizeof(w));
+	return rte_hash_crc_8byte(w[1], rte_hash_crc_8byte(w[0], 0x7654321));
+}
 
 /* One destination's next-hop MAC, valid under l2_gen (tq_route.c). */
 struct tq_dst_entry {
@@ -347,8 +363,11 @@ struct tq_route_cache {
  * tq_ip_output() through a route cache: with a valid entry no route or
  * neighbour lookup per packet; otherwise the full path, and the entry is
  * filled when the next hop is reachable (a stale one is confirmed by the
- * neighbour code on each send meanwhile, as without the cache).  src must
- * be set.
+ * neighbour code on each send meanwhile, as without the cache), and the
+ * shard's destination cache with it.  An empty rc is not looked up in
+ * that cache here: the caller tries tq_route_cache_fill() first (TCP does,
+ * to build its headers), so a miss is not probed twice.  src must be
+ * set.
  */
 int tq_ip_output_rc(struct tq_shard *s, struct rte_mbuf *m,
 		const struct tq_addr *src, const struct tq_addr *dst,

@@ -2,8 +2,6 @@
 #include <errno.h>
 #include <string.h>
 
-#include <rte_hash_crc.h>
-
 #include "tq_net.h"
 
 bool
@@ -86,28 +84,7 @@ tq_route_lookup(const struct tq_iface *ifc, const struct tq_addr *dst,
 static struct tq_dst_entry *
 dcache_slot(struct tq_net *n, const struct tq_addr *dst)
 {
-	uint32_t h;
-
-	if (dst->family == AF_INET) {
-		h = rte_hash_crc_4byte(dst->v4, 0x51ed270b);
-	} else {
-		uint64_t w[2];
-
-		memcpy(w, dst->v6, sizeof(w));
-		h = rte_hash_crc_8byte(w[1],
-				rte_hash_crc_8byte(w[0], 0x51ed270b));
-	}
-	return &n->dcache[h & (TQ_DCACHE_SIZE - 1)];
-}
-
-static bool
-dst_same(const struct tq_addr *a, const struct tq_addr *b)
-{
-	if (a->family != b->family)
-		return false;
-	if (a->family == AF_INET)
-		return a->v4 == b->v4;
-	return memcmp(a->v6, b->v6, sizeof(a->v6)) == 0;
+	return &n->dcache[tq_addr_hash(dst) & (TQ_DCACHE_SIZE - 1)];
 }
 
 bool
@@ -117,7 +94,7 @@ tq_route_cache_fill(struct tq_shard *s, struct tq_route_cache *rc,
 	struct tq_net *n = tq_net(s);
 	const struct tq_dst_entry *e = dcache_slot(n, dst);
 
-	if (e->gen != n->l2_gen || !dst_same(&e->dst, dst))
+	if (e->gen != n->l2_gen || !tq_addr_equal(&e->dst, dst))
 		return false;
 	rc->mac = e->mac;
 	rc->gen = e->gen;

@@ -217,7 +217,8 @@ tq_test_pool_avail(void)
 }
 
 uint32_t
-tq_test_wire_recv_flat(struct tq_test_host *h, uint8_t *buf, uint32_t cap)
+tq_test_wire_recv_flat_ol(struct tq_test_host *h, uint8_t *buf, uint32_t cap,
+		uint64_t *ol_flags)
 {
 	struct rte_mbuf *m = tq_test_wire_recv(h);
 	const void *p;
@@ -227,12 +228,35 @@ tq_test_wire_recv_flat(struct tq_test_host *h, uint8_t *buf, uint32_t cap)
 		return 0;
 	len = rte_pktmbuf_pkt_len(m);
 	assert_true(len <= cap);
+	if (ol_flags)
+		*ol_flags = m->ol_flags;
 	p = rte_pktmbuf_read(m, 0, len, buf);
 	assert_non_null(p);
 	if (p != buf)
 		memcpy(buf, p, len);
 	rte_pktmbuf_free(m);
 	return len;
+}
+
+uint32_t
+tq_test_wire_recv_flat(struct tq_test_host *h, uint8_t *buf, uint32_t cap)
+{
+	return tq_test_wire_recv_flat_ol(h, buf, cap, NULL);
+}
+
+struct rte_mbuf *
+tq_test_l4_msg(struct tq_test_host *h, uint32_t len, uint8_t seed)
+{
+	struct rte_mbuf *m = tq_net_alloc(h->s);
+	uint8_t *p;
+	uint32_t i;
+
+	assert_non_null(m);
+	p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)len);
+	assert_non_null(p);
+	for (i = 0; i < len; i++)
+		p[i] = (uint8_t)(seed + i * 7);
+	return m;
 }
 
 static int

@@ -84,6 +84,14 @@ unsigned int tq_test_pool_avail(void);
  */
 uint32_t tq_test_wire_recv_flat(struct tq_test_host *h, uint8_t *buf,
 		uint32_t cap);
+/* The same, and the mbuf's offload flags in *ol_flags. */
+uint32_t tq_test_wire_recv_flat_ol(struct tq_test_host *h, uint8_t *buf,
+		uint32_t cap, uint64_t *ol_flags);
+
+/* An L4 message of len bytes (a pattern from seed) in a fresh mbuf of
+ * the host's, data at L4, for its IP output. */
+struct rte_mbuf *tq_test_l4_msg(struct tq_test_host *h, uint32_t len,
+		uint8_t seed);
 
 /* Teach the host that addr is at tq_test_peer_mac (no ARP/NDP needed). */
 void tq_test_host_learn(struct tq_test_host *h, const char *addr);

@@ -567,42 +567,6 @@ fragmentation(void **state)
 	assert_int_equal(tq_test_pool_avail(), avail);
 }
 
-/* An L4 message of len bytes (a pattern) in a fresh mbuf. */
-static struct rte_mbuf *
-l4_msg(struct tq_test_host *h, uint32_t len, uint8_t seed)
-{
-	struct rte_mbuf *m = tq_net_alloc(h->s);
-	uint8_t *p;
-	uint32_t i;
-
-	assert_non_null(m);
-	p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)len);
-	assert_non_null(p);
-	for (i = 0; i < len; i++)
-		p[i] = (uint8_t)(seed + i * 7);
-	return m;
-}
-
-/* The next frame on the wire, flat, and its mbuf's offload flags. */
-static uint32_t
-frame_of(struct tq_test_host *h, uint8_t *f, uint32_t cap, uint64_t *ol)
-{
-	struct rte_mbuf *m = tq_test_wire_recv(h);
-	const void *d;
-	uint32_t len;
-
-	assert_non_null(m);
-	len = rte_pktmbuf_pkt_len(m);
-	assert_true(len <= cap);
-	*ol = m->ol_flags;
-	d = rte_pktmbuf_read(m, 0, len, f);
-	assert_non_null(d);
-	if (d != f)
-		memcpy(f, d, len);
-	rte_pktmbuf_free(m);
-	return len;
-}
-
 /*
  * A flow's prebuilt headers give the frame tq_ipv6_output() gives: TCP
  * and UDP, checksums in software and offloaded; past the MTU, the
@@ -629,20 +593,21 @@ tmpl_output(void **state)
 	for (off = 0; off < 2; off++) {
 		h.ifc.tx_tcp_cksum = h.ifc.tx_udp_cksum = off;
 		for (pi = 0; pi < RTE_DIM(protos); pi++) {
+			struct rte_mbuf *ma, *mb;
 			uint32_t la, lb;
 			uint64_t ola, olb;
 
 			tq_ip_tmpl_build(h.s, &t, &src, &dst, protos[pi],
 					&mac);
 			assert_true(tq_ip_tmpl_valid(h.s, &t));
-			assert_int_equal(tq_ipv6_output(h.s, l4_msg(&h, 300,
-					(uint8_t)pi), &src, &dst, protos[pi],
-					&mac), 0);
-			assert_int_equal(tq_ip_output_tmpl(h.s, l4_msg(&h,
-					300, (uint8_t)pi), &t), 0);
+			ma = tq_test_l4_msg(&h, 300, (uint8_t)pi);
+			mb = tq_test_l4_msg(&h, 300, (uint8_t)pi);
+			assert_int_equal(tq_ipv6_output(h.s, ma, &src, &dst,
+					protos[pi], &mac), 0);
+			assert_int_equal(tq_ip_output_tmpl(h.s, mb, &t), 0);
 			tq_shard_flush(h.s);
-			la = frame_of(&h, a, sizeof(a), &ola);
-			lb = frame_of(&h, b, sizeof(b), &olb);
+			la = tq_test_wire_recv_flat_ol(&h, a, sizeof(a), &ola);
+			lb = tq_test_wire_recv_flat_ol(&h, b, sizeof(b), &olb);
 			assert_int_equal(la, 14 + 40 + 300);
 			assert_int_equal(lb, la);
 			assert_memory_equal(a, b, la);
@@ -658,11 +623,13 @@ tmpl_output(void **state)
 	/* Past the MTU: the general path's fragments (1232 a piece). */
 	h.ifc.mtu = 1280;
 	tq_ip_tmpl_build(h.s, &t, &src, &dst, IPPROTO_UDP, &mac);
-	assert_int_equal(tq_ip_output_tmpl(h.s, l4_msg(&h, 1500, 9), &t), 0);
+	assert_int_equal(tq_ip_output_tmpl(h.s, tq_test_l4_msg(&h, 1500, 9),
+			&t), 0);
 	tq_shard_flush(h.s);
-	assert_int_equal(frame_of(&h, a, sizeof(a), &ol), 14 + 40 + 8 + 1232);
+	assert_int_equal(tq_test_wire_recv_flat_ol(&h, a, sizeof(a), &ol),
+			14 + 40 + 8 + 1232);
 	assert_int_equal(ip_of(a)->proto, NH_FRAG);
-	assert_int_equal(frame_of(&h, a, sizeof(a), &ol),
+	assert_int_equal(tq_test_wire_recv_flat_ol(&h, a, sizeof(a), &ol),
 			14 + 40 + 8 + 1500 - 1232);
 	assert_int_equal(tq_test_wire_drain(&h), 0);
 	assert_int_equal(tq_test_counter(&h, TQ_CTR_IP6_FRAG_CREATES), 2);
