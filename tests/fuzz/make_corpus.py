@@ -23,6 +23,8 @@ format (see the comment at the top of each fuzz_<name>.c):
   quic_ack    [ctl][3-byte received-packet operations]
   quic_conn   records of [ctl][QUIC frames], each a 1-RTT packet from
               the client (ctl bit 0 clear) or the server
+  qpack   [ctl][split][a QPACK field section, or encoder or decoder
+          stream bytes]
 
 A record is a 2-byte big-endian length and that many bytes.  Standard
 library only; the output is deterministic, so rerunning it changes
@@ -1052,6 +1054,50 @@ def corpus_quic_conn():
     return out
 
 
+def corpus_qpack():
+    """[ctl][split][bytes]: see fuzz_qpack.c."""
+    def q(data, ctl=0xFF, split=3):
+        return bytes([ctl, split]) + data
+
+    def lit(name, value):
+        # literal name (001 N=0 H=0, 3-bit length), short strings only
+        assert len(name) < 7 and len(value) < 127
+        return bytes([0x20 | len(name)]) + name + bytes([len(value)]) + \
+            value
+
+    def ref(idx, value):
+        # literal with a static name reference (0101, 4-bit index)
+        assert idx < 15 + 128 and len(value) < 127
+        pre = bytes([0x50 | idx]) if idx < 15 else bytes([0x5F, idx - 15])
+        return pre + bytes([len(value)]) + value
+
+    # RFC 9204 B.1
+    b1 = b"\x00\x00" + ref(1, b"/index.html")
+    # :method GET, :scheme https, :authority, :path /, user-agent, accept
+    req = (b"\x00\x00\xd1\xd7" + ref(0, b"example.com") + b"\xc1" +
+           ref(95, b"x") + b"\xdd")
+    # :status 200, content-length, content-type, a literal name
+    resp = (b"\x00\x00\xd9" + ref(4, b"1024") + ref(44, b"text/html") +
+            b"\x27\x01x-custom\x03foo")
+    # RFC 7541 C.4.3's Huffman strings as a literal name and value, and
+    # C.4.1's as a value
+    huff = (b"\x00\x00\x2f\x01" +
+            bytes.fromhex("25a849e95ba97d7f") + b"\x89" +
+            bytes.fromhex("25a849e95bb8e8b4bf") + b"\x50\x8c" +
+            bytes.fromhex("f1e3c2e5f23a6ba0ab90f4ff"))
+    return {
+        "b1": q(b1),
+        "request": q(req),
+        "request_small": q(req, ctl=0x22),
+        "response": q(resp),
+        "huffman": q(huff, split=9),
+        "literal": q(b"\x00\x00" + lit(b"x-a", b"b") + lit(b"", b"")),
+        "enc_stream": q(b"\x20\x20\x20", split=1),
+        "dec_stream": q(b"\x41\x7f\x80\x01\x40", split=2),
+        "dynamic": q(b"\x00\x00\x80"),
+    }
+
+
 def write(outdir, name, files):
     d = os.path.join(outdir, name)
     if os.path.isdir(d):
@@ -1087,6 +1133,7 @@ def main():
         "quic_recovery": corpus_quic_recovery(),
         "quic_ack": corpus_quic_ack(),
         "quic_conn": corpus_quic_conn(),
+        "qpack": corpus_qpack(),
     }
     for name, files in sets.items():
         n = write(outdir, name, files)
