@@ -10,9 +10,10 @@
 #
 # Each server runs under `valgrind --tool=callgrind`, collecting only
 # inside its event loop (tq-server: the worker's poll; gtlsserver:
-# ev_run): the worker, the QUIC stack, nghttp3, GnuTLS/ipsec-mb and the
-# app, not the kernel (gtlsserver's system calls and af_packet's are not
-# counted: instructions in user space only).  Three client runs each:
+# ev_run): the worker, the QUIC stack, HTTP/3 (ours; gtlsserver's is
+# nghttp3), the crypto and the app, not the kernel (gtlsserver's system
+# calls and af_packet's are not counted: instructions in user space
+# only).  Three client runs each:
 # a warm-up, then N and 2N requests on a fresh connection, the counters
 # dumped after each; the difference of the last two, divided by N, is
 # the cost of N requests with the handshake and set-up cancelled out.
@@ -23,7 +24,9 @@
 # figure then per request of a megabyte).
 #
 # Usage (root): bench/quic/cost.sh [OUT.json]
-# Environment: N (2000), SIZE (1024), TOP (25).
+# Environment: N (2000), SIZE (1024), TOP (25), KEEP (a directory: the
+# callgrind files of the N and 2N runs are copied there, for
+# callgrind_annotate by line).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -135,6 +138,8 @@ for s in gs tq; do
 	for i in 2 3; do
 		callgrind_annotate --threshold=100 --auto=no "$TMP/$s.cg.$i" \
 			>"$TMP/$s.$i.txt" 2>/dev/null
+		[ -z "${KEEP:-}" ] || { mkdir -p "$KEEP" &&
+			cp "$TMP/$s.cg.$i" "$KEEP/"; }
 	done
 done
 commit=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)

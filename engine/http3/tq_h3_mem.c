@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Small blocks for HTTP/3 sessions: nghttp3's allocations and our
- * records per exchange (the exchange, its header arrays, the field
- * list handed to nghttp3), from per-thread free lists by size class,
- * 32 B to 8 KiB.  A request on a keep-alive connection took a dozen
- * blocks from glibc and gave them back, some of them past its per-thread
- * cache (the 2 KiB and 4 KiB header arrays), at 100 to 300 instructions
- * a pair; a free list takes a few dozen (bench/quic/cost.sh, docs/http3.md).
+ * Small blocks for HTTP/3 sessions: the records of each exchange (the
+ * exchange, its received head, its frame queue), from per-thread free
+ * lists by size class, 32 B to 8 KiB.  With glibc a request on a
+ * keep-alive connection took a dozen blocks and gave them back, some of
+ * them past its per-thread cache, at 100 to 300 instructions a pair; a
+ * free list takes a few dozen (bench/quic/cost.sh, docs/http3.md).
+ * Besides them one scratch buffer a thread, for decoding a field section
+ * before its strings are copied into the exchange's own block.
  *
  * A thread keeps at most H3_MEM_KEEP bytes on its lists and lets all of
  * them go when its last session ends, so an idle worker holds nothing.
@@ -24,7 +25,7 @@
 #define H3_MEM_LARGE		UINT32_MAX		/* straight to malloc */
 #define H3_MEM_KEEP		(1u << 20)
 
-/* In front of every block: what was asked (for nghttp3's accounting)
+/* In front of every block: what was asked (for the session's accounting)
  * and its class; 16 bytes keep the payload as aligned as malloc's. */
 struct h3_mhdr {
 	uint32_t cls;
@@ -40,6 +41,8 @@ struct h3_mem_cache {
 	struct h3_blk *free[H3_MEM_CLASSES];
 	size_t kept;
 	unsigned int sessions;
+	void *scratch;
+	size_t scratch_size;
 };
 
 static __thread struct h3_mem_cache cache;
@@ -145,6 +148,25 @@ tq_h3_mem_session(int delta)
 		}
 	}
 	cache.kept = 0;
+	free(cache.scratch);
+	cache.scratch = NULL;
+	cache.scratch_size = 0;
+}
+
+void *
+tq_h3_scratch(size_t size)
+{
+	void *p;
+
+	if (size <= cache.scratch_size)
+		return cache.scratch;
+	p = malloc(size);
+	if (!p)
+		return NULL;
+	free(cache.scratch);
+	cache.scratch = p;
+	cache.scratch_size = size;
+	return p;
 }
 
 size_t

@@ -3,7 +3,6 @@
  * HTTP/3 messages (tachyon/tq_h3.h): requests, responses and their
  * bodies, on the session machinery of tq_h3.c.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 
 /* ---- messages ---- */
 
+/* RFC 9114 4.2: names in lower case (the encoder sends them as given). */
 static bool
 h3_name_ok(const struct tq_http_span *n)
 {
@@ -20,67 +20,47 @@ h3_name_ok(const struct tq_http_span *n)
 	if (n->len == 0)
 		return false;
 	for (i = 0; i < n->len; i++)
-		if (isupper((unsigned char)n->p[i]))
+		if ((unsigned int)(n->p[i] - 'A') < 26u)
 			return false;
 	return true;
 }
 
 static void
-h3_nv(nghttp3_nv *nv, const char *name, size_t nlen, const char *value,
-		size_t vlen)
+h3_qf(struct tq_qpack_field *f, const char *name, size_t nlen,
+		const char *value, size_t vlen)
 {
-	nv->name = (uint8_t *)(uintptr_t)name;
-	nv->namelen = nlen;
-	nv->value = (uint8_t *)(uintptr_t)value;
-	nv->valuelen = vlen;
-	nv->flags = NGHTTP3_NV_FLAG_NONE;
+	f->name = name;
+	f->nlen = (uint32_t)nlen;
+	f->value = value;
+	f->vlen = (uint32_t)vlen;
 }
 
-/* Pseudo-header fields then the app's fields; nghttp3 copies them. */
-static nghttp3_nv *
-h3_nva(const nghttp3_nv *pseudo, uint32_t npseudo,
-		const struct tq_http_field *fields, uint32_t nfields, int *err)
+static int
+h3_fields_ok(const struct tq_http_field *fields, uint32_t nfields)
 {
-	nghttp3_nv *nva;
 	uint32_t i;
 
 	for (i = 0; i < nfields; i++)
-		if (!h3_name_ok(&fields[i].name)) {
-			*err = -EINVAL;
-			return NULL;
-		}
-	nva = tq_h3_mem_alloc(sizeof(*nva) * (npseudo + nfields));
-	if (!nva) {
-		*err = -ENOMEM;
-		return NULL;
-	}
-	memcpy(nva, pseudo, sizeof(*nva) * npseudo);
-	for (i = 0; i < nfields; i++)
-		h3_nv(&nva[npseudo + i], fields[i].name.p, fields[i].name.len,
-				fields[i].value.p, fields[i].value.len);
-	return nva;
+		if (!h3_name_ok(&fields[i].name))
+			return -EINVAL;
+	return 0;
 }
-
-static const nghttp3_data_reader h3_reader = { .read_data = tq_h3_read_data };
 
 static int
 h3_body_setup(struct tq_h3_req *r, const void *body, size_t len,
-		unsigned int flags, const nghttp3_data_reader **dr)
+		unsigned int flags)
 {
-	*dr = NULL;
 	if (flags & TQ_H3_BODY_STREAM) {
 		if (body || len)
 			return -EINVAL;
 		r->ring_size = r->h->conf.body_buf;
-		r->ring = malloc(r->ring_size);
+		r->ring = tq_h3_alloc(r->h, r->ring_size);
 		if (!r->ring)
 			return -ENOMEM;
 		r->stream_body = true;
-		*dr = &h3_reader;
 	} else if (body && len) {
 		r->body = body;
 		r->body_len = len;
-		*dr = &h3_reader;
 	}
 	return 0;
 }
@@ -89,28 +69,15 @@ int
 tq_h3_submit_response(struct tq_h3_req *r, uint16_t status,
 		const struct tq_http_field *fields, uint32_t nfields)
 {
-	const nghttp3_data_reader *dr = NULL;
+	struct tq_qpack_field pseudo;
 	char sbuf[4];
-	nghttp3_nv pseudo, *nva;
-	int err = 0, rv;
 
-	/* nghttp3 asserts on a response before its QPACK encoder stream */
-	if (!r->h->uni_open)
-		return -ENOTCONN;
+	/* the names checked by the caller */
 	sbuf[0] = (char)('0' + status / 100 % 10);
 	sbuf[1] = (char)('0' + status / 10 % 10);
 	sbuf[2] = (char)('0' + status % 10);
-	h3_nv(&pseudo, ":status", 7, sbuf, 3);
-	nva = h3_nva(&pseudo, 1, fields, nfields, &err);
-	if (!nva)
-		return err;
-	if (r->stream_body || r->body_len)
-		dr = &h3_reader;
-	r->h->dirty = true;
-	rv = nghttp3_conn_submit_response(r->h->ng, r->id, nva, 1 + nfields,
-			dr);
-	tq_h3_mem_free(nva);
-	return rv ? -EPIPE : 0;
+	h3_qf(&pseudo, ":status", 7, sbuf, 3);
+	return tq_h3_out_headers(r, &pseudo, 1, fields, nfields);
 }
 
 int
@@ -119,7 +86,6 @@ tq_h3_respond(struct tq_h3_req *r, uint16_t status,
 		const void *body, size_t len, unsigned int flags)
 {
 	struct tq_h3_conn *h = r->h;
-	const nghttp3_data_reader *dr;
 	int rv;
 
 	if (!h->server || status < 200 || status > 999)
@@ -128,8 +94,11 @@ tq_h3_respond(struct tq_h3_req *r, uint16_t status,
 		return -EALREADY;
 	if (r->done || !r->st || h->closing || h->gone)
 		return -EPIPE;
+	rv = h3_fields_ok(fields, nfields);
+	if (rv)
+		return rv;
 	tq_h3_enter(h);
-	rv = h3_body_setup(r, body, len, flags, &dr);
+	rv = h3_body_setup(r, body, len, flags);
 	if (rv == 0)
 		rv = tq_h3_submit_response(r, status, fields, nfields);
 	if (rv == 0) {
@@ -147,10 +116,9 @@ tq_h3_client_request(struct tq_h3_conn *h, const char *method,
 		const void *body, size_t len, unsigned int flags, void *udata,
 		int *err)
 {
-	const nghttp3_data_reader *dr;
+	struct tq_qpack_field pseudo[4];
 	struct tq_stream *st;
 	struct tq_h3_req *r;
-	nghttp3_nv pseudo[4], *nva;
 	int dummy, rv;
 
 	if (!err)
@@ -163,15 +131,15 @@ tq_h3_client_request(struct tq_h3_conn *h, const char *method,
 		*err = -ESHUTDOWN;
 		return NULL;
 	}
+	*err = h3_fields_ok(fields, nfields);
+	if (*err)
+		return NULL;
 	if (!scheme)
 		scheme = "https";
-	h3_nv(&pseudo[0], ":method", 7, method, strlen(method));
-	h3_nv(&pseudo[1], ":scheme", 7, scheme, strlen(scheme));
-	h3_nv(&pseudo[2], ":authority", 10, authority, strlen(authority));
-	h3_nv(&pseudo[3], ":path", 5, path, strlen(path));
-	nva = h3_nva(pseudo, 4, fields, nfields, err);
-	if (!nva)
-		return NULL;
+	h3_qf(&pseudo[0], ":method", 7, method, strlen(method));
+	h3_qf(&pseudo[1], ":scheme", 7, scheme, strlen(scheme));
+	h3_qf(&pseudo[2], ":authority", 10, authority, strlen(authority));
+	h3_qf(&pseudo[3], ":path", 5, path, strlen(path));
 	tq_h3_enter(h);
 	st = tq_conn_stream_open(h->c, 0, NULL, NULL, err);
 	r = st ? tq_h3_req_new(h, st, H3_REQ) : NULL;
@@ -182,11 +150,10 @@ tq_h3_client_request(struct tq_h3_conn *h, const char *method,
 	if (r) {
 		r->udata = udata;
 		r->seen = true;
-		rv = h3_body_setup(r, body, len, flags, &dr);
-		h->dirty = true;
+		r->no_body = strcmp(method, "HEAD") == 0;
+		rv = h3_body_setup(r, body, len, flags);
 		if (rv == 0)
-			rv = nghttp3_conn_submit_request(h->ng, r->id, nva,
-					4 + nfields, dr, r) ? -EPROTO : 0;
+			rv = tq_h3_out_headers(r, pseudo, 4, fields, nfields);
 		if (rv) {
 			r->seen = false;
 			tq_h3_finish(r, TQ_H3_INTERNAL_ERROR,
@@ -197,7 +164,6 @@ tq_h3_client_request(struct tq_h3_conn *h, const char *method,
 			H3_STAT(h, requests, 1);
 		}
 	}
-	tq_h3_mem_free(nva);
 	tq_h3_leave(h);
 	return r;
 }
@@ -224,8 +190,7 @@ tq_h3_body_write(struct tq_h3_req *r, const void *buf, size_t len)
 	memcpy(r->ring, (const uint8_t *)buf + k, n - k);
 	r->r_tail += n;
 	tq_h3_enter(h);
-	h->dirty = true;
-	nghttp3_conn_resume_stream(h->ng, r->id);
+	tq_h3_tx_want(r);
 	tq_h3_leave(h);
 	return (int)n;
 }
@@ -243,8 +208,7 @@ tq_h3_body_end(struct tq_h3_req *r)
 		return 0;
 	r->body_eof = true;
 	tq_h3_enter(h);
-	h->dirty = true;
-	nghttp3_conn_resume_stream(h->ng, r->id);
+	tq_h3_tx_want(r);
 	tq_h3_leave(h);
 	return 0;
 }
@@ -259,8 +223,6 @@ tq_h3_req_cancel(struct tq_h3_req *r, uint64_t code)
 	tq_h3_enter(h);
 	if (!code)
 		code = TQ_H3_REQUEST_CANCELLED;
-	h->dirty = true;
-	nghttp3_conn_shutdown_stream_read(h->ng, r->id);
 	tq_h3_finish(r, code, code);
 	tq_h3_leave(h);
 }

@@ -364,7 +364,6 @@ test_pause(void **state)
 	pair_down();
 }
 
-/* nghttp3's memory is capped per session: past it, H3_EXCESSIVE_LOAD. */
 /*
  * The sessions' small blocks (tq_h3_mem.c): a freed block is the next
  * one of its class handed out, blocks past the largest class come from
@@ -423,11 +422,13 @@ test_mem_pool(void **state)
 	assert_int_equal(tq_h3_mem_kept(), 0);
 }
 
+/* A session's memory is capped: 100 held requests (each its record and
+ * its head, about 400 bytes) go past 16 KiB: H3_EXCESSIVE_LOAD. */
 static void
 test_mem_cap(void **state)
 {
 	struct tq_h3_stats agg = { 0 };
-	struct tq_h3_conf sc = { .max_mem = 64 * 1024, .stats = &agg };
+	struct tq_h3_conf sc = { .max_mem = 16 * 1024, .stats = &agg };
 	static char paths[100][32];
 	unsigned int i;
 
@@ -489,6 +490,9 @@ test_stream_limit(void **state)
 struct raw {
 	bool closed;
 	uint64_t code;
+	bool reset;		/* a stream of ours was reset or stopped */
+	uint64_t st_code;	/* with this */
+	uint32_t got;		/* bytes read on our streams */
 };
 
 static struct raw raw;
@@ -497,13 +501,23 @@ static void
 raw_readable(struct tq_stream *st, void *ctx)
 {
 	uint8_t buf[4096];
+	int n;
 
-	while (tq_stream_read(st, buf, sizeof(buf)) > 0)
-		;
+	while ((n = tq_stream_read(st, buf, sizeof(buf))) > 0)
+		raw.got += (uint32_t)n;
+}
+
+static void
+raw_reset(struct tq_stream *st, uint64_t code, void *ctx)
+{
+	raw.reset = true;
+	raw.st_code = code;
 }
 
 static const struct tq_stream_ops raw_stream_ops = {
 	.readable = raw_readable,
+	.peer_reset = raw_reset,
+	.stop_sending = raw_reset,
 };
 
 static struct tq_stream *raw_last_bidi;
@@ -922,6 +936,241 @@ test_client_interim_and_trailers_quic(void **state)
 	raw_server_quic_down();
 }
 
+/* ---- the framing and message rules, hand-built (RFC 9114, 9204) ---- */
+
+static void
+build_h2_setting(void)
+{
+	/* SETTINGS_ENABLE_PUSH is HTTP/2's (RFC 9114 7.2.4.1) */
+	static const uint8_t c[] = { 0x00, 0x04, 0x02, 0x02, 0x00 };
+
+	raw_open(TQ_STREAM_UNI, c, sizeof(c));
+}
+
+static void
+build_dup_setting(void)
+{
+	static const uint8_t c[] = { 0x00, 0x04, 0x04, 0x06, 0x10,
+		0x06, 0x20 };
+
+	raw_open(TQ_STREAM_UNI, c, sizeof(c));
+}
+
+static void
+build_second_settings(void)
+{
+	static const uint8_t c[] = { 0x00, 0x04, 0x00, 0x04, 0x00 };
+
+	raw_open(TQ_STREAM_UNI, c, sizeof(c));
+}
+
+static void
+build_push_stream(void)
+{
+	static const uint8_t push[] = { 0x01, 0x00 };
+
+	raw_open(TQ_STREAM_UNI, ctrl_settings, sizeof(ctrl_settings));
+	raw_open(TQ_STREAM_UNI, push, sizeof(push));
+}
+
+static void
+build_encoder_insert(void)
+{
+	/* Insert With Name Reference, static :path "/x": our table
+	 * capacity is 0 */
+	static const uint8_t enc[] = { 0x02, 0xc1, 0x02, '/', 'x' };
+
+	raw_open(TQ_STREAM_UNI, ctrl_settings, sizeof(ctrl_settings));
+	raw_open(TQ_STREAM_UNI, enc, sizeof(enc));
+}
+
+static void
+build_section_ack(void)
+{
+	static const uint8_t dec[] = { 0x03, 0x80 };
+
+	raw_open(TQ_STREAM_UNI, ctrl_settings, sizeof(ctrl_settings));
+	raw_open(TQ_STREAM_UNI, dec, sizeof(dec));
+}
+
+static void
+build_dynamic_ref(void)
+{
+	/* HEADERS whose one line is a dynamic-table reference */
+	static const uint8_t req[] = { 0x01, 0x03, 0x00, 0x00, 0x80 };
+
+	raw_open(TQ_STREAM_UNI, ctrl_settings, sizeof(ctrl_settings));
+	raw_open(0, req, sizeof(req));
+}
+
+static void
+build_truncated_frame(void)
+{
+	/* HEADERS of 10 bytes, 3 sent, then FIN (RFC 9114 7.1) */
+	static const uint8_t req[] = { 0x01, 0x0a, 0x00, 0x00, 0xd1 };
+	struct tq_stream *st;
+
+	raw_open(TQ_STREAM_UNI, ctrl_settings, sizeof(ctrl_settings));
+	st = raw_open(0, req, sizeof(req));
+	assert_int_equal(tq_stream_shutdown(st), 0);
+}
+
+static void
+build_cancel_push(void)
+{
+	/* nothing was promised: no push id is known (RFC 9114 7.2.3) */
+	static const uint8_t c[] = { 0x00, 0x04, 0x00, 0x03, 0x01, 0x00 };
+
+	raw_open(TQ_STREAM_UNI, c, sizeof(c));
+}
+
+static void
+build_goaway_long(void)
+{
+	static const uint8_t c[] = { 0x00, 0x04, 0x00, 0x07, 0x02, 0x00,
+		0x00 };
+
+	raw_open(TQ_STREAM_UNI, c, sizeof(c));
+}
+
+static void
+build_h2_frame_on_request(void)
+{
+	/* HTTP/2's WINDOW_UPDATE type on a request stream */
+	static const uint8_t req[] = { 0x08, 0x00 };
+
+	raw_open(TQ_STREAM_UNI, ctrl_settings, sizeof(ctrl_settings));
+	raw_open(0, req, sizeof(req));
+}
+
+static void
+test_rules_conn_errors(void **state)
+{
+	raw_case(build_h2_setting, TQ_H3_SETTINGS_ERROR);
+	raw_case(build_dup_setting, TQ_H3_SETTINGS_ERROR);
+	raw_case(build_second_settings, TQ_H3_FRAME_UNEXPECTED);
+	raw_case(build_push_stream, TQ_H3_STREAM_CREATION_ERROR);
+	raw_case(build_encoder_insert, TQ_QPACK_ENCODER_STREAM_ERROR);
+	raw_case(build_section_ack, TQ_QPACK_DECODER_STREAM_ERROR);
+	raw_case(build_dynamic_ref, TQ_QPACK_DECOMPRESSION_FAILED);
+	raw_case(build_truncated_frame, TQ_H3_FRAME_ERROR);
+	raw_case(build_cancel_push, TQ_H3_ID_ERROR);
+	raw_case(build_goaway_long, TQ_H3_FRAME_ERROR);
+	raw_case(build_h2_frame_on_request, TQ_H3_FRAME_UNEXPECTED);
+}
+
+static void
+test_rules_conn_errors_quic(void **state)
+{
+	raw_case_quic(build_encoder_insert, TQ_QPACK_ENCODER_STREAM_ERROR);
+	raw_case_quic(build_truncated_frame, TQ_H3_FRAME_ERROR);
+}
+
+/*
+ * One request stream of hand-built bytes (and FIN) after a control
+ * stream: the session stays up; the request is either refused with
+ * want (a stream error: the app never sees it, or, seen, sees its
+ * headers and then closed(want)) or, want 0, answered.
+ */
+static void
+raw_stream_case(const uint8_t *req, uint32_t len, uint64_t want, bool seen)
+{
+	struct tq_stream *st;
+	int err = 0;
+
+	memset(&srv, 0, sizeof(srv));
+	memset(&raw, 0, sizeof(raw));
+	pool_before = tq_test_pool_avail();
+	mc = tq_memconn_new(NULL);
+	srv.h = tq_h3_server_new(tq_memconn_end(mc, 1), &srv_ops, NULL, NULL,
+			&err);
+	assert_non_null(srv.h);
+	tq_conn_set_ops(tq_memconn_end(mc, 0), &raw_conn_ops);
+	run(100);
+	raw_open(TQ_STREAM_UNI, ctrl_settings, sizeof(ctrl_settings));
+	st = raw_open(0, req, len);
+	assert_int_equal(tq_stream_shutdown(st), 0);
+	run(100);
+	assert_false(srv.conn_closed);
+	if (want) {
+		assert_true(raw.reset);
+		assert_int_equal(raw.st_code, want);
+		assert_int_equal(srv.requests, seen ? 1 : 0);
+		if (seen) {
+			assert_int_equal(srv.closed, 1);
+			assert_int_equal(srv.last_code, want);
+		}
+	} else {
+		assert_false(raw.reset);
+		assert_int_equal(srv.requests, 1);
+		assert_true(raw.got > 0);
+	}
+	tq_h3_close(srv.h, TQ_H3_NO_ERROR);
+	run(100);
+	assert_true(srv.conn_closed);
+	tq_memconn_free(mc);
+	assert_int_equal(tq_test_pool_avail(), pool_before);
+}
+
+/* Field sections (QPACK, static table): ":method GET" 0xd1, ":scheme
+ * https" 0xd7, ":path /" 0xc1, ":authority" literal "a" 0x50 0x01 'a'. */
+#define REQ_HEAD 0xd1, 0xd7, 0xc1, 0x50, 0x01, 'a'
+/* The same for /hold (the test server does not answer it) */
+#define HOLD_HEAD 0xd1, 0xd7, 0x51, 0x05, '/', 'h', 'o', 'l', 'd', \
+	0x50, 0x01, 'a'
+
+static void
+test_rules_messages(void **state)
+{
+	/* well formed, with a reserved frame type skipped on the way */
+	static const uint8_t ok[] = { 0x21, 0x01, 0x00,
+		0x01, 0x08, 0x00, 0x00, REQ_HEAD };
+	/* an upper-case name (literal name "X" = "v") */
+	static const uint8_t upper[] = { 0x01, 0x0c, 0x00, 0x00, REQ_HEAD,
+		0x21, 'X', 0x01, 'v' };
+	/* no :path */
+	static const uint8_t nopath[] = { 0x01, 0x07, 0x00, 0x00, 0xd1, 0xd7,
+		0x50, 0x01, 'a' };
+	/* a pseudo-header after a regular field (static "accept", 0xdd) */
+	static const uint8_t late[] = { 0x01, 0x09, 0x00, 0x00, 0xd1, 0xd7,
+		0xdd, 0xc1, 0x50, 0x01, 'a' };
+	/* connection-specific ("connection: x") */
+	static const uint8_t connhdr[] = { 0x01, 0x16, 0x00, 0x00, REQ_HEAD,
+		0x27, 0x03, 'c', 'o', 'n', 'n', 'e', 'c', 't', 'i', 'o', 'n',
+		0x01, 'x' };
+	/* content-length 5 (static name 4) and 3 bytes of DATA */
+	static const uint8_t short_body[] = { 0x01, 0x11, 0x00, 0x00,
+		HOLD_HEAD, 0x54, 0x01, '5', 0x00, 0x03, 'a', 'b', 'c' };
+	/* content-length 2 and 3 bytes of DATA */
+	static const uint8_t long_body[] = { 0x01, 0x11, 0x00, 0x00,
+		HOLD_HEAD, 0x54, 0x01, '2', 0x00, 0x03, 'a', 'b', 'c' };
+	/* LF in a value: in the first eight bytes, then in the last two */
+	static const uint8_t lf8[] = { 0x01, 0x15, 0x00, 0x00, REQ_HEAD,
+		0x21, 'x', 0x0a, 'a', 'b', 'c', 'd', 'e', 'f', '\n', 'g',
+		'i', 'j' };
+	static const uint8_t lf_tail[] = { 0x01, 0x15, 0x00, 0x00, REQ_HEAD,
+		0x21, 'x', 0x0a, 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h',
+		'\r', 'j' };
+	/* no HEADERS at all: FIN after an unknown frame */
+	static const uint8_t nohead[] = { 0x21, 0x00 };
+
+	raw_stream_case(ok, sizeof(ok), 0, false);
+	raw_stream_case(upper, sizeof(upper), TQ_H3_MESSAGE_ERROR, false);
+	raw_stream_case(nopath, sizeof(nopath), TQ_H3_MESSAGE_ERROR, false);
+	raw_stream_case(late, sizeof(late), TQ_H3_MESSAGE_ERROR, false);
+	raw_stream_case(connhdr, sizeof(connhdr), TQ_H3_MESSAGE_ERROR,
+			false);
+	raw_stream_case(lf8, sizeof(lf8), TQ_H3_MESSAGE_ERROR, false);
+	raw_stream_case(lf_tail, sizeof(lf_tail), TQ_H3_MESSAGE_ERROR, false);
+	raw_stream_case(nohead, sizeof(nohead), TQ_H3_REQUEST_INCOMPLETE,
+			false);
+	/* the app saw these two: a stream error after headers() */
+	raw_stream_case(short_body, sizeof(short_body), TQ_H3_MESSAGE_ERROR,
+			true);
+	raw_stream_case(long_body, sizeof(long_body), TQ_H3_MESSAGE_ERROR,
+			true);
+}
+
 /* The memconn itself keeps a transport's rules. */
 static void
 test_memconn_rules(void **state)
@@ -985,6 +1234,9 @@ main(void)
 		cmocka_unit_test(test_client_interim_and_trailers_quic),
 		cmocka_unit_test(test_client_refuses_push_bidi),
 		cmocka_unit_test(test_client_interim_and_trailers),
+		cmocka_unit_test(test_rules_conn_errors),
+		cmocka_unit_test(test_rules_conn_errors_quic),
+		cmocka_unit_test(test_rules_messages),
 	};
 	size_t i;
 	int rc;

@@ -697,11 +697,10 @@ t_new_stream(struct tq_conn *c, struct tq_stream *st, void *u)
 
 static const struct tq_conn_ops t_cops = { .new_stream = t_new_stream };
 
-/* -ENOTCONN before the handshake, QUIC's stream ids (what nghttp3
- * derives initiator and direction from), -EBADF on the wrong side of a
- * unidirectional stream, new_stream() before the first readable(),
- * writev copying (the caller's buffer reused at once), -EPIPE after
- * shutdown. */
+/* -ENOTCONN before the handshake, QUIC's stream ids (what GOAWAY
+ * names), -EBADF on the wrong side of a unidirectional stream,
+ * new_stream() before the first readable(), writev copying (the
+ * caller's buffer reused at once), -EPIPE after shutdown. */
 static void
 test_transport_rules(void **state)
 {
@@ -933,13 +932,13 @@ test_pause(void **state)
 	pair_down();
 }
 
-/* nghttp3's memory capped on the server: 100 held requests push it
- * over; H3_EXCESSIVE_LOAD reaches both connections. */
+/* The server's session memory capped: 100 held requests push it over
+ * 16 KiB; H3_EXCESSIVE_LOAD reaches both connections. */
 static void
 test_mem_cap(void **state)
 {
 	struct tq_h3_stats agg = { 0 };
-	struct tq_h3_conf sc = { .max_mem = 64 * 1024, .stats = &agg };
+	struct tq_h3_conf sc = { .max_mem = 16 * 1024, .stats = &agg };
 	uint64_t code;
 	bool app, remote;
 	unsigned int i;

@@ -9,10 +9,9 @@
  * A session is bound to one struct tq_conn and uses only the public
  * stream API (tachyon/tq_stream.h): it opens our control and QPACK
  * streams with tq_conn_stream_open(TQ_STREAM_UNI), takes the peer's
- * streams through the connection's new_stream callback, feeds what it
- * reads to libnghttp3 and writes what libnghttp3 produces.  Framing,
- * QPACK and the message rules are libnghttp3's; stream I/O, back-
- * pressure, memory bounds, error codes and the app API are ours.  See
+ * streams through the connection's new_stream callback, and does the
+ * framing, QPACK (static table only: we announce no dynamic table and
+ * use none of the peer's) and the message rules itself.  See
  * docs/http3.md.
  *
  * The session takes over the connection's ops (tq_conn_set_ops()) and
@@ -29,7 +28,7 @@
  *
  * Callbacks come from the transport's callbacks, and also from within a
  * tq_h3_* call the app makes outside any callback (that call sends what
- * nghttp3 has, which may complete an exchange): an exchange may be gone
+ * is queued, which may complete an exchange): an exchange may be gone
  * when such a call returns.  From inside a callback, what a call sends
  * and completes is done when the outermost callback returns.
  */
@@ -73,8 +72,8 @@ struct tq_h3_conn;
 struct tq_h3_req;
 
 /**
- * A message head as received.  Spans point into the decoded fields
- * (nghttp3's reference-counted buffers, not copied again) and stay valid
+ * A message head as received.  Spans point into one block the exchange
+ * keeps (the decoded fields, copied once) and stay valid
  * until the exchange's next headers() (a final response after a 1xx) or
  * its closed().
  * Pseudo-header fields are taken out into their members; fields[] are
@@ -116,8 +115,9 @@ struct tq_h3_conf {
 	/** Bytes of a streamed body buffered per exchange
 	 * (tq_h3_body_write()); default 16384. */
 	uint32_t body_buf;
-	/** Bytes libnghttp3 may hold for this session; an allocation past
-	 * it fails and the session closes with H3_EXCESSIVE_LOAD.
+	/** Bytes the session may hold (its exchanges, their received heads,
+	 * frame queues and body rings); an allocation past it fails and
+	 * the session closes with H3_EXCESSIVE_LOAD.
 	 * Default 4 MiB. */
 	uint32_t max_mem;
 	/** Per-worker counters to add into, besides the session's own. */
