@@ -10,6 +10,9 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include <rte_branch_prediction.h>
+#include <rte_byteorder.h>
+
 #include "http3/tq_qpack.h"
 #include "http3/tq_qpack_huff.h"
 
@@ -294,31 +297,43 @@ tq_qpack_huff_decode(const uint8_t *in, size_t len, char *out,
 		size_t cap, size_t *outlen)
 {
 	const struct tq_qpack_huff_len *hl;
-	uint64_t acc = 0;	/* its low nb bits are the ones not used yet */
+	/* Bits not used yet, from bit 63 down: nb of them are the input's
+	 * next ones; below them are zeros or the input's bits after those
+	 * (a refill ORs the same bits in again). */
+	uint64_t acc = 0;
 	unsigned int nb = 0, l, rank;
 	size_t i = 0, n = 0;
 	uint32_t w, c;
 	uint16_t t;
 
 	for (;;) {
-		while (nb <= 56 && i < len) {
-			acc = acc << 8 | in[i++];
-			nb += 8;
+		if (nb < TQ_QPACK_HUFF_MAXLEN) {
+			if (len - i >= 8) {
+				/* Eight bytes at once, as many whole ones
+				 * taken as fit: nb lands in 56..63. */
+				uint64_t v;
+
+				memcpy(&v, in + i, sizeof(v));
+				acc |= rte_be_to_cpu_64(v) >> nb;
+				i += (63 - nb) >> 3;
+				nb |= 56;
+			} else {
+				while (nb <= 56 && i < len) {
+					acc |= (uint64_t)in[i++] << (56 - nb);
+					nb += 8;
+				}
+				if (nb == 0)
+					break;
+			}
 		}
-		if (nb == 0)
-			break;
-		/* The next 32 bits, zero-filled past the end: a code is
-		 * at most 30, and the zeros decide nothing on their own
-		 * (see the padding check below). */
-		w = nb >= 32 ? (uint32_t)(acc >> (nb - 32)) :
-			(uint32_t)(acc << (32 - nb));
-		t = tq_qpack_huff_fast[w >> 24];
-		if (t != 0) {
+		t = tq_qpack_huff_fast[acc >> 56];
+		if (likely(t != 0)) {
 			l = t >> 8;
 			c = t & 0xff;
 		} else {
 			/* Canonical: the codes of length l are those below
 			 * lim, and every shorter code was ruled out. */
+			w = (uint32_t)(acc >> 32);
 			for (l = 9;; l++) {
 				hl = &tq_qpack_huff_len[l];
 				c = w >> (32 - l);
@@ -332,17 +347,18 @@ tq_qpack_huff_decode(const uint8_t *in, size_t len, char *out,
 				c = tq_qpack_huff_sym[rank];
 		}
 		if (l > nb) {
-			/* No whole code left: what is left is padding, at
-			 * most 7 bits, all ones (a prefix of EOS).  No code
-			 * is all ones short of EOS, so a real one never
-			 * ends here. */
-			if (nb > 7 || (~acc & ((1u << nb) - 1)) != 0)
+			/* No whole code left (the input is all in acc, the
+			 * rest zeros): padding, at most 7 bits, all ones (a
+			 * prefix of EOS).  No code is all ones short of
+			 * EOS, so a real one never ends here. */
+			if (nb > 7 || (acc >> (64 - nb)) != (1u << nb) - 1)
 				return -EPROTO;
 			break;
 		}
 		if (n < cap)
 			out[n] = (char)c;
 		n++;
+		acc <<= l;
 		nb -= l;
 	}
 	*outlen = n;
