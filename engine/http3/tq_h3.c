@@ -51,6 +51,9 @@ tq_h3_alloc(struct tq_h3_conn *h, size_t size)
 
 	if (h->mem_used + size > h->conf.max_mem) {
 		H3_STAT(h, mem_refused, 1);
+		/* the session ends on it (once it exists for the app) */
+		if (h->live)
+			tq_h3_conn_fail(h, TQ_H3_EXCESSIVE_LOAD);
 		return NULL;
 	}
 	p = tq_h3_mem_alloc(size);
@@ -330,9 +333,14 @@ tq_h3_leave(struct tq_h3_conn *h)
 				h->ops->writable(r, h->arg);
 		}
 	}
-	h->depth--;
-	if (h->gone)
+	if (h->gone) {
+		/* At depth 1 still: an app call from a closed() or
+		 * conn_closed() during the teardown enters and leaves
+		 * without running it again. */
 		h3_teardown(h);
+		return;
+	}
+	h->depth--;
 }
 
 /* ---- the transport's callbacks ---- */
@@ -384,11 +392,21 @@ st_stop_sending(struct tq_stream *st, uint64_t code, void *ctx)
 	struct tq_h3_conn *h = r->h;
 
 	tq_h3_enter(h);
-	if (r->kind == H3_REQ)
+	if (r->kind == H3_REQ && !h->server && code == TQ_H3_NO_ERROR) {
+		/* RFC 9114 4.1: the server has its answer and wants no
+		 * more of the request: stop sending it, keep reading the
+		 * response (the transport resets our side). */
+		r->wr_fin = true;
+		r->body_eof = true;
+		r->want_writable = false;
+		if (r->rd_fin)
+			tq_h3_finish(r, 0, 0);
+	} else if (r->kind == H3_REQ) {
 		tq_h3_finish(r, code ? code : TQ_H3_REQUEST_CANCELLED,
 				TQ_H3_REQUEST_CANCELLED);
-	else
+	} else {
 		tq_h3_conn_fail(h, TQ_H3_CLOSED_CRITICAL_STREAM);
+	}
 	tq_h3_leave(h);
 }
 
@@ -405,7 +423,7 @@ st_closed(struct tq_stream *st, enum tq_close_reason why, void *ctx)
 		code = tq_stream_error_code(st);
 		if (h->closing)
 			code = h->close_code;
-		else if (!code)
+		else if (!code || (code == TQ_H3_NO_ERROR && r->rd_fin))
 			code = r->rd_fin && r->wr_fin ? 0 :
 				TQ_H3_REQUEST_CANCELLED;
 		tq_h3_finish(r, code, 0);
@@ -428,6 +446,20 @@ static const struct tq_stream_ops h3_stream_ops = {
 	.stop_sending = st_stop_sending,
 	.closed = st_closed,
 };
+
+static void
+h3_goaway(struct tq_h3_conn *h)
+{
+	uint8_t b[16], *p = b + 2;
+
+	b[0] = H3_F_GOAWAY;
+	p += tq_h3_varint_put(p, (uint64_t)h->refuse_from);
+	b[1] = (uint8_t)(p - b - 2);
+	if (tq_h3_out(h->ctrl, b, (uint32_t)(p - b)) == 0)
+		H3_STAT(h, goaways_tx, 1);
+	else
+		tq_h3_conn_fail(h, TQ_H3_EXCESSIVE_LOAD);
+}
 
 /* Our control stream's type and SETTINGS; the QPACK streams' types. */
 static int
@@ -481,7 +513,11 @@ h3_open_uni(struct tq_h3_conn *h)
 	}
 	h->uni_open = true;
 	h->ctrl = r[0];
-	return h3_start_uni(h, r[0], r[1], r[2]);
+	if (h3_start_uni(h, r[0], r[1], r[2]))
+		return -ENOMEM;
+	if (h->shutting)
+		h3_goaway(h);
+	return 0;
 }
 
 static void
@@ -616,8 +652,17 @@ h3_new(struct tq_conn *c, bool server, const struct tq_h3_ops *ops,
 	rv = h3_open_uni(h);
 	/* -ENOTCONN: at established(); -EAGAIN: at streams_available(). */
 	if (rv < 0 && rv != -ENOTCONN && rv != -EAGAIN) {
-		while (h->reqs)
-			h3_req_free(h->reqs);
+		/* Our streams go with the session: no callback of theirs
+		 * may come to a record freed here. */
+		while (h->reqs) {
+			struct tq_h3_req *r = h->reqs;
+
+			if (r->st) {
+				tq_stream_set_ops(r->st, NULL, NULL);
+				tq_stream_abort(r->st, TQ_H3_INTERNAL_ERROR);
+			}
+			h3_req_free(r);
+		}
 		free(h);
 		tq_h3_mem_session(-1);
 		*err = rv;
@@ -625,6 +670,7 @@ h3_new(struct tq_conn *c, bool server, const struct tq_h3_ops *ops,
 	}
 	tq_conn_set_udata(c, h);
 	tq_conn_set_ops(c, &h3_conn_ops);
+	h->live = true;
 	tq_h3_enter(h);
 	tq_h3_leave(h);
 	return h;
@@ -659,8 +705,6 @@ tq_h3_conn_stats(const struct tq_h3_conn *h)
 int
 tq_h3_shutdown(struct tq_h3_conn *h)
 {
-	uint8_t b[16], *p = b + 2;
-
 	if (h->closing || h->gone)
 		return -ENOTCONN;
 	if (h->shutting)
@@ -670,13 +714,8 @@ tq_h3_shutdown(struct tq_h3_conn *h)
 	/* A server names the first request it will not process (the one
 	 * after the last it took); a client, which allows no pushes, 0. */
 	h->refuse_from = h->server ? h->max_req_id + 4 : 0;
-	b[0] = H3_F_GOAWAY;
-	p += tq_h3_varint_put(p, (uint64_t)h->refuse_from);
-	b[1] = (uint8_t)(p - b - 2);
-	if (h->ctrl && tq_h3_out(h->ctrl, b, (uint32_t)(p - b)) == 0)
-		H3_STAT(h, goaways_tx, 1);
-	else if (h->ctrl)
-		tq_h3_conn_fail(h, TQ_H3_INTERNAL_ERROR);
+	if (h->ctrl)
+		h3_goaway(h);	/* else once our streams open */
 	h3_shutdown_done(h);
 	tq_h3_leave(h);
 	return 0;

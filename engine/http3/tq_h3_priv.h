@@ -98,6 +98,7 @@ struct tq_h3_req {
 	bool want_writable;
 	bool done;		/* finished: no more reads or writes */
 	bool paused;		/* tq_h3_req_pause() */
+	bool reading;		/* in tq_h3_read_stream() */
 	bool msg_out;		/* our message's head is queued */
 	bool no_body;		/* the peer's message has none (HEAD, 204, 304) */
 	uint64_t code;		/* the H3 code that ends it (0: clean) */
@@ -147,6 +148,7 @@ struct tq_h3_conn {
 	struct tq_h3_stats stats;
 	size_t mem_used;
 	unsigned int depth;
+	bool live;		/* returned to the app */
 	bool uni_open;		/* our three streams are open */
 	bool closing;		/* we closed the connection */
 	bool gone;		/* the transport's closed() came */

@@ -57,31 +57,102 @@ h3_name_valid(const struct tq_qpack_field *f)
 	return true;
 }
 
-/* RFC 9114 4.1.2: no NUL, CR or LF in a value.  Eight bytes a step:
- * a byte equal to b shows as a zero byte of v ^ b. */
+/* Bytes no field value may hold (RFC 9110 5.5): controls but HTAB,
+ * and DEL.  NUL, CR and LF make a message malformed (RFC 9114 4.1.2);
+ * the others would be refused by an HTTP/1.1 hop behind us. */
+static const uint8_t h3_vbad[256] = {
+	[0x00] = 1, [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1,
+	[0x05] = 1, [0x06] = 1, [0x07] = 1, [0x08] = 1, [0x0a] = 1,
+	[0x0b] = 1, [0x0c] = 1, [0x0d] = 1, [0x0e] = 1, [0x0f] = 1,
+	[0x10] = 1, [0x11] = 1, [0x12] = 1, [0x13] = 1, [0x14] = 1,
+	[0x15] = 1, [0x16] = 1, [0x17] = 1, [0x18] = 1, [0x19] = 1,
+	[0x1a] = 1, [0x1b] = 1, [0x1c] = 1, [0x1d] = 1, [0x1e] = 1,
+	[0x1f] = 1, [0x7f] = 1,
+};
+
+/* A field value: none of the bytes above, no whitespace at either end
+ * (RFC 9110 5.5). */
 static bool
 h3_value_valid(const struct tq_qpack_field *f)
 {
-	const uint64_t ones = UINT64_C(0x0101010101010101);
-	const uint64_t highs = ones << 7;
-	uint32_t i = 0;
+	uint32_t i;
 
-	for (; i + 8 <= f->vlen; i += 8) {
-		uint64_t v, cr, lf;
-
-		memcpy(&v, f->value + i, sizeof(v));
-		cr = v ^ (ones * '\r');
-		lf = v ^ (ones * '\n');
-		if ((((v - ones) & ~v) | ((cr - ones) & ~cr) |
-				((lf - ones) & ~lf)) & highs)
+	if (f->vlen && (f->value[0] == ' ' || f->value[0] == '\t' ||
+			f->value[f->vlen - 1] == ' ' ||
+			f->value[f->vlen - 1] == '\t'))
+		return false;
+	for (i = 0; i < f->vlen; i++)
+		if (h3_vbad[(uint8_t)f->value[i]])
 			return false;
-	}
-	for (; i < f->vlen; i++) {
+	return true;
+}
+
+/* Bytes of a request target or authority: visible ASCII and beyond,
+ * no space, no controls (RFC 3986's characters, loosely: percent
+ * escapes and the like are the app's). */
+static bool
+h3_target_valid(const struct tq_qpack_field *f)
+{
+	uint32_t i;
+
+	for (i = 0; i < f->vlen; i++) {
 		uint8_t c = (uint8_t)f->value[i];
 
-		if (c == 0 || c == '\r' || c == '\n')
+		if (c <= 0x20 || c == 0x7f)
 			return false;
 	}
+	return true;
+}
+
+/* RFC 9114 4.3.1: the request pseudo-header fields.  ps[]: :method,
+ * :scheme, :authority, :path; host: a Host field, if any. */
+static bool
+h3_request_valid(const struct tq_qpack_field *const *ps,
+		const struct tq_qpack_field *host)
+{
+	const struct tq_qpack_field *m = ps[0], *sc = ps[1], *a = ps[2];
+	const struct tq_qpack_field *pa = ps[3];
+	uint32_t i;
+
+	if (!m || m->vlen == 0)
+		return false;
+	for (i = 0; i < m->vlen; i++)
+		if (!h3_tchar[(uint8_t)m->value[i]] &&
+				(unsigned int)(m->value[i] - 'A') >= 26u)
+			return false;
+	/* the deprecated userinfo (RFC 9114 4.3.1) */
+	if (a && (a->vlen == 0 || !h3_target_valid(a) ||
+			memchr(a->value, '@', a->vlen)))
+		return false;
+	if (H3_EQ(m->value, m->vlen, "CONNECT"))
+		return !sc && !pa && a;
+	if (!sc || !pa || sc->vlen == 0)
+		return false;
+	if (!((unsigned int)((sc->value[0] | 0x20) - 'a') < 26u))
+		return false;
+	for (i = 1; i < sc->vlen; i++) {
+		char c = sc->value[i];
+
+		if (!((unsigned int)((c | 0x20) - 'a') < 26u) &&
+				!(c >= '0' && c <= '9') && c != '+' &&
+				c != '-' && c != '.')
+			return false;
+	}
+	if (pa->vlen == 0 || !h3_target_valid(pa))
+		return false;
+	if (pa->value[0] != '/' && !(H3_EQ(pa->value, pa->vlen, "*") &&
+			H3_EQ(m->value, m->vlen, "OPTIONS")))
+		return false;
+	/* http and https name a host: in :authority or Host, the same
+	 * in both when both are there */
+	if (H3_EQ(sc->value, sc->vlen, "https") ||
+			H3_EQ(sc->value, sc->vlen, "http")) {
+		if (!a && (!host || host->vlen == 0))
+			return false;
+	}
+	if (a && host && (a->vlen != host->vlen ||
+			memcmp(a->value, host->value, a->vlen) != 0))
+		return false;
 	return true;
 }
 
@@ -108,21 +179,25 @@ h3_conn_specific(const struct tq_qpack_field *f)
 	}
 }
 
-/* A content-length value: -1 when not digits or past 2^62. */
+/* A content-length value: -1 when not digits or past 2^62 (a QUIC
+ * stream's most). */
 static int64_t
 h3_content_length(const struct tq_qpack_field *f)
 {
-	int64_t v = 0;
+	const uint64_t max = UINT64_C(1) << 62;
+	uint64_t v = 0;
 	uint32_t i;
 
-	if (f->vlen == 0 || f->vlen > 19)
+	if (f->vlen == 0)
 		return -1;
 	for (i = 0; i < f->vlen; i++) {
-		if (f->value[i] < '0' || f->value[i] > '9')
+		if (f->value[i] < '0' || f->value[i] > '9' || v > max / 10)
 			return -1;
-		v = v * 10 + (f->value[i] - '0');
+		v = v * 10 + (uint64_t)(f->value[i] - '0');
+		if (v > max)
+			return -1;
 	}
-	return v > (INT64_C(1) << 62) ? -1 : v;
+	return (int64_t)v;
 }
 
 /* A stream error on an exchange the app may not have seen. */
@@ -236,7 +311,7 @@ h3_head(struct tq_h3_req *r, const struct tq_qpack_field *qf, unsigned int n)
 {
 	struct tq_h3_conn *h = r->h;
 	const struct tq_qpack_field *ps[4] = { NULL, NULL, NULL, NULL };
-	const struct tq_qpack_field *status = NULL;
+	const struct tq_qpack_field *status = NULL, *host = NULL;
 	int64_t cl = -1;
 	unsigned int i, nreg = 0, st = 0;
 	bool regular = false, bad = false;
@@ -272,6 +347,10 @@ h3_head(struct tq_h3_req *r, const struct tq_qpack_field *qf, unsigned int n)
 		if (!h3_name_valid(f) || !h3_value_valid(f) ||
 				h3_conn_specific(f)) {
 			bad = true;
+		} else if (f->nlen == 4 && H3_EQ(f->name, f->nlen, "host")) {
+			if (host)
+				bad = true;
+			host = f;
 		} else if (H3_EQ(f->name, f->nlen, "content-length")) {
 			int64_t v = h3_content_length(f);
 
@@ -281,15 +360,7 @@ h3_head(struct tq_h3_req *r, const struct tq_qpack_field *qf, unsigned int n)
 		}
 	}
 	if (!bad && h->server) {
-		bool connect = ps[0] && H3_EQ(ps[0]->value, ps[0]->vlen,
-				"CONNECT");
-
-		if (!ps[0] || ps[0]->vlen == 0)
-			bad = true;
-		else if (connect)
-			bad = ps[1] || ps[3] || !ps[2];
-		else
-			bad = !ps[1] || !ps[3] || ps[3]->vlen == 0;
+		bad = !h3_request_valid(ps, host);
 	} else if (!bad) {
 		bad = !status || status->vlen != 3;
 		for (i = 0; !bad && i < 3; i++) {
@@ -298,8 +369,10 @@ h3_head(struct tq_h3_req *r, const struct tq_qpack_field *qf, unsigned int n)
 			bad = c < '0' || c > '9';
 			st = st * 10 + (unsigned int)(c - '0');
 		}
-		/* RFC 9114 4.5: no 101 */
-		bad = bad || st < 100 || st == 101;
+		/* RFC 9114 4.5: no 101; RFC 9110 8.6: no content-length in
+		 * a 1xx or 204 but 0 */
+		bad = bad || st < 100 || st == 101 ||
+			((st < 200 || st == 204) && cl > 0);
 	}
 	if (bad) {
 		if (!h->server && r->phase == H3_P_HEAD)
@@ -373,8 +446,10 @@ h3_data(struct tq_h3_req *r, const uint8_t *p, size_t len)
 
 	H3_STAT(h, body_rx, len);
 	r->body_rx += len;
-	if (r->msg.content_length >= 0 &&
-			r->body_rx > (uint64_t)r->msg.content_length) {
+	/* a response to HEAD, a 204 or a 304 has no content (RFC 9110
+	 * 6.4.1), whatever its content-length says */
+	if ((r->no_body && len) || (r->msg.content_length >= 0 &&
+			r->body_rx > (uint64_t)r->msg.content_length)) {
 		h3_msg_error(r, TQ_H3_MESSAGE_ERROR);
 		return;
 	}
@@ -467,7 +542,7 @@ h3_control(struct tq_h3_req *r, const uint8_t *p, size_t len)
 
 	if (r->ftype == H3_F_SETTINGS) {
 		code = h3_settings(h, p, len);
-	} else if (tq_h3_varint_get(p, len, &v) != len) {
+	} else if (len == 0 || tq_h3_varint_get(p, len, &v) != len) {
 		code = TQ_H3_FRAME_ERROR;
 	} else if (r->ftype == H3_F_GOAWAY) {
 		code = h3_goaway(h, v);
@@ -826,7 +901,14 @@ void
 tq_h3_read_stream(struct tq_h3_req *r)
 {
 	struct tq_h3_conn *h = r->h;
+	struct rte_mbuf *outer = h->cur_seg;
 
+	/* A resume from inside r's own callback: the call reading r goes
+	 * on by itself (reading here would take bytes ahead of the
+	 * segment it is in). */
+	if (r->reading)
+		return;
+	r->reading = true;
 	while (r->st && !r->done && !r->paused && !h->closing && !h->gone &&
 			!r->rd_fin) {
 		struct rte_mbuf *m = tq_stream_read_mbuf(r->st, H3_READ_MAX);
@@ -847,11 +929,13 @@ tq_h3_read_stream(struct tq_h3_req *r)
 			bad = h3_input(r, rte_pktmbuf_mtod(seg,
 					const uint8_t *), seg->data_len);
 		}
-		h->cur_seg = NULL;
 		rte_pktmbuf_free(m);
 		if (bad)
 			break;
 	}
+	/* another exchange's segment, if this came from its callback */
+	h->cur_seg = outer;
+	r->reading = false;
 	if (r->rd_fin && r->wr_fin && r->kind == H3_REQ)
 		tq_h3_finish(r, 0, 0);
 }

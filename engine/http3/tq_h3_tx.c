@@ -193,11 +193,8 @@ h3_send(struct tq_h3_req *r)
 		/* The next DATA frame once the last one's bytes are out. */
 		if (r->ooff == r->olen && r->bsent == r->bframed &&
 				avail > r->bframed) {
-			if (tq_h3_out_frame(r, H3_F_DATA, avail - r->bframed)) {
-				tq_h3_finish(r, TQ_H3_EXCESSIVE_LOAD,
-						TQ_H3_INTERNAL_ERROR);
-				return;
-			}
+			if (tq_h3_out_frame(r, H3_F_DATA, avail - r->bframed))
+				return;	/* the session closes (max_mem) */
 			r->bframed = avail;
 		}
 		olen = r->olen - r->ooff;
@@ -216,6 +213,13 @@ h3_send(struct tq_h3_req *r)
 					(!r->stream_body || r->body_eof)) {
 				r->wr_fin = true;
 				tq_stream_shutdown(r->st);
+				/* what was queued for sending is not needed
+				 * any more: a held exchange keeps only its
+				 * record and head */
+				tq_h3_free(h, r->ob);
+				tq_h3_free(h, r->ring);
+				r->ob = r->ring = NULL;
+				r->ocap = r->olen = r->ooff = 0;
 				if (r->rd_fin)
 					tq_h3_finish(r, 0, 0);
 			}

@@ -1034,6 +1034,14 @@ build_goaway_long(void)
 }
 
 static void
+build_goaway_empty(void)
+{
+	static const uint8_t c[] = { 0x00, 0x04, 0x00, 0x07, 0x00 };
+
+	raw_open(TQ_STREAM_UNI, c, sizeof(c));
+}
+
+static void
 build_h2_frame_on_request(void)
 {
 	/* HTTP/2's WINDOW_UPDATE type on a request stream */
@@ -1056,6 +1064,7 @@ test_rules_conn_errors(void **state)
 	raw_case(build_truncated_frame, TQ_H3_FRAME_ERROR);
 	raw_case(build_cancel_push, TQ_H3_ID_ERROR);
 	raw_case(build_goaway_long, TQ_H3_FRAME_ERROR);
+	raw_case(build_goaway_empty, TQ_H3_FRAME_ERROR);
 	raw_case(build_h2_frame_on_request, TQ_H3_FRAME_UNEXPECTED);
 }
 
@@ -1153,6 +1162,35 @@ test_rules_messages(void **state)
 		'\r', 'j' };
 	/* no HEADERS at all: FIN after an unknown frame */
 	static const uint8_t nohead[] = { 0x21, 0x00 };
+	/* :method "G T" (0x5f 0x01: literal, static name 15 ":method") */
+	static const uint8_t badmethod[] = { 0x01, 0x0d, 0x00, 0x00,
+		0x5f, 0x00, 0x03, 'G', ' ', 'T', 0xd7, 0xc1, 0x50, 0x01, 'a' };
+	/* no :authority and no host on https */
+	static const uint8_t noauth[] = { 0x01, 0x05, 0x00, 0x00, 0xd1, 0xd7,
+		0xc1 };
+	/* an empty :authority */
+	static const uint8_t emptyauth[] = { 0x01, 0x07, 0x00, 0x00, 0xd1,
+		0xd7, 0xc1, 0x50, 0x00 };
+	/* userinfo in :authority */
+	static const uint8_t userinfo[] = { 0x01, 0x0a, 0x00, 0x00, 0xd1,
+		0xd7, 0xc1, 0x50, 0x03, 'u', '@', 'a' };
+	/* :path "x" (no leading /), :path "/ x" */
+	static const uint8_t relpath[] = { 0x01, 0x0a, 0x00, 0x00, 0xd1,
+		0xd7, 0x51, 0x01, 'x', 0x50, 0x01, 'a' };
+	static const uint8_t spacepath[] = { 0x01, 0x0c, 0x00, 0x00, 0xd1,
+		0xd7, 0x51, 0x03, '/', ' ', 'x', 0x50, 0x01, 'a' };
+	/* a value with 0x01, one with a trailing space */
+	static const uint8_t ctlval[] = { 0x01, 0x0c, 0x00, 0x00, REQ_HEAD,
+		0x21, 'x', 0x01, 0x01 };
+	static const uint8_t spval[] = { 0x01, 0x0d, 0x00, 0x00, REQ_HEAD,
+		0x21, 'x', 0x02, 'v', ' ' };
+	/* host (a literal name) other than :authority */
+	static const uint8_t hostdiff[] = { 0x01, 0x0f, 0x00, 0x00, REQ_HEAD,
+		0x24, 'h', 'o', 's', 't', 0x01, 'b' };
+	/* content-length of twenty digits */
+	static const uint8_t hugecl[] = { 0x01, 0x1e, 0x00, 0x00, REQ_HEAD,
+		0x54, 0x14, '9', '9', '9', '9', '9', '9', '9', '9', '9', '9',
+		'9', '9', '9', '9', '9', '9', '9', '9', '9', '9' };
 
 	raw_stream_case(ok, sizeof(ok), 0, false);
 	raw_stream_case(upper, sizeof(upper), TQ_H3_MESSAGE_ERROR, false);
@@ -1164,11 +1202,183 @@ test_rules_messages(void **state)
 	raw_stream_case(lf_tail, sizeof(lf_tail), TQ_H3_MESSAGE_ERROR, false);
 	raw_stream_case(nohead, sizeof(nohead), TQ_H3_REQUEST_INCOMPLETE,
 			false);
+	raw_stream_case(badmethod, sizeof(badmethod), TQ_H3_MESSAGE_ERROR,
+			false);
+	raw_stream_case(noauth, sizeof(noauth), TQ_H3_MESSAGE_ERROR, false);
+	raw_stream_case(emptyauth, sizeof(emptyauth), TQ_H3_MESSAGE_ERROR,
+			false);
+	raw_stream_case(userinfo, sizeof(userinfo), TQ_H3_MESSAGE_ERROR,
+			false);
+	raw_stream_case(relpath, sizeof(relpath), TQ_H3_MESSAGE_ERROR, false);
+	raw_stream_case(spacepath, sizeof(spacepath), TQ_H3_MESSAGE_ERROR,
+			false);
+	raw_stream_case(ctlval, sizeof(ctlval), TQ_H3_MESSAGE_ERROR, false);
+	raw_stream_case(spval, sizeof(spval), TQ_H3_MESSAGE_ERROR, false);
+	raw_stream_case(hostdiff, sizeof(hostdiff), TQ_H3_MESSAGE_ERROR,
+			false);
+	raw_stream_case(hugecl, sizeof(hugecl), TQ_H3_MESSAGE_ERROR, false);
 	/* the app saw these two: a stream error after headers() */
 	raw_stream_case(short_body, sizeof(short_body), TQ_H3_MESSAGE_ERROR,
 			true);
 	raw_stream_case(long_body, sizeof(long_body), TQ_H3_MESSAGE_ERROR,
 			true);
+}
+
+/* ---- found in review: each fails on the tree before its fix ---- */
+
+/* A server whose data() pauses and resumes its own exchange: the
+ * resume must not read ahead of the segment being parsed. */
+static void
+s_data_flip(struct tq_h3_req *r, const uint8_t *d, size_t len, void *arg)
+{
+	tq_h3_req_pause(r, true);
+	tq_h3_req_pause(r, false);
+	s_data(r, d, len, arg);
+}
+
+static void
+test_pause_in_data(void **state)
+{
+	struct tq_h3_req *r;
+	int err = 0;
+
+	srv_ops.data = s_data_flip;
+	pair_up(8192, NULL);
+	run(700);
+	creqs[0].gen_total = 300000;
+	r = tq_h3_client_request(cli.h, "POST", NULL, "test.example", "/echo",
+			NULL, 0, NULL, 0, TQ_H3_BODY_STREAM, &creqs[0], &err);
+	assert_non_null(r);
+	c_gen(r, &creqs[0]);
+	run(700);
+	srv_ops.data = s_data;
+	assert_int_equal(creqs[0].status, 200);
+	assert_int_equal(creqs[0].got, 300000);
+	assert_int_equal(creqs[0].bad, 0);
+	assert_int_equal(creqs[0].code, 0);
+	assert_false(srv.conn_closed);
+	pair_down();
+}
+
+/* A session call from conn_closed(): the teardown runs once. */
+static void
+s_conn_closed_close(struct tq_h3_conn *h, uint64_t code, void *arg)
+{
+	s_conn_closed(h, code, arg);
+	tq_h3_close(h, TQ_H3_INTERNAL_ERROR);
+}
+
+static void
+test_close_in_conn_closed(void **state)
+{
+	srv_ops.conn_closed = s_conn_closed_close;
+	pair_up(16384, NULL);
+	run(1000);
+	get("/x", &creqs[0]);
+	run(1000);
+	assert_int_equal(creqs[0].status, 200);
+	tq_h3_close(cli.h, TQ_H3_NO_ERROR);
+	run(1000);
+	srv_ops.conn_closed = s_conn_closed;
+	assert_true(srv.conn_closed);
+	assert_true(cli.conn_closed);
+	tq_memconn_free(mc);
+	assert_int_equal(tq_test_pool_avail(), pool_before);
+}
+
+/* A session that cannot be made (its memory cap below its three
+ * streams' needs): no callback of those streams reaches freed memory
+ * when the connection closes after (ASan). */
+static void
+test_new_fails(void **state)
+{
+	struct tq_h3_conf sc = { .max_mem = 1100 };
+	int err = 0;
+
+	pool_before = tq_test_pool_avail();
+	mc = tq_memconn_new(NULL);
+	assert_null(tq_h3_server_new(tq_memconn_end(mc, 1), &srv_ops, NULL,
+			&sc, &err));
+	assert_int_equal(err, -ENOMEM);
+	tq_conn_close(tq_memconn_end(mc, 1), TQ_H3_INTERNAL_ERROR);
+	run(100);
+	tq_memconn_free(mc);
+	assert_int_equal(tq_test_pool_avail(), pool_before);
+}
+
+/*
+ * Our client against a raw server that answers with resp and FIN;
+ * stop: the client's request is an unfinished upload, and the server
+ * stops it with H3_NO_ERROR after answering.  The exchange ends with
+ * want, having taken got body bytes.
+ */
+static void
+raw_client_case(const uint8_t *resp, uint32_t len, bool stop, uint64_t want,
+		uint32_t got)
+{
+	struct tq_stream *ctl;
+	int err = 0;
+
+	memset(&cli, 0, sizeof(cli));
+	memset(&raw, 0, sizeof(raw));
+	memset(creqs, 0, sizeof(creqs));
+	raw_last_bidi = NULL;
+	pool_before = tq_test_pool_avail();
+	mc = tq_memconn_new(NULL);
+	cli.h = tq_h3_client_new(tq_memconn_end(mc, 0), &cli_ops, NULL, NULL,
+			&err);
+	assert_non_null(cli.h);
+	tq_conn_set_ops(tq_memconn_end(mc, 1), &raw_conn_ops);
+	ctl = tq_conn_stream_open(tq_memconn_end(mc, 1), TQ_STREAM_UNI,
+			&raw_stream_ops, NULL, NULL);
+	assert_non_null(ctl);
+	assert_int_equal(tq_stream_write(ctl, ctrl_settings,
+			sizeof(ctrl_settings)), sizeof(ctrl_settings));
+	run(100);
+	if (stop) {
+		struct tq_h3_req *r = tq_h3_client_request(cli.h, "POST",
+				NULL, "test.example", "/up", NULL, 0, NULL, 0,
+				TQ_H3_BODY_STREAM, &creqs[0], &err);
+
+		assert_non_null(r);
+		assert_int_equal(tq_h3_body_write(r, "abc", 3), 3);
+	} else {
+		get("/", &creqs[0]);
+	}
+	run(100);
+	assert_non_null(raw_last_bidi);
+	assert_int_equal(tq_stream_write(raw_last_bidi, resp, len), (int)len);
+	assert_int_equal(tq_stream_shutdown(raw_last_bidi), 0);
+	if (stop)
+		assert_int_equal(tq_stream_shutdown_read(raw_last_bidi,
+				TQ_H3_NO_ERROR), 0);
+	run(100);
+	assert_true(creqs[0].closed);
+	assert_int_equal(creqs[0].code, want);
+	assert_int_equal(creqs[0].got, got);
+	assert_false(cli.conn_closed);
+	tq_h3_close(cli.h, TQ_H3_NO_ERROR);
+	run(100);
+	tq_memconn_free(mc);
+	assert_int_equal(tq_test_pool_avail(), pool_before);
+}
+
+static void
+test_client_bodiless(void **state)
+{
+	/* 304 with DATA; 204 with a content-length of 5 (static 4) */
+	static const uint8_t r304[] = { 0x01, 0x03, 0x00, 0x00, 0xc0 | 26,
+		0x00, 0x02, 'h', 'i' };
+	static const uint8_t r204[] = { 0x01, 0x07, 0x00, 0x00, 0xff, 0x01,
+		0x54, 0x01, '5' };
+	/* 200 with a body whole: what the stopped upload must not lose */
+	static const uint8_t r200[] = { 0x01, 0x03, 0x00, 0x00, 0xc0 | 25,
+		0x00, 0x02, 'h', 'i' };
+
+	raw_client_case(r304, sizeof(r304), false, TQ_H3_MESSAGE_ERROR, 0);
+	raw_client_case(r204, sizeof(r204), false, TQ_H3_MESSAGE_ERROR, 0);
+	raw_client_case(r200, sizeof(r200), true, 0, 2);
+	assert_int_equal(creqs[0].status, 200);
 }
 
 /* The memconn itself keeps a transport's rules. */
@@ -1237,6 +1447,10 @@ main(void)
 		cmocka_unit_test(test_rules_conn_errors),
 		cmocka_unit_test(test_rules_conn_errors_quic),
 		cmocka_unit_test(test_rules_messages),
+		cmocka_unit_test(test_pause_in_data),
+		cmocka_unit_test(test_close_in_conn_closed),
+		cmocka_unit_test(test_new_fails),
+		cmocka_unit_test(test_client_bodiless),
 	};
 	size_t i;
 	int rc;
