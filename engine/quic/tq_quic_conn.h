@@ -192,7 +192,9 @@ void tq_quic_stream_pool_free(struct tq_quic_stream_pool *p);
 struct tq_quic_stream_pool_stats {
 	uint64_t made;		/* slots allocated, ever */
 	uint64_t taken;		/* streams given a slot, ever */
+	uint64_t rings_reused;	/* send rings a stream took from its slot */
 	uint32_t in_use, free;
+	uint32_t rings;		/* send rings kept on slots now */
 };
 void tq_quic_stream_pool_stats(const struct tq_quic_stream_pool *p,
 		struct tq_quic_stream_pool_stats *st);

@@ -26,10 +26,22 @@ struct qs_slot {
 	struct tq_quic_rxseg segs[RX_SEGS];
 };
 
+/*
+ * Send rings kept for the next streams' first writes: a malloc() of a
+ * 256 KiB ring and its free() cost some 500 instructions a request
+ * (bench/quic/cost.sh).  Only rings of one size (a connection's
+ * configured sndbuf, not grown ones) are kept, at most POOL_RINGS,
+ * so what they pin is bounded (16 MiB at the default size, of which
+ * only what streams wrote was ever touched).
+ */
+#define POOL_RINGS 64
+
 struct tq_quic_stream_pool {
 	struct qs_slot *free;
 	uint32_t n_free, keep, in_use;
-	uint64_t made, taken;
+	uint32_t n_rings, ring_cap;
+	uint8_t *rings[POOL_RINGS];
+	uint64_t made, taken, rings_reused;
 };
 
 static struct qs_slot *
@@ -87,6 +99,8 @@ tq_quic_stream_pool_free(struct tq_quic_stream_pool *p)
 		p->free = x->next_free;
 		free(x);
 	}
+	while (p->n_rings)
+		free(p->rings[--p->n_rings]);
 	free(p);
 }
 
@@ -98,6 +112,8 @@ tq_quic_stream_pool_stats(const struct tq_quic_stream_pool *p,
 	st->taken = p->taken;
 	st->in_use = p->in_use;
 	st->free = p->n_free;
+	st->rings = p->n_rings;
+	st->rings_reused = p->rings_reused;
 }
 
 static struct qs_slot *
@@ -252,6 +268,36 @@ fail:
 	return NULL;
 }
 
+/* The stream's send ring back to the pool, or freed. */
+static void
+sq_release(struct tq_quic_stream *s)
+{
+	struct tq_quic_stream_pool *p = s->c->spool;
+
+	/* not a grown one: those pin up to sndbuf_max each */
+	if (s->sq.buf && p->n_rings < POOL_RINGS &&
+			s->sq.cap == s->c->cfg.sndbuf &&
+			(p->n_rings == 0 || s->sq.cap == p->ring_cap)) {
+		p->ring_cap = s->sq.cap;
+		p->rings[p->n_rings++] = s->sq.buf;
+		s->sq.buf = NULL;
+	}
+	tq_qc_sq_free(&s->sq);
+}
+
+/* The ring for the first write: a kept one, if it is of the size. */
+static int
+sq_ready(struct tq_quic_stream *s)
+{
+	struct tq_quic_stream_pool *p = s->c->spool;
+
+	if (!s->sq.buf && p->n_rings && p->ring_cap == s->sq.cap) {
+		s->sq.buf = p->rings[--p->n_rings];
+		p->rings_reused++;
+	}
+	return tq_qc_sq_alloc(&s->sq);
+}
+
 /* The receive side's descriptors, at the first data: a stream the peer
  * never sends on costs none.  What the buffer knows (offsets, the final
  * size) stays. */
@@ -290,7 +336,7 @@ stream_free(struct tq_quic_stream *s)
 		tq_quic_streams_peer_closed(&c->sc[(s->st.id & 2) != 0]);
 	tq_quic_rxbuf_reset(&s->rb);
 	c->sq_grown -= s->sq_grown;
-	tq_qc_sq_free(&s->sq);
+	sq_release(s);
 	if (s->mu != slot_of(s)->mu)
 		free(s->mu);
 	slot_put(c->spool, slot_of(s));
@@ -615,6 +661,8 @@ qs_write(struct tq_stream *st, const void *buf, uint32_t len)
 		return rc;
 	sq_autogrow(s);
 	left = RTE_MIN(len, tq_qc_sq_space(&s->sq));
+	if (left && sq_ready(s) < 0)
+		left = 0;	/* no memory for the ring */
 	/* fill the last unit first, then new 2 KiB ones, as TCP fills
 	 * its mbufs */
 	if (left && s->mu_n && s->mu_tail_room) {
@@ -660,7 +708,7 @@ qs_write_mbuf(struct tq_stream *st, struct rte_mbuf *m,
 		sq_autogrow(s);
 	room = tq_qc_sq_space(&s->sq);
 	segs = mu_free(s);
-	if (tq_qc_sq_alloc(&s->sq) < 0)
+	if (sq_ready(s) < 0)
 		return 0;
 	for (x = m; x && n < segs && take < room; x = x->next, n++)
 		take += RTE_MIN((uint32_t)x->data_len, room - take);

@@ -1285,7 +1285,8 @@ test_key_update(void **state)
 /* Streams come from a slot pool shared by the connections of a thread:
  * fifty rounds of three request/response streams (300 streams, both
  * ends) take slots back from the free list, with no new memory once the
- * most ever open at once (six) were made; all back at the end. */
+ * most ever open at once (six) were made, each with the send ring its
+ * slot's last stream left; all back at the end. */
 static void
 test_stream_slots(void **state)
 {
@@ -1312,10 +1313,12 @@ test_stream_slots(void **state)
 			(unsigned long long)st.made, st.in_use);
 	assert_int_equal(st.taken, 300);
 	assert_true(st.made <= 6);
+	assert_true(st.rings_reused >= 300 - st.made);
 	qp_fini(&P);
 	tq_quic_stream_pool_stats(pool, &st);
 	assert_int_equal(st.in_use, 0);
 	assert_int_equal(st.free, st.made);
+	assert_true(st.rings <= st.made);
 	tq_quic_stream_pool_free(pool);
 }
 
