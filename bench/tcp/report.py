@@ -233,16 +233,19 @@ def median_run(runs, w):
 def assemble(tmp, out, date, eal_mem, duration="5", repeat="1",
              workers="1", pmd="af_packet", wrk=None, engine_lcores="-l 0-1",
              nginx_affinity="10", client_pin="taskset -c 0",
-             engine_workers=None):
+             engine_workers=None, mtu="1500"):
     workers = int(workers)
     ew = int(engine_workers) if engine_workers else workers
-    pmd_vdev = {"af_packet": "net_af_packet (qpairs=%d, framecnt=4096)" % ew,
+    mtu = int(mtu)
+    pmd_vdev = {"af_packet": "net_af_packet (qpairs=%d, framecnt=4096)" % ew
+                if mtu == 1500 else "net_af_packet (qpairs=%d, framesz=16384, "
+                "framecnt=1024), --mtu %d" % (ew, mtu),
                 "af_xdp": "net_af_xdp (queue_count=%d), af_packet if it does "
                           "not start" % ew}.get(pmd, pmd)
     res = {"bench": "tcp", "date": date, "command": "bench/tcp/run.sh",
            "params": {"DURATION": int(duration), "REPEAT": int(repeat),
                       "WORKERS": workers, "ENGINE_WORKERS": ew,
-                      "PMD": pmd},
+                      "PMD": pmd, "MTU": mtu},
            "commit": sh("git", "-C", os.path.dirname(os.path.abspath(__file__)),
                         "rev-parse", "--short", "HEAD"),
            "host": {"cpus": os.cpu_count(), "kernel": platform.release(),
@@ -502,7 +505,7 @@ def plot(path, png):
 if __name__ == "__main__":
     cmd = sys.argv[1]
     if cmd == "assemble":
-        assemble(*sys.argv[2:15])
+        assemble(*sys.argv[2:16])
     elif cmd == "table":
         table(sys.argv[2])
     elif cmd == "plot":

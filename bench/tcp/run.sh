@@ -40,6 +40,9 @@
 # e.g. af_xdp with its one queue on a veth against nginx with 2), PMD (af_xdp, the default: falls
 # back to af_packet for the rest of the run, with a one-line note, if
 # tq-server does not answer on it; af_packet), ENGINE_OPTS (more tq-server options, e.g. "--gso --gro"),
+# MTU (1500; e.g. 9000: both veth ends, nginx's and the engine's; the
+# engine on af_packet with 16 KiB ring frames, --mtu and fewer, larger
+# mbufs: af_xdp on a veth carries no frames past a page),
 # DURATION (5), REPEAT (5), QUIET_WAIT (60: seconds to wait
 # for the machine to go idle before each run), NO_PLOT=1, NO_DOCS=1 (no
 # copy into docs/bench/).
@@ -55,6 +58,7 @@ WORKERS=${WORKERS:-2}
 ENGINE_WORKERS=${ENGINE_WORKERS:-$WORKERS}	# tq-server's, if not nginx's
 PMD=${PMD:-af_xdp}
 ENGINE_OPTS=${ENGINE_OPTS:-}	# more tq-server options, e.g. "--gso --gro"
+MTU=${MTU:-1500}
 PYTHON=/usr/bin/python3
 NS=tqt$$
 ENG=tqte$$
@@ -163,7 +167,17 @@ head -c $((200 << 20)) /dev/urandom >"$DOC/bulk.bin"
 chmod 644 "$DOC"/*
 
 # --- namespace and veth ---------------------------------------------------------
+[[ $MTU =~ ^[0-9]+$ && $MTU -ge 1280 && $MTU -le 9600 ]] ||
+	die "MTU must be 1280 to 9600"
+if [ "$MTU" != 1500 ] && [ "$PMD" = af_xdp ]; then
+	log "MTU $MTU: af_xdp on a veth takes no frames past a page; af_packet"
+	PMD=af_packet
+fi
 bench_veth_up
+if [ "$MTU" != 1500 ]; then
+	ip link set dev "$ENG" mtu "$MTU"
+	ip netns exec "$NS" ip link set dev "$PEER" mtu "$MTU"
+fi
 PMD_USE=$PMD	# af_xdp falls back to af_packet for the rest of the run
 if [ "$PMD" = af_xdp ]; then
 	# as drivers-config/af_xdp.ini says: bpffs for libxdp's dispatcher
@@ -333,6 +347,8 @@ EOF
 	ENG_ADDR_SET=0
 }
 
+MTU_OPTS=()
+[ "$MTU" = 1500 ] || MTU_OPTS=(--mtu "$MTU" --mbufs 8191)
 start_engine() {
 	# start_engine DIR PMD: tq-server in the background, its pid in
 	# ENGINE_PID; one queue per worker on either PMD
@@ -342,7 +358,11 @@ start_engine() {
 		# framecnt as in drivers-config/af_packet.ini: 512 frames (the
 		# default) overflow with ACKs under 32 downloads at once;
 		# qpairs: one queue per worker, spread by PACKET_FANOUT
-		vdev="net_af_packet0,iface=$ENG,qpairs=$ENGINE_WORKERS,framecnt=4096" ;;
+		vdev="net_af_packet0,iface=$ENG,qpairs=$ENGINE_WORKERS,framecnt=4096"
+		# jumbo frames: 16 KiB ring frames (the engine sizes its mbufs
+		# to match: fewer of them; 1024 frames a ring keep the locked
+		# memory at 16 MiB a ring, docs/configuration.md)
+		[ "$MTU" = 1500 ] || vdev="net_af_packet0,iface=$ENG,qpairs=$ENGINE_WORKERS,framesz=16384,blocksz=16384,framecnt=1024" ;;
 	af_xdp)
 		vdev="net_af_xdp0,iface=$ENG,start_queue=0,queue_count=$ENGINE_WORKERS" ;;
 	esac
@@ -352,7 +372,8 @@ start_engine() {
 		[ "$pmd" = af_xdp ] && { ulimit -l unlimited 2>/dev/null || true; }
 		exec "$TQ_SERVER" "${ENGINE_LCORES[@]}" "${EAL_MEM[@]}" --no-pci \
 			--file-prefix "$PREFIX" --vdev="$vdev" -- \
-			--addr "$ENG_IP/24" --http 80 --docroot "$DOC" $ENGINE_OPTS
+			--addr "$ENG_IP/24" --http 80 --docroot "$DOC" \
+			"${MTU_OPTS[@]+"${MTU_OPTS[@]}"}" $ENGINE_OPTS
 	) >"$dir/server.log" 2>&1 &
 	ENGINE_PID=$!
 	PIDS+=("$ENGINE_PID")
@@ -426,7 +447,7 @@ MD=$TMP/table.md
 "$PYTHON" "$HERE/report.py" assemble "$TMP" "$OUT" "$DATE" "${EAL_MEM[*]}" \
 	"$DURATION" "$REPEAT" "$WORKERS" "$PMD" "wrk ${WRK_ARGS[*]}" \
 	"${ENGINE_LCORES[*]}" "$NGINX_AFFINITY" "${CLIENT_PIN[*]:-unpinned}" \
-	"$ENGINE_WORKERS"
+	"$ENGINE_WORKERS" "$MTU"
 "$PYTHON" "$HERE/report.py" table "$OUT" | tee "$MD"
 echo "results: $OUT"
 [ "${NO_DOCS:-0}" = 1 ] || { mkdir -p "$REPO/docs/bench"; cp "$OUT" "$REPO/docs/bench/tcp.json"; }

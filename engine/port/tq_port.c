@@ -6,6 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 
 #include <rte_cycles.h>
 #include <rte_dev.h>
@@ -77,6 +81,50 @@ data_room(const struct rte_eth_dev_info *info)
 	rte_kvargs_free(kv);
 	return (uint16_t)room;
 }
+
+/*
+ * net_af_packet (DPDK 22.11) reports a largest frame of 1518 bytes, so the
+ * ethdev layer refuses an MTU past 1500 before the PMD sees it, though
+ * its socket carries whatever its ring frames hold (framesz=, which also
+ * sizes our mbufs: data_room()).  Past 1500 the engine sets the kernel
+ * interface's MTU itself, as the PMD's own mtu_set would, when a frame
+ * holds it.
+ */
+static int
+afp_set_mtu(struct tq_port *p, const struct rte_eth_dev_info *info,
+		uint16_t mtu)
+{
+	uint32_t frame = data_room(info) - RTE_PKTMBUF_HEADROOM;
+	char ifname[IF_NAMESIZE];
+	struct ifreq ifr;
+	int fd, ret = 0;
+
+	if (frame < (uint32_t)mtu + RTE_ETHER_HDR_LEN + TPACKET2_HDRLEN) {
+		PLOG(ERR, "%s: mtu %u needs ring frames of %u bytes or more "
+			"(add framesz=16384,blocksz=16384 to the vdev)",
+			p->name, mtu, (unsigned int)(mtu + RTE_ETHER_HDR_LEN +
+				TPACKET2_HDRLEN));
+		return -EMSGSIZE;
+	}
+	if (!if_indextoname(info->if_index, ifname))
+		return -errno;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_mtu = mtu;
+	if (ioctl(fd, SIOCSIFMTU, &ifr) < 0)
+		ret = -errno;
+	close(fd);
+	if (ret == 0) {
+		p->mtu = mtu;
+		PLOG(INFO, "%s: mtu %u set on %s (the PMD caps it at %u)",
+			p->name, mtu, ifname, RTE_ETHER_MTU);
+	}
+	return ret;
+}
+
 
 /*
  * net_af_xdp (DPDK 22.11) registers the mbuf pool itself as the AF_XDP
@@ -273,13 +321,18 @@ tq_port_start(struct tq_port *p, uint16_t id, const struct tq_port_conf *c,
 	ret = rte_eth_dev_adjust_nb_rx_tx_desc(id, &nb_rxd, &nb_txd);
 	if (ret < 0)
 		return ret;
+	p->mtu = 0;
 	if (c->mtu) {
 		ret = rte_eth_dev_set_mtu(id, c->mtu);
+		if (ret == -EINVAL && c->mtu > RTE_ETHER_MTU &&
+				strcmp(info.driver_name, "net_af_packet") == 0)
+			ret = afp_set_mtu(p, &info, c->mtu);
 		if (ret < 0)
 			PLOG(WARNING, "%s: mtu %u: %s", p->name, c->mtu,
 					rte_strerror(-ret));
 	}
-	if (rte_eth_dev_get_mtu(id, &p->mtu) < 0 || p->mtu == 0)
+	if (p->mtu == 0 && (rte_eth_dev_get_mtu(id, &p->mtu) < 0 ||
+			p->mtu == 0))
 		p->mtu = RTE_ETHER_MTU;
 	rte_eth_macaddr_get(id, &p->mac);
 
