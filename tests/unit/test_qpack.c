@@ -223,6 +223,12 @@ test_huff_rejects(void **state)
 	/* 'a' (00011), EOS, 'a', padding */
 	n = tq_test_unhex("1f ff ff ff f8 ff", b, sizeof(b));
 	huff_bad(b, n);
+	/* EOS met while eight bytes or more are left (the decoder's
+	 * other loop), and well-formed after it: 'a', EOS, eighteen '0's
+	 * (00000), three bits of padding */
+	n = tq_test_unhex("1f ff ff ff e0 00 00 00 00 00 00 00 00 00 00 07",
+			b, sizeof(b));
+	huff_bad(b, n);
 	/* 8 ones of padding, alone and after a whole string */
 	huff_bad((const uint8_t *)"\xff", 1);
 	n = tq_test_unhex("f1e3c2e5f23a6ba0ab90f4ff ff", b, sizeof(b));
