@@ -40,137 +40,9 @@
 #include "quic/tq_quic_tls.h"
 #include "quic/tq_quic_token.h"
 
+#include "quic/tq_quic_module_priv.h"
+
 RTE_LOG_REGISTER(tq_quic_logtype, tachyon.quic, INFO);
-#define QLOG(lvl, ...) rte_log(RTE_LOG_##lvl, tq_quic_logtype, \
-		"quic: " __VA_ARGS__)
-
-#define QM_DGRAM_MAX	1500	/* what we read and send per datagram */
-#define QM_OUT_BURST	256	/* datagrams per drive before yielding */
-#define QM_TX_BURST	32	/* datagrams per UDP burst */
-/* Stateless resets and version negotiations per worker and second: an
- * answer to what has no connection must not become an amplifier. */
-#define QM_ANSWERS_PER_SEC	100
-#define QM_NONCE_LEN	8
-/* Our CIDs a client may hold at once (RFC 9000 5.1.1), each in the
- * table; twice as many while a batch retires. */
-#define QM_CIDS		4
-/* Address validation tokens' lifetimes: a Retry token comes back one
- * RTT later; a NEW_TOKEN token is for the client's next visit. */
-#define QM_RETRY_TOKEN_MS	10000
-#define QM_NEW_TOKEN_MS		(24 * 3600 * 1000)
-/* Stream slots per worker (tq_quic_stream_pool_new()): made at start,
- * and kept free at most once the streams open at once fall back (a
- * slot that carried a bulk download holds up to 133 KiB). */
-#define QM_STREAMS_PREALLOC	64
-#define QM_STREAMS_KEEP		1024
-
-enum qm_retry {
-	QM_RETRY_OFF,
-	QM_RETRY_ON,
-	QM_RETRY_AUTO,
-};
-
-struct qm_worker;
-
-/* A client TLS context of one set of settings, per worker: made at the
- * first connection that asks for them, kept until detach. */
-struct qm_client_tls {
-	struct tq_quic_tls_ctx *tls;
-	unsigned int ciphers;
-	bool verify;
-	char alpn[64];
-	char *ca_file;
-	struct qm_client_tls *next;
-};
-
-struct tq_quic_listener {
-	struct tq_quic_mod *mod;
-	struct tq_quic_tls_ctx *tls;
-	tq_quic_accept_cb cb;
-	void *arg;
-	char alpn[64];
-	struct tq_quic_listener *next;
-};
-
-struct qm_conn {
-	struct tq_quic_conn *c;
-	struct qm_worker *w;
-	struct tq_timer timer;
-	struct tq_quic_cid scid;	/* ours */
-	struct tq_quic_cid ocid;	/* the client's first DCID */
-	struct tq_addr local, peer;
-	uint16_t lport, pport;
-	bool confirmed;
-	bool client;
-	/* the peer's stateless reset token entered in the worker's rtab */
-	bool has_rtok;
-	struct tq_quic_cid rtok;
-	struct tq_quic_conn_stats seen;	/* already in the counters */
-	struct qm_conn *next, **pprev;
-};
-
-struct qm_worker {
-	struct tq_shard *s;
-	struct tq_quic_mod *mod;
-	struct tq_quic_crypto_worker *cw;
-	struct tq_quic_token_key *tok;
-	struct tq_quic_aead *retry_aead;	/* Retry integrity tags */
-	/* client Initials without a valid token: this second's and the
-	 * last one's, for --quic-retry auto */
-	uint64_t hs_ts;
-	uint32_t hs_cur, hs_prev;
-	struct tq_quic_table table;
-	struct tq_quic_stream_pool *spool;	/* its connections' streams */
-	/* connections by the peer's stateless reset token (RFC 9000
-	 * 10.3.1: a reset carries no DCID we know) */
-	struct tq_quic_table rtab;
-	uint32_t nb_conns;
-	struct qm_conn *conns;
-	/* answers to what has no connection: a token bucket */
-	uint64_t answer_ts;
-	uint32_t answer_tokens;
-	/* client side: TLS contexts by settings, the next port to try */
-	struct qm_client_tls *ctls;
-	uint16_t cport_next;
-	uint8_t buf[QM_DGRAM_MAX];	/* a stateless answer */
-	struct tq_udp_tx tx[QM_TX_BURST];	/* connections' output */
-	/* the mbuf a drive took and found nothing to put in: the next
-	 * drive's, rather than a free and an allocation per drive */
-	struct rte_mbuf *spare;
-	uint8_t rxbuf[QM_DGRAM_MAX];	/* a chained datagram, flattened */
-};
-
-struct tq_quic_mod {
-	/* options */
-	char *cert_file, *key_file;
-	char *secret_file;	/* --quic-secret */
-	uint32_t idle_ms;
-	uint32_t keepalive_ms;	/* --quic-keepalive-ms, 0: off */
-	uint32_t max_conns;	/* per worker */
-	struct tq_quic_lb_conf lb;
-	enum tq_quic_crypto_backend crypto;
-	uint16_t cport_lo, cport_hi;	/* client ports; 0: none */
-	const struct tq_cc_ops *cc;	/* NULL: NewReno */
-	bool no_ecn;		/* do not mark ECT(0) */
-	bool no_pmtud;		/* stay at 1200-byte datagrams */
-	bool early;		/* --quic-0rtt */
-	char *qlog_dir;		/* --qlog-dir */
-	uint32_t early_window_ms;
-	enum qm_retry retry;
-	uint32_t retry_threshold;	/* auto: Initials/s per worker */
-	/* receive windows we advertise first; 0: the connection's own */
-	uint64_t max_stream_data, max_data;
-	/* settled in finish */
-	char *cert_pem, *key_pem;	/* self-signed without --quic-cert */
-	uint8_t secret[TQ_QUIC_TOKEN_SECRET_LEN];
-	uint8_t ticket_key[TQ_QUIC_TICKET_KEY_LEN];
-	bool have_secret;	/* secret and ticket_key from --quic-secret */
-	uint8_t cid_len;
-	struct tq_quic_listener *listeners;
-	struct qm_worker *w[TQ_MAX_WORKERS];
-};
-
-const struct tq_module tq_quic_module;
 
 /* ---- options ---- */
 
@@ -446,7 +318,6 @@ quic_finish(void *state, const struct tq_module_env *env)
 	return 0;
 }
 
-static void client_rx(struct tq_shard *s, struct tq_udp_dgram *d, void *arg);
 
 static int
 quic_attach(struct tq_shard *s, void *state, const struct tq_module_env *env)
@@ -503,7 +374,7 @@ quic_attach(struct tq_shard *s, void *state, const struct tq_module_env *env)
 
 		for (p = m->cport_lo; p <= m->cport_hi; p++) {
 			r = tq_udp_shard_bind(s, NULL, (uint16_t)p,
-					client_rx, m);
+					tq_qm_client_rx, m);
 			if (r < 0) {
 				QLOG(ERR, "--quic-client-ports: port %u: %s\n",
 						p, strerror(-r));
@@ -597,7 +468,6 @@ conn_free(struct qm_conn *q)
 	free(q);
 }
 
-static void drive(struct qm_conn *q);
 
 /* Keep the worker's rtab on the peer's token in use: it comes with the
  * transport parameters and changes with the peer's CID. */
@@ -620,8 +490,8 @@ rtok_sync(struct qm_conn *q)
 
 /* A datagram with a short header and no connection: a stateless reset
  * for one of ours (RFC 9000 10.3.1)?  It ends the connection then. */
-static bool
-reset_rx(struct qm_worker *w, const uint8_t *p, size_t len)
+bool
+tq_qm_reset_rx(struct qm_worker *w, const uint8_t *p, size_t len)
 {
 	struct tq_quic_cid t = { .len = TQ_QUIC_RESET_TOKEN_LEN };
 	struct qm_conn *q;
@@ -632,12 +502,12 @@ reset_rx(struct qm_worker *w, const uint8_t *p, size_t len)
 	q = tq_quic_table_lookup(&w->rtab, &t);
 	if (!q || !tq_quic_conn_stateless_reset(q->c, p, len, w->s->now))
 		return false;
-	drive(q);
+	tq_qm_drive(q);
 	return true;
 }
 
 /*
- * The datagrams of a drive, built in the mbufs they go out in, in one
+ * The datagrams of a tq_qm_drive, built in the mbufs they go out in, in one
  * UDP burst: one route and one neighbour lookup for the run, no copy
  * (a copy of each datagram and a route lookup per datagram before).
  * One the UDP layer refuses is counted and dropped: the connection
@@ -666,8 +536,8 @@ send_tx(struct tq_shard *s, struct tq_udp_tx *tx, unsigned int n)
  * (up to a burst; the rest at the next tick), count, free it when done,
  * else arm its timer for when it asks.
  */
-static void
-drive(struct qm_conn *q)
+void
+tq_qm_drive(struct qm_conn *q)
 {
 	struct qm_worker *w = q->w;
 	struct tq_shard *s = w->s;
@@ -727,15 +597,15 @@ drive(struct qm_conn *q)
 		tq_timer_arm(s->timers, &q->timer, RTE_MAX(t, now));
 }
 
-static void
-on_timer(struct tq_timer *t, void *arg)
+void
+tq_qm_on_timer(struct tq_timer *t, void *arg)
 {
 	struct qm_conn *q = arg;
 
 	(void)t;
 	if (q->w->s->now >= tq_quic_conn_next_timer(q->c))
 		tq_quic_conn_on_timer(q->c, q->w->s->now);
-	drive(q);
+	tq_qm_drive(q);
 }
 
 /*
@@ -744,8 +614,8 @@ on_timer(struct tq_timer *t, void *arg)
  * timer or output are covered by the drive that follows them, which
  * re-arms the timer for what the connection asks.
  */
-static void
-kick(void *arg)
+void
+tq_qm_kick(void *arg)
 {
 	struct qm_conn *q = arg;
 	struct tq_shard *s = q->w->s;
@@ -1015,8 +885,8 @@ static const struct tq_quic_conn_cid_ops cid_ops = {
 /* The largest UDP payload our link carries to peer, for the PMTU
  * search: the interface MTU less the IP and UDP headers (the path may
  * be narrower: the search finds out), within our datagram buffers. */
-static uint32_t
-probe_ceiling(const struct tq_quic_mod *m, struct tq_shard *s,
+uint32_t
+tq_qm_probe_ceiling(const struct tq_quic_mod *m, struct tq_shard *s,
 		const struct tq_addr *peer)
 {
 	uint32_t mtu = tq_net(s)->ifc->mtu;
@@ -1068,7 +938,7 @@ conn_new(struct qm_worker *w, struct tq_quic_listener *l,
 	cfg.max_data = m->max_data;
 	cfg.cc = m->cc;
 	cfg.ecn = !m->no_ecn;
-	cfg.max_dgram_probe = probe_ceiling(m, s, &d->src);
+	cfg.max_dgram_probe = tq_qm_probe_ceiling(m, s, &d->src);
 	cfg.max_cids = QM_CIDS;
 	cfg.retried = v->retried;
 	cfg.original_dcid = v->odcid;
@@ -1097,7 +967,7 @@ conn_new(struct qm_worker *w, struct tq_quic_listener *l,
 	q->lport = d->dport;
 	q->peer = d->src;
 	q->pport = d->sport;
-	tq_timer_init(&q->timer, on_timer, q);
+	tq_timer_init(&q->timer, tq_qm_on_timer, q);
 	if (tq_quic_table_add(&w->table, &q->scid, q) < 0) {
 		tq_quic_conn_free(q->c);
 		goto fail;
@@ -1108,7 +978,7 @@ conn_new(struct qm_worker *w, struct tq_quic_listener *l,
 	if (tq_quic_table_add(&w->table, &cfg.dcid, q) == 0)
 		q->ocid = cfg.dcid;
 	tq_quic_conn_set_shard(q->c, s);
-	tq_quic_conn_set_kick(q->c, kick, q);
+	tq_quic_conn_set_kick(q->c, tq_qm_kick, q);
 	tq_quic_conn_set_cid_ops(q->c, &cid_ops, q);
 	tq_quic_conn_set_addrs(q->c, &q->local, q->lport, &q->peer, q->pport);
 	q->next = w->conns;
@@ -1134,8 +1004,8 @@ fail:
  * IP header of m->l3_len, UDP), so the owner takes it from the top of
  * its input.  A reassembled (chained) datagram cannot be: dropped.
  */
-static void
-steer(struct tq_shard *s, struct rte_mbuf *m, unsigned int owner)
+void
+tq_qm_steer(struct tq_shard *s, struct rte_mbuf *m, unsigned int owner)
 {
 	struct tq_xmsg msg = { .type = TQ_XMSG_FRAME, .len = sizeof(m) };
 	struct rte_ring *r = s->peers && owner < s->nb_workers ?
@@ -1155,6 +1025,43 @@ steer(struct tq_shard *s, struct rte_mbuf *m, unsigned int owner)
 		return;
 	}
 	TQ_INC(s, QUIC_STEERED);
+}
+
+/* A datagram's bytes in one piece: reassembled datagrams come chained,
+ * flattened into the worker's buffer (the connection is given that
+ * copy). */
+const uint8_t *
+tq_qm_dgram_bytes(struct qm_worker *w, struct rte_mbuf *m, size_t len)
+{
+	const uint8_t *p;
+
+	if (m->nb_segs == 1)
+		return rte_pktmbuf_mtod(m, const uint8_t *);
+	p = rte_pktmbuf_read(m, 0, (uint32_t)len, w->rxbuf);
+	if (p != w->rxbuf)
+		memcpy(w->rxbuf, p, len);
+	return w->rxbuf;
+}
+
+/* A datagram into its connection (the flattened copy, or the mbuf
+ * itself, no copy), then a drive. */
+void
+tq_qm_input(struct tq_shard *s, struct qm_conn *q, struct tq_udp_dgram *d,
+		const uint8_t *p, size_t len)
+{
+	int r;
+
+	if (p == q->w->rxbuf) {
+		r = tq_quic_conn_input(q->c, p, len,
+				(enum tq_quic_ecn)tq_ecn(d->tos), s->now);
+		rte_pktmbuf_free(d->m);
+	} else {
+		r = tq_quic_conn_input_mbuf(q->c, d->m,
+				(enum tq_quic_ecn)tq_ecn(d->tos), s->now);
+	}
+	if (r < 0)
+		TQ_INC(s, QUIC_DROP_NOMEM);
+	tq_qm_drive(q);
 }
 
 /* The UDP callback of a listener's port, on the receiving worker. */
@@ -1177,16 +1084,7 @@ quic_rx(struct tq_shard *s, struct tq_udp_dgram *d, void *arg)
 		TQ_INC(s, QUIC_DROP_MALFORMED);
 		goto drop;
 	}
-	/* Reassembled datagrams come chained: flatten to parse, and give
-	 * the connection the copy. */
-	if (m->nb_segs > 1) {
-		p = rte_pktmbuf_read(m, 0, (uint32_t)len, w->rxbuf);
-		if (p != w->rxbuf)
-			memcpy(w->rxbuf, p, len);
-		p = w->rxbuf;
-	} else {
-		p = rte_pktmbuf_mtod(m, const uint8_t *);
-	}
+	p = tq_qm_dgram_bytes(w, m, len);
 	r = tq_quic_hdr_parse(p, len, w->mod->cid_len, &h);
 	if (r == -EPROTONOSUPPORT) {
 		send_vn(w, d, &h, len);
@@ -1199,7 +1097,7 @@ quic_rx(struct tq_shard *s, struct tq_udp_dgram *d, void *arg)
 	cid.len = h.dcid_len;
 	memcpy(cid.id, h.dcid, h.dcid_len);
 	q = tq_quic_table_lookup(&w->table, &cid);
-	if (!q && reset_rx(w, p, len))
+	if (!q && tq_qm_reset_rx(w, p, len))
 		goto drop;
 	if (!q) {
 		/* Ours, for another worker (a path RSS puts elsewhere): the
@@ -1209,7 +1107,7 @@ quic_rx(struct tq_shard *s, struct tq_udp_dgram *d, void *arg)
 				tq_quic_lb_cid_route(&w->mod->lb, h.dcid,
 					h.dcid_len, &owner) == 0 &&
 				owner != s->id) {
-			steer(s, m, owner);
+			tq_qm_steer(s, m, owner);
 			return;
 		}
 		if (!(p[0] & 0x80)) {
@@ -1237,182 +1135,10 @@ quic_rx(struct tq_shard *s, struct tq_udp_dgram *d, void *arg)
 			goto drop;
 	}
 	tq_quic_conn_set_rx_path(q->c, &d->src, d->sport);
-	if (p == w->rxbuf) {
-		r = tq_quic_conn_input(q->c, p, len,
-				(enum tq_quic_ecn)tq_ecn(d->tos), s->now);
-		rte_pktmbuf_free(m);
-	} else {
-		r = tq_quic_conn_input_mbuf(q->c, m,
-				(enum tq_quic_ecn)tq_ecn(d->tos), s->now);
-	}
-	if (r < 0)
-		TQ_INC(s, QUIC_DROP_NOMEM);
-	drive(q);
+	tq_qm_input(s, q, d, p, len);
 	return;
 drop:
 	rte_pktmbuf_free(m);
-}
-
-/* ---- client connections ---- */
-
-/*
- * A datagram to a client port: from a server, to a DCID we chose, which
- * names our worker whatever the packet's type (unlike a server's port,
- * where a client's Initial carries a DCID of the client's choice).
- */
-static void
-client_rx(struct tq_shard *s, struct tq_udp_dgram *d, void *arg)
-{
-	struct tq_quic_mod *mod = arg;
-	struct qm_worker *w = mod->w[s->id];
-	struct rte_mbuf *m = d->m;
-	size_t len = rte_pktmbuf_pkt_len(m);
-	const uint8_t *p;
-	struct tq_quic_hdr h;
-	struct tq_quic_cid cid;
-	struct qm_conn *q;
-	uint8_t owner;
-	int r;
-
-	if (unlikely(!w || len == 0 || len > sizeof(w->rxbuf))) {
-		TQ_INC(s, QUIC_DROP_MALFORMED);
-		goto drop;
-	}
-	if (m->nb_segs > 1) {
-		p = rte_pktmbuf_read(m, 0, (uint32_t)len, w->rxbuf);
-		if (p != w->rxbuf)
-			memcpy(w->rxbuf, p, len);
-		p = w->rxbuf;
-	} else {
-		p = rte_pktmbuf_mtod(m, const uint8_t *);
-	}
-	r = tq_quic_hdr_parse(p, len, mod->cid_len, &h);
-	if (r < 0) {
-		/* a version negotiation among them: we speak only v1 */
-		TQ_INC(s, QUIC_DROP_MALFORMED);
-		goto drop;
-	}
-	cid.len = h.dcid_len;
-	memcpy(cid.id, h.dcid, h.dcid_len);
-	q = tq_quic_table_lookup(&w->table, &cid);
-	if (!q && reset_rx(w, p, len))
-		goto drop;
-	if (!q || !q->client) {
-		if (s->nb_workers > 1 && tq_quic_lb_cid_route(&mod->lb,
-				h.dcid, h.dcid_len, &owner) == 0 &&
-				owner != s->id) {
-			steer(s, m, owner);
-			return;
-		}
-		TQ_INC(s, QUIC_DROP_NO_CONN);
-		goto drop;
-	}
-	if (p == w->rxbuf) {
-		r = tq_quic_conn_input(q->c, p, len,
-				(enum tq_quic_ecn)tq_ecn(d->tos), s->now);
-		rte_pktmbuf_free(m);
-	} else {
-		r = tq_quic_conn_input_mbuf(q->c, m,
-				(enum tq_quic_ecn)tq_ecn(d->tos), s->now);
-	}
-	if (r < 0)
-		TQ_INC(s, QUIC_DROP_NOMEM);
-	drive(q);
-	return;
-drop:
-	rte_pktmbuf_free(m);
-}
-
-/* The worker's TLS context for these client settings, made if new. */
-static struct tq_quic_tls_ctx *
-client_tls(struct qm_worker *w, const struct tq_quic_client_conf *conf,
-		int *err)
-{
-	const char *alpn = conf->alpn ? conf->alpn : "h3";
-	const char *ca = conf->verify ? conf->ca_file : NULL;
-	struct tq_quic_tls_conf tc;
-	struct qm_client_tls *t;
-
-	for (t = w->ctls; t; t = t->next)
-		if (t->ciphers == conf->ciphers && t->verify == conf->verify &&
-				strcmp(t->alpn, alpn) == 0 &&
-				!t->ca_file == !ca &&
-				(!ca || strcmp(t->ca_file, ca) == 0))
-			return t->tls;
-	t = calloc(1, sizeof(*t));
-	if (!t || (ca && !(t->ca_file = strdup(ca)))) {
-		free(t);
-		*err = -ENOMEM;
-		return NULL;
-	}
-	snprintf(t->alpn, sizeof(t->alpn), "%s", alpn);
-	t->ciphers = conf->ciphers;
-	t->verify = conf->verify;
-	memset(&tc, 0, sizeof(tc));
-	tc.alpn = &alpn;
-	tc.n_alpn = 1;
-	tc.ciphers = conf->ciphers;
-	tc.verify = conf->verify;
-	tc.ca_file = ca;
-	/* 0-RTT is offered only when a connection resumes (conf->session);
-	 * a full handshake is the same with it */
-	tc.early_data = true;
-	*err = tq_quic_tls_ctx_new(&tc, &t->tls);
-	if (*err < 0) {
-		free(t->ca_file);
-		free(t);
-		return NULL;
-	}
-	t->next = w->ctls;
-	w->ctls = t;
-	return t->tls;
-}
-
-static void
-client_tls_free(struct qm_worker *w)
-{
-	struct qm_client_tls *t;
-
-	while ((t = w->ctls) != NULL) {
-		w->ctls = t->next;
-		tq_quic_tls_ctx_free(t->tls);
-		free(t->ca_file);
-		free(t);
-	}
-}
-
-/*
- * A client port for a connection to dst:dport: the next one in the
- * range whose 4-tuple RSS brings back to this worker (the hash is
- * TCP's, which is the NIC's for UDP as well); without one, the next
- * port, and the DCID steering brings the datagrams here.  Ports are
- * shared by connections: the DCID tells them apart.
- */
-static uint16_t
-client_port(struct qm_worker *w, const struct tq_addr *dst, uint16_t dport,
-		int *err)
-{
-	struct tq_quic_mod *m = w->mod;
-	struct tq_shard *s = w->s;
-	unsigned int range = (unsigned int)m->cport_hi - m->cport_lo + 1, i;
-	uint16_t p = w->cport_next, first = p;
-	int owner;
-
-	for (i = 0; i < range; i++) {
-		owner = tq_tcp_flow_worker(s, NULL, p, dst, dport);
-		if (owner < 0) {
-			*err = owner;
-			return 0;
-		}
-		if (owner == (int)s->id) {
-			first = p;
-			break;
-		}
-		p = p == m->cport_hi ? m->cport_lo : (uint16_t)(p + 1);
-	}
-	w->cport_next = first == m->cport_hi ? m->cport_lo :
-		(uint16_t)(first + 1);
-	return first;
 }
 
 /* ---- stop, detach ---- */
@@ -1432,7 +1158,7 @@ quic_stop(struct tq_shard *s)
 	for (q = w->conns; q; q = next) {
 		next = q->next;
 		tq_conn_close(tq_quic_conn_base(q->c), 0);
-		drive(q);
+		tq_qm_drive(q);
 	}
 }
 
@@ -1448,7 +1174,7 @@ quic_detach(struct tq_shard *s)
 	while (w->conns)
 		conn_free(w->conns);
 	rte_pktmbuf_free(w->spare);
-	client_tls_free(w);
+	tq_qm_client_tls_free(w);
 	tq_quic_stream_pool_free(w->spool);
 	tq_quic_table_fini(&w->table);
 	tq_quic_table_fini(&w->rtab);
@@ -1473,7 +1199,7 @@ quic_fini(void *state)
 		while (m->w[i]->conns)
 			conn_free(m->w[i]->conns);
 		rte_pktmbuf_free(m->w[i]->spare);
-		client_tls_free(m->w[i]);
+		tq_qm_client_tls_free(m->w[i]);
 		tq_quic_table_fini(&m->w[i]->table);
 		tq_quic_table_fini(&m->w[i]->rtab);
 		tq_quic_aead_free(m->w[i]->retry_aead);
@@ -1649,232 +1375,5 @@ tq_quic_listen(struct tq_engine *e, const struct tq_addr *addr,
 	l->next = m->listeners;
 	m->listeners = l;
 	tq_engine_ctl_unlock(e);
-	return 0;
-}
-
-struct tq_conn *
-tq_quic_connect(struct tq_shard *s, const struct tq_addr *dst, uint16_t dport,
-		const struct tq_quic_client_conf *conf,
-		const struct tq_conn_ops *ops, void *udata, int *err)
-{
-	struct tq_quic_mod *m = s && s->engine ?
-		tq_engine_module_state(s->engine, &tq_quic_module) : NULL;
-	struct qm_worker *w = m && s->id < TQ_MAX_WORKERS ? m->w[s->id] : NULL;
-	static const struct tq_quic_client_conf defaults;
-	struct tq_quic_conn_cfg cfg;
-	uint8_t rnd[TQ_QUIC_CID_MAX];
-	struct tq_conn *c;
-	struct qm_conn *q;
-	unsigned int i, tries;
-	uint16_t lport;
-	int dummy;
-
-	if (!err)
-		err = &dummy;
-	*err = 0;
-	if (!conf)
-		conf = &defaults;
-	if (!w || !dst || dport == 0 || (dst->family != AF_INET &&
-			dst->family != AF_INET6) ||
-			(conf->alpn && (!*conf->alpn || strlen(conf->alpn) >=
-				sizeof(((struct qm_client_tls *)0)->alpn))) ||
-			conf->ciphers > 7) {
-		*err = -EINVAL;
-		return NULL;
-	}
-	if (!m->cport_lo) {
-		*err = -EADDRNOTAVAIL;
-		return NULL;
-	}
-	if (w->nb_conns >= m->max_conns) {
-		*err = -ENOBUFS;
-		return NULL;
-	}
-	lport = client_port(w, dst, dport, err);
-	if (!lport)
-		return NULL;
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.tls = client_tls(w, conf, err);
-	if (!cfg.tls)
-		return NULL;
-	q = calloc(1, sizeof(*q));
-	if (!q) {
-		*err = -ENOMEM;
-		return NULL;
-	}
-	cfg.is_server = false;
-	cfg.cw = w->cw;
-	cfg.pool = s->pool;
-	cfg.spool = w->spool;
-	cfg.server_name = conf->server_name;
-	cfg.idle_timeout_ms = m->idle_ms;
-	cfg.keepalive_ms = m->keepalive_ms;
-	cfg.max_stream_data = m->max_stream_data;
-	cfg.max_data = m->max_data;
-	cfg.cc = m->cc;
-	cfg.ecn = !m->no_ecn;
-	cfg.max_dgram_probe = probe_ceiling(m, s, dst);
-	cfg.session = conf->session;
-	cfg.session_len = conf->session ? conf->session_len : 0;
-	cfg.token = conf->token;
-	cfg.token_len = conf->token ? conf->token_len : 0;
-	/* RFC 9000 7.2: a first DCID of at least 8 random bytes */
-	cfg.dcid.len = 8;
-	for (i = 0; i < cfg.dcid.len; i++)
-		cfg.dcid.id[i] = (uint8_t)rte_rand();
-	/* Our CID names the worker, as a server's does: whatever queue a
-	 * datagram of this connection comes in on, it is steered here. */
-	cfg.scid.len = m->cid_len;
-	for (tries = 0; tries < 4; tries++) {
-		for (i = 0; i < sizeof(rnd); i++)
-			rnd[i] = (uint8_t)rte_rand();
-		if (tq_quic_lb_cid_make(&m->lb, (uint8_t)s->id, rnd,
-				cfg.scid.id) < 0) {
-			free(q);
-			*err = -EINVAL;
-			return NULL;
-		}
-		/* a clash with a connection's CID: another nonce */
-		if (!tq_quic_table_lookup(&w->table, &cfg.scid))
-			break;
-	}
-	if (tq_quic_conn_new(&cfg, s->now, &q->c) < 0) {
-		free(q);
-		*err = -ENOMEM;
-		return NULL;
-	}
-	/* before its first output, as a server's (no file: no qlog) */
-	if (m->qlog_dir)
-		(void)tq_quic_conn_set_qlog(q->c, m->qlog_dir);
-	q->w = w;
-	q->client = true;
-	q->scid = cfg.scid;
-	memset(&q->local, 0, sizeof(q->local));
-	q->local.family = dst->family;
-	q->lport = lport;
-	q->peer = *dst;
-	q->pport = dport;
-	tq_timer_init(&q->timer, on_timer, q);
-	if (tq_quic_table_add(&w->table, &q->scid, q) < 0) {
-		tq_quic_conn_free(q->c);
-		free(q);
-		*err = -ENOMEM;
-		return NULL;
-	}
-	c = tq_quic_conn_base(q->c);
-	tq_conn_set_udata(c, udata);
-	tq_conn_set_ops(c, ops);
-	tq_quic_conn_set_shard(q->c, s);
-	tq_quic_conn_set_kick(q->c, kick, q);
-	tq_quic_conn_set_addrs(q->c, &q->local, q->lport, &q->peer, q->pport);
-	q->next = w->conns;
-	if (q->next)
-		q->next->pprev = &q->next;
-	q->pprev = &w->conns;
-	w->conns = q;
-	w->nb_conns++;
-	TQ_INC(s, QUIC_CONNS_OPENED);
-	TQ_INC(s, QUIC_CLIENT_CONNS);
-	s->ctr[TQ_CTR_QUIC_CURR_CONNS]++;
-	/* The ClientHello goes out from the timer, not inside the app's
-	 * call: a failure then comes as closed(), never before we return. */
-	tq_timer_arm(s->timers, &q->timer, s->now);
-	return c;
-}
-
-/* The QUIC connection of c, NULL for another transport's. */
-static struct tq_quic_conn *
-quic_of(struct tq_conn *c)
-{
-	if (!c || tq_conn_transport(c) != TQ_TRANSPORT_QUIC)
-		return NULL;
-	/* the tq_conn is the connection's base (tq_quic_conn_base()) */
-	return (struct tq_quic_conn *)c;
-}
-
-int
-tq_quic_session(struct tq_conn *c, uint8_t **out, size_t *len)
-{
-	struct tq_quic_conn *q = quic_of(c);
-
-	if (!q || !out || !len)
-		return -EINVAL;
-	return tq_quic_conn_session(q, out, len);
-}
-
-int
-tq_quic_new_token(struct tq_conn *c, uint8_t **out, size_t *len)
-{
-	struct tq_quic_conn *q = quic_of(c);
-	const uint8_t *t;
-	size_t n;
-
-	if (!q || !out || !len)
-		return -EINVAL;
-	t = tq_quic_conn_new_token(q, &n);
-	if (!t || n == 0)
-		return -ENOENT;
-	*out = malloc(n);
-	if (!*out)
-		return -ENOMEM;
-	memcpy(*out, t, n);
-	*len = n;
-	return 0;
-}
-
-bool
-tq_quic_resumed(struct tq_conn *c, bool *early)
-{
-	struct tq_quic_conn *q = quic_of(c);
-	const struct tq_quic_conn_stats *st;
-
-	if (early)
-		*early = false;
-	if (!q)
-		return false;
-	st = tq_quic_conn_stats(q);
-	if (early)
-		*early = st->early_accepted != 0;
-	return st->resumed != 0;
-}
-
-int
-tq_quic_migrate(struct tq_conn *c)
-{
-	struct tq_quic_conn *qc = quic_of(c);
-	struct tq_shard *s = qc ? tq_conn_shard(c) : NULL;
-	struct tq_quic_mod *m = s && s->engine ?
-		tq_engine_module_state(s->engine, &tq_quic_module) : NULL;
-	struct qm_worker *w = m && s->id < TQ_MAX_WORKERS ? m->w[s->id] : NULL;
-	struct tq_quic_cid cid;
-	struct qm_conn *q = NULL;
-	uint16_t lport;
-	unsigned int i;
-	int err = 0, r;
-
-	if (!w)
-		return -EINVAL;
-	/* our qm_conn: the table entry of any CID of ours */
-	for (i = 0; !q && tq_quic_conn_local_cid(qc, i, &cid); i++)
-		q = tq_quic_table_lookup(&w->table, &cid);
-	if (!q || q->c != qc || !q->client)
-		return -EINVAL;
-	if (!q->confirmed)
-		return -ENOTCONN;
-	if (tq_quic_conn_spare_dcids(qc) == 0)
-		return -ENOENT;
-	lport = client_port(w, &q->peer, q->pport, &err);
-	if (lport == q->lport)	/* the worker's only port: try the next */
-		lport = client_port(w, &q->peer, q->pport, &err);
-	if (!lport || lport == q->lport)
-		return err ? err : -EADDRNOTAVAIL;
-	r = tq_quic_conn_rotate_dcid(qc);
-	if (r < 0)
-		return r;
-	q->lport = lport;
-	tq_quic_conn_set_addrs(qc, &q->local, q->lport, &q->peer, q->pport);
-	/* a non-probing packet on the new path: the server moves to it */
-	(void)tq_quic_conn_ping(qc);
-	kick(q);
 	return 0;
 }
