@@ -227,8 +227,10 @@ h3_keep_head(struct tq_h3_req *r, const struct tq_qpack_field *qf,
 	unsigned int i, k = 0;
 	char *s;
 
+	/* every string NUL-terminated (not counted in its span), as
+	 * nghttp3's were: an app may hand a value to strtol() */
 	for (i = 0; i < n; i++)
-		bytes += qf[i].nlen + qf[i].vlen;
+		bytes += qf[i].nlen + qf[i].vlen + 2;
 	tq_h3_head_free(r);
 	r->head = tq_h3_alloc(r->h, sizeof(*fields) * nreg + bytes);
 	if (!r->head)
@@ -242,6 +244,7 @@ h3_keep_head(struct tq_h3_req *r, const struct tq_qpack_field *qf,
 		sp[i]->p = s;
 		sp[i]->len = ps[i]->vlen;
 		s += ps[i]->vlen;
+		*s++ = '\0';
 	}
 	for (i = 0; i < n; i++) {
 		if (qf[i].nlen && qf[i].name[0] == ':')
@@ -250,10 +253,12 @@ h3_keep_head(struct tq_h3_req *r, const struct tq_qpack_field *qf,
 		fields[k].name.p = s;
 		fields[k].name.len = qf[i].nlen;
 		s += qf[i].nlen;
+		*s++ = '\0';
 		memcpy(s, qf[i].value, qf[i].vlen);
 		fields[k].value.p = s;
 		fields[k].value.len = qf[i].vlen;
 		s += qf[i].vlen;
+		*s++ = '\0';
 		k++;
 	}
 	r->msg.fields = fields;

@@ -129,6 +129,7 @@ s_headers(struct tq_h3_req *r, const struct tq_h3_msg *m, void *arg)
 	tq_h3_req_set_udata(r, q);
 	srv.requests++;
 	assert_true(m->path.len < sizeof(q->path));
+	assert_int_equal(m->path.p[m->path.len], '\0');
 	memcpy(q->path, m->path.p, m->path.len);
 	assert_int_equal(m->scheme.len, 5);
 	assert_memory_equal(m->scheme.p, "https", 5);
@@ -306,6 +307,11 @@ c_headers(struct tq_h3_req *r, const struct tq_h3_msg *m, void *arg)
 
 	q->status = m->status;
 	for (i = 0; i < m->nfields; i++) {
+		/* strings come NUL-terminated (tq_h3.h): strtoll() below */
+		assert_int_equal(m->fields[i].name.p[m->fields[i].name.len],
+				'\0');
+		assert_int_equal(m->fields[i].value.p[m->fields[i].value.len],
+				'\0');
 		if (m->fields[i].name.len == 7 &&
 				!memcmp(m->fields[i].name.p, "x-count", 7))
 			q->count_hdr = strtoll(m->fields[i].value.p, NULL, 10);

@@ -73,7 +73,8 @@ struct tq_h3_req;
 
 /**
  * A message head as received.  Spans point into one block the exchange
- * keeps (the decoded fields, copied once) and stay valid
+ * keeps (the decoded fields, copied once; each string is followed by a
+ * NUL byte its length does not count) and stay valid
  * until the exchange's next headers() (a final response after a 1xx) or
  * its closed().
  * Pseudo-header fields are taken out into their members; fields[] are
