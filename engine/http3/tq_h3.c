@@ -453,7 +453,7 @@ h3_goaway(struct tq_h3_conn *h)
 	uint8_t b[16], *p = b + 2;
 
 	b[0] = H3_F_GOAWAY;
-	p += tq_h3_varint_put(p, (uint64_t)h->refuse_from);
+	p = tq_quic_varint_put(p, (uint64_t)h->refuse_from);
 	b[1] = (uint8_t)(p - b - 2);
 	if (tq_h3_out(h->ctrl, b, (uint32_t)(p - b)) == 0)
 		H3_STAT(h, goaways_tx, 1);
@@ -474,8 +474,8 @@ h3_start_uni(struct tq_h3_conn *h, struct tq_h3_req *ctl,
 	p++;	/* the length, below */
 	/* A dynamic table capacity and blocked streams of 0 are the
 	 * defaults: only the field section limit is said. */
-	p += tq_h3_varint_put(p, H3_S_MAX_FIELD_SECTION_SIZE);
-	p += tq_h3_varint_put(p, h->conf.max_field_section);
+	p = tq_quic_varint_put(p, H3_S_MAX_FIELD_SECTION_SIZE);
+	p = tq_quic_varint_put(p, h->conf.max_field_section);
 	b[2] = (uint8_t)(p - b - 3);
 	rv = tq_h3_out(ctl, b, (uint32_t)(p - b));
 	b[0] = H3_U_ENCODER;

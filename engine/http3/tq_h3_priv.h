@@ -15,6 +15,8 @@
 #include <tachyon/tq_h3.h>
 
 #include "http3/tq_qpack.h"
+/* varints (RFC 9000 16): HTTP/3 frames use them as QUIC does */
+#include "quic/tq_quic_wire.h"
 
 #define H3_READ_MAX 65536
 
@@ -33,10 +35,8 @@
 #define H3_U_ENCODER	0x02
 #define H3_U_DECODER	0x03
 
-/* Settings (RFC 9114 7.2.4.1, RFC 9204 5) */
-#define H3_S_QPACK_MAX_TABLE_CAPACITY	0x01
+/* Settings (RFC 9114 7.2.4.1) */
 #define H3_S_MAX_FIELD_SECTION_SIZE	0x06
-#define H3_S_QPACK_BLOCKED_STREAMS	0x07
 
 /* A control frame's payload we gather whole: SETTINGS up to this. */
 #define H3_CTRL_MAX 4096
@@ -45,15 +45,6 @@ enum h3_kind {
 	H3_REQ,		/* a request stream (either role) */
 	H3_LOCAL_UNI,	/* our control / QPACK streams */
 	H3_PEER_UNI,	/* the peer's unidirectional streams */
-};
-
-/* What a peer's unidirectional stream turned out to be. */
-enum h3_utype {
-	H3_UT_UNKNOWN,	/* the type not read yet */
-	H3_UT_CONTROL,
-	H3_UT_ENCODER,
-	H3_UT_DECODER,
-	H3_UT_IGNORED,	/* a type we do not know: not read */
 };
 
 /* Where a stream's reader is. */
@@ -83,7 +74,6 @@ struct tq_h3_req {
 	int64_t id;
 	uint8_t kind;
 	uint8_t pend;
-	uint8_t utype;		/* enum h3_utype: a peer's uni stream */
 	uint8_t phase;		/* enum h3_phase: a request stream */
 	bool queued;		/* on h->pend_list */
 	bool txq;		/* on h->tx_list */
@@ -234,42 +224,5 @@ uint32_t tq_h3_ring_space(const struct tq_h3_req *r);
 /* tq_h3_msg.c: a response's HEADERS frame. */
 int tq_h3_submit_response(struct tq_h3_req *r, uint16_t status,
 		const struct tq_http_field *fields, uint32_t nfields);
-
-/* Varints (RFC 9000 16) as HTTP/3 frames use them. */
-static inline unsigned int
-tq_h3_varint_len(uint64_t v)
-{
-	return v < 64 ? 1 : v < 16384 ? 2 : v < (1u << 30) ? 4 : 8;
-}
-
-static inline unsigned int
-tq_h3_varint_put(uint8_t *p, uint64_t v)
-{
-	unsigned int n = tq_h3_varint_len(v), i;
-
-	for (i = n; i-- > 0; v >>= 8)
-		p[i] = (uint8_t)v;
-	p[0] |= (uint8_t)((n == 1 ? 0 : n == 2 ? 1 : n == 4 ? 2 : 3) << 6);
-	return n;
-}
-
-/* A varint from p[0, len): its length, 0 when len is too short. */
-static inline unsigned int
-tq_h3_varint_get(const uint8_t *p, size_t len, uint64_t *v)
-{
-	unsigned int n, i;
-	uint64_t x;
-
-	if (len == 0)
-		return 0;
-	n = 1u << (p[0] >> 6);
-	if (len < n)
-		return 0;
-	x = p[0] & 0x3f;
-	for (i = 1; i < n; i++)
-		x = (x << 8) | p[i];
-	*v = x;
-	return n;
-}
 
 #endif

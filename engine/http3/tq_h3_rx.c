@@ -485,17 +485,16 @@ h3_data(struct tq_h3_req *r, const uint8_t *p, size_t len)
 static int
 h3_settings(struct tq_h3_conn *h, const uint8_t *p, size_t len)
 {
+	struct tq_quic_rd rd;
 	uint32_t seen = 0;
 
-	while (len) {
+	tq_quic_rd_init(&rd, p, len);
+	while (tq_quic_rd_left(&rd)) {
 		uint64_t id, v;
-		unsigned int a = tq_h3_varint_get(p, len, &id), b;
 
-		b = a ? tq_h3_varint_get(p + a, len - a, &v) : 0;
-		if (!b)
+		if (tq_quic_rd_varint(&rd, &id) < 0 ||
+				tq_quic_rd_varint(&rd, &v) < 0)
 			return TQ_H3_FRAME_ERROR;
-		p += a + b;
-		len -= a + b;
 		/* HTTP/2's settings have no place here (RFC 9114 7.2.4.1) */
 		if (id >= 0x02 && id <= 0x05)
 			return TQ_H3_SETTINGS_ERROR;
@@ -545,9 +544,12 @@ h3_control(struct tq_h3_req *r, const uint8_t *p, size_t len)
 	struct tq_h3_conn *h = r->h;
 	uint64_t code = 0, v = 0;
 
+	struct tq_quic_rd rd;
+
+	tq_quic_rd_init(&rd, p, len);
 	if (r->ftype == H3_F_SETTINGS) {
 		code = h3_settings(h, p, len);
-	} else if (len == 0 || tq_h3_varint_get(p, len, &v) != len) {
+	} else if (tq_quic_rd_varint(&rd, &v) < 0 || tq_quic_rd_left(&rd)) {
 		code = TQ_H3_FRAME_ERROR;
 	} else if (r->ftype == H3_F_GOAWAY) {
 		code = h3_goaway(h, v);
@@ -660,17 +662,14 @@ h3_utype(struct tq_h3_req *r, uint64_t type)
 	case H3_U_CONTROL:
 		slot = &h->peer_ctrl;
 		r->rxs = H3_RX_FHDR;
-		r->utype = H3_UT_CONTROL;
 		break;
 	case H3_U_ENCODER:
 		slot = &h->peer_enc;
 		r->rxs = H3_RX_QPACK;
-		r->utype = H3_UT_ENCODER;
 		break;
 	case H3_U_DECODER:
 		slot = &h->peer_dec;
 		r->rxs = H3_RX_QPACK;
-		r->utype = H3_UT_DECODER;
 		break;
 	case H3_U_PUSH:
 		/* Only servers push, and only when allowed: we allow
@@ -679,7 +678,6 @@ h3_utype(struct tq_h3_req *r, uint64_t type)
 			TQ_H3_ID_ERROR;
 	default:
 		/* RFC 9114 6.2: not read, and the peer asked to stop. */
-		r->utype = H3_UT_IGNORED;
 		if (r->st)
 			tq_stream_shutdown_read(r->st,
 					TQ_H3_STREAM_CREATION_ERROR);
@@ -700,12 +698,13 @@ h3_hdr_whole(const struct tq_h3_req *r, unsigned int count)
 
 	if (r->nhdr == 0)
 		return false;
-	a = 1u << (r->hdr[0] >> 6);
+	a = (unsigned int)tq_quic_varint_len_of(r->hdr[0]);
 	if (r->nhdr < a)
 		return false;
 	if (count == 1)
 		return true;
-	return r->nhdr > a && r->nhdr >= a + (1u << (r->hdr[a] >> 6));
+	return r->nhdr > a &&
+		r->nhdr >= a + tq_quic_varint_len_of(r->hdr[a]);
 }
 
 /*
@@ -717,32 +716,28 @@ static int
 h3_varints(struct tq_h3_req *r, const uint8_t **pp, size_t *plen,
 		unsigned int count, uint64_t *v)
 {
-	const uint8_t *p = *pp;
-	size_t len = *plen;
-	unsigned int a, b = 0;
+	struct tq_quic_rd rd;
 
 	if (r->nhdr == 0) {
 		/* the usual case: all of it here */
-		a = tq_h3_varint_get(p, len, &v[0]);
-		if (a && count == 2)
-			b = tq_h3_varint_get(p + a, len - a, &v[1]);
-		if (a && (count == 1 || b)) {
-			*pp = p + a + b;
-			*plen = len - a - b;
+		tq_quic_rd_init(&rd, *pp, *plen);
+		if (tq_quic_rd_varint(&rd, &v[0]) > 0 && (count == 1 ||
+				tq_quic_rd_varint(&rd, &v[1]) > 0)) {
+			*pp = rd.pos;
+			*plen = tq_quic_rd_left(&rd);
 			return 1;
 		}
 	}
-	while (len && !h3_hdr_whole(r, count)) {
-		r->hdr[r->nhdr++] = *p++;
-		len--;
+	while (*plen && !h3_hdr_whole(r, count)) {
+		r->hdr[r->nhdr++] = *(*pp)++;
+		(*plen)--;
 	}
-	*pp = p;
-	*plen = len;
 	if (!h3_hdr_whole(r, count))
 		return 0;
-	a = tq_h3_varint_get(r->hdr, r->nhdr, &v[0]);
+	tq_quic_rd_init(&rd, r->hdr, r->nhdr);
+	tq_quic_rd_varint(&rd, &v[0]);
 	if (count == 2)
-		tq_h3_varint_get(r->hdr + a, r->nhdr - a, &v[1]);
+		tq_quic_rd_varint(&rd, &v[1]);
 	r->nhdr = 0;
 	return 1;
 }
@@ -781,16 +776,10 @@ h3_input(struct tq_h3_req *r, const uint8_t *p, size_t len)
 			r->rxs = H3_RX_FHDR;
 			break;
 		case H3_RX_DATA:
-			n = (size_t)RTE_MIN((uint64_t)len, r->fleft);
-			h3_data(r, p, n);
-			p += n;
-			len -= n;
-			r->fleft -= n;
-			if (!r->fleft)
-				r->rxs = H3_RX_FHDR;
-			break;
 		case H3_RX_SKIP:
 			n = (size_t)RTE_MIN((uint64_t)len, r->fleft);
+			if (r->rxs == H3_RX_DATA)
+				h3_data(r, p, n);
 			p += n;
 			len -= n;
 			r->fleft -= n;
@@ -848,12 +837,12 @@ h3_input(struct tq_h3_req *r, const uint8_t *p, size_t len)
 			}
 			break;
 		case H3_RX_QPACK:
-			if ((r->utype == H3_UT_ENCODER ?
+			if ((r == h->peer_enc ?
 					tq_qpack_enc_stream_input(&r->qp,
 						p, len) :
 					tq_qpack_dec_stream_input(&r->qp,
 						p, len)) < 0)
-				code = r->utype == H3_UT_ENCODER ?
+				code = r == h->peer_enc ?
 					TQ_QPACK_ENCODER_STREAM_ERROR :
 					TQ_QPACK_DECODER_STREAM_ERROR;
 			len = 0;

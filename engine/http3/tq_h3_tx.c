@@ -77,10 +77,9 @@ int
 tq_h3_out_frame(struct tq_h3_req *r, uint64_t type, uint64_t len)
 {
 	uint8_t b[16];
-	unsigned int n = tq_h3_varint_put(b, type);
+	uint8_t *e = tq_quic_varint_put(tq_quic_varint_put(b, type), len);
 
-	n += tq_h3_varint_put(b + n, len);
-	return tq_h3_out(r, b, n);
+	return tq_h3_out(r, b, (uint32_t)(e - b));
 }
 
 int
@@ -117,8 +116,9 @@ tq_h3_out_headers(struct tq_h3_req *r, const struct tq_qpack_field *ps,
 		if (len < 0) {
 			rv = -ENOMEM;
 		} else {
-			hl = tq_h3_varint_put(p, H3_F_HEADERS);
-			hl += tq_h3_varint_put(p + hl, (uint64_t)len);
+			hl = (unsigned int)(tq_quic_varint_put(
+					tq_quic_varint_put(p, H3_F_HEADERS),
+					(uint64_t)len) - p);
 			memmove(p + hl, p + 9, (size_t)len);
 			r->olen += hl + (uint32_t)len;
 			r->msg_out = true;

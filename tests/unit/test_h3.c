@@ -760,23 +760,43 @@ test_settings_on_request_quic(void **state)
 	raw_case_quic(build_settings_on_request, TQ_H3_FRAME_UNEXPECTED);
 }
 
-/* A server that opens a bidirectional stream: the client closes with
- * H3_STREAM_CREATION_ERROR (RFC 9114 6.1). */
+/* Our client session on the test transport against a raw server end;
+ * with ctl, the raw end's control stream and SETTINGS sent first. */
 static void
-test_client_refuses_push_bidi(void **state)
+raw_server_up(bool ctl)
 {
-	struct tq_stream *st;
 	int err = 0;
 
 	memset(&cli, 0, sizeof(cli));
 	memset(&raw, 0, sizeof(raw));
+	memset(creqs, 0, sizeof(creqs));
+	raw_last_bidi = NULL;
 	pool_before = tq_test_pool_avail();
 	mc = tq_memconn_new(NULL);
 	cli.h = tq_h3_client_new(tq_memconn_end(mc, 0), &cli_ops, NULL, NULL,
 			&err);
 	assert_non_null(cli.h);
 	tq_conn_set_ops(tq_memconn_end(mc, 1), &raw_conn_ops);
+	if (ctl) {
+		struct tq_stream *st = tq_conn_stream_open(
+				tq_memconn_end(mc, 1), TQ_STREAM_UNI,
+				&raw_stream_ops, NULL, NULL);
+
+		assert_non_null(st);
+		assert_int_equal(tq_stream_write(st, ctrl_settings,
+				sizeof(ctrl_settings)), sizeof(ctrl_settings));
+	}
 	run(100);
+}
+
+/* A server that opens a bidirectional stream: the client closes with
+ * H3_STREAM_CREATION_ERROR (RFC 9114 6.1). */
+static void
+test_client_refuses_push_bidi(void **state)
+{
+	struct tq_stream *st;
+
+	raw_server_up(false);
 	st = tq_conn_stream_open(tq_memconn_end(mc, 1), 0, &raw_stream_ops,
 			NULL, NULL);
 	assert_non_null(st);
@@ -802,25 +822,8 @@ test_client_interim_and_trailers(void **state)
 		0x00, 0x02, 'h', 'i',			/* DATA */
 		0x01, 0x03, 0x00, 0x00, 0xc0 | 2,	/* trailer age: 0 */
 	};
-	struct tq_stream *ctl;
-	int err = 0;
 
-	memset(&cli, 0, sizeof(cli));
-	memset(&raw, 0, sizeof(raw));
-	memset(creqs, 0, sizeof(creqs));
-	raw_last_bidi = NULL;
-	pool_before = tq_test_pool_avail();
-	mc = tq_memconn_new(NULL);
-	cli.h = tq_h3_client_new(tq_memconn_end(mc, 0), &cli_ops, NULL, NULL,
-			&err);
-	assert_non_null(cli.h);
-	tq_conn_set_ops(tq_memconn_end(mc, 1), &raw_conn_ops);
-	ctl = tq_conn_stream_open(tq_memconn_end(mc, 1), TQ_STREAM_UNI,
-			&raw_stream_ops, NULL, NULL);
-	assert_non_null(ctl);
-	assert_int_equal(tq_stream_write(ctl, ctrl_settings,
-			sizeof(ctrl_settings)), sizeof(ctrl_settings));
-	run(100);
+	raw_server_up(true);
 	creqs[0].expect = (const uint8_t *)"hi";
 	creqs[0].expect_len = 2;
 	get("/", &creqs[0]);
@@ -1316,25 +1319,9 @@ static void
 raw_client_case(const uint8_t *resp, uint32_t len, bool stop, uint64_t want,
 		uint32_t got)
 {
-	struct tq_stream *ctl;
 	int err = 0;
 
-	memset(&cli, 0, sizeof(cli));
-	memset(&raw, 0, sizeof(raw));
-	memset(creqs, 0, sizeof(creqs));
-	raw_last_bidi = NULL;
-	pool_before = tq_test_pool_avail();
-	mc = tq_memconn_new(NULL);
-	cli.h = tq_h3_client_new(tq_memconn_end(mc, 0), &cli_ops, NULL, NULL,
-			&err);
-	assert_non_null(cli.h);
-	tq_conn_set_ops(tq_memconn_end(mc, 1), &raw_conn_ops);
-	ctl = tq_conn_stream_open(tq_memconn_end(mc, 1), TQ_STREAM_UNI,
-			&raw_stream_ops, NULL, NULL);
-	assert_non_null(ctl);
-	assert_int_equal(tq_stream_write(ctl, ctrl_settings,
-			sizeof(ctrl_settings)), sizeof(ctrl_settings));
-	run(100);
+	raw_server_up(true);
 	if (stop) {
 		struct tq_h3_req *r = tq_h3_client_request(cli.h, "POST",
 				NULL, "test.example", "/up", NULL, 0, NULL, 0,
