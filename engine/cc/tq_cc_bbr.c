@@ -85,6 +85,7 @@ bbr_init(struct tq_cc *cc, uint64_t now)
 	struct tq_cc_bbr *b = &cc->bbr;
 
 	tq_cc_reset(cc);
+	memset(b, 0, sizeof(*b));
 	b->rtprop = UINT64_MAX;
 	b->rtprop_stamp = now;
 	b->mode = BBR_STARTUP;

@@ -11,6 +11,7 @@
 #include "tq_cc_priv.h"
 
 #include <math.h>
+#include <string.h>
 
 /* RFC 9438 4.1.1 / 5.1: C = 0.4 segments per second cubed. */
 #define CUBIC_C 0.4
@@ -174,6 +175,7 @@ static void
 cubic_init(struct tq_cc *cc, uint64_t now)
 {
 	tq_cc_reset(cc);
+	memset(&cc->cubic, 0, sizeof(cc->cubic));
 }
 
 static void

@@ -71,10 +71,8 @@ tq_timer_arm(struct tq_timer_wheel *w, struct tq_timer *t, uint64_t expire)
 }
 
 void
-tq_timer_cancel(struct tq_timer_wheel *w, struct tq_timer *t)
+tq_timer_unlink(struct tq_timer_wheel *w, struct tq_timer *t)
 {
-	if (!tq_timer_pending(t))
-		return;
 	unlink_timer(t);
 	w->count--;
 }

@@ -69,7 +69,16 @@ tq_timer_pending(const struct tq_timer *t)
 void tq_timer_arm(struct tq_timer_wheel *w, struct tq_timer *t,
 		uint64_t expire);
 
-void tq_timer_cancel(struct tq_timer_wheel *w, struct tq_timer *t);
+void tq_timer_unlink(struct tq_timer_wheel *w, struct tq_timer *t);
+
+/* Inline: most cancels (a connection's close, an ACK's) find the timer
+ * not armed, and the call cost more than that test. */
+static inline void
+tq_timer_cancel(struct tq_timer_wheel *w, struct tq_timer *t)
+{
+	if (tq_timer_pending(t))
+		tq_timer_unlink(w, t);
+}
 
 /*
  * Arm for expire, touching the wheel only when that is earlier than a

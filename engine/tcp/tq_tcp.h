@@ -733,6 +733,21 @@ void tq_tcp_send_ack(struct tq_tcb *tp);
 void tq_tcp_respond_rst(struct tq_shard *s, struct tq_rx *rx,
 		const struct tq_tcp_seg *seg);
 void tq_tcp_send_rst(struct tq_tcb *tp);
+
+/*
+ * Smallest shift that lets the window cover the buffer (RFC 7323):
+ * 65535 << sh >= buf, i.e. 2^sh >= ceil(buf / 65535), the bit length
+ * of ceil(buf / 65535) - 1.
+ */
+static inline uint8_t
+tq_tcp_wscale_for(uint32_t buf)
+{
+	uint32_t q = buf > 1 ? (buf - 1) / UINT16_MAX : 0;
+	unsigned int sh = q ? 32u - (unsigned int)__builtin_clz(q) : 0;
+
+	return (uint8_t)RTE_MIN(sh, (unsigned int)TQ_TCP_MAX_WINSHIFT);
+}
+
 /* The window we can offer now, never less than what we offered before
  * (RFC 9293 3.8.6.2.2: do not shrink the right edge). */
 static inline uint32_t

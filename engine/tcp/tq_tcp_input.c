@@ -66,17 +66,6 @@ apply_syn_options(struct tq_tcb *tp, const struct tq_tcp_seg *seg,
 		tp->mss = (uint16_t)RTE_MAX(tp->mss - 12, MIN_MSS);
 }
 
-/* Smallest shift that lets the window cover the buffer (RFC 7323). */
-static uint8_t
-wscale_for(uint32_t buf)
-{
-	uint8_t sh = 0;
-
-	while (sh < TQ_TCP_MAX_WINSHIFT && ((uint32_t)UINT16_MAX << sh) < buf)
-		sh++;
-	return sh;
-}
-
 /* ---------- receive queue ---------- */
 
 
@@ -445,7 +434,7 @@ send_cookie(struct tq_shard *s, struct tq_listener *l,
 	tmp.state = TQ_TCPS_SYN_RECEIVED;
 	tmp.rcvbuf = t->conf->rcvbuf;
 	tmp.ts_offset = tq_tcp_ts_offset(t->secret, k);
-	tmp.rcv_scale = wscale_for(tmp.rcvbuf);
+	tmp.rcv_scale = tq_tcp_wscale_for(tmp.rcvbuf);
 	apply_syn_options(&tmp, seg, true);
 	if (!(tmp.flags & TF_TS_OK)) {
 		tmp.flags &= ~(TF_WS_OK | TF_SACK_OK);
@@ -529,7 +518,7 @@ cookie_ack(struct tq_shard *s, struct tq_listener *l,
 	if (ws && t->conf->wscale) {
 		tp->flags |= TF_WS_OK;
 		tp->snd_scale = wscale;
-		tp->rcv_scale = wscale_for(tp->rcvbuf);
+		tp->rcv_scale = tq_tcp_wscale_for(tp->rcvbuf);
 	}
 	if (sack && t->conf->sack)
 		tp->flags |= TF_SACK_OK;
@@ -586,7 +575,7 @@ listen_input(struct tq_shard *s, struct tq_listener *l, struct tq_rx *rx,
 	tp->rcv_adv = tp->rcv_nxt;
 	tp->iss = tq_tcp_isn_tcb(tp, s->now);
 	tq_tcp_init_send_seq(tp);
-	tp->rcv_scale = wscale_for(tp->rcvbuf);
+	tp->rcv_scale = tq_tcp_wscale_for(tp->rcvbuf);
 	apply_syn_options(tp, seg, true);
 	tp->snd_wnd = seg->wnd;
 	tp->max_sndwnd = tp->snd_wnd;

@@ -22,12 +22,37 @@ get32(const uint8_t *p)
 		((uint32_t)p[2] << 8) | p[3];
 }
 
+/*
+ * The SYN layout Linux sends and we send (tq_tcp_output.c): MSS,
+ * SACK_PERM, TS, NOP, WS in 20 bytes.  Read as three compares and the
+ * values in place, as the options loop would read them.
+ */
+static bool
+parse_linux_syn(const uint8_t *opt, struct tq_tcp_seg *seg)
+{
+	if ((get32(opt) & 0xffff0000) != 0x02040000 ||
+			get32(opt + 4) != 0x0402080a ||
+			(get32(opt + 16) & 0xffffff00) != 0x01030300)
+		return false;
+	seg->has_mss = true;
+	seg->mss = (uint16_t)get32(opt);
+	seg->sack_ok = true;
+	seg->has_ts = true;
+	seg->tsval = get32(opt + 8);
+	seg->tsecr = get32(opt + 12);
+	seg->has_ws = true;
+	seg->ws = RTE_MIN(opt[19], (uint8_t)TQ_TCP_MAX_WINSHIFT);
+	return true;
+}
+
 int
 tq_tcp_parse_options(const uint8_t *opt, unsigned int len,
 		struct tq_tcp_seg *seg, bool syn)
 {
 	unsigned int i = 0;
 
+	if (syn && len == 20 && parse_linux_syn(opt, seg))
+		return 0;
 	while (i < len) {
 		uint8_t kind = opt[i], olen;
 

@@ -168,14 +168,7 @@ tq_tcp_connect_data(struct tq_shard *s, const struct tq_addr *dst,
 	if (min_iss && SEQ_LT(tp->iss, min_iss))
 		tp->iss = min_iss;
 	tq_tcp_init_send_seq(tp);
-	{
-		uint8_t sh = 0;
-
-		while (c->wscale && sh < TQ_TCP_MAX_WINSHIFT &&
-				((uint32_t)UINT16_MAX << sh) < tp->rcvbuf)
-			sh++;
-		tp->rcv_scale = sh;
-	}
+	tp->rcv_scale = c->wscale ? tq_tcp_wscale_for(tp->rcvbuf) : 0;
 	tp->adv_mss = (uint16_t)(tq_net(s)->ifc->mtu -
 			(k.family == AF_INET ? 40 : 60));
 	tq_tcb_set_state(tp, TQ_TCPS_SYN_SENT);

@@ -136,6 +136,36 @@ siphash_vectors(void **state)
 	assert_true(tq_siphash(key, in, 1) == 0x74f839c593dc67fdull);
 }
 
+/* The paper's example (Aumasson and Bernstein, appendix A: message
+ * 00..0e), then the word-fed form against the byte form at every
+ * length up to 48. */
+static void
+siphash_words(void **state)
+{
+	uint8_t key[16], in[48];
+	uint64_t w[6], last;
+	unsigned int i, len, j;
+
+	(void)state;
+	for (i = 0; i < 16; i++)
+		key[i] = (uint8_t)i;
+	for (i = 0; i < sizeof(in); i++)
+		in[i] = (uint8_t)i;
+	assert_true(tq_siphash(key, in, 15) == 0xa129ca6149be45e5ull);
+	for (len = 0; len <= sizeof(in); len++) {
+		for (i = 0; i < len / 8; i++) {
+			w[i] = 0;
+			for (j = 0; j < 8; j++)
+				w[i] |= (uint64_t)in[8 * i + j] << (8 * j);
+		}
+		last = (uint64_t)len << 56;
+		for (j = 0; j < len % 8; j++)
+			last |= (uint64_t)in[8 * i + j] << (8 * j);
+		assert_true(tq_siphash_words(key, w, len / 8, last) ==
+				tq_siphash(key, in, len));
+	}
+}
+
 #define AIMED 64
 
 /*
@@ -205,6 +235,7 @@ main(void)
 		cmocka_unit_test(basic),
 		cmocka_unit_test(model),
 		cmocka_unit_test(siphash_vectors),
+		cmocka_unit_test(siphash_words),
 		cmocka_unit_test(keyed),
 	};
 

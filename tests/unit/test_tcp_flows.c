@@ -5,7 +5,8 @@
  * entry once and its cursor resumes where it stopped; removal in the
  * middle of a chain keeps the rest findable; a full chain refuses; the
  * hash is keyed: two tables with different secrets put the same keys in
- * different buckets, so colliding 4-tuples cannot be chosen blind.
+ * different buckets, so colliding 4-tuples cannot be chosen blind; the
+ * ISN's SipHash fed as words equals SipHash over the tuple's bytes.
  */
 #include "tq_test.h"
 
@@ -231,6 +232,39 @@ keyed(void **state)
 	tq_flows_free(&b);
 }
 
+/*
+ * RFC 6528's F() (tq_tcp_tuple_hash(), fed as words) is SipHash over
+ * the bytes laddr, faddr, lport, fport, for both families.
+ */
+static void
+tuple_hash(void **state)
+{
+	uint8_t secret[16], in[36];
+	struct tq_tcp_key k;
+	unsigned int i, n, alen;
+
+	(void)state;
+	for (i = 0; i < 16; i++)
+		secret[i] = (uint8_t)(0x5a + 7 * i);
+	for (n = 0; n < 64; n++) {
+		mkkey(&k, n * 2654435761u);
+		if (n & 1) {
+			k.family = AF_INET6;
+			for (i = 0; i < 16; i++) {
+				k.laddr[i] = (uint8_t)(n + 3 * i);
+				k.faddr[i] = (uint8_t)(n * 5 + i);
+			}
+		}
+		alen = k.family == AF_INET ? 4 : 16;
+		memcpy(in, k.laddr, alen);
+		memcpy(in + alen, k.faddr, alen);
+		memcpy(in + 2 * alen, &k.lport, 2);
+		memcpy(in + 2 * alen + 2, &k.fport, 2);
+		assert_true(tq_tcp_tuple_hash(secret, &k) ==
+				tq_siphash(secret, in, 2 * alen + 4));
+	}
+}
+
 int
 main(void)
 {
@@ -239,6 +273,7 @@ main(void)
 		cmocka_unit_test(walk),
 		cmocka_unit_test(chain_cap),
 		cmocka_unit_test(keyed),
+		cmocka_unit_test(tuple_hash),
 	};
 
 	if (tq_test_eal_init("tcp_flows") < 0)

@@ -8,10 +8,12 @@
  * duplicate ACK, an old timestamp, SACK and MSS options, a FIN) runs
  * twice, with tq_tcp_conf.predict on and off, and every step's state and
  * output are compared; the first run must have taken the fast path and
- * the second never.
+ * the second never.  The SYN's option layout read by compares gives
+ * what the options loop gives.
  */
 #include "tq_tcptest.h"
 
+#include <errno.h>
 #include <string.h>
 
 #define STEPS 16
@@ -230,12 +232,66 @@ ts_only_layout(void **state)
 	assert_false(a.has_ts);
 }
 
+/*
+ * Linux's SYN layout (ours too), read by compares: the same fields as
+ * the loop gives for the same options (padded with EOL to 24 bytes so
+ * that the loop reads them) and for the same options in another order;
+ * a window scale past 14 taken as 14; a layout one byte off goes to
+ * the loop and still parses.
+ */
+static void
+syn_layout(void **state)
+{
+	static const uint8_t lx[20] = { 2, 4, 0x05, 0xb4, 4, 2, 8, 10,
+		1, 2, 3, 4, 5, 6, 7, 8, 1, 3, 3, 7 };
+	static const uint8_t other[20] = { 1, 3, 3, 7, 8, 10, 1, 2, 3, 4,
+		5, 6, 7, 8, 2, 4, 0x05, 0xb4, 4, 2 };
+	uint8_t pad[24] = { 0 }, big[20], off[20];
+	struct tq_tcp_seg a, b, c;
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	memset(&c, 0, sizeof(c));
+	memcpy(pad, lx, sizeof(lx));
+	assert_int_equal(tq_tcp_parse_options(lx, sizeof(lx), &a, true), 0);
+	assert_int_equal(tq_tcp_parse_options(pad, sizeof(pad), &b, true), 0);
+	assert_int_equal(tq_tcp_parse_options(other, sizeof(other), &c,
+			true), 0);
+	assert_memory_equal(&a, &b, sizeof(a));
+	assert_memory_equal(&a, &c, sizeof(a));
+	assert_true(a.has_mss && a.sack_ok && a.has_ts && a.has_ws);
+	assert_int_equal(a.mss, 1460);
+	assert_int_equal(a.tsval, 0x01020304);
+	assert_int_equal(a.tsecr, 0x05060708);
+	assert_int_equal(a.ws, 7);
+
+	memcpy(big, lx, sizeof(lx));
+	big[19] = 20;
+	memset(&a, 0, sizeof(a));
+	assert_int_equal(tq_tcp_parse_options(big, sizeof(big), &a, true), 0);
+	assert_int_equal(a.ws, TQ_TCP_MAX_WINSHIFT);
+
+	/* NOP where WS's kind was: NOP, NOP, then a truncated option. */
+	memcpy(off, lx, sizeof(lx));
+	off[17] = 1;
+	memset(&a, 0, sizeof(a));
+	assert_int_equal(tq_tcp_parse_options(off, sizeof(off), &a, true),
+			-EINVAL);
+	/* Not a SYN: MSS, SACK_PERM and WS are ignored, TS read. */
+	memset(&a, 0, sizeof(a));
+	assert_int_equal(tq_tcp_parse_options(lx, sizeof(lx), &a, false), 0);
+	assert_false(a.has_mss || a.sack_ok || a.has_ws);
+	assert_true(a.has_ts);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		TT_TEST(same_state),
 		cmocka_unit_test(ts_only_layout),
+		cmocka_unit_test(syn_layout),
 	};
 
 	if (tq_test_eal_init("tcp_predict") < 0)
