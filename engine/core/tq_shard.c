@@ -398,7 +398,8 @@ messages_waiting(const struct tq_shard *s)
 
 	if (!rte_ring_empty(s->cmd))
 		return true;
-	if (!s->xmsg_input)
+	/* A lone worker has no peers' rings (tq_shard_mesh()). */
+	if (!s->xmsg_input || s->nb_workers < 2)
 		return false;
 	for (j = 0; j < s->nb_workers; j++)
 		if (s->xin[j] && !rte_ring_empty(s->xin[j]))

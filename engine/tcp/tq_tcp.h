@@ -501,6 +501,16 @@ struct tq_tcp {
 	 * it and skip the hash.  Cleared when that TCB leaves the table. */
 	struct tq_tcb *last;
 	struct rte_mempool *tcbs;
+	/*
+	 * TCBs put back lately, taken first (last in, first out: the one
+	 * freed last is warm in cache).  The pool has no per-lcore cache
+	 * and its get and put go through the ring's ops in another shared
+	 * object; this stack is a push or a pop.  Objects come from the
+	 * pool only, so max_conns still bounds them.
+	 */
+#define TQ_TCB_STASH 32
+	uint32_t tcb_stash_n;
+	struct tq_tcb *tcb_stash[TQ_TCB_STASH];
 	struct rte_mempool *sbs;	/* SACK scoreboards (tq_tcb.sb) */
 	uint32_t nconns;
 	uint32_t rx_held;	/* mbufs in receive queues (in order + ooo) */
@@ -889,7 +899,26 @@ tq_mq_drop(struct tq_shard *s, struct tq_mq *q, uint32_t n)
 	}
 	tq_mq_drop_run(s, q, n);
 }
-void tq_mq_free(struct tq_mq *q);
+
+/* TCBs free: in the pool or on the shard's stack in front of it. */
+static inline unsigned int
+tq_tcp_tcbs_free(const struct tq_tcp *t)
+{
+	return rte_mempool_avail_count(t->tcbs) + t->tcb_stash_n;
+}
+
+void tq_mq_free_run(struct tq_mq *q);
+
+/* Free a queue's mbufs and empty it; inline for the usual empty queue
+ * of a connection's close. */
+static inline void
+tq_mq_free(struct tq_mq *q)
+{
+	if (q->head != NULL)
+		tq_mq_free_run(q);
+	else
+		memset(q, 0, sizeof(*q));
+}
 
 /* the stream of a tcb and back */
 static inline struct tq_stream *

@@ -75,10 +75,13 @@ tq_tcp_rate_start(struct tq_tcb *tp)
 void
 tq_tcp_rate_free(struct tq_tcb *tp)
 {
-	if (tq_timer_pending(&tp->t_pace))
-		tq_timer_cancel(tp->s->timers, &tp->t_pace);
-	rte_free(tp->rate);
-	tp->rate = NULL;
+	tq_timer_cancel(tp->s->timers, &tp->t_pace);
+	/* Most connections never had one (no pacing, no BBR): no call
+	 * into the EAL's allocator to free NULL. */
+	if (tp->rate != NULL) {
+		rte_free(tp->rate);
+		tp->rate = NULL;
+	}
 }
 
 void

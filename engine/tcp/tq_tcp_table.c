@@ -267,6 +267,8 @@ tq_tcp_detach(struct tq_shard *s)
 		}
 	t->last = NULL;
 	tq_flows_free(&t->flows);
+	while (t->tcb_stash_n)
+		rte_mempool_put(t->tcbs, t->tcb_stash[--t->tcb_stash_n]);
 	rte_mempool_free(t->tcbs);
 	rte_mempool_free(t->sbs);
 	if (s->net) {
@@ -337,6 +339,15 @@ const uint64_t tq_tcp_hs_bounds_ns[TQ_TCP_HS_BUCKETS] = {
 	2500000000ull, 5000000000ull, 10000000000ull,
 };
 
+static void
+tq_tcb_put(struct tq_tcp *t, struct tq_tcb *tp)
+{
+	if (t->tcb_stash_n < TQ_TCB_STASH)
+		t->tcb_stash[t->tcb_stash_n++] = tp;
+	else
+		rte_mempool_put(t->tcbs, tp);
+}
+
 struct tq_tcb *
 tq_tcb_new(struct tq_shard *s, const struct tq_tcp_key *k, uint32_t sig)
 {
@@ -345,7 +356,9 @@ tq_tcb_new(struct tq_shard *s, const struct tq_tcp_key *k, uint32_t sig)
 	struct tq_tcb *tp;
 	void *obj;
 
-	if (rte_mempool_get(t->tcbs, &obj) < 0) {
+	if (t->tcb_stash_n) {
+		obj = t->tcb_stash[--t->tcb_stash_n];
+	} else if (rte_mempool_get(t->tcbs, &obj) < 0) {
 		TQ_INC(s, TCP_NO_TCB);
 		return NULL;
 	}
@@ -354,7 +367,7 @@ tq_tcb_new(struct tq_shard *s, const struct tq_tcp_key *k, uint32_t sig)
 	tp->key = *k;
 	tp->sig = sig;
 	if (tq_flows_add(&t->flows, tp) < 0) {
-		rte_mempool_put(t->tcbs, tp);
+		tq_tcb_put(t, tp);
 		TQ_INC(s, TCP_NO_TCB);
 		return NULL;
 	}
@@ -629,7 +642,7 @@ tq_tcb_close(struct tq_tcb *tp, enum tq_close_reason why)
 	tq_tcp_rate_free(tp);
 	tq_tcb_rx_sync(tp);
 	t->nconns--;
-	rte_mempool_put(t->tcbs, tp);
+	tq_tcb_put(t, tp);
 }
 
 /* ---- mbuf queue ---- */
@@ -662,7 +675,7 @@ tq_mq_drop_run(struct tq_shard *s, struct tq_mq *q, uint32_t n)
 }
 
 void
-tq_mq_free(struct tq_mq *q)
+tq_mq_free_run(struct tq_mq *q)
 {
 	while (q->head) {
 		struct rte_mbuf *m = q->head;

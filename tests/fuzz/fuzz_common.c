@@ -604,10 +604,9 @@ check_tcp(struct tq_shard *s)
 			t->nconns, n);
 	FZ_CHECK(n == t->flows.n, "flow table counts %u, holds %u",
 			t->flows.n, n);
-	FZ_CHECK(t->conf->max_conns - rte_mempool_avail_count(t->tcbs) == n,
+	FZ_CHECK(t->conf->max_conns - tq_tcp_tcbs_free(t) == n,
 			"TCB pool has %u in use, flow table holds %u",
-			t->conf->max_conns - rte_mempool_avail_count(t->tcbs),
-			n);
+			t->conf->max_conns - tq_tcp_tcbs_free(t), n);
 	FZ_CHECK(s->ctr[TQ_CTR_TCP_CURR_ESTAB] == estab,
 			"TcpCurrEstab %" PRIu64 ", connections %u",
 			s->ctr[TQ_CTR_TCP_CURR_ESTAB], estab);

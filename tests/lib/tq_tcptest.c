@@ -130,7 +130,7 @@ tq_tcptest_nconns(struct tq_tcptest_host *t)
 unsigned int
 tq_tcptest_tcbs_free(struct tq_tcptest_host *t)
 {
-	return rte_mempool_avail_count(tq_tcp(t->h.s)->tcbs);
+	return tq_tcp_tcbs_free(tq_tcp(t->h.s));
 }
 
 struct tq_tcb *
