@@ -64,7 +64,12 @@ def assemble(runs, out, date, duration, repeat, streams):
     doc = {"bench": "quic", "date": date, "host": platform.node(),
            "kernel": platform.release(), "cpus": os.cpu_count(),
            "duration_s": int(duration), "repeat": int(repeat),
-           "streams": int(streams), "results": res}
+           "streams": int(streams),
+           # routed: both servers behind the namespace's router; direct:
+           # gtlsserver on the clients' veth (run.sh DIRECT=1)
+           "topology": os.environ.get("TOPOLOGY", "direct"),
+           "commit": os.environ.get("COMMIT", ""),
+           "results": res}
     json.dump(doc, open(out, "w"), indent=1)
 
 

@@ -6,13 +6,18 @@
 # (gtlsclient through the kernel, tq-gen --h3 on net_af_packet), in one
 # run.
 #
-#   netns NS   gtlsserver (core 1) on 10.98.0.1:4433 serving DOC, and a
-#              router to 10.98.1.0/24
+#   netns NS   the router: 10.98.0.1 towards the clients, 10.98.1.1
+#              towards tq-server, 10.98.2.1 towards gtlsserver
 #   ENG        the clients' veth end (root netns): gtlsclient through the
 #              kernel (10.98.0.2) or tq-gen on net_af_packet (10.98.0.3)
 #              (core 0)
 #   ENG2       tq-server --h3 on net_af_packet, 10.98.1.2 (core 1), behind
 #              the namespace's router
+#   netns NS2  gtlsserver (core 1) on 10.98.2.2:4433, behind the same
+#              router: both servers' packets take the same path, a veth,
+#              a forward, a veth (DIRECT=1: gtlsserver in NS on
+#              10.98.0.1, one hop nearer the clients than tq-server, as
+#              the runs before 2026-12-07 evening had it)
 #
 # Workloads, each client against each server:
 #   dl      a 5 MB file again and again on one connection: MB/s
@@ -27,7 +32,7 @@
 #
 # Usage (root): bench/quic/run.sh
 # Environment: DURATION (4), REPEAT (1), STREAMS (16), DL_N (40),
-# SMALL_N (20000), QUIET_WAIT (30), NO_PLOT=1, NO_DOCS=1, KEEP=1.
+# SMALL_N (20000), QUIET_WAIT (30), DIRECT=1, NO_PLOT=1, NO_DOCS=1, KEEP=1.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -45,6 +50,12 @@ ENG=tqqe$$
 PEER=tqqp$$
 ENG2=tqqs$$
 PEER2=tqqr$$
+NS2=tqqg$$
+GT=tqqt$$
+GTR=tqqu$$
+GT_IP=10.98.2.2
+RTR3_IP=10.98.2.1
+DIRECT=${DIRECT:-0}
 PREFIX=tqquic$$
 ENG_IP=10.98.0.2	# gtlsclient's address
 GEN_IP=10.98.0.3	# tq-gen's
@@ -75,6 +86,7 @@ fi
 TMP=$(mktemp -d /tmp/tqquic.XXXXXX)
 cleanup() {
 	ip link del "$ENG2" 2>/dev/null || true
+	ip netns del "$NS2" 2>/dev/null || true
 	if [ "${KEEP:-0}" = 1 ]; then
 		cp -r "$TMP" "/tmp/quic-kept.$$" 2>/dev/null &&
 			echo "kept: /tmp/quic-kept.$$" >&2
@@ -116,10 +128,29 @@ ip netns exec "$NS" ip addr add "$RTR2_IP/24" dev "$PEER2"
 ip netns exec "$NS" ip link set "$PEER2" up
 ip netns exec "$NS" ethtool -K "$PEER2" tx off >/dev/null
 ip netns exec "$NS" sysctl -q net.ipv4.ip_forward=1
+GT_NS=$NS
+GT_HOST=$PEER_IP
+if [ "$DIRECT" != 1 ]; then
+	ip netns add "$NS2"
+	ip link add "$GT" type veth peer name "$GTR"
+	ip link set "$GT" netns "$NS2"
+	ip link set "$GTR" netns "$NS"
+	ip netns exec "$NS2" ip link set lo up
+	ip netns exec "$NS2" ip addr add "$GT_IP/24" dev "$GT"
+	ip netns exec "$NS2" ip link set "$GT" up
+	ip netns exec "$NS2" ip route add default via "$RTR3_IP"
+	# tq-gen (net_af_packet) needs complete checksums, as from PEER
+	ip netns exec "$NS2" ethtool -K "$GT" tx off >/dev/null
+	ip netns exec "$NS" ip addr add "$RTR3_IP/24" dev "$GTR"
+	ip netns exec "$NS" ip link set "$GTR" up
+	ip netns exec "$NS" ethtool -K "$GTR" tx off >/dev/null
+	GT_NS=$NS2
+	GT_HOST=$GT_IP
+fi
 
 # --- servers -------------------------------------------------------------------
-log "gtlsserver in $NS on $PEER_IP:4433 (core 1)"
-ip netns exec "$NS" taskset -c 1 "$GS" -q -d "$DOC" "$PEER_IP" 4433 \
+log "gtlsserver in $GT_NS on $GT_HOST:4433 (core 1)"
+ip netns exec "$GT_NS" taskset -c 1 "$GS" -q -d "$DOC" "$GT_HOST" 4433 \
 	"$TMP/key.pem" "$TMP/cert.pem" >"$TMP/gtlsserver.log" 2>&1 &
 PIDS+=($!)
 log "tq-server --h3 on $ENG2 at $SRV_IP (core 1)"
@@ -143,6 +174,7 @@ run_gtls() {
 	ip addr add "$ENG_IP/24" dev "$ENG"
 	ENG_ADDR_SET=1
 	ip route add 10.98.1.0/24 via "$PEER_IP" dev "$ENG"
+	ip route add 10.98.2.0/24 via "$PEER_IP" dev "$ENG"
 	t0=$(date +%s.%N)
 	taskset -c 0 timeout 120 gtlsclient -q --exit-on-all-streams-close \
 		--timeout=10s -n "$n" "$host" 4433 "https://$host:4433/$file" \
@@ -150,6 +182,7 @@ run_gtls() {
 	t1=$(date +%s.%N)
 	echo "$t0 $t1 $n $(stat -c %s "$DOC/$file") $rc" >"$dir/gtls.txt"
 	ip route del 10.98.1.0/24 via "$PEER_IP" dev "$ENG" 2>/dev/null || true
+	ip route del 10.98.2.0/24 via "$PEER_IP" dev "$ENG" 2>/dev/null || true
 	ip addr del "$ENG_IP/24" dev "$ENG"
 	ENG_ADDR_SET=0
 }
@@ -172,7 +205,7 @@ DATE=$(date -u +%Y%m%dT%H%M%SZ)
 for REP in $(seq "$REPEAT"); do
 	for TARGET in gtlsserver tq-server; do
 		case $TARGET in
-		gtlsserver) HOST=$PEER_IP ;;
+		gtlsserver) HOST=$GT_HOST ;;
 		tq-server) HOST=$SRV_IP ;;
 		esac
 		for WL in dl small; do
@@ -195,6 +228,8 @@ done
 log "report"
 mkdir -p "$REPO/bench/results"
 OUT=$REPO/bench/results/quic-$DATE.json
+TOPOLOGY=$([ "$DIRECT" = 1 ] && echo direct || echo routed) \
+COMMIT=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || true) \
 "$PYTHON" "$HERE/report.py" assemble "$TMP/runs" "$OUT" "$DATE" \
 	"$DURATION" "$REPEAT" "$STREAMS"
 "$PYTHON" "$HERE/report.py" table "$OUT"
