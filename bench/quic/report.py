@@ -69,6 +69,7 @@ def assemble(runs, out, date, duration, repeat, streams):
            # gtlsserver on the clients' veth (run.sh DIRECT=1)
            "topology": os.environ.get("TOPOLOGY", "direct"),
            "commit": os.environ.get("COMMIT", ""),
+           "server_pmd": os.environ.get("PMD_USED", "af_packet"),
            "results": res}
     json.dump(doc, open(out, "w"), indent=1)
 
@@ -105,6 +106,9 @@ def table(path):
           "%d CPUs, Linux %s" % (doc["duration_s"], doc["streams"],
                                  doc["repeat"], doc["date"], doc["cpus"],
                                  doc["kernel"]))
+    print("topology %s, tq-server on %s, commit %s" % (
+        doc.get("topology", "direct"), doc.get("server_pmd", "af_packet"),
+        doc.get("commit") or "?"))
 
 
 def plot(path, png):

@@ -11,8 +11,9 @@
 #   ENG        the clients' veth end (root netns): gtlsclient through the
 #              kernel (10.98.0.2) or tq-gen on net_af_packet (10.98.0.3)
 #              (core 0)
-#   ENG2       tq-server --h3 on net_af_packet, 10.98.1.2 (core 1), behind
-#              the namespace's router
+#   ENG2       tq-server --h3 on net_af_xdp (net_af_packet where af_xdp
+#              does not start, or PMD=af_packet), 10.98.1.2 (core 1),
+#              behind the namespace's router
 #   netns NS2  gtlsserver (core 1) on 10.98.2.2:4433, behind the same
 #              router: both servers' packets take the same path, a veth,
 #              a forward, a veth (DIRECT=1: gtlsserver in NS on
@@ -32,7 +33,9 @@
 #
 # Usage (root): bench/quic/run.sh
 # Environment: DURATION (4), REPEAT (1), STREAMS (16), DL_N (40),
-# SMALL_N (20000), QUIET_WAIT (30), DIRECT=1, NO_PLOT=1, NO_DOCS=1, KEEP=1.
+# SMALL_N (20000), QUIET_WAIT (30), DIRECT=1, PMD (tq-server's: af_xdp,
+# the default, falling back to af_packet where it does not start; or
+# af_packet), NO_PLOT=1, NO_DOCS=1, KEEP=1.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -56,6 +59,7 @@ GTR=tqqu$$
 GT_IP=10.98.2.2
 RTR3_IP=10.98.2.1
 DIRECT=${DIRECT:-0}
+PMD=${PMD:-af_xdp}
 PREFIX=tqquic$$
 ENG_IP=10.98.0.2	# gtlsclient's address
 GEN_IP=10.98.0.3	# tq-gen's
@@ -69,6 +73,10 @@ log() { echo "== [${SECONDS}s] $*" >&2; }
 source "$HERE/../lib.sh"
 
 [ "$(id -u)" = 0 ] || die "needs root (namespaces, veth, DPDK)"
+case $PMD in
+af_packet|af_xdp) ;;
+*) die "PMD must be af_packet or af_xdp" ;;
+esac
 for v in DURATION REPEAT STREAMS DL_N SMALL_N QUIET_WAIT; do
 	[[ ${!v} =~ ^[0-9]+$ ]] && [ "${!v}" -gt 0 ] ||
 		die "$v must be a whole number > 0"
@@ -153,19 +161,55 @@ log "gtlsserver in $GT_NS on $GT_HOST:4433 (core 1)"
 ip netns exec "$GT_NS" taskset -c 1 "$GS" -q -d "$DOC" "$GT_HOST" 4433 \
 	"$TMP/key.pem" "$TMP/cert.pem" >"$TMP/gtlsserver.log" 2>&1 &
 PIDS+=($!)
-log "tq-server --h3 on $ENG2 at $SRV_IP (core 1)"
-"$TQ_SERVER" --lcores 0@1,1@1 "${EAL_MEM[@]}" --no-pci \
-	--file-prefix "${PREFIX}s" \
-	--vdev="net_af_packet1,iface=$ENG2,framecnt=4096" -- \
-	--addr "$SRV_IP/24" --gateway "$RTR2_IP" --h3 4433 --docroot "$DOC" \
-	--quic-cert "$TMP/cert.pem" --quic-key "$TMP/key.pem" \
-	>"$TMP/tq-server.log" 2>&1 &
-PIDS+=($!)
-for _ in $(seq 100); do
-	grep -q "serving on" "$TMP/tq-server.log" && break
-	sleep 0.1
-done
-grep -q "serving on" "$TMP/tq-server.log" || die "tq-server did not start: $(tail -3 "$TMP/tq-server.log")"
+start_server() {
+	# start_server PMD: tq-server --h3 on ENG2; sets SRV_PID
+	local vdev
+	case $1 in
+	af_xdp) vdev="net_af_xdp1,iface=$ENG2,start_queue=0,queue_count=1" ;;
+	*) vdev="net_af_packet1,iface=$ENG2,framecnt=4096" ;;
+	esac
+	log "tq-server --h3 on $ENG2 ($1) at $SRV_IP (core 1)"
+	(
+		# af_xdp: libbpf's maps and libxdp's dispatcher lock memory
+		[ "$1" = af_xdp ] && { ulimit -l unlimited 2>/dev/null || true; }
+		exec "$TQ_SERVER" --lcores 0@1,1@1 "${EAL_MEM[@]}" --no-pci \
+			--file-prefix "${PREFIX}s" --vdev="$vdev" -- \
+			--addr "$SRV_IP/24" --gateway "$RTR2_IP" --h3 4433 \
+			--docroot "$DOC" --quic-cert "$TMP/cert.pem" \
+			--quic-key "$TMP/key.pem"
+	) >"$TMP/tq-server.log" 2>&1 &
+	SRV_PID=$!
+	PIDS+=("$SRV_PID")
+	for _ in $(seq 100); do
+		grep -q "serving on" "$TMP/tq-server.log" && return 0
+		kill -0 "$SRV_PID" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
+# The engine's better profile on a veth (bench/tcp, drivers-config/
+# af_xdp.ini): af_xdp where it starts, else af_packet with a note.
+PMD_USE=$PMD
+if [ "$PMD" = af_xdp ] && ! mountpoint -q /sys/fs/bpf; then
+	if mount -t bpf bpf /sys/fs/bpf 2>/dev/null; then
+		BENCH_UMOUNT=/sys/fs/bpf
+	else
+		log "could not mount bpffs on /sys/fs/bpf"
+	fi
+fi
+if ! start_server "$PMD_USE"; then
+	[ "$PMD_USE" = af_xdp ] || die "tq-server did not start: $(tail -3 "$TMP/tq-server.log")"
+	why=$(grep -v '^libbpf' "$TMP/tq-server.log" | grep -iE -m1 'xdp|xsk|init_internals|queue_setup' || true)
+	log "af_xdp did not start (${why:-see its log}); using af_packet"
+	stop_pid "$SRV_PID"
+	forget_pid "$SRV_PID"
+	mv "$TMP/tq-server.log" "$TMP/tq-server-af_xdp.log"
+	ip link set dev "$ENG2" xdp off 2>/dev/null || true
+	PMD_USE=af_packet
+	start_server "$PMD_USE" ||
+		die "tq-server did not start: $(tail -3 "$TMP/tq-server.log")"
+fi
 
 # --- clients -------------------------------------------------------------------
 run_gtls() {
@@ -228,7 +272,7 @@ done
 log "report"
 mkdir -p "$REPO/bench/results"
 OUT=$REPO/bench/results/quic-$DATE.json
-TOPOLOGY=$([ "$DIRECT" = 1 ] && echo direct || echo routed) \
+TOPOLOGY=$([ "$DIRECT" = 1 ] && echo direct || echo routed) PMD_USED=$PMD_USE \
 COMMIT=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || true) \
 "$PYTHON" "$HERE/report.py" assemble "$TMP/runs" "$OUT" "$DATE" \
 	"$DURATION" "$REPEAT" "$STREAMS"
