@@ -8,6 +8,9 @@
 #include <string.h>
 
 #include <rte_ip.h>
+#ifdef RTE_ARCH_X86_64
+#include <immintrin.h>
+#endif
 
 #include "tq_net.h"
 
@@ -28,7 +31,7 @@ fold(uint32_t sum)
  * loop.
  */
 uint16_t
-tq_cksum_raw(const void *buf, uint32_t len)
+tq_cksum_raw_generic(const void *buf, uint32_t len)
 {
 	const uint8_t *p = buf;
 	uint64_t a = 0, b = 0, ca = 0, cb = 0, q[4], lo, hi, s;
@@ -74,6 +77,93 @@ tq_cksum_raw(const void *buf, uint32_t len)
 	s = (s & 0xffffffff) + (s >> 32);
 	s = (s & 0xffffffff) + (s >> 32);
 	return (uint16_t)fold((uint32_t)((s & 0xffff) + (s >> 16)));
+}
+
+static uint16_t
+fold64(uint64_t s)
+{
+	s = (s & 0xffffffff) + (s >> 32);
+	s = (s & 0xffffffff) + (s >> 32);
+	return (uint16_t)fold((uint32_t)((s & 0xffff) + (s >> 16)));
+}
+
+#ifdef RTE_ARCH_X86_64
+/*
+ * The 16-bit words of n 32-byte blocks, summed in 32-bit lanes: each
+ * lane takes the low and the high half of its word from every block
+ * (memory byte order, as the generic sum), two accumulators so that the
+ * adds overlap.  A lane gains at most 2 * 0xffff a block, so the lanes
+ * are widened into 64 bits every 8192 blocks (256 KiB), far from their
+ * 2^32.  About 0.15 instructions a byte against the generic sum's 0.4.
+ */
+__attribute__((target("avx2"))) static uint64_t
+blocks_avx2(const uint8_t *p, uint32_t n)
+{
+	const __m256i lo16 = _mm256_set1_epi32(0xffff);
+	uint64_t total = 0;
+
+	while (n) {
+		uint32_t k = RTE_MIN(n, 8192u);
+		__m256i a = _mm256_setzero_si256(), b = a, s;
+		__m128i h;
+
+		n -= k;
+		for (; k >= 2; k -= 2, p += 64) {
+			__m256i v = _mm256_loadu_si256((const __m256i *)p);
+			__m256i w = _mm256_loadu_si256(
+					(const __m256i *)(p + 32));
+
+			a = _mm256_add_epi32(a, _mm256_and_si256(v, lo16));
+			a = _mm256_add_epi32(a, _mm256_srli_epi32(v, 16));
+			b = _mm256_add_epi32(b, _mm256_and_si256(w, lo16));
+			b = _mm256_add_epi32(b, _mm256_srli_epi32(w, 16));
+		}
+		if (k) {
+			__m256i v = _mm256_loadu_si256((const __m256i *)p);
+
+			a = _mm256_add_epi32(a, _mm256_and_si256(v, lo16));
+			a = _mm256_add_epi32(a, _mm256_srli_epi32(v, 16));
+			p += 32;
+		}
+		/* Eight 32-bit lanes each of a and b into 64-bit sums. */
+		s = _mm256_add_epi64(
+			_mm256_add_epi64(_mm256_and_si256(a,
+					_mm256_set1_epi64x(0xffffffff)),
+				_mm256_srli_epi64(a, 32)),
+			_mm256_add_epi64(_mm256_and_si256(b,
+					_mm256_set1_epi64x(0xffffffff)),
+				_mm256_srli_epi64(b, 32)));
+		h = _mm_add_epi64(_mm256_castsi256_si128(s),
+				_mm256_extracti128_si256(s, 1));
+		total += (uint64_t)_mm_cvtsi128_si64(h) +
+			(uint64_t)_mm_extract_epi64(h, 1);
+	}
+	return total;
+}
+#endif
+
+/*
+ * Where the CPU has AVX2 (checked once per call: a load of what the
+ * compiler's runtime found at start), a buffer of 64 bytes or more goes
+ * 32 bytes at a time in vectors, the rest by the generic sum.  Software
+ * checksums are every TCP and UDP packet's on af_packet, af_xdp and tap,
+ * which offer no offload.
+ */
+uint16_t
+tq_cksum_raw(const void *buf, uint32_t len)
+{
+#ifdef RTE_ARCH_X86_64
+	if (len >= 64 && __builtin_cpu_supports("avx2")) {
+		uint32_t n = len / 32;
+		uint64_t s = blocks_avx2(buf, n);
+
+		/* The tail starts at an even offset: its sum adds as is. */
+		s += tq_cksum_raw_generic((const uint8_t *)buf + 32u * n,
+				len - 32u * n);
+		return fold64(s);
+	}
+#endif
+	return tq_cksum_raw_generic(buf, len);
 }
 
 /*

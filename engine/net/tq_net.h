@@ -520,6 +520,9 @@ void tq_icmp6_port_unreach(struct tq_shard *s, struct tq_rx *rx);
 /* Checksum helpers. */
 /* Ones' complement sum (not inverted) of a flat buffer, host order. */
 uint16_t tq_cksum_raw(const void *buf, uint32_t len);
+/* The same without vectors (what tq_cksum_raw() does on other CPUs and
+ * for the tail of a buffer). */
+uint16_t tq_cksum_raw_generic(const void *buf, uint32_t len);
 /* Ones' complement sum (not inverted) of len bytes of a chain at off. */
 int tq_cksum_mbuf(const struct rte_mbuf *m, uint32_t off, uint32_t len,
 		uint16_t *out);

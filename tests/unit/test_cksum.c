@@ -18,7 +18,8 @@
 static uint16_t
 ref_sum(const uint8_t *p, uint32_t len)
 {
-	uint32_t s = 0, i;
+	uint64_t s = 0;
+	uint32_t i;
 
 	for (i = 0; i + 1 < len; i += 2)
 		s += (uint32_t)(p[i] << 8 | p[i + 1]);
@@ -77,12 +78,47 @@ raw_sum(void **state)
 		for (len = 0; len <= 4096; len += len < 80 ? 1 : 37)
 			for (off = 0; off < 8; off++)
 				if (tq_cksum_raw(buf + off, len) !=
-						ref_sum(buf + off, len))
-					fail_msg("fill %u len %u off %u: %04x, "
-						"want %04x", fill, len, off,
+						ref_sum(buf + off, len) ||
+						tq_cksum_raw_generic(buf + off,
+						len) != ref_sum(buf + off, len))
+					fail_msg("fill %u len %u off %u: %04x "
+						"(generic %04x), want %04x",
+						fill, len, off,
 						tq_cksum_raw(buf + off, len),
+						tq_cksum_raw_generic(buf + off,
+							len),
 						ref_sum(buf + off, len));
 	}
+}
+
+/*
+ * Buffers past the vector sum's widening interval (8192 blocks of 32
+ * bytes): all ones, the lanes' worst case, and random bytes, at lengths
+ * around the interval's multiples and up to 1 MiB.
+ */
+static void
+raw_sum_large(void **state)
+{
+	static const uint32_t lens[] = { 262112, 262143, 262144, 262145,
+		262176, 524288 + 31, 1048576 };
+	uint8_t *buf = malloc(1048576 + 8);
+	unsigned int fill, i, j;
+
+	(void)state;
+	assert_non_null(buf);
+	for (fill = 0; fill < 2; fill++) {
+		srand(fill + 11);
+		for (j = 0; j < 1048576 + 8; j++)
+			buf[j] = fill ? (uint8_t)rand() : 0xff;
+		for (i = 0; i < RTE_DIM(lens); i++) {
+			uint16_t want = ref_sum(buf + 1, lens[i]);
+
+			assert_int_equal(tq_cksum_raw(buf + 1, lens[i]), want);
+			assert_int_equal(tq_cksum_raw_generic(buf + 1, lens[i]),
+					want);
+		}
+	}
+	free(buf);
 }
 
 static void
@@ -247,6 +283,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(raw_sum),
+		cmocka_unit_test(raw_sum_large),
 		cmocka_unit_test(odd_segments),
 		cmocka_unit_test(past_end),
 		cmocka_unit_test(ipv4_phdr),
