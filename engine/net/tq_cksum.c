@@ -181,6 +181,12 @@ tq_cksum_mbuf(const struct rte_mbuf *m, uint32_t off, uint32_t len,
 	const struct rte_mbuf *seg = m;
 	uint32_t sum = 0, done = 0;
 
+	/* Most packets: the bytes lie in the first segment. */
+	if (likely((uint32_t)off + len <= m->data_len)) {
+		*out = tq_cksum_raw(rte_pktmbuf_mtod_offset(m, const void *,
+				off), len);
+		return 0;
+	}
 	while (seg && off >= seg->data_len) {
 		off -= seg->data_len;
 		seg = seg->next;
@@ -245,29 +251,26 @@ uint16_t
 tq_l4_pseudo_sum(const struct tq_addr *src, const struct tq_addr *dst,
 		uint8_t proto, uint32_t len)
 {
+	/*
+	 * The pseudo-header's 16-bit words in memory order, as a buffer
+	 * sum over it would add them, from the address words and the two
+	 * fields: each 32-bit word adds as its two halves, the zero byte
+	 * and the protocol make one word, the length one (IPv4) or two.
+	 */
+	uint64_t sum = rte_cpu_to_be_16((uint16_t)proto);
+	uint32_t a[4], b[4];
+	unsigned int i;
+
 	if (src->family == AF_INET) {
-		struct {
-			uint32_t s, d;
-			uint8_t z, p;
-			uint16_t l;
-		} __rte_packed ph = { src->v4, dst->v4, 0, proto,
-			rte_cpu_to_be_16((uint16_t)len) };
-
-		return rte_raw_cksum(&ph, sizeof(ph));
-	} else {
-		struct {
-			uint8_t s[16], d[16];
-			uint32_t l;
-			uint8_t z[3], p;
-		} __rte_packed ph;
-
-		memcpy(ph.s, src->v6, 16);
-		memcpy(ph.d, dst->v6, 16);
-		ph.l = rte_cpu_to_be_32(len);
-		memset(ph.z, 0, sizeof(ph.z));
-		ph.p = proto;
-		return rte_raw_cksum(&ph, sizeof(ph));
+		sum += rte_cpu_to_be_16((uint16_t)len);
+		return fold64(sum + src->v4 + dst->v4);
 	}
+	memcpy(a, src->v6, 16);
+	memcpy(b, dst->v6, 16);
+	sum += rte_cpu_to_be_32(len);
+	for (i = 0; i < 4; i++)
+		sum += (uint64_t)a[i] + b[i];
+	return fold64(sum);
 }
 
 bool

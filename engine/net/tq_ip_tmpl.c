@@ -42,6 +42,9 @@ tq_ip_tmpl_build(struct tq_shard *s, struct tq_ip_tmpl *t,
 		ip->src_addr = src->v4;
 		ip->dst_addr = dst->v4;
 		t->phsum += __rte_raw_cksum(&ip->src_addr, 8, 0);
+		/* Only for a port that does not sum the header itself. */
+		if (!n->ifc->tx_ip_cksum)
+			t->ipsum = __rte_raw_cksum(ip, sizeof(*ip), 0);
 		t->len = RTE_ETHER_HDR_LEN + sizeof(*ip);
 	} else {
 		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(eh + 1);
@@ -58,8 +61,15 @@ tq_ip_tmpl_build(struct tq_shard *s, struct tq_ip_tmpl *t,
 	t->gen = n->l2_gen;
 }
 
-/* The addresses of t's header, for the general path and the software
- * checksum. */
+/* Ones' complement fold of a sum of 16-bit words to 16 bits. */
+static inline uint32_t
+fold(uint32_t sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (sum & 0xffff) + (sum >> 16);
+}
+
+/* The addresses of t's header, for the general path. */
 static void
 tmpl_addrs(const struct tq_ip_tmpl *t, struct tq_addr *src,
 		struct tq_addr *dst)
@@ -90,6 +100,25 @@ general(struct tq_shard *s, struct rte_mbuf *m, const struct tq_ip_tmpl *t)
 
 	tmpl_addrs(t, &src, &dst);
 	return tq_ip_output(s, m, &src, &dst, t->proto, &eh->dst_addr);
+}
+
+/*
+ * The L4 checksum in software, from the addresses' sum kept in t (an
+ * IPv6 length's high word is 0 below 64 KiB).  Apart, so that the
+ * offloaded path's code stays as it was.
+ */
+static __rte_noinline void
+sw_l4_cksum(struct rte_mbuf *m, const struct tq_ip_tmpl *t, uint32_t hlen,
+		uint32_t l4len, uint16_t *field)
+{
+	uint16_t body = 0, c;
+
+	*field = 0;
+	tq_cksum_mbuf(m, hlen, l4len, &body);
+	c = (uint16_t)~fold(t->phsum + rte_cpu_to_be_16((uint16_t)l4len) +
+			body);
+	/* RFC 768: a UDP checksum of zero goes as ones. */
+	*field = (t->proto == IPPROTO_UDP && c == 0) ? 0xffff : c;
 }
 
 /* One body, made twice with v4 a constant (tq_ip_output_tmpl()), so
@@ -136,7 +165,8 @@ output(struct tq_shard *s, struct rte_mbuf *m, const struct tq_ip_tmpl *t,
 			m->ol_flags |= RTE_MBUF_F_TX_IPV4 |
 				RTE_MBUF_F_TX_IP_CKSUM;
 		else if (!tso)
-			ip->hdr_checksum = rte_ipv4_cksum(ip);
+			ip->hdr_checksum = (uint16_t)~fold(t->ipsum +
+					ip->total_length + ip->packet_id);
 	} else {
 		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)l3;
 
@@ -163,12 +193,7 @@ output(struct tq_shard *s, struct rte_mbuf *m, const struct tq_ip_tmpl *t,
 					RTE_MBUF_F_TX_UDP_CKSUM :
 					RTE_MBUF_F_TX_TCP_CKSUM);
 		} else {
-			struct tq_addr sa, da;
-
-			tmpl_addrs(t, &sa, &da);
-			*field = 0;
-			*field = tq_l4_cksum_out(&sa, &da, t->proto, m, hlen,
-					l4len);
+			sw_l4_cksum(m, t, hlen, l4len, field);
 		}
 	}
 	tq_shard_tx(s, m);

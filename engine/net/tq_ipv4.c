@@ -70,7 +70,7 @@ tq_ipv4_input(struct tq_shard *s, struct rte_mbuf *m,
 	csum_flags = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
 	if (csum_flags == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
 			(csum_flags != RTE_MBUF_F_RX_IP_CKSUM_GOOD &&
-			 rte_raw_cksum(ip, hlen) != 0xffff)) {
+			 !tq_ipv4_hdr_sum_ok(ip, hlen))) {
 		TQ_INC(s, IP_IN_CSUM_ERRORS);
 		goto drop;
 	}

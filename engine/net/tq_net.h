@@ -412,6 +412,9 @@ struct tq_ip_tmpl {
 	uint8_t len;	/* of hdr: 34 (IPv4) or 54 (IPv6) */
 	uint8_t proto;
 	uint32_t phsum;	/* pseudo-header sum of the addresses and proto */
+	/* IPv4: the sum of hdr's IP header with length, id and checksum 0,
+	 * so a header checksum in software is two adds and a fold */
+	uint32_t ipsum;
 	uint32_t gen;	/* tq_net's l2_gen it was built under */
 };
 
@@ -523,6 +526,29 @@ uint16_t tq_cksum_raw(const void *buf, uint32_t len);
 /* The same without vectors (what tq_cksum_raw() does on other CPUs and
  * for the tail of a buffer). */
 uint16_t tq_cksum_raw_generic(const void *buf, uint32_t len);
+
+/*
+ * An IPv4 header's sum (hlen a multiple of 4, 20 to 60 bytes) is
+ * 0xffff: 32-bit words into 64 bits and a fold, where DPDK 22.11's
+ * rte_raw_cksum() takes 16 bits a turn (a software PMD's every packet).
+ */
+static inline bool
+tq_ipv4_hdr_sum_ok(const void *ip, uint32_t hlen)
+{
+	const uint8_t *p = ip;
+	uint64_t s = 0;
+	uint32_t w, i;
+
+	for (i = 0; i < hlen; i += 4) {
+		memcpy(&w, p + i, 4);
+		s += w;
+	}
+	s = (s & 0xffffffff) + (s >> 32);
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return s == 0xffff;
+}
 /* Ones' complement sum (not inverted) of len bytes of a chain at off. */
 int tq_cksum_mbuf(const struct rte_mbuf *m, uint32_t off, uint32_t len,
 		uint16_t *out);

@@ -189,6 +189,74 @@ ipv4_phdr(void **state)
 		}
 		assert_int_equal(tq_ipv4_phdr_sum(&h.ip),
 				rte_ipv4_phdr_cksum(&h.ip, 0));
+		/* The received header's check, on random headers and
+		 * (every other one) on ones with their checksum set. */
+		if (i & 1) {
+			h.ip.hdr_checksum = 0;
+			h.ip.hdr_checksum = (uint16_t)~rte_raw_cksum(&h.ip,
+					rte_ipv4_hdr_len(&h.ip));
+		}
+		assert_int_equal(tq_ipv4_hdr_sum_ok(&h.ip,
+				rte_ipv4_hdr_len(&h.ip)),
+				rte_raw_cksum(&h.ip, rte_ipv4_hdr_len(&h.ip)) ==
+				0xffff);
+		if (i & 1)
+			assert_true(tq_ipv4_hdr_sum_ok(&h.ip,
+					rte_ipv4_hdr_len(&h.ip)));
+	}
+}
+
+/*
+ * The L4 pseudo-header's sum from the address words (tq_l4_pseudo_sum())
+ * against the RFC 1071 sum over the pseudo-header laid out in bytes
+ * (RFC 793 / RFC 8200 8.1), both families, random addresses, protocols
+ * and lengths, all ones first (the carries at their most).
+ */
+static void
+l4_phdr(void **state)
+{
+	uint8_t ph[40];
+	struct tq_addr sa, da;
+	unsigned int i, k, fam;
+	uint32_t len;
+	uint8_t proto;
+
+	(void)state;
+	srand(9);
+	for (i = 0; i < 20000; i++) {
+		fam = i & 1 ? AF_INET6 : AF_INET;
+		memset(&sa, 0, sizeof(sa));
+		memset(&da, 0, sizeof(da));
+		sa.family = da.family = (uint8_t)fam;
+		for (k = 0; k < 16; k++) {
+			sa.v6[k] = i < 2 ? 0xff : (uint8_t)rand();
+			da.v6[k] = i < 2 ? 0xff : (uint8_t)rand();
+		}
+		proto = i < 2 ? 0xff : (uint8_t)rand();
+		len = i < 2 ? (fam == AF_INET ? 0xffff : UINT32_MAX) :
+			(uint32_t)rand() % 70000;
+		if (fam == AF_INET)
+			len &= 0xffff;
+		memset(ph, 0, sizeof(ph));
+		if (fam == AF_INET) {
+			memcpy(ph, sa.v6, 4);
+			memcpy(ph + 4, da.v6, 4);
+			ph[9] = proto;
+			ph[10] = (uint8_t)(len >> 8);
+			ph[11] = (uint8_t)len;
+			assert_int_equal(tq_l4_pseudo_sum(&sa, &da, proto, len),
+					ref_sum(ph, 12));
+		} else {
+			memcpy(ph, sa.v6, 16);
+			memcpy(ph + 16, da.v6, 16);
+			ph[32] = (uint8_t)(len >> 24);
+			ph[33] = (uint8_t)(len >> 16);
+			ph[34] = (uint8_t)(len >> 8);
+			ph[35] = (uint8_t)len;
+			ph[39] = proto;
+			assert_int_equal(tq_l4_pseudo_sum(&sa, &da, proto, len),
+					ref_sum(ph, 40));
+		}
 	}
 }
 
@@ -287,6 +355,7 @@ main(void)
 		cmocka_unit_test(odd_segments),
 		cmocka_unit_test(past_end),
 		cmocka_unit_test(ipv4_phdr),
+		cmocka_unit_test(l4_phdr),
 		cmocka_unit_test(memlink_offload),
 		cmocka_unit_test(loopback_offload),
 	};
