@@ -50,6 +50,18 @@ bench_cleanup() {
 	exit $rc
 }
 
+# bpffs on /sys/fs/bpf for net_af_xdp (libxdp's dispatcher, as
+# drivers-config/af_xdp.ini says), mounted for the run if it is not
+# there (bench_cleanup unmounts what it mounted).
+bench_bpffs() {
+	mountpoint -q /sys/fs/bpf && return 0
+	if mount -t bpf bpf /sys/fs/bpf 2>/dev/null; then
+		BENCH_UMOUNT=/sys/fs/bpf
+	else
+		log "could not mount bpffs on /sys/fs/bpf"
+	fi
+}
+
 # The veth: ENG stays in the root netns (no addresses, no IPv6), PEER
 # goes into NS with PEER_IP/24.  The peer gets a static neighbour entry
 # for ENG_IP (ENG's MAC: the same for the kernel, the engine and

@@ -191,13 +191,7 @@ start_server() {
 # The engine's better profile on a veth (bench/tcp, drivers-config/
 # af_xdp.ini): af_xdp where it starts, else af_packet with a note.
 PMD_USE=$PMD
-if [ "$PMD" = af_xdp ] && ! mountpoint -q /sys/fs/bpf; then
-	if mount -t bpf bpf /sys/fs/bpf 2>/dev/null; then
-		BENCH_UMOUNT=/sys/fs/bpf
-	else
-		log "could not mount bpffs on /sys/fs/bpf"
-	fi
-fi
+[ "$PMD" = af_xdp ] && bench_bpffs
 if ! start_server "$PMD_USE"; then
 	[ "$PMD_USE" = af_xdp ] || die "tq-server did not start: $(tail -3 "$TMP/tq-server.log")"
 	why=$(grep -v '^libbpf' "$TMP/tq-server.log" | grep -iE -m1 'xdp|xsk|init_internals|queue_setup' || true)

@@ -180,15 +180,8 @@ if [ "$MTU" != 1500 ]; then
 fi
 PMD_USE=$PMD	# af_xdp falls back to af_packet for the rest of the run
 if [ "$PMD" = af_xdp ]; then
-	# as drivers-config/af_xdp.ini says: bpffs for libxdp's dispatcher
-	# (locked memory: ulimit -l unlimited, set for tq-server alone below)
-	if ! mountpoint -q /sys/fs/bpf; then
-		if mount -t bpf bpf /sys/fs/bpf 2>/dev/null; then
-			BENCH_UMOUNT=/sys/fs/bpf
-		else
-			log "could not mount bpffs on /sys/fs/bpf"
-		fi
-	fi
+	# locked memory: ulimit -l unlimited, set for tq-server alone below
+	bench_bpffs
 	# queue_count=WORKERS, one AF_XDP socket per worker.  DPDK 22.11's
 	# PMD counts an interface's queues by its combined channels; a veth
 	# has separate RX and TX channels only, so it counts one and refuses

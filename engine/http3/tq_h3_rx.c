@@ -543,7 +543,6 @@ h3_control(struct tq_h3_req *r, const uint8_t *p, size_t len)
 {
 	struct tq_h3_conn *h = r->h;
 	uint64_t code = 0, v = 0;
-
 	struct tq_quic_rd rd;
 
 	tq_quic_rd_init(&rd, p, len);

@@ -61,14 +61,6 @@ tq_ip_tmpl_build(struct tq_shard *s, struct tq_ip_tmpl *t,
 	t->gen = n->l2_gen;
 }
 
-/* Ones' complement fold of a sum of 16-bit words to 16 bits. */
-static inline uint32_t
-fold(uint32_t sum)
-{
-	sum = (sum & 0xffff) + (sum >> 16);
-	return (sum & 0xffff) + (sum >> 16);
-}
-
 /* The addresses of t's header, for the general path. */
 static void
 tmpl_addrs(const struct tq_ip_tmpl *t, struct tq_addr *src,
@@ -115,8 +107,8 @@ sw_l4_cksum(struct rte_mbuf *m, const struct tq_ip_tmpl *t, uint32_t hlen,
 
 	*field = 0;
 	tq_cksum_mbuf(m, hlen, l4len, &body);
-	c = (uint16_t)~fold(t->phsum + rte_cpu_to_be_16((uint16_t)l4len) +
-			body);
+	c = (uint16_t)~tq_cksum_fold(t->phsum +
+			rte_cpu_to_be_16((uint16_t)l4len) + body);
 	/* RFC 768: a UDP checksum of zero goes as ones. */
 	*field = (t->proto == IPPROTO_UDP && c == 0) ? 0xffff : c;
 }
@@ -165,8 +157,9 @@ output(struct tq_shard *s, struct rte_mbuf *m, const struct tq_ip_tmpl *t,
 			m->ol_flags |= RTE_MBUF_F_TX_IPV4 |
 				RTE_MBUF_F_TX_IP_CKSUM;
 		else if (!tso)
-			ip->hdr_checksum = (uint16_t)~fold(t->ipsum +
-					ip->total_length + ip->packet_id);
+			ip->hdr_checksum = (uint16_t)~tq_cksum_fold(
+					t->ipsum + ip->total_length +
+					ip->packet_id);
 	} else {
 		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)l3;
 
@@ -182,12 +175,8 @@ output(struct tq_shard *s, struct rte_mbuf *m, const struct tq_ip_tmpl *t,
 		uint16_t *field = (uint16_t *)(l3 + l3len + (udp ? 6 : 16));
 
 		if (udp ? ifc->tx_udp_cksum : ifc->tx_tcp_cksum) {
-			uint32_t sum = t->phsum +
-				rte_cpu_to_be_16((uint16_t)l4len);
-
-			sum = (sum & 0xffff) + (sum >> 16);
-			sum = (sum & 0xffff) + (sum >> 16);
-			*field = (uint16_t)sum;
+			*field = tq_cksum_fold(t->phsum +
+					rte_cpu_to_be_16((uint16_t)l4len));
 			m->ol_flags |= (v4 ? RTE_MBUF_F_TX_IPV4 :
 					RTE_MBUF_F_TX_IPV6) | (udp ?
 					RTE_MBUF_F_TX_UDP_CKSUM :

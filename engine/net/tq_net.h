@@ -521,6 +521,23 @@ void tq_icmp_port_unreach(struct tq_shard *s, struct tq_rx *rx);
 void tq_icmp6_port_unreach(struct tq_shard *s, struct tq_rx *rx);
 
 /* Checksum helpers. */
+/* Ones' complement fold of a sum of 16-bit words to 16 bits. */
+static inline uint16_t
+tq_cksum_fold(uint32_t sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)((sum & 0xffff) + (sum >> 16));
+}
+
+/* The same from a 64-bit sum. */
+static inline uint16_t
+tq_cksum_fold64(uint64_t s)
+{
+	s = (s & 0xffffffff) + (s >> 32);
+	s = (s & 0xffffffff) + (s >> 32);
+	return tq_cksum_fold((uint32_t)((s & 0xffff) + (s >> 16)));
+}
+
 /* Ones' complement sum (not inverted) of a flat buffer, host order. */
 uint16_t tq_cksum_raw(const void *buf, uint32_t len);
 /* The same without vectors (what tq_cksum_raw() does on other CPUs and
@@ -543,11 +560,7 @@ tq_ipv4_hdr_sum_ok(const void *ip, uint32_t hlen)
 		memcpy(&w, p + i, 4);
 		s += w;
 	}
-	s = (s & 0xffffffff) + (s >> 32);
-	s = (s & 0xffff) + (s >> 16);
-	s = (s & 0xffff) + (s >> 16);
-	s = (s & 0xffff) + (s >> 16);
-	return s == 0xffff;
+	return tq_cksum_fold64(s) == 0xffff;
 }
 /* Ones' complement sum (not inverted) of len bytes of a chain at off. */
 int tq_cksum_mbuf(const struct rte_mbuf *m, uint32_t off, uint32_t len,

@@ -885,8 +885,8 @@ static const struct tq_quic_conn_cid_ops cid_ops = {
 /* The largest UDP payload our link carries to peer, for the PMTU
  * search: the interface MTU less the IP and UDP headers (the path may
  * be narrower: the search finds out), within our datagram buffers. */
-uint32_t
-tq_qm_probe_ceiling(const struct tq_quic_mod *m, struct tq_shard *s,
+static uint32_t
+probe_ceiling(const struct tq_quic_mod *m, struct tq_shard *s,
 		const struct tq_addr *peer)
 {
 	uint32_t mtu = tq_net(s)->ifc->mtu;
@@ -895,6 +895,24 @@ tq_qm_probe_ceiling(const struct tq_quic_mod *m, struct tq_shard *s,
 	if (m->no_pmtud || mtu <= hdr)
 		return 0;
 	return RTE_MIN(mtu - hdr, (uint32_t)QM_DGRAM_MAX);
+}
+
+void
+tq_qm_conn_cfg(struct qm_worker *w, const struct tq_addr *peer,
+		struct tq_quic_conn_cfg *cfg)
+{
+	const struct tq_quic_mod *m = w->mod;
+
+	cfg->cw = w->cw;
+	cfg->pool = w->s->pool;
+	cfg->spool = w->spool;
+	cfg->idle_timeout_ms = m->idle_ms;
+	cfg->keepalive_ms = m->keepalive_ms;
+	cfg->max_stream_data = m->max_stream_data;
+	cfg->max_data = m->max_data;
+	cfg->cc = m->cc;
+	cfg->ecn = !m->no_ecn;
+	cfg->max_dgram_probe = probe_ceiling(m, w->s, peer);
 }
 
 /* A client's first Initial: a server connection (RFC 9000 7.2). */
@@ -923,22 +941,13 @@ conn_new(struct qm_worker *w, struct tq_quic_listener *l,
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.is_server = true;
 	cfg.tls = l->tls;
-	cfg.cw = w->cw;
-	cfg.pool = s->pool;
-	cfg.spool = w->spool;
+	tq_qm_conn_cfg(w, &d->src, &cfg);
 	if (make_cid(w, &cfg.scid) < 0)
 		goto fail;
 	cfg.dcid.len = h->dcid_len;
 	memcpy(cfg.dcid.id, h->dcid, h->dcid_len);
 	cfg.peer_scid.len = h->scid_len;
 	memcpy(cfg.peer_scid.id, h->scid, h->scid_len);
-	cfg.idle_timeout_ms = m->idle_ms;
-	cfg.keepalive_ms = m->keepalive_ms;
-	cfg.max_stream_data = m->max_stream_data;
-	cfg.max_data = m->max_data;
-	cfg.cc = m->cc;
-	cfg.ecn = !m->no_ecn;
-	cfg.max_dgram_probe = tq_qm_probe_ceiling(m, s, &d->src);
 	cfg.max_cids = QM_CIDS;
 	cfg.retried = v->retried;
 	cfg.original_dcid = v->odcid;

@@ -142,8 +142,8 @@ tq_qm_client_tls_free(struct qm_worker *w)
  * shared by connections: the DCID tells them apart.
  */
 uint16_t
-tq_qm_client_port(struct qm_worker *w, const struct tq_addr *dst, uint16_t dport,
-		int *err)
+tq_qm_client_port(struct qm_worker *w, const struct tq_addr *dst,
+		uint16_t dport, int *err)
 {
 	struct tq_quic_mod *m = w->mod;
 	struct tq_shard *s = w->s;
@@ -219,17 +219,8 @@ tq_quic_connect(struct tq_shard *s, const struct tq_addr *dst, uint16_t dport,
 		return NULL;
 	}
 	cfg.is_server = false;
-	cfg.cw = w->cw;
-	cfg.pool = s->pool;
-	cfg.spool = w->spool;
+	tq_qm_conn_cfg(w, dst, &cfg);
 	cfg.server_name = conf->server_name;
-	cfg.idle_timeout_ms = m->idle_ms;
-	cfg.keepalive_ms = m->keepalive_ms;
-	cfg.max_stream_data = m->max_stream_data;
-	cfg.max_data = m->max_data;
-	cfg.cc = m->cc;
-	cfg.ecn = !m->no_ecn;
-	cfg.max_dgram_probe = tq_qm_probe_ceiling(m, s, dst);
 	cfg.session = conf->session;
 	cfg.session_len = conf->session ? conf->session_len : 0;
 	cfg.token = conf->token;

@@ -175,8 +175,10 @@ const uint8_t *tq_qm_dgram_bytes(struct qm_worker *w, struct rte_mbuf *m,
 /* A datagram (its bytes p: tq_qm_dgram_bytes()) into q, then a drive. */
 void tq_qm_input(struct tq_shard *s, struct qm_conn *q,
 		struct tq_udp_dgram *d, const uint8_t *p, size_t len);
-uint32_t tq_qm_probe_ceiling(const struct tq_quic_mod *m, struct tq_shard *s,
-		const struct tq_addr *peer);
+/* What a connection takes from the module's options and the worker,
+ * for either role: the rest is the caller's. */
+void tq_qm_conn_cfg(struct qm_worker *w, const struct tq_addr *peer,
+		struct tq_quic_conn_cfg *cfg);
 
 /* tq_quic_module_client.c */
 void tq_qm_client_rx(struct tq_shard *s, struct tq_udp_dgram *d, void *arg);

@@ -14,26 +14,19 @@
  * 40-byte key with its zero padding: for IPv4 12 bytes, two SipHash
  * compressions instead of six (half the rounds of a connection's hash).
  */
-static uint64_t
-ld_le64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, 8);
-	return rte_le_to_cpu_64(v);
-}
-
 /*
  * SipHash of the bytes laddr, faddr, lport, fport, fed as words: the
  * addresses are whole blocks, the two ports the tail (the same value
- * as tq_siphash() over those bytes in a buffer; test_tcp_isn checks).
+ * as tq_siphash() over those bytes in a buffer; test_tcp_flows checks).
  */
 uint64_t
 tq_tcp_tuple_hash(const uint8_t *secret, const struct tq_tcp_key *k)
 {
-	uint16_t lp = rte_le_to_cpu_16(k->lport), fp = rte_le_to_cpu_16(k->fport);
+	uint16_t lp = rte_le_to_cpu_16(k->lport);
+	uint16_t fp = rte_le_to_cpu_16(k->fport);
 	uint64_t last, m[4];
 	uint32_t la, fa;
+	unsigned int i;
 
 	if (k->family == AF_INET) {
 		memcpy(&la, k->laddr, 4);
@@ -43,10 +36,10 @@ tq_tcp_tuple_hash(const uint8_t *secret, const struct tq_tcp_key *k)
 		last = (uint64_t)12 << 56 | (uint64_t)fp << 16 | lp;
 		return tq_siphash_words(secret, m, 1, last);
 	}
-	m[0] = ld_le64(k->laddr);
-	m[1] = ld_le64(k->laddr + 8);
-	m[2] = ld_le64(k->faddr);
-	m[3] = ld_le64(k->faddr + 8);
+	memcpy(m, k->laddr, 16);
+	memcpy(m + 2, k->faddr, 16);
+	for (i = 0; i < 4; i++)
+		m[i] = rte_le_to_cpu_64(m[i]);
 	last = (uint64_t)36 << 56 | (uint64_t)fp << 16 | lp;
 	return tq_siphash_words(secret, m, 4, last);
 }
