@@ -320,10 +320,13 @@ http_target_path(const char *t, size_t n, char *out, size_t cap)
 {
 	size_t i = 0, o = 0, seg = 0;
 
-	/* RFC 9112 3.2.2 absolute-form: skip "scheme://authority". */
-	if (n >= 7 && strncasecmp(t, "http://", 7) == 0)
+	/* RFC 9112 3.2.2 absolute-form: skip "scheme://authority" (the
+	 * usual origin-form starts with '/': no compare). */
+	if (n >= 7 && (t[0] | 0x20) == 'h' &&
+			strncasecmp(t, "http://", 7) == 0)
 		i = 7;
-	else if (n >= 8 && strncasecmp(t, "https://", 8) == 0)
+	else if (n >= 8 && (t[0] | 0x20) == 'h' &&
+			strncasecmp(t, "https://", 8) == 0)
 		i = 8;
 	if (i) {
 		while (i < n && t[i] != '/' && t[i] != '?' && t[i] != '#')

@@ -57,58 +57,101 @@ h3_name_valid(const struct tq_qpack_field *f)
 	return true;
 }
 
-/* Bytes no field value may hold (RFC 9110 5.5): controls but HTAB,
- * and DEL.  NUL, CR and LF make a message malformed (RFC 9114 4.1.2);
- * the others would be refused by an HTTP/1.1 hop behind us. */
-static const uint8_t h3_vbad[256] = {
-	[0x00] = 1, [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1,
-	[0x05] = 1, [0x06] = 1, [0x07] = 1, [0x08] = 1, [0x0a] = 1,
-	[0x0b] = 1, [0x0c] = 1, [0x0d] = 1, [0x0e] = 1, [0x0f] = 1,
-	[0x10] = 1, [0x11] = 1, [0x12] = 1, [0x13] = 1, [0x14] = 1,
-	[0x15] = 1, [0x16] = 1, [0x17] = 1, [0x18] = 1, [0x19] = 1,
-	[0x1a] = 1, [0x1b] = 1, [0x1c] = 1, [0x1d] = 1, [0x1e] = 1,
-	[0x1f] = 1, [0x7f] = 1,
+/*
+ * What h3_scan() finds in a field value: a byte no field value may hold
+ * (RFC 9110 5.5: controls but HTAB, and DEL; NUL, CR and LF make a
+ * message malformed, RFC 9114 4.1.2, the others would be refused by an
+ * HTTP/1.1 hop behind us), and a byte no request target or authority may
+ * hold (those, HTAB and space: RFC 3986's characters, loosely; percent
+ * escapes and the like are the app's).
+ */
+#define H3_C_VBAD	1
+#define H3_C_TBAD	2
+
+static const uint8_t h3_cc[256] = {
+	[0x00 ... 0x08] = H3_C_VBAD | H3_C_TBAD,
+	[0x09] = H3_C_TBAD,
+	[0x0a ... 0x1f] = H3_C_VBAD | H3_C_TBAD,
+	[0x20] = H3_C_TBAD,
+	[0x7f] = H3_C_VBAD | H3_C_TBAD,
 };
 
-/* A field value: none of the bytes above, no whitespace at either end
- * (RFC 9110 5.5). */
+#define H3_B8(c)	(UINT64_C(0x0101010101010101) * (c))
+
+/* Eight bytes at once.  Whether some byte is below a bound (or is DEL)
+ * is exact as a whole: a borrow reaches bit 7 of a byte only from a byte
+ * below the bound, or from such a byte lower down.  Space and DEL settle
+ * H3_C_TBAD alone; a control (rare) is looked up, for HTAB is no
+ * H3_C_VBAD. */
+static inline unsigned int
+h3_scan_word(uint64_t x)
+{
+	uint64_t y = x ^ H3_B8(0x7f);
+	uint64_t ctl = (x - H3_B8(0x20)) & ~x & H3_B8(0x80);
+	uint64_t del = (y - H3_B8(0x01)) & ~y & H3_B8(0x80);
+	uint64_t sp = (x - H3_B8(0x21)) & ~x & H3_B8(0x80);
+	unsigned int c = (sp | del) ? H3_C_TBAD : 0, i;
+
+	if (del)
+		return H3_C_VBAD | H3_C_TBAD;
+	if (likely(ctl == 0))
+		return c;
+	for (i = 0; i < 8; i++)
+		c |= h3_cc[(uint8_t)(x >> (8 * i))];
+	return c;
+}
+
+/* The H3_C_ classes of the bytes of p[0, len), or'ed: a word at a time,
+ * the last word overlapping the one before (no read past the end). */
+static unsigned int
+h3_scan(const char *p, uint32_t len)
+{
+	unsigned int c = 0;
+	uint32_t i, lo, hi;
+	uint64_t x;
+
+	if (len < 4) {
+		for (i = 0; i < len; i++)
+			c |= h3_cc[(uint8_t)p[i]];
+		return c;
+	}
+	if (len < 8) {
+		memcpy(&lo, p, sizeof(lo));
+		memcpy(&hi, p + len - 4, sizeof(hi));
+		return h3_scan_word((uint64_t)hi << 32 | lo);
+	}
+	for (i = 0; i + 8 < len; i += 8) {
+		memcpy(&x, p + i, sizeof(x));
+		c |= h3_scan_word(x);
+	}
+	memcpy(&x, p + len - 8, sizeof(x));
+	return c | h3_scan_word(x);
+}
+
+/* A field value whose bytes' classes are cls: none bad, no whitespace at
+ * either end (RFC 9110 5.5). */
+static bool
+h3_value_ok(const struct tq_qpack_field *f, unsigned int cls)
+{
+	if (cls & H3_C_VBAD)
+		return false;
+	return f->vlen == 0 || (f->value[0] != ' ' && f->value[0] != '\t' &&
+			f->value[f->vlen - 1] != ' ' &&
+			f->value[f->vlen - 1] != '\t');
+}
+
 static bool
 h3_value_valid(const struct tq_qpack_field *f)
 {
-	uint32_t i;
-
-	if (f->vlen && (f->value[0] == ' ' || f->value[0] == '\t' ||
-			f->value[f->vlen - 1] == ' ' ||
-			f->value[f->vlen - 1] == '\t'))
-		return false;
-	for (i = 0; i < f->vlen; i++)
-		if (h3_vbad[(uint8_t)f->value[i]])
-			return false;
-	return true;
-}
-
-/* Bytes of a request target or authority: visible ASCII and beyond,
- * no space, no controls (RFC 3986's characters, loosely: percent
- * escapes and the like are the app's). */
-static bool
-h3_target_valid(const struct tq_qpack_field *f)
-{
-	uint32_t i;
-
-	for (i = 0; i < f->vlen; i++) {
-		uint8_t c = (uint8_t)f->value[i];
-
-		if (c <= 0x20 || c == 0x7f)
-			return false;
-	}
-	return true;
+	return h3_value_ok(f, h3_scan(f->value, f->vlen));
 }
 
 /* RFC 9114 4.3.1: the request pseudo-header fields.  ps[]: :method,
- * :scheme, :authority, :path; host: a Host field, if any. */
+ * :scheme, :authority, :path, and pcls[] their bytes' H3_C_ classes;
+ * host: a Host field, if any. */
 static bool
 h3_request_valid(const struct tq_qpack_field *const *ps,
-		const struct tq_qpack_field *host)
+		const unsigned int *pcls, const struct tq_qpack_field *host)
 {
 	const struct tq_qpack_field *m = ps[0], *sc = ps[1], *a = ps[2];
 	const struct tq_qpack_field *pa = ps[3];
@@ -121,7 +164,7 @@ h3_request_valid(const struct tq_qpack_field *const *ps,
 				(unsigned int)(m->value[i] - 'A') >= 26u)
 			return false;
 	/* the deprecated userinfo (RFC 9114 4.3.1) */
-	if (a && (a->vlen == 0 || !h3_target_valid(a) ||
+	if (a && (a->vlen == 0 || (pcls[2] & H3_C_TBAD) ||
 			memchr(a->value, '@', a->vlen)))
 		return false;
 	if (H3_EQ(m->value, m->vlen, "CONNECT"))
@@ -138,7 +181,7 @@ h3_request_valid(const struct tq_qpack_field *const *ps,
 				c != '-' && c != '.')
 			return false;
 	}
-	if (pa->vlen == 0 || !h3_target_valid(pa))
+	if (pa->vlen == 0 || (pcls[3] & H3_C_TBAD))
 		return false;
 	if (pa->value[0] != '/' && !(H3_EQ(pa->value, pa->vlen, "*") &&
 			H3_EQ(m->value, m->vlen, "OPTIONS")))
@@ -315,36 +358,42 @@ static void
 h3_head(struct tq_h3_req *r, const struct tq_qpack_field *qf, unsigned int n)
 {
 	struct tq_h3_conn *h = r->h;
-	const struct tq_qpack_field *ps[4] = { NULL, NULL, NULL, NULL };
-	const struct tq_qpack_field *status = NULL, *host = NULL;
+	const struct tq_qpack_field *ps[5] = { NULL, NULL, NULL, NULL, NULL };
+	const struct tq_qpack_field *host = NULL;
+	unsigned int pcls[5];
 	int64_t cl = -1;
 	unsigned int i, nreg = 0, st = 0;
 	bool regular = false, bad = false;
 
 	for (i = 0; i < n && !bad; i++) {
 		const struct tq_qpack_field *f = &qf[i];
-		const struct tq_qpack_field **slot = NULL;
+		int slot = -1;
 
 		if (f->nlen && f->name[0] == ':') {
 			if (regular) {
 				bad = true;
 			} else if (!h->server) {
 				if (H3_EQ(f->name, f->nlen, ":status"))
-					slot = &status;
+					slot = 4;
 			} else if (H3_EQ(f->name, f->nlen, ":method")) {
-				slot = &ps[0];
+				slot = 0;
 			} else if (H3_EQ(f->name, f->nlen, ":scheme")) {
-				slot = &ps[1];
+				slot = 1;
 			} else if (H3_EQ(f->name, f->nlen, ":authority")) {
-				slot = &ps[2];
+				slot = 2;
 			} else if (H3_EQ(f->name, f->nlen, ":path")) {
-				slot = &ps[3];
+				slot = 3;
 			}
 			/* unknown (or :protocol, not enabled): malformed */
-			if (!slot || *slot || !h3_value_valid(f))
+			if (slot < 0 || ps[slot]) {
+				bad = true;
+				continue;
+			}
+			pcls[slot] = h3_scan(f->value, f->vlen);
+			if (!h3_value_ok(f, pcls[slot]))
 				bad = true;
 			else
-				*slot = f;
+				ps[slot] = f;
 			continue;
 		}
 		regular = true;
@@ -365,8 +414,10 @@ h3_head(struct tq_h3_req *r, const struct tq_qpack_field *qf, unsigned int n)
 		}
 	}
 	if (!bad && h->server) {
-		bad = !h3_request_valid(ps, host);
+		bad = !h3_request_valid(ps, pcls, host);
 	} else if (!bad) {
+		const struct tq_qpack_field *status = ps[4];
+
 		bad = !status || status->vlen != 3;
 		for (i = 0; !bad && i < 3; i++) {
 			char c = status->value[i];

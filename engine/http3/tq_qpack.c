@@ -292,74 +292,110 @@ qp_wr_int(uint8_t *p, uint8_t *end, uint8_t flags, unsigned int n,
 
 /* ---- Huffman (RFC 7541 5.2, Appendix B) ---- */
 
+/*
+ * The code at the top of acc: its length in *l, its symbol in *c (256 for
+ * EOS).  Codes of up to 8 bits come from one table look-up; the longer
+ * ones (rare in header text) from the canonical code's limits.
+ */
+static inline void
+huff_sym(uint64_t acc, unsigned int *l, uint32_t *c)
+{
+	const struct tq_qpack_huff_len *hl;
+	uint16_t t = tq_qpack_huff_fast[acc >> 56];
+	uint32_t w, k;
+	unsigned int n, rank;
+
+	if (likely(t != 0)) {
+		*l = t >> 8;
+		*c = t & 0xff;
+		return;
+	}
+	/* Canonical: the codes of length n are those below lim, and every
+	 * shorter code was ruled out. */
+	w = (uint32_t)(acc >> 32);
+	for (n = 9;; n++) {
+		hl = &tq_qpack_huff_len[n];
+		k = w >> (32 - n);
+		if (k < hl->lim)
+			break;
+	}
+	rank = hl->rank + (k - hl->first);
+	*l = n;
+	*c = rank < TQ_QPACK_HUFF_EOS_RANK ? tq_qpack_huff_sym[rank] :
+		TQ_QPACK_HUFF_EOS_RANK;
+}
+
 int
 tq_qpack_huff_decode(const uint8_t *in, size_t len, char *out,
 		size_t cap, size_t *outlen)
 {
-	const struct tq_qpack_huff_len *hl;
 	/* Bits not used yet, from bit 63 down: nb of them are the input's
 	 * next ones; below them are zeros or the input's bits after those
 	 * (a refill ORs the same bits in again). */
-	uint64_t acc = 0;
-	unsigned int nb = 0, l, rank;
-	size_t i = 0, n = 0;
-	uint32_t w, c;
-	uint16_t t;
+	uint64_t acc = 0, v;
+	unsigned int nb = 0, l, k;
+	size_t i = 0, n = 0, rem;
+	uint32_t c;
 
 	for (;;) {
-		if (nb < TQ_QPACK_HUFF_MAXLEN) {
-			if (len - i >= 8) {
-				/* Eight bytes at once, as many whole ones
-				 * taken as fit: nb lands in 56..63. */
-				uint64_t v;
-
+		rem = len - i;
+		if (rem) {
+			/* As many whole bytes as fit (nb lands in 56..63, or
+			 * the input ends), read eight at a time: a string
+			 * shorter than that byte by byte, the last eight
+			 * bytes of a longer one shifted past those taken. */
+			if (likely(rem >= 8)) {
 				memcpy(&v, in + i, sizeof(v));
-				acc |= rte_be_to_cpu_64(v) >> nb;
-				i += (63 - nb) >> 3;
-				nb |= 56;
+				v = rte_be_to_cpu_64(v);
+			} else if (len >= 8) {
+				memcpy(&v, in + len - 8, sizeof(v));
+				v = rte_be_to_cpu_64(v) << (8 * (8 - rem));
 			} else {
-				while (nb <= 56 && i < len) {
-					acc |= (uint64_t)in[i++] << (56 - nb);
-					nb += 8;
-				}
-				if (nb == 0)
-					break;
+				v = 0;
+				for (k = 0; k < rem; k++)
+					v |= (uint64_t)in[i + k] << (56 - 8 * k);
 			}
+			acc |= v >> nb;
+			k = (63 - nb) >> 3;
+			if (k > rem)
+				k = (unsigned int)rem;
+			i += k;
+			nb += 8 * k;
 		}
-		t = tq_qpack_huff_fast[acc >> 56];
-		if (likely(t != 0)) {
-			l = t >> 8;
-			c = t & 0xff;
-		} else {
-			/* Canonical: the codes of length l are those below
-			 * lim, and every shorter code was ruled out. */
-			w = (uint32_t)(acc >> 32);
-			for (l = 9;; l++) {
-				hl = &tq_qpack_huff_len[l];
-				c = w >> (32 - l);
-				if (c < hl->lim)
-					break;
+		/* A longest code fits in what is left: no bound to check
+		 * but EOS. */
+		while (nb >= TQ_QPACK_HUFF_MAXLEN) {
+			huff_sym(acc, &l, &c);
+			if (unlikely(c == TQ_QPACK_HUFF_EOS_RANK))
+				return -EPROTO;
+			if (n < cap)
+				out[n] = (char)c;
+			n++;
+			acc <<= l;
+			nb -= l;
+		}
+		if (i < len)
+			continue;
+		/* The input is all in acc: the last codes, then padding of
+		 * at most 7 bits, all ones (a prefix of EOS).  No code is
+		 * all ones short of EOS, so a real one never ends past nb. */
+		while (nb) {
+			huff_sym(acc, &l, &c);
+			if (l > nb) {
+				if (nb > 7 ||
+						(acc >> (64 - nb)) != (1u << nb) - 1)
+					return -EPROTO;
+				break;
 			}
-			rank = hl->rank + (c - hl->first);
-			if (l <= nb && rank == TQ_QPACK_HUFF_EOS_RANK)
+			if (c == TQ_QPACK_HUFF_EOS_RANK)
 				return -EPROTO;
-			if (rank < TQ_QPACK_HUFF_EOS_RANK)
-				c = tq_qpack_huff_sym[rank];
+			if (n < cap)
+				out[n] = (char)c;
+			n++;
+			acc <<= l;
+			nb -= l;
 		}
-		if (l > nb) {
-			/* No whole code left (the input is all in acc, the
-			 * rest zeros): padding, at most 7 bits, all ones (a
-			 * prefix of EOS).  No code is all ones short of
-			 * EOS, so a real one never ends here. */
-			if (nb > 7 || (acc >> (64 - nb)) != (1u << nb) - 1)
-				return -EPROTO;
-			break;
-		}
-		if (n < cap)
-			out[n] = (char)c;
-		n++;
-		acc <<= l;
-		nb -= l;
+		break;
 	}
 	*outlen = n;
 	return 0;
@@ -482,6 +518,42 @@ tq_qpack_decode(const uint8_t *in, size_t len,
 /* ---- encoding ---- */
 
 /*
+ * a[0, n) == b[0, n) for the short strings of header lines, inline: a
+ * word or two (overlapping) at a time, no read outside either.
+ */
+static inline bool
+qp_eq(const char *a, const char *b, uint32_t n)
+{
+	uint64_t x, y, u, v;
+	uint32_t i, w, z;
+
+	if (n >= 8) {
+		for (i = 0; i + 8 < n; i += 8) {
+			memcpy(&x, a + i, 8);
+			memcpy(&y, b + i, 8);
+			if (x != y)
+				return false;
+		}
+		memcpy(&x, a + n - 8, 8);
+		memcpy(&y, b + n - 8, 8);
+		return x == y;
+	}
+	if (n >= 4) {
+		memcpy(&w, a, 4);
+		memcpy(&z, b, 4);
+		u = w;
+		v = z;
+		memcpy(&w, a + n - 4, 4);
+		memcpy(&z, b + n - 4, 4);
+		return (u | (uint64_t)w << 32) == (v | (uint64_t)z << 32);
+	}
+	for (i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return false;
+	return true;
+}
+
+/*
  * The static entry to use for a line: its index, and whether the value
  * matches too; -1 for none with the name.
  */
@@ -497,12 +569,12 @@ qp_st_find(const struct tq_qpack_field *f, bool *exact)
 		return -1;
 	for (i = st_by_len[f->nlen]; i < st_by_len[f->nlen + 1]; i++) {
 		sn = &st_names[i];
-		if (memcmp(sn->name, f->name, f->nlen) != 0)
+		if (!qp_eq(sn->name, f->name, f->nlen))
 			continue;
 		for (j = 0; j < sn->n; j++) {
 			e = &st[sn->idx[j]];
-			if (e->vlen == f->vlen && (f->vlen == 0 ||
-					!memcmp(e->value, f->value, f->vlen))) {
+			if (e->vlen == f->vlen &&
+					qp_eq(e->value, f->value, f->vlen)) {
 				*exact = true;
 				return sn->idx[j];
 			}

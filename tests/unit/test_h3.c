@@ -245,6 +245,27 @@ test_headers(void **state)
 	assert_null(tq_h3_client_request(cli.h, "GET", NULL, "test.example",
 			"/", &bad, 1, NULL, 0, 0, &creqs[2], &err));
 	assert_int_equal(err, -EINVAL);
+	/* an upper-case letter anywhere in a name of any length (the
+	 * check reads words) */
+	{
+		char nm[24];
+		struct tq_http_field uf = { { nm, 0 }, { "v", 1 } };
+		uint32_t len, at;
+
+		for (len = 1; len <= 20; len++) {
+			for (at = 0; at < len; at++) {
+				memset(nm, 'a', sizeof(nm));
+				nm[at] = at & 1 ? 'Z' : 'A';
+				uf.name.len = len;
+				err = 0;
+				assert_null(tq_h3_client_request(cli.h, "GET",
+						NULL, "test.example", "/", &uf,
+						1, NULL, 0, 0, &creqs[2],
+						&err));
+				assert_int_equal(err, -EINVAL);
+			}
+		}
+	}
 	run(1500);
 	assert_int_equal(creqs[0].status, 204);
 	assert_int_equal(creqs[0].found, 80);
@@ -1227,6 +1248,75 @@ test_rules_messages(void **state)
 			true);
 }
 
+/*
+ * One byte at every position of values of every length to 20, in a
+ * regular field ("x", a literal name) and in :path: the value check
+ * reads eight bytes at a time, the last eight overlapping, under eight
+ * four and four, so a byte is caught wherever it falls.
+ */
+static void
+byte_case(bool path, uint8_t len, uint8_t at, uint8_t b, bool ok)
+{
+	uint8_t req[64], *p = req + 2;
+	uint8_t i;
+
+	*p++ = 0x00;
+	*p++ = 0x00;
+	*p++ = 0xd1;	/* :method GET */
+	*p++ = 0xd7;	/* :scheme https */
+	if (path) {
+		/* :path, a literal value: '/' and len - 1 more */
+		*p++ = 0x51;
+		*p++ = len;
+		for (i = 0; i < len; i++)
+			*p++ = i == 0 ? '/' : i == at ? b : 'p';
+	} else {
+		*p++ = 0xc1;	/* :path / */
+	}
+	*p++ = 0x50;	/* :authority a */
+	*p++ = 0x01;
+	*p++ = 'a';
+	if (!path) {
+		*p++ = 0x21;
+		*p++ = 'x';
+		*p++ = len;
+		for (i = 0; i < len; i++)
+			*p++ = i == at ? b : 'v';
+	}
+	req[0] = 0x01;
+	req[1] = (uint8_t)(p - req - 2);
+	raw_stream_case(req, (uint32_t)(p - req), ok ? 0 :
+			TQ_H3_MESSAGE_ERROR, false);
+}
+
+static void
+test_rules_value_bytes(void **state)
+{
+	/* never in a value; never in a target */
+	static const uint8_t vbad[] = { 0x00, 0x01, 0x0a, 0x0d, 0x1f, 0x7f };
+	static const uint8_t tbad[] = { 0x00, 0x09, 0x20, 0x7f };
+	uint8_t len, at, i;
+
+	(void)state;
+	for (len = 1; len <= 20; len++) {
+		for (at = 0; at < len; at++) {
+			for (i = 0; i < RTE_DIM(vbad); i++)
+				byte_case(false, len, at, vbad[i], false);
+			/* within a value: HTAB, space, bytes past ASCII */
+			byte_case(false, len, at, 0xff, true);
+			if (at > 0 && at < len - 1) {
+				byte_case(false, len, at, '\t', true);
+				byte_case(false, len, at, ' ', true);
+			}
+			if (at == 0)
+				continue;
+			for (i = 0; i < RTE_DIM(tbad); i++)
+				byte_case(true, len, at, tbad[i], false);
+			byte_case(true, len, at, 0x80, true);
+		}
+	}
+}
+
 /* ---- found in review: each fails on the tree before its fix ---- */
 
 /* A server whose data() pauses and resumes its own exchange: the
@@ -1434,6 +1524,7 @@ main(void)
 		cmocka_unit_test(test_rules_conn_errors),
 		cmocka_unit_test(test_rules_conn_errors_quic),
 		cmocka_unit_test(test_rules_messages),
+		cmocka_unit_test(test_rules_value_bytes),
 		cmocka_unit_test(test_pause_in_data),
 		cmocka_unit_test(test_close_in_conn_closed),
 		cmocka_unit_test(test_new_fails),

@@ -201,6 +201,50 @@ test_huff_all_bytes(void **state)
 	assert_int_equal(olen, 40);
 }
 
+/*
+ * Every encoded length from 0 to 80 bytes, each in a heap block of
+ * exactly that size (ASan sees a read past it), with short and long
+ * codes mixed: the decoder reads eight bytes at a time, the last eight
+ * of the string shifted, or a short string byte by byte.
+ */
+static void
+test_huff_lengths(void **state)
+{
+	uint8_t in[128], enc[512];
+	char out[128];
+	unsigned int seed = 12345, kind, len, i;
+	size_t n, olen;
+
+	(void)state;
+	for (kind = 0; kind < 3; kind++) {
+		for (len = 0; len < 100; len++) {
+			uint8_t *b;
+
+			for (i = 0; i < len; i++) {
+				seed = seed * 1103515245u + 12345u;
+				/* header text; any byte; text with a
+				 * long code now and then */
+				in[i] = kind == 0 ? (uint8_t)('a' + seed % 26) :
+					kind == 1 ? (uint8_t)(seed >> 16) :
+					(seed >> 16) % 7 ? (uint8_t)('0' +
+						seed % 10) : (uint8_t)(seed >> 8);
+			}
+			n = huff_enc(in, len, enc);
+			if (n > 80)
+				break;
+			b = malloc(n ? n : 1);
+			assert_non_null(b);
+			memcpy(b, enc, n);
+			olen = 0;
+			assert_int_equal(tq_qpack_huff_decode(b, n, out,
+					sizeof(out), &olen), 0);
+			assert_int_equal(olen, len);
+			assert_memory_equal(out, in, len);
+			free(b);
+		}
+	}
+}
+
 static void
 huff_bad(const uint8_t *in, size_t n)
 {
@@ -459,7 +503,7 @@ static void
 test_static_table(void **state)
 {
 	struct tq_qpack_field st[TQ_QPACK_STATIC_N], f[2], g[2];
-	uint8_t in[8], out[64];
+	uint8_t in[8], out[256];
 	unsigned int i, j, first;
 	int len;
 
@@ -500,6 +544,33 @@ test_static_table(void **state)
 			assert_int_equal(out[3], first - 15);
 		assert_int_equal(dec(out, (size_t)len, g, 2), 1);
 		assert_fields(g, f, 1);
+	}
+	/* Any entry's name or value with one byte changed, at each place
+	 * (the compare goes a word at a time): no longer that entry. */
+	for (i = 0; i < TQ_QPACK_STATIC_N; i++) {
+		char nb[128], vb[128];
+
+		for (j = 0; j < st[i].nlen + st[i].vlen; j++) {
+			memcpy(nb, st[i].name, st[i].nlen);
+			memcpy(vb, st[i].value, st[i].vlen);
+			if (j < st[i].nlen)
+				nb[j] ^= 0x01;
+			else
+				vb[j - st[i].nlen] ^= 0x01;
+			f[0] = st[i];
+			f[0].name = nb;
+			f[0].value = vb;
+			len = tq_qpack_encode(out, sizeof(out), f, 1);
+			assert_true(len > 2);
+			/* an indexed line names entry i, a literal
+			 * with a static name some entry: not i with
+			 * the same name */
+			if ((out[2] & 0xc0) == 0xc0)
+				assert_int_not_equal(out[2] == 0xff ?
+						63 + out[3] : out[2] & 0x3f, i);
+			assert_int_equal(dec(out, (size_t)len, g, 2), 1);
+			assert_fields(g, f, 1);
+		}
 	}
 	/* a name one byte off any entry's is a literal name */
 	f[0] = (struct tq_qpack_field)FL(":statu", "200");
@@ -762,6 +833,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_huff_rfc),
 		cmocka_unit_test(test_huff_all_bytes),
+		cmocka_unit_test(test_huff_lengths),
 		cmocka_unit_test(test_huff_rejects),
 		cmocka_unit_test(test_rfc9204_b1),
 		cmocka_unit_test(test_request),
