@@ -118,7 +118,6 @@ put_stream(struct tq_quic_conn *c, struct tq_quic_stream *s,
 		struct tq_quic_wr *w, struct pend *pp, bool can_send)
 {
 	struct tq_quic_frame f;
-	uint8_t tmp[1500];
 	uint64_t off, len, max, newb;
 	size_t fit;
 	bool retx, fin;
@@ -199,14 +198,15 @@ put_stream(struct tq_quic_conn *c, struct tq_quic_stream *s,
 		if (len == 0 && !(fin && off == s->sq.end && s->sq.next ==
 				s->sq.end) && !(s->announce && off == 0))
 			return;
-		len = RTE_MIN(len, (uint64_t)RTE_MIN(tq_quic_wr_left(w),
-					sizeof(tmp)));
-		tq_qc_sq_copy(&s->sq, off, tmp, (uint32_t)len);
+		len = RTE_MIN(len, (uint64_t)tq_quic_wr_left(w));
 		fin = fin && off + len == s->sq.end;
-		rc = tq_quic_stream_encode(w, (uint64_t)s->st.id, off, tmp,
+		/* the data straight from the ring into the packet */
+		rc = tq_quic_stream_encode_hdr(w, (uint64_t)s->st.id, off,
 				len, fin, false, &fit);
 		if (rc < 0)
 			return;
+		tq_qc_sq_copy(&s->sq, off, w->pos, (uint32_t)fit);
+		w->pos += fit;
 		fin = fin && off + fit == s->sq.end;
 		if (!retx && fit) {
 			newb = off + fit - s->sq.next;

@@ -624,9 +624,8 @@ fit_with_length(size_t len, size_t room)
 }
 
 int
-tq_quic_stream_encode(struct tq_quic_wr *w, uint64_t id, uint64_t offset,
-		const uint8_t *data, size_t len, bool fin, bool to_end,
-		size_t *fit)
+tq_quic_stream_encode_hdr(struct tq_quic_wr *w, uint64_t id, uint64_t offset,
+		size_t len, bool fin, bool to_end, size_t *fit)
 {
 	size_t room = tq_quic_wr_left(w), hdr, n;
 	uint64_t t = TQ_QUIC_FT_STREAM;
@@ -660,11 +659,24 @@ tq_quic_stream_encode(struct tq_quic_wr *w, uint64_t id, uint64_t offset,
 		w->pos = tq_quic_varint_put(w->pos, offset);
 	if (!to_end)
 		w->pos = tq_quic_varint_put(w->pos, n);
-	if (n)
-		memcpy(w->pos, data, n);
-	w->pos += n;
 	*fit = n;
 	return (int)(w->pos - start);
+}
+
+int
+tq_quic_stream_encode(struct tq_quic_wr *w, uint64_t id, uint64_t offset,
+		const uint8_t *data, size_t len, bool fin, bool to_end,
+		size_t *fit)
+{
+	int hl = tq_quic_stream_encode_hdr(w, id, offset, len, fin, to_end,
+			fit);
+
+	if (hl < 0)
+		return hl;
+	if (*fit)
+		memcpy(w->pos, data, *fit);
+	w->pos += *fit;
+	return hl + (int)*fit;
 }
 
 int

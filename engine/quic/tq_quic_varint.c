@@ -12,40 +12,6 @@
 
 #include "tq_quic_wire.h"
 
-size_t
-tq_quic_varint_len(uint64_t v)
-{
-	if (v < (UINT64_C(1) << 6))
-		return 1;
-	if (v < (UINT64_C(1) << 14))
-		return 2;
-	if (v < (UINT64_C(1) << 30))
-		return 4;
-	if (v <= TQ_QUIC_VARINT_MAX)
-		return 8;
-	return 0;
-}
-
-int
-tq_quic_rd_varint(struct tq_quic_rd *r, uint64_t *v)
-{
-	const uint8_t *p = r->pos;
-	size_t len, i;
-	uint64_t x;
-
-	if (p == r->end)
-		return -EBADMSG;
-	len = tq_quic_varint_len_of(p[0]);
-	if (tq_quic_rd_left(r) < len)
-		return -EBADMSG;
-	x = p[0] & 0x3f;
-	for (i = 1; i < len; i++)
-		x = x << 8 | p[i];
-	r->pos += len;
-	*v = x;
-	return (int)len;
-}
-
 /* v in exactly len bytes; the caller checked that it fits. */
 static void
 put_n(uint8_t *p, uint64_t v, size_t len)
@@ -59,15 +25,6 @@ put_n(uint8_t *p, uint64_t v, size_t len)
 		v >>= 8;
 	}
 	p[0] |= prefix[len];
-}
-
-uint8_t *
-tq_quic_varint_put(uint8_t *p, uint64_t v)
-{
-	size_t len = tq_quic_varint_len(v);
-
-	put_n(p, v, len);
-	return p + len;
 }
 
 int

@@ -137,8 +137,25 @@ tq_quic_wr_u8(struct tq_quic_wr *w, uint8_t v)
 
 #define TQ_QUIC_VARINT_MAX ((UINT64_C(1) << 62) - 1)
 
+/*
+ * The varint calls of the packet and frame paths are inline: a request
+ * takes a few dozen of them, and each call cost as much as its body.
+ */
+
 /* Bytes v takes (1, 2, 4 or 8), 0 if it is above TQ_QUIC_VARINT_MAX. */
-size_t tq_quic_varint_len(uint64_t v);
+static inline size_t
+tq_quic_varint_len(uint64_t v)
+{
+	if (v < (UINT64_C(1) << 6))
+		return 1;
+	if (v < (UINT64_C(1) << 14))
+		return 2;
+	if (v < (UINT64_C(1) << 30))
+		return 4;
+	if (v <= TQ_QUIC_VARINT_MAX)
+		return 8;
+	return 0;
+}
 /* Bytes of the varint whose first byte is b. */
 static inline size_t
 tq_quic_varint_len_of(uint8_t b)
@@ -146,14 +163,74 @@ tq_quic_varint_len_of(uint8_t b)
 	return (size_t)1 << (b >> 6);
 }
 /* Decode one; returns the bytes it took, or -EBADMSG if it is cut. */
-int tq_quic_rd_varint(struct tq_quic_rd *r, uint64_t *v);
+static inline int
+tq_quic_rd_varint(struct tq_quic_rd *r, uint64_t *v)
+{
+	const uint8_t *p = r->pos;
+	size_t len;
+	uint16_t x2;
+	uint32_t x4;
+	uint64_t x8;
+
+	if (p == r->end)
+		return -EBADMSG;
+	len = tq_quic_varint_len_of(p[0]);
+	if ((size_t)(r->end - p) < len)
+		return -EBADMSG;
+	switch (len) {
+	case 1:
+		*v = p[0];
+		break;
+	case 2:
+		memcpy(&x2, p, 2);
+		*v = __builtin_bswap16(x2) & 0x3fff;
+		break;
+	case 4:
+		memcpy(&x4, p, 4);
+		*v = __builtin_bswap32(x4) & 0x3fffffff;
+		break;
+	default:
+		memcpy(&x8, p, 8);
+		*v = __builtin_bswap64(x8) & TQ_QUIC_VARINT_MAX;
+		break;
+	}
+	r->pos += len;
+	return (int)len;
+}
 /* Encode v in its shortest form; -EINVAL above the max, -EMSGSIZE. */
 int tq_quic_wr_varint(struct tq_quic_wr *w, uint64_t v);
 /* Encode v in exactly len bytes (1, 2, 4, 8): for a field written
  * before its value is known; -EINVAL if v does not fit len. */
 int tq_quic_wr_varint_n(struct tq_quic_wr *w, uint64_t v, size_t len);
-/* Encode into p, which has room: the shortest form; returns past it. */
-uint8_t *tq_quic_varint_put(uint8_t *p, uint64_t v);
+/* Encode into p, which has room: the shortest form; returns past it
+ * (p itself, nothing written, for a v above the max). */
+static inline uint8_t *
+tq_quic_varint_put(uint8_t *p, uint64_t v)
+{
+	uint16_t x2;
+	uint32_t x4;
+	uint64_t x8;
+
+	switch (tq_quic_varint_len(v)) {
+	case 1:
+		*p = (uint8_t)v;
+		return p + 1;
+	case 2:
+		x2 = __builtin_bswap16((uint16_t)(v | 0x4000));
+		memcpy(p, &x2, 2);
+		return p + 2;
+	case 4:
+		x4 = __builtin_bswap32((uint32_t)(v | 0x80000000u));
+		memcpy(p, &x4, 4);
+		return p + 4;
+	case 8:
+		x8 = __builtin_bswap64(v | UINT64_C(0xc000000000000000));
+		memcpy(p, &x8, 8);
+		return p + 8;
+	default:
+		return p;
+	}
+}
 
 /* ---- packet numbers (RFC 9000 17.1, A.2, A.3) ---- */
 
@@ -526,6 +603,11 @@ int tq_quic_ack_encode(struct tq_quic_wr *w,
 int tq_quic_stream_encode(struct tq_quic_wr *w, uint64_t id, uint64_t offset,
 		const uint8_t *data, size_t len, bool fin, bool to_end,
 		size_t *fit);
+/* The same frame's header alone, w past it: the caller writes the *fit
+ * bytes of data at w->pos itself (from where they are, with no copy in
+ * between).  Returns the header's bytes, or the errors above. */
+int tq_quic_stream_encode_hdr(struct tq_quic_wr *w, uint64_t id,
+		uint64_t offset, size_t len, bool fin, bool to_end, size_t *fit);
 /* A CRYPTO frame taking as much of data as fits; as above. */
 int tq_quic_crypto_encode(struct tq_quic_wr *w, uint64_t offset,
 		const uint8_t *data, size_t len, size_t *fit);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * QUIC variable-length integers and packet numbers
- * (engine/quic/tq_quic_varint.c), against RFC 9000 Appendix A.
+ * (engine/quic/tq_quic_wire.h, tq_quic_varint.c), against RFC 9000
+ * Appendix A.
  */
 #include <errno.h>
 #include <setjmp.h>
