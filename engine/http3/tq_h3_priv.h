@@ -19,6 +19,8 @@
 #include "quic/tq_quic_wire.h"
 
 #define H3_READ_MAX 65536
+/* Up to this much readable is copied out rather than taken as mbufs. */
+#define H3_READ_COPY 512
 
 /* Frame types (RFC 9114 7.2) */
 #define H3_F_DATA		0x00

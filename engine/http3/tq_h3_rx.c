@@ -955,10 +955,30 @@ tq_h3_read_stream(struct tq_h3_req *r)
 	r->reading = true;
 	while (r->st && !r->done && !r->paused && !h->closing && !h->gone &&
 			!r->rd_fin) {
-		struct rte_mbuf *m = tq_stream_read_mbuf(r->st, H3_READ_MAX);
-		struct rte_mbuf *seg;
+		struct rte_mbuf *m, *seg;
 		int bad = 0;
 
+		/* A few bytes (a request's head, a control frame) are
+		 * copied out: cheaper than an indirect mbuf on the packet,
+		 * made and freed, when the app takes no mbufs anyway. */
+		if (!h->ops->data_mbuf &&
+				tq_stream_readable(r->st) <= H3_READ_COPY) {
+			uint8_t buf[H3_READ_COPY];
+			int n = tq_stream_read(r->st, buf, sizeof(buf));
+
+			if (n > 0) {
+				h->cur_seg = NULL;
+				if (h3_input(r, buf, (size_t)n))
+					break;
+				continue;
+			}
+			if (n == 0 || (n != -EAGAIN && tq_stream_eof(r->st))) {
+				r->rd_fin = true;
+				h3_input_fin(r);
+			}
+			break;
+		}
+		m = tq_stream_read_mbuf(r->st, H3_READ_MAX);
 		if (!m) {
 			if (tq_stream_eof(r->st)) {
 				r->rd_fin = true;

@@ -137,68 +137,72 @@ static const struct tq_qpack_field st[TQ_QPACK_STATIC_N] = {
  * right length and then only that name's values.  Derived from st[]
  * (test_qpack checks every entry comes back from it).
  */
+/* A name's entries: first, the lowest (what a name alone is sent as);
+ * idx[], its values in the order an encoder meets them most (200 before
+ * 103, text/html before the rest), the order a value is looked for. */
 struct st_name {
 	const char *name;
 	uint8_t nlen;
 	uint8_t n;
+	uint8_t first;
 	uint8_t idx[14];
 };
 
 static const struct st_name st_names[] = {
-	{ "age", 3, 1, { 2 } },
-	{ "date", 4, 1, { 6 } },
-	{ "etag", 4, 1, { 7 } },
-	{ "link", 4, 1, { 11 } },
-	{ "vary", 4, 2, { 59, 60 } },
-	{ ":path", 5, 1, { 1 } },
-	{ "range", 5, 1, { 55 } },
-	{ "accept", 6, 2, { 29, 30 } },
-	{ "cookie", 6, 1, { 5 } },
-	{ "origin", 6, 1, { 90 } },
-	{ "server", 6, 1, { 92 } },
-	{ ":method", 7, 7, { 15, 16, 17, 18, 19, 20, 21 } },
-	{ ":scheme", 7, 2, { 22, 23 } },
-	{ ":status", 7, 14,
-	  { 24, 25, 26, 27, 28, 63, 64, 65, 66, 67, 68, 69, 70, 71 } },
-	{ "alt-svc", 7, 1, { 83 } },
-	{ "purpose", 7, 1, { 91 } },
-	{ "referer", 7, 1, { 13 } },
-	{ "if-range", 8, 1, { 89 } },
-	{ "location", 8, 1, { 12 } },
-	{ "expect-ct", 9, 1, { 87 } },
-	{ "forwarded", 9, 1, { 88 } },
-	{ ":authority", 10, 1, { 0 } },
-	{ "early-data", 10, 1, { 86 } },
-	{ "set-cookie", 10, 1, { 14 } },
-	{ "user-agent", 10, 1, { 95 } },
-	{ "content-type", 12, 11,
-	  { 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54 } },
-	{ "accept-ranges", 13, 1, { 32 } },
-	{ "authorization", 13, 1, { 84 } },
-	{ "cache-control", 13, 6, { 36, 37, 38, 39, 40, 41 } },
-	{ "if-none-match", 13, 1, { 9 } },
-	{ "last-modified", 13, 1, { 10 } },
-	{ "content-length", 14, 1, { 4 } },
-	{ "accept-encoding", 15, 1, { 31 } },
-	{ "accept-language", 15, 1, { 72 } },
-	{ "x-forwarded-for", 15, 1, { 96 } },
-	{ "x-frame-options", 15, 2, { 97, 98 } },
-	{ "content-encoding", 16, 2, { 42, 43 } },
-	{ "x-xss-protection", 16, 1, { 62 } },
-	{ "if-modified-since", 17, 1, { 8 } },
-	{ "content-disposition", 19, 1, { 3 } },
-	{ "timing-allow-origin", 19, 1, { 93 } },
-	{ "x-content-type-options", 22, 1, { 61 } },
-	{ "content-security-policy", 23, 1, { 85 } },
-	{ "strict-transport-security", 25, 3, { 56, 57, 58 } },
-	{ "upgrade-insecure-requests", 25, 1, { 94 } },
-	{ "access-control-allow-origin", 27, 1, { 35 } },
-	{ "access-control-allow-headers", 28, 3, { 33, 34, 75 } },
-	{ "access-control-allow-methods", 28, 3, { 76, 77, 78 } },
-	{ "access-control-expose-headers", 29, 1, { 79 } },
-	{ "access-control-request-method", 29, 2, { 81, 82 } },
-	{ "access-control-request-headers", 30, 1, { 80 } },
-	{ "access-control-allow-credentials", 32, 2, { 73, 74 } },
+	{ "age", 3, 1, 2, { 2 } },
+	{ "date", 4, 1, 6, { 6 } },
+	{ "etag", 4, 1, 7, { 7 } },
+	{ "link", 4, 1, 11, { 11 } },
+	{ "vary", 4, 2, 59, { 59, 60 } },
+	{ ":path", 5, 1, 1, { 1 } },
+	{ "range", 5, 1, 55, { 55 } },
+	{ "accept", 6, 2, 29, { 29, 30 } },
+	{ "cookie", 6, 1, 5, { 5 } },
+	{ "origin", 6, 1, 90, { 90 } },
+	{ "server", 6, 1, 92, { 92 } },
+	{ ":method", 7, 7, 15, { 17, 18, 20, 21, 16, 19, 15 } },
+	{ ":scheme", 7, 2, 22, { 23, 22 } },
+	{ ":status", 7, 14, 24,
+	  { 25, 26, 27, 64, 65, 66, 67, 68, 71, 28, 63, 24, 69, 70 } },
+	{ "alt-svc", 7, 1, 83, { 83 } },
+	{ "purpose", 7, 1, 91, { 91 } },
+	{ "referer", 7, 1, 13, { 13 } },
+	{ "if-range", 8, 1, 89, { 89 } },
+	{ "location", 8, 1, 12, { 12 } },
+	{ "expect-ct", 9, 1, 87, { 87 } },
+	{ "forwarded", 9, 1, 88, { 88 } },
+	{ ":authority", 10, 1, 0, { 0 } },
+	{ "early-data", 10, 1, 86, { 86 } },
+	{ "set-cookie", 10, 1, 14, { 14 } },
+	{ "user-agent", 10, 1, 95, { 95 } },
+	{ "content-type", 12, 11, 44,
+	  { 52, 54, 53, 51, 45, 46, 50, 49, 48, 44, 47 } },
+	{ "accept-ranges", 13, 1, 32, { 32 } },
+	{ "authorization", 13, 1, 84, { 84 } },
+	{ "cache-control", 13, 6, 36, { 36, 37, 38, 39, 40, 41 } },
+	{ "if-none-match", 13, 1, 9, { 9 } },
+	{ "last-modified", 13, 1, 10, { 10 } },
+	{ "content-length", 14, 1, 4, { 4 } },
+	{ "accept-encoding", 15, 1, 31, { 31 } },
+	{ "accept-language", 15, 1, 72, { 72 } },
+	{ "x-forwarded-for", 15, 1, 96, { 96 } },
+	{ "x-frame-options", 15, 2, 97, { 97, 98 } },
+	{ "content-encoding", 16, 2, 42, { 42, 43 } },
+	{ "x-xss-protection", 16, 1, 62, { 62 } },
+	{ "if-modified-since", 17, 1, 8, { 8 } },
+	{ "content-disposition", 19, 1, 3, { 3 } },
+	{ "timing-allow-origin", 19, 1, 93, { 93 } },
+	{ "x-content-type-options", 22, 1, 61, { 61 } },
+	{ "content-security-policy", 23, 1, 85, { 85 } },
+	{ "strict-transport-security", 25, 3, 56, { 56, 57, 58 } },
+	{ "upgrade-insecure-requests", 25, 1, 94, { 94 } },
+	{ "access-control-allow-origin", 27, 1, 35, { 35 } },
+	{ "access-control-allow-headers", 28, 3, 33, { 33, 34, 75 } },
+	{ "access-control-allow-methods", 28, 3, 76, { 76, 77, 78 } },
+	{ "access-control-expose-headers", 29, 1, 79, { 79 } },
+	{ "access-control-request-method", 29, 2, 81, { 81, 82 } },
+	{ "access-control-request-headers", 30, 1, 80, { 80 } },
+	{ "access-control-allow-credentials", 32, 2, 73, { 73, 74 } },
 };
 
 static const uint8_t st_by_len[34] = {
@@ -579,7 +583,7 @@ qp_st_find(const struct tq_qpack_field *f, bool *exact)
 				return sn->idx[j];
 			}
 		}
-		return sn->idx[0];
+		return sn->first;
 	}
 	return -1;
 }
