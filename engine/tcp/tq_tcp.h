@@ -196,8 +196,9 @@ struct tq_tcp_conf {
 	bool sack, timestamps, wscale;
 	bool nodelay;		/* default for new connections */
 	bool quickack;		/* no delayed ACKs on new connections */
-	bool predict;		/* header prediction (on); off only to test
-				 * that both paths agree */
+	bool predict;		/* header prediction and the output's fast
+				 * path (on); off only to test that both
+				 * paths agree */
 	uint8_t quickack_max;	/* quick-ACK mode length (16; 0: none) */
 	const struct tq_cc_ops *cc;
 };

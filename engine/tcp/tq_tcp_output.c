@@ -520,9 +520,47 @@ tq_tcp_output_run(struct tq_tcb *tp)
 	}
 	/* (tq_tcp_output() returned already when there is nothing to
 	 * do: nothing unsent or to resend, no FIN or ACK owed.) */
+	wnd = RTE_MIN(tp->snd_wnd, tp->cc.cwnd);
+	/*
+	 * The usual send, a request's or a response's: what is queued is
+	 * new, at most one MSS and fits the window, with no recovery, FIN,
+	 * pacer or rate sampling about.  The loop below would send the
+	 * same one segment, the same way (Nagle, the windows and the timer
+	 * as there), after a dozen decisions that cannot go otherwise;
+	 * test_tcp_predict.c runs both (tq_tcp_conf.predict) and compares.
+	 */
+	if (likely(!(tp->flags & (TF_INRECOVERY | TF_SHUT_WR)) &&
+			tp->cc.pacing_rate == 0 && tp->rate == NULL &&
+			tp->snd_nxt == tp->snd_max &&
+			tq_tcp(s)->conf->predict)) {
+		uint32_t off = tp->snd_nxt - tp->snd_una;
+		uint32_t unsent = tp->sndq.bytes - off;
+
+		if (tp->sndq.bytes > off && unsent <= tp->mss &&
+				wnd >= off && unsent <= wnd - off &&
+				((tp->flags & TF_NODELAY) || off == 0 ||
+				 unsent == tp->mss)) {
+			if (send_segment(tp, tp->snd_nxt, unsent,
+					TQ_TH_ACK | TQ_TH_PSH) < 0) {
+				budget = wnd - off;
+				goto tail;
+			}
+			TQ_INC(s, TCP_OUT_PREDICTED);
+			if (!(tp->flags & TF_RTT_TIMING)) {
+				tp->flags |= TF_RTT_TIMING;
+				tp->rtseq = tp->snd_nxt;
+				tp->rttime = s->now;
+			}
+			tp->snd_nxt += unsent;
+			tp->snd_max = tp->snd_nxt;
+			if (!tq_tcp_rexmt_pending(tp) ||
+					(tp->flags & (TF_PERSIST | TF_TLP)))
+				tq_tcp_timer_rearm(tp);
+			return;
+		}
+	}
 	if (unlikely(tp->cc.pacing_rate != 0))
 		pace = tq_tcp_pace_avail(tp);
-	wnd = RTE_MIN(tp->snd_wnd, tp->cc.cwnd);
 	if (tp->flags & TF_INRECOVERY) {
 		uint32_t pipe = pipe_bytes(tp);
 
@@ -625,6 +663,7 @@ tq_tcp_output_run(struct tq_tcb *tp)
 	 * whole flight known. */
 	if (arm || (new_data && (tp->flags & TF_TLP)))
 		tq_tcp_timer_rearm(tp);
+tail:
 	/* the window had room the app did not fill: samples from here
 	 * until this flight is delivered cannot lower BBR's estimate */
 	if (unlikely(tp->rate != NULL) && budget >= tp->mss &&

@@ -3,12 +3,14 @@
  * Header prediction (the established fast path in tq_tcp_input.c) must be
  * an optimisation only: the same segments through the fast path and
  * through the full checks leave the same TCB state and make the host
- * send the same segments.  One script (in-order data, pure ACKs, data
- * with an ACK, out-of-order and gap-filling data, a window change, a
- * duplicate ACK, an old timestamp, SACK and MSS options, a FIN) runs
+ * send the same segments; so must the output's (tq_tcp_output.c: one
+ * segment of new data sent without the loop).  One script (in-order
+ * data, pure ACKs, data with an ACK, out-of-order and gap-filling data,
+ * a window change, a duplicate ACK, an old timestamp, SACK and MSS
+ * options, our writes held by Nagle and by a small window, a FIN) runs
  * twice, with tq_tcp_conf.predict on and off, and every step's state and
- * output are compared; the first run must have taken the fast path and
- * the second never.  The SYN's option layout read by compares gives
+ * output are compared; the first run must have taken both fast paths
+ * and the second never.  The SYN's option layout read by compares gives
  * what the options loop gives.
  */
 #include "tq_tcptest.h"
@@ -16,7 +18,7 @@
 #include <errno.h>
 #include <string.h>
 
-#define STEPS 16
+#define STEPS 20
 #define OUTS 32
 
 /* What a step leaves, relative to the ISNs so runs compare. */
@@ -28,6 +30,7 @@ struct snap {
 	uint32_t cwnd, ssthresh, cc_acked, dupacks, segs_unacked, quick;
 	uint32_t rcvq, sndq, ooo_bytes, ooo_segs, sb_n, sacked;
 	uint64_t bytes_acked, bytes_received;
+	uint64_t rexmt_at;	/* the retransmission timer's time, if armed */
 };
 
 struct out {
@@ -40,7 +43,7 @@ struct run {
 	struct snap s[STEPS];
 	struct out o[OUTS];
 	unsigned int ns, no;
-	uint64_t hits;
+	uint64_t hits, out_hits;
 };
 
 static void
@@ -55,6 +58,7 @@ snap(struct tq_tcptest_conn *c, struct run *r)
 	assert_non_null(tp);
 	s->state = tp->state;
 	s->flags = tp->flags;
+	s->rexmt_at = tq_timer_pending(&tp->t_rexmt) ? tp->t_rexmt.expire : 0;
 	s->snd_una = tp->snd_una - tp->iss;
 	s->snd_nxt = tp->snd_nxt - tp->iss;
 	s->snd_max = tp->snd_max - tp->iss;
@@ -179,11 +183,41 @@ script(struct tt_fx *f, bool predict, struct run *r)
 	sg.raw_optlen = sizeof(sack_opts);
 	tt_in_seg(c, &sg);
 	snap(c, r);
+	/* Our writes the output's fast path must leave to the loop: a
+	 * small one behind unacknowledged data (Nagle holds it unless the
+	 * connection has nodelay), then more than the peer's window (a
+	 * small one) takes; the ACKs release them. */
+	host_write(c, 900, 40);
+	host_write(c, 940, 40);
+	tt_advance(c, 1000000);
+	snap(c, r);
+	tt_in_win(c, ".", 511, 941, 0, 20);
+	tt_advance(c, 1000000);
+	snap(c, r);
+	/* with nodelay, a second write while the first is in flight and
+	 * its tail loss probe armed: the probe's time moves on */
+	assert_int_equal(tq_stream_set_opt(c->st, TQ_OPT_NODELAY, 1), 0);
+	host_write(c, 980, 30);
+	tt_advance(c, 1000);
+	host_write(c, 1010, 30);
+	snap(c, r);
+	tt_advance(c, 1000000);
+	tt_in(c, ".", 511, 1041, 0);
+	tt_advance(c, 1000000);
+	snap(c, r);
+	tt_in_win(c, ".", 511, 1041, 0, 2);
+	host_write(c, 1040, 1000);
+	tt_advance(c, 1000000);
+	snap(c, r);
+	tt_in(c, ".", 511, 1041, 0);
+	tt_advance(c, 1000000);
+	snap(c, r);
 	/* the peer closes */
-	tt_in(c, "F.", 511, 901, 0);
+	tt_in(c, "F.", 511, 1041, 0);
 	tt_advance(c, 1000000);
 	snap(c, r);
 	r->hits = tq_tcptest_ctr(&f->t, TQ_CTR_TCP_HP_HITS);
+	r->out_hits = tq_tcptest_ctr(&f->t, TQ_CTR_TCP_OUT_PREDICTED);
 	tt_fx_end(f, TT_FX_ABORT);
 }
 
@@ -198,6 +232,8 @@ same_state(void **state)
 	script(&f, false, &slow);
 	assert_true(fast.hits >= 5);
 	assert_int_equal(slow.hits, 0);
+	assert_true(fast.out_hits >= 3);
+	assert_int_equal(slow.out_hits, 0);
 	assert_int_equal(fast.ns, slow.ns);
 	for (i = 0; i < fast.ns; i++)
 		if (memcmp(&fast.s[i], &slow.s[i], sizeof(fast.s[i])) != 0)
