@@ -55,13 +55,22 @@ static struct h3_body_stash {
 	unsigned int n;
 } __rte_cache_aligned h3_stash[RTE_MAX_LCORE];
 
-static struct h3_body *
-h3_body_get(unsigned int lcore)
+/* This worker's stash; NULL off a worker (no lcore id). */
+static struct h3_body_stash *
+h3_stash_here(void)
 {
-	struct h3_body_stash *k = &h3_stash[lcore < RTE_MAX_LCORE ? lcore : 0];
+	unsigned int l = rte_lcore_id();
+
+	return l < RTE_MAX_LCORE ? &h3_stash[l] : NULL;
+}
+
+static struct h3_body *
+h3_body_get(void)
+{
+	struct h3_body_stash *k = h3_stash_here();
 	struct h3_body *b;
 
-	if (lcore >= RTE_MAX_LCORE || k->n == 0)
+	if (!k || k->n == 0)
 		return calloc(1, sizeof(*b));
 	b = k->b[--k->n];
 	memset(b, 0, sizeof(*b));
@@ -71,10 +80,9 @@ h3_body_get(unsigned int lcore)
 static void
 h3_body_put(struct h3_body *b)
 {
-	unsigned int l = rte_lcore_id();
-	struct h3_body_stash *k = &h3_stash[l < RTE_MAX_LCORE ? l : 0];
+	struct h3_body_stash *k = h3_stash_here();
 
-	if (b->status || l >= RTE_MAX_LCORE || k->n == H3_BODY_KEEP) {
+	if (b->status || !k || k->n == H3_BODY_KEEP) {
 		free(b);
 		return;
 	}
@@ -195,7 +203,7 @@ h3_headers(struct tq_h3_req *r, const struct tq_h3_msg *m, void *arg)
 		h3_status(h, r, (uint16_t)st);
 		return;
 	}
-	b = h3_body_get(rte_lcore_id());
+	b = h3_body_get();
 	if (!b) {
 		h3_status(h, r, 503);
 		return;

@@ -11,8 +11,6 @@
 
 /* ---- messages ---- */
 
-#define H3_B8(c)	(UINT64_C(0x0101010101010101) * (c))
-
 /* The bytes of x in 'A'..'Z' have bit 7 set: exact per byte, each taken
  * to 7 bits first so that no carry or borrow crosses into the next. */
 static inline uint64_t
@@ -20,8 +18,8 @@ h3_upper8(uint64_t x)
 {
 	uint64_t lo = x & H3_B8(0x7f);
 
-	return (H3_B8(127 + 'Z' + 1) - lo) & ~x & (lo + H3_B8(127 - ('A' - 1))) &
-		H3_B8(0x80);
+	return (H3_B8(127 + 'Z' + 1) - lo) & ~x &
+		(lo + H3_B8(127 - ('A' - 1))) & H3_B8(0x80);
 }
 
 /* RFC 9114 4.2: names in lower case (the encoder sends them as given);

@@ -21,6 +21,8 @@
 #define H3_READ_MAX 65536
 /* Up to this much readable is copied out rather than taken as mbufs. */
 #define H3_READ_COPY 512
+/* The byte c in each of a word's eight (the word-at-a-time checks). */
+#define H3_B8(c)	(UINT64_C(0x0101010101010101) * (c))
 
 /* Frame types (RFC 9114 7.2) */
 #define H3_F_DATA		0x00

@@ -76,8 +76,6 @@ static const uint8_t h3_cc[256] = {
 	[0x7f] = H3_C_VBAD | H3_C_TBAD,
 };
 
-#define H3_B8(c)	(UINT64_C(0x0101010101010101) * (c))
-
 /* Eight bytes at once.  Whether some byte is below a bound (or is DEL)
  * is exact as a whole: a borrow reaches bit 7 of a byte only from a byte
  * below the bound, or from such a byte lower down.  Space and DEL settle

@@ -195,20 +195,27 @@ tq_cksum_mbuf(const struct rte_mbuf *m, uint32_t off, uint32_t len,
 }
 
 uint16_t
-tq_l4_cksum_out(const struct tq_addr *src, const struct tq_addr *dst,
-		uint8_t proto, const struct rte_mbuf *m, uint32_t off,
-		uint32_t len)
+tq_l4_cksum_psum(uint32_t psum, uint8_t proto, const struct rte_mbuf *m,
+		uint32_t off, uint32_t len)
 {
 	uint16_t body = 0;
 	uint16_t c;
 
 	tq_cksum_mbuf(m, off, len, &body);
-	c = (uint16_t)~tq_cksum_fold((uint32_t)tq_l4_pseudo_sum(src, dst,
-			proto, len) + body);
+	c = (uint16_t)~tq_cksum_fold(psum + body);
 	/* RFC 768: a UDP checksum that computes to zero is sent as ones. */
 	if (proto == IPPROTO_UDP && c == 0)
 		c = 0xffff;
 	return c;
+}
+
+uint16_t
+tq_l4_cksum_out(const struct tq_addr *src, const struct tq_addr *dst,
+		uint8_t proto, const struct rte_mbuf *m, uint32_t off,
+		uint32_t len)
+{
+	return tq_l4_cksum_psum(tq_l4_pseudo_sum(src, dst, proto, len), proto,
+			m, off, len);
 }
 
 /*

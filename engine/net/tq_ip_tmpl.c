@@ -103,14 +103,9 @@ static __rte_noinline void
 sw_l4_cksum(struct rte_mbuf *m, const struct tq_ip_tmpl *t, uint32_t hlen,
 		uint32_t l4len, uint16_t *field)
 {
-	uint16_t body = 0, c;
-
 	*field = 0;
-	tq_cksum_mbuf(m, hlen, l4len, &body);
-	c = (uint16_t)~tq_cksum_fold(t->phsum +
-			rte_cpu_to_be_16((uint16_t)l4len) + body);
-	/* RFC 768: a UDP checksum of zero goes as ones. */
-	*field = (t->proto == IPPROTO_UDP && c == 0) ? 0xffff : c;
+	*field = tq_l4_cksum_psum(t->phsum + rte_cpu_to_be_16((uint16_t)l4len),
+			t->proto, m, hlen, l4len);
 }
 
 /* One body, made twice with v4 a constant (tq_ip_output_tmpl()), so

@@ -565,6 +565,10 @@ tq_ipv4_hdr_sum_ok(const void *ip, uint32_t hlen)
 /* Ones' complement sum (not inverted) of len bytes of a chain at off. */
 int tq_cksum_mbuf(const struct rte_mbuf *m, uint32_t off, uint32_t len,
 		uint16_t *out);
+/* The UDP/TCP checksum to put in a header, the pseudo-header's sum
+ * (unfolded) given. */
+uint16_t tq_l4_cksum_psum(uint32_t psum, uint8_t proto,
+		const struct rte_mbuf *m, uint32_t off, uint32_t len);
 /* The UDP/TCP checksum to put in a header, over the pseudo-header. */
 uint16_t tq_l4_cksum_out(const struct tq_addr *src, const struct tq_addr *dst,
 		uint8_t proto, const struct rte_mbuf *m, uint32_t off,

@@ -12,21 +12,6 @@
 
 #include "tq_quic_wire.h"
 
-/* v in exactly len bytes; the caller checked that it fits. */
-static void
-put_n(uint8_t *p, uint64_t v, size_t len)
-{
-	static const uint8_t prefix[9] = { [1] = 0x00, [2] = 0x40,
-		[4] = 0x80, [8] = 0xc0 };
-	size_t i;
-
-	for (i = len; i-- > 0;) {
-		p[i] = (uint8_t)v;
-		v >>= 8;
-	}
-	p[0] |= prefix[len];
-}
-
 int
 tq_quic_wr_varint_n(struct tq_quic_wr *w, uint64_t v, size_t len)
 {
@@ -36,8 +21,7 @@ tq_quic_wr_varint_n(struct tq_quic_wr *w, uint64_t v, size_t len)
 		return -EINVAL;
 	if (tq_quic_wr_left(w) < len)
 		return -EMSGSIZE;
-	put_n(w->pos, v, len);
-	w->pos += len;
+	w->pos = tq_quic_varint_put_n(w->pos, v, len);
 	return 0;
 }
 

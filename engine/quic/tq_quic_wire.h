@@ -202,34 +202,42 @@ int tq_quic_wr_varint(struct tq_quic_wr *w, uint64_t v);
 /* Encode v in exactly len bytes (1, 2, 4, 8): for a field written
  * before its value is known; -EINVAL if v does not fit len. */
 int tq_quic_wr_varint_n(struct tq_quic_wr *w, uint64_t v, size_t len);
-/* Encode into p, which has room: the shortest form; returns past it
- * (p itself, nothing written, for a v above the max). */
+/* v into p in exactly len bytes (1, 2, 4 or 8; v fits them), by one
+ * byte-swapped store; returns past it. */
 static inline uint8_t *
-tq_quic_varint_put(uint8_t *p, uint64_t v)
+tq_quic_varint_put_n(uint8_t *p, uint64_t v, size_t len)
 {
 	uint16_t x2;
 	uint32_t x4;
 	uint64_t x8;
 
-	switch (tq_quic_varint_len(v)) {
+	switch (len) {
 	case 1:
 		*p = (uint8_t)v;
-		return p + 1;
+		break;
 	case 2:
 		x2 = __builtin_bswap16((uint16_t)(v | 0x4000));
 		memcpy(p, &x2, 2);
-		return p + 2;
+		break;
 	case 4:
 		x4 = __builtin_bswap32((uint32_t)(v | 0x80000000u));
 		memcpy(p, &x4, 4);
-		return p + 4;
+		break;
 	case 8:
 		x8 = __builtin_bswap64(v | UINT64_C(0xc000000000000000));
 		memcpy(p, &x8, 8);
-		return p + 8;
+		break;
 	default:
 		return p;
 	}
+	return p + len;
+}
+/* Encode into p, which has room: the shortest form; returns past it
+ * (p itself, nothing written, for a v above the max). */
+static inline uint8_t *
+tq_quic_varint_put(uint8_t *p, uint64_t v)
+{
+	return tq_quic_varint_put_n(p, v, tq_quic_varint_len(v));
 }
 
 /* ---- packet numbers (RFC 9000 17.1, A.2, A.3) ---- */
