@@ -60,6 +60,24 @@ def parse(path):
     return total, fns
 
 
+def by_name(f1, f2):
+    """A library function by its name alone when the two runs name its
+    object differently (callgrind maps libc's __sigsetjmp to libc in one
+    run and to ld.so in the next): otherwise its whole set-up cost shows
+    as a difference per transaction."""
+    def bare(k):
+        return k.split(" (", 1)[0]
+    names = {}
+    for k in set(f1) | set(f2):
+        names.setdefault(bare(k), set()).add(k)
+    g1, g2 = {}, {}
+    for b, keys in names.items():
+        k = sorted(keys)[0] if len(keys) == 1 else b
+        g1[k] = sum(f1.get(x, 0) for x in keys)
+        g2[k] = sum(f2.get(x, 0) for x in keys)
+    return g1, g2
+
+
 def main():
     out, commit, conns, resp, top, csum = sys.argv[1:7]
     rest = sys.argv[7:]
@@ -77,6 +95,7 @@ def main():
         n1, n2 = int(n1), int(n2)
         t1, f1 = parse(a1)
         t2, f2 = parse(a2)
+        f1, f2 = by_name(f1, f2)
         d = n2 - n1
         per_side = (t2 - t1) / d / 2
         diff = {k: (f2.get(k, 0) - f1.get(k, 0)) / d / 2

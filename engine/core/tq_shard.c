@@ -427,7 +427,7 @@ drain_messages(struct tq_shard *s)
 }
 
 /* GRO (tq_gro.c): after the fault injector, which stands for the wire. */
-static void
+static __rte_always_inline void
 rx_input(struct tq_shard *s, struct rte_mbuf **pkts, uint16_t n)
 {
 	if (s->io.gro && n > 1) {
@@ -444,7 +444,7 @@ rx_input(struct tq_shard *s, struct rte_mbuf **pkts, uint16_t n)
  * One RX burst through the fault injector into input; frames received.
  * *t is the TSC when the burst began, moved to when input ended.
  */
-static uint16_t
+static __rte_always_inline uint16_t
 rx_burst(struct tq_shard *s, uint64_t *t)
 {
 	struct rte_mbuf *pkts[TQ_BURST];

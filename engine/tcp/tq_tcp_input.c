@@ -168,7 +168,7 @@ ooo_insert(struct tq_tcb *tp, struct rte_mbuf *m, uint32_t seq)
 	tp->last_ooo[1] = m->hash.usr + m->pkt_len;
 }
 
-static void
+static __rte_always_inline void
 rcv_append(struct tq_tcb *tp, struct rte_mbuf *m, uint32_t len)
 {
 	if (unlikely(tp->flags & TF_SHUT_RD)) {
@@ -215,8 +215,9 @@ ooo_pull(struct tq_tcb *tp)
 
 /* ---------- notifications ---------- */
 
-void
-tq_tcp_notify_readable(struct tq_tcb *tp)
+/* Inline for the input of every segment, out of line for the rest. */
+static __rte_always_inline void
+notify_readable(struct tq_tcb *tp)
 {
 	if (!tp->st.ops || (tp->flags & (TF_APP_GONE | TF_ACCEPTQ)))
 		return;
@@ -227,6 +228,12 @@ tq_tcp_notify_readable(struct tq_tcb *tp)
 		tp->flags |= TF_FIN_CB;
 		tq_stream_cb_peer_fin(&tp->st);
 	}
+}
+
+void
+tq_tcp_notify_readable(struct tq_tcb *tp)
+{
+	notify_readable(tp);
 }
 
 /* Free send space under the low-water mark, in bytes or in mbufs? */
@@ -1225,7 +1232,7 @@ sync_slow(struct tq_tcb *tp, struct tq_rx *rx, struct tq_tcp_seg *seg)
  * by the same code as on the slow path, so both leave the same state
  * (tests/unit/test_tcp_predict.c).
  */
-static bool
+static __rte_always_inline bool
 predict(struct tq_tcb *tp, const struct tq_tcp_seg *seg)
 {
 	uint32_t room;
@@ -1244,7 +1251,8 @@ predict(struct tq_tcb *tp, const struct tq_tcp_seg *seg)
 	return seg->len <= room;
 }
 
-static void
+/* Inline in tq_tcp_input: its own frame only led to sync_ack_data. */
+static __rte_always_inline void
 sync_input(struct tq_tcb *tp, struct tq_rx *rx, struct tq_tcp_seg *seg)
 {
 	struct tq_shard *s = tp->s;
@@ -1302,7 +1310,7 @@ sync_ack_data(struct tq_tcb *tp, struct tq_rx *rx, struct tq_tcp_seg *seg)
 	 * out ahead of it (nothing leaves before the poll's flush anyway).
 	 */
 	if (readable)
-		tq_tcp_notify_readable(tp);
+		notify_readable(tp);
 	if (tp->flags & TF_DOOMED)
 		return;
 	tq_tcp_output(tp);

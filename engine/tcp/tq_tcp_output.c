@@ -153,6 +153,17 @@ build_options(struct tq_tcb *tp, uint8_t *opt, uint8_t flags)
  */
 #define TQ_TCP_COPY_MAX 1024
 
+/* k bytes of seg from off appended to h's data, in h's buffer. */
+static inline void
+copy_behind(struct rte_mbuf *h, const struct rte_mbuf *seg, uint32_t off,
+		uint32_t k)
+{
+	memcpy(rte_pktmbuf_mtod_offset(h, uint8_t *, h->data_len),
+			rte_pktmbuf_mtod_offset(seg, const uint8_t *, off), k);
+	h->data_len = (uint16_t)(h->data_len + k);
+	h->pkt_len += k;
+}
+
 /*
  * Chain indirect mbufs for len bytes of the send queue at offset off
  * from snd_una onto h, or copy them into h when they are few.  Returns
@@ -184,6 +195,25 @@ attach_payload(struct tq_tcb *tp, struct rte_mbuf *h, uint32_t off,
 		start += avail;
 		seg = seg->next;
 	}
+	/* All of it in one queued mbuf (a request, a response): one copy,
+	 * without the loop's bookkeeping. */
+	if (copy && seg) {
+		uint32_t skip = (seg == tp->sndq.head) ? tp->sndq.off : 0;
+		uint32_t avail = seg->data_len - skip;
+		uint32_t in = off - start;
+
+		if (len <= avail - in) {
+			copy_behind(h, seg, skip + in, len);
+			if (in + len == avail) {
+				tp->cur_seg = seg->next;
+				tp->cur_start = start + avail;
+			} else {
+				tp->cur_seg = seg;
+				tp->cur_start = start;
+			}
+			return 0;
+		}
+	}
 	while (len && seg) {
 		uint32_t skip = (seg == tp->sndq.head) ? tp->sndq.off : 0;
 		uint32_t avail = seg->data_len - skip;
@@ -191,12 +221,7 @@ attach_payload(struct tq_tcb *tp, struct rte_mbuf *h, uint32_t off,
 		uint32_t k = RTE_MIN(len, avail - in);
 
 		if (copy) {
-			memcpy(rte_pktmbuf_mtod_offset(h, uint8_t *,
-					h->data_len),
-				rte_pktmbuf_mtod_offset(seg, uint8_t *,
-					skip + in), k);
-			h->data_len = (uint16_t)(h->data_len + k);
-			h->pkt_len += k;
+			copy_behind(h, seg, skip + in, k);
 		} else {
 			struct rte_mbuf *mi = rte_pktmbuf_alloc(tp->s->pool);
 
@@ -239,14 +264,14 @@ send_segment(struct tq_tcb *tp, uint32_t seq, uint32_t len, uint8_t flags)
 
 	if (!h)
 		return -ENOBUFS;
-	/* Room for the most options, built in place, the rest given back
-	 * (the header mbuf holds nothing else yet). */
-	th = (struct rte_tcp_hdr *)rte_pktmbuf_append(h,
-			(uint16_t)(sizeof(*th) + TQ_TCP_MAX_OPTLEN));
-	if (!th) {
+	/* Room for the most options, built in place (the header mbuf
+	 * holds nothing yet); its length is set once they are. */
+	if (unlikely(rte_pktmbuf_tailroom(h) <
+			sizeof(*th) + TQ_TCP_MAX_OPTLEN)) {
 		rte_pktmbuf_free(h);
 		return -ENOBUFS;
 	}
+	th = rte_pktmbuf_mtod(h, struct rte_tcp_hdr *);
 	olen = build_options(tp, (uint8_t *)(th + 1), flags);
 	h->data_len = (uint16_t)(sizeof(*th) + olen);
 	h->pkt_len = h->data_len;

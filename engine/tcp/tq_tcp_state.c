@@ -47,6 +47,15 @@ tq_tcp_state_ss_name(unsigned int state)
  *     ACK only a SYN is looked at (RFC 5961 challenge ACK); SYN+FIN and
  *     SYN+RST are nonsense on any state and dropped.
  */
+#define C(f) ((((f) & TQ_TH_SYN) ? 8 : 0) | (((f) & TQ_TH_ACK) ? 4 : 0) | \
+		(((f) & TQ_TH_RST) ? 2 : 0) | (((f) & TQ_TH_FIN) ? 1 : 0))
+#define C4(f) C(f), C((f) + 1), C((f) + 2), C((f) + 3)
+const uint8_t tq_tcp_flag_class_tab[32] = {
+	C4(0), C4(4), C4(8), C4(12), C4(16), C4(20), C4(24), C4(28),
+};
+#undef C4
+#undef C
+
 #define D TQ_TCP_DROP
 #define R TQ_TCP_RESET
 #define P TQ_TCP_PROCESS

@@ -5,7 +5,8 @@
 
 #include "tq_tcp.h"
 
-static uint32_t copy_in(struct tq_tcb *tp, const void *buf, uint32_t len);
+static inline uint32_t copy_in(struct tq_tcb *tp, const void *buf,
+		uint32_t len);
 
 struct tq_stream *
 tq_tcp_accept(struct tq_listener *l, const struct tq_stream_ops *ops,
@@ -238,8 +239,9 @@ tcp_write_check(const struct tq_stream *st)
 	return write_check(tq_stream_tcb(st));
 }
 
-/* Copy up to len bytes into the send queue; returns how many fit. */
-static uint32_t
+/* Copy up to len bytes into the send queue; returns how many fit.
+ * Inline: tcp_write is little more than this. */
+static __rte_always_inline uint32_t
 copy_in(struct tq_tcb *tp, const void *buf, uint32_t len)
 {
 	const uint8_t *p = buf;
