@@ -176,7 +176,6 @@ tq_net_input(struct tq_shard *s, struct rte_mbuf **pkts, uint16_t n)
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct rte_ether_hdr *eh;
-		struct rte_ether_addr peer;
 		bool mcast;
 		uint16_t type;
 
@@ -192,16 +191,18 @@ tq_net_input(struct tq_shard *s, struct rte_mbuf **pkts, uint16_t n)
 			continue;
 		}
 		mcast = rte_is_multicast_ether_addr(&eh->dst_addr);
-		peer = eh->src_addr;
 		type = eh->ether_type;
+		/* The header stays in the buffer in front of the data: the
+		 * IP layer reads the peer's MAC from it before anything is
+		 * prepended. */
 		rte_pktmbuf_adj(m, sizeof(*eh));
 		m->l2_len = 0;
 		switch (type) {
 		case RTE_BE16(RTE_ETHER_TYPE_IPV4):
-			tq_ipv4_input(s, m, &peer, mcast);
+			tq_ipv4_input(s, m, &eh->src_addr, mcast);
 			break;
 		case RTE_BE16(RTE_ETHER_TYPE_IPV6):
-			tq_ipv6_input(s, m, &peer, mcast);
+			tq_ipv6_input(s, m, &eh->src_addr, mcast);
 			break;
 		case RTE_BE16(RTE_ETHER_TYPE_ARP):
 			tq_arp_input(s, m);

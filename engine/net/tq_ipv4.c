@@ -95,6 +95,9 @@ tq_ipv4_input(struct tq_shard *s, struct rte_mbuf *m,
 	rx.src.v4 = ip->src_addr;
 	rx.dst.family = AF_INET;
 	rx.dst.v4 = ip->dst_addr;
+	/* peer points into the frame's Ethernet header: read it before
+	 * reassembly can touch the buffer. */
+	rx.peer_mac = *peer;
 	if (unlikely(src_martian(ip->src_addr))) {
 		TQ_INC(s, IP_IN_ADDR_ERRORS);
 		goto drop;
@@ -139,7 +142,6 @@ tq_ipv4_input(struct tq_shard *s, struct rte_mbuf *m,
 	rx.l3_len = hlen;
 	rx.tos = ip->type_of_service;
 	rx.proto = ip->next_proto_id;
-	rx.peer_mac = *peer;
 	rte_pktmbuf_adj(m, hlen);
 	m->l3_len = hlen;
 	rx.m = m;

@@ -87,6 +87,9 @@ tq_ipv6_input(struct tq_shard *s, struct rte_mbuf *m,
 	rx.src.family = rx.dst.family = AF_INET6;
 	memcpy(rx.src.v6, ip->src_addr, 16);
 	memcpy(rx.dst.v6, ip->dst_addr, 16);
+	/* peer points into the frame's Ethernet header: read it before
+	 * reassembly can touch the buffer. */
+	rx.peer_mac = *peer;
 	if (unlikely(rx.src.v6[0] == 0xff ||
 			!dst_accepted(n->ifc, &rx.dst, &rx.to_bcast))) {
 		TQ_INC(s, IP6_IN_ADDR_ERRORS);
@@ -176,7 +179,6 @@ tq_ipv6_input(struct tq_shard *s, struct rte_mbuf *m,
 	rx.l3_len = (uint16_t)off;
 	rx.tos = (uint8_t)(rte_be_to_cpu_32(ip->vtc_flow) >> 20);
 	rx.proto = nh;
-	rx.peer_mac = *peer;
 	rte_pktmbuf_adj(m, (uint16_t)off);
 	m->l3_len = (uint16_t)off;
 	rx.m = m;

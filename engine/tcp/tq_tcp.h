@@ -48,9 +48,10 @@ enum tq_tcp_state {
 #define TQ_TCPS_ESTABLISHED_OR_LATER(s) ((s) >= TQ_TCPS_ESTABLISHED)
 #define TQ_TCPS_FIN_SENT(s) ((s) > TQ_TCPS_CLOSE_WAIT)
 /* States in which received data is accepted (RFC 9293 3.10.7.4 7th). */
-#define TQ_TCPS_RCV_DATA(s)                                    \
-	((s) == TQ_TCPS_ESTABLISHED || (s) == TQ_TCPS_FIN_WAIT_1 || \
-	 (s) == TQ_TCPS_FIN_WAIT_2)
+#define TQ_TCPS_RCV_DATA(s)                                         \
+	(((1u << (s)) & ((1u << TQ_TCPS_ESTABLISHED) |                \
+			 (1u << TQ_TCPS_FIN_WAIT_1) |                 \
+			 (1u << TQ_TCPS_FIN_WAIT_2))) != 0)
 
 const char *tq_tcp_state_name(unsigned int state);
 /* The name ss(8) gives the state: ESTAB, SYN-RECV, TIME-WAIT, ... */
@@ -70,6 +71,27 @@ enum tq_tcp_action {
 	TQ_TCP_RESET,	 /* answer with RST (RFC 9293 3.10.7.1 rules) */
 	TQ_TCP_PROCESS,	 /* on to the state's handler */
 };
+
+/*
+ * RFC 7661 / Linux's tcp_is_cwnd_limited(): cwnd grows only while at
+ * least half of it (in segments, as Linux counts: the flight rounded up
+ * to whole MSS) is used.  A sender held back by the app or the peer's
+ * window would otherwise grow it without bound, on ACKs that say nothing
+ * about the path, and later burst.  The rounding lies within
+ * [flight, flight + mss - 1]: only between those bounds does it take the
+ * division (tens of cycles, on nearly every ACK before).
+ */
+static inline bool
+tq_tcp_cwnd_limited(uint32_t flight, uint32_t mss, uint32_t cwnd)
+{
+	uint64_t f2 = 2ull * flight;
+
+	if (f2 >= cwnd)
+		return true;
+	if (f2 + 2ull * (mss - 1) < cwnd)
+		return false;
+	return (((uint64_t)flight + mss - 1) / mss) * mss * 2 >= cwnd;
+}
 
 /* The flags' SYN, ACK, RST and FIN bits (0x17) as the index into the
  * action table: SYN 8, ACK 4, RST 2, FIN 1.  A load, where moving each

@@ -803,13 +803,7 @@ ack_advance(struct tq_tcb *tp, uint32_t ack)
 			tp->rexmit_end = SEQ_MIN(tp->snd_una + tp->mss,
 					tp->snd_max);
 		}
-	} else if ((((uint64_t)flight + tp->mss - 1) / tp->mss) * tp->mss *
-			2 >= tp->cc.cwnd) {
-		/* RFC 7661 / Linux's tcp_is_cwnd_limited(): cwnd grows only
-		 * while at least half of it (in segments, as Linux counts)
-		 * is used.  A sender held back by the app or the peer's
-		 * window would otherwise grow it without bound, on ACKs that
-		 * say nothing about the path, and later burst. */
+	} else if (tq_tcp_cwnd_limited(flight, tp->mss, tp->cc.cwnd)) {
 		tp->cc.ops->on_ack(&tp->cc, data, rtt, flight, s->now);
 	}
 	tp->dupacks = 0;

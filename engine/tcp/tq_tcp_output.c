@@ -300,7 +300,9 @@ send_segment(struct tq_tcb *tp, uint32_t seq, uint32_t len, uint8_t flags)
 	th->dst_port = tp->key.fport;
 	th->sent_seq = rte_cpu_to_be_32(seq);
 	th->recv_ack = (flags & TQ_TH_ACK) ? rte_cpu_to_be_32(tp->rcv_nxt) : 0;
-	th->data_off = (uint8_t)(((sizeof(*th) + olen) / 4) << 4);
+	/* Options come in whole words (build_options pads): the length
+	 * in words, in the top nibble, is the length in bytes times 4. */
+	th->data_off = (uint8_t)((sizeof(*th) + olen) << 2);
 	th->tcp_flags = flags;
 	th->rx_win = rte_cpu_to_be_16((uint16_t)win);
 	th->cksum = 0;

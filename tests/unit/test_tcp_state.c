@@ -163,6 +163,49 @@ flag_class(void **state)
 	}
 }
 
+/* The cwnd-limited test with its division skipped outside the band
+ * where rounding to whole segments decides: the same answer as the
+ * plain formula everywhere, at the band's edges too. */
+static void
+cwnd_limited(void **state)
+{
+	static const uint32_t mss[] = { 1, 2, 536, 1000, 1448, 8948, 65495 };
+	unsigned int i, bad = 0;
+	uint64_t x = 88172645463325252ull;
+
+	for (i = 0; i < RTE_DIM(mss); i++) {
+		uint32_t m = mss[i], f, c;
+
+		for (f = 0; f < 40 * m && f < 400000; f += (m > 64 ? m / 7 : 1)) {
+			for (c = 0; c < 8 * m + 64; c += (m > 64 ? m / 5 : 1)) {
+				uint32_t ff[3] = { f, f + 1, f ? f - 1 : 0 };
+				unsigned int j;
+
+				for (j = 0; j < 3; j++) {
+					bool want = (((uint64_t)ff[j] + m - 1) /
+						m) * m * 2 >= c;
+
+					bad += tq_tcp_cwnd_limited(ff[j], m, c) !=
+						want;
+				}
+			}
+		}
+	}
+	for (i = 0; i < 1000000; i++) {
+		uint32_t f, m, c;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		f = (uint32_t)x % (1u << 26);
+		m = 1 + (uint32_t)(x >> 32) % 65535;
+		c = (uint32_t)(x >> 20) % (1u << 28);
+		bad += tq_tcp_cwnd_limited(f, m, c) !=
+			((((uint64_t)f + m - 1) / m) * m * 2 >= c);
+	}
+	assert_int_equal(bad, 0);
+}
+
 static void
 state_names(void **state)
 {
@@ -238,6 +281,7 @@ main(void)
 		cmocka_unit_test(action_table),
 		cmocka_unit_test(action_table_spot_checks),
 		cmocka_unit_test(flag_class),
+		cmocka_unit_test(cwnd_limited),
 		cmocka_unit_test(state_names),
 		cmocka_unit_test(ordering_macros),
 		cmocka_unit_test(seq_macros),
