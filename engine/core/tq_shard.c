@@ -37,6 +37,21 @@ tq_shard_create(const struct tq_shard_conf *conf)
 	s->rx_bursts = RTE_MAX(conf->rx_bursts, (uint16_t)1);
 	s->idle_sleep_us = conf->idle_sleep_us;
 	s->pool = conf->pool;
+	if (s->pool) {
+		struct rte_mbuf mb;
+
+		memset(&mb, 0, sizeof(mb));
+		mb.buf_len = (uint16_t)rte_pktmbuf_data_room_size(s->pool);
+		rte_pktmbuf_reset_headroom(&mb);
+		rte_mbuf_refcnt_set(&mb, 1);
+		mb.nb_segs = 1;
+		mb.port = RTE_MBUF_PORT_INVALID;
+		RTE_BUILD_BUG_ON(offsetof(struct rte_mbuf, port) + 2 !=
+				TQ_MBUF_REARM_OFF + 8 ||
+				TQ_MBUF_REARM_OFF % 8 != 0);
+		memcpy(&s->mbuf_rearm, (uint8_t *)&mb + TQ_MBUF_REARM_OFF,
+				sizeof(s->mbuf_rearm));
+	}
 	s->now = conf->now;
 	s->timers = rte_zmalloc_socket("tq_timers", sizeof(*s->timers),
 			RTE_CACHE_LINE_SIZE, conf->socket);
@@ -323,37 +338,46 @@ fail:
 	return NULL;
 }
 
-void
-tq_shard_flush(struct tq_shard *s)
+/* A port that cannot chain (tx_flat): chains copied into one buffer. */
+static __rte_noinline uint16_t
+flatten_all(struct tq_shard *s, struct rte_mbuf **pk, uint16_t n)
 {
-	struct rte_mbuf *out[TQ_TX_BATCH * 2];
-	struct rte_mbuf **pk = s->tx;
-	uint16_t n = s->tx_n, sent = 0, i, k;
+	uint16_t i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pk[i];
+
+		if (m->nb_segs > 1)
+			m = flatten(s, m);
+		if (m)
+			pk[k++] = m;
+	}
+	return k;
+}
+
+/* What the PMD would not take after the tries: dropped and counted. */
+static __rte_noinline void
+drop_unsent(struct tq_shard *s, struct rte_mbuf **pk, uint16_t n,
+		uint16_t sent, uint64_t *bytes)
+{
+	uint16_t i;
+
+	for (i = sent; i < n; i++) {
+		*bytes -= rte_pktmbuf_pkt_len(pk[i]);
+		rte_pktmbuf_free(pk[i]);
+	}
+	TQ_ADD(s, TX_RING_FULL, n - sent);
+}
+
+static __rte_always_inline void
+flush_send(struct tq_shard *s, struct rte_mbuf **pk, uint16_t n)
+{
+	uint16_t sent = 0, i, k;
 	uint64_t bytes = 0;
 	unsigned int tries = 0;
 
-	if (unlikely(s->fault_tx != NULL)) {
-		n = tq_fault_apply(s->fault_tx, s->tx, n, out, RTE_DIM(out),
-				s->now);
-		pk = out;
-		/* After a live change turned it off and it emptied. */
-		if (tq_fault_idle(s->fault_tx))
-			s->fault_tx = NULL;
-	}
-	s->tx_n = 0;
-	if (unlikely(s->io.tx_flat)) {
-		uint16_t k2 = 0;
-
-		for (i = 0; i < n; i++) {
-			struct rte_mbuf *m = pk[i];
-
-			if (m->nb_segs > 1)
-				m = flatten(s, m);
-			if (m)
-				pk[k2++] = m;
-		}
-		n = k2;
-	}
+	if (unlikely(s->io.tx_flat))
+		n = flatten_all(s, pk, n);
 	if (n == 0)
 		return;
 	for (i = 0; i < n; i++)
@@ -366,15 +390,46 @@ tq_shard_flush(struct tq_shard *s)
 		if (k == 0 && ++tries > 8)
 			break;
 	}
-	if (unlikely(sent < n)) {
-		for (i = sent; i < n; i++) {
-			bytes -= rte_pktmbuf_pkt_len(pk[i]);
-			rte_pktmbuf_free(pk[i]);
-		}
-		TQ_ADD(s, TX_RING_FULL, n - sent);
-	}
+	if (unlikely(sent < n))
+		drop_unsent(s, pk, n, sent, &bytes);
 	TQ_ADD(s, TX_PKTS, sent);
 	TQ_ADD(s, TX_BYTES, bytes);
+}
+
+/* The TX injector's path, with its array, out of the poll's frame. */
+static __rte_noinline void
+flush_faulty(struct tq_shard *s)
+{
+	struct rte_mbuf *out[TQ_TX_BATCH * 2];
+	uint16_t n;
+
+	n = tq_fault_apply(s->fault_tx, s->tx, s->tx_n, out, RTE_DIM(out),
+			s->now);
+	/* After a live change turned it off and it emptied. */
+	if (tq_fault_idle(s->fault_tx))
+		s->fault_tx = NULL;
+	s->tx_n = 0;
+	flush_send(s, out, n);
+}
+
+/* Inline in the poll, which flushes every time round. */
+static __rte_always_inline void
+flush(struct tq_shard *s)
+{
+	uint16_t n = s->tx_n;
+
+	if (unlikely(s->fault_tx != NULL)) {
+		flush_faulty(s);
+		return;
+	}
+	s->tx_n = 0;
+	flush_send(s, s->tx, n);
+}
+
+void
+tq_shard_flush(struct tq_shard *s)
+{
+	flush(s);
 }
 
 static unsigned int
@@ -442,7 +497,8 @@ rx_input(struct tq_shard *s, struct rte_mbuf **pkts, uint16_t n)
 
 /*
  * One RX burst through the fault injector into input; frames received.
- * *t is the TSC when the burst began, moved to when input ended.
+ * *t is the TSC when the burst began, moved to when its input began
+ * (the time before counted as RX) when frames came.
  */
 static __rte_always_inline uint16_t
 rx_burst(struct tq_shard *s, uint64_t *t)
@@ -450,7 +506,7 @@ rx_burst(struct tq_shard *s, uint64_t *t)
 	struct rte_mbuf *pkts[TQ_BURST];
 	struct rte_mbuf *out[TQ_BURST * 2];
 	uint16_t n, i;
-	uint64_t bytes = 0, t1, t2;
+	uint64_t bytes = 0, t1;
 
 	n = s->io.rx(&s->io, pkts, TQ_BURST);
 	if (n) {
@@ -474,17 +530,12 @@ rx_burst(struct tq_shard *s, uint64_t *t)
 	} else if (n) {
 		rx_input(s, pkts, n);
 	}
-	if (n) {
-		t2 = rte_rdtsc();
-		s->load.cycles[TQ_LOAD_PROTO] += t2 - *t;
-		*t = t2;
-	}
 	return n;
 }
 
 /* One poll; t0 is the TSC now was read from (the load accounting's
  * start), so a worker reads the clock once for both. */
-static uint16_t
+static __rte_always_inline uint16_t
 shard_poll(struct tq_shard *s, uint64_t now, uint64_t t0)
 {
 	uint16_t n, total = 0, b = 0;
@@ -500,10 +551,18 @@ shard_poll(struct tq_shard *s, uint64_t now, uint64_t t0)
 	 * FINs, which then cost an RTO).  The cap keeps timers and TX from
 	 * waiting behind an endless stream.
 	 */
-	do {
+	for (;;) {
 		n = rx_burst(s, &t);
 		total += n;
-	} while (n == TQ_BURST && ++b < s->rx_bursts);
+		if (n != TQ_BURST || ++b >= s->rx_bursts)
+			break;
+		/* The next burst's RX time starts here; the last burst's
+		 * input is counted with the timers below, one clock read
+		 * less a poll. */
+		t1 = rte_rdtsc();
+		s->load.cycles[TQ_LOAD_PROTO] += t1 - t;
+		t = t1;
+	}
 	if (unlikely(s->loop_n))
 		run_loopback(s);
 	tq_timer_poll(s->timers, now);
@@ -512,7 +571,7 @@ shard_poll(struct tq_shard *s, uint64_t now, uint64_t t0)
 	s->load.polls++;
 	if (total || s->tx_n) {
 		t1 = rte_rdtsc();
-		tq_shard_flush(s);
+		flush(s);
 		t2 = rte_rdtsc();
 		s->load.busy_polls++;
 		s->load.cycles[TQ_LOAD_PROTO] += t1 - t;
@@ -520,7 +579,7 @@ shard_poll(struct tq_shard *s, uint64_t now, uint64_t t0)
 	} else {
 		/* Nothing to send (the TX injector may still release
 		 * delayed frames): one more clock read, not two. */
-		tq_shard_flush(s);
+		flush(s);
 		s->load.cycles[TQ_LOAD_IDLE] += rte_rdtsc() - t0;
 	}
 	/* After the flush, so what the TX injector did this poll counts

@@ -672,6 +672,10 @@ mbuf_stash(void **state)
 	m[5]->ol_flags |= RTE_MBUF_F_TX_TCP_CKSUM;
 	m[5]->l2_len = 14;
 	m[5]->data_off = 7;
+	m[5]->port = 3;
+	m[5]->packet_type = RTE_PTYPE_L4_TCP;
+	m[5]->vlan_tci = 9;
+	m[5]->vlan_tci_outer = 10;
 	tq_shard_mbuf_free_seg(b.s, m[5]);
 	x = tq_shard_mbuf_alloc(b.s);
 	assert_ptr_equal(x, m[5]);
@@ -683,6 +687,10 @@ mbuf_stash(void **state)
 	assert_int_equal(x->tx_offload, 0);
 	assert_int_equal(x->data_off, RTE_PKTMBUF_HEADROOM);
 	assert_int_equal(rte_mbuf_refcnt_read(x), 1);
+	assert_int_equal(x->port, RTE_MBUF_PORT_INVALID);
+	assert_int_equal(x->packet_type, 0);
+	assert_int_equal(x->vlan_tci, 0);
+	assert_int_equal(x->vlan_tci_outer, 0);
 	/* full: half goes back to the pool in one put */
 	for (i = 0; i < RTE_DIM(m); i++)
 		tq_shard_mbuf_free_seg(b.s, m[i]);
