@@ -189,7 +189,7 @@ void tq_shard_flush(struct tq_shard *s);
  * The stack's own mbuf allocations and frees on the per-segment path
  * (a segment's frame, the send queue's data, a receive queue's mbufs
  * once read) go through a stack of up to TQ_STASH mbufs in the shard:
- * a push or a pop and rte_pktmbuf_reset(), where the
+ * a push or a pop and a reset of the fields, where the
  * mempool's per-lcore cache costs a lookup of the lcore's cache, its
  * flush threshold and a copy loop each way (bench/cost).  Half the
  * stash goes back to the pool in one bulk put when it fills and comes
