@@ -183,8 +183,7 @@ tq_loop_listen(struct tq_loop *l, unsigned int side, uint16_t port,
 unsigned int
 tq_loop_poll_at(struct tq_loop *l, uint64_t now)
 {
-	return tq_shard_poll(l->side[0].s, now) +
-		tq_shard_poll(l->side[1].s, now);
+	return tq_shard_poll2(l->side[0].s, l->side[1].s, now);
 }
 
 unsigned int

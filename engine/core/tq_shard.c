@@ -595,6 +595,17 @@ tq_shard_poll(struct tq_shard *s, uint64_t now)
 	return shard_poll(s, now, rte_rdtsc());
 }
 
+/* Two shards in one frame, the way tq_shard_main() has its poll inline
+ * in its loop: the in-memory loop's step (tq_loop_poll_at()) then costs
+ * what a worker's poll does, not two calls more. */
+unsigned int
+tq_shard_poll2(struct tq_shard *a, struct tq_shard *b, uint64_t now)
+{
+	unsigned int n = shard_poll(a, now, rte_rdtsc());
+
+	return n + shard_poll(b, now, rte_rdtsc());
+}
+
 /*
  * An idle worker backs off, as DPDK's l3fwd-power does without RX
  * interrupts (net_af_packet and net_tap have none): after

@@ -273,6 +273,9 @@ void tq_shard_loop(struct tq_shard *s, struct rte_mbuf *m);
  * bursts (while they come full), then timers, messages and the TX flush.
  * Returns frames received. */
 uint16_t tq_shard_poll(struct tq_shard *s, uint64_t now);
+/* tq_shard_poll() of a, then of b; frames received by both. */
+unsigned int tq_shard_poll2(struct tq_shard *a, struct tq_shard *b,
+		uint64_t now);
 
 /* Send msg to every other worker. */
 void tq_shard_broadcast(struct tq_shard *s, const struct tq_xmsg *msg);
