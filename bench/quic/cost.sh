@@ -9,7 +9,7 @@
 # shared cores is too noisy to tell a 10% change; this is not.
 #
 # Each server runs under `valgrind --tool=callgrind`, collecting only
-# inside its event loop (tq-server: the worker's poll; gtlsserver:
+# inside its event loop (tq-server: the worker's loop, tq_shard_main; gtlsserver:
 # ev_run): the worker, the QUIC stack, HTTP/3 (ours; gtlsserver's is
 # nghttp3), the crypto and the app, not the kernel (gtlsserver's system
 # calls and af_packet's are not counted: instructions in user space
@@ -115,7 +115,7 @@ stop_pid "$GSPID"
 forget_pid "$GSPID"
 
 log "tq-server --h3 on $ENG at $SRV_IP, under callgrind"
-valgrind --tool=callgrind --collect-atstart=no --toggle-collect=shard_poll \
+valgrind --tool=callgrind --collect-atstart=no --toggle-collect=tq_shard_main \
 	--callgrind-out-file="$TMP/tq.cg" \
 	"$TQ_SERVER" -l 0-1 --no-huge -m 512 --no-pci --file-prefix "$PREFIX" \
 	--vdev="net_af_packet0,iface=$ENG" -- --addr "$SRV_IP/24" \

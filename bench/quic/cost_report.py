@@ -21,7 +21,8 @@ import re
 import sys
 
 # The poll loop, its timer wheel and the PMD (rx/tx, empty or not).
-LOOP_FN = re.compile(r"^(shard_poll|tq_shard_poll|rx_burst|tq_shard_flush|"
+LOOP_FN = re.compile(r"^(shard_poll|tq_shard_poll2?|tq_shard_main|rx_burst|"
+                     r"tq_shard_flush|flush_send|"
                      r"tq_timer_run|tq_timer_poll|run_slot|eth_rx|eth_tx|"
                      r"drain_commands|tq_loop_\w+)$")
 LOOP_OB = re.compile(r"^librte_net_")
