@@ -164,6 +164,22 @@ copy_behind(struct rte_mbuf *h, const struct rte_mbuf *seg, uint32_t off,
 	h->pkt_len += k;
 }
 
+/* The send cursor after taking queue bytes up to end from seg (which
+ * starts at start and holds avail): on seg, or on the next when seg
+ * was used up. */
+static inline void
+cursor_after(struct tq_tcb *tp, struct rte_mbuf *seg, uint32_t start,
+		uint32_t avail, uint32_t end)
+{
+	if (end >= start + avail) {
+		tp->cur_seg = seg->next;
+		tp->cur_start = start + avail;
+	} else {
+		tp->cur_seg = seg;
+		tp->cur_start = start;
+	}
+}
+
 /*
  * Chain indirect mbufs for len bytes of the send queue at offset off
  * from snd_una onto h, or copy them into h when they are few.  Returns
@@ -204,13 +220,7 @@ attach_payload(struct tq_tcb *tp, struct rte_mbuf *h, uint32_t off,
 
 		if (len <= avail - in) {
 			copy_behind(h, seg, skip + in, len);
-			if (in + len == avail) {
-				tp->cur_seg = seg->next;
-				tp->cur_start = start + avail;
-			} else {
-				tp->cur_seg = seg;
-				tp->cur_start = start;
-			}
+			cursor_after(tp, seg, start, avail, off + len);
 			return 0;
 		}
 	}
@@ -238,15 +248,9 @@ attach_payload(struct tq_tcb *tp, struct rte_mbuf *h, uint32_t off,
 		}
 		len -= k;
 		off += k;
-		if (off >= start + avail) {
-			tp->cur_seg = seg->next;
-			tp->cur_start = start + avail;
-			start += avail;
-			seg = seg->next;
-		} else {
-			tp->cur_seg = seg;
-			tp->cur_start = start;
-		}
+		cursor_after(tp, seg, start, avail, off);
+		start = tp->cur_start;
+		seg = tp->cur_seg;
 	}
 	return len ? -ENOBUFS : 0;
 }

@@ -5,8 +5,8 @@
 
 #include "tq_tcp.h"
 
-static inline uint32_t copy_in(struct tq_tcb *tp, const void *buf,
-		uint32_t len);
+static __rte_always_inline uint32_t copy_in(struct tq_tcb *tp,
+		const void *buf, uint32_t len);
 
 struct tq_stream *
 tq_tcp_accept(struct tq_listener *l, const struct tq_stream_ops *ops,
